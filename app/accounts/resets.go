@@ -1,0 +1,101 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/auth/password"
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// ResetLifetime is how long a password-reset link stays usable.
+const ResetLifetime = 24 * time.Hour
+
+// ErrResetInvalid: the reset link is unknown, used or expired.
+var ErrResetInvalid = errors.New("This password reset link is not valid any more. Ask an administrator for a new one.")
+
+type resetRow struct {
+	bun.BaseModel `bun:"table:password_resets"`
+	TokenHash     string     `bun:"token_hash,pk"`
+	UserID        string     `bun:"user_id"`
+	CreatedBy     string     `bun:"created_by"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	ExpiresAt     time.Time  `bun:"expires_at"`
+	UsedAt        *time.Time `bun:"used_at"`
+}
+
+// StartReset creates a one-time reset code for userID on behalf of an
+// admin. The admin passes the link on; only the person chooses the new
+// password, and nobody ever sees it. Earlier unused codes stop working.
+func (s *Store) StartReset(ctx context.Context, adminID, userID string) (string, time.Time, error) {
+	if _, err := s.ByID(ctx, userID); err != nil {
+		return "", time.Time{}, err
+	}
+	secret := NewSecret()
+	now := s.now()
+	row := &resetRow{TokenHash: HashSecret(secret), UserID: userID, CreatedBy: adminID, CreatedAt: now, ExpiresAt: now.Add(ResetLifetime)}
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*resetRow)(nil)).Set("used_at = ?", now).
+			Where("user_id = ? AND used_at IS NULL", userID).Exec(ctx); err != nil {
+			return err
+		}
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return "", time.Time{}, db.Translate(err)
+	}
+	return secret, row.ExpiresAt, nil
+}
+
+// ResetTarget returns the person a usable reset code belongs to.
+func (s *Store) ResetTarget(ctx context.Context, secret string) (*Person, error) {
+	var row resetRow
+	if err := s.DB.NewSelect().Model(&row).Where("token_hash = ?", HashSecret(secret)).Scan(ctx); err != nil {
+		if errors.Is(db.Translate(err), db.ErrNotFound) {
+			return nil, ErrResetInvalid
+		}
+		return nil, db.Translate(err)
+	}
+	if row.UsedAt != nil || !s.now().Before(row.ExpiresAt) {
+		return nil, ErrResetInvalid
+	}
+	return s.ByID(ctx, row.UserID)
+}
+
+// CompleteReset sets a new password with a reset code and uses the code
+// up. The code is spent only when the password is accepted.
+func (s *Store) CompleteReset(ctx context.Context, secret, newPassword string) (*Person, error) {
+	p, err := s.ResetTarget(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	if err := password.Check(newPassword, p.Email, p.Name); err != nil {
+		return nil, err
+	}
+	hash, err := s.Hasher.Hash(newPassword)
+	if err != nil {
+		return nil, fmt.Errorf("reset password: %w", err)
+	}
+	err = s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// Spending the code and setting the password commit together; the
+		// conditional update makes a second, concurrent use fail.
+		res, err := tx.NewUpdate().Model((*resetRow)(nil)).Set("used_at = ?", s.now()).
+			Where("token_hash = ? AND used_at IS NULL", HashSecret(secret)).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrResetInvalid
+		}
+		return s.storePassword(ctx, tx, p.ID, hash)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -1,0 +1,146 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// ErrSessionExpired: the session passed its idle or absolute limit; it has
+// been deleted and the person must log in again.
+var ErrSessionExpired = errors.New("session expired")
+
+// SessionPolicy holds the session limits, both enforced on the server.
+type SessionPolicy struct {
+	Idle     time.Duration // since the last request (default 30 min)
+	Absolute time.Duration // since login (default 12 h)
+}
+
+// Session is a logged-in browser.
+type Session struct {
+	IDHash     string
+	UserID     string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+type sessionRow struct {
+	bun.BaseModel `bun:"table:sessions"`
+	IDHash        string    `bun:"id_hash,pk"`
+	UserID        string    `bun:"user_id"`
+	CreatedAt     time.Time `bun:"created_at"`
+	LastSeenAt    time.Time `bun:"last_seen_at"`
+	IP            string    `bun:"ip"`
+	UserAgent     string    `bun:"user_agent"`
+}
+
+// NewSecret returns a random 256-bit value, URL-safe, for cookies, tokens
+// and reset links.
+func NewSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashSecret is how secrets are stored: only their SHA-256, so a copy of
+// the database cannot be used to log in.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// StartSession creates a session for userID and returns the cookie value.
+// A new value is issued at every login, so a session id planted before
+// login is worthless.
+func (s *Store) StartSession(ctx context.Context, userID, ip, userAgent string) (string, error) {
+	secret := NewSecret()
+	now := s.now()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	_, err := s.DB.NewInsert().Model(&sessionRow{
+		IDHash: HashSecret(secret), UserID: userID, CreatedAt: now, LastSeenAt: now, IP: ip, UserAgent: userAgent,
+	}).Exec(ctx)
+	if err != nil {
+		return "", db.Translate(err)
+	}
+	return secret, nil
+}
+
+// touchEvery limits last-seen writes to one a minute per session: enough
+// for a 30-minute idle limit, without a write on every request.
+const touchEvery = time.Minute
+
+// ResumeSession finds the session for a cookie value and its person. It
+// returns db.ErrNotFound for an unknown value or a disabled account, and
+// ErrSessionExpired (after deleting it) for one past its limits.
+func (s *Store) ResumeSession(ctx context.Context, secret string, pol SessionPolicy) (*Session, *Person, error) {
+	if secret == "" {
+		return nil, nil, db.ErrNotFound
+	}
+	var row sessionRow
+	if err := s.DB.NewSelect().Model(&row).Where("id_hash = ?", HashSecret(secret)).Scan(ctx); err != nil {
+		return nil, nil, db.Translate(err)
+	}
+	now := s.now()
+	if now.Sub(row.LastSeenAt) > pol.Idle || now.Sub(row.CreatedAt) > pol.Absolute {
+		if _, err := s.DB.NewDelete().Model(&row).WherePK().Exec(ctx); err != nil {
+			return nil, nil, db.Translate(err)
+		}
+		return nil, nil, ErrSessionExpired
+	}
+	p, err := s.ByID(ctx, row.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.Disabled() {
+		return nil, nil, db.ErrNotFound
+	}
+	if now.Sub(row.LastSeenAt) >= touchEvery {
+		row.LastSeenAt = now
+		if _, err := s.DB.NewUpdate().Model(&row).Column("last_seen_at").WherePK().Exec(ctx); err != nil {
+			return nil, nil, db.Translate(err)
+		}
+	}
+	return &Session{IDHash: row.IDHash, UserID: row.UserID, CreatedAt: row.CreatedAt, LastSeenAt: row.LastSeenAt}, p, nil
+}
+
+// EndSession deletes the session for a cookie value (logout).
+func (s *Store) EndSession(ctx context.Context, secret string) error {
+	_, err := s.DB.NewDelete().Model((*sessionRow)(nil)).Where("id_hash = ?", HashSecret(secret)).Exec(ctx)
+	return db.Translate(err)
+}
+
+// EndAllSessions deletes every session of a person.
+func (s *Store) EndAllSessions(ctx context.Context, userID string) error {
+	_, err := s.DB.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	return db.Translate(err)
+}
+
+// CountSessions returns how many live session rows a person has.
+func (s *Store) CountSessions(ctx context.Context, userID string) (int, error) {
+	n, err := s.DB.NewSelect().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Count(ctx)
+	return int(n), db.Translate(err)
+}
+
+// DeleteExpiredSessions removes sessions past either limit; a periodic job
+// calls it so the table does not grow without bound.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, pol SessionPolicy) (int64, error) {
+	now := s.now()
+	res, err := s.DB.NewDelete().Model((*sessionRow)(nil)).
+		Where("last_seen_at < ? OR created_at < ?", now.Add(-pol.Idle), now.Add(-pol.Absolute)).Exec(ctx)
+	if err != nil {
+		return 0, db.Translate(err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,335 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/auth/password"
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// Store reads and writes accounts. Its methods return db.ErrNotFound for a
+// missing person and db.ErrConflict for a duplicate email or employee id.
+type Store struct {
+	DB *db.DB
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// Hasher hashes passwords; tests use cheaper parameters.
+	Hasher password.Hasher
+
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// NewStore returns a Store on d with the real clock and default hashing.
+func NewStore(d *db.DB) *Store {
+	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }, Hasher: password.Hasher{}}
+}
+
+func (s *Store) now() time.Time { return s.Now().UTC() }
+
+// NewID returns a new time-ordered unique id (UUIDv7).
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+type userRow struct {
+	bun.BaseModel      `bun:"table:users"`
+	ID                 string     `bun:"id,pk"`
+	Email              string     `bun:"email"`
+	Name               string     `bun:"name"`
+	EmployeeID         *string    `bun:"employee_id"`
+	Credential         string     `bun:"credential"`
+	PasswordHash       string     `bun:"password_hash"`
+	MustChangePassword bool       `bun:"must_change_password"`
+	DisabledAt         *time.Time `bun:"disabled_at"`
+	FailedLogins       int        `bun:"failed_logins"`
+	LastFailedLoginAt  *time.Time `bun:"last_failed_login_at"`
+	LockedUntil        *time.Time `bun:"locked_until"`
+	CreatedAt          time.Time  `bun:"created_at"`
+	UpdatedAt          time.Time  `bun:"updated_at"`
+}
+
+type roleRow struct {
+	bun.BaseModel `bun:"table:user_roles"`
+	UserID        string `bun:"user_id,pk"`
+	Role          string `bun:"role,pk"`
+}
+
+type userSiteRow struct {
+	bun.BaseModel `bun:"table:user_sites"`
+	UserID        string `bun:"user_id,pk"`
+	SiteID        string `bun:"site_id,pk"`
+}
+
+// NewPerson is what it takes to create an account.
+type NewPerson struct {
+	Email      string
+	Name       string
+	EmployeeID string
+	Credential string
+	Roles      []Role
+	SiteIDs    []string
+	// Password is optional: without one the person cannot log in until an
+	// admin starts a password reset.
+	Password           string
+	MustChangePassword bool
+}
+
+// Create adds a person with roles and sites in one transaction. The
+// password, when given, must pass the password policy.
+func (s *Store) Create(ctx context.Context, n NewPerson) (*Person, error) {
+	n.Email = NormalizeEmail(n.Email)
+	n.Name = strings.TrimSpace(n.Name)
+	if n.Email == "" || !strings.Contains(n.Email, "@") {
+		return nil, fmt.Errorf("create person: email %q is not an email address", n.Email)
+	}
+	if n.Name == "" {
+		return nil, errors.New("create person: name is required")
+	}
+	cred, err := ParseCredential(n.Credential)
+	if err != nil {
+		return nil, fmt.Errorf("create person: %w", err)
+	}
+	if len(n.Roles) == 0 {
+		return nil, errors.New("create person: at least one role is required")
+	}
+	var hash string
+	if n.Password != "" {
+		if err := password.Check(n.Password, n.Email, n.Name); err != nil {
+			return nil, err
+		}
+		if hash, err = s.Hasher.Hash(n.Password); err != nil {
+			return nil, fmt.Errorf("create person: %w", err)
+		}
+	}
+	now := s.now()
+	row := &userRow{
+		ID: NewID(), Email: n.Email, Name: n.Name, Credential: cred,
+		PasswordHash: hash, MustChangePassword: n.MustChangePassword,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if e := strings.TrimSpace(n.EmployeeID); e != "" {
+		row.EmployeeID = &e
+	}
+	err = s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return writeRolesAndSites(ctx, tx, row.ID, n.Roles, n.SiteIDs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create person %s: %w", n.Email, db.Translate(err))
+	}
+	return s.ByID(ctx, row.ID)
+}
+
+func writeRolesAndSites(ctx context.Context, tx bun.IDB, userID string, roles []Role, sites []string) error {
+	var rr []roleRow
+	for _, r := range roles {
+		if _, err := ParseRole(string(r)); err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(rr, func(x roleRow) bool { return x.Role == string(r) }) {
+			rr = append(rr, roleRow{UserID: userID, Role: string(r)})
+		}
+	}
+	if len(rr) > 0 {
+		if _, err := tx.NewInsert().Model(&rr).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	var sr []userSiteRow
+	for _, sid := range sites {
+		if !slices.ContainsFunc(sr, func(x userSiteRow) bool { return x.SiteID == sid }) {
+			sr = append(sr, userSiteRow{UserID: userID, SiteID: sid})
+		}
+	}
+	if len(sr) > 0 {
+		if _, err := tx.NewInsert().Model(&sr).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ByID returns the person with id.
+func (s *Store) ByID(ctx context.Context, id string) (*Person, error) {
+	return s.one(ctx, "id = ?", id)
+}
+
+// ByEmail returns the person with email (any case).
+func (s *Store) ByEmail(ctx context.Context, email string) (*Person, error) {
+	return s.one(ctx, "email = ?", NormalizeEmail(email))
+}
+
+func (s *Store) one(ctx context.Context, where string, arg any) (*Person, error) {
+	var row userRow
+	if err := s.DB.NewSelect().Model(&row).Where(where, arg).Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	ps, err := s.attach(ctx, []userRow{row})
+	if err != nil {
+		return nil, err
+	}
+	return ps[0], nil
+}
+
+// attach loads roles and sites for rows with two queries, whatever their number.
+func (s *Store) attach(ctx context.Context, rows []userRow) ([]*Person, error) {
+	out := make([]*Person, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(rows))
+	byID := make(map[string]*Person, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+		p := &Person{
+			ID: r.ID, Email: r.Email, Name: r.Name, Credential: r.Credential,
+			MustChangePassword: r.MustChangePassword, DisabledAt: r.DisabledAt,
+			FailedLogins: r.FailedLogins, LockedUntil: r.LockedUntil, CreatedAt: r.CreatedAt,
+		}
+		if r.EmployeeID != nil {
+			p.EmployeeID = *r.EmployeeID
+		}
+		out[i], byID[r.ID] = p, p
+	}
+	var roles []roleRow
+	if err := s.DB.NewSelect().Model(&roles).Where("user_id IN (?)", bun.In(ids)).Order("role").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for _, r := range roles {
+		byID[r.UserID].Roles = append(byID[r.UserID].Roles, Role(r.Role))
+	}
+	var sites []userSiteRow
+	if err := s.DB.NewSelect().Model(&sites).Where("user_id IN (?)", bun.In(ids)).Order("site_id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for _, r := range sites {
+		byID[r.UserID].SiteIDs = append(byID[r.UserID].SiteIDs, r.SiteID)
+	}
+	return out, nil
+}
+
+// ListFilter narrows List.
+type ListFilter struct {
+	Query  string // matches name, email or employee id
+	Role   Role
+	SiteID string
+	Limit  int
+	Offset int
+}
+
+// List returns people ordered by name, with the total matching count.
+func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) {
+	var rows []userRow
+	q := s.DB.NewSelect().Model(&rows)
+	if f.Query != "" {
+		like := "%" + strings.ToLower(f.Query) + "%"
+		q.Where("(LOWER(name) LIKE ? OR email LIKE ? OR LOWER(COALESCE(employee_id, '')) LIKE ?)", like, like, like)
+	}
+	if f.Role != "" {
+		q.Where("id IN (SELECT user_id FROM user_roles WHERE role = ?)", string(f.Role))
+	}
+	if f.SiteID != "" {
+		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id = ?)", f.SiteID)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	total, err := q.Order("name", "id").Limit(int64(f.Limit)).Offset(int64(f.Offset)).ScanAndCount(ctx)
+	if err != nil {
+		return nil, 0, db.Translate(err)
+	}
+	ps, err := s.attach(ctx, rows)
+	return ps, int(total), err
+}
+
+// Count returns how many accounts exist.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	n, err := s.DB.NewSelect().Model((*userRow)(nil)).Count(ctx)
+	return int(n), db.Translate(err)
+}
+
+// SetPassword checks the new password against the policy, stores its hash,
+// clears failed-login counters and ends every session of the person (a
+// changed password must log out whoever knew the old one).
+func (s *Store) SetPassword(ctx context.Context, userID, plain string) error {
+	p, err := s.ByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := password.Check(plain, p.Email, p.Name); err != nil {
+		return err
+	}
+	hash, err := s.Hasher.Hash(plain)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return s.storePassword(ctx, tx, userID, hash)
+	})
+}
+
+// storePassword writes a password hash, clears lockout state and ends the
+// person's sessions, inside the caller's transaction.
+func (s *Store) storePassword(ctx context.Context, tx bun.IDB, userID, hash string) error {
+	if _, err := tx.NewUpdate().Model((*userRow)(nil)).
+		Set("password_hash = ?", hash).Set("must_change_password = ?", false).
+		Set("failed_logins = 0").Set("locked_until = NULL").Set("updated_at = ?", s.now()).
+		Where("id = ?", userID).Exec(ctx); err != nil {
+		return db.Translate(err)
+	}
+	_, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	return db.Translate(err)
+}
+
+// SetDisabled disables or re-enables an account. Disabling ends all of the
+// person's sessions and revokes their API tokens in the same transaction.
+func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) error {
+	now := s.now()
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Model((*userRow)(nil)).Set("updated_at = ?", now).Where("id = ?", userID)
+		if disabled {
+			q.Set("disabled_at = ?", now)
+		} else {
+			q.Set("disabled_at = NULL")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return db.ErrNotFound
+		}
+		if !disabled {
+			return nil
+		}
+		if _, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+			return db.Translate(err)
+		}
+		_, err = tx.NewUpdate().Model((*tokenRow)(nil)).Set("revoked_at = ?", now).
+			Where("user_id = ? AND revoked_at IS NULL", userID).Exec(ctx)
+		return db.Translate(err)
+	})
+}
+
+// Unlock lifts a login lock and clears the failure count (an admin action).
+func (s *Store) Unlock(ctx context.Context, userID string) error {
+	res, err := s.DB.NewUpdate().Model((*userRow)(nil)).Set("failed_logins = 0").Set("locked_until = NULL").
+		Set("updated_at = ?", s.now()).Where("id = ?", userID).Exec(ctx)
+	if err != nil {
+		return db.Translate(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// TokenPrefix starts every personal API token, so a leaked one is easy to
+// recognise (and to search for in code and logs).
+const TokenPrefix = "sgt_"
+
+// MaxTokenLifetime caps how long a personal API token may live.
+const MaxTokenLifetime = 366 * 24 * time.Hour
+
+// APIToken is a personal API token as listed to its owner (never the secret).
+type APIToken struct {
+	ID         string
+	UserID     string
+	Name       string
+	Prefix     string // first characters, to tell tokens apart
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// Active reports whether the token can still be used at now.
+func (t *APIToken) Active(now time.Time) bool { return t.RevokedAt == nil && now.Before(t.ExpiresAt) }
+
+type tokenRow struct {
+	bun.BaseModel `bun:"table:api_tokens"`
+	ID            string     `bun:"id,pk"`
+	UserID        string     `bun:"user_id"`
+	Name          string     `bun:"name"`
+	TokenHash     string     `bun:"token_hash"`
+	Prefix        string     `bun:"prefix"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	ExpiresAt     time.Time  `bun:"expires_at"`
+	LastUsedAt    *time.Time `bun:"last_used_at"`
+	RevokedAt     *time.Time `bun:"revoked_at"`
+}
+
+func (r *tokenRow) token() *APIToken {
+	return &APIToken{ID: r.ID, UserID: r.UserID, Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt,
+		ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+}
+
+// CreateToken issues a personal API token for userID, valid for ttl, and
+// returns it with the secret, which is shown once and stored only hashed.
+func (s *Store) CreateToken(ctx context.Context, userID, name string, ttl time.Duration) (*APIToken, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, "", errors.New("create API token: a name is required")
+	}
+	if ttl <= 0 || ttl > MaxTokenLifetime {
+		return nil, "", fmt.Errorf("create API token: lifetime must be between 1 day and %d days", int(MaxTokenLifetime.Hours()/24))
+	}
+	secret := TokenPrefix + NewSecret()
+	now := s.now()
+	row := &tokenRow{ID: NewID(), UserID: userID, Name: name, TokenHash: HashSecret(secret),
+		Prefix: secret[:len(TokenPrefix)+6], CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if _, err := s.DB.NewInsert().Model(row).Exec(ctx); err != nil {
+		return nil, "", fmt.Errorf("create API token: %w", db.Translate(err))
+	}
+	return row.token(), secret, nil
+}
+
+// Tokens lists a person's tokens, newest first.
+func (s *Store) Tokens(ctx context.Context, userID string) ([]*APIToken, error) {
+	var rows []tokenRow
+	if err := s.DB.NewSelect().Model(&rows).Where("user_id = ?", userID).Order("created_at DESC").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	out := make([]*APIToken, len(rows))
+	for i := range rows {
+		out[i] = rows[i].token()
+	}
+	return out, nil
+}
+
+// RevokeToken revokes one of userID's tokens. A token of someone else is
+// reported as db.ErrNotFound.
+func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string) error {
+	res, err := s.DB.NewUpdate().Model((*tokenRow)(nil)).Set("revoked_at = ?", s.now()).
+		Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Exec(ctx)
+	if err != nil {
+		return db.Translate(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
+// AuthenticateToken resolves a bearer token to its token and person. Unknown,
+// revoked and expired tokens, and tokens of disabled accounts, all return
+// db.ErrNotFound: the caller learns nothing about which.
+func (s *Store) AuthenticateToken(ctx context.Context, secret string) (*APIToken, *Person, error) {
+	if !strings.HasPrefix(secret, TokenPrefix) {
+		return nil, nil, db.ErrNotFound
+	}
+	var row tokenRow
+	if err := s.DB.NewSelect().Model(&row).Where("token_hash = ?", HashSecret(secret)).Scan(ctx); err != nil {
+		return nil, nil, db.Translate(err)
+	}
+	now := s.now()
+	t := row.token()
+	if !t.Active(now) {
+		return nil, nil, db.ErrNotFound
+	}
+	p, err := s.ByID(ctx, row.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.Disabled() {
+		return nil, nil, db.ErrNotFound
+	}
+	// Last use is kept to the hour: enough to spot unused tokens without a
+	// write on every API call.
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Hour {
+		if _, err := s.DB.NewUpdate().Model((*tokenRow)(nil)).Set("last_used_at = ?", now).Where("id = ?", row.ID).Exec(ctx); err != nil {
+			return nil, nil, db.Translate(err)
+		}
+		t.LastUsedAt = &now
+	}
+	return t, p, nil
+}
