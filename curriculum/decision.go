@@ -1,0 +1,383 @@
+package curriculum
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Status is a person's clearance level for a task.
+type Status uint8
+
+// Clearance levels, lowest first.
+const (
+	NotCleared Status = iota
+	// DirectSupervision: may do the task only with a qualified person
+	// present and watching.
+	DirectSupervision
+	// Cleared: may do the task independently.
+	Cleared
+)
+
+var statusNames = [...]string{"not_cleared", "direct_supervision", "cleared"}
+
+// String returns the machine name: not_cleared, direct_supervision, cleared.
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "Status(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Label returns the status for people: "Not cleared", "Direct supervision
+// only", "Cleared (independent)".
+func (s Status) Label() string {
+	switch s {
+	case NotCleared:
+		return "Not cleared"
+	case DirectSupervision:
+		return "Direct supervision only"
+	case Cleared:
+		return "Cleared (independent)"
+	}
+	return s.String()
+}
+
+// MarshalText encodes the machine name.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText decodes the machine name.
+func (s *Status) UnmarshalText(b []byte) error {
+	for i, n := range statusNames {
+		if n == string(b) {
+			*s = Status(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown clearance status %q", b)
+}
+
+// Effect is what a reason stands in the way of.
+type Effect uint8
+
+// Effects.
+const (
+	// Info does not block anything (due soon, expiring, in grace).
+	Info Effect = iota
+	// BlocksIndependent keeps the person from independent clearance.
+	BlocksIndependent
+	// BlocksSupervised keeps the person from even supervised practice (and
+	// so from independent clearance too).
+	BlocksSupervised
+)
+
+var effectNames = [...]string{"info", "blocks_independent", "blocks_supervised"}
+
+func (e Effect) String() string {
+	if int(e) < len(effectNames) {
+		return effectNames[e]
+	}
+	return "Effect(" + strconv.Itoa(int(e)) + ")"
+}
+
+// MarshalText encodes the machine name.
+func (e Effect) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
+
+// ReasonCode is the machine-readable kind of a reason.
+type ReasonCode uint8
+
+// Reason codes. Their String forms (credential_expired, count_short, ...)
+// are stable API values.
+const (
+	ReasonCredentialMissing ReasonCode = iota + 1
+	ReasonCredentialInGrace
+	ReasonCredentialExpired
+	ReasonCredentialExpiring
+	ReasonCredentialUnverified
+	ReasonCountShort
+	ReasonKnowledgeMissing
+	ReasonKnowledgeBelowPassMark
+	ReasonSignOffMissing
+	ReasonSignOffRevoked
+	ReasonCoverageIncomplete
+	ReasonReverificationOverdue
+	ReasonReverificationDueSoon
+	ReasonRecencyLapsed
+	ReasonPrerequisiteNotCurrent
+	ReasonTrainingNotStarted
+)
+
+var reasonNames = [...]string{
+	ReasonCredentialMissing:      "credential_missing",
+	ReasonCredentialInGrace:      "credential_in_grace",
+	ReasonCredentialExpired:      "credential_expired",
+	ReasonCredentialExpiring:     "credential_expiring",
+	ReasonCredentialUnverified:   "credential_unverified",
+	ReasonCountShort:             "count_short",
+	ReasonKnowledgeMissing:       "knowledge_test_missing",
+	ReasonKnowledgeBelowPassMark: "knowledge_test_below_pass_mark",
+	ReasonSignOffMissing:         "signoff_missing",
+	ReasonSignOffRevoked:         "signoff_revoked",
+	ReasonCoverageIncomplete:     "coverage_incomplete",
+	ReasonReverificationOverdue:  "reverification_overdue",
+	ReasonReverificationDueSoon:  "reverification_due_soon",
+	ReasonRecencyLapsed:          "recency_lapsed",
+	ReasonPrerequisiteNotCurrent: "prerequisite_not_current",
+	ReasonTrainingNotStarted:     "training_not_started",
+}
+
+func (c ReasonCode) String() string {
+	if int(c) < len(reasonNames) && reasonNames[c] != "" {
+		return reasonNames[c]
+	}
+	return "ReasonCode(" + strconv.Itoa(int(c)) + ")"
+}
+
+// MarshalText encodes the machine name.
+func (c ReasonCode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// Reason is one fact behind a decision. Text is produced on demand by
+// Message and Step, so evaluating thousands of people formats nothing.
+type Reason struct {
+	Code   ReasonCode
+	Effect Effect
+	// Competency or Credential names what the reason is about (a code).
+	Competency string
+	Credential string
+	Variant    string
+	// Date is the relevant day: expiry, grace end, due date, revocation,
+	// last performance.
+	Date Date
+	// Have and Need are counts (performances, days left, months).
+	Have, Need int
+	// Score is the best knowledge-test score, in percent.
+	Score float64
+	// Missing lists the coverage items a sign-off did not cover.
+	Missing []string
+
+	about *subject // titles and who may sign, for the text
+}
+
+// subject carries the names the reason text needs.
+type subject struct {
+	title   string
+	signers string // "an MD, DO, NP, PA, RN or LPN"
+	pass    int    // knowledge test pass mark
+	recency int    // months
+}
+
+func (r *Reason) title() string {
+	if r.about != nil && r.about.title != "" {
+		return r.about.title
+	}
+	if r.Competency != "" {
+		return r.Competency
+	}
+	return r.Credential
+}
+
+// Message explains the reason in plain language, e.g. "BLS expired
+// 2026-10-31" or "Venipuncture: 6 of 10 observed performances".
+func (r *Reason) Message() string {
+	t := r.title()
+	switch r.Code {
+	case ReasonCredentialMissing:
+		if !r.Date.IsZero() {
+			return fmt.Sprintf("%s missing (the grace period after hire ended %s)", t, r.Date)
+		}
+		return t + " missing"
+	case ReasonCredentialInGrace:
+		return fmt.Sprintf("%s missing, within grace until %s", t, r.Date)
+	case ReasonCredentialExpired:
+		return fmt.Sprintf("%s expired %s", t, r.Date)
+	case ReasonCredentialExpiring:
+		return fmt.Sprintf("%s expires %s (%s)", t, r.Date, inDays(r.Have))
+	case ReasonCredentialUnverified:
+		return t + " is on file but not verified yet"
+	case ReasonCountShort:
+		if r.Variant != "" {
+			return fmt.Sprintf("%s (%s): %d of %d observed performances", t, r.Variant, r.Have, r.Need)
+		}
+		return fmt.Sprintf("%s: %d of %d observed performances", t, r.Have, r.Need)
+	case ReasonKnowledgeMissing:
+		return fmt.Sprintf("%s: knowledge test not taken (pass mark %d%%)", t, r.Need)
+	case ReasonKnowledgeBelowPassMark:
+		return fmt.Sprintf("%s: best knowledge test score %s%% is below the pass mark of %d%%", t, formatScore(r.Score), r.Need)
+	case ReasonSignOffMissing:
+		return t + ": not signed off"
+	case ReasonSignOffRevoked:
+		return fmt.Sprintf("%s: sign-off revoked from %s", t, r.Date)
+	case ReasonCoverageIncomplete:
+		if r.Need > 0 {
+			return fmt.Sprintf("%s: the sign-off of %s covers %d of the %d required assessment methods (not covered: %s)",
+				t, r.Date, r.Have, r.Need, strings.Join(r.Missing, "; "))
+		}
+		return fmt.Sprintf("%s: the sign-off of %s does not cover: %s", t, r.Date, strings.Join(r.Missing, "; "))
+	case ReasonReverificationOverdue:
+		return fmt.Sprintf("%s: re-verification was due %s, overdue", t, r.Date)
+	case ReasonReverificationDueSoon:
+		return fmt.Sprintf("%s: re-verification due %s (%s)", t, r.Date, inDays(r.Have))
+	case ReasonRecencyLapsed:
+		return fmt.Sprintf("%s: last successful performance %s; it must be performed at least every %d months", t, r.Date, r.Need)
+	case ReasonPrerequisiteNotCurrent:
+		return fmt.Sprintf("Prerequisite %s is not signed off and current", t)
+	case ReasonTrainingNotStarted:
+		return fmt.Sprintf("%s: training not started (no observed performance on file)", t)
+	}
+	return r.Code.String()
+}
+
+// Step says what to do about a blocking reason, e.g. "Complete 4 more
+// successful observed performances of Venipuncture". It is empty for
+// informational reasons.
+func (r *Reason) Step() string {
+	t := r.title()
+	signers := "an authorised signer"
+	if r.about != nil && r.about.signers != "" {
+		signers = r.about.signers
+	}
+	switch r.Code {
+	case ReasonCredentialMissing:
+		return "Obtain " + t + " and have HR record and verify it"
+	case ReasonCredentialExpired:
+		return "Renew " + t + " and have HR record and verify the new card"
+	case ReasonCredentialUnverified:
+		return "Have HR verify the " + t + " record"
+	case ReasonCountShort:
+		what := t
+		if r.Variant != "" {
+			what += " (" + r.Variant + ")"
+		}
+		n := r.Need - r.Have
+		if n == 1 {
+			return "Complete 1 more successful observed performance of " + what
+		}
+		return fmt.Sprintf("Complete %d more successful observed performances of %s", n, what)
+	case ReasonKnowledgeMissing, ReasonKnowledgeBelowPassMark:
+		return fmt.Sprintf("Pass the %s knowledge test (%d%% or more)", t, r.Need)
+	case ReasonSignOffMissing, ReasonSignOffRevoked:
+		return fmt.Sprintf("Get %s signed off by %s", t, signers)
+	case ReasonCoverageIncomplete:
+		return fmt.Sprintf("Get a %s sign-off from %s whose assessment also covers: %s", t, signers, strings.Join(r.Missing, "; "))
+	case ReasonReverificationOverdue:
+		return fmt.Sprintf("Complete the %s re-verification with %s", t, signers)
+	case ReasonRecencyLapsed:
+		return fmt.Sprintf("Perform %s successfully under observation", t)
+	case ReasonPrerequisiteNotCurrent:
+		return fmt.Sprintf("Get prerequisite %s signed off and current first", t)
+	case ReasonTrainingNotStarted:
+		return fmt.Sprintf("Start training in %s: perform it once under observation", t)
+	}
+	return ""
+}
+
+func inDays(n int) string {
+	switch n {
+	case 0:
+		return "today"
+	case 1:
+		return "tomorrow"
+	}
+	return "in " + strconv.Itoa(n) + " days"
+}
+
+func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// MarshalJSON adds the plain-language message and step to the machine
+// fields, for the API.
+func (r Reason) MarshalJSON() ([]byte, error) {
+	type out struct {
+		Code       ReasonCode `json:"code"`
+		Effect     Effect     `json:"effect"`
+		Competency string     `json:"competency,omitempty"`
+		Credential string     `json:"credential,omitempty"`
+		Variant    string     `json:"variant,omitempty"`
+		Date       Date       `json:"date,omitzero"`
+		Message    string     `json:"message"`
+		Step       string     `json:"step,omitempty"`
+		Missing    []string   `json:"missing,omitempty"`
+	}
+	return json.Marshal(out{r.Code, r.Effect, r.Competency, r.Credential, r.Variant, r.Date, r.Message(), r.Step(), r.Missing})
+}
+
+// Decision is a person's clearance for one task on one day.
+type Decision struct {
+	Task   string
+	AsOf   Date
+	Status Status
+	// Reasons lists every fact behind the status: blocking reasons first by
+	// kind (credentials, prerequisites, competencies), and warnings.
+	Reasons []Reason
+	// LapsesOn is the first day on which the status drops if nothing new is
+	// recorded; zero if it never does (or the person is not cleared at all).
+	// See Rules.Evaluate for exactly what counts.
+	LapsesOn Date
+	// Supervised reports whether the task has a direct-supervision level at
+	// all (its rule is not "never").
+	Supervised bool
+}
+
+// Next returns the level above the current status, and false when the
+// person is already cleared.
+func (d *Decision) Next() (Status, bool) {
+	switch {
+	case d.Status == Cleared:
+		return Cleared, false
+	case d.Status == NotCleared && d.Supervised:
+		return DirectSupervision, true
+	}
+	return Cleared, true
+}
+
+// NextSteps lists, in plain language, what remains to be done to reach the
+// next level (empty when cleared).
+func (d *Decision) NextSteps() []string {
+	next, ok := d.Next()
+	if !ok {
+		return nil
+	}
+	min := BlocksIndependent
+	if next == DirectSupervision {
+		min = BlocksSupervised
+	}
+	var steps []string
+	for i := range d.Reasons {
+		if d.Reasons[i].Effect >= min {
+			if s := d.Reasons[i].Step(); s != "" {
+				steps = append(steps, s)
+			}
+		}
+	}
+	return steps
+}
+
+// Messages returns the plain-language text of every reason.
+func (d *Decision) Messages() []string {
+	out := make([]string, len(d.Reasons))
+	for i := range d.Reasons {
+		out[i] = d.Reasons[i].Message()
+	}
+	return out
+}
+
+// MarshalJSON includes the next steps for the API.
+func (d Decision) MarshalJSON() ([]byte, error) {
+	type out struct {
+		Task      string   `json:"task"`
+		AsOf      Date     `json:"as_of"`
+		Status    Status   `json:"status"`
+		Reasons   []Reason `json:"reasons"`
+		NextSteps []string `json:"next_steps"`
+		LapsesOn  Date     `json:"lapses_on,omitzero"`
+	}
+	reasons := d.Reasons
+	if reasons == nil {
+		reasons = []Reason{}
+	}
+	steps := d.NextSteps()
+	if steps == nil {
+		steps = []string{}
+	}
+	return json.Marshal(out{d.Task, d.AsOf, d.Status, reasons, steps, d.LapsesOn})
+}
