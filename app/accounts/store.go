@@ -19,19 +19,34 @@ import (
 // Store reads and writes accounts. Its methods return db.ErrNotFound for a
 // missing person and db.ErrConflict for a duplicate email or employee id.
 type Store struct {
-	DB *db.DB
+	// DB is the database or, for a Store from WithTx, a transaction.
+	DB bun.IDB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Hasher hashes passwords; tests use cheaper parameters.
 	Hasher password.Hasher
 
-	dummyOnce sync.Once
-	dummyHash string
+	dummy *dummyHash
+}
+
+// dummyHash is a throw-away hash, made once per Store (see burnTime).
+type dummyHash struct {
+	once sync.Once
+	hash string
 }
 
 // NewStore returns a Store on d with the real clock and default hashing.
 func NewStore(d *db.DB) *Store {
-	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }, Hasher: password.Hasher{}}
+	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }, Hasher: password.Hasher{}, dummy: &dummyHash{}}
+}
+
+// WithTx returns a Store whose every call runs in tx, so that several
+// changes (and changes of other stores) commit together. Its own
+// multi-step methods nest as savepoints.
+func (s *Store) WithTx(tx bun.IDB) *Store {
+	c := *s
+	c.DB = tx
+	return &c
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }

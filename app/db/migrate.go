@@ -98,7 +98,7 @@ func (d *DB) MigrateWith(ctx context.Context, ms []Migration) ([]Migration, erro
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	defer conn.Close()
-	if d.Dialect == Postgres {
+	if d.Engine == Postgres {
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext('skillgate:migrate:' || current_schema()))"); err != nil {
 			return nil, fmt.Errorf("migrate: take lock: %w", err)
 		}

@@ -48,7 +48,8 @@ type Options struct {
 // DB is an open database with its dialect.
 type DB struct {
 	*bun.DB
-	Dialect Dialect
+	// Engine says which engine this is (bun's Dialect() says how to speak it).
+	Engine Dialect
 	// Where is a human-readable location without credentials, for logs.
 	Where string
 }
@@ -88,7 +89,7 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	sqldb.SetMaxOpenConns(25)
 	sqldb.SetMaxIdleConns(25)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, Where: "postgres://" + u.Host + u.Path}
+	d := &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Engine: Postgres, Where: "postgres://" + u.Host + u.Path}
 	if err := d.PingContext(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("connect to %s: %w", d.Where, err)
@@ -125,7 +126,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	}
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
-	d := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite, Where: path}
+	d := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Engine: SQLite, Where: path}
 	if err := d.PingContext(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

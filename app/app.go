@@ -1,0 +1,237 @@
+// Package app wires Skillgate together: configuration, storage, the HTTP
+// server, background jobs and the command-line subcommands.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/server"
+)
+
+// Env is the program's outside world, so tests can run it in-process.
+type Env struct {
+	Args   []string // without the program name
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	// Ready, when set, is called with the listening address once the
+	// server accepts connections.
+	Ready func(addr string)
+}
+
+const usage = `Skillgate: competency and clearance records for medical assistant apprenticeships.
+
+Usage:
+  skillgate [serve] [flags]        serve HTTP (the default)
+  skillgate migrate status|up [flags]
+                                   show or apply the schema history
+  skillgate user create --email E --name N --role R[,R...] [--credential C] [--employee-id ID] [--site NAME,...]
+                                   add a person; prints a one-time link to set their password
+
+Every flag mirrors an environment variable (run 'skillgate serve -h' for the list).
+`
+
+// Run runs the program and returns its exit code. ctx ending stops a
+// running server gracefully, as SIGINT and SIGTERM do.
+func Run(ctx context.Context, env Env) int {
+	args := env.Args
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, env, args)
+	case "migrate":
+		err = migrateCmd(ctx, env, args)
+	case "user":
+		err = userCmd(ctx, env, args)
+	case "help":
+		fmt.Fprint(env.Stdout, usage)
+	default:
+		fmt.Fprintf(env.Stderr, "skillgate: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "skillgate: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, error) {
+	o := db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir}
+	// PostgreSQL may still be starting (a fresh container, a reboot): wait
+	// for it a little rather than fail at once.
+	var lastErr error
+	for attempt := 1; attempt <= 10; attempt++ {
+		d, err := db.Open(ctx, o)
+		if err == nil {
+			return d, nil
+		}
+		lastErr = err
+		if cfg.DatabaseURL == "" || !db.IsUnavailable(err) {
+			break
+		}
+		log.Warn("database not reachable yet; retrying", "attempt", attempt, "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+		}
+	}
+	return nil, lastErr
+}
+
+func serve(ctx context.Context, env Env, args []string) error {
+	cfg, rest, err := config.Load(args, env.Getenv, env.Stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments %q (see 'skillgate help')", rest)
+	}
+	log := newLogger(cfg, env.Stderr)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	d, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	log.Info("database open", "engine", d.Engine, "where", d.Where)
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range applied {
+		log.Info("migration applied", "name", m.Name, "description", m.Description)
+	}
+	store := accounts.NewStore(d)
+	if cfg.Demo {
+		seeded, err := demo.Seed(ctx, d, store)
+		if err != nil {
+			return err
+		}
+		log.Warn("DEMO MODE: this server holds a made-up organisation; do not enter real data",
+			"seeded_now", seeded, "password_for_every_demo_account", demo.Password, "accounts", demoEmails())
+	}
+	if err := ensureFirstAdmin(ctx, cfg, store, log); err != nil {
+		return err
+	}
+	srv, err := server.New(server.Deps{Config: cfg, DB: d, Accounts: store, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.App().Listener(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "url", cfg.BaseURL)
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+	jobsDone := startJobs(ctx, d, store, cfg, log)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	if err := srv.Shutdown(cfg.ShutdownTimeout); err != nil {
+		log.Warn("some requests did not finish in time", "error", err)
+	}
+	<-jobsDone
+	log.Info("stopped")
+	return nil
+}
+
+func demoEmails() string {
+	var es []string
+	for _, a := range demo.Accounts {
+		es = append(es, a.Email)
+	}
+	return strings.Join(es, ", ")
+}
+
+// ensureFirstAdmin creates an admin on an empty database and prints its
+// one-time password once. The admin must choose a new one at first login.
+func ensureFirstAdmin(ctx context.Context, cfg config.Config, store *accounts.Store, log *slog.Logger) error {
+	n, err := store.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := accounts.NewSecret()[:24]
+	p, err := store.Create(ctx, accounts.NewPerson{Email: cfg.AdminEmail, Name: "Administrator", Credential: "none",
+		Roles: []accounts.Role{accounts.RoleAdmin}, Password: pw, MustChangePassword: true})
+	if err != nil {
+		// A second instance starting at the same moment may have won.
+		if errors.Is(err, db.ErrConflict) {
+			return nil
+		}
+		return fmt.Errorf("create first admin: %w", err)
+	}
+	log.Warn("FIRST START: created an admin account. Its one-time password is shown only now; you must change it at first login.",
+		"email", p.Email, "one_time_password", pw)
+	return nil
+}
+
+// startJobs runs periodic housekeeping until ctx ends; the returned
+// channel closes when it has stopped.
+func startJobs(ctx context.Context, d *db.DB, store *accounts.Store, cfg config.Config, log *slog.Logger) <-chan struct{} {
+	done := make(chan struct{})
+	kv := db.NewKV(d)
+	pol := accounts.SessionPolicy{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(15 * time.Minute)
+		defer t.Stop()
+		for {
+			if n, err := store.DeleteExpiredSessions(ctx, pol); err != nil && ctx.Err() == nil {
+				log.Warn("housekeeping: delete expired sessions", "error", err)
+			} else if n > 0 {
+				log.Debug("housekeeping: expired sessions deleted", "count", n)
+			}
+			if _, err := kv.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("housekeeping: delete expired keys", "error", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return done
+}

@@ -1,0 +1,172 @@
+// Package config reads Skillgate's settings from the environment and from
+// command-line flags that mirror it (a flag wins over its variable).
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a running Skillgate.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	BaseURL         string
+	SecureCookies   bool
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	Timezone        string
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	TrustedProxies  []string
+	AdminEmail      string
+	Demo            bool
+}
+
+// Setting describes one configuration value, for flags, the README table
+// and error messages.
+type Setting struct {
+	Env, Flag, Default, Help string
+}
+
+// Settings lists every setting. The README's configuration table is
+// checked against it by a test.
+var Settings = []Setting{
+	{"SKILLGATE_ADDR", "addr", ":8080", "address to serve HTTP on"},
+	{"SKILLGATE_DATA_DIR", "data-dir", "./data", "directory for the embedded SQLite database"},
+	{"SKILLGATE_DATABASE_URL", "database-url", "", "postgres://user:pass@host:5432/db?sslmode=verify-full to use PostgreSQL instead of SQLite"},
+	{"SKILLGATE_BASE_URL", "base-url", "http://localhost:8080", "public URL of this server, used in password-reset links"},
+	{"SKILLGATE_SECURE_COOKIES", "secure-cookies", "false", "mark cookies Secure and send HSTS (set true behind HTTPS)"},
+	{"SKILLGATE_SESSION_IDLE", "session-idle", "30m", "log out after this long without a request"},
+	{"SKILLGATE_SESSION_ABSOLUTE", "session-absolute", "12h", "log out this long after login, whatever the activity"},
+	{"SKILLGATE_TIMEZONE", "timezone", "America/New_York", "the organisation's time zone, for calendar dates such as expiry dates"},
+	{"SKILLGATE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+	{"SKILLGATE_LOG_FORMAT", "log-format", "text", "text or json"},
+	{"SKILLGATE_SHUTDOWN_TIMEOUT", "shutdown-timeout", "20s", "how long in-flight requests may finish after SIGTERM"},
+	{"SKILLGATE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed"},
+	{"SKILLGATE_ADMIN_EMAIL", "admin-email", "admin@skillgate.local", "email of the admin account created on first start"},
+	{"SKILLGATE_DEMO", "demo", "false", "seed a demo organisation into an empty database"},
+}
+
+// Load reads settings from getenv, then from args (flags without the
+// program name). Unknown flags and bad values are errors that name the
+// setting.
+func Load(args []string, getenv func(string) string, out io.Writer) (Config, []string, error) {
+	fs := flag.NewFlagSet("skillgate", flag.ContinueOnError)
+	fs.SetOutput(out)
+	vals := make(map[string]*string, len(Settings))
+	for _, s := range Settings {
+		v := s.Default
+		if e := getenv(s.Env); e != "" {
+			v = e
+		}
+		p := new(string)
+		*p = v
+		vals[s.Flag] = p
+		if s.Flag == "demo" || s.Flag == "secure-cookies" {
+			fs.Var(boolFlag{p}, s.Flag, s.Help+" (env "+s.Env+")")
+			continue
+		}
+		fs.StringVar(p, s.Flag, v, s.Help+" (env "+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	var c Config
+	var errs []error
+	get := func(name string) string { return strings.TrimSpace(*vals[name]) }
+	boolean := func(name string) bool {
+		b, err := strconv.ParseBool(get(name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", envOf(name), get(name)))
+		}
+		return b
+	}
+	duration := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 30m or 12h", envOf(name), get(name)))
+		}
+		return d
+	}
+	c.Addr = get("addr")
+	c.DataDir = get("data-dir")
+	c.DatabaseURL = get("database-url")
+	c.BaseURL = strings.TrimRight(get("base-url"), "/")
+	c.SecureCookies = boolean("secure-cookies")
+	c.SessionIdle = duration("session-idle")
+	c.SessionAbsolute = duration("session-absolute")
+	c.Timezone = get("timezone")
+	c.LogLevel = strings.ToLower(get("log-level"))
+	c.LogFormat = strings.ToLower(get("log-format"))
+	c.ShutdownTimeout = duration("shutdown-timeout")
+	for _, p := range strings.Split(get("trusted-proxies"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	c.AdminEmail = get("admin-email")
+	c.Demo = boolean("demo")
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		errs = append(errs, fmt.Errorf("SKILLGATE_TIMEZONE: %q is not a known time zone such as America/Chicago", c.Timezone))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("SKILLGATE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("SKILLGATE_LOG_FORMAT: %q is not text or json", c.LogFormat))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("SKILLGATE_DATABASE_URL: must start with postgres://"))
+	}
+	if c.SessionIdle > c.SessionAbsolute {
+		errs = append(errs, errors.New("SKILLGATE_SESSION_IDLE must not be longer than SKILLGATE_SESSION_ABSOLUTE"))
+	}
+	return c, fs.Args(), errors.Join(errs...)
+}
+
+// Location returns the organisation's time zone (validated by Load).
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func envOf(flagName string) string {
+	for _, s := range Settings {
+		if s.Flag == flagName {
+			return s.Env
+		}
+	}
+	return flagName
+}
+
+// boolFlag lets "--demo" be given without a value, like a flag.Bool, while
+// its default still comes from the environment.
+type boolFlag struct{ p *string }
+
+func (b boolFlag) String() string {
+	if b.p == nil {
+		return ""
+	}
+	return *b.p
+}
+func (b boolFlag) Set(s string) error {
+	if _, err := strconv.ParseBool(s); err != nil {
+		return err
+	}
+	*b.p = s
+	return nil
+}
+func (b boolFlag) IsBoolFlag() bool { return true }

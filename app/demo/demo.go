@@ -1,0 +1,97 @@
+// Package demo seeds a made-up organisation for trying Skillgate: two
+// clinics, every role, and apprentices at different stages.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// Password is every demo account's password.
+const Password = "skillgate-demo-2026"
+
+// ErrNotDemo: the database holds data that --demo did not create, which
+// demo seeding must never mix with.
+var ErrNotDemo = errors.New("this database already holds real (non-demo) data; --demo only seeds an empty database. Use another SKILLGATE_DATA_DIR or database for the demo")
+
+// Account is one demo login.
+type Account struct {
+	Email, Name, Credential string
+	Roles                   []accounts.Role
+	Site                    int // index into Sites
+}
+
+// Sites are the demo clinics.
+var Sites = []string{"Riverside Family Medicine", "Northgate Pediatrics"}
+
+// Accounts are the demo logins, listed in the README.
+var Accounts = []Account{
+	{"admin@demo.test", "Alex Morgan", "none", []accounts.Role{accounts.RoleAdmin}, 0},
+	{"director@demo.test", "Dana Whitfield", "RN", []accounts.Role{accounts.RoleDirector}, 0},
+	{"preceptor@demo.test", "Priya Raman", "RN", []accounts.Role{accounts.RolePreceptor}, 0},
+	{"physician@demo.test", "Dr. Marcus Hale", "MD", []accounts.Role{accounts.RolePreceptor}, 0},
+	{"hr@demo.test", "Helen Ortiz", "none", []accounts.Role{accounts.RoleHR}, 0},
+	{"apprentice@demo.test", "Jordan Lee", "none", []accounts.Role{accounts.RoleApprentice}, 0},
+	{"apprentice2@demo.test", "Sam Carter", "none", []accounts.Role{accounts.RoleApprentice}, 0},
+	{"apprentice3@demo.test", "Riley Nguyen", "none", []accounts.Role{accounts.RoleApprentice}, 1},
+	{"graduate@demo.test", "Casey Brooks", "CCMA", []accounts.Role{accounts.RoleApprentice}, 1},
+}
+
+const metaKey = "demo"
+
+// Seed fills an empty database with the demo organisation. On a database
+// it seeded before it does nothing; on one holding other data it refuses
+// with ErrNotDemo and changes nothing.
+func Seed(ctx context.Context, d *db.DB, store *accounts.Store) (seeded bool, err error) {
+	var marker int
+	if err := d.NewRaw("SELECT COUNT(*) FROM app_meta WHERE key = ?", metaKey).Scan(ctx, &marker); err != nil {
+		return false, fmt.Errorf("check demo marker: %w", db.Translate(err))
+	}
+	if marker > 0 {
+		return false, nil
+	}
+	n, err := store.Count(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, ErrNotDemo
+	}
+	// One transaction: a failure half-way leaves the database empty, so the
+	// next start can seed it again.
+	err = d.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st := store.WithTx(tx)
+		siteIDs := make([]string, len(Sites))
+		for i, name := range Sites {
+			s, err := st.CreateSite(ctx, name)
+			if err != nil {
+				return err
+			}
+			siteIDs[i] = s.ID
+		}
+		for _, a := range Accounts {
+			sites := []string{siteIDs[a.Site]}
+			if a.Roles[0] == accounts.RoleAdmin || a.Roles[0] == accounts.RoleHR || a.Roles[0] == accounts.RoleDirector {
+				sites = siteIDs
+			}
+			if _, err := st.Create(ctx, accounts.NewPerson{Email: a.Email, Name: a.Name, Credential: a.Credential,
+				Roles: a.Roles, SiteIDs: sites, Password: Password}); err != nil {
+				return fmt.Errorf("demo account %s: %w", a.Email, err)
+			}
+		}
+		if _, err := tx.NewRaw("INSERT INTO app_meta (key, value) VALUES (?, 'true')", metaKey).Exec(ctx); err != nil {
+			return fmt.Errorf("mark demo database: %w", db.Translate(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("seed demo: %w", err)
+	}
+	return true, nil
+}

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+)
+
+type accountView struct {
+	Tokens    []*accounts.APIToken
+	NewToken  string
+	TokenName string
+	now       time.Time
+}
+
+// Expired reports whether a token is past its expiry (for the status column).
+func (v accountView) Expired(t *accounts.APIToken) bool { return !v.now.Before(t.ExpiresAt) }
+
+func (s *Server) accountPage(c *fiber.Ctx) error {
+	return s.renderAccount(c, fiber.StatusOK, nil, accountView{})
+}
+
+func (s *Server) renderAccount(c *fiber.Ctx, status int, errs map[string]string, v accountView) error {
+	toks, err := s.accounts.Tokens(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	v.Tokens, v.now = toks, s.now()
+	return s.render(c, status, "account", Page{Title: "My account", Nav: "account", Errors: errs, Data: v})
+}
+
+type changePasswordForm struct {
+	Current string `form:"current" label:"Current password" validate:"required"`
+	newPasswordForm
+}
+
+func (s *Server) changePassword(c *fiber.Ctx) error {
+	u := currentUser(c)
+	var f changePasswordForm
+	if err := c.BodyParser(&f); err != nil {
+		return apiError(fiber.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+	}
+	errs := check(&f)
+	if errs == nil {
+		errs = passwordErrors(f.newPasswordForm, u)
+	}
+	if errs == nil {
+		// Re-checking the current password goes through the same lockout as login.
+		if _, err := s.accounts.Authenticate(c.UserContext(), u.Email, f.Current); err != nil {
+			var locked *accounts.LockedError
+			if !errors.Is(err, accounts.ErrBadCredentials) && !errors.As(err, &locked) {
+				return err
+			}
+			errs = map[string]string{"current": "This is not your current password."}
+			if locked != nil {
+				errs["current"] = locked.Error()
+			}
+		}
+	}
+	if errs != nil {
+		return s.renderAccount(c, fiber.StatusBadRequest, errs, accountView{})
+	}
+	if err := s.accounts.SetPassword(c.UserContext(), u.ID, f.New); err != nil {
+		return err
+	}
+	// SetPassword ended every session, this one too; start a fresh one so
+	// the person stays logged in here.
+	secret, err := s.accounts.StartSession(c.UserContext(), u.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, secret)
+	return c.Redirect("/account?msg=password-changed", fiber.StatusSeeOther)
+}
+
+type tokenForm struct {
+	Name string `form:"name" json:"name" label:"Token name" validate:"required,max=100"`
+	Days int    `form:"days" json:"days" label:"Valid for" validate:"required,min=1,max=366"`
+}
+
+func (s *Server) createTokenForm(c *fiber.Ctx) error {
+	var f tokenForm
+	errs, err := bind(c, &f)
+	if err != nil {
+		return err
+	}
+	if errs != nil {
+		return s.renderAccount(c, fiber.StatusBadRequest, errs, accountView{TokenName: f.Name})
+	}
+	_, secret, err := s.accounts.CreateToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	// Shown on this response only; never stored in the clear or redirected.
+	return s.renderAccount(c, fiber.StatusCreated, nil, accountView{NewToken: secret})
+}
+
+func (s *Server) revokeTokenForm(c *fiber.Ctx) error {
+	if err := s.accounts.RevokeToken(c.UserContext(), currentUser(c).ID, c.Params("id")); err != nil {
+		return err
+	}
+	return c.Redirect("/account?msg=token-revoked", fiber.StatusSeeOther)
+}

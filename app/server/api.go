@@ -1,0 +1,116 @@
+package server
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// personJSON is a person as the API shows them.
+type personJSON struct {
+	ID         string   `json:"id"`
+	Email      string   `json:"email"`
+	Name       string   `json:"name"`
+	EmployeeID string   `json:"employee_id,omitempty"`
+	Credential string   `json:"credential"`
+	Roles      []string `json:"roles"`
+	SiteIDs    []string `json:"site_ids"`
+	Disabled   bool     `json:"disabled"`
+}
+
+func toPersonJSON(p *accounts.Person) personJSON {
+	out := personJSON{ID: p.ID, Email: p.Email, Name: p.Name, EmployeeID: p.EmployeeID, Credential: p.Credential,
+		Roles: make([]string, len(p.Roles)), SiteIDs: p.SiteIDs, Disabled: p.Disabled()}
+	for i, r := range p.Roles {
+		out.Roles[i] = string(r)
+	}
+	if out.SiteIDs == nil {
+		out.SiteIDs = []string{}
+	}
+	return out
+}
+
+func (s *Server) apiMe(c *fiber.Ctx) error { return c.JSON(toPersonJSON(currentUser(c))) }
+
+type tokenJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	// Token is present only in the response that created it.
+	Token string `json:"token,omitempty"`
+}
+
+func toTokenJSON(t *accounts.APIToken) tokenJSON {
+	return tokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
+}
+
+func (s *Server) apiListTokens(c *fiber.Ctx) error {
+	toks, err := s.accounts.Tokens(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	out := make([]tokenJSON, len(toks))
+	for i, t := range toks {
+		out[i] = toTokenJSON(t)
+	}
+	return c.JSON(fiber.Map{"tokens": out})
+}
+
+func (s *Server) apiCreateToken(c *fiber.Ctx) error {
+	var f tokenForm
+	errs, err := bind(c, &f)
+	if err != nil {
+		return err
+	}
+	if errs != nil {
+		return badInput(errs)
+	}
+	t, secret, err := s.accounts.CreateToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	out := toTokenJSON(t)
+	out.Token = secret
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (s *Server) apiRevokeToken(c *fiber.Ctx) error {
+	err := s.accounts.RevokeToken(c.UserContext(), currentUser(c).ID, c.Params("id"))
+	if errors.Is(err, db.ErrNotFound) {
+		return apiError(fiber.StatusNotFound, "You have no active token with this id.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiListPeople(c *fiber.Ctx) error {
+	f := accounts.ListFilter{Query: c.Query("q"), SiteID: c.Query("site"), Limit: 100}
+	if r := c.Query("role"); r != "" {
+		role, err := accounts.ParseRole(r)
+		if err != nil {
+			return badInput(map[string]string{"role": err.Error()})
+		}
+		f.Role = role
+	}
+	page := pageParam(c)
+	f.Offset = (page - 1) * f.Limit
+	people, total, err := s.accounts.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]personJSON, len(people))
+	for i, p := range people {
+		out[i] = toPersonJSON(p)
+	}
+	return c.JSON(fiber.Map{"people": out, "total": total, "page": page, "per_page": f.Limit})
+}

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/auth/password"
+)
+
+type loginForm struct {
+	Email    string `form:"email" json:"email" label:"Email" validate:"required,email,max=254"`
+	Password string `form:"password" json:"password" label:"Password" validate:"required,max=1024"`
+	Next     string `form:"next" json:"next"`
+}
+
+type loginView struct {
+	Email, Next, Message string
+}
+
+func (s *Server) loginPage(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	return s.render(c, fiber.StatusOK, "login", Page{Title: "Log in", Data: loginView{Next: safeNext(c.Query("next"))}})
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	var f loginForm
+	errs, err := bind(c, &f)
+	if err != nil {
+		return err
+	}
+	view := loginView{Email: f.Email, Next: safeNext(f.Next)}
+	if errs != nil {
+		return s.render(c, fiber.StatusBadRequest, "login", Page{Title: "Log in", Errors: errs, Data: view})
+	}
+	p, err := s.accounts.Authenticate(c.UserContext(), f.Email, f.Password)
+	var locked *accounts.LockedError
+	switch {
+	case errors.Is(err, accounts.ErrBadCredentials), errors.Is(err, accounts.ErrAccountDisabled), errors.As(err, &locked):
+		s.logWith(c).Info("login failed", "reason", loginFailure(err))
+		view.Message = err.Error()
+		status := fiber.StatusUnauthorized
+		if locked != nil {
+			status = fiber.StatusTooManyRequests
+		}
+		return s.render(c, status, "login", Page{Title: "Log in", Data: view})
+	case err != nil:
+		return err
+	}
+	// A new session id at every login; an old cookie is simply replaced.
+	secret, err := s.accounts.StartSession(c.UserContext(), p.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, secret)
+	s.logWith(c).Info("login", "user_id", p.ID)
+	if p.MustChangePassword {
+		return c.Redirect("/account?msg=must-change", fiber.StatusSeeOther)
+	}
+	return c.Redirect(view.Next, fiber.StatusSeeOther)
+}
+
+func loginFailure(err error) string {
+	var locked *accounts.LockedError
+	switch {
+	case errors.As(err, &locked):
+		return "locked"
+	case errors.Is(err, accounts.ErrAccountDisabled):
+		return "disabled"
+	}
+	return "bad credentials"
+}
+
+// safeNext keeps a post-login redirect on this site: a local path only,
+// never "//host" or a scheme.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	if cookie := c.Cookies(sessionCookie); cookie != "" {
+		if err := s.accounts.EndSession(c.UserContext(), cookie); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	return c.Redirect("/login?msg=logged-out", fiber.StatusSeeOther)
+}
+
+type resetView struct{ Email, Token string }
+
+type newPasswordForm struct {
+	New     string `form:"new" json:"new" label:"New password" validate:"required"`
+	Confirm string `form:"confirm" json:"confirm" label:"New password again" validate:"required"`
+}
+
+// passwordErrors checks a new password and its confirmation, returning
+// messages keyed by field.
+func passwordErrors(f newPasswordForm, p *accounts.Person) map[string]string {
+	if errs := check(&f); errs != nil {
+		return errs
+	}
+	if f.New != f.Confirm {
+		return map[string]string{"confirm": "The two passwords are not the same."}
+	}
+	if err := password.Check(f.New, p.Email, p.Name); err != nil {
+		return map[string]string{"new": err.Error()}
+	}
+	return nil
+}
+
+func (s *Server) resetPage(c *fiber.Ctx) error {
+	token := c.Params("token")
+	p, err := s.accounts.ResetTarget(c.UserContext(), token)
+	if errors.Is(err, accounts.ErrResetInvalid) {
+		return apiError(fiber.StatusNotFound, err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "reset", Page{Title: "Choose a new password", Data: resetView{Email: p.Email, Token: token}})
+}
+
+func (s *Server) reset(c *fiber.Ctx) error {
+	token := c.Params("token")
+	p, err := s.accounts.ResetTarget(c.UserContext(), token)
+	if errors.Is(err, accounts.ErrResetInvalid) {
+		return apiError(fiber.StatusNotFound, err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	var f newPasswordForm
+	if err := c.BodyParser(&f); err != nil {
+		return apiError(fiber.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+	}
+	if errs := passwordErrors(f, p); errs != nil {
+		return s.render(c, fiber.StatusBadRequest, "reset", Page{Title: "Choose a new password", Errors: errs, Data: resetView{Email: p.Email, Token: token}})
+	}
+	if _, err := s.accounts.CompleteReset(c.UserContext(), token, f.New); err != nil {
+		if errors.Is(err, accounts.ErrResetInvalid) {
+			return apiError(fiber.StatusNotFound, err.Error())
+		}
+		return err
+	}
+	s.clearSessionCookie(c)
+	return c.Redirect("/login?msg=password-set", fiber.StatusSeeOther)
+}

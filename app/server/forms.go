@@ -1,0 +1,96 @@
+package server
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/go-playground/locales/en"
+	ut "github.com/go-playground/universal-translator"
+	"github.com/go-playground/validator/v10"
+	entrans "github.com/go-playground/validator/v10/translations/en"
+	"github.com/gofiber/fiber/v2"
+)
+
+// One validator for the process: it caches struct metadata.
+var (
+	validate   *validator.Validate
+	translator ut.Translator
+	initForms  sync.Once
+)
+
+func formsValidator() (*validator.Validate, ut.Translator) {
+	initForms.Do(func() {
+		validate = validator.New(validator.WithRequiredStructEnabled())
+		// Messages name the field by its label tag ("Email"), falling back to
+		// the form name.
+		validate.RegisterTagNameFunc(func(f reflect.StructField) string {
+			if l := f.Tag.Get("label"); l != "" {
+				return l
+			}
+			return formName(f)
+		})
+		english := en.New()
+		translator, _ = ut.New(english, english).GetTranslator("en")
+		if err := entrans.RegisterDefaultTranslations(validate, translator); err != nil {
+			panic(err)
+		}
+	})
+	return validate, translator
+}
+
+func formName(f reflect.StructField) string {
+	for _, tag := range []string{"form", "json"} {
+		if n, _, _ := strings.Cut(f.Tag.Get(tag), ","); n != "" && n != "-" {
+			return n
+		}
+	}
+	return strings.ToLower(f.Name)
+}
+
+// check validates dst and returns messages keyed by form field name, or
+// nil when everything is valid.
+func check(dst any) map[string]string {
+	v, tr := formsValidator()
+	err := v.Struct(dst)
+	if err == nil {
+		return nil
+	}
+	var ves validator.ValidationErrors
+	if !errors.As(err, &ves) {
+		return map[string]string{"": err.Error()}
+	}
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	out := make(map[string]string, len(ves))
+	for _, fe := range ves {
+		key := fe.Field()
+		if sf, ok := t.FieldByName(fe.StructField()); ok {
+			key = formName(sf)
+		}
+		if _, seen := out[key]; !seen {
+			out[key] = fe.Translate(tr) + "."
+		}
+	}
+	return out
+}
+
+// bind parses the request body (form or JSON) into dst and validates it.
+// A body that cannot be parsed at all is a 400 with a clear message.
+func bind(c *fiber.Ctx, dst any) (map[string]string, error) {
+	if err := c.BodyParser(dst); err != nil {
+		if errors.Is(err, fiber.ErrUnprocessableEntity) {
+			return nil, apiError(fiber.StatusUnsupportedMediaType, "Send the data as JSON (Content-Type: application/json) or as a form.")
+		}
+		return nil, &HTTPError{Status: fiber.StatusBadRequest, Message: "The data sent could not be read: check that it is well-formed JSON or form data with the right types."}
+	}
+	return check(dst), nil
+}
+
+// badInput is the API's 400 with per-field messages.
+func badInput(fields map[string]string) *HTTPError {
+	return &HTTPError{Status: fiber.StatusBadRequest, Message: "Some fields need attention.", Fields: fields}
+}

@@ -1,0 +1,259 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// Names of cookies and request locals.
+const (
+	sessionCookie = "sg_session"
+	csrfCookie    = "sg_csrf"
+
+	localRequestID = "request_id"
+	localUser      = "user"
+	localAuth      = "auth" // "session" or "token"
+	localExpired   = "session_expired"
+	localCSRF      = "csrf"
+)
+
+var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestID tags each request with an id, taken from X-Request-ID when a
+// proxy sent a sane one, and returns it in the response.
+func (s *Server) requestID(c *fiber.Ctx) error {
+	id := c.Get(fiber.HeaderXRequestID)
+	if !safeRequestID.MatchString(id) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Locals(localRequestID, id)
+	c.Set(fiber.HeaderXRequestID, id)
+	return c.Next()
+}
+
+func requestIDOf(c *fiber.Ctx) string {
+	id, _ := c.Locals(localRequestID).(string)
+	return id
+}
+
+// accessLog writes one line per request. Errors are rendered here (as
+// Fiber's logger does) so the line carries the final status.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	if err := c.Next(); err != nil {
+		if herr := s.handleError(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	userID := ""
+	if u := currentUser(c); u != nil {
+		userID = u.ID
+	}
+	s.log.LogAttrs(c.UserContext(), level, "request",
+		slog.String("method", c.Method()),
+		slog.String("path", redactPath(c.Path())),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("request_id", requestIDOf(c)),
+		slog.String("user_id", userID),
+		slog.String("ip", c.IP()),
+	)
+	return nil
+}
+
+// secretPaths are route prefixes whose next segment is a secret (reset
+// codes, calendar feed tokens); logs show only the prefix.
+var secretPaths = []string{"/reset/", "/calendar/"}
+
+func redactPath(p string) string {
+	for _, pre := range secretPaths {
+		if strings.HasPrefix(p, pre) {
+			return pre + "[redacted]"
+		}
+	}
+	return p
+}
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic", "request_id", requestIDOf(c), "path", redactPath(c.Path()), "panic", e)
+}
+
+// securityHeaders sets a strict CSP (no inline script or style), framing
+// and referrer rules, and HSTS behind HTTPS.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	// same-origin, not no-referrer: Fiber's CSRF check over HTTPS needs it.
+	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if s.cfg.SecureCookies {
+		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
+	}
+	return c.Next()
+}
+
+// authenticate identifies the caller: a bearer token when an Authorization
+// header is present (never falling back to the cookie), else the session
+// cookie. Anonymous requests continue; requireLogin decides.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return apiError(fiber.StatusUnauthorized, "Use an Authorization header of the form “Bearer sgt_…”.")
+		}
+		_, p, err := s.accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
+		if errors.Is(err, db.ErrNotFound) {
+			return apiError(fiber.StatusUnauthorized, "This API token is not valid: it may be mistyped, expired or revoked.")
+		}
+		if err != nil {
+			return err
+		}
+		c.Locals(localUser, p)
+		c.Locals(localAuth, "token")
+		return c.Next()
+	}
+	if cookie := c.Cookies(sessionCookie); cookie != "" {
+		_, p, err := s.accounts.ResumeSession(ctx, cookie, s.sessionPolicy())
+		switch {
+		case err == nil:
+			c.Locals(localUser, p)
+			c.Locals(localAuth, "session")
+		case errors.Is(err, accounts.ErrSessionExpired):
+			c.Locals(localExpired, true)
+			s.clearSessionCookie(c)
+		case errors.Is(err, db.ErrNotFound):
+			s.clearSessionCookie(c)
+		default:
+			return err
+		}
+	}
+	return c.Next()
+}
+
+func (s *Server) sessionPolicy() accounts.SessionPolicy {
+	return accounts.SessionPolicy{Idle: s.cfg.SessionIdle, Absolute: s.cfg.SessionAbsolute}
+}
+
+func currentUser(c *fiber.Ctx) *accounts.Person {
+	p, _ := c.Locals(localUser).(*accounts.Person)
+	return p
+}
+
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// requireLogin sends anonymous visitors to the login page (pages) or
+// answers 401 (API).
+func (s *Server) requireLogin(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Next()
+	}
+	if isAPI(c) {
+		return apiError(fiber.StatusUnauthorized, "Log in or send a personal API token as “Authorization: Bearer sgt_…”.")
+	}
+	q := url.Values{}
+	if c.Method() == fiber.MethodGet && c.OriginalURL() != "/" {
+		q.Set("next", c.OriginalURL())
+	}
+	if expired, _ := c.Locals(localExpired).(bool); expired {
+		q.Set("msg", "session-expired")
+	}
+	target := "/login"
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// requireRole allows the request when the user holds any of roles.
+func (s *Server) requireRole(roles ...accounts.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if u := currentUser(c); u != nil && slices.ContainsFunc(roles, u.Has) {
+			return c.Next()
+		}
+		return errForbidden
+	}
+}
+
+// csrf protects every state-changing browser request. The token lives in
+// the shared database store (so any instance accepts it) and is read from
+// the X-Csrf-Token header (API calls with a session) or the _csrf form
+// field. Requests authenticated by a bearer token carry no cookie and are
+// exempt.
+func (s *Server) csrf() fiber.Handler {
+	return csrf.New(csrf.Config{
+		Next:           func(c *fiber.Ctx) bool { return c.Get(fiber.HeaderAuthorization) != "" },
+		CookieName:     csrfCookie,
+		CookieSameSite: "Lax",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.SecureCookies,
+		CookiePath:     "/",
+		Expiration:     s.cfg.SessionAbsolute,
+		Storage:        s.kv,
+		ContextKey:     localCSRF,
+		Extractor: func(c *fiber.Ctx) (string, error) {
+			if t := c.Get(csrf.HeaderName); t != "" {
+				return t, nil
+			}
+			if t := c.FormValue("_csrf"); t != "" {
+				return t, nil
+			}
+			return "", csrf.ErrTokenNotFound
+		},
+		ErrorHandler: func(c *fiber.Ctx, err error) error { return errCSRF },
+	})
+}
+
+func csrfToken(c *fiber.Ctx) string {
+	t, _ := c.Locals(localCSRF).(string)
+	return t
+}
+
+// loginLimiter caps login and reset attempts per client IP (shared by all
+// instances through the database), on top of the per-account lockout.
+func (s *Server) loginLimiter() fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:          20,
+		Expiration:   time.Minute,
+		Storage:      s.kv,
+		KeyGenerator: func(c *fiber.Ctx) string { return "login-ip:" + c.IP() },
+		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
+	})
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, value string) {
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: value, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(s.cfg.SessionAbsolute.Seconds()),
+	})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0),
+	})
+}

@@ -1,0 +1,239 @@
+package server
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+)
+
+const peoplePerPage = 25
+
+type peopleView struct {
+	People            []*accounts.Person
+	Total             int
+	Query, Role, Site string
+	AllRoles          []accounts.Role
+	Sites             []accounts.Site
+	Pager             pager
+	now               time.Time
+}
+
+// Locked reports whether a person is locked out of login now.
+func (v peopleView) Locked(p *accounts.Person) bool {
+	return p.LockedUntil != nil && v.now.Before(*p.LockedUntil)
+}
+
+// pager holds links to neighbouring pages, keeping the filters.
+type pager struct {
+	Page, Pages int
+	Prev, Next  string
+}
+
+func newPager(base string, q url.Values, page, total, per int) pager {
+	pages := max(1, (total+per-1)/per)
+	p := pager{Page: page, Pages: pages}
+	at := func(n int) string {
+		q.Set("page", strconv.Itoa(n))
+		return base + "?" + q.Encode()
+	}
+	if page > 1 {
+		p.Prev = at(page - 1)
+	}
+	if page < pages {
+		p.Next = at(page + 1)
+	}
+	return p
+}
+
+func pageParam(c *fiber.Ctx) int {
+	n, err := strconv.Atoi(c.Query("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+func (s *Server) peoplePage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	v := peopleView{Query: c.Query("q"), Role: c.Query("role"), Site: c.Query("site"), AllRoles: accounts.AllRoles, now: s.now()}
+	f := accounts.ListFilter{Query: v.Query, SiteID: v.Site, Limit: peoplePerPage}
+	if v.Role != "" {
+		r, err := accounts.ParseRole(v.Role)
+		if err != nil {
+			return apiError(fiber.StatusBadRequest, err.Error())
+		}
+		f.Role = r
+	}
+	page := pageParam(c)
+	f.Offset = (page - 1) * peoplePerPage
+	var err error
+	if v.People, v.Total, err = s.accounts.List(ctx, f); err != nil {
+		return err
+	}
+	if v.Sites, err = s.accounts.Sites(ctx); err != nil {
+		return err
+	}
+	q := url.Values{}
+	for k, val := range map[string]string{"q": v.Query, "role": v.Role, "site": v.Site} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	v.Pager = newPager("/admin/people", q, page, v.Total, peoplePerPage)
+	return s.render(c, fiber.StatusOK, "people", Page{Title: "People", Nav: "people", Data: v})
+}
+
+type personForm struct {
+	Name       string   `form:"name" label:"Full name" validate:"required,max=200"`
+	Email      string   `form:"email" label:"Email" validate:"required,email,max=254"`
+	EmployeeID string   `form:"employee_id" label:"Employee id" validate:"max=64"`
+	Credential string   `form:"credential" label:"Professional credential" validate:"max=10"`
+	Roles      []string `form:"roles" label:"Roles" validate:"min=1,dive,oneof=admin director preceptor apprentice hr"`
+	Sites      []string `form:"sites" label:"Sites" validate:"dive,max=64"`
+}
+
+// HasRole and HasSite keep checkboxes ticked when the form is shown again.
+func (f personForm) HasRole(r accounts.Role) bool { return slices.Contains(f.Roles, string(r)) }
+
+// HasSite reports whether site id was ticked.
+func (f personForm) HasSite(id string) bool { return slices.Contains(f.Sites, id) }
+
+type newPersonView struct {
+	Form        personForm
+	AllRoles    []accounts.Role
+	Credentials []string
+	Sites       []accounts.Site
+}
+
+func (s *Server) newPersonPage(c *fiber.Ctx) error {
+	return s.renderNewPerson(c, fiber.StatusOK, personForm{Credential: "none"}, nil)
+}
+
+func (s *Server) renderNewPerson(c *fiber.Ctx, status int, f personForm, errs map[string]string) error {
+	sites, err := s.accounts.Sites(c.UserContext())
+	if err != nil {
+		return err
+	}
+	v := newPersonView{Form: f, AllRoles: accounts.AllRoles, Credentials: accounts.Credentials, Sites: sites}
+	return s.render(c, status, "person_new", Page{Title: "Add a person", Nav: "people", Errors: errs, Data: v})
+}
+
+func (s *Server) createPerson(c *fiber.Ctx) error {
+	var f personForm
+	errs, err := bind(c, &f)
+	if err != nil {
+		return err
+	}
+	if errs == nil {
+		if _, cerr := accounts.ParseCredential(f.Credential); cerr != nil {
+			errs = map[string]string{"credential": cerr.Error()}
+		}
+	}
+	if errs == nil {
+		sites, err := s.accounts.Sites(c.UserContext())
+		if err != nil {
+			return err
+		}
+		for _, id := range f.Sites {
+			if !slices.ContainsFunc(sites, func(s accounts.Site) bool { return s.ID == id }) {
+				errs = map[string]string{"sites": "One of the chosen sites does not exist any more. Choose again."}
+			}
+		}
+	}
+	if errs != nil {
+		return s.renderNewPerson(c, fiber.StatusBadRequest, f, errs)
+	}
+	roles := make([]accounts.Role, len(f.Roles))
+	for i, r := range f.Roles {
+		roles[i] = accounts.Role(r)
+	}
+	p, err := s.accounts.Create(c.UserContext(), accounts.NewPerson{
+		Name: f.Name, Email: f.Email, EmployeeID: f.EmployeeID, Credential: f.Credential, Roles: roles, SiteIDs: f.Sites,
+	})
+	if err != nil {
+		if isConflict(err) {
+			return s.renderNewPerson(c, fiber.StatusConflict, f, map[string]string{"email": "Someone already has this email or employee id."})
+		}
+		return err
+	}
+	return s.renderPersonWithReset(c, p, "person-created")
+}
+
+func (s *Server) personPage(c *fiber.Ctx) error {
+	p, err := s.accounts.ByID(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return s.renderPerson(c, p, personView{})
+}
+
+type personView struct {
+	Person       *accounts.Person
+	SiteNames    []string
+	Locked       bool
+	ResetLink    string
+	ResetExpires time.Time
+}
+
+func (s *Server) renderPerson(c *fiber.Ctx, p *accounts.Person, v personView) error {
+	sites, err := s.accounts.Sites(c.UserContext())
+	if err != nil {
+		return err
+	}
+	for _, site := range sites {
+		if slices.Contains(p.SiteIDs, site.ID) {
+			v.SiteNames = append(v.SiteNames, site.Name)
+		}
+	}
+	v.Person = p
+	v.Locked = p.LockedUntil != nil && s.now().Before(*p.LockedUntil)
+	pg := Page{Title: p.Name, Nav: "people", Data: v}
+	return s.render(c, fiber.StatusOK, "person", pg)
+}
+
+// renderPersonWithReset issues a one-time password link and shows it once.
+func (s *Server) renderPersonWithReset(c *fiber.Ctx, p *accounts.Person, flash string) error {
+	secret, exp, err := s.accounts.StartReset(c.UserContext(), currentUser(c).ID, p.ID)
+	if err != nil {
+		return err
+	}
+	c.Request().URI().QueryArgs().Set("msg", flash)
+	return s.renderPerson(c, p, personView{ResetLink: s.cfg.BaseURL + "/reset/" + secret, ResetExpires: exp})
+}
+
+func (s *Server) startReset(c *fiber.Ctx) error {
+	p, err := s.accounts.ByID(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	s.logWith(c).Info("password reset started", "user_id", currentUser(c).ID, "target", p.ID)
+	return s.renderPersonWithReset(c, p, "reset-link-issued")
+}
+
+func (s *Server) unlockPerson(c *fiber.Ctx) error {
+	return s.personAction(c, func(id string) error { return s.accounts.Unlock(c.UserContext(), id) }, "person-unlocked")
+}
+
+func (s *Server) disablePerson(c *fiber.Ctx) error {
+	if c.Params("id") == currentUser(c).ID {
+		return apiError(fiber.StatusBadRequest, "You cannot disable your own account; ask another administrator.")
+	}
+	return s.personAction(c, func(id string) error { return s.accounts.SetDisabled(c.UserContext(), id, true) }, "person-disabled")
+}
+
+func (s *Server) enablePerson(c *fiber.Ctx) error {
+	return s.personAction(c, func(id string) error { return s.accounts.SetDisabled(c.UserContext(), id, false) }, "person-enabled")
+}
+
+func (s *Server) personAction(c *fiber.Ctx, act func(id string) error, flash string) error {
+	id := c.Params("id")
+	if err := act(id); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/people/"+url.PathEscape(id)+"?msg="+flash, fiber.StatusSeeOther)
+}

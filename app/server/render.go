@@ -1,0 +1,174 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/web"
+)
+
+// Page is what every template receives.
+type Page struct {
+	Title   string
+	Nav     string // which main navigation entry is current
+	User    *accounts.Person
+	CSRF    string
+	Demo    bool
+	Flashes []Flash
+	// Errors maps form field names to messages shown next to the fields.
+	Errors map[string]string
+	Data   any
+}
+
+// Flash is a one-line message at the top of a page.
+type Flash struct {
+	Kind string // ok, error or info
+	Text string
+}
+
+// views holds one parsed template set per page, each with the layout and
+// partials, plus the content-hashed static assets.
+type views struct {
+	pages  map[string]*template.Template
+	assets map[string]asset // by file name
+}
+
+type asset struct {
+	body  []byte
+	hash  string
+	ctype string
+}
+
+func loadViews() (*views, error) {
+	v := &views{pages: map[string]*template.Template{}, assets: map[string]asset{}}
+	err := fs.WalkDir(web.Static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(web.Static, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		ct := mime.TypeByExtension(path.Ext(p))
+		if ct == "" {
+			ct = http.DetectContentType(b)
+		}
+		v.assets[strings.TrimPrefix(p, "static/")] = asset{body: b, hash: hex.EncodeToString(sum[:6]), ctype: ct}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		"asset": func(name string) (string, error) {
+			a, ok := v.assets[name]
+			if !ok {
+				return "", fmt.Errorf("no static asset %q", name)
+			}
+			return "/static/" + name + "?v=" + a.hash, nil
+		},
+		"field":    newField,
+		"date":     func(t time.Time) string { return t.Format("Jan 2, 2006") },
+		"datetime": func(t time.Time) string { return t.UTC().Format("Jan 2, 2006 15:04 MST") },
+	}
+	pages, err := fs.Glob(web.Templates, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/partials/*.html", p)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// fieldView is what the "field" partial renders.
+type fieldView struct {
+	Name, Label, Type, Value, Error, Autocomplete, Hint string
+	Required                                          bool
+}
+
+func newField(name, label, typ, value string, errs map[string]string, autocomplete, hint string) fieldView {
+	return fieldView{Name: name, Label: label, Type: typ, Value: value, Error: errs[name], Autocomplete: autocomplete, Hint: hint}
+}
+
+// render writes page name with status.
+func (s *Server) render(c *fiber.Ctx, status int, name string, p Page) error {
+	t, ok := s.views.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no template %q", name)
+	}
+	if p.User == nil {
+		p.User = currentUser(c)
+	}
+	p.CSRF = csrfToken(c)
+	p.Demo = s.cfg.Demo
+	if p.Errors == nil {
+		p.Errors = map[string]string{}
+	}
+	if msg := flashFor(c.Query("msg")); msg.Text != "" {
+		p.Flashes = append(p.Flashes, msg)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// flashes are fixed messages chosen by a code in the redirect URL, so a
+// link cannot put arbitrary text on a page.
+var flashes = map[string]Flash{
+	"password-changed":  {"ok", "Your password has been changed. Other sessions were logged out."},
+	"password-set":      {"ok", "Your password is set. Log in with it now."},
+	"must-change":       {"info", "Please choose a new password before you continue."},
+	"token-revoked":     {"ok", "The token has been revoked."},
+	"person-created":    {"ok", "The person has been added. Give them the password link below."},
+	"person-disabled":   {"ok", "The account is disabled and its sessions have ended."},
+	"person-enabled":    {"ok", "The account is enabled again."},
+	"person-unlocked":   {"ok", "Login is unlocked."},
+	"logged-out":        {"ok", "You have logged out."},
+	"session-expired":   {"info", "Your session expired. Please log in again."},
+	"reset-link-issued": {"ok", "A new password link has been created; earlier links no longer work."},
+}
+
+func flashFor(code string) Flash { return flashes[code] }
+
+func (s *Server) static() {
+	s.app.Get("/static/:name", func(c *fiber.Ctx) error {
+		a, ok := s.views.assets[c.Params("name")]
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		c.Set(fiber.HeaderContentType, a.ctype)
+		if c.Query("v") == a.hash {
+			// The URL changes whenever the content does.
+			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		} else {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+		}
+		return c.Send(a.body)
+	})
+}

@@ -1,0 +1,145 @@
+// Package server is Skillgate's HTTP layer: Fiber routes, middleware,
+// templates and the JSON API. Handlers are thin: parse, authorise, call the
+// domain or a store, render.
+//
+// Fiber reuses request memory once a handler returns. Skillgate runs Fiber
+// with Immutable set, so every string from Params, Query, FormValue, Get and
+// Body is a copy and may be kept; the cost (a few allocations a request) is
+// small next to a database round trip, and it removes a class of bugs.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	cfg      config.Config
+	db       *db.DB
+	accounts *accounts.Store
+	kv       *db.KV
+	log      *slog.Logger
+	views    *views
+	now      func() time.Time
+	app      *fiber.App
+}
+
+// Deps are the server's collaborators.
+type Deps struct {
+	Config   config.Config
+	DB       *db.DB
+	Accounts *accounts.Store
+	Logger   *slog.Logger
+	// Now is the clock (UTC); nil means time.Now.
+	Now func() time.Time
+}
+
+// New builds the Fiber application with every route.
+func New(d Deps) (*Server, error) {
+	v, err := loadViews()
+	if err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	}
+	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, kv: db.NewKV(d.DB), log: d.Logger, views: v, now: d.Now}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	app := fiber.New(fiber.Config{
+		AppName:                 "skillgate",
+		Immutable:               true, // see the package comment
+		DisableStartupMessage:   true,
+		ErrorHandler:            s.handleError,
+		BodyLimit:               10 << 20,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            5 * time.Minute, // exports stream for a while
+		IdleTimeout:             2 * time.Minute,
+		ProxyHeader:             proxyHeader(d.Config),
+		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
+		TrustedProxies:          d.Config.TrustedProxies,
+	})
+	s.app = app
+	app.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(s.securityHeaders, s.requestContext)
+	s.routes()
+	return s, nil
+}
+
+func proxyHeader(c config.Config) string {
+	if len(c.TrustedProxies) > 0 {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}
+
+// App returns the Fiber application (tests drive it with app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits up to timeout for
+// in-flight requests to finish.
+func (s *Server) Shutdown(timeout time.Duration) error { return s.app.ShutdownWithTimeout(timeout) }
+
+func (s *Server) routes() {
+	app := s.app
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	s.static()
+
+	app.Use(s.authenticate, s.csrf())
+
+	app.Get("/login", s.loginPage)
+	app.Post("/login", s.loginLimiter(), s.login)
+	app.Post("/logout", s.logout)
+	app.Get("/reset/:token", s.resetPage)
+	app.Post("/reset/:token", s.loginLimiter(), s.reset)
+
+	app.Get("/", s.requireLogin, s.home)
+	app.Get("/account", s.requireLogin, s.accountPage)
+	app.Post("/account/password", s.requireLogin, s.changePassword)
+	app.Post("/account/tokens", s.requireLogin, s.createTokenForm)
+	app.Post("/account/tokens/:id/revoke", s.requireLogin, s.revokeTokenForm)
+
+	admin := app.Group("/admin", s.requireLogin, s.requireRole(accounts.RoleAdmin))
+	admin.Get("/people", s.peoplePage)
+	admin.Get("/people/new", s.newPersonPage)
+	admin.Post("/people", s.createPerson)
+	admin.Get("/people/:id", s.personPage)
+	admin.Post("/people/:id/reset", s.startReset)
+	admin.Post("/people/:id/unlock", s.unlockPerson)
+	admin.Post("/people/:id/disable", s.disablePerson)
+	admin.Post("/people/:id/enable", s.enablePerson)
+
+	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.openAPI)
+	api.Get("/me", s.requireLogin, s.apiMe)
+	api.Get("/tokens", s.requireLogin, s.apiListTokens)
+	api.Post("/tokens", s.requireLogin, s.apiCreateToken)
+	api.Delete("/tokens/:id", s.requireLogin, s.apiRevokeToken)
+	api.Get("/people", s.requireLogin, s.requireRole(accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector), s.apiListPeople)
+
+	app.Use(s.notFound)
+}
+
+// requestContext gives every handler a context with a deadline, since
+// fasthttp does not cancel one when the client goes away.
+func (s *Server) requestContext(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
