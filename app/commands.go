@@ -158,4 +158,3 @@ func siteIDsByName(ctx context.Context, store *accounts.Store, names string) ([]
 	}
 	return ids, nil
 }
-

@@ -211,7 +211,7 @@ func TestEvaluate(t *testing.T) {
 		},
 		{
 			name: "unverified BLS does not count", task: "INJECT", asOf: "2026-03-14", want: NotCleared,
-			e: Evidence{Credentials: []CredentialRecord{{Type: "BLS", IssuedOn: d("2026-01-01")}}},
+			e:     Evidence{Credentials: []CredentialRecord{{Type: "BLS", IssuedOn: d("2026-01-01")}}},
 			codes: []string{"credential_unverified", "count_short", "count_short", "count_short", "signoff_missing", "training_not_started"},
 			step:  "Have HR verify the BLS record",
 		},
@@ -351,17 +351,17 @@ func TestEvaluate(t *testing.T) {
 		// Re-verification.
 		{
 			name: "refill re-verification due soon", task: "REFILL", asOf: "2027-02-20", want: Cleared,
-			e: Evidence{Performances: perfs("MED-REFILL", "", "2026-02-20", 1, true), SignOffs: []SignOff{initial("MED-REFILL", "2026-03-01")}},
+			e:     Evidence{Performances: perfs("MED-REFILL", "", "2026-02-20", 1, true), SignOffs: []SignOff{initial("MED-REFILL", "2026-03-01")}},
 			codes: []string{"reverification_due_soon"}, message: "Prescription refills: re-verification due 2027-03-01 (in 9 days)", lapsesOn: "2027-03-02",
 		},
 		{
 			name: "refill re-verification due day", task: "REFILL", asOf: "2027-03-01", want: Cleared,
-			e: Evidence{Performances: perfs("MED-REFILL", "", "2026-02-20", 1, true), SignOffs: []SignOff{initial("MED-REFILL", "2026-03-01")}},
+			e:     Evidence{Performances: perfs("MED-REFILL", "", "2026-02-20", 1, true), SignOffs: []SignOff{initial("MED-REFILL", "2026-03-01")}},
 			codes: []string{"reverification_due_soon"}, lapsesOn: "2027-03-02",
 		},
 		{
 			name: "refill re-verification overdue, no supervised level", task: "REFILL", asOf: "2027-03-02", want: NotCleared,
-			e: Evidence{Performances: perfs("MED-REFILL", "", "2026-02-20", 1, true), SignOffs: []SignOff{initial("MED-REFILL", "2026-03-01")}},
+			e:     Evidence{Performances: perfs("MED-REFILL", "", "2026-02-20", 1, true), SignOffs: []SignOff{initial("MED-REFILL", "2026-03-01")}},
 			codes: []string{"reverification_overdue"}, message: "Prescription refills: re-verification was due 2027-03-01, overdue",
 			step: "Complete the Prescription refills re-verification with an MD, DO, NP, PA, RN or LPN",
 		},

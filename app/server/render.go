@@ -105,7 +105,7 @@ func loadViews() (*views, error) {
 // fieldView is what the "field" partial renders.
 type fieldView struct {
 	Name, Label, Type, Value, Error, Autocomplete, Hint string
-	Required                                          bool
+	Required                                            bool
 }
 
 func newField(name, label, typ, value string, errs map[string]string, autocomplete, hint string) fieldView {
