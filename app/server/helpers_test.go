@@ -1,0 +1,199 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/auth/password"
+	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/server"
+)
+
+const testPassword = "correct horse battery staple"
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// env is one server on a fresh database, with helpers to drive it.
+type env struct {
+	t      *testing.T
+	db     *db.DB
+	store  *accounts.Store
+	srv    *server.Server
+	clock  *clock
+	logs   *strings.Builder
+	logMu  *sync.Mutex
+	cfg    config.Config
+	siteID string
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *strings.Builder
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) { w.mu.Lock(); defer w.mu.Unlock(); return w.b.Write(p) }
+
+func newEnv(t *testing.T, d *db.DB) *env {
+	t.Helper()
+	// app.Test connects from 0.0.0.0; trusting it as a proxy lets each test
+	// client present its own address in X-Forwarded-For.
+	cfg, _, err := config.Load(nil, func(k string) string {
+		return map[string]string{"SKILLGATE_TRUSTED_PROXIES": "0.0.0.0"}[k]
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Now().UTC()}
+	store := accounts.NewStore(d)
+	store.Now = clk.Now
+	store.Hasher = password.Hasher{Params: password.TestParams}
+	logs, mu := &strings.Builder{}, &sync.Mutex{}
+	log := slog.New(slog.NewTextHandler(lockedWriter{mu, logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := server.New(server.Deps{Config: cfg, DB: d, Accounts: store, Logger: log, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := store.CreateSite(context.Background(), "Eastside Clinic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, db: d, store: store, srv: srv, clock: clk, logs: logs, logMu: mu, cfg: cfg, siteID: site.ID}
+}
+
+func (e *env) logText() string { e.logMu.Lock(); defer e.logMu.Unlock(); return e.logs.String() }
+
+func (e *env) person(email string, roles ...accounts.Role) *accounts.Person {
+	e.t.Helper()
+	p, err := e.store.Create(context.Background(), accounts.NewPerson{Email: email, Name: "Person " + email,
+		Roles: roles, SiteIDs: []string{e.siteID}, Password: testPassword})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// client is a browser: it keeps cookies and the last CSRF token seen.
+type client struct {
+	e       *env
+	cookies map[string]string
+	csrf    string
+	ip      string
+}
+
+func (e *env) client() *client { return &client{e: e, cookies: map[string]string{}, ip: "192.0.2.10"} }
+
+type response struct {
+	*http.Response
+	body string
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func (c *client) do(method, path string, body io.Reader, header map[string]string) response {
+	c.e.t.Helper()
+	req := httptest.NewRequest(method, path, body)
+	req.Header.Set("X-Forwarded-For", c.ip)
+	var jar []string
+	for k, v := range c.cookies {
+		jar = append(jar, k+"="+v)
+	}
+	if len(jar) > 0 {
+		req.Header.Set("Cookie", strings.Join(jar, "; "))
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := c.e.srv.App().Test(req, -1)
+	if err != nil {
+		c.e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, ck := range res.Cookies() {
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	if m := csrfField.FindStringSubmatch(string(b)); m != nil {
+		c.csrf = m[1]
+	}
+	return response{res, string(b)}
+}
+
+func (c *client) get(path string) response { c.e.t.Helper(); return c.do("GET", path, nil, nil) }
+
+// post sends a form with the current CSRF token.
+func (c *client) post(path string, form url.Values) response {
+	c.e.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("_csrf") == "" && c.csrf != "" {
+		form.Set("_csrf", c.csrf)
+	}
+	return c.do("POST", path, strings.NewReader(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+}
+
+func (c *client) login(email, pw string) response {
+	c.e.t.Helper()
+	c.get("/login")
+	return c.post("/login", url.Values{"email": {email}, "password": {pw}})
+}
+
+func (c *client) mustLogin(email string) {
+	c.e.t.Helper()
+	if r := c.login(email, testPassword); r.StatusCode != http.StatusSeeOther {
+		c.e.t.Fatalf("login %s: status %d\n%s", email, r.StatusCode, r.body)
+	}
+}
+
+func apiCall(e *env, method, path, bearer string, body string) response {
+	e.t.Helper()
+	c := e.client()
+	h := map[string]string{"Accept": "application/json"}
+	if bearer != "" {
+		h["Authorization"] = "Bearer " + bearer
+	}
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+		h["Content-Type"] = "application/json"
+	}
+	return c.do(method, path, r, h)
+}
+
+func decode(t *testing.T, r response, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.body), v); err != nil {
+		t.Fatalf("decode %q: %v", r.body, err)
+	}
+}
+
+// forEach runs fn on a fresh server per engine.
+func forEach(t *testing.T, fn func(t *testing.T, e *env)) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		fn(t, newEnv(t, d))
+	})
+}
