@@ -50,7 +50,11 @@ type lockedWriter struct {
 	b  *strings.Builder
 }
 
-func (w lockedWriter) Write(p []byte) (int, error) { w.mu.Lock(); defer w.mu.Unlock(); return w.b.Write(p) }
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
 
 func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()

@@ -1,0 +1,226 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skillgate/skillgate/app"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/demo"
+)
+
+// syncBuffer collects output written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// instance is a running skillgate, started in-process through app.Run.
+type instance struct {
+	base   string
+	out    *syncBuffer
+	cancel context.CancelFunc
+	done   chan int
+}
+
+// dbEnv returns the environment that points skillgate at a fresh database
+// of the given engine.
+func dbEnv(t *testing.T, dialect db.Dialect) map[string]string {
+	o := dbtest.Options(t, dialect)
+	if dialect == db.Postgres {
+		return map[string]string{"SKILLGATE_DATABASE_URL": o.URL}
+	}
+	return map[string]string{"SKILLGATE_DATA_DIR": filepath.Dir(o.SQLitePath)}
+}
+
+func start(t *testing.T, vars map[string]string, args ...string) *instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &instance{out: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	ready := make(chan string, 1)
+	env := map[string]string{"SKILLGATE_ADDR": "127.0.0.1:0", "SKILLGATE_SHUTDOWN_TIMEOUT": "5s"}
+	for k, v := range vars {
+		env[k] = v
+	}
+	go func() {
+		in.done <- app.Run(ctx, app.Env{Args: args, Getenv: func(k string) string { return env[k] },
+			Stdout: in.out, Stderr: in.out, Ready: func(a string) { ready <- a }})
+	}()
+	select {
+	case a := <-ready:
+		in.base = "http://" + a
+	case code := <-in.done:
+		t.Fatalf("skillgate exited with %d before serving:\n%s", code, in.out)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("skillgate did not start:\n%s", in.out)
+	}
+	t.Cleanup(func() { in.stop(t) })
+	return in
+}
+
+func (in *instance) stop(t *testing.T) int {
+	in.cancel()
+	select {
+	case code := <-in.done:
+		in.done <- code
+		return code
+	case <-time.After(30 * time.Second):
+		t.Fatalf("skillgate did not shut down:\n%s", in.out)
+	}
+	return -1
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// login logs in through the real login form and returns where it went.
+func login(t *testing.T, base, email, password string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := csrfField.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF field on the login page")
+	}
+	res, err = c.PostForm(base+"/login", url.Values{"_csrf": {string(m[1])}, "email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login %s: status %d", email, res.StatusCode)
+	}
+	return c, res.Header.Get("Location")
+}
+
+func TestDemoServesAndEveryAccountLogsIn(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			in := start(t, dbEnv(t, dialect), "--demo")
+			if !strings.Contains(in.out.String(), "DEMO MODE") {
+				t.Error("no demo warning in the log")
+			}
+			for _, a := range demo.Accounts {
+				c, to := login(t, in.base, a.Email, demo.Password)
+				if to != "/" {
+					t.Errorf("%s went to %q after login", a.Email, to)
+				}
+				res, err := c.Get(in.base + "/")
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 || !strings.Contains(string(body), a.Name) || !strings.Contains(string(body), "Demo mode") {
+					t.Errorf("%s home: %d", a.Email, res.StatusCode)
+				}
+			}
+			if code := in.stop(t); code != 0 {
+				t.Fatalf("exit code %d after a graceful stop:\n%s", code, in.out)
+			}
+			if !strings.Contains(in.out.String(), "stopped") {
+				t.Error("no clean shutdown in the log")
+			}
+			if _, err := http.Get(in.base + "/healthz"); err == nil {
+				t.Error("still serving after shutdown")
+			}
+		})
+	}
+}
+
+var oneTimePassword = regexp.MustCompile(`one_time_password=(\S+)`)
+
+func TestFirstStartCreatesAdminOnce(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			vars := dbEnv(t, dialect)
+			vars["SKILLGATE_ADMIN_EMAIL"] = "boss@clinic.test"
+			first := start(t, vars)
+			m := oneTimePassword.FindStringSubmatch(first.out.String())
+			if m == nil {
+				t.Fatalf("no one-time password printed on first start:\n%s", first.out)
+			}
+			_, to := login(t, first.base, "boss@clinic.test", m[1])
+			if !strings.Contains(to, "must-change") {
+				t.Errorf("the first admin was not asked to change the password (went to %q)", to)
+			}
+			first.stop(t)
+			second := start(t, vars)
+			if strings.Contains(second.out.String(), "one_time_password") {
+				t.Fatal("the one-time password was printed again on the second start")
+			}
+		})
+	}
+}
+
+func TestDemoRefusesANonDemoDatabase(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			vars := dbEnv(t, dialect)
+			start(t, vars).stop(t) // first start: a real admin
+			out := &syncBuffer{}
+			vars["SKILLGATE_ADDR"] = "127.0.0.1:0"
+			code := app.Run(context.Background(), app.Env{Args: []string{"--demo"}, Getenv: func(k string) string { return vars[k] }, Stdout: out, Stderr: out})
+			if code == 0 || !strings.Contains(out.String(), "non-demo") {
+				t.Fatalf("--demo on a database with real data: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+func TestMigrateAndUserCommands(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			vars := dbEnv(t, dialect)
+			run := func(args ...string) (int, string) {
+				out := &syncBuffer{}
+				code := app.Run(context.Background(), app.Env{Args: args, Getenv: func(k string) string { return vars[k] }, Stdout: out, Stderr: out})
+				return code, out.String()
+			}
+			if code, out := run("migrate", "status"); code != 0 || !strings.Contains(out, "pending") || !strings.Contains(out, "0 of") {
+				t.Fatalf("status before: %d\n%s", code, out)
+			}
+			if code, out := run("migrate", "up"); code != 0 || !strings.Contains(out, "applied 0001_") {
+				t.Fatalf("up: %d\n%s", code, out)
+			}
+			if code, out := run("migrate", "up"); code != 0 || !strings.Contains(out, "nothing to apply") {
+				t.Fatalf("second up: %d\n%s", code, out)
+			}
+			if code, out := run("migrate", "status"); code != 0 || strings.Contains(out, "pending") {
+				t.Fatalf("status after: %d\n%s", code, out)
+			}
+			code, out := run("user", "create", "--email", "rn@clinic.test", "--name", "Rita Nurse", "--role", "preceptor", "--credential", "RN", "--site", "Main Street")
+			if code != 0 || !regexp.MustCompile(`/reset/[A-Za-z0-9_-]{20,}`).MatchString(out) {
+				t.Fatalf("user create: %d\n%s", code, out)
+			}
+			if code, out := run("user", "create", "--email", "x@clinic.test", "--name", "X", "--role", "wizard"); code == 0 || !strings.Contains(out, "unknown role") {
+				t.Fatalf("bad role: %d\n%s", code, out)
+			}
+			if code, _ := run("frobnicate"); code != 2 {
+				t.Fatalf("unknown command exit %d", code)
+			}
+		})
+	}
+}
