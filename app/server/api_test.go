@@ -114,7 +114,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		r := apiCall(e, "GET", "/api/v1/openapi.json", "", "")
 		var doc struct {
-			OpenAPI string                     `json:"openapi"`
+			OpenAPI string                    `json:"openapi"`
 			Paths   map[string]map[string]any `json:"paths"`
 		}
 		if err := json.Unmarshal([]byte(r.body), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
