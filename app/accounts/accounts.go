@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // Role is what a person does in Skillgate; a person may have several.
@@ -52,8 +54,15 @@ func ParseRole(s string) (Role, error) {
 }
 
 // Credentials are the professional credential types a person may hold,
-// which decide who may observe and sign off competencies.
-var Credentials = []string{"none", "MD", "DO", "NP", "PA", "RN", "LPN", "CMA", "RMA", "CCMA"}
+// which decide who may observe and sign off competencies: "none" and the
+// curriculum's list.
+var Credentials = func() []string {
+	out := []string{"none"}
+	for _, c := range curriculum.ProfessionalCredentials {
+		out = append(out, string(c))
+	}
+	return out
+}()
 
 // ParseCredential accepts a credential type, case-insensitively; empty is "none".
 func ParseCredential(s string) (string, error) {
