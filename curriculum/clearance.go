@@ -72,7 +72,7 @@ func Compile(v *Version) (*Rules, error) {
 	for i := range p.CredentialTypes {
 		ct := &p.CredentialTypes[i]
 		r.credTypes[ct.Code] = int32(i)
-		r.types = append(r.types, credType{def: ct, about: subject{title: ct.Code}})
+		r.types = append(r.types, credType{def: ct, about: subject{code: ct.Code, credential: true, title: ct.Code}})
 	}
 	r.comps = make([]compiledComp, len(p.Competencies))
 	for i := range p.Competencies {
@@ -82,12 +82,14 @@ func Compile(v *Version) (*Rules, error) {
 		cc.def = c
 		cc.variantBase = r.variantSlots
 		r.variantSlots += len(c.Performances)
-		cc.about = subject{title: c.Title, signers: describeSigners(c.SignedOffBy)}
-		if c.KnowledgeTest != nil {
-			cc.about.pass = c.KnowledgeTest.PassMark
+		cc.about = subject{code: c.Code, title: c.Title, signers: describeSigners(c.SignedOffBy)}
+		for _, pr := range c.Performances {
+			cc.about.variants = append(cc.about.variants, pr.Variant)
 		}
-		if c.Recency != nil {
-			cc.about.recency = c.Recency.Months
+		if c.Coverage != nil {
+			for _, it := range c.Coverage.Items {
+				cc.about.coverage = append(cc.about.coverage, it.Title)
+			}
 		}
 	}
 	for i := range r.comps {
@@ -483,7 +485,6 @@ func (r *Rules) Evaluate(e *Evidence, asOf Date) []Decision {
 			}
 		}
 	}
-	clear(s.reasons) // drop references into e and Missing lists
 	s.reasons = s.reasons[:0]
 	s.superseded = s.superseded[:0]
 	return out
@@ -637,7 +638,6 @@ func (r *Rules) judgeComp(ci int32, e *Evidence, asOf Date, s *scratch) {
 	*st = compState{from: int32(len(s.reasons))}
 	ok := true
 	add := func(rs Reason) {
-		rs.Competency = def.Code
 		rs.about = &c.about
 		if rs.Effect != Info {
 			ok = false
@@ -648,7 +648,7 @@ func (r *Rules) judgeComp(ci int32, e *Evidence, asOf Date, s *scratch) {
 	for k := range def.Performances {
 		pr := &def.Performances[k]
 		if have := int(s.counts[c.variantBase+k]); have < pr.Count {
-			add(Reason{Code: ReasonCountShort, Effect: BlocksIndependent, Variant: pr.Variant, Have: have, Need: pr.Count})
+			add(Reason{Code: ReasonCountShort, Effect: BlocksIndependent, variant: uint8(k + 1), Have: have, Need: pr.Count})
 		}
 	}
 
@@ -724,11 +724,11 @@ func (r *Rules) judgeComp(ci int32, e *Evidence, asOf Date, s *scratch) {
 func (r *Rules) coverageReason(cv *Coverage, so *SignOff) Reason {
 	rs := Reason{Code: ReasonCoverageIncomplete, Effect: BlocksIndependent, Date: so.SignedOn}
 	n := 0
-	for _, it := range cv.Items {
+	for i, it := range cv.Items {
 		if containsString(so.Covered, it.Code) {
 			n++
 		} else {
-			rs.Missing = append(rs.Missing, it.Title)
+			rs.missing |= 1 << i
 		}
 	}
 	if cv.Mode == CoverAny {
@@ -747,7 +747,7 @@ func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
 	for _, k := range t.creds {
 		cs := &s.creds[k]
 		about := &r.types[r.creds[k].typ].about
-		rs := Reason{Credential: cs.Credential, about: about, Date: cs.Expires}
+		rs := Reason{about: about, Date: cs.Expires}
 		switch cs.Status {
 		case CredentialValid:
 			credLapse = minDate(credLapse, cs.lapsesOn())
@@ -783,7 +783,7 @@ func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
 			continue
 		}
 		presOK = false
-		s.reasons = append(s.reasons, Reason{Code: ReasonPrerequisiteNotCurrent, Effect: BlocksSupervised, Competency: c.def.Code, about: &c.about})
+		s.reasons = append(s.reasons, Reason{Code: ReasonPrerequisiteNotCurrent, Effect: BlocksSupervised, about: &c.about})
 	}
 
 	for _, ci := range t.own {
@@ -800,7 +800,7 @@ func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
 		case DirectWhenTrainingStarted:
 			if !st.started {
 				trainingOK = false
-				s.reasons = append(s.reasons, Reason{Code: ReasonTrainingNotStarted, Effect: BlocksSupervised, Competency: c.def.Code, about: &c.about})
+				s.reasons = append(s.reasons, Reason{Code: ReasonTrainingNotStarted, Effect: BlocksSupervised, about: &c.about})
 			}
 		case DirectAfterKnowledgeTest:
 			if !st.knowledge {

@@ -137,44 +137,90 @@ func (c ReasonCode) String() string {
 // MarshalText encodes the machine name.
 func (c ReasonCode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
-// Reason is one fact behind a decision. Text is produced on demand by
-// Message and Step, so evaluating thousands of people formats nothing.
+// Reason is one fact behind a decision. It is kept small and nearly
+// pointer-free because an organisation's evaluation produces millions of
+// them; names and text are produced on demand by the methods.
 type Reason struct {
 	Code   ReasonCode
 	Effect Effect
-	// Competency or Credential names what the reason is about (a code).
-	Competency string
-	Credential string
-	Variant    string
+	// variant is 1 + an index into about.variants; 0 means none.
+	variant uint8
 	// Date is the relevant day: expiry, grace end, due date, revocation,
-	// last performance.
+	// last performance, sign-off date.
 	Date Date
-	// Have and Need are counts (performances, days left, months).
+	// Have and Need are counts (performances, days left, methods covered)
+	// or, for knowledge tests, Need is the pass mark.
 	Have, Need int
 	// Score is the best knowledge-test score, in percent.
 	Score float64
-	// Missing lists the coverage items a sign-off did not cover.
-	Missing []string
+	// missing is a bit set over about.coverage: the items a sign-off did
+	// not cover (validation caps coverage lists at 64 items).
+	missing uint64
 
-	about *subject // titles and who may sign, for the text
+	about *subject
 }
 
-// subject carries the names the reason text needs.
+// subject is the competency or credential type a reason is about, with the
+// names the reason text needs. Compile builds one per competency and
+// credential type.
 type subject struct {
-	title   string
-	signers string // "an MD, DO, NP, PA, RN or LPN"
-	pass    int    // knowledge test pass mark
-	recency int    // months
+	code       string
+	credential bool // a credential type rather than a competency
+	title      string
+	signers    string // "an MD, DO, NP, PA, RN or LPN"
+	variants   []string
+	coverage   []string // coverage item titles
+}
+
+// Competency returns the code of the competency the reason is about, or "".
+func (r *Reason) Competency() string {
+	if r.about == nil || r.about.credential {
+		return ""
+	}
+	return r.about.code
+}
+
+// Credential returns the code of the credential type the reason is about,
+// or "".
+func (r *Reason) Credential() string {
+	if r.about == nil || !r.about.credential {
+		return ""
+	}
+	return r.about.code
+}
+
+// Variant returns the performance variant (e.g. IM) a count is short of, or
+// "".
+func (r *Reason) Variant() string {
+	if r.about == nil || r.variant == 0 || int(r.variant) > len(r.about.variants) {
+		return ""
+	}
+	return r.about.variants[r.variant-1]
+}
+
+// Missing lists the coverage items (elements or methods) a sign-off did not
+// cover.
+func (r *Reason) Missing() []string {
+	if r.missing == 0 || r.about == nil {
+		return nil
+	}
+	var out []string
+	for i, t := range r.about.coverage {
+		if r.missing&(1<<i) != 0 {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (r *Reason) title() string {
-	if r.about != nil && r.about.title != "" {
+	if r.about == nil {
+		return "?"
+	}
+	if r.about.title != "" {
 		return r.about.title
 	}
-	if r.Competency != "" {
-		return r.Competency
-	}
-	return r.Credential
+	return r.about.code
 }
 
 // Message explains the reason in plain language, e.g. "BLS expired
@@ -196,8 +242,8 @@ func (r *Reason) Message() string {
 	case ReasonCredentialUnverified:
 		return t + " is on file but not verified yet"
 	case ReasonCountShort:
-		if r.Variant != "" {
-			return fmt.Sprintf("%s (%s): %d of %d observed performances", t, r.Variant, r.Have, r.Need)
+		if v := r.Variant(); v != "" {
+			return fmt.Sprintf("%s (%s): %d of %d observed performances", t, v, r.Have, r.Need)
 		}
 		return fmt.Sprintf("%s: %d of %d observed performances", t, r.Have, r.Need)
 	case ReasonKnowledgeMissing:
@@ -211,9 +257,9 @@ func (r *Reason) Message() string {
 	case ReasonCoverageIncomplete:
 		if r.Need > 0 {
 			return fmt.Sprintf("%s: the sign-off of %s covers %d of the %d required assessment methods (not covered: %s)",
-				t, r.Date, r.Have, r.Need, strings.Join(r.Missing, "; "))
+				t, r.Date, r.Have, r.Need, strings.Join(r.Missing(), "; "))
 		}
-		return fmt.Sprintf("%s: the sign-off of %s does not cover: %s", t, r.Date, strings.Join(r.Missing, "; "))
+		return fmt.Sprintf("%s: the sign-off of %s does not cover: %s", t, r.Date, strings.Join(r.Missing(), "; "))
 	case ReasonReverificationOverdue:
 		return fmt.Sprintf("%s: re-verification was due %s, overdue", t, r.Date)
 	case ReasonReverificationDueSoon:
@@ -246,8 +292,8 @@ func (r *Reason) Step() string {
 		return "Have HR verify the " + t + " record"
 	case ReasonCountShort:
 		what := t
-		if r.Variant != "" {
-			what += " (" + r.Variant + ")"
+		if v := r.Variant(); v != "" {
+			what += " (" + v + ")"
 		}
 		n := r.Need - r.Have
 		if n == 1 {
@@ -259,7 +305,7 @@ func (r *Reason) Step() string {
 	case ReasonSignOffMissing, ReasonSignOffRevoked:
 		return fmt.Sprintf("Get %s signed off by %s", t, signers)
 	case ReasonCoverageIncomplete:
-		return fmt.Sprintf("Get a %s sign-off from %s whose assessment also covers: %s", t, signers, strings.Join(r.Missing, "; "))
+		return fmt.Sprintf("Get a %s sign-off from %s whose assessment also covers: %s", t, signers, strings.Join(r.Missing(), "; "))
 	case ReasonReverificationOverdue:
 		return fmt.Sprintf("Complete the %s re-verification with %s", t, signers)
 	case ReasonRecencyLapsed:
@@ -298,7 +344,7 @@ func (r Reason) MarshalJSON() ([]byte, error) {
 		Step       string     `json:"step,omitempty"`
 		Missing    []string   `json:"missing,omitempty"`
 	}
-	return json.Marshal(out{r.Code, r.Effect, r.Competency, r.Credential, r.Variant, r.Date, r.Message(), r.Step(), r.Missing})
+	return json.Marshal(out{r.Code, r.Effect, r.Competency(), r.Credential(), r.Variant(), r.Date, r.Message(), r.Step(), r.Missing()})
 }
 
 // Decision is a person's clearance for one task on one day.

@@ -6,6 +6,12 @@ import (
 	"time"
 )
 
+// Limits that keep the clearance engine's reasons compact (see Reason).
+const (
+	maxVariants      = 32
+	maxCoverageItems = 64
+)
+
 // Problem is one thing wrong with a program version or program file.
 type Problem struct {
 	// Path locates the field, e.g. program.competencies[3].checklist[2].text.
@@ -189,6 +195,9 @@ func (c *Competency) validate(ps *problems, path string, comps map[string]int) {
 		ps.add(path+".checklist_version", "the checklist version must be 1 or more")
 	}
 
+	if len(c.Performances) > maxVariants {
+		ps.add(path+".performances", "at most %d performance variants are supported", maxVariants)
+	}
 	variants := map[string]int{}
 	for i, pr := range c.Performances {
 		pp := fmt.Sprintf("%s.performances[%d]", path, i)
@@ -263,8 +272,11 @@ func (c *Competency) validate(ps *problems, path string, comps map[string]int) {
 
 	if cv := c.Coverage; cv != nil {
 		cp := path + ".coverage"
-		if len(cv.Items) == 0 {
+		switch {
+		case len(cv.Items) == 0:
 			ps.add(cp+".items", "list the elements or methods a sign-off must cover")
+		case len(cv.Items) > maxCoverageItems:
+			ps.add(cp+".items", "at most %d elements or methods are supported", maxCoverageItems)
 		}
 		items := map[string]int{}
 		for i, it := range cv.Items {
