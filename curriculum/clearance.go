@@ -157,23 +157,28 @@ func containsIdx(s []int32, v int32) bool {
 	return false
 }
 
-// describeSigners renders an Authorization for people: "an MD, DO, NP, PA,
-// RN or LPN", "an RN or a named preceptor".
+// describeSigners renders an Authorization for people: "an MD, DO, NP,
+// PA, RN or LPN", "an RN or a named preceptor", "a named preceptor".
 func describeSigners(a Authorization) string {
-	parts := make([]string, 0, len(a.Credentials)+1)
-	for _, c := range a.Credentials {
-		parts = append(parts, string(c))
+	creds := make([]string, len(a.Credentials))
+	for i, c := range a.Credentials {
+		creds[i] = string(c)
+	}
+	var s string
+	switch len(creds) {
+	case 0:
+	case 1:
+		s = article(creds[0]) + creds[0]
+	default:
+		s = article(creds[0]) + strings.Join(creds[:len(creds)-1], ", ") + " or " + creds[len(creds)-1]
 	}
 	if len(a.Preceptors) > 0 {
-		parts = append(parts, "a named preceptor")
+		if s == "" {
+			return "a named preceptor"
+		}
+		s += " or a named preceptor"
 	}
-	switch len(parts) {
-	case 0:
-		return ""
-	case 1:
-		return article(parts[0]) + parts[0]
-	}
-	return article(parts[0]) + strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+	return s
 }
 
 func article(word string) string {

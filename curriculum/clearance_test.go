@@ -12,7 +12,9 @@ var d = MustParseDate
 // testVersion is a small program exercising every rule kind.
 func testVersion() *Version {
 	clinical := Authorization{Credentials: []ProfessionalCredential{MD, DO, NP, PA, RN, LPN}}
-	steps := []ChecklistStep{{Text: "Verify identity with two identifiers", Critical: true}, {Text: "Explain the procedure"}}
+	steps := func() []ChecklistStep {
+		return []ChecklistStep{{Text: "Verify identity with two identifiers", Critical: true}, {Text: "Explain the procedure"}}
+	}
 	return &Version{Number: 1, Status: Draft, Program: Program{
 		Code: "TEST", Title: "Test program", Type: CompetencyBased,
 		CredentialTypes: []CredentialType{
@@ -23,14 +25,14 @@ func testVersion() *Version {
 			{Code: "SAF-BBP", Title: "Bloodborne pathogens", Domain: Safety, SignedOffBy: clinical,
 				KnowledgeTest:  &KnowledgeTest{PassMark: 80},
 				Reverification: Reverification{Kind: EveryMonths, Months: 12, DueWindowDays: 30}},
-			{Code: "PHL-VENI", Title: "Venipuncture", Domain: Clinical, Checklist: steps, ChecklistVersion: 1,
+			{Code: "PHL-VENI", Title: "Venipuncture", Domain: Clinical, Checklist: steps(), ChecklistVersion: 1,
 				Performances: []PerformanceRequirement{{Count: 10}}, ObservedBy: clinical, SignedOffBy: clinical,
 				Prerequisites: []string{"SAF-BBP"}, Recency: &Recency{Months: 3}, KnowledgeTest: &KnowledgeTest{PassMark: 80},
 				Reverification: Reverification{Kind: JointCommission, DueWindowDays: 60}},
-			{Code: "INJ", Title: "Injections", Domain: Clinical, Checklist: steps, ChecklistVersion: 1,
+			{Code: "INJ", Title: "Injections", Domain: Clinical, Checklist: steps(), ChecklistVersion: 1,
 				Performances: []PerformanceRequirement{{Variant: "IM", Count: 10}, {Variant: "SUBQ", Count: 10}, {Variant: "ID", Count: 10}},
 				ObservedBy:   clinical, SignedOffBy: clinical},
-			{Code: "MED-REFILL", Title: "Prescription refills", Domain: Administrative, Checklist: steps, ChecklistVersion: 1,
+			{Code: "MED-REFILL", Title: "Prescription refills", Domain: Administrative, Checklist: steps(), ChecklistVersion: 1,
 				Performances: []PerformanceRequirement{{Count: 1}}, ObservedBy: clinical, SignedOffBy: clinical,
 				Reverification: Reverification{Kind: EveryMonths, Months: 12, DueWindowDays: 30}},
 			{Code: "LAB-CLIA", Title: "Moderate-complexity testing", Domain: Laboratory, SignedOffBy: clinical,
@@ -50,6 +52,8 @@ func testVersion() *Version {
 			{Code: "WAIVED", Title: "Waived tests", Category: Laboratory, Competencies: []string{"LAB-WAIVED"}},
 			{Code: "VENI-KT", Title: "Venipuncture (theory first)", Category: Clinical, Competencies: []string{"PHL-VENI"},
 				DirectSupervision: DirectAfterKnowledgeTest},
+			{Code: "VENI-PRE", Title: "Venipuncture (prerequisites only)", Category: Clinical, Competencies: []string{"PHL-VENI"},
+				DirectSupervision: DirectAfterPrerequisites},
 		},
 	}}
 }
@@ -348,6 +352,15 @@ func TestEvaluate(t *testing.T) {
 			codes: []string{"count_short", "signoff_missing", "training_not_started"},
 			step:  "Start training in Venipuncture: perform it once under observation",
 		},
+		{
+			name: "prerequisites rule: supervised before theory or practice", task: "VENI-PRE", asOf: "2026-03-14", want: DirectSupervision,
+			e: with(veniReady(), func(e *Evidence) {
+				e.Performances = nil
+				e.KnowledgeTests = e.KnowledgeTests[:1]
+				e.SignOffs = e.SignOffs[:1]
+			}),
+			codes: []string{"count_short", "knowledge_test_missing", "signoff_missing"},
+		},
 		// Re-verification.
 		{
 			name: "refill re-verification due soon", task: "REFILL", asOf: "2027-02-20", want: Cleared,
@@ -615,6 +628,23 @@ func TestDecisionJSON(t *testing.T) {
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+}
+
+func TestDescribeSigners(t *testing.T) {
+	tests := []struct {
+		a    Authorization
+		want string
+	}{
+		{Authorization{Credentials: []ProfessionalCredential{MD, DO, NP, PA, RN, LPN}}, "an MD, DO, NP, PA, RN or LPN"},
+		{Authorization{Credentials: []ProfessionalCredential{DO}}, "a DO"},
+		{Authorization{Credentials: []ProfessionalCredential{RN}, Preceptors: []string{"u1"}}, "an RN or a named preceptor"},
+		{Authorization{Preceptors: []string{"u1"}}, "a named preceptor"},
+	}
+	for _, tt := range tests {
+		if got := describeSigners(tt.a); got != tt.want {
+			t.Errorf("describeSigners(%+v) = %q, want %q", tt.a, got, tt.want)
 		}
 	}
 }
