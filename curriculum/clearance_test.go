@@ -648,3 +648,31 @@ func TestDescribeSigners(t *testing.T) {
 		}
 	}
 }
+
+func TestEvaluateConcurrently(t *testing.T) {
+	rules := mustCompile(t, testVersion())
+	ready, empty := veniReady(), Evidence{}
+	want := rules.Evaluate(&ready, d("2026-03-14"))
+	errs := make(chan string, 8)
+	for g := range 8 {
+		go func() {
+			for range 200 {
+				e := &ready
+				if g%2 == 1 {
+					e = &empty
+				}
+				got := rules.Evaluate(e, d("2026-03-14"))
+				if g%2 == 0 && (got[0].Status != want[0].Status || !slices.Equal(got[1].Messages(), want[1].Messages())) {
+					errs <- "different answer under concurrency"
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 8 {
+		if msg := <-errs; msg != "" {
+			t.Fatal(msg)
+		}
+	}
+}
