@@ -1,5 +1,6 @@
 // Package demo seeds a made-up organisation for trying Skillgate: two
-// clinics, every role, and apprentices at different stages.
+// clinics, every role, apprentices at different stages, and the shipped
+// Medical Assistant Apprenticeship program, published.
 package demo
 
 import (
@@ -11,6 +12,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // Password is every demo account's password.
@@ -84,6 +87,18 @@ func Seed(ctx context.Context, d *db.DB, store *accounts.Store) (seeded bool, er
 				Roles: a.Roles, SiteIDs: sites, Password: Password}); err != nil {
 				return fmt.Errorf("demo account %s: %w", a.Email, err)
 			}
+		}
+		ma, err := curriculum.MedicalAssistantProgram()
+		if err != nil {
+			return err
+		}
+		if !ma.IsPublished() {
+			if err := ma.Publish(store.Now()); err != nil {
+				return fmt.Errorf("publish the shipped program: %w", err)
+			}
+		}
+		if _, err := programs.NewStore(tx).Create(ctx, ma, ""); err != nil {
+			return fmt.Errorf("load the shipped program: %w", err)
 		}
 		if _, err := tx.NewRaw("INSERT INTO app_meta (key, value) VALUES (?, 'true')", metaKey).Exec(ctx); err != nil {
 			return fmt.Errorf("mark demo database: %w", db.Translate(err))

@@ -81,6 +81,7 @@ func loadViews() (*views, error) {
 			return "/static/" + name + "?v=" + a.hash, nil
 		},
 		"field":    newField,
+		"add":      func(a, b int) int { return a + b },
 		"date":     func(t time.Time) string { return t.Format("Jan 2, 2006") },
 		"datetime": func(t time.Time) string { return t.UTC().Format("Jan 2, 2006 15:04 MST") },
 	}
@@ -152,6 +153,11 @@ var flashes = map[string]Flash{
 	"logged-out":        {"ok", "You have logged out."},
 	"session-expired":   {"info", "Your session expired. Please log in again."},
 	"reset-link-issued": {"ok", "A new password link has been created; earlier links no longer work."},
+	"draft-imported":    {"ok", "The file was imported as a draft. Review it, then publish."},
+	"draft-started":     {"ok", "A new draft was started from the published version. Published versions stay as they are."},
+	"draft-saved":       {"ok", "Saved to the draft."},
+	"draft-discarded":   {"ok", "The draft was discarded."},
+	"version-published": {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
 }
 
 func flashFor(code string) Flash { return flashes[code] }

@@ -20,6 +20,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/programs"
 )
 
 // Server holds what the handlers need.
@@ -27,6 +28,7 @@ type Server struct {
 	cfg      config.Config
 	db       *db.DB
 	accounts *accounts.Store
+	programs *programs.Store
 	kv       *db.KV
 	log      *slog.Logger
 	views    *views
@@ -39,6 +41,7 @@ type Deps struct {
 	Config   config.Config
 	DB       *db.DB
 	Accounts *accounts.Store
+	Programs *programs.Store
 	Logger   *slog.Logger
 	// Now is the clock (UTC); nil means time.Now.
 	Now func() time.Time
@@ -50,9 +53,12 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
-	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, kv: db.NewKV(d.DB), log: d.Logger, views: v, now: d.Now}
+	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, programs: d.Programs, kv: db.NewKV(d.DB), log: d.Logger, views: v, now: d.Now}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	if s.programs == nil {
+		s.programs = programs.NewStore(d.DB)
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -124,12 +130,31 @@ func (s *Server) routes() {
 	admin.Post("/people/:id/disable", s.disablePerson)
 	admin.Post("/people/:id/enable", s.enablePerson)
 
+	app.Get("/programs", s.requireLogin, s.programsPage)
+	app.Post("/programs/import", s.requireLogin, s.requireRole(accounts.RoleDirector, accounts.RoleAdmin), s.importProgram)
+	app.Get("/programs/:id", s.requireLogin, s.programPage)
+	app.Post("/programs/:id/drafts", s.requireLogin, s.requireRole(accounts.RoleDirector, accounts.RoleAdmin), s.startDraft)
+	version := app.Group("/programs/:id/v/:n", s.requireLogin)
+	version.Get("/", s.versionPage)
+	version.Get("/export.yaml", s.exportVersion)
+	// Per route, not a sub-group: a group with the same prefix would put
+	// the role check in front of the read-only pages too.
+	designer := s.requireRole(accounts.RoleDirector, accounts.RoleAdmin)
+	version.Post("/publish", designer, s.publishVersion)
+	version.Post("/discard", designer, s.discardDraft)
+	version.Get("/competencies/:code/edit", designer, s.editCompetencyPage)
+	version.Post("/competencies/:code", designer, s.saveCompetency)
+	version.Get("/tasks/:code/edit", designer, s.editTaskPage)
+	version.Post("/tasks/:code", designer, s.saveTask)
+
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/me", s.requireLogin, s.apiMe)
 	api.Get("/tokens", s.requireLogin, s.apiListTokens)
 	api.Post("/tokens", s.requireLogin, s.apiCreateToken)
 	api.Delete("/tokens/:id", s.requireLogin, s.apiRevokeToken)
+	api.Get("/programs", s.requireLogin, s.apiListPrograms)
+	api.Get("/programs/:id/versions/:n", s.requireLogin, s.apiProgramVersion)
 	api.Get("/people", s.requireLogin, s.requireRole(accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector), s.apiListPeople)
 
 	app.Use(s.notFound)

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+type versionJSON struct {
+	Number        int        `json:"number"`
+	Status        string     `json:"status"`
+	PublishedAt   *time.Time `json:"published_at"`
+	ContentSHA256 string     `json:"content_sha256"`
+}
+
+type programJSON struct {
+	ID       string        `json:"id"`
+	Code     string        `json:"code"`
+	Title    string        `json:"title"`
+	Versions []versionJSON `json:"versions"`
+}
+
+func (s *Server) apiListPrograms(c *fiber.Ctx) error {
+	ps, err := s.programs.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	design := canDesign(currentUser(c))
+	out := []programJSON{}
+	for _, p := range ps {
+		pj := programJSON{ID: p.ID, Code: p.Code, Title: p.Title, Versions: []versionJSON{}}
+		for _, v := range p.Versions {
+			if v.Status == curriculum.Draft && !design {
+				continue
+			}
+			pj.Versions = append(pj.Versions, versionJSON{Number: v.Number, Status: string(v.Status), PublishedAt: v.PublishedAt, ContentSHA256: v.ContentSHA256})
+		}
+		if len(pj.Versions) > 0 || design {
+			out = append(out, pj)
+		}
+	}
+	return c.JSON(fiber.Map{"programs": out})
+}
+
+func (s *Server) apiProgramVersion(c *fiber.Ctx) error {
+	_, v, err := s.loadVersion(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(versionDocJSON(v))
+}
+
+type versionDoc struct {
+	ProgramID     string              `json:"program_id"`
+	ContentSHA256 string              `json:"content_sha256"`
+	Version       *curriculum.Version `json:"version"`
+}
+
+func versionDocJSON(v *programs.StoredVersion) versionDoc {
+	return versionDoc{ProgramID: v.ProgramID, ContentSHA256: v.ContentSHA256, Version: v.Version}
+}

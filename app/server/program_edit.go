@@ -1,0 +1,388 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Editing a draft: one form per competency and per task. Each form posts
+// the whole item; the draft's lock version stops two editors from silently
+// overwriting each other.
+
+// blankRows is how many empty rows a repeated section offers for additions.
+const blankRows = 3
+
+type competencyForm struct {
+	Code, Title, Description, Domain string
+	Steps                            []curriculum.ChecklistStep
+	Performances                     []curriculum.PerformanceRequirement
+	ObservedBy, SignedOffBy          []string
+	Prerequisites                    []string
+	PassMark                         string
+	ReverifyKind                     string
+	ReverifyMonths, DueWindow        string
+	RecencyMonths                    string
+}
+
+type competencyEditView struct {
+	URL         string
+	Lock        int
+	Form        competencyForm
+	Domains     []curriculum.Domain
+	Credentials []curriculum.ProfessionalCredential
+	Others      []*curriculum.Competency
+	Kinds       []option
+	Problems    []curriculum.Problem
+}
+
+type option struct{ Value, Label string }
+
+var reverifyKinds = []option{
+	{"", "None: once signed off, it stays signed off"},
+	{string(curriculum.EveryMonths), "Every N months"},
+	{string(curriculum.CLIA), "CLIA: 6 months after the initial sign-off, then every 12 months"},
+	{string(curriculum.JointCommission), "Joint Commission: at least every 3 years"},
+}
+
+var domains = []curriculum.Domain{curriculum.Clinical, curriculum.Laboratory, curriculum.Administrative, curriculum.Safety}
+
+func itoaOrBlank(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func competencyFormOf(c *curriculum.Competency) competencyForm {
+	f := competencyForm{Code: c.Code, Title: c.Title, Description: c.Description, Domain: string(c.Domain),
+		Steps: slices.Clone(c.Checklist), Performances: slices.Clone(c.Performances), Prerequisites: slices.Clone(c.Prerequisites),
+		ReverifyKind: string(c.Reverification.Kind), ReverifyMonths: itoaOrBlank(c.Reverification.Months), DueWindow: itoaOrBlank(c.Reverification.DueWindowDays)}
+	for _, cr := range c.ObservedBy.Credentials {
+		f.ObservedBy = append(f.ObservedBy, string(cr))
+	}
+	for _, cr := range c.SignedOffBy.Credentials {
+		f.SignedOffBy = append(f.SignedOffBy, string(cr))
+	}
+	if c.KnowledgeTest != nil {
+		f.PassMark = strconv.Itoa(c.KnowledgeTest.PassMark)
+	}
+	if c.Recency != nil {
+		f.RecencyMonths = strconv.Itoa(c.Recency.Months)
+	}
+	return f
+}
+
+// Has reports whether a list in the form holds v (for checkboxes).
+func (f competencyForm) Has(list []string, v any) bool { return slices.Contains(list, fmt.Sprint(v)) }
+
+// StepRows and PerfRows pad the repeated sections with blank rows.
+func (f competencyForm) StepRows() []curriculum.ChecklistStep {
+	return append(slices.Clone(f.Steps), make([]curriculum.ChecklistStep, blankRows)...)
+}
+
+// PerfRows pads the performance requirements with blank rows.
+func (f competencyForm) PerfRows() []curriculum.PerformanceRequirement {
+	return append(slices.Clone(f.Performances), make([]curriculum.PerformanceRequirement, blankRows)...)
+}
+
+func (s *Server) loadDraftItem(c *fiber.Ctx) (*programs.Program, *programs.StoredVersion, error) {
+	p, v, err := s.loadVersion(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v.Status != curriculum.Draft {
+		return nil, nil, apiError(fiber.StatusConflict, curriculum.ErrPublished.Error())
+	}
+	return p, v, nil
+}
+
+func (s *Server) editCompetencyPage(c *fiber.Ctx) error {
+	p, v, err := s.loadDraftItem(c)
+	if err != nil {
+		return err
+	}
+	comp := v.Version.Program.Competency(c.Params("code"))
+	if comp == nil {
+		return errNotFound
+	}
+	return s.renderCompetencyEdit(c, fiber.StatusOK, p, v, competencyFormOf(comp), v.LockVersion, nil)
+}
+
+func (s *Server) renderCompetencyEdit(c *fiber.Ctx, status int, p *programs.Program, v *programs.StoredVersion, f competencyForm, lock int, problems []curriculum.Problem) error {
+	view := competencyEditView{URL: versionURL(p.ID, v.Number), Lock: lock, Form: f, Domains: domains,
+		Credentials: curriculum.ProfessionalCredentials, Kinds: reverifyKinds, Problems: problems}
+	for i := range v.Version.Program.Competencies {
+		if o := &v.Version.Program.Competencies[i]; o.Code != f.Code {
+			view.Others = append(view.Others, o)
+		}
+	}
+	return s.render(c, status, "competency_edit", Page{Title: "Edit " + f.Code, Nav: "programs", Data: view})
+}
+
+// parseCompetencyForm reads the posted form; number fields that are not
+// numbers become problems rather than silent zeros.
+func parseCompetencyForm(c *fiber.Ctx, code string) (competencyForm, []curriculum.Problem) {
+	args := c.Request().PostArgs()
+	multi := func(k string) []string {
+		var out []string
+		for _, b := range args.PeekMulti(k) {
+			out = append(out, string(b))
+		}
+		return out
+	}
+	var probs []curriculum.Problem
+	f := competencyForm{Code: code, Title: strings.TrimSpace(c.FormValue("title")), Description: strings.TrimSpace(c.FormValue("description")),
+		Domain: c.FormValue("domain"), ObservedBy: multi("observed_by"), SignedOffBy: multi("signed_off_by"),
+		Prerequisites: multi("prerequisites"), PassMark: strings.TrimSpace(c.FormValue("pass_mark")), ReverifyKind: c.FormValue("reverify_kind"),
+		ReverifyMonths: strings.TrimSpace(c.FormValue("reverify_months")), DueWindow: strings.TrimSpace(c.FormValue("due_window")),
+		RecencyMonths: strings.TrimSpace(c.FormValue("recency_months"))}
+	texts, crit := multi("step_text"), multi("step_critical")
+	for i, t := range texts {
+		if t = strings.TrimSpace(t); t != "" {
+			f.Steps = append(f.Steps, curriculum.ChecklistStep{Text: t, Critical: slices.Contains(crit, strconv.Itoa(i))})
+		}
+	}
+	variants, titles, counts := multi("perf_variant"), multi("perf_title"), multi("perf_count")
+	for i := range counts {
+		cs := strings.TrimSpace(counts[i])
+		vr, ti := strings.TrimSpace(at(variants, i)), strings.TrimSpace(at(titles, i))
+		if cs == "" && vr == "" && ti == "" {
+			continue
+		}
+		n, err := strconv.Atoi(cs)
+		if err != nil || n < 1 {
+			probs = append(probs, curriculum.Problem{Path: fmt.Sprintf("performances[%d].count", i), Message: "Give the number of successful performances required (a whole number, at least 1)."})
+			continue
+		}
+		f.Performances = append(f.Performances, curriculum.PerformanceRequirement{Variant: strings.ToUpper(vr), Title: ti, Count: n})
+	}
+	for _, nf := range []struct{ name, val, msg string }{
+		{"pass_mark", f.PassMark, "The pass mark is a whole percentage from 1 to 100, or blank for no test."},
+		{"reverify_months", f.ReverifyMonths, "The re-verification interval is a whole number of months."},
+		{"due_window", f.DueWindow, "The due window is a whole number of days."},
+		{"recency_months", f.RecencyMonths, "The recency rule is a whole number of months, or blank for none."},
+	} {
+		if nf.val != "" {
+			if _, err := strconv.Atoi(nf.val); err != nil {
+				probs = append(probs, curriculum.Problem{Path: nf.name, Message: nf.msg})
+			}
+		}
+	}
+	return f, probs
+}
+
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return ""
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// apply writes the form into the competency. Checklist changes bump the
+// checklist version, so recorded performances say which list they used.
+func (f competencyForm) apply(c *curriculum.Competency) {
+	if !slices.Equal(c.Checklist, f.Steps) {
+		c.ChecklistVersion++
+	}
+	c.Title, c.Description, c.Domain = f.Title, f.Description, curriculum.Domain(f.Domain)
+	c.Checklist, c.Performances, c.Prerequisites = f.Steps, f.Performances, f.Prerequisites
+	creds := func(in []string) []curriculum.ProfessionalCredential {
+		out := make([]curriculum.ProfessionalCredential, 0, len(in))
+		for _, s := range in {
+			out = append(out, curriculum.ProfessionalCredential(s))
+		}
+		return out
+	}
+	c.ObservedBy.Credentials, c.SignedOffBy.Credentials = creds(f.ObservedBy), creds(f.SignedOffBy)
+	c.KnowledgeTest = nil
+	if f.PassMark != "" {
+		c.KnowledgeTest = &curriculum.KnowledgeTest{PassMark: atoi(f.PassMark)}
+	}
+	c.Reverification = curriculum.Reverification{Kind: curriculum.ReverificationKind(f.ReverifyKind), DueWindowDays: atoi(f.DueWindow)}
+	if c.Reverification.Kind == curriculum.EveryMonths {
+		c.Reverification.Months = atoi(f.ReverifyMonths)
+	}
+	c.Recency = nil
+	if f.RecencyMonths != "" {
+		c.Recency = &curriculum.Recency{Months: atoi(f.RecencyMonths)}
+	}
+}
+
+func (s *Server) saveCompetency(c *fiber.Ctx) error {
+	p, v, lock, err := s.draftFromForm(c)
+	if err != nil {
+		return err
+	}
+	code := c.Params("code")
+	if v.Version.Program.Competency(code) == nil {
+		return errNotFound
+	}
+	f, probs := parseCompetencyForm(c, code)
+	if len(probs) > 0 {
+		return s.renderCompetencyEdit(c, fiber.StatusBadRequest, p, v, f, lock, probs)
+	}
+	edited := v.Version.Clone()
+	idx := slices.IndexFunc(v.Version.Program.Competencies, func(x curriculum.Competency) bool { return x.Code == code })
+	if err := edited.Edit(func(prog *curriculum.Program) error {
+		f.apply(prog.Competency(code))
+		return problemsAt(prog.Validate(), fmt.Sprintf("program.competencies[%d]", idx))
+	}); err != nil {
+		var ve *curriculum.ValidationError
+		if errors.As(err, &ve) {
+			return s.renderCompetencyEdit(c, fiber.StatusBadRequest, p, v, f, lock, ve.Problems)
+		}
+		return err
+	}
+	if _, err := s.programs.SaveDraft(c.UserContext(), v.ID, lock, edited); err != nil {
+		if errors.Is(err, programs.ErrStale) {
+			return s.renderCompetencyEdit(c, fiber.StatusConflict, p, v, f, lock, []curriculum.Problem{{Message: err.Error()}})
+		}
+		return err
+	}
+	return c.Redirect(versionURL(p.ID, v.Number)+"?msg=draft-saved#comp-"+code, fiber.StatusSeeOther)
+}
+
+type taskForm struct {
+	Code, Title, Description, Category string
+	Competencies                       []string
+	Credentials                        []curriculum.CredentialRequirement
+	Direct                             string
+}
+
+type taskEditView struct {
+	URL          string
+	Lock         int
+	Form         taskForm
+	Domains      []curriculum.Domain
+	Competencies []curriculum.Competency
+	CredTypes    []curriculum.CredentialType
+	DirectRules  []option
+	Problems     []curriculum.Problem
+}
+
+// Has reports whether the form lists competency code.
+func (f taskForm) Has(code string) bool { return slices.Contains(f.Competencies, code) }
+
+// Cred returns the requirement for a credential type, if the task has one.
+func (f taskForm) Cred(code string) *curriculum.CredentialRequirement {
+	for i := range f.Credentials {
+		if f.Credentials[i].Credential == code {
+			return &f.Credentials[i]
+		}
+	}
+	return nil
+}
+
+var directRules = []option{
+	{string(curriculum.DirectWhenTrainingStarted), "Once training has started (a first observed performance)"},
+	{string(curriculum.DirectAfterKnowledgeTest), "Once the knowledge test is passed"},
+	{string(curriculum.DirectAfterPrerequisites), "Once credentials and prerequisites are in order"},
+	{string(curriculum.DirectNever), "Never: cleared to perform independently, or not at all"},
+}
+
+func (s *Server) editTaskPage(c *fiber.Ctx) error {
+	p, v, err := s.loadDraftItem(c)
+	if err != nil {
+		return err
+	}
+	t := v.Version.Program.Task(c.Params("code"))
+	if t == nil {
+		return errNotFound
+	}
+	f := taskForm{Code: t.Code, Title: t.Title, Description: t.Description, Category: string(t.Category),
+		Competencies: slices.Clone(t.Competencies), Credentials: slices.Clone(t.Credentials), Direct: string(t.DirectSupervision)}
+	if f.Direct == "" {
+		f.Direct = string(curriculum.DirectWhenTrainingStarted)
+	}
+	return s.renderTaskEdit(c, fiber.StatusOK, p, v, f, v.LockVersion, nil)
+}
+
+func (s *Server) renderTaskEdit(c *fiber.Ctx, status int, p *programs.Program, v *programs.StoredVersion, f taskForm, lock int, problems []curriculum.Problem) error {
+	view := taskEditView{URL: versionURL(p.ID, v.Number), Lock: lock, Form: f, Domains: domains,
+		Competencies: v.Version.Program.Competencies, CredTypes: v.Version.Program.CredentialTypes, DirectRules: directRules, Problems: problems}
+	return s.render(c, status, "task_edit", Page{Title: "Edit " + f.Code, Nav: "programs", Data: view})
+}
+
+func (s *Server) saveTask(c *fiber.Ctx) error {
+	p, v, lock, err := s.draftFromForm(c)
+	if err != nil {
+		return err
+	}
+	code := c.Params("code")
+	if v.Version.Program.Task(code) == nil {
+		return errNotFound
+	}
+	args := c.Request().PostArgs()
+	f := taskForm{Code: code, Title: strings.TrimSpace(c.FormValue("title")), Description: strings.TrimSpace(c.FormValue("description")),
+		Category: c.FormValue("category"), Direct: c.FormValue("direct")}
+	for _, b := range args.PeekMulti("competencies") {
+		f.Competencies = append(f.Competencies, string(b))
+	}
+	var probs []curriculum.Problem
+	for _, ct := range v.Version.Program.CredentialTypes {
+		switch c.FormValue("cred_" + ct.Code) {
+		case "valid":
+			f.Credentials = append(f.Credentials, curriculum.CredentialRequirement{Credential: ct.Code})
+		case "grace":
+			days, err := strconv.Atoi(strings.TrimSpace(c.FormValue("grace_" + ct.Code)))
+			if err != nil || days < 1 {
+				probs = append(probs, curriculum.Problem{Path: "grace_" + ct.Code, Message: "Give the number of days after hire (a whole number, at least 1) for " + ct.Name + "."})
+			}
+			f.Credentials = append(f.Credentials, curriculum.CredentialRequirement{Credential: ct.Code, WithinDaysOfHire: days})
+		}
+	}
+	if len(probs) > 0 {
+		return s.renderTaskEdit(c, fiber.StatusBadRequest, p, v, f, lock, probs)
+	}
+	edited := v.Version.Clone()
+	if err := edited.Edit(func(prog *curriculum.Program) error {
+		t := prog.Task(code)
+		t.Title, t.Description, t.Category = f.Title, f.Description, curriculum.Domain(f.Category)
+		t.Competencies, t.Credentials, t.DirectSupervision = f.Competencies, f.Credentials, curriculum.DirectSupervisionRule(f.Direct)
+		idx := slices.IndexFunc(prog.Tasks, func(x curriculum.Task) bool { return x.Code == code })
+		return problemsAt(prog.Validate(), fmt.Sprintf("program.tasks[%d]", idx))
+	}); err != nil {
+		var ve *curriculum.ValidationError
+		if errors.As(err, &ve) {
+			return s.renderTaskEdit(c, fiber.StatusBadRequest, p, v, f, lock, ve.Problems)
+		}
+		return err
+	}
+	if _, err := s.programs.SaveDraft(c.UserContext(), v.ID, lock, edited); err != nil {
+		if errors.Is(err, programs.ErrStale) {
+			return s.renderTaskEdit(c, fiber.StatusConflict, p, v, f, lock, []curriculum.Problem{{Message: err.Error()}})
+		}
+		return err
+	}
+	return c.Redirect(versionURL(p.ID, v.Number)+"?msg=draft-saved#task-"+code, fiber.StatusSeeOther)
+}
+
+// problemsAt keeps the validation problems of one item (by path prefix),
+// so a draft can be saved item by item while other parts are unfinished;
+// publishing checks everything.
+func problemsAt(err error, prefix string) error {
+	var ve *curriculum.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var mine []curriculum.Problem
+	for _, p := range ve.Problems {
+		if p.Path == prefix || strings.HasPrefix(p.Path, prefix+".") {
+			mine = append(mine, p)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	return &curriculum.ValidationError{Problems: mine}
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Plain-language descriptions of curriculum rules, for the program pages.
+
+type competencyView struct {
+	C              *curriculum.Competency
+	Required       string
+	ObservedBy     string
+	SignedOffBy    string
+	Prerequisites  string
+	Test           string
+	Reverification string
+	Coverage       string
+	Recency        string
+	Critical       int
+}
+
+func describeCompetency(p *curriculum.Program, c *curriculum.Competency) competencyView {
+	v := competencyView{C: c, ObservedBy: describeAuth(c.ObservedBy), SignedOffBy: describeAuth(c.SignedOffBy)}
+	var parts []string
+	for _, r := range c.Performances {
+		switch {
+		case r.Variant == "":
+			parts = append(parts, fmt.Sprintf("%d successful observed performances", r.Count))
+		case r.Title != "":
+			parts = append(parts, fmt.Sprintf("%d %s", r.Count, r.Title))
+		default:
+			parts = append(parts, fmt.Sprintf("%d %s", r.Count, r.Variant))
+		}
+	}
+	v.Required = strings.Join(parts, ", ")
+	if v.Required == "" {
+		v.Required = "no observed performances (knowledge or attestation only)"
+	}
+	var pre []string
+	for _, code := range c.Prerequisites {
+		if pc := p.Competency(code); pc != nil {
+			pre = append(pre, pc.Title+" ("+code+")")
+		} else {
+			pre = append(pre, code)
+		}
+	}
+	v.Prerequisites = strings.Join(pre, "; ")
+	if c.KnowledgeTest != nil {
+		v.Test = fmt.Sprintf("knowledge test passed with at least %d%%", c.KnowledgeTest.PassMark)
+	}
+	v.Reverification = describeReverification(c.Reverification)
+	if cv := c.Coverage; cv != nil {
+		var items []string
+		for _, it := range cv.Items {
+			items = append(items, it.Title)
+		}
+		if cv.Mode == curriculum.CoverAll {
+			v.Coverage = fmt.Sprintf("every assessment covers all %d: %s", len(items), strings.Join(items, "; "))
+		} else {
+			v.Coverage = fmt.Sprintf("every assessment uses at least %d of: %s", cv.Min, strings.Join(items, "; "))
+		}
+	}
+	if c.Recency != nil {
+		v.Recency = fmt.Sprintf("stays current only if performed successfully at least once every %d months", c.Recency.Months)
+	}
+	for _, st := range c.Checklist {
+		if st.Critical {
+			v.Critical++
+		}
+	}
+	return v
+}
+
+func describeAuth(a curriculum.Authorization) string {
+	var parts []string
+	if len(a.Credentials) > 0 {
+		cs := make([]string, len(a.Credentials))
+		for i, c := range a.Credentials {
+			cs[i] = string(c)
+		}
+		parts = append(parts, strings.Join(cs, ", "))
+	}
+	if n := len(a.Preceptors); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d named preceptor(s)", n))
+	}
+	if len(parts) == 0 {
+		return "nobody (set who may before publishing)"
+	}
+	return strings.Join(parts, "; or ")
+}
+
+func describeReverification(r curriculum.Reverification) string {
+	window := ""
+	if r.DueWindowDays > 0 {
+		window = fmt.Sprintf("; shown as due %d days ahead", r.DueWindowDays)
+	}
+	switch r.Kind {
+	case curriculum.EveryMonths:
+		return fmt.Sprintf("re-verified every %d months%s", r.Months, window)
+	case curriculum.CLIA:
+		return "re-verified 6 months after the initial sign-off, then every 12 months (CLIA)" + window
+	case curriculum.JointCommission:
+		return "re-verified at least every 3 years (Joint Commission)" + window
+	}
+	return ""
+}
+
+type taskView struct {
+	T      *curriculum.Task
+	Needs  []string
+	Direct string
+}
+
+func describeTask(p *curriculum.Program, t *curriculum.Task) taskView {
+	v := taskView{T: t}
+	for _, code := range t.Competencies {
+		title := code
+		if c := p.Competency(code); c != nil {
+			title = c.Title + " (" + code + ")"
+		}
+		v.Needs = append(v.Needs, title+" signed off and current")
+	}
+	for _, r := range t.Credentials {
+		name := r.Credential
+		if ct := p.CredentialType(r.Credential); ct != nil {
+			name = ct.Name
+		}
+		if r.WithinDaysOfHire > 0 {
+			v.Needs = append(v.Needs, fmt.Sprintf("%s valid (new hires: within %d days of hire)", name, r.WithinDaysOfHire))
+		} else {
+			v.Needs = append(v.Needs, name+" valid")
+		}
+	}
+	switch t.DirectSupervision {
+	case "", curriculum.DirectWhenTrainingStarted:
+		v.Direct = "Under direct supervision once training has started (a first observed performance), with credentials and prerequisites in order."
+	case curriculum.DirectAfterKnowledgeTest:
+		v.Direct = "Under direct supervision once the knowledge test is passed, with credentials and prerequisites in order."
+	case curriculum.DirectAfterPrerequisites:
+		v.Direct = "Under direct supervision once credentials and prerequisites are in order."
+	case curriculum.DirectNever:
+		v.Direct = "No supervised level: cleared to perform independently, or not at all."
+	}
+	return v
+}
