@@ -1,0 +1,176 @@
+package assessments
+
+import (
+	"slices"
+
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// EnrollmentStatus is where an apprentice stands in a program.
+type EnrollmentStatus string
+
+// Enrollment statuses.
+const (
+	// EnrollmentActive: training; evidence is recorded.
+	EnrollmentActive EnrollmentStatus = "active"
+	// EnrollmentOnHold: paused (leave, suspension); no new evidence until
+	// it is active again, so nothing is recorded for days not worked.
+	EnrollmentOnHold EnrollmentStatus = "on_hold"
+	// EnrollmentCompleted: the apprenticeship is finished. The graduate MA
+	// keeps competencies current, so re-verifications and new observations
+	// are still recorded.
+	EnrollmentCompleted EnrollmentStatus = "completed"
+	// EnrollmentWithdrawn: left the program; final, nothing more is
+	// recorded.
+	EnrollmentWithdrawn EnrollmentStatus = "withdrawn"
+)
+
+// Valid reports whether s is one of the statuses.
+func (s EnrollmentStatus) Valid() bool {
+	switch s {
+	case EnrollmentActive, EnrollmentOnHold, EnrollmentCompleted, EnrollmentWithdrawn:
+		return true
+	}
+	return false
+}
+
+// Label is the status for people.
+func (s EnrollmentStatus) Label() string {
+	switch s {
+	case EnrollmentActive:
+		return "Active"
+	case EnrollmentOnHold:
+		return "On hold"
+	case EnrollmentCompleted:
+		return "Completed"
+	case EnrollmentWithdrawn:
+		return "Withdrawn"
+	}
+	return string(s)
+}
+
+// transitions lists the statuses each status may change to. Completed and
+// withdrawn are final: a returning apprentice gets a new enrollment, so the
+// old one's history stays as it was.
+var transitions = map[EnrollmentStatus][]EnrollmentStatus{
+	EnrollmentActive: {EnrollmentOnHold, EnrollmentCompleted, EnrollmentWithdrawn},
+	EnrollmentOnHold: {EnrollmentActive, EnrollmentWithdrawn},
+}
+
+// Enrollment is an apprentice in one version of a program.
+type Enrollment struct {
+	ID string
+	// ApprenticeID is the apprentice's person (account) id.
+	ApprenticeID string
+	// VersionID is the stored program version; Version is that version
+	// compiled, attached by storage when it loads the enrollment (it is not
+	// a column).
+	VersionID string
+	Version   *ProgramVersion
+	// SiteID is the apprentice's home site; observations name their own.
+	SiteID string
+	// HireDate starts credential grace periods (BLS within 90 days of
+	// hire); StartDate is the first day evidence may be dated.
+	HireDate  curriculum.Date
+	StartDate curriculum.Date
+	// PreceptorIDs are the assigned preceptors. Assignment is for
+	// rosters and notifications; who may observe or sign off is decided by
+	// the competency's rules, because clinics share preceptors across
+	// sites and shifts.
+	PreceptorIDs []string
+	Status       EnrollmentStatus
+	// IdempotencyKey is the key of the request that created the enrollment.
+	IdempotencyKey string
+}
+
+// Validate checks a new or loaded enrollment. It returns nil or an *Error:
+// ErrInvalidIdempotencyKey, ErrMissingField, ErrInvalidEnrollment or
+// ErrVersionNotPublished.
+func (e *Enrollment) Validate() error {
+	if err := ValidateIdempotencyKey(e.IdempotencyKey); err != nil {
+		return err
+	}
+	switch {
+	case e.ApprenticeID == "":
+		return fail(ErrMissingField, "apprentice_id", "Choose the apprentice to enroll.")
+	case e.VersionID == "":
+		return fail(ErrMissingField, "version_id", "Choose the program version to enroll the apprentice in.")
+	case e.SiteID == "":
+		return fail(ErrMissingField, "site_id", "Choose the apprentice's site.")
+	case e.HireDate.IsZero():
+		return fail(ErrMissingField, "hire_date", "Enter the apprentice's hire date; credential grace periods count from it.")
+	case e.StartDate.IsZero():
+		return fail(ErrMissingField, "start_date", "Enter the date the apprenticeship starts.")
+	}
+	if e.Version == nil || e.Version.ID != e.VersionID {
+		return fail(ErrInvalidEnrollment, "version_id", "The program version could not be loaded. Reload the page and try again.")
+	}
+	if !e.Version.Published() {
+		return fail(ErrVersionNotPublished, "version_id",
+			"Version %d of %s is a draft. Publish it before enrolling apprentices, so that the rules they are cleared against cannot change.",
+			e.Version.Rules.Version().Number, e.Version.Program().Title)
+	}
+	if e.StartDate.Before(e.HireDate) {
+		return fail(ErrInvalidEnrollment, "start_date",
+			"The apprenticeship cannot start (%s) before the hire date (%s): on-the-job learning is paid work.", e.StartDate, e.HireDate)
+	}
+	if !e.Status.Valid() {
+		return fail(ErrInvalidEnrollment, "status", "The status must be active, on hold, completed or withdrawn.")
+	}
+	for i, id := range e.PreceptorIDs {
+		switch {
+		case id == "":
+			return fail(ErrInvalidEnrollment, "preceptor_ids", "A preceptor in the list is missing; remove the empty entry.")
+		case id == e.ApprenticeID:
+			return fail(ErrInvalidEnrollment, "preceptor_ids", "An apprentice cannot be their own preceptor.")
+		case slices.Contains(e.PreceptorIDs[:i], id):
+			return fail(ErrInvalidEnrollment, "preceptor_ids", "A preceptor is listed twice.")
+		}
+	}
+	return nil
+}
+
+// ChangeStatus moves the enrollment to status to. It returns
+// ErrIllegalTransition (and leaves e unchanged) for a change the lifecycle
+// does not allow: completed and withdrawn are final, and only an active
+// enrollment can be completed.
+func (e *Enrollment) ChangeStatus(to EnrollmentStatus) error {
+	if !slices.Contains(transitions[e.Status], to) {
+		return fail(ErrIllegalTransition, "status", "An enrollment that is %s cannot be changed to %s.",
+			lower(e.Status.Label()), lower(to.Label()))
+	}
+	e.Status = to
+	return nil
+}
+
+// AcceptsEvidence reports whether new evidence may be recorded: active and
+// completed enrollments accept it, on-hold and withdrawn ones do not.
+func (e *Enrollment) AcceptsEvidence() bool {
+	return e.Status == EnrollmentActive || e.Status == EnrollmentCompleted
+}
+
+// ready checks what every evidence constructor needs from the enrollment:
+// it was loaded with its version and accepts evidence.
+func (e *Enrollment) ready() error {
+	if e == nil || e.Version == nil {
+		return fail(ErrInvalidEnrollment, "enrollment_id", "The enrollment could not be loaded. Reload the page and try again.")
+	}
+	if !e.AcceptsEvidence() {
+		return fail(ErrEnrollmentInactive, "enrollment_id",
+			"This enrollment is %s, so nothing new can be recorded for it.", lower(e.Status.Label()))
+	}
+	return nil
+}
+
+// competency looks up code in the enrollment's version.
+func (e *Enrollment) competency(code, field string) (*curriculum.Competency, error) {
+	if code == "" {
+		return nil, fail(ErrMissingField, field, "Choose a competency.")
+	}
+	c := e.Version.Competency(code)
+	if c == nil {
+		return nil, fail(ErrUnknownCompetency, field,
+			"%q is not a competency of %s version %d.", code, e.Version.Program().Title, e.Version.Rules.Version().Number)
+	}
+	return c, nil
+}

@@ -1,0 +1,270 @@
+package assessments
+
+import (
+	"slices"
+
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Records is everything on file for one apprentice in one enrollment, as
+// storage loads it: the input of BuildEvidence, CheckSignOff and Summarize.
+// Records of other apprentices are ignored, so a mistaken query cannot leak
+// someone else's evidence into a decision.
+type Records struct {
+	Enrollment *Enrollment
+	// Credentials are the apprentice's credential records (BLS, CMA...),
+	// every one including expired and renewed ones.
+	Credentials  []curriculum.CredentialRecord
+	Observations []Observation
+	SelfLogs     []SelfLog
+	Tests        []TestResult
+	SignOffs     []SignOff
+	Revocations  []Revocation
+	Hours        []HoursEntry
+}
+
+// BuildEvidence summarises the records for the clearance engine
+// (curriculum.Rules.Evaluate). It maps:
+//
+//   - the enrollment's apprentice and hire date to PersonID and HireDate;
+//   - credential records as they are (they already carry RecordedOn);
+//   - every observation to a Performance with its Successful flag, its
+//     Supersedes link (the engine drops a superseded performance from the
+//     day the correction was recorded) and RecordedOn = the organisation's
+//     calendar day of RecordedAt;
+//   - every verified self-log to a successful Performance recorded on the
+//     day it was verified (pending and rejected ones are not evidence);
+//   - test results to KnowledgeResults recorded on the day of RecordedAt;
+//   - sign-offs to SignOffs recorded on their signing day, with the
+//     revocation of each (if any) as RevokedFrom = its effective date and
+//     RevocationRecordedOn = the day it was recorded.
+//
+// Records are converted to calendar days in the organisation's time zone, so
+// something recorded at 23:30 in New York on 14 March counts from 14 March
+// even though it is 15 March in UTC. It returns nil if r has no loaded
+// enrollment.
+func BuildEvidence(r *Records) *curriculum.Evidence {
+	if r == nil || r.Enrollment == nil || r.Enrollment.Version == nil {
+		return nil
+	}
+	e := r.Enrollment
+	pv := e.Version
+	who := e.ApprenticeID
+	ev := &curriculum.Evidence{
+		PersonID:    who,
+		HireDate:    e.HireDate,
+		Credentials: slices.Clone(r.Credentials),
+	}
+	for i := range r.Observations {
+		o := &r.Observations[i]
+		if o.ApprenticeID != who {
+			continue
+		}
+		ev.Performances = append(ev.Performances, curriculum.Performance{
+			ID:          o.ID,
+			Competency:  o.Competency,
+			Variant:     o.Variant,
+			PerformedOn: o.PerformedOn,
+			Successful:  o.Successful,
+			RecordedOn:  pv.Day(o.RecordedAt),
+			Supersedes:  o.Supersedes,
+		})
+	}
+	for i := range r.SelfLogs {
+		l := &r.SelfLogs[i]
+		if l.ApprenticeID != who || l.Status != SelfLogVerified {
+			continue
+		}
+		ev.Performances = append(ev.Performances, curriculum.Performance{
+			ID:          l.ID,
+			Competency:  l.Competency,
+			Variant:     l.Variant,
+			PerformedOn: l.PerformedOn,
+			Successful:  true,
+			RecordedOn:  pv.Day(l.ReviewedAt),
+		})
+	}
+	for i := range r.Tests {
+		t := &r.Tests[i]
+		if t.ApprenticeID != who {
+			continue
+		}
+		ev.KnowledgeTests = append(ev.KnowledgeTests, curriculum.KnowledgeResult{
+			Competency: t.Competency,
+			Score:      t.Score,
+			TakenOn:    t.TakenOn,
+			RecordedOn: pv.Day(t.RecordedAt),
+		})
+	}
+	for i := range r.SignOffs {
+		s := &r.SignOffs[i]
+		if s.ApprenticeID != who {
+			continue
+		}
+		so := curriculum.SignOff{
+			ID:         s.ID,
+			Competency: s.Competency,
+			Kind:       s.Kind,
+			SignedOn:   s.SignedOn,
+			RecordedOn: pv.Day(s.Signature.SignedAt),
+			Covered:    slices.Clone(s.Covered),
+		}
+		if rv := revocationOf(r.Revocations, s.ID); rv != nil {
+			so.RevokedFrom = rv.EffectiveOn
+			so.RevocationRecordedOn = pv.Day(rv.RecordedAt)
+		}
+		ev.SignOffs = append(ev.SignOffs, so)
+	}
+	return ev
+}
+
+// revocationOf returns the revocation of the sign-off with the given ID, or
+// nil. Revoke allows one per sign-off; should storage ever hold more, the
+// earliest-effective one wins, as the strictest reading.
+func revocationOf(revs []Revocation, signOffID string) *Revocation {
+	var out *Revocation
+	for i := range revs {
+		if rv := &revs[i]; rv.SignOffID == signOffID && signOffID != "" {
+			if out == nil || rv.EffectiveOn.Before(out.EffectiveOn) {
+				out = rv
+			}
+		}
+	}
+	return out
+}
+
+// known reports whether a record of something that happened on happened and
+// was recorded on recorded is on file as of asOf. It is the engine's rule
+// (curriculum/evidence.go), repeated because it is not exported.
+func known(recorded, happened, asOf curriculum.Date) bool {
+	if happened.After(asOf) {
+		return false
+	}
+	return recorded.IsZero() || !recorded.After(asOf)
+}
+
+// revokedOn reports whether s no longer counts on asOf because a revocation
+// on file by then has taken effect (the engine's rule).
+func revokedOn(s *curriculum.SignOff, asOf curriculum.Date) bool {
+	if s.RevokedFrom.IsZero() {
+		return false
+	}
+	rec := s.RevocationRecordedOn
+	if rec.IsZero() {
+		rec = s.RevokedFrom
+	}
+	return !rec.After(asOf) && !s.RevokedFrom.After(asOf)
+}
+
+// covers reports whether covered satisfies the coverage rule (nil: always).
+func covers(cv *curriculum.Coverage, covered []string) bool {
+	if cv == nil {
+		return true
+	}
+	n := 0
+	for _, it := range cv.Items {
+		if slices.Contains(covered, it.Code) {
+			n++
+		}
+	}
+	if cv.Mode == curriculum.CoverAny {
+		return n >= cv.Min
+	}
+	return n == len(cv.Items)
+}
+
+// chain is a competency's counting sign-offs on a day, as the engine reads
+// them: the latest counting initial sign-off, and the latest counting
+// re-verification signed after it. A sign-off counts when it is on file, not
+// revoked, and covers the coverage rule.
+type chain struct {
+	initial, last *curriculum.SignOff
+}
+
+func signOffChain(ev *curriculum.Evidence, c *curriculum.Competency, asOf curriculum.Date) chain {
+	var ch chain
+	counts := func(s *curriculum.SignOff) bool {
+		return s.Competency == c.Code && known(s.RecordedOn, s.SignedOn, asOf) && !revokedOn(s, asOf) && covers(c.Coverage, s.Covered)
+	}
+	for i := range ev.SignOffs {
+		s := &ev.SignOffs[i]
+		if s.Kind == curriculum.InitialSignOff && counts(s) && (ch.initial == nil || !s.SignedOn.Before(ch.initial.SignedOn)) {
+			ch.initial = s
+		}
+	}
+	if ch.initial == nil {
+		return ch
+	}
+	ch.last = ch.initial
+	for i := range ev.SignOffs {
+		s := &ev.SignOffs[i]
+		if s.Kind == curriculum.ReverificationSignOff && counts(s) && s.SignedOn.After(ch.initial.SignedOn) && !s.SignedOn.Before(ch.last.SignedOn) {
+			ch.last = s
+		}
+	}
+	return ch
+}
+
+// nextDue returns when the competency is next due for re-verification given
+// the chain (zero: never, or not signed off). It mirrors the schedule
+// documented on curriculum.ReverificationKind.
+func (ch chain) nextDue(r curriculum.Reverification) curriculum.Date {
+	if ch.last == nil {
+		return curriculum.Date{}
+	}
+	d := ch.last.SignedOn
+	switch r.Kind {
+	case curriculum.EveryMonths:
+		return d.AddMonths(r.Months)
+	case curriculum.CLIA:
+		if ch.last == ch.initial {
+			return d.AddMonths(6)
+		}
+		return d.AddMonths(12)
+	case curriculum.JointCommission:
+		return d.AddMonths(36)
+	}
+	return curriculum.Date{}
+}
+
+// counted is the performances that count toward a competency on a day:
+// successful, on file, not superseded by a correction on file, with a
+// variant the competency requires. byReq[k] holds the performances counted
+// toward c.Performances[k], in the order found.
+type counted struct {
+	byReq [][]*curriculum.Performance
+	// last is the latest attempt on file (successful or not), nil if none.
+	last *curriculum.Performance
+}
+
+func countPerformances(ev *curriculum.Evidence, c *curriculum.Competency, asOf curriculum.Date) counted {
+	out := counted{byReq: make([][]*curriculum.Performance, len(c.Performances))}
+	superseded := map[string]bool{}
+	for i := range ev.Performances {
+		p := &ev.Performances[i]
+		if p.Supersedes != "" && known(p.RecordedOn, p.PerformedOn, asOf) {
+			superseded[p.Supersedes] = true
+		}
+	}
+	for i := range ev.Performances {
+		p := &ev.Performances[i]
+		if p.Competency != c.Code || !known(p.RecordedOn, p.PerformedOn, asOf) || (p.ID != "" && superseded[p.ID]) {
+			continue
+		}
+		if out.last == nil || !p.PerformedOn.Before(out.last.PerformedOn) {
+			out.last = p
+		}
+		if !p.Successful {
+			continue
+		}
+		// The engine credits a performance to the first requirement that is
+		// variant-less or names its variant.
+		for k, pr := range c.Performances {
+			if pr.Variant == "" || pr.Variant == p.Variant {
+				out.byReq[k] = append(out.byReq[k], p)
+				break
+			}
+		}
+	}
+	return out
+}

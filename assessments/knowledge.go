@@ -1,0 +1,85 @@
+package assessments
+
+import (
+	"math"
+	"time"
+
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// TestResult is one attempt at a competency's knowledge test.
+type TestResult struct {
+	ID           string
+	EnrollmentID string
+	ApprenticeID string
+	Competency   string
+	// Score is in percent, 0–100.
+	Score float64
+	// PassMark is the competency's pass mark when the result was recorded,
+	// kept so the result reads the same if a later version changes it.
+	PassMark   int
+	TakenOn    curriculum.Date
+	RecordedBy string
+	RecordedAt time.Time
+
+	IdempotencyKey string
+}
+
+// Passed reports whether the score reaches the pass mark (a score equal to
+// the pass mark passes). It is computed, never stored as typed.
+func (t *TestResult) Passed() bool { return t.Score >= float64(t.PassMark) }
+
+// TestResultRequest is a knowledge test result as entered.
+type TestResultRequest struct {
+	IdempotencyKey string
+	Competency     string
+	Score          float64
+	TakenOn        curriculum.Date
+}
+
+// NewTestResult validates a knowledge test result and returns the record to
+// store (ID empty). It returns nil and an *Error: ErrInvalidIdempotencyKey;
+// ErrInvalidEnrollment or ErrEnrollmentInactive; ErrSelfObservation (an
+// apprentice cannot enter their own score) or ErrNotRecorder (only a
+// preceptor or director records scores); ErrMissingField or
+// ErrUnknownCompetency; ErrNoKnowledgeTest (the competency has none);
+// ErrInvalidScore (not 0–100); ErrMissingField, ErrFutureDate or
+// ErrBeforeStart for the date.
+func NewTestResult(e *Enrollment, recorder Actor, req TestResultRequest, now time.Time) (*TestResult, error) {
+	if err := ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
+		return nil, err
+	}
+	if err := e.ready(); err != nil {
+		return nil, err
+	}
+	if recorder.ID == e.ApprenticeID {
+		return nil, fail(ErrSelfObservation, "", "You cannot enter your own test score; ask your preceptor or program director.")
+	}
+	if recorder.ID == "" || !(recorder.Preceptor || recorder.Director) {
+		return nil, fail(ErrNotRecorder, "", "Only a preceptor or program director can record test results.")
+	}
+	c, err := e.competency(req.Competency, "competency")
+	if err != nil {
+		return nil, err
+	}
+	if c.KnowledgeTest == nil {
+		return nil, fail(ErrNoKnowledgeTest, "competency", "%s has no knowledge test in this program version.", c.Title)
+	}
+	if math.IsNaN(req.Score) || req.Score < 0 || req.Score > 100 {
+		return nil, fail(ErrInvalidScore, "score", "Enter the score as a percentage from 0 to 100.")
+	}
+	if err := checkDay(e, req.TakenOn, now, "taken_on", "test"); err != nil {
+		return nil, err
+	}
+	return &TestResult{
+		EnrollmentID:   e.ID,
+		ApprenticeID:   e.ApprenticeID,
+		Competency:     c.Code,
+		Score:          req.Score,
+		PassMark:       c.KnowledgeTest.PassMark,
+		TakenOn:        req.TakenOn,
+		RecordedBy:     recorder.ID,
+		RecordedAt:     utc(now),
+		IdempotencyKey: req.IdempotencyKey,
+	}, nil
+}
