@@ -91,10 +91,11 @@ type ObservationRequest struct {
 //   - ErrSelfObservation: the observer is the apprentice;
 //   - ErrMissingField, ErrUnknownCompetency: the competency is not in the
 //     enrollment's program version;
+//   - ErrNothingToPerform: a knowledge-only competency has nothing to observe;
 //   - ErrObserverNotAllowed: the competency's observer rule
 //     (Competency.MayObserve) does not allow the observer;
-//   - ErrNothingToPerform, ErrInvalidVariant: the variant is missing, unknown,
-//     or given for a competency without variants;
+//   - ErrInvalidVariant: the variant is missing, unknown, or given for a
+//     competency without variants;
 //   - ErrChecklistVersion: the form was scored against another checklist
 //     version;
 //   - ErrStepUnknown, ErrStepRepeated, ErrStepMissing: each step must be
@@ -121,6 +122,9 @@ func NewObservation(e *Enrollment, observer Actor, req ObservationRequest, histo
 	c, err := e.competency(req.Competency, "competency")
 	if err != nil {
 		return nil, err
+	}
+	if len(c.Performances) == 0 {
+		return nil, fail(ErrNothingToPerform, "competency", "%s is assessed by knowledge test and sign-off; it has no observed performances to record.", c.Title)
 	}
 	if !c.MayObserve(observer.ID, observer.creds()...) {
 		return nil, fail(ErrObserverNotAllowed, "observer_id", "%s can be observed by %s; your account does not qualify.",

@@ -168,6 +168,12 @@ func CheckSignOff(req SignOffRequest, signer Signer, recs *Records, policy SignO
 		return nil, err
 	}
 
+	// A re-verification rests on evidence that is new since the previous
+	// sign-off: not used by it, and not dated before it.
+	var prev *SignOff
+	if req.Kind == curriculum.ReverificationSignOff {
+		prev = storedSignOff(recs, ch.last.ID)
+	}
 	perfs := countPerformances(ev, c, day)
 	var short []string
 	var ids []string
@@ -176,7 +182,7 @@ func CheckSignOff(req SignOffRequest, signer Signer, recs *Records, policy SignO
 			short = append(short, fmt.Sprintf("%d of %d%s", have, pr.Count, variantSuffix(pr)))
 		}
 		for _, p := range perfs.byReq[k] {
-			if req.Kind == curriculum.InitialSignOff || !p.PerformedOn.Before(ch.last.SignedOn) {
+			if prev == nil || (!p.PerformedOn.Before(prev.SignedOn) && !slices.Contains(prev.Signature.PerformanceIDs, p.ID)) {
 				ids = append(ids, p.ID)
 			}
 		}
@@ -192,7 +198,7 @@ func CheckSignOff(req SignOffRequest, signer Signer, recs *Records, policy SignO
 			"A re-verification of %s needs at least one successful observed performance since the last sign-off on %s. Observe the apprentice first.", c.Title, ch.last.SignedOn)
 	}
 
-	testID, err := checkKnowledge(recs, ev, c, req.Kind, ch, day)
+	testID, err := checkKnowledge(recs, ev, c, prev, day)
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +232,18 @@ func CheckSignOff(req SignOffRequest, signer Signer, recs *Records, policy SignO
 	}
 	so.Signature.Hash = SignatureHash(so)
 	return so, nil
+}
+
+// storedSignOff returns the stored sign-off with the given id. Every
+// counting sign-off in the evidence comes from recs.SignOffs, so it is
+// found; the fallback only keeps a corrupt input from panicking.
+func storedSignOff(recs *Records, id string) *SignOff {
+	for i := range recs.SignOffs {
+		if recs.SignOffs[i].ID == id {
+			return &recs.SignOffs[i]
+		}
+	}
+	return &SignOff{}
 }
 
 func variantSuffix(pr curriculum.PerformanceRequirement) string {
@@ -332,9 +350,9 @@ func checkPrerequisites(pv *ProgramVersion, ev *curriculum.Evidence, c *curricul
 
 // checkKnowledge requires a passed knowledge test when the competency has
 // one, and returns the id of the latest passing result. For a
-// re-verification of a knowledge-only competency the pass must be new
-// since the previous sign-off.
-func checkKnowledge(recs *Records, ev *curriculum.Evidence, c *curriculum.Competency, kind curriculum.SignOffKind, ch chain, day curriculum.Date) (string, error) {
+// re-verification (prev is the sign-off it follows) of a knowledge-only
+// competency the pass must be new since prev.
+func checkKnowledge(recs *Records, ev *curriculum.Evidence, c *curriculum.Competency, prev *SignOff, day curriculum.Date) (string, error) {
 	kt := c.KnowledgeTest
 	if kt == nil {
 		return "", nil
@@ -363,9 +381,9 @@ func checkKnowledge(recs *Records, ev *curriculum.Evidence, c *curriculum.Compet
 	case pass == nil:
 		return "", fail(ErrKnowledgeTestNotPassed, "", "The best %s knowledge test score is %g%%, below the pass mark of %d%%.", c.Title, best, kt.PassMark)
 	}
-	if kind == curriculum.ReverificationSignOff && len(c.Performances) == 0 && c.Coverage == nil && pass.TakenOn.Before(ch.last.SignedOn) {
+	if prev != nil && len(c.Performances) == 0 && c.Coverage == nil && (pass.TakenOn.Before(prev.SignedOn) || pass.ID == prev.Signature.TestResultID) {
 		return "", fail(ErrNoRecentEvidence, "",
-			"A re-verification of %s needs a knowledge test passed since the last sign-off on %s.", c.Title, ch.last.SignedOn)
+			"A re-verification of %s needs a knowledge test passed since the last sign-off on %s.", c.Title, prev.SignedOn)
 	}
 	return pass.ID, nil
 }

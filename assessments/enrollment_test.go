@@ -1,0 +1,131 @@
+package assessments
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+func TestEnrollmentValidate(t *testing.T) {
+	e := newEnv(t)
+	draftRules, err := curriculum.Compile(e.pv.Rules.Version().NewDraft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := NewProgramVersion("ver-2", draftRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		mod  func(*Enrollment)
+		want *Error
+	}{
+		{"valid", nil, nil},
+		{"no key", func(en *Enrollment) { en.IdempotencyKey = "" }, ErrInvalidIdempotencyKey},
+		{"no apprentice", func(en *Enrollment) { en.ApprenticeID = "" }, ErrMissingField},
+		{"no site", func(en *Enrollment) { en.SiteID = "" }, ErrMissingField},
+		{"no hire date", func(en *Enrollment) { en.HireDate = curriculum.Date{} }, ErrMissingField},
+		{"version not loaded", func(en *Enrollment) { en.Version = nil }, ErrInvalidEnrollment},
+		{"version id mismatch", func(en *Enrollment) { en.VersionID = "ver-9" }, ErrInvalidEnrollment},
+		{"draft version", func(en *Enrollment) { en.Version, en.VersionID = draft, draft.ID }, ErrVersionNotPublished},
+		{"start before hire", func(en *Enrollment) { en.StartDate = d("2025-12-01") }, ErrInvalidEnrollment},
+		{"bad status", func(en *Enrollment) { en.Status = "paused" }, ErrInvalidEnrollment},
+		{"apprentice as preceptor", func(en *Enrollment) { en.PreceptorIDs = []string{apprentice.ID} }, ErrInvalidEnrollment},
+		{"duplicate preceptor", func(en *Enrollment) { en.PreceptorIDs = []string{"p", "p"} }, ErrInvalidEnrollment},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			en := *e.enr
+			if tt.mod != nil {
+				tt.mod(&en)
+			}
+			wantErr(t, en.Validate(), tt.want)
+		})
+	}
+}
+
+func TestEnrollmentStatus(t *testing.T) {
+	tests := []struct {
+		from, to EnrollmentStatus
+		ok       bool
+	}{
+		{EnrollmentActive, EnrollmentOnHold, true},
+		{EnrollmentOnHold, EnrollmentActive, true},
+		{EnrollmentActive, EnrollmentCompleted, true},
+		{EnrollmentActive, EnrollmentWithdrawn, true},
+		{EnrollmentOnHold, EnrollmentWithdrawn, true},
+		{EnrollmentOnHold, EnrollmentCompleted, false},
+		{EnrollmentCompleted, EnrollmentActive, false},
+		{EnrollmentWithdrawn, EnrollmentActive, false},
+		{EnrollmentActive, EnrollmentActive, false},
+		{EnrollmentActive, "paused", false},
+	}
+	for _, tt := range tests {
+		en := Enrollment{Status: tt.from}
+		err := en.ChangeStatus(tt.to)
+		if tt.ok {
+			wantErr(t, err, nil)
+			if en.Status != tt.to {
+				t.Errorf("%s → %s: status %s", tt.from, tt.to, en.Status)
+			}
+			continue
+		}
+		wantErr(t, err, ErrIllegalTransition)
+		if en.Status != tt.from {
+			t.Errorf("%s → %s: refused change altered status", tt.from, tt.to)
+		}
+	}
+}
+
+func TestValidateIdempotencyKey(t *testing.T) {
+	tests := []struct {
+		key string
+		ok  bool
+	}{
+		{"abcdefgh", true},
+		{"0192f3a4-7b5c-7def-8123-456789abcdef", true},
+		{"A_b-9_Z-", true},
+		{strings.Repeat("k", 128), true},
+		{"abcdefg", false},
+		{strings.Repeat("k", 129), false},
+		{"", false},
+		{"abcd efgh", false},
+		{"abcdefgh\n", false},
+		{"abcdefg.", false},
+		{"abcdéfgh", false},
+		{"abcd/efgh", false},
+	}
+	for _, tt := range tests {
+		err := ValidateIdempotencyKey(tt.key)
+		if tt.ok {
+			wantErr(t, err, nil)
+		} else {
+			wantErr(t, err, ErrInvalidIdempotencyKey)
+		}
+	}
+}
+
+// FuzzValidateIdempotencyKey checks the validator against a plain
+// restatement of the rule.
+func FuzzValidateIdempotencyKey(f *testing.F) {
+	for _, s := range []string{"abcdefgh", "0192f3a4-7b5c-7def-8123-456789abcdef", "short", "with space!", "ключключключ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		want := len(key) >= 8 && len(key) <= 128
+		for _, r := range key {
+			if !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", r) {
+				want = false
+			}
+		}
+		err := ValidateIdempotencyKey(key)
+		if (err == nil) != want {
+			t.Fatalf("ValidateIdempotencyKey(%q) = %v, want ok=%v", key, err, want)
+		}
+		if err != nil && ErrorCode(err) != ErrInvalidIdempotencyKey.Code {
+			t.Fatalf("wrong code: %v", err)
+		}
+	})
+}

@@ -1,0 +1,96 @@
+package assessments
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+func TestSummarize(t *testing.T) {
+	e := readyForINJ(t)
+	e.observe("PHL-VENI", "", d("2026-03-05"), 4)
+	req := e.obsRequest("PHL-VENI", "", d("2026-03-06"))
+	req.Steps = e.steps("PHL-VENI", criticalStep(t, e.comp("PHL-VENI")))
+	failed, err := NewObservation(e.enr, nurse, req, nil, at(d("2026-03-06")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed.ID = "obs-failed"
+	e.recs.Observations = append(e.recs.Observations, *failed)
+	e.recs.Hours = []HoursEntry{
+		{ApprenticeID: apprentice.ID, Kind: OJL, Code: "PT-CARE", Minutes: 100 * 60, Status: HoursApproved},
+		{ApprenticeID: "app-other", Kind: OJL, Code: "PT-CARE", Minutes: 900 * 60, Status: HoursApproved},
+	}
+
+	p := Summarize(e.recs, at(d("2026-03-10")))
+	if p.Total != 43 || p.SignedOff != 3 || p.Percent != 6 || p.AsOf != d("2026-03-10") {
+		t.Fatalf("overall: %d of %d signed off, %d%%", p.SignedOff, p.Total, p.Percent)
+	}
+	if p.Hours.OJL.Approved != 100*60 {
+		t.Errorf("hours of another apprentice counted: %+v", p.Hours.OJL)
+	}
+	line := func(code string) CompetencyProgress {
+		for _, c := range p.Competencies {
+			if c.Code == code {
+				return c
+			}
+		}
+		t.Fatalf("no line for %s", code)
+		return CompetencyProgress{}
+	}
+
+	infect := line("SAF-INFECT")
+	if !infect.SignedOff || !infect.Current || infect.SignedOffOn != d("2026-02-02") || infect.SignedOffBy != nurse.Name ||
+		infect.ReverificationDue != d("2029-02-02") || len(infect.Missing) != 0 {
+		t.Errorf("SAF-INFECT = %+v", infect)
+	}
+
+	veni := line("PHL-VENI")
+	if veni.SignedOff || veni.Current || veni.Variants[0].Successful != 4 || veni.Variants[0].Required != 10 {
+		t.Errorf("PHL-VENI = %+v", veni)
+	}
+	if veni.LastAttemptOn != d("2026-03-06") || veni.LastAttemptSuccessful {
+		t.Errorf("PHL-VENI last attempt = %s %v", veni.LastAttemptOn, veni.LastAttemptSuccessful)
+	}
+	missing := strings.Join(veni.Missing, "\n")
+	for _, want := range []string{"Complete 6 more successful observed performances of Venipuncture", "knowledge test", "signed off"} {
+		if !strings.Contains(missing, want) {
+			t.Errorf("PHL-VENI missing %q in:\n%s", want, missing)
+		}
+	}
+
+	inj := line("INJ")
+	if inj.SignedOff || !inj.TestPassed || inj.BestScore != 85 || len(inj.Variants) != 3 || inj.Variants[0].Successful != 10 {
+		t.Errorf("INJ = %+v", inj)
+	}
+
+	// Waived testing is re-verified yearly; within the 30-day window the
+	// line carries a "due soon" note.
+	e2 := newEnv(t)
+	e2.complete("SAF-BBP", d("2026-01-10"))
+	e2.complete("LAB-SPEC", d("2026-01-11"))
+	for _, v := range []string{"UA", "STREP", "GLUCOSE", "HCG"} {
+		e2.observe("LAB-WAIVED", v, d("2026-01-12"), 3)
+	}
+	e2.testResult("LAB-WAIVED", 90, d("2026-01-12"))
+	lw := e2.signReq("LAB-WAIVED", curriculum.InitialSignOff)
+	lw.Covered = []string{"WRITTEN-TEST", "QC-MONITORING"}
+	so, err := CheckSignOff(lw, nurseSigner, e2.recs, SignOffPolicy{}, at(d("2026-01-12")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	so.ID = "so-lw"
+	e2.recs.SignOffs = append(e2.recs.SignOffs, *so)
+	p2 := Summarize(e2.recs, at(d("2026-12-20")))
+	for _, c := range p2.Competencies {
+		if c.Code == "LAB-WAIVED" {
+			if c.ReverificationDue != d("2027-01-12") || len(c.Notes) == 0 {
+				t.Errorf("LAB-WAIVED due %s, notes %v", c.ReverificationDue, c.Notes)
+			}
+		}
+	}
+	if Summarize(&Records{}, at(d("2026-03-10"))) != nil {
+		t.Error("Summarize without enrollment should be nil")
+	}
+}
