@@ -99,9 +99,9 @@ const signatureTimeLayout = "2006-01-02T15:04:05.000000Z"
 //
 // where LEN is the length of VALUE in bytes, in decimal without leading
 // zeros. The length prefix makes the encoding unambiguous even when a value
-// (a name, the meaning) contains "=", ":" or a newline. The fields:
+// (a name, the meaning) contains "=", ":" or a newline. The fields, in
+// order:
 //
-//	format-version fields, in order:
 //	 1 enrollment_id      SignOff.EnrollmentID
 //	 2 apprentice_id      SignOff.ApprenticeID
 //	 3 version_id         SignOff.VersionID (the program version)

@@ -77,7 +77,10 @@ type SignOffPolicy struct {
 //     credential in policy.SignerMustHold, is not valid on the signing day
 //     (evaluated with curriculum's credential status rules: verified
 //     records only unless the program counts unverified ones; no grace
-//     period);
+//     period). A credential the program defines (CMA, with its validity)
+//     uses the program's type; a licence it does not define (MD, RN) is
+//     valid through the expiry date on its record. A signer authorised by
+//     name who holds no professional credential has none to check;
 //   - ErrAlreadySignedOff (an initial sign-off when one already counts),
 //     ErrNoReverificationSchedule, ErrNoInitialSignOff (a re-verification
 //     without a counting initial sign-off);
@@ -91,7 +94,9 @@ type SignOffPolicy struct {
 //     exempt, the covered methods being the evidence;
 //   - ErrKnowledgeTestNotPassed;
 //   - ErrCoverage: coverage items unknown, given where there is no rule, or
-//     not enough.
+//     not enough;
+//   - ErrInvalidEnrollment: a record id contains a comma or line break,
+//     which the canonical signature form cannot hold.
 //
 // A misconfigured policy (a SignerMustHold code the program does not define)
 // is a set-up fault and returns a plain error.
@@ -140,11 +145,6 @@ func CheckSignOff(req SignOffRequest, signer Signer, recs *Records, policy SignO
 	day := pv.Day(now)
 	if err := checkSignerCredentials(pv, signer, policy, day); err != nil {
 		return nil, err
-	}
-	for _, id := range append([]string{e.ID, e.ApprenticeID, e.VersionID, signer.ID}, req.Covered...) {
-		if strings.ContainsAny(id, ",\n") {
-			return nil, fail(ErrInvalidEnrollment, "", "An id contains a comma or line break and cannot be signed. Report this to your administrator.")
-		}
 	}
 
 	ev := BuildEvidence(recs)
@@ -208,6 +208,12 @@ func CheckSignOff(req SignOffRequest, signer Signer, recs *Records, policy SignO
 		return nil, err
 	}
 
+	// The canonical form joins lists with commas (see CanonicalSignature).
+	for _, id := range slices.Concat(ids, covered, []string{testID}) {
+		if strings.ContainsAny(id, ",\n") {
+			return nil, fail(ErrInvalidEnrollment, "", "A record id contains a comma or line break and cannot be signed. Report this to your administrator.")
+		}
+	}
 	slices.Sort(ids)
 	so := &SignOff{
 		EnrollmentID: e.ID,
