@@ -1,0 +1,423 @@
+// Package credentials stores the cards and certificates people hold (BLS,
+// CMA, RMA, CCMA, state registrations), the evidence files HR uploads for
+// them, and imports people and credentials in bulk from spreadsheets.
+//
+// Records are append-only: a renewal or correction adds a new record and the
+// old one stays, so the question "was she certified on 15 March?" always has
+// the answer it had then. The only change ever made to a record is its
+// verification by HR, which is set once.
+//
+// Authorisation is not checked here: the HTTP layer must only show records
+// and serve evidence files to people allowed to see the person they belong
+// to (the person, their program director and preceptors, HR, admins).
+package credentials
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Limits on what a record may hold. They are generous for real cards and
+// keep a pasted essay or a hostile import out of the database.
+const (
+	MaxTypeCode           = 32
+	MaxNumber             = 64
+	MaxIssuingBody        = 200
+	MaxNotes              = 2000
+	MaxVerificationMethod = 500
+)
+
+// Errors the store returns besides db.ErrNotFound (no such record, person
+// or file) and db.ErrUnavailable.
+var (
+	// ErrInvalid is wrapped by every *FieldError: the input was refused.
+	ErrInvalid = errors.New("invalid credential record")
+	// ErrAlreadyVerified: HR verified this record before; verification is
+	// recorded once and never overwritten.
+	ErrAlreadyVerified = errors.New("this credential was already verified; its verification cannot be changed")
+)
+
+// FieldError says which input was refused and why, in words for HR users.
+type FieldError struct {
+	Field   string // e.g. "expires_on"
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Message }
+
+// Unwrap lets errors.Is(err, ErrInvalid) recognise every FieldError.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// typeCodePattern matches curriculum credential type codes (BLS, CCMA, WA-MA-C).
+var typeCodePattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,11}(-[A-Z0-9]{1,12}){0,4}$`)
+
+// Plausible calendar years for credential dates: anything outside is a typo
+// (0202 for 2022) that would otherwise silently make a card valid forever
+// or expired since antiquity.
+const (
+	minYear = 1900
+	maxYear = 2199
+)
+
+// Store reads and writes credential records and evidence files.
+type Store struct {
+	// DB is the database or, for a Store from WithTx, a transaction.
+	DB bun.IDB
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// NewStore returns a Store on d with the real clock.
+func NewStore(d bun.IDB) *Store {
+	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }}
+}
+
+// WithTx returns a Store whose every call runs in tx, so that its changes
+// commit together with those of other stores.
+func (s *Store) WithTx(tx bun.IDB) *Store {
+	c := *s
+	c.DB = tx
+	return &c
+}
+
+func (s *Store) now() time.Time { return s.Now().UTC() }
+
+type recordRow struct {
+	bun.BaseModel      `bun:"table:credentials"`
+	ID                 string          `bun:"id,pk"`
+	PersonID           string          `bun:"person_id"`
+	TypeCode           string          `bun:"type_code"`
+	IssuingBody        string          `bun:"issuing_body"`
+	Number             string          `bun:"number"`
+	IssuedOn           curriculum.Date `bun:"issued_on"`
+	ExpiresOn          curriculum.Date `bun:"expires_on"`
+	ValidThroughMonth  bool            `bun:"valid_through_month"`
+	RecordedAt         time.Time       `bun:"recorded_at"`
+	RecordedBy         string          `bun:"recorded_by,nullzero"`
+	VerifiedAt         *time.Time      `bun:"verified_at"`
+	VerifiedBy         string          `bun:"verified_by,nullzero"`
+	VerificationMethod string          `bun:"verification_method"`
+	FileID             string          `bun:"file_id,nullzero"`
+	Notes              string          `bun:"notes"`
+}
+
+// Record is one card or certificate as entered.
+type Record struct {
+	ID       string
+	PersonID string
+	// TypeCode is a curriculum credential type code, e.g. BLS.
+	TypeCode    string
+	IssuingBody string // e.g. American Heart Association
+	Number      string // card or certificate number; may be empty
+	IssuedOn    curriculum.Date
+	// ExpiresOn is the last valid day; zero when the card shows none (the
+	// type's validity then applies).
+	ExpiresOn curriculum.Date
+	// ValidThroughMonth: the card says "valid through MM/YYYY"; ExpiresOn is
+	// that month's last day.
+	ValidThroughMonth bool
+	RecordedAt        time.Time
+	RecordedBy        string // user id; empty for system imports without a user
+	// VerifiedAt is when HR checked the credential at its source; nil if not yet.
+	VerifiedAt         *time.Time
+	VerifiedBy         string
+	VerificationMethod string // e.g. "checked the AHA eCard site"
+	FileID             string // evidence file, if any
+	Notes              string
+}
+
+// Verified reports whether HR has verified the record.
+func (r *Record) Verified() bool { return r.VerifiedAt != nil }
+
+func (r *recordRow) record() Record {
+	return Record{
+		ID: r.ID, PersonID: r.PersonID, TypeCode: r.TypeCode, IssuingBody: r.IssuingBody,
+		Number: r.Number, IssuedOn: r.IssuedOn, ExpiresOn: r.ExpiresOn,
+		ValidThroughMonth: r.ValidThroughMonth, RecordedAt: r.RecordedAt.UTC(), RecordedBy: r.RecordedBy,
+		VerifiedAt: utcPtr(r.VerifiedAt), VerifiedBy: r.VerifiedBy, VerificationMethod: r.VerificationMethod,
+		FileID: r.FileID, Notes: r.Notes,
+	}
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// NewRecord is what it takes to add a credential record.
+type NewRecord struct {
+	PersonID    string
+	TypeCode    string
+	IssuingBody string
+	Number      string
+	IssuedOn    curriculum.Date
+	// ExpiresOn is optional. With ValidThroughMonth set it may be any day of
+	// the month printed on the card; the last day of that month is stored.
+	ExpiresOn         curriculum.Date
+	ValidThroughMonth bool
+	FileID            string
+	Notes             string
+	// RecordedBy is the user entering the record.
+	RecordedBy string
+}
+
+// normalize trims the text fields, upper-cases the type code and moves a
+// valid-through-month expiry to the month's end, then checks the result.
+func (n *NewRecord) normalize() error {
+	n.PersonID = strings.TrimSpace(n.PersonID)
+	n.TypeCode = strings.ToUpper(strings.TrimSpace(n.TypeCode))
+	n.IssuingBody = strings.TrimSpace(n.IssuingBody)
+	n.Number = strings.TrimSpace(n.Number)
+	n.Notes = strings.TrimSpace(n.Notes)
+	if n.ValidThroughMonth {
+		n.ExpiresOn = n.ExpiresOn.EndOfMonth()
+	}
+	switch {
+	case n.PersonID == "":
+		return invalid("person_id", "choose the person this credential belongs to")
+	case n.TypeCode == "":
+		return invalid("credential_type", "the credential type is missing (for example BLS or CMA)")
+	case len(n.TypeCode) > MaxTypeCode || !typeCodePattern.MatchString(n.TypeCode):
+		return invalid("credential_type", "%q is not a credential type code: use capital letters, digits and hyphens, like BLS or WA-MA-C", clip(n.TypeCode))
+	case utf8.RuneCountInString(n.IssuingBody) > MaxIssuingBody:
+		return invalid("issuing_body", "the issuing body is too long (at most %d characters)", MaxIssuingBody)
+	case utf8.RuneCountInString(n.Number) > MaxNumber:
+		return invalid("number", "the credential number is too long (at most %d characters)", MaxNumber)
+	case utf8.RuneCountInString(n.Notes) > MaxNotes:
+		return invalid("notes", "the notes are too long (at most %d characters)", MaxNotes)
+	case n.IssuedOn.IsZero():
+		return invalid("issued_on", "the issue date is missing")
+	case !plausible(n.IssuedOn):
+		return invalid("issued_on", "the issue date %s is not plausible (years %d–%d)", n.IssuedOn, minYear, maxYear)
+	case n.ValidThroughMonth && n.ExpiresOn.IsZero():
+		return invalid("expires_on", "a card valid through a month needs that month")
+	case !n.ExpiresOn.IsZero() && !plausible(n.ExpiresOn):
+		return invalid("expires_on", "the expiry date %s is not plausible (years %d–%d)", n.ExpiresOn, minYear, maxYear)
+	case !n.ExpiresOn.IsZero() && n.ExpiresOn.Before(n.IssuedOn):
+		return invalid("expires_on", "the expiry date %s is before the issue date %s", n.ExpiresOn, n.IssuedOn)
+	}
+	for _, f := range []struct{ name, v string }{{"issuing_body", n.IssuingBody}, {"number", n.Number}, {"notes", n.Notes}} {
+		if !utf8.ValidString(f.v) {
+			return invalid(f.name, "the %s contains characters that are not valid text", strings.ReplaceAll(f.name, "_", " "))
+		}
+	}
+	return nil
+}
+
+func plausible(d curriculum.Date) bool { y := d.Year(); return y >= minYear && y <= maxYear }
+
+// clip shortens s for quoting in a message.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= 40 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:40]) + "…"
+}
+
+func (s *Store) newRow(n NewRecord, now time.Time) recordRow {
+	return recordRow{
+		ID: accounts.NewID(), PersonID: n.PersonID, TypeCode: n.TypeCode, IssuingBody: n.IssuingBody,
+		Number: n.Number, IssuedOn: n.IssuedOn, ExpiresOn: n.ExpiresOn, ValidThroughMonth: n.ValidThroughMonth,
+		RecordedAt: now, RecordedBy: n.RecordedBy, FileID: n.FileID, Notes: n.Notes,
+	}
+}
+
+// Add validates and stores a new record. It returns a *FieldError (wrapping
+// ErrInvalid) for bad input and db.ErrNotFound when the person or the file
+// does not exist.
+func (s *Store) Add(ctx context.Context, n NewRecord) (*Record, error) {
+	if err := n.normalize(); err != nil {
+		return nil, fmt.Errorf("add credential: %w", err)
+	}
+	row := s.newRow(n, s.now())
+	if _, err := s.DB.NewInsert().Model(&row).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("add %s credential for %s: %w", n.TypeCode, n.PersonID, translate(err))
+	}
+	rec := row.record()
+	return &rec, nil
+}
+
+// ByID returns one record.
+func (s *Store) ByID(ctx context.Context, id string) (*Record, error) {
+	var row recordRow
+	if err := s.DB.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("credential %s: %w", id, db.Translate(err))
+	}
+	rec := row.record()
+	return &rec, nil
+}
+
+// ForPerson lists a person's records, newest first, history included
+// (renewed and superseded cards stay on file).
+func (s *Store) ForPerson(ctx context.Context, personID string) ([]Record, error) {
+	var rows []recordRow
+	if err := s.DB.NewSelect().Model(&rows).Where("person_id = ?", personID).
+		OrderExpr("recorded_at DESC, id DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("credentials of %s: %w", personID, db.Translate(err))
+	}
+	out := make([]Record, len(rows))
+	for i := range rows {
+		out[i] = rows[i].record()
+	}
+	return out, nil
+}
+
+// ForPeople returns the records of many people with one query, whatever
+// their number (for dashboards and the clearance engine), keyed by person
+// id, each list newest first. People without records are absent from the
+// map.
+func (s *Store) ForPeople(ctx context.Context, ids []string) (map[string][]Record, error) {
+	out := map[string][]Record{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []recordRow
+	q := s.DB.NewSelect().Model(&rows)
+	if err := whereIn(q, s.DB, "person_id", ids); err != nil {
+		return nil, err
+	}
+	if err := q.OrderExpr("person_id, recorded_at DESC, id DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("credentials of %d people: %w", len(ids), db.Translate(err))
+	}
+	for i := range rows {
+		out[rows[i].PersonID] = append(out[rows[i].PersonID], rows[i].record())
+	}
+	return out, nil
+}
+
+// whereIn adds "column is one of values" as a single bound parameter, so a
+// list of any length is one query: PostgreSQL takes an array, SQLite a JSON
+// array read by json_each. (An IN list of bound values would hit the engines'
+// parameter limits at a few tens of thousands.)
+func whereIn(q *bun.SelectQuery, idb bun.IDB, column string, values []string) error {
+	switch idb.Dialect().Name() {
+	case dialect.PG:
+		q.Where("? = ANY(?)", bun.Ident(column), pgdialect.Array(values))
+	default:
+		js, err := json.Marshal(values)
+		if err != nil {
+			return err
+		}
+		q.Where("? IN (SELECT value FROM json_each(?))", bun.Ident(column), string(js))
+	}
+	return nil
+}
+
+// ExpiringBetween lists records whose printed expiry date falls between
+// from and through (inclusive), soonest first. It is a raw scan for
+// reminders; whether a person is still covered (a renewal on file) is for
+// curriculum's CredentialStatus to say.
+func (s *Store) ExpiringBetween(ctx context.Context, from, through curriculum.Date) ([]Record, error) {
+	var rows []recordRow
+	if err := s.DB.NewSelect().Model(&rows).
+		Where("expires_on IS NOT NULL AND expires_on >= ? AND expires_on <= ?", from, through).
+		OrderExpr("expires_on, person_id, id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("credentials expiring %s to %s: %w", from, through, db.Translate(err))
+	}
+	out := make([]Record, len(rows))
+	for i := range rows {
+		out[i] = rows[i].record()
+	}
+	return out, nil
+}
+
+// Verify records that HR checked the credential at its source: who, when
+// and how (e.g. "checked the AHA eCard site"). A record is verified once;
+// a second call returns ErrAlreadyVerified and changes nothing.
+func (s *Store) Verify(ctx context.Context, id, by, method string) (*Record, error) {
+	method = strings.TrimSpace(method)
+	switch {
+	case strings.TrimSpace(by) == "":
+		return nil, fmt.Errorf("verify credential %s: %w", id, invalid("verified_by", "the person verifying is missing"))
+	case method == "":
+		return nil, fmt.Errorf("verify credential %s: %w", id, invalid("verification_method", "say how the credential was verified, for example \"checked the AHA eCard site\""))
+	case utf8.RuneCountInString(method) > MaxVerificationMethod:
+		return nil, fmt.Errorf("verify credential %s: %w", id, invalid("verification_method", "the verification method is too long (at most %d characters)", MaxVerificationMethod))
+	}
+	// The IS NULL condition makes "set once" hold even when two HR users
+	// verify the same record at the same moment.
+	res, err := s.DB.NewUpdate().Model((*recordRow)(nil)).
+		Set("verified_at = ?", s.now()).Set("verified_by = ?", by).Set("verification_method = ?", method).
+		Where("id = ? AND verified_at IS NULL", id).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("verify credential %s: %w", id, translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		rec, err := s.ByID(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+		if rec.Verified() {
+			return nil, fmt.Errorf("verify credential %s: %w", id, ErrAlreadyVerified)
+		}
+		return nil, fmt.Errorf("verify credential %s: nothing was updated", id)
+	}
+	return s.ByID(ctx, id)
+}
+
+// Curriculum converts a record for the clearance engine. RecordedOn is the
+// calendar day of RecordedAt in the organisation's zone loc (nil means
+// curriculum's default zone), so an evaluation "as of" a day sees what was
+// on file that day there.
+func (r *Record) Curriculum(loc *time.Location) curriculum.CredentialRecord {
+	return curriculum.CredentialRecord{
+		ID: r.ID, Type: r.TypeCode, Number: r.Number, IssuedOn: r.IssuedOn, ExpiresOn: r.ExpiresOn,
+		Verified: r.VerifiedAt != nil, RecordedOn: curriculum.DateOf(r.RecordedAt, loc),
+	}
+}
+
+// CurriculumRecords converts records for the clearance engine (see
+// Record.Curriculum).
+func CurriculumRecords(recs []Record, loc *time.Location) []curriculum.CredentialRecord {
+	out := make([]curriculum.CredentialRecord, len(recs))
+	for i := range recs {
+		out[i] = recs[i].Curriculum(loc)
+	}
+	return out
+}
+
+// translate is db.Translate plus foreign-key violations, which here mean
+// the person (or the file, or the recording user) does not exist.
+func translate(err error) error {
+	if isForeignKeyViolation(err) {
+		return errors.Join(db.ErrNotFound, errors.New("the person or the attached file does not exist"), err)
+	}
+	return db.Translate(err)
+}
+
+func isForeignKeyViolation(err error) bool {
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		return pgErr.Field('C') == "23503"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}
