@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
@@ -186,8 +187,10 @@ type NewRecord struct {
 }
 
 // normalize trims the text fields, upper-cases the type code and moves a
-// valid-through-month expiry to the month's end, then checks the result.
-func (n *NewRecord) normalize() error {
+// valid-through-month expiry to the month's end, then checks the result
+// (the person only with requirePerson: an import row names the person by
+// employee id and gets the id later).
+func (n *NewRecord) normalize(requirePerson bool) error {
 	n.PersonID = strings.TrimSpace(n.PersonID)
 	n.TypeCode = strings.ToUpper(strings.TrimSpace(n.TypeCode))
 	n.IssuingBody = strings.TrimSpace(n.IssuingBody)
@@ -197,7 +200,7 @@ func (n *NewRecord) normalize() error {
 		n.ExpiresOn = n.ExpiresOn.EndOfMonth()
 	}
 	switch {
-	case n.PersonID == "":
+	case requirePerson && n.PersonID == "":
 		return invalid("person_id", "choose the person this credential belongs to")
 	case n.TypeCode == "":
 		return invalid("credential_type", "the credential type is missing (for example BLS or CMA)")
@@ -221,11 +224,32 @@ func (n *NewRecord) normalize() error {
 		return invalid("expires_on", "the expiry date %s is before the issue date %s", n.ExpiresOn, n.IssuedOn)
 	}
 	for _, f := range []struct{ name, v string }{{"issuing_body", n.IssuingBody}, {"number", n.Number}, {"notes", n.Notes}} {
-		if !utf8.ValidString(f.v) {
-			return invalid(f.name, "the %s contains characters that are not valid text", strings.ReplaceAll(f.name, "_", " "))
+		if msg := badText(f.v, f.name == "notes"); msg != "" {
+			return invalid(f.name, "the %s %s", strings.ReplaceAll(f.name, "_", " "), msg)
 		}
 	}
 	return nil
+}
+
+// badText says what is wrong with text for storage, or "": invalid UTF-8,
+// or control characters (PostgreSQL refuses NUL; the others are invisible
+// in pages and exports). Line breaks are allowed where multiline is.
+func badText(s string, multiline bool) string {
+	if !utf8.ValidString(s) {
+		return "contains characters that are not valid text (save the file as UTF-8)"
+	}
+	for _, r := range s {
+		if r == '\n' || r == '\r' || r == '\t' {
+			if multiline || r == '\t' {
+				continue
+			}
+			return "must be on one line"
+		}
+		if unicode.IsControl(r) {
+			return "contains invisible control characters"
+		}
+	}
+	return ""
 }
 
 func plausible(d curriculum.Date) bool { y := d.Year(); return y >= minYear && y <= maxYear }
@@ -251,7 +275,7 @@ func (s *Store) newRow(n NewRecord, now time.Time) recordRow {
 // ErrInvalid) for bad input and db.ErrNotFound when the person or the file
 // does not exist.
 func (s *Store) Add(ctx context.Context, n NewRecord) (*Record, error) {
-	if err := n.normalize(); err != nil {
+	if err := n.normalize(true); err != nil {
 		return nil, fmt.Errorf("add credential: %w", err)
 	}
 	row := s.newRow(n, s.now())

@@ -23,7 +23,7 @@ var day = curriculum.MustParseDate
 // clock is a settable test clock.
 type clock struct{ t time.Time }
 
-func (c *clock) Now() time.Time           { return c.t }
+func (c *clock) Now() time.Time          { return c.t }
 func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 
 func newStore(d *db.DB) (*credentials.Store, *clock) {

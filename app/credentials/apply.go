@@ -1,0 +1,404 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// insertChunk is how many rows one INSERT writes. 500 rows of 15 columns
+// stay far below both engines' bound-parameter limits (SQLite 32,766,
+// PostgreSQL 65,535) while making 10,000 rows a few dozen statements.
+const insertChunk = 500
+
+// Summary says what an import did (or, from Preview.Counts, would do).
+type Summary struct {
+	PeopleCreated        int
+	PeopleUnchanged      int
+	CredentialsCreated   int
+	CredentialsUnchanged int
+}
+
+// Importer checks previews against the database and applies them.
+type Importer struct {
+	// Accounts reads sites; Credentials reads and writes records. Apply runs
+	// in a transaction on Credentials.DB.
+	Accounts    *accounts.Store
+	Credentials *Store
+	// CredentialTypes, when not nil, lists the credential type codes an
+	// import may use (those of the organisation's programs); nil accepts any
+	// well-formed code.
+	CredentialTypes []string
+}
+
+// NewImporter returns an Importer on d.
+func NewImporter(d *db.DB) *Importer {
+	return &Importer{Accounts: accounts.NewStore(d), Credentials: NewStore(d)}
+}
+
+// Preview parses an import file and checks it against the database: the
+// full preview HR reviews before applying. Nothing is written.
+func (im *Importer) Preview(ctx context.Context, filename string, r io.Reader) (*Preview, error) {
+	p, err := Parse(filename, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := im.Check(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Check adds the problems only the database reveals (unknown sites, an
+// employee id on file with another name or email, an email taken by
+// someone else, missing details for new people) and sets each row's
+// action. It may be run again; earlier Check results are replaced.
+func (im *Importer) Check(ctx context.Context, p *Preview) error {
+	return im.check(ctx, im.Credentials.DB, p)
+}
+
+// existingUser is the part of an account the import compares.
+type existingUser struct {
+	bun.BaseModel `bun:"table:users"`
+	ID            string  `bun:"id"`
+	Email         string  `bun:"email"`
+	Name          string  `bun:"name"`
+	EmployeeID    *string `bun:"employee_id"`
+	Credential    string  `bun:"credential"`
+}
+
+// newUserRow is what the import writes for a new person; the other columns
+// of users take their defaults (no password: the person cannot log in
+// until an administrator sends a set-password link).
+type newUserRow struct {
+	bun.BaseModel `bun:"table:users"`
+	ID            string    `bun:"id,pk"`
+	Email         string    `bun:"email"`
+	Name          string    `bun:"name"`
+	EmployeeID    string    `bun:"employee_id"`
+	Credential    string    `bun:"credential"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+type userRoleRow struct {
+	bun.BaseModel `bun:"table:user_roles"`
+	UserID        string `bun:"user_id"`
+	Role          string `bun:"role"`
+}
+
+type userSiteRow struct {
+	bun.BaseModel `bun:"table:user_sites"`
+	UserID        string `bun:"user_id"`
+	SiteID        string `bun:"site_id"`
+}
+
+func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
+	// Forget an earlier Check's findings.
+	p.Problems, p.MoreProblems, p.Warnings = p.Problems[:p.parsed[0]], p.parsed[1], p.Warnings[:p.parsed[2]]
+	p.Checked = false
+
+	if im.CredentialTypes != nil {
+		for _, c := range p.Credentials {
+			if !slices.Contains(im.CredentialTypes, c.Record.TypeCode) {
+				p.problem(c.Row, colType, "%s is not a credential type of this organisation (use one of %s)", c.Record.TypeCode, strings.Join(im.CredentialTypes, ", "))
+			}
+		}
+	}
+
+	sites, err := im.Accounts.WithTx(idb).Sites(ctx)
+	if err != nil {
+		return fmt.Errorf("import: read sites: %w", err)
+	}
+	siteByName := map[string]string{}
+	var siteNames []string
+	for _, s := range sites {
+		siteByName[strings.ToLower(s.Name)] = s.ID
+		siteNames = append(siteNames, s.Name)
+	}
+
+	// Everyone the file names, looked up in one query.
+	empIDs := make([]string, len(p.People))
+	for i := range p.People {
+		empIDs[i] = p.People[i].EmployeeID
+	}
+	var found []existingUser
+	if len(empIDs) > 0 {
+		q := idb.NewSelect().Model(&found)
+		if err := whereIn(q, idb, "employee_id", empIDs); err != nil {
+			return err
+		}
+		if err := q.Scan(ctx); err != nil {
+			return fmt.Errorf("import: look up employees: %w", db.Translate(err))
+		}
+	}
+	byEmp := make(map[string]*existingUser, len(found))
+	var existingIDs []string
+	for i := range found {
+		byEmp[*found[i].EmployeeID] = &found[i]
+		existingIDs = append(existingIDs, found[i].ID)
+	}
+	roles, userSites, err := rolesAndSites(ctx, idb, existingIDs)
+	if err != nil {
+		return err
+	}
+
+	// Emails of new people must not belong to anyone else already.
+	var newEmails []string
+	for i := range p.People {
+		if _, ok := byEmp[p.People[i].EmployeeID]; !ok && p.People[i].Email != "" {
+			newEmails = append(newEmails, p.People[i].Email)
+		}
+	}
+	takenEmail := map[string]*existingUser{}
+	if len(newEmails) > 0 {
+		var taken []existingUser
+		q := idb.NewSelect().Model(&taken)
+		if err := whereIn(q, idb, "email", newEmails); err != nil {
+			return err
+		}
+		if err := q.Scan(ctx); err != nil {
+			return fmt.Errorf("import: look up emails: %w", db.Translate(err))
+		}
+		for i := range taken {
+			takenEmail[taken[i].Email] = &taken[i]
+		}
+	}
+
+	for i := range p.People {
+		pr := &p.People[i]
+		pr.siteIDs = pr.siteIDs[:0]
+		for _, name := range pr.Sites {
+			id, ok := siteByName[strings.ToLower(name)]
+			if !ok {
+				p.problem(pr.Row, colSite, "there is no clinic called %q in Skillgate (the clinics are %s); add it first or correct the name", clip(name), listForMessage(siteNames))
+				continue
+			}
+			pr.siteIDs = append(pr.siteIDs, id)
+		}
+		ex, ok := byEmp[pr.EmployeeID]
+		if !ok {
+			pr.Action, pr.ID = ActionCreate, ""
+			if pr.Name == "" {
+				p.problem(pr.Row, colName, "employee %s is new to Skillgate, so their name is needed", pr.EmployeeID)
+			}
+			if pr.Email == "" {
+				p.problem(pr.Row, colEmail, "employee %s is new to Skillgate, so their email is needed", pr.EmployeeID)
+			} else if t := takenEmail[pr.Email]; t != nil {
+				other := "someone without an employee id"
+				if t.EmployeeID != nil {
+					other = "employee " + *t.EmployeeID
+				}
+				p.problem(pr.Row, colEmail, "%s already belongs to %s (%s) in Skillgate", pr.Email, t.Name, other)
+			}
+			if len(pr.Roles) == 0 {
+				p.problem(pr.Row, colRole, "employee %s is new to Skillgate, so their role is needed (for example apprentice)", pr.EmployeeID)
+			}
+			continue
+		}
+		// The import never changes people: a different name or email means
+		// the wrong employee id (or a change HR should make on the People
+		// page); role, site and credential differences are left as they are.
+		pr.Action, pr.ID = ActionUnchanged, ex.ID
+		if pr.Name != "" && !strings.EqualFold(pr.Name, ex.Name) {
+			p.problem(pr.Row, colName, "employee %s is %s in Skillgate, not %s; correct the file or change the person on the People page first", pr.EmployeeID, ex.Name, pr.Name)
+		}
+		if pr.Email != "" && pr.Email != ex.Email {
+			p.problem(pr.Row, colEmail, "employee %s has the email %s in Skillgate, not %s; correct the file or change the person on the People page first", pr.EmployeeID, ex.Email, pr.Email)
+		}
+		if len(pr.Roles) > 0 && !slices.Equal(roleNames(pr.Roles), roles[ex.ID]) {
+			p.warn(pr.Row, colRole, "employee %s already has the roles %s; the import does not change them", pr.EmployeeID, strings.Join(roles[ex.ID], ", "))
+		}
+		if len(pr.siteIDs) > 0 && !sameSet(pr.siteIDs, userSites[ex.ID]) {
+			p.warn(pr.Row, colSite, "employee %s already has other clinics; the import does not change them", pr.EmployeeID)
+		}
+		if pr.Credential != "" && pr.Credential != ex.Credential {
+			p.warn(pr.Row, colProfCred, "employee %s is recorded as %s; the import does not change it", pr.EmployeeID, ex.Credential)
+		}
+	}
+
+	// Records already on file for the people already there, in one query.
+	have, err := im.Credentials.WithTx(idb).ForPeople(ctx, existingIDs)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	onFile := map[string]bool{}
+	for _, recs := range have {
+		for _, r := range recs {
+			onFile[credKey(r.PersonID, r.TypeCode, r.Number, r.IssuedOn, r.ExpiresOn)] = true
+		}
+	}
+	for i := range p.Credentials {
+		c := &p.Credentials[i]
+		pr := &p.People[p.byEmployee[c.EmployeeID]]
+		c.Record.PersonID = pr.ID
+		c.Action = ActionCreate
+		if pr.ID != "" && onFile[credKey(pr.ID, c.Record.TypeCode, c.Record.Number, c.Record.IssuedOn, c.Record.ExpiresOn)] {
+			c.Action = ActionUnchanged
+		}
+	}
+	p.Checked = true
+	return nil
+}
+
+// rolesAndSites loads the roles (sorted) and site ids of existing people,
+// two queries in all.
+func rolesAndSites(ctx context.Context, idb bun.IDB, ids []string) (map[string][]string, map[string][]string, error) {
+	roles, sites := map[string][]string{}, map[string][]string{}
+	if len(ids) == 0 {
+		return roles, sites, nil
+	}
+	var rr []userRoleRow
+	q := idb.NewSelect().Model(&rr)
+	if err := whereIn(q, idb, "user_id", ids); err != nil {
+		return nil, nil, err
+	}
+	if err := q.OrderExpr("user_id, role").Scan(ctx); err != nil {
+		return nil, nil, fmt.Errorf("import: look up roles: %w", db.Translate(err))
+	}
+	for _, r := range rr {
+		roles[r.UserID] = append(roles[r.UserID], r.Role)
+	}
+	var sr []userSiteRow
+	q = idb.NewSelect().Model(&sr)
+	if err := whereIn(q, idb, "user_id", ids); err != nil {
+		return nil, nil, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, nil, fmt.Errorf("import: look up sites: %w", db.Translate(err))
+	}
+	for _, s := range sr {
+		sites[s.UserID] = append(sites[s.UserID], s.SiteID)
+	}
+	return roles, sites, nil
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func listForMessage(names []string) string {
+	if len(names) == 0 {
+		return "none yet"
+	}
+	if len(names) > 10 {
+		return strings.Join(names[:10], ", ") + fmt.Sprintf(" and %d more", len(names)-10)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Apply writes a preview in one transaction: all of it or, on any problem
+// or error, none of it. It checks the preview again inside the
+// transaction (the database may have changed since the preview was shown)
+// and returns ErrProblems, with the preview's Problems updated, if anything
+// stands in the way. People are matched on employee id and created when
+// new, never changed; a credential is added unless an identical record
+// (same person, type, number, issue and expiry dates) is on file. So
+// importing the same file twice changes nothing the second time.
+//
+// by is the HR user importing: recorded as who entered the records and,
+// for rows marked verified, who vouched for the verification.
+func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, error) {
+	if !p.OK() {
+		return Summary{}, fmt.Errorf("import %s: %w", p.Filename, ErrProblems)
+	}
+	if strings.TrimSpace(by) == "" {
+		return Summary{}, errors.New("import: the importing user is missing")
+	}
+	var sum Summary
+	err := im.Credentials.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := im.check(ctx, tx, p); err != nil {
+			return err
+		}
+		if !p.OK() {
+			return ErrProblems
+		}
+		now := im.Credentials.now()
+		var users []newUserRow
+		var roles []userRoleRow
+		var sites []userSiteRow
+		for i := range p.People {
+			pr := &p.People[i]
+			if pr.Action != ActionCreate {
+				continue
+			}
+			pr.ID = accounts.NewID()
+			cred := pr.Credential
+			if cred == "" {
+				cred = "none"
+			}
+			users = append(users, newUserRow{ID: pr.ID, Email: pr.Email, Name: pr.Name, EmployeeID: pr.EmployeeID, Credential: cred, CreatedAt: now, UpdatedAt: now})
+			for _, r := range pr.Roles {
+				roles = append(roles, userRoleRow{UserID: pr.ID, Role: string(r)})
+			}
+			for _, s := range slices.Compact(slices.Sorted(slices.Values(pr.siteIDs))) {
+				sites = append(sites, userSiteRow{UserID: pr.ID, SiteID: s})
+			}
+		}
+		if err := insertAll(ctx, tx, users); err != nil {
+			return fmt.Errorf("add people: %w", err)
+		}
+		if err := insertAll(ctx, tx, roles); err != nil {
+			return fmt.Errorf("add roles: %w", err)
+		}
+		if err := insertAll(ctx, tx, sites); err != nil {
+			return fmt.Errorf("add sites of people: %w", err)
+		}
+		var recs []recordRow
+		for i := range p.Credentials {
+			c := &p.Credentials[i]
+			if c.Action != ActionCreate {
+				continue
+			}
+			c.Record.PersonID = p.People[p.byEmployee[c.EmployeeID]].ID
+			c.Record.RecordedBy = by
+			row := im.Credentials.newRow(c.Record, now)
+			if c.Verified {
+				row.VerifiedAt, row.VerifiedBy = &now, by
+				row.VerificationMethod = "marked verified in the imported file " + p.Filename
+			}
+			recs = append(recs, row)
+		}
+		if err := insertAll(ctx, tx, recs); err != nil {
+			return fmt.Errorf("add credentials: %w", err)
+		}
+		sum = p.Counts()
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrProblems) {
+			return Summary{}, fmt.Errorf("import %s: %w", p.Filename, ErrProblems)
+		}
+		// A rolled-back import created nobody: forget ids handed out.
+		for i := range p.People {
+			if p.People[i].Action == ActionCreate {
+				p.People[i].ID = ""
+			}
+		}
+		return Summary{}, fmt.Errorf("import %s: nothing was written: %w", p.Filename, translate(err))
+	}
+	return sum, nil
+}
+
+// insertAll writes rows with multi-row INSERTs of insertChunk rows.
+func insertAll[T any](ctx context.Context, idb bun.IDB, rows []T) error {
+	for start := 0; start < len(rows); start += insertChunk {
+		chunk := rows[start:min(start+insertChunk, len(rows))]
+		if _, err := idb.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
