@@ -75,7 +75,7 @@ func readXLSX(data []byte, p *Preview) (err error) {
 	// error for the user, never a crashed server.
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: the workbook is damaged or not a real Excel file (%v)", ErrUnreadable, r)
+			err = damaged(fmt.Errorf("%v", r))
 		}
 	}()
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
@@ -83,7 +83,7 @@ func readXLSX(data []byte, p *Preview) (err error) {
 		UnzipXMLSizeLimit: min(maxUncompressed, 16<<20),
 	})
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnreadable, err)
+		return damaged(err)
 	}
 	defer f.Close()
 	p.mode = serial1900
@@ -96,7 +96,7 @@ func readXLSX(data []byte, p *Preview) (err error) {
 	}
 	rows, err := f.Rows(sheets[0])
 	if err != nil {
-		return fmt.Errorf("%w: worksheet %q: %v", ErrUnreadable, sheets[0], err)
+		return damaged(fmt.Errorf("worksheet %q: %w", sheets[0], err))
 	}
 	defer rows.Close()
 	raw := excelize.Options{RawCellValue: true}
@@ -105,14 +105,19 @@ func readXLSX(data []byte, p *Preview) (err error) {
 	for n := 1; rows.Next(); n++ {
 		cells, err := rows.Columns(raw)
 		if err != nil {
-			return fmt.Errorf("%w: row %d: %v", ErrUnreadable, n, err)
+			return damaged(fmt.Errorf("row %d: %w", n, err))
 		}
 		if err := p.addRow(n, cells); err != nil {
 			return err
 		}
 	}
 	if err := rows.Error(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnreadable, err)
+		return damaged(err)
 	}
 	return nil
+}
+
+// damaged wraps an excelize error for the person who uploaded the file.
+func damaged(err error) error {
+	return fmt.Errorf("%w: the workbook is damaged or not a real Excel file (%v); open it in Excel and save it again, or save it as CSV", ErrUnreadable, err)
 }
