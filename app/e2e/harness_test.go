@@ -1,0 +1,284 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/skillgate/skillgate/app"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+)
+
+// Viewports the journeys use.
+var (
+	phone   = viewport{"phone", 390, 844}
+	tablet  = viewport{"tablet", 768, 1024}
+	desktop = viewport{"desktop", 1280, 900}
+)
+
+type viewport struct {
+	name          string
+	width, height int64
+}
+
+const chromiumPath = "/usr/bin/chromium"
+
+func requireChromium(t *testing.T) string {
+	t.Helper()
+	path := chromiumPath
+	if p := os.Getenv("SKILLGATE_CHROMIUM"); p != "" {
+		path = p
+	}
+	if _, err := os.Stat(path); err != nil {
+		if _, lerr := exec.LookPath("chromium"); lerr == nil {
+			return "chromium"
+		}
+		if os.Getenv("CI") != "" {
+			t.Fatalf("Chromium is not installed at %s; .ci/run installs it (apt-get install chromium)", path)
+		}
+		t.Skipf("browser tests skipped: Chromium not found at %s (apt-get install chromium, or set SKILLGATE_CHROMIUM)", path)
+	}
+	return path
+}
+
+// server is a running skillgate for one journey.
+type server struct {
+	base string
+	out  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// startServer runs the real program with --demo on a fresh database of
+// the given engine; extra holds additional environment settings.
+func startServer(t *testing.T, dialect db.Dialect, extra map[string]string) *server {
+	t.Helper()
+	o := dbtest.Options(t, dialect)
+	env := map[string]string{"SKILLGATE_ADDR": "127.0.0.1:0", "SKILLGATE_SHUTDOWN_TIMEOUT": "5s", "SKILLGATE_LOG_LEVEL": "warn"}
+	if dialect == db.Postgres {
+		env["SKILLGATE_DATABASE_URL"] = o.URL
+	} else {
+		env["SKILLGATE_DATA_DIR"] = filepath.Dir(o.SQLitePath)
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{out: &syncBuffer{}}
+	ready, done := make(chan string, 1), make(chan int, 1)
+	go func() {
+		done <- app.Run(ctx, app.Env{Args: []string{"--demo"}, Getenv: func(k string) string { return env[k] },
+			Stdout: s.out, Stderr: s.out, Ready: func(a string) { ready <- a }})
+	}()
+	select {
+	case a := <-ready:
+		s.base = "http://" + a
+	case code := <-done:
+		t.Fatalf("skillgate exited with %d:\n%s", code, s.out)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("skillgate did not start:\n%s", s.out)
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Errorf("skillgate did not stop")
+		}
+	})
+	return s
+}
+
+// browser is one fresh Chromium (its own profile) at a viewport.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	vp   viewport
+	step int
+	dir  string
+}
+
+func newBrowser(t *testing.T, s *server, vp viewport) *browser {
+	t.Helper()
+	exe := requireChromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(int(vp.width), int(vp.height)),
+	)
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, tcancel := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { tcancel(); cancel(); acancel() })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.width, vp.height)); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	dir := filepath.Join(repoRoot(t), "e2e-screenshots", sanitize(t.Name()))
+	_ = os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, ctx: ctx, base: s.base, vp: vp, dir: dir}
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+func sanitize(s string) string { return unsafeName.ReplaceAllString(s, "_") }
+
+func repoRoot(t *testing.T) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// run performs actions, failing the test with the page's URL on error.
+func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		url, _ := chromedp.Run(b.ctx, chromedp.Location())
+		b.t.Fatalf("%s (at %s): %v", what, url, err)
+	}
+}
+
+// location is the page's current URL.
+func (b *browser) location() string {
+	b.t.Helper()
+	url, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatalf("read location: %v", err)
+	}
+	return url
+}
+
+// eval runs JavaScript in the page (for things like accepting confirm()).
+func eval(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](expr)(ctx, t)
+		return err
+	})
+}
+
+// shot saves a full-page screenshot named for the step.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	b.step++
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(80))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	file := filepath.Join(b.dir, fmt.Sprintf("%02d-%s-%s.jpg", b.step, b.vp.name, sanitize(name)))
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *browser) open(path string) {
+	b.t.Helper()
+	b.run("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+// text returns the visible text of the page's main element.
+func (b *browser) text() string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		b.t.Fatalf("read page: %v", err)
+	}
+	return s
+}
+
+func (b *browser) mustSee(want ...string) {
+	b.t.Helper()
+	got := b.text()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			b.t.Fatalf("page does not say %q; it says:\n%s", w, got)
+		}
+	}
+}
+
+// login fills the real login form.
+func (b *browser) login(email, password string) {
+	b.t.Helper()
+	b.open("/login")
+	b.run("log in as "+email,
+		chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
+	)
+	b.clickAndLoad("submit login", chromedp.CSS("form[action='/login'] button[type=submit]"))
+}
+
+// clickAndLoad clicks something that loads a new page (a link, a form
+// button) and waits until the new page has loaded: a marker set on the
+// old page disappears with it.
+func (b *browser) clickAndLoad(what string, sel any) {
+	b.t.Helper()
+	b.run(what, eval(`window.__sgOld = true`))
+	var click chromedp.Action[chromedp.Void]
+	switch s := sel.(type) {
+	case chromedp.CSS:
+		click = chromedp.Click(s)
+	case chromedp.Search:
+		click = chromedp.Click(s)
+	default:
+		b.t.Fatalf("clickAndLoad: unsupported selector %T", sel)
+	}
+	b.run(what, click)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.__sgOld !== true && document.readyState === "complete"`))
+		if err == nil && loaded {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: the next page did not load (at %s)", what, b.location())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// forEachEngine runs a journey on SQLite and PostgreSQL.
+func forEachEngine(t *testing.T, fn func(t *testing.T, dialect db.Dialect)) {
+	requireChromium(t)
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) { fn(t, d) })
+	}
+}
