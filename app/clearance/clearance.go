@@ -1,0 +1,130 @@
+// Package clearance answers "may this person perform this task on this
+// day, and why": it loads a person's enrollment, evidence and credentials,
+// and runs the curriculum's clearance engine on them. Pages, the JSON API
+// and reports all go through it, so they always give the same answer.
+//
+// Loading is batched: deciding for one person or for a whole site takes
+// the same small number of queries (enrollments, preceptors, one per kind
+// of evidence, credentials), and compiled rules of published versions are
+// cached by the programs store.
+package clearance
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// ErrNotEnrolled: the person has no enrollment in force on the day asked,
+// so there is no program to decide against.
+var ErrNotEnrolled = errors.New("this person is not enrolled in a program on that date, so no task can be cleared")
+
+// Service decides clearances.
+type Service struct {
+	Evidence *evidence.Service
+}
+
+// Result is one person's decisions for every task of their program.
+type Result struct {
+	PersonID   string
+	AsOf       curriculum.Date
+	Enrollment *assessments.Enrollment
+	Rules      *curriculum.Rules
+	Records    *assessments.Records
+	Decisions  []curriculum.Decision
+}
+
+// Program returns the program content the decisions were made against.
+func (r *Result) Program() *curriculum.Program { return &r.Rules.Version().Program }
+
+// Decision returns the decision for a task code, or false.
+func (r *Result) Decision(task string) (curriculum.Decision, bool) {
+	for _, d := range r.Decisions {
+		if d.Task == task {
+			return d, true
+		}
+	}
+	return curriculum.Decision{}, false
+}
+
+// Task returns the task definition for a code, or nil.
+func (r *Result) Task(code string) *curriculum.Task { return r.Program().Task(code) }
+
+// ForPeople decides for each person as of asOf. People without an
+// enrollment in force that day are absent from the map.
+func (s *Service) ForPeople(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Result, error) {
+	if len(personIDs) == 0 {
+		return map[string]*Result{}, nil
+	}
+	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: personIDs})
+	if err != nil {
+		return nil, err
+	}
+	chosen := pick(ens, asOf)
+	list := make([]assessments.Enrollment, 0, len(chosen))
+	for _, e := range chosen {
+		list = append(list, e)
+	}
+	recs, err := s.Evidence.Load(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Result, len(chosen))
+	for person, e := range chosen {
+		rec := recs[e.ID]
+		rules := rec.Enrollment.Version.Rules
+		out[person] = &Result{PersonID: person, AsOf: asOf, Enrollment: rec.Enrollment, Rules: rules, Records: rec,
+			Decisions: rules.Evaluate(assessments.BuildEvidence(rec), asOf)}
+	}
+	return out, nil
+}
+
+// For decides for one person; ErrNotEnrolled when they have no program.
+func (s *Service) For(ctx context.Context, personID string, asOf curriculum.Date) (*Result, error) {
+	m, err := s.ForPeople(ctx, []string{personID}, asOf)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := m[personID]
+	if !ok {
+		return nil, ErrNotEnrolled
+	}
+	return r, nil
+}
+
+// pick chooses, per person, the enrollment in force on asOf: the most
+// recently created one that had started by then and was not withdrawn.
+// (Enrollments come oldest first.)
+func pick(ens []assessments.Enrollment, asOf curriculum.Date) map[string]assessments.Enrollment {
+	out := map[string]assessments.Enrollment{}
+	for _, e := range ens {
+		if e.StartDate.After(asOf) || e.Status == assessments.EnrollmentWithdrawn {
+			continue
+		}
+		out[e.ApprenticeID] = e
+	}
+	return out
+}
+
+// Today is the organisation's calendar day now.
+func Today(now time.Time, loc *time.Location) curriculum.Date { return curriculum.DateOf(now, loc) }
+
+// Counts tallies decisions by status, for summaries.
+func Counts(ds []curriculum.Decision) (cleared, supervised, not int) {
+	for _, d := range ds {
+		switch d.Status {
+		case curriculum.Cleared:
+			cleared++
+		case curriculum.DirectSupervision:
+			supervised++
+		default:
+			not++
+		}
+	}
+	return
+}
+

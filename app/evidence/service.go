@@ -1,0 +1,264 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Service is the write and read path for evidence that handlers use: it
+// loads what a rule needs (the enrollment's program version, the records so
+// far, credentials), lets the assessments package decide, and stores the
+// result.
+type Service struct {
+	Store       *Store
+	Programs    *programs.Store
+	Credentials *credentials.Store
+	Now         func() time.Time
+	// Policy holds organisation choices for sign-offs (e.g. signers must
+	// hold BLS).
+	Policy assessments.SignOffPolicy
+
+	versions sync.Map // version id -> *assessments.ProgramVersion (published: never changes)
+}
+
+// NewService wires a Service on one database.
+func NewService(d bun.IDB, progs *programs.Store) *Service {
+	return &Service{Store: NewStore(d), Programs: progs, Credentials: credentials.NewStore(d),
+		Now: func() time.Time { return time.Now().UTC() }}
+}
+
+// ActorOf describes a person for the assessments rules.
+func ActorOf(p *accounts.Person) assessments.Actor {
+	cred := p.Credential
+	if cred == "none" {
+		cred = ""
+	}
+	return assessments.Actor{ID: p.ID, Name: p.Name, Credential: curriculumCred(cred),
+		Preceptor: p.Has(accounts.RolePreceptor), Director: p.Has(accounts.RoleDirector)}
+}
+
+// Load returns the full records of the given enrollments: evidence, the
+// apprentice's credentials, and the compiled program version attached.
+// The query count does not depend on how many enrollments are asked for.
+func (s *Service) Load(ctx context.Context, ens []assessments.Enrollment) (map[string]*assessments.Records, error) {
+	recs, err := s.Store.Records(ctx, ens)
+	if err != nil {
+		return nil, err
+	}
+	people := make([]string, 0, len(ens))
+	for _, e := range ens {
+		people = append(people, e.ApprenticeID)
+	}
+	creds, err := s.Credentials.ForPeople(ctx, people)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		e := r.Enrollment
+		pv, err := s.version(ctx, e.VersionID)
+		if err != nil {
+			return nil, fmt.Errorf("enrollment %s: %w", e.ID, err)
+		}
+		e.Version = pv
+		r.Credentials = credentials.CurriculumRecords(creds[e.ApprenticeID], pv.Location())
+	}
+	return recs, nil
+}
+
+// version returns the prepared program version, compiled once per
+// process for published versions (which never change).
+func (s *Service) version(ctx context.Context, id string) (*assessments.ProgramVersion, error) {
+	if pv, ok := s.versions.Load(id); ok {
+		return pv.(*assessments.ProgramVersion), nil
+	}
+	rules, err := s.Programs.Rules(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	pv, err := assessments.NewProgramVersion(id, rules)
+	if err != nil {
+		return nil, err
+	}
+	if rules.Version().IsPublished() {
+		s.versions.Store(id, pv)
+	}
+	return pv, nil
+}
+
+// Enrollment loads one enrollment with its records.
+func (s *Service) Enrollment(ctx context.Context, id string) (*assessments.Records, error) {
+	ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: []string{id}})
+	if err != nil {
+		return nil, err
+	}
+	if len(ens) == 0 {
+		return nil, db.ErrNotFound
+	}
+	recs, err := s.Load(ctx, ens)
+	if err != nil {
+		return nil, err
+	}
+	return recs[id], nil
+}
+
+// Enroll validates and stores a new enrollment in a published version.
+func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by string) (assessments.Enrollment, bool, error) {
+	var err error
+	if e.Version, err = s.version(ctx, e.VersionID); err != nil {
+		return e, false, err
+	}
+	if e.Status == "" {
+		e.Status = assessments.EnrollmentActive
+	}
+	if err := e.Validate(); err != nil {
+		return e, false, err
+	}
+	return s.Store.CreateEnrollment(ctx, e, by)
+}
+
+// Observe records an observed performance.
+func (s *Service) Observe(ctx context.Context, enrollmentID string, observer assessments.Actor, req assessments.ObservationRequest) (assessments.Observation, bool, error) {
+	var existing observationRow
+	if found, err := s.replay(ctx, &existing, "observer_id", observer.ID, req.IdempotencyKey); err != nil || found {
+		return existing.observation(), found, err
+	}
+	rec, err := s.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return assessments.Observation{}, false, err
+	}
+	o, err := assessments.NewObservation(rec.Enrollment, observer, req, rec.Observations, s.Now())
+	if err != nil {
+		return assessments.Observation{}, false, err
+	}
+	return s.Store.AddObservation(ctx, *o)
+}
+
+// RecordTest records a knowledge-test result.
+func (s *Service) RecordTest(ctx context.Context, enrollmentID string, by assessments.Actor, req assessments.TestResultRequest) (assessments.TestResult, bool, error) {
+	var existing testRow
+	if found, err := s.replay(ctx, &existing, "recorded_by", by.ID, req.IdempotencyKey); err != nil || found {
+		return existing.result(), found, err
+	}
+	rec, err := s.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return assessments.TestResult{}, false, err
+	}
+	t, err := assessments.NewTestResult(rec.Enrollment, by, req, s.Now())
+	if err != nil {
+		return assessments.TestResult{}, false, err
+	}
+	return s.Store.AddTestResult(ctx, *t)
+}
+
+// SignOff checks and stores an electronic signature. The caller must have
+// re-authenticated the signer (password re-entered) just before.
+func (s *Service) SignOff(ctx context.Context, enrollmentID string, signer assessments.Actor, req assessments.SignOffRequest) (assessments.SignOff, bool, error) {
+	var existing signOffRow
+	if found, err := s.replay(ctx, &existing, "signer_id", signer.ID, req.IdempotencyKey); err != nil || found {
+		return existing.signOff(), found, err
+	}
+	rec, err := s.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return assessments.SignOff{}, false, err
+	}
+	own, err := s.Credentials.ForPerson(ctx, signer.ID)
+	if err != nil {
+		return assessments.SignOff{}, false, err
+	}
+	so, err := assessments.CheckSignOff(req, assessments.Signer{Actor: signer,
+		Records: credentials.CurriculumRecords(own, rec.Enrollment.Version.Location())}, rec, s.Policy, s.Now())
+	if err != nil {
+		return assessments.SignOff{}, false, err
+	}
+	seq := 1
+	for _, prior := range rec.SignOffs {
+		if prior.Competency == so.Competency {
+			seq++
+		}
+	}
+	return s.Store.AddSignOff(ctx, *so, seq)
+}
+
+// Revoke records a director's revocation of a sign-off.
+func (s *Service) Revoke(ctx context.Context, enrollmentID, signOffID string, by assessments.Actor, req assessments.RevocationRequest) (assessments.Revocation, bool, error) {
+	var existing revocationRow
+	if found, err := s.replay(ctx, &existing, "revoked_by", by.ID, req.IdempotencyKey); err != nil || found {
+		return existing.revocation(), found, err
+	}
+	rec, err := s.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return assessments.Revocation{}, false, err
+	}
+	var so *assessments.SignOff
+	for i := range rec.SignOffs {
+		if rec.SignOffs[i].ID == signOffID {
+			so = &rec.SignOffs[i]
+		}
+	}
+	if so == nil {
+		return assessments.Revocation{}, false, db.ErrNotFound
+	}
+	r, err := assessments.Revoke(so, rec.Revocations, by, req, rec.Enrollment.Version.Location(), s.Now())
+	if err != nil {
+		return assessments.Revocation{}, false, err
+	}
+	return s.Store.AddRevocation(ctx, *r)
+}
+
+// replay finds a record already stored under the submitter's key: a
+// resubmitted form returns what the first submission recorded, before any
+// rule is checked again (it might fail now only because it succeeded).
+func (s *Service) replay(ctx context.Context, dst any, col, submitter, key string) (bool, error) {
+	if key == "" || submitter == "" {
+		return false, nil
+	}
+	err := byKey(s.Store.DB.NewSelect().Model(dst), col, submitter, key).Scan(ctx)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(db.Translate(err), db.ErrNotFound) {
+		return false, nil
+	}
+	return false, db.Translate(err)
+}
+
+func curriculumCred(s string) curriculum.ProfessionalCredential { return curriculum.ProfessionalCredential(s) }
+
+// SignedEvidenceFor collects the records a sign-off's signature names, so
+// assessments.VerifySignature can check it whenever it is shown.
+func SignedEvidenceFor(rec *assessments.Records, so *assessments.SignOff) assessments.SignedEvidence {
+	var ev assessments.SignedEvidence
+	named := map[string]bool{}
+	for _, id := range so.Signature.PerformanceIDs {
+		named[id] = true
+	}
+	for _, o := range rec.Observations {
+		if named[o.ID] {
+			ev.Observations = append(ev.Observations, o)
+		}
+	}
+	for _, l := range rec.SelfLogs {
+		if named[l.ID] {
+			ev.SelfLogs = append(ev.SelfLogs, l)
+		}
+	}
+	for i := range rec.Tests {
+		if rec.Tests[i].ID == so.Signature.TestResultID {
+			t := rec.Tests[i]
+			ev.Test = &t
+		}
+	}
+	return ev
+}

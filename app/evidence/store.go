@@ -1,0 +1,405 @@
+// Package evidence stores enrollments and the evidence recorded against
+// them (observations, self-logs, knowledge tests, sign-offs, revocations,
+// hours) and loads it back as assessments.Records for the clearance
+// engine. Rows are only ever inserted, except the one-time review of a
+// pending self-log or hours entry.
+//
+// Every write carries the submitter's idempotency key under a unique
+// index: submitting the same request again (a double click, a retry after
+// a timeout, on any instance) returns the record already stored, with
+// replayed = true, and writes nothing.
+package evidence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/assessments"
+)
+
+// ErrAlreadySignedOff: another sign-off of the same competency was
+// committed at the same moment; this one was not recorded.
+var ErrAlreadySignedOff = errors.New("this competency was just signed off by someone else; reload to see their signature")
+
+// ErrAlreadyReviewed: the entry was verified, approved or rejected already.
+var ErrAlreadyReviewed = errors.New("this entry has already been reviewed")
+
+// Store reads and writes evidence.
+type Store struct {
+	DB  bun.IDB
+	Now func() time.Time
+}
+
+// NewStore returns a Store on d.
+func NewStore(d bun.IDB) *Store { return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }} }
+
+// WithTx returns a Store whose calls run in tx.
+func (s *Store) WithTx(tx bun.IDB) *Store { c := *s; c.DB = tx; return &c }
+
+// once runs write in a transaction (a savepoint inside one). When a unique
+// index refuses it, lookup is asked for the row stored earlier under the
+// same idempotency key: if there is one, the write was a replay.
+func (s *Store) once(ctx context.Context, write func(ctx context.Context, tx bun.Tx) error, lookup func(ctx context.Context) error) (bool, error) {
+	err := s.DB.RunInTx(ctx, nil, write)
+	if err == nil {
+		return false, nil
+	}
+	if !db.IsUniqueViolation(err) {
+		return false, db.Translate(err)
+	}
+	switch lerr := lookup(ctx); {
+	case lerr == nil:
+		return true, nil
+	case errors.Is(db.Translate(lerr), db.ErrNotFound):
+		return false, db.Translate(err)
+	default:
+		return false, db.Translate(lerr)
+	}
+}
+
+func byKey(q *bun.SelectQuery, col, submitter, key string) *bun.SelectQuery {
+	return q.Where("? = ? AND idempotency_key = ?", bun.Ident(col), submitter, key)
+}
+
+// CreateEnrollment stores a new enrollment with its preceptors.
+func (s *Store) CreateEnrollment(ctx context.Context, e assessments.Enrollment, by string) (assessments.Enrollment, bool, error) {
+	setID(&e.ID)
+	row := &enrollmentRow{ID: e.ID, ApprenticeID: e.ApprenticeID, VersionID: e.VersionID, SiteID: e.SiteID, HireDate: e.HireDate,
+		StartDate: e.StartDate, Status: string(e.Status), CreatedAt: s.Now().UTC(), CreatedBy: nullable(by), IdempotencyKey: e.IdempotencyKey}
+	var existing enrollmentRow
+	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		if len(e.PreceptorIDs) == 0 {
+			return nil
+		}
+		ps := make([]preceptorRow, len(e.PreceptorIDs))
+		for i, p := range e.PreceptorIDs {
+			ps[i] = preceptorRow{EnrollmentID: row.ID, PreceptorID: p}
+		}
+		_, err := tx.NewInsert().Model(&ps).Exec(ctx)
+		return err
+	}, func(ctx context.Context) error {
+		return byKey(s.DB.NewSelect().Model(&existing), "created_by", by, e.IdempotencyKey).Scan(ctx)
+	})
+	if err != nil {
+		return assessments.Enrollment{}, false, fmt.Errorf("enroll %s: %w", e.ApprenticeID, err)
+	}
+	if replayed {
+		out := existing.enrollment()
+		return out, true, nil
+	}
+	return e, false, nil
+}
+
+// EnrollmentFilter selects enrollments; empty fields do not filter.
+type EnrollmentFilter struct {
+	IDs           []string
+	ApprenticeIDs []string
+	SiteID        string
+	PreceptorID   string
+}
+
+// Enrollments returns matching enrollments with their preceptors (two
+// queries), oldest first. Their Version is not attached.
+func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessments.Enrollment, error) {
+	var rows []enrollmentRow
+	q := s.DB.NewSelect().Model(&rows).Order("created_at", "id")
+	if f.IDs != nil {
+		q.Where("id IN (?)", bun.In(nonEmpty(f.IDs)))
+	}
+	if f.ApprenticeIDs != nil {
+		q.Where("apprentice_id IN (?)", bun.In(nonEmpty(f.ApprenticeIDs)))
+	}
+	if f.SiteID != "" {
+		q.Where("site_id = ?", f.SiteID)
+	}
+	if f.PreceptorID != "" {
+		q.Where("id IN (SELECT enrollment_id FROM enrollment_preceptors WHERE preceptor_id = ?)", f.PreceptorID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	out := make([]assessments.Enrollment, len(rows))
+	idx := make(map[string]int, len(rows))
+	ids := make([]string, len(rows))
+	for i := range rows {
+		out[i] = rows[i].enrollment()
+		idx[rows[i].ID] = i
+		ids[i] = rows[i].ID
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ps []preceptorRow
+	if err := s.DB.NewSelect().Model(&ps).Where("enrollment_id IN (?)", bun.In(ids)).Order("preceptor_id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for _, p := range ps {
+		i := idx[p.EnrollmentID]
+		out[i].PreceptorIDs = append(out[i].PreceptorIDs, p.PreceptorID)
+	}
+	return out, nil
+}
+
+// nonEmpty keeps "IN ()" valid SQL: an empty list matches nothing.
+func nonEmpty(ids []string) []string {
+	if len(ids) == 0 {
+		return []string{""}
+	}
+	return ids
+}
+
+// Records loads every record of the given enrollments: one query per kind
+// of record, whatever the number of enrollments. Credentials are not
+// included (they belong to the person; see app/credentials).
+func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollment) (map[string]*assessments.Records, error) {
+	out := make(map[string]*assessments.Records, len(enrollments))
+	ids := make([]string, 0, len(enrollments))
+	for i := range enrollments {
+		e := enrollments[i]
+		out[e.ID] = &assessments.Records{Enrollment: &e}
+		ids = append(ids, e.ID)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in := bun.In(ids)
+	var obs []observationRow
+	if err := s.DB.NewSelect().Model(&obs).Where("enrollment_id IN (?)", in).Order("recorded_at", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for i := range obs {
+		r := out[obs[i].EnrollmentID]
+		r.Observations = append(r.Observations, obs[i].observation())
+	}
+	var logs []selfLogRow
+	if err := s.DB.NewSelect().Model(&logs).Where("enrollment_id IN (?)", in).Order("logged_at", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for i := range logs {
+		r := out[logs[i].EnrollmentID]
+		r.SelfLogs = append(r.SelfLogs, logs[i].selfLog())
+	}
+	var tests []testRow
+	if err := s.DB.NewSelect().Model(&tests).Where("enrollment_id IN (?)", in).Order("recorded_at", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for i := range tests {
+		r := out[tests[i].EnrollmentID]
+		r.Tests = append(r.Tests, tests[i].result())
+	}
+	var sos []signOffRow
+	if err := s.DB.NewSelect().Model(&sos).Where("enrollment_id IN (?)", in).Order("signed_at", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for i := range sos {
+		r := out[sos[i].EnrollmentID]
+		r.SignOffs = append(r.SignOffs, sos[i].signOff())
+	}
+	var revs []revocationRow
+	if err := s.DB.NewSelect().Model(&revs).Where("enrollment_id IN (?)", in).Order("recorded_at", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for i := range revs {
+		r := out[revs[i].EnrollmentID]
+		r.Revocations = append(r.Revocations, revs[i].revocation())
+	}
+	var hours []hoursRow
+	if err := s.DB.NewSelect().Model(&hours).Where("enrollment_id IN (?)", in).Order("worked_on", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for i := range hours {
+		r := out[hours[i].EnrollmentID]
+		r.Hours = append(r.Hours, hours[i].entry())
+	}
+	return out, nil
+}
+
+// AddObservation stores an observation made by assessments.NewObservation.
+func (s *Store) AddObservation(ctx context.Context, o assessments.Observation) (assessments.Observation, bool, error) {
+	setID(&o.ID)
+	row := observationRowOf(&o)
+	var existing observationRow
+	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	}, func(ctx context.Context) error {
+		return byKey(s.DB.NewSelect().Model(&existing), "observer_id", o.ObserverID, o.IdempotencyKey).Scan(ctx)
+	})
+	if err != nil {
+		if errors.Is(err, db.ErrConflict) && o.Supersedes != "" {
+			return o, false, &assessments.Error{Code: assessments.ErrAlreadySuperseded.Code, Kind: assessments.KindConflict,
+				Message: "That record has already been corrected; correct the correction instead."}
+		}
+		return o, false, fmt.Errorf("record observation: %w", err)
+	}
+	if replayed {
+		return existing.observation(), true, nil
+	}
+	return o, false, nil
+}
+
+// AddTestResult stores a knowledge-test result.
+func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult) (assessments.TestResult, bool, error) {
+	setID(&t.ID)
+	row := &testRow{ID: t.ID, EnrollmentID: t.EnrollmentID, ApprenticeID: t.ApprenticeID, Competency: t.Competency, Score: t.Score,
+		PassMark: t.PassMark, TakenOn: t.TakenOn, RecordedBy: t.RecordedBy, RecordedAt: t.RecordedAt.UTC(), IdempotencyKey: t.IdempotencyKey}
+	var existing testRow
+	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	}, func(ctx context.Context) error {
+		return byKey(s.DB.NewSelect().Model(&existing), "recorded_by", t.RecordedBy, t.IdempotencyKey).Scan(ctx)
+	})
+	if err != nil {
+		return t, false, fmt.Errorf("record test result: %w", err)
+	}
+	if replayed {
+		return existing.result(), true, nil
+	}
+	return t, false, nil
+}
+
+// AddSignOff stores a sign-off checked by assessments.CheckSignOff against
+// records that held seq-1 sign-offs of the competency. If another sign-off
+// of it was committed since (a second preceptor at the same moment), this
+// one is refused with ErrAlreadySignedOff: the check it passed is stale.
+// Inside the transaction the count is re-read, and a unique index on the
+// number catches the race the count cannot see (two transactions reading
+// at once on PostgreSQL).
+func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int) (assessments.SignOff, bool, error) {
+	setID(&so.ID)
+	row := signOffRowOf(&so)
+	var existing signOffRow
+	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
+		n, err := tx.NewSelect().Model((*signOffRow)(nil)).Where("enrollment_id = ? AND competency = ?", so.EnrollmentID, so.Competency).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if int(n)+1 != seq {
+			return ErrAlreadySignedOff
+		}
+		row.Seq = seq
+		_, err = tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	}, func(ctx context.Context) error {
+		return byKey(s.DB.NewSelect().Model(&existing), "signer_id", so.Signature.SignerID, so.IdempotencyKey).Scan(ctx)
+	})
+	switch {
+	case errors.Is(err, db.ErrConflict), errors.Is(err, ErrAlreadySignedOff):
+		return so, false, ErrAlreadySignedOff
+	case err != nil:
+		return so, false, fmt.Errorf("record sign-off: %w", err)
+	case replayed:
+		return existing.signOff(), true, nil
+	}
+	return so, false, nil
+}
+
+// AddRevocation stores a revocation; a sign-off is revoked at most once.
+func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (assessments.Revocation, bool, error) {
+	setID(&r.ID)
+	row := &revocationRow{ID: r.ID, SignOffID: r.SignOffID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
+		EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName, RecordedAt: r.RecordedAt.UTC(), IdempotencyKey: r.IdempotencyKey}
+	var existing revocationRow
+	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	}, func(ctx context.Context) error {
+		return byKey(s.DB.NewSelect().Model(&existing), "revoked_by", r.RevokedBy, r.IdempotencyKey).Scan(ctx)
+	})
+	switch {
+	case errors.Is(err, db.ErrConflict):
+		return r, false, assessments.ErrAlreadyRevoked
+	case err != nil:
+		return r, false, fmt.Errorf("record revocation: %w", err)
+	case replayed:
+		return existing.revocation(), true, nil
+	}
+	return r, false, nil
+}
+
+// AddSelfLog stores an apprentice's self-logged performance (pending).
+func (s *Store) AddSelfLog(ctx context.Context, l assessments.SelfLog) (assessments.SelfLog, bool, error) {
+	setID(&l.ID)
+	row := selfLogRowOf(&l)
+	var existing selfLogRow
+	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	}, func(ctx context.Context) error {
+		return byKey(s.DB.NewSelect().Model(&existing), "apprentice_id", l.ApprenticeID, l.IdempotencyKey).Scan(ctx)
+	})
+	if err != nil {
+		return l, false, fmt.Errorf("record self-log: %w", err)
+	}
+	if replayed {
+		return existing.selfLog(), true, nil
+	}
+	return l, false, nil
+}
+
+// ReviewSelfLog stores the verification or rejection of a pending
+// self-log (made by SelfLog.Verify or Reject). Only a pending row changes,
+// so two reviewers cannot both decide.
+func (s *Store) ReviewSelfLog(ctx context.Context, l assessments.SelfLog) error {
+	row := selfLogRowOf(&l)
+	res, err := s.DB.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewer_credential", "reviewed_at", "rejection_reason").
+		Where("id = ? AND status = 'pending'", l.ID).Exec(ctx)
+	if err != nil {
+		return db.Translate(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrAlreadyReviewed
+	}
+	return nil
+}
+
+// AddHours stores an hours entry (pending).
+func (s *Store) AddHours(ctx context.Context, h assessments.HoursEntry) (assessments.HoursEntry, bool, error) {
+	setID(&h.ID)
+	row := hoursRowOf(&h)
+	var existing hoursRow
+	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	}, func(ctx context.Context) error {
+		return byKey(s.DB.NewSelect().Model(&existing), "apprentice_id", h.ApprenticeID, h.IdempotencyKey).Scan(ctx)
+	})
+	if err != nil {
+		return h, false, fmt.Errorf("record hours: %w", err)
+	}
+	if replayed {
+		return existing.entry(), true, nil
+	}
+	return h, false, nil
+}
+
+// ReviewHours stores the approval or rejection of a pending hours entry.
+func (s *Store) ReviewHours(ctx context.Context, h assessments.HoursEntry) error {
+	row := hoursRowOf(&h)
+	res, err := s.DB.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewed_at", "rejection_reason").
+		Where("id = ? AND status = 'pending'", h.ID).Exec(ctx)
+	if err != nil {
+		return db.Translate(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrAlreadyReviewed
+	}
+	return nil
+}
+
+// setID gives a new record a time-ordered id (UUIDv7) unless it has one.
+func setID(id *string) {
+	if *id == "" {
+		*id = uuid.Must(uuid.NewV7()).String()
+	}
+}
