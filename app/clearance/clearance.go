@@ -127,4 +127,3 @@ func Counts(ds []curriculum.Decision) (cleared, supervised, not int) {
 	}
 	return
 }
-

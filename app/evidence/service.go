@@ -234,7 +234,9 @@ func (s *Service) replay(ctx context.Context, dst any, col, submitter, key strin
 	return false, db.Translate(err)
 }
 
-func curriculumCred(s string) curriculum.ProfessionalCredential { return curriculum.ProfessionalCredential(s) }
+func curriculumCred(s string) curriculum.ProfessionalCredential {
+	return curriculum.ProfessionalCredential(s)
+}
 
 // SignedEvidenceFor collects the records a sign-off's signature names, so
 // assessments.VerifySignature can check it whenever it is shown.

@@ -37,7 +37,9 @@ type Store struct {
 }
 
 // NewStore returns a Store on d.
-func NewStore(d bun.IDB) *Store { return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }} }
+func NewStore(d bun.IDB) *Store {
+	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }}
+}
 
 // WithTx returns a Store whose calls run in tx.
 func (s *Store) WithTx(tx bun.IDB) *Store { c := *s; c.DB = tx; return &c }
