@@ -97,8 +97,13 @@ func Seed(ctx context.Context, d *db.DB, store *accounts.Store) (seeded bool, er
 				return fmt.Errorf("publish the shipped program: %w", err)
 			}
 		}
-		if _, err := programs.NewStore(tx).Create(ctx, ma, ""); err != nil {
+		progs := programs.NewStore(tx)
+		sv, err := progs.Create(ctx, ma, "")
+		if err != nil {
 			return fmt.Errorf("load the shipped program: %w", err)
+		}
+		if err := seedStages(ctx, tx, st, progs, sv.ID, siteIDs, curriculum.DateOf(store.Now(), nil)); err != nil {
+			return fmt.Errorf("demo apprentices: %w", err)
 		}
 		if _, err := tx.NewRaw("INSERT INTO app_meta (key, value) VALUES (?, 'true')", metaKey).Exec(ctx); err != nil {
 			return fmt.Errorf("mark demo database: %w", db.Translate(err))

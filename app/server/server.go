@@ -18,22 +18,26 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 )
 
 // Server holds what the handlers need.
 type Server struct {
-	cfg      config.Config
-	db       *db.DB
-	accounts *accounts.Store
-	programs *programs.Store
-	kv       *db.KV
-	log      *slog.Logger
-	views    *views
-	now      func() time.Time
-	app      *fiber.App
+	cfg       config.Config
+	db        *db.DB
+	accounts  *accounts.Store
+	programs  *programs.Store
+	evidence  *evidence.Service
+	clearance *clearance.Service
+	kv        *db.KV
+	log       *slog.Logger
+	views     *views
+	now       func() time.Time
+	app       *fiber.App
 }
 
 // Deps are the server's collaborators.
@@ -42,6 +46,8 @@ type Deps struct {
 	DB       *db.DB
 	Accounts *accounts.Store
 	Programs *programs.Store
+	// Evidence is optional; by default it is built on DB and Programs.
+	Evidence *evidence.Service
 	Logger   *slog.Logger
 	// Now is the clock (UTC); nil means time.Now.
 	Now func() time.Time
@@ -60,6 +66,13 @@ func New(d Deps) (*Server, error) {
 	if s.programs == nil {
 		s.programs = programs.NewStore(d.DB)
 	}
+	s.evidence = d.Evidence
+	if s.evidence == nil {
+		s.evidence = evidence.NewService(d.DB, s.programs)
+		s.evidence.Now = s.now
+		s.evidence.Credentials.Now = s.now
+	}
+	s.clearance = &clearance.Service{Evidence: s.evidence}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -130,6 +143,9 @@ func (s *Server) routes() {
 	admin.Post("/people/:id/disable", s.disablePerson)
 	admin.Post("/people/:id/enable", s.enablePerson)
 
+	app.Get("/clearance", s.requireLogin, s.clearancePage)
+	app.Get("/people/:id/clearance", s.requireLogin, s.clearancePage)
+
 	app.Get("/programs", s.requireLogin, s.programsPage)
 	app.Post("/programs/import", s.requireLogin, s.requireRole(accounts.RoleDirector, accounts.RoleAdmin), s.importProgram)
 	app.Get("/programs/:id", s.requireLogin, s.programPage)
@@ -153,6 +169,7 @@ func (s *Server) routes() {
 	api.Get("/tokens", s.requireLogin, s.apiListTokens)
 	api.Post("/tokens", s.requireLogin, s.apiCreateToken)
 	api.Delete("/tokens/:id", s.requireLogin, s.apiRevokeToken)
+	api.Get("/clearances", s.requireLogin, s.apiClearances)
 	api.Get("/programs", s.requireLogin, s.apiListPrograms)
 	api.Get("/programs/:id/versions/:n", s.requireLogin, s.apiProgramVersion)
 	api.Get("/people", s.requireLogin, s.requireRole(accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector), s.apiListPeople)

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// asOfParam reads ?as_of=YYYY-MM-DD, defaulting to today in the
+// organisation's zone.
+func (s *Server) asOfParam(c *fiber.Ctx) (curriculum.Date, error) {
+	raw := strings.TrimSpace(c.Query("as_of"))
+	if raw == "" {
+		return curriculum.DateOf(s.now(), s.cfg.Location()), nil
+	}
+	d, err := curriculum.ParseDate(raw)
+	if err != nil {
+		return curriculum.Date{}, badInput(map[string]string{"as_of": "Give the date as YYYY-MM-DD (for example 2026-03-14): " + err.Error()})
+	}
+	return d, nil
+}
+
+// visiblePerson loads a person the current user may see; anything else,
+// including an unknown id, is a 404.
+func (s *Server) visiblePerson(c *fiber.Ctx, id string) (*accounts.Person, error) {
+	p, err := s.accounts.ByID(c.UserContext(), id)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !canSeePerson(currentUser(c), p)) {
+		return nil, apiError(fiber.StatusNotFound, "There is no person with this id that you may see.")
+	}
+	return p, err
+}
+
+var errNotEnrolled = apiError(fiber.StatusNotFound, "This person is not enrolled in a program on that date, so no task is cleared.")
+
+type personDecisionsJSON struct {
+	PersonID  string                `json:"person_id"`
+	Name      string                `json:"name"`
+	AsOf      curriculum.Date       `json:"as_of"`
+	Program   string                `json:"program"`
+	Version   int                   `json:"version"`
+	Decisions []curriculum.Decision `json:"decisions"`
+}
+
+// apiClearances answers "may this person do this task on this day":
+// ?person=ID[&task=CODE][&as_of=YYYY-MM-DD], or a site matrix with ?site=ID.
+func (s *Server) apiClearances(c *fiber.Ctx) error {
+	asOf, err := s.asOfParam(c)
+	if err != nil {
+		return err
+	}
+	person, site := c.Query("person"), c.Query("site")
+	switch {
+	case person != "" && site != "":
+		return badInput(map[string]string{"site": "Ask for one person or one site, not both."})
+	case site != "":
+		return s.apiSiteMatrix(c, site, asOf)
+	case person == "":
+		return badInput(map[string]string{"person": "Give the person's id (?person=…) or a site (?site=…)."})
+	}
+	p, err := s.visiblePerson(c, person)
+	if err != nil {
+		return err
+	}
+	res, err := s.clearance.For(c.UserContext(), p.ID, asOf)
+	if errors.Is(err, clearance.ErrNotEnrolled) {
+		return errNotEnrolled
+	}
+	if err != nil {
+		return err
+	}
+	if task := c.Query("task"); task != "" {
+		d, ok := res.Decision(task)
+		if !ok {
+			return apiError(fiber.StatusNotFound, "The person's program has no task "+task+".")
+		}
+		return c.JSON(d)
+	}
+	v := res.Rules.Version()
+	return c.JSON(personDecisionsJSON{PersonID: p.ID, Name: p.Name, AsOf: asOf, Program: v.Program.Code, Version: v.Number, Decisions: res.Decisions})
+}
+
+type matrixJSON struct {
+	SiteID string            `json:"site_id"`
+	AsOf   curriculum.Date   `json:"as_of"`
+	People []matrixPersonRow `json:"people"`
+}
+
+type matrixPersonRow struct {
+	PersonID  string                `json:"person_id"`
+	Name      string                `json:"name"`
+	Decisions []curriculum.Decision `json:"decisions"`
+}
+
+// siteMatrix decides every enrolled person of a site (a fixed number of
+// queries, however many people).
+func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) ([]*accounts.Person, map[string]*clearance.Result, error) {
+	if !canSeeSite(currentUser(c), siteID) {
+		return nil, nil, apiError(fiber.StatusNotFound, "There is no site with this id that you may see.")
+	}
+	people, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{SiteID: siteID, Role: accounts.RoleApprentice, Limit: 500})
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
+	return people, res, err
+}
+
+func (s *Server) apiSiteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) error {
+	people, res, err := s.siteMatrix(c, siteID, asOf)
+	if err != nil {
+		return err
+	}
+	out := matrixJSON{SiteID: siteID, AsOf: asOf, People: []matrixPersonRow{}}
+	for _, p := range people {
+		if r, ok := res[p.ID]; ok {
+			out.People = append(out.People, matrixPersonRow{PersonID: p.ID, Name: p.Name, Decisions: r.Decisions})
+		}
+	}
+	return c.JSON(out)
+}
+
+type clearanceView struct {
+	Person   *accounts.Person
+	AsOf     curriculum.Date
+	IsToday  bool
+	Result   *clearance.Result
+	Rows     []clearanceRow
+	Cleared  int
+	Direct   int
+	Not      int
+	Enrolled bool
+	URL      string
+}
+
+type clearanceRow struct {
+	Task     *curriculum.Task
+	Decision curriculum.Decision
+	Class    string
+}
+
+func statusClass(s curriculum.Status) string {
+	switch s {
+	case curriculum.Cleared:
+		return "status-ok"
+	case curriculum.DirectSupervision:
+		return "status-warn"
+	}
+	return "status-bad"
+}
+
+// clearancePage shows what a person may do on a day, and why.
+func (s *Server) clearancePage(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if id == "" {
+		id = currentUser(c).ID
+	}
+	p, err := s.visiblePerson(c, id)
+	if err != nil {
+		return err
+	}
+	asOf, err := s.asOfParam(c)
+	if err != nil {
+		var he *HTTPError
+		if errors.As(err, &he) {
+			he = &HTTPError{Status: he.Status, Message: he.Fields["as_of"]}
+			return he
+		}
+		return err
+	}
+	v := clearanceView{Person: p, AsOf: asOf, IsToday: asOf == curriculum.DateOf(s.now(), s.cfg.Location()),
+		URL: "/people/" + url.PathEscape(p.ID) + "/clearance"}
+	res, err := s.clearance.For(c.UserContext(), p.ID, asOf)
+	switch {
+	case errors.Is(err, clearance.ErrNotEnrolled):
+	case err != nil:
+		return err
+	default:
+		v.Enrolled, v.Result = true, res
+		for _, d := range res.Decisions {
+			v.Rows = append(v.Rows, clearanceRow{Task: res.Task(d.Task), Decision: d, Class: statusClass(d.Status)})
+		}
+		v.Cleared, v.Direct, v.Not = clearance.Counts(res.Decisions)
+	}
+	return s.render(c, fiber.StatusOK, "clearance", Page{Title: "Clearances: " + p.Name, Nav: "clearance", Data: v})
+}
