@@ -51,11 +51,14 @@ func (s *Server) home(c *fiber.Ctx) error {
 				Links: []link{{"Manage people", "/admin/people"}, {"Add a person", "/admin/people/new"}}})
 			v.Cards = append(v.Cards, homeCard{Title: "Sites", Text: "Clinics in this organisation.", Figure: itoa(len(sites))})
 		case accounts.RoleDirector:
-			v.Cards = append(v.Cards, homeCard{Title: "Programs", Text: "Design and publish apprenticeship curricula, and follow your cohorts."})
+			v.Cards = append(v.Cards, homeCard{Title: "Programs", Text: "Design and publish apprenticeship curricula, and follow your cohorts.",
+				Links: []link{{"Open programs", "/programs"}}})
 		case accounts.RolePreceptor:
-			v.Cards = append(v.Cards, homeCard{Title: "Your apprentices", Text: "Record observed performances and sign off competencies at the point of care."})
+			v.Cards = append(v.Cards, homeCard{Title: "Your apprentices", Text: "Record observed performances and sign off competencies at the point of care.",
+				Links: []link{{"The program's checklists", "/programs"}}})
 		case accounts.RoleApprentice:
-			v.Cards = append(v.Cards, homeCard{Title: "Your progress", Text: "Your competencies, hours and the tasks you are cleared to perform."})
+			v.Cards = append(v.Cards, homeCard{Title: "Your progress", Text: "Your competencies, hours and the tasks you are cleared to perform.",
+				Links: []link{{"What I may do today", "/clearance"}, {"My program", "/programs"}}})
 		case accounts.RoleHR:
 			v.Cards = append(v.Cards, homeCard{Title: "Certifications", Text: "Credentials, expirations and audit exports."})
 		}
