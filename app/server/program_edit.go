@@ -386,3 +386,134 @@ func problemsAt(err error, prefix string) error {
 	}
 	return &curriculum.ValidationError{Problems: mine}
 }
+
+type newItemForm struct {
+	Code   string `form:"code" label:"Code" validate:"required,max=64"`
+	Title  string `form:"title" label:"Title" validate:"required,max=200"`
+	Domain string `form:"domain" label:"Domain" validate:"required,oneof=clinical laboratory administrative safety"`
+}
+
+// addCompetency appends a new, empty competency to the draft and opens its
+// form; the draft may be incomplete until it is published.
+func (s *Server) addCompetency(c *fiber.Ctx) error {
+	return s.addItem(c, "competencies", func(p *curriculum.Program, f newItemForm) error {
+		if p.Competency(f.Code) != nil {
+			return &curriculum.ValidationError{Problems: []curriculum.Problem{{Path: "code", Message: "A competency with code " + f.Code + " already exists."}}}
+		}
+		p.Competencies = append(p.Competencies, curriculum.Competency{Code: f.Code, Title: f.Title, Domain: curriculum.Domain(f.Domain),
+			ChecklistVersion: 1, Performances: []curriculum.PerformanceRequirement{{Count: 1}},
+			ObservedBy: curriculum.Authorization{Credentials: slices.Clone(curriculum.ProfessionalCredentials)},
+			SignedOffBy: curriculum.Authorization{Credentials: []curriculum.ProfessionalCredential{curriculum.MD, curriculum.DO, curriculum.NP,
+				curriculum.PA, curriculum.RN, curriculum.LPN}}})
+		return problemsAt(p.Validate(), fmt.Sprintf("program.competencies[%d].code", len(p.Competencies)-1))
+	})
+}
+
+// addTask appends a new task to the draft and opens its form.
+func (s *Server) addTask(c *fiber.Ctx) error {
+	return s.addItem(c, "tasks", func(p *curriculum.Program, f newItemForm) error {
+		if p.Task(f.Code) != nil {
+			return &curriculum.ValidationError{Problems: []curriculum.Problem{{Path: "code", Message: "A task with code " + f.Code + " already exists."}}}
+		}
+		p.Tasks = append(p.Tasks, curriculum.Task{Code: f.Code, Title: f.Title, Category: curriculum.Domain(f.Domain)})
+		return problemsAt(p.Validate(), fmt.Sprintf("program.tasks[%d].code", len(p.Tasks)-1))
+	})
+}
+
+func (s *Server) addItem(c *fiber.Ctx, kind string, add func(*curriculum.Program, newItemForm) error) error {
+	p, v, lock, err := s.draftFromForm(c)
+	if err != nil {
+		return err
+	}
+	var f newItemForm
+	if err := c.BodyParser(&f); err != nil {
+		return apiError(fiber.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+	}
+	f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
+	f.Title = strings.TrimSpace(f.Title)
+	if errs := check(&f); errs != nil {
+		var probs []curriculum.Problem
+		for k, m := range errs {
+			probs = append(probs, curriculum.Problem{Path: k, Message: m})
+		}
+		return s.renderVersion(c, fiber.StatusBadRequest, p, v, probs)
+	}
+	edited := v.Version.Clone()
+	if err := edited.Edit(func(prog *curriculum.Program) error { return add(prog, f) }); err != nil {
+		var ve *curriculum.ValidationError
+		if errors.As(err, &ve) {
+			return s.renderVersion(c, fiber.StatusBadRequest, p, v, ve.Problems)
+		}
+		return err
+	}
+	if _, err := s.programs.SaveDraft(c.UserContext(), v.ID, lock, edited); err != nil {
+		if errors.Is(err, programs.ErrStale) {
+			return apiError(fiber.StatusConflict, err.Error())
+		}
+		return err
+	}
+	return c.Redirect(versionURL(p.ID, v.Number)+"/"+kind+"/"+f.Code+"/edit", fiber.StatusSeeOther)
+}
+
+// removeCompetency deletes a competency from the draft, refusing while
+// another competency or a task still needs it.
+func (s *Server) removeCompetency(c *fiber.Ctx) error {
+	code := c.Params("code")
+	return s.removeItem(c, func(p *curriculum.Program) error {
+		var probs []curriculum.Problem
+		for _, o := range p.Competencies {
+			if slices.Contains(o.Prerequisites, code) {
+				probs = append(probs, curriculum.Problem{Path: "competencies", Message: o.Title + " (" + o.Code + ") lists " + code + " as a prerequisite; remove that first."})
+			}
+		}
+		for _, t := range p.Tasks {
+			if slices.Contains(t.Competencies, code) {
+				probs = append(probs, curriculum.Problem{Path: "tasks", Message: "The task " + t.Title + " (" + t.Code + ") needs " + code + "; change the task first."})
+			}
+		}
+		if len(probs) > 0 {
+			return &curriculum.ValidationError{Problems: probs}
+		}
+		i := slices.IndexFunc(p.Competencies, func(x curriculum.Competency) bool { return x.Code == code })
+		if i < 0 {
+			return errNotFound
+		}
+		p.Competencies = slices.Delete(p.Competencies, i, i+1)
+		return nil
+	})
+}
+
+// removeTask deletes a task from the draft.
+func (s *Server) removeTask(c *fiber.Ctx) error {
+	code := c.Params("code")
+	return s.removeItem(c, func(p *curriculum.Program) error {
+		i := slices.IndexFunc(p.Tasks, func(x curriculum.Task) bool { return x.Code == code })
+		if i < 0 {
+			return errNotFound
+		}
+		p.Tasks = slices.Delete(p.Tasks, i, i+1)
+		return nil
+	})
+}
+
+func (s *Server) removeItem(c *fiber.Ctx, remove func(*curriculum.Program) error) error {
+	p, v, lock, err := s.draftFromForm(c)
+	if err != nil {
+		return err
+	}
+	edited := v.Version.Clone()
+	if err := edited.Edit(remove); err != nil {
+		var ve *curriculum.ValidationError
+		if errors.As(err, &ve) {
+			return s.renderVersion(c, fiber.StatusConflict, p, v, ve.Problems)
+		}
+		return err
+	}
+	if _, err := s.programs.SaveDraft(c.UserContext(), v.ID, lock, edited); err != nil {
+		if errors.Is(err, programs.ErrStale) {
+			return apiError(fiber.StatusConflict, err.Error())
+		}
+		return err
+	}
+	return c.Redirect(versionURL(p.ID, v.Number)+"?msg=draft-saved", fiber.StatusSeeOther)
+}

@@ -206,3 +206,39 @@ func formValue(body, name string) string {
 func problemsOf(body string) string {
 	return regexpFind(`(?s)(<div class="flash flash-error".*?</div>)`, body)
 }
+
+func TestDirectorAddsAndRemovesItems(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		id := withProgram(t, e)
+		e.person("dir3@example.test", accounts.RoleDirector)
+		c := e.client()
+		c.mustLogin("dir3@example.test")
+		c.get("/programs/" + id + "/v/1")
+		c.post("/programs/"+id+"/drafts", nil)
+		base := "/programs/" + id + "/v/2"
+		lock := func() string { return formValue(c.get(base).body, "lock") }
+
+		r := c.post(base+"/competencies", url.Values{"lock": {lock()}, "code": {"phl-art"}, "title": {"Arterial puncture"}, "domain": {"clinical"}})
+		if r.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "/competencies/PHL-ART/edit") {
+			t.Fatalf("add competency: %d %q\n%s", r.StatusCode, r.Header.Get("Location"), problemsOf(r.body))
+		}
+		if r := c.post(base+"/competencies", url.Values{"lock": {lock()}, "code": {"PHL-ART"}, "title": {"Again"}, "domain": {"clinical"}}); r.StatusCode != 400 || !strings.Contains(r.body, "already exists") {
+			t.Fatalf("duplicate code: %d", r.StatusCode)
+		}
+		r = c.post(base+"/competencies/SAF-INFECT/remove", url.Values{"lock": {lock()}})
+		if r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "as a prerequisite") {
+			t.Fatalf("removing a prerequisite: %d\n%s", r.StatusCode, problemsOf(r.body))
+		}
+		if r := c.post(base+"/tasks/GAIT-TRAINING/remove", url.Values{"lock": {lock()}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("remove task: %d", r.StatusCode)
+		}
+		v, _ := programs.NewStore(e.db).Version(context.Background(), id, 2)
+		if v.Version.Program.Competency("PHL-ART") == nil || v.Version.Program.Task("GAIT-TRAINING") != nil || v.Version.Program.Competency("SAF-INFECT") == nil {
+			t.Fatal("the draft does not hold the additions and removals")
+		}
+		old, _ := programs.NewStore(e.db).Version(context.Background(), id, 1)
+		if old.Version.Program.Task("GAIT-TRAINING") == nil {
+			t.Fatal("removing from the draft changed the published version")
+		}
+	})
+}

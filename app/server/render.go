@@ -80,8 +80,11 @@ func loadViews() (*views, error) {
 			}
 			return "/static/" + name + "?v=" + a.hash, nil
 		},
-		"field":    newField,
-		"add":      func(a, b int) int { return a + b },
+		"field": newField,
+		"add":   func(a, b int) int { return a + b },
+		"addItem": func(v versionView, kind, label, csrf string) addItemView {
+			return addItemView{URL: v.URL, Kind: kind, Label: label, CSRF: csrf, Lock: v.Version.LockVersion}
+		},
 		"date":     func(t time.Time) string { return t.Format("Jan 2, 2006") },
 		"datetime": func(t time.Time) string { return t.UTC().Format("Jan 2, 2006 15:04 MST") },
 	}
@@ -177,4 +180,10 @@ func (s *Server) static() {
 		}
 		return c.Send(a.body)
 	})
+}
+
+// addItemView is what the "add-item" partial renders.
+type addItemView struct {
+	URL, Kind, Label, CSRF string
+	Lock                   int
 }

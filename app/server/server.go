@@ -162,6 +162,10 @@ func (s *Server) routes() {
 	version.Post("/competencies/:code", designer, s.saveCompetency)
 	version.Get("/tasks/:code/edit", designer, s.editTaskPage)
 	version.Post("/tasks/:code", designer, s.saveTask)
+	version.Post("/competencies", designer, s.addCompetency)
+	version.Post("/tasks", designer, s.addTask)
+	version.Post("/competencies/:code/remove", designer, s.removeCompetency)
+	version.Post("/tasks/:code/remove", designer, s.removeTask)
 
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", s.openAPI)
