@@ -64,7 +64,15 @@ func (s *Service) ForPeople(ctx context.Context, personIDs []string, asOf curric
 	if err != nil {
 		return nil, err
 	}
-	chosen := pick(ens, asOf)
+	ids := make([]string, len(ens))
+	for i, e := range ens {
+		ids[i] = e.ID
+	}
+	moves, err := s.Evidence.Store.Moves(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	chosen := pick(ens, moves, asOf)
 	list := make([]assessments.Enrollment, 0, len(chosen))
 	for _, e := range chosen {
 		list = append(list, e)
@@ -97,12 +105,20 @@ func (s *Service) For(ctx context.Context, personID string, asOf curriculum.Date
 }
 
 // pick chooses, per person, the enrollment in force on asOf: the most
-// recently created one that had started by then and was not withdrawn.
-// (Enrollments come oldest first.)
-func pick(ens []assessments.Enrollment, asOf curriculum.Date) map[string]assessments.Enrollment {
+// recently created one that had started by then, was not withdrawn and had
+// not been moved to a newer version by then. (Enrollments come oldest
+// first.)
+func pick(ens []assessments.Enrollment, moves []evidence.Move, asOf curriculum.Date) map[string]assessments.Enrollment {
+	movedOn := map[string]curriculum.Date{}
+	for _, m := range moves {
+		movedOn[m.From] = m.EffectiveOn
+	}
 	out := map[string]assessments.Enrollment{}
 	for _, e := range ens {
 		if e.StartDate.After(asOf) || e.Status == assessments.EnrollmentWithdrawn {
+			continue
+		}
+		if on, ok := movedOn[e.ID]; ok && !on.After(asOf) {
 			continue
 		}
 		out[e.ApprenticeID] = e

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -324,4 +325,94 @@ func TestDoubleSubmissionAndConcurrentSignOff(t *testing.T) {
 			t.Fatalf("concurrent sign-offs: %d succeeded, %d stored; want exactly one", ok, n)
 		}
 	})
+}
+
+func TestMoveToNewerVersionKeepsEvidenceThatApplies(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		w := newWorld(t, d, "2026-01-05")
+		w.clk.Set(day("2026-01-20"))
+		w.complete("SAF-INFECT", 3)
+		w.observe("PROC-GAIT", 1, false)
+
+		// Version 2: gait training is gone, infection control needs 4.
+		progs := w.svc.Programs
+		rec, _ := w.svc.Enrollment(w.ctx, w.enrollment)
+		v1, _ := progs.VersionByID(w.ctx, rec.Enrollment.VersionID)
+		draft, err := progs.StartDraft(w.ctx, v1.ProgramID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := draft.Version.Edit(func(p *curriculum.Program) error {
+			p.Competency("SAF-INFECT").Performances[0].Count = 4
+			p.Tasks = slicesDelete(p.Tasks, "GAIT-TRAINING")
+			for i := range p.Competencies {
+				if p.Competencies[i].Code == "PROC-GAIT" {
+					p.Competencies = append(p.Competencies[:i], p.Competencies[i+1:]...)
+					break
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		saved, err := progs.SaveDraft(w.ctx, draft.ID, draft.LockVersion, draft.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2, err := progs.Publish(w.ctx, saved.ID, saved.LockVersion, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		co, err := w.svc.Preview(w.ctx, w.enrollment, v2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(co.Dropped) != 1 || co.Kept == 0 {
+			t.Fatalf("carry-over preview: kept %d, dropped %v", co.Kept, co.Dropped)
+		}
+		if _, err := w.svc.MoveToVersion(w.ctx, w.enrollment, w.rn, evidence.MoveRequest{IdempotencyKey: w.nextKey(), ToVersionID: v2.ID}); !errors.Is(err, assessments.ErrNotDirector) {
+			t.Fatalf("a preceptor moved an apprentice: %v", err)
+		}
+		w.clk.Set(day("2026-02-01"))
+		moved, err := w.svc.MoveToVersion(w.ctx, w.enrollment, w.director, evidence.MoveRequest{IdempotencyKey: w.nextKey(), ToVersionID: v2.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The old enrollment takes no new evidence.
+		if _, _, err := w.svc.Observe(w.ctx, w.enrollment, w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: "SAF-INFECT"}); !errors.Is(err, evidence.ErrMoved) {
+			t.Fatalf("recording into the moved enrollment: %v", err)
+		}
+		r, err := w.clear.For(w.ctx, w.apprentice.ID, day("2026-02-01"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Rules.Version().Number != 2 || r.Enrollment.ID != moved.ID {
+			t.Fatalf("after the move the decision uses version %d", r.Rules.Version().Number)
+		}
+		// The three observations from version 1 carry over; version 2 asks
+		// for four, so the decision says exactly what is missing.
+		ic, _ := r.Decision("INFECTION-CTRL")
+		if ic.Status != curriculum.DirectSupervision || !strings.Contains(strings.Join(ic.Messages(), "; "), "3 of 4") {
+			t.Fatalf("infection control after the move: %v %v", ic.Status, ic.Messages())
+		}
+		if _, ok := r.Decision("GAIT-TRAINING"); ok {
+			t.Fatal("a task removed in version 2 is still decided")
+		}
+		before, _ := w.clear.For(w.ctx, w.apprentice.ID, day("2026-01-25"))
+		if before.Rules.Version().Number != 1 {
+			t.Fatalf("as of a day before the move: version %d", before.Rules.Version().Number)
+		}
+	})
+}
+
+func slicesDelete(ts []curriculum.Task, code string) []curriculum.Task {
+	out := ts[:0]
+	for _, t := range ts {
+		if t.Code != code {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -53,9 +53,13 @@ func ActorOf(p *accounts.Person) assessments.Actor {
 // apprentice's credentials, and the compiled program version attached.
 // The query count does not depend on how many enrollments are asked for.
 func (s *Service) Load(ctx context.Context, ens []assessments.Enrollment) (map[string]*assessments.Records, error) {
-	recs, err := s.Store.Records(ctx, ens)
+	own, err := s.Store.Records(ctx, ens)
 	if err != nil {
 		return nil, err
+	}
+	recs := make(map[string]*loaded, len(own))
+	for id, r := range own {
+		recs[id] = &loaded{Records: r}
 	}
 	people := make([]string, 0, len(ens))
 	for _, e := range ens {
@@ -63,6 +67,9 @@ func (s *Service) Load(ctx context.Context, ens []assessments.Enrollment) (map[s
 	}
 	creds, err := s.Credentials.ForPeople(ctx, people)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.mergePredecessors(ctx, recs); err != nil {
 		return nil, err
 	}
 	for _, r := range recs {
@@ -73,8 +80,67 @@ func (s *Service) Load(ctx context.Context, ens []assessments.Enrollment) (map[s
 		}
 		e.Version = pv
 		r.Credentials = credentials.CurriculumRecords(creds[e.ApprenticeID], pv.Location())
+		if prev := r.prev; len(prev) > 0 {
+			carriedOver(r.Records, prev)
+		}
 	}
-	return recs, nil
+	out := make(map[string]*assessments.Records, len(recs))
+	for id, r := range recs {
+		out[id] = r.Records
+	}
+	return out, nil
+}
+
+// loaded is an enrollment's own records and those of the enrollments it
+// was moved from.
+type loaded struct {
+	*assessments.Records
+	prev []*assessments.Records
+}
+
+// mergePredecessors finds, level by level, the enrollments each one was
+// moved from, and loads their records (a move chain is short: one query
+// pair per level, not per enrollment).
+func (s *Service) mergePredecessors(ctx context.Context, recs map[string]*loaded) error {
+	frontier := map[string]string{} // enrollment id -> the loaded record it belongs to
+	for id := range recs {
+		frontier[id] = id
+	}
+	for depth := 0; len(frontier) > 0 && depth < 20; depth++ {
+		ids := make([]string, 0, len(frontier))
+		for id := range frontier {
+			ids = append(ids, id)
+		}
+		moves, err := s.Store.Moves(ctx, ids)
+		if err != nil {
+			return err
+		}
+		next := map[string]string{}
+		var prevIDs []string
+		for _, m := range moves {
+			if owner, ok := frontier[m.To]; ok {
+				next[m.From] = owner
+				prevIDs = append(prevIDs, m.From)
+			}
+		}
+		if len(prevIDs) == 0 {
+			return nil
+		}
+		ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: prevIDs})
+		if err != nil {
+			return err
+		}
+		got, err := s.Store.Records(ctx, ens)
+		if err != nil {
+			return err
+		}
+		for id, r := range got {
+			owner := recs[next[id]]
+			owner.prev = append(owner.prev, r)
+		}
+		frontier = next
+	}
+	return nil
 }
 
 // version returns the prepared program version, compiled once per
@@ -113,6 +179,21 @@ func (s *Service) Enrollment(ctx context.Context, id string) (*assessments.Recor
 	return recs[id], nil
 }
 
+// open loads an enrollment that can still take new evidence: one that was
+// moved to a newer version is refused with ErrMoved.
+func (s *Service) open(ctx context.Context, id string) (*assessments.Records, error) {
+	moves, err := s.Store.Moves(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range moves {
+		if m.From == id {
+			return nil, ErrMoved
+		}
+	}
+	return s.Enrollment(ctx, id)
+}
+
 // Enroll validates and stores a new enrollment in a published version.
 func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by string) (assessments.Enrollment, bool, error) {
 	var err error
@@ -134,7 +215,7 @@ func (s *Service) Observe(ctx context.Context, enrollmentID string, observer ass
 	if found, err := s.replay(ctx, &existing, "observer_id", observer.ID, req.IdempotencyKey); err != nil || found {
 		return existing.observation(), found, err
 	}
-	rec, err := s.Enrollment(ctx, enrollmentID)
+	rec, err := s.open(ctx, enrollmentID)
 	if err != nil {
 		return assessments.Observation{}, false, err
 	}
@@ -151,7 +232,7 @@ func (s *Service) RecordTest(ctx context.Context, enrollmentID string, by assess
 	if found, err := s.replay(ctx, &existing, "recorded_by", by.ID, req.IdempotencyKey); err != nil || found {
 		return existing.result(), found, err
 	}
-	rec, err := s.Enrollment(ctx, enrollmentID)
+	rec, err := s.open(ctx, enrollmentID)
 	if err != nil {
 		return assessments.TestResult{}, false, err
 	}
@@ -169,7 +250,7 @@ func (s *Service) SignOff(ctx context.Context, enrollmentID string, signer asses
 	if found, err := s.replay(ctx, &existing, "signer_id", signer.ID, req.IdempotencyKey); err != nil || found {
 		return existing.signOff(), found, err
 	}
-	rec, err := s.Enrollment(ctx, enrollmentID)
+	rec, err := s.open(ctx, enrollmentID)
 	if err != nil {
 		return assessments.SignOff{}, false, err
 	}

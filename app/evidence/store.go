@@ -402,6 +402,8 @@ func (s *Store) ReviewHours(ctx context.Context, h assessments.HoursEntry) error
 // setID gives a new record a time-ordered id (UUIDv7) unless it has one.
 func setID(id *string) {
 	if *id == "" {
-		*id = uuid.Must(uuid.NewV7()).String()
+		*id = newID()
 	}
 }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -10,6 +10,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -141,6 +142,8 @@ type clearanceView struct {
 	Not      int
 	Enrolled bool
 	URL      string
+	// Newer is a newer published version a director may move the person to.
+	Newer *programs.VersionInfo
 }
 
 type clearanceRow struct {
@@ -191,6 +194,11 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 			v.Rows = append(v.Rows, clearanceRow{Task: res.Task(d.Task), Decision: d, Class: statusClass(d.Status)})
 		}
 		v.Cleared, v.Direct, v.Not = clearance.Counts(res.Decisions)
+		if currentUser(c).Has(accounts.RoleDirector) && v.IsToday {
+			if v.Newer, err = s.newerVersion(c, res); err != nil {
+				return err
+			}
+		}
 	}
 	return s.render(c, fiber.StatusOK, "clearance", Page{Title: "Clearances: " + p.Name, Nav: "clearance", Data: v})
 }

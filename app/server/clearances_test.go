@@ -8,6 +8,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/programs"
 )
 
 // withDemo seeds the demo organisation (people at different stages) and
@@ -120,6 +121,52 @@ func TestClearanceAccessAndBadInput(t *testing.T) {
 		ad.login("admin@demo.test", demo.Password)
 		if r := ad.get("/api/v1/clearances?person=" + admin.ID); r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, "not enrolled") {
 			t.Errorf("not enrolled: %d %s", r.StatusCode, r.body)
+		}
+	})
+}
+
+func TestDirectorMovesApprenticeToNewVersion(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		jordan := people["apprentice@demo.test"]
+		st := programs.NewStore(e.db)
+		list, _ := st.List(context.Background())
+		draft, err := st.StartDraft(context.Background(), list[0].ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Publish(context.Background(), draft.ID, draft.LockVersion, ""); err != nil {
+			t.Fatal(err)
+		}
+		pc := e.client()
+		pc.login("preceptor@demo.test", demo.Password)
+		if r := pc.get("/people/" + jordan.ID + "/move"); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("preceptor opening the move page: %d", r.StatusCode)
+		}
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		if r := dir.get("/people/" + jordan.ID + "/clearance"); !strings.Contains(r.body, "Version 2 of this program is published") {
+			t.Fatal("the director is not told a newer version exists")
+		}
+		page := dir.get("/people/" + jordan.ID + "/move")
+		if page.StatusCode != 200 || !strings.Contains(page.body, "Everything on file still counts in version 2") {
+			t.Fatalf("move preview: %d", page.StatusCode)
+		}
+		form := formFromPage(t, page.body)
+		r := dir.post("/people/"+jordan.ID+"/move", form)
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("move: %d\n%s", r.StatusCode, r.body)
+		}
+		// Submitting the same form again changes nothing more.
+		if r := dir.post("/people/"+jordan.ID+"/move", form); r.StatusCode != http.StatusSeeOther && r.StatusCode != http.StatusConflict {
+			t.Fatalf("second submission: %d", r.StatusCode)
+		}
+		api := dir.get("/api/v1/clearances?person=" + jordan.ID)
+		if !strings.Contains(api.body, `"version":2`) {
+			t.Fatalf("after the move: %s", api.body[:min(200, len(api.body))])
+		}
+		if r := dir.get("/api/v1/clearances?person=" + jordan.ID + "&task=REFILLS"); !strings.Contains(r.body, `"status":"cleared"`) {
+			t.Fatalf("the refill sign-off did not carry over: %s", r.body)
 		}
 	})
 }

@@ -160,6 +160,7 @@ var flashes = map[string]Flash{
 	"draft-started":     {"ok", "A new draft was started from the published version. Published versions stay as they are."},
 	"draft-saved":       {"ok", "Saved to the draft."},
 	"draft-discarded":   {"ok", "The draft was discarded."},
+	"moved":             {"ok", "Moved to the new version. Evidence that still applies carried over."},
 	"version-published": {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
 }
 

@@ -145,6 +145,8 @@ func (s *Server) routes() {
 
 	app.Get("/clearance", s.requireLogin, s.clearancePage)
 	app.Get("/people/:id/clearance", s.requireLogin, s.clearancePage)
+	app.Get("/people/:id/move", s.requireLogin, s.requireRole(accounts.RoleDirector), s.movePage)
+	app.Post("/people/:id/move", s.requireLogin, s.requireRole(accounts.RoleDirector), s.move)
 
 	app.Get("/programs", s.requireLogin, s.programsPage)
 	app.Post("/programs/import", s.requireLogin, s.requireRole(accounts.RoleDirector, accounts.RoleAdmin), s.importProgram)

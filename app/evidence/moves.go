@@ -1,0 +1,241 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Moving to a newer version. Enrollments never change: a move ends the old
+// enrollment on the effective day and starts a new one in the new version.
+// The new enrollment's evidence includes every record of its predecessors
+// whose competency (and variant) the new version still has; the rest "no
+// longer counts" and is listed for the director before the move.
+
+// Errors of a move.
+var (
+	ErrMoved          = errors.New("this enrollment was moved to a newer program version; record against the new enrollment")
+	ErrNotNewer       = errors.New("choose a newer published version of the same program")
+	ErrMoveBeforeHire = errors.New("the move cannot take effect before the current enrollment started")
+)
+
+type moveRow struct {
+	bun.BaseModel    `bun:"table:enrollment_moves"`
+	ID               string          `bun:"id,pk"`
+	FromEnrollmentID string          `bun:"from_enrollment_id"`
+	ToEnrollmentID   string          `bun:"to_enrollment_id"`
+	EffectiveOn      curriculum.Date `bun:"effective_on"`
+	MovedBy          string          `bun:"moved_by"`
+	MovedAt          time.Time       `bun:"moved_at"`
+	IdempotencyKey   string          `bun:"idempotency_key"`
+}
+
+// Move is one recorded move.
+type Move struct {
+	From, To    string
+	EffectiveOn curriculum.Date
+}
+
+// Moves returns the moves from or to any of the enrollments.
+func (s *Store) Moves(ctx context.Context, enrollmentIDs []string) ([]Move, error) {
+	if len(enrollmentIDs) == 0 {
+		return nil, nil
+	}
+	var rows []moveRow
+	in := bun.In(enrollmentIDs)
+	if err := s.DB.NewSelect().Model(&rows).Where("from_enrollment_id IN (?) OR to_enrollment_id IN (?)", in, in).Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	out := make([]Move, len(rows))
+	for i, r := range rows {
+		out[i] = Move{From: r.FromEnrollmentID, To: r.ToEnrollmentID, EffectiveOn: r.EffectiveOn}
+	}
+	return out, nil
+}
+
+// Carryover says which of an enrollment's records still count in another
+// program version, and describes the ones that do not.
+type Carryover struct {
+	Kept    int
+	Dropped []string
+}
+
+func applies(p *curriculum.Program, competency, variant string) bool {
+	c := p.Competency(competency)
+	if c == nil {
+		return false
+	}
+	if variant == "" {
+		return true
+	}
+	return slices.ContainsFunc(c.Performances, func(r curriculum.PerformanceRequirement) bool { return r.Variant == variant })
+}
+
+// CarryoverTo compares records with a program version.
+func CarryoverTo(rec *assessments.Records, to *curriculum.Program) Carryover {
+	var co Carryover
+	drop := func(format string, args ...any) { co.Dropped = append(co.Dropped, fmt.Sprintf(format, args...)) }
+	for _, o := range rec.Observations {
+		if applies(to, o.Competency, o.Variant) {
+			co.Kept++
+		} else {
+			drop("Observed performance of %s%s on %s: the new version has no such %s", o.Competency, variantSuffix(o.Variant), o.PerformedOn, kindOf(to, o.Competency))
+		}
+	}
+	for _, l := range rec.SelfLogs {
+		if applies(to, l.Competency, l.Variant) {
+			co.Kept++
+		} else {
+			drop("Self-logged performance of %s on %s: the new version has no such %s", l.Competency, l.PerformedOn, kindOf(to, l.Competency))
+		}
+	}
+	for _, t := range rec.Tests {
+		if c := to.Competency(t.Competency); c != nil && c.KnowledgeTest != nil {
+			co.Kept++
+		} else {
+			drop("Knowledge test for %s on %s: the new version has no test for it", t.Competency, t.TakenOn)
+		}
+	}
+	for _, so := range rec.SignOffs {
+		if to.Competency(so.Competency) != nil {
+			co.Kept++
+		} else {
+			drop("Sign-off of %s on %s by %s: the new version has no such competency", so.Competency, so.SignedOn, so.Signature.PrintedName)
+		}
+	}
+	return co
+}
+
+func variantSuffix(v string) string {
+	if v == "" {
+		return ""
+	}
+	return " (" + v + ")"
+}
+
+func kindOf(p *curriculum.Program, code string) string {
+	if p.Competency(code) != nil {
+		return "variant"
+	}
+	return "competency"
+}
+
+// carriedOver merges predecessors' records that still apply into rec.
+func carriedOver(rec *assessments.Records, prev []*assessments.Records) {
+	to := rec.Enrollment.Version.Program()
+	for _, p := range prev {
+		for _, o := range p.Observations {
+			if applies(to, o.Competency, o.Variant) {
+				rec.Observations = append(rec.Observations, o)
+			}
+		}
+		for _, l := range p.SelfLogs {
+			if applies(to, l.Competency, l.Variant) {
+				rec.SelfLogs = append(rec.SelfLogs, l)
+			}
+		}
+		for _, t := range p.Tests {
+			if c := to.Competency(t.Competency); c != nil && c.KnowledgeTest != nil {
+				rec.Tests = append(rec.Tests, t)
+			}
+		}
+		for _, so := range p.SignOffs {
+			if to.Competency(so.Competency) != nil {
+				rec.SignOffs = append(rec.SignOffs, so)
+			}
+		}
+		rec.Revocations = append(rec.Revocations, p.Revocations...)
+	}
+}
+
+// MoveRequest asks to move an enrollment to another version.
+type MoveRequest struct {
+	IdempotencyKey string
+	ToVersionID    string
+	EffectiveOn    curriculum.Date
+}
+
+// Preview returns what would carry over if the enrollment moved to the
+// version, without changing anything.
+func (s *Service) Preview(ctx context.Context, enrollmentID, toVersionID string) (Carryover, error) {
+	rec, err := s.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return Carryover{}, err
+	}
+	to, err := s.version(ctx, toVersionID)
+	if err != nil {
+		return Carryover{}, err
+	}
+	return CarryoverTo(rec, to.Program()), nil
+}
+
+// MoveToVersion ends the enrollment on req.EffectiveOn and starts a new
+// one in a newer published version of the same program, in one
+// transaction. Only a program director may move apprentices.
+func (s *Service) MoveToVersion(ctx context.Context, enrollmentID string, by assessments.Actor, req MoveRequest) (assessments.Enrollment, error) {
+	if err := assessments.ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
+		return assessments.Enrollment{}, err
+	}
+	var done moveRow
+	if err := byKey(s.Store.DB.NewSelect().Model(&done), "moved_by", by.ID, req.IdempotencyKey).Scan(ctx); err == nil {
+		ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: []string{done.ToEnrollmentID}})
+		if err != nil || len(ens) == 0 {
+			return assessments.Enrollment{}, db.ErrNotFound
+		}
+		return ens[0], nil
+	}
+	if !by.Director {
+		return assessments.Enrollment{}, assessments.ErrNotDirector
+	}
+	rec, err := s.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		return assessments.Enrollment{}, err
+	}
+	old := rec.Enrollment
+	from, err := s.Programs.VersionByID(ctx, old.VersionID)
+	if err != nil {
+		return assessments.Enrollment{}, err
+	}
+	to, err := s.Programs.VersionByID(ctx, req.ToVersionID)
+	if err != nil {
+		return assessments.Enrollment{}, err
+	}
+	if to.ProgramID != from.ProgramID || to.Number <= from.Number || to.Status != curriculum.Published {
+		return assessments.Enrollment{}, ErrNotNewer
+	}
+	if req.EffectiveOn.IsZero() {
+		req.EffectiveOn = curriculum.DateOf(s.Now(), rec.Enrollment.Version.Location())
+	}
+	if req.EffectiveOn.Before(old.StartDate) {
+		return assessments.Enrollment{}, ErrMoveBeforeHire
+	}
+	next := assessments.Enrollment{ApprenticeID: old.ApprenticeID, VersionID: to.ID, SiteID: old.SiteID, HireDate: old.HireDate,
+		StartDate: req.EffectiveOn, PreceptorIDs: old.PreceptorIDs, Status: old.Status, IdempotencyKey: req.IdempotencyKey}
+	var out assessments.Enrollment
+	err = s.Store.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st := s.Store.WithTx(tx)
+		e, _, err := st.CreateEnrollment(ctx, next, by.ID)
+		if err != nil {
+			return err
+		}
+		out = e
+		_, err = tx.NewInsert().Model(&moveRow{ID: newID(), FromEnrollmentID: old.ID, ToEnrollmentID: e.ID, EffectiveOn: req.EffectiveOn,
+			MovedBy: by.ID, MovedAt: s.Now().UTC(), IdempotencyKey: req.IdempotencyKey}).Exec(ctx)
+		if db.IsUniqueViolation(err) {
+			return fmt.Errorf("%w", ErrMoved)
+		}
+		return err
+	})
+	if err != nil {
+		return assessments.Enrollment{}, err
+	}
+	return out, nil
+}
