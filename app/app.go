@@ -20,6 +20,7 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/server"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // Env is the program's outside world, so tests can run it in-process.
@@ -119,6 +120,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("unexpected arguments %q (see 'skillgate help')", rest)
 	}
 	log := newLogger(cfg, env.Stderr)
+	curriculum.SetDefaultLocation(cfg.Location())
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 

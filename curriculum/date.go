@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	// Clearance dates are computed in the organisation's time zone. Embedding
@@ -63,8 +64,26 @@ func DateOf(t time.Time, loc *time.Location) Date {
 	return NewDate(y, m, d)
 }
 
-// DefaultLocation returns the America/New_York location.
-func DefaultLocation() *time.Location { return defaultLocation() }
+// DefaultLocation returns the organisation's zone: America/New_York unless
+// SetDefaultLocation chose another.
+func DefaultLocation() *time.Location {
+	if l := orgLocation.Load(); l != nil {
+		return l
+	}
+	return defaultLocation()
+}
+
+// SetDefaultLocation sets the organisation's zone, used by every program
+// that does not name its own (Settings.TimeZone). The server calls it once
+// at start-up from its configuration (SKILLGATE_TIMEZONE), so pages, the
+// API and the engine count calendar days in the same zone.
+func SetDefaultLocation(loc *time.Location) {
+	if loc != nil {
+		orgLocation.Store(loc)
+	}
+}
+
+var orgLocation atomic.Pointer[time.Location]
 
 var defaultLocation = sync.OnceValue(func() *time.Location {
 	loc, err := time.LoadLocation(DefaultTimeZone)
