@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/assessments"
 )
 
 // HTTPError is an error with a status and a message written for the
@@ -46,11 +47,14 @@ var headings = map[int]string{
 func (s *Server) classify(c *fiber.Ctx, err error) *HTTPError {
 	var he *HTTPError
 	var fe *fiber.Error
+	var ae *assessments.Error
 	switch {
 	case errors.As(err, &he):
 		return he
 	case errors.Is(err, db.ErrNotFound):
 		return errNotFound
+	case errors.As(err, &ae):
+		return &HTTPError{Status: assessmentStatus[ae.Kind], Message: ae.Message, Fields: fieldOf(ae)}
 	case errors.Is(err, db.ErrUnavailable) || db.IsUnavailable(err):
 		s.log.Warn("database unavailable", "request_id", requestIDOf(c), "error", err)
 		return errUnavailable
@@ -116,3 +120,18 @@ func (s *Server) logWith(c *fiber.Ctx) *slog.Logger {
 }
 
 func isConflict(err error) bool { return errors.Is(err, db.ErrConflict) }
+
+// assessmentStatus maps the rule errors' kinds to HTTP statuses.
+var assessmentStatus = map[assessments.Kind]int{
+	assessments.KindInvalid:   fiber.StatusBadRequest,
+	assessments.KindForbidden: fiber.StatusForbidden,
+	assessments.KindConflict:  fiber.StatusConflict,
+	assessments.KindIntegrity: fiber.StatusConflict,
+}
+
+func fieldOf(e *assessments.Error) map[string]string {
+	if e.Field == "" {
+		return nil
+	}
+	return map[string]string{e.Field: e.Message}
+}

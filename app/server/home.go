@@ -58,7 +58,7 @@ func (s *Server) home(c *fiber.Ctx) error {
 				Links: []link{{"The program's checklists", "/programs"}}})
 		case accounts.RoleApprentice:
 			v.Cards = append(v.Cards, homeCard{Title: "Your progress", Text: "Your competencies, hours and the tasks you are cleared to perform.",
-				Links: []link{{"What I may do today", "/clearance"}, {"My program", "/programs"}}})
+				Links: []link{{"My progress", "/progress"}, {"What I may do today", "/clearance"}, {"My program", "/programs"}}})
 		case accounts.RoleHR:
 			v.Cards = append(v.Cards, homeCard{Title: "Certifications", Text: "Credentials, expirations and audit exports."})
 		}

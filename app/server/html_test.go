@@ -3,6 +3,7 @@ package server_test
 import (
 	"html"
 	"regexp"
+	"strconv"
 )
 
 var (
@@ -22,3 +23,5 @@ func attr(tag, name string) string {
 }
 
 func htmlUnescape(s string) string { return html.UnescapeString(s) }
+
+func itoa(n int) string { return strconv.Itoa(n) }

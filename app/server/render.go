@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/web"
 )
 
@@ -80,8 +81,15 @@ func loadViews() (*views, error) {
 			}
 			return "/static/" + name + "?v=" + a.hash, nil
 		},
-		"field": newField,
-		"add":   func(a, b int) int { return a + b },
+		"field":      newField,
+		"add":        func(a, b int) int { return a + b },
+		"hasVariant": func(r curriculum.PerformanceRequirement) bool { return r.Variant != "" },
+		"trimObserve": func(path string) string {
+			if i := strings.Index(path, "/observe/"); i > 0 {
+				return path[:i]
+			}
+			return path
+		},
 		"addItem": func(v versionView, kind, label, csrf string) addItemView {
 			return addItemView{URL: v.URL, Kind: kind, Label: label, CSRF: csrf, Lock: v.Version.LockVersion}
 		},
@@ -145,23 +153,26 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p Page) error {
 // flashes are fixed messages chosen by a code in the redirect URL, so a
 // link cannot put arbitrary text on a page.
 var flashes = map[string]Flash{
-	"password-changed":  {"ok", "Your password has been changed. Other sessions were logged out."},
-	"password-set":      {"ok", "Your password is set. Log in with it now."},
-	"must-change":       {"info", "Please choose a new password before you continue."},
-	"token-revoked":     {"ok", "The token has been revoked."},
-	"person-created":    {"ok", "The person has been added. Give them the password link below."},
-	"person-disabled":   {"ok", "The account is disabled and its sessions have ended."},
-	"person-enabled":    {"ok", "The account is enabled again."},
-	"person-unlocked":   {"ok", "Login is unlocked."},
-	"logged-out":        {"ok", "You have logged out."},
-	"session-expired":   {"info", "Your session expired. Please log in again."},
-	"reset-link-issued": {"ok", "A new password link has been created; earlier links no longer work."},
-	"draft-imported":    {"ok", "The file was imported as a draft. Review it, then publish."},
-	"draft-started":     {"ok", "A new draft was started from the published version. Published versions stay as they are."},
-	"draft-saved":       {"ok", "Saved to the draft."},
-	"draft-discarded":   {"ok", "The draft was discarded."},
-	"moved":             {"ok", "Moved to the new version. Evidence that still applies carried over."},
-	"version-published": {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
+	"password-changed":         {"ok", "Your password has been changed. Other sessions were logged out."},
+	"password-set":             {"ok", "Your password is set. Log in with it now."},
+	"must-change":              {"info", "Please choose a new password before you continue."},
+	"token-revoked":            {"ok", "The token has been revoked."},
+	"person-created":           {"ok", "The person has been added. Give them the password link below."},
+	"person-disabled":          {"ok", "The account is disabled and its sessions have ended."},
+	"person-enabled":           {"ok", "The account is enabled again."},
+	"person-unlocked":          {"ok", "Login is unlocked."},
+	"logged-out":               {"ok", "You have logged out."},
+	"session-expired":          {"info", "Your session expired. Please log in again."},
+	"reset-link-issued":        {"ok", "A new password link has been created; earlier links no longer work."},
+	"draft-imported":           {"ok", "The file was imported as a draft. Review it, then publish."},
+	"draft-started":            {"ok", "A new draft was started from the published version. Published versions stay as they are."},
+	"draft-saved":              {"ok", "Saved to the draft."},
+	"draft-discarded":          {"ok", "The draft was discarded."},
+	"moved":                    {"ok", "Moved to the new version. Evidence that still applies carried over."},
+	"observation-saved":        {"ok", "Observation saved: successful."},
+	"observation-unsuccessful": {"info", "Observation saved: unsuccessful, because a critical step was not met. It is on record but does not count."},
+	"signed":                   {"ok", "Signed. The signature is recorded and bound to the evidence."},
+	"version-published":        {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
 }
 
 func flashFor(code string) Flash { return flashes[code] }

@@ -148,6 +148,14 @@ func (s *Server) routes() {
 	app.Get("/people/:id/move", s.requireLogin, s.requireRole(accounts.RoleDirector), s.movePage)
 	app.Post("/people/:id/move", s.requireLogin, s.requireRole(accounts.RoleDirector), s.move)
 
+	app.Get("/progress", s.requireLogin, s.myProgress)
+	app.Get("/enrollments/:id", s.requireLogin, s.enrollmentPage)
+	recorder := s.requireRole(accounts.RolePreceptor, accounts.RoleDirector)
+	app.Get("/enrollments/:id/observe/:code", s.requireLogin, recorder, s.observeForm)
+	app.Post("/enrollments/:id/observe/:code", s.requireLogin, recorder, s.observe)
+	app.Get("/enrollments/:id/signoff/:code", s.requireLogin, recorder, s.signOffForm)
+	app.Post("/enrollments/:id/signoff/:code", s.requireLogin, recorder, s.signOff)
+
 	app.Get("/programs", s.requireLogin, s.programsPage)
 	app.Post("/programs/import", s.requireLogin, s.requireRole(accounts.RoleDirector, accounts.RoleAdmin), s.importProgram)
 	app.Get("/programs/:id", s.requireLogin, s.programPage)

@@ -1,0 +1,273 @@
+package server
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Recording evidence: an enrollment's progress page, the point-of-care
+// checklist form and the sign-off (an electronic signature that requires
+// the password again).
+
+func newKey() string { return "form-" + strings.ReplaceAll(accounts.NewID(), "-", "") }
+
+// visibleEnrollment loads an enrollment (with records) whose apprentice
+// the user may see; anything else is 404.
+func (s *Server) visibleEnrollment(c *fiber.Ctx) (*assessments.Records, *accounts.Person, error) {
+	rec, err := s.evidence.Enrollment(c.UserContext(), c.Params("id"))
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil, apiError(fiber.StatusNotFound, "There is no enrollment with this id that you may see.")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.visiblePerson(c, rec.Enrollment.ApprenticeID)
+	if err != nil {
+		return nil, nil, apiError(fiber.StatusNotFound, "There is no enrollment with this id that you may see.")
+	}
+	return rec, p, nil
+}
+
+type progressView struct {
+	Apprentice *accounts.Person
+	Enrollment *assessments.Enrollment
+	Program    *curriculum.Program
+	Progress   *assessments.Progress
+	Signatures map[string][]signatureView
+	CanRecord  bool
+	URL        string
+}
+
+type signatureView struct {
+	SignOff  assessments.SignOff
+	Verified bool
+	Revoked  *assessments.Revocation
+}
+
+// Pct is a percentage for progress bars, capped at 100.
+func (v progressView) Pct(n, of int) int {
+	if of <= 0 {
+		return 100
+	}
+	return min(100, n*100/of)
+}
+
+func canRecord(u *accounts.Person) bool {
+	return u.HasAny(accounts.RolePreceptor, accounts.RoleDirector)
+}
+
+// myProgress sends an apprentice to their current enrollment.
+func (s *Server) myProgress(c *fiber.Ctx) error {
+	u := currentUser(c)
+	res, err := s.clearance.For(c.UserContext(), u.ID, curriculum.DateOf(s.now(), s.cfg.Location()))
+	if errors.Is(err, clearance.ErrNotEnrolled) {
+		return apiError(fiber.StatusNotFound, "You are not enrolled in a program yet. Your program director enrolls you.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/enrollments/"+url.PathEscape(res.Enrollment.ID), fiber.StatusSeeOther)
+}
+
+func (s *Server) enrollmentPage(c *fiber.Ctx) error {
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	v := progressView{Apprentice: p, Enrollment: rec.Enrollment, Program: rec.Enrollment.Version.Program(),
+		Progress: assessments.Summarize(rec, s.now()), Signatures: map[string][]signatureView{},
+		CanRecord: canRecord(currentUser(c)) && currentUser(c).ID != p.ID, URL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID)}
+	for i := range rec.SignOffs {
+		so := rec.SignOffs[i]
+		sv := signatureView{SignOff: so, Verified: assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil}
+		for j := range rec.Revocations {
+			if rec.Revocations[j].SignOffID == so.ID {
+				sv.Revoked = &rec.Revocations[j]
+			}
+		}
+		if !sv.Verified {
+			s.logWith(c).Error("signature does not verify", "sign_off", so.ID)
+		}
+		v.Signatures[so.Competency] = append(v.Signatures[so.Competency], sv)
+	}
+	return s.render(c, fiber.StatusOK, "enrollment", Page{Title: "Progress: " + p.Name, Nav: "clearance", Data: v})
+}
+
+type observeView struct {
+	Apprentice *accounts.Person
+	Competency *curriculum.Competency
+	URL        string
+	Key        string
+	Today      curriculum.Date
+	Date       string
+	Variant    string
+	Answers    map[int]string
+	Comments   string
+	Problem    string
+	Saved      *assessments.Observation
+}
+
+// Answer returns "met", "not" or "" for step i (to keep choices on re-render).
+func (v observeView) Answer(i int) string { return v.Answers[i] }
+
+func (s *Server) observeForm(c *fiber.Ctx) error {
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	comp := rec.Enrollment.Version.Competency(c.Params("code"))
+	if comp == nil {
+		return errNotFound
+	}
+	today := rec.Enrollment.Version.Day(s.now())
+	return s.render(c, fiber.StatusOK, "observe", Page{Title: "Record " + comp.Title, Nav: "clearance", Data: observeView{
+		Apprentice: p, Competency: comp, URL: c.Path(), Key: newKey(), Today: today, Date: today.String(), Answers: map[int]string{}}})
+}
+
+func (s *Server) observe(c *fiber.Ctx) error {
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	comp := rec.Enrollment.Version.Competency(c.Params("code"))
+	if comp == nil {
+		return errNotFound
+	}
+	today := rec.Enrollment.Version.Day(s.now())
+	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: c.FormValue("key"), Today: today,
+		Date: c.FormValue("performed_on"), Variant: c.FormValue("variant"), Comments: c.FormValue("comments"), Answers: map[int]string{}}
+	req := assessments.ObservationRequest{IdempotencyKey: v.Key, Competency: comp.Code, Variant: v.Variant,
+		ChecklistVersion: comp.ChecklistVersion, Comments: v.Comments, SiteID: rec.Enrollment.SiteID}
+	for i := range comp.Checklist {
+		switch a := c.FormValue("step_" + strconv.Itoa(i)); a {
+		case "met", "not":
+			v.Answers[i] = a
+			req.Steps = append(req.Steps, assessments.StepResult{Index: i, Met: a == "met"})
+		}
+	}
+	if req.PerformedOn, err = curriculum.ParseDate(strings.TrimSpace(v.Date)); err != nil {
+		v.Problem = "Give the date of the performance as YYYY-MM-DD."
+		return s.render(c, fiber.StatusBadRequest, "observe", Page{Title: "Record " + comp.Title, Data: v})
+	}
+	o, _, err := s.evidence.Observe(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), req)
+	var ae *assessments.Error
+	if errors.As(err, &ae) || errors.Is(err, evidence.ErrMoved) {
+		v.Problem = err.Error()
+		return s.render(c, fiber.StatusBadRequest, "observe", Page{Title: "Record " + comp.Title, Data: v})
+	}
+	if err != nil {
+		return err
+	}
+	msg := "observation-saved"
+	if !o.Successful {
+		msg = "observation-unsuccessful"
+	}
+	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg="+msg+"#c-"+comp.Code, fiber.StatusSeeOther)
+}
+
+type signOffView struct {
+	Apprentice *accounts.Person
+	Competency *curriculum.Competency
+	Progress   *assessments.CompetencyProgress
+	Meaning    string
+	URL        string
+	Key        string
+	Problem    string
+	Kind       string
+	Coverage   []curriculum.CoverageItem
+}
+
+func (s *Server) signOffForm(c *fiber.Ctx) error {
+	return s.renderSignOff(c, fiber.StatusOK, "", "")
+}
+
+func (s *Server) renderSignOff(c *fiber.Ctx, status int, key, problem string) error {
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	comp := rec.Enrollment.Version.Competency(c.Params("code"))
+	if comp == nil {
+		return errNotFound
+	}
+	if key == "" {
+		key = newKey()
+	}
+	kind := curriculum.InitialSignOff
+	prog := assessments.Summarize(rec, s.now())
+	var cp *assessments.CompetencyProgress
+	for i := range prog.Competencies {
+		if prog.Competencies[i].Code == comp.Code {
+			cp = &prog.Competencies[i]
+		}
+	}
+	if cp != nil && cp.SignedOff {
+		kind = curriculum.ReverificationSignOff
+	}
+	v := signOffView{Apprentice: p, Competency: comp, Progress: cp, URL: c.Path(), Key: key, Problem: problem, Kind: string(kind),
+		Meaning: assessments.Meaning(kind, p.Name, comp)}
+	if comp.Coverage != nil {
+		v.Coverage = comp.Coverage.Items
+	}
+	return s.render(c, status, "signoff", Page{Title: "Sign off " + comp.Title, Nav: "clearance", Data: v})
+}
+
+// signOff signs a competency off. The signer types their password again
+// even inside a session (21 CFR Part 11), and the session id is replaced
+// afterwards so a captured cookie cannot be replayed to sign again.
+func (s *Server) signOff(c *fiber.Ctx) error {
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	key := c.FormValue("key")
+	if _, err := s.accounts.Authenticate(c.UserContext(), u.Email, c.FormValue("password")); err != nil {
+		var locked *accounts.LockedError
+		if errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &locked) {
+			msg := "Your password was not accepted, so nothing was signed. Type it again to sign."
+			if locked != nil {
+				msg = locked.Error()
+			}
+			return s.renderSignOff(c, fiber.StatusUnauthorized, key, msg)
+		}
+		return err
+	}
+	code := c.Params("code")
+	var covered []string
+	for _, b := range c.Request().PostArgs().PeekMulti("covered") {
+		covered = append(covered, string(b))
+	}
+	req := assessments.SignOffRequest{IdempotencyKey: key, Competency: code, Kind: curriculum.SignOffKind(c.FormValue("kind")),
+		ApprenticeName: p.Name, Covered: covered}
+	_, _, err = s.evidence.SignOff(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(u), req)
+	var ae *assessments.Error
+	if errors.As(err, &ae) || errors.Is(err, evidence.ErrAlreadySignedOff) || errors.Is(err, evidence.ErrMoved) {
+		return s.renderSignOff(c, fiber.StatusConflict, key, err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	if old := c.Cookies(sessionCookie); old != "" {
+		if err := s.accounts.EndSession(c.UserContext(), old); err != nil {
+			return err
+		}
+	}
+	secret, err := s.accounts.StartSession(c.UserContext(), u.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, secret)
+	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=signed#c-"+code, fiber.StatusSeeOther)
+}

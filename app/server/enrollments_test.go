@@ -1,0 +1,117 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/skillgate/skillgate/app/demo"
+)
+
+func TestPreceptorObservesAndSignsOff(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		jordan := people["apprentice@demo.test"]
+		pc := e.client()
+		pc.login("preceptor@demo.test", demo.Password)
+		r := pc.get("/api/v1/clearances?person=" + jordan.ID + "&task=VENIPUNCTURE")
+		if !strings.Contains(r.body, `"status":"direct_supervision"`) {
+			t.Fatalf("before: %s", r.body)
+		}
+		prog := pc.get("/progress")
+		if prog.StatusCode != http.StatusNotFound {
+			t.Fatalf("a preceptor without enrollment on /progress: %d", prog.StatusCode)
+		}
+		// Find Jordan's enrollment from the clearance page.
+		page := pc.get("/people/" + jordan.ID + "/clearance")
+		enr := regexpFind(`href="(/enrollments/[^"]+)"`, page.body)
+		if enr == "" {
+			t.Fatal("no link to the progress page")
+		}
+		progress := pc.get(enr)
+		if !strings.Contains(progress.body, "8 of 10") || !strings.Contains(progress.body, "Signature checked") {
+			t.Fatalf("progress page: %d", progress.StatusCode)
+		}
+
+		form := pc.get(enr + "/observe/PHL-VENI")
+		if form.StatusCode != 200 || !strings.Contains(form.body, "patient-identifying") {
+			t.Fatalf("observation form: %d", form.StatusCode)
+		}
+		answers := func(failCritical bool) url.Values {
+			f := formFromPage(t, form.body)
+			v := url.Values{"key": {f.Get("key")}, "performed_on": {f.Get("performed_on")}}
+			steps := strings.Count(form.body, `value="met"`)
+			for i := 0; i < steps; i++ {
+				v.Set("step_"+itoa(i), "met")
+			}
+			if failCritical {
+				for i := 0; i < steps; i++ {
+					v.Set("step_"+itoa(i), "not")
+				}
+			}
+			return v
+		}
+		r = pc.post(enr+"/observe/PHL-VENI", answers(true))
+		if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "observation-unsuccessful") {
+			t.Fatalf("observation with a critical step missed: %d %s\n%s", r.StatusCode, r.Header.Get("Location"), regexpFind(`(?s)(<p class="flash flash-error".*?</p>)`, r.body))
+		}
+		// The same form sent twice records once.
+		again := pc.post(enr+"/observe/PHL-VENI", answers(true))
+		if again.StatusCode != http.StatusSeeOther {
+			t.Fatalf("resubmission: %d", again.StatusCode)
+		}
+		for i := 0; i < 2; i++ {
+			form = pc.get(enr + "/observe/PHL-VENI")
+			if r := pc.post(enr+"/observe/PHL-VENI", answers(false)); !strings.Contains(r.Header.Get("Location"), "observation-saved") {
+				t.Fatalf("successful observation: %d %s", r.StatusCode, r.body)
+			}
+		}
+		if p := pc.get(enr); !strings.Contains(p.body, "10 of 10") {
+			t.Fatal("the progress page does not show 10 of 10 (the unsuccessful and repeated ones must not count)")
+		}
+
+		sign := pc.get(enr + "/signoff/PHL-VENI")
+		if !strings.Contains(sign.body, "I attest that Jordan Lee demonstrated competency in") {
+			t.Fatalf("sign-off page lacks the meaning: %d", sign.StatusCode)
+		}
+		key := formValue(sign.body, "key")
+		bad := pc.post(enr+"/signoff/PHL-VENI", url.Values{"key": {key}, "kind": {"initial"}, "password": {"not my password at all"}})
+		if bad.StatusCode != http.StatusUnauthorized || !strings.Contains(bad.body, "nothing was signed") {
+			t.Fatalf("wrong password: %d", bad.StatusCode)
+		}
+		oldSession := pc.cookies["sg_session"]
+		ok := pc.post(enr+"/signoff/PHL-VENI", url.Values{"key": {key}, "kind": {"initial"}, "password": {demo.Password}})
+		if ok.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-off: %d\n%s", ok.StatusCode, regexpFind(`(?s)(<p class="flash flash-error".*?</p>)`, ok.body))
+		}
+		if pc.cookies["sg_session"] == oldSession {
+			t.Error("the session id was not replaced after signing")
+		}
+		r = pc.get("/api/v1/clearances?person=" + jordan.ID + "&task=VENIPUNCTURE")
+		if !strings.Contains(r.body, `"status":"cleared"`) {
+			t.Fatalf("after sign-off: %s", r.body)
+		}
+		if p := pc.get(enr); !strings.Contains(p.body, "Priya Raman, RN") {
+			t.Fatal("the signature is not shown with printed name and credential")
+		}
+
+		// The apprentice sees the page but may not record; another site's
+		// preceptor may not see the enrollment at all.
+		ap := e.client()
+		ap.login("apprentice@demo.test", demo.Password)
+		if r := ap.get("/progress"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("apprentice /progress: %d", r.StatusCode)
+		}
+		if r := ap.get(enr + "/observe/PHL-VENI"); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("apprentice opening the observation form: %d", r.StatusCode)
+		}
+		riley := people["apprentice3@demo.test"]
+		rp := e.client()
+		rp.login("hr@demo.test", demo.Password)
+		rileyEnr := regexpFind(`href="(/enrollments/[^"]+)"`, rp.get("/people/"+riley.ID+"/clearance").body)
+		if r := pc.get(rileyEnr); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("preceptor reading another site's enrollment: %d", r.StatusCode)
+		}
+	})
+}
