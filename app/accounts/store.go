@@ -238,6 +238,8 @@ type ListFilter struct {
 	Query  string // matches name, email or employee id
 	Role   Role
 	SiteID string
+	// IDs, when set, restricts the list to these people.
+	IDs    []string
 	Limit  int
 	Offset int
 }
@@ -255,6 +257,13 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) 
 	}
 	if f.SiteID != "" {
 		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id = ?)", f.SiteID)
+	}
+	if f.IDs != nil {
+		ids := f.IDs
+		if len(ids) == 0 {
+			ids = []string{""}
+		}
+		q.Where("id IN (?)", bun.In(ids))
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50

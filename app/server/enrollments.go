@@ -47,6 +47,12 @@ type progressView struct {
 	Signatures map[string][]signatureView
 	CanRecord  bool
 	URL        string
+	// Own is true on the apprentice's own page: they may log performances
+	// and hours there.
+	Own        bool
+	Preceptors []*accounts.Person
+	Key, Key2  string
+	Today      curriculum.Date
 }
 
 type signatureView struct {
@@ -87,7 +93,13 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	}
 	v := progressView{Apprentice: p, Enrollment: rec.Enrollment, Program: rec.Enrollment.Version.Program(),
 		Progress: assessments.Summarize(rec, s.now()), Signatures: map[string][]signatureView{},
-		CanRecord: canRecord(currentUser(c)) && currentUser(c).ID != p.ID, URL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID)}
+		CanRecord: canRecord(currentUser(c)) && currentUser(c).ID != p.ID, URL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID),
+		Own: currentUser(c).ID == p.ID, Key: newKey(), Key2: newKey(), Today: rec.Enrollment.Version.Day(s.now())}
+	for _, id := range rec.Enrollment.PreceptorIDs {
+		if pr, err := s.accounts.ByID(c.UserContext(), id); err == nil {
+			v.Preceptors = append(v.Preceptors, pr)
+		}
+	}
 	for i := range rec.SignOffs {
 		so := rec.SignOffs[i]
 		sv := signatureView{SignOff: so, Verified: assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil}

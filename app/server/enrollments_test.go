@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -114,4 +115,77 @@ func TestPreceptorObservesAndSignsOff(t *testing.T) {
 			t.Fatalf("preceptor reading another site's enrollment: %d", r.StatusCode)
 		}
 	})
+}
+
+func TestSelfLogAndHoursReview(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		priya := people["preceptor@demo.test"]
+		ap := e.client()
+		ap.login("apprentice@demo.test", demo.Password)
+		r := ap.get("/progress")
+		enr := r.Header.Get("Location")
+		page := ap.get(enr)
+		if !strings.Contains(page.body, "Log a performance for verification") {
+			t.Fatal("the apprentice's page has no self-log form")
+		}
+		f := formFromPage(t, page.body)
+		today := f.Get("performed_on")
+		keys := regexpAll(`name="key" value="([^"]+)"`, page.body)
+		if r := ap.post(enr+"/selflogs", url.Values{"key": {keys[0]}, "competency": {"PHL-VENI"}, "performed_on": {today}, "supervisor": {priya.ID}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("self-log: %d %s", r.StatusCode, r.body)
+		}
+		if r := ap.post(enr+"/hours", url.Values{"key": {keys[1]}, "code": {"ojl:PT-CARE"}, "worked_on": {today}, "hours": {"7:30"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("hours: %d %s", r.StatusCode, r.body)
+		}
+		if r := ap.post(enr+"/hours", url.Values{"key": {"form-another-key-1"}, "code": {"ojl:PT-CARE"}, "worked_on": {today}, "hours": {"25"}}); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("25 hours in a day: %d", r.StatusCode)
+		}
+
+		// Another preceptor cannot verify a self-log naming Priya.
+		md := e.client()
+		md.login("physician@demo.test", demo.Password)
+		mdQueue := md.get("/review")
+		if strings.Contains(mdQueue.body, "Venipuncture") || strings.Contains(mdQueue.body, "PHL-VENI") {
+			t.Fatal("the self-log shows in another preceptor's queue")
+		}
+		pc := e.client()
+		pc.login("preceptor@demo.test", demo.Password)
+		if home := pc.get("/"); !strings.Contains(home.body, `<p class="figure">2</p>`) || !strings.Contains(home.body, "Jordan Lee:") {
+			t.Fatal("the preceptor's home does not show 2 items waiting and the assigned apprentice")
+		}
+		q := pc.get("/review")
+		logID := regexpFind(`action="/review/selflogs/([^"]+)"`, q.body)
+		hoursID := regexpFind(`action="/review/hours/([^"]+)"`, q.body)
+		if logID == "" || hoursID == "" {
+			t.Fatalf("queue: %s", q.body)
+		}
+		if r := md.post("/review/selflogs/"+logID, url.Values{"decision": {"approve"}}); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("another preceptor verifying: %d", r.StatusCode)
+		}
+		if r := pc.post("/review/hours/"+hoursID, url.Values{"decision": {"reject"}}); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("rejection without a reason: %d", r.StatusCode)
+		}
+		if r := pc.post("/review/selflogs/"+logID, url.Values{"decision": {"approve"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("verify: %d %s", r.StatusCode, r.body)
+		}
+		if r := pc.post("/review/hours/"+hoursID, url.Values{"decision": {"approve"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approve hours: %d", r.StatusCode)
+		}
+		if r := pc.post("/review/selflogs/"+logID, url.Values{"decision": {"approve"}}); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("verifying twice: %d", r.StatusCode)
+		}
+		after := ap.get(enr)
+		if !strings.Contains(after.body, "9 of 10") || !strings.Contains(after.body, "On-the-job learning: 7.5 of") {
+			t.Fatalf("the verified self-log or approved hours do not count:\n%s", regexpFind(`(?s)(<section class="card">\s*<h2>Competencies signed off.*?</section>)`, after.body))
+		}
+	})
+}
+
+func regexpAll(pattern, s string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(pattern).FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/assessments"
 )
 
 type homeView struct {
@@ -54,8 +57,11 @@ func (s *Server) home(c *fiber.Ctx) error {
 			v.Cards = append(v.Cards, homeCard{Title: "Programs", Text: "Design and publish apprenticeship curricula, and follow your cohorts.",
 				Links: []link{{"Open programs", "/programs"}}})
 		case accounts.RolePreceptor:
-			v.Cards = append(v.Cards, homeCard{Title: "Your apprentices", Text: "Record observed performances and sign off competencies at the point of care.",
-				Links: []link{{"The program's checklists", "/programs"}}})
+			cards, err := s.preceptorCards(c)
+			if err != nil {
+				return err
+			}
+			v.Cards = append(v.Cards, cards...)
 		case accounts.RoleApprentice:
 			v.Cards = append(v.Cards, homeCard{Title: "Your progress", Text: "Your competencies, hours and the tasks you are cleared to perform.",
 				Links: []link{{"My progress", "/progress"}, {"What I may do today", "/clearance"}, {"My program", "/programs"}}})
@@ -68,3 +74,69 @@ func (s *Server) home(c *fiber.Ctx) error {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// preceptorCards: what waits for review, and the assigned apprentices with
+// their progress and what is ready for sign-off (a fixed number of
+// queries, whatever the number of apprentices).
+func (s *Server) preceptorCards(c *fiber.Ctx) ([]homeCard, error) {
+	pend, err := s.pending(c)
+	if err != nil {
+		return nil, err
+	}
+	n := len(pend.SelfLogs) + len(pend.Hours)
+	cards := []homeCard{{Title: "Waiting for you", Text: "Self-logged performances to verify and hours to approve.", Figure: itoa(n),
+		Links: []link{{"Open the queue", "/review"}}}}
+	ens, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{PreceptorID: currentUser(c).ID})
+	if err != nil {
+		return nil, err
+	}
+	recs, err := s.evidence.Load(c.UserContext(), ens)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(ens))
+	for _, e := range ens {
+		ids = append(ids, e.ApprenticeID)
+	}
+	names := map[string]string{}
+	if len(ids) > 0 {
+		people, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{IDs: ids, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range people {
+			names[p.ID] = p.Name
+		}
+	}
+	mine := homeCard{Title: "Your apprentices", Text: "Open one to record an observation or sign off."}
+	if len(ens) == 0 {
+		mine.Text = "No apprentices are assigned to you yet."
+	}
+	for _, e := range ens {
+		pr := assessments.Summarize(recs[e.ID], s.now())
+		if pr == nil {
+			continue
+		}
+		ready := 0
+		for _, cp := range pr.Competencies {
+			if !cp.SignedOff && len(cp.Variants) > 0 && countsMet(cp.Variants) {
+				ready++
+			}
+		}
+		label := names[e.ApprenticeID] + ": " + itoa(pr.Percent) + "% signed off"
+		if ready > 0 {
+			label += ", " + itoa(ready) + " ready for sign-off"
+		}
+		mine.Links = append(mine.Links, link{label, "/enrollments/" + url.PathEscape(e.ID)})
+	}
+	return append(cards, mine), nil
+}
+
+func countsMet(vs []assessments.VariantProgress) bool {
+	for _, v := range vs {
+		if v.Successful < v.Required {
+			return false
+		}
+	}
+	return true
+}

@@ -171,6 +171,9 @@ var flashes = map[string]Flash{
 	"moved":                    {"ok", "Moved to the new version. Evidence that still applies carried over."},
 	"observation-saved":        {"ok", "Observation saved: successful."},
 	"observation-unsuccessful": {"info", "Observation saved: unsuccessful, because a critical step was not met. It is on record but does not count."},
+	"performance-logged":       {"ok", "Sent for verification. It counts once your preceptor verifies it."},
+	"hours-logged":             {"ok", "Hours logged. They count once approved."},
+	"reviewed":                 {"ok", "Done."},
 	"signed":                   {"ok", "Signed. The signature is recorded and bound to the evidence."},
 	"version-published":        {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
 }

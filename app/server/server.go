@@ -156,6 +156,11 @@ func (s *Server) routes() {
 	app.Get("/enrollments/:id/signoff/:code", s.requireLogin, recorder, s.signOffForm)
 	app.Post("/enrollments/:id/signoff/:code", s.requireLogin, recorder, s.signOff)
 
+	app.Post("/enrollments/:id/selflogs", s.requireLogin, s.logPerformance)
+	app.Post("/enrollments/:id/hours", s.requireLogin, s.logHours)
+	app.Get("/review", s.requireLogin, recorder, s.reviewPage)
+	app.Post("/review/:kind/:id", s.requireLogin, recorder, s.review)
+
 	app.Get("/programs", s.requireLogin, s.programsPage)
 	app.Post("/programs/import", s.requireLogin, s.requireRole(accounts.RoleDirector, accounts.RoleAdmin), s.importProgram)
 	app.Get("/programs/:id", s.requireLogin, s.programPage)

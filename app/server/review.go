@@ -1,0 +1,197 @@
+package server
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Self-logged performances and hours: the apprentice logs them, the named
+// preceptor (hours: a preceptor or director) verifies or rejects them.
+
+func (s *Server) ownEnrollment(c *fiber.Ctx) (*assessments.Records, error) {
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return nil, err
+	}
+	if p.ID != currentUser(c).ID {
+		return nil, apiError(fiber.StatusForbidden, "Only the apprentice logs their own performances and hours.")
+	}
+	return rec, nil
+}
+
+func (s *Server) backToEnrollment(c *fiber.Ctx, id, msg string) error {
+	return c.Redirect("/enrollments/"+url.PathEscape(id)+"?msg="+msg, fiber.StatusSeeOther)
+}
+
+func (s *Server) logPerformance(c *fiber.Ctx) error {
+	rec, err := s.ownEnrollment(c)
+	if err != nil {
+		return err
+	}
+	on, err := curriculum.ParseDate(strings.TrimSpace(c.FormValue("performed_on")))
+	if err != nil {
+		return badInput(map[string]string{"performed_on": "Give the date as YYYY-MM-DD."})
+	}
+	_, _, err = s.evidence.LogPerformance(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.SelfLogRequest{
+		IdempotencyKey: c.FormValue("key"), Competency: c.FormValue("competency"), Variant: c.FormValue("variant"),
+		PerformedOn: on, SupervisorID: c.FormValue("supervisor"), Comments: c.FormValue("comments")})
+	if err != nil {
+		return err
+	}
+	return s.backToEnrollment(c, rec.Enrollment.ID, "performance-logged")
+}
+
+func (s *Server) logHours(c *fiber.Ctx) error {
+	rec, err := s.ownEnrollment(c)
+	if err != nil {
+		return err
+	}
+	on, err := curriculum.ParseDate(strings.TrimSpace(c.FormValue("worked_on")))
+	if err != nil {
+		return badInput(map[string]string{"worked_on": "Give the date as YYYY-MM-DD."})
+	}
+	mins, err := assessments.ParseHours(c.FormValue("hours"))
+	if err != nil {
+		return err
+	}
+	kind, code, _ := strings.Cut(c.FormValue("code"), ":")
+	_, _, err = s.evidence.LogHours(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.HoursRequest{
+		IdempotencyKey: c.FormValue("key"), Kind: assessments.HoursKind(kind), Code: code, WorkedOn: on, Minutes: mins,
+		SupervisorID: c.FormValue("supervisor"), Note: c.FormValue("note")})
+	if err != nil {
+		return err
+	}
+	return s.backToEnrollment(c, rec.Enrollment.ID, "hours-logged")
+}
+
+type pendingView struct {
+	SelfLogs []pendingSelfLog
+	Hours    []pendingHours
+}
+
+type pendingSelfLog struct {
+	assessments.SelfLog
+	Apprentice string
+	Competency string
+}
+
+type pendingHours struct {
+	assessments.HoursEntry
+	Apprentice string
+}
+
+// reviewable returns the enrollments whose pending items the user may
+// review: their assigned apprentices, and for directors every apprentice
+// of their sites.
+func (s *Server) reviewable(c *fiber.Ctx) ([]assessments.Enrollment, error) {
+	u := currentUser(c)
+	ens, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{PreceptorID: u.ID})
+	if err != nil {
+		return nil, err
+	}
+	if u.Has(accounts.RoleDirector) {
+		for _, site := range u.SiteIDs {
+			more, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{SiteID: site})
+			if err != nil {
+				return nil, err
+			}
+			ens = append(ens, more...)
+		}
+	}
+	return ens, nil
+}
+
+func (s *Server) pending(c *fiber.Ctx) (pendingView, error) {
+	ens, err := s.reviewable(c)
+	if err != nil {
+		return pendingView{}, err
+	}
+	p, err := s.evidence.PendingFor(c.UserContext(), evidence.ActorOf(currentUser(c)), ens)
+	if err != nil {
+		return pendingView{}, err
+	}
+	ids := map[string]bool{}
+	for _, l := range p.SelfLogs {
+		ids[l.ApprenticeID] = true
+	}
+	for _, h := range p.Hours {
+		ids[h.ApprenticeID] = true
+	}
+	names := map[string]string{}
+	for id := range ids {
+		if per, err := s.accounts.ByID(c.UserContext(), id); err == nil {
+			names[id] = per.Name
+		}
+	}
+	var v pendingView
+	for _, l := range p.SelfLogs {
+		v.SelfLogs = append(v.SelfLogs, pendingSelfLog{SelfLog: l, Apprentice: names[l.ApprenticeID], Competency: l.Competency})
+	}
+	for _, h := range p.Hours {
+		v.Hours = append(v.Hours, pendingHours{HoursEntry: h, Apprentice: names[h.ApprenticeID]})
+	}
+	return v, nil
+}
+
+func (s *Server) reviewPage(c *fiber.Ctx) error {
+	v, err := s.pending(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "review", Page{Title: "Waiting for you", Nav: "review", Data: v})
+}
+
+// review verifies or rejects one pending self-log or hours entry.
+func (s *Server) review(c *fiber.Ctx) error {
+	kind, id, decision := c.Params("kind"), c.Params("id"), c.FormValue("decision")
+	if decision != "approve" && decision != "reject" {
+		return badInput(map[string]string{"decision": "Choose verify or reject."})
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	by := evidence.ActorOf(currentUser(c))
+	// Only items of apprentices the reviewer may review.
+	ens, err := s.reviewable(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.evidence.PendingFor(c.UserContext(), by, ens)
+	if err != nil {
+		return err
+	}
+	found := false
+	switch kind {
+	case "selflogs":
+		for _, l := range p.SelfLogs {
+			found = found || l.ID == id
+		}
+		if found {
+			err = s.evidence.ReviewSelfLog(c.UserContext(), id, by, decision == "approve", reason)
+		}
+	case "hours":
+		for _, h := range p.Hours {
+			found = found || h.ID == id
+		}
+		if found {
+			err = s.evidence.ReviewHours(c.UserContext(), id, by, decision == "approve", reason)
+		}
+	}
+	if !found {
+		return apiError(fiber.StatusNotFound, "There is nothing waiting for your review with this id; it may have been reviewed already.")
+	}
+	if errors.Is(err, evidence.ErrAlreadyReviewed) {
+		return apiError(fiber.StatusConflict, err.Error())
+	}
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	return c.Redirect("/review?msg=reviewed", fiber.StatusSeeOther)
+}
