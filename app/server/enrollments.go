@@ -59,6 +59,9 @@ type signatureView struct {
 	SignOff  assessments.SignOff
 	Verified bool
 	Revoked  *assessments.Revocation
+	// Revocation form, for directors.
+	CanRevoke            bool
+	RevokeURL, CSRF, Key string
 }
 
 // Pct is a percentage for progress bars, capped at 100.
@@ -102,7 +105,9 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	}
 	for i := range rec.SignOffs {
 		so := rec.SignOffs[i]
-		sv := signatureView{SignOff: so, Verified: assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil}
+		sv := signatureView{SignOff: so, Verified: assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil,
+			CanRevoke: currentUser(c).Has(accounts.RoleDirector), CSRF: csrfToken(c), Key: newKey(),
+			RevokeURL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID) + "/signoffs/" + url.PathEscape(so.ID) + "/revoke"}
 		for j := range rec.Revocations {
 			if rec.Revocations[j].SignOffID == so.ID {
 				sv.Revoked = &rec.Revocations[j]

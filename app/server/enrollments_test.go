@@ -189,3 +189,44 @@ func regexpAll(pattern, s string) []string {
 	}
 	return out
 }
+
+func TestDirectorCohortAndRevocation(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		casey := people["graduate@demo.test"]
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		cohort := dir.get("/cohort")
+		for _, want := range []string{"Jordan Lee", "Sam Carter", "Riley Nguyen", "Casey Brooks", "8/10", "✓"} {
+			if !strings.Contains(cohort.body, want) {
+				t.Fatalf("cohort overview lacks %q", want)
+			}
+		}
+		if r := dir.get("/api/v1/clearances?person=" + casey.ID + "&task=VENIPUNCTURE"); !strings.Contains(r.body, `"status":"cleared"`) {
+			t.Fatalf("Casey before revocation: %s", r.body)
+		}
+		enr := regexpFind(`href="(/enrollments/[^"]+)"`, dir.get("/people/"+casey.ID+"/clearance").body)
+		page := dir.get(enr)
+		action := regexpFind(`action="(/enrollments/[^"]+/signoffs/[^"]+/revoke)"`, regexpFind(`(?s)(id="c-PHL-VENI".*?</section>)`, page.body))
+		if action == "" {
+			t.Fatal("no revoke form on the venipuncture sign-off")
+		}
+		if r := dir.post(action, url.Values{"key": {"form-revoke-000001"}, "reason": {""}}); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("revocation without a reason: %d", r.StatusCode)
+		}
+		if r := dir.post(action, url.Values{"key": {"form-revoke-000002"}, "reason": {"incident review"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("revoke: %d %s", r.StatusCode, r.body)
+		}
+		if r := dir.get("/api/v1/clearances?person=" + casey.ID + "&task=VENIPUNCTURE"); strings.Contains(r.body, `"status":"cleared"`) {
+			t.Fatalf("Casey after revocation: %s", r.body)
+		}
+		if p := dir.get(enr); !strings.Contains(p.body, "Revoked from") || !strings.Contains(p.body, "incident review") {
+			t.Fatal("the revocation is not shown with the original signature")
+		}
+		pc := e.client()
+		pc.login("preceptor@demo.test", demo.Password)
+		if r := pc.post(action, url.Values{"key": {"form-revoke-000003"}, "reason": {"x"}}); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("a preceptor revoking: %d", r.StatusCode)
+		}
+	})
+}

@@ -174,6 +174,7 @@ var flashes = map[string]Flash{
 	"performance-logged":       {"ok", "Sent for verification. It counts once your preceptor verifies it."},
 	"hours-logged":             {"ok", "Hours logged. They count once approved."},
 	"reviewed":                 {"ok", "Done."},
+	"revoked":                  {"ok", "The sign-off is revoked from the date given; it stays on record."},
 	"signed":                   {"ok", "Signed. The signature is recorded and bound to the evidence."},
 	"version-published":        {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
 }

@@ -127,9 +127,17 @@ func (s *Server) pending(c *fiber.Ctx) (pendingView, error) {
 		ids[h.ApprenticeID] = true
 	}
 	names := map[string]string{}
-	for id := range ids {
-		if per, err := s.accounts.ByID(c.UserContext(), id); err == nil {
-			names[id] = per.Name
+	if len(ids) > 0 {
+		list := make([]string, 0, len(ids))
+		for id := range ids {
+			list = append(list, id)
+		}
+		people, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{IDs: list, Limit: 500})
+		if err != nil {
+			return pendingView{}, err
+		}
+		for _, p := range people {
+			names[p.ID] = p.Name
 		}
 	}
 	var v pendingView

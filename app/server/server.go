@@ -159,6 +159,8 @@ func (s *Server) routes() {
 	app.Post("/enrollments/:id/selflogs", s.requireLogin, s.logPerformance)
 	app.Post("/enrollments/:id/hours", s.requireLogin, s.logHours)
 	app.Get("/review", s.requireLogin, recorder, s.reviewPage)
+	app.Get("/cohort", s.requireLogin, s.requireRole(accounts.RoleDirector), s.cohortPage)
+	app.Post("/enrollments/:id/signoffs/:so/revoke", s.requireLogin, s.requireRole(accounts.RoleDirector), s.revoke)
 	app.Post("/review/:kind/:id", s.requireLogin, recorder, s.review)
 
 	app.Get("/programs", s.requireLogin, s.programsPage)
