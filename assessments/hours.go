@@ -155,27 +155,27 @@ const (
 // approves it; when the apprentice names a supervising preceptor, only that
 // preceptor (or a director, who signs the sponsor's records) may review it.
 type HoursEntry struct {
-	ID           string
-	EnrollmentID string
-	ApprenticeID string
+	ID           string `json:"id"`
+	EnrollmentID string `json:"enrollment_id"`
+	ApprenticeID string `json:"apprentice_id"`
 
-	Kind HoursKind
+	Kind HoursKind `json:"kind"`
 	// Code is a work-process code for OJL and an RTI course code for RTI.
-	Code     string
-	WorkedOn curriculum.Date
-	Minutes  Minutes
+	Code     string          `json:"code"`
+	WorkedOn curriculum.Date `json:"worked_on"`
+	Minutes  Minutes         `json:"minutes"`
 	// SupervisorID optionally names the preceptor who supervised the work.
-	SupervisorID string
-	Note         string
-	LoggedAt     time.Time
+	SupervisorID string    `json:"supervisor_id"`
+	Note         string    `json:"note"`
+	LoggedAt     time.Time `json:"logged_at"`
 
-	Status          HoursStatus
-	ReviewedBy      string
-	ReviewerName    string
-	ReviewedAt      time.Time
-	RejectionReason string
+	Status          HoursStatus `json:"status"`
+	ReviewedBy      string      `json:"reviewed_by"`
+	ReviewerName    string      `json:"reviewer_name"`
+	ReviewedAt      time.Time   `json:"reviewed_at"`
+	RejectionReason string      `json:"rejection_reason"`
 
-	IdempotencyKey string
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 // HoursRequest is an hours entry as the apprentice submits it; the HTTP
@@ -329,41 +329,45 @@ func findCourse(p *curriculum.Program, code string) *curriculum.RTICourse {
 
 // HoursTotal is the logged time of one work process or RTI course.
 type HoursTotal struct {
-	Kind  HoursKind
-	Code  string
-	Title string
+	Kind  HoursKind `json:"kind"`
+	Code  string    `json:"code"`
+	Title string    `json:"title"`
 	// Approved counts; Pending is awaiting review and does not count yet.
-	Approved Minutes
-	Pending  Minutes
+	Approved Minutes `json:"approved"`
+	Pending  Minutes `json:"pending"`
 	// Target is what completes the line: the work process's minimum hours
 	// (time-based programs have minimum = maximum) or the course's hours.
 	// Max is the work process's maximum (zero: none). Zero Target means the
 	// line has no hour requirement (competency-based work processes).
-	Target Minutes
-	Max    Minutes
+	Target Minutes `json:"target"`
+	Max    Minutes `json:"max"`
 	// Percent is approved hours against the target, 0–100, rounded down;
 	// hours beyond the target do not raise it above 100.
-	Percent int
+	Percent int `json:"percent"`
 	// OverMax: more approved hours than the work process's maximum; the
 	// excess does not count toward the schedule.
-	OverMax bool
+	OverMax bool `json:"over_max"`
 }
 
 // HoursSummary totals an enrollment's hours against the version's targets.
 type HoursSummary struct {
-	WorkProcesses []HoursTotal
-	Courses       []HoursTotal
+	WorkProcesses []HoursTotal `json:"work_processes"`
+	Courses       []HoursTotal `json:"courses"`
 	// OJL and RTI totals: Approved is everything approved on known codes;
 	// Counted is what counts toward Target (each line capped at its own
 	// target, so 300 extra hours of filing do not make up for missing
 	// patient care); Percent = Counted / Target, rounded down.
-	OJL, RTI HoursTally
+	OJL HoursTally `json:"ojl"`
+	RTI HoursTally `json:"rti"`
 }
 
 // HoursTally is a total of one kind of hours.
 type HoursTally struct {
-	Approved, Pending, Counted, Target Minutes
-	Percent                            int
+	Approved Minutes `json:"approved"`
+	Pending  Minutes `json:"pending"`
+	Counted  Minutes `json:"counted"`
+	Target   Minutes `json:"target"`
+	Percent  int     `json:"percent"`
 }
 
 // SummarizeHours totals entries per work process and RTI course of p, in

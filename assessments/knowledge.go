@@ -9,20 +9,20 @@ import (
 
 // TestResult is one attempt at a competency's knowledge test.
 type TestResult struct {
-	ID           string
-	EnrollmentID string
-	ApprenticeID string
-	Competency   string
+	ID           string `json:"id"`
+	EnrollmentID string `json:"enrollment_id"`
+	ApprenticeID string `json:"apprentice_id"`
+	Competency   string `json:"competency"`
 	// Score is in percent, 0–100.
-	Score float64
+	Score float64 `json:"score"`
 	// PassMark is the competency's pass mark when the result was recorded,
 	// kept so the result reads the same if a later version changes it.
-	PassMark   int
-	TakenOn    curriculum.Date
-	RecordedBy string
-	RecordedAt time.Time
+	PassMark   int             `json:"pass_mark"`
+	TakenOn    curriculum.Date `json:"taken_on"`
+	RecordedBy string          `json:"recorded_by"`
+	RecordedAt time.Time       `json:"recorded_at"`
 
-	IdempotencyKey string
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 // Passed reports whether the score reaches the pass mark (a score equal to

@@ -13,8 +13,8 @@ import (
 type StepResult struct {
 	// Index is the step's position in the competency's checklist, from 0.
 	// (People see step Index+1.)
-	Index int
-	Met   bool
+	Index int  `json:"index"`
+	Met   bool `json:"met"`
 }
 
 // Observation is a preceptor's record that an apprentice performed a
@@ -26,40 +26,40 @@ type StepResult struct {
 // Supersedes names the one it replaces and whose CorrectionReason says why.
 // Both stay on file; from the correction on, only the new one counts.
 type Observation struct {
-	ID           string
-	EnrollmentID string
-	ApprenticeID string
+	ID           string `json:"id"`
+	EnrollmentID string `json:"enrollment_id"`
+	ApprenticeID string `json:"apprentice_id"`
 
-	Competency string
+	Competency string `json:"competency"`
 	// Variant is set when the competency's requirement has variants (IM,
 	// SUBQ, ID), and empty otherwise.
-	Variant string
+	Variant string `json:"variant"`
 	// ChecklistVersion is the version of the checklist the steps were
 	// scored against; Steps index into that list.
-	ChecklistVersion int
-	PerformedOn      curriculum.Date
-	SiteID           string
+	ChecklistVersion int             `json:"checklist_version"`
+	PerformedOn      curriculum.Date `json:"performed_on"`
+	SiteID           string          `json:"site_id"`
 
-	ObserverID         string
-	ObserverName       string
-	ObserverCredential curriculum.ProfessionalCredential
+	ObserverID         string                            `json:"observer_id"`
+	ObserverName       string                            `json:"observer_name"`
+	ObserverCredential curriculum.ProfessionalCredential `json:"observer_credential"`
 
 	// Steps holds one answer per checklist step, in step order.
-	Steps []StepResult
+	Steps []StepResult `json:"steps"`
 	// Successful is computed by NewObservation: true exactly when every
 	// critical step was met. It is stored for queries, never typed in.
-	Successful bool
-	Comments   string
+	Successful bool   `json:"successful"`
+	Comments   string `json:"comments"`
 
 	// Supersedes is the ID of the observation this one corrects, with the
 	// reason; both empty for an original record.
-	Supersedes       string
-	CorrectionReason string
+	Supersedes       string `json:"supersedes"`
+	CorrectionReason string `json:"correction_reason"`
 
 	// RecordedAt is when the record was made (UTC); its calendar day in the
 	// organisation's zone is when it became evidence.
-	RecordedAt     time.Time
-	IdempotencyKey string
+	RecordedAt     time.Time `json:"recorded_at"`
+	IdempotencyKey string    `json:"idempotency_key"`
 }
 
 // ObservationRequest is what an observer submits.

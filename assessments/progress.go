@@ -8,65 +8,67 @@ import (
 
 // Progress is an enrollment's standing for the apprentice's home page.
 type Progress struct {
-	EnrollmentID string
-	AsOf         curriculum.Date
-	Competencies []CompetencyProgress
+	EnrollmentID string               `json:"enrollment_id"`
+	AsOf         curriculum.Date      `json:"as_of"`
+	Competencies []CompetencyProgress `json:"competencies"`
 	// SignedOff counts competencies with a counting initial sign-off (on
 	// file, not revoked, covering its coverage rule) on AsOf, whether or not
 	// a re-verification is overdue; Total is every competency of the
 	// version. Percent = SignedOff*100/Total, rounded down. Hours are
 	// measured separately (Hours), because a hybrid program needs both and
 	// neither stands in for the other.
-	SignedOff, Total, Percent int
-	Hours                     HoursSummary
+	SignedOff int          `json:"signed_off"`
+	Total     int          `json:"total"`
+	Percent   int          `json:"percent"`
+	Hours     HoursSummary `json:"hours"`
 }
 
 // CompetencyProgress is one competency's line on the progress page.
 type CompetencyProgress struct {
-	Code   string
-	Title  string
-	Domain curriculum.Domain
+	Code   string            `json:"code"`
+	Title  string            `json:"title"`
+	Domain curriculum.Domain `json:"domain"`
 	// Variants holds successful performances against the required count,
 	// one entry per requirement (one without a variant name for
 	// competencies without variants; none for knowledge-only ones).
-	Variants []VariantProgress
+	Variants []VariantProgress `json:"variants"`
 	// LastAttemptOn and LastAttemptSuccessful describe the latest
 	// performance on file (observed or verified self-log, corrections
 	// applied); LastAttemptOn is zero when there is none.
-	LastAttemptOn         curriculum.Date
-	LastAttemptSuccessful bool
+	LastAttemptOn         curriculum.Date `json:"last_attempt_on"`
+	LastAttemptSuccessful bool            `json:"last_attempt_successful"`
 	// TestRequired, BestScore and TestPassed describe the knowledge test.
-	TestRequired bool
-	BestScore    float64
-	Tested       bool
-	TestPassed   bool
+	TestRequired bool    `json:"test_required"`
+	BestScore    float64 `json:"best_score"`
+	Tested       bool    `json:"tested"`
+	TestPassed   bool    `json:"test_passed"`
 	// SignedOff: a counting initial sign-off is on file (see Progress).
 	// SignedOffOn and SignedOffBy (printed name) describe it; LastSignedOn
 	// is the latest counting sign-off, initial or re-verification.
-	SignedOff    bool
-	SignedOffOn  curriculum.Date
-	SignedOffBy  string
-	LastSignedOn curriculum.Date
+	SignedOff    bool            `json:"signed_off"`
+	SignedOffOn  curriculum.Date `json:"signed_off_on"`
+	SignedOffBy  string          `json:"signed_off_by"`
+	LastSignedOn curriculum.Date `json:"last_signed_on"`
 	// ReverificationDue is when the next re-verification is due (zero when
 	// the competency has no schedule or is not signed off).
-	ReverificationDue curriculum.Date
+	ReverificationDue curriculum.Date `json:"reverification_due"`
 	// Current: signed off and current with all prerequisites, as the
 	// clearance engine decides.
-	Current bool
+	Current bool `json:"current"`
 	// Missing lists, in plain language, what remains for the competency to
 	// be current (the engine's next steps); Notes holds warnings that block
 	// nothing, such as a re-verification due soon.
-	Missing []string
-	Notes   []string
+	Missing []string `json:"missing"`
+	Notes   []string `json:"notes"`
 }
 
 // VariantProgress is a count of successful performances against a
 // requirement.
 type VariantProgress struct {
-	Variant    string
-	Title      string
-	Successful int
-	Required   int
+	Variant    string `json:"variant"`
+	Title      string `json:"title"`
+	Successful int    `json:"successful"`
+	Required   int    `json:"required"`
 }
 
 // Summarize builds the progress page of r's enrollment as of the

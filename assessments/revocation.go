@@ -11,20 +11,20 @@ import (
 // March?" keeps its answer for days before the revocation took effect (and
 // for as-of queries before it was recorded).
 type Revocation struct {
-	ID           string
-	SignOffID    string
-	EnrollmentID string
-	ApprenticeID string
-	Competency   string
+	ID           string `json:"id"`
+	SignOffID    string `json:"sign_off_id"`
+	EnrollmentID string `json:"enrollment_id"`
+	ApprenticeID string `json:"apprentice_id"`
+	Competency   string `json:"competency"`
 	// EffectiveOn is the first day the sign-off no longer counts. It may be
 	// in the past (the director learns of a problem late) or the future.
-	EffectiveOn curriculum.Date
-	Reason      string
-	RevokedBy   string
-	RevokerName string
-	RecordedAt  time.Time
+	EffectiveOn curriculum.Date `json:"effective_on"`
+	Reason      string          `json:"reason"`
+	RevokedBy   string          `json:"revoked_by"`
+	RevokerName string          `json:"revoker_name"`
+	RecordedAt  time.Time       `json:"recorded_at"`
 
-	IdempotencyKey string
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 // RevocationRequest is what a program director submits.

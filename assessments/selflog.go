@@ -26,29 +26,29 @@ const (
 // Self-logged hours are HoursEntry records (see NewHoursEntry), reviewed the
 // same way.
 type SelfLog struct {
-	ID           string
-	EnrollmentID string
-	ApprenticeID string
+	ID           string `json:"id"`
+	EnrollmentID string `json:"enrollment_id"`
+	ApprenticeID string `json:"apprentice_id"`
 
-	Competency  string
-	Variant     string
-	PerformedOn curriculum.Date
-	SiteID      string
+	Competency  string          `json:"competency"`
+	Variant     string          `json:"variant"`
+	PerformedOn curriculum.Date `json:"performed_on"`
+	SiteID      string          `json:"site_id"`
 	// SupervisorID is the preceptor the apprentice names; only they can
 	// verify the entry.
-	SupervisorID string
-	Comments     string
-	LoggedAt     time.Time
+	SupervisorID string    `json:"supervisor_id"`
+	Comments     string    `json:"comments"`
+	LoggedAt     time.Time `json:"logged_at"`
 
-	Status SelfLogStatus
+	Status SelfLogStatus `json:"status"`
 	// Review: who verified or rejected it, when, and why (rejections).
-	ReviewedBy         string
-	ReviewerName       string
-	ReviewerCredential curriculum.ProfessionalCredential
-	ReviewedAt         time.Time
-	RejectionReason    string
+	ReviewedBy         string                            `json:"reviewed_by"`
+	ReviewerName       string                            `json:"reviewer_name"`
+	ReviewerCredential curriculum.ProfessionalCredential `json:"reviewer_credential"`
+	ReviewedAt         time.Time                         `json:"reviewed_at"`
+	RejectionReason    string                            `json:"rejection_reason"`
 
-	IdempotencyKey string
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 // SelfLogRequest is what an apprentice submits.

@@ -23,24 +23,24 @@ import (
 // Re-authentication at signing (password again) is the HTTP layer's job;
 // this record is what it produces once the signer has proved who they are.
 type Signature struct {
-	SignerID    string
-	PrintedName string
-	Credential  curriculum.ProfessionalCredential
+	SignerID    string                            `json:"signer_id"`
+	PrintedName string                            `json:"printed_name"`
+	Credential  curriculum.ProfessionalCredential `json:"credential"`
 	// SignedAt is the instant of signing, UTC, truncated to microseconds
 	// (what PostgreSQL stores, so the hash survives a round trip).
-	SignedAt time.Time
+	SignedAt time.Time `json:"signed_at"`
 	// TimeZone is the IANA zone in which SignedOn was counted and SignedAt
 	// is shown to people.
-	TimeZone string
-	Meaning  string
+	TimeZone string `json:"time_zone"`
+	Meaning  string `json:"meaning"`
 	// PerformanceIDs are the observations and verified self-logs the
 	// sign-off rests on, sorted; TestResultID is the passing knowledge test,
 	// if the competency has one.
-	PerformanceIDs   []string
-	TestResultID     string
-	ChecklistVersion int
+	PerformanceIDs   []string `json:"performance_ids"`
+	TestResultID     string   `json:"test_result_id"`
+	ChecklistVersion int      `json:"checklist_version"`
 	// Hash is the lowercase hex SHA-256 of CanonicalSignature.
-	Hash string
+	Hash string `json:"hash"`
 }
 
 // Local returns SignedAt in the signature's zone, for display ("14 Mar 2026

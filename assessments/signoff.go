@@ -13,20 +13,20 @@ import (
 // apprentice, initially or as a re-verification. It is never edited: a
 // revocation is a separate Revocation record, and the sign-off stays on file.
 type SignOff struct {
-	ID           string
-	EnrollmentID string
-	ApprenticeID string
-	VersionID    string
-	Competency   string
-	Kind         curriculum.SignOffKind
+	ID           string                 `json:"id"`
+	EnrollmentID string                 `json:"enrollment_id"`
+	ApprenticeID string                 `json:"apprentice_id"`
+	VersionID    string                 `json:"version_id"`
+	Competency   string                 `json:"competency"`
+	Kind         curriculum.SignOffKind `json:"kind"`
 	// SignedOn is the organisation's calendar day of Signature.SignedAt.
-	SignedOn curriculum.Date
+	SignedOn curriculum.Date `json:"signed_on"`
 	// Covered lists the coverage item codes (CLIA elements, waived-testing
 	// methods) the assessment covered, sorted.
-	Covered   []string
-	Signature Signature
+	Covered   []string  `json:"covered"`
+	Signature Signature `json:"signature"`
 
-	IdempotencyKey string
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 // SignOffRequest is what a signer submits.

@@ -160,11 +160,35 @@ func (s *Server) reviewPage(c *fiber.Ctx) error {
 
 // review verifies or rejects one pending self-log or hours entry.
 func (s *Server) review(c *fiber.Ctx) error {
-	kind, id, decision := c.Params("kind"), c.Params("id"), c.FormValue("decision")
-	if decision != "approve" && decision != "reject" {
-		return badInput(map[string]string{"decision": "Choose verify or reject."})
+	if err := s.decide(c, c.FormValue("decision"), c.FormValue("reason")); err != nil {
+		return err
 	}
-	reason := strings.TrimSpace(c.FormValue("reason"))
+	return c.Redirect("/review?msg=reviewed", fiber.StatusSeeOther)
+}
+
+type reviewBody struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+}
+
+func (s *Server) apiReview(c *fiber.Ctx) error {
+	var b reviewBody
+	if err := c.BodyParser(&b); err != nil {
+		return badInput(map[string]string{"": "The body must be JSON with decision (approve or reject) and, to reject, reason."})
+	}
+	if err := s.decide(c, b.Decision, b.Reason); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": c.Params("id"), "decision": b.Decision})
+}
+
+// decide applies a reviewer's decision on the :kind/:id in the URL.
+func (s *Server) decide(c *fiber.Ctx, decision, reason string) error {
+	kind, id := c.Params("kind"), c.Params("id")
+	if decision != "approve" && decision != "reject" {
+		return badInput(map[string]string{"decision": "Choose verify (approve) or reject."})
+	}
+	reason = strings.TrimSpace(reason)
 	by := evidence.ActorOf(currentUser(c))
 	// Only items of apprentices the reviewer may review.
 	ens, err := s.reviewable(c)
@@ -198,8 +222,8 @@ func (s *Server) review(c *fiber.Ctx) error {
 	if errors.Is(err, evidence.ErrAlreadyReviewed) {
 		return apiError(fiber.StatusConflict, err.Error())
 	}
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return err
+	if errors.Is(err, db.ErrNotFound) {
+		return apiError(fiber.StatusNotFound, "There is nothing waiting for your review with this id.")
 	}
-	return c.Redirect("/review?msg=reviewed", fiber.StatusSeeOther)
+	return err
 }

@@ -1,0 +1,272 @@
+package server
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// The evidence API: the same operations and rules as the pages, so a
+// clinic can integrate or bulk-load. Writes carry an idempotency key; a
+// replay answers 200 with the record first stored, a new record 201.
+
+func created(c *fiber.Ctx, replayed bool, body any) error {
+	if replayed {
+		return c.Status(fiber.StatusOK).JSON(body)
+	}
+	return c.Status(fiber.StatusCreated).JSON(body)
+}
+
+type enrollmentJSON struct {
+	ID           string          `json:"id"`
+	ApprenticeID string          `json:"apprentice_id"`
+	VersionID    string          `json:"version_id"`
+	SiteID       string          `json:"site_id"`
+	HireDate     curriculum.Date `json:"hire_date"`
+	StartDate    curriculum.Date `json:"start_date"`
+	Status       string          `json:"status"`
+	PreceptorIDs []string        `json:"preceptor_ids"`
+}
+
+func toEnrollmentJSON(e *assessments.Enrollment) enrollmentJSON {
+	ids := e.PreceptorIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	return enrollmentJSON{ID: e.ID, ApprenticeID: e.ApprenticeID, VersionID: e.VersionID, SiteID: e.SiteID, HireDate: e.HireDate,
+		StartDate: e.StartDate, Status: string(e.Status), PreceptorIDs: ids}
+}
+
+func (s *Server) apiEnrollments(c *fiber.Ctx) error {
+	person := c.Query("person")
+	if person == "" {
+		return badInput(map[string]string{"person": "Give the person's id (?person=…)."})
+	}
+	p, err := s.visiblePerson(c, person)
+	if err != nil {
+		return err
+	}
+	ens, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{ApprenticeIDs: []string{p.ID}})
+	if err != nil {
+		return err
+	}
+	out := make([]enrollmentJSON, len(ens))
+	for i := range ens {
+		out[i] = toEnrollmentJSON(&ens[i])
+	}
+	return c.JSON(fiber.Map{"enrollments": out})
+}
+
+type signOffJSON struct {
+	assessments.SignOff
+	SignatureVerified bool                    `json:"signature_verified"`
+	Revocation        *assessments.Revocation `json:"revocation"`
+}
+
+func (s *Server) apiEvidence(c *fiber.Ctx) error {
+	rec, _, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	sos := make([]signOffJSON, 0, len(rec.SignOffs))
+	for i := range rec.SignOffs {
+		so := rec.SignOffs[i]
+		j := signOffJSON{SignOff: so, SignatureVerified: assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil}
+		for k := range rec.Revocations {
+			if rec.Revocations[k].SignOffID == so.ID {
+				j.Revocation = &rec.Revocations[k]
+			}
+		}
+		sos = append(sos, j)
+	}
+	return c.JSON(fiber.Map{"enrollment": toEnrollmentJSON(rec.Enrollment), "observations": nonNil(rec.Observations),
+		"self_logs": nonNil(rec.SelfLogs), "test_results": nonNil(rec.Tests), "sign_offs": sos, "hours": nonNil(rec.Hours),
+		"progress": assessments.Summarize(rec, s.now())})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+type observationBody struct {
+	IdempotencyKey string          `json:"idempotency_key"`
+	Competency     string          `json:"competency"`
+	Variant        string          `json:"variant"`
+	PerformedOn    curriculum.Date `json:"performed_on"`
+	Steps          []struct {
+		Index int  `json:"index"`
+		Met   bool `json:"met"`
+	} `json:"steps"`
+	Comments         string `json:"comments"`
+	Supersedes       string `json:"supersedes"`
+	CorrectionReason string `json:"correction_reason"`
+}
+
+func (s *Server) apiObserve(c *fiber.Ctx) error {
+	rec, _, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	var b observationBody
+	if err := c.BodyParser(&b); err != nil {
+		return badInput(map[string]string{"": "The body must be JSON with the fields of an observation (dates as YYYY-MM-DD)."})
+	}
+	comp := rec.Enrollment.Version.Competency(b.Competency)
+	req := assessments.ObservationRequest{IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Variant: b.Variant,
+		PerformedOn: b.PerformedOn, SiteID: rec.Enrollment.SiteID, Comments: b.Comments, Supersedes: b.Supersedes, CorrectionReason: b.CorrectionReason}
+	if comp != nil {
+		req.ChecklistVersion = comp.ChecklistVersion
+	}
+	for _, st := range b.Steps {
+		req.Steps = append(req.Steps, assessments.StepResult{Index: st.Index, Met: st.Met})
+	}
+	o, replayed, err := s.evidence.Observe(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), req)
+	if err != nil {
+		return movedAsConflict(err)
+	}
+	return created(c, replayed, o)
+}
+
+func movedAsConflict(err error) error {
+	if errors.Is(err, evidence.ErrMoved) || errors.Is(err, evidence.ErrAlreadySignedOff) {
+		return apiError(fiber.StatusConflict, err.Error())
+	}
+	return err
+}
+
+type signOffBody struct {
+	IdempotencyKey string   `json:"idempotency_key"`
+	Competency     string   `json:"competency"`
+	Kind           string   `json:"kind"`
+	Covered        []string `json:"covered"`
+	// Password re-authenticates the signer for this signature, as on the page.
+	Password string `json:"password"`
+}
+
+func (s *Server) apiSignOff(c *fiber.Ctx) error {
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	var b signOffBody
+	if err := c.BodyParser(&b); err != nil {
+		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, competency, kind and password."})
+	}
+	u := currentUser(c)
+	if _, err := s.accounts.Authenticate(c.UserContext(), u.Email, b.Password); err != nil {
+		var locked *accounts.LockedError
+		if errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &locked) {
+			return &HTTPError{Status: fiber.StatusUnauthorized, Message: "Signing needs your password again; it was not accepted, so nothing was signed.",
+				Fields: map[string]string{"password": "Password not accepted."}}
+		}
+		return err
+	}
+	if b.Kind == "" {
+		b.Kind = string(curriculum.InitialSignOff)
+	}
+	so, replayed, err := s.evidence.SignOff(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(u), assessments.SignOffRequest{
+		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Kind: curriculum.SignOffKind(b.Kind), ApprenticeName: p.Name, Covered: b.Covered})
+	if err != nil {
+		return movedAsConflict(err)
+	}
+	return created(c, replayed, so)
+}
+
+type revocationBody struct {
+	IdempotencyKey string          `json:"idempotency_key"`
+	Reason         string          `json:"reason"`
+	EffectiveOn    curriculum.Date `json:"effective_on"`
+}
+
+func (s *Server) apiRevoke(c *fiber.Ctx) error {
+	rec, _, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	var b revocationBody
+	if err := c.BodyParser(&b); err != nil {
+		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, reason and effective_on (YYYY-MM-DD)."})
+	}
+	r, replayed, err := s.evidence.Revoke(c.UserContext(), rec.Enrollment.ID, c.Params("so"), evidence.ActorOf(currentUser(c)),
+		assessments.RevocationRequest{IdempotencyKey: b.IdempotencyKey, Reason: b.Reason, EffectiveOn: b.EffectiveOn})
+	if err != nil {
+		return err
+	}
+	return created(c, replayed, r)
+}
+
+type hoursBody struct {
+	IdempotencyKey string          `json:"idempotency_key"`
+	Kind           string          `json:"kind"`
+	Code           string          `json:"code"`
+	WorkedOn       curriculum.Date `json:"worked_on"`
+	Hours          string          `json:"hours"`
+	SupervisorID   string          `json:"supervisor_id"`
+	Note           string          `json:"note"`
+}
+
+func (s *Server) apiLogHours(c *fiber.Ctx) error {
+	rec, err := s.ownEnrollment(c)
+	if err != nil {
+		return err
+	}
+	var b hoursBody
+	if err := c.BodyParser(&b); err != nil {
+		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, kind (ojl or rti), code, worked_on and hours (\"7.5\" or \"7:30\")."})
+	}
+	mins, err := assessments.ParseHours(b.Hours)
+	if err != nil {
+		return err
+	}
+	h, replayed, err := s.evidence.LogHours(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.HoursRequest{
+		IdempotencyKey: b.IdempotencyKey, Kind: assessments.HoursKind(b.Kind), Code: b.Code, WorkedOn: b.WorkedOn, Minutes: mins,
+		SupervisorID: b.SupervisorID, Note: b.Note})
+	if err != nil {
+		return movedAsConflict(err)
+	}
+	return created(c, replayed, h)
+}
+
+type selfLogBody struct {
+	IdempotencyKey string          `json:"idempotency_key"`
+	Competency     string          `json:"competency"`
+	Variant        string          `json:"variant"`
+	PerformedOn    curriculum.Date `json:"performed_on"`
+	SupervisorID   string          `json:"supervisor_id"`
+	Comments       string          `json:"comments"`
+}
+
+func (s *Server) apiSelfLog(c *fiber.Ctx) error {
+	rec, err := s.ownEnrollment(c)
+	if err != nil {
+		return err
+	}
+	var b selfLogBody
+	if err := c.BodyParser(&b); err != nil {
+		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, competency, performed_on and supervisor_id."})
+	}
+	l, replayed, err := s.evidence.LogPerformance(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.SelfLogRequest{
+		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Variant: b.Variant, PerformedOn: b.PerformedOn,
+		SupervisorID: b.SupervisorID, Comments: b.Comments})
+	if err != nil {
+		return movedAsConflict(err)
+	}
+	return created(c, replayed, l)
+}
+
+func (s *Server) apiPending(c *fiber.Ctx) error {
+	v, err := s.pending(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"self_logs": nonNil(v.SelfLogs), "hours": nonNil(v.Hours), "as_of": time.Now().UTC()})
+}
