@@ -416,3 +416,27 @@ func slicesDelete(ts []curriculum.Task, code string) []curriculum.Task {
 	}
 	return out
 }
+
+func TestSignerWithExpiredLicenceIsRefused(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		w := newWorld(t, d, "2026-01-05")
+		// A new LPN whose licence lapsed before the signing day.
+		acc := accounts.NewStore(d)
+		acc.Hasher = password.Hasher{Params: password.TestParams}
+		lpn, err := acc.Create(w.ctx, accounts.NewPerson{Email: "lpn@x.test", Name: "Lee Pin", Credential: "LPN", Roles: []accounts.Role{accounts.RolePreceptor}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.credential(lpn.ID, "LPN", "2022-01-01", "2026-01-10")
+		w.clk.Set(day("2026-01-20"))
+		w.test("SAF-INFECT", 90)
+		w.observe("SAF-INFECT", 3, false)
+		if _, err := w.signOff("SAF-INFECT", evidence.ActorOf(lpn)); !errors.Is(err, assessments.ErrSignerCredential) {
+			t.Fatalf("signing with a lapsed licence: %v", err)
+		}
+		if _, err := w.signOff("SAF-INFECT", w.rn); err != nil {
+			t.Fatalf("a signer with a valid licence: %v", err)
+		}
+	})
+}
