@@ -144,6 +144,8 @@ type clearanceView struct {
 	URL      string
 	// Newer is a newer published version a director may move the person to.
 	Newer *programs.VersionInfo
+	// Enroll is the enrollment form, for directors, when not enrolled.
+	Enroll *enrollFormView
 }
 
 type clearanceRow struct {
@@ -186,6 +188,11 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 	res, err := s.clearance.For(c.UserContext(), p.ID, asOf)
 	switch {
 	case errors.Is(err, clearance.ErrNotEnrolled):
+		if currentUser(c).Has(accounts.RoleDirector) && p.Has(accounts.RoleApprentice) {
+			if v.Enroll, err = s.enrollForm(c, p); err != nil {
+				return err
+			}
+		}
 	case err != nil:
 		return err
 	default:

@@ -53,6 +53,14 @@ type progressView struct {
 	Preceptors []*accounts.Person
 	Key, Key2  string
 	Today      curriculum.Date
+	Records    map[string][]recordView
+	TestKey    string
+}
+
+// recordView is one observation as listed under its competency.
+type recordView struct {
+	assessments.Observation
+	CorrectedBy string // id of the record that corrects this one
 }
 
 type signatureView struct {
@@ -98,6 +106,16 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		Progress: assessments.Summarize(rec, s.now()), Signatures: map[string][]signatureView{},
 		CanRecord: canRecord(currentUser(c)) && currentUser(c).ID != p.ID, URL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID),
 		Own: currentUser(c).ID == p.ID, Key: newKey(), Key2: newKey(), Today: rec.Enrollment.Version.Day(s.now())}
+	v.Records, v.TestKey = map[string][]recordView{}, newKey()
+	correctedBy := map[string]string{}
+	for _, o := range rec.Observations {
+		if o.Supersedes != "" {
+			correctedBy[o.Supersedes] = o.ID
+		}
+	}
+	for _, o := range rec.Observations {
+		v.Records[o.Competency] = append(v.Records[o.Competency], recordView{Observation: o, CorrectedBy: correctedBy[o.ID]})
+	}
 	for _, id := range rec.Enrollment.PreceptorIDs {
 		if pr, err := s.accounts.ByID(c.UserContext(), id); err == nil {
 			v.Preceptors = append(v.Preceptors, pr)
@@ -132,7 +150,8 @@ type observeView struct {
 	Answers    map[int]string
 	Comments   string
 	Problem    string
-	Saved      *assessments.Observation
+	// Supersedes is the record this one corrects, with the reason.
+	Supersedes, Reason string
 }
 
 // Answer returns "met", "not" or "" for step i (to keep choices on re-render).
@@ -148,8 +167,21 @@ func (s *Server) observeForm(c *fiber.Ctx) error {
 		return errNotFound
 	}
 	today := rec.Enrollment.Version.Day(s.now())
-	return s.render(c, fiber.StatusOK, "observe", Page{Title: "Record " + comp.Title, Nav: "clearance", Data: observeView{
-		Apprentice: p, Competency: comp, URL: c.Path(), Key: newKey(), Today: today, Date: today.String(), Answers: map[int]string{}}})
+	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: newKey(), Today: today, Date: today.String(), Answers: map[int]string{}}
+	if id := c.Query("correct"); id != "" {
+		for _, o := range rec.Observations {
+			if o.ID == id && o.Competency == comp.Code {
+				v.Supersedes, v.Date, v.Variant, v.Comments = o.ID, o.PerformedOn.String(), o.Variant, o.Comments
+				for _, st := range o.Steps {
+					v.Answers[st.Index] = map[bool]string{true: "met", false: "not"}[st.Met]
+				}
+			}
+		}
+		if v.Supersedes == "" {
+			return errNotFound
+		}
+	}
+	return s.render(c, fiber.StatusOK, "observe", Page{Title: "Record " + comp.Title, Nav: "clearance", Data: v})
 }
 
 func (s *Server) observe(c *fiber.Ctx) error {
@@ -163,9 +195,11 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 	today := rec.Enrollment.Version.Day(s.now())
 	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: c.FormValue("key"), Today: today,
-		Date: c.FormValue("performed_on"), Variant: c.FormValue("variant"), Comments: c.FormValue("comments"), Answers: map[int]string{}}
+		Date: c.FormValue("performed_on"), Variant: c.FormValue("variant"), Comments: c.FormValue("comments"), Answers: map[int]string{},
+		Supersedes: c.FormValue("supersedes"), Reason: c.FormValue("correction_reason")}
 	req := assessments.ObservationRequest{IdempotencyKey: v.Key, Competency: comp.Code, Variant: v.Variant,
-		ChecklistVersion: comp.ChecklistVersion, Comments: v.Comments, SiteID: rec.Enrollment.SiteID}
+		ChecklistVersion: comp.ChecklistVersion, Comments: v.Comments, SiteID: rec.Enrollment.SiteID,
+		Supersedes: v.Supersedes, CorrectionReason: v.Reason}
 	for i := range comp.Checklist {
 		switch a := c.FormValue("step_" + strconv.Itoa(i)); a {
 		case "met", "not":
@@ -287,4 +321,26 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	}
 	s.setSessionCookie(c, secret)
 	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=signed#c-"+code, fiber.StatusSeeOther)
+}
+
+// recordTest enters a knowledge-test score (preceptors and directors).
+func (s *Server) recordTest(c *fiber.Ctx) error {
+	rec, _, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	score, err := strconv.ParseFloat(strings.TrimSpace(c.FormValue("score")), 64)
+	if err != nil {
+		return badInput(map[string]string{"score": "Give the score as a percentage, e.g. 85."})
+	}
+	on, err := curriculum.ParseDate(strings.TrimSpace(c.FormValue("taken_on")))
+	if err != nil {
+		return badInput(map[string]string{"taken_on": "Give the date as YYYY-MM-DD."})
+	}
+	code := c.Params("code")
+	if _, _, err := s.evidence.RecordTest(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.TestResultRequest{
+		IdempotencyKey: c.FormValue("key"), Competency: code, Score: score, TakenOn: on}); err != nil {
+		return movedAsConflict(err)
+	}
+	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=test-recorded#c-"+code, fiber.StatusSeeOther)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/demo"
 )
 
@@ -227,6 +228,84 @@ func TestDirectorCohortAndRevocation(t *testing.T) {
 		pc.login("preceptor@demo.test", demo.Password)
 		if r := pc.post(action, url.Values{"key": {"form-revoke-000003"}, "reason": {"x"}}); r.StatusCode != http.StatusForbidden {
 			t.Fatalf("a preceptor revoking: %d", r.StatusCode)
+		}
+	})
+}
+
+func TestEnrollTestScoreAndCorrection(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		jordan := people["apprentice@demo.test"]
+		newbie, err := e.store.Create(t.Context(), accounts.NewPerson{Email: "new@demo.test", Name: "Nia New", Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: jordan.SiteIDs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		page := dir.get("/people/" + newbie.ID + "/clearance")
+		if !strings.Contains(page.body, "Enroll Nia New") {
+			t.Fatal("no enrollment form for a director")
+		}
+		f := formFromPage(t, regexpFind(`(?s)(<form method="post" action="/people/[^"]+/enroll".*?</form>)`, page.body))
+		f.Set("hire_date", "2026-13-01")
+		if r := dir.post("/people/"+newbie.ID+"/enroll", f); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("impossible hire date: %d", r.StatusCode)
+		}
+		f.Set("hire_date", e.clock.Now().In(e.cfg.Location()).Format("2006-01-02"))
+		f.Add("preceptor_ids", people["preceptor@demo.test"].ID)
+		if r := dir.post("/people/"+newbie.ID+"/enroll", f); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("enroll: %d %s", r.StatusCode, r.body)
+		}
+		if r := dir.post("/people/"+newbie.ID+"/enroll", f); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("enroll replay: %d", r.StatusCode)
+		}
+		if r := dir.get("/api/v1/enrollments?person=" + newbie.ID); strings.Count(r.body, `"apprentice_id"`) != 1 {
+			t.Fatalf("a resubmitted enrollment form enrolled twice: %s", r.body)
+		}
+		if r := dir.get("/api/v1/clearances?person=" + newbie.ID + "&task=VENIPUNCTURE"); !strings.Contains(r.body, `"status":"not_cleared"`) {
+			t.Fatalf("new enrollment: %s", r.body)
+		}
+
+		// A preceptor corrects one of Jordan's observations; both stay visible.
+		pc := e.client()
+		pc.login("preceptor@demo.test", demo.Password)
+		enr := regexpFind(`href="(/enrollments/[^"]+)"`, pc.get("/people/"+jordan.ID+"/clearance").body)
+		prog := pc.get(enr)
+		correct := htmlUnescape(regexpFind(`href="([^"]+/observe/PHL-VENI\?correct=[^"]+)"`, prog.body))
+		if correct == "" {
+			t.Fatal("no correction link")
+		}
+		form := pc.get(correct)
+		cf := formFromPage(t, form.body)
+		if cf.Get("supersedes") == "" {
+			t.Fatal("the correction form does not name the record it corrects")
+		}
+		if r := pc.post(enr+"/observe/PHL-VENI", cf); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a correction without a reason: %d", r.StatusCode)
+		}
+		for k := range cf {
+			if strings.HasPrefix(k, "step_") {
+				cf.Set(k, "not")
+			}
+		}
+		cf.Set("correction_reason", "scored on the wrong apprentice's sheet")
+		if r := pc.post(enr+"/observe/PHL-VENI", cf); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("correction: %d %s", r.StatusCode, regexpFind(`(?s)(<p class="flash flash-error".*?</p>)`, r.body))
+		}
+		after := pc.get(enr)
+		if !strings.Contains(after.body, "Corrected by a later record") || !strings.Contains(after.body, "scored on the wrong apprentice") || !strings.Contains(after.body, "7 of 10") {
+			t.Fatal("the correction is not shown next to the original, or still counts the original")
+		}
+		// A test score.
+		tk := regexpFind(`name="key" value="([^"]+-PHL-VENI)"`, after.body)
+		if r := pc.post(enr+"/tests/PHL-VENI", url.Values{"key": {tk}, "score": {"120"}, "taken_on": {e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")}}); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a score of 120: %d", r.StatusCode)
+		}
+		if r := pc.post(enr+"/tests/PHL-VENI", url.Values{"key": {tk}, "score": {"95"}, "taken_on": {e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("test score: %d %s", r.StatusCode, r.body)
+		}
+		if !strings.Contains(pc.get(enr).body, "best score 95%") {
+			t.Fatal("the new best score is not shown")
 		}
 	})
 }

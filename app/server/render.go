@@ -175,6 +175,8 @@ var flashes = map[string]Flash{
 	"hours-logged":             {"ok", "Hours logged. They count once approved."},
 	"reviewed":                 {"ok", "Done."},
 	"revoked":                  {"ok", "The sign-off is revoked from the date given; it stays on record."},
+	"enrolled":                 {"ok", "Enrolled."},
+	"test-recorded":            {"ok", "Test result recorded."},
 	"signed":                   {"ok", "Signed. The signature is recorded and bound to the evidence."},
 	"version-published":        {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
 }

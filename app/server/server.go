@@ -145,6 +145,7 @@ func (s *Server) routes() {
 
 	app.Get("/clearance", s.requireLogin, s.clearancePage)
 	app.Get("/people/:id/clearance", s.requireLogin, s.clearancePage)
+	app.Post("/people/:id/enroll", s.requireLogin, s.requireRole(accounts.RoleDirector), s.enroll)
 	app.Get("/people/:id/move", s.requireLogin, s.requireRole(accounts.RoleDirector), s.movePage)
 	app.Post("/people/:id/move", s.requireLogin, s.requireRole(accounts.RoleDirector), s.move)
 
@@ -156,6 +157,7 @@ func (s *Server) routes() {
 	app.Get("/enrollments/:id/signoff/:code", s.requireLogin, recorder, s.signOffForm)
 	app.Post("/enrollments/:id/signoff/:code", s.requireLogin, recorder, s.signOff)
 
+	app.Post("/enrollments/:id/tests/:code", s.requireLogin, recorder, s.recordTest)
 	app.Post("/enrollments/:id/selflogs", s.requireLogin, s.logPerformance)
 	app.Post("/enrollments/:id/hours", s.requireLogin, s.logHours)
 	app.Get("/review", s.requireLogin, recorder, s.reviewPage)
@@ -192,6 +194,7 @@ func (s *Server) routes() {
 	api.Delete("/tokens/:id", s.requireLogin, s.apiRevokeToken)
 	api.Get("/clearances", s.requireLogin, s.apiClearances)
 	api.Get("/enrollments", s.requireLogin, s.apiEnrollments)
+	api.Post("/enrollments", s.requireLogin, s.requireRole(accounts.RoleDirector), s.apiEnroll)
 	api.Get("/enrollments/:id/evidence", s.requireLogin, s.apiEvidence)
 	api.Post("/enrollments/:id/observations", s.requireLogin, recorder, s.apiObserve)
 	api.Post("/enrollments/:id/signoffs", s.requireLogin, recorder, s.apiSignOff)
