@@ -200,11 +200,11 @@ func eval(expr string) chromedp.Action[chromedp.Void] {
 func (b *browser) shot(name string) {
 	b.t.Helper()
 	b.step++
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(80))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	file := filepath.Join(b.dir, fmt.Sprintf("%02d-%s-%s.jpg", b.step, b.vp.name, sanitize(name)))
+	file := filepath.Join(b.dir, fmt.Sprintf("%02d-%s-%s.png", b.step, b.vp.name, sanitize(name)))
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
@@ -280,5 +280,19 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, dialect db.Dialect)) {
 	requireChromium(t)
 	for _, d := range dbtest.Dialects {
 		t.Run(string(d), func(t *testing.T) { fn(t, d) })
+	}
+}
+
+// noHorizontalScroll fails when the page is wider than the viewport (the
+// tablet and phone layouts must not scroll sideways; wide tables scroll
+// inside their own box).
+func (b *browser) noHorizontalScroll() {
+	b.t.Helper()
+	wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if wide {
+		b.t.Errorf("the page scrolls sideways at %d px wide (%s)", b.vp.width, b.location())
 	}
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,106 @@ func TestJourneyDirectorPublishesNewVersion(t *testing.T) {
 		b.run("open the venipuncture competency", chromedp.Click(chromedp.CSS("#comp-PHL-VENI summary")))
 		b.mustSee("10 successful observed performances")
 		b.shot("version 1 unchanged")
+	})
+}
+
+// Journey 1: an apprentice on a phone sees progress bars and what they may
+// do, logs hours, and asks a preceptor to verify a performance.
+func TestJourneyApprenticeOnPhone(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
+		s := startServer(t, dialect, nil)
+		b := newBrowser(t, s, phone)
+		b.login("apprentice@demo.test", demo.Password)
+		b.mustSee("Hello, Jordan Lee", "My progress")
+		b.shot("home")
+		b.clickAndLoad("open progress", chromedp.Search(`//a[contains(., "My progress")]`))
+		b.mustSee("Competencies signed off", "8 of 10")
+		var bars int
+		b.run("count progress bars", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			n, err := chromedp.Evaluate[int](`document.querySelectorAll("progress").length`)(ctx, tg)
+			bars = n
+			return err
+		}))
+		if bars < 5 {
+			t.Fatalf("only %d progress bars on the progress page", bars)
+		}
+		b.noHorizontalScroll()
+		b.shot("progress")
+
+		b.run("fill hours", chromedp.SetValue(chromedp.CSS("#h-h"), "7.5"), chromedp.SetValue(chromedp.CSS("#h-n"), "front desk and rooming"))
+		b.clickAndLoad("log hours", chromedp.Search(`//button[contains(., "Log hours")]`))
+		b.mustSee("Hours logged", "7.5 h waiting for approval")
+		b.shot("hours logged")
+
+		b.run("choose venipuncture", chromedp.SetValue(chromedp.CSS("#sl-c"), "PHL-VENI"))
+		b.clickAndLoad("send for verification", chromedp.Search(`//button[contains(., "Send for verification")]`))
+		b.mustSee("Sent for verification")
+		b.shot("self-log sent")
+
+		b.open("/clearance")
+		b.mustSee("What you may do", "Venipuncture", "Direct supervision only", "8 of 10")
+		b.noHorizontalScroll()
+		b.shot("clearances")
+	})
+}
+
+// Journey 2: a preceptor on a tablet opens the queue, records a
+// venipuncture with a critical step missed (unsuccessful) and then good
+// ones, signs off with the password, and the apprentice's page changes.
+func TestJourneyPreceptorOnTablet(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
+		s := startServer(t, dialect, nil)
+		ap := newBrowser(t, s, phone)
+		ap.login("apprentice@demo.test", demo.Password)
+		ap.open("/progress")
+		ap.run("choose venipuncture", chromedp.SetValue(chromedp.CSS("#sl-c"), "PHL-VENI"))
+		ap.clickAndLoad("send for verification", chromedp.Search(`//button[contains(., "Send for verification")]`))
+
+		b := newBrowser(t, s, tablet)
+		b.login("preceptor@demo.test", demo.Password)
+		b.mustSee("Waiting for you", "Jordan Lee")
+		b.shot("home")
+		b.open("/review")
+		b.mustSee("Jordan Lee", "PHL-VENI")
+		b.shot("queue")
+		b.clickAndLoad("verify", chromedp.Search(`//button[contains(., "Verify")]`))
+		b.mustSee("Done.")
+
+		b.open("/")
+		b.clickAndLoad("open Jordan", chromedp.Search(`//a[contains(., "Jordan Lee:")]`))
+		b.mustSee("9 of 10")
+		path, _, _ := strings.Cut(b.location(), "?")
+		path = strings.TrimPrefix(path, s.base)
+
+		b.open(path + "/observe/PHL-VENI")
+		b.mustSee("patient-identifying")
+		b.noHorizontalScroll()
+		b.run("score: every step met except the critical ones", eval(`document.querySelectorAll('input[value=met]').forEach(r => r.click());
+			document.querySelectorAll('li').forEach(li => { if (li.querySelector('.status-bad')) { const n = li.querySelector('input[value=not]'); if (n) n.click(); } }); true`))
+		b.shot("checklist critical missed")
+		b.clickAndLoad("save", chromedp.Search(`//button[contains(., "Save observation")]`))
+		b.mustSee("unsuccessful", "9 of 10")
+
+		b.open(path + "/observe/PHL-VENI")
+		b.run("score: every step met", eval(`document.querySelectorAll('input[value=met]').forEach(r => r.click()); true`))
+		b.clickAndLoad("save", chromedp.Search(`//button[contains(., "Save observation")]`))
+		b.mustSee("Observation saved: successful", "10 of 10")
+		b.shot("ten of ten")
+
+		b.open(path + "/signoff/PHL-VENI")
+		b.mustSee("I attest that Jordan Lee demonstrated competency in Venipuncture")
+		b.run("type the password again", chromedp.SendKeys(chromedp.CSS("#f-password"), demo.Password))
+		b.shot("sign-off")
+		b.clickAndLoad("sign", chromedp.Search(`//button[contains(., "Sign")]`))
+		b.mustSee("Signed.", "Priya Raman, RN", "Signature checked")
+		b.shot("signed")
+
+		ap.open("/clearance")
+		ap.mustSee("Venipuncture")
+		row, err := chromedp.Run(ap.ctx, chromedp.Text(chromedp.Search(`//tr[.//strong[text()="Venipuncture"]]`)))
+		if err != nil || !strings.Contains(row, "Cleared (independent)") {
+			t.Fatalf("the apprentice's page does not show venipuncture cleared: %q %v", row, err)
+		}
+		ap.shot("apprentice cleared")
 	})
 }
