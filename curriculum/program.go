@@ -98,6 +98,10 @@ type Settings struct {
 	// verified count for clearance. Off by default: an unverified card is a
 	// claim, not evidence.
 	CountUnverifiedCredentials bool `json:"count_unverified_credentials,omitempty"`
+	// SignersMustHold lists credential type codes (e.g. BLS) that a
+	// preceptor must hold, valid on the signing day, to sign off, in
+	// addition to their own professional licence.
+	SignersMustHold []string `json:"signers_must_hold,omitempty"`
 	// TimeZone is the IANA zone in which the organisation's calendar days
 	// are counted; empty means America/New_York.
 	TimeZone string `json:"time_zone,omitempty"`

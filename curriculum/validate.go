@@ -109,6 +109,11 @@ func (p *Program) validate(ps *problems, path string) {
 			ps.add(path+".settings.time_zone", "%q is not a known time zone (use a name like America/New_York)", p.Settings.TimeZone)
 		}
 	}
+	for i, code := range p.Settings.SignersMustHold {
+		if p.CredentialType(code) == nil {
+			ps.add(fmt.Sprintf("%s.settings.signers_must_hold[%d]", path, i), "%q is not one of the program's credential types", code)
+		}
+	}
 
 	p.validateWorkProcesses(ps, path)
 

@@ -54,6 +54,12 @@ func day(s string) curriculum.Date { return curriculum.MustParseDate(s) }
 
 func newWorld(t *testing.T, d *db.DB, hire string) *world {
 	t.Helper()
+	return newWorldWith(t, d, hire, nil)
+}
+
+// newWorldWith lets a test change the shipped program before it is stored.
+func newWorldWith(t *testing.T, d *db.DB, hire string, edit func(*curriculum.Program)) *world {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{}
 	clk.Set(day(hire))
@@ -79,6 +85,9 @@ func newWorld(t *testing.T, d *db.DB, hire string) *world {
 	v, err := curriculum.MedicalAssistantProgram()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(&v.Program)
 	}
 	if !v.IsPublished() {
 		if err := v.Publish(clk.Now()); err != nil {
@@ -437,6 +446,23 @@ func TestSignerWithExpiredLicenceIsRefused(t *testing.T) {
 		}
 		if _, err := w.signOff("SAF-INFECT", w.rn); err != nil {
 			t.Fatalf("a signer with a valid licence: %v", err)
+		}
+	})
+}
+
+func TestProgramCanRequireSignersToHoldBLS(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		w := newWorldWith(t, d, "2026-01-05", func(p *curriculum.Program) { p.Settings.SignersMustHold = []string{"BLS"} })
+		w.clk.Set(day("2026-01-20"))
+		w.test("SAF-INFECT", 90)
+		w.observe("SAF-INFECT", 3, false)
+		if _, err := w.signOff("SAF-INFECT", w.rn); !errors.Is(err, assessments.ErrSignerCredential) {
+			t.Fatalf("a signer without BLS: %v", err)
+		}
+		w.credential(w.rn.ID, "BLS", "2025-06-01", "2027-06-30")
+		if _, err := w.signOff("SAF-INFECT", w.rn); err != nil {
+			t.Fatalf("a signer with BLS: %v", err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -258,8 +259,15 @@ func (s *Service) SignOff(ctx context.Context, enrollmentID string, signer asses
 	if err != nil {
 		return assessments.SignOff{}, false, err
 	}
+	// The organisation's policy plus what the program itself requires.
+	policy := s.Policy
+	for _, code := range rec.Enrollment.Version.Program().Settings.SignersMustHold {
+		if !slices.Contains(policy.SignerMustHold, code) {
+			policy.SignerMustHold = append(slices.Clone(policy.SignerMustHold), code)
+		}
+	}
 	so, err := assessments.CheckSignOff(req, assessments.Signer{Actor: signer,
-		Records: credentials.CurriculumRecords(own, rec.Enrollment.Version.Location())}, rec, s.Policy, s.Now())
+		Records: credentials.CurriculumRecords(own, rec.Enrollment.Version.Location())}, rec, policy, s.Now())
 	if err != nil {
 		return assessments.SignOff{}, false, err
 	}
