@@ -309,3 +309,26 @@ func TestEnrollTestScoreAndCorrection(t *testing.T) {
 		}
 	})
 }
+
+func TestApprenticeHomeShowsTodayAndWhatIsDue(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		withDemo(t, e)
+		c := e.client()
+		c.login("apprentice3@demo.test", demo.Password)
+		home := c.get("/")
+		for _, want := range []string{"Today you may perform", "Your progress", "re-verification due"} {
+			if !strings.Contains(home.body, want) {
+				t.Errorf("Riley's home lacks %q", want)
+			}
+		}
+		_, err := e.store.Create(t.Context(), accounts.NewPerson{Email: "fresh@demo.test", Name: "Fresh Face", Roles: []accounts.Role{accounts.RoleApprentice}, Password: "a long enough demo passphrase"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := e.client()
+		f.login("fresh@demo.test", "a long enough demo passphrase")
+		if !strings.Contains(f.get("/").body, "not enrolled in a program yet") {
+			t.Error("an apprentice without enrollment is not told so")
+		}
+	})
+}

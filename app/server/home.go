@@ -1,14 +1,18 @@
 package server
 
 import (
+	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 type homeView struct {
@@ -63,8 +67,11 @@ func (s *Server) home(c *fiber.Ctx) error {
 			}
 			v.Cards = append(v.Cards, cards...)
 		case accounts.RoleApprentice:
-			v.Cards = append(v.Cards, homeCard{Title: "Your progress", Text: "Your competencies, hours and the tasks you are cleared to perform.",
-				Links: []link{{"My progress", "/progress"}, {"What I may do today", "/clearance"}, {"My program", "/programs"}}})
+			cards, err := s.apprenticeCards(c)
+			if err != nil {
+				return err
+			}
+			v.Cards = append(v.Cards, cards...)
 		case accounts.RoleHR:
 			v.Cards = append(v.Cards, homeCard{Title: "Certifications", Text: "Credentials, expirations and audit exports."})
 		}
@@ -139,4 +146,52 @@ func countsMet(vs []assessments.VariantProgress) bool {
 		}
 	}
 	return true
+}
+
+// apprenticeCards: what the apprentice may do today, progress, and what
+// comes up in the next 90 days (re-verifications, lapse dates).
+func (s *Server) apprenticeCards(c *fiber.Ctx) ([]homeCard, error) {
+	u := currentUser(c)
+	today := curriculum.DateOf(s.now(), s.cfg.Location())
+	res, err := s.clearance.For(c.UserContext(), u.ID, today)
+	if errors.Is(err, clearance.ErrNotEnrolled) {
+		return []homeCard{{Title: "Your progress", Text: "You are not enrolled in a program yet. Your program director enrolls you."}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cleared, direct, _ := clearance.Counts(res.Decisions)
+	pr := assessments.Summarize(res.Records, s.now())
+	cards := []homeCard{
+		{Title: "Today you may perform", Figure: itoa(cleared) + " tasks", Text: itoa(direct) + " more under direct supervision. Each other task says exactly what is missing.",
+			Links: []link{{"What I may do today", "/clearance"}}},
+		{Title: "Your progress", Figure: itoa(pr.Percent) + "%", Text: itoa(pr.SignedOff) + " of " + itoa(pr.Total) + " competencies signed off; " +
+			pr.Hours.OJL.Counted.String() + " of " + pr.Hours.OJL.Target.String() + " on-the-job hours.",
+			Links: []link{{"My progress", "/progress"}, {"My program", "/programs"}}},
+	}
+	soon := today.AddDays(90)
+	up := homeCard{Title: "Coming up (90 days)"}
+	for _, cp := range pr.Competencies {
+		if d := cp.ReverificationDue; !d.IsZero() && !d.After(soon) {
+			up.Links = append(up.Links, link{cp.Title + ": re-verification due " + d.String(), "/progress"})
+		}
+	}
+	lapses := map[curriculum.Date]int{}
+	for _, d := range res.Decisions {
+		if d.Status == curriculum.Cleared && !d.LapsesOn.IsZero() && !d.LapsesOn.After(soon) {
+			lapses[d.LapsesOn]++
+		}
+	}
+	days := make([]curriculum.Date, 0, len(lapses))
+	for d := range lapses {
+		days = append(days, d)
+	}
+	slices.SortFunc(days, curriculum.Date.Compare)
+	for _, day := range days {
+		up.Links = append(up.Links, link{itoa(lapses[day]) + " task clearance(s) lapse on " + day.String() + " unless renewed", "/clearance"})
+	}
+	if len(up.Links) == 0 {
+		up.Text = "Nothing is due or expiring in the next 90 days."
+	}
+	return append(cards, up), nil
 }
