@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -352,4 +353,49 @@ func SignedEvidenceFor(rec *assessments.Records, so *assessments.SignOff) assess
 		}
 	}
 	return ev
+}
+
+type statusRow struct {
+	bun.BaseModel `bun:"table:enrollment_status_changes"`
+	ID            string    `bun:"id,pk"`
+	EnrollmentID  string    `bun:"enrollment_id"`
+	Status        string    `bun:"status"`
+	ChangedAt     time.Time `bun:"changed_at"`
+	ChangedBy     *string   `bun:"changed_by"`
+	Reason        string    `bun:"reason"`
+}
+
+// ChangeStatus puts an enrollment on hold, back to active, completed or
+// withdrawn (program directors), keeping the change with its reason. The
+// update is conditional on the status it was checked against, so two
+// directors cannot make conflicting changes at once.
+func (s *Service) ChangeStatus(ctx context.Context, enrollmentID string, by assessments.Actor, to assessments.EnrollmentStatus, reason string) error {
+	if !by.Director {
+		return assessments.ErrNotDirector
+	}
+	ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: []string{enrollmentID}})
+	if err != nil {
+		return err
+	}
+	if len(ens) == 0 {
+		return db.ErrNotFound
+	}
+	e := ens[0]
+	from := e.Status
+	if err := e.ChangeStatus(to); err != nil {
+		return err
+	}
+	return s.Store.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*enrollmentRow)(nil)).Set("status = ?", string(to)).
+			Where("id = ? AND status = ?", enrollmentID, string(from)).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: the enrollment changed meanwhile; reload and try again", db.ErrConflict)
+		}
+		_, err = tx.NewInsert().Model(&statusRow{ID: newID(), EnrollmentID: enrollmentID, Status: string(to), ChangedAt: s.Now().UTC(),
+			ChangedBy: nullable(by.ID), Reason: strings.TrimSpace(reason)}).Exec(ctx)
+		return db.Translate(err)
+	})
 }

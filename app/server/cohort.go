@@ -142,3 +142,26 @@ func enrollmentIDs(ens []assessments.Enrollment) []string {
 	}
 	return out
 }
+
+// changeStatus puts an enrollment on hold, completes or withdraws it.
+func (s *Server) changeStatus(c *fiber.Ctx) error {
+	rec, _, err := s.visibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Status string `json:"status" form:"status"`
+		Reason string `json:"reason" form:"reason"`
+	}
+	if err := c.BodyParser(&b); err != nil {
+		return badInput(map[string]string{"status": "Send the new status (active, on_hold, completed or withdrawn)."})
+	}
+	to := assessments.EnrollmentStatus(b.Status)
+	if err := s.evidence.ChangeStatus(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), to, b.Reason); err != nil {
+		return err
+	}
+	if isAPI(c) {
+		return c.JSON(fiber.Map{"id": rec.Enrollment.ID, "status": to})
+	}
+	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=status-changed", fiber.StatusSeeOther)
+}

@@ -55,6 +55,9 @@ type progressView struct {
 	Today      curriculum.Date
 	Records    map[string][]recordView
 	TestKey    string
+	// CanManage: a director may change the enrollment's status.
+	CanManage bool
+	Statuses  []assessments.EnrollmentStatus
 }
 
 // recordView is one observation as listed under its competency.
@@ -107,6 +110,8 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		CanRecord: canRecord(currentUser(c)) && currentUser(c).ID != p.ID, URL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID),
 		Own: currentUser(c).ID == p.ID, Key: newKey(), Key2: newKey(), Today: rec.Enrollment.Version.Day(s.now())}
 	v.Records, v.TestKey = map[string][]recordView{}, newKey()
+	v.CanManage = currentUser(c).Has(accounts.RoleDirector)
+	v.Statuses = []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentCompleted, assessments.EnrollmentWithdrawn}
 	correctedBy := map[string]string{}
 	for _, o := range rec.Observations {
 		if o.Supersedes != "" {

@@ -332,3 +332,36 @@ func TestApprenticeHomeShowsTodayAndWhatIsDue(t *testing.T) {
 		}
 	})
 }
+
+func TestEnrollmentStatusChanges(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		sam := people["apprentice2@demo.test"]
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		enr := regexpFind(`href="(/enrollments/[^"]+)"`, dir.get("/people/"+sam.ID+"/clearance").body)
+		dir.get(enr)
+		if r := dir.post(enr+"/status", url.Values{"status": {"on_hold"}, "reason": {"leave"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("on hold: %d %s", r.StatusCode, r.body)
+		}
+		pc := e.client()
+		pc.login("preceptor@demo.test", demo.Password)
+		form := pc.get(enr + "/observe/SAF-INFECT")
+		f := formFromPage(t, form.body)
+		for i := 0; i < strings.Count(form.body, `value="met"`); i++ {
+			f.Set("step_"+itoa(i), "met")
+		}
+		if r := pc.post(enr+"/observe/SAF-INFECT", f); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "on hold") {
+			t.Fatalf("observation while on hold: %d", r.StatusCode)
+		}
+		if r := dir.post(enr+"/status", url.Values{"status": {"withdrawn"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d", r.StatusCode)
+		}
+		if r := dir.post(enr+"/status", url.Values{"status": {"active"}}); r.StatusCode != http.StatusConflict {
+			t.Fatalf("reactivating a withdrawn enrollment: %d", r.StatusCode)
+		}
+		if r := pc.post(enr+"/status", url.Values{"status": {"active"}}); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("a preceptor changing status: %d", r.StatusCode)
+		}
+	})
+}

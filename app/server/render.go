@@ -175,6 +175,7 @@ var flashes = map[string]Flash{
 	"hours-logged":             {"ok", "Hours logged. They count once approved."},
 	"reviewed":                 {"ok", "Done."},
 	"revoked":                  {"ok", "The sign-off is revoked from the date given; it stays on record."},
+	"status-changed":           {"ok", "The enrollment's status is changed."},
 	"enrolled":                 {"ok", "Enrolled."},
 	"test-recorded":            {"ok", "Test result recorded."},
 	"signed":                   {"ok", "Signed. The signature is recorded and bound to the evidence."},

@@ -162,6 +162,7 @@ func (s *Server) routes() {
 	app.Post("/enrollments/:id/hours", s.requireLogin, s.logHours)
 	app.Get("/review", s.requireLogin, recorder, s.reviewPage)
 	app.Get("/cohort", s.requireLogin, s.requireRole(accounts.RoleDirector), s.cohortPage)
+	app.Post("/enrollments/:id/status", s.requireLogin, s.requireRole(accounts.RoleDirector), s.changeStatus)
 	app.Post("/enrollments/:id/signoffs/:so/revoke", s.requireLogin, s.requireRole(accounts.RoleDirector), s.revoke)
 	app.Post("/review/:kind/:id", s.requireLogin, recorder, s.review)
 
@@ -196,6 +197,7 @@ func (s *Server) routes() {
 	api.Get("/enrollments", s.requireLogin, s.apiEnrollments)
 	api.Post("/enrollments", s.requireLogin, s.requireRole(accounts.RoleDirector), s.apiEnroll)
 	api.Get("/enrollments/:id/evidence", s.requireLogin, s.apiEvidence)
+	api.Post("/enrollments/:id/status", s.requireLogin, s.requireRole(accounts.RoleDirector), s.changeStatus)
 	api.Post("/enrollments/:id/observations", s.requireLogin, recorder, s.apiObserve)
 	api.Post("/enrollments/:id/signoffs", s.requireLogin, recorder, s.apiSignOff)
 	api.Post("/enrollments/:id/signoffs/:so/revocations", s.requireLogin, s.requireRole(accounts.RoleDirector), s.apiRevoke)
