@@ -143,3 +143,28 @@ func Counts(ds []curriculum.Decision) (cleared, supervised, not int) {
 	}
 	return
 }
+
+// RequiredCredentials returns the status of every credential the person's
+// program requires for any task, on asOf. When tasks require the same
+// credential with different grace periods, the strictest (shortest grace)
+// is used, so the page never shows a grace some task does not allow.
+func (r *Result) RequiredCredentials(asOf curriculum.Date) []curriculum.CredentialState {
+	reqs := map[string]curriculum.CredentialRequirement{}
+	var order []string
+	for _, t := range r.Program().Tasks {
+		for _, req := range t.Credentials {
+			cur, seen := reqs[req.Credential]
+			if !seen {
+				order = append(order, req.Credential)
+			}
+			if !seen || req.WithinDaysOfHire < cur.WithinDaysOfHire {
+				reqs[req.Credential] = req
+			}
+		}
+	}
+	out := make([]curriculum.CredentialState, 0, len(order))
+	for _, code := range order {
+		out = append(out, r.Rules.CredentialStatus(reqs[code], r.Records.Credentials, r.Enrollment.HireDate, asOf))
+	}
+	return out
+}

@@ -205,7 +205,8 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 		return err
 	}
 	t.at(today.AddMonths(-14))
-	for _, c := range append(basics[:3:3], "MED-REFILL") {
+	// Emergency response needs BLS: not cleared until the card is renewed.
+	for _, c := range append(basics[:3:3], "MED-REFILL", "SAF-EMERG") {
 		if err := a.complete(c, riley.Name, md); err != nil {
 			return err
 		}

@@ -73,7 +73,8 @@ func (s *Server) home(c *fiber.Ctx) error {
 			}
 			v.Cards = append(v.Cards, cards...)
 		case accounts.RoleHR:
-			v.Cards = append(v.Cards, homeCard{Title: "Certifications", Text: "Credentials, expirations and audit exports."})
+			v.Cards = append(v.Cards, homeCard{Title: "Certifications", Text: "Expired, expiring and missing credentials by site.",
+				Links: []link{{"Open the dashboard", "/hr"}}})
 		}
 	}
 	v.Cards = append(v.Cards, homeCard{Title: "Your account", Text: "Password and personal API tokens.", Links: []link{{"Open my account", "/account"}}})

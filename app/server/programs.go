@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
@@ -139,7 +140,7 @@ func (s *Server) exportVersion(c *fiber.Ctx) error {
 	}
 	name := fmt.Sprintf("%s-v%d.yaml", v.Version.Program.Code, v.Number)
 	c.Set(fiber.HeaderContentType, "application/yaml; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition(name))
+	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(name))
 	return c.Send(b)
 }
 
@@ -243,17 +244,4 @@ func (s *Server) discardDraft(c *fiber.Ctx) error {
 		return c.Redirect("/programs?msg=draft-discarded", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/programs/"+url.PathEscape(p.ID)+"?msg=draft-discarded", fiber.StatusSeeOther)
-}
-
-// contentDisposition builds an attachment header with a safe ASCII name
-// and the RFC 5987 form, so no file name can break out of the header.
-func contentDisposition(name string) string {
-	safe := make([]rune, 0, len(name))
-	for _, r := range name {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' || r == ';' {
-			r = '_'
-		}
-		safe = append(safe, r)
-	}
-	return `attachment; filename="` + string(safe) + `"; filename*=UTF-8''` + url.PathEscape(name)
 }

@@ -81,8 +81,14 @@ func loadViews() (*views, error) {
 			}
 			return "/static/" + name + "?v=" + a.hash, nil
 		},
-		"field":      newField,
-		"add":        func(a, b int) int { return a + b },
+		"field": newField,
+		"add":   func(a, b int) int { return a + b },
+		"deref": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
 		"hasVariant": func(r curriculum.PerformanceRequirement) bool { return r.Variant != "" },
 		"trimObserve": func(path string) string {
 			if i := strings.Index(path, "/observe/"); i > 0 {
@@ -176,6 +182,8 @@ var flashes = map[string]Flash{
 	"reviewed":                 {"ok", "Done."},
 	"revoked":                  {"ok", "The sign-off is revoked from the date given; it stays on record."},
 	"status-changed":           {"ok", "The enrollment's status is changed."},
+	"credential-added":         {"ok", "Credential added."},
+	"credential-verified":      {"ok", "Marked verified."},
 	"enrolled":                 {"ok", "Enrolled."},
 	"test-recorded":            {"ok", "Test result recorded."},
 	"signed":                   {"ok", "Signed. The signature is recorded and bound to the evidence."},

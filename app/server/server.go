@@ -145,6 +145,12 @@ func (s *Server) routes() {
 
 	app.Get("/clearance", s.requireLogin, s.clearancePage)
 	app.Get("/people/:id/clearance", s.requireLogin, s.clearancePage)
+	hr := s.requireRole(accounts.RoleHR, accounts.RoleAdmin)
+	app.Get("/hr", s.requireLogin, hr, s.hrDashboard)
+	app.Get("/people/:id/credentials", s.requireLogin, s.credentialsPage)
+	app.Post("/people/:id/credentials", s.requireLogin, hr, s.addCredential)
+	app.Post("/people/:id/credentials/:rid/verify", s.requireLogin, hr, s.verifyCredential)
+	app.Get("/people/:id/credentials/:rid/file", s.requireLogin, s.credentialFile)
 	app.Post("/people/:id/enroll", s.requireLogin, s.requireRole(accounts.RoleDirector), s.enroll)
 	app.Get("/people/:id/move", s.requireLogin, s.requireRole(accounts.RoleDirector), s.movePage)
 	app.Post("/people/:id/move", s.requireLogin, s.requireRole(accounts.RoleDirector), s.move)

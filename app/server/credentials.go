@@ -1,0 +1,207 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Credential pages: a person's credentials with history and required
+// status, adding a record with its evidence file, HR verification, and
+// serving files only to people allowed to see the person.
+
+func canManageCredentials(u *accounts.Person) bool {
+	return u.HasAny(accounts.RoleHR, accounts.RoleAdmin)
+}
+
+// credentialLabel is a credential state in words, with its status class
+// (the words carry the meaning; the colour only repeats it).
+func credentialLabel(st curriculum.CredentialState) (string, string) {
+	switch st.Status {
+	case curriculum.CredentialValid:
+		if st.Expires.IsZero() {
+			return "Valid (does not expire)", "status-ok"
+		}
+		return "Valid until " + st.Expires.String(), "status-ok"
+	case curriculum.CredentialExpiring:
+		class := "status-warn"
+		return fmt.Sprintf("Expiring in %d days (%s)", st.DaysLeft, st.Expires), class
+	case curriculum.CredentialExpired:
+		return "Expired " + st.Expires.String(), "status-bad"
+	case curriculum.CredentialMissingInGrace:
+		return "Missing, within grace until " + st.GraceUntil.String(), "status-warn"
+	case curriculum.CredentialUnverified:
+		return "On file, not verified yet", "status-warn"
+	}
+	return "Missing", "status-bad"
+}
+
+type credentialStateView struct {
+	Credential, Name, Label, Class string
+}
+
+type credentialsView struct {
+	Person    *accounts.Person
+	Required  []credentialStateView
+	Records   []credentials.Record
+	Types     []curriculum.CredentialType
+	CanManage bool
+	URL       string
+	Today     curriculum.Date
+	Problem   string
+}
+
+func (s *Server) credentialsPage(c *fiber.Ctx) error {
+	return s.renderCredentials(c, fiber.StatusOK, "")
+}
+
+func (s *Server) renderCredentials(c *fiber.Ctx, status int, problem string) error {
+	p, err := s.visiblePerson(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	today := curriculum.DateOf(s.now(), s.cfg.Location())
+	recs, err := s.evidence.Credentials.ForPerson(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	v := credentialsView{Person: p, Records: recs, CanManage: canManageCredentials(currentUser(c)), Today: today, Problem: problem,
+		URL: "/people/" + url.PathEscape(p.ID) + "/credentials"}
+	res, err := s.clearance.For(ctx, p.ID, today)
+	switch {
+	case errors.Is(err, clearance.ErrNotEnrolled):
+	case err != nil:
+		return err
+	default:
+		prog := res.Program()
+		v.Types = prog.CredentialTypes
+		for _, st := range res.RequiredCredentials(today) {
+			label, class := credentialLabel(st)
+			name := st.Credential
+			if ct := prog.CredentialType(st.Credential); ct != nil {
+				name = ct.Name
+			}
+			v.Required = append(v.Required, credentialStateView{Credential: st.Credential, Name: name, Label: label, Class: class})
+		}
+	}
+	if v.Types == nil {
+		if ms, err := curriculum.MedicalAssistantProgram(); err == nil {
+			v.Types = ms.Program.CredentialTypes
+		}
+	}
+	return s.render(c, status, "credentials", Page{Title: "Credentials: " + p.Name, Nav: "credentials", Data: v})
+}
+
+// addCredential records a card or certificate, with its evidence file.
+func (s *Server) addCredential(c *fiber.Ctx) error {
+	p, err := s.visiblePerson(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	n := credentials.NewRecord{PersonID: p.ID, TypeCode: c.FormValue("type"), IssuingBody: c.FormValue("issuing_body"),
+		Number: c.FormValue("number"), Notes: c.FormValue("notes"), RecordedBy: currentUser(c).ID}
+	if n.IssuedOn, err = curriculum.ParseDate(strings.TrimSpace(c.FormValue("issued_on"))); err != nil {
+		return s.renderCredentials(c, fiber.StatusBadRequest, "Give the issue date as YYYY-MM-DD.")
+	}
+	if raw := strings.TrimSpace(c.FormValue("expires_on")); raw != "" {
+		if len(raw) == 7 { // YYYY-MM from a month input: valid through that month
+			raw += "-01"
+			n.ValidThroughMonth = true
+		}
+		if n.ExpiresOn, err = curriculum.ParseDate(raw); err != nil {
+			return s.renderCredentials(c, fiber.StatusBadRequest, "Give the expiry date as YYYY-MM-DD, or the month as YYYY-MM for cards valid through a month.")
+		}
+	}
+	if c.FormValue("valid_through_month") == "on" {
+		n.ValidThroughMonth = true
+	}
+	fh, ferr := c.FormFile("file")
+	if ferr == nil && fh.Size > credentials.MaxFileSize {
+		return s.renderCredentials(c, fiber.StatusRequestEntityTooLarge, fmt.Sprintf("The file is larger than %d MB.", credentials.MaxFileSize>>20))
+	}
+	// The file and the record are stored together or not at all.
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st := s.evidence.Credentials.WithTx(tx)
+		if ferr == nil {
+			f, err := fh.Open()
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			saved, err := st.SaveFile(ctx, fh.Filename, f, currentUser(c).ID)
+			if err != nil {
+				return err
+			}
+			n.FileID = saved.ID
+		}
+		_, err := st.Add(ctx, n)
+		return err
+	})
+	if errors.Is(err, credentials.ErrInvalid) || errors.Is(err, credentials.ErrFileType) || errors.Is(err, credentials.ErrFileTooLarge) || errors.Is(err, credentials.ErrFileEmpty) {
+		return s.renderCredentials(c, fiber.StatusBadRequest, err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/people/"+url.PathEscape(p.ID)+"/credentials?msg=credential-added", fiber.StatusSeeOther)
+}
+
+// verifyCredential records HR's check at the source (once).
+func (s *Server) verifyCredential(c *fiber.Ctx) error {
+	p, err := s.visiblePerson(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	rec, err := s.evidence.Credentials.ByID(c.UserContext(), c.Params("rid"))
+	if err != nil || rec.PersonID != p.ID {
+		return errNotFound
+	}
+	method := strings.TrimSpace(c.FormValue("method"))
+	if method == "" {
+		return s.renderCredentials(c, fiber.StatusBadRequest, "Say how you verified it, e.g. “checked the AHA eCard site”.")
+	}
+	if _, err := s.evidence.Credentials.Verify(c.UserContext(), rec.ID, currentUser(c).ID, method); err != nil {
+		if errors.Is(err, credentials.ErrAlreadyVerified) {
+			return s.renderCredentials(c, fiber.StatusConflict, err.Error())
+		}
+		return err
+	}
+	return c.Redirect("/people/"+url.PathEscape(p.ID)+"/credentials?msg=credential-verified", fiber.StatusSeeOther)
+}
+
+// credentialFile serves an evidence file to people who may see its
+// person, as an attachment with a safe name and its detected type.
+func (s *Server) credentialFile(c *fiber.Ctx) error {
+	p, err := s.visiblePerson(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	rec, err := s.evidence.Credentials.ByID(c.UserContext(), c.Params("rid"))
+	if err != nil || rec.PersonID != p.ID || rec.FileID == "" {
+		return errNotFound
+	}
+	f, err := s.evidence.Credentials.File(c.UserContext(), rec.FileID)
+	if errors.Is(err, db.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(f.DownloadName()))
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(f.Data)
+}

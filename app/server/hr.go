@@ -1,0 +1,178 @@
+package server
+
+import (
+	"fmt"
+	"html/template"
+	"sort"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// The HR dashboard: expired, expiring and missing credentials by site,
+// compliance per site, and expirations per month for the next year.
+
+type hrRow struct {
+	PersonID, Person, Site, Credential, Label, Class string
+	Sort                                             int
+}
+
+type hrSite struct {
+	Name                                  string
+	People, Compliant, Percent            int
+	Expired, Exp30, Exp60, Exp90, Missing int
+	Grace, Unverified                     int
+}
+
+type hrView struct {
+	Today   curriculum.Date
+	Sites   []hrSite
+	Rows    []hrRow
+	Chart   template.HTML
+	Filter  string
+	Total   hrSite
+	Filters []option
+}
+
+func (s *Server) hrDashboard(c *fiber.Ctx) error {
+	u := currentUser(c)
+	ctx := c.UserContext()
+	today := curriculum.DateOf(s.now(), s.cfg.Location())
+	sites, err := s.accounts.Sites(ctx)
+	if err != nil {
+		return err
+	}
+	v := hrView{Today: today, Filter: c.Query("status"), Total: hrSite{Name: "All sites"}, Filters: []option{
+		{"", "Everything needing attention"}, {"expired", "Expired"}, {"30", "Expiring within 30 days"}, {"60", "Expiring within 60 days"},
+		{"90", "Expiring within 90 days"}, {"missing", "Missing"}, {"grace", "Missing, within grace"}, {"unverified", "Not verified"}}}
+	months := make([]int, 12)
+	for _, site := range sites {
+		if !u.Has(accounts.RoleAdmin) && !canSeeSite(u, site.ID) {
+			continue
+		}
+		people, _, err := s.accounts.List(ctx, accounts.ListFilter{SiteID: site.ID, Role: accounts.RoleApprentice, Limit: 500})
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(people))
+		names := map[string]string{}
+		for i, p := range people {
+			ids[i], names[p.ID] = p.ID, p.Name
+		}
+		res, err := s.clearance.ForPeople(ctx, ids, today)
+		if err != nil {
+			return err
+		}
+		st := hrSite{Name: site.Name}
+		for _, id := range ids {
+			r, ok := res[id]
+			if !ok {
+				continue
+			}
+			st.People++
+			ok = true
+			for _, cs := range r.RequiredCredentials(today) {
+				ok = ok && cs.Satisfied()
+				label, class := credentialLabel(cs)
+				key, rank := "", 0
+				switch cs.Status {
+				case curriculum.CredentialExpired:
+					st.Expired++
+					key, rank = "expired", 1
+				case curriculum.CredentialMissing:
+					st.Missing++
+					key, rank = "missing", 2
+				case curriculum.CredentialExpiring:
+					switch cs.Within {
+					case 30:
+						st.Exp30++
+					case 60:
+						st.Exp60++
+					default:
+						st.Exp90++
+					}
+					key, rank = itoa(cs.Within), 3
+				case curriculum.CredentialMissingInGrace:
+					st.Grace++
+					key, rank = "grace", 4
+				case curriculum.CredentialUnverified:
+					st.Unverified++
+					key, rank = "unverified", 5
+				}
+				if !cs.Expires.IsZero() && !cs.Expires.Before(today) {
+					if m := monthsBetween(today, cs.Expires); m < 12 {
+						months[m]++
+					}
+				}
+				if key == "" || (v.Filter != "" && !matchesFilter(v.Filter, key)) {
+					continue
+				}
+				v.Rows = append(v.Rows, hrRow{PersonID: id, Person: names[id], Site: site.Name, Credential: cs.Credential, Label: label, Class: class, Sort: rank})
+			}
+			if ok {
+				st.Compliant++
+			}
+		}
+		if st.People > 0 {
+			st.Percent = st.Compliant * 100 / st.People
+		}
+		v.Sites = append(v.Sites, st)
+		for _, p := range []struct{ to, from *int }{{&v.Total.People, &st.People}, {&v.Total.Compliant, &st.Compliant}, {&v.Total.Expired, &st.Expired},
+			{&v.Total.Exp30, &st.Exp30}, {&v.Total.Exp60, &st.Exp60}, {&v.Total.Exp90, &st.Exp90}, {&v.Total.Missing, &st.Missing},
+			{&v.Total.Grace, &st.Grace}, {&v.Total.Unverified, &st.Unverified}} {
+			*p.to += *p.from
+		}
+	}
+	if v.Total.People > 0 {
+		v.Total.Percent = v.Total.Compliant * 100 / v.Total.People
+	}
+	sort.SliceStable(v.Rows, func(i, j int) bool {
+		if v.Rows[i].Sort != v.Rows[j].Sort {
+			return v.Rows[i].Sort < v.Rows[j].Sort
+		}
+		return v.Rows[i].Person < v.Rows[j].Person
+	})
+	v.Chart = expiryChart(today, months)
+	return s.render(c, fiber.StatusOK, "hr", Page{Title: "Certifications", Nav: "hr", Data: v})
+}
+
+// matchesFilter says whether a row's status key is within the filter:
+// "60" includes those expiring within 30 days too.
+func matchesFilter(filter, key string) bool {
+	switch filter {
+	case "60":
+		return key == "30" || key == "60"
+	case "90":
+		return key == "30" || key == "60" || key == "90"
+	}
+	return filter == key
+}
+
+func monthsBetween(a, b curriculum.Date) int {
+	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
+}
+
+// expiryChart draws expirations per month as an inline SVG bar chart
+// (server-rendered, no script), with the numbers written on the bars.
+func expiryChart(today curriculum.Date, counts []int) template.HTML {
+	maxN := 1
+	for _, n := range counts {
+		maxN = max(maxN, n)
+	}
+	const w, h, bar = 600, 180, 40
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title" class="chart"><title id="chart-title">Credential expirations per month, next 12 months</title>`, w, h+40)
+	for i, n := range counts {
+		month := today.AddMonths(i)
+		bh := n * h / maxN
+		x := 10 + i*(bar+8)
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" class="bar"><title>%s %d: %d</title></rect>`, x, h-bh, bar, bh, month.Month().String()[:3], month.Year(), n)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="n">%d</text>`, x+bar/2, h-bh-4, n)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="m">%s</text>`, x+bar/2, h+16, month.Month().String()[:3])
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) // built from numbers and month names only
+}
