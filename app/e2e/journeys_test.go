@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -184,3 +186,49 @@ func TestJourneyPreceptorOnTablet(t *testing.T) {
 		ap.shot("apprentice cleared")
 	})
 }
+
+// Journey 3: HR sees an expired BLS on the dashboard, follows it to the
+// person, uploads the renewed card, verifies it, and the task that needed
+// BLS is cleared again. (The certifications export is the reports issue's.)
+func TestJourneyHRRenewsExpiredBLS(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
+		s := startServer(t, dialect, nil)
+		b := newBrowser(t, s, desktop)
+		b.login("hr@demo.test", demo.Password)
+		b.open("/hr")
+		b.mustSee("Certifications", "Riley Nguyen", "Expired")
+		b.shot("dashboard")
+		b.clickAndLoad("open Riley", chromedp.Search(`//tr[.//text()[contains(., "Expired")]]//a[contains(., "Riley Nguyen")]`))
+		b.mustSee("Riley Nguyen: credentials", "Expired")
+		b.shot("person")
+
+		card := filepath.Join(t.TempDir(), "bls-card.png")
+		if err := os.WriteFile(card, onePixelPNG, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		today := time.Now().In(time.UTC).Add(-24 * time.Hour).Format("01022006") // US date keys for the date input
+		b.run("fill the renewal",
+			chromedp.SetValue(chromedp.CSS("#c-type"), "BLS"),
+			chromedp.SendKeys(chromedp.CSS("#c-body"), "American Heart Association"),
+			chromedp.SendKeys(chromedp.CSS("#c-num"), "AHA-2026-777"),
+			chromedp.SendKeys(chromedp.CSS("#c-iss"), today),
+			chromedp.SetUploadFiles(chromedp.CSS("#c-file"), []string{card}))
+		b.shot("renewal form")
+		b.clickAndLoad("add", chromedp.Search(`//button[contains(., "Add credential")]`))
+		b.mustSee("Credential added", "AHA-2026-777", "On file, not verified yet")
+		b.run("how it was verified", chromedp.SendKeys(chromedp.CSS("form[action$='/verify'] input[name=method]"), "checked the AHA eCard site"))
+		b.clickAndLoad("verify", chromedp.Search(`//button[contains(., "Mark verified")]`))
+		b.mustSee("Marked verified", "Valid until")
+		b.shot("verified")
+
+		b.clickAndLoad("back to the person", chromedp.Search(`//a[contains(., "← Riley Nguyen")]`))
+		row, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.Search(`//tr[.//strong[text()="Emergency response within competency"]]`)))
+		if err != nil || !strings.Contains(row, "Cleared (independent)") {
+			t.Fatalf("emergency response after the renewal: %q %v", row, err)
+		}
+		b.shot("cleared again")
+	})
+}
+
+// A tiny valid PNG (1×1), standing in for a photo of a card.
+var onePixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
