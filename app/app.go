@@ -19,6 +19,7 @@ import (
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -163,7 +164,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}
-	jobsDone := startJobs(ctx, d, store, cfg, log)
+	var mail reminders.Sender
+	if cfg.SMTPURL != "" {
+		m, err := reminders.NewSMTP(cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		mail = m
+	}
+	rem := &reminders.Service{DB: d, Accounts: store, Clearance: srv.Clearance(), Mail: mail, Log: log,
+		Now: func() time.Time { return time.Now().UTC() }, Location: cfg.Location()}
+	jobsDone := startJobs(ctx, d, store, rem, cfg, log)
 
 	select {
 	case err := <-served:
@@ -211,12 +222,15 @@ func ensureFirstAdmin(ctx context.Context, cfg config.Config, store *accounts.St
 
 // startJobs runs periodic housekeeping until ctx ends; the returned
 // channel closes when it has stopped.
-func startJobs(ctx context.Context, d *db.DB, store *accounts.Store, cfg config.Config, log *slog.Logger) <-chan struct{} {
+func startJobs(ctx context.Context, d *db.DB, store *accounts.Store, rem *reminders.Service, cfg config.Config, log *slog.Logger) <-chan struct{} {
 	done := make(chan struct{})
 	kv := db.NewKV(d)
 	pol := accounts.SessionPolicy{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute}
 	go func() {
 		defer close(done)
+		// Every 15 minutes; reminders are idempotent (one per recipient,
+		// subject and threshold), so running often and on several
+		// instances sends nothing twice.
 		t := time.NewTicker(15 * time.Minute)
 		defer t.Stop()
 		for {
@@ -227,6 +241,11 @@ func startJobs(ctx context.Context, d *db.DB, store *accounts.Store, cfg config.
 			}
 			if _, err := kv.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("housekeeping: delete expired keys", "error", err)
+			}
+			if n, err := rem.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("reminders", "error", err)
+			} else if n > 0 {
+				log.Info("reminders sent", "count", n)
 			}
 			select {
 			case <-ctx.Done():

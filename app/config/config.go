@@ -27,6 +27,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	TrustedProxies  []string
 	AdminEmail      string
+	SMTPURL         string
 	Demo            bool
 }
 
@@ -52,6 +53,7 @@ var Settings = []Setting{
 	{"SKILLGATE_SHUTDOWN_TIMEOUT", "shutdown-timeout", "20s", "how long in-flight requests may finish after SIGTERM"},
 	{"SKILLGATE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed"},
 	{"SKILLGATE_ADMIN_EMAIL", "admin-email", "admin@skillgate.local", "email of the admin account created on first start"},
+	{"SKILLGATE_SMTP_URL", "smtp-url", "", "smtp://user:password@host:587?from=address to email reminders (in-app only when empty)"},
 	{"SKILLGATE_DEMO", "demo", "false", "seed a demo organisation into an empty database"},
 }
 
@@ -113,6 +115,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 		}
 	}
 	c.AdminEmail = get("admin-email")
+	c.SMTPURL = get("smtp-url")
 	c.Demo = boolean("demo")
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("SKILLGATE_TIMEZONE: %q is not a known time zone such as America/Chicago", c.Timezone))

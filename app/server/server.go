@@ -23,6 +23,7 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/reminders"
 )
 
 // Server holds what the handlers need.
@@ -33,6 +34,7 @@ type Server struct {
 	programs  *programs.Store
 	evidence  *evidence.Service
 	clearance *clearance.Service
+	reminders *reminders.Service
 	kv        *db.KV
 	log       *slog.Logger
 	views     *views
@@ -76,6 +78,7 @@ func New(d Deps) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.reminders = &reminders.Service{DB: d.DB, Accounts: d.Accounts, Clearance: s.clearance, Log: s.log, Now: s.now, Location: d.Config.Location()}
 	app := fiber.New(fiber.Config{
 		AppName:                 "skillgate",
 		Immutable:               true, // see the package comment
@@ -103,6 +106,9 @@ func proxyHeader(c config.Config) string {
 	return ""
 }
 
+// Clearance returns the clearance service the server uses.
+func (s *Server) Clearance() *clearance.Service { return s.clearance }
+
 // App returns the Fiber application (tests drive it with app.Test).
 func (s *Server) App() *fiber.App { return s.app }
 
@@ -128,6 +134,11 @@ func (s *Server) routes() {
 	app.Post("/reset/:token", s.loginLimiter(), s.reset)
 
 	app.Get("/", s.requireLogin, s.home)
+	app.Get("/notifications", s.requireLogin, s.notificationsPage)
+	app.Post("/notifications/read", s.requireLogin, s.markRead)
+	app.Post("/account/calendar", s.requireLogin, s.newCalendar)
+	app.Post("/account/calendar/revoke", s.requireLogin, s.revokeCalendar)
+	app.Get("/calendar/:token", s.calendarFeed)
 	app.Get("/account", s.requireLogin, s.accountPage)
 	app.Post("/account/password", s.requireLogin, s.changePassword)
 	app.Post("/account/tokens", s.requireLogin, s.createTokenForm)

@@ -1,0 +1,239 @@
+// Package reminders finds credentials and re-verifications coming due and
+// notifies the person and HR once per threshold (90, 60, 30, 7 and 0
+// days), in the app and by email when an SMTP server is configured. It
+// also serves each person's private calendar feed of due dates.
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Thresholds are the days before a due date on which reminders go out.
+var Thresholds = []int{90, 60, 30, 7, 0}
+
+// Sender delivers a notification by email; nil means in-app only.
+type Sender interface {
+	Send(ctx context.Context, to, subject, body string) error
+}
+
+// Service runs reminders.
+type Service struct {
+	DB        bun.IDB
+	Accounts  *accounts.Store
+	Clearance *clearance.Service
+	Mail      Sender
+	Log       *slog.Logger
+	Now       func() time.Time
+	Location  *time.Location
+}
+
+type notificationRow struct {
+	bun.BaseModel `bun:"table:notifications"`
+	ID            string          `bun:"id,pk"`
+	RecipientID   string          `bun:"recipient_id"`
+	PersonID      string          `bun:"person_id"`
+	Subject       string          `bun:"subject"`
+	Threshold     int             `bun:"threshold"`
+	DueOn         curriculum.Date `bun:"due_on"`
+	Message       string          `bun:"message"`
+	CreatedAt     time.Time       `bun:"created_at"`
+	EmailedAt     *time.Time      `bun:"emailed_at"`
+	ReadAt        *time.Time      `bun:"read_at"`
+}
+
+// Notification is one in-app message.
+type Notification struct {
+	ID, PersonID, Message string
+	DueOn                 curriculum.Date
+	CreatedAt             time.Time
+	Read                  bool
+}
+
+// Due is something coming due for a person.
+type Due struct {
+	PersonID string
+	Subject  string // e.g. "credential:BLS" or "reverification:MED-REFILL"
+	What     string // for people: "BLS", "Prescription refills re-verification"
+	On       curriculum.Date
+}
+
+// threshold returns the reminder step for a due date: the smallest
+// threshold not below the days left (missed larger steps are not sent
+// late), and false when nothing is due within 90 days or it is past.
+func threshold(today, due curriculum.Date) (int, bool) {
+	left := today.DaysUntil(due)
+	if left < 0 || left > Thresholds[0] {
+		return 0, false
+	}
+	best := Thresholds[0]
+	for _, t := range Thresholds {
+		if left <= t {
+			best = t
+		}
+	}
+	return best, true
+}
+
+// DueFor lists what is coming due (or overdue) for each person, from the
+// same decisions the pages show.
+func DueFor(res map[string]*clearance.Result, today curriculum.Date, now time.Time) []Due {
+	var out []Due
+	for id, r := range res {
+		prog := r.Program()
+		for _, st := range r.RequiredCredentials(today) {
+			if st.Expires.IsZero() || st.Status == curriculum.CredentialMissing || st.Status == curriculum.CredentialMissingInGrace {
+				continue
+			}
+			name := st.Credential
+			if ct := prog.CredentialType(st.Credential); ct != nil {
+				name = ct.Name
+			}
+			out = append(out, Due{PersonID: id, Subject: "credential:" + st.Credential, What: name, On: st.Expires})
+		}
+		if pr := assessments.Summarize(r.Records, now); pr != nil {
+			for _, cp := range pr.Competencies {
+				if !cp.ReverificationDue.IsZero() {
+					out = append(out, Due{PersonID: id, Subject: "reverification:" + cp.Code, What: cp.Title + " re-verification", On: cp.ReverificationDue})
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Due) int { return a.On.Compare(b.On) })
+	return out
+}
+
+// Run finds everything due and notifies each person and the HR staff of
+// their sites, once per threshold. It returns how many notifications it
+// created; running it again the same day creates none.
+func (s *Service) Run(ctx context.Context) (int, error) {
+	today := curriculum.DateOf(s.Now(), s.Location)
+	apprentices, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: accounts.RoleApprentice, Limit: 100000})
+	if err != nil {
+		return 0, err
+	}
+	hr, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: accounts.RoleHR, Limit: 100000})
+	if err != nil {
+		return 0, err
+	}
+	byID := map[string]*accounts.Person{}
+	ids := make([]string, len(apprentices))
+	for i, p := range apprentices {
+		ids[i], byID[p.ID] = p.ID, p
+	}
+	res, err := s.Clearance.ForPeople(ctx, ids, today)
+	if err != nil {
+		return 0, err
+	}
+	created := 0
+	for _, d := range DueFor(res, today, s.Now()) {
+		t, ok := threshold(today, d.On)
+		if !ok {
+			continue
+		}
+		p := byID[d.PersonID]
+		msg := fmt.Sprintf("%s: %s is due %s (%s).", p.Name, d.What, d.On, inDays(today.DaysUntil(d.On)))
+		recipients := []*accounts.Person{p}
+		for _, h := range hr {
+			if sharesAny(h.SiteIDs, p.SiteIDs) {
+				recipients = append(recipients, h)
+			}
+		}
+		for _, r := range recipients {
+			ok, err := s.notify(ctx, r, p, d, t, msg)
+			if err != nil {
+				return created, err
+			}
+			if ok {
+				created++
+			}
+		}
+	}
+	return created, nil
+}
+
+func inDays(n int) string {
+	switch n {
+	case 0:
+		return "today"
+	case 1:
+		return "tomorrow"
+	}
+	return fmt.Sprintf("in %d days", n)
+}
+
+func sharesAny(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// notify inserts the notification unless this recipient already has it
+// for this subject, threshold and date; only a new one is emailed.
+func (s *Service) notify(ctx context.Context, to, about *accounts.Person, d Due, threshold int, msg string) (bool, error) {
+	row := &notificationRow{ID: uuid.Must(uuid.NewV7()).String(), RecipientID: to.ID, PersonID: about.ID, Subject: d.Subject,
+		Threshold: threshold, DueOn: d.On, Message: msg, CreatedAt: s.Now().UTC()}
+	res, err := s.DB.NewInsert().Model(row).On("CONFLICT DO NOTHING").Exec(ctx)
+	if err != nil {
+		return false, db.Translate(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if s.Mail != nil {
+		if err := s.Mail.Send(ctx, to.Email, "Skillgate reminder: "+d.What+" due "+d.On.String(), msg); err != nil {
+			// The in-app notification stands; the email is not retried, so
+			// nobody gets it twice.
+			log := s.Log
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("reminder email not sent", "recipient", to.ID, "error", err)
+			return true, nil
+		}
+		now := s.Now().UTC()
+		if _, err := s.DB.NewUpdate().Model(row).Set("emailed_at = ?", now).WherePK().Exec(ctx); err != nil {
+			return true, db.Translate(err)
+		}
+	}
+	return true, nil
+}
+
+// For lists a recipient's notifications, newest first.
+func (s *Service) For(ctx context.Context, recipientID string, limit int) ([]Notification, int, error) {
+	var rows []notificationRow
+	if err := s.DB.NewSelect().Model(&rows).Where("recipient_id = ?", recipientID).Order("created_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, 0, db.Translate(err)
+	}
+	unread, err := s.DB.NewSelect().Model((*notificationRow)(nil)).Where("recipient_id = ? AND read_at IS NULL", recipientID).Count(ctx)
+	if err != nil {
+		return nil, 0, db.Translate(err)
+	}
+	out := make([]Notification, len(rows))
+	for i, r := range rows {
+		out[i] = Notification{ID: r.ID, PersonID: r.PersonID, Message: r.Message, DueOn: r.DueOn, CreatedAt: r.CreatedAt, Read: r.ReadAt != nil}
+	}
+	return out, int(unread), nil
+}
+
+// MarkRead marks all of a recipient's notifications read.
+func (s *Service) MarkRead(ctx context.Context, recipientID string) error {
+	_, err := s.DB.NewUpdate().Model((*notificationRow)(nil)).Set("read_at = ?", s.Now().UTC()).
+		Where("recipient_id = ? AND read_at IS NULL", recipientID).Exec(ctx)
+	return db.Translate(err)
+}
