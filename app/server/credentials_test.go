@@ -97,3 +97,41 @@ func TestHRDashboardRenewalAndVerification(t *testing.T) {
 		}
 	})
 }
+
+func TestCredentialsAPI(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		sam := people["apprentice2@demo.test"]
+		hr := people["hr@demo.test"]
+		_, tok, err := e.store.CreateToken(t.Context(), hr.ID, "hris", 24*3600e9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := apiCall(e, "GET", "/api/v1/people/"+sam.ID+"/credentials", tok, "")
+		if r.StatusCode != 200 || !strings.Contains(r.body, `"status":"missing_in_grace"`) {
+			t.Fatalf("Sam's credentials: %d %s", r.StatusCode, r.body)
+		}
+		if r := apiCall(e, "POST", "/api/v1/people/"+sam.ID+"/credentials", tok, `{"type":"BLS","issued_on":"2026-02-30"}`); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("impossible date: %d %s", r.StatusCode, r.body)
+		}
+		if r := apiCall(e, "POST", "/api/v1/people/"+sam.ID+"/credentials", tok, `{"type":"BLS","issued_on":"2026-01-02","expires_on":"2025-12-31"}`); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "expires_on") {
+			t.Fatalf("expiry before issue: %d %s", r.StatusCode, r.body)
+		}
+		if r := apiCall(e, "POST", "/api/v1/people/"+sam.ID+"/credentials", tok, `{"type":"BLS","issued_on":"2026-01-02","number":"N-1"}`); r.StatusCode != http.StatusCreated {
+			t.Fatalf("add: %d %s", r.StatusCode, r.body)
+		}
+		r = apiCall(e, "GET", "/api/v1/people/"+sam.ID+"/credentials", tok, "")
+		// Listed, but not counting until HR verifies it (Sam is still in the
+		// 90-day grace, so the requirement stays "missing, in grace").
+		if !strings.Contains(r.body, `"verified":false`) || !strings.Contains(r.body, `"N-1"`) || !strings.Contains(r.body, `"status":"missing_in_grace"`) {
+			t.Fatalf("after adding: %s", r.body)
+		}
+		_, apTok, _ := e.store.CreateToken(t.Context(), sam.ID, "phone", 24*3600e9)
+		if r := apiCall(e, "POST", "/api/v1/people/"+sam.ID+"/credentials", apTok, `{"type":"BLS","issued_on":"2026-01-02"}`); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("an apprentice adding their own record: %d", r.StatusCode)
+		}
+		if r := apiCall(e, "GET", "/api/v1/people/"+people["apprentice@demo.test"].ID+"/credentials", apTok, ""); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("an apprentice reading another's credentials: %d", r.StatusCode)
+		}
+	})
+}

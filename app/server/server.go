@@ -229,6 +229,8 @@ func (s *Server) routes() {
 	api.Post("/reviews/:kind/:id", s.requireLogin, recorder, s.apiReview)
 	api.Get("/programs", s.requireLogin, s.apiListPrograms)
 	api.Get("/programs/:id/versions/:n", s.requireLogin, s.apiProgramVersion)
+	api.Get("/people/:id/credentials", s.requireLogin, s.apiCredentials)
+	api.Post("/people/:id/credentials", s.requireLogin, s.requireRole(accounts.RoleHR, accounts.RoleAdmin), s.apiAddCredential)
 	api.Get("/people", s.requireLogin, s.requireRole(accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector), s.apiListPeople)
 
 	app.Use(s.notFound)

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+type credentialStateJSON struct {
+	Credential string          `json:"credential"`
+	Status     string          `json:"status"`
+	Label      string          `json:"label"`
+	Expires    curriculum.Date `json:"expires,omitzero"`
+	DaysLeft   int             `json:"days_left"`
+	GraceUntil curriculum.Date `json:"grace_until,omitzero"`
+}
+
+type credentialRecordJSON struct {
+	ID                 string          `json:"id"`
+	Type               string          `json:"type"`
+	IssuingBody        string          `json:"issuing_body"`
+	Number             string          `json:"number"`
+	IssuedOn           curriculum.Date `json:"issued_on"`
+	ExpiresOn          curriculum.Date `json:"expires_on,omitzero"`
+	ValidThroughMonth  bool            `json:"valid_through_month"`
+	Verified           bool            `json:"verified"`
+	VerificationMethod string          `json:"verification_method,omitempty"`
+	HasFile            bool            `json:"has_file"`
+}
+
+func toRecordJSON(r *credentials.Record) credentialRecordJSON {
+	return credentialRecordJSON{ID: r.ID, Type: r.TypeCode, IssuingBody: r.IssuingBody, Number: r.Number, IssuedOn: r.IssuedOn,
+		ExpiresOn: r.ExpiresOn, ValidThroughMonth: r.ValidThroughMonth, Verified: r.Verified(), VerificationMethod: r.VerificationMethod, HasFile: r.FileID != ""}
+}
+
+// apiCredentials lists a person's credential records and the status of
+// each credential their program requires, as of ?as_of (default today).
+func (s *Server) apiCredentials(c *fiber.Ctx) error {
+	p, err := s.visiblePerson(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	asOf, err := s.asOfParam(c)
+	if err != nil {
+		return err
+	}
+	recs, err := s.evidence.Credentials.ForPerson(c.UserContext(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"person_id": p.ID, "as_of": asOf, "records": []credentialRecordJSON{}, "required": []credentialStateJSON{}}
+	rj := make([]credentialRecordJSON, len(recs))
+	for i := range recs {
+		rj[i] = toRecordJSON(&recs[i])
+	}
+	out["records"] = rj
+	res, err := s.clearance.For(c.UserContext(), p.ID, asOf)
+	if err != nil && !errors.Is(err, clearance.ErrNotEnrolled) {
+		return err
+	}
+	if err == nil {
+		var req []credentialStateJSON
+		for _, st := range res.RequiredCredentials(asOf) {
+			label, _ := credentialLabel(st)
+			req = append(req, credentialStateJSON{Credential: st.Credential, Status: st.Status.String(), Label: label, Expires: st.Expires,
+				DaysLeft: st.DaysLeft, GraceUntil: st.GraceUntil})
+		}
+		out["required"] = nonNil(req)
+	}
+	return c.JSON(out)
+}
+
+type newCredentialJSON struct {
+	Type              string          `json:"type"`
+	IssuingBody       string          `json:"issuing_body"`
+	Number            string          `json:"number"`
+	IssuedOn          curriculum.Date `json:"issued_on"`
+	ExpiresOn         curriculum.Date `json:"expires_on"`
+	ValidThroughMonth bool            `json:"valid_through_month"`
+	Notes             string          `json:"notes"`
+}
+
+// apiAddCredential adds a record (HR and admins); evidence files are
+// uploaded on the page.
+func (s *Server) apiAddCredential(c *fiber.Ctx) error {
+	p, err := s.visiblePerson(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	var b newCredentialJSON
+	if err := c.BodyParser(&b); err != nil {
+		return badInput(map[string]string{"": "The body must be JSON with type, issued_on (YYYY-MM-DD) and optionally expires_on, number, issuing_body."})
+	}
+	rec, err := s.evidence.Credentials.Add(c.UserContext(), credentials.NewRecord{PersonID: p.ID, TypeCode: b.Type, IssuingBody: b.IssuingBody,
+		Number: b.Number, IssuedOn: b.IssuedOn, ExpiresOn: b.ExpiresOn, ValidThroughMonth: b.ValidThroughMonth, Notes: b.Notes, RecordedBy: currentUser(c).ID})
+	var fe *credentials.FieldError
+	if errors.As(err, &fe) {
+		return badInput(map[string]string{fe.Field: fe.Message})
+	}
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toRecordJSON(rec))
+}
