@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"bytes"
+
+	"github.com/skillgate/skillgate/app/accounts"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -132,6 +134,41 @@ func TestCredentialsAPI(t *testing.T) {
 		}
 		if r := apiCall(e, "GET", "/api/v1/people/"+people["apprentice@demo.test"].ID+"/credentials", apTok, ""); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("an apprentice reading another's credentials: %d", r.StatusCode)
+		}
+	})
+}
+
+func TestHRDashboardIncludesPreceptorLicences(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		priya, err := e.store.Create(t.Context(), accounts.NewPerson{Email: "lpn@demo.test", Name: "Lena Park", Credential: "LPN",
+			Roles: []accounts.Role{accounts.RolePreceptor}, SiteIDs: people["preceptor@demo.test"].SiteIDs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		d := hr.get("/hr?role=preceptor")
+		if strings.Contains(d.body, "Priya Raman") {
+			t.Fatal("a preceptor with a valid licence is listed as needing attention")
+		}
+		if !strings.Contains(d.body, "Lena Park") || !strings.Contains(d.body, "Missing") {
+			t.Fatal("a preceptor without a licence on file is not listed as missing")
+		}
+		// Her licence lapses: an expired, verified RN record is the newest.
+		rec, err := credentialsStore(e).Add(t.Context(), newRecord(priya.ID, "LPN", "2020-01-01", "2020-12-31"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := credentialsStore(e).Verify(t.Context(), rec.ID, people["hr@demo.test"].ID, "state board lookup"); err != nil {
+			t.Fatal(err)
+		}
+		d = hr.get("/hr?role=preceptor")
+		if !strings.Contains(d.body, "Lena Park") || !strings.Contains(d.body, "Preceptor (LPN licence)") || !strings.Contains(d.body, "Expired 2020-12-31") {
+			t.Fatal("a preceptor with a lapsed licence is not listed")
+		}
+		if strings.Contains(d.body, "Riley Nguyen") {
+			t.Fatal("the preceptor filter shows apprentices")
 		}
 	})
 }

@@ -17,9 +17,11 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/server"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 const testPassword = "correct horse battery staple"
@@ -200,4 +202,14 @@ func forEach(t *testing.T, fn func(t *testing.T, e *env)) {
 		t.Parallel()
 		fn(t, newEnv(t, d))
 	})
+}
+
+func credentialsStore(e *env) *credentials.Store {
+	s := credentials.NewStore(e.db)
+	s.Now = e.clock.Now
+	return s
+}
+
+func newRecord(person, typ, issued, expires string) credentials.NewRecord {
+	return credentials.NewRecord{PersonID: person, TypeCode: typ, IssuedOn: curriculum.MustParseDate(issued), ExpiresOn: curriculum.MustParseDate(expires)}
 }

@@ -16,8 +16,8 @@ import (
 // compliance per site, and expirations per month for the next year.
 
 type hrRow struct {
-	PersonID, Person, Site, Credential, Label, Class string
-	Sort                                             int
+	PersonID, Person, Role, Site, Credential, Label, Class string
+	Sort                                                   int
 }
 
 type hrSite struct {
@@ -33,8 +33,10 @@ type hrView struct {
 	Rows    []hrRow
 	Chart   template.HTML
 	Filter  string
+	Role    string
 	Total   hrSite
 	Filters []option
+	Roles   []option
 }
 
 func (s *Server) hrDashboard(c *fiber.Ctx) error {
@@ -45,9 +47,10 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := hrView{Today: today, Filter: c.Query("status"), Total: hrSite{Name: "All sites"}, Filters: []option{
-		{"", "Everything needing attention"}, {"expired", "Expired"}, {"30", "Expiring within 30 days"}, {"60", "Expiring within 60 days"},
-		{"90", "Expiring within 90 days"}, {"missing", "Missing"}, {"grace", "Missing, within grace"}, {"unverified", "Not verified"}}}
+	v := hrView{Today: today, Filter: c.Query("status"), Role: c.Query("role"), Total: hrSite{Name: "All sites"},
+		Roles: []option{{"", "Apprentices and preceptors"}, {"apprentice", "Apprentices"}, {"preceptor", "Preceptors"}}, Filters: []option{
+			{"", "Everything needing attention"}, {"expired", "Expired"}, {"30", "Expiring within 30 days"}, {"60", "Expiring within 60 days"},
+			{"90", "Expiring within 90 days"}, {"missing", "Missing"}, {"grace", "Missing, within grace"}, {"unverified", "Not verified"}}}
 	months := make([]int, 12)
 	for _, site := range sites {
 		if !u.Has(accounts.RoleAdmin) && !canSeeSite(u, site.ID) {
@@ -107,14 +110,17 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 						months[m]++
 					}
 				}
-				if key == "" || (v.Filter != "" && !matchesFilter(v.Filter, key)) {
+				if key == "" || (v.Filter != "" && !matchesFilter(v.Filter, key)) || v.Role == "preceptor" {
 					continue
 				}
-				v.Rows = append(v.Rows, hrRow{PersonID: id, Person: names[id], Site: site.Name, Credential: cs.Credential, Label: label, Class: class, Sort: rank})
+				v.Rows = append(v.Rows, hrRow{PersonID: id, Person: names[id], Role: "Apprentice", Site: site.Name, Credential: cs.Credential, Label: label, Class: class, Sort: rank})
 			}
 			if ok {
 				st.Compliant++
 			}
+		}
+		if err := s.preceptorLicences(c, site, today, &st, &v); err != nil {
+			return err
 		}
 		if st.People > 0 {
 			st.Percent = st.Compliant * 100 / st.People
@@ -175,4 +181,77 @@ func expiryChart(today curriculum.Date, counts []int) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // built from numbers and month names only
+}
+
+// preceptorLicences adds the site's preceptors' own professional licences
+// (a lapsed licence stops them signing off) to the counts and the list.
+func (s *Server) preceptorLicences(c *fiber.Ctx, site accounts.Site, today curriculum.Date, st *hrSite, v *hrView) error {
+	ctx := c.UserContext()
+	precs, _, err := s.accounts.List(ctx, accounts.ListFilter{SiteID: site.ID, Role: accounts.RolePreceptor, Limit: 500})
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(precs))
+	for i, p := range precs {
+		ids[i] = p.ID
+	}
+	recs, err := s.evidence.Credentials.ForPeople(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range precs {
+		if p.Credential == "" || p.Credential == "none" {
+			continue
+		}
+		// The verified record that lasts longest counts (as the engine does:
+		// a renewal wins, an old record never shortens a newer one).
+		var exp curriculum.Date
+		found, forever := false, false
+		for _, r := range recs[p.ID] {
+			if r.TypeCode != p.Credential || !r.Verified() {
+				continue
+			}
+			found = true
+			if r.ExpiresOn.IsZero() {
+				forever = true
+			} else if r.ExpiresOn.After(exp) {
+				exp = r.ExpiresOn
+			}
+		}
+		state := curriculum.CredentialState{Credential: p.Credential, Expires: exp}
+		key, rank := "", 0
+		switch left := today.DaysUntil(exp); {
+		case !found:
+			state.Status, key, rank = curriculum.CredentialMissing, "missing", 2
+			st.Missing++
+		case forever:
+			state.Status = curriculum.CredentialValid
+		case left < 0:
+			state.Status, key, rank = curriculum.CredentialExpired, "expired", 1
+			st.Expired++
+		case left <= 90:
+			state.Status, state.DaysLeft = curriculum.CredentialExpiring, left
+			switch {
+			case left <= 30:
+				key = "30"
+				st.Exp30++
+			case left <= 60:
+				key = "60"
+				st.Exp60++
+			default:
+				key = "90"
+				st.Exp90++
+			}
+			rank = 3
+		default:
+			state.Status = curriculum.CredentialValid
+		}
+		if key == "" || (v.Filter != "" && !matchesFilter(v.Filter, key)) || v.Role == "apprentice" {
+			continue
+		}
+		label, class := credentialLabel(state)
+		v.Rows = append(v.Rows, hrRow{PersonID: p.ID, Person: p.Name, Role: "Preceptor (" + p.Credential + " licence)", Site: site.Name,
+			Credential: p.Credential, Label: label, Class: class, Sort: rank})
+	}
+	return nil
 }
