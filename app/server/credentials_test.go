@@ -2,13 +2,12 @@ package server_test
 
 import (
 	"bytes"
-
-	"github.com/skillgate/skillgate/app/accounts"
 	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/demo"
 )
 
