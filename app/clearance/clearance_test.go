@@ -249,6 +249,12 @@ func TestVenipunctureClearanceChangesAsEvidenceArrives(t *testing.T) {
 		if got.LapsesOn != day("2026-04-06") {
 			t.Errorf("lapses on %v, want the day after the 90-day BLS grace (2026-04-06)", got.LapsesOn)
 		}
+		if got := w.status("VENIPUNCTURE", "2026-04-05"); got.Status != curriculum.Cleared {
+			t.Fatalf("day 90 after hire, no BLS: %v %v", got.Status, got.Messages())
+		}
+		if got := w.status("VENIPUNCTURE", "2026-04-06"); got.Status == curriculum.Cleared {
+			t.Fatalf("day 91 after hire, no BLS: still cleared")
+		}
 		// As of a past day, the answer is what was on file then.
 		if got := w.status("VENIPUNCTURE", "2026-01-25"); got.Status != curriculum.DirectSupervision {
 			t.Fatalf("as of 25 January: %v", got.Status)
