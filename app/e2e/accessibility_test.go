@@ -114,3 +114,45 @@ func TestAccessibility(t *testing.T) {
 	b.clickAndLoad("open the program", chromedp.Search(`//a[contains(., "Version 1")]`))
 	b.checkPage(axe)
 }
+
+// The checklist and sign-off forms work with the keyboard alone.
+func TestKeyboardOnlyChecklistAndSignOff(t *testing.T) {
+	requireChromium(t)
+	s := startServer(t, db.SQLite, nil)
+	b := newBrowser(t, s, tablet)
+	b.login("preceptor@demo.test", demo.Password)
+	b.clickAndLoad("open Jordan", chromedp.Search(`//a[contains(., "Jordan Lee:")]`))
+	path, _, _ := strings.Cut(strings.TrimPrefix(b.location(), s.base), "?")
+	b.open(path + "/observe/PHL-VENI")
+	steps, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("ol.steps-score > li").length`))
+	if err != nil || steps == 0 {
+		t.Fatalf("no checklist steps: %v", err)
+	}
+	// Start at the first step (the date field has its own inner tab stops).
+	b.run("focus step 1", eval(`document.querySelector("input[name=step_0][value=met]").focus(); true`), chromedp.KeyEvent(" "))
+	for i := 1; i < steps; i++ {
+		// Tab reaches the next step's first choice (Met); Space selects it.
+		b.run("step by keyboard", chromedp.KeyEvent("\t"), chromedp.KeyEvent(" "))
+	}
+	met, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("input[value=met]:checked").length`))
+	if met != steps {
+		t.Fatalf("the keyboard marked %d of %d steps", met, steps)
+	}
+	b.run("to comments and the button", chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
+	focused, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
+	if focused != "Save observation" {
+		t.Fatalf("after the checklist, Tab reached %q, not the save button", focused)
+	}
+	b.run("mark the load", eval(`window.__sgOld = true`))
+	b.run("submit with Enter", chromedp.KeyEvent("\r"))
+	b.waitLoad("submit observation")
+	b.mustSee("Observation saved: successful")
+
+	b.open(path + "/signoff/SAF-EMERG")
+	b.run("focus the password", eval(`document.getElementById("f-password").focus(); true`))
+	b.run("type and submit", chromedp.KeyEvent("not the password"))
+	b.run("mark the load", eval(`window.__sgOld = true`))
+	b.run("submit with Enter", chromedp.KeyEvent("\r"))
+	b.waitLoad("submit sign-off")
+	b.mustSee("Your password was not accepted")
+}

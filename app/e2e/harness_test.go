@@ -262,6 +262,12 @@ func (b *browser) clickAndLoad(what string, sel any) {
 		b.t.Fatalf("clickAndLoad: unsupported selector %T", sel)
 	}
 	b.run(what, click)
+	b.waitLoad(what)
+}
+
+// waitLoad waits until the page marked with window.__sgOld is replaced.
+func (b *browser) waitLoad(what string) {
+	b.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.__sgOld !== true && document.readyState === "complete"`))
