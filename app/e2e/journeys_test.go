@@ -189,7 +189,7 @@ func TestJourneyPreceptorOnTablet(t *testing.T) {
 
 // Journey 3: HR sees an expired BLS on the dashboard, follows it to the
 // person, uploads the renewed card, verifies it, and the task that needed
-// BLS is cleared again. (The certifications export is the reports issue's.)
+// BLS is cleared again, and the certifications export downloads.
 func TestJourneyHRRenewsExpiredBLS(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
 		s := startServer(t, dialect, nil)
@@ -227,6 +227,16 @@ func TestJourneyHRRenewsExpiredBLS(t *testing.T) {
 			t.Fatalf("emergency response after the renewal: %q %v", row, err)
 		}
 		b.shot("cleared again")
+
+		b.open("/reports/certifications")
+		b.mustSee("Certifications report", "Riley Nguyen")
+		b.shot("certifications report")
+		kind, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](
+			`fetch(document.querySelector("a[href^='/reports/certifications.xlsx']").href).then(r => r.status + " " + r.headers.get("content-type"))`,
+			chromedp.EvalAwaitPromise))
+		if err != nil || !strings.HasPrefix(kind, "200 ") || !strings.Contains(kind, "spreadsheetml") {
+			t.Fatalf("downloading the certifications export: %q %v", kind, err)
+		}
 	})
 }
 

@@ -157,6 +157,8 @@ func (s *Server) routes() {
 	app.Get("/clearance", s.requireLogin, s.clearancePage)
 	app.Get("/people/:id/clearance", s.requireLogin, s.clearancePage)
 	hr := s.requireRole(accounts.RoleHR, accounts.RoleAdmin)
+	app.Get("/reports/certifications", s.requireLogin, s.certificationsReport)
+	app.Get("/reports/certifications.xlsx", s.requireLogin, s.certificationsXLSX)
 	app.Get("/hr", s.requireLogin, hr, s.hrDashboard)
 	app.Get("/hr/import", s.requireLogin, hr, s.importPage)
 	app.Get("/hr/import/template.csv", s.requireLogin, hr, s.importTemplate)

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"bytes"
+	"net/url"
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// The certifications report: every person × required credential, as a
+// page and as the same rows in an .xlsx workbook. Who sees which rows is
+// decided when the people are chosen: HR, admins and directors their
+// sites, preceptors their assigned apprentices, apprentices themselves.
+
+type certRow struct {
+	PersonID, Person, EmployeeID, Site string
+	Credential, Number                 string
+	Issued, Expires                    curriculum.Date
+	Status                             reports.Status
+	VerifiedBy                         string
+	VerifiedAt                         string
+}
+
+// reportPeople returns the apprentices the user may report on, by site.
+func (s *Server) reportPeople(c *fiber.Ctx, siteFilter string) ([]*accounts.Person, map[string]string, error) {
+	ctx := c.UserContext()
+	u := currentUser(c)
+	sites, err := s.accounts.Sites(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	siteNames := map[string]string{}
+	for _, st := range sites {
+		siteNames[st.ID] = st.Name
+	}
+	var people []*accounts.Person
+	switch {
+	case u.HasAny(accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector):
+		for _, st := range sites {
+			if (siteFilter != "" && st.ID != siteFilter) || (!u.Has(accounts.RoleAdmin) && !slices.Contains(u.SiteIDs, st.ID)) {
+				continue
+			}
+			list, _, err := s.accounts.List(ctx, accounts.ListFilter{SiteID: st.ID, Role: accounts.RoleApprentice, Limit: 500})
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, p := range list {
+				if !slices.ContainsFunc(people, func(x *accounts.Person) bool { return x.ID == p.ID }) {
+					people = append(people, p)
+				}
+			}
+		}
+	case u.Has(accounts.RolePreceptor):
+		ens, err := s.evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{PreceptorID: u.ID})
+		if err != nil {
+			return nil, nil, err
+		}
+		ids := make([]string, 0, len(ens))
+		for _, e := range ens {
+			ids = append(ids, e.ApprenticeID)
+		}
+		if people, _, err = s.accounts.List(ctx, accounts.ListFilter{IDs: ids, Limit: 500}); err != nil {
+			return nil, nil, err
+		}
+	default:
+		people = []*accounts.Person{u}
+	}
+	return people, siteNames, nil
+}
+
+func (s *Server) certificationRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]certRow, error) {
+	people, siteNames, err := s.reportPeople(c, site)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := s.evidence.Credentials.ForPeople(c.UserContext(), ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]credentials.Record{}
+	for _, rs := range recs {
+		for _, r := range rs {
+			byID[r.ID] = r
+		}
+	}
+	verifiers := map[string]string{}
+	var rows []certRow
+	for _, p := range people {
+		r, ok := res[p.ID]
+		if !ok {
+			continue
+		}
+		prog := r.Program()
+		for _, st := range r.RequiredCredentials(asOf) {
+			label, class := credentialLabel(st)
+			tone := map[string]reports.Tone{"status-ok": reports.Good, "status-warn": reports.Warn, "status-bad": reports.Bad}[class]
+			if st.Status == curriculum.CredentialExpiring && st.DaysLeft > 30 {
+				tone = reports.Good // amber is for 30 days or less
+			}
+			name := st.Credential
+			if ct := prog.CredentialType(st.Credential); ct != nil {
+				name = ct.Name
+			}
+			row := certRow{PersonID: p.ID, Person: p.Name, EmployeeID: p.EmployeeID, Site: siteNames[r.Enrollment.SiteID],
+				Credential: name, Expires: st.Expires, Status: reports.Status{Text: label, Tone: tone}}
+			if st.Record != nil {
+				row.Number, row.Issued = st.Record.Number, st.Record.IssuedOn
+				if full, ok := byID[st.Record.ID]; ok && full.VerifiedAt != nil {
+					if _, seen := verifiers[full.VerifiedBy]; !seen {
+						if v, err := s.accounts.ByID(c.UserContext(), full.VerifiedBy); err == nil {
+							verifiers[full.VerifiedBy] = v.Name
+						}
+					}
+					row.VerifiedBy, row.VerifiedAt = verifiers[full.VerifiedBy], full.VerifiedAt.UTC().Format("2006-01-02 15:04 UTC")
+				}
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+type reportView struct {
+	Rows   []certRow
+	AsOf   curriculum.Date
+	Site   string
+	Sites  []accounts.Site
+	XLSX   string
+	Report string
+}
+
+func (s *Server) certificationsReport(c *fiber.Ctx) error {
+	asOf, err := s.asOfParam(c)
+	if err != nil {
+		return err
+	}
+	site := c.Query("site")
+	rows, err := s.certificationRows(c, asOf, site)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"as_of": {asOf.String()}}
+	if site != "" {
+		q.Set("site", site)
+	}
+	sites, err := s.accounts.Sites(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "report_certifications", Page{Title: "Certifications report", Nav: "reports",
+		Data: reportView{Rows: rows, AsOf: asOf, Site: site, Sites: sites, XLSX: "/reports/certifications.xlsx?" + q.Encode(), Report: "Certifications"}})
+}
+
+func (s *Server) certificationsXLSX(c *fiber.Ctx) error {
+	asOf, err := s.asOfParam(c)
+	if err != nil {
+		return err
+	}
+	site := c.Query("site")
+	rows, err := s.certificationRows(c, asOf, site)
+	if err != nil {
+		return err
+	}
+	w, err := reports.New("Certifications", []reports.Column{{Title: "Person", Width: 24}, {Title: "Employee id", Width: 14}, {Title: "Site", Width: 26},
+		{Title: "Credential", Width: 34}, {Title: "Number", Width: 16}, {Title: "Issued", Width: 12}, {Title: "Expires", Width: 12},
+		{Title: "Status", Width: 36}, {Title: "Verified by", Width: 22}, {Title: "Verified at", Width: 20}})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := w.Add(r.Person, r.EmployeeID, r.Site, r.Credential, r.Number, r.Issued, r.Expires, r.Status, r.VerifiedBy, r.VerifiedAt); err != nil {
+			return err
+		}
+	}
+	filters := []string{"site: all you may see"}
+	if site != "" {
+		filters = []string{"site: " + site}
+	}
+	var buf bytes.Buffer
+	if err := w.Finish(&buf, reports.About{Report: "Certifications: every person × required credential", Filters: filters, AsOf: asOf,
+		GeneratedAt: s.now(), GeneratedBy: currentUser(c).Name + " <" + currentUser(c).Email + ">"}); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition("certifications-"+asOf.String()+".xlsx"))
+	return c.Send(buf.Bytes())
+}

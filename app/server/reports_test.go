@@ -1,0 +1,103 @@
+package server_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/demo"
+)
+
+func openXLSX(t *testing.T, r response) *excelize.File {
+	t.Helper()
+	if r.StatusCode != 200 || !strings.Contains(r.Header.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("download: %d %q", r.StatusCode, r.Header.Get("Content-Type"))
+	}
+	f, err := excelize.OpenReader(bytes.NewReader([]byte(r.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestCertificationsWorkbook(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		// A person whose name looks like a formula.
+		evil := `=HYPERLINK("http://x","y")`
+		if _, err := e.store.Create(t.Context(), accounts.NewPerson{Email: "evil@demo.test", Name: evil, Roles: []accounts.Role{accounts.RoleApprentice},
+			SiteIDs: people["apprentice@demo.test"].SiteIDs}); err != nil {
+			t.Fatal(err)
+		}
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		page := hr.get("/reports/certifications")
+		if !strings.Contains(page.body, "Riley Nguyen") || !strings.Contains(page.body, "Expired") {
+			t.Fatal("the report page lacks Riley's expired BLS")
+		}
+		f := openXLSX(t, hr.get("/reports/certifications.xlsx"))
+		rows, err := f.GetRows("Certifications")
+		if err != nil || len(rows) < 4 || rows[0][0] != "Person" {
+			t.Fatalf("rows: %v %v", len(rows), err)
+		}
+		// Riley's row: an expired BLS, a real date cell, filled red.
+		found := false
+		for i, row := range rows[1:] {
+			if row[0] != "Riley Nguyen" {
+				continue
+			}
+			found = true
+			n := i + 2
+			expCell := "G" + itoa(n)
+			if typ, _ := f.GetCellType("Certifications", expCell); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+				t.Errorf("expiry cell type %v, want a number (an Excel date)", typ)
+			}
+			raw, _ := f.GetCellValue("Certifications", expCell, excelize.Options{RawCellValue: true})
+			if raw == "" || strings.Contains(raw, "-") {
+				t.Errorf("expiry cell holds %q, not a date serial", raw)
+			}
+			style, _ := f.GetCellStyle("Certifications", "H"+itoa(n))
+			st, _ := f.GetStyle(style)
+			if st == nil || len(st.Fill.Color) == 0 || st.Fill.Color[0] != "FFC7CE" || !strings.HasPrefix(row[7], "Expired") {
+				t.Errorf("the expired status cell: %q, fill %+v", row[7], st)
+			}
+		}
+		if !found {
+			t.Fatal("no row for Riley")
+		}
+		for i, row := range rows {
+			if row[0] == evil {
+				if formula, _ := f.GetCellFormula("Certifications", "A"+itoa(i+1)); formula != "" {
+					t.Fatalf("a name became a formula: %q", formula)
+				}
+			}
+		}
+		panes, err := f.GetPanes("Certifications")
+		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("header not frozen: %+v %v", panes, err)
+		}
+		about, err := f.GetRows("About")
+		if err != nil || len(about) < 4 || about[0][0] != "Report" || !strings.Contains(about[3][1], "hr@demo.test") {
+			t.Fatalf("About sheet: %v %v", about, err)
+		}
+		// An apprentice's workbook holds only their own rows.
+		ap := e.client()
+		ap.login("apprentice@demo.test", demo.Password)
+		mine, _ := openXLSX(t, ap.get("/reports/certifications.xlsx")).GetRows("Certifications")
+		for _, row := range mine[1:] {
+			if row[0] != "Jordan Lee" {
+				t.Fatalf("an apprentice's report shows %q", row[0])
+			}
+		}
+		if len(mine) < 2 {
+			t.Fatal("the apprentice's own rows are missing")
+		}
+		if r := ap.get("/reports/certifications.xlsx?as_of=2026-02-31"); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("impossible as_of: %d", r.StatusCode)
+		}
+	})
+}
