@@ -168,16 +168,17 @@ func expiryChart(today curriculum.Date, counts []int) template.HTML {
 	for _, n := range counts {
 		maxN = max(maxN, n)
 	}
-	const w, h, bar = 600, 180, 40
+	// top leaves room for the count above the tallest bar.
+	const w, h, bar, top = 600, 180, 40, 18
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title" class="chart"><title id="chart-title">Credential expirations per month, next 12 months</title>`, w, h+40)
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title" class="chart"><title id="chart-title">Credential expirations per month, next 12 months</title>`, w, top+h+24)
 	for i, n := range counts {
 		month := today.AddMonths(i)
 		bh := n * h / maxN
 		x := 10 + i*(bar+8)
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" class="bar"><title>%s %d: %d</title></rect>`, x, h-bh, bar, bh, month.Month().String()[:3], month.Year(), n)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="n">%d</text>`, x+bar/2, h-bh-4, n)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="m">%s</text>`, x+bar/2, h+16, month.Month().String()[:3])
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" class="bar"><title>%s %d: %d</title></rect>`, x, top+h-bh, bar, bh, month.Month().String()[:3], month.Year(), n)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="n">%d</text>`, x+bar/2, top+h-bh-4, n)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="m">%s</text>`, x+bar/2, top+h+16, month.Month().String()[:3])
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // built from numbers and month names only
