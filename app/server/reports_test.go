@@ -101,3 +101,43 @@ func TestCertificationsWorkbook(t *testing.T) {
 		}
 	})
 }
+
+func TestClearancesWorkbookMatchesTheEngine(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		jordan := people["apprentice@demo.test"]
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		f := openXLSX(t, dir.get("/reports/clearances.xlsx"))
+		rows, err := f.GetRows("Clearances")
+		if err != nil {
+			t.Fatal(err)
+		}
+		status := map[string]string{}
+		for _, r := range rows[1:] {
+			status[r[0]+"|"+r[2]] = r[3]
+		}
+		// The same answer as the API, for each task of Jordan's.
+		api := dir.get("/api/v1/clearances?person=" + jordan.ID + "&task=VENIPUNCTURE")
+		if !strings.Contains(api.body, `"status":"direct_supervision"`) || status["Jordan Lee|Venipuncture"] != "Direct supervision only" {
+			t.Fatalf("workbook %q vs API %s", status["Jordan Lee|Venipuncture"], api.body)
+		}
+		if status["Casey Brooks|Venipuncture"] != "Cleared (independent)" {
+			t.Fatalf("Casey's venipuncture: %q", status["Casey Brooks|Venipuncture"])
+		}
+		// As of a year ago Riley was cleared for refills; today not.
+		past := e.clock.Now().AddDate(-1, 0, 10).Format("2006-01-02")
+		old, _ := openXLSX(t, dir.get("/reports/clearances.xlsx?as_of="+past)).GetRows("Clearances")
+		for _, r := range old[1:] {
+			if r[0] == "Riley Nguyen" && r[2] == "Pending prescription refills" && r[3] != "Cleared (independent)" {
+				t.Fatalf("Riley's refills as of %s: %q", past, r[3])
+			}
+		}
+		if status["Riley Nguyen|Pending prescription refills"] == "Cleared (independent)" {
+			t.Fatal("Riley's overdue refills show as cleared today")
+		}
+		if page := dir.get("/reports/clearances"); !strings.Contains(page.body, "Direct supervision only") {
+			t.Fatal("the clearances page lacks the statuses")
+		}
+	})
+}

@@ -158,6 +158,8 @@ func (s *Server) routes() {
 	app.Get("/people/:id/clearance", s.requireLogin, s.clearancePage)
 	hr := s.requireRole(accounts.RoleHR, accounts.RoleAdmin)
 	app.Get("/reports/certifications", s.requireLogin, s.certificationsReport)
+	app.Get("/reports/clearances", s.requireLogin, s.clearancesReport)
+	app.Get("/reports/clearances.xlsx", s.requireLogin, s.clearancesXLSX)
 	app.Get("/reports/certifications.xlsx", s.requireLogin, s.certificationsXLSX)
 	app.Get("/hr", s.requireLogin, hr, s.hrDashboard)
 	app.Get("/hr/import", s.requireLogin, hr, s.importPage)
