@@ -141,3 +141,30 @@ func TestClearancesWorkbookMatchesTheEngine(t *testing.T) {
 		}
 	})
 }
+
+func TestSignOffsRegister(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		withDemo(t, e)
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		rows, err := openXLSX(t, dir.get("/reports/signoffs.xlsx")).GetRows("Sign-offs")
+		if err != nil || len(rows) < 5 {
+			t.Fatalf("register: %d rows, %v", len(rows), err)
+		}
+		found := false
+		for _, r := range rows[1:] {
+			if r[0] == "Casey Brooks" && r[1] == "PHL-VENI" {
+				found = true
+				if r[4] != "Dr. Marcus Hale" || r[5] != "MD" || !strings.Contains(r[6], ":") || !strings.HasPrefix(r[7], "I attest that Casey Brooks demonstrated competency in Venipuncture") || r[9] != "Signature verifies" {
+					t.Fatalf("Casey's venipuncture signature: %q", r)
+				}
+			}
+		}
+		if !found {
+			t.Fatal("Casey's venipuncture sign-off is not in the register")
+		}
+		if page := dir.get("/reports/signoffs"); !strings.Contains(page.body, "Dr. Marcus Hale, MD") {
+			t.Fatal("the register page does not show the signature")
+		}
+	})
+}

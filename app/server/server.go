@@ -159,6 +159,8 @@ func (s *Server) routes() {
 	hr := s.requireRole(accounts.RoleHR, accounts.RoleAdmin)
 	app.Get("/reports/certifications", s.requireLogin, s.certificationsReport)
 	app.Get("/reports/clearances", s.requireLogin, s.clearancesReport)
+	app.Get("/reports/signoffs", s.requireLogin, s.signOffsReport)
+	app.Get("/reports/signoffs.xlsx", s.requireLogin, s.signOffsXLSX)
 	app.Get("/reports/clearances.xlsx", s.requireLogin, s.clearancesXLSX)
 	app.Get("/reports/certifications.xlsx", s.requireLogin, s.certificationsXLSX)
 	app.Get("/hr", s.requireLogin, hr, s.hrDashboard)
