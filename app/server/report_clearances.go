@@ -1,14 +1,10 @@
 package server
 
 import (
-	"bytes"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/skillgate/skillgate/app/accounts"
-	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -55,68 +51,4 @@ func (s *Server) clearanceRows(c *fiber.Ctx, asOf curriculum.Date, site string) 
 		}
 	}
 	return rows, nil
-}
-
-func (s *Server) clearancesReport(c *fiber.Ctx) error {
-	asOf, err := s.asOfParam(c)
-	if err != nil {
-		return err
-	}
-	site := c.Query("site")
-	rows, err := s.clearanceRows(c, asOf, site)
-	if err != nil {
-		return err
-	}
-	q := url.Values{"as_of": {asOf.String()}}
-	if site != "" {
-		q.Set("site", site)
-	}
-	sites, err := s.accounts.Sites(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return s.render(c, fiber.StatusOK, "report_clearances", Page{Title: "Clearances report", Nav: "reports",
-		Data: clearanceReportView{Rows: rows, AsOf: asOf, Site: site, Sites: sites, XLSX: "/reports/clearances.xlsx?" + q.Encode()}})
-}
-
-type clearanceReportView struct {
-	Rows  []clearanceReportRow
-	AsOf  curriculum.Date
-	Site  string
-	Sites []accounts.Site
-	XLSX  string
-}
-
-func (s *Server) clearancesXLSX(c *fiber.Ctx) error {
-	asOf, err := s.asOfParam(c)
-	if err != nil {
-		return err
-	}
-	site := c.Query("site")
-	rows, err := s.clearanceRows(c, asOf, site)
-	if err != nil {
-		return err
-	}
-	w, err := reports.New("Clearances", []reports.Column{{Title: "Person", Width: 24}, {Title: "Site", Width: 26}, {Title: "Task", Width: 40},
-		{Title: "Status", Width: 26}, {Title: "Lapses on", Width: 12}, {Title: "Why, and what is missing", Width: 90}})
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := w.Add(r.Person, r.Site, r.Task, r.Status, r.LapsesOn, r.Reasons); err != nil {
-			return err
-		}
-	}
-	filters := []string{"site: all you may see"}
-	if site != "" {
-		filters = []string{"site: " + site}
-	}
-	var buf bytes.Buffer
-	if err := w.Finish(&buf, reports.About{Report: "Clearances: every MA × task (who may do what)", Filters: filters, AsOf: asOf,
-		GeneratedAt: s.now(), GeneratedBy: currentUser(c).Name + " <" + currentUser(c).Email + ">"}); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition("clearances-"+asOf.String()+".xlsx"))
-	return c.Send(buf.Bytes())
 }

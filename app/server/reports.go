@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"net/url"
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
@@ -133,70 +131,4 @@ func (s *Server) certificationRows(c *fiber.Ctx, asOf curriculum.Date, site stri
 		}
 	}
 	return rows, nil
-}
-
-type reportView struct {
-	Rows   []certRow
-	AsOf   curriculum.Date
-	Site   string
-	Sites  []accounts.Site
-	XLSX   string
-	Report string
-}
-
-func (s *Server) certificationsReport(c *fiber.Ctx) error {
-	asOf, err := s.asOfParam(c)
-	if err != nil {
-		return err
-	}
-	site := c.Query("site")
-	rows, err := s.certificationRows(c, asOf, site)
-	if err != nil {
-		return err
-	}
-	q := url.Values{"as_of": {asOf.String()}}
-	if site != "" {
-		q.Set("site", site)
-	}
-	sites, err := s.accounts.Sites(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return s.render(c, fiber.StatusOK, "report_certifications", Page{Title: "Certifications report", Nav: "reports",
-		Data: reportView{Rows: rows, AsOf: asOf, Site: site, Sites: sites, XLSX: "/reports/certifications.xlsx?" + q.Encode(), Report: "Certifications"}})
-}
-
-func (s *Server) certificationsXLSX(c *fiber.Ctx) error {
-	asOf, err := s.asOfParam(c)
-	if err != nil {
-		return err
-	}
-	site := c.Query("site")
-	rows, err := s.certificationRows(c, asOf, site)
-	if err != nil {
-		return err
-	}
-	w, err := reports.New("Certifications", []reports.Column{{Title: "Person", Width: 24}, {Title: "Employee id", Width: 14}, {Title: "Site", Width: 26},
-		{Title: "Credential", Width: 34}, {Title: "Number", Width: 16}, {Title: "Issued", Width: 12}, {Title: "Expires", Width: 12},
-		{Title: "Status", Width: 36}, {Title: "Verified by", Width: 22}, {Title: "Verified at", Width: 20}})
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := w.Add(r.Person, r.EmployeeID, r.Site, r.Credential, r.Number, r.Issued, r.Expires, r.Status, r.VerifiedBy, r.VerifiedAt); err != nil {
-			return err
-		}
-	}
-	filters := []string{"site: all you may see"}
-	if site != "" {
-		filters = []string{"site: " + site}
-	}
-	var buf bytes.Buffer
-	if err := w.Finish(&buf, reports.About{Report: "Certifications: every person × required credential", Filters: filters, AsOf: asOf,
-		GeneratedAt: s.now(), GeneratedBy: currentUser(c).Name + " <" + currentUser(c).Email + ">"}); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition("certifications-"+asOf.String()+".xlsx"))
-	return c.Send(buf.Bytes())
 }
