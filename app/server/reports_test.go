@@ -168,3 +168,47 @@ func TestSignOffsRegister(t *testing.T) {
 		}
 	})
 }
+
+func TestProgressAndHoursWorkbooks(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		jordan, priya := people["apprentice@demo.test"], people["preceptor@demo.test"]
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		f := openXLSX(t, dir.get("/reports/progress.xlsx"))
+		rows, _ := f.GetRows("Progress")
+		found := false
+		for i, r := range rows[1:] {
+			if r[0] == "Jordan Lee" && strings.Contains(r[1], "PHL-VENI") {
+				found = true
+				raw, _ := f.GetCellValue("Progress", "C"+itoa(i+2), excelize.Options{RawCellValue: true})
+				typ, _ := f.GetCellType("Progress", "C"+itoa(i+2))
+				if raw != "8" || r[3] != "10" || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) || !strings.HasPrefix(r[8], "Not signed off") {
+					t.Fatalf("Jordan's venipuncture progress: %q (count %q, type %v)", r, raw, typ)
+				}
+			}
+		}
+		if !found {
+			t.Fatal("no progress row for Jordan's venipuncture")
+		}
+		// Hours: logged by the apprentice, approved by the preceptor, then reported.
+		_, apTok, _ := e.store.CreateToken(t.Context(), jordan.ID, "phone", 24*3600e9)
+		_, pTok, _ := e.store.CreateToken(t.Context(), priya.ID, "tablet", 24*3600e9)
+		var ens struct{ Enrollments []struct{ ID string } }
+		decode(t, apiCall(e, "GET", "/api/v1/enrollments?person="+jordan.ID, pTok, ""), &ens)
+		today := e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")
+		if r := apiCall(e, "POST", "/api/v1/enrollments/"+ens.Enrollments[0].ID+"/hours", apTok, `{"idempotency_key":"rep-hours-01","kind":"ojl","code":"PT-CARE","worked_on":"`+today+`","hours":"6.5"}`); r.StatusCode != http.StatusCreated {
+			t.Fatalf("log hours: %d %s", r.StatusCode, r.body)
+		}
+		var pend struct{ Hours []struct{ ID string } }
+		decode(t, apiCall(e, "GET", "/api/v1/reviews", pTok, ""), &pend)
+		apiCall(e, "POST", "/api/v1/reviews/hours/"+pend.Hours[0].ID, pTok, `{"decision":"approve"}`)
+		hrows, _ := openXLSX(t, dir.get("/reports/hours.xlsx")).GetRows("Hours")
+		if len(hrows) != 2 || hrows[1][0] != "Jordan Lee" || hrows[1][1] != "OJL" || hrows[1][5] != "6.5" || hrows[1][4] != today[:7] {
+			t.Fatalf("hours report: %q", hrows)
+		}
+		if page := dir.get("/reports/hours"); !strings.Contains(page.body, "Patient care") {
+			t.Fatal("the hours page lacks the work process")
+		}
+	})
+}

@@ -1,0 +1,165 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// The progress report: per apprentice, each competency's count against
+// the requirement, sign-off date and signer, re-verification due, and the
+// apprentice's hours and percent complete. The hours report: OJL and RTI
+// hours per apprentice, work process or course, and month.
+
+type progressReportRow struct {
+	PersonID, Person, Competency, Counts string
+	Required, Done                       int
+	SignedOn                             curriculum.Date
+	SignedBy                             string
+	Due                                  curriculum.Date
+	Status                               reports.Status
+	Percent                              int
+	OJL, RTI                             string
+}
+
+func (s *Server) progressRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]progressReportRow, error) {
+	people, _, err := s.reportPeople(c, site)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(people))
+	names := map[string]string{}
+	for i, p := range people {
+		ids[i], names[p.ID] = p.ID, p.Name
+	}
+	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
+	if err != nil {
+		return nil, err
+	}
+	var rows []progressReportRow
+	for _, p := range people {
+		r, ok := res[p.ID]
+		if !ok {
+			continue
+		}
+		// Summarize as of the end of the as-of day in the organisation's zone.
+		at := asOf.AddDays(1).Time(r.Enrollment.Version.Location()).Add(-1)
+		pr := assessments.Summarize(r.Records, at)
+		ojl := fmt.Sprintf("%s of %s h", pr.Hours.OJL.Counted, pr.Hours.OJL.Target)
+		rti := fmt.Sprintf("%s of %s h", pr.Hours.RTI.Counted, pr.Hours.RTI.Target)
+		for _, cp := range pr.Competencies {
+			row := progressReportRow{PersonID: p.ID, Person: names[p.ID], Competency: cp.Title + " (" + cp.Code + ")", SignedOn: cp.SignedOffOn,
+				SignedBy: cp.SignedOffBy, Due: cp.ReverificationDue, Percent: pr.Percent, OJL: ojl, RTI: rti}
+			var counts []string
+			for _, v := range cp.Variants {
+				row.Required += v.Required
+				row.Done += min(v.Successful, v.Required)
+				label := v.Title
+				if label == "" {
+					label = v.Variant
+				}
+				if label != "" {
+					counts = append(counts, fmt.Sprintf("%s %d of %d", label, v.Successful, v.Required))
+				}
+			}
+			row.Counts = strings.Join(counts, "; ")
+			switch {
+			case cp.Current:
+				row.Status = reports.Status{Text: "Signed off and current", Tone: reports.Good}
+			case cp.SignedOff:
+				row.Status = reports.Status{Text: "Signed off, not current: " + strings.Join(cp.Missing, "; "), Tone: reports.Warn}
+			default:
+				row.Status = reports.Status{Text: "Not signed off: " + strings.Join(cp.Missing, "; "), Tone: reports.Bad}
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+var progressReport = report[progressReportRow]{
+	Path: "/reports/progress", Title: "Progress: every apprentice × competency", Sheet: "Progress", Template: "report_progress",
+	Columns: []reports.Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 40}, {Title: "Successful", Width: 11},
+		{Title: "Required", Width: 10}, {Title: "By variant", Width: 36}, {Title: "Signed off on", Width: 13}, {Title: "Signed off by", Width: 22},
+		{Title: "Re-verification due", Width: 13}, {Title: "Status", Width: 60}, {Title: "Percent complete", Width: 10},
+		{Title: "OJL hours", Width: 18}, {Title: "RTI hours", Width: 18}},
+	Rows: (*Server).progressRows,
+	Cells: func(r progressReportRow) []any {
+		return []any{r.Person, r.Competency, r.Done, r.Required, r.Counts, r.SignedOn, r.SignedBy, r.Due, r.Status, r.Percent, r.OJL, r.RTI}
+	},
+}
+
+type hoursReportRow struct {
+	PersonID, Person, Kind, Code, Title, Month string
+	Hours                                      float64
+}
+
+func (s *Server) hoursRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]hoursReportRow, error) {
+	people, _, err := s.reportPeople(c, site)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(people))
+	names := map[string]string{}
+	for i, p := range people {
+		ids[i], names[p.ID] = p.ID, p.Name
+	}
+	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
+	if err != nil {
+		return nil, err
+	}
+	var rows []hoursReportRow
+	for _, p := range people {
+		r, ok := res[p.ID]
+		if !ok {
+			continue
+		}
+		prog := r.Program()
+		sums := map[[3]string]assessments.Minutes{}
+		var keys [][3]string
+		for _, h := range r.Records.Hours {
+			// Approved hours worked on or before the as-of day count.
+			if h.Status != assessments.HoursApproved || h.WorkedOn.After(asOf) || curriculum.DateOf(h.ReviewedAt, r.Enrollment.Version.Location()).After(asOf) {
+				continue
+			}
+			k := [3]string{string(h.Kind), h.Code, fmt.Sprintf("%04d-%02d", h.WorkedOn.Year(), int(h.WorkedOn.Month()))}
+			if _, seen := sums[k]; !seen {
+				keys = append(keys, k)
+			}
+			sums[k] += h.Minutes
+		}
+		for _, k := range keys {
+			title := k[1]
+			if k[0] == string(assessments.OJL) {
+				for _, wp := range prog.WorkProcesses {
+					if wp.Code == k[1] {
+						title = wp.Title
+					}
+				}
+			} else {
+				for _, rc := range prog.RTICourses {
+					if rc.Code == k[1] {
+						title = rc.Title
+					}
+				}
+			}
+			rows = append(rows, hoursReportRow{PersonID: p.ID, Person: names[p.ID], Kind: strings.ToUpper(k[0]), Code: k[1], Title: title,
+				Month: k[2], Hours: sums[k].Hours()})
+		}
+	}
+	return rows, nil
+}
+
+var hoursReport = report[hoursReportRow]{
+	Path: "/reports/hours", Title: "Hours: approved OJL and RTI hours per apprentice, work process or course, and month", Sheet: "Hours",
+	Template: "report_hours",
+	Columns: []reports.Column{{Title: "Apprentice", Width: 24}, {Title: "Kind", Width: 6}, {Title: "Code", Width: 16}, {Title: "Work process or course", Width: 44},
+		{Title: "Month", Width: 10}, {Title: "Hours", Width: 8}},
+	Rows:  (*Server).hoursRows,
+	Cells: func(r hoursReportRow) []any { return []any{r.Person, r.Kind, r.Code, r.Title, r.Month, r.Hours} },
+}
