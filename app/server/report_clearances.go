@@ -22,18 +22,11 @@ type clearanceReportRow struct {
 }
 
 func (s *Server) clearanceRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]clearanceReportRow, error) {
-	people, siteNames, err := s.reportPeople(c, site)
+	set, err := s.reportSet(c, asOf, site)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(people))
-	for i, p := range people {
-		ids[i] = p.ID
-	}
-	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
-	if err != nil {
-		return nil, err
-	}
+	people, siteNames, res := set.People, set.SiteNames, set.Results
 	var rows []clearanceReportRow
 	for _, p := range people {
 		r, ok := res[p.ID]

@@ -28,19 +28,11 @@ type progressReportRow struct {
 }
 
 func (s *Server) progressRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]progressReportRow, error) {
-	people, _, err := s.reportPeople(c, site)
+	set, err := s.reportSet(c, asOf, site)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(people))
-	names := map[string]string{}
-	for i, p := range people {
-		ids[i], names[p.ID] = p.ID, p.Name
-	}
-	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
-	if err != nil {
-		return nil, err
-	}
+	people, res := set.People, set.Results
 	var rows []progressReportRow
 	for _, p := range people {
 		r, ok := res[p.ID]
@@ -53,7 +45,7 @@ func (s *Server) progressRows(c *fiber.Ctx, asOf curriculum.Date, site string) (
 		ojl := fmt.Sprintf("%s of %s h", pr.Hours.OJL.Counted, pr.Hours.OJL.Target)
 		rti := fmt.Sprintf("%s of %s h", pr.Hours.RTI.Counted, pr.Hours.RTI.Target)
 		for _, cp := range pr.Competencies {
-			row := progressReportRow{PersonID: p.ID, Person: names[p.ID], Competency: cp.Title + " (" + cp.Code + ")", SignedOn: cp.SignedOffOn,
+			row := progressReportRow{PersonID: p.ID, Person: p.Name, Competency: cp.Title + " (" + cp.Code + ")", SignedOn: cp.SignedOffOn,
 				SignedBy: cp.SignedOffBy, Due: cp.ReverificationDue, Percent: pr.Percent, OJL: ojl, RTI: rti}
 			var counts []string
 			for _, v := range cp.Variants {
@@ -100,19 +92,11 @@ type hoursReportRow struct {
 }
 
 func (s *Server) hoursRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]hoursReportRow, error) {
-	people, _, err := s.reportPeople(c, site)
+	set, err := s.reportSet(c, asOf, site)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(people))
-	names := map[string]string{}
-	for i, p := range people {
-		ids[i], names[p.ID] = p.ID, p.Name
-	}
-	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
-	if err != nil {
-		return nil, err
-	}
+	people, res := set.People, set.Results
 	var rows []hoursReportRow
 	for _, p := range people {
 		r, ok := res[p.ID]
@@ -148,7 +132,7 @@ func (s *Server) hoursRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]h
 					}
 				}
 			}
-			rows = append(rows, hoursReportRow{PersonID: p.ID, Person: names[p.ID], Kind: strings.ToUpper(k[0]), Code: k[1], Title: title,
+			rows = append(rows, hoursReportRow{PersonID: p.ID, Person: p.Name, Kind: strings.ToUpper(k[0]), Code: k[1], Title: title,
 				Month: k[2], Hours: sums[k].Hours()})
 		}
 	}

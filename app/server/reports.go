@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/reports"
@@ -73,20 +74,35 @@ func (s *Server) reportPeople(c *fiber.Ctx, siteFilter string) ([]*accounts.Pers
 	return people, siteNames, nil
 }
 
-func (s *Server) certificationRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]certRow, error) {
+// reportSet is the people a report covers and their decisions on the
+// as-of day: what every report starts from.
+type reportSet struct {
+	People    []*accounts.Person
+	IDs       []string
+	SiteNames map[string]string
+	Results   map[string]*clearance.Result
+}
+
+func (s *Server) reportSet(c *fiber.Ctx, asOf curriculum.Date, site string) (reportSet, error) {
 	people, siteNames, err := s.reportPeople(c, site)
 	if err != nil {
-		return nil, err
+		return reportSet{}, err
 	}
-	ids := make([]string, len(people))
+	set := reportSet{People: people, SiteNames: siteNames, IDs: make([]string, len(people))}
 	for i, p := range people {
-		ids[i] = p.ID
+		set.IDs[i] = p.ID
 	}
-	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
+	set.Results, err = s.clearance.ForPeople(c.UserContext(), set.IDs, asOf)
+	return set, err
+}
+
+func (s *Server) certificationRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]certRow, error) {
+	set, err := s.reportSet(c, asOf, site)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := s.evidence.Credentials.ForPeople(c.UserContext(), ids)
+	people, siteNames, res := set.People, set.SiteNames, set.Results
+	recs, err := s.evidence.Credentials.ForPeople(c.UserContext(), set.IDs)
 	if err != nil {
 		return nil, err
 	}
