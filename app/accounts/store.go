@@ -217,14 +217,14 @@ func (s *Store) attach(ctx context.Context, rows []userRow) ([]*Person, error) {
 		out[i], byID[r.ID] = p, p
 	}
 	var roles []roleRow
-	if err := s.DB.NewSelect().Model(&roles).Where("user_id IN (?)", bun.In(ids)).Order("role").Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&roles).Where("user_id IN (?)", bun.List(ids)).Order("role").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	for _, r := range roles {
 		byID[r.UserID].Roles = append(byID[r.UserID].Roles, Role(r.Role))
 	}
 	var sites []userSiteRow
-	if err := s.DB.NewSelect().Model(&sites).Where("user_id IN (?)", bun.In(ids)).Order("site_id").Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&sites).Where("user_id IN (?)", bun.List(ids)).Order("site_id").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	for _, r := range sites {
@@ -263,7 +263,7 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) 
 		if len(ids) == 0 {
 			ids = []string{""}
 		}
-		q.Where("id IN (?)", bun.In(ids))
+		q.Where("id IN (?)", bun.List(ids))
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50

@@ -205,8 +205,8 @@ func TestForPeopleIsOneQuery(t *testing.T) {
 			ask = append(ask, fmt.Sprintf("unknown-%d", i))
 		}
 		qc := &queryCounter{}
-		d.AddQueryHook(qc)
-		got, err := s.ForPeople(ctx, ask)
+		counted := credentials.NewStore(&db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+		got, err := counted.ForPeople(ctx, ask)
 		if err != nil {
 			t.Fatal(err)
 		}

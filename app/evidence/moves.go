@@ -50,7 +50,7 @@ func (s *Store) Moves(ctx context.Context, enrollmentIDs []string) ([]Move, erro
 		return nil, nil
 	}
 	var rows []moveRow
-	in := bun.In(enrollmentIDs)
+	in := bun.List(enrollmentIDs)
 	if err := s.DB.NewSelect().Model(&rows).Where("from_enrollment_id IN (?) OR to_enrollment_id IN (?)", in, in).Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}

@@ -80,7 +80,7 @@ func (s *Service) PendingFor(ctx context.Context, reviewer assessments.Actor, en
 		ids[i] = e.ID
 	}
 	var hours []hoursRow
-	q := s.Store.DB.NewSelect().Model(&hours).Where("status = 'pending'").Where("enrollment_id IN (?)", bun.In(ids)).Order("worked_on")
+	q := s.Store.DB.NewSelect().Model(&hours).Where("status = 'pending'").Where("enrollment_id IN (?)", bun.List(ids)).Order("worked_on")
 	if !reviewer.Director {
 		q.Where("(supervisor_id IS NULL OR supervisor_id = ?)", reviewer.ID)
 	}

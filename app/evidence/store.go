@@ -115,10 +115,10 @@ func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessme
 	var rows []enrollmentRow
 	q := s.DB.NewSelect().Model(&rows).Order("created_at", "id")
 	if f.IDs != nil {
-		q.Where("id IN (?)", bun.In(nonEmpty(f.IDs)))
+		q.Where("id IN (?)", bun.List(nonEmpty(f.IDs)))
 	}
 	if f.ApprenticeIDs != nil {
-		q.Where("apprentice_id IN (?)", bun.In(nonEmpty(f.ApprenticeIDs)))
+		q.Where("apprentice_id IN (?)", bun.List(nonEmpty(f.ApprenticeIDs)))
 	}
 	if f.SiteID != "" {
 		q.Where("site_id = ?", f.SiteID)
@@ -141,7 +141,7 @@ func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessme
 		return out, nil
 	}
 	var ps []preceptorRow
-	if err := s.DB.NewSelect().Model(&ps).Where("enrollment_id IN (?)", bun.In(ids)).Order("preceptor_id").Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&ps).Where("enrollment_id IN (?)", bun.List(ids)).Order("preceptor_id").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	for _, p := range ps {
@@ -173,7 +173,7 @@ func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollmen
 	if len(ids) == 0 {
 		return out, nil
 	}
-	in := bun.In(ids)
+	in := bun.List(ids)
 	var obs []observationRow
 	if err := s.DB.NewSelect().Model(&obs).Where("enrollment_id IN (?)", in).Order("recorded_at", "id").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
