@@ -1,5 +1,7 @@
 package accounts
 
+//lint:file-ignore ST1005 this file's error texts are shown to people unchanged, as sentences.
+
 import (
 	"context"
 	"errors"

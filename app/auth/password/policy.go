@@ -1,5 +1,7 @@
 package password
 
+//lint:file-ignore ST1005 this file's error texts are shown to people unchanged, as sentences.
+
 import (
 	"errors"
 	"strings"
