@@ -198,6 +198,17 @@ func (s *Store) one(ctx context.Context, where string, arg any) (*Person, error)
 
 // attach loads roles and sites for rows with two queries, whatever their number.
 func (s *Store) attach(ctx context.Context, rows []userRow) ([]*Person, error) {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	return s.attachIn(ctx, rows, bun.List(ids))
+}
+
+// attachIn is attach with the people's ids given as in: a bun.In list or,
+// for thousands of people, the subquery that chose them (a list that long
+// would make a very long statement).
+func (s *Store) attachIn(ctx context.Context, rows []userRow, in any) ([]*Person, error) {
 	out := make([]*Person, len(rows))
 	if len(rows) == 0 {
 		return out, nil
@@ -217,17 +228,23 @@ func (s *Store) attach(ctx context.Context, rows []userRow) ([]*Person, error) {
 		out[i], byID[r.ID] = p, p
 	}
 	var roles []roleRow
-	if err := s.DB.NewSelect().Model(&roles).Where("user_id IN (?)", bun.List(ids)).Order("role").Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&roles).Where("user_id IN (?)", in).Order("role").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	for _, r := range roles {
+		if byID[r.UserID] == nil {
+			continue
+		}
 		byID[r.UserID].Roles = append(byID[r.UserID].Roles, Role(r.Role))
 	}
 	var sites []userSiteRow
-	if err := s.DB.NewSelect().Model(&sites).Where("user_id IN (?)", bun.List(ids)).Order("site_id").Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&sites).Where("user_id IN (?)", in).Order("site_id").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	for _, r := range sites {
+		if byID[r.UserID] == nil {
+			continue
+		}
 		byID[r.UserID].SiteIDs = append(byID[r.UserID].SiteIDs, r.SiteID)
 	}
 	return out, nil
@@ -274,6 +291,38 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) 
 	}
 	ps, err := s.attach(ctx, rows)
 	return ps, int(total), err
+}
+
+// ByIDs returns the people with these ids (unknown ids are left out), by
+// name, with roles and sites, in three queries and without a page limit.
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]*Person, error) {
+	if len(ids) == 0 {
+		return []*Person{}, nil
+	}
+	var rows []userRow
+	if err := s.DB.NewSelect().Model(&rows).Where("id IN (?)", bun.List(ids)).Order("name", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	return s.attach(ctx, rows)
+}
+
+// Members returns everyone holding role at any of siteIDs (at every site
+// when siteIDs is nil), by name, with their roles and sites. Unlike List it
+// has no page limit, and it takes three queries however many people: it is
+// for dashboards and reports over whole sites.
+func (s *Store) Members(ctx context.Context, role Role, siteIDs []string) ([]*Person, error) {
+	who := s.DB.NewSelect().Table("user_roles").Column("user_id").Where("role = ?", string(role))
+	if siteIDs != nil {
+		if len(siteIDs) == 0 {
+			return []*Person{}, nil
+		}
+		who.Where("user_id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", bun.List(siteIDs))
+	}
+	var rows []userRow
+	if err := s.DB.NewSelect().Model(&rows).Where("id IN (?)", who).Order("name", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	return s.attachIn(ctx, rows, who)
 }
 
 // Count returns how many accounts exist.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
@@ -60,19 +61,10 @@ func (s *Service) ForPeople(ctx context.Context, personIDs []string, asOf curric
 	if len(personIDs) == 0 {
 		return map[string]*Result{}, nil
 	}
-	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: personIDs})
+	chosen, err := s.inForce(ctx, personIDs, asOf)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(ens))
-	for i, e := range ens {
-		ids[i] = e.ID
-	}
-	moves, err := s.Evidence.Store.Moves(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	chosen := pick(ens, moves, asOf)
 	list := make([]assessments.Enrollment, 0, len(chosen))
 	for _, e := range chosen {
 		list = append(list, e)
@@ -89,6 +81,70 @@ func (s *Service) ForPeople(ctx context.Context, personIDs []string, asOf curric
 			Decisions: rules.Evaluate(assessments.BuildEvidence(rec), asOf)}
 	}
 	return out, nil
+}
+
+// inForce returns, per person, the enrollment in force on asOf (see pick).
+func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]assessments.Enrollment, error) {
+	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: personIDs})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(ens))
+	for i, e := range ens {
+		ids[i] = e.ID
+	}
+	moves, err := s.Evidence.Store.Moves(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return pick(ens, moves, asOf), nil
+}
+
+// Standing is a person's enrollment in force and their credentials,
+// without evidence: what credential dashboards need, at a fraction of the
+// cost of deciding every task.
+type Standing struct {
+	PersonID    string
+	Enrollment  *assessments.Enrollment
+	Rules       *curriculum.Rules
+	Credentials []curriculum.CredentialRecord
+}
+
+// Standings returns the standing of each person enrolled on asOf (people
+// without an enrollment in force are absent): enrollments, moves and
+// credentials, four queries however many people.
+func (s *Service) Standings(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Standing, error) {
+	out := map[string]*Standing{}
+	if len(personIDs) == 0 {
+		return out, nil
+	}
+	chosen, err := s.inForce(ctx, personIDs, asOf)
+	if err != nil {
+		return nil, err
+	}
+	people := make([]string, 0, len(chosen))
+	for p := range chosen {
+		people = append(people, p)
+	}
+	creds, err := s.Evidence.Credentials.ForPeople(ctx, people)
+	if err != nil {
+		return nil, err
+	}
+	for person, e := range chosen {
+		pv, err := s.Evidence.Version(ctx, e.VersionID)
+		if err != nil {
+			return nil, err
+		}
+		e.Version = pv
+		out[person] = &Standing{PersonID: person, Enrollment: &e, Rules: pv.Rules,
+			Credentials: credentials.CurriculumRecords(creds[person], pv.Location())}
+	}
+	return out, nil
+}
+
+// RequiredCredentials is Result.RequiredCredentials for a standing.
+func (st *Standing) RequiredCredentials(asOf curriculum.Date) []curriculum.CredentialState {
+	return requiredCredentials(st.Rules, st.Credentials, st.Enrollment.HireDate, asOf)
 }
 
 // For decides for one person; ErrNotEnrolled when they have no program.
@@ -149,9 +205,13 @@ func Counts(ds []curriculum.Decision) (cleared, supervised, not int) {
 // credential with different grace periods, the strictest (shortest grace)
 // is used, so the page never shows a grace some task does not allow.
 func (r *Result) RequiredCredentials(asOf curriculum.Date) []curriculum.CredentialState {
+	return requiredCredentials(r.Rules, r.Records.Credentials, r.Enrollment.HireDate, asOf)
+}
+
+func requiredCredentials(rules *curriculum.Rules, records []curriculum.CredentialRecord, hire, asOf curriculum.Date) []curriculum.CredentialState {
 	reqs := map[string]curriculum.CredentialRequirement{}
 	var order []string
-	for _, t := range r.Program().Tasks {
+	for _, t := range rules.Version().Program.Tasks {
 		for _, req := range t.Credentials {
 			cur, seen := reqs[req.Credential]
 			if !seen {
@@ -164,7 +224,7 @@ func (r *Result) RequiredCredentials(asOf curriculum.Date) []curriculum.Credenti
 	}
 	out := make([]curriculum.CredentialState, 0, len(order))
 	for _, code := range order {
-		out = append(out, r.Rules.CredentialStatus(reqs[code], r.Records.Credentials, r.Enrollment.HireDate, asOf))
+		out = append(out, rules.CredentialStatus(reqs[code], records, hire, asOf))
 	}
 	return out
 }

@@ -145,6 +145,12 @@ func (s *Service) mergePredecessors(ctx context.Context, recs map[string]*loaded
 	return nil
 }
 
+// Version returns the prepared program version with id (compiled once per
+// process when published).
+func (s *Service) Version(ctx context.Context, id string) (*assessments.ProgramVersion, error) {
+	return s.version(ctx, id)
+}
+
 // version returns the prepared program version, compiled once per
 // process for published versions (which never change).
 func (s *Service) version(ctx context.Context, id string) (*assessments.ProgramVersion, error) {

@@ -106,7 +106,9 @@ type EnrollmentFilter struct {
 	IDs           []string
 	ApprenticeIDs []string
 	SiteID        string
-	PreceptorID   string
+	// SiteIDs selects enrollments at any of these sites (when not nil).
+	SiteIDs     []string
+	PreceptorID string
 }
 
 // Enrollments returns matching enrollments with their preceptors (two
@@ -122,6 +124,9 @@ func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessme
 	}
 	if f.SiteID != "" {
 		q.Where("site_id = ?", f.SiteID)
+	}
+	if f.SiteIDs != nil {
+		q.Where("site_id IN (?)", bun.List(nonEmpty(f.SiteIDs)))
 	}
 	if f.PreceptorID != "" {
 		q.Where("id IN (SELECT enrollment_id FROM enrollment_preceptors WHERE preceptor_id = ?)", f.PreceptorID)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
@@ -54,13 +53,9 @@ type cohortCell struct {
 // counts against the requirement and sign-off state.
 func (s *Server) cohortPage(c *fiber.Ctx) error {
 	u := currentUser(c)
-	var ens []assessments.Enrollment
-	for _, site := range u.SiteIDs {
-		more, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{SiteID: site})
-		if err != nil {
-			return err
-		}
-		ens = append(ens, more...)
+	ens, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{SiteIDs: u.SiteIDs})
+	if err != nil {
+		return err
 	}
 	moves, err := s.evidence.Store.Moves(c.UserContext(), enrollmentIDs(ens))
 	if err != nil {
@@ -86,7 +81,7 @@ func (s *Server) cohortPage(c *fiber.Ctx) error {
 		ids[i] = e.ApprenticeID
 	}
 	// One query for every name, not one per apprentice.
-	list, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{IDs: ids, Limit: 500})
+	list, err := s.accounts.ByIDs(c.UserContext(), ids)
 	if err != nil {
 		return err
 	}

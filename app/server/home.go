@@ -108,7 +108,7 @@ func (s *Server) preceptorCards(c *fiber.Ctx) ([]homeCard, error) {
 	}
 	names := map[string]string{}
 	if len(ids) > 0 {
-		people, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{IDs: ids, Limit: 500})
+		people, err := s.accounts.ByIDs(c.UserContext(), ids)
 		if err != nil {
 			return nil, err
 		}

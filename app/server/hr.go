@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -52,23 +53,61 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 			{"", "Everything needing attention"}, {"expired", "Expired"}, {"30", "Expiring within 30 days"}, {"60", "Expiring within 60 days"},
 			{"90", "Expiring within 90 days"}, {"missing", "Missing"}, {"grace", "Missing, within grace"}, {"unverified", "Not verified"}}}
 	months := make([]int, 12)
+	// Everyone on the dashboard in a fixed number of queries: the visible
+	// sites' apprentices and preceptors, their enrollments and credentials
+	// (no evidence: credential states do not need it).
+	var visible []string // nil: every site (admins)
+	if !u.Has(accounts.RoleAdmin) {
+		visible = []string{}
+		for _, site := range sites {
+			if canSeeSite(u, site.ID) {
+				visible = append(visible, site.ID)
+			}
+		}
+	}
+	apprentices, err := s.accounts.Members(ctx, accounts.RoleApprentice, visible)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(apprentices))
+	for i, p := range apprentices {
+		ids[i] = p.ID
+	}
+	res, err := s.clearance.Standings(ctx, ids, today)
+	if err != nil {
+		return err
+	}
+	precs, err := s.accounts.Members(ctx, accounts.RolePreceptor, visible)
+	if err != nil {
+		return err
+	}
+	precIDs := make([]string, len(precs))
+	for i, p := range precs {
+		precIDs[i] = p.ID
+	}
+	precRecs, err := s.evidence.Credentials.ForPeople(ctx, precIDs)
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(apprentices))
+	bySite := map[string][]string{} // site -> apprentice ids, by name
+	for _, p := range apprentices {
+		names[p.ID] = p.Name
+		for _, site := range p.SiteIDs {
+			bySite[site] = append(bySite[site], p.ID)
+		}
+	}
+	precsBySite := map[string][]*accounts.Person{}
+	for _, p := range precs {
+		for _, site := range p.SiteIDs {
+			precsBySite[site] = append(precsBySite[site], p)
+		}
+	}
 	for _, site := range sites {
 		if !u.Has(accounts.RoleAdmin) && !canSeeSite(u, site.ID) {
 			continue
 		}
-		people, _, err := s.accounts.List(ctx, accounts.ListFilter{SiteID: site.ID, Role: accounts.RoleApprentice, Limit: 500})
-		if err != nil {
-			return err
-		}
-		ids := make([]string, len(people))
-		names := map[string]string{}
-		for i, p := range people {
-			ids[i], names[p.ID] = p.ID, p.Name
-		}
-		res, err := s.clearance.ForPeople(ctx, ids, today)
-		if err != nil {
-			return err
-		}
+		ids := bySite[site.ID]
 		st := hrSite{Name: site.Name}
 		for _, id := range ids {
 			r, ok := res[id]
@@ -119,9 +158,7 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 				st.Compliant++
 			}
 		}
-		if err := s.preceptorLicences(c, site, today, &st, &v); err != nil {
-			return err
-		}
+		s.preceptorLicences(site, precsBySite[site.ID], precRecs, today, &st, &v)
 		if st.People > 0 {
 			st.Percent = st.Compliant * 100 / st.People
 		}
@@ -186,20 +223,7 @@ func expiryChart(today curriculum.Date, counts []int) template.HTML {
 
 // preceptorLicences adds the site's preceptors' own professional licences
 // (a lapsed licence stops them signing off) to the counts and the list.
-func (s *Server) preceptorLicences(c *fiber.Ctx, site accounts.Site, today curriculum.Date, st *hrSite, v *hrView) error {
-	ctx := c.UserContext()
-	precs, _, err := s.accounts.List(ctx, accounts.ListFilter{SiteID: site.ID, Role: accounts.RolePreceptor, Limit: 500})
-	if err != nil {
-		return err
-	}
-	ids := make([]string, len(precs))
-	for i, p := range precs {
-		ids[i] = p.ID
-	}
-	recs, err := s.evidence.Credentials.ForPeople(ctx, ids)
-	if err != nil {
-		return err
-	}
+func (s *Server) preceptorLicences(site accounts.Site, precs []*accounts.Person, recs map[string][]credentials.Record, today curriculum.Date, st *hrSite, v *hrView) {
 	for _, p := range precs {
 		if p.Credential == "" || p.Credential == "none" {
 			continue
@@ -254,5 +278,4 @@ func (s *Server) preceptorLicences(c *fiber.Ctx, site accounts.Site, today curri
 		v.Rows = append(v.Rows, hrRow{PersonID: p.ID, Person: p.Name, Role: "Preceptor (" + p.Credential + " licence)", Site: site.Name,
 			Credential: p.Credential, Label: label, Class: class, Sort: rank})
 	}
-	return nil
 }

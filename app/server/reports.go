@@ -42,19 +42,18 @@ func (s *Server) reportPeople(c *fiber.Ctx, siteFilter string) ([]*accounts.Pers
 	var people []*accounts.Person
 	switch {
 	case u.HasAny(accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector):
-		for _, st := range sites {
-			if (siteFilter != "" && st.ID != siteFilter) || (!u.Has(accounts.RoleAdmin) && !slices.Contains(u.SiteIDs, st.ID)) {
-				continue
-			}
-			list, _, err := s.accounts.List(ctx, accounts.ListFilter{SiteID: st.ID, Role: accounts.RoleApprentice, Limit: 500})
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, p := range list {
-				if !slices.ContainsFunc(people, func(x *accounts.Person) bool { return x.ID == p.ID }) {
-					people = append(people, p)
+		// Every apprentice of the sites in scope, in three queries.
+		var scope []string // nil: every site (admins, no filter)
+		if siteFilter != "" || !u.Has(accounts.RoleAdmin) {
+			scope = []string{}
+			for _, st := range sites {
+				if (siteFilter == "" || st.ID == siteFilter) && (u.Has(accounts.RoleAdmin) || slices.Contains(u.SiteIDs, st.ID)) {
+					scope = append(scope, st.ID)
 				}
 			}
+		}
+		if people, err = s.accounts.Members(ctx, accounts.RoleApprentice, scope); err != nil {
+			return nil, nil, err
 		}
 	case u.Has(accounts.RolePreceptor):
 		ens, err := s.evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{PreceptorID: u.ID})
@@ -65,7 +64,7 @@ func (s *Server) reportPeople(c *fiber.Ctx, siteFilter string) ([]*accounts.Pers
 		for _, e := range ens {
 			ids = append(ids, e.ApprenticeID)
 		}
-		if people, _, err = s.accounts.List(ctx, accounts.ListFilter{IDs: ids, Limit: 500}); err != nil {
+		if people, err = s.accounts.ByIDs(ctx, ids); err != nil {
 			return nil, nil, err
 		}
 	default:
@@ -112,7 +111,23 @@ func (s *Server) certificationRows(c *fiber.Ctx, asOf curriculum.Date, site stri
 			byID[r.ID] = r
 		}
 	}
+	// Verifiers' names in one query.
+	var verifierIDs []string
+	for _, r := range byID {
+		if r.VerifiedAt != nil && !slices.Contains(verifierIDs, r.VerifiedBy) {
+			verifierIDs = append(verifierIDs, r.VerifiedBy)
+		}
+	}
 	verifiers := map[string]string{}
+	if len(verifierIDs) > 0 {
+		vs, err := s.accounts.ByIDs(c.UserContext(), verifierIDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vs {
+			verifiers[v.ID] = v.Name
+		}
+	}
 	var rows []certRow
 	for _, p := range people {
 		r, ok := res[p.ID]
@@ -135,11 +150,6 @@ func (s *Server) certificationRows(c *fiber.Ctx, asOf curriculum.Date, site stri
 			if st.Record != nil {
 				row.Number, row.Issued = st.Record.Number, st.Record.IssuedOn
 				if full, ok := byID[st.Record.ID]; ok && full.VerifiedAt != nil {
-					if _, seen := verifiers[full.VerifiedBy]; !seen {
-						if v, err := s.accounts.ByID(c.UserContext(), full.VerifiedBy); err == nil {
-							verifiers[full.VerifiedBy] = v.Name
-						}
-					}
 					row.VerifiedBy, row.VerifiedAt = verifiers[full.VerifiedBy], full.VerifiedAt.UTC().Format("2006-01-02 15:04 UTC")
 				}
 			}

@@ -1,0 +1,222 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// queryCounter counts the SQL statements the database runs.
+type queryCounter struct {
+	mu  sync.Mutex
+	n   int
+	log []string
+}
+
+func (q *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (q *queryCounter) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.n++
+	sql := ev.Query
+	if len(sql) > 160 {
+		sql = sql[:160] + "…"
+	}
+	q.log = append(q.log, sql)
+}
+
+func (q *queryCounter) reset() { q.mu.Lock(); q.n, q.log = 0, nil; q.mu.Unlock() }
+
+func (q *queryCounter) count() (int, []string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.n, append([]string(nil), q.log...)
+}
+
+// grower adds apprentices (enrolled, with a credential and evidence),
+// preceptors with licences, and sites to the demo organisation, so the same
+// pages can be measured with few and with many rows.
+type grower struct {
+	t         *testing.T
+	e         *env
+	svc       *evidence.Service
+	versionID string
+	preceptor assessments.Actor
+	hr        string
+	admin     *accounts.Person
+	sites     []string
+	n         int
+}
+
+func newGrower(t *testing.T, e *env, people map[string]*accounts.Person) *grower {
+	ctx := context.Background()
+	svc := evidence.NewService(e.db, programs.NewStore(e.db))
+	svc.Now, svc.Credentials.Now = e.clock.Now, e.clock.Now
+	ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{people["apprentice@demo.test"].ID}})
+	if err != nil || len(ens) == 0 {
+		t.Fatalf("demo enrollment: %v", err)
+	}
+	return &grower{t: t, e: e, svc: svc, versionID: ens[0].VersionID, preceptor: evidence.ActorOf(people["preceptor@demo.test"]),
+		hr: people["hr@demo.test"].ID, admin: people["admin@demo.test"]}
+}
+
+// grow adds sites new sites with perSite apprentices and one preceptor
+// each; everyone who sees all sites (HR, director, admin) is given them.
+func (g *grower) grow(sites, perSite int, watchers ...*accounts.Person) {
+	g.t.Helper()
+	ctx := context.Background()
+	today := curriculum.DateOf(g.e.clock.Now(), nil)
+	for s := 0; s < sites; s++ {
+		site, err := g.e.store.CreateSite(ctx, fmt.Sprintf("Grown clinic %d", len(g.sites)+1))
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		g.sites = append(g.sites, site.ID)
+		for _, w := range watchers {
+			if _, err := g.e.db.NewRaw("INSERT INTO user_sites (user_id, site_id) VALUES (?, ?)", w.ID, site.ID).Exec(ctx); err != nil {
+				g.t.Fatal(err)
+			}
+		}
+		g.n++
+		prec, err := g.e.store.Create(ctx, accounts.NewPerson{Email: fmt.Sprintf("grown-rn%d@test.test", g.n), Name: fmt.Sprintf("Grown RN %d", g.n),
+			Credential: "RN", Roles: []accounts.Role{accounts.RolePreceptor}, SiteIDs: []string{site.ID}})
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		if _, err := g.svc.Credentials.Add(ctx, newRecord(prec.ID, "RN", today.AddMonths(-12).String(), today.AddMonths(2).String())); err != nil {
+			g.t.Fatal(err)
+		}
+		for i := 0; i < perSite; i++ {
+			g.n++
+			p, err := g.e.store.Create(ctx, accounts.NewPerson{Email: fmt.Sprintf("grown%d@test.test", g.n), Name: fmt.Sprintf("Grown Apprentice %d", g.n),
+				Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{site.ID}})
+			if err != nil {
+				g.t.Fatal(err)
+			}
+			hire := today.AddMonths(-3)
+			e, _, err := g.svc.Enroll(ctx, assessments.Enrollment{ApprenticeID: p.ID, VersionID: g.versionID, SiteID: site.ID, HireDate: hire,
+				StartDate: hire, PreceptorIDs: []string{g.preceptor.ID, prec.ID}, IdempotencyKey: fmt.Sprintf("grow-enrol-%04d", g.n)}, g.admin.ID)
+			if err != nil {
+				g.t.Fatal(err)
+			}
+			r, err := g.svc.Credentials.Add(ctx, newRecord(p.ID, "BLS", today.AddMonths(-20).String(), today.AddDays(20*(i%3)).EndOfMonth().String()))
+			if err != nil {
+				g.t.Fatal(err)
+			}
+			if i%2 == 0 {
+				if _, err := g.svc.Credentials.Verify(ctx, r.ID, g.hr, "card seen"); err != nil {
+					g.t.Fatal(err)
+				}
+			}
+			if _, _, err := g.svc.Observe(ctx, e.ID, g.preceptor, assessments.ObservationRequest{IdempotencyKey: fmt.Sprintf("grow-obs-%d", g.n),
+				Competency: "SAF-INFECT", ChecklistVersion: 1, PerformedOn: today.AddDays(-3), Steps: allSteps(g.t, g.svc, e.ID, "SAF-INFECT")}); err != nil {
+				g.t.Fatal(err)
+			}
+			if _, _, err := g.svc.LogPerformance(ctx, e.ID, evidence.ActorOf(p), assessments.SelfLogRequest{
+				IdempotencyKey: fmt.Sprintf("grow-log-%d", g.n), Competency: "VS-VITALS", PerformedOn: today.AddDays(-1), SupervisorID: g.preceptor.ID}); err != nil {
+				g.t.Fatal(err)
+			}
+		}
+	}
+}
+
+func allSteps(t *testing.T, svc *evidence.Service, enrollmentID, code string) []assessments.StepResult {
+	rec, err := svc.Enrollment(context.Background(), enrollmentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rec.Enrollment.Version.Competency(code)
+	steps := make([]assessments.StepResult, len(c.Checklist))
+	for j := range c.Checklist {
+		steps[j] = assessments.StepResult{Index: j, Met: true}
+	}
+	return steps
+}
+
+// TestQueriesPerPageDoNotGrowWithRows: every list page and each role's
+// home page runs the same number of SQL statements whether it shows a
+// handful of people and sites or many times more (no query per row).
+func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		qc := &queryCounter{}
+		e := newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+		people := withDemo(t, e)
+		g := newGrower(t, e, people)
+		watchers := []*accounts.Person{people["hr@demo.test"], people["director@demo.test"], people["admin@demo.test"]}
+		g.grow(1, 2, watchers...)
+
+		type page struct{ who, path string }
+		site0 := people["apprentice@demo.test"].SiteIDs[0]
+		pages := []page{
+			{"admin@demo.test", "/"}, {"admin@demo.test", "/admin/people"}, {"admin@demo.test", "/hr"},
+			{"director@demo.test", "/"}, {"director@demo.test", "/cohort"},
+			{"director@demo.test", "/api/v1/clearances?site=" + g.sites[0]},
+			{"preceptor@demo.test", "/"}, {"preceptor@demo.test", "/review"},
+			{"hr@demo.test", "/"}, {"hr@demo.test", "/hr"}, {"hr@demo.test", "/api/v1/people"},
+			{"apprentice@demo.test", "/"}, {"apprentice@demo.test", "/clearance"},
+		}
+		for _, r := range []string{"certifications", "clearances", "signoffs", "progress", "hours"} {
+			pages = append(pages, page{"hr@demo.test", "/reports/" + r}, page{"preceptor@demo.test", "/reports/" + r})
+		}
+		pages = append(pages, page{"hr@demo.test", "/reports/clearances?site=" + site0})
+		clients := map[string]*client{}
+		for _, p := range pages {
+			if clients[p.who] == nil {
+				clients[p.who] = e.client()
+				if r := clients[p.who].login(p.who, demo.Password); r.StatusCode != http.StatusSeeOther {
+					t.Fatalf("login %s: %d", p.who, r.StatusCode)
+				}
+			}
+		}
+		measure := func() (map[page]int, map[page][]string) {
+			counts, logs := map[page]int{}, map[page][]string{}
+			for _, p := range pages {
+				c := clients[p.who]
+				c.get(p.path) // warm: session touch, cached program versions
+				qc.reset()
+				r := c.get(p.path)
+				if r.StatusCode != http.StatusOK {
+					t.Fatalf("%s as %s: %d\n%s", p.path, p.who, r.StatusCode, r.body)
+				}
+				counts[p], logs[p] = qc.count()
+			}
+			return counts, logs
+		}
+		small, _ := measure()
+		g.grow(3, 6, watchers...) // 4 grown sites, 20 more apprentices
+		large, logs := measure()
+		var bad []string
+		for _, p := range pages {
+			if large[p] > small[p] {
+				sort.Strings(logs[p])
+				bad = append(bad, fmt.Sprintf("%s as %s: %d queries with few rows, %d with more:\n  %s", p.path, p.who, small[p], large[p],
+					strings.Join(logs[p], "\n  ")))
+			}
+		}
+		if len(bad) > 0 {
+			t.Fatalf("query count grows with the rows shown:\n%s", strings.Join(bad, "\n"))
+		}
+		for _, p := range pages {
+			t.Logf("%-45s %-22s %d queries", p.path, p.who, large[p])
+		}
+	})
+}
