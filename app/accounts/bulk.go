@@ -1,0 +1,55 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// InsertPeople writes people, their roles and sites through a bulk loader
+// (skillgate seed --scale), all with the same password hash, computed once
+// by the caller: hashing tens of thousands of passwords with argon2id would
+// take hours and prove nothing. The caller chooses ids and creation times;
+// emails must already be normalised.
+func InsertPeople(ctx context.Context, l *db.Loader, people []Person, passwordHash string) error {
+	users := make([]userRow, 0, len(people))
+	var roles []roleRow
+	var sites []userSiteRow
+	for i := range people {
+		p := &people[i]
+		if p.ID == "" || p.Email != NormalizeEmail(p.Email) || !strings.Contains(p.Email, "@") {
+			return fmt.Errorf("insert people: %q needs an id and a normalised email", p.Email)
+		}
+		cred, err := ParseCredential(p.Credential)
+		if err != nil {
+			return fmt.Errorf("insert people: %s: %w", p.Email, err)
+		}
+		row := userRow{ID: p.ID, Email: p.Email, Name: p.Name, Credential: cred, PasswordHash: passwordHash,
+			CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.CreatedAt.UTC()}
+		if p.EmployeeID != "" {
+			e := p.EmployeeID
+			row.EmployeeID = &e
+		}
+		users = append(users, row)
+		for _, r := range p.Roles {
+			roles = append(roles, roleRow{UserID: p.ID, Role: string(r)})
+		}
+		for _, s := range p.SiteIDs {
+			sites = append(sites, userSiteRow{UserID: p.ID, SiteID: s})
+		}
+	}
+	for _, rows := range []any{&users, &roles, &sites} {
+		if _, err := l.Insert(ctx, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InsertSites writes sites through a bulk loader; the caller chooses ids.
+func InsertSites(ctx context.Context, l *db.Loader, sites []Site) error {
+	_, err := l.Insert(ctx, &sites)
+	return err
+}
