@@ -43,6 +43,8 @@ Usage:
                                    show or apply the schema history
   skillgate user create --email E --name N --role R[,R...] [--credential C] [--employee-id ID] [--site NAME,...]
                                    add a person; prints a one-time link to set their password
+  skillgate seed --scale [--sites N] [--mas N] [--preceptors N] [--observations N] [--credentials N] [--seed N]
+                                   fill an empty database with a large made-up organisation, for measurements
 
 Every flag mirrors an environment variable (run 'skillgate serve -h' for the list).
 `
@@ -63,6 +65,8 @@ func Run(ctx context.Context, env Env) int {
 		err = migrateCmd(ctx, env, args)
 	case "user":
 		err = userCmd(ctx, env, args)
+	case "seed":
+		err = seedCmd(ctx, env, args)
 	case "help":
 		fmt.Fprint(env.Stdout, usage)
 	default:

@@ -7,9 +7,12 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/scale"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // migrateCmd: skillgate migrate status|up [flags].
@@ -157,4 +160,85 @@ func siteIDsByName(ctx context.Context, store *accounts.Store, names string) ([]
 		ids = append(ids, s.ID)
 	}
 	return ids, nil
+}
+
+// seedCmd: skillgate seed --scale [sizes] fills an empty database with a
+// large made-up organisation for measurements.
+func seedCmd(ctx context.Context, env Env, args []string) error {
+	def := scale.Defaults()
+	fs := flag.NewFlagSet("skillgate seed", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	doScale := fs.Bool("scale", false, "generate a large organisation (required; the only kind of seed so far)")
+	sites := fs.Int("sites", def.Sites, "number of sites (clinics)")
+	mas := fs.Int("mas", def.MAs, "number of medical assistants (apprentices and graduates)")
+	precs := fs.Int("preceptors", def.Preceptors, "number of preceptors")
+	obs := fs.Int("observations", def.Observations, "number of observed performances")
+	creds := fs.Int("credentials", def.Credentials, "number of credential records")
+	seed := fs.Uint64("seed", def.Seed, "seed of the random generator: the same seed (and --as-of) gives the same data")
+	asOf := fs.String("as-of", "", "the generated organisation's today, YYYY-MM-DD (default: today)")
+	dbURL := fs.String("database-url", "", "postgres://… (default: $SKILLGATE_DATABASE_URL; empty means SQLite in --data-dir)")
+	dataDir := fs.String("data-dir", "", "directory of the SQLite database (default: $SKILLGATE_DATA_DIR or ./data)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*doScale {
+		return fmt.Errorf("say what to seed: skillgate seed --scale (see skillgate seed -h)")
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	cfg, _, err := config.Load(nil, env.Getenv, env.Stderr)
+	if err != nil {
+		return err
+	}
+	if *dbURL != "" {
+		cfg.DatabaseURL = *dbURL
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	curriculum.SetDefaultLocation(cfg.Location())
+	o := scale.Options{Sites: *sites, MAs: *mas, Preceptors: *precs, Observations: *obs, Credentials: *creds, Seed: *seed, Progress: env.Stdout}
+	if *asOf != "" {
+		if o.AsOf, err = curriculum.ParseDate(*asOf); err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+	}
+	d, err := openDB(ctx, cfg, newLogger(cfg, env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "seeding %s on %s: %d sites, %d MAs, %d preceptors, %d observations, %d credentials (seed %d)\n",
+		d.Engine, d.Where, o.Sites, o.MAs, o.Preceptors, o.Observations, o.Credentials, o.Seed)
+	res, err := scale.Generate(ctx, d, o)
+	if err != nil {
+		return err
+	}
+	token, err := scale.IssueEHRToken(ctx, accounts.NewStore(d))
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "TABLE\tROWS\tWRITE TIME\tROWS/S\t")
+	rows := 0
+	for _, t := range res.Tables {
+		rows += t.Rows
+		fmt.Fprintf(w, "%s\t%d\t%s\t%.0f\t\n", t.Table, t.Rows, t.Took.Round(time.Millisecond), float64(t.Rows)/max(t.Took.Seconds(), 1e-9))
+	}
+	w.Flush()
+	fmt.Fprintf(env.Stdout, "%d rows in %s (generating records: %s); as of %s\n", rows, res.Total.Round(time.Second), res.Generate.Round(time.Second), res.AsOf)
+	if res.CredentialsNote != "" {
+		fmt.Fprintf(env.Stdout, "credentials: %s\n", res.CredentialsNote)
+	}
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(env.Stdout, "sign-offs the rules refused (left unsigned, as they would be): %v\n", res.Skipped)
+	}
+	fmt.Fprintf(env.Stdout, "\nEvery account's password: %s\nLogins: %s, %s, %s, %s … %s, %s … %s\n",
+		scale.Password, scale.AdminEmail, scale.DirectorEmail, scale.HREmail, scale.PreceptorEmail(1), scale.PreceptorEmail(o.Preceptors), scale.MAEmail(1), scale.MAEmail(o.MAs))
+	fmt.Fprintf(env.Stdout, "API token of %s (shown once; send as Authorization: Bearer …):\n%s\n", scale.EHREmail, token)
+	return nil
 }

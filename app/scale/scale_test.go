@@ -1,0 +1,160 @@
+package scale_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/scale"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+var asOf = curriculum.MustParseDate("2026-06-15")
+
+func small() scale.Options {
+	return scale.Options{Sites: 3, MAs: 50, Preceptors: 12, Observations: 5000, Credentials: 400, Seed: 7, AsOf: asOf}
+}
+
+func count(t *testing.T, d *db.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := d.NewRaw("SELECT COUNT(*) FROM "+table).Scan(context.Background(), &n); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+func TestGenerateSmallOrganisation(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		o := small()
+		res, err := scale.Generate(ctx, d, o)
+		if err != nil {
+			t.Fatalf("generate: %v", err)
+		}
+
+		// What was asked for is what is stored, and what the run reports.
+		want := map[string]int{"sites": 3, "users": 4 + 12 + 50, "enrollments": 50, "observations": 5000, "credentials": 400}
+		for table, n := range want {
+			if got := count(t, d, table); got != n {
+				t.Errorf("%s: %d rows, want %d", table, got, n)
+			}
+		}
+		for _, ts := range res.Tables {
+			if got := count(t, d, ts.Table); got != ts.Rows {
+				t.Errorf("%s: %d rows stored, but the run reported %d", ts.Table, got, ts.Rows)
+			}
+		}
+		for _, table := range []string{"sign_offs", "test_results", "hours_entries", "enrollment_preceptors", "user_sites"} {
+			if count(t, d, table) == 0 {
+				t.Errorf("%s: no rows", table)
+			}
+		}
+		if res.CredentialsNote != "" {
+			t.Errorf("credentials: %s", res.CredentialsNote)
+		}
+
+		// Decisions, as pages and the API make them, are a mix.
+		store := accounts.NewStore(d)
+		progs := programs.NewStore(d)
+		svc := evidence.NewService(d, progs)
+		cl := &clearance.Service{Evidence: svc}
+		var ids []string
+		for n := 1; n <= o.MAs; n++ {
+			p, err := store.ByEmail(ctx, scale.MAEmail(n))
+			if err != nil {
+				t.Fatalf("MA %d: %v", n, err)
+			}
+			ids = append(ids, p.ID)
+		}
+		results, err := cl.ForPeople(ctx, ids, asOf)
+		if err != nil {
+			t.Fatalf("decisions: %v", err)
+		}
+		if len(results) != o.MAs {
+			t.Fatalf("decisions for %d MAs, want %d (everyone is enrolled)", len(results), o.MAs)
+		}
+		var cleared, supervised, not, most, few int
+		for _, r := range results {
+			c, s, n := clearance.Counts(r.Decisions)
+			cleared, supervised, not = cleared+c, supervised+s, not+n
+			if c*2 >= len(r.Decisions) {
+				most++
+			}
+			if c*10 <= len(r.Decisions) {
+				few++
+			}
+		}
+		t.Logf("decisions: %d cleared, %d direct supervision, %d not cleared; %d MAs cleared for half the tasks or more, %d for a tenth or less",
+			cleared, supervised, not, most, few)
+		total := cleared + supervised + not
+		for name, n := range map[string]int{"cleared": cleared, "direct supervision": supervised, "not cleared": not} {
+			if n*50 < total { // each at least 2%
+				t.Errorf("%s: %d of %d decisions; want a realistic mix", name, n, total)
+			}
+		}
+		if most == 0 || few == 0 {
+			t.Errorf("%d MAs cleared for most tasks, %d for few; want both experienced MAs and new hires", most, few)
+		}
+
+		// Every stored signature verifies the way pages check it.
+		verified := 0
+		for _, r := range results {
+			for i := range r.Records.SignOffs {
+				so := &r.Records.SignOffs[i]
+				if err := assessments.VerifySignature(so, evidence.SignedEvidenceFor(r.Records, so)); err != nil {
+					t.Fatalf("signature of %s on %s for %s: %v", so.Signature.PrintedName, so.Competency, so.ApprenticeID, err)
+				}
+				verified++
+			}
+		}
+		if verified == 0 || verified != count(t, d, "sign_offs") {
+			t.Errorf("verified %d signatures, %d stored", verified, count(t, d, "sign_offs"))
+		}
+
+		// Well-known logins work with the published password.
+		for _, email := range []string{scale.HREmail, scale.DirectorEmail, scale.PreceptorEmail(1), scale.MAEmail(1)} {
+			if _, err := store.Authenticate(ctx, email, scale.Password); err != nil {
+				t.Errorf("log in as %s: %v", email, err)
+			}
+		}
+
+		// A second run is refused and changes nothing.
+		before := count(t, d, "observations")
+		if _, err := scale.Generate(ctx, d, o); !errors.Is(err, scale.ErrAlreadySeeded) {
+			t.Errorf("second run: %v, want ErrAlreadySeeded", err)
+		}
+		if got := count(t, d, "observations"); got != before {
+			t.Errorf("second run changed observations: %d, was %d", got, before)
+		}
+	})
+}
+
+func TestGenerateRefusesADatabaseWithOtherData(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		store := accounts.NewStore(d)
+		if _, err := store.Create(ctx, accounts.NewPerson{Email: "rn@clinic.org", Name: "Rita Nurse", Credential: "RN",
+			Roles: []accounts.Role{accounts.RolePreceptor}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := scale.Generate(ctx, d, small())
+		if !errors.Is(err, scale.ErrNotEmpty) {
+			t.Fatalf("got %v, want ErrNotEmpty", err)
+		}
+		if !strings.Contains(err.Error(), "empty database") {
+			t.Errorf("message %q does not say what to do", err)
+		}
+		if n := count(t, d, "users"); n != 1 {
+			t.Errorf("%d people after a refused run, want 1", n)
+		}
+	})
+}
