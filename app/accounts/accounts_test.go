@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -70,6 +71,57 @@ func TestCreatePerson(t *testing.T) {
 		list, total, err := s.List(ctx, accounts.ListFilter{Query: "díaz", Role: accounts.RolePreceptor, SiteID: site.ID})
 		if err != nil || total != 1 || len(list) != 1 || list[0].ID != p.ID {
 			t.Fatalf("list = %v, %d, %v", list, total, err)
+		}
+	})
+}
+
+// ListFilter.SiteIDs scopes a list to the sites a reader may see: people
+// of any listed site, nobody for an empty list.
+func TestListScopedToSites(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		s, _ := newStore(d)
+		ctx := context.Background()
+		a, err := s.CreateSite(ctx, "A clinic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.CreateSite(ctx, "B clinic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.CreateSite(ctx, "C clinic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mk := func(email string, sites ...string) *accounts.Person {
+			p, err := s.Create(ctx, accounts.NewPerson{Email: email, Name: email, Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: sites})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		inA, inB, inAB := mk("a@example.test", a.ID), mk("b@example.test", b.ID), mk("ab@example.test", a.ID, b.ID)
+		mk("c@example.test", c.ID)
+		names := func(f accounts.ListFilter) []string {
+			list, total, err := s.List(ctx, f)
+			if err != nil || total != len(list) {
+				t.Fatalf("list %+v: %d of %d, %v", f, len(list), total, err)
+			}
+			var out []string
+			for _, p := range list {
+				out = append(out, p.ID)
+			}
+			return out
+		}
+		if got := names(accounts.ListFilter{SiteIDs: []string{a.ID, b.ID}}); len(got) != 3 || !slices.Contains(got, inA.ID) || !slices.Contains(got, inB.ID) || !slices.Contains(got, inAB.ID) {
+			t.Fatalf("sites A and B: %v", got)
+		}
+		if got := names(accounts.ListFilter{SiteIDs: []string{}}); len(got) != 0 {
+			t.Fatalf("no sites listed people: %v", got)
+		}
+		if got := names(accounts.ListFilter{SiteIDs: []string{a.ID}, SiteID: b.ID}); len(got) != 1 || got[0] != inAB.ID {
+			t.Fatalf("site B within scope A: %v", got)
 		}
 	})
 }

@@ -255,6 +255,10 @@ type ListFilter struct {
 	Query  string // matches name, email or employee id
 	Role   Role
 	SiteID string
+	// SiteIDs, when not nil, restricts the list to people of any of these
+	// sites (an empty list matches nobody): how callers scope a list to
+	// the sites its reader may see.
+	SiteIDs []string
 	// IDs, when set, restricts the list to these people.
 	IDs    []string
 	Limit  int
@@ -274,6 +278,13 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) 
 	}
 	if f.SiteID != "" {
 		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id = ?)", f.SiteID)
+	}
+	if f.SiteIDs != nil {
+		sites := f.SiteIDs
+		if len(sites) == 0 {
+			sites = []string{""}
+		}
+		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", bun.In(sites))
 	}
 	if f.IDs != nil {
 		ids := f.IDs
