@@ -34,10 +34,21 @@ type Importer struct {
 	// in a transaction on Credentials.DB.
 	Accounts    *accounts.Store
 	Credentials *Store
+	// Scope, when not nil, limits what the import may touch to what the
+	// person importing may manage (see Scope).
+	Scope *Scope
 	// CredentialTypes, when not nil, lists the credential type codes an
 	// import may use (those of the organisation's programs); nil accepts any
 	// well-formed code.
 	CredentialTypes []string
+}
+
+// Scope is what a person who is not an administrator may import: new
+// people only at their own sites and never as administrators, and
+// credentials only for people of their own sites. Rows outside it are
+// problems, so nothing is written.
+type Scope struct {
+	SiteIDs []string
 }
 
 // NewImporter returns an Importer on d.
@@ -186,6 +197,9 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 			pr.siteIDs = append(pr.siteIDs, id)
 		}
 		ex, ok := byEmp[pr.EmployeeID]
+		if im.Scope != nil {
+			im.Scope.check(p, pr, ex, userSites)
+		}
 		if !ok {
 			pr.Action, pr.ID = ActionCreate, ""
 			if pr.Name == "" {
@@ -401,4 +415,25 @@ func insertAll[T any](ctx context.Context, idb bun.IDB, rows []T) error {
 		}
 	}
 	return nil
+}
+
+// check adds a problem for a row outside the scope: a new person who
+// would be an administrator or would belong to a site outside it (or to
+// none), or an existing person of none of its sites.
+func (sc *Scope) check(p *Preview, pr *PersonRow, ex *existingUser, userSites map[string][]string) {
+	inScope := func(ids []string) bool {
+		return len(ids) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return !slices.Contains(sc.SiteIDs, id) })
+	}
+	if ex != nil {
+		if !slices.ContainsFunc(userSites[ex.ID], func(id string) bool { return slices.Contains(sc.SiteIDs, id) }) {
+			p.problem(pr.Row, colEmployeeID, "employee %s is not at one of your clinics; ask an administrator to import this row", pr.EmployeeID)
+		}
+		return
+	}
+	if slices.Contains(pr.Roles, accounts.RoleAdmin) {
+		p.problem(pr.Row, colRole, "only an administrator can create administrators")
+	}
+	if !inScope(pr.siteIDs) {
+		p.problem(pr.Row, colSite, "new people must belong to one or more of your clinics")
+	}
 }

@@ -490,3 +490,65 @@ func TestXLSXDates(t *testing.T) {
 		t.Fatalf("problems = %v", p.Problems)
 	}
 }
+
+// An import by someone who is not an administrator stays within their
+// clinics: no new administrators, no new people elsewhere, no records for
+// people of other clinics; and Apply refuses the same rows, writing nothing.
+func TestImportScope(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		im, hr := org(t, d)
+		as := accounts.NewStore(d)
+		sites, _ := as.Sites(ctx)
+		byName := map[string]string{}
+		for _, s := range sites {
+			byName[s.Name] = s.ID
+		}
+		far, err := as.Create(ctx, accounts.NewPerson{Email: "far@clinic.example", Name: "Farah Far", EmployeeID: "F1",
+			Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{byName["Eastside"]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		near, err := as.Create(ctx, accounts.NewPerson{Email: "near@clinic.example", Name: "Nia Near", EmployeeID: "N1",
+			Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{byName["Main Street"]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := csvBytes(t,
+			header,
+			[]string{"N1", "", "", "", "", "", "BLS", "AHA", "B1", "2026-01-10", "01/2028", "", ""},
+			[]string{"F1", "", "", "", "", "", "BLS", "AHA", "B2", "2026-01-10", "01/2028", "", ""},
+			[]string{"A9", "Ada Admin", "ada@clinic.example", "admin", "Main Street", "", "", "", "", "", "", "", ""},
+			[]string{"E9", "Eve East", "eve@clinic.example", "apprentice", "Eastside", "", "", "", "", "", "", "", ""},
+			[]string{"M9", "Mo Main", "mo@clinic.example", "apprentice", "Main Street", "", "", "", "", "", "", "", ""},
+		)
+		im.Scope = &credentials.Scope{SiteIDs: []string{byName["Main Street"]}}
+		p, err := im.Preview(ctx, "staff.csv", bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Problems) != 3 || !hasProblem(p, 3, "employee_id", "not at one of your clinics") ||
+			!hasProblem(p, 4, "role", "only an administrator") || !hasProblem(p, 5, "site", "one or more of your clinics") {
+			t.Fatalf("problems = %v", p.Problems)
+		}
+		// Apply checks again, so a preview edited in memory is no way round.
+		p.Problems = nil
+		if _, err := im.Apply(ctx, p, hr.ID); !errors.Is(err, credentials.ErrProblems) {
+			t.Fatalf("apply outside the scope: %v", err)
+		}
+		for _, id := range []string{near.ID, far.ID} {
+			if recs, err := im.Credentials.ForPerson(ctx, id); err != nil || len(recs) != 0 {
+				t.Fatalf("records written by a refused import: %v %v", recs, err)
+			}
+		}
+		if n, _ := as.Count(ctx); n != 3 {
+			t.Fatalf("%d people after a refused import, want 3", n)
+		}
+		// Without a scope (an administrator), the same file imports.
+		im.Scope = nil
+		if p, err = im.Preview(ctx, "staff.csv", bytes.NewReader(data)); err != nil || !p.OK() {
+			t.Fatalf("admin preview: %v %v", err, p.Problems)
+		}
+	})
+}
