@@ -93,8 +93,14 @@ func (s *Server) apiRevokeToken(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// apiListPeople lists the people of the sites the caller may see (an
+// admin: everyone), optionally one site of those.
 func (s *Server) apiListPeople(c *fiber.Ctx) error {
-	f := accounts.ListFilter{Query: c.Query("q"), SiteID: c.Query("site"), Limit: 100}
+	u := currentUser(c)
+	f := accounts.ListFilter{Query: c.Query("q"), SiteID: c.Query("site"), SiteIDs: visibleSites(u), Limit: 100}
+	if f.SiteID != "" && !canSeeSite(u, f.SiteID) {
+		return apiError(fiber.StatusNotFound, "There is no site with this id that you may see.")
+	}
 	if r := c.Query("role"); r != "" {
 		role, err := accounts.ParseRole(r)
 		if err != nil {

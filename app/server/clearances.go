@@ -9,7 +9,6 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
-	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -26,16 +25,6 @@ func (s *Server) asOfParam(c *fiber.Ctx) (curriculum.Date, error) {
 		return curriculum.Date{}, badInput(map[string]string{"as_of": "Give the date as YYYY-MM-DD (for example 2026-03-14): " + err.Error()})
 	}
 	return d, nil
-}
-
-// visiblePerson loads a person the current user may see; anything else,
-// including an unknown id, is a 404.
-func (s *Server) visiblePerson(c *fiber.Ctx, id string) (*accounts.Person, error) {
-	p, err := s.accounts.ByID(c.UserContext(), id)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !canSeePerson(currentUser(c), p)) {
-		return nil, apiError(fiber.StatusNotFound, "There is no person with this id that you may see.")
-	}
-	return p, err
 }
 
 var errNotEnrolled = apiError(fiber.StatusNotFound, "This person is not enrolled in a program on that date, so no task is cleared.")
@@ -188,7 +177,7 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 	res, err := s.clearance.For(c.UserContext(), p.ID, asOf)
 	switch {
 	case errors.Is(err, clearance.ErrNotEnrolled):
-		if currentUser(c).Has(accounts.RoleDirector) && p.Has(accounts.RoleApprentice) {
+		if directors.allows(currentUser(c)) && p.Has(accounts.RoleApprentice) {
 			if v.Enroll, err = s.enrollForm(c, p); err != nil {
 				return err
 			}
@@ -201,7 +190,7 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 			v.Rows = append(v.Rows, clearanceRow{Task: res.Task(d.Task), Decision: d, Class: statusClass(d.Status)})
 		}
 		v.Cleared, v.Direct, v.Not = clearance.Counts(res.Decisions)
-		if currentUser(c).Has(accounts.RoleDirector) && v.IsToday {
+		if directors.allows(currentUser(c)) && v.IsToday {
 			if v.Newer, err = s.newerVersion(c, res); err != nil {
 				return err
 			}

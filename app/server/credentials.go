@@ -21,9 +21,7 @@ import (
 // status, adding a record with its evidence file, HR verification, and
 // serving files only to people allowed to see the person.
 
-func canManageCredentials(u *accounts.Person) bool {
-	return u.HasAny(accounts.RoleHR, accounts.RoleAdmin)
-}
+func canManageCredentials(u *accounts.Person) bool { return hrStaff.allows(u) }
 
 // credentialLabel is a credential state in words, with its status class
 // (the words carry the meaning; the colour only repeats it).

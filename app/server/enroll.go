@@ -44,11 +44,14 @@ func (s *Server) enrollForm(c *fiber.Ctx, p *accounts.Person) (*enrollFormView, 
 		return nil, err
 	}
 	for _, site := range sites {
-		if slices.Contains(p.SiteIDs, site.ID) {
+		if slices.Contains(p.SiteIDs, site.ID) && canSeeSite(currentUser(c), site.ID) {
 			v.Sites = append(v.Sites, site)
 		}
 	}
 	for _, site := range p.SiteIDs {
+		if !canSeeSite(currentUser(c), site) {
+			continue
+		}
 		list, _, err := s.accounts.List(ctx, accounts.ListFilter{Role: accounts.RolePreceptor, SiteID: site, Limit: 200})
 		if err != nil {
 			return nil, err
@@ -85,6 +88,14 @@ func (s *Server) enrollPerson(c *fiber.Ctx, b enrollBody) (assessments.Enrollmen
 	if !slices.Contains(p.SiteIDs, b.SiteID) || !canSeeSite(currentUser(c), b.SiteID) {
 		return assessments.Enrollment{}, false, badInput(map[string]string{"site_id": "Choose one of the apprentice's sites that you manage."})
 	}
+	// Assigned preceptors see the apprentice's records, so they must be
+	// preceptors the director may see.
+	for _, id := range b.PreceptorIDs {
+		pr, err := s.accounts.ByID(c.UserContext(), id)
+		if err != nil || !pr.Has(accounts.RolePreceptor) || !canSeePerson(currentUser(c), pr) {
+			return assessments.Enrollment{}, false, badInput(map[string]string{"preceptor_ids": "Choose preceptors of your sites."})
+		}
+	}
 	v, err := s.programs.VersionByID(c.UserContext(), b.VersionID)
 	if err != nil || v.Status != curriculum.Published {
 		return assessments.Enrollment{}, false, badInput(map[string]string{"version_id": "Choose a published program version."})
@@ -102,6 +113,10 @@ func (s *Server) enroll(c *fiber.Ctx) error {
 		return badInput(map[string]string{"": "The form could not be read. Reload the page and try again."})
 	}
 	b.PersonID = c.Params("id")
+	// Whom first: a person the director may not see is a 404 whatever the form says.
+	if _, err := s.visiblePerson(c, b.PersonID); err != nil {
+		return err
+	}
 	var err error
 	if b.HireDate, err = curriculum.ParseDate(strings.TrimSpace(c.FormValue("hire_date"))); err != nil {
 		return badInput(map[string]string{"hire_date": "Give the hire date as YYYY-MM-DD."})

@@ -22,19 +22,23 @@ import (
 
 func newKey() string { return "form-" + strings.ReplaceAll(accounts.NewID(), "-", "") }
 
-// visibleEnrollment loads an enrollment (with records) whose apprentice
-// the user may see; anything else is 404.
+// visibleEnrollment loads an enrollment (with records) the user may see
+// (canSeeEnrollment) and its apprentice; anything else is 404.
 func (s *Server) visibleEnrollment(c *fiber.Ctx) (*assessments.Records, *accounts.Person, error) {
+	notFound := apiError(fiber.StatusNotFound, "There is no enrollment with this id that you may see.")
 	rec, err := s.evidence.Enrollment(c.UserContext(), c.Params("id"))
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, nil, apiError(fiber.StatusNotFound, "There is no enrollment with this id that you may see.")
+		return nil, nil, notFound
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.visiblePerson(c, rec.Enrollment.ApprenticeID)
+	if !canSeeEnrollment(currentUser(c), rec.Enrollment) {
+		return nil, nil, notFound
+	}
+	p, err := s.accounts.ByID(c.UserContext(), rec.Enrollment.ApprenticeID)
 	if err != nil {
-		return nil, nil, apiError(fiber.StatusNotFound, "There is no enrollment with this id that you may see.")
+		return nil, nil, err
 	}
 	return rec, p, nil
 }
@@ -83,9 +87,7 @@ func (v progressView) Pct(n, of int) int {
 	return min(100, n*100/of)
 }
 
-func canRecord(u *accounts.Person) bool {
-	return u.HasAny(accounts.RolePreceptor, accounts.RoleDirector)
-}
+func canRecord(u *accounts.Person) bool { return recorders.allows(u) }
 
 // myProgress sends an apprentice to their current enrollment.
 func (s *Server) myProgress(c *fiber.Ctx) error {
@@ -110,7 +112,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		CanRecord: canRecord(currentUser(c)) && currentUser(c).ID != p.ID, URL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID),
 		Own: currentUser(c).ID == p.ID, Key: newKey(), Key2: newKey(), Today: rec.Enrollment.Version.Day(s.now())}
 	v.Records, v.TestKey = map[string][]recordView{}, newKey()
-	v.CanManage = currentUser(c).Has(accounts.RoleDirector)
+	v.CanManage = directors.allows(currentUser(c))
 	v.Statuses = []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentCompleted, assessments.EnrollmentWithdrawn}
 	correctedBy := map[string]string{}
 	for _, o := range rec.Observations {
@@ -129,7 +131,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	for i := range rec.SignOffs {
 		so := rec.SignOffs[i]
 		sv := signatureView{SignOff: so, Verified: assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil,
-			CanRevoke: currentUser(c).Has(accounts.RoleDirector), CSRF: csrfToken(c), Key: newKey(),
+			CanRevoke: directors.allows(currentUser(c)), CSRF: csrfToken(c), Key: newKey(),
 			RevokeURL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID) + "/signoffs/" + url.PathEscape(so.ID) + "/revoke"}
 		for j := range rec.Revocations {
 			if rec.Revocations[j].SignOffID == so.ID {

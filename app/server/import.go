@@ -47,9 +47,18 @@ func (s *Server) importTemplate(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-func (s *Server) preview(c *fiber.Ctx, name string, data []byte) (*credentials.Preview, error) {
+// importer checks and applies imports within what the caller may manage:
+// an administrator everything, HR the people of their own sites.
+func (s *Server) importer(c *fiber.Ctx) *credentials.Importer {
 	im := credentials.NewImporter(s.db)
-	return im.Preview(c.UserContext(), name, bytes.NewReader(data))
+	if sites := visibleSites(currentUser(c)); sites != nil {
+		im.Scope = &credentials.Scope{SiteIDs: sites}
+	}
+	return im
+}
+
+func (s *Server) preview(c *fiber.Ctx, name string, data []byte) (*credentials.Preview, error) {
+	return s.importer(c).Preview(c.UserContext(), name, bytes.NewReader(data))
 }
 
 // importUpload reads the file and shows the preview; nothing is written.
@@ -116,7 +125,7 @@ func (s *Server) importConfirm(c *fiber.Ctx) error {
 	if !p.OK() {
 		return s.render(c, fiber.StatusUnprocessableEntity, "import", Page{Title: "Import preview", Nav: "hr", Data: importView{Preview: p, Counts: p.Counts()}})
 	}
-	sum, err := credentials.NewImporter(s.db).Apply(c.UserContext(), p, currentUser(c).ID)
+	sum, err := s.importer(c).Apply(c.UserContext(), p, currentUser(c).ID)
 	if errors.Is(err, credentials.ErrProblems) {
 		return s.render(c, fiber.StatusConflict, "import", Page{Title: "Import preview", Nav: "hr", Data: importView{Preview: p, Counts: p.Counts(),
 			Problem: "The data changed since the preview; nothing was imported. Review the problems below."}})

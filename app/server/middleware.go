@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -186,16 +185,6 @@ func (s *Server) requireLogin(c *fiber.Ctx) error {
 		target += "?" + q.Encode()
 	}
 	return c.Redirect(target, fiber.StatusSeeOther)
-}
-
-// requireRole allows the request when the user holds any of roles.
-func (s *Server) requireRole(roles ...accounts.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if u := currentUser(c); u != nil && slices.ContainsFunc(roles, u.Has) {
-			return c.Next()
-		}
-		return errForbidden
-	}
 }
 
 // csrf protects every state-changing browser request. The token lives in

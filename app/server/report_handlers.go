@@ -49,9 +49,16 @@ func (rp report[R]) page(s *Server) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		sites, err := s.accounts.Sites(c.UserContext())
+		all, err := s.accounts.Sites(c.UserContext())
 		if err != nil {
 			return err
+		}
+		// The site filter offers only sites the caller may see.
+		var sites []accounts.Site
+		for _, st := range all {
+			if canSeeSite(currentUser(c), st.ID) {
+				sites = append(sites, st)
+			}
 		}
 		q := url.Values{"as_of": {asOf.String()}}
 		if site != "" {

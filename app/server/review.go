@@ -185,9 +185,6 @@ func (s *Server) apiReview(c *fiber.Ctx) error {
 // decide applies a reviewer's decision on the :kind/:id in the URL.
 func (s *Server) decide(c *fiber.Ctx, decision, reason string) error {
 	kind, id := c.Params("kind"), c.Params("id")
-	if decision != "approve" && decision != "reject" {
-		return badInput(map[string]string{"decision": "Choose verify (approve) or reject."})
-	}
 	reason = strings.TrimSpace(reason)
 	by := evidence.ActorOf(currentUser(c))
 	// Only items of apprentices the reviewer may review.
@@ -199,25 +196,29 @@ func (s *Server) decide(c *fiber.Ctx, decision, reason string) error {
 	if err != nil {
 		return err
 	}
+	// Which item first, then the decision: an id the reviewer may not
+	// review is a 404 whatever the form says.
 	found := false
 	switch kind {
 	case "selflogs":
 		for _, l := range p.SelfLogs {
 			found = found || l.ID == id
 		}
-		if found {
-			err = s.evidence.ReviewSelfLog(c.UserContext(), id, by, decision == "approve", reason)
-		}
 	case "hours":
 		for _, h := range p.Hours {
 			found = found || h.ID == id
 		}
-		if found {
-			err = s.evidence.ReviewHours(c.UserContext(), id, by, decision == "approve", reason)
-		}
 	}
 	if !found {
 		return apiError(fiber.StatusNotFound, "There is nothing waiting for your review with this id; it may have been reviewed already.")
+	}
+	if decision != "approve" && decision != "reject" {
+		return badInput(map[string]string{"decision": "Choose verify (approve) or reject."})
+	}
+	if kind == "selflogs" {
+		err = s.evidence.ReviewSelfLog(c.UserContext(), id, by, decision == "approve", reason)
+	} else {
+		err = s.evidence.ReviewHours(c.UserContext(), id, by, decision == "approve", reason)
 	}
 	if errors.Is(err, evidence.ErrAlreadyReviewed) {
 		return apiError(fiber.StatusConflict, err.Error())

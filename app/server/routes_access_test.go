@@ -1,0 +1,585 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// The route × role table: every registered route, and for every kind of
+// caller what it gets. A route added without a row here fails
+// TestEveryRouteHasAnAccessRule, and so does a row for a route that no
+// longer exists. Rows are sent with real ids from the demo organisation
+// (see accessFixture) and, for writes, with an empty form: the test is
+// about who gets in, so an allowed caller gets the handler's own answer
+// (often 400 for the empty form), a refused one 403 or 404.
+//
+// The callers (columns of want, in this order):
+//
+//	anon  no session
+//	appr  Jordan, apprentice at Riverside: the {person} of the ids below
+//	grad  Casey, graduate MA at Northgate: another apprentice, another site
+//	prec  Priya, preceptor at Riverside, assigned to Jordan
+//	dir   a program director of Riverside only
+//	hr    an HR auditor of Riverside only
+//	admin the administrator
+//	token the HR auditor's personal API token (Bearer), no session
+//
+// In want, "L" is a redirect to the login page (pages) and a number is
+// the status; a 303 must then go somewhere other than the login page.
+type role int
+
+const (
+	anon role = iota
+	appr
+	grad
+	prec
+	dir
+	hr
+	admin
+	token
+	nRoles
+)
+
+var roleNames = [nRoles]string{"anon", "appr", "grad", "prec", "dir", "hr", "admin", "token"}
+
+type accessRule struct {
+	method, pattern string
+	// path is the request path with {placeholders} for fixture ids; empty
+	// means pattern itself.
+	path string
+	want string
+	// fresh: use a newly logged-in client (the request ends the session).
+	fresh bool
+}
+
+// Columns:                         anon appr grad prec dir  hr   admin token
+var accessRules = []accessRule{
+	{"GET", "/healthz", "", "200 200 200 200 200 200 200 200", false},
+	{"GET", "/readyz", "", "200 200 200 200 200 200 200 200", false},
+	{"GET", "/static/:name", "/static/app.css", "200 200 200 200 200 200 200 200", false},
+	{"GET", "/login", "", "200 303 303 303 303 303 303 303", false},
+	{"POST", "/login", "", "400 400 400 400 400 400 400 400", false},
+	// Logging out ends on the login page, whoever asks.
+	{"POST", "/logout", "", "L L L L L L L L", true},
+	{"GET", "/reset/:token", "/reset/{reset}", "200 200 200 200 200 200 200 200", false},
+	{"POST", "/reset/:token", "/reset/{reset}", "400 400 400 400 400 400 400 400", false},
+	{"GET", "/calendar/:token", "/calendar/{calendar}", "200 200 200 200 200 200 200 200", false},
+
+	{"GET", "/", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/notifications", "", "L 200 200 200 200 200 200 200", false},
+	{"POST", "/notifications/read", "", "L 303 303 303 303 303 303 303", false},
+	{"POST", "/account/calendar", "", "L 200 200 200 200 200 200 200", false},
+	{"POST", "/account/calendar/revoke", "", "L 303 303 303 303 303 303 303", false},
+	{"GET", "/account", "", "L 200 200 200 200 200 200 200", false},
+	{"POST", "/account/password", "", "L 400 400 400 400 400 400 400", false},
+	{"POST", "/account/tokens", "", "L 400 400 400 400 400 400 400", false},
+	// {hrtoken} is a fresh token of the HR auditor: only they may revoke it.
+	{"POST", "/account/tokens/:id/revoke", "/account/tokens/{hrtoken}/revoke", "L 404 404 404 404 303 404 303", false},
+
+	{"GET", "/admin/people", "", "L 403 403 403 403 403 200 403", false},
+	{"GET", "/admin/people/new", "", "L 403 403 403 403 403 200 403", false},
+	{"POST", "/admin/people", "", "L 403 403 403 403 403 400 403", false},
+	{"GET", "/admin/people/:id", "/admin/people/{victim}", "L 403 403 403 403 403 200 403", false},
+	{"POST", "/admin/people/:id/reset", "/admin/people/{victim}/reset", "L 403 403 403 403 403 200 403", false},
+	{"POST", "/admin/people/:id/unlock", "/admin/people/{victim}/unlock", "L 403 403 403 403 403 303 403", false},
+	{"POST", "/admin/people/:id/disable", "/admin/people/{victim}/disable", "L 403 403 403 403 403 303 403", false},
+	{"POST", "/admin/people/:id/enable", "/admin/people/{victim}/enable", "L 403 403 403 403 403 303 403", false},
+
+	{"GET", "/clearance", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/people/:id/clearance", "/people/{person}/clearance", "L 200 404 200 200 200 200 200", false},
+	{"GET", "/people/:id/credentials", "/people/{person}/credentials", "L 200 404 200 200 200 200 200", false},
+	{"POST", "/people/:id/credentials", "/people/{person}/credentials", "L 403 403 403 403 400 400 400", false},
+	{"POST", "/people/:id/credentials/:rid/verify", "/people/{person}/credentials/{record}/verify", "L 403 403 403 403 400 400 400", false},
+	{"GET", "/people/:id/credentials/:rid/file", "/people/{person}/credentials/{record}/file", "L 200 404 200 200 200 200 200", false},
+	{"POST", "/people/:id/enroll", "/people/{person}/enroll", "L 403 403 403 400 403 403 403", false},
+	{"GET", "/people/:id/move", "/people/{person}/move", "L 403 403 403 409 403 403 403", false},
+	{"POST", "/people/:id/move", "/people/{person}/move", "L 403 403 403 400 403 403 403", false},
+
+	{"GET", "/reports/certifications", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/certifications.xlsx", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/clearances", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/clearances.xlsx", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/signoffs", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/signoffs.xlsx", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/progress", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/progress.xlsx", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/hours", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/hours.xlsx", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/hr", "", "L 403 403 403 403 200 200 200", false},
+	{"GET", "/hr/import", "", "L 403 403 403 403 200 200 200", false},
+	{"GET", "/hr/import/template.csv", "", "L 403 403 403 403 200 200 200", false},
+	{"GET", "/hr/import/template.xlsx", "", "L 403 403 403 403 200 200 200", false},
+	{"POST", "/hr/import", "", "L 403 403 403 403 400 400 400", false},
+	{"POST", "/hr/import/confirm", "", "L 403 403 403 403 404 404 404", false},
+
+	{"GET", "/progress", "", "L 303 303 404 404 404 404 404", false},
+	{"GET", "/enrollments/:id", "/enrollments/{enrollment}", "L 200 404 200 200 200 200 200", false},
+	{"GET", "/enrollments/:id/observe/:code", "/enrollments/{enrollment}/observe/PHL-VENI", "L 403 403 200 200 403 403 403", false},
+	{"POST", "/enrollments/:id/observe/:code", "/enrollments/{enrollment}/observe/PHL-VENI", "L 403 403 400 400 403 403 403", false},
+	{"GET", "/enrollments/:id/signoff/:code", "/enrollments/{enrollment}/signoff/PHL-VENI", "L 403 403 200 200 403 403 403", false},
+	{"POST", "/enrollments/:id/signoff/:code", "/enrollments/{enrollment}/signoff/PHL-VENI", "L 403 403 401 401 403 403 403", false},
+	{"POST", "/enrollments/:id/tests/:code", "/enrollments/{enrollment}/tests/PHL-VENI", "L 403 403 400 400 403 403 403", false},
+	{"POST", "/enrollments/:id/selflogs", "/enrollments/{enrollment}/selflogs", "L 400 404 403 403 403 403 403", false},
+	{"POST", "/enrollments/:id/hours", "/enrollments/{enrollment}/hours", "L 400 404 403 403 403 403 403", false},
+	{"GET", "/review", "", "L 403 403 200 200 403 403 403", false},
+	// Only the named supervisor (Priya) reviews a self-log: the director gets 404.
+	{"POST", "/review/:kind/:id", "/review/selflogs/{selflog}", "L 403 403 400 404 403 403 403", false},
+	{"GET", "/cohort", "", "L 403 403 403 200 403 403 403", false},
+	{"POST", "/enrollments/:id/status", "/enrollments/{enrollment}/status", "L 403 403 403 409 403 403 403", false},
+	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},
+
+	{"GET", "/programs", "", "L 200 200 200 200 200 200 200", false},
+	{"POST", "/programs/import", "", "L 403 403 403 400 403 400 403", false},
+	{"GET", "/programs/:id", "/programs/{program}", "L 303 303 303 303 303 303 303", false},
+	// The director starts a draft (303); the admin then finds one (409).
+	{"POST", "/programs/:id/drafts", "/programs/{program}/drafts", "L 403 403 403 303 403 409 403", false},
+	{"GET", "/programs/:id/v/:n", "/programs/{program}/v/1", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/programs/:id/v/:n/export.yaml", "/programs/{program}/v/1/export.yaml", "L 200 200 200 200 200 200 200", false},
+	// Version 1 is published: the designers' edits answer 409.
+	{"POST", "/programs/:id/v/:n/publish", "/programs/{program}/v/1/publish", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/discard", "/programs/{program}/v/1/discard", "L 403 403 403 409 403 409 403", false},
+	{"GET", "/programs/:id/v/:n/competencies/:code/edit", "/programs/{program}/v/1/competencies/PHL-VENI/edit", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/competencies/:code", "/programs/{program}/v/1/competencies/PHL-VENI", "L 403 403 403 409 403 409 403", false},
+	{"GET", "/programs/:id/v/:n/tasks/:code/edit", "/programs/{program}/v/1/tasks/VENIPUNCTURE/edit", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/tasks/:code", "/programs/{program}/v/1/tasks/VENIPUNCTURE", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/competencies", "/programs/{program}/v/1/competencies", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/tasks", "/programs/{program}/v/1/tasks", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/competencies/:code/remove", "/programs/{program}/v/1/competencies/PHL-VENI/remove", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/tasks/:code/remove", "/programs/{program}/v/1/tasks/VENIPUNCTURE/remove", "L 403 403 403 409 403 409 403", false},
+
+	{"GET", "/api/v1/openapi.json", "", "200 200 200 200 200 200 200 200", false},
+	{"GET", "/api/v1/me", "", "401 200 200 200 200 200 200 200", false},
+	{"GET", "/api/v1/tokens", "", "401 200 200 200 200 200 200 200", false},
+	{"POST", "/api/v1/tokens", "", "401 400 400 400 400 400 400 400", false},
+	{"DELETE", "/api/v1/tokens/:id", "/api/v1/tokens/{hrtoken}", "401 404 404 404 404 204 404 204", false},
+	{"GET", "/api/v1/clearances", "/api/v1/clearances?person={person}", "401 200 404 200 200 200 200 200", false},
+	{"GET", "/api/v1/enrollments", "/api/v1/enrollments?person={person}", "401 200 404 200 200 200 200 200", false},
+	// No person_id: "no person with this id that you may see".
+	{"POST", "/api/v1/enrollments", "", "401 403 403 403 404 403 403 403", false},
+	{"GET", "/api/v1/enrollments/:id/evidence", "/api/v1/enrollments/{enrollment}/evidence", "401 200 404 200 200 200 200 200", false},
+	{"POST", "/api/v1/enrollments/:id/status", "/api/v1/enrollments/{enrollment}/status", "401 403 403 403 409 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/observations", "/api/v1/enrollments/{enrollment}/observations", "401 403 403 400 400 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/signoffs", "/api/v1/enrollments/{enrollment}/signoffs", "401 403 403 401 401 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/signoffs/:so/revocations", "/api/v1/enrollments/{enrollment}/signoffs/{signoff}/revocations", "401 403 403 403 400 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/selflogs", "/api/v1/enrollments/{enrollment}/selflogs", "401 400 404 403 403 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/hours", "/api/v1/enrollments/{enrollment}/hours", "401 400 404 403 403 403 403 403", false},
+	{"GET", "/api/v1/reviews", "", "401 403 403 200 200 403 403 403", false},
+	{"POST", "/api/v1/reviews/:kind/:id", "/api/v1/reviews/selflogs/{selflog}", "401 403 403 400 404 403 403 403", false},
+	{"GET", "/api/v1/programs", "", "401 200 200 200 200 200 200 200", false},
+	{"GET", "/api/v1/programs/:id/versions/:n", "/api/v1/programs/{program}/versions/1", "401 200 200 200 200 200 200 200", false},
+	{"GET", "/api/v1/people", "", "401 403 403 403 200 200 200 200", false},
+	{"GET", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 200 404 200 200 200 200 200", false},
+	{"POST", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 403 403 403 403 400 400 400", false},
+}
+
+// accessFixture is the demo organisation plus the callers above and the
+// ids the table's placeholders stand for. own are the ids of Jordan's
+// records; other maps a caller to the ids it must not reach (another
+// site's for staff, another apprentice's for Jordan) for the IDOR test.
+type accessFixture struct {
+	e       *env
+	people  map[string]*accounts.Person
+	clients [nRoles]*client
+	bearer  string
+	own     map[string]string
+	site    map[string]string // "own" and "other" site ids
+	// otherIDs are, per caller, the ids it must not reach.
+	otherIDs map[role]map[string]string
+	nextIP   int
+}
+
+// roleEmails are the callers' logins.
+var roleEmails = map[role]string{appr: "apprentice@demo.test", grad: "graduate@demo.test", prec: "preceptor@demo.test",
+	dir: "dir-river@demo.test", hr: "hr-river@demo.test", admin: "admin@demo.test"}
+
+func newAccessFixture(t *testing.T, e *env) *accessFixture {
+	t.Helper()
+	ctx := context.Background()
+	people := withDemo(t, e)
+	f := &accessFixture{e: e, people: people, own: map[string]string{}, site: map[string]string{}}
+	jordan, sam, riley := people["apprentice@demo.test"], people["apprentice2@demo.test"], people["apprentice3@demo.test"]
+	priya, md := people["preceptor@demo.test"], people["physician@demo.test"]
+	f.site["own"], f.site["other"] = jordan.SiteIDs[0], riley.SiteIDs[0]
+	// The demo's director and HR belong to both clinics: these belong to
+	// Riverside only, so Northgate is "another site" for them.
+	mk := func(email, name string, r accounts.Role) *accounts.Person {
+		p, err := e.store.Create(ctx, accounts.NewPerson{Email: email, Name: name, Credential: "RN", Roles: []accounts.Role{r},
+			SiteIDs: []string{f.site["own"]}, Password: demo.Password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		people[email] = p
+		return p
+	}
+	mk("dir-river@demo.test", "Dora Riverside", accounts.RoleDirector)
+	hrA := mk("hr-river@demo.test", "Hugo Riverside", accounts.RoleHR)
+	victim := mk("victim@demo.test", "Vic Tim", accounts.RoleApprentice)
+	f.own["victim"] = victim.ID
+	_, secret, err := e.store.CreateToken(ctx, hrA.ID, "integration", 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.bearer = secret
+	reset, _, err := e.store.StartReset(ctx, people["admin@demo.test"].ID, victim.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.own["reset"] = reset
+
+	progs := programs.NewStore(e.db)
+	svc := evidence.NewService(e.db, progs)
+	svc.Now, svc.Credentials.Now = e.clock.Now, e.clock.Now
+	list, err := progs.List(ctx)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("programs: %v", err)
+	}
+	f.own["program"] = list[0].ID
+
+	// Each apprentice's enrollment, a sign-off (where there is one), a
+	// credential record with a file, and a self-log waiting for review.
+	ids := func(p *accounts.Person, supervisor *accounts.Person) map[string]string {
+		out := map[string]string{"person": p.ID}
+		ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{p.ID}})
+		if err != nil || len(ens) != 1 {
+			t.Fatalf("enrollments of %s: %v %v", p.Name, ens, err)
+		}
+		out["enrollment"] = ens[0].ID
+		rec, err := svc.Enrollment(ctx, ens[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["signoff"] = "01900000-0000-7000-8000-000000000000"
+		if len(rec.SignOffs) > 0 {
+			out["signoff"] = rec.SignOffs[0].ID
+		}
+		file, err := svc.Credentials.SaveFile(ctx, "card.png", bytes.NewReader(onePixelPNG), hrA.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := curriculum.DateOf(e.clock.Now(), e.cfg.Location())
+		r, err := svc.Credentials.Add(ctx, newRecordWithFile(p.ID, today, file.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["record"] = r.ID
+		l, _, err := svc.LogPerformance(ctx, ens[0].ID, evidence.ActorOf(p), assessments.SelfLogRequest{IdempotencyKey: "access-" + p.ID,
+			Competency: "VS-VITALS", PerformedOn: today, SupervisorID: supervisor.ID})
+		if err != nil {
+			t.Fatalf("self-log of %s: %v", p.Name, err)
+		}
+		out["selflog"] = l.ID
+		return out
+	}
+	for k, v := range ids(jordan, priya) {
+		f.own[k] = v
+	}
+	samIDs, rileyIDs := ids(sam, priya), ids(riley, md)
+	f.otherIDs = map[role]map[string]string{appr: samIDs, grad: samIDs}
+	for _, r := range []role{prec, dir, hr, admin, token} {
+		f.otherIDs[r] = rileyIDs
+	}
+
+	for r := anon; r < nRoles; r++ {
+		f.clients[r] = f.newClient(t, r, roleEmails[r])
+	}
+	// Jordan's calendar feed, made the way a person makes one.
+	page := f.clients[appr].post("/account/calendar", nil)
+	f.own["calendar"] = regexpFind(`/calendar/([A-Za-z0-9_-]+\.ics)`, page.body)
+	if f.own["calendar"] == "" {
+		t.Fatalf("no calendar link: %d", page.StatusCode)
+	}
+	return f
+}
+
+// newClient logs a caller in (anonymous and token callers hold only a
+// CSRF cookie), from an address of its own so no IP limit is shared.
+func (f *accessFixture) newClient(t *testing.T, r role, email string) *client {
+	t.Helper()
+	c := f.e.client()
+	f.nextIP++
+	c.ip = fmt.Sprintf("198.18.%d.%d", f.nextIP/200, f.nextIP%200+1)
+	if email != "" {
+		if res := c.login(email, demo.Password); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login %s: %d", email, res.StatusCode)
+		}
+	}
+	c.get("/account") // a page, for the CSRF token
+	if r == anon || r == token {
+		c.get("/login")
+	}
+	return c
+}
+
+func (f *accessFixture) expand(path string, ids map[string]string) string {
+	return regexp.MustCompile(`\{(\w+)\}`).ReplaceAllStringFunc(path, func(m string) string {
+		k := m[1 : len(m)-1]
+		switch k {
+		case "hrtoken":
+			tok, _, err := f.e.store.CreateToken(context.Background(), f.people["hr-river@demo.test"].ID, "to revoke", time.Hour)
+			if err != nil {
+				f.e.t.Fatal(err)
+			}
+			return tok.ID
+		}
+		if own, ok := strings.CutPrefix(k, "own_"); ok {
+			return url.PathEscape(f.own[own])
+		}
+		v, ok := ids[k]
+		if !ok {
+			v, ok = f.own[k]
+		}
+		if !ok {
+			f.e.t.Fatalf("no fixture id for {%s}", k)
+		}
+		return url.PathEscape(v)
+	})
+}
+
+// send makes one request as r: a session with its CSRF token, or the
+// bearer token.
+func (f *accessFixture) send(c *client, r role, method, path string) response {
+	f.e.t.Helper()
+	h := map[string]string{}
+	if strings.HasPrefix(path, "/api/") {
+		h["Accept"] = "application/json"
+	}
+	if r == token {
+		h["Authorization"] = "Bearer " + f.bearer
+	}
+	var body *strings.Reader
+	if method != "GET" && method != "HEAD" {
+		form := url.Values{}
+		if c.csrf != "" && r != token {
+			form.Set("_csrf", c.csrf)
+			h["X-Csrf-Token"] = c.csrf
+		}
+		body = strings.NewReader(form.Encode())
+		h["Content-Type"] = "application/x-www-form-urlencoded"
+	}
+	if body == nil {
+		return c.do(method, path, nil, h)
+	}
+	return c.do(method, path, body, h)
+}
+
+// check compares a response with one cell of the table.
+func check(res response, want string) string {
+	loc := res.Header.Get("Location")
+	toLogin := (res.StatusCode == http.StatusSeeOther || res.StatusCode == http.StatusFound) && strings.HasPrefix(loc, "/login")
+	if want == "L" {
+		if !toLogin {
+			return fmt.Sprintf("got %d (to %q), want a redirect to the login page", res.StatusCode, loc)
+		}
+		return ""
+	}
+	if got := fmt.Sprint(res.StatusCode); got != want {
+		return fmt.Sprintf("got %s (to %q), want %s", got, loc, want)
+	}
+	if toLogin {
+		return fmt.Sprintf("got a redirect to the login page (%q), want %s elsewhere", loc, want)
+	}
+	return ""
+}
+
+// TestEveryRouteHasAnAccessRule walks the registered routes: each must
+// have exactly one row in accessRules, and each row a route.
+func TestEveryRouteHasAnAccessRule(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		registered := map[string]bool{}
+		for _, r := range e.srv.App().GetRoutes(true) {
+			// HEAD runs the GET handler (Fiber registers both); the GET row covers it.
+			if r.Method == "HEAD" {
+				continue
+			}
+			registered[r.Method+" "+strings.TrimSuffix(r.Path, "/")] = true
+		}
+		rows := map[string]bool{}
+		for _, rule := range accessRules {
+			k := rule.method + " " + strings.TrimSuffix(rule.pattern, "/")
+			if rows[k] {
+				t.Errorf("two rows for %s", k)
+			}
+			rows[k] = true
+			if len(strings.Fields(rule.want)) != int(nRoles) {
+				t.Errorf("%s: want %q has not one cell per caller", k, rule.want)
+			}
+		}
+		var missing, stale []string
+		for k := range registered {
+			if !rows[k] && k != "GET " {
+				missing = append(missing, k)
+			}
+		}
+		for k := range rows {
+			if !registered[k] {
+				stale = append(stale, k)
+			}
+		}
+		sort.Strings(missing)
+		sort.Strings(stale)
+		for _, k := range missing {
+			t.Errorf("route %s has no row in accessRules (routes_access_test.go): say who may call it", k)
+		}
+		for _, k := range stale {
+			t.Errorf("accessRules has a row for %s, which is not a route any more", k)
+		}
+	})
+}
+
+// TestRouteAccessByRole sends every row as every caller.
+func TestRouteAccessByRole(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		f := newAccessFixture(t, e)
+		for _, rule := range accessRules {
+			wants := strings.Fields(rule.want)
+			path := rule.path
+			if path == "" {
+				path = rule.pattern
+			}
+			for r := anon; r < nRoles; r++ {
+				c := f.clients[r]
+				if rule.fresh {
+					c = f.newClient(t, r, roleEmails[r])
+				}
+				res := f.send(c, r, rule.method, f.expand(path, f.own))
+				if msg := check(res, wants[r]); msg != "" {
+					t.Errorf("%s %s as %s: %s", rule.method, rule.pattern, roleNames[r], msg)
+				}
+			}
+		}
+	})
+}
+
+// TestIDOR sends every row whose path holds an id with the id of what the
+// caller must not reach: staff of Riverside get Northgate's apprentice
+// (another site), Jordan gets Sam's (another apprentice of his own site),
+// Casey Sam's too. The answer is 404, as for an id that does not exist (or
+// 403 when the caller's role may not use the route at all), never the
+// data; and a refused write changes nothing in the database.
+func TestIDOR(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		f := newAccessFixture(t, e)
+		names := map[role]string{appr: "Sam Carter", grad: "Sam Carter"}
+		for _, r := range []role{prec, dir, hr, admin, token} {
+			names[r] = "Riley Nguyen"
+		}
+		idParams := regexp.MustCompile(`\{(person|enrollment|record|signoff|selflog)\}`)
+		for _, rule := range append(accessRules, idorExtras...) {
+			if !idParams.MatchString(rule.path) {
+				continue
+			}
+			wants := strings.Fields(rule.want)
+			for _, r := range []role{appr, grad, prec, dir, hr, token} {
+				other := f.otherIDs[r]
+				path := f.expand(rule.path, other)
+				write := rule.method != "GET"
+				var before string
+				if write {
+					before = snapshot(t, e.db)
+				}
+				res := f.send(f.clients[r], r, rule.method, path)
+				// 404; a caller refused with 403 on its own ids may get 403.
+				if got := fmt.Sprint(res.StatusCode); got != "404" && (got != "403" || wants[r] != "403") {
+					t.Errorf("%s %s as %s with another's id: got %s, want 404", rule.method, path, roleNames[r], got)
+				}
+				if strings.Contains(res.body, names[r]) {
+					t.Errorf("%s %s as %s shows %s", rule.method, path, roleNames[r], names[r])
+				}
+				if write {
+					if after := snapshot(t, e.db); after != before {
+						t.Errorf("%s %s as %s with another's id changed the database", rule.method, path, roleNames[r])
+					}
+				}
+			}
+		}
+		// Lists scoped by site: another site's people are not listed, and
+		// asking for another site is a 404.
+		for _, r := range []role{dir, hr, token} {
+			c := f.clients[r]
+			paths := []string{"/api/v1/people", "/api/v1/people?q=riley", "/reports/certifications", "/reports/clearances.xlsx?site=" + f.site["other"],
+				"/reports/signoffs?site=" + f.site["other"]}
+			if r != dir {
+				paths = append(paths, "/hr")
+			}
+			for _, path := range paths {
+				res := f.send(c, r, "GET", path)
+				if res.StatusCode != 200 || strings.Contains(res.body, "Riley Nguyen") {
+					t.Errorf("%s as %s: %d, lists another site's people: %v", path, roleNames[r], res.StatusCode, strings.Contains(res.body, "Riley Nguyen"))
+				}
+			}
+			for _, path := range []string{"/api/v1/people?site=" + f.site["other"], "/api/v1/clearances?site=" + f.site["other"]} {
+				if res := f.send(c, r, "GET", path); res.StatusCode != 404 || strings.Contains(res.body, "Riley Nguyen") {
+					t.Errorf("%s as %s: %d, want 404", path, roleNames[r], res.StatusCode)
+				}
+			}
+		}
+	})
+}
+
+// idorExtras are requests outside the route table for the IDOR test: a
+// visible person's URL with another person's record, and a visible
+// enrollment's URL with another enrollment's sign-off.
+var idorExtras = []accessRule{
+	{"GET", "/people/:id/credentials/:rid/file", "/people/{own_person}/credentials/{record}/file", "L 200 404 200 200 200 200 200", false},
+	{"POST", "/people/:id/credentials/:rid/verify", "/people/{own_person}/credentials/{record}/verify", "L 403 403 403 403 400 400 400", false},
+	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{own_enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/signoffs/:so/revocations", "/api/v1/enrollments/{own_enrollment}/signoffs/{signoff}/revocations", "401 403 403 403 400 403 403 403", false},
+}
+
+func newRecordWithFile(person string, today curriculum.Date, fileID string) credentials.NewRecord {
+	return credentials.NewRecord{PersonID: person, TypeCode: "BLS", Number: "ACCESS-1", IssuedOn: today.AddDays(-10),
+		ExpiresOn: today.AddMonths(20), FileID: fileID}
+}
+
+// snapshot is the content of every table a refused request must leave
+// alone: all but sessions (last seen), API tokens (last used), the
+// key-value store (CSRF tokens, rate-limit counters) and the audit trail
+// (which may record the refusal itself).
+func snapshot(t *testing.T, d *db.DB) string {
+	t.Helper()
+	ctx := context.Background()
+	var tables []string
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+	if d.Dialect().Name().String() == "pg" {
+		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+	}
+	if err := d.NewRaw(q).Scan(ctx, &tables); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(tables)
+	var b strings.Builder
+	for _, name := range tables {
+		if slices.Contains([]string{"sessions", "api_tokens", "kv_store"}, name) || strings.Contains(name, "audit") {
+			continue
+		}
+		var rows []map[string]any
+		if err := d.NewRaw("SELECT * FROM "+name).Scan(ctx, &rows); err != nil {
+			t.Fatalf("snapshot %s: %v", name, err)
+		}
+		lines := make([]string, len(rows))
+		for i, row := range rows {
+			lines[i] = fmt.Sprint(row)
+		}
+		sort.Strings(lines)
+		fmt.Fprintf(&b, "%s\n%s\n", name, strings.Join(lines, "\n"))
+	}
+	return b.String()
+}
