@@ -284,7 +284,7 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) 
 		if len(sites) == 0 {
 			sites = []string{""}
 		}
-		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", bun.In(sites))
+		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", bun.List(sites))
 	}
 	if f.IDs != nil {
 		ids := f.IDs
