@@ -60,6 +60,19 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 
 func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()
+	e := newInstance(t, d, &clock{t: time.Now().UTC()})
+	site, err := e.store.CreateSite(context.Background(), "Eastside Clinic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.siteID = site.ID
+	return e
+}
+
+// newInstance starts a server on d, which may already hold data (a second
+// instance on a shared database, for example).
+func newInstance(t *testing.T, d *db.DB, clk *clock) *env {
+	t.Helper()
 	// app.Test connects from 0.0.0.0; trusting it as a proxy lets each test
 	// client present its own address in X-Forwarded-For.
 	cfg, _, err := config.Load(nil, func(k string) string {
@@ -68,7 +81,6 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Now().UTC()}
 	store := accounts.NewStore(d)
 	store.Now = clk.Now
 	store.Hasher = password.Hasher{Params: password.TestParams}
@@ -78,11 +90,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site, err := store.CreateSite(context.Background(), "Eastside Clinic")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, db: d, store: store, srv: srv, clock: clk, logs: logs, logMu: mu, cfg: cfg, siteID: site.ID}
+	return &env{t: t, db: d, store: store, srv: srv, clock: clk, logs: logs, logMu: mu, cfg: cfg}
 }
 
 func (e *env) logText() string { e.logMu.Lock(); defer e.logMu.Unlock(); return e.logs.String() }
