@@ -109,13 +109,13 @@ type EnrollmentFilter struct {
 	// SiteIDs selects enrollments at any of these sites (when not nil).
 	SiteIDs     []string
 	PreceptorID string
+	// VersionIDs keeps enrollments in these program versions (a program's
+	// versions select the program).
+	VersionIDs []string
 }
 
-// Enrollments returns matching enrollments with their preceptors (two
-// queries), oldest first. Their Version is not attached.
-func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessments.Enrollment, error) {
-	var rows []enrollmentRow
-	q := s.DB.NewSelect().Model(&rows).Order("created_at", "id")
+// where adds the filter's conditions to a query on enrollments.
+func (f EnrollmentFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
 	if f.IDs != nil {
 		q.Where("id IN (?)", bun.List(nonEmpty(f.IDs)))
 	}
@@ -131,6 +131,23 @@ func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessme
 	if f.PreceptorID != "" {
 		q.Where("id IN (SELECT enrollment_id FROM enrollment_preceptors WHERE preceptor_id = ?)", f.PreceptorID)
 	}
+	if f.VersionIDs != nil {
+		q.Where("version_id IN (?)", bun.List(nonEmpty(f.VersionIDs)))
+	}
+	return q
+}
+
+// ApprenticesOf is a subquery selecting the apprentice ids of matching
+// enrollments, for accounts.Selection.Among.
+func (s *Store) ApprenticesOf(f EnrollmentFilter) *bun.SelectQuery {
+	return f.where(s.DB.NewSelect().Model((*enrollmentRow)(nil)).Column("apprentice_id"))
+}
+
+// Enrollments returns matching enrollments with their preceptors (two
+// queries), oldest first. Their Version is not attached.
+func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessments.Enrollment, error) {
+	var rows []enrollmentRow
+	q := f.where(s.DB.NewSelect().Model(&rows).Order("created_at", "id"))
 	if err := q.Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -57,41 +59,37 @@ type About struct {
 	GeneratedBy string
 }
 
-// Workbook is a report being written.
+// MaxSheetRows is the most rows a worksheet holds in Excel (1,048,576,
+// the header row included).
+const MaxSheetRows = excelize.TotalRows
+
+// Workbook is a report being written. Rows go straight to excelize's
+// StreamWriter (which spills to a temporary file), so memory does not grow
+// with the number of rows. Call Close when done, whatever happened.
 type Workbook struct {
+	// MaxRows is the most rows per sheet, header included (MaxSheetRows
+	// unless a test lowers it). Past it, rows continue on a new sheet named
+	// "<sheet> (2)", "<sheet> (3)"… with the header repeated, and the About
+	// sheet says so: nothing is dropped silently.
+	MaxRows int
+
 	f      *excelize.File
 	sw     *excelize.StreamWriter
-	row    int
-	cols   int
+	cols   []Column
+	row    int // rows on the current sheet, header included
+	total  int // data rows on every sheet
 	date   int
+	head   int
 	styles map[Tone]int
-	sheet  string
+	base   string
+	sheets []string
 }
 
 // New starts a workbook whose first sheet holds the report's rows.
 func New(sheet string, cols []Column) (*Workbook, error) {
 	f := excelize.NewFile()
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return nil, err
-	}
-	w := &Workbook{f: f, sw: sw, cols: len(cols), styles: map[Tone]int{}, sheet: sheet}
-	// Panes and widths go before the first row (a StreamWriter rule).
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, err
-	}
-	for i, c := range cols {
-		width := c.Width
-		if width == 0 {
-			width = 18
-		}
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
-			return nil, err
-		}
-	}
+	w := &Workbook{MaxRows: MaxSheetRows, f: f, cols: cols, styles: map[Tone]int{}, base: sheet}
+	var err error
 	if w.date, err = f.NewStyle(&excelize.Style{NumFmt: 14, CustomNumFmt: ptr("yyyy-mm-dd")}); err != nil {
 		return nil, err
 	}
@@ -102,24 +100,93 @@ func New(sheet string, cols []Column) (*Workbook, error) {
 		}
 		w.styles[tone] = id
 	}
-	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
-	if err != nil {
+	if w.head, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
 		return nil, err
 	}
-	header := make([]any, len(cols))
-	for i, c := range cols {
-		header[i] = excelize.Cell{StyleID: head, Value: c.Title}
+	if err := w.startSheet(); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// startSheet begins the next sheet of rows: frozen header, widths, header.
+func (w *Workbook) startSheet() error {
+	name := w.base
+	if len(w.sheets) == 0 {
+		if err := w.f.SetSheetName("Sheet1", name); err != nil {
+			return err
+		}
+	} else {
+		name = fmt.Sprintf("%s (%d)", w.base, len(w.sheets)+1)
+		if _, err := w.f.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	w.sheets = append(w.sheets, name)
+	sw, err := w.f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	w.sw = sw
+	// Panes and widths go before the first row (a StreamWriter rule).
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	for i, c := range w.cols {
+		width := c.Width
+		if width == 0 {
+			width = 18
+		}
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return err
+		}
+	}
+	header := make([]any, len(w.cols))
+	for i, c := range w.cols {
+		header[i] = excelize.Cell{StyleID: w.head, Value: c.Title}
 	}
 	w.row = 1
-	return w, sw.SetRow("A1", header)
+	return sw.SetRow("A1", header)
 }
+
+// endSheet adds the current sheet's autofilter and flushes its rows.
+func (w *Workbook) endSheet() error {
+	last, err := excelize.CoordinatesToCellName(len(w.cols), max(w.row, 1))
+	if err != nil {
+		return err
+	}
+	// Autofilter before Flush, or excelize drops it.
+	if err := w.f.AutoFilter(w.sheets[len(w.sheets)-1], "A1:"+last, nil); err != nil {
+		return err
+	}
+	return w.sw.Flush()
+}
+
+// Sheets returns the names of the sheets holding rows so far.
+func (w *Workbook) Sheets() []string { return slices.Clone(w.sheets) }
+
+// Rows returns how many data rows were written.
+func (w *Workbook) Rows() int { return w.total }
+
+// Close removes the workbook's temporary files.
+func (w *Workbook) Close() error { return w.f.Close() }
 
 func ptr[T any](v T) *T { return &v }
 
 // Add writes one row. Values may be string, int, float64, bool,
 // curriculum.Date (an Excel date; empty when zero), time.Time or Status.
 func (w *Workbook) Add(values ...any) error {
+	if w.row >= w.MaxRows {
+		if err := w.endSheet(); err != nil {
+			return err
+		}
+		if err := w.startSheet(); err != nil {
+			return err
+		}
+	}
 	w.row++
+	w.total++
 	cells := make([]any, len(values))
 	for i, v := range values {
 		switch x := v.(type) {
@@ -151,24 +218,20 @@ func (w *Workbook) Add(values ...any) error {
 
 // Finish adds the autofilter and the About sheet and writes the workbook.
 func (w *Workbook) Finish(out io.Writer, a About) error {
-	last, err := excelize.CoordinatesToCellName(w.cols, max(w.row, 1))
-	if err != nil {
-		return err
-	}
-	// Autofilter before Flush, or excelize drops it.
-	if err := w.f.AutoFilter(w.sheet, "A1:"+last, nil); err != nil {
-		return err
-	}
-	if err := w.sw.Flush(); err != nil {
+	if err := w.endSheet(); err != nil {
 		return err
 	}
 	if _, err := w.f.NewSheet("About"); err != nil {
 		return err
 	}
 	rows := [][]any{{"Report", a.Report}, {"As of", a.AsOf.String()}, {"Generated at", a.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC")},
-		{"Generated by", a.GeneratedBy}, {"Rows", w.row - 1}}
+		{"Generated by", a.GeneratedBy}, {"Rows", w.total}}
 	for _, f := range a.Filters {
 		rows = append(rows, []any{"Filter", f})
+	}
+	if len(w.sheets) > 1 {
+		rows = append(rows, []any{"Sheets", fmt.Sprintf("The rows do not fit on one sheet (at most %d each), so they continue in order on: %s",
+			w.MaxRows-1, strings.Join(w.sheets, ", "))})
 	}
 	for i, r := range rows {
 		if err := w.f.SetSheetRow("About", fmt.Sprintf("A%d", i+1), &r); err != nil {
@@ -177,6 +240,6 @@ func (w *Workbook) Finish(out io.Writer, a About) error {
 	}
 	_ = w.f.SetColWidth("About", "A", "A", 16)
 	_ = w.f.SetColWidth("About", "B", "B", 60)
-	_, err = w.f.WriteTo(out)
+	_, err := w.f.WriteTo(out)
 	return err
 }

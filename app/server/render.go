@@ -83,9 +83,6 @@ func loadViews() (*views, error) {
 		},
 		"field": newField,
 		"add":   func(a, b int) int { return a + b },
-		"reportFilters": func(sites []accounts.Site, site string, asOf curriculum.Date, action string) reportFiltersView {
-			return reportFiltersView{Sites: sites, Site: site, AsOf: asOf, Action: action}
-		},
 		"deref": func(t *time.Time) time.Time {
 			if t == nil {
 				return time.Time{}
@@ -217,12 +214,4 @@ func (s *Server) static() {
 type addItemView struct {
 	URL, Kind, Label, CSRF string
 	Lock                   int
-}
-
-// reportFiltersView is what the "report-filters" partial renders.
-type reportFiltersView struct {
-	Sites  []accounts.Site
-	Site   string
-	AsOf   curriculum.Date
-	Action string
 }

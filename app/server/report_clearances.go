@@ -3,8 +3,7 @@ package server
 import (
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
-
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -21,12 +20,12 @@ type clearanceReportRow struct {
 	LapsesOn                     curriculum.Date
 }
 
-func (s *Server) clearanceRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]clearanceReportRow, error) {
-	set, err := s.reportSet(c, asOf, site)
+func (s *Server) clearanceRows(q *reportQuery, people []*accounts.Person) ([]clearanceReportRow, error) {
+	set, err := s.reportSet(q, people)
 	if err != nil {
 		return nil, err
 	}
-	people, siteNames, res := set.People, set.SiteNames, set.Results
+	siteNames, res := q.siteNames, set.Results
 	var rows []clearanceReportRow
 	for _, p := range people {
 		r, ok := res[p.ID]

@@ -1,81 +1,263 @@
 package server
 
 import (
-	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net/url"
+	"os"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
 // report describes one report once; its page and its .xlsx come from the
-// same rows, so they cannot disagree.
+// same row builder, so they cannot disagree. Rows are built a batch of
+// people at a time: the page shows one page of people, the .xlsx walks
+// every batch and streams its rows into the workbook, so neither holds
+// the whole report in memory.
 type report[R any] struct {
 	Path     string // e.g. /reports/certifications
 	Title    string // page heading and About sheet
 	Sheet    string
 	Template string
 	Columns  []reports.Column
-	Rows     func(s *Server, c *fiber.Ctx, asOf curriculum.Date, site string) ([]R, error)
-	Cells    func(R) []any
+	// PerPage is how many people one page of the HTML view covers; the
+	// .xlsx has everyone.
+	PerPage int
+	// Rows builds the rows of a batch of people, in the batch's order.
+	Rows  func(s *Server, q *reportQuery, people []*accounts.Person) ([]R, error)
+	Cells func(R) []any
 }
+
+// exportBatch is how many people an export loads at a time: large enough
+// that the per-batch queries are few (about a dozen per batch), small
+// enough that a batch's evidence stays a few megabytes.
+const exportBatch = 1000
 
 // reportPage is what every report template receives.
 type reportPage[R any] struct {
-	Rows  []R
-	AsOf  curriculum.Date
-	Site  string
-	Sites []accounts.Site
-	XLSX  string
+	Rows    []R
+	Filters reportFiltersView
+	XLSX    string
+	Pager   pager
+	// First and Last number the people on this page among People.
+	First, Last, People int
+	Invalid             bool
 }
 
-func (rp report[R]) rows(s *Server, c *fiber.Ctx) ([]R, curriculum.Date, string, error) {
-	asOf, err := s.asOfParam(c)
-	if err != nil {
-		return nil, asOf, "", err
+// reportFiltersView is what the "report-filters" partial renders.
+type reportFiltersView struct {
+	Action   string
+	Sites    []accounts.Site
+	Site     string
+	Programs []*programs.Program
+	Program  string
+	AsOf     string
+	Errors   map[string]string
+}
+
+// reportQuery is one request for a report: who asks, and the filters.
+type reportQuery struct {
+	ctx       context.Context
+	user      *accounts.Person
+	asOf      curriculum.Date
+	site      string            // a site id; "" for every site the user may see
+	program   *programs.Program // nil for every program
+	versions  map[string]bool   // the program's version ids
+	siteNames map[string]string
+	// names caches people's names looked up while building rows (for
+	// example who verified a credential), across batches.
+	names map[string]string
+}
+
+// inProgram says whether an enrollment's version belongs to the program
+// asked for (always, without a program filter).
+func (q *reportQuery) inProgram(versionID string) bool {
+	return q.program == nil || q.versions[versionID]
+}
+
+// versionIDs returns the program's version ids, or nil without a program
+// filter.
+func (q *reportQuery) versionIDs() []string {
+	if q.program == nil {
+		return nil
 	}
-	site := c.Query("site")
-	rows, err := rp.Rows(s, c, asOf, site)
-	return rows, asOf, site, err
+	ids := make([]string, 0, len(q.versions))
+	for id := range q.versions {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// filters describes the filters on the About sheet.
+func (q *reportQuery) filters() []string {
+	site, program := "Site: every site you may see", "Program: every program"
+	if q.site != "" {
+		site = "Site: " + q.siteNames[q.site]
+	}
+	if q.program != nil {
+		program = "Program: " + q.program.Title + " (" + q.program.Code + ")"
+	}
+	return []string{site, program}
+}
+
+// reportQuery reads the filters (site, program, as_of). Unknown values
+// come back as messages per field, so the page can say what is wrong
+// instead of showing an empty report.
+func (s *Server) reportQuery(c *fiber.Ctx) (*reportQuery, reportFiltersView, error) {
+	ctx := c.UserContext()
+	q := &reportQuery{ctx: ctx, user: currentUser(c), site: strings.TrimSpace(c.Query("site")), siteNames: map[string]string{}, names: map[string]string{}}
+	view := reportFiltersView{Site: q.site, Program: strings.TrimSpace(c.Query("program")), AsOf: c.Query("as_of"), Errors: map[string]string{}}
+	all, err := s.accounts.Sites(ctx)
+	if err != nil {
+		return nil, view, err
+	}
+	for _, st := range all {
+		q.siteNames[st.ID] = st.Name
+		// The site filter offers only sites the caller may see.
+		if canSeeSite(q.user, st.ID) {
+			view.Sites = append(view.Sites, st)
+		}
+	}
+	if view.Programs, err = s.programs.List(ctx); err != nil {
+		return nil, view, err
+	}
+	if _, ok := q.siteNames[q.site]; q.site != "" && !ok {
+		view.Errors["site"] = fmt.Sprintf("There is no site with the id %q. Choose a site from the list.", q.site)
+	}
+	if view.Program != "" {
+		for _, p := range view.Programs {
+			if p.ID == view.Program {
+				q.program, q.versions = p, map[string]bool{}
+				for _, v := range p.Versions {
+					q.versions[v.ID] = true
+				}
+			}
+		}
+		if q.program == nil {
+			view.Errors["program"] = fmt.Sprintf("There is no program with the id %q. Choose a program from the list.", view.Program)
+		}
+	}
+	if q.asOf, err = s.asOfParam(c); err != nil {
+		var he *HTTPError
+		if !errors.As(err, &he) || he.Fields["as_of"] == "" {
+			return nil, view, err
+		}
+		view.Errors["as_of"] = he.Fields["as_of"]
+	} else {
+		view.AsOf = q.asOf.String()
+	}
+	return q, view, nil
+}
+
+// params are the query string that gives the same report again.
+func (q *reportQuery) params() url.Values {
+	v := url.Values{"as_of": {q.asOf.String()}}
+	if q.site != "" {
+		v.Set("site", q.site)
+	}
+	if q.program != nil {
+		v.Set("program", q.program.ID)
+	}
+	return v
 }
 
 func (rp report[R]) page(s *Server) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		rows, asOf, site, err := rp.rows(s, c)
+		q, filters, err := s.reportQuery(c)
 		if err != nil {
 			return err
 		}
-		all, err := s.accounts.Sites(c.UserContext())
+		filters.Action = rp.Path
+		data := reportPage[R]{Filters: filters}
+		if len(filters.Errors) > 0 {
+			data.Invalid = true
+			return s.render(c, fiber.StatusBadRequest, rp.Template, Page{Title: rp.Title, Nav: "reports", Errors: filters.Errors, Data: data})
+		}
+		per := max(rp.PerPage, 1)
+		sel := s.reportSelection(q)
+		if data.People, err = s.accounts.CountSelected(q.ctx, sel); err != nil {
+			return err
+		}
+		page := min(pageParam(c), max(1, (data.People+per-1)/per))
+		people, err := s.accounts.Select(q.ctx, sel, nil, (page-1)*per, per)
 		if err != nil {
 			return err
 		}
-		// The site filter offers only sites the caller may see.
-		var sites []accounts.Site
-		for _, st := range all {
-			if canSeeSite(currentUser(c), st.ID) {
-				sites = append(sites, st)
-			}
+		if data.Rows, err = rp.Rows(s, q, people); err != nil {
+			return err
 		}
-		q := url.Values{"as_of": {asOf.String()}}
-		if site != "" {
-			q.Set("site", site)
+		if len(people) > 0 {
+			data.First, data.Last = (page-1)*per+1, (page-1)*per+len(people)
 		}
-		return s.render(c, fiber.StatusOK, rp.Template, Page{Title: rp.Title, Nav: "reports",
-			Data: reportPage[R]{Rows: rows, AsOf: asOf, Site: site, Sites: sites, XLSX: rp.Path + ".xlsx?" + q.Encode()}})
+		data.Pager = newPager(rp.Path, q.params(), page, data.People, per)
+		data.XLSX = rp.Path + ".xlsx?" + q.params().Encode()
+		return s.render(c, fiber.StatusOK, rp.Template, Page{Title: rp.Title, Nav: "reports", Data: data})
 	}
 }
 
 func (rp report[R]) xlsx(s *Server) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		rows, asOf, site, err := rp.rows(s, c)
+		q, filters, err := s.reportQuery(c)
 		if err != nil {
 			return err
 		}
-		w, err := reports.New(rp.Sheet, rp.Columns)
+		if len(filters.Errors) > 0 {
+			var msgs []string
+			for _, k := range []string{"site", "program", "as_of"} {
+				if m := filters.Errors[k]; m != "" {
+					msgs = append(msgs, m)
+				}
+			}
+			return apiError(fiber.StatusBadRequest, "This report cannot be made: "+strings.Join(msgs, " "))
+		}
+		// The workbook goes to a temporary file, not memory; the response
+		// streams the file and removes it once sent (or abandoned).
+		f, err := os.CreateTemp("", "skillgate-report-*.xlsx")
+		if err != nil {
+			return fmt.Errorf("report %s: temporary file: %w", rp.Sheet, err)
+		}
+		file := &tempFile{f}
+		if err := rp.export(s, q, f); err != nil {
+			_ = file.Close()
+			return err
+		}
+		size, err := f.Seek(0, io.SeekCurrent)
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			_ = file.Close()
+			return fmt.Errorf("report %s: %w", rp.Sheet, err)
+		}
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(rp.Sheet+"-"+q.asOf.String()+".xlsx"))
+		c.Set(fiber.HeaderContentLength, strconv.FormatInt(size, 10))
+		// fasthttp closes the stream after writing it.
+		c.Response().SetBodyStream(file, int(size))
+		return nil
+	}
+}
+
+// export writes the whole report as a workbook to out, a batch of people
+// at a time.
+func (rp report[R]) export(s *Server, q *reportQuery, out io.Writer) error {
+	w, err := reports.New(rp.Sheet, rp.Columns)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	err = s.eachReportBatch(q, exportBatch, func(people []*accounts.Person) error {
+		rows, err := rp.Rows(s, q, people)
 		if err != nil {
 			return err
 		}
@@ -84,25 +266,29 @@ func (rp report[R]) xlsx(s *Server) fiber.Handler {
 				return err
 			}
 		}
-		filter := "site: all you may see"
-		if site != "" {
-			filter = "site: " + site
-		}
-		u := currentUser(c)
-		var buf bytes.Buffer
-		if err := w.Finish(&buf, reports.About{Report: rp.Title, Filters: []string{filter}, AsOf: asOf, GeneratedAt: s.now(),
-			GeneratedBy: u.Name + " <" + u.Email + ">"}); err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(rp.Sheet+"-"+asOf.String()+".xlsx"))
-		return c.Send(buf.Bytes())
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	return w.Finish(out, reports.About{Report: rp.Title, Filters: q.filters(), AsOf: q.asOf, GeneratedAt: s.now(),
+		GeneratedBy: q.user.Name + " <" + q.user.Email + ">"})
+}
+
+// tempFile is a temporary file removed when closed.
+type tempFile struct{ *os.File }
+
+func (t *tempFile) Close() error {
+	err := t.File.Close()
+	if rerr := os.Remove(t.Name()); rerr != nil && err == nil {
+		err = rerr
+	}
+	return err
 }
 
 var certificationsReport = report[certRow]{
 	Path: "/reports/certifications", Title: "Certifications: every person × required credential", Sheet: "Certifications",
-	Template: "report_certifications",
+	Template: "report_certifications", PerPage: 100,
 	Columns: []reports.Column{{Title: "Person", Width: 24}, {Title: "Employee id", Width: 14}, {Title: "Site", Width: 26},
 		{Title: "Credential", Width: 34}, {Title: "Number", Width: 16}, {Title: "Issued", Width: 12}, {Title: "Expires", Width: 12},
 		{Title: "Status", Width: 36}, {Title: "Verified by", Width: 22}, {Title: "Verified at", Width: 20}},
@@ -114,7 +300,7 @@ var certificationsReport = report[certRow]{
 
 var clearancesReport = report[clearanceReportRow]{
 	Path: "/reports/clearances", Title: "Clearances: every MA × task (who may do what)", Sheet: "Clearances",
-	Template: "report_clearances",
+	Template: "report_clearances", PerPage: 10,
 	Columns: []reports.Column{{Title: "Person", Width: 24}, {Title: "Site", Width: 26}, {Title: "Task", Width: 40},
 		{Title: "Status", Width: 26}, {Title: "Lapses on", Width: 12}, {Title: "Why, and what is missing", Width: 90}},
 	Rows: (*Server).clearanceRows,
@@ -125,7 +311,7 @@ var clearancesReport = report[clearanceReportRow]{
 
 var signOffsReport = report[signOffReportRow]{
 	Path: "/reports/signoffs", Title: "Sign-offs register: every electronic signature", Sheet: "Sign-offs",
-	Template: "report_signoffs",
+	Template: "report_signoffs", PerPage: 20,
 	Columns: []reports.Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 14}, {Title: "Kind", Width: 14},
 		{Title: "Signed on", Width: 12}, {Title: "Signer (printed name)", Width: 24}, {Title: "Credential", Width: 10}, {Title: "Signed at", Width: 24},
 		{Title: "Meaning", Width: 70}, {Title: "Evidence ids", Width: 60}, {Title: "Signature check", Width: 22}, {Title: "Revocation", Width: 50}},

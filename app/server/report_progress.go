@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
-
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
@@ -27,12 +26,12 @@ type progressReportRow struct {
 	OJL, RTI                             string
 }
 
-func (s *Server) progressRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]progressReportRow, error) {
-	set, err := s.reportSet(c, asOf, site)
+func (s *Server) progressRows(q *reportQuery, people []*accounts.Person) ([]progressReportRow, error) {
+	set, err := s.reportSet(q, people)
 	if err != nil {
 		return nil, err
 	}
-	people, res := set.People, set.Results
+	asOf, res := q.asOf, set.Results
 	var rows []progressReportRow
 	for _, p := range people {
 		r, ok := res[p.ID]
@@ -75,7 +74,7 @@ func (s *Server) progressRows(c *fiber.Ctx, asOf curriculum.Date, site string) (
 }
 
 var progressReport = report[progressReportRow]{
-	Path: "/reports/progress", Title: "Progress: every apprentice × competency", Sheet: "Progress", Template: "report_progress",
+	Path: "/reports/progress", Title: "Progress: every apprentice × competency", Sheet: "Progress", Template: "report_progress", PerPage: 10,
 	Columns: []reports.Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 40}, {Title: "Successful", Width: 11},
 		{Title: "Required", Width: 10}, {Title: "By variant", Width: 36}, {Title: "Signed off on", Width: 13}, {Title: "Signed off by", Width: 22},
 		{Title: "Re-verification due", Width: 13}, {Title: "Status", Width: 60}, {Title: "Percent complete", Width: 10},
@@ -91,12 +90,12 @@ type hoursReportRow struct {
 	Hours                                      float64
 }
 
-func (s *Server) hoursRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]hoursReportRow, error) {
-	set, err := s.reportSet(c, asOf, site)
+func (s *Server) hoursRows(q *reportQuery, people []*accounts.Person) ([]hoursReportRow, error) {
+	set, err := s.reportSet(q, people)
 	if err != nil {
 		return nil, err
 	}
-	people, res := set.People, set.Results
+	asOf, res := q.asOf, set.Results
 	var rows []hoursReportRow
 	for _, p := range people {
 		r, ok := res[p.ID]
@@ -141,7 +140,7 @@ func (s *Server) hoursRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]h
 
 var hoursReport = report[hoursReportRow]{
 	Path: "/reports/hours", Title: "Hours: approved OJL and RTI hours per apprentice, work process or course, and month", Sheet: "Hours",
-	Template: "report_hours",
+	Template: "report_hours", PerPage: 20,
 	Columns: []reports.Column{{Title: "Apprentice", Width: 24}, {Title: "Kind", Width: 6}, {Title: "Code", Width: 16}, {Title: "Work process or course", Width: 44},
 		{Title: "Month", Width: 10}, {Title: "Hours", Width: 8}},
 	Rows:  (*Server).hoursRows,

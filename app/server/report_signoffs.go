@@ -3,8 +3,7 @@ package server
 import (
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
-
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
@@ -25,21 +24,20 @@ type signOffReportRow struct {
 	SignedOn                           curriculum.Date
 }
 
-func (s *Server) signOffRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]signOffReportRow, error) {
-	people, _, err := s.reportPeople(c, site)
-	if err != nil {
-		return nil, err
-	}
+// signOffRows lists every sign-off of the people's enrollments (in the
+// program asked for), recorded by the as-of day.
+func (s *Server) signOffRows(q *reportQuery, people []*accounts.Person) ([]signOffReportRow, error) {
+	asOf := q.asOf
 	ids := make([]string, len(people))
 	names := map[string]string{}
 	for i, p := range people {
 		ids[i], names[p.ID] = p.ID, p.Name
 	}
-	ens, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{ApprenticeIDs: ids})
+	ens, err := s.evidence.Store.Enrollments(q.ctx, evidence.EnrollmentFilter{ApprenticeIDs: ids, VersionIDs: q.versionIDs()})
 	if err != nil {
 		return nil, err
 	}
-	recs, err := s.evidence.Store.Records(c.UserContext(), ens)
+	recs, err := s.evidence.Store.Records(q.ctx, ens)
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,6 @@ package server
 import (
 	"slices"
 
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/credentials"
@@ -27,81 +25,106 @@ type certRow struct {
 	VerifiedAt                         string
 }
 
-// reportPeople returns the apprentices the user may report on, by site.
-func (s *Server) reportPeople(c *fiber.Ctx, siteFilter string) ([]*accounts.Person, map[string]string, error) {
-	ctx := c.UserContext()
-	u := currentUser(c)
-	sites, err := s.accounts.Sites(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	siteNames := map[string]string{}
-	for _, st := range sites {
-		siteNames[st.ID] = st.Name
-	}
-	var people []*accounts.Person
+// reportSelection is who a report covers, decided in the query that
+// loads them, batch after batch: admins everyone (or one site), HR and
+// directors the apprentices of their sites, preceptors the apprentices of
+// their enrollments, anyone else only themselves. The program filter keeps
+// people with an enrollment in one of the program's versions.
+func (s *Server) reportSelection(q *reportQuery) accounts.Selection {
+	u := q.user
+	var sel accounts.Selection
 	switch {
 	case u.HasAny(accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector):
-		// Every apprentice of the sites in scope, in three queries.
-		var scope []string // nil: every site (admins, no filter)
-		if siteFilter != "" || !u.Has(accounts.RoleAdmin) {
-			scope = []string{}
-			for _, st := range sites {
-				if (siteFilter == "" || st.ID == siteFilter) && (u.Has(accounts.RoleAdmin) || slices.Contains(u.SiteIDs, st.ID)) {
-					scope = append(scope, st.ID)
-				}
-			}
-		}
-		if people, err = s.accounts.Members(ctx, accounts.RoleApprentice, scope); err != nil {
-			return nil, nil, err
+		sel.Role = accounts.RoleApprentice
+		switch {
+		case u.Has(accounts.RoleAdmin) && q.site == "":
+		case u.Has(accounts.RoleAdmin):
+			sel.SiteIDs = []string{q.site}
+		case q.site == "":
+			sel.SiteIDs = append([]string{}, u.SiteIDs...) // none: nobody
+		case slices.Contains(u.SiteIDs, q.site):
+			sel.SiteIDs = []string{q.site}
+		default:
+			sel.SiteIDs = []string{} // a site that is not theirs
 		}
 	case u.Has(accounts.RolePreceptor):
-		ens, err := s.evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{PreceptorID: u.ID})
-		if err != nil {
-			return nil, nil, err
-		}
-		ids := make([]string, 0, len(ens))
-		for _, e := range ens {
-			ids = append(ids, e.ApprenticeID)
-		}
-		if people, err = s.accounts.ByIDs(ctx, ids); err != nil {
-			return nil, nil, err
+		sel.Among = append(sel.Among, s.evidence.Store.ApprenticesOf(evidence.EnrollmentFilter{PreceptorID: u.ID}))
+		if q.site != "" {
+			sel.SiteIDs = []string{q.site}
 		}
 	default:
-		people = []*accounts.Person{u}
+		sel.IDs = []string{u.ID}
 	}
-	return people, siteNames, nil
+	if q.program != nil {
+		sel.Among = append(sel.Among, s.evidence.Store.ApprenticesOf(evidence.EnrollmentFilter{VersionIDs: q.versionIDs()}))
+	}
+	return sel
 }
 
-// reportSet is the people a report covers and their decisions on the
-// as-of day: what every report starts from.
+// eachReportBatch calls fn with the selected people, size at a time, in
+// name order (keyset pagination: each batch starts after the last person
+// of the one before, so the walk costs the same at any depth).
+func (s *Server) eachReportBatch(q *reportQuery, size int, fn func([]*accounts.Person) error) error {
+	sel := s.reportSelection(q)
+	var after *accounts.Cursor
+	for {
+		people, err := s.accounts.Select(q.ctx, sel, after, 0, size)
+		if err != nil {
+			return err
+		}
+		if len(people) > 0 {
+			if err := fn(people); err != nil {
+				return err
+			}
+		}
+		if len(people) < size {
+			return nil
+		}
+		after = accounts.CursorOf(people[len(people)-1])
+	}
+}
+
+// reportSet is a batch of people and their decisions on the as-of day,
+// kept only when the enrollment in force that day is in the program asked
+// for: what every report but the register starts from.
 type reportSet struct {
-	People    []*accounts.Person
-	IDs       []string
-	SiteNames map[string]string
-	Results   map[string]*clearance.Result
+	People  []*accounts.Person
+	IDs     []string
+	Results map[string]*clearance.Result
 }
 
-func (s *Server) reportSet(c *fiber.Ctx, asOf curriculum.Date, site string) (reportSet, error) {
-	people, siteNames, err := s.reportPeople(c, site)
-	if err != nil {
-		return reportSet{}, err
-	}
-	set := reportSet{People: people, SiteNames: siteNames, IDs: make([]string, len(people))}
+func (s *Server) reportSet(q *reportQuery, people []*accounts.Person) (reportSet, error) {
+	set := reportSet{People: people, IDs: make([]string, len(people))}
 	for i, p := range people {
 		set.IDs[i] = p.ID
 	}
-	set.Results, err = s.clearance.ForPeople(c.UserContext(), set.IDs, asOf)
-	return set, err
+	var err error
+	if set.Results, err = s.clearance.ForPeople(q.ctx, set.IDs, q.asOf); err != nil {
+		return set, err
+	}
+	for id, r := range set.Results {
+		if !q.inProgram(r.Enrollment.VersionID) {
+			delete(set.Results, id)
+		}
+	}
+	return set, nil
 }
 
-func (s *Server) certificationRows(c *fiber.Ctx, asOf curriculum.Date, site string) ([]certRow, error) {
-	set, err := s.reportSet(c, asOf, site)
+// certificationRows: with a program filter, the people enrolled in that
+// program on the as-of day (by the enrollment in force that day, as the
+// clearance engine decides it) × the credentials that program's version
+// requires. That is what an auditor of one program expects: its own
+// roster and its own requirements. People who left the program, moved to
+// another program or start later are not in it; a credential only another
+// program requires is not listed; and a person enrolled in the program is
+// listed even when a credential is missing (the row says "missing").
+func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([]certRow, error) {
+	set, err := s.reportSet(q, people)
 	if err != nil {
 		return nil, err
 	}
-	people, siteNames, res := set.People, set.SiteNames, set.Results
-	recs, err := s.evidence.Credentials.ForPeople(c.UserContext(), set.IDs)
+	asOf, siteNames, res := q.asOf, q.siteNames, set.Results
+	recs, err := s.evidence.Credentials.ForPeople(q.ctx, set.IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -111,18 +134,21 @@ func (s *Server) certificationRows(c *fiber.Ctx, asOf curriculum.Date, site stri
 			byID[r.ID] = r
 		}
 	}
-	// Verifiers' names in one query.
+	// Verifiers' names in one query per batch, remembered across batches.
+	verifiers := q.names
 	var verifierIDs []string
 	for _, r := range byID {
-		if r.VerifiedAt != nil && !slices.Contains(verifierIDs, r.VerifiedBy) {
+		if _, known := verifiers[r.VerifiedBy]; r.VerifiedAt != nil && !known && !slices.Contains(verifierIDs, r.VerifiedBy) {
 			verifierIDs = append(verifierIDs, r.VerifiedBy)
 		}
 	}
-	verifiers := map[string]string{}
 	if len(verifierIDs) > 0 {
-		vs, err := s.accounts.ByIDs(c.UserContext(), verifierIDs)
+		vs, err := s.accounts.ByIDs(q.ctx, verifierIDs)
 		if err != nil {
 			return nil, err
+		}
+		for _, id := range verifierIDs {
+			verifiers[id] = "" // an unknown id is not asked for again
 		}
 		for _, v := range vs {
 			verifiers[v.ID] = v.Name

@@ -1,0 +1,76 @@
+package accounts
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/db"
+)
+
+// Selection chooses people for reports and exports, which may cover a
+// whole organisation: it is walked a batch at a time in (name, id) order,
+// either by keyset (After) for exports or by Offset for paged views.
+// Empty fields do not filter; a non-nil empty slice matches nobody.
+type Selection struct {
+	Role Role
+	// SiteIDs keeps people who belong to at least one of these sites.
+	SiteIDs []string
+	// IDs keeps only these people.
+	IDs []string
+	// Among keeps people whose id one of these subqueries selects (each
+	// must select a single column of user ids), e.g. the apprentices of a
+	// preceptor's enrollments. All of them must hold.
+	Among []*bun.SelectQuery
+}
+
+// Cursor is the last person of the previous batch.
+type Cursor struct{ Name, ID string }
+
+// CursorOf returns the cursor that continues after p.
+func CursorOf(p *Person) *Cursor { return &Cursor{Name: p.Name, ID: p.ID} }
+
+func (s *Store) selection(q *bun.SelectQuery, sel Selection) *bun.SelectQuery {
+	if sel.Role != "" {
+		q.Where("id IN (SELECT user_id FROM user_roles WHERE role = ?)", string(sel.Role))
+	}
+	if sel.SiteIDs != nil {
+		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", bun.List(nonEmpty(sel.SiteIDs)))
+	}
+	if sel.IDs != nil {
+		q.Where("id IN (?)", bun.List(nonEmpty(sel.IDs)))
+	}
+	for _, sub := range sel.Among {
+		q.Where("id IN (?)", sub)
+	}
+	return q
+}
+
+// nonEmpty keeps "IN ()" valid SQL: an empty list matches nothing.
+func nonEmpty(ids []string) []string {
+	if len(ids) == 0 {
+		return []string{""}
+	}
+	return ids
+}
+
+// Select returns up to limit selected people after the cursor (nil: from
+// the first), skipping offset more, ordered by name then id, with their
+// roles and sites: three queries whatever the limit.
+func (s *Store) Select(ctx context.Context, sel Selection, after *Cursor, offset, limit int) ([]*Person, error) {
+	var rows []userRow
+	q := s.selection(s.DB.NewSelect().Model(&rows), sel)
+	if after != nil {
+		q.Where("(name > ? OR (name = ? AND id > ?))", after.Name, after.Name, after.ID)
+	}
+	if err := q.Order("name", "id").Limit(int64(limit)).Offset(int64(offset)).Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	return s.attach(ctx, rows)
+}
+
+// CountSelected returns how many people a selection holds.
+func (s *Store) CountSelected(ctx context.Context, sel Selection) (int, error) {
+	n, err := s.selection(s.DB.NewSelect().Model((*userRow)(nil)), sel).Count(ctx)
+	return int(n), db.Translate(err)
+}
