@@ -276,6 +276,9 @@ func (s *Service) SignOff(ctx context.Context, enrollmentID string, signer asses
 	so, err := assessments.CheckSignOff(req, assessments.Signer{Actor: signer,
 		Records: credentials.CurriculumRecords(own, rec.Enrollment.Version.Location())}, rec, policy, s.Now())
 	if err != nil {
+		if found, rerr := s.replay(ctx, &existing, "signer_id", signer.ID, req.IdempotencyKey); rerr == nil && found {
+			return existing.signOff(), true, nil // see replay
+		}
 		return assessments.SignOff{}, false, err
 	}
 	seq := 1
@@ -308,6 +311,9 @@ func (s *Service) Revoke(ctx context.Context, enrollmentID, signOffID string, by
 	}
 	r, err := assessments.Revoke(so, rec.Revocations, by, req, rec.Enrollment.Version.Location(), s.Now())
 	if err != nil {
+		if found, rerr := s.replay(ctx, &existing, "revoked_by", by.ID, req.IdempotencyKey); rerr == nil && found {
+			return existing.revocation(), true, nil // see replay
+		}
 		return assessments.Revocation{}, false, err
 	}
 	return s.Store.AddRevocation(ctx, *r)
@@ -316,6 +322,10 @@ func (s *Service) Revoke(ctx context.Context, enrollmentID, signOffID string, by
 // replay finds a record already stored under the submitter's key: a
 // resubmitted form returns what the first submission recorded, before any
 // rule is checked again (it might fail now only because it succeeded).
+// Sign-offs and revocations ask again when the rules refuse them: a retry
+// sent while its first attempt was still running (a client timeout) finds
+// no record at first, and is then refused only because that attempt
+// committed meanwhile.
 func (s *Service) replay(ctx context.Context, dst any, col, submitter, key string) (bool, error) {
 	if key == "" || submitter == "" {
 		return false, nil

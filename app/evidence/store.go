@@ -319,6 +319,16 @@ func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int)
 	})
 	switch {
 	case errors.Is(err, db.ErrConflict), errors.Is(err, ErrAlreadySignedOff):
+		// The sign-off that got in first may be this very request, sent
+		// earlier: a client that timed out retries with the same key while
+		// its first attempt commits. It must get that record, not a refusal.
+		lerr := byKey(s.DB.NewSelect().Model(&existing), "signer_id", so.Signature.SignerID, so.IdempotencyKey).Scan(ctx)
+		if lerr == nil {
+			return existing.signOff(), true, nil
+		}
+		if !errors.Is(db.Translate(lerr), db.ErrNotFound) {
+			return so, false, fmt.Errorf("record sign-off: %w", db.Translate(lerr))
+		}
 		return so, false, ErrAlreadySignedOff
 	case err != nil:
 		return so, false, fmt.Errorf("record sign-off: %w", err)

@@ -1,0 +1,147 @@
+package evidence_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/auth/password"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// A client that timed out resends its sign-off with the same key while the
+// first attempt is still running. The retry passes the rules against
+// records read before the first attempt committed, then finds the
+// competency signed off when it writes: it must get the stored record
+// back (a replay), while another signature is still refused.
+func TestSignOffRetryRacingItsFirstAttemptIsAReplay(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		store := accounts.NewStore(d)
+		store.Hasher = password.Hasher{Params: password.TestParams}
+		if _, err := demo.Seed(ctx, d, store); err != nil {
+			t.Fatal(err)
+		}
+		var enrollmentID string
+		if err := d.NewSelect().Table("sign_offs").Column("enrollment_id").Where("seq = 1").Limit(1).Scan(ctx, &enrollmentID); err != nil {
+			t.Fatal(err)
+		}
+		svc := evidence.NewService(d, programs.NewStore(d))
+		rec, err := svc.Enrollment(ctx, enrollmentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := rec.SignOffs[0]
+		if first.IdempotencyKey == "" {
+			t.Fatal("the demo sign-off has no idempotency key")
+		}
+
+		retry := first
+		retry.ID = ""
+		got, replayed, err := svc.Store.AddSignOff(ctx, retry, 1)
+		if err != nil || !replayed || got.ID != first.ID {
+			t.Fatalf("the retry racing its first attempt: %v, replayed %v, id %s (stored %s)", err, replayed, got.ID, first.ID)
+		}
+
+		other := first
+		other.ID, other.IdempotencyKey = "", "another-signature-0001"
+		if _, replayed, err := svc.Store.AddSignOff(ctx, other, 1); !errors.Is(err, evidence.ErrAlreadySignedOff) || replayed {
+			t.Fatalf("a second signature with a stale count: %v, replayed %v", err, replayed)
+		}
+		n, err := d.NewSelect().Table("sign_offs").Where("enrollment_id = ? AND competency = ?", enrollmentID, first.Competency).Count(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("sign-offs of the competency: %d, %v", n, err)
+		}
+	})
+}
+
+// raceHook runs fn once, right after the first query that contains match:
+// a deterministic stand-in for another request committing at that moment.
+type raceHook struct {
+	match string
+	fn    func()
+	fired atomic.Bool
+}
+
+func (h *raceHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (h *raceHook) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, h.match) && h.fired.CompareAndSwap(false, true) {
+		h.fn()
+	}
+}
+
+// The same race one step earlier: the first attempt commits after the
+// retry looked for its key but before it loaded the records, so the rules
+// refuse the retry (the competency is signed off). It must still get the
+// stored record back.
+func TestSignOffRetryRefusedOnlyBecauseItsFirstAttemptLandedIsAReplay(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		store := accounts.NewStore(d)
+		store.Hasher = password.Hasher{Params: password.TestParams}
+		if _, err := demo.Seed(ctx, d, store); err != nil {
+			t.Fatal(err)
+		}
+		jordan, err := store.ByEmail(ctx, "apprentice@demo.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		priya, err := store.ByEmail(ctx, "preceptor@demo.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook := &raceHook{match: "race-sign-0001"}
+		hooked := &db.DB{DB: d.WithQueryHook(hook), Engine: d.Engine, Where: d.Where}
+		svc := evidence.NewService(hooked, programs.NewStore(hooked))
+		ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{jordan.ID}})
+		if err != nil || len(ens) != 1 {
+			t.Fatalf("Jordan's enrollments: %v, %v", ens, err)
+		}
+		enr := ens[0].ID
+		rec, err := svc.Enrollment(ctx, enr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comp := rec.Enrollment.Version.Competency("PHL-VENI")
+		steps := make([]assessments.StepResult, len(comp.Checklist))
+		for i := range steps {
+			steps[i] = assessments.StepResult{Index: i, Met: true}
+		}
+		today := rec.Enrollment.Version.Day(time.Now())
+		signer := evidence.ActorOf(priya)
+		for _, key := range []string{"race-obs-0001", "race-obs-0002"} {
+			if _, _, err := svc.Observe(ctx, enr, signer, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
+				ChecklistVersion: comp.ChecklistVersion, PerformedOn: today, Steps: steps}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req := assessments.SignOffRequest{IdempotencyKey: "race-sign-0001", Competency: "PHL-VENI", Kind: curriculum.InitialSignOff, ApprenticeName: jordan.Name}
+		var first assessments.SignOff
+		hook.fn = func() {
+			var err error
+			if first, _, err = svc.SignOff(ctx, enr, signer, req); err != nil {
+				t.Errorf("the first attempt: %v", err)
+			}
+		}
+		got, replayed, err := svc.SignOff(ctx, enr, signer, req)
+		if !hook.fired.Load() || first.ID == "" {
+			t.Fatal("the first attempt did not run between the retry's key lookup and its checks")
+		}
+		if err != nil || !replayed || got.ID != first.ID {
+			t.Fatalf("the retry: %v, replayed %v, id %s (stored %s)", err, replayed, got.ID, first.ID)
+		}
+	})
+}
