@@ -2,17 +2,11 @@ package server_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/skillgate/skillgate/app/accounts"
-	"github.com/skillgate/skillgate/app/db"
-	"github.com/skillgate/skillgate/app/db/dbtest"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -34,86 +28,10 @@ func TestHealthAndReadiness(t *testing.T) {
 	})
 }
 
-// proxy is a TCP relay to PostgreSQL that a test can cut and restore, to
-// play a database outage without touching the shared server.
-type proxy struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	p := &proxy{t: t, target: target}
-	p.start("127.0.0.1:0")
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *proxy) start(addr string) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		p.t.Fatalf("proxy listen: %v", err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() { _, _ = io.Copy(c, up); c.Close() }()
-		}
-	}()
-}
-
-// stop refuses new connections and drops open ones.
-func (p *proxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) restart() { p.start(p.addr) }
-
 // The embedded SQLite database lives in the process and cannot be down on
 // its own, so this runs on PostgreSQL only.
 func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
-	o := dbtest.Options(t, db.Postgres)
-	u, _ := url.Parse(o.URL)
-	px := newProxy(t, u.Host)
-	u.Host = px.addr
-	q := u.Query()
-	q.Set("dial_timeout", "1s")
-	u.RawQuery = q.Encode()
-	d, err := db.Open(context.Background(), db.Options{URL: u.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	d, px := proxiedPostgres(t)
 	e := newEnv(t, d)
 	e.person("out@example.test", accounts.RoleHR)
 	c := e.client()
