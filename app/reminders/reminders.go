@@ -115,19 +115,48 @@ func DueFor(res map[string]*clearance.Result, today curriculum.Date, now time.Ti
 	return out
 }
 
+// pageSize is how many apprentices Run decides for at once: enough to keep
+// queries few, few enough that a large organisation's evidence (millions
+// of records) is never in memory all at once.
+const pageSize = 500
+
 // Run finds everything due and notifies each person and the HR staff of
 // their sites, once per threshold. It returns how many notifications it
-// created; running it again the same day creates none.
+// created; running it again the same day creates none. It goes through the
+// apprentices a page at a time, so it covers every one of them however
+// many there are.
 func (s *Service) Run(ctx context.Context) (int, error) {
 	today := curriculum.DateOf(s.Now(), s.Location)
-	apprentices, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: accounts.RoleApprentice, Limit: 100000})
-	if err != nil {
-		return 0, err
+	var hr []*accounts.Person
+	for off := 0; ; off += pageSize {
+		page, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: accounts.RoleHR, Limit: pageSize, Offset: off})
+		if err != nil {
+			return 0, err
+		}
+		hr = append(hr, page...)
+		if len(page) < pageSize {
+			break
+		}
 	}
-	hr, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: accounts.RoleHR, Limit: 100000})
-	if err != nil {
-		return 0, err
+	created := 0
+	for off := 0; ; off += pageSize {
+		apprentices, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: accounts.RoleApprentice, Limit: pageSize, Offset: off})
+		if err != nil {
+			return created, err
+		}
+		n, err := s.remind(ctx, today, apprentices, hr)
+		created += n
+		if err != nil {
+			return created, err
+		}
+		if len(apprentices) < pageSize {
+			return created, nil
+		}
 	}
+}
+
+// remind notifies about what is due for some apprentices.
+func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices, hr []*accounts.Person) (int, error) {
 	byID := map[string]*accounts.Person{}
 	ids := make([]string, len(apprentices))
 	for i, p := range apprentices {

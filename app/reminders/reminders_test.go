@@ -16,6 +16,7 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
+	"github.com/skillgate/skillgate/app/scale"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -123,6 +124,57 @@ func TestCalendarFeed(t *testing.T) {
 		}
 		if _, err := s.Calendar(ctx, newer); err == nil {
 			t.Fatal("a revoked link still works")
+		}
+	})
+}
+
+// TestRemindersReachEveryoneInALargeOrganisation: with more apprentices
+// than one page of people (500), everyone with something due within 90
+// days is reminded, not just the first page.
+func TestRemindersReachEveryoneInALargeOrganisation(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		asOf := curriculum.MustParseDate("2026-06-15")
+		if _, err := scale.Generate(ctx, d, scale.Options{Sites: 6, MAs: 620, Preceptors: 30, Observations: 12000, Seed: 3, AsOf: asOf}); err != nil {
+			t.Fatal(err)
+		}
+		acc := accounts.NewStore(d)
+		cl := &clearance.Service{Evidence: evidence.NewService(d, programs.NewStore(d))}
+		now := asOf.Time(curriculum.DefaultLocation()).Add(12 * time.Hour).UTC()
+		s := &reminders.Service{DB: d, Accounts: acc, Clearance: cl, Now: func() time.Time { return now }, Location: curriculum.DefaultLocation()}
+		if _, err := s.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		// Who has something due within 90 days, decided for everyone at once.
+		var ids []string
+		if err := d.NewRaw("SELECT user_id FROM user_roles WHERE role = 'apprentice'").Scan(ctx, &ids); err != nil {
+			t.Fatal(err)
+		}
+		res, err := cl.ForPeople(ctx, ids, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{}
+		for _, due := range reminders.DueFor(res, asOf, now) {
+			if left := asOf.DaysUntil(due.On); left >= 0 && left <= reminders.Thresholds[0] {
+				want[due.PersonID] = true
+			}
+		}
+		var got []string
+		if err := d.NewRaw("SELECT DISTINCT person_id FROM notifications").Scan(ctx, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(want) <= 50 {
+			t.Fatalf("only %d people have something due; the test needs more than one small page", len(want))
+		}
+		if len(got) != len(want) {
+			t.Fatalf("reminded %d people, want %d", len(got), len(want))
+		}
+		for _, id := range got {
+			if !want[id] {
+				t.Fatalf("%s reminded but has nothing due", id)
+			}
 		}
 	})
 }
