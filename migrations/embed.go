@@ -11,6 +11,9 @@
 //     runner records that line as the migration's description.
 //   - Never drop a table or column that holds user data; add instead.
 //   - Do not add NOT NULL without a DEFAULT to a table that may hold rows.
+//   - Where the engines need different statements (triggers), put them
+//     after a line "-- only postgres" or "-- only sqlite"; "-- both" ends
+//     such a section (see db.Migration.SQLFor).
 //   - Times are written by the application in UTC; never use database clock
 //     defaults such as CURRENT_TIMESTAMP or NOW().
 package migrations

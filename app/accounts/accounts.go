@@ -92,6 +92,12 @@ type Person struct {
 	FailedLogins       int
 	LockedUntil        *time.Time
 	CreatedAt          time.Time
+	// DecisionStamp changes whenever something is written that can change
+	// the person's clearance decisions (evidence, enrollments, moves,
+	// credentials: database triggers keep it, see migration 0008). It is
+	// read with the person, so a cache of decisions can be checked against
+	// it without another round trip.
+	DecisionStamp int64
 }
 
 // Has reports whether the person holds role r.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/db"
@@ -184,16 +185,67 @@ func (s *Store) ByEmail(ctx context.Context, email string) (*Person, error) {
 	return s.one(ctx, "email = ?", NormalizeEmail(email))
 }
 
+// personRow is a user with roles, sites and decision stamp, read in one
+// statement (one person is read on every request, so this is one round
+// trip rather than three); the tok_ columns are filled only when the person
+// is found through an API token.
+type personRow struct {
+	userRow       `bun:",extend"`
+	RolesCSV      string     `bun:"roles_csv,scanonly"`
+	SitesCSV      string     `bun:"sites_csv,scanonly"`
+	DecisionStamp int64      `bun:"decision_stamp,scanonly"`
+	TokID         string     `bun:"tok_id,scanonly"`
+	TokUserID     string     `bun:"tok_user_id,scanonly"`
+	TokName       string     `bun:"tok_name,scanonly"`
+	TokPrefix     string     `bun:"tok_prefix,scanonly"`
+	TokCreatedAt  time.Time  `bun:"tok_created_at,scanonly"`
+	TokExpiresAt  time.Time  `bun:"tok_expires_at,scanonly"`
+	TokLastUsedAt *time.Time `bun:"tok_last_used_at,scanonly"`
+	TokRevokedAt  *time.Time `bun:"tok_revoked_at,scanonly"`
+}
+
+// selectPerson starts the one-statement read of a person (see personRow).
+func (s *Store) selectPerson(row *personRow) *bun.SelectQuery {
+	agg := "string_agg(%s, ',')"
+	if s.DB.Dialect().Name() != dialect.PG {
+		agg = "group_concat(%s, ',')"
+	}
+	return s.DB.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
+		ColumnExpr("COALESCE((SELECT "+fmt.Sprintf(agg, "role")+" FROM user_roles WHERE user_id = ?TableAlias.id), '') AS roles_csv").
+		ColumnExpr("COALESCE((SELECT "+fmt.Sprintf(agg, "site_id")+" FROM user_sites WHERE user_id = ?TableAlias.id), '') AS sites_csv").
+		ColumnExpr("COALESCE((SELECT version FROM decision_stamps WHERE person_id = ?TableAlias.id), 0) AS decision_stamp")
+}
+
+func (r *personRow) person() *Person {
+	u := &r.userRow
+	p := &Person{
+		ID: u.ID, Email: u.Email, Name: u.Name, Credential: u.Credential,
+		MustChangePassword: u.MustChangePassword, DisabledAt: u.DisabledAt,
+		FailedLogins: u.FailedLogins, LockedUntil: u.LockedUntil, CreatedAt: u.CreatedAt,
+		DecisionStamp: r.DecisionStamp,
+	}
+	if u.EmployeeID != nil {
+		p.EmployeeID = *u.EmployeeID
+	}
+	if r.RolesCSV != "" {
+		for _, role := range strings.Split(r.RolesCSV, ",") {
+			p.Roles = append(p.Roles, Role(role))
+		}
+		slices.Sort(p.Roles)
+	}
+	if r.SitesCSV != "" {
+		p.SiteIDs = strings.Split(r.SitesCSV, ",")
+		slices.Sort(p.SiteIDs)
+	}
+	return p
+}
+
 func (s *Store) one(ctx context.Context, where string, arg any) (*Person, error) {
-	var row userRow
-	if err := s.DB.NewSelect().Model(&row).Where(where, arg).Scan(ctx); err != nil {
+	var row personRow
+	if err := s.selectPerson(&row).Where("?TableAlias."+where, arg).Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
-	ps, err := s.attach(ctx, []userRow{row})
-	if err != nil {
-		return nil, err
-	}
-	return ps[0], nil
+	return row.person(), nil
 }
 
 // attach loads roles and sites for rows with two queries, whatever their number.

@@ -27,6 +27,11 @@ var ErrNotEnrolled = errors.New("this person is not enrolled in a program on tha
 // Service decides clearances.
 type Service struct {
 	Evidence *evidence.Service
+	// CacheSize bounds the decisions Decide keeps in memory, in person-days
+	// (0: DefaultCacheSize; negative: no cache).
+	CacheSize int
+
+	cache decisionCache
 }
 
 // Result is one person's decisions for every task of their program.

@@ -70,6 +70,32 @@ func LoadMigrations(fsys fs.FS) ([]Migration, error) {
 	return out, nil
 }
 
+// SQLFor returns the statements of the migration that apply to engine. A
+// line "-- only postgres" or "-- only sqlite" starts statements for that
+// engine alone (triggers, say, are written differently); "-- both" returns
+// to statements for both. Without such lines every statement applies.
+func (m Migration) SQLFor(engine Dialect) string {
+	var b strings.Builder
+	keep := true
+	for _, line := range strings.SplitAfter(m.SQL, "\n") {
+		switch strings.TrimSpace(line) {
+		case "-- only postgres":
+			keep = engine == Postgres
+			continue
+		case "-- only sqlite":
+			keep = engine == SQLite
+			continue
+		case "-- both":
+			keep = true
+			continue
+		}
+		if keep {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
     version     INTEGER PRIMARY KEY,
     name        TEXT NOT NULL,
@@ -116,7 +142,7 @@ func (d *DB) MigrateWith(ctx context.Context, ms []Migration) ([]Migration, erro
 	}
 	var applied []Migration
 	for _, m := range ms {
-		done, err := applyOne(ctx, conn, m)
+		done, err := applyOne(ctx, conn, m, d.Engine)
 		if err != nil {
 			return applied, err
 		}
@@ -127,7 +153,7 @@ func (d *DB) MigrateWith(ctx context.Context, ms []Migration) ([]Migration, erro
 	return applied, nil
 }
 
-func applyOne(ctx context.Context, conn bun.Conn, m Migration) (bool, error) {
+func applyOne(ctx context.Context, conn bun.Conn, m Migration, engine Dialect) (bool, error) {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("migration %s: begin: %w", m.Name, err)
@@ -143,7 +169,7 @@ func applyOne(ctx context.Context, conn bun.Conn, m Migration) (bool, error) {
 		return false, nil
 	}
 	// The raw *sql.Tx, so bun does not read '?' in the SQL as placeholders.
-	if _, err := tx.Tx.ExecContext(ctx, m.SQL); err != nil {
+	if _, err := tx.Tx.ExecContext(ctx, m.SQLFor(engine)); err != nil {
 		return false, fmt.Errorf("migration %s failed, nothing of it was applied: %w", m.Name, err)
 	}
 	if _, err := tx.NewInsert().Model(&migrationRow{

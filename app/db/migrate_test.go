@@ -130,3 +130,17 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 		}
 	}
 }
+
+func TestMigrationSQLForEngine(t *testing.T) {
+	m := db.Migration{SQL: "-- what\nCREATE TABLE a (x TEXT);\n-- only postgres\nCREATE FUNCTION f();\n-- only sqlite\nCREATE TRIGGER t;\n-- both\nCREATE INDEX i ON a (x);\n"}
+	pg, lite := m.SQLFor(db.Postgres), m.SQLFor(db.SQLite)
+	if !strings.Contains(pg, "CREATE FUNCTION") || strings.Contains(pg, "CREATE TRIGGER") || !strings.Contains(pg, "CREATE INDEX") || !strings.Contains(pg, "CREATE TABLE") {
+		t.Errorf("postgres statements:\n%s", pg)
+	}
+	if strings.Contains(lite, "CREATE FUNCTION") || !strings.Contains(lite, "CREATE TRIGGER") || !strings.Contains(lite, "CREATE INDEX") || !strings.Contains(lite, "CREATE TABLE") {
+		t.Errorf("sqlite statements:\n%s", lite)
+	}
+	if plain := (db.Migration{SQL: "-- x\nSELECT 1;\n"}); plain.SQLFor(db.SQLite) != plain.SQL || plain.SQLFor(db.Postgres) != plain.SQL {
+		t.Error("a migration without sections changed")
+	}
+}

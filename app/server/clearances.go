@@ -58,7 +58,9 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.clearance.For(c.UserContext(), p.ID, asOf)
+	// Decide serves from the per-process cache when p's decision stamp,
+	// read just now with p, shows nothing was written since.
+	res, err := s.clearance.Decide(c.UserContext(), p, asOf)
 	if errors.Is(err, clearance.ErrNotEnrolled) {
 		return errNotEnrolled
 	}

@@ -1,0 +1,120 @@
+package clearance
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// Decided is a person's decisions on one day, as the cache keeps them:
+// enough for the API, without the evidence they were made from.
+type Decided struct {
+	PersonID  string
+	AsOf      curriculum.Date
+	Rules     *curriculum.Rules
+	Decisions []curriculum.Decision
+}
+
+// Decision returns the decision for a task code, or false.
+func (d *Decided) Decision(task string) (curriculum.Decision, bool) {
+	for _, x := range d.Decisions {
+		if x.Task == task {
+			return x, true
+		}
+	}
+	return curriculum.Decision{}, false
+}
+
+// DefaultCacheSize is how many person-days of decisions a process keeps
+// (about 5–10 kB each).
+const DefaultCacheSize = 20000
+
+// Decide returns p's decisions on asOf (ErrNotEnrolled without an
+// enrollment in force). p must have been read in the current request: its
+// DecisionStamp, which database triggers change on every write that can
+// change a decision, was read in that same statement, and decisions cached
+// under an equal stamp are served without reading anything else. So a
+// write committed on any instance before p was read is always seen, and
+// the check costs no extra round trip when nothing changed.
+func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculum.Date) (*Decided, error) {
+	key := cacheKey{p.ID, asOf}
+	if e, ok := s.cache.get(key); ok && e.stamp == p.DecisionStamp {
+		if e.decided == nil {
+			return nil, ErrNotEnrolled
+		}
+		return e.decided, nil
+	}
+	// Loaded after the stamp was read, so the records are at least as new
+	// as the stamp the result is filed under (never older).
+	r, err := s.For(ctx, p.ID, asOf)
+	var d *Decided
+	switch {
+	case errors.Is(err, ErrNotEnrolled):
+	case err != nil:
+		return nil, err
+	default:
+		d = &Decided{PersonID: p.ID, AsOf: asOf, Rules: r.Rules, Decisions: r.Decisions}
+	}
+	s.cache.put(key, cacheEntry{stamp: p.DecisionStamp, decided: d}, s.CacheSize)
+	if d == nil {
+		return nil, ErrNotEnrolled
+	}
+	return d, nil
+}
+
+type cacheKey struct {
+	person string
+	asOf   curriculum.Date
+}
+
+type cacheEntry struct {
+	stamp   int64
+	decided *Decided // nil: not enrolled
+}
+
+// decisionCache is a bounded map; when full, an arbitrary tenth is
+// dropped (Go's map order is random), which is as good as LRU for uniform
+// access and costs nothing per hit.
+type decisionCache struct {
+	mu sync.RWMutex
+	m  map[cacheKey]cacheEntry
+}
+
+func (c *decisionCache) get(k cacheKey) (cacheEntry, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.m[k]
+	return e, ok
+}
+
+func (c *decisionCache) put(k cacheKey, e cacheEntry, size int) {
+	if size == 0 {
+		size = DefaultCacheSize
+	}
+	if size < 0 {
+		return // caching off
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[cacheKey]cacheEntry{}
+	}
+	// A slower request may come back with an older stamp than one already
+	// stored; keep the newer.
+	if old, ok := c.m[k]; ok && old.stamp > e.stamp {
+		return
+	}
+	if _, ok := c.m[k]; !ok && len(c.m) >= size {
+		drop := max(size/10, 1)
+		for victim := range c.m {
+			delete(c.m, victim)
+			if drop--; drop == 0 {
+				break
+			}
+		}
+	}
+	c.m[k] = e
+}
