@@ -101,7 +101,8 @@ func (l *Loader) Insert(ctx context.Context, rows any) (int, error) {
 			part := s.Slice(i, min(i+sqliteBatchRows, n))
 			p := reflect.New(part.Type())
 			p.Elem().Set(part)
-			_, err = l.tx.NewInsert().Model(p.Interface()).Exec(ctx)
+			// RETURNING NULL: bun would otherwise read every key back.
+			_, err = l.tx.NewInsert().Model(p.Interface()).Returning("NULL").Exec(ctx)
 		}
 	}
 	if err != nil {

@@ -35,8 +35,18 @@ var (
 type Store struct {
 	DB  bun.IDB
 	Now func() time.Time
+	// NewID makes ids for new programs and versions; nil means UUIDv7.
+	// (seed --scale sets it to make reproducible data.)
+	NewID func() string
 
 	rules *sync.Map // version id -> *curriculum.Rules, published versions only
+}
+
+func (s *Store) newID() string {
+	if s.NewID != nil {
+		return s.NewID()
+	}
+	return uuid.Must(uuid.NewV7()).String()
 }
 
 // NewStore returns a Store on d.
@@ -154,7 +164,7 @@ func nullable(s string) *string {
 // published if v is). The program code must be new.
 func (s *Store) Create(ctx context.Context, v *curriculum.Version, by string) (*StoredVersion, error) {
 	now := s.Now().UTC()
-	p := &programRow{ID: uuid.Must(uuid.NewV7()).String(), Code: v.Program.Code, Title: v.Program.Title, CreatedAt: now}
+	p := &programRow{ID: s.newID(), Code: v.Program.Code, Title: v.Program.Title, CreatedAt: now}
 	v = v.Clone()
 	v.Number = 1
 	var out *StoredVersion
@@ -177,7 +187,7 @@ func (s *Store) insertVersion(ctx context.Context, programID string, v *curricul
 	if err != nil {
 		return nil, err
 	}
-	r := &versionRow{ID: uuid.Must(uuid.NewV7()).String(), ProgramID: programID, Number: v.Number, Status: string(v.Status),
+	r := &versionRow{ID: s.newID(), ProgramID: programID, Number: v.Number, Status: string(v.Status),
 		Content: content, ContentSHA256: sum, CreatedAt: now, CreatedBy: nullable(by), UpdatedAt: now}
 	if v.IsPublished() {
 		at := v.PublishedAt

@@ -61,6 +61,21 @@ func (g *generator) qualify(comps []curriculum.Competency) qualified {
 func (g *generator) evidence(ctx context.Context) error {
 	comps := g.pv.Program().Competencies
 	q := g.qualify(comps)
+	// Each clinic teaches its tasks in its own order, safety first.
+	tasks := g.pv.Program().Tasks
+	g.siteTasks = make([][]int, len(g.sites))
+	for s := range g.siteTasks {
+		var safety, rest []int
+		for k := range tasks {
+			if tasks[k].Category == "safety" {
+				safety = append(safety, k)
+			} else {
+				rest = append(rest, k)
+			}
+		}
+		g.rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
+		g.siteTasks[s] = append(safety, rest...)
+	}
 	type batch struct {
 		items   []evidence.BulkEnrollment
 		skipped map[string]int
@@ -135,44 +150,61 @@ type plan struct {
 	complete bool // all attempts made, to be signed off
 }
 
-// order returns the competencies in an order that respects prerequisites,
-// safety first, otherwise shuffled: clinics teach in different orders, so
-// MAs part-way through are cleared for different tasks.
-func order(r *rand.Rand, comps []curriculum.Competency) []int {
-	done := make([]bool, len(comps))
+// order returns the competencies in the order an MA learns them: the
+// safety competencies, then task by task in the order of tasks (so that
+// whole tasks become cleared one after the other, as clinics train), each
+// competency after its prerequisites, then whatever no task needs.
+func order(comps []curriculum.Competency, tasks []curriculum.Task) []int {
 	idx := map[string]int{}
 	for k := range comps {
 		idx[comps[k].Code] = k
 	}
-	ready := func(k int) bool {
-		for _, p := range comps[k].Prerequisites {
-			if j, ok := idx[p]; ok && !done[j] {
-				return false
-			}
-		}
-		return true
-	}
+	done := make([]bool, len(comps))
 	var out []int
-	for len(out) < len(comps) {
-		var avail []int
-		for k := range comps {
-			if !done[k] && ready(k) {
-				avail = append(avail, k)
+	var add func(k int, depth int)
+	add = func(k int, depth int) {
+		if done[k] || depth > len(comps) {
+			return
+		}
+		for _, p := range comps[k].Prerequisites {
+			if j, ok := idx[p]; ok {
+				add(j, depth+1)
 			}
 		}
-		if len(avail) == 0 { // a prerequisite cycle cannot pass validation; be safe
-			for k := range comps {
-				if !done[k] {
-					avail = append(avail, k)
-				}
+		if !done[k] {
+			done[k] = true
+			out = append(out, k)
+		}
+	}
+	for k := range comps {
+		if comps[k].Domain == "safety" {
+			add(k, 0)
+		}
+	}
+	for _, t := range tasks {
+		for _, c := range t.Competencies {
+			if k, ok := idx[c]; ok {
+				add(k, 0)
 			}
 		}
-		pick := avail[0]
-		if comps[pick].Domain != "safety" && r.IntN(3) > 0 {
-			pick = avail[r.IntN(len(avail))]
-		}
-		done[pick] = true
-		out = append(out, pick)
+	}
+	for k := range comps {
+		add(k, 0)
+	}
+	return out
+}
+
+// taskOrder is a site's order of teaching tasks: every clinic starts with
+// its own priorities, and each MA deviates from it a little.
+func taskOrder(r *rand.Rand, site []int, tasks []curriculum.Task) []curriculum.Task {
+	out := make([]curriculum.Task, len(site))
+	for i, k := range site {
+		out[i] = tasks[k]
+	}
+	for range 3 {
+		i := r.IntN(len(out))
+		j := min(len(out)-1, i+1+r.IntN(3))
+		out[i], out[j] = out[j], out[i]
 	}
 	return out
 }
@@ -216,6 +248,11 @@ type ma struct {
 	q     qualified
 	skip  map[string]int
 	keys  int
+
+	signed      map[int]curriculum.Date // competency -> last sign-off day
+	initialOnly map[int]bool            // its last sign-off is the initial one
+	lapsed      map[int]bool            // let lapse: not re-verified any more
+	reserve     int                     // observations left for re-verifications and practice
 }
 
 func (a *ma) key(prefix string) string {
@@ -280,7 +317,12 @@ func (a *ma) signOff(k int, kind curriculum.SignOffKind, day curriculum.Date) (b
 			covered = append(covered, it.Code)
 		}
 	}
-	signer := a.g.preceptors[a.q.signers[a.plan.site][k][a.r.IntN(len(a.q.signers[a.plan.site][k]))]].signer
+	signers := a.q.signers[a.plan.site][k]
+	if len(signers) == 0 { // one preceptor, not a physician
+		a.skip["no_qualified_signer"]++
+		return false, nil
+	}
+	signer := a.g.preceptors[signers[a.r.IntN(len(signers))]].signer
 	// In the evening, after the day's observations.
 	now := day.Time(a.g.loc).Add(18*time.Hour + time.Duration(a.r.IntN(300*60_000_000))*time.Microsecond).UTC()
 	policy := assessments.SignOffPolicy{SignerMustHold: a.g.pv.Program().Settings.SignersMustHold}
@@ -331,21 +373,21 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 	if p := g.preceptors[site[r.IntN(len(site))]].signer.ID; p != e.PreceptorIDs[0] {
 		e.PreceptorIDs = append(e.PreceptorIDs, p)
 	}
-	a := &ma{g: g, r: r, plan: m, comps: comps, q: q, skip: skip, recs: &assessments.Records{Enrollment: e}}
+	a := &ma{g: g, r: r, plan: m, comps: comps, q: q, skip: skip, recs: &assessments.Records{Enrollment: e},
+		signed: map[int]curriculum.Date{}, initialOnly: map[int]bool{}, lapsed: map[int]bool{}}
 	for i := range m.creds {
 		a.recs.Credentials = append(a.recs.Credentials, m.creds[i].Curriculum(g.loc))
 	}
 
-	// What gets done: graduates keep a tenth of their budget for
-	// re-verifications and practice.
+	// What gets done: part of the budget is kept for re-verifications and
+	// practice, more the longer the MA has worked (a twentieth for an
+	// apprentice, up to almost half after six years).
 	budget := m.budget
-	reserve := 0
-	if m.graduate {
-		reserve = budget / 10
-		budget -= reserve
-	}
+	years := float64(m.hire.DaysUntil(g.o.AsOf)) / 365
+	a.reserve = int(float64(budget) * min(0.45, 0.05+0.07*years))
+	budget -= a.reserve
 	var plans []plan
-	for _, k := range order(r, comps) {
+	for _, k := range order(comps, taskOrder(r, g.siteTasks[m.site], g.pv.Program().Tasks)) {
 		att := attemptsFor(r, &comps[k])
 		if len(att) <= budget {
 			plans = append(plans, plan{k: k, attempts: att, complete: true})
@@ -358,7 +400,7 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 		}
 		break
 	}
-	reserve += budget
+	a.reserve += budget
 
 	// When: the apprenticeship runs from hire to 12–18 months later (or
 	// today, for apprentices), each competency in its own slice of it.
@@ -377,11 +419,14 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 		}
 	}
 	span := start.DaysUntil(end)
-	signed := map[int]curriculum.Date{} // competency -> last sign-off day
-	initialOnly := map[int]bool{}
 	for j, p := range plans {
 		from := start.AddDays(span * j / len(plans))
 		to := start.AddDays(span * (j + 1) / len(plans))
+		// Re-verifications fall due during a long apprenticeship too, and
+		// a later sign-off needs its prerequisites current.
+		if err := a.reverify(from); err != nil {
+			return evidence.BulkEnrollment{}, err
+		}
 		day, err := a.test(p.k, from)
 		if err != nil {
 			return evidence.BulkEnrollment{}, err
@@ -409,73 +454,26 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 		if ok, err := a.signOff(p.k, curriculum.InitialSignOff, signDay); err != nil {
 			return evidence.BulkEnrollment{}, err
 		} else if ok {
-			signed[p.k], initialOnly[p.k] = signDay, true
+			a.signed[p.k], a.initialOnly[p.k] = signDay, true
 		}
 	}
-
-	// Re-verifications in date order, while due before today.
-	lapsed := map[int]bool{}
-	for {
-		next, due := -1, curriculum.Date{}
-		for k, last := range signed {
-			if lapsed[k] || comps[k].Reverification.IsZero() {
-				continue
-			}
-			d := reverificationDue(comps[k].Reverification, last, initialOnly[k])
-			if next < 0 || d.Before(due) || (d.Equal(due) && k < next) {
-				next, due = k, d
-			}
-		}
-		if next < 0 || due.After(asOf.AddDays(20)) {
-			break
-		}
-		c := &comps[next]
-		cost := 0
-		if len(c.Performances) > 0 {
-			cost = 1
-		}
-		if r.IntN(100) < 12 || cost > reserve {
-			lapsed[next] = true // let it lapse: overdue today
-			continue
-		}
-		day := due.AddDays(-1 - r.IntN(20))
-		if !day.After(signed[next]) {
-			day = signed[next].AddDays(1)
-		}
-		if day.After(asOf) {
-			day = asOf
-		}
-		if _, err := a.test(next, day); err != nil {
-			return evidence.BulkEnrollment{}, err
-		}
-		if cost > 0 {
-			if err := a.observe(next, attempt{variant: c.Performances[r.IntN(len(c.Performances))].Variant, ok: true}, day); err != nil {
-				return evidence.BulkEnrollment{}, err
-			}
-			reserve--
-		}
-		if ok, err := a.signOff(next, curriculum.ReverificationSignOff, day); err != nil {
-			return evidence.BulkEnrollment{}, err
-		} else if ok {
-			signed[next], initialOnly[next] = day, false
-		} else {
-			lapsed[next] = true
-		}
+	if err := a.reverify(asOf); err != nil {
+		return evidence.BulkEnrollment{}, err
 	}
 
 	// Observed practice with what is left, after each competency's last
 	// sign-off (so no signature would have rested on it).
 	var practice []int
-	for k := range signed {
+	for k := range a.signed {
 		if len(comps[k].Performances) > 0 {
 			practice = append(practice, k)
 		}
 	}
 	slices.Sort(practice)
-	for ; reserve > 0; reserve-- {
+	for ; a.reserve > 0; a.reserve-- {
 		if len(practice) == 0 {
 			// Nothing signed yet: more attempts at the competency in hand.
-			k := order(r, comps)[0]
+			k := 0
 			if len(plans) > 0 {
 				k = plans[len(plans)-1].k
 			}
@@ -490,7 +488,7 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 		}
 		k := practice[r.IntN(len(practice))]
 		c := &comps[k]
-		from := signed[k].AddDays(1)
+		from := a.signed[k].AddDays(1)
 		if from.After(asOf) {
 			from = asOf
 		}
@@ -504,6 +502,72 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 	}
 	a.recs.Credentials = nil // written with the people
 	return evidence.BulkEnrollment{Records: a.recs, CreatedAt: created, CreatedBy: g.directorID}, nil
+}
+
+// reverify re-verifies, in date order, every signed competency that falls
+// due (within 20 days) by until: a few days before the due date, with a
+// new observation (from the reserve) and test where the competency has
+// them. About one time in eight it is done late, weeks or months after it
+// fell due; if that is after today, it is overdue today.
+func (a *ma) reverify(until curriculum.Date) error {
+	r, comps := a.r, a.comps
+	for {
+		next, due := -1, curriculum.Date{}
+		for k, last := range a.signed {
+			if a.lapsed[k] || comps[k].Reverification.IsZero() {
+				continue
+			}
+			d := reverificationDue(comps[k].Reverification, last, a.initialOnly[k])
+			if next < 0 || d.Before(due) || (d.Equal(due) && k < next) {
+				next, due = k, d
+			}
+		}
+		if next < 0 || due.After(until.AddDays(20)) {
+			return nil
+		}
+		c := &comps[next]
+		cost := 0
+		if len(c.Performances) > 0 {
+			cost = 1
+		}
+		if cost > a.reserve {
+			a.lapsed[next] = true
+			continue
+		}
+		day := due.AddDays(-1 - r.IntN(20))
+		if r.IntN(100) < 12 {
+			// Late: overdue for a while, re-verified weeks or months after.
+			day = due.AddDays(10 + r.IntN(140))
+			if day.After(until) {
+				if day.After(a.g.o.AsOf) {
+					a.lapsed[next] = true // still overdue today
+				}
+				return nil
+			}
+		}
+		if !day.After(a.signed[next]) {
+			day = a.signed[next].AddDays(1)
+		}
+		if day.After(a.g.o.AsOf) {
+			day = a.g.o.AsOf
+		}
+		if _, err := a.test(next, day); err != nil {
+			return err
+		}
+		if cost > 0 {
+			if err := a.observe(next, attempt{variant: c.Performances[r.IntN(len(c.Performances))].Variant, ok: true}, day); err != nil {
+				return err
+			}
+			a.reserve--
+		}
+		if ok, err := a.signOff(next, curriculum.ReverificationSignOff, day); err != nil {
+			return err
+		} else if ok {
+			a.signed[next], a.initialOnly[next] = day, false
+		} else {
+			a.lapsed[next] = true
+		}
+	}
 }
 
 // hours logs a day of on-the-job learning about every month and a

@@ -25,6 +25,7 @@ type generator struct {
 	sites      []accounts.Site
 	preceptors []preceptor
 	bySite     [][]int // preceptor indexes per site
+	siteTasks  [][]int // per site, the order it teaches the program's tasks
 	mas        []maPlan
 	hrID       string
 	directorID string
@@ -166,9 +167,15 @@ func (g *generator) people(ctx context.Context) error {
 
 	g.bySite = make([][]int, len(g.sites))
 	for i := range g.o.Preceptors {
+		// The first two are an RN (who may observe every competency) and a
+		// physician (who alone may sign off non-waived testing), so that
+		// even a tiny organisation can complete the program.
 		cred := pickCred(r)
-		if i == 0 {
+		switch i {
+		case 0:
 			cred = curriculum.RN
+		case 1:
+			cred = curriculum.MD
 		}
 		site := i % len(g.sites)
 		id := newID(r, origin)
@@ -206,7 +213,8 @@ func (g *generator) people(ctx context.Context) error {
 		var months float64
 		if m.graduate {
 			m.hire = asOf.AddDays(-(540 + r.IntN(1650))) // 18 months to 6 years ago
-			weights[i] = 1.7
+			// Longer tenure, more observed practice and re-verifications.
+			weights[i] = 1.7 + 0.25*float64(m.hire.DaysUntil(asOf))/365
 		} else {
 			m.hire = asOf.AddDays(-r.IntN(600)) // up to 20 months ago
 			months = float64(m.hire.DaysUntil(asOf)) / 30.4

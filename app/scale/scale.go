@@ -214,6 +214,7 @@ func loadProgram(ctx context.Context, g *generator) (*assessments.ProgramVersion
 	}
 	progs := programs.NewStore(g.l.Tx())
 	progs.Now = func() time.Time { return at }
+	progs.NewID = func() string { return newID(g.rng, at) }
 	sv, err := progs.Create(ctx, ma, "")
 	if err != nil {
 		return nil, fmt.Errorf("store the shipped program: %w", err)

@@ -86,14 +86,14 @@ func TestGenerateSmallOrganisation(t *testing.T) {
 		for _, r := range results {
 			c, s, n := clearance.Counts(r.Decisions)
 			cleared, supervised, not = cleared+c, supervised+s, not+n
-			if c*2 >= len(r.Decisions) {
+			if c*3 >= len(r.Decisions) {
 				most++
 			}
-			if c*10 <= len(r.Decisions) {
+			if c*5 <= len(r.Decisions) {
 				few++
 			}
 		}
-		t.Logf("decisions: %d cleared, %d direct supervision, %d not cleared; %d MAs cleared for half the tasks or more, %d for a tenth or less",
+		t.Logf("decisions: %d cleared, %d direct supervision, %d not cleared; %d MAs cleared for a third of the tasks or more, %d for a fifth or less",
 			cleared, supervised, not, most, few)
 		total := cleared + supervised + not
 		for name, n := range map[string]int{"cleared": cleared, "direct supervision": supervised, "not cleared": not} {
@@ -102,7 +102,7 @@ func TestGenerateSmallOrganisation(t *testing.T) {
 			}
 		}
 		if most == 0 || few == 0 {
-			t.Errorf("%d MAs cleared for most tasks, %d for few; want both experienced MAs and new hires", most, few)
+			t.Errorf("%d MAs cleared for many tasks, %d for few; want both experienced MAs and new hires", most, few)
 		}
 
 		// Every stored signature verifies the way pages check it.
@@ -155,6 +155,50 @@ func TestGenerateRefusesADatabaseWithOtherData(t *testing.T) {
 		}
 		if n := count(t, d, "users"); n != 1 {
 			t.Errorf("%d people after a refused run, want 1", n)
+		}
+	})
+}
+
+// TestGenerateIsDeterministic: the same options give the same records, ids
+// and signatures included, so a measurement can be repeated on the same
+// data.
+func TestGenerateIsDeterministic(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		o := scale.Options{Sites: 2, MAs: 15, Preceptors: 6, Observations: 900, Credentials: 100, Seed: 11, AsOf: asOf}
+		other := dbtest.New(t, d.Engine)
+		var dumps [2][]string
+		for i, dd := range []*db.DB{d, other} {
+			if _, err := scale.Generate(ctx, dd, o); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{
+				"SELECT id || ' ' || email FROM users ORDER BY id",
+				"SELECT id || ' ' || person_id || ' ' || type_code || ' ' || issued_on || ' ' || COALESCE(expires_on, '') FROM credentials ORDER BY id",
+				"SELECT id || ' ' || enrollment_id || ' ' || competency || ' ' || performed_on FROM observations ORDER BY id",
+				"SELECT id || ' ' || hash FROM sign_offs ORDER BY id",
+			} {
+				var rows []string
+				if err := dd.NewRaw(q).Scan(ctx, &rows); err != nil {
+					t.Fatal(err)
+				}
+				dumps[i] = append(dumps[i], rows...)
+			}
+		}
+		if len(dumps[0]) == 0 || strings.Join(dumps[0], "\n") != strings.Join(dumps[1], "\n") {
+			t.Fatalf("two runs with seed %d differ (%d and %d rows)", o.Seed, len(dumps[0]), len(dumps[1]))
+		}
+		o.Seed++
+		third := dbtest.New(t, d.Engine)
+		if _, err := scale.Generate(ctx, third, o); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		if err := third.NewRaw("SELECT id || ' ' || hash FROM sign_offs ORDER BY id").Scan(ctx, &ids); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(strings.Join(dumps[0], "\n"), strings.Join(ids[:1], "")) {
+			t.Errorf("another seed gave the same sign-off %s", ids[0])
 		}
 	})
 }
