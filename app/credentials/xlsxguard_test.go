@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/skillgate/skillgate/app/credentials"
 )
@@ -30,48 +28,6 @@ func zipOf(t testing.TB, entries map[string]func(io.Writer)) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
-}
-
-func TestZipBombRefusedQuickly(t *testing.T) {
-	// One 200 MB entry of zeros, streamed through the deflater: a few
-	// hundred KB on disk.
-	bomb := zipOf(t, map[string]func(io.Writer){
-		"[Content_Types].xml": func(w io.Writer) { io.WriteString(w, "<Types/>") },
-		"xl/worksheets/sheet1.xml": func(w io.Writer) {
-			zeros := make([]byte, 1<<20)
-			for range 200 {
-				w.Write(zeros)
-			}
-		},
-	})
-	if len(bomb) > 2<<20 {
-		t.Fatalf("test bomb is %d bytes", len(bomb))
-	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	_, err := credentials.Parse("people.xlsx", bytes.NewReader(bomb))
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
-	if !errors.Is(err, credentials.ErrUnsafeArchive) {
-		t.Fatalf("bomb: %v", err)
-	}
-	if took > time.Second {
-		t.Errorf("refusing the bomb took %s", took)
-	}
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 20<<20 {
-		t.Errorf("refusing the bomb allocated %d MB", grew>>20)
-	}
-
-	// Too many parts.
-	many := map[string]func(io.Writer){}
-	for i := range 600 {
-		many[fmt.Sprintf("xl/part%d.xml", i)] = func(w io.Writer) { io.WriteString(w, "<x/>") }
-	}
-	if _, err := credentials.Parse("people.xlsx", bytes.NewReader(zipOf(t, many))); !errors.Is(err, credentials.ErrUnsafeArchive) {
-		t.Fatalf("600 entries: %v", err)
-	}
 }
 
 func TestMalformedFilesAreErrors(t *testing.T) {
