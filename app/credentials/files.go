@@ -136,9 +136,17 @@ func (r *fileRow) file() *File {
 // as card.png and opens in the right program.
 func (f *File) DownloadName() string {
 	ext := map[string]string{TypePDF: ".pdf", TypePNG: ".png", TypeJPEG: ".jpg"}[f.ContentType]
-	base := f.OriginalName
+	base := ""
+	if strings.TrimSpace(f.OriginalName) != "" {
+		base = cleanName(f.OriginalName)
+	}
 	if e := path.Ext(base); e != "" {
 		base = strings.TrimSuffix(base, e)
+	}
+	// Shorten the base, not the extension, to keep within cleanName's
+	// limit, which ContentDisposition applies to the whole name.
+	if r := []rune(base); len(r) > maxNameRunes-len(ext) {
+		base = strings.TrimSpace(string(r[:maxNameRunes-len(ext)]))
 	}
 	if base == "" {
 		base = "credential"
@@ -182,6 +190,9 @@ func isAttrChar(b byte) bool {
 	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
 }
 
+// maxNameRunes is the longest file name kept.
+const maxNameRunes = 200
+
 // cleanName reduces an uploaded file name to a display name: the last path
 // element (browsers on Windows may send C:\...\card.pdf), valid UTF-8,
 // without control characters, at most 200 characters; "file" if nothing
@@ -198,8 +209,8 @@ func cleanName(name string) string {
 		return r
 	}, name)
 	name = strings.TrimSpace(name)
-	if utf8.RuneCountInString(name) > 200 {
-		name = string([]rune(name)[:200])
+	if utf8.RuneCountInString(name) > maxNameRunes {
+		name = string([]rune(name)[:maxNameRunes])
 	}
 	if name == "" || name == "." || name == ".." {
 		return "file"
