@@ -3,6 +3,7 @@ package curriculum
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -177,4 +178,44 @@ func TestDateEncodings(t *testing.T) {
 	if err := s.Scan(42); err == nil {
 		t.Error("Scan(int) accepted")
 	}
+}
+
+// A date typed into a form or a query (?as_of=) either parses and formats
+// back to exactly the same text, or is refused with ErrInvalidDate and a
+// message that quotes it; JSON and text decoding agree with ParseDate.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2026-03-14", "2028-02-29", "2026-02-29", "0001-01-01", "9999-12-31", "0000-01-01", "2026-13-01", "2026-00-10",
+		"2026-1-14", "+026-03-14", "2026-03-1\x00", "２０２６-03-14", " 2026-03-14", "2026-03-14T00:00:00Z", "", "null", `"2026-03-14"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidDate) || !d.IsZero() || !strings.Contains(err.Error(), strconv.Quote(s)) {
+				t.Fatalf("ParseDate(%q): unclear rejection %v", s, err)
+			}
+		} else if d.IsZero() || d.String() != s {
+			t.Fatalf("ParseDate(%q) = %q", s, d)
+		}
+		var viaText Date
+		if terr := viaText.UnmarshalText([]byte(s)); (terr == nil) != (err == nil || s == "") || (terr == nil && viaText != d) {
+			t.Fatalf("UnmarshalText(%q) = %s, %v; ParseDate gave %s, %v", s, viaText, terr, d, err)
+		}
+		var viaJSON Date
+		jerr := json.Unmarshal([]byte(strconv.Quote(s)), &viaJSON)
+		if (jerr == nil) != (err == nil || s == "") || (jerr == nil && viaJSON != d) {
+			t.Fatalf("json %q = %s, %v; ParseDate gave %s, %v", s, viaJSON, jerr, d, err)
+		}
+		if err == nil {
+			b, _ := json.Marshal(d)
+			if string(b) != strconv.Quote(s) {
+				t.Fatalf("%q marshals to %s", s, b)
+			}
+		}
+		// Raw JSON of any shape decodes or fails cleanly.
+		var raw Date
+		if err := raw.UnmarshalJSON([]byte(s)); err != nil && !errors.Is(err, ErrInvalidDate) {
+			t.Fatalf("UnmarshalJSON(%q): %v", s, err)
+		}
+	})
 }
