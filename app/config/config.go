@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -110,9 +112,18 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 	c.LogFormat = strings.ToLower(get("log-format"))
 	c.ShutdownTimeout = duration("shutdown-timeout")
 	for _, p := range strings.Split(get("trusted-proxies"), ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			c.TrustedProxies = append(c.TrustedProxies, p)
+		if p = strings.TrimSpace(p); p == "" {
+			continue
 		}
+		// Fiber skips an entry it cannot read, and then trusts no one there:
+		// every client would share the proxy's address (and rate limits).
+		if _, err := netip.ParseAddr(p); err != nil {
+			if _, err := netip.ParsePrefix(p); err != nil {
+				errs = append(errs, fmt.Errorf("SKILLGATE_TRUSTED_PROXIES: %q is not an IP address or a CIDR range such as 10.0.0.0/8", p))
+				continue
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	c.AdminEmail = get("admin-email")
 	c.SMTPURL = get("smtp-url")
@@ -127,6 +138,12 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("SKILLGATE_LOG_FORMAT: %q is not text or json", c.LogFormat))
+	}
+	// The base URL starts every link Skillgate hands out (password links,
+	// calendar feeds): an absolute http(s) URL without query or fragment.
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(c.BaseURL, " \t\r\n") {
+		errs = append(errs, fmt.Errorf("SKILLGATE_BASE_URL: %q is not a URL such as https://skillgate.clinic.org", c.BaseURL))
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("SKILLGATE_DATABASE_URL: must start with postgres://"))
@@ -167,7 +184,7 @@ func (b boolFlag) String() string {
 }
 func (b boolFlag) Set(s string) error {
 	if _, err := strconv.ParseBool(s); err != nil {
-		return err
+		return fmt.Errorf("%q is not true or false", s)
 	}
 	*b.p = s
 	return nil

@@ -44,3 +44,62 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestBadProxyAndBaseURLAreRefused(t *testing.T) {
+	_, _, err := Load(nil, env(map[string]string{"SKILLGATE_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.0/8, proxy.local", "SKILLGATE_BASE_URL": "skillgate.clinic.org"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `SKILLGATE_TRUSTED_PROXIES: "proxy.local" is not an IP address`) ||
+		!strings.Contains(err.Error(), `SKILLGATE_BASE_URL: "skillgate.clinic.org" is not a URL`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// Whatever a setting holds (from the environment or a flag), Load either
+// refuses it with a message naming the setting or the flag, or gives a
+// configuration that holds together.
+func FuzzLoad(f *testing.F) {
+	f.Add(uint8(0), ":8080", "")
+	f.Add(uint8(5), "-5m", "--session-idle=13h")
+	f.Add(uint8(6), "1h", "--demo=maybe")
+	f.Add(uint8(7), "../../etc/passwd", "")
+	f.Add(uint8(11), "10.0.0.1, ::1, 192.168.0.0/16, , x", "")
+	f.Add(uint8(3), "https://skillgate.clinic.org/", "--base-url=javascript:alert(1)")
+	f.Add(uint8(2), "postgresql://u:p@h/db", "--nope")
+	f.Add(uint8(8), "DEBUG", "--log-format=JSON")
+	f.Fuzz(func(t *testing.T, which uint8, value, arg string) {
+		s := Settings[int(which)%len(Settings)]
+		var args []string
+		if arg != "" {
+			args = []string{arg}
+		}
+		c, _, err := Load(args, env(map[string]string{s.Env: value}), io.Discard)
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				named := strings.HasPrefix(line, "SKILLGATE_") || strings.Contains(line, "flag") || strings.Contains(line, " -"+strings.TrimLeft(strings.SplitN(arg, "=", 2)[0], "-"))
+				if !named || strings.Contains(line, "strconv") || strings.Contains(line, "invalid syntax") {
+					t.Fatalf("%s=%q %q: unclear error line %q", s.Env, value, arg, line)
+				}
+			}
+			return
+		}
+		if c.SessionIdle <= 0 || c.SessionAbsolute <= 0 || c.ShutdownTimeout <= 0 || c.SessionIdle > c.SessionAbsolute {
+			t.Fatalf("durations %+v", c)
+		}
+		if _, err := time.LoadLocation(c.Timezone); err != nil {
+			t.Fatalf("time zone %q accepted", c.Timezone)
+		}
+		if !strings.Contains(" debug info warn error ", " "+c.LogLevel+" ") || (c.LogFormat != "text" && c.LogFormat != "json") {
+			t.Fatalf("logging %q %q", c.LogLevel, c.LogFormat)
+		}
+		if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres") {
+			t.Fatalf("database %q", c.DatabaseURL)
+		}
+		if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") || strings.HasSuffix(c.BaseURL, "/") {
+			t.Fatalf("base URL %q", c.BaseURL)
+		}
+		for _, p := range c.TrustedProxies {
+			if p == "" || strings.ContainsAny(p, ", ") {
+				t.Fatalf("proxies %q", c.TrustedProxies)
+			}
+		}
+	})
+}
