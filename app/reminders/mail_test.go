@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,4 +92,39 @@ func TestSMTPSendsThroughARealConnection(t *testing.T) {
 	if _, err := reminders.NewSMTP("smtp://host:25"); err == nil {
 		t.Fatal("an SMTP URL without from= was accepted")
 	}
+}
+
+// Whatever SKILLGATE_SMTP_URL holds, NewSMTP either refuses it with a
+// message that names the setting and never repeats the password, or gives
+// a dialable host:port and a sender address without line breaks.
+func FuzzNewSMTP(f *testing.F) {
+	for _, s := range []string{
+		"smtp://user:secret-pw@mail.clinic.org:587?from=skillgate@clinic.org",
+		"smtp://mail.clinic.org?from=Skillgate%20Reminders%20%3Csg@clinic.org%3E",
+		"smtp://[::1]:25?from=a@b.test", "smtp://host:0?from=a@b.test", "smtp://host:99999?from=a@b.test", "smtp://host:smtp?from=a@b.test",
+		"smtp://:587?from=a@b.test", "smtp://host?from=a@b.test%0D%0ABcc:%20all@b.test", "smtp://host?from=", "smtp://host", "http://host?from=a@b.test",
+		"smtp://u:p%zz@host?from=a@b.test", "smtp://user:secret-pw@host:25?from=not-an-address", "", "smtp://host?from=%22x%0d%0a%22%20%3Ca@b.test%3E",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		m, err := reminders.NewSMTP(raw)
+		pw := ""
+		if u, perr := url.Parse(raw); perr == nil && u.User != nil {
+			pw, _ = u.User.Password()
+		}
+		if err != nil {
+			if m != nil || !strings.HasPrefix(err.Error(), "SKILLGATE_SMTP_URL") || (len(pw) >= 4 && strings.Contains(err.Error(), pw)) {
+				t.Fatalf("NewSMTP(%q): %v", raw, err)
+			}
+			return
+		}
+		host, port, err := net.SplitHostPort(m.Addr())
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			t.Fatalf("NewSMTP(%q) dials %q", raw, m.Addr())
+		}
+		if a, err := mail.ParseAddress(m.From()); err != nil || a.Address != m.From() || strings.ContainsAny(m.From(), "\r\n") {
+			t.Fatalf("NewSMTP(%q) sends from %q", raw, m.From())
+		}
+	})
 }
