@@ -2,17 +2,18 @@ package server_test
 
 // Fault tests: PostgreSQL stops in the middle of a sign-off, an HR import
 // and a report export. Each request must fail cleanly (a 503 that says
-// nothing was saved), leave all of its writes or none, /readyz must say
-// 503 meanwhile, and once the database is back the same server must serve
-// the retried request without a restart. The outage is a proxy cut at an
-// exact statement (see pgproxy_test.go), so every run tests the same
-// moment. The embedded SQLite database lives inside the process and cannot
-// stop on its own; the load test in app/loadtest kills the whole process
-// on both engines.
+// nothing was saved) and leave all of its writes or none (and no temporary
+// file); /readyz must say 503 meanwhile; once the database is back the same
+// server must serve the retried request without a restart. The outage is a
+// proxy cut at an exact statement (see pgproxy_test.go), so every run tests
+// the same moment. The embedded SQLite database lives inside the process
+// and cannot stop on its own; the crash test in app/faults kills the whole
+// process on both engines.
 
 import (
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -220,6 +221,15 @@ func TestExportWhenTheDatabaseStops(t *testing.T) {
 	dir := e.client()
 	dir.login("director@demo.test", demo.Password)
 	before := rowCounts(t, d)
+	// Workbooks are built in a temporary file: none may be left behind.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	leftovers := func(when string) {
+		t.Helper()
+		if names, err := os.ReadDir(tmp); err != nil || len(names) > 0 {
+			t.Fatalf("temporary files left %s: %v %v", when, names, err)
+		}
+	}
 
 	cut := px.cutBefore(`FROM "sign_offs"`)
 	r := dir.get("/reports/signoffs.xlsx")
@@ -228,6 +238,7 @@ func TestExportWhenTheDatabaseStops(t *testing.T) {
 		r.Header.Get("Content-Disposition") != "" || !strings.Contains(r.body, "Temporarily unavailable") {
 		t.Fatalf("export cut mid-way: %d %s %q", r.StatusCode, r.Header.Get("Content-Type"), r.body)
 	}
+	leftovers("by the failed export")
 	afterOutage(t, e, px)
 	if ch := deltas(before, rowCounts(t, d)); len(ch) > 0 {
 		t.Fatalf("a failed export wrote rows: %v", ch)
@@ -236,6 +247,7 @@ func TestExportWhenTheDatabaseStops(t *testing.T) {
 	if err != nil || len(rows) < 5 {
 		t.Fatalf("the export once the database is back: %d rows, %v", len(rows), err)
 	}
+	leftovers("once the export was sent")
 }
 
 // allStepsMet is the steps field of an observation meeting every
