@@ -197,8 +197,8 @@ type outcome struct {
 
 // counters are the run's figures.
 type counters struct {
-	attempts, connErrors, serverErrors, status500 atomic.Int64
-	answered                                      atomic.Int64
+	attempts, connErrors, timeouts, serverErrors, status500 atomic.Int64
+	answered                                                atomic.Int64
 }
 
 func run(t *testing.T, bin string, s settings, o db.Options, env []string, pg *cluster) {
@@ -281,8 +281,9 @@ func run(t *testing.T, bin string, s settings, o db.Options, env []string, pg *c
 			}
 		}
 	}
-	t.Logf("%d clients × %d requests: %d answered (%d created, %d replayed after a retry) in %s; %d attempts, %d retried after a connection error or timeout, %d after a 5xx (%d of them 500); %d server kills, %d PostgreSQL restarts",
-		s.clients, s.requests, created+replayed, created, replayed, elapsed.Round(time.Millisecond), c.attempts.Load(), c.connErrors.Load(), c.serverErrors.Load(), c.status500.Load(), kills, restarts)
+	t.Logf("%d clients × %d requests: %d answered (%d created, %d replayed after a retry) in %s; %d attempts, retried after %d connection errors, %d timeouts (%s) and %d 5xx answers (%d of them 500); %d server kills, %d PostgreSQL restarts",
+		s.clients, s.requests, created+replayed, created, replayed, elapsed.Round(time.Millisecond), c.attempts.Load(), c.connErrors.Load(), c.timeouts.Load(), hc.Timeout,
+		c.serverErrors.Load(), c.status500.Load(), kills, restarts)
 	if n := c.status500.Load(); n > 0 {
 		t.Errorf("%d answers were 500 Internal Server Error: a database outage must answer 503. Server log:\n%s", n, srv.logTail())
 	}
@@ -374,6 +375,8 @@ func send(ctx context.Context, hc *http.Client, url, token string, payload []byt
 					c.status500.Add(1)
 				}
 			}
+		} else if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			c.timeouts.Add(1)
 		} else {
 			c.connErrors.Add(1)
 		}
