@@ -166,6 +166,23 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 	if err != nil {
 		return 0, err
 	}
+	// What these people already have, in one query, so that a run that
+	// finds nothing new (most of them) writes nothing. The unique index
+	// still decides when two instances race.
+	var sent []notificationRow
+	if err := s.DB.NewSelect().Model(&sent).Column("person_id", "recipient_id", "subject", "threshold", "due_on").
+		Where("person_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return 0, db.Translate(err)
+	}
+	type key struct {
+		person, recipient, subject string
+		threshold                  int
+		due                        curriculum.Date
+	}
+	have := make(map[key]bool, len(sent))
+	for _, n := range sent {
+		have[key{n.PersonID, n.RecipientID, n.Subject, n.Threshold, n.DueOn}] = true
+	}
 	created := 0
 	for _, d := range DueFor(res, today, s.Now()) {
 		t, ok := threshold(today, d.On)
@@ -181,6 +198,9 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 			}
 		}
 		for _, r := range recipients {
+			if have[key{p.ID, r.ID, d.Subject, t, d.On}] {
+				continue
+			}
 			ok, err := s.notify(ctx, r, p, d, t, msg)
 			if err != nil {
 				return created, err
@@ -213,7 +233,8 @@ func sharesAny(a, b []string) bool {
 }
 
 // notify inserts the notification unless this recipient already has it
-// for this subject, threshold and date; only a new one is emailed.
+// about this person, subject, threshold and date; only a new one is
+// emailed.
 func (s *Service) notify(ctx context.Context, to, about *accounts.Person, d Due, threshold int, msg string) (bool, error) {
 	row := &notificationRow{ID: uuid.Must(uuid.NewV7()).String(), RecipientID: to.ID, PersonID: about.ID, Subject: d.Subject,
 		Threshold: threshold, DueOn: d.On, Message: msg, CreatedAt: s.Now().UTC()}

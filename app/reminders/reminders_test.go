@@ -176,5 +176,22 @@ func TestRemindersReachEveryoneInALargeOrganisation(t *testing.T) {
 				t.Fatalf("%s reminded but has nothing due", id)
 			}
 		}
+		// HR (all sites) hears about every one of them, also about people
+		// whose cards run out on the same day.
+		hr, err := acc.ByEmail(ctx, scale.HREmail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var told int
+		if err := d.NewRaw("SELECT COUNT(DISTINCT person_id) FROM notifications WHERE recipient_id = ?", hr.ID).Scan(ctx, &told); err != nil {
+			t.Fatal(err)
+		}
+		if told != len(want) {
+			t.Fatalf("HR was told about %d people, want %d", told, len(want))
+		}
+		// A second run finds everything sent already.
+		if n, err := s.Run(ctx); err != nil || n != 0 {
+			t.Fatalf("second run created %d (%v); want none", n, err)
+		}
 	})
 }
