@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -66,6 +68,28 @@ func (s *KV) Set(key string, val []byte, exp time.Duration) error {
 	_, err := s.DB.NewInsert().Model(&kvRow{K: key, V: base64.StdEncoding.EncodeToString(val), ExpiresAt: at}).
 		On("CONFLICT (k) DO UPDATE").Set("v = EXCLUDED.v").Set("expires_at = EXCLUDED.expires_at").Exec(ctx)
 	return Translate(err)
+}
+
+// Incr counts one more event under key in a fixed window and returns the
+// count so far and when the window ends. The first event, and the first
+// after a window has ended, start a new window of length window at 1. It
+// is one statement, so every instance sharing the database counts
+// together (rate limits); keys it counts must not be used with Set or Get.
+func (s *KV) Incr(key string, window time.Duration) (int64, time.Time, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	now := s.Now().Unix()
+	end := now + max(1, int64(math.Ceil(window.Seconds())))
+	var n, until int64
+	err := s.DB.NewRaw(`INSERT INTO kv_store (k, v, expires_at) VALUES (?, '1', ?)
+ON CONFLICT (k) DO UPDATE SET
+  v = CASE WHEN kv_store.expires_at <= ? THEN '1' ELSE CAST(CAST(kv_store.v AS BIGINT) + 1 AS TEXT) END,
+  expires_at = CASE WHEN kv_store.expires_at <= ? THEN EXCLUDED.expires_at ELSE kv_store.expires_at END
+RETURNING CAST(v AS BIGINT), expires_at`, key, end, now, now).Scan(ctx, &n, &until)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count %s: %w", key, Translate(err))
+	}
+	return n, time.Unix(until, 0), nil
 }
 
 // Delete removes key.
