@@ -31,6 +31,12 @@ type Config struct {
 	AdminEmail      string
 	SMTPURL         string
 	Demo            bool
+	// APIRateLimit is how many /api/v1 requests one account may make per
+	// minute on one instance; WriteRateLimit how many writes (any method
+	// but GET and HEAD) one account may make per minute on all instances
+	// together. 0 turns the limit off.
+	APIRateLimit   int
+	WriteRateLimit int
 }
 
 // Setting describes one configuration value, for flags, the README table
@@ -57,6 +63,8 @@ var Settings = []Setting{
 	{"SKILLGATE_ADMIN_EMAIL", "admin-email", "admin@skillgate.local", "email of the admin account created on first start"},
 	{"SKILLGATE_SMTP_URL", "smtp-url", "", "smtp://user:password@host:587?from=address to email reminders (in-app only when empty)"},
 	{"SKILLGATE_DEMO", "demo", "false", "seed a demo organisation into an empty database"},
+	{"SKILLGATE_API_RATE_LIMIT", "api-rate-limit", "120000", "API requests per minute per account and instance (0: no limit)"},
+	{"SKILLGATE_WRITE_RATE_LIMIT", "write-rate-limit", "600", "writes per minute per account, all instances together (0: no limit)"},
 }
 
 // Load reads settings from getenv, then from args (flags without the
@@ -128,6 +136,15 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 	c.AdminEmail = get("admin-email")
 	c.SMTPURL = get("smtp-url")
 	c.Demo = boolean("demo")
+	perMinute := func(name string) int {
+		n, err := strconv.Atoi(get(name))
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a number of requests per minute such as 600 (0 for no limit)", envOf(name), get(name)))
+		}
+		return n
+	}
+	c.APIRateLimit = perMinute("api-rate-limit")
+	c.WriteRateLimit = perMinute("write-rate-limit")
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("SKILLGATE_TIMEZONE: %q is not a known time zone such as America/Chicago", c.Timezone))
 	}

@@ -15,7 +15,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.DataDir != "./data" || c.DatabaseURL != "" || c.SessionIdle != 30*time.Minute ||
-		c.SessionAbsolute != 12*time.Hour || c.Timezone != "America/New_York" || c.SecureCookies || c.Demo || len(rest) != 0 {
+		c.SessionAbsolute != 12*time.Hour || c.Timezone != "America/New_York" || c.SecureCookies || c.Demo || len(rest) != 0 ||
+		c.APIRateLimit != 120000 || c.WriteRateLimit != 600 {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -34,11 +35,12 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 func TestBadValuesNameTheSetting(t *testing.T) {
 	_, _, err := Load(nil, env(map[string]string{
 		"SKILLGATE_SESSION_IDLE": "forever", "SKILLGATE_TIMEZONE": "Mars/Olympus", "SKILLGATE_DATABASE_URL": "mysql://x",
+		"SKILLGATE_WRITE_RATE_LIMIT": "-1",
 	}), io.Discard)
 	if err == nil {
 		t.Fatal("bad values accepted")
 	}
-	for _, want := range []string{"SKILLGATE_SESSION_IDLE", "SKILLGATE_TIMEZONE", "SKILLGATE_DATABASE_URL"} {
+	for _, want := range []string{"SKILLGATE_SESSION_IDLE", "SKILLGATE_TIMEZONE", "SKILLGATE_DATABASE_URL", "SKILLGATE_WRITE_RATE_LIMIT"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}

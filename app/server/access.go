@@ -100,9 +100,15 @@ func (s *Server) guard(p policy) fiber.Handler {
 	}
 }
 
-// handle registers a route under its policy.
+// handle registers a route under its policy, with the body limit for
+// forms and JSON (bodylimit.go).
 func (s *Server) handle(method, path string, p policy, h ...fiber.Handler) {
-	s.app.Add(method, path, append([]fiber.Handler{s.guard(p)}, h...)...)
+	s.app.Add(method, path, append([]fiber.Handler{s.guard(p), formBody.handler}, h...)...)
+}
+
+// upload registers a POST route that takes a file of at most limit.
+func (s *Server) upload(path string, p policy, limit bodyLimit, h ...fiber.Handler) {
+	s.app.Add(fiber.MethodPost, path, append([]fiber.Handler{s.guard(p), limit.handler}, h...)...)
 }
 
 func (s *Server) get(path string, p policy, h ...fiber.Handler) {

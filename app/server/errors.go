@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,12 +25,11 @@ func apiError(status int, msg string) *HTTPError { return &HTTPError{Status: sta
 
 // Errors with fixed wording, shared by pages and the API.
 var (
-	errForbidden       = apiError(fiber.StatusForbidden, "You do not have access to this page. If you need it, ask your administrator for the right role.")
-	errNotFound        = apiError(fiber.StatusNotFound, "There is nothing at this address. It may have been moved, or the link may be mistyped.")
-	errCSRF            = apiError(fiber.StatusForbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
-	errTooManyAttempts = apiError(fiber.StatusTooManyRequests, "Too many attempts from this network. Wait a minute and try again.")
-	errUnavailable     = apiError(fiber.StatusServiceUnavailable, "Skillgate cannot reach its database right now, so nothing was saved. Try again in a minute.")
-	errInternal        = apiError(fiber.StatusInternalServerError, "Something went wrong on our side and nothing was saved. Try again; if it keeps happening, tell your administrator and quote the reference below.")
+	errForbidden   = apiError(fiber.StatusForbidden, "You do not have access to this page. If you need it, ask your administrator for the right role.")
+	errNotFound    = apiError(fiber.StatusNotFound, "There is nothing at this address. It may have been moved, or the link may be mistyped.")
+	errCSRF        = apiError(fiber.StatusForbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
+	errUnavailable = apiError(fiber.StatusServiceUnavailable, "Skillgate cannot reach its database right now, so nothing was saved. Try again in a minute.")
+	errInternal    = apiError(fiber.StatusInternalServerError, "Something went wrong on our side and nothing was saved. Try again; if it keeps happening, tell your administrator and quote the reference below.")
 )
 
 var headings = map[int]string{
@@ -63,7 +63,7 @@ func (s *Server) classify(c *fiber.Ctx, err error) *HTTPError {
 		case fiber.StatusNotFound:
 			return errNotFound
 		case fiber.StatusRequestEntityTooLarge:
-			return apiError(fe.Code, "What you sent is too large.")
+			return apiError(fe.Code, fmt.Sprintf("What you sent is larger than Skillgate accepts (%d MB at most).", maxRequestBody>>20))
 		case fiber.StatusMethodNotAllowed:
 			return apiError(fe.Code, "This address does not accept that kind of request.")
 		}

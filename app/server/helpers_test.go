@@ -58,7 +58,10 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-func newEnv(t *testing.T, d *db.DB) *env {
+func newEnv(t *testing.T, d *db.DB) *env { t.Helper(); return newEnvWith(t, d, nil) }
+
+// newEnvWith is newEnv with settings (environment variables) of its own.
+func newEnvWith(t *testing.T, d *db.DB, settings map[string]string) *env {
 	t.Helper()
 	e := newInstance(t, d, &clock{t: time.Now().UTC()})
 	site, err := e.store.CreateSite(context.Background(), "Eastside Clinic")
@@ -76,6 +79,9 @@ func newInstance(t *testing.T, d *db.DB, clk *clock) *env {
 	// app.Test connects from 0.0.0.0; trusting it as a proxy lets each test
 	// client present its own address in X-Forwarded-For.
 	cfg, _, err := config.Load(nil, func(k string) string {
+		if v, ok := settings[k]; ok {
+			return v
+		}
 		return map[string]string{"SKILLGATE_TRUSTED_PROXIES": "0.0.0.0"}[k]
 	}, io.Discard)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/csrf"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
@@ -126,6 +125,10 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		}
 		_, p, err := s.accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
 		if errors.Is(err, db.ErrNotFound) {
+			// A wrong token counts as an anonymous request (guessing is limited).
+			if err := s.hit(c, s.limits.anonymous, "anon-ip:"+c.IP()); err != nil {
+				return err
+			}
 			return apiError(fiber.StatusUnauthorized, "This API token is not valid: it may be mistyped, expired or revoked.")
 		}
 		if err != nil {
@@ -219,18 +222,6 @@ func (s *Server) csrf() fiber.Handler {
 func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(localCSRF).(string)
 	return t
-}
-
-// loginLimiter caps login and reset attempts per client IP (shared by all
-// instances through the database), on top of the per-account lockout.
-func (s *Server) loginLimiter() fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:          20,
-		Expiration:   time.Minute,
-		Storage:      s.kv,
-		KeyGenerator: func(c *fiber.Ctx) string { return "login-ip:" + c.IP() },
-		LimitReached: func(c *fiber.Ctx) error { return errTooManyAttempts },
-	})
 }
 
 func (s *Server) setSessionCookie(c *fiber.Ctx, value string) {

@@ -36,6 +36,7 @@ type Server struct {
 	clearance *clearance.Service
 	reminders *reminders.Service
 	kv        *db.KV
+	limits    rateLimits
 	log       *slog.Logger
 	views     *views
 	now       func() time.Time
@@ -84,7 +85,7 @@ func New(d Deps) (*Server, error) {
 		Immutable:               true, // see the package comment
 		DisableStartupMessage:   true,
 		ErrorHandler:            s.handleError,
-		BodyLimit:               10 << 20,
+		BodyLimit:               maxRequestBody, // and a tighter one per route (bodylimit.go)
 		ReadTimeout:             30 * time.Second,
 		WriteTimeout:            5 * time.Minute, // exports stream for a while
 		IdleTimeout:             2 * time.Minute,
@@ -93,6 +94,7 @@ func New(d Deps) (*Server, error) {
 		TrustedProxies:          d.Config.TrustedProxies,
 	})
 	s.app = app
+	s.limits = s.newRateLimits()
 	app.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders, s.requestContext)
 	s.routes()
@@ -128,7 +130,7 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.readyz)
 	s.static()
 
-	app.Use(s.authenticate, s.csrf())
+	app.Use(s.authenticate, s.limitRequests, s.csrf())
 
 	s.get("/login", public, s.loginPage)
 	s.post("/login", public, s.loginLimiter(), s.login)
@@ -161,7 +163,7 @@ func (s *Server) routes() {
 	s.get("/clearance", loggedIn, s.clearancePage)
 	s.get("/people/:id/clearance", loggedIn, s.clearancePage)
 	s.get("/people/:id/credentials", loggedIn, s.credentialsPage)
-	s.post("/people/:id/credentials", hrStaff, s.addCredential)
+	s.upload("/people/:id/credentials", hrStaff, credentialFile, s.addCredential)
 	s.post("/people/:id/credentials/:rid/verify", hrStaff, s.verifyCredential)
 	s.get("/people/:id/credentials/:rid/file", loggedIn, s.credentialFile)
 	s.post("/people/:id/enroll", directors, s.enroll)
@@ -184,7 +186,7 @@ func (s *Server) routes() {
 	s.get("/hr/import", hrStaff, s.importPage)
 	s.get("/hr/import/template.csv", hrStaff, s.importTemplate)
 	s.get("/hr/import/template.xlsx", hrStaff, s.importTemplate)
-	s.post("/hr/import", hrStaff, s.importUpload)
+	s.upload("/hr/import", hrStaff, importFile, s.importUpload)
 	s.post("/hr/import/confirm", hrStaff, s.importConfirm)
 
 	// Enrollments and evidence.
@@ -206,7 +208,7 @@ func (s *Server) routes() {
 
 	// Programs: published versions for everyone, drafts for designers.
 	s.get("/programs", loggedIn, s.programsPage)
-	s.post("/programs/import", designers, s.importProgram)
+	s.upload("/programs/import", designers, programFile, s.importProgram)
 	s.get("/programs/:id", loggedIn, s.programPage)
 	s.post("/programs/:id/drafts", designers, s.startDraft)
 	const version = "/programs/:id/v/:n"
