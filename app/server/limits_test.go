@@ -3,8 +3,8 @@ package server_test
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -178,13 +178,13 @@ func TestBodyLimits(t *testing.T) {
 		}
 		today := curriculum.DateOf(e.clock.Now(), e.cfg.Location()).String()
 		cases := []struct {
-			name      string
-			c         *client
-			path      string
-			fields    map[string]string
-			size      int
-			status    int
-			message   string
+			name    string
+			c       *client
+			path    string
+			fields  map[string]string
+			size    int
+			status  int
+			message string
 		}{
 			{"credential file of 6 MB", hr, "/people/" + jordan.ID + "/credentials", map[string]string{"type": "BLS", "issued_on": today},
 				6 << 20, 413, "larger than 5 MB"},
