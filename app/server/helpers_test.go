@@ -63,7 +63,7 @@ func newEnv(t *testing.T, d *db.DB) *env { t.Helper(); return newEnvWith(t, d, n
 // newEnvWith is newEnv with settings (environment variables) of its own.
 func newEnvWith(t *testing.T, d *db.DB, settings map[string]string) *env {
 	t.Helper()
-	e := newInstance(t, d, &clock{t: time.Now().UTC()})
+	e := newInstanceWith(t, d, &clock{t: time.Now().UTC()}, settings)
 	site, err := e.store.CreateSite(context.Background(), "Eastside Clinic")
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +75,12 @@ func newEnvWith(t *testing.T, d *db.DB, settings map[string]string) *env {
 // newInstance starts a server on d, which may already hold data (a second
 // instance on a shared database, for example).
 func newInstance(t *testing.T, d *db.DB, clk *clock) *env {
+	t.Helper()
+	return newInstanceWith(t, d, clk, nil)
+}
+
+// newInstanceWith is newInstance with settings (environment variables).
+func newInstanceWith(t *testing.T, d *db.DB, clk *clock, settings map[string]string) *env {
 	t.Helper()
 	// app.Test connects from 0.0.0.0; trusting it as a proxy lets each test
 	// client present its own address in X-Forwarded-For.
