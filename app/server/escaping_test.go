@@ -119,7 +119,7 @@ func TestHostileNamesRenderAsText(t *testing.T) {
 		prec.post(enr+"/signoff/SAF-EMERG", url.Values{"key": {key}, "password": {demo.Password}})
 
 		for _, name := range []string{"certifications", "clearances", "signoffs", "progress", "hours"} {
-			f := openXLSX(t, hr.get("/reports/" + name + ".xlsx"))
+			f := openXLSX(t, hr.get("/reports/"+name+".xlsx"))
 			literal, formula := false, false
 			for _, sheet := range f.GetSheetList() {
 				rows, err := f.GetRows(sheet)
