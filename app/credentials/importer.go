@@ -25,9 +25,9 @@ const (
 
 // Limits against hostile or mistaken uploads.
 const (
-	// MaxUploadSize is the largest import file read: 50,000 rows of a
-	// typical export take about 8 MB. The server's request limit follows it.
-	MaxUploadSize = 10 << 20
+	// MaxUploadSize is the largest import file read. The server's request
+	// limit follows it (every other route has a tighter one of its own).
+	MaxUploadSize = 20 << 20
 	// MaxRows is the most data rows (not counting the header and blank
 	// rows) one import may hold.
 	MaxRows = 50000

@@ -190,7 +190,7 @@ func TestBodyLimits(t *testing.T) {
 				6 << 20, 413, "larger than 5 MB"},
 			{"credential file just over 5 MB (the form around it fits)", hr, "/people/" + jordan.ID + "/credentials", map[string]string{"type": "BLS", "issued_on": today},
 				credentials.MaxFileSize + 1, 413, "larger than 5 MB"},
-			{"import file just over 10 MB", hr, "/hr/import", nil, credentials.MaxUploadSize + 1, 413, "larger than 10 MB"},
+			{"import file just over 20 MB", hr, "/hr/import", nil, credentials.MaxUploadSize + 1, 413, "larger than 20 MB"},
 			{"program file of 5 MB", dir, "/programs/import", nil, 5 << 20, 413, "larger than 4 MB"},
 			{"a form of 2 MB", dir, "/enrollments/x/status", map[string]string{"reason": strings.Repeat("x", 2<<20)}, 0, 413, "larger than this page accepts"},
 		}
@@ -230,7 +230,7 @@ func TestBodyLimits(t *testing.T) {
 		}
 		msg, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(msg), "larger than Skillgate accepts (10 MB at most)") {
+		if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(msg), "larger than Skillgate accepts (20 MB at most)") {
 			t.Fatalf("over the server limit: %d\n%.300s", res.StatusCode, msg)
 		}
 		// JSON to the API: 1 MB.
