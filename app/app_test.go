@@ -228,3 +228,55 @@ func TestMigrateAndUserCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedScaleCommand runs skillgate seed --scale at a small size: it
+// reports rows per table, prints the password and an API token that works,
+// and refuses to run twice.
+func TestSeedScaleCommand(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			vars := dbEnv(t, dialect)
+			run := func(args ...string) (int, string) {
+				out := &syncBuffer{}
+				code := app.Run(context.Background(), app.Env{Args: args, Getenv: func(k string) string { return vars[k] }, Stdout: out, Stderr: out})
+				return code, out.String()
+			}
+			if code, out := run("seed"); code == 0 || !strings.Contains(out, "seed --scale") {
+				t.Fatalf("seed without --scale: %d\n%s", code, out)
+			}
+			small := []string{"seed", "--scale", "--sites", "2", "--mas", "12", "--preceptors", "5", "--observations", "600", "--credentials", "80", "--seed", "5"}
+			code, out := run(small...)
+			if code != 0 {
+				t.Fatalf("seed --scale: %d\n%s", code, out)
+			}
+			for _, want := range []string{"observations", "600", "skillgate-scale-2026", "hr@scale.test", "ma00001@scale.test"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			token := regexp.MustCompile(`sgt_[A-Za-z0-9_-]{20,}`).FindString(out)
+			if token == "" {
+				t.Fatalf("no API token printed:\n%s", out)
+			}
+			vars["SKILLGATE_ADDR"] = "127.0.0.1:0"
+			in := start(t, vars)
+			login(t, in.base, "ma00001@scale.test", "skillgate-scale-2026")
+			req, _ := http.NewRequest("GET", in.base+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "ehr@scale.test") {
+				t.Fatalf("the printed token: %d %s", res.StatusCode, body)
+			}
+			in.stop(t)
+			if code, out := run(small...); code == 0 || !strings.Contains(out, "already filled by seed --scale") {
+				t.Fatalf("second seed: %d\n%s", code, out)
+			}
+		})
+	}
+}
