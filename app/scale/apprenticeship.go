@@ -500,6 +500,17 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 	if err := a.hours(start, end); err != nil {
 		return evidence.BulkEnrollment{}, err
 	}
+	// An apprentice part-way through a competency has logged some recent
+	// work of their own that the preceptor has still to verify.
+	if n := len(plans); n > 0 && !plans[n-1].complete && !m.graduate {
+		from := asOf.AddDays(-14)
+		if from.Before(start) {
+			from = start
+		}
+		if err := a.selfLogs(plans[n-1].k, from); err != nil {
+			return evidence.BulkEnrollment{}, err
+		}
+	}
 	a.recs.Credentials = nil // written with the people
 	return evidence.BulkEnrollment{Records: a.recs, CreatedAt: created, CreatedBy: g.directorID}, nil
 }
@@ -568,6 +579,28 @@ func (a *ma) reverify(until curriculum.Date) error {
 			a.lapsed[next] = true
 		}
 	}
+}
+
+// selfLogs records up to three pending self-logs of competency k since
+// from, each naming a preceptor of the site who may observe it.
+func (a *ma) selfLogs(k int, from curriculum.Date) error {
+	c := &a.comps[k]
+	if len(c.Performances) == 0 {
+		return nil
+	}
+	me := assessments.Actor{ID: a.plan.id, Name: a.plan.name}
+	for range a.r.IntN(4) {
+		day := from.AddDays(a.r.IntN(from.DaysUntil(a.g.o.AsOf) + 1))
+		l, err := assessments.NewSelfLog(a.recs.Enrollment, me, assessments.SelfLogRequest{IdempotencyKey: a.key("l"), Competency: c.Code,
+			Variant: c.Performances[a.r.IntN(len(c.Performances))].Variant, PerformedOn: day,
+			SupervisorID: a.pick(a.q.observers[a.plan.site][k]).ID}, a.g.at(a.r, day))
+		if err != nil {
+			return fmt.Errorf("self-log of %s: %w", c.Code, err)
+		}
+		l.ID = newID(a.r, l.LoggedAt)
+		a.recs.SelfLogs = append(a.recs.SelfLogs, *l)
+	}
+	return nil
 }
 
 // hours logs a day of on-the-job learning about every month and a

@@ -53,7 +53,7 @@ func TestGenerateSmallOrganisation(t *testing.T) {
 				t.Errorf("%s: %d rows stored, but the run reported %d", ts.Table, got, ts.Rows)
 			}
 		}
-		for _, table := range []string{"sign_offs", "test_results", "hours_entries", "enrollment_preceptors", "user_sites"} {
+		for _, table := range []string{"sign_offs", "test_results", "hours_entries", "self_logs", "enrollment_preceptors", "user_sites"} {
 			if count(t, d, table) == 0 {
 				t.Errorf("%s: no rows", table)
 			}
