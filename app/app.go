@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/demo"
@@ -45,6 +46,8 @@ Usage:
                                    add a person; prints a one-time link to set their password
   skillgate seed --scale [--sites N] [--mas N] [--preceptors N] [--observations N] [--credentials N] [--seed N]
                                    fill an empty database with a large made-up organisation, for measurements
+  skillgate audit verify [--anchor SEQ:HASH]... [flags]
+                                   check the audit trail's hash chain; exits non-zero at the first break
 
 Every flag mirrors an environment variable (run 'skillgate serve -h' for the list).
 `
@@ -67,6 +70,8 @@ func Run(ctx context.Context, env Env) int {
 		err = userCmd(ctx, env, args)
 	case "seed":
 		err = seedCmd(ctx, env, args)
+	case "audit":
+		err = auditCmd(ctx, env, args)
 	case "help":
 		fmt.Fprint(env.Stdout, usage)
 	default:
@@ -151,7 +156,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		log.Warn("DEMO MODE: this server holds a made-up organisation; do not enter real data",
 			"seeded_now", seeded, "password_for_every_demo_account", demo.Password, "accounts", demoEmails())
 	}
-	if err := ensureFirstAdmin(ctx, cfg, store, log); err != nil {
+	if err := ensureFirstAdmin(audit.WithActor(ctx, audit.System("first start")), cfg, store, log); err != nil {
 		return err
 	}
 	srv, err := server.New(server.Deps{Config: cfg, DB: d, Accounts: store, Logger: log})
@@ -178,7 +183,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	rem := &reminders.Service{DB: d, Accounts: store, Clearance: srv.Clearance(), Mail: mail, Log: log,
 		Now: func() time.Time { return time.Now().UTC() }, Location: cfg.Location()}
-	jobsDone := startJobs(ctx, d, store, rem, cfg, log)
+	jobsDone := startJobs(audit.WithActor(ctx, audit.System("job")), d, store, rem, cfg, log)
 
 	select {
 	case err := <-served:

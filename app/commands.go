@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/scale"
 	"github.com/skillgate/skillgate/curriculum"
@@ -113,6 +114,7 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	store := accounts.NewStore(d)
+	ctx = audit.WithActor(ctx, audit.System("cli"))
 	siteIDs, err := siteIDsByName(ctx, store, *sites)
 	if err != nil {
 		return err
@@ -240,5 +242,72 @@ func seedCmd(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "\nEvery account's password: %s\nLogins: %s, %s, %s, %s … %s, %s … %s\n",
 		scale.Password, scale.AdminEmail, scale.DirectorEmail, scale.HREmail, scale.PreceptorEmail(1), scale.PreceptorEmail(o.Preceptors), scale.MAEmail(1), scale.MAEmail(o.MAs))
 	fmt.Fprintf(env.Stdout, "API token of %s (shown once; send as Authorization: Bearer …):\n%s\n", scale.EHREmail, token)
+	return nil
+}
+
+// auditCmd: skillgate audit verify [--anchor SEQ:HASH ...] [flags].
+func auditCmd(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return fmt.Errorf("usage: skillgate audit verify [--anchor SEQ:HASH]...")
+	}
+	fs := flag.NewFlagSet("skillgate audit verify", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var anchors []audit.Anchor
+	fs.Func("anchor", "SEQ:HASH printed by an earlier verify; that entry must still be there unchanged (repeatable)", func(s string) error {
+		a, err := audit.ParseAnchor(s)
+		if err == nil {
+			anchors = append(anchors, a)
+		}
+		return err
+	})
+	// --anchor is this command's own flag; everything else is the usual
+	// settings (database URL, data directory).
+	var mine, cfgArgs []string
+	for i := 1; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--anchor" || a == "-anchor":
+			if i+1 >= len(args) {
+				return fmt.Errorf("--anchor needs SEQ:HASH")
+			}
+			mine = append(mine, a, args[i+1])
+			i++
+		case strings.HasPrefix(a, "--anchor=") || strings.HasPrefix(a, "-anchor="):
+			mine = append(mine, a)
+		default:
+			cfgArgs = append(cfgArgs, a)
+		}
+	}
+	if err := fs.Parse(mine); err != nil {
+		return err
+	}
+	cfg, extra, err := config.Load(cfgArgs, env.Getenv, env.Stderr)
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		return fmt.Errorf("unexpected arguments %q", extra)
+	}
+	d, err := openDB(ctx, cfg, newLogger(cfg, env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.SchemaCurrent(ctx); err != nil {
+		return fmt.Errorf("cannot verify the audit trail: %w", err)
+	}
+	rep, err := audit.Verify(ctx, d, anchors...)
+	if err != nil {
+		return err
+	}
+	if rep.Problem != nil {
+		fmt.Fprintf(env.Stdout, "AUDIT TRAIL BROKEN at entry %d: %s (%s)\n%d entries before it are intact.\n",
+			rep.Problem.Seq, rep.Problem.Kind, rep.Problem.Detail, rep.Entries)
+		return rep.Problem
+	}
+	fmt.Fprintf(env.Stdout, "audit trail intact: %d entries\n", rep.Entries)
+	if rep.Head.Seq > 0 {
+		fmt.Fprintf(env.Stdout, "newest entry: %s\nKeep this line outside the database; a later 'skillgate audit verify --anchor %s' also proves that nothing up to it was removed or rewritten.\n",
+			rep.Head, rep.Head)
+	}
 	return nil
 }

@@ -6,8 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/uptrace/bun"
+
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 )
 
@@ -46,14 +50,14 @@ func (s *Store) Authenticate(ctx context.Context, email, plain string) (*Person,
 	p, err := s.ByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
 		s.burnTime(plain)
-		return nil, ErrBadCredentials
+		return nil, s.failed(ctx, s.DB, nil, email, "no account with this email", ErrBadCredentials)
 	}
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	if p.LockedUntil != nil && now.Before(*p.LockedUntil) {
-		return nil, &LockedError{Until: *p.LockedUntil}
+		return nil, s.failed(ctx, s.DB, p, email, "account locked", &LockedError{Until: *p.LockedUntil})
 	}
 	var hash string
 	if err := s.DB.NewSelect().Model((*userRow)(nil)).Column("password_hash").Where("id = ?", p.ID).Scan(ctx, &hash); err != nil {
@@ -68,13 +72,25 @@ func (s *Store) Authenticate(ctx context.Context, email, plain string) (*Person,
 		s.burnTime(plain)
 	}
 	if !ok {
-		return nil, s.recordFailure(ctx, p, now)
+		var result error
+		err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			result = s.recordFailure(ctx, tx, p, now)
+			var locked *LockedError
+			if !errors.Is(result, ErrBadCredentials) && !errors.As(result, &locked) {
+				return result
+			}
+			return s.failed(ctx, tx, p, email, "wrong password", nil)
+		})
+		if err != nil {
+			return nil, db.Translate(err)
+		}
+		return nil, result
 	}
 	if p.Disabled() {
-		return nil, ErrAccountDisabled
+		return nil, s.failed(ctx, s.DB, p, email, "account disabled", ErrAccountDisabled)
 	}
 	if p.FailedLogins > 0 || p.LockedUntil != nil {
-		if err := s.Unlock(ctx, p.ID); err != nil {
+		if err := s.clearFailures(ctx, s.DB, p.ID); err != nil {
 			return nil, err
 		}
 		p.FailedLogins, p.LockedUntil = 0, nil
@@ -82,9 +98,28 @@ func (s *Store) Authenticate(ctx context.Context, email, plain string) (*Person,
 	return p, nil
 }
 
-func (s *Store) recordFailure(ctx context.Context, p *Person, now time.Time) error {
+// failed records a failed password check in the audit trail, with the
+// email as typed (cut to a sane length) and never the password, and returns
+// result; an error writing the entry is returned instead.
+func (s *Store) failed(ctx context.Context, idb bun.IDB, p *Person, email, reason string, result error) error {
+	typed := strings.TrimSpace(email)
+	if len(typed) > 320 {
+		typed = typed[:320]
+	}
+	id := ""
+	if p != nil {
+		id = p.ID
+	}
+	if err := s.Audit.Append(ctx, idb, audit.Entry{Action: ActionLoginFailed, EntityType: "person", EntityID: id,
+		After: map[string]any{"email": typed, "reason": reason}}); err != nil {
+		return err
+	}
+	return result
+}
+
+func (s *Store) recordFailure(ctx context.Context, tx bun.IDB, p *Person, now time.Time) error {
 	// Incremented in SQL so that concurrent failures all count.
-	q := s.DB.NewUpdate().Model((*userRow)(nil)).
+	q := tx.NewUpdate().Model((*userRow)(nil)).
 		Set("failed_logins = failed_logins + 1").Set("last_failed_login_at = ?", now).
 		Where("id = ?", p.ID).Returning("failed_logins")
 	var n int
@@ -100,7 +135,7 @@ func (s *Store) recordFailure(ctx context.Context, p *Person, now time.Time) err
 	default:
 		return ErrBadCredentials
 	}
-	if _, err := s.DB.NewUpdate().Model((*userRow)(nil)).Set("locked_until = ?", until).Where("id = ?", p.ID).Exec(ctx); err != nil {
+	if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("locked_until = ?", until).Where("id = ?", p.ID).Exec(ctx); err != nil {
 		return db.Translate(err)
 	}
 	return &LockedError{Until: until}

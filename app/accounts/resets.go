@@ -10,6 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/db"
 )
@@ -45,8 +46,10 @@ func (s *Store) StartReset(ctx context.Context, adminID, userID string) (string,
 			Where("user_id = ? AND used_at IS NULL", userID).Exec(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionResetStart, "person", userID, nil, map[string]any{"expires_at": row.ExpiresAt, "earlier_links_cancelled": true})
 	})
 	if err != nil {
 		return "", time.Time{}, db.Translate(err)
@@ -94,7 +97,12 @@ func (s *Store) CompleteReset(ctx context.Context, secret, newPassword string) (
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrResetInvalid
 		}
-		return s.storePassword(ctx, tx, p.ID, hash)
+		if err := s.storePassword(ctx, tx, p.ID, hash); err != nil {
+			return err
+		}
+		// Whoever holds the link acts as the person it was made for.
+		return s.Audit.Append(ctx, tx, audit.Entry{Action: ActionResetComplete, EntityType: "person", EntityID: p.ID,
+			Actor: p.ID, Via: "reset link", After: map[string]any{"sessions_ended": true}})
 	})
 	if err != nil {
 		return nil, err

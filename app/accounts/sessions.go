@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 )
 
@@ -63,18 +65,56 @@ func HashSecret(secret string) string {
 // A new value is issued at every login, so a session id planted before
 // login is worthless.
 func (s *Store) StartSession(ctx context.Context, userID, ip, userAgent string) (string, error) {
+	return s.startSession(ctx, s.DB, userID, ip, userAgent)
+}
+
+func (s *Store) startSession(ctx context.Context, idb bun.IDB, userID, ip, userAgent string) (string, error) {
 	secret := NewSecret()
 	now := s.now()
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
-	_, err := s.DB.NewInsert().Model(&sessionRow{
+	_, err := idb.NewInsert().Model(&sessionRow{
 		IDHash: HashSecret(secret), UserID: userID, CreatedAt: now, LastSeenAt: now, IP: ip, UserAgent: userAgent,
 	}).Exec(ctx)
 	if err != nil {
 		return "", db.Translate(err)
 	}
 	return secret, nil
+}
+
+// Login starts the session of a person whose password was just checked and
+// records the login in the audit trail, together.
+func (s *Store) Login(ctx context.Context, userID, ip, userAgent string) (string, error) {
+	var secret string
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if secret, err = s.startSession(ctx, tx, userID, ip, userAgent); err != nil {
+			return err
+		}
+		return s.Audit.Append(ctx, tx, audit.Entry{Action: ActionLogin, EntityType: "person", EntityID: userID,
+			Actor: userID, Via: "session", After: map[string]any{"user_agent": userAgent}})
+	})
+	if err != nil {
+		return "", db.Translate(err)
+	}
+	return secret, nil
+}
+
+// Logout ends the session for a cookie value and records it.
+func (s *Store) Logout(ctx context.Context, secret string) error {
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var userIDs []string
+		if err := tx.NewDelete().Model((*sessionRow)(nil)).Where("id_hash = ?", HashSecret(secret)).
+			Returning("user_id").Scan(ctx, &userIDs); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return db.Translate(err)
+		}
+		if len(userIDs) == 0 {
+			return nil
+		}
+		return s.Audit.Append(ctx, tx, audit.Entry{Action: ActionLogout, EntityType: "person", EntityID: userIDs[0],
+			Actor: userIDs[0], Via: "session"})
+	})
 }
 
 // touchEvery limits last-seen writes to one a minute per session: enough

@@ -27,7 +27,13 @@ func (s *Store) CreateSite(ctx context.Context, name string) (*Site, error) {
 		return nil, fmt.Errorf("create site: a name is required")
 	}
 	site := &Site{ID: NewID(), Name: name, CreatedAt: s.now()}
-	if _, err := s.DB.NewInsert().Model(site).Exec(ctx); err != nil {
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(site).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionSiteCreate, "site", site.ID, nil, map[string]any{"name": site.Name})
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create site %q: %w", name, db.Translate(err))
 	}
 	return site, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/db"
 )
@@ -26,6 +27,9 @@ type Store struct {
 	Now func() time.Time
 	// Hasher hashes passwords; tests use cheaper parameters.
 	Hasher password.Hasher
+	// Audit records every change in the audit trail, in the change's
+	// transaction (nil: the real clock).
+	Audit *audit.Log
 
 	dummy *dummyHash
 }
@@ -138,7 +142,12 @@ func (s *Store) Create(ctx context.Context, n NewPerson) (*Person, error) {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
 		}
-		return writeRolesAndSites(ctx, tx, row.ID, n.Roles, n.SiteIDs)
+		if err := writeRolesAndSites(ctx, tx, row.ID, n.Roles, n.SiteIDs); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionPersonCreate, "person", row.ID, nil, personView{
+			Email: row.Email, Name: row.Name, EmployeeID: strings.TrimSpace(n.EmployeeID), Credential: cred,
+			Roles: n.Roles, SiteIDs: n.SiteIDs, MustChangePassword: n.MustChangePassword, PasswordSet: hash != ""})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create person %s: %w", n.Email, db.Translate(err))
@@ -410,7 +419,10 @@ func (s *Store) SetPassword(ctx context.Context, userID, plain string) error {
 		return fmt.Errorf("set password: %w", err)
 	}
 	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return s.storePassword(ctx, tx, userID, hash)
+		if err := s.storePassword(ctx, tx, userID, hash); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionPasswordChange, "person", userID, nil, map[string]any{"sessions_ended": true})
 	})
 }
 
@@ -432,6 +444,10 @@ func (s *Store) storePassword(ctx context.Context, tx bun.IDB, userID, hash stri
 func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) error {
 	now := s.now()
 	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var was userRow
+		if err := tx.NewSelect().Model(&was).Column("disabled_at").Where("id = ?", userID).Scan(ctx); err != nil {
+			return db.Translate(err)
+		}
 		q := tx.NewUpdate().Model((*userRow)(nil)).Set("updated_at = ?", now).Where("id = ?", userID)
 		if disabled {
 			q.Set("disabled_at = ?", now)
@@ -445,21 +461,42 @@ func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) e
 		if n, _ := res.RowsAffected(); n == 0 {
 			return db.ErrNotFound
 		}
+		before := map[string]any{"disabled_at": was.DisabledAt}
 		if !disabled {
-			return nil
+			return s.record(ctx, tx, ActionPersonEnable, "person", userID, before, map[string]any{"disabled_at": nil})
 		}
 		if _, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
 			return db.Translate(err)
 		}
-		_, err = tx.NewUpdate().Model((*tokenRow)(nil)).Set("revoked_at = ?", now).
+		res, err = tx.NewUpdate().Model((*tokenRow)(nil)).Set("revoked_at = ?", now).
 			Where("user_id = ? AND revoked_at IS NULL", userID).Exec(ctx)
-		return db.Translate(err)
+		if err != nil {
+			return db.Translate(err)
+		}
+		revoked, _ := res.RowsAffected()
+		return s.record(ctx, tx, ActionPersonDisable, "person", userID, before,
+			map[string]any{"disabled_at": now, "sessions_ended": true, "api_tokens_revoked": revoked})
 	})
 }
 
 // Unlock lifts a login lock and clears the failure count (an admin action).
 func (s *Store) Unlock(ctx context.Context, userID string) error {
-	res, err := s.DB.NewUpdate().Model((*userRow)(nil)).Set("failed_logins = 0").Set("locked_until = NULL").
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var was userRow
+		if err := tx.NewSelect().Model(&was).Column("failed_logins", "locked_until").Where("id = ?", userID).Scan(ctx); err != nil {
+			return db.Translate(err)
+		}
+		if err := s.clearFailures(ctx, tx, userID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionPersonUnlock, "person", userID,
+			map[string]any{"failed_logins": was.FailedLogins, "locked_until": was.LockedUntil},
+			map[string]any{"failed_logins": 0, "locked_until": nil})
+	})
+}
+
+func (s *Store) clearFailures(ctx context.Context, idb bun.IDB, userID string) error {
+	res, err := idb.NewUpdate().Model((*userRow)(nil)).Set("failed_logins = 0").Set("locked_until = NULL").
 		Set("updated_at = ?", s.now()).Where("id = ?", userID).Exec(ctx)
 	if err != nil {
 		return db.Translate(err)

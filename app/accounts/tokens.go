@@ -9,12 +9,17 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 )
 
 // TokenPrefix starts every personal API token, so a leaked one is easy to
 // recognise (and to search for in code and logs).
 const TokenPrefix = "sgt_"
+
+// TokenUseInterval is how often a token's last use is written, and its use
+// recorded in the audit trail: at most once per token per interval.
+const TokenUseInterval = time.Hour
 
 // MaxTokenLifetime caps how long a personal API token may live.
 const MaxTokenLifetime = 366 * 24 * time.Hour
@@ -66,7 +71,14 @@ func (s *Store) CreateToken(ctx context.Context, userID, name string, ttl time.D
 	now := s.now()
 	row := &tokenRow{ID: NewID(), UserID: userID, Name: name, TokenHash: HashSecret(secret),
 		Prefix: secret[:len(TokenPrefix)+6], CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if _, err := s.DB.NewInsert().Model(row).Exec(ctx); err != nil {
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionTokenCreate, "token", row.ID, nil,
+			map[string]any{"owner": userID, "name": row.Name, "expires_at": row.ExpiresAt})
+	})
+	if err != nil {
 		return nil, "", fmt.Errorf("create API token: %w", db.Translate(err))
 	}
 	return row.token(), secret, nil
@@ -88,15 +100,18 @@ func (s *Store) Tokens(ctx context.Context, userID string) ([]*APIToken, error) 
 // RevokeToken revokes one of userID's tokens. A token of someone else is
 // reported as db.ErrNotFound.
 func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string) error {
-	res, err := s.DB.NewUpdate().Model((*tokenRow)(nil)).Set("revoked_at = ?", s.now()).
-		Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Exec(ctx)
-	if err != nil {
-		return db.Translate(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return db.ErrNotFound
-	}
-	return nil
+	now := s.now()
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*tokenRow)(nil)).Set("revoked_at = ?", now).
+			Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return db.ErrNotFound
+		}
+		return s.record(ctx, tx, ActionTokenRevoke, "token", tokenID, map[string]any{"revoked_at": nil}, map[string]any{"revoked_at": now})
+	})
 }
 
 // AuthenticateToken resolves a bearer token to its token and person. Unknown,
@@ -127,9 +142,24 @@ func (s *Store) AuthenticateToken(ctx context.Context, secret string) (*APIToken
 		return nil, nil, db.ErrNotFound
 	}
 	// Last use is kept to the hour: enough to spot unused tokens without a
-	// write on every API call.
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Hour {
-		if _, err := s.DB.NewUpdate().Model((*tokenRow)(nil)).Set("last_used_at = ?", now).Where("id = ?", row.ID).Exec(ctx); err != nil {
+	// write on every API call. The audit trail records use the same way, at
+	// most one "token.used" per token and hour, written with that update:
+	// one per request would bury every other entry under API traffic.
+	// The condition in SQL makes concurrent first uses record it once.
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > TokenUseInterval {
+		err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			res, err := tx.NewUpdate().Model((*tokenRow)(nil)).Set("last_used_at = ?", now).
+				Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", row.ID, now.Add(-TokenUseInterval)).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil
+			}
+			return s.Audit.Append(ctx, tx, audit.Entry{Action: ActionTokenUsed, EntityType: "token", EntityID: row.ID,
+				Actor: p.ID, Via: "token:" + row.ID, After: map[string]any{"name": row.Name, "last_used_at": now}})
+		})
+		if err != nil {
 			return nil, nil, db.Translate(err)
 		}
 		t.LastUsedAt = &now

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 )
 
@@ -389,7 +390,26 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 			return fmt.Errorf("add credentials: %w", err)
 		}
 		sum = p.Counts()
-		return nil
+		// One entry per person and record created, and one for the import.
+		es := make([]audit.Entry, 0, len(users)+len(recs)+1)
+		for i := range p.People {
+			if pr := &p.People[i]; pr.Action == ActionCreate {
+				es = append(es, audit.Entry{Action: ActionImportPerson, EntityType: "person", EntityID: pr.ID, After: map[string]any{
+					"email": pr.Email, "name": pr.Name, "employee_id": pr.EmployeeID, "credential": pr.Credential,
+					"roles": pr.Roles, "site_ids": pr.siteIDs, "password_set": false, "import": p.Filename}})
+			}
+		}
+		for _, r := range recs {
+			es = append(es, audit.Entry{Action: ActionAdd, EntityType: "credential", EntityID: r.ID,
+				After: struct {
+					Record
+					Import string `json:"import"`
+				}{r.record(), p.Filename}})
+		}
+		es = append(es, audit.Entry{Action: ActionImportApply, EntityType: "import", EntityID: p.Filename, After: map[string]any{
+			"file": p.Filename, "people_created": sum.PeopleCreated, "people_unchanged": sum.PeopleUnchanged,
+			"credentials_created": sum.CredentialsCreated, "credentials_unchanged": sum.CredentialsUnchanged}})
+		return im.Credentials.Audit.AppendAll(ctx, tx, es)
 	})
 	if err != nil {
 		if errors.Is(err, ErrProblems) {

@@ -107,7 +107,15 @@ func (s *Store) SaveFile(ctx context.Context, name string, r io.Reader, by strin
 		ID: accounts.NewID(), SHA256: hex.EncodeToString(sum[:]), ContentType: ct, Size: int64(len(data)),
 		OriginalName: cleanName(name), Data: data, UploadedAt: s.now(), UploadedBy: by,
 	}
-	if _, err := s.DB.NewInsert().Model(&row).Exec(ctx); err != nil {
+	err = s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+			return err
+		}
+		// The file's SHA-256 identifies its bytes; they are not copied here.
+		return s.record(ctx, tx, ActionFileUpload, "credential_file", row.ID, nil, map[string]any{"sha256": row.SHA256,
+			"content_type": row.ContentType, "size": row.Size, "name": row.OriginalName})
+	})
+	if err != nil {
 		return nil, fmt.Errorf("save file %q: %w", row.OriginalName, translate(err))
 	}
 	f := row.file()

@@ -31,6 +31,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -87,6 +88,9 @@ type Store struct {
 	DB bun.IDB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Audit records every change in the audit trail, in the change's
+	// transaction (nil: the real clock).
+	Audit *audit.Log
 }
 
 // NewStore returns a Store on d with the real clock.
@@ -279,10 +283,16 @@ func (s *Store) Add(ctx context.Context, n NewRecord) (*Record, error) {
 		return nil, fmt.Errorf("add credential: %w", err)
 	}
 	row := s.newRow(n, s.now())
-	if _, err := s.DB.NewInsert().Model(&row).Exec(ctx); err != nil {
+	rec := row.record()
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionAdd, "credential", row.ID, nil, rec)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("add %s credential for %s: %w", n.TypeCode, n.PersonID, translate(err))
 	}
-	rec := row.record()
 	return &rec, nil
 }
 
@@ -385,13 +395,25 @@ func (s *Store) Verify(ctx context.Context, id, by, method string) (*Record, err
 	}
 	// The IS NULL condition makes "set once" hold even when two HR users
 	// verify the same record at the same moment.
-	res, err := s.DB.NewUpdate().Model((*recordRow)(nil)).
-		Set("verified_at = ?", s.now()).Set("verified_by = ?", by).Set("verification_method = ?", method).
-		Where("id = ? AND verified_at IS NULL", id).Exec(ctx)
+	now := s.now()
+	var n int64
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*recordRow)(nil)).
+			Set("verified_at = ?", now).Set("verified_by = ?", by).Set("verification_method = ?", method).
+			Where("id = ? AND verified_at IS NULL", id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return s.record(ctx, tx, ActionVerify, "credential", id, map[string]any{"verified_at": nil},
+			map[string]any{"verified_at": now, "verified_by": by, "verification_method": method})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("verify credential %s: %w", id, translate(err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		rec, err := s.ByID(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("verify: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
@@ -52,6 +53,8 @@ const metaKey = "demo"
 // it seeded before it does nothing; on one holding other data it refuses
 // with ErrNotDemo and changes nothing.
 func Seed(ctx context.Context, d *db.DB, store *accounts.Store) (seeded bool, err error) {
+	// Everything seeded is the system's doing, whoever started the server.
+	ctx = audit.WithActor(ctx, audit.System("demo seed"))
 	var marker int
 	if err := d.NewRaw("SELECT COUNT(*) FROM app_meta WHERE key = ?", metaKey).Scan(ctx, &marker); err != nil {
 		return false, fmt.Errorf("check demo marker: %w", db.Translate(err))

@@ -232,7 +232,12 @@ func (s *Service) MoveToVersion(ctx context.Context, enrollmentID string, by ass
 		if db.IsUniqueViolation(err) {
 			return fmt.Errorf("%w", ErrMoved)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return st.record(ctx, tx, ActionMove, "enrollment", old.ID,
+			map[string]any{"version_id": old.VersionID, "number": from.Number},
+			map[string]any{"version_id": to.ID, "number": to.Number, "new_enrollment_id": e.ID, "effective_on": req.EffectiveOn})
 	})
 	if err != nil {
 		return assessments.Enrollment{}, err

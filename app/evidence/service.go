@@ -412,6 +412,10 @@ func (s *Service) ChangeStatus(ctx context.Context, enrollmentID string, by asse
 		}
 		_, err = tx.NewInsert().Model(&statusRow{ID: newID(), EnrollmentID: enrollmentID, Status: string(to), ChangedAt: s.Now().UTC(),
 			ChangedBy: nullable(by.ID), Reason: strings.TrimSpace(reason)}).Exec(ctx)
-		return db.Translate(err)
+		if err != nil {
+			return db.Translate(err)
+		}
+		return s.Store.record(ctx, tx, ActionStatusChange, "enrollment", enrollmentID,
+			map[string]any{"status": from}, map[string]any{"status": to, "reason": strings.TrimSpace(reason)})
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/assessments"
 )
@@ -34,6 +35,10 @@ var ErrAlreadyReviewed = errors.New("this entry has already been reviewed")
 type Store struct {
 	DB  bun.IDB
 	Now func() time.Time
+	// Audit records every write in the audit trail, in the write's
+	// transaction (nil: the real clock). A replayed request writes nothing,
+	// so it records nothing either.
+	Audit *audit.Log
 }
 
 // NewStore returns a Store on d.
@@ -79,15 +84,16 @@ func (s *Store) CreateEnrollment(ctx context.Context, e assessments.Enrollment, 
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
 		}
-		if len(e.PreceptorIDs) == 0 {
-			return nil
+		if len(e.PreceptorIDs) > 0 {
+			ps := make([]preceptorRow, len(e.PreceptorIDs))
+			for i, p := range e.PreceptorIDs {
+				ps[i] = preceptorRow{EnrollmentID: row.ID, PreceptorID: p}
+			}
+			if _, err := tx.NewInsert().Model(&ps).Exec(ctx); err != nil {
+				return err
+			}
 		}
-		ps := make([]preceptorRow, len(e.PreceptorIDs))
-		for i, p := range e.PreceptorIDs {
-			ps[i] = preceptorRow{EnrollmentID: row.ID, PreceptorID: p}
-		}
-		_, err := tx.NewInsert().Model(&ps).Exec(ctx)
-		return err
+		return s.record(ctx, tx, ActionEnroll, "enrollment", row.ID, nil, enrollmentView(e))
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "created_by", by, e.IdempotencyKey).Scan(ctx)
 	})
@@ -252,9 +258,15 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation) (
 	setID(&o.ID)
 	row := observationRowOf(&o)
 	var existing observationRow
+	action := ActionObserve
+	if o.Supersedes != "" {
+		action = ActionCorrect
+	}
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, action, "observation", o.ID, nil, o)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "observer_id", o.ObserverID, o.IdempotencyKey).Scan(ctx)
 	})
@@ -278,8 +290,10 @@ func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult) (as
 		PassMark: t.PassMark, TakenOn: t.TakenOn, RecordedBy: t.RecordedBy, RecordedAt: t.RecordedAt.UTC(), IdempotencyKey: t.IdempotencyKey}
 	var existing testRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionTest, "test", t.ID, nil, t)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "recorded_by", t.RecordedBy, t.IdempotencyKey).Scan(ctx)
 	})
@@ -312,8 +326,10 @@ func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int)
 			return ErrAlreadySignedOff
 		}
 		row.Seq = seq
-		_, err = tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		if _, err = tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionSignOff, "signoff", so.ID, nil, so)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "signer_id", so.Signature.SignerID, so.IdempotencyKey).Scan(ctx)
 	})
@@ -345,8 +361,12 @@ func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (as
 		EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName, RecordedAt: r.RecordedAt.UTC(), IdempotencyKey: r.IdempotencyKey}
 	var existing revocationRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		// Filed under the sign-off it revokes, so that sign-off's history
+		// reads in one place.
+		return s.record(ctx, tx, ActionRevoke, "signoff", r.SignOffID, nil, r)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "revoked_by", r.RevokedBy, r.IdempotencyKey).Scan(ctx)
 	})
@@ -367,8 +387,10 @@ func (s *Store) AddSelfLog(ctx context.Context, l assessments.SelfLog) (assessme
 	row := selfLogRowOf(&l)
 	var existing selfLogRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionSelfLog, "selflog", l.ID, nil, l)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "apprentice_id", l.ApprenticeID, l.IdempotencyKey).Scan(ctx)
 	})
@@ -386,15 +408,23 @@ func (s *Store) AddSelfLog(ctx context.Context, l assessments.SelfLog) (assessme
 // so two reviewers cannot both decide.
 func (s *Store) ReviewSelfLog(ctx context.Context, l assessments.SelfLog) error {
 	row := selfLogRowOf(&l)
-	res, err := s.DB.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewer_credential", "reviewed_at", "rejection_reason").
-		Where("id = ? AND status = 'pending'", l.ID).Exec(ctx)
-	if err != nil {
-		return db.Translate(err)
+	action := ActionSelfLogVerify
+	if l.Status == assessments.SelfLogRejected {
+		action = ActionSelfLogReject
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrAlreadyReviewed
-	}
-	return nil
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewer_credential", "reviewed_at", "rejection_reason").
+			Where("id = ? AND status = 'pending'", l.ID).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrAlreadyReviewed
+		}
+		return s.record(ctx, tx, action, "selflog", l.ID, map[string]any{"status": "pending"},
+			map[string]any{"status": row.Status, "reviewed_by": row.ReviewedBy, "reviewer_name": row.ReviewerName,
+				"reviewed_at": row.ReviewedAt, "rejection_reason": row.RejectionReason})
+	})
 }
 
 // AddHours stores an hours entry (pending).
@@ -403,8 +433,10 @@ func (s *Store) AddHours(ctx context.Context, h assessments.HoursEntry) (assessm
 	row := hoursRowOf(&h)
 	var existing hoursRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionHours, "hours", h.ID, nil, h)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "apprentice_id", h.ApprenticeID, h.IdempotencyKey).Scan(ctx)
 	})
@@ -420,15 +452,23 @@ func (s *Store) AddHours(ctx context.Context, h assessments.HoursEntry) (assessm
 // ReviewHours stores the approval or rejection of a pending hours entry.
 func (s *Store) ReviewHours(ctx context.Context, h assessments.HoursEntry) error {
 	row := hoursRowOf(&h)
-	res, err := s.DB.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewed_at", "rejection_reason").
-		Where("id = ? AND status = 'pending'", h.ID).Exec(ctx)
-	if err != nil {
-		return db.Translate(err)
+	action := ActionHoursApprove
+	if h.Status == assessments.HoursRejected {
+		action = ActionHoursReject
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrAlreadyReviewed
-	}
-	return nil
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewed_at", "rejection_reason").
+			Where("id = ? AND status = 'pending'", h.ID).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrAlreadyReviewed
+		}
+		return s.record(ctx, tx, action, "hours", h.ID, map[string]any{"status": "pending"},
+			map[string]any{"status": row.Status, "reviewed_by": row.ReviewedBy, "reviewer_name": row.ReviewerName,
+				"reviewed_at": row.ReviewedAt, "rejection_reason": row.RejectionReason})
+	})
 }
 
 // setID gives a new record a time-ordered id (UUIDv7) unless it has one.

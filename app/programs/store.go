@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -38,6 +39,9 @@ type Store struct {
 	// NewID makes ids for new programs and versions; nil means UUIDv7.
 	// (seed --scale sets it to make reproducible data.)
 	NewID func() string
+	// Audit records every change in the audit trail, in the change's
+	// transaction (nil: the real clock).
+	Audit *audit.Log
 
 	rules *sync.Map // version id -> *curriculum.Rules, published versions only
 }
@@ -163,6 +167,10 @@ func nullable(s string) *string {
 // Create stores v as the first version of a new program (a draft, or
 // published if v is). The program code must be new.
 func (s *Store) Create(ctx context.Context, v *curriculum.Version, by string) (*StoredVersion, error) {
+	return s.create(ctx, v, by, ActionProgramCreate)
+}
+
+func (s *Store) create(ctx context.Context, v *curriculum.Version, by, action string) (*StoredVersion, error) {
 	now := s.Now().UTC()
 	p := &programRow{ID: s.newID(), Code: v.Program.Code, Title: v.Program.Title, CreatedAt: now}
 	v = v.Clone()
@@ -173,8 +181,10 @@ func (s *Store) Create(ctx context.Context, v *curriculum.Version, by string) (*
 			return db.Translate(err)
 		}
 		var err error
-		out, err = s.WithTx(tx).insertVersion(ctx, p.ID, v, by, now)
-		return err
+		if out, err = s.WithTx(tx).insertVersion(ctx, p.ID, v, by, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, action, &out.VersionInfo, nil, versionSummary(out))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create program %s: %w", v.Program.Code, err)
@@ -294,7 +304,24 @@ func (s *Store) StartDraft(ctx context.Context, programID, by string) (*StoredVe
 	}
 	draft := base.Version.NewDraft()
 	draft.Number = p.Versions[0].Number + 1
-	return s.insertVersion(ctx, programID, draft, by, s.Now().UTC())
+	return s.insertVersionAudited(ctx, programID, draft, by, ActionDraftStart, map[string]any{"from_version": latest.Number})
+}
+
+// insertVersionAudited inserts a version and its audit entry together.
+func (s *Store) insertVersionAudited(ctx context.Context, programID string, v *curriculum.Version, by, action string, extra map[string]any) (*StoredVersion, error) {
+	var out *StoredVersion
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if out, err = s.WithTx(tx).insertVersion(ctx, programID, v, by, s.Now().UTC()); err != nil {
+			return err
+		}
+		after := versionSummary(out)
+		for k, x := range extra {
+			after[k] = x
+		}
+		return s.record(ctx, tx, action, &out.VersionInfo, nil, after)
+	})
+	return out, err
 }
 
 // ImportDraft stores v as the program's next draft (creating the program
@@ -304,7 +331,7 @@ func (s *Store) ImportDraft(ctx context.Context, v *curriculum.Version, by strin
 	v.Status, v.PublishedAt = curriculum.Draft, time.Time{}
 	p, err := s.ProgramByCode(ctx, v.Program.Code)
 	if errors.Is(err, db.ErrNotFound) {
-		return s.Create(ctx, v, by)
+		return s.create(ctx, v, by, ActionProgramImport)
 	}
 	if err != nil {
 		return nil, err
@@ -313,7 +340,7 @@ func (s *Store) ImportDraft(ctx context.Context, v *curriculum.Version, by strin
 		return nil, ErrDraftExists
 	}
 	v.Number = p.Versions[0].Number + 1
-	return s.insertVersion(ctx, p.ID, v, by, s.Now().UTC())
+	return s.insertVersionAudited(ctx, p.ID, v, by, ActionProgramImport, nil)
 }
 
 // SaveDraft replaces a draft's content. lockVersion must be the one the
@@ -333,15 +360,31 @@ func (s *Store) SaveDraft(ctx context.Context, id string, lockVersion int, v *cu
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.DB.NewUpdate().Model((*versionRow)(nil)).
-		Set("content = ?", content).Set("content_sha256 = ?", sum).Set("updated_at = ?", s.Now().UTC()).
-		Set("lock_version = lock_version + 1").
-		Where("id = ? AND status = 'draft' AND lock_version = ?", id, lockVersion).Exec(ctx)
+	old, _, err := encode(cur.Version)
 	if err != nil {
-		return nil, db.Translate(err)
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, ErrStale
+	before, after, err := audit.Changes([]byte(old), []byte(content))
+	if err != nil {
+		return nil, err
+	}
+	err = s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*versionRow)(nil)).
+			Set("content = ?", content).Set("content_sha256 = ?", sum).Set("updated_at = ?", s.Now().UTC()).
+			Set("lock_version = lock_version + 1").
+			Where("id = ? AND status = 'draft' AND lock_version = ?", id, lockVersion).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrStale
+		}
+		return s.record(ctx, tx, ActionDraftSave, &cur.VersionInfo,
+			map[string]any{"content_sha256": cur.ContentSHA256, "lock_version": lockVersion, "changes": before},
+			map[string]any{"content_sha256": sum, "lock_version": lockVersion + 1, "changes": after})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s.VersionByID(ctx, id)
 }
@@ -362,34 +405,54 @@ func (s *Store) Publish(ctx context.Context, id string, lockVersion int, by stri
 		return nil, err
 	}
 	at := v.PublishedAt
-	res, err := s.DB.NewUpdate().Model((*versionRow)(nil)).
-		Set("content = ?", content).Set("content_sha256 = ?", sum).Set("status = 'published'").
-		Set("published_at = ?", at).Set("published_by = ?", nullable(by)).Set("updated_at = ?", at).
-		Set("lock_version = lock_version + 1").
-		Where("id = ? AND status = 'draft' AND lock_version = ?", id, lockVersion).Exec(ctx)
+	err = s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*versionRow)(nil)).
+			Set("content = ?", content).Set("content_sha256 = ?", sum).Set("status = 'published'").
+			Set("published_at = ?", at).Set("published_by = ?", nullable(by)).Set("updated_at = ?", at).
+			Set("lock_version = lock_version + 1").
+			Where("id = ? AND status = 'draft' AND lock_version = ?", id, lockVersion).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrStale
+		}
+		// The program's listed title follows its newest published version.
+		if _, err := tx.NewUpdate().Model((*programRow)(nil)).Set("title = ?", v.Program.Title).Where("id = ?", cur.ProgramID).Exec(ctx); err != nil {
+			return db.Translate(err)
+		}
+		return s.record(ctx, tx, ActionPublish, &cur.VersionInfo,
+			map[string]any{"status": curriculum.Draft, "content_sha256": cur.ContentSHA256},
+			map[string]any{"status": curriculum.Published, "content_sha256": sum, "published_at": at, "title": v.Program.Title})
+	})
 	if err != nil {
-		return nil, db.Translate(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, ErrStale
-	}
-	// The program's listed title follows its newest published version.
-	if _, err := s.DB.NewUpdate().Model((*programRow)(nil)).Set("title = ?", v.Program.Title).Where("id = ?", cur.ProgramID).Exec(ctx); err != nil {
-		return nil, db.Translate(err)
+		return nil, err
 	}
 	return s.VersionByID(ctx, id)
 }
 
 // DiscardDraft deletes a draft (published versions are kept forever).
 func (s *Store) DiscardDraft(ctx context.Context, id string) error {
-	res, err := s.DB.NewDelete().Model((*versionRow)(nil)).Where("id = ? AND status = 'draft'", id).Exec(ctx)
+	cur, err := s.VersionByID(ctx, id)
 	if err != nil {
-		return db.Translate(err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return db.ErrNotFound
-	}
-	return nil
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*versionRow)(nil)).Where("id = ? AND status = 'draft'", id).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return db.ErrNotFound
+		}
+		// The discarded content is kept here: the version row is gone.
+		content, _, err := encode(cur.Version)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ActionDiscard, &cur.VersionInfo,
+			map[string]any{"status": curriculum.Draft, "content_sha256": cur.ContentSHA256, "content": json.RawMessage(content)}, nil)
+	})
 }
 
 // Rules returns the compiled clearance rules of a version, cached for

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -28,23 +29,55 @@ func (s *Service) NewCalendarToken(ctx context.Context, personID string) (string
 	secret := accounts.NewSecret()
 	now := s.Now().UTC()
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Model((*calendarRow)(nil)).Set("revoked_at = ?", now).
-			Where("person_id = ? AND revoked_at IS NULL", personID).Exec(ctx); err != nil {
+		res, err := tx.NewUpdate().Model((*calendarRow)(nil)).Set("revoked_at = ?", now).
+			Where("person_id = ? AND revoked_at IS NULL", personID).Exec(ctx)
+		if err != nil {
 			return err
 		}
-		_, err := tx.NewInsert().Model(&calendarRow{ID: uuid.Must(uuid.NewV7()).String(), PersonID: personID,
-			TokenHash: accounts.HashSecret(secret), CreatedAt: now}).Exec(ctx)
-		return err
+		revoked, _ := res.RowsAffected()
+		row := &calendarRow{ID: uuid.Must(uuid.NewV7()).String(), PersonID: personID, TokenHash: accounts.HashSecret(secret), CreatedAt: now}
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		// The entry names the feed by its row id, never the link's secret.
+		return s.Audit.Append(ctx, tx, audit.Entry{Action: ActionCalendarCreate, EntityType: "calendar_token", EntityID: row.ID,
+			After: map[string]any{"person_id": personID, "earlier_links_revoked": revoked}})
 	})
 	return secret, db.Translate(err)
 }
 
 // RevokeCalendar stops a person's feed link.
 func (s *Service) RevokeCalendar(ctx context.Context, personID string) error {
-	_, err := s.DB.NewUpdate().Model((*calendarRow)(nil)).Set("revoked_at = ?", s.Now().UTC()).
-		Where("person_id = ? AND revoked_at IS NULL", personID).Exec(ctx)
+	now := s.Now().UTC()
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var ids []string
+		if err := tx.NewSelect().Model((*calendarRow)(nil)).Column("id").Where("person_id = ? AND revoked_at IS NULL", personID).Scan(ctx, &ids); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if _, err := tx.NewUpdate().Model((*calendarRow)(nil)).Set("revoked_at = ?", now).
+			Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+			return err
+		}
+		es := make([]audit.Entry, len(ids))
+		for i, id := range ids {
+			es[i] = audit.Entry{Action: ActionCalendarRevoke, EntityType: "calendar_token", EntityID: id,
+				Before: map[string]any{"revoked_at": nil}, After: map[string]any{"person_id": personID, "revoked_at": now}}
+		}
+		return s.Audit.AppendAll(ctx, tx, es)
+	})
 	return db.Translate(err)
 }
+
+// Audit actions recorded by this package. Notifications the reminder job
+// sends, and marking them read, are not changes to records and are not
+// audited.
+const (
+	ActionCalendarCreate = "calendar_token.create"
+	ActionCalendarRevoke = "calendar_token.revoke"
+)
 
 // HasCalendar reports whether the person has a live feed link.
 func (s *Service) HasCalendar(ctx context.Context, personID string) (bool, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/assessments"
@@ -38,6 +39,8 @@ type Service struct {
 	Log       *slog.Logger
 	Now       func() time.Time
 	Location  *time.Location
+	// Audit records calendar-link changes (nil: the real clock).
+	Audit *audit.Log
 }
 
 type notificationRow struct {

@@ -52,7 +52,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	// A new session id at every login; an old cookie is simply replaced.
-	secret, err := s.accounts.StartSession(c.UserContext(), p.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
+	secret, err := s.accounts.Login(c.UserContext(), p.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func safeNext(next string) string {
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	if cookie := c.Cookies(sessionCookie); cookie != "" {
-		if err := s.accounts.EndSession(c.UserContext(), cookie); err != nil {
+		if err := s.accounts.Logout(c.UserContext(), cookie); err != nil {
 			return err
 		}
 	}

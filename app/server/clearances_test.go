@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit/audittest"
 	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 )
 
@@ -157,9 +159,16 @@ func TestDirectorMovesApprenticeToNewVersion(t *testing.T) {
 		if r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("move: %d\n%s", r.StatusCode, r.body)
 		}
+		ent := audittest.Last(t, e.db, evidence.ActionMove)
+		if ent.Actor != people["director@demo.test"].ID || !strings.Contains(ent.Before, `"number":1`) || !strings.Contains(ent.After, `"number":2`) {
+			t.Fatalf("move entry %+v", ent)
+		}
 		// Submitting the same form again changes nothing more.
 		if r := dir.post("/people/"+jordan.ID+"/move", form); r.StatusCode != http.StatusSeeOther && r.StatusCode != http.StatusConflict {
 			t.Fatalf("second submission: %d", r.StatusCode)
+		}
+		if n := audittest.Count(t, e.db, evidence.ActionMove); n != 1 {
+			t.Fatalf("%d move entries after a resubmission; want 1", n)
 		}
 		api := dir.get("/api/v1/clearances?person=" + jordan.ID)
 		if !strings.Contains(api.body, `"version":2`) {

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit/audittest"
 	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/evidence"
 )
 
 func TestPreceptorObservesAndSignsOff(t *testing.T) {
@@ -298,11 +300,18 @@ func TestEnrollTestScoreAndCorrection(t *testing.T) {
 		}
 		// A test score.
 		tk := regexpFind(`name="key" value="([^"]+-PHL-VENI)"`, after.body)
+		tests := audittest.Count(t, e.db, evidence.ActionTest)
 		if r := pc.post(enr+"/tests/PHL-VENI", url.Values{"key": {tk}, "score": {"120"}, "taken_on": {e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")}}); r.StatusCode != http.StatusBadRequest {
 			t.Fatalf("a score of 120: %d", r.StatusCode)
 		}
+		if audittest.Count(t, e.db, evidence.ActionTest) != tests {
+			t.Fatal("a refused test score was audited")
+		}
 		if r := pc.post(enr+"/tests/PHL-VENI", url.Values{"key": {tk}, "score": {"95"}, "taken_on": {e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")}}); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("test score: %d %s", r.StatusCode, r.body)
+		}
+		if ent := audittest.Last(t, e.db, evidence.ActionTest); ent.Via != "session" || !strings.Contains(ent.After, `"score":95`) || ent.EntityType != "test" {
+			t.Fatalf("test score entry %+v", ent)
 		}
 		if !strings.Contains(pc.get(enr).body, "best score 95%") {
 			t.Fatal("the new best score is not shown")

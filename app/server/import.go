@@ -51,6 +51,8 @@ func (s *Server) importTemplate(c *fiber.Ctx) error {
 // an administrator everything, HR the people of their own sites.
 func (s *Server) importer(c *fiber.Ctx) *credentials.Importer {
 	im := credentials.NewImporter(s.db)
+	im.Credentials.Audit = s.audit
+	im.Accounts.Audit = s.audit
 	if sites := visibleSites(currentUser(c)); sites != nil {
 		im.Scope = &credentials.Scope{SiteIDs: sites}
 	}

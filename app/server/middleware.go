@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/csrf"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 )
 
@@ -116,14 +117,21 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 // authenticate identifies the caller: a bearer token when an Authorization
 // header is present (never falling back to the cookie), else the session
 // cookie. Anonymous requests continue; requireLogin decides.
+//
+// It also puts the audit actor into the request's context: "anonymous"
+// (with the IP and request id) until someone is identified, then the
+// person, and how they came ("session" or "token:<token id>"), so that
+// stores attribute the entries they write without new parameters.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	ctx := c.UserContext()
+	actor := audit.Actor{ID: anonymousActor, IP: c.IP(), RequestID: requestIDOf(c)}
+	ctx := audit.WithActor(c.UserContext(), actor)
+	c.SetUserContext(ctx)
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
 			return apiError(fiber.StatusUnauthorized, "Use an Authorization header of the form “Bearer sgt_…”.")
 		}
-		_, p, err := s.accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
+		t, p, err := s.accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
 		if errors.Is(err, db.ErrNotFound) {
 			// A wrong token counts as an anonymous request (guessing is limited).
 			if err := s.hit(c, s.limits.anonymous, "anon-ip:"+c.IP()); err != nil {
@@ -136,6 +144,8 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		}
 		c.Locals(localUser, p)
 		c.Locals(localAuth, "token")
+		actor.ID, actor.Via = p.ID, "token:"+t.ID
+		c.SetUserContext(audit.WithActor(ctx, actor))
 		return c.Next()
 	}
 	if cookie := c.Cookies(sessionCookie); cookie != "" {
@@ -144,6 +154,8 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		case err == nil:
 			c.Locals(localUser, p)
 			c.Locals(localAuth, "session")
+			actor.ID, actor.Via = p.ID, "session"
+			c.SetUserContext(audit.WithActor(ctx, actor))
 		case errors.Is(err, accounts.ErrSessionExpired):
 			c.Locals(localExpired, true)
 			s.clearSessionCookie(c)
@@ -155,6 +167,10 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
+
+// anonymousActor is the audit actor of requests nobody is logged in for
+// (failed logins, reset links before they are used).
+const anonymousActor = "anonymous"
 
 func (s *Server) sessionPolicy() accounts.SessionPolicy {
 	return accounts.SessionPolicy{Idle: s.cfg.SessionIdle, Absolute: s.cfg.SessionAbsolute}

@@ -137,6 +137,10 @@ func (s *Server) exportVersion(c *fiber.Ctx) error {
 		return err
 	}
 	name := fmt.Sprintf("%s-v%d.yaml", v.Version.Program.Code, v.Number)
+	if err := s.recordExport(c, "program_version", v.ID, map[string]any{"program_id": v.ProgramID, "code": v.Version.Program.Code,
+		"number": v.Number, "content_sha256": v.ContentSHA256, "format": "yaml"}); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "application/yaml; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(name))
 	return c.Send(b)

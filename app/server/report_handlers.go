@@ -239,6 +239,13 @@ func (rp report[R]) xlsx(s *Server) fiber.Handler {
 			_ = file.Close()
 			return fmt.Errorf("report %s: %w", rp.Sheet, err)
 		}
+		// Recorded before the file leaves: an export the trail does not know
+		// of is not sent.
+		if err := s.recordExport(c, "report", rp.Path, map[string]any{"report": rp.Title, "filters": q.filters(),
+			"query": q.params().Encode(), "bytes": size}); err != nil {
+			_ = file.Close()
+			return err
+		}
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(rp.Sheet+"-"+q.asOf.String()+".xlsx"))
 		c.Set(fiber.HeaderContentLength, strconv.FormatInt(size, 10))

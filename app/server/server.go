@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
@@ -35,6 +36,7 @@ type Server struct {
 	evidence  *evidence.Service
 	clearance *clearance.Service
 	reminders *reminders.Service
+	audit     *audit.Log
 	kv        *db.KV
 	limits    rateLimits
 	log       *slog.Logger
@@ -66,20 +68,28 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}
+	// One audit log on the server's clock for every store it builds.
+	s.audit = &audit.Log{Now: s.now}
+	if s.accounts != nil && s.accounts.Audit == nil {
+		s.accounts.Audit = s.audit
+	}
 	if s.programs == nil {
 		s.programs = programs.NewStore(d.DB)
+		s.programs.Audit = s.audit
 	}
 	s.evidence = d.Evidence
 	if s.evidence == nil {
 		s.evidence = evidence.NewService(d.DB, s.programs)
 		s.evidence.Now = s.now
 		s.evidence.Credentials.Now = s.now
+		s.evidence.Store.Audit = s.audit
+		s.evidence.Credentials.Audit = s.audit
 	}
 	s.clearance = &clearance.Service{Evidence: s.evidence}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.reminders = &reminders.Service{DB: d.DB, Accounts: d.Accounts, Clearance: s.clearance, Log: s.log, Now: s.now, Location: d.Config.Location()}
+	s.reminders = &reminders.Service{DB: d.DB, Accounts: d.Accounts, Clearance: s.clearance, Log: s.log, Now: s.now, Location: d.Config.Location(), Audit: s.audit}
 	app := fiber.New(fiber.Config{
 		AppName:                 "skillgate",
 		Immutable:               true, // see the package comment
