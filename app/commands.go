@@ -248,7 +248,7 @@ func seedCmd(ctx context.Context, env Env, args []string) error {
 // auditCmd: skillgate audit verify [--anchor SEQ:HASH ...] [flags].
 func auditCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return fmt.Errorf("usage: skillgate audit verify [--anchor SEQ:HASH]...")
+		return fmt.Errorf("usage: skillgate audit verify [--anchor SEQ:HASH ...]")
 	}
 	fs := flag.NewFlagSet("skillgate audit verify", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)

@@ -58,7 +58,7 @@ func (s *Service) RevokeCalendar(ctx context.Context, personID string) error {
 			return nil
 		}
 		if _, err := tx.NewUpdate().Model((*calendarRow)(nil)).Set("revoked_at = ?", now).
-			Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+			Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 			return err
 		}
 		es := make([]audit.Entry, len(ids))
