@@ -153,7 +153,8 @@ func TestSignOffWhenTheDatabaseStops(t *testing.T) {
 	if r := apiCall(e, "POST", base+"/signoffs", tok, signOff("fault-sign-1")); r.StatusCode != http.StatusConflict {
 		t.Fatalf("retrying the first attempt after the second was stored: %d %s", r.StatusCode, r.body)
 	}
-	if ch := deltas(before, rowCounts(t, d)); len(ch) != 1 || ch["sign_offs"] != 1 {
+	// One signature and its audit entry, committed together.
+	if ch := deltas(before, rowCounts(t, d)); len(ch) != 2 || ch["sign_offs"] != 1 || ch["audit_log"] != 1 {
 		t.Fatalf("rows written by the sign-off: %v", ch)
 	}
 	var ev struct {
