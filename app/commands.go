@@ -216,7 +216,8 @@ func seedCmd(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "seeding %s on %s: %d sites, %d MAs, %d preceptors, %d observations, %d credentials (seed %d)\n",
 		d.Engine, d.Where, o.Sites, o.MAs, o.Preceptors, o.Observations, o.Credentials, o.Seed)
-	res, err := scale.Generate(ctx, d, o)
+	// Anything the generator writes through the stores is the system's.
+	res, err := scale.Generate(audit.WithActor(ctx, audit.System("seed --scale")), d, o)
 	if err != nil {
 		return err
 	}
