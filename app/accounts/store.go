@@ -220,8 +220,8 @@ func (s *Store) selectPerson(row *personRow) *bun.SelectQuery {
 		agg = "group_concat(%s, ',')"
 	}
 	return s.DB.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
-		ColumnExpr("COALESCE((SELECT "+fmt.Sprintf(agg, "role")+" FROM user_roles WHERE user_id = ?TableAlias.id), '') AS roles_csv").
-		ColumnExpr("COALESCE((SELECT "+fmt.Sprintf(agg, "site_id")+" FROM user_sites WHERE user_id = ?TableAlias.id), '') AS sites_csv").
+		ColumnExpr("COALESCE((SELECT " + fmt.Sprintf(agg, "role") + " FROM user_roles WHERE user_id = ?TableAlias.id), '') AS roles_csv").
+		ColumnExpr("COALESCE((SELECT " + fmt.Sprintf(agg, "site_id") + " FROM user_sites WHERE user_id = ?TableAlias.id), '') AS sites_csv").
 		ColumnExpr("COALESCE((SELECT version FROM decision_stamps WHERE person_id = ?TableAlias.id), 0) AS decision_stamp")
 }
 
