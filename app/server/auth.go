@@ -76,11 +76,18 @@ func loginFailure(err error) string {
 }
 
 // safeNext keeps a post-login redirect on this site: a local path only,
-// never "//host" or a scheme.
+// never "//host" or a scheme. Browsers drop tabs and line breaks from a
+// URL and read a backslash as a slash, so "/\t/evil.example" would be
+// "//evil.example" to them: no control character, space or backslash is
+// accepted anywhere.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") {
 		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b <= ' ' || b == 0x7f || b == '\\' {
+			return "/"
+		}
 	}
 	return next
 }
