@@ -36,7 +36,7 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 // env is one server on a fresh database, with helpers to drive it.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *db.DB
 	store  *accounts.Store
 	srv    *server.Server
@@ -58,10 +58,10 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-func newEnv(t *testing.T, d *db.DB) *env { t.Helper(); return newEnvWith(t, d, nil) }
+func newEnv(t testing.TB, d *db.DB) *env { t.Helper(); return newEnvWith(t, d, nil) }
 
 // newEnvWith is newEnv with settings (environment variables) of its own.
-func newEnvWith(t *testing.T, d *db.DB, settings map[string]string) *env {
+func newEnvWith(t testing.TB, d *db.DB, settings map[string]string) *env {
 	t.Helper()
 	e := newInstanceWith(t, d, &clock{t: time.Now().UTC()}, settings)
 	site, err := e.store.CreateSite(context.Background(), "Eastside Clinic")
@@ -74,13 +74,13 @@ func newEnvWith(t *testing.T, d *db.DB, settings map[string]string) *env {
 
 // newInstance starts a server on d, which may already hold data (a second
 // instance on a shared database, for example).
-func newInstance(t *testing.T, d *db.DB, clk *clock) *env {
+func newInstance(t testing.TB, d *db.DB, clk *clock) *env {
 	t.Helper()
 	return newInstanceWith(t, d, clk, nil)
 }
 
 // newInstanceWith is newInstance with settings (environment variables).
-func newInstanceWith(t *testing.T, d *db.DB, clk *clock, settings map[string]string) *env {
+func newInstanceWith(t testing.TB, d *db.DB, clk *clock, settings map[string]string) *env {
 	t.Helper()
 	// app.Test connects from 0.0.0.0; trusting it as a proxy lets each test
 	// client present its own address in X-Forwarded-For.

@@ -106,7 +106,7 @@ func New(d Deps) (*Server, error) {
 	s.app = app
 	s.limits = s.newRateLimits()
 	app.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
-	app.Use(s.securityHeaders, s.requestContext)
+	app.Use(s.securityHeaders, s.requestContext, refuseNUL)
 	s.routes()
 	return s, nil
 }
