@@ -75,7 +75,12 @@ func FuzzLoad(f *testing.F) {
 		}
 		c, _, err := Load(args, env(map[string]string{s.Env: value}), io.Discard)
 		if err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
+			errs := []error{err}
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				errs = j.Unwrap()
+			}
+			for _, e := range errs {
+				line := e.Error()
 				named := strings.HasPrefix(line, "SKILLGATE_") || strings.Contains(line, "flag") || strings.Contains(line, " -"+strings.TrimLeft(strings.SplitN(arg, "=", 2)[0], "-"))
 				if !named || strings.Contains(line, "strconv") || strings.Contains(line, "invalid syntax") {
 					t.Fatalf("%s=%q %q: unclear error line %q", s.Env, value, arg, line)
