@@ -157,6 +157,8 @@ func FuzzQueryParams(f *testing.F) {
 		{"anon", func(s *fuzzSite, a, b, c string) string { return "/login?next=" + q(a) + "&msg=" + q(b) }},
 		{"anon", func(s *fuzzSite, a, b, c string) string { return "/reset/" + p(a) }},
 		{"anon", func(s *fuzzSite, a, b, c string) string { return "/static/" + p(a) + "?v=" + q(b) }},
+		{"bearer", func(s *fuzzSite, a, b, c string) string { return "/api/v1/me" }},
+		{"cookie", func(s *fuzzSite, a, b, c string) string { return "/api/v1/me" }},
 	}
 	f.Add(uint8(0), "2", "ana", "hr")
 	f.Add(uint8(0), "-1", "%", "nobody")
@@ -171,11 +173,25 @@ func FuzzQueryParams(f *testing.F) {
 	f.Add(uint8(20), "not-a-token", "", "")
 	f.Add(uint8(21), "//evil.example", "credential-added", "")
 	f.Add(uint8(22), strings.Repeat("a", 300), "", "")
+	f.Add(uint8(24), "sg_not-a-token", "", "")
+	f.Add(uint8(25), "deadbeef; other=1", "", "")
 	f.Fuzz(func(t *testing.T, which uint8, a, b, c string) {
 		use(t, sites)
 		r := routes[int(which)%len(routes)]
 		for _, s := range sites {
 			path := r.path(s, a, b, c)
+			switch r.who {
+			case "bearer", "cookie": // credentials from outside: an API token, a session cookie
+				h := map[string]string{"Accept": "application/json", "Authorization": "Bearer " + a}
+				if r.who == "cookie" {
+					h = map[string]string{"Accept": "application/json", "Cookie": "sg_session=" + a}
+				}
+				if strings.ContainsFunc(a, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+					continue // no client can send it
+				}
+				checkResponse(t, r.who+" "+a, s.as["anon"].do("GET", path, nil, h))
+				continue
+			}
 			cl := s.as[r.who]
 			freshIP(cl)
 			checkResponse(t, r.who+" GET "+path, cl.do("GET", path, nil, map[string]string{"Accept": "text/html"}))
