@@ -21,12 +21,26 @@ func browserTarget(location string) (*url.URL, error) {
 		}
 		return r
 	}, s)
-	ref, err := url.Parse(s)
+	// A "%" not followed by two hex digits stays a literal "%" to a
+	// browser; Go's parser refuses it, so escape it first.
+	var fixed strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && (i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2])) {
+			fixed.WriteString("%25")
+			continue
+		}
+		fixed.WriteByte(s[i])
+	}
+	ref, err := url.Parse(fixed.String())
 	if err != nil {
 		return nil, err
 	}
 	base, _ := url.Parse("https://skillgate.example/login")
 	return base.ResolveReference(ref), nil
+}
+
+func isHex(b byte) bool {
+	return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F'
 }
 
 // The ?next= a login page passes on can only lead back into Skillgate.
