@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"iter"
 	"net/url"
 	"strings"
 
@@ -21,13 +22,13 @@ func refuseNUL(c *fiber.Ctx) error {
 	if p, err := url.PathUnescape(string(req.URI().PathOriginal())); err == nil && strings.IndexByte(p, 0) >= 0 {
 		return errNUL
 	}
-	if hasNUL(req.URI().QueryArgs().VisitAll) {
+	if hasNUL(req.URI().QueryArgs().All()) {
 		return errNUL
 	}
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	switch {
 	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
-		if hasNUL(req.PostArgs().VisitAll) {
+		if hasNUL(req.PostArgs().All()) {
 			return errNUL
 		}
 	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
@@ -46,12 +47,13 @@ func refuseNUL(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-func hasNUL(visit func(func(k, v []byte))) bool {
-	found := false
-	visit(func(k, v []byte) {
-		found = found || bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0
-	})
-	return found
+func hasNUL(args iter.Seq2[[]byte, []byte]) bool {
+	for k, v := range args {
+		if bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonHasNUL reports whether JSON text holds a NUL byte or a \u0000 escape
