@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -267,6 +268,14 @@ func run(t *testing.T, bin string, s settings, o db.Options, env []string, pg *c
 		t.Fatalf("broke the server %d times and PostgreSQL %d times; planned %v", kills, restarts, events)
 	}
 	srv.stop(t)
+	// The hash chain of the audit trail survived the crashes.
+	cmd := exec.Command(bin, "audit", "verify")
+	cmd.Env = srv.env
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "audit trail intact") {
+		t.Errorf("skillgate audit verify after the run: %v\n%s", err, out)
+	} else {
+		t.Logf("skillgate audit verify: %s", strings.SplitN(string(out), "\n", 2)[0])
+	}
 
 	created, replayed := 0, 0
 	for i := range results {
@@ -416,7 +425,8 @@ func verify(t *testing.T, o db.Options, clients []client, results [][]outcome) {
 		EnrollmentID   string `bun:"enrollment_id"`
 		Seq            int    `bun:"seq"`
 	}
-	for kind, q := range map[string]struct{ table, by string }{"observation": {"observations", "observer_id"}, "sign-off": {"sign_offs", "signer_id"}} {
+	type source struct{ table, by, audited string }
+	for kind, q := range map[string]source{"observation": {"observations", "observer_id", evidence.ActionObserve}, "sign-off": {"sign_offs", "signer_id", evidence.ActionSignOff}} {
 		var rows []row
 		sel := d.NewSelect().Table(q.table).Column("id", "idempotency_key", "enrollment_id").Where("? IN (?)", bun.Ident(q.by), bun.List(preceptors))
 		if kind == "sign-off" {
@@ -443,7 +453,29 @@ func verify(t *testing.T, o db.Options, clients []client, results [][]outcome) {
 				t.Errorf("%s key %s: the client was told %s, the database holds %s", kind, key, id, got)
 			}
 		}
-		t.Logf("%s: %d stored, %d acknowledged", kind, len(stored), len(told[kind]))
+		// Each stored record has its one audit entry, written in the same
+		// transaction: none is missing, none describes a record not stored.
+		var audited []string
+		if err := d.NewSelect().Table("audit_log").Column("entity_id").Where("action = ?", q.audited).Scan(ctx, &audited); err != nil {
+			t.Fatalf("read the audit trail: %v", err)
+		}
+		ids := map[string]bool{}
+		for _, id := range stored {
+			ids[id] = true
+		}
+		entries := map[string]int{}
+		for _, id := range audited {
+			entries[id]++
+			if !ids[id] {
+				t.Errorf("the audit trail records %s %s, which is not stored", kind, id)
+			}
+		}
+		for id := range ids {
+			if entries[id] != 1 {
+				t.Errorf("%s %s has %d audit entries, want 1", kind, id, entries[id])
+			}
+		}
+		t.Logf("%s: %d stored, %d acknowledged, %d audit entries", kind, len(stored), len(told[kind]), len(audited))
 		if kind == "sign-off" {
 			seqs := map[string][]int{}
 			for _, r := range rows {

@@ -16,8 +16,10 @@
 //
 // Afterwards the database must hold exactly what the clients were told: one
 // row per acknowledged key, with the id the client received, and no row
-// for any other key; sign-off chain numbers are 1..n per competency without
-// duplicates or gaps; SQLite passes PRAGMA integrity_check.
+// for any other key; each stored record has exactly one audit entry, and
+// `skillgate audit verify` passes; sign-off chain numbers are 1..n per
+// competency without duplicates or gaps; SQLite passes PRAGMA
+// integrity_check.
 //
 // PostgreSQL runs as a private cluster (initdb in a temporary directory, on
 // a free port) so that restarting it disturbs no other test; as root it is
