@@ -267,11 +267,15 @@ func encodeValue(v any) (string, error) {
 	if err := d.Decode(&generic); err != nil {
 		return "", err
 	}
-	out, err := json.Marshal(Redact(generic))
-	if err != nil {
+	// Not HTML-escaped: "<" stays "<" so the trail reads as typed; pages
+	// escape it when they show it.
+	var out strings.Builder
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(Redact(generic)); err != nil {
 		return "", err
 	}
-	return string(out), nil
+	return strings.TrimSuffix(out.String(), "\n"), nil
 }
 
 // Redacted replaces a secret's value in an entry.

@@ -87,7 +87,7 @@ func TestAccessibility(t *testing.T) {
 		"apprentice@demo.test": {"/", "/clearance", "/progress", "/notifications", "/account", "/programs"},
 		"preceptor@demo.test":  {"/", "/review"},
 		"director@demo.test":   {"/", "/cohort", "/programs"},
-		"hr@demo.test":         {"/", "/hr", "/hr/import"},
+		"hr@demo.test":         {"/", "/hr", "/hr/import", "/audit"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new"},
 	}
 	for who, paths := range pages {

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"encoding/csv"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/skillgate/skillgate/app/audit/audittest"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -193,4 +196,117 @@ func mustToken(t *testing.T, e *env, personID string) (id, secret string) {
 		t.Fatal(err)
 	}
 	return tok.ID, secret
+}
+
+// HR browses the trail newest first with filters and pages, sees values
+// escaped, and downloads it as .xlsx and .csv (formulas defused); each
+// download is itself recorded. Other roles are refused.
+func TestAuditTrailPageAndExports(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		hrP := e.person("hr@clinic.test", accounts.RoleHR)
+		admin := e.person("admin@clinic.test", accounts.RoleAdmin)
+		e.person("ma@clinic.test", accounts.RoleApprentice)
+		e.person("rn@clinic.test", accounts.RolePreceptor)
+		ctx := audit.WithActor(t.Context(), audit.Actor{ID: admin.ID, Via: "session", IP: "192.0.2.50"})
+		// A person whose name would be markup on the page and a formula in a spreadsheet.
+		evil, err := e.store.Create(ctx, accounts.NewPerson{Email: "evil@clinic.test", Name: `=HYPERLINK("http://x","<script>alert(1)</script>")`,
+			Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{e.siteID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 60 {
+			if _, err := e.store.CreateSite(ctx, "Clinic "+itoa(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, who := range []string{"ma@clinic.test", "rn@clinic.test"} {
+			c := e.client()
+			c.mustLogin(who)
+			for _, path := range []string{"/audit", "/audit.xlsx", "/audit.csv"} {
+				if r := c.get(path); r.StatusCode != http.StatusForbidden {
+					t.Fatalf("%s on %s: %d", who, path, r.StatusCode)
+				}
+			}
+		}
+		hc := e.client()
+		hc.mustLogin("hr@clinic.test")
+		if home := hc.get("/"); !strings.Contains(home.body, `href="/audit"`) {
+			t.Fatal("no link to the audit trail in HR's navigation")
+		}
+		r := hc.get("/audit?actor=admin@clinic.test&action=site.create")
+		if r.StatusCode != 200 || !strings.Contains(r.body, "Showing 1–50 of 60 entries") || !strings.Contains(r.body, "Clinic 59") || strings.Contains(r.body, "Clinic 9&#34;") {
+			t.Fatalf("first page: %d %s", r.StatusCode, regexpFind(`<caption>(.*?)</caption>`, r.body))
+		}
+		if strings.Index(r.body, "Clinic 59") > strings.Index(r.body, "Clinic 58") {
+			t.Fatal("entries are not newest first")
+		}
+		next := regexpFind(`href="([^"]+)" rel="next"`, r.body)
+		r2 := hc.get(strings.ReplaceAll(next, "&amp;", "&"))
+		if !strings.Contains(r2.body, "Showing 51–60 of 60 entries") || !strings.Contains(r2.body, "Clinic 0") {
+			t.Fatalf("second page (%s): %s", next, regexpFind(`<caption>(.*?)</caption>`, r2.body))
+		}
+		r = hc.get("/audit?entity_type=person&entity_id=" + evil.ID)
+		if !strings.Contains(r.body, "Showing 1–1 of 1 entries") || strings.Contains(r.body, "<script>alert") || !strings.Contains(r.body, "&lt;script&gt;") {
+			t.Fatalf("the person's entry, escaped: %s", regexpFind(`(?s)<tbody>(.*?)</tbody>`, r.body))
+		}
+		if r := hc.get("/audit?from=2026-13-01"); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "YYYY-MM-DD") {
+			t.Fatalf("a bad date: %d", r.StatusCode)
+		}
+		if r := hc.get("/audit?actor=nobody@clinic.test"); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("an unknown email: %d", r.StatusCode)
+		}
+		today := e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")
+		if r := hc.get("/audit?action=site.create&from=" + today + "&to=" + today); !strings.Contains(r.body, "of 61 entries") {
+			t.Fatalf("today's site entries: %s", regexpFind(`<caption>(.*?)</caption>`, r.body))
+		}
+		if r := hc.get("/audit?action=site.create&to=2000-01-01"); !strings.Contains(r.body, "No entries match") {
+			t.Fatal("entries before 2000")
+		}
+
+		x := openXLSX(t, hc.get("/audit.xlsx?action=person.create"))
+		rows, err := x.GetRows("Audit trail")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1+5 || rows[0][0] != "Seq" || rows[1][5] != "person.create" || !strings.Contains(rows[1][9], "HYPERLINK") {
+			t.Fatalf("xlsx rows: %d %v", len(rows), rows[:2])
+		}
+		if f, _ := x.GetCellFormula("Audit trail", "J2"); f != "" {
+			t.Fatalf("a value became a formula: %q", f)
+		}
+		about, _ := x.GetRows("About")
+		if !strings.Contains(fmt.Sprint(about), "action: person.create") || !strings.Contains(fmt.Sprint(about), hrP.Name) {
+			t.Fatalf("About sheet: %v", about)
+		}
+		ex := audittest.Last(t, e.db, server.ActionExport)
+		if ex.Actor != hrP.ID || !strings.Contains(ex.After, `"format":"xlsx"`) || !strings.Contains(ex.After, `"action":"person.create"`) {
+			t.Fatalf("export entry %+v", ex)
+		}
+
+		res := hc.get("/audit.csv?entity_id=" + evil.ID)
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("csv: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		recs, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 2 || recs[1][7] != evil.ID || !strings.Contains(recs[1][9], "HYPERLINK") {
+			t.Fatalf("csv rows: %v", recs)
+		}
+		for _, row := range recs {
+			for _, cell := range row {
+				if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+					t.Fatalf("a CSV cell starts like a formula: %q", cell)
+				}
+			}
+		}
+		if ex := audittest.Last(t, e.db, server.ActionExport); !strings.Contains(ex.After, `"format":"csv"`) {
+			t.Fatalf("csv export entry %+v", ex)
+		}
+		if n := audittest.Count(t, e.db, server.ActionExport); n != 2 {
+			t.Fatalf("%d export entries; want 2", n)
+		}
+		audittest.Intact(t, e.db)
+	})
 }

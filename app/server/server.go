@@ -193,6 +193,10 @@ func (s *Server) routes() {
 	s.get(hoursReport.Path, loggedIn, hoursReport.page(s))
 	s.get(hoursReport.Path+".xlsx", loggedIn, hoursReport.xlsx(s))
 	s.get("/hr", hrStaff, s.hrDashboard)
+	// The audit trail: organisation-wide, HR and admin only (audit_trail.go).
+	s.get("/audit", hrStaff, s.auditPage)
+	s.get("/audit.xlsx", hrStaff, s.auditExport("xlsx"))
+	s.get("/audit.csv", hrStaff, s.auditExport("csv"))
 	s.get("/hr/import", hrStaff, s.importPage)
 	s.get("/hr/import/template.csv", hrStaff, s.importTemplate)
 	s.get("/hr/import/template.xlsx", hrStaff, s.importTemplate)
