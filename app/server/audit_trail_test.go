@@ -310,3 +310,67 @@ func TestAuditTrailPageAndExports(t *testing.T) {
 		audittest.Intact(t, e.db)
 	})
 }
+
+// Through the real pages: logins (and a failed one, with the email typed
+// but not the password), calendar links, report and program downloads
+// with their filters, and the logout are each recorded with the request's
+// IP and id.
+func TestSessionsLinksAndExportsAreAudited(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		dana := people["director@demo.test"]
+		c := e.client()
+		c.ip = "198.51.100.23"
+		if r := c.login("director@demo.test", "a wrong password for sure"); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d", r.StatusCode)
+		}
+		ent := audittest.Last(t, e.db, "login.failed")
+		if ent.Actor != "anonymous" || ent.EntityID != dana.ID || ent.IP != "198.51.100.23" || ent.RequestID == "" ||
+			!strings.Contains(ent.After, "director@demo.test") || strings.Contains(ent.After, "wrong password for sure") {
+			t.Fatalf("failed login entry %+v", ent)
+		}
+		if r := c.login("director@demo.test", demo.Password); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login: %d", r.StatusCode)
+		}
+		if ent := audittest.Last(t, e.db, "login.success"); ent.Actor != dana.ID || ent.IP != "198.51.100.23" {
+			t.Fatalf("login entry %+v", ent)
+		}
+		r := c.post("/account/calendar", nil)
+		link := regexpFind(`/calendar/([A-Za-z0-9_-]+)\.ics`, r.body)
+		ent = audittest.Last(t, e.db, "calendar_token.create")
+		if link == "" || ent.Actor != dana.ID || strings.Contains(ent.After, link) {
+			t.Fatalf("calendar entry %+v (link %q)", ent, link)
+		}
+		c.post("/account/calendar/revoke", nil)
+		if rv := audittest.Last(t, e.db, "calendar_token.revoke"); rv.EntityID != ent.EntityID {
+			t.Fatalf("calendar revoke entry %+v", rv)
+		}
+
+		if r := c.get("/reports/signoffs.xlsx?site=" + people["apprentice@demo.test"].SiteIDs[0]); r.StatusCode != 200 {
+			t.Fatalf("report: %d", r.StatusCode)
+		}
+		ent = audittest.Last(t, e.db, server.ActionExport)
+		if ent.EntityType != "report" || ent.EntityID != "/reports/signoffs" || ent.Actor != dana.ID || !strings.Contains(ent.After, "site=") {
+			t.Fatalf("report export entry %+v", ent)
+		}
+		n := audittest.Count(t, e.db, server.ActionExport)
+		if r := c.get("/reports/signoffs.xlsx?as_of=not-a-date"); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("bad filter: %d", r.StatusCode)
+		}
+		if audittest.Count(t, e.db, server.ActionExport) != n {
+			t.Fatal("a refused export was recorded")
+		}
+		prog := regexpFind(`href="/programs/([^"/]+)"`, c.get("/programs").body)
+		if r := c.get("/programs/" + prog + "/v/1/export.yaml"); r.StatusCode != 200 {
+			t.Fatalf("program export: %d", r.StatusCode)
+		}
+		if ent := audittest.Last(t, e.db, server.ActionExport); ent.EntityType != "program_version" || !strings.Contains(ent.After, `"format":"yaml"`) {
+			t.Fatalf("program export entry %+v", ent)
+		}
+		c.post("/logout", nil)
+		if ent := audittest.Last(t, e.db, "logout"); ent.Actor != dana.ID || ent.IP != "198.51.100.23" {
+			t.Fatalf("logout entry %+v", ent)
+		}
+		audittest.Intact(t, e.db)
+	})
+}
