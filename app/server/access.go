@@ -36,7 +36,8 @@ import (
 //
 // Programs (curricula) belong to the whole organisation: every logged-in
 // person reads published versions; designers (directors, admins) also see
-// and edit drafts. API tokens act as the person who made them, with the
+// and edit drafts. The audit trail is organisation-wide for HR and admins
+// (an auditor follows a change across sites). API tokens act as the person who made them, with the
 // same roles and sites.
 type policy struct {
 	// name is how the policy reads in the route list.
