@@ -41,7 +41,7 @@ type report[R any] struct {
 // exportBatch is how many people an export loads at a time: large enough
 // that the per-batch queries are few (about a dozen per batch), small
 // enough that a batch's evidence stays a few megabytes.
-const exportBatch = 1000
+const exportBatch = 500
 
 // reportPage is what every report template receives.
 type reportPage[R any] struct {

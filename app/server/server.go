@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -97,7 +98,7 @@ func New(d Deps) (*Server, error) {
 		ErrorHandler:            s.handleError,
 		BodyLimit:               maxRequestBody, // and a tighter one per route (bodylimit.go)
 		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            5 * time.Minute, // exports stream for a while
+		WriteTimeout:            exportTimeout, // exports stream for a while
 		IdleTimeout:             2 * time.Minute,
 		ProxyHeader:             proxyHeader(d.Config),
 		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
@@ -266,10 +267,19 @@ func (s *Server) routes() {
 	app.Use(s.notFound)
 }
 
+// exportTimeout bounds a workbook export (the write timeout allows as long).
+const exportTimeout = 5 * time.Minute
+
 // requestContext gives every handler a context with a deadline, since
 // fasthttp does not cancel one when the client goes away.
 func (s *Server) requestContext(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	limit := 60 * time.Second
+	if strings.HasSuffix(c.Path(), ".xlsx") {
+		// A whole-organisation workbook reads every record; on a busy
+		// server that can pass a minute, and failing it then helps nobody.
+		limit = exportTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	c.SetUserContext(ctx)
 	return c.Next()

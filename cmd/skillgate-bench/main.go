@@ -1,0 +1,369 @@
+// Command skillgate-bench runs the HTTP measurements of the performance
+// issue against a running Skillgate on a database filled by
+// `skillgate seed --scale`, and prints one table of results against the
+// targets. `make bench` seeds, starts the server and calls it; run by hand:
+//
+//	skillgate-bench -database-url postgres://…/skillgate_bench -base http://127.0.0.1:18181 -pid $(pidof skillgate)
+//
+// It reads the database only to choose what to ask for (people, tasks, a
+// site of about 100 MAs) and to issue an API token for the EHR account.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/loadgen"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/scale"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "skillgate-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type bench struct {
+	base     string
+	pid      int
+	duration time.Duration
+	rate     float64
+	conns    int
+	rows     []row
+}
+
+// row is one line of the results table.
+type row struct {
+	What, Figure, Target, Verdict string
+}
+
+func (b *bench) add(what, figure, target string, met bool) {
+	v := "MET"
+	if !met {
+		v = "MISSED"
+	}
+	if target == "" {
+		v = ""
+	}
+	b.rows = append(b.rows, row{what, figure, target, v})
+	fmt.Fprintf(os.Stderr, "  %s: %s\n", what, figure)
+}
+
+func run() error {
+	dbURL := flag.String("database-url", os.Getenv("SKILLGATE_DATABASE_URL"), "the seeded database (postgres://…)")
+	base := flag.String("base", "http://127.0.0.1:18181", "the running server")
+	pid := flag.Int("pid", 0, "the server's process id, to read its peak memory (VmHWM) after the export")
+	duration := flag.Duration("duration", 20*time.Second, "length of the clearance-check runs")
+	rate := flag.Float64("rate", 1000, "clearance checks per second in the fixed-rate run")
+	conns := flag.Int("c", 32, "connections of the max-throughput runs")
+	pageTime := flag.Duration("page-time", 8*time.Second, "length of each page's run (one connection)")
+	out := flag.String("out", "", "also write the table (Markdown) to this file")
+	noExport := flag.Bool("no-export", false, "skip the whole-organisation export")
+	flag.Parse()
+	ctx := context.Background()
+
+	d, err := db.Open(ctx, db.Options{URL: *dbURL})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	token, err := scale.IssueEHRToken(ctx, accounts.NewStore(d))
+	if err != nil {
+		return fmt.Errorf("API token for %s (was the database seeded with seed --scale?): %w", scale.EHREmail, err)
+	}
+	checks, err := clearanceURLs(ctx, d, 20000)
+	if err != nil {
+		return err
+	}
+	site, siteMAs, err := siteOfAbout(ctx, d, 100)
+	if err != nil {
+		return err
+	}
+	b := &bench{base: *base, pid: *pid, duration: *duration, rate: *rate, conns: *conns}
+	bearer := http.Header{"Authorization": {"Bearer " + token}}
+
+	cookies := map[string]string{}
+	login := func(email string) (http.Header, error) {
+		if c, ok := cookies[email]; ok {
+			return http.Header{"Cookie": {c}}, nil
+		}
+		c, err := loadgen.Login(ctx, *base, email, scale.Password)
+		if err != nil {
+			return nil, fmt.Errorf("log in as %s: %w", email, err)
+		}
+		cookies[email] = c
+		return http.Header{"Cookie": {c}}, nil
+	}
+
+	// Start-up work (the first reminders run decides everyone) would be
+	// measured with the first runs; wait until the server is idle.
+	if b.pid > 0 {
+		fmt.Fprintln(os.Stderr, "waiting for the server's start-up jobs to finish…")
+		waited := waitIdle(b.pid, 10*time.Minute)
+		fmt.Fprintf(os.Stderr, "  idle after %s\n", waited.Round(time.Second))
+	}
+
+	// 1. The whole-organisation export first, while the server's peak
+	// memory is still its own and not that of earlier runs.
+	admin, err := login(scale.AdminEmail)
+	if err != nil {
+		return err
+	}
+	before := peakRSS(b.pid)
+	if !*noExport {
+		fmt.Fprintln(os.Stderr, "whole-organisation clearance export…")
+		took, size, err := timedGet(ctx, *base+"/reports/clearances.xlsx", admin)
+		if err != nil {
+			b.add("Clearance export, whole organisation (.xlsx, admin)", "failed: "+err.Error(), "< 15 s", false)
+		} else {
+			b.add("Clearance export, whole organisation (.xlsx, admin)", fmt.Sprintf("%.1f s, %.1f MB file", took.Seconds(), float64(size)/1e6), "< 15 s", took < 15*time.Second)
+		}
+	}
+	if b.pid > 0 && !*noExport {
+		peak := peakRSS(b.pid)
+		b.add("Server peak RSS after the export", fmt.Sprintf("%d MB (%d MB before it)", peak>>20, before>>20), "< 300 MB", peak < 300<<20)
+	}
+
+	// 2. Clearance checks: fixed rate (cold cache first), then the
+	// yardstick and the maximum, in the same run.
+	cfg := loadgen.Config{BaseURL: *base, Targets: checks, Header: bearer, Rate: b.rate, Duration: b.duration, Connections: 256, Seed: 1}
+	fmt.Fprintln(os.Stderr, "clearance checks at a fixed rate…")
+	res, err := loadgen.RunRate(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	b.add(fmt.Sprintf("Clearance check at %.0f/s, %s, random person × task (mostly first asks)", b.rate, b.duration), summary(res),
+		"p99 < 10 ms, no errors", res.Percentile(99) < 10*time.Millisecond && res.Errors == 0)
+	res, err = loadgen.RunRate(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	b.add(fmt.Sprintf("Same again (decisions now cached; same %d URLs)", len(checks)), summary(res), "p99 < 10 ms, no errors",
+		res.Percentile(99) < 10*time.Millisecond && res.Errors == 0)
+
+	fmt.Fprintln(os.Stderr, "maximum throughput: /readyz and clearance checks…")
+	ready, err := loadgen.RunMax(ctx, loadgen.Config{BaseURL: *base, Targets: []string{"/readyz"}, Duration: b.duration / 2, Connections: b.conns})
+	if err != nil {
+		return err
+	}
+	b.add(fmt.Sprintf("/readyz, max throughput (%d connections)", b.conns), summary(ready), "", true)
+	maxCfg := cfg
+	maxCfg.Rate, maxCfg.Duration, maxCfg.Connections, maxCfg.Seed = 0, b.duration/2, b.conns, 2
+	mx, err := loadgen.RunMax(ctx, maxCfg)
+	if err != nil {
+		return err
+	}
+	ratio := mx.Rate() / max(ready.Rate(), 1)
+	b.add(fmt.Sprintf("Clearance check, max throughput (%d connections)", b.conns), summary(mx)+fmt.Sprintf("; %.0f%% of /readyz", ratio*100),
+		"≥ 50% of /readyz", ratio >= 0.5 && mx.Errors == 0)
+
+	// 3. The site matrix, API and page.
+	hr, err := login(scale.HREmail)
+	if err != nil {
+		return err
+	}
+	page := func(what, path string, h http.Header, target time.Duration) error {
+		fmt.Fprintf(os.Stderr, "%s…\n", what)
+		r, err := loadgen.RunMax(ctx, loadgen.Config{BaseURL: *base, Targets: []string{path}, Header: h, Duration: *pageTime, Connections: 1, Timeout: 2 * time.Minute})
+		if err != nil {
+			return err
+		}
+		b.add(what, summary(r), fmt.Sprintf("p95 < %d ms", target.Milliseconds()), r.Percentile(95) < target && r.Errors == 0)
+		return nil
+	}
+	if err := page(fmt.Sprintf("Site clearance matrix, API (%d MAs × 25 tasks)", siteMAs), "/api/v1/clearances?site="+site, bearer, 100*time.Millisecond); err != nil {
+		return err
+	}
+	if err := page(fmt.Sprintf("Site clearance matrix, page (/reports/clearances?site=, %d MAs)", siteMAs), "/reports/clearances?site="+site, hr, 100*time.Millisecond); err != nil {
+		return err
+	}
+	// 4. Home pages per role and the HR dashboard.
+	for _, who := range []struct{ role, email string }{
+		{"administrator", scale.AdminEmail}, {"program director", scale.DirectorEmail}, {"HR", scale.HREmail},
+		{"preceptor", scale.PreceptorEmail(1)}, {"apprentice / MA", scale.MAEmail(1)},
+	} {
+		h, err := login(who.email)
+		if err != nil {
+			return err
+		}
+		if err := page("Home page, "+who.role, "/", h, 150*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	if err := page("HR dashboard (/hr, all sites of hr@scale.test)", "/hr", hr, 150*time.Millisecond); err != nil {
+		return err
+	}
+
+	var sb strings.Builder
+	tw := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "| What\t| Measured\t| Target\t| \t|")
+	fmt.Fprintln(tw, "| ---\t| ---\t| ---\t| ---\t|")
+	for _, r := range b.rows {
+		fmt.Fprintf(tw, "| %s\t| %s\t| %s\t| %s\t|\n", r.What, r.Figure, r.Target, r.Verdict)
+	}
+	tw.Flush()
+	fmt.Print(sb.String())
+	if *out != "" {
+		return os.WriteFile(*out, []byte(sb.String()), 0o644)
+	}
+	return nil
+}
+
+func summary(r *loadgen.Result) string {
+	ms := func(p float64) string { return strconv.FormatFloat(float64(r.Percentile(p))/1e6, 'f', 1, 64) }
+	s := fmt.Sprintf("%d req, %.0f/s, p50 %s ms, p95 %s ms, p99 %s ms, max %s ms", r.Count(), r.Rate(), ms(50), ms(95), ms(99), ms(100))
+	if r.Errors > 0 {
+		s += fmt.Sprintf(", %d errors (%s)", r.Errors, r.FirstError)
+	}
+	return s
+}
+
+// clearanceURLs returns n clearance checks for random enrolled people and
+// random tasks of their program.
+func clearanceURLs(ctx context.Context, d *db.DB, n int) ([]string, error) {
+	var rows []struct {
+		ApprenticeID string `bun:"apprentice_id"`
+		VersionID    string `bun:"version_id"`
+	}
+	if err := d.NewRaw("SELECT apprentice_id, version_id FROM enrollments WHERE status = 'active' ORDER BY id").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("choose people: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no active enrollments: seed the database with skillgate seed --scale first")
+	}
+	svc := evidence.NewService(d, programs.NewStore(d))
+	tasks := map[string][]string{}
+	rng := rand.New(rand.NewPCG(7, 7))
+	out := make([]string, 0, n)
+	for len(out) < n {
+		r := rows[rng.IntN(len(rows))]
+		ts, ok := tasks[r.VersionID]
+		if !ok {
+			pv, err := svc.Version(ctx, r.VersionID)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range pv.Program().Tasks {
+				ts = append(ts, t.Code)
+			}
+			tasks[r.VersionID] = ts
+		}
+		out = append(out, "/api/v1/clearances?person="+r.ApprenticeID+"&task="+ts[rng.IntN(len(ts))])
+	}
+	return out, nil
+}
+
+// siteOfAbout returns the site whose number of apprentices is closest to n.
+func siteOfAbout(ctx context.Context, d *db.DB, n int) (string, int, error) {
+	var rows []struct {
+		SiteID string `bun:"site_id"`
+		N      int    `bun:"n"`
+	}
+	if err := d.NewRaw("SELECT us.site_id, COUNT(*) AS n FROM user_sites us JOIN user_roles ur ON ur.user_id = us.user_id AND ur.role = 'apprentice' GROUP BY us.site_id ORDER BY us.site_id").Scan(ctx, &rows); err != nil {
+		return "", 0, fmt.Errorf("choose a site: %w", err)
+	}
+	if len(rows) == 0 {
+		return "", 0, fmt.Errorf("no site has apprentices")
+	}
+	best := rows[0]
+	for _, r := range rows {
+		if abs(r.N-n) < abs(best.N-n) {
+			best = r
+		}
+	}
+	return best.SiteID, best.N, nil
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func timedGet(ctx context.Context, url string, h http.Header) (time.Duration, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header = h.Clone()
+	start := time.Now()
+	resp, err := (&http.Client{Timeout: 10 * time.Minute}).Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	took := time.Since(start)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return took, n, err
+}
+
+// peakRSS reads a process's peak resident memory (VmHWM) in bytes, or 0.
+func peakRSS(pid int) int64 {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// cpuTime is a process's user+system CPU time in clock ticks, or -1.
+func cpuTime(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// Fields after the command name (which is in parentheses).
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b)[i+1:])
+	if len(f) < 13 {
+		return -1
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	sys, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + sys
+}
+
+// waitIdle waits until the process used under a tenth of a core for three
+// seconds in a row (or limit passes) and says how long it waited.
+func waitIdle(pid int, limit time.Duration) time.Duration {
+	start := time.Now()
+	quiet, last := 0, cpuTime(pid)
+	for quiet < 3 && time.Since(start) < limit && last >= 0 {
+		time.Sleep(time.Second)
+		now := cpuTime(pid)
+		if now-last <= 10 { // ticks are 1/100 s
+			quiet++
+		} else {
+			quiet = 0
+		}
+		last = now
+	}
+	return time.Since(start)
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The performance measurements of docs/performance.md, end to end: a scratch
+# PostgreSQL database seeded with `skillgate seed --scale`, the Go
+# benchmarks, a server on it, the HTTP load runs, and one table of results
+# against the targets. Called by `make bench`; every setting below can be
+# overridden from the environment (or as make variables).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
+BENCH_DB=${BENCH_DB:-skillgate_bench}
+BENCH_ADDR=${BENCH_ADDR:-127.0.0.1:18181}
+SCALE_SITES=${SCALE_SITES:-200}
+SCALE_MAS=${SCALE_MAS:-20000}
+SCALE_PRECEPTORS=${SCALE_PRECEPTORS:-2000}
+SCALE_OBSERVATIONS=${SCALE_OBSERVATIONS:-1500000}
+SCALE_CREDENTIALS=${SCALE_CREDENTIALS:-100000}
+# REUSE_DB=1 keeps an existing, already seeded $BENCH_DB (seeding the full
+# size takes about ten minutes here); KEEP_DB=1 leaves it afterwards.
+REUSE_DB=${REUSE_DB:-0}
+KEEP_DB=${KEEP_DB:-0}
+BENCH_DURATION=${BENCH_DURATION:-20s}
+BENCH_RATE=${BENCH_RATE:-1000}
+# Go benchmarks run before the load (selected, not all of ./...).
+GO_BENCH=${GO_BENCH:-EvaluateOrganisation}
+GO_BENCH_PKGS=${GO_BENCH_PKGS:-./curriculum/}
+
+OUT=${BENCH_OUT:-$(mktemp -d /tmp/skillgate-bench.XXXXXX)}
+DBURL="$PGBASE/$BENCH_DB?sslmode=disable"
+log() { printf '\n== %s\n' "$*" >&2; }
+
+log "building into $OUT"
+go build -o "$OUT/skillgate" ./cmd/skillgate
+go build -o "$OUT/skillgate-bench" ./cmd/skillgate-bench
+
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ "$KEEP_DB" != 1 ] && [ "$REUSE_DB" != 1 ]; then
+    psql "$PGBASE/postgres" -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+if [ "$REUSE_DB" = 1 ] && psql "$PGBASE/$BENCH_DB" -Atc "SELECT 1 FROM users LIMIT 1" >/dev/null 2>&1; then
+  log "reusing the seeded database $BENCH_DB"
+  "$OUT/skillgate" migrate up --database-url "$DBURL" >&2
+else
+  log "seeding $BENCH_DB: $SCALE_SITES sites, $SCALE_MAS MAs, $SCALE_OBSERVATIONS observations"
+  psql "$PGBASE/postgres" -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB"
+  start=$(date +%s)
+  "$OUT/skillgate" seed --scale --database-url "$DBURL" --sites "$SCALE_SITES" --mas "$SCALE_MAS" \
+    --preceptors "$SCALE_PRECEPTORS" --observations "$SCALE_OBSERVATIONS" --credentials "$SCALE_CREDENTIALS" \
+    | grep -v -A1 '^API token' >&2   # the token is not needed: skillgate-bench issues its own
+  echo "seeded in $(( $(date +%s) - start )) s" >&2
+  psql "$DBURL" -qc "VACUUM ANALYZE" >&2
+fi
+
+log "Go benchmarks: -bench '$GO_BENCH' $GO_BENCH_PKGS"
+go test -run '^$' -bench "$GO_BENCH" -benchmem $GO_BENCH_PKGS | tee "$OUT/gobench.txt" >&2
+
+log "starting the server on $BENCH_ADDR"
+SKILLGATE_DATABASE_URL="$DBURL" SKILLGATE_ADDR="$BENCH_ADDR" SKILLGATE_LOG_LEVEL=warn \
+  "$OUT/skillgate" serve >"$OUT/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 60); do
+  curl -fs "http://$BENCH_ADDR/readyz" >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -fs "http://$BENCH_ADDR/readyz" >/dev/null || { echo "server did not become ready; see $OUT/server.log" >&2; exit 1; }
+
+log "HTTP load runs"
+"$OUT/skillgate-bench" -database-url "$DBURL" -base "http://$BENCH_ADDR" -pid "$SERVER_PID" \
+  -duration "$BENCH_DURATION" -rate "$BENCH_RATE" -out "$OUT/results.md" >"$OUT/table.txt"
+
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3), $(psql "$PGBASE/postgres" -Atc 'SHOW server_version' | cut -d' ' -f1 | sed 's/^/PostgreSQL /')"
+echo "Data: $SCALE_SITES sites, $SCALE_MAS MAs, $SCALE_PRECEPTORS preceptors, $SCALE_OBSERVATIONS observations, $SCALE_CREDENTIALS credentials"
+echo
+grep -E '^Benchmark' "$OUT/gobench.txt" || true
+echo
+cat "$OUT/table.txt"
+echo
+echo "(raw output in $OUT)"
