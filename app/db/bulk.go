@@ -25,9 +25,14 @@ type Loader struct {
 	d    *DB
 	conn bun.Conn
 	tx   bun.Tx
+	// deferred holds the statements that recreate what DeferIndexes
+	// dropped, in order.
+	deferred []string
 	// Stats holds rows written and time spent per table, in the order the
 	// tables were first written.
 	Stats []TableStats
+	// IndexesTook is the time RestoreIndexes took.
+	IndexesTook time.Duration
 }
 
 // TableStats is what a Loader wrote to one table.
@@ -59,9 +64,72 @@ func (d *DB) NewLoader(ctx context.Context) (*Loader, error) {
 // Tx is the loader's transaction, for ordinary queries among the bulk ones.
 func (l *Loader) Tx() bun.Tx { return l.tx }
 
-// Commit commits everything written and releases the connection.
-func (l *Loader) Commit() error {
+// DeferIndexes drops the secondary indexes of tables (and on PostgreSQL
+// their foreign keys) until RestoreIndexes, so that a bulk load builds each
+// index once, sorted, instead of updating it row by row, and checks each
+// reference in one join instead of one lookup per row: what pg_restore
+// does. It is for filling an empty database: the dropping locks the
+// tables until the transaction ends. Recreating checks uniqueness and
+// references over all rows, so a load that breaks one fails as a whole.
+func (l *Loader) DeferIndexes(ctx context.Context, tables ...string) error {
+	type def struct{ Name, SQL string }
+	for _, table := range tables {
+		var fks, idx []def
+		var err error
+		switch l.d.Engine {
+		case Postgres:
+			err = l.tx.NewRaw("SELECT conname AS name, pg_get_constraintdef(oid) AS sql FROM pg_constraint WHERE conrelid = ?::regclass AND contype = 'f' ORDER BY conname", table).Scan(ctx, &fks)
+			if err == nil {
+				err = l.tx.NewRaw(`SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS sql FROM pg_index
+					WHERE indrelid = ?::regclass AND NOT indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)
+					ORDER BY 1`, table).Scan(ctx, &idx)
+			}
+		default:
+			err = l.tx.NewRaw("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name", table).Scan(ctx, &idx)
+		}
+		if err != nil {
+			return fmt.Errorf("bulk load: read the indexes of %s: %w", table, Translate(err))
+		}
+		for _, fk := range fks {
+			if _, err := l.tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s", table, fk.Name)); err != nil {
+				return fmt.Errorf("bulk load: defer %s: %w", fk.Name, Translate(err))
+			}
+			l.deferred = append(l.deferred, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", table, fk.Name, fk.SQL))
+		}
+		for _, ix := range idx {
+			if _, err := l.tx.ExecContext(ctx, "DROP INDEX "+ix.Name); err != nil {
+				return fmt.Errorf("bulk load: defer %s: %w", ix.Name, Translate(err))
+			}
+			// Indexes before the foreign keys that may use them.
+			l.deferred = append([]string{ix.SQL}, l.deferred...)
+		}
+	}
+	return nil
+}
+
+// RestoreIndexes recreates what DeferIndexes dropped; the time it takes is
+// added to IndexesTook.
+func (l *Loader) RestoreIndexes(ctx context.Context) error {
+	start := time.Now()
+	for len(l.deferred) > 0 {
+		q := l.deferred[0]
+		if _, err := l.tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("bulk load: %s: %w", q, Translate(err))
+		}
+		l.deferred = l.deferred[1:]
+	}
+	l.IndexesTook += time.Since(start)
+	return nil
+}
+
+// Commit recreates deferred indexes, commits everything written and
+// releases the connection.
+func (l *Loader) Commit(ctx context.Context) error {
 	defer l.conn.Close()
+	if err := l.RestoreIndexes(ctx); err != nil {
+		_ = l.tx.Rollback()
+		return err
+	}
 	if err := l.tx.Commit(); err != nil {
 		return fmt.Errorf("bulk load: commit: %w", Translate(err))
 	}
