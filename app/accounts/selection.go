@@ -31,16 +31,20 @@ type Cursor struct{ Name, ID string }
 func CursorOf(p *Person) *Cursor { return &Cursor{Name: p.Name, ID: p.ID} }
 
 func (s *Store) selection(q *bun.SelectQuery, sel Selection) *bun.SelectQuery {
+	// Correlated EXISTS probes the (user_id, …) primary keys for each row
+	// the name-ordered walk visits; "id IN (SELECT …)" would rebuild the
+	// whole list of apprentices for every batch.
 	if sel.Role != "" {
-		q.Where("id IN (SELECT user_id FROM user_roles WHERE role = ?)", string(sel.Role))
+		q.Where("EXISTS (SELECT 1 FROM user_roles WHERE user_roles.user_id = ?TableAlias.id AND user_roles.role = ?)", string(sel.Role))
 	}
 	if sel.SiteIDs != nil {
-		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", bun.List(nonEmpty(sel.SiteIDs)))
+		q.Where("EXISTS (SELECT 1 FROM user_sites WHERE user_sites.user_id = ?TableAlias.id AND user_sites.site_id IN (?))", bun.List(nonEmpty(sel.SiteIDs)))
 	}
 	if sel.IDs != nil {
 		q.Where("id IN (?)", bun.List(nonEmpty(sel.IDs)))
 	}
 	for _, sub := range sel.Among {
+		// Unqualified: bun would name the subquery's alias for ?TableAlias here.
 		q.Where("id IN (?)", sub)
 	}
 	return q
@@ -61,9 +65,9 @@ func (s *Store) Select(ctx context.Context, sel Selection, after *Cursor, offset
 	var rows []userRow
 	q := s.selection(s.DB.NewSelect().Model(&rows), sel)
 	if after != nil {
-		q.Where("(name > ? OR (name = ? AND id > ?))", after.Name, after.Name, after.ID)
+		q.Where("(?TableAlias.name, ?TableAlias.id) > (?, ?)", after.Name, after.ID)
 	}
-	if err := q.Order("name", "id").Limit(int64(limit)).Offset(int64(offset)).Scan(ctx); err != nil {
+	if err := q.OrderExpr("?TableAlias.name, ?TableAlias.id").Limit(int64(limit)).Offset(int64(offset)).Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	return s.attach(ctx, rows)

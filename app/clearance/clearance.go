@@ -113,6 +113,9 @@ type Standing struct {
 	Enrollment  *assessments.Enrollment
 	Rules       *curriculum.Rules
 	Credentials []curriculum.CredentialRecord
+	// Stored are the same credentials as stored, with who verified them
+	// and when (reports show it).
+	Stored []credentials.Record
 }
 
 // Standings returns the standing of each person enrolled on asOf (people
@@ -142,7 +145,7 @@ func (s *Service) Standings(ctx context.Context, personIDs []string, asOf curric
 		}
 		e.Version = pv
 		out[person] = &Standing{PersonID: person, Enrollment: &e, Rules: pv.Rules,
-			Credentials: credentials.CurriculumRecords(creds[person], pv.Location())}
+			Credentials: credentials.CurriculumRecords(creds[person], pv.Location()), Stored: creds[person]}
 	}
 	return out, nil
 }

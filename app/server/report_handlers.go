@@ -40,8 +40,16 @@ type report[R any] struct {
 
 // exportBatch is how many people an export loads at a time: large enough
 // that the per-batch queries are few (about a dozen per batch), small
-// enough that a batch's evidence stays a few megabytes.
+// enough that a batch's evidence stays a few megabytes. (Server.batch
+// overrides it in tests.)
 const exportBatch = 500
+
+func (s *Server) exportBatch() int {
+	if s.batch > 0 {
+		return s.batch
+	}
+	return exportBatch
+}
 
 // reportPage is what every report template receives.
 type reportPage[R any] struct {
@@ -256,27 +264,49 @@ func (rp report[R]) xlsx(s *Server) fiber.Handler {
 }
 
 // export writes the whole report as a workbook to out, a batch of people
-// at a time.
+// at a time. The next batch is read from the database and turned into rows
+// while the current one is written, so the two overlap on two cores; at
+// most three batches of rows exist at once.
 func (rp report[R]) export(s *Server, q *reportQuery, out io.Writer) error {
 	w, err := reports.New(rp.Sheet, rp.Columns)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	err = s.eachReportBatch(q, exportBatch, func(people []*accounts.Person) error {
-		rows, err := rp.Rows(s, q, people)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := w.Add(rp.Cells(r)...); err != nil {
+	ctx, cancel := context.WithCancel(q.ctx)
+	defer cancel()
+	read := *q
+	read.ctx = ctx
+	batches := make(chan []R, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- s.eachReportBatch(&read, s.exportBatch(), func(people []*accounts.Person) error {
+			rows, err := rp.Rows(s, &read, people)
+			if err != nil {
 				return err
 			}
+			select {
+			case batches <- rows:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	var writeErr error
+	for rows := range batches {
+		for i := 0; i < len(rows) && writeErr == nil; i++ {
+			if writeErr = w.Add(rp.Cells(rows[i])...); writeErr != nil {
+				cancel() // stop reading; the loop drains what is in flight
+			}
 		}
-		return nil
-	})
-	if err != nil {
+	}
+	if err := <-readErr; writeErr == nil && err != nil {
 		return err
+	}
+	if writeErr != nil {
+		return writeErr
 	}
 	return w.Finish(out, reports.About{Report: rp.Title, Filters: q.filters(), AsOf: q.asOf, GeneratedAt: s.now(),
 		GeneratedBy: q.user.Name + " <" + q.user.Email + ">"})

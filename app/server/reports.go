@@ -110,6 +110,8 @@ func (s *Server) reportSet(q *reportQuery, people []*accounts.Person) (reportSet
 	return set, nil
 }
 
+var toneOf = map[string]reports.Tone{"status-ok": reports.Good, "status-warn": reports.Warn, "status-bad": reports.Bad}
+
 // certificationRows: with a program filter, the people enrolled in that
 // program on the as-of day (by the enrollment in force that day, as the
 // clearance engine decides it) × the credentials that program's version
@@ -119,18 +121,25 @@ func (s *Server) reportSet(q *reportQuery, people []*accounts.Person) (reportSet
 // program requires is not listed; and a person enrolled in the program is
 // listed even when a credential is missing (the row says "missing").
 func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([]certRow, error) {
-	set, err := s.reportSet(q, people)
+	// Credentials only: the standing (enrollment in force, credentials)
+	// is what the clearance engine judges credentials on, without loading
+	// evidence or deciding every task.
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	res, err := s.clearance.Standings(q.ctx, ids, q.asOf)
 	if err != nil {
 		return nil, err
 	}
-	asOf, siteNames, res := q.asOf, q.siteNames, set.Results
-	recs, err := s.evidence.Credentials.ForPeople(q.ctx, set.IDs)
-	if err != nil {
-		return nil, err
-	}
+	asOf, siteNames := q.asOf, q.siteNames
 	byID := map[string]credentials.Record{}
-	for _, rs := range recs {
-		for _, r := range rs {
+	for id, st := range res {
+		if !q.inProgram(st.Enrollment.VersionID) {
+			delete(res, id)
+			continue
+		}
+		for _, r := range st.Stored {
 			byID[r.ID] = r
 		}
 	}
@@ -160,10 +169,10 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 		if !ok {
 			continue
 		}
-		prog := r.Program()
+		prog := &r.Rules.Version().Program
 		for _, st := range r.RequiredCredentials(asOf) {
 			label, class := credentialLabel(st)
-			tone := map[string]reports.Tone{"status-ok": reports.Good, "status-warn": reports.Warn, "status-bad": reports.Bad}[class]
+			tone := toneOf[class]
 			if st.Status == curriculum.CredentialExpiring && st.DaysLeft > 30 {
 				tone = reports.Good // amber is for 30 days or less
 			}

@@ -44,6 +44,7 @@ type Server struct {
 	views     *views
 	now       func() time.Time
 	app       *fiber.App
+	batch     int // people per export batch; 0 means exportBatch (tests lower it)
 }
 
 // Deps are the server's collaborators.
