@@ -7,6 +7,7 @@
 package reports
 
 import (
+	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
@@ -240,6 +241,10 @@ func (w *Workbook) Finish(out io.Writer, a About) error {
 	}
 	_ = w.f.SetColWidth("About", "A", "A", 16)
 	_ = w.f.SetColWidth("About", "B", "B", 60)
-	_, err := w.f.WriteTo(out)
+	// WriteTo would build the whole zip in a buffer first (memory growing
+	// with the rows); a zip writer on out compresses straight into it, and
+	// the buffer WriteToBuffer returns stays empty.
+	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(out) })
+	_, err := w.f.WriteToBuffer()
 	return err
 }
