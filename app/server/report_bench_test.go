@@ -271,7 +271,7 @@ func seedCertifications(b testing.TB, d *db.DB, dialect db.Dialect, n int, name 
 		if err := accounts.InsertSites(ctx, l, sites); err != nil {
 			return nil, err
 		}
-		if err := l.Commit(); err != nil {
+		if err := l.Commit(ctx); err != nil {
 			return nil, err
 		}
 		return store.Create(ctx, accounts.NewPerson{Email: "hr@bench.test", Name: "Harriet Rowe", Roles: []accounts.Role{accounts.RoleHR}, SiteIDs: siteIDs})
@@ -337,7 +337,7 @@ func seedCertifications(b testing.TB, d *db.DB, dialect db.Dialect, n int, name 
 			b.Fatal(err)
 		}
 	}
-	if err := l.Commit(); err != nil {
+	if err := l.Commit(ctx); err != nil {
 		b.Fatal(err)
 	}
 	if dialect == db.Postgres {
