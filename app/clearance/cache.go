@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -63,6 +64,53 @@ func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculu
 		return nil, ErrNotEnrolled
 	}
 	return d, nil
+}
+
+// DecideMany is Decide for several people (a site's matrix): it reads
+// their decision stamps in one query, serves those whose cached decisions
+// carry the same stamp, and decides the rest together (a fixed number of
+// queries). People not enrolled on asOf are absent from the map.
+func (s *Service) DecideMany(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Decided, error) {
+	out := make(map[string]*Decided, len(personIDs))
+	if len(personIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		PersonID string `bun:"person_id"`
+		Version  int64  `bun:"version"`
+	}
+	if err := s.Evidence.Store.DB.NewSelect().Table("decision_stamps").Column("person_id", "version").
+		Where("person_id IN (?)", db.IDs(personIDs)).Scan(ctx, &rows); err != nil {
+		return nil, db.Translate(err)
+	}
+	stamps := make(map[string]int64, len(rows)) // missing: never written, 0
+	for _, r := range rows {
+		stamps[r.PersonID] = r.Version
+	}
+	var missing []string
+	for _, id := range personIDs {
+		if e, ok := s.cache.get(cacheKey{id, asOf}); ok && e.stamp == stamps[id] {
+			if e.decided != nil {
+				out[id] = e.decided
+			}
+			continue
+		}
+		missing = append(missing, id)
+	}
+	// Loaded after the stamps were read: filed under them, never newer.
+	res, err := s.ForPeople(ctx, missing, asOf)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range missing {
+		var d *Decided
+		if r, ok := res[id]; ok {
+			d = &Decided{PersonID: id, AsOf: asOf, Rules: r.Rules, Decisions: r.Decisions}
+			out[id] = d
+		}
+		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
+	}
+	return out, nil
 }
 
 type cacheKey struct {

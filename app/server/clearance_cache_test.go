@@ -51,6 +51,13 @@ func TestClearanceCacheSeesWritesFromAnotherInstance(t *testing.T) {
 			r := apiCall(a, "GET", "/api/v1/clearances?person="+person+"&task="+task, hrTok, "")
 			return r.body
 		}
+		site := func() string {
+			t.Helper()
+			return apiCall(a, "GET", "/api/v1/clearances?site="+jordan.SiteIDs[0], hrTok, "").body
+		}
+		if m := site(); !strings.Contains(m, "8 of 10") || site() != m {
+			t.Fatalf("site matrix before: %s", m)
+		}
 		before := ask(jordan.ID, "VENIPUNCTURE")
 		if !strings.Contains(before, "8 of 10") || ask(jordan.ID, "VENIPUNCTURE") != before {
 			t.Fatalf("venipuncture before: %s", before)
@@ -77,6 +84,9 @@ func TestClearanceCacheSeesWritesFromAnotherInstance(t *testing.T) {
 			if r.StatusCode != http.StatusCreated {
 				t.Fatalf("observation through B: %d %s", r.StatusCode, r.body)
 			}
+		}
+		if m := site(); strings.Contains(m, "8 of 10") || !strings.Contains(m, "Venipuncture: not signed off") {
+			t.Fatalf("A's site matrix still shows the decisions from before the observations:\n%s", m)
 		}
 		if after := ask(jordan.ID, "VENIPUNCTURE"); after == before || strings.Contains(after, "8 of 10") || !strings.Contains(after, "not signed off") {
 			t.Fatalf("A still answers from before the observations:\n%s", after)

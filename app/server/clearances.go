@@ -91,8 +91,9 @@ type matrixPersonRow struct {
 }
 
 // siteMatrix decides every enrolled person of a site (a fixed number of
-// queries, however many people).
-func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) ([]*accounts.Person, map[string]*clearance.Result, error) {
+// queries, however many people), from the decision cache where nothing
+// was written since.
+func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) ([]*accounts.Person, map[string]*clearance.Decided, error) {
 	if !canSeeSite(currentUser(c), siteID) {
 		return nil, nil, apiError(fiber.StatusNotFound, "There is no site with this id that you may see.")
 	}
@@ -104,7 +105,7 @@ func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) (
 	for i, p := range people {
 		ids[i] = p.ID
 	}
-	res, err := s.clearance.ForPeople(c.UserContext(), ids, asOf)
+	res, err := s.clearance.DecideMany(c.UserContext(), ids, asOf)
 	return people, res, err
 }
 
