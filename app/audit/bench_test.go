@@ -58,3 +58,34 @@ func BenchmarkWrite(b *testing.B) {
 
 // benchClients × GOMAXPROCS goroutines write at once (50 on 2 cores).
 var benchClients = 25
+
+// BenchmarkVerify walks a chain of 100,000 entries (appended in bulk
+// first) on each engine:
+//
+//	go test -run XXX -bench Verify -benchtime 3x ./app/audit
+func BenchmarkVerify(b *testing.B) {
+	const n = 100_000
+	for _, dialect := range dbtest.Dialects {
+		b.Run(string(dialect), func(b *testing.B) {
+			d := dbtest.New(b, dialect)
+			ctx := audit.WithActor(context.Background(), audit.System("bench"))
+			es := make([]audit.Entry, 10_000)
+			for i := range es {
+				es[i] = audit.Entry{Action: "bench.row", EntityType: "row", EntityID: fmt.Sprint(i), After: map[string]any{"n": i, "note": "a typical small value"}}
+			}
+			for range n / len(es) {
+				if err := audit.New().AppendAll(ctx, d, es); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				rep, err := audit.Verify(context.Background(), d)
+				if err != nil || rep.Problem != nil || rep.Entries != n {
+					b.Fatalf("%d entries, %v %v", rep.Entries, rep.Problem, err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}
