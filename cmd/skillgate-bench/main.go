@@ -227,7 +227,11 @@ func summary(r *loadgen.Result) string {
 	ms := func(p float64) string { return strconv.FormatFloat(float64(r.Percentile(p))/1e6, 'f', 1, 64) }
 	s := fmt.Sprintf("%d req, %.0f/s, p50 %s ms, p95 %s ms, p99 %s ms, max %s ms", r.Count(), r.Rate(), ms(50), ms(95), ms(99), ms(100))
 	if r.Errors > 0 {
-		s += fmt.Sprintf(", %d errors (%s)", r.Errors, r.FirstError)
+		first := r.FirstError
+		if len(first) > 80 {
+			first = first[len(first)-80:] // the end says why (status, timeout)
+		}
+		s += fmt.Sprintf(", %d errors (…%s)", r.Errors, first)
 	}
 	return s
 }
