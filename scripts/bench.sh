@@ -51,7 +51,7 @@ else
   start=$(date +%s)
   "$OUT/skillgate" seed --scale --database-url "$DBURL" --sites "$SCALE_SITES" --mas "$SCALE_MAS" \
     --preceptors "$SCALE_PRECEPTORS" --observations "$SCALE_OBSERVATIONS" --credentials "$SCALE_CREDENTIALS" \
-    | grep -v -A1 '^API token' >&2   # the token is not needed: skillgate-bench issues its own
+    | sed '/^API token/,+1d' >&2   # the token is not needed: skillgate-bench issues its own
   echo "seeded in $(( $(date +%s) - start )) s" >&2
   psql "$DBURL" -qc "VACUUM ANALYZE" >&2
 fi
