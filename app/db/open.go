@@ -127,11 +127,21 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	d := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Engine: SQLite, Where: path}
-	if err := d.PingContext(ctx); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	// Switching a new file to WAL needs it alone for a moment, and SQLite
+	// answers "database is locked" at once, without waiting busy_timeout,
+	// when another process opens it at that moment (two instances starting
+	// together on one file): try again shortly, for up to about 10 s.
+	for attempt := 1; ; attempt++ {
+		err := d.PingContext(ctx)
+		if err == nil {
+			return d, nil
+		}
+		if !IsUnavailable(err) || attempt == 100 || ctx.Err() != nil {
+			d.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		time.Sleep(time.Duration(attempt) * 2 * time.Millisecond)
 	}
-	return d, nil
 }
 
 // redactURLError drops the URL (which may hold a password) from a parse error.
