@@ -18,7 +18,9 @@ import (
 // show a clear, friendly message.
 func TestJourneyFriendlyMessages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
-		s := startServer(t, dialect, map[string]string{"SKILLGATE_SESSION_IDLE": "3s"})
+		// 10 s, not less: the steps before the wait must stay within the
+		// idle limit on a loaded CI machine.
+		s := startServer(t, dialect, map[string]string{"SKILLGATE_SESSION_IDLE": "10s"})
 		b := newBrowser(t, s, phone)
 
 		b.login("apprentice@demo.test", "this is not my password")
@@ -33,7 +35,7 @@ func TestJourneyFriendlyMessages(t *testing.T) {
 		b.mustSee("Not allowed", "You do not have access to this page")
 		b.shot("forbidden")
 
-		time.Sleep(4 * time.Second) // past the 3 s idle limit
+		time.Sleep(11 * time.Second) // past the 10 s idle limit
 		b.open("/account")
 		b.mustSee("Your session expired. Please log in again.")
 		url := b.location()
