@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
-	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -223,36 +221,15 @@ func (s *Server) auditExport(format string) fiber.Handler {
 		if err := s.recordExport(c, "audit_trail", "", params); err != nil {
 			return err
 		}
-		tmp, err := os.CreateTemp("", "skillgate-audit-*."+format)
-		if err != nil {
-			return fmt.Errorf("audit export: temporary file: %w", err)
-		}
-		file := &tempFile{tmp}
-		write := s.writeAuditCSV
+		write, contentType := s.writeAuditCSV, "text/csv; charset=utf-8"
 		if format == "xlsx" {
-			write = s.writeAuditXLSX
-		}
-		if err := write(c, f, tmp); err != nil {
-			_ = file.Close()
-			return err
-		}
-		size, err := tmp.Seek(0, io.SeekCurrent)
-		if err == nil {
-			_, err = tmp.Seek(0, io.SeekStart)
-		}
-		if err != nil {
-			_ = file.Close()
-			return fmt.Errorf("audit export: %w", err)
+			write, contentType = s.writeAuditXLSX, xlsxContentType
 		}
 		name := "audit-trail-" + curriculum.DateOf(s.now(), s.cfg.Location()).String() + "." + format
-		if format == "xlsx" {
-			c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		} else {
-			c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		if err := sendTempFile(c, "skillgate-audit-*."+format, contentType, name,
+			func(w io.Writer) error { return write(c, f, w) }, nil); err != nil {
+			return fmt.Errorf("audit export: %w", err)
 		}
-		c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(name))
-		c.Set(fiber.HeaderContentLength, strconv.FormatInt(size, 10))
-		c.Response().SetBodyStream(file, int(size))
 		return nil
 	}
 }

@@ -36,7 +36,7 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 func (s *Server) importTemplate(c *fiber.Ctx) error {
 	format, name, ctype := credentials.FormatCSV, "skillgate-import-template.csv", "text/csv; charset=utf-8"
 	if strings.HasSuffix(c.Path(), ".xlsx") {
-		format, name, ctype = credentials.FormatXLSX, "skillgate-import-template.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		format, name, ctype = credentials.FormatXLSX, "skillgate-import-template.xlsx", xlsxContentType
 	}
 	b, err := credentials.Template(format)
 	if err != nil {

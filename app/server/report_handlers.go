@@ -228,39 +228,56 @@ func (rp report[R]) xlsx(s *Server) fiber.Handler {
 			}
 			return apiError(fiber.StatusBadRequest, "This report cannot be made: "+strings.Join(msgs, " "))
 		}
-		// The workbook goes to a temporary file, not memory; the response
-		// streams the file and removes it once sent (or abandoned).
-		f, err := os.CreateTemp("", "skillgate-report-*.xlsx")
-		if err != nil {
-			return fmt.Errorf("report %s: temporary file: %w", rp.Sheet, err)
+		name := rp.Sheet + "-" + q.asOf.String() + ".xlsx"
+		// Recorded once the file is written and before it leaves: an export
+		// the trail does not know of is not sent.
+		record := func(size int64) error {
+			return s.recordExport(c, "report", rp.Path, map[string]any{"report": rp.Title, "filters": q.filters(),
+				"query": q.params().Encode(), "bytes": size})
 		}
-		file := &tempFile{f}
-		if err := rp.export(s, q, f); err != nil {
-			_ = file.Close()
-			return err
+		if err := sendTempFile(c, "skillgate-report-*.xlsx", xlsxContentType, name,
+			func(w io.Writer) error { return rp.export(s, q, w) }, record); err != nil {
+			return fmt.Errorf("report %s: %w", rp.Sheet, err)
+		}
+		return nil
+	}
+}
+
+// xlsxContentType is the media type of an .xlsx workbook.
+const xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// sendTempFile writes a download into a temporary file, not memory, and
+// streams it as an attachment; the file is removed once sent (fasthttp
+// closes the stream) or as soon as anything fails. beforeSend, if set, runs
+// when the size is known; an error from it sends nothing.
+func sendTempFile(c *fiber.Ctx, pattern, contentType, name string, write func(io.Writer) error, beforeSend func(size int64) error) error {
+	f, err := os.CreateTemp("", pattern)
+	if err != nil {
+		return fmt.Errorf("temporary file: %w", err)
+	}
+	file := &tempFile{f}
+	size, err := func() (int64, error) {
+		if err := write(f); err != nil {
+			return 0, err
 		}
 		size, err := f.Seek(0, io.SeekCurrent)
 		if err == nil {
 			_, err = f.Seek(0, io.SeekStart)
 		}
-		if err != nil {
-			_ = file.Close()
-			return fmt.Errorf("report %s: %w", rp.Sheet, err)
+		if err == nil && beforeSend != nil {
+			err = beforeSend(size)
 		}
-		// Recorded before the file leaves: an export the trail does not know
-		// of is not sent.
-		if err := s.recordExport(c, "report", rp.Path, map[string]any{"report": rp.Title, "filters": q.filters(),
-			"query": q.params().Encode(), "bytes": size}); err != nil {
-			_ = file.Close()
-			return err
-		}
-		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(rp.Sheet+"-"+q.asOf.String()+".xlsx"))
-		c.Set(fiber.HeaderContentLength, strconv.FormatInt(size, 10))
-		// fasthttp closes the stream after writing it.
-		c.Response().SetBodyStream(file, int(size))
-		return nil
+		return size, err
+	}()
+	if err != nil {
+		_ = file.Close()
+		return err
 	}
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(name))
+	c.Set(fiber.HeaderContentLength, strconv.FormatInt(size, 10))
+	c.Response().SetBodyStream(file, int(size))
+	return nil
 }
 
 // export writes the whole report as a workbook to out, a batch of people
