@@ -43,6 +43,20 @@ func (s *Server) visibleEnrollment(c *fiber.Ctx) (*assessments.Records, *account
 	return rec, p, nil
 }
 
+// visibleCompetency is visibleEnrollment plus the competency named by the
+// :code parameter in the enrollment's program version; an unknown code is 404.
+func (s *Server) visibleCompetency(c *fiber.Ctx) (*assessments.Records, *accounts.Person, *curriculum.Competency, error) {
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	comp := rec.Enrollment.Version.Competency(c.Params("code"))
+	if comp == nil {
+		return nil, nil, nil, errNotFound
+	}
+	return rec, p, comp, nil
+}
+
 type progressView struct {
 	Apprentice *accounts.Person
 	Enrollment *assessments.Enrollment
@@ -165,13 +179,9 @@ type observeView struct {
 func (v observeView) Answer(i int) string { return v.Answers[i] }
 
 func (s *Server) observeForm(c *fiber.Ctx) error {
-	rec, p, err := s.visibleEnrollment(c)
+	rec, p, comp, err := s.visibleCompetency(c)
 	if err != nil {
 		return err
-	}
-	comp := rec.Enrollment.Version.Competency(c.Params("code"))
-	if comp == nil {
-		return errNotFound
 	}
 	today := rec.Enrollment.Version.Day(s.now())
 	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: newKey(), Today: today, Date: today.String(), Answers: map[int]string{}}
@@ -192,13 +202,9 @@ func (s *Server) observeForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) observe(c *fiber.Ctx) error {
-	rec, p, err := s.visibleEnrollment(c)
+	rec, p, comp, err := s.visibleCompetency(c)
 	if err != nil {
 		return err
-	}
-	comp := rec.Enrollment.Version.Competency(c.Params("code"))
-	if comp == nil {
-		return errNotFound
 	}
 	today := rec.Enrollment.Version.Day(s.now())
 	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: c.FormValue("key"), Today: today,
@@ -251,13 +257,9 @@ func (s *Server) signOffForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderSignOff(c *fiber.Ctx, status int, key, problem string) error {
-	rec, p, err := s.visibleEnrollment(c)
+	rec, p, comp, err := s.visibleCompetency(c)
 	if err != nil {
 		return err
-	}
-	comp := rec.Enrollment.Version.Competency(c.Params("code"))
-	if comp == nil {
-		return errNotFound
 	}
 	if key == "" {
 		key = newKey()
