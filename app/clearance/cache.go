@@ -2,22 +2,28 @@ package clearance
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
 // Decided is a person's decisions on one day, as the cache keeps them:
 // enough for the API, without the evidence they were made from.
 type Decided struct {
-	PersonID  string
-	AsOf      curriculum.Date
-	Rules     *curriculum.Rules
-	Decisions []curriculum.Decision
+	PersonID string
+	AsOf     curriculum.Date
+	// Enrollment is the one in force on AsOf (its Version attached).
+	Enrollment *assessments.Enrollment
+	Rules      *curriculum.Rules
+	Decisions  []curriculum.Decision
 }
+
+// Task returns the task definition for a code, or nil.
+func (d *Decided) Task(code string) *curriculum.Task { return d.Rules.Version().Program.Task(code) }
 
 // Decision returns the decision for a task code, or false.
 func (d *Decided) Decision(task string) (curriculum.Decision, bool) {
@@ -50,15 +56,11 @@ func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculu
 	}
 	// Loaded after the stamp was read, so the records are at least as new
 	// as the stamp the result is filed under (never older).
-	r, err := s.For(ctx, p.ID, asOf)
-	var d *Decided
-	switch {
-	case errors.Is(err, ErrNotEnrolled):
-	case err != nil:
+	res, err := s.decide(ctx, []string{p.ID}, asOf)
+	if err != nil {
 		return nil, err
-	default:
-		d = &Decided{PersonID: p.ID, AsOf: asOf, Rules: r.Rules, Decisions: r.Decisions}
 	}
+	d := res[p.ID]
 	s.cache.put(key, cacheEntry{stamp: p.DecisionStamp, decided: d}, s.CacheSize)
 	if d == nil {
 		return nil, ErrNotEnrolled
@@ -98,17 +100,30 @@ func (s *Service) DecideMany(ctx context.Context, personIDs []string, asOf curri
 		missing = append(missing, id)
 	}
 	// Loaded after the stamps were read: filed under them, never newer.
-	res, err := s.ForPeople(ctx, missing, asOf)
+	res, err := s.decide(ctx, missing, asOf)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range missing {
-		var d *Decided
-		if r, ok := res[id]; ok {
-			d = &Decided{PersonID: id, AsOf: asOf, Rules: r.Rules, Decisions: r.Decisions}
+		d, ok := res[id]
+		if ok {
 			out[id] = d
 		}
 		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
+	}
+	return out, nil
+}
+
+// decide decides for people enrolled on asOf (others are absent), reading
+// only the fields of their records that decisions depend on.
+func (s *Service) decide(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Decided, error) {
+	res, err := s.evaluate(ctx, personIDs, asOf, evidence.DecisionFields)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Decided, len(res))
+	for id, r := range res {
+		out[id] = &Decided{PersonID: id, AsOf: asOf, Enrollment: r.Enrollment, Rules: r.Rules, Decisions: r.Decisions}
 	}
 	return out, nil
 }

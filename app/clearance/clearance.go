@@ -63,6 +63,12 @@ func (r *Result) Task(code string) *curriculum.Task { return r.Program().Task(co
 // ForPeople decides for each person as of asOf. People without an
 // enrollment in force that day are absent from the map.
 func (s *Service) ForPeople(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Result, error) {
+	return s.evaluate(ctx, personIDs, asOf, evidence.AllFields)
+}
+
+// evaluate is ForPeople reading the records scope says (with
+// evidence.DecisionFields, Records hold only what decisions need).
+func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curriculum.Date, scope evidence.Scope) (map[string]*Result, error) {
 	if len(personIDs) == 0 {
 		return map[string]*Result{}, nil
 	}
@@ -74,7 +80,7 @@ func (s *Service) ForPeople(ctx context.Context, personIDs []string, asOf curric
 	for _, e := range chosen {
 		list = append(list, e)
 	}
-	recs, err := s.Evidence.Load(ctx, list)
+	recs, err := s.Evidence.LoadScoped(ctx, list, scope)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -190,6 +191,15 @@ func (w *world) status(task string, asOf string) curriculum.Decision {
 	d, ok := r.Decision(task)
 	if !ok {
 		w.t.Fatalf("no decision for task %s", task)
+	}
+	// Every scenario also checks that deciding from the decision fields
+	// alone (the cache's and the exports' path) gives the same answer.
+	narrow, err := clearance.DecideFromFields(w.clear, w.ctx, []string{w.apprentice.ID}, day(asOf))
+	if err != nil {
+		w.t.Fatalf("decide from decision fields: %v", err)
+	}
+	if !reflect.DeepEqual(narrow[w.apprentice.ID].Decisions, r.Decisions) {
+		w.t.Fatalf("on %s, decisions from the decision fields differ from those from whole records:\n%+v\n%+v", asOf, narrow[w.apprentice.ID].Decisions, r.Decisions)
 	}
 	return d
 }

@@ -55,7 +55,13 @@ func ActorOf(p *accounts.Person) assessments.Actor {
 // apprentice's credentials, and the compiled program version attached.
 // The query count does not depend on how many enrollments are asked for.
 func (s *Service) Load(ctx context.Context, ens []assessments.Enrollment) (map[string]*assessments.Records, error) {
-	own, err := s.Store.Records(ctx, ens)
+	return s.LoadScoped(ctx, ens, AllFields)
+}
+
+// LoadScoped is Load reading only what scope needs (DecisionFields: enough
+// to decide, not to display).
+func (s *Service) LoadScoped(ctx context.Context, ens []assessments.Enrollment, scope Scope) (map[string]*assessments.Records, error) {
+	own, err := s.Store.RecordsScoped(ctx, ens, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +77,7 @@ func (s *Service) Load(ctx context.Context, ens []assessments.Enrollment) (map[s
 	if err != nil {
 		return nil, err
 	}
-	if err := s.mergePredecessors(ctx, recs); err != nil {
+	if err := s.mergePredecessors(ctx, recs, scope); err != nil {
 		return nil, err
 	}
 	for _, r := range recs {
@@ -103,7 +109,7 @@ type loaded struct {
 // mergePredecessors finds, level by level, the enrollments each one was
 // moved from, and loads their records (a move chain is short: one query
 // pair per level, not per enrollment).
-func (s *Service) mergePredecessors(ctx context.Context, recs map[string]*loaded) error {
+func (s *Service) mergePredecessors(ctx context.Context, recs map[string]*loaded, scope Scope) error {
 	frontier := map[string]string{} // enrollment id -> the loaded record it belongs to
 	for id := range recs {
 		frontier[id] = id
@@ -132,7 +138,7 @@ func (s *Service) mergePredecessors(ctx context.Context, recs map[string]*loaded
 		if err != nil {
 			return err
 		}
-		got, err := s.Store.Records(ctx, ens)
+		got, err := s.Store.RecordsScoped(ctx, ens, scope)
 		if err != nil {
 			return err
 		}

@@ -189,10 +189,40 @@ func nonEmpty(ids []string) []string {
 	return ids
 }
 
+// Scope says how much of each record Records reads.
+type Scope uint8
+
+const (
+	// AllFields reads every record whole, as pages and reports show them.
+	AllFields Scope = iota
+	// DecisionFields reads only what the clearance engine decides from
+	// (assessments.BuildEvidence): no checklist steps, comments, names,
+	// signatures or idempotency keys, no hours, and only verified
+	// self-logs. Deciding for a whole organisation reads millions of
+	// observations, most of whose bytes (steps, names, keys) no decision
+	// looks at. Records read this way are for deciding only, never for
+	// display.
+	DecisionFields
+)
+
+// decisionColumns are the columns DecisionFields reads, by table: those
+// assessments.BuildEvidence uses, plus the ones records are ordered by.
+var decisionColumns = map[string][]string{
+	"observations": {"id", "enrollment_id", "apprentice_id", "competency", "variant", "performed_on", "successful", "supersedes", "recorded_at"},
+	"self_logs":    {"id", "enrollment_id", "apprentice_id", "competency", "variant", "performed_on", "status", "logged_at", "reviewed_at"},
+	"test_results": {"id", "enrollment_id", "apprentice_id", "competency", "score", "taken_on", "recorded_at"},
+	"sign_offs":    {"id", "enrollment_id", "apprentice_id", "competency", "kind", "signed_on", "covered", "signed_at"},
+}
+
 // Records loads every record of the given enrollments: one query per kind
 // of record, whatever the number of enrollments. Credentials are not
 // included (they belong to the person; see app/credentials).
 func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollment) (map[string]*assessments.Records, error) {
+	return s.RecordsScoped(ctx, enrollments, AllFields)
+}
+
+// RecordsScoped is Records reading only what scope needs.
+func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enrollment, scope Scope) (map[string]*assessments.Records, error) {
 	out := make(map[string]*assessments.Records, len(enrollments))
 	ids := make([]string, 0, len(enrollments))
 	for i := range enrollments {
@@ -204,8 +234,19 @@ func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollmen
 		return out, nil
 	}
 	in := bun.List(ids)
+	// sel starts the read of one kind of record for these enrollments.
+	sel := func(model any, table string) *bun.SelectQuery {
+		q := s.DB.NewSelect().Model(model).Where("enrollment_id IN (?)", in)
+		if scope == DecisionFields {
+			q = q.Column(decisionColumns[table]...)
+			if table == "self_logs" {
+				q = q.Where("status = ?", string(assessments.SelfLogVerified))
+			}
+		}
+		return q
+	}
 	var obs []observationRow
-	if err := s.DB.NewSelect().Model(&obs).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
+	if err := sel(&obs, "observations").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	slices.SortFunc(obs, func(a, b observationRow) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) })
@@ -214,7 +255,7 @@ func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollmen
 		r.Observations = append(r.Observations, obs[i].observation())
 	}
 	var logs []selfLogRow
-	if err := s.DB.NewSelect().Model(&logs).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
+	if err := sel(&logs, "self_logs").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	slices.SortFunc(logs, func(a, b selfLogRow) int { return byTimeID(a.LoggedAt, b.LoggedAt, a.ID, b.ID) })
@@ -223,7 +264,7 @@ func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollmen
 		r.SelfLogs = append(r.SelfLogs, logs[i].selfLog())
 	}
 	var tests []testRow
-	if err := s.DB.NewSelect().Model(&tests).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
+	if err := sel(&tests, "test_results").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	slices.SortFunc(tests, func(a, b testRow) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) })
@@ -232,7 +273,7 @@ func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollmen
 		r.Tests = append(r.Tests, tests[i].result())
 	}
 	var sos []signOffRow
-	if err := s.DB.NewSelect().Model(&sos).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
+	if err := sel(&sos, "sign_offs").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	slices.SortFunc(sos, func(a, b signOffRow) int { return byTimeID(a.SignedAt, b.SignedAt, a.ID, b.ID) })
@@ -248,6 +289,9 @@ func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollmen
 	for i := range revs {
 		r := out[revs[i].EnrollmentID]
 		r.Revocations = append(r.Revocations, revs[i].revocation())
+	}
+	if scope == DecisionFields {
+		return out, nil // hours never change a decision
 	}
 	var hours []hoursRow
 	if err := s.DB.NewSelect().Model(&hours).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {

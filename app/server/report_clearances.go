@@ -20,16 +20,27 @@ type clearanceReportRow struct {
 	LapsesOn                     curriculum.Date
 }
 
+// statusTone is how each status is shown.
+var statusTone = map[curriculum.Status]reports.Tone{curriculum.Cleared: reports.Good, curriculum.DirectSupervision: reports.Warn, curriculum.NotCleared: reports.Bad}
+
+// clearanceRows decides through the decision cache (DecideMany), as the
+// site matrix and the API do: decisions nothing was written for since are
+// not recomputed, and the rest are decided from the few fields decisions
+// depend on rather than whole records.
 func (s *Server) clearanceRows(q *reportQuery, people []*accounts.Person) ([]clearanceReportRow, error) {
-	set, err := s.reportSet(q, people)
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	res, err := s.clearance.DecideMany(q.ctx, ids, q.asOf)
 	if err != nil {
 		return nil, err
 	}
-	siteNames, res := q.siteNames, set.Results
+	siteNames := q.siteNames
 	var rows []clearanceReportRow
 	for _, p := range people {
 		r, ok := res[p.ID]
-		if !ok {
+		if !ok || !q.inProgram(r.Enrollment.VersionID) {
 			continue
 		}
 		for _, d := range r.Decisions {
@@ -37,7 +48,7 @@ func (s *Server) clearanceRows(q *reportQuery, people []*accounts.Person) ([]cle
 			if t := r.Task(d.Task); t != nil {
 				title = t.Title
 			}
-			tone := map[curriculum.Status]reports.Tone{curriculum.Cleared: reports.Good, curriculum.DirectSupervision: reports.Warn, curriculum.NotCleared: reports.Bad}[d.Status]
+			tone := statusTone[d.Status]
 			rows = append(rows, clearanceReportRow{PersonID: p.ID, Person: p.Name, Site: siteNames[r.Enrollment.SiteID], Task: title,
 				Status: reports.Status{Text: d.Status.Label(), Tone: tone}, Reasons: strings.Join(d.Messages(), "; "), LapsesOn: d.LapsesOn})
 		}

@@ -1,0 +1,13 @@
+package clearance
+
+import (
+	"context"
+
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// DecideFromFields exposes decide (decisions from DecisionFields records,
+// bypassing the cache) to the external tests.
+func DecideFromFields(s *Service, ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Decided, error) {
+	return s.decide(ctx, personIDs, asOf)
+}
