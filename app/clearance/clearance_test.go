@@ -198,8 +198,12 @@ func (w *world) status(task string, asOf string) curriculum.Decision {
 	if err != nil {
 		w.t.Fatalf("decide from decision fields: %v", err)
 	}
-	if !reflect.DeepEqual(narrow[w.apprentice.ID].Decisions, r.Decisions) {
-		w.t.Fatalf("on %s, decisions from the decision fields differ from those from whole records:\n%+v\n%+v", asOf, narrow[w.apprentice.ID].Decisions, r.Decisions)
+	got, err := narrow[w.apprentice.ID].Decisions()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, r.Decisions) {
+		w.t.Fatalf("on %s, decisions from the decision fields differ from those from whole records:\n%+v\n%+v", asOf, got, r.Decisions)
 	}
 	return d
 }

@@ -49,8 +49,15 @@ func TestDecisionFieldsDecideAsWholeRecords(t *testing.T) {
 			}
 			for id, w := range whole {
 				n := narrow[id]
-				if n == nil || !reflect.DeepEqual(w.Decisions, n.Decisions) {
-					t.Fatalf("%s, person %s: decisions differ:\nwhole:  %+v\nfields: %+v", asOf, id, w.Decisions, n)
+				if n == nil {
+					t.Fatalf("%s, person %s: not decided from the decision fields", asOf, id)
+				}
+				got, err := n.Decisions()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(w.Decisions, got) {
+					t.Fatalf("%s, person %s: decisions differ:\nwhole:  %+v\nfields: %+v", asOf, id, w.Decisions, got)
 				}
 				if n.Enrollment.ID != w.Enrollment.ID {
 					t.Fatalf("%s, person %s: enrollment %s, want %s", asOf, id, n.Enrollment.ID, w.Enrollment.ID)

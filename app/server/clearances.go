@@ -68,14 +68,21 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 		return err
 	}
 	if task := c.Query("task"); task != "" {
-		d, ok := res.Decision(task)
+		d, ok, err := res.Decision(task)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return apiError(fiber.StatusNotFound, "The person's program has no task "+task+".")
 		}
 		return c.JSON(d)
 	}
+	ds, err := res.Decisions()
+	if err != nil {
+		return err
+	}
 	v := res.Rules.Version()
-	return c.JSON(personDecisionsJSON{PersonID: p.ID, Name: p.Name, AsOf: asOf, Program: v.Program.Code, Version: v.Number, Decisions: res.Decisions})
+	return c.JSON(personDecisionsJSON{PersonID: p.ID, Name: p.Name, AsOf: asOf, Program: v.Program.Code, Version: v.Number, Decisions: ds})
 }
 
 type matrixJSON struct {
@@ -117,7 +124,11 @@ func (s *Server) apiSiteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date
 	out := matrixJSON{SiteID: siteID, AsOf: asOf, People: []matrixPersonRow{}}
 	for _, p := range people {
 		if r, ok := res[p.ID]; ok {
-			out.People = append(out.People, matrixPersonRow{PersonID: p.ID, Name: p.Name, Decisions: r.Decisions})
+			ds, err := r.Decisions()
+			if err != nil {
+				return err
+			}
+			out.People = append(out.People, matrixPersonRow{PersonID: p.ID, Name: p.Name, Decisions: ds})
 		}
 	}
 	return c.JSON(out)

@@ -43,7 +43,11 @@ func (s *Server) clearanceRows(q *reportQuery, people []*accounts.Person) ([]cle
 		if !ok || !q.inProgram(r.Enrollment.VersionID) {
 			continue
 		}
-		for _, d := range r.Decisions {
+		ds, err := r.Decisions()
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
 			title := d.Task
 			if t := r.Task(d.Task); t != nil {
 				title = t.Title
