@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -257,6 +258,54 @@ func TestSessionLimitsLogoutAndDisable(t *testing.T) {
 		}
 		if _, err := s.Authenticate(ctx, p.Email, goodPassword); !errors.Is(err, accounts.ErrAccountDisabled) {
 			t.Fatalf("login to a disabled account: %v", err)
+		}
+	})
+}
+
+// TestAuthenticateTokenWithSubject: the token, its owner and the person an
+// API call is about come back from one statement; a bad token gives
+// nothing at all, not even the subject.
+func TestAuthenticateTokenWithSubject(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		s, _ := newStore(d)
+		ctx := context.Background()
+		owner := mustCreate(t, s, "ehr@example.test", accounts.RoleHR)
+		subject := mustCreate(t, s, "ma@example.test", accounts.RoleApprentice)
+		tok, secret, err := s.CreateToken(ctx, owner.ID, "EHR integration", 48*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, who, about, err := s.AuthenticateTokenWith(ctx, secret, subject.ID)
+		if err != nil || got.ID != tok.ID || who.ID != owner.ID || about == nil {
+			t.Fatalf("with a subject: %v %v %v %v", got, who, about, err)
+		}
+		want, err := s.ByID(ctx, subject.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(about, want) {
+			t.Fatalf("subject read with the token:\n%+v\nread alone:\n%+v", about, want)
+		}
+		if !reflect.DeepEqual(who.Roles, []accounts.Role{accounts.RoleHR}) || about.Email != "ma@example.test" {
+			t.Fatalf("owner and subject mixed up: %+v / %+v", who, about)
+		}
+		if _, who, about, err := s.AuthenticateTokenWith(ctx, secret, owner.ID); err != nil || who.ID != owner.ID || about == nil || about.ID != owner.ID {
+			t.Fatalf("about the owner: %v %v %v", who, about, err)
+		}
+		for _, id := range []string{"", "no-such-person"} {
+			if _, who, about, err := s.AuthenticateTokenWith(ctx, secret, id); err != nil || who.ID != owner.ID || about != nil {
+				t.Fatalf("subject %q: %v %v %v", id, who, about, err)
+			}
+		}
+		if _, who, about, err := s.AuthenticateTokenWith(ctx, secret+"x", subject.ID); !errors.Is(err, db.ErrNotFound) || who != nil || about != nil {
+			t.Fatalf("altered token with a subject: %v %v %v", who, about, err)
+		}
+		if err := s.RevokeToken(ctx, owner.ID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, who, about, err := s.AuthenticateTokenWith(ctx, secret, subject.ID); !errors.Is(err, db.ErrNotFound) || who != nil || about != nil {
+			t.Fatalf("revoked token with a subject: %v %v %v", who, about, err)
 		}
 	})
 }

@@ -214,12 +214,12 @@ type personRow struct {
 }
 
 // selectPerson starts the one-statement read of a person (see personRow).
-func (s *Store) selectPerson(row *personRow) *bun.SelectQuery {
+func (s *Store) selectPerson(model any) *bun.SelectQuery {
 	agg := "string_agg(%s, ',')"
 	if s.DB.Dialect().Name() != dialect.PG {
 		agg = "group_concat(%s, ',')"
 	}
-	return s.DB.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
+	return s.DB.NewSelect().Model(model).ColumnExpr("?TableAlias.*").
 		ColumnExpr("COALESCE((SELECT " + fmt.Sprintf(agg, "role") + " FROM user_roles WHERE user_id = ?TableAlias.id), '') AS roles_csv").
 		ColumnExpr("COALESCE((SELECT " + fmt.Sprintf(agg, "site_id") + " FROM user_sites WHERE user_id = ?TableAlias.id), '') AS sites_csv").
 		ColumnExpr("COALESCE((SELECT version FROM decision_stamps WHERE person_id = ?TableAlias.id), 0) AS decision_stamp")

@@ -214,7 +214,13 @@ var errNoPerson = apiError(fiber.StatusNotFound, "There is no person with this i
 // visiblePerson loads a person the current user may see; anything else,
 // including an unknown id, is a 404.
 func (s *Server) visiblePerson(c *fiber.Ctx, id string) (*accounts.Person, error) {
-	p, err := s.accounts.ByID(c.UserContext(), id)
+	var p *accounts.Person
+	var err error
+	if pre, ok := c.Locals(localSubject).(*accounts.Person); ok && pre.ID == id {
+		p = pre // read with the API token, in this request
+	} else {
+		p, err = s.accounts.ByID(c.UserContext(), id)
+	}
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, errNoPerson
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -217,6 +218,37 @@ func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
 		}
 		for _, p := range pages {
 			t.Logf("%-45s %-22s %d queries", p.path, p.who, large[p])
+		}
+	})
+}
+
+// TestCachedClearanceCheckIsOneStatement: an EHR's clearance check for a
+// person whose records have not changed costs one SQL statement, reading
+// the token, its owner and the person (with their decision stamp)
+// together; the decisions come from the cache.
+func TestCachedClearanceCheckIsOneStatement(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		qc := &queryCounter{}
+		e := newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+		people := withDemo(t, e)
+		_, tok, err := e.store.CreateToken(t.Context(), people["hr@demo.test"].ID, "ehr", 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/api/v1/clearances?person=" + people["apprentice@demo.test"].ID + "&task=VENIPUNCTURE"
+		first := apiCall(e, "GET", path, tok, "") // decides, and notes the token's first use
+		if first.StatusCode != http.StatusOK {
+			t.Fatalf("first check: %d %s", first.StatusCode, first.body)
+		}
+		qc.reset()
+		again := apiCall(e, "GET", path, tok, "")
+		n, log := qc.count()
+		if again.StatusCode != http.StatusOK || again.body != first.body {
+			t.Fatalf("second check: %d %s, want the first answer %s", again.StatusCode, again.body, first.body)
+		}
+		if n != 1 {
+			t.Fatalf("a cached clearance check ran %d statements, want 1:\n%s", n, strings.Join(log, "\n"))
 		}
 	})
 }
