@@ -94,17 +94,9 @@ func (s *Service) DecideMany(ctx context.Context, personIDs []string, asOf curri
 	if len(personIDs) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		PersonID string `bun:"person_id"`
-		Version  int64  `bun:"version"`
-	}
-	if err := s.Evidence.Store.DB.NewSelect().Table("decision_stamps").Column("person_id", "version").
-		Where("person_id IN (?)", db.IDs(personIDs)).Scan(ctx, &rows); err != nil {
-		return nil, db.Translate(err)
-	}
-	stamps := make(map[string]int64, len(rows)) // missing: never written, 0
-	for _, r := range rows {
-		stamps[r.PersonID] = r.Version
+	stamps, err := s.stamps(ctx, personIDs)
+	if err != nil {
+		return nil, err
 	}
 	var missing []string
 	for _, id := range personIDs {
@@ -129,6 +121,51 @@ func (s *Service) DecideMany(ctx context.Context, personIDs []string, asOf curri
 		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
 	}
 	return out, nil
+}
+
+// ForPeopleCaching is ForPeople that also files the decisions it makes in
+// the cache, as DecideMany would: a job that decides for everyone anyway
+// (reminders) leaves every person's decisions for the day ready for the
+// API and the site matrices.
+func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Result, error) {
+	stamps, err := s.stamps(ctx, personIDs)
+	if err != nil {
+		return nil, err
+	}
+	// Loaded after the stamps were read: filed under them, never newer.
+	res, err := s.ForPeople(ctx, personIDs, asOf)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range personIDs {
+		var d *Decided
+		if r, ok := res[id]; ok {
+			d = newDecided(r)
+		}
+		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
+	}
+	return res, nil
+}
+
+// stamps reads people's decision stamps in one query (a person never
+// written for has none: 0).
+func (s *Service) stamps(ctx context.Context, personIDs []string) (map[string]int64, error) {
+	if len(personIDs) == 0 {
+		return map[string]int64{}, nil
+	}
+	var rows []struct {
+		PersonID string `bun:"person_id"`
+		Version  int64  `bun:"version"`
+	}
+	if err := s.Evidence.Store.DB.NewSelect().Table("decision_stamps").Column("person_id", "version").
+		Where("person_id IN (?)", db.IDs(personIDs)).Scan(ctx, &rows); err != nil {
+		return nil, db.Translate(err)
+	}
+	stamps := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		stamps[r.PersonID] = r.Version
+	}
+	return stamps, nil
 }
 
 // decide decides for people enrolled on asOf (others are absent), reading

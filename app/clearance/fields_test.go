@@ -3,7 +3,10 @@ package clearance_test
 import (
 	"context"
 	"reflect"
+	"sync/atomic"
 	"testing"
+
+	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
@@ -68,5 +71,65 @@ func TestDecisionFieldsDecideAsWholeRecords(t *testing.T) {
 		if compared < 1000 {
 			t.Fatalf("compared only %d decisions", compared)
 		}
+	})
+}
+
+// countingHook counts the statements run.
+type countingHook struct{ n atomic.Int64 }
+
+func (h *countingHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+func (h *countingHook) AfterQuery(context.Context, *bun.QueryEvent) { h.n.Add(1) }
+
+// TestForPeopleCachingWarmsTheCache: after a job decided for everyone with
+// ForPeopleCaching, deciding for them again reads only their stamps, and
+// gives the same decisions; a person written for since is decided afresh.
+func TestForPeopleCachingWarmsTheCache(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		today := curriculum.MustParseDate("2026-06-15")
+		if _, err := scale.Generate(ctx, d, scale.Options{Sites: 1, MAs: 15, Preceptors: 3, Observations: 600, Credentials: 40, Seed: 5, AsOf: today}); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		if err := d.NewRaw("SELECT DISTINCT apprentice_id FROM enrollments ORDER BY apprentice_id").Scan(ctx, &ids); err != nil {
+			t.Fatal(err)
+		}
+		hook := &countingHook{}
+		hooked := &db.DB{DB: d.WithQueryHook(hook), Engine: d.Engine, Where: d.Where}
+		svc := &clearance.Service{Evidence: evidence.NewService(hooked, programs.NewStore(hooked))}
+		whole, err := svc.ForPeopleCaching(ctx, ids, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(want int64) map[string]*clearance.Decided {
+			t.Helper()
+			hook.n.Store(0)
+			got, err := svc.DecideMany(ctx, ids, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := hook.n.Load(); (want == 1) != (n == 1) {
+				t.Fatalf("deciding again ran %d statements (want %s)", n, map[bool]string{true: "only the stamps", false: "more than the stamps"}[want == 1])
+			}
+			for id, w := range whole {
+				ds, err := got[id].Decisions()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(ds, w.Decisions) {
+					t.Fatalf("person %s: cached decisions differ from those the job made", id)
+				}
+			}
+			return got
+		}
+		check(1)
+		// A credential edited straight in the database bumps one stamp.
+		if _, err := d.NewRaw("UPDATE credentials SET person_id = person_id WHERE person_id = ?", ids[0]).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check(2)
+		check(1)
 	})
 }

@@ -165,7 +165,9 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 	for i, p := range apprentices {
 		ids[i], byID[p.ID] = p.ID, p
 	}
-	res, err := s.Clearance.ForPeople(ctx, ids, today)
+	// Everyone is decided here anyway: filing the decisions in the cache
+	// leaves them ready for the API and the site matrices.
+	res, err := s.Clearance.ForPeopleCaching(ctx, ids, today)
 	if err != nil {
 		return 0, err
 	}
