@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"html/template"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -15,6 +17,15 @@ import (
 
 // The HR dashboard: expired, expiring and missing credentials by site,
 // compliance per site, and expirations per month for the next year.
+//
+// The figures are computed for the whole organisation at once and cached
+// (hr_cache.go): at scale that is tens of thousands of people and a
+// hundred thousand credentials, far too much to read on every request.
+// Each request then takes its share: the sites the user may see, the
+// status and role filters, and one page of the attention list.
+
+// hrPerPage is how many rows of the attention list a page shows.
+const hrPerPage = 50
 
 type hrRow struct {
 	PersonID, Person, Role, Site, Credential, Label, Class string
@@ -28,23 +39,39 @@ type hrSite struct {
 	Grace, Unverified                     int
 }
 
+// add adds o's counts to st (not the name or the percentage).
+func (st *hrSite) add(o hrSite) {
+	st.People += o.People
+	st.Compliant += o.Compliant
+	st.Expired += o.Expired
+	st.Exp30 += o.Exp30
+	st.Exp60 += o.Exp60
+	st.Exp90 += o.Exp90
+	st.Missing += o.Missing
+	st.Grace += o.Grace
+	st.Unverified += o.Unverified
+}
+
 type hrView struct {
-	Today   curriculum.Date
-	Sites   []hrSite
-	Rows    []hrRow
-	Chart   template.HTML
-	Filter  string
-	Role    string
-	Total   hrSite
-	Filters []option
-	Roles   []option
+	Today curriculum.Date
+	Sites []hrSite
+	// Rows is one page of the attention list; First and Last number it
+	// among the Matching rows (all pages, with the filters).
+	Rows                  []hrRow
+	First, Last, Matching int
+	Pager                 pager
+	Chart                 template.HTML
+	Filter                string
+	Role                  string
+	Total                 hrSite
+	Filters               []option
+	Roles                 []option
 }
 
 func (s *Server) hrDashboard(c *fiber.Ctx) error {
 	u := currentUser(c)
-	ctx := c.UserContext()
 	today := curriculum.DateOf(s.now(), s.cfg.Location())
-	sites, err := s.accounts.Sites(ctx)
+	org, err := s.hrOrganisation(c.UserContext(), today)
 	if err != nil {
 		return err
 	}
@@ -52,22 +79,84 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 		Roles: []option{{"", "Apprentices and preceptors"}, {"apprentice", "Apprentices"}, {"preceptor", "Preceptors"}}, Filters: []option{
 			{"", "Everything needing attention"}, {"expired", "Expired"}, {"30", "Expiring within 30 days"}, {"60", "Expiring within 60 days"},
 			{"90", "Expiring within 90 days"}, {"missing", "Missing"}, {"grace", "Missing, within grace"}, {"unverified", "Not verified"}}}
+	// The cache holds every site; this user sees theirs (admins all),
+	// decided on every request from the user read with the session.
+	visible := make(map[string]bool, len(org.sites))
 	months := make([]int, 12)
-	// Everyone on the dashboard in a fixed number of queries: the visible
-	// sites' apprentices and preceptors, their enrollments and credentials
-	// (no evidence: credential states do not need it).
-	var visible []string // nil: every site (admins)
-	if !u.Has(accounts.RoleAdmin) {
-		visible = []string{}
-		for _, site := range sites {
-			if canSeeSite(u, site.ID) {
-				visible = append(visible, site.ID)
-			}
+	for _, site := range org.sites {
+		if !canSeeSite(u, site.id) {
+			continue
+		}
+		visible[site.id] = true
+		v.Sites = append(v.Sites, site.counts)
+		v.Total.add(site.counts)
+		for i, n := range site.months {
+			months[i] += n
 		}
 	}
-	apprentices, err := s.accounts.Members(ctx, accounts.RoleApprentice, visible)
+	if v.Total.People > 0 {
+		v.Total.Percent = v.Total.Compliant * 100 / v.Total.People
+	}
+	v.Chart = expiryChart(today, months)
+
+	// The attention list is already in display order (rank, then name):
+	// count what matches, then copy out only the requested page.
+	shown := func(r *hrEntry) bool {
+		switch {
+		case !visible[r.siteID]:
+			return false
+		case v.Filter != "" && !matchesFilter(v.Filter, r.key):
+			return false
+		case v.Role == "preceptor" && !r.preceptor, v.Role == "apprentice" && r.preceptor:
+			return false
+		}
+		return true
+	}
+	for i := range org.rows {
+		if shown(&org.rows[i]) {
+			v.Matching++
+		}
+	}
+	// Past the last page shows the last page, as the reports do.
+	page := min(pageParam(c), max(1, (v.Matching+hrPerPage-1)/hrPerPage))
+	skip := (page - 1) * hrPerPage
+	for i := range org.rows {
+		if len(v.Rows) == hrPerPage {
+			break
+		}
+		if r := &org.rows[i]; shown(r) {
+			if skip > 0 {
+				skip--
+				continue
+			}
+			v.Rows = append(v.Rows, r.hrRow)
+		}
+	}
+	if len(v.Rows) > 0 {
+		v.First, v.Last = (page-1)*hrPerPage+1, (page-1)*hrPerPage+len(v.Rows)
+	}
+	q := url.Values{}
+	for k, val := range map[string]string{"status": v.Filter, "role": v.Role} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	v.Pager = newPager("/hr", q, page, v.Matching, hrPerPage)
+	return s.render(c, fiber.StatusOK, "hr", Page{Title: "Certifications", Nav: "hr", Data: v})
+}
+
+// computeHR computes the dashboard for every site on today: everyone in a
+// fixed number of queries (all apprentices and preceptors, their
+// enrollments and credentials; no evidence, credential states do not need
+// it).
+func (s *Server) computeHR(ctx context.Context, today curriculum.Date) (*hrOrg, error) {
+	sites, err := s.accounts.Sites(ctx)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("hr dashboard: sites: %w", err)
+	}
+	apprentices, err := s.accounts.Members(ctx, accounts.RoleApprentice, nil)
+	if err != nil {
+		return nil, fmt.Errorf("hr dashboard: apprentices: %w", err)
 	}
 	ids := make([]string, len(apprentices))
 	for i, p := range apprentices {
@@ -75,11 +164,11 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 	}
 	res, err := s.clearance.Standings(ctx, ids, today)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("hr dashboard: standings of %d apprentices: %w", len(ids), err)
 	}
-	precs, err := s.accounts.Members(ctx, accounts.RolePreceptor, visible)
+	precs, err := s.accounts.Members(ctx, accounts.RolePreceptor, nil)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("hr dashboard: preceptors: %w", err)
 	}
 	precIDs := make([]string, len(precs))
 	for i, p := range precs {
@@ -87,7 +176,7 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 	}
 	precRecs, err := s.evidence.Credentials.ForPeople(ctx, precIDs)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("hr dashboard: licences of %d preceptors: %w", len(precIDs), err)
 	}
 	names := make(map[string]string, len(apprentices))
 	bySite := map[string][]string{} // site -> apprentice ids, by name
@@ -103,13 +192,11 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 			precsBySite[site] = append(precsBySite[site], p)
 		}
 	}
+	org := &hrOrg{today: today, sites: make([]hrOrgSite, 0, len(sites))}
 	for _, site := range sites {
-		if !u.Has(accounts.RoleAdmin) && !canSeeSite(u, site.ID) {
-			continue
-		}
-		ids := bySite[site.ID]
-		st := hrSite{Name: site.Name}
-		for _, id := range ids {
+		os := hrOrgSite{id: site.ID, counts: hrSite{Name: site.Name}}
+		st := &os.counts
+		for _, id := range bySite[site.ID] {
 			r, ok := res[id]
 			if !ok {
 				continue
@@ -146,40 +233,34 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 				}
 				if !cs.Expires.IsZero() && !cs.Expires.Before(today) {
 					if m := monthsBetween(today, cs.Expires); m < 12 {
-						months[m]++
+						os.months[m]++
 					}
 				}
-				if key == "" || (v.Filter != "" && !matchesFilter(v.Filter, key)) || v.Role == "preceptor" {
+				if key == "" {
 					continue
 				}
-				v.Rows = append(v.Rows, hrRow{PersonID: id, Person: names[id], Role: "Apprentice", Site: site.Name, Credential: cs.Credential, Label: label, Class: class, Sort: rank})
+				org.rows = append(org.rows, hrEntry{siteID: site.ID, key: key, hrRow: hrRow{PersonID: id, Person: names[id], Role: "Apprentice",
+					Site: site.Name, Credential: cs.Credential, Label: label, Class: class, Sort: rank}})
 			}
 			if ok {
 				st.Compliant++
 			}
 		}
-		s.preceptorLicences(site, precsBySite[site.ID], precRecs, today, &st, &v)
+		org.rows = preceptorLicences(org.rows, site, precsBySite[site.ID], precRecs, today, st)
 		if st.People > 0 {
 			st.Percent = st.Compliant * 100 / st.People
 		}
-		v.Sites = append(v.Sites, st)
-		for _, p := range []struct{ to, from *int }{{&v.Total.People, &st.People}, {&v.Total.Compliant, &st.Compliant}, {&v.Total.Expired, &st.Expired},
-			{&v.Total.Exp30, &st.Exp30}, {&v.Total.Exp60, &st.Exp60}, {&v.Total.Exp90, &st.Exp90}, {&v.Total.Missing, &st.Missing},
-			{&v.Total.Grace, &st.Grace}, {&v.Total.Unverified, &st.Unverified}} {
-			*p.to += *p.from
-		}
+		org.sites = append(org.sites, os)
 	}
-	if v.Total.People > 0 {
-		v.Total.Percent = v.Total.Compliant * 100 / v.Total.People
-	}
-	sort.SliceStable(v.Rows, func(i, j int) bool {
-		if v.Rows[i].Sort != v.Rows[j].Sort {
-			return v.Rows[i].Sort < v.Rows[j].Sort
+	// Stable, so equal names keep site order: a page of a filtered list
+	// is then the same as sorting only the filtered rows would give.
+	sort.SliceStable(org.rows, func(i, j int) bool {
+		if org.rows[i].Sort != org.rows[j].Sort {
+			return org.rows[i].Sort < org.rows[j].Sort
 		}
-		return v.Rows[i].Person < v.Rows[j].Person
+		return org.rows[i].Person < org.rows[j].Person
 	})
-	v.Chart = expiryChart(today, months)
-	return s.render(c, fiber.StatusOK, "hr", Page{Title: "Certifications", Nav: "hr", Data: v})
+	return org, nil
 }
 
 // matchesFilter says whether a row's status key is within the filter:
@@ -222,8 +303,9 @@ func expiryChart(today curriculum.Date, counts []int) template.HTML {
 }
 
 // preceptorLicences adds the site's preceptors' own professional licences
-// (a lapsed licence stops them signing off) to the counts and the list.
-func (s *Server) preceptorLicences(site accounts.Site, precs []*accounts.Person, recs map[string][]credentials.Record, today curriculum.Date, st *hrSite, v *hrView) {
+// (a lapsed licence stops them signing off) to the counts, and to rows
+// those needing attention; it returns the longer rows.
+func preceptorLicences(rows []hrEntry, site accounts.Site, precs []*accounts.Person, recs map[string][]credentials.Record, today curriculum.Date, st *hrSite) []hrEntry {
 	for _, p := range precs {
 		if p.Credential == "" || p.Credential == "none" {
 			continue
@@ -271,11 +353,12 @@ func (s *Server) preceptorLicences(site accounts.Site, precs []*accounts.Person,
 		default:
 			state.Status = curriculum.CredentialValid
 		}
-		if key == "" || (v.Filter != "" && !matchesFilter(v.Filter, key)) || v.Role == "apprentice" {
+		if key == "" {
 			continue
 		}
 		label, class := credentialLabel(state)
-		v.Rows = append(v.Rows, hrRow{PersonID: p.ID, Person: p.Name, Role: "Preceptor (" + p.Credential + " licence)", Site: site.Name,
-			Credential: p.Credential, Label: label, Class: class, Sort: rank})
+		rows = append(rows, hrEntry{siteID: site.ID, key: key, preceptor: true, hrRow: hrRow{PersonID: p.ID, Person: p.Name,
+			Role: "Preceptor (" + p.Credential + " licence)", Site: site.Name, Credential: p.Credential, Label: label, Class: class, Sort: rank}})
 	}
+	return rows
 }

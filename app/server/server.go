@@ -44,7 +44,8 @@ type Server struct {
 	views     *views
 	now       func() time.Time
 	app       *fiber.App
-	batch     int // people per export batch; 0 means exportBatch (tests lower it)
+	batch     int     // people per export batch; 0 means exportBatch (tests lower it)
+	hr        hrCache // the HR dashboard, computed for the whole organisation
 }
 
 // Deps are the server's collaborators.
