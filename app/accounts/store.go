@@ -32,6 +32,7 @@ type Store struct {
 	Audit *audit.Log
 
 	dummy *dummyHash
+	auth  *preparedAuth
 }
 
 // dummyHash is a throw-away hash, made once per Store (see burnTime).
@@ -42,7 +43,7 @@ type dummyHash struct {
 
 // NewStore returns a Store on d with the real clock and default hashing.
 func NewStore(d *db.DB) *Store {
-	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }, Hasher: password.Hasher{}, dummy: &dummyHash{}}
+	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }, Hasher: password.Hasher{}, dummy: &dummyHash{}, auth: &preparedAuth{}}
 }
 
 // WithTx returns a Store whose every call runs in tx, so that several
@@ -219,7 +220,7 @@ func (s *Store) selectPerson(model any) *bun.SelectQuery {
 	if s.DB.Dialect().Name() != dialect.PG {
 		agg = "group_concat(%s, ',')"
 	}
-	return s.DB.NewSelect().Model(model).ColumnExpr("?TableAlias.*").
+	return s.DB.NewSelect().Model(model).ColumnExpr("?TableColumns").
 		ColumnExpr("COALESCE((SELECT " + fmt.Sprintf(agg, "role") + " FROM user_roles WHERE user_id = ?TableAlias.id), '') AS roles_csv").
 		ColumnExpr("COALESCE((SELECT " + fmt.Sprintf(agg, "site_id") + " FROM user_sites WHERE user_id = ?TableAlias.id), '') AS sites_csv").
 		ColumnExpr("COALESCE((SELECT version FROM decision_stamps WHERE person_id = ?TableAlias.id), 0) AS decision_stamp")

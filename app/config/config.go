@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -173,12 +174,21 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 
 // Location returns the organisation's time zone (validated by Load).
 func (c Config) Location() *time.Location {
+	// Loading reads and parses the zone file; every request asks (today's
+	// date), so each zone is loaded once per process.
+	if loc, ok := locations.Load(c.Timezone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(c.Timezone, loc)
 	return loc
 }
+
+// locations caches loaded time zones by name.
+var locations sync.Map
 
 func envOf(flagName string) string {
 	for _, s := range Settings {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/skillgate/skillgate/app/db"
@@ -25,6 +26,9 @@ type proxy struct {
 	ln     net.Listener
 	conns  []net.Conn
 	arm    *trigger
+	// sends counts what clients sent, a read at a time: a request and its
+	// wait for the answer, so round trips.
+	sends atomic.Int64
 }
 
 // trigger is an armed cut: when a client sends bytes containing pattern,
@@ -100,6 +104,7 @@ func (p *proxy) start(addr string) {
 				for {
 					n, err := c.Read(buf)
 					if n > 0 {
+						p.sends.Add(1)
 						if tr := p.match(buf[:n]); tr != nil {
 							if !tr.afterReply {
 								p.cut(tr)

@@ -222,15 +222,15 @@ func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
 	})
 }
 
-// TestCachedClearanceCheckIsOneStatement: an EHR's clearance check for a
-// person whose records have not changed costs one SQL statement, reading
-// the token, its owner and the person (with their decision stamp)
-// together; the decisions come from the cache.
-func TestCachedClearanceCheckIsOneStatement(t *testing.T) {
-	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		t.Parallel()
-		qc := &queryCounter{}
-		e := newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+// TestCachedClearanceCheckIsOneRoundTrip: an EHR's clearance check for a
+// person whose records have not changed costs one round trip to the
+// database, reading the token, its owner and the person (with their
+// decision stamp) together; the decisions come from the cache. On SQLite
+// bun's hooks count the statements; on PostgreSQL, where the read is a
+// prepared statement bun does not see, a proxy counts what goes on the
+// wire.
+func TestCachedClearanceCheckIsOneRoundTrip(t *testing.T) {
+	check := func(t *testing.T, e *env, trips func() int64, reset func()) {
 		people := withDemo(t, e)
 		_, tok, err := e.store.CreateToken(t.Context(), people["hr@demo.test"].ID, "ehr", 24*time.Hour)
 		if err != nil {
@@ -241,14 +241,28 @@ func TestCachedClearanceCheckIsOneStatement(t *testing.T) {
 		if first.StatusCode != http.StatusOK {
 			t.Fatalf("first check: %d %s", first.StatusCode, first.body)
 		}
-		qc.reset()
-		again := apiCall(e, "GET", path, tok, "")
-		n, log := qc.count()
-		if again.StatusCode != http.StatusOK || again.body != first.body {
-			t.Fatalf("second check: %d %s, want the first answer %s", again.StatusCode, again.body, first.body)
+		for i := 0; i < 3; i++ {
+			reset()
+			again := apiCall(e, "GET", path, tok, "")
+			if again.StatusCode != http.StatusOK || again.body != first.body {
+				t.Fatalf("check again: %d %s, want the first answer %s", again.StatusCode, again.body, first.body)
+			}
+			if n := trips(); n != 1 {
+				t.Fatalf("a cached clearance check took %d round trips, want 1", n)
+			}
 		}
-		if n != 1 {
-			t.Fatalf("a cached clearance check ran %d statements, want 1:\n%s", n, strings.Join(log, "\n"))
-		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		d := dbtest.New(t, db.SQLite)
+		qc := &queryCounter{}
+		e := newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+		check(t, e, func() int64 { n, _ := qc.count(); return int64(n) }, qc.reset)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		d, px := proxiedPostgres(t)
+		e := newEnv(t, d)
+		check(t, e, px.sends.Load, func() { px.sends.Store(0) })
 	})
 }
