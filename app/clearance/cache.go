@@ -52,9 +52,11 @@ func (d *Decided) Decision(task string) (curriculum.Decision, bool, error) {
 // Task returns the task definition for a code, or nil.
 func (d *Decided) Task(code string) *curriculum.Task { return d.Rules.Version().Program.Task(code) }
 
-// DefaultCacheSize is how many person-days of decisions a process keeps
-// (about 1.5 kB each packed, for a program of 25 tasks: 30 MB in all).
-const DefaultCacheSize = 20000
+// DefaultCacheSize is how many person-days of decisions a process keeps:
+// about 1.2 kB each for a program of 25 tasks (packed), so 50 MB in all;
+// two days of a 20,000-MA organisation, so that the day's first asks
+// after midnight do not push out the ones still asked about yesterday.
+const DefaultCacheSize = 40000
 
 // Decide returns p's decisions on asOf (ErrNotEnrolled without an
 // enrollment in force). p must have been read in the current request: its
@@ -90,6 +92,18 @@ func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculu
 // carry the same stamp, and decides the rest together (a fixed number of
 // queries). People not enrolled on asOf are absent from the map.
 func (s *Service) DecideMany(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Decided, error) {
+	return s.decideMany(ctx, personIDs, asOf, true)
+}
+
+// DecideManyReadOnly is DecideMany for exports: it serves what the cache
+// has but does not add what it decides, so a sweep over the whole
+// organisation, or over a past day, does not push out the decisions the
+// API and the pages keep asking for.
+func (s *Service) DecideManyReadOnly(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Decided, error) {
+	return s.decideMany(ctx, personIDs, asOf, false)
+}
+
+func (s *Service) decideMany(ctx context.Context, personIDs []string, asOf curriculum.Date, fill bool) (map[string]*Decided, error) {
 	out := make(map[string]*Decided, len(personIDs))
 	if len(personIDs) == 0 {
 		return out, nil
@@ -118,7 +132,9 @@ func (s *Service) DecideMany(ctx context.Context, personIDs []string, asOf curri
 		if ok {
 			out[id] = d
 		}
-		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
+		if fill {
+			s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
+		}
 	}
 	return out, nil
 }

@@ -133,3 +133,45 @@ func TestForPeopleCachingWarmsTheCache(t *testing.T) {
 		check(1)
 	})
 }
+
+// TestDecideManyReadOnlyLeavesTheCacheAlone: an export's sweep decides
+// without filing anything (the next ask decides again), yet serves what
+// is already cached.
+func TestDecideManyReadOnlyLeavesTheCacheAlone(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		today := curriculum.MustParseDate("2026-06-15")
+		if _, err := scale.Generate(ctx, d, scale.Options{Sites: 1, MAs: 10, Preceptors: 2, Observations: 300, Credentials: 20, Seed: 7, AsOf: today}); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		if err := d.NewRaw("SELECT DISTINCT apprentice_id FROM enrollments ORDER BY apprentice_id").Scan(ctx, &ids); err != nil {
+			t.Fatal(err)
+		}
+		hook := &countingHook{}
+		hooked := &db.DB{DB: d.WithQueryHook(hook), Engine: d.Engine, Where: d.Where}
+		svc := &clearance.Service{Evidence: evidence.NewService(hooked, programs.NewStore(hooked))}
+		statements := func(decide func(context.Context, []string, curriculum.Date) (map[string]*clearance.Decided, error)) int64 {
+			t.Helper()
+			hook.n.Store(0)
+			got, err := decide(ctx, ids, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(ids) {
+				t.Fatalf("decided for %d of %d people", len(got), len(ids))
+			}
+			return hook.n.Load()
+		}
+		if n := statements(svc.DecideManyReadOnly); n == 1 {
+			t.Fatal("an empty cache answered")
+		}
+		if n := statements(svc.DecideManyReadOnly); n == 1 {
+			t.Fatal("the read-only sweep filled the cache")
+		}
+		statements(svc.DecideMany)
+		if n := statements(svc.DecideManyReadOnly); n != 1 {
+			t.Fatalf("the read-only sweep ran %d statements with everyone cached, want 1 (the stamps)", n)
+		}
+	})
+}

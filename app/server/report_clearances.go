@@ -32,7 +32,11 @@ func (s *Server) clearanceRows(q *reportQuery, people []*accounts.Person) ([]cle
 	for i, p := range people {
 		ids[i] = p.ID
 	}
-	res, err := s.clearance.DecideMany(q.ctx, ids, q.asOf)
+	decide := s.clearance.DecideMany
+	if q.bulk {
+		decide = s.clearance.DecideManyReadOnly
+	}
+	res, err := decide(q.ctx, ids, q.asOf)
 	if err != nil {
 		return nil, err
 	}

@@ -85,6 +85,10 @@ type reportQuery struct {
 	// names caches people's names looked up while building rows (for
 	// example who verified a credential), across batches.
 	names map[string]string
+	// bulk is set for workbooks: decisions are read from the cache but not
+	// added to it, so exporting the whole organisation (or another day)
+	// does not push out the decisions the API and the pages are asking for.
+	bulk bool
 }
 
 // inProgram says whether an enrollment's version belongs to the program
@@ -219,6 +223,7 @@ func (rp report[R]) xlsx(s *Server) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		q.bulk = true
 		if len(filters.Errors) > 0 {
 			var msgs []string
 			for _, k := range []string{"site", "program", "as_of"} {

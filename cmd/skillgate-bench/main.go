@@ -85,7 +85,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("API token for %s (was the database seeded with seed --scale?): %w", scale.EHREmail, err)
 	}
-	checks, err := clearanceURLs(ctx, d, 20000)
+	checks, err := clearanceURLs(ctx, d, 20000, "")
 	if err != nil {
 		return err
 	}
@@ -191,9 +191,12 @@ func run() error {
 	// Nothing cached: the same checks a month back (no job decides for
 	// past days), so every first ask decides from the database.
 	past := time.Now().AddDate(0, -1, 0).Format("2006-01-02")
-	cold := make([]string, len(checks))
-	for i, u := range checks {
-		cold[i] = u + "&as_of=" + past
+	cold, err := clearanceURLs(ctx, d, 20000, past) // people enrolled by then
+	if err != nil {
+		return err
+	}
+	for i := range cold {
+		cold[i] += "&as_of=" + past
 	}
 	fmt.Fprintln(os.Stderr, "uncached clearance checks (a month back), maximum throughput…")
 	coldCfg := maxCfg
@@ -271,13 +274,17 @@ func summary(r *loadgen.Result) string {
 }
 
 // clearanceURLs returns n clearance checks for random enrolled people and
-// random tasks of their program.
-func clearanceURLs(ctx context.Context, d *db.DB, n int) ([]string, error) {
+// random tasks of their program; with startedBy (YYYY-MM-DD), only people
+// whose enrollment had started by then.
+func clearanceURLs(ctx context.Context, d *db.DB, n int, startedBy string) ([]string, error) {
 	var rows []struct {
 		ApprenticeID string `bun:"apprentice_id"`
 		VersionID    string `bun:"version_id"`
 	}
-	if err := d.NewRaw("SELECT apprentice_id, version_id FROM enrollments WHERE status = 'active' ORDER BY id").Scan(ctx, &rows); err != nil {
+	if startedBy == "" {
+		startedBy = "9999-12-31"
+	}
+	if err := d.NewRaw("SELECT apprentice_id, version_id FROM enrollments WHERE status = 'active' AND start_date <= ? ORDER BY id", startedBy).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("choose people: %w", err)
 	}
 	if len(rows) == 0 {
