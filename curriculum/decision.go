@@ -332,19 +332,26 @@ func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) 
 
 // MarshalJSON adds the plain-language message and step to the machine
 // fields, for the API.
-func (r Reason) MarshalJSON() ([]byte, error) {
-	type out struct {
-		Code       ReasonCode `json:"code"`
-		Effect     Effect     `json:"effect"`
-		Competency string     `json:"competency,omitempty"`
-		Credential string     `json:"credential,omitempty"`
-		Variant    string     `json:"variant,omitempty"`
-		Date       Date       `json:"date,omitzero"`
-		Message    string     `json:"message"`
-		Step       string     `json:"step,omitempty"`
-		Missing    []string   `json:"missing,omitempty"`
-	}
-	return json.Marshal(out{r.Code, r.Effect, r.Competency(), r.Credential(), r.Variant(), r.Date, r.Message(), r.Step(), r.Missing()})
+func (r Reason) MarshalJSON() ([]byte, error) { return json.Marshal(r.JSON()) }
+
+// ReasonJSON is a Reason as the API shows it (Reason.MarshalJSON writes
+// it). Its fields are plain, so encoding/json writes it without calling a
+// MarshalJSON and re-checking what it returned.
+type ReasonJSON struct {
+	Code       ReasonCode `json:"code"`
+	Effect     Effect     `json:"effect"`
+	Competency string     `json:"competency,omitempty"`
+	Credential string     `json:"credential,omitempty"`
+	Variant    string     `json:"variant,omitempty"`
+	Date       Date       `json:"date,omitzero"`
+	Message    string     `json:"message"`
+	Step       string     `json:"step,omitempty"`
+	Missing    []string   `json:"missing,omitempty"`
+}
+
+// JSON returns r as the API shows it.
+func (r Reason) JSON() ReasonJSON {
+	return ReasonJSON{r.Code, r.Effect, r.Competency(), r.Credential(), r.Variant(), r.Date, r.Message(), r.Step(), r.Missing()}
 }
 
 // Decision is a person's clearance for one task on one day.
@@ -408,22 +415,40 @@ func (d *Decision) Messages() []string {
 }
 
 // MarshalJSON includes the next steps for the API.
-func (d Decision) MarshalJSON() ([]byte, error) {
-	type out struct {
-		Task      string   `json:"task"`
-		AsOf      Date     `json:"as_of"`
-		Status    Status   `json:"status"`
-		Reasons   []Reason `json:"reasons"`
-		NextSteps []string `json:"next_steps"`
-		LapsesOn  Date     `json:"lapses_on,omitzero"`
-	}
-	reasons := d.Reasons
-	if reasons == nil {
-		reasons = []Reason{}
+func (d Decision) MarshalJSON() ([]byte, error) { return json.Marshal(d.JSON()) }
+
+// DecisionJSON is a Decision as the API shows it (Decision.MarshalJSON
+// writes it). A site's matrix is 2,500 decisions and some 10,000 reasons:
+// encoded through MarshalJSON methods, encoding/json re-reads and compacts
+// each one's output, which took most of the matrix's time; as plain
+// structs they are written once.
+type DecisionJSON struct {
+	Task      string       `json:"task"`
+	AsOf      Date         `json:"as_of"`
+	Status    Status       `json:"status"`
+	Reasons   []ReasonJSON `json:"reasons"`
+	NextSteps []string     `json:"next_steps"`
+	LapsesOn  Date         `json:"lapses_on,omitzero"`
+}
+
+// JSON returns d as the API shows it.
+func (d Decision) JSON() DecisionJSON {
+	reasons := make([]ReasonJSON, len(d.Reasons))
+	for i := range d.Reasons {
+		reasons[i] = d.Reasons[i].JSON()
 	}
 	steps := d.NextSteps()
 	if steps == nil {
 		steps = []string{}
 	}
-	return json.Marshal(out{d.Task, d.AsOf, d.Status, reasons, steps, d.LapsesOn})
+	return DecisionJSON{d.Task, d.AsOf, d.Status, reasons, steps, d.LapsesOn}
+}
+
+// DecisionsJSON is JSON for a list of decisions.
+func DecisionsJSON(ds []Decision) []DecisionJSON {
+	out := make([]DecisionJSON, len(ds))
+	for i := range ds {
+		out[i] = ds[i].JSON()
+	}
+	return out
 }

@@ -30,12 +30,12 @@ func (s *Server) asOfParam(c *fiber.Ctx) (curriculum.Date, error) {
 var errNotEnrolled = apiError(fiber.StatusNotFound, "This person is not enrolled in a program on that date, so no task is cleared.")
 
 type personDecisionsJSON struct {
-	PersonID  string                `json:"person_id"`
-	Name      string                `json:"name"`
-	AsOf      curriculum.Date       `json:"as_of"`
-	Program   string                `json:"program"`
-	Version   int                   `json:"version"`
-	Decisions []curriculum.Decision `json:"decisions"`
+	PersonID  string                    `json:"person_id"`
+	Name      string                    `json:"name"`
+	AsOf      curriculum.Date           `json:"as_of"`
+	Program   string                    `json:"program"`
+	Version   int                       `json:"version"`
+	Decisions []curriculum.DecisionJSON `json:"decisions"`
 }
 
 // apiClearances answers "may this person do this task on this day":
@@ -75,14 +75,14 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 		if !ok {
 			return apiError(fiber.StatusNotFound, "The person's program has no task "+task+".")
 		}
-		return c.JSON(d)
+		return c.JSON(d.JSON())
 	}
 	ds, err := res.Decisions()
 	if err != nil {
 		return err
 	}
 	v := res.Rules.Version()
-	return c.JSON(personDecisionsJSON{PersonID: p.ID, Name: p.Name, AsOf: asOf, Program: v.Program.Code, Version: v.Number, Decisions: ds})
+	return c.JSON(personDecisionsJSON{PersonID: p.ID, Name: p.Name, AsOf: asOf, Program: v.Program.Code, Version: v.Number, Decisions: curriculum.DecisionsJSON(ds)})
 }
 
 type matrixJSON struct {
@@ -92,9 +92,9 @@ type matrixJSON struct {
 }
 
 type matrixPersonRow struct {
-	PersonID  string                `json:"person_id"`
-	Name      string                `json:"name"`
-	Decisions []curriculum.Decision `json:"decisions"`
+	PersonID  string                    `json:"person_id"`
+	Name      string                    `json:"name"`
+	Decisions []curriculum.DecisionJSON `json:"decisions"`
 }
 
 // siteMatrix decides every enrolled person of a site (a fixed number of
@@ -128,7 +128,7 @@ func (s *Server) apiSiteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date
 			if err != nil {
 				return err
 			}
-			out.People = append(out.People, matrixPersonRow{PersonID: p.ID, Name: p.Name, Decisions: ds})
+			out.People = append(out.People, matrixPersonRow{PersonID: p.ID, Name: p.Name, Decisions: curriculum.DecisionsJSON(ds)})
 		}
 	}
 	return c.JSON(out)
