@@ -71,6 +71,40 @@ func TestDecisionFieldsDecideAsWholeRecords(t *testing.T) {
 		if compared < 1000 {
 			t.Fatalf("compared only %d decisions", compared)
 		}
+
+		// The observations themselves: the fields decisions read are the
+		// same whichever way they were read (times to the nanosecond).
+		ens, err := svc.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := svc.Evidence.Store.RecordsScoped(ctx, ens, evidence.AllFields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		narrow, err := svc.Evidence.Store.RecordsScoped(ctx, ens, evidence.DecisionFields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		observations := 0
+		for id, w := range whole {
+			n := narrow[id]
+			if len(n.Observations) != len(w.Observations) {
+				t.Fatalf("enrollment %s: %d observations read for decisions, %d whole", id, len(n.Observations), len(w.Observations))
+			}
+			for i, wo := range w.Observations {
+				no := n.Observations[i]
+				if no.ID != wo.ID || no.EnrollmentID != wo.EnrollmentID || no.ApprenticeID != wo.ApprenticeID || no.Competency != wo.Competency ||
+					no.Variant != wo.Variant || no.PerformedOn != wo.PerformedOn || no.Successful != wo.Successful ||
+					no.Supersedes != wo.Supersedes || !no.RecordedAt.Equal(wo.RecordedAt) {
+					t.Fatalf("observation %s read for decisions:\n%+v\nwhole:\n%+v", wo.ID, no, wo)
+				}
+				observations++
+			}
+		}
+		if observations < 2000 {
+			t.Fatalf("compared only %d observations", observations)
+		}
 	})
 }
 

@@ -12,6 +12,7 @@ package evidence
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -246,7 +247,13 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 		return q
 	}
 	var obs []observationRow
-	if err := sel(&obs, "observations").Scan(ctx); err != nil {
+	var err error
+	if scope == DecisionFields {
+		obs, err = s.decisionObservations(ctx, in)
+	} else {
+		err = sel(&obs, "observations").Scan(ctx)
+	}
+	if err != nil {
 		return nil, db.Translate(err)
 	}
 	slices.SortFunc(obs, func(a, b observationRow) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) })
@@ -308,6 +315,62 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 		r.Hours = append(r.Hours, hours[i].entry())
 	}
 	return out, nil
+}
+
+// decisionObservations reads observations' DecisionFields with
+// database/sql's own scanning into typed values: deciding for a whole
+// organisation reads 1.5 M of them, and bun's reflection per row and
+// column cost about a third of deciding.
+func (s *Store) decisionObservations(ctx context.Context, in any) ([]observationRow, error) {
+	rows, err := s.DB.QueryContext(ctx, "SELECT "+strings.Join(decisionColumns["observations"], ", ")+
+		" FROM observations WHERE enrollment_id IN (?)", in)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []observationRow
+	for rows.Next() {
+		var r observationRow
+		var supersedes sql.NullString
+		var recorded timeValue
+		if err := rows.Scan(&r.ID, &r.EnrollmentID, &r.ApprenticeID, &r.Competency, &r.Variant, &r.PerformedOn,
+			&r.Successful, &supersedes, &recorded); err != nil {
+			return nil, fmt.Errorf("read observations: %w", err)
+		}
+		if supersedes.Valid {
+			r.Supersedes = &supersedes.String
+		}
+		r.RecordedAt = recorded.t
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// timeValue scans a timestamp as either driver gives it: a time.Time
+// (pgdriver, and SQLite when it recognises the text) or the text SQLite
+// holds.
+type timeValue struct{ t time.Time }
+
+func (v *timeValue) Scan(src any) error {
+	var text string
+	switch x := src.(type) {
+	case time.Time:
+		v.t = x
+		return nil
+	case string:
+		text = x
+	case []byte:
+		text = string(x)
+	default:
+		return fmt.Errorf("cannot scan %T into a time", src)
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, text); err == nil {
+			v.t = t
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot read %q as a time", text)
 }
 
 // byTimeID orders records as they were recorded (id breaks ties). Records

@@ -286,9 +286,9 @@ func sendTempFile(c *fiber.Ctx, pattern, contentType, name string, write func(io
 }
 
 // export writes the whole report as a workbook to out, a batch of people
-// at a time. The next batch is read from the database and turned into rows
-// while the current one is written, so the two overlap on two cores; at
-// most three batches of rows exist at once.
+// at a time. The next two batches are read from the database and turned
+// into rows while the current one is written; at most three batches of
+// rows exist at once.
 func (rp report[R]) export(s *Server, q *reportQuery, out io.Writer) error {
 	w, err := reports.New(rp.Sheet, rp.Columns)
 	if err != nil {
@@ -297,38 +297,58 @@ func (rp report[R]) export(s *Server, q *reportQuery, out io.Writer) error {
 	defer w.Close()
 	ctx, cancel := context.WithCancel(q.ctx)
 	defer cancel()
-	read := *q
-	read.ctx = ctx
-	batches := make(chan []R, 1)
+	// Batches are read and turned into rows two at a time while earlier
+	// rows are written: reading a batch mostly waits for the database
+	// (deciding clearances for a past day reads every record), so on two
+	// cores two readers and the writer keep both busy. Each batch sends its
+	// rows on its own channel, queued in order, so the workbook's rows keep
+	// the batches' order.
+	type batch struct {
+		rows []R
+		err  error
+	}
+	queue := make(chan chan batch, 1) // with the batch being written: two in flight
 	readErr := make(chan error, 1)
 	go func() {
-		defer close(batches)
-		readErr <- s.eachReportBatch(&read, s.exportBatch(), func(people []*accounts.Person) error {
-			rows, err := rp.Rows(s, &read, people)
-			if err != nil {
-				return err
-			}
+		defer close(queue)
+		sel := *q
+		sel.ctx = ctx
+		readErr <- s.eachReportBatch(&sel, s.exportBatch(), func(people []*accounts.Person) error {
+			done := make(chan batch, 1)
 			select {
-			case batches <- rows:
-				return nil
+			case queue <- done:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			// Its own query: names is a cache that rows add to.
+			read := *q
+			read.ctx, read.names = ctx, map[string]string{}
+			go func() {
+				rows, err := rp.Rows(s, &read, people)
+				done <- batch{rows, err}
+			}()
+			return nil
 		})
 	}()
-	var writeErr error
-	for rows := range batches {
-		for i := 0; i < len(rows) && writeErr == nil; i++ {
-			if writeErr = w.Add(rp.Cells(rows[i])...); writeErr != nil {
-				cancel() // stop reading; the loop drains what is in flight
+	var firstErr error
+	for done := range queue {
+		b := <-done
+		if b.err != nil && firstErr == nil {
+			firstErr = b.err
+			cancel() // stop reading; the loop drains what is in flight
+		}
+		for i := 0; i < len(b.rows) && firstErr == nil; i++ {
+			if err := w.Add(rp.Cells(b.rows[i])...); err != nil {
+				firstErr = err
+				cancel()
 			}
 		}
 	}
-	if err := <-readErr; writeErr == nil && err != nil {
+	if err := <-readErr; firstErr == nil && err != nil {
 		return err
 	}
-	if writeErr != nil {
-		return writeErr
+	if firstErr != nil {
+		return firstErr
 	}
 	return w.Finish(out, reports.About{Report: rp.Title, Filters: q.filters(), AsOf: q.asOf, GeneratedAt: s.now(),
 		GeneratedBy: q.user.Name + " <" + q.user.Email + ">"})
