@@ -329,14 +329,28 @@ func (s *Store) decisionObservations(ctx context.Context, in any) ([]observation
 	}
 	defer rows.Close()
 	var out []observationRow
+	// A batch's thousands of rows name a few hundred enrollments and
+	// people and a few dozen competencies: each distinct value is made a
+	// string once (the raw bytes are only valid until the next row).
+	seen := map[string]string{}
+	intern := func(b sql.RawBytes) string {
+		if v, ok := seen[string(b)]; ok {
+			return v
+		}
+		v := string(b)
+		seen[v] = v
+		return v
+	}
+	var enrollment, apprentice, competency, variant sql.RawBytes
 	for rows.Next() {
 		var r observationRow
 		var supersedes sql.NullString
 		var recorded timeValue
-		if err := rows.Scan(&r.ID, &r.EnrollmentID, &r.ApprenticeID, &r.Competency, &r.Variant, &r.PerformedOn,
+		if err := rows.Scan(&r.ID, &enrollment, &apprentice, &competency, &variant, &r.PerformedOn,
 			&r.Successful, &supersedes, &recorded); err != nil {
 			return nil, fmt.Errorf("read observations: %w", err)
 		}
+		r.EnrollmentID, r.ApprenticeID, r.Competency, r.Variant = intern(enrollment), intern(apprentice), intern(competency), intern(variant)
 		if supersedes.Valid {
 			r.Supersedes = &supersedes.String
 		}
