@@ -26,17 +26,10 @@ func TestDecisionFieldsDecideAsWholeRecords(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		today := curriculum.MustParseDate("2026-06-15")
-		if _, err := scale.Generate(ctx, d, scale.Options{Sites: 2, MAs: 40, Preceptors: 6, Observations: 2500, Credentials: 150, Seed: 3, AsOf: today}); err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		if err := d.NewRaw("SELECT DISTINCT apprentice_id FROM enrollments ORDER BY apprentice_id").Scan(ctx, &ids); err != nil {
-			t.Fatal(err)
-		}
+		ids, svc, _ := generated(t, d, scale.Options{Sites: 2, MAs: 40, Preceptors: 6, Observations: 2500, Credentials: 150, Seed: 3, AsOf: today})
 		if len(ids) < 30 {
 			t.Fatalf("only %d people enrolled; the generator changed", len(ids))
 		}
-		svc := &clearance.Service{Evidence: evidence.NewService(d, programs.NewStore(d))}
 		compared := 0
 		for _, asOf := range []curriculum.Date{today, today.AddDays(-90), today.AddDays(-400), today.AddDays(60)} {
 			whole, err := svc.ForPeople(ctx, ids, asOf)
@@ -108,6 +101,23 @@ func TestDecisionFieldsDecideAsWholeRecords(t *testing.T) {
 	})
 }
 
+// generated fills d with a small organisation and returns its enrolled
+// people and a clearance service whose statements hook counts.
+func generated(t *testing.T, d *db.DB, o scale.Options) ([]string, *clearance.Service, *countingHook) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := scale.Generate(ctx, d, o); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	if err := d.NewRaw("SELECT DISTINCT apprentice_id FROM enrollments ORDER BY apprentice_id").Scan(ctx, &ids); err != nil {
+		t.Fatal(err)
+	}
+	hook := &countingHook{}
+	hooked := &db.DB{DB: d.WithQueryHook(hook), Engine: d.Engine, Where: d.Where}
+	return ids, &clearance.Service{Evidence: evidence.NewService(hooked, programs.NewStore(hooked))}, hook
+}
+
 // countingHook counts the statements run.
 type countingHook struct{ n atomic.Int64 }
 
@@ -123,16 +133,7 @@ func TestForPeopleCachingWarmsTheCache(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		today := curriculum.MustParseDate("2026-06-15")
-		if _, err := scale.Generate(ctx, d, scale.Options{Sites: 1, MAs: 15, Preceptors: 3, Observations: 600, Credentials: 40, Seed: 5, AsOf: today}); err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		if err := d.NewRaw("SELECT DISTINCT apprentice_id FROM enrollments ORDER BY apprentice_id").Scan(ctx, &ids); err != nil {
-			t.Fatal(err)
-		}
-		hook := &countingHook{}
-		hooked := &db.DB{DB: d.WithQueryHook(hook), Engine: d.Engine, Where: d.Where}
-		svc := &clearance.Service{Evidence: evidence.NewService(hooked, programs.NewStore(hooked))}
+		ids, svc, hook := generated(t, d, scale.Options{Sites: 1, MAs: 15, Preceptors: 3, Observations: 600, Credentials: 40, Seed: 5, AsOf: today})
 		whole, err := svc.ForPeopleCaching(ctx, ids, today)
 		if err != nil {
 			t.Fatal(err)
@@ -175,16 +176,7 @@ func TestDecideManyReadOnlyLeavesTheCacheAlone(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		today := curriculum.MustParseDate("2026-06-15")
-		if _, err := scale.Generate(ctx, d, scale.Options{Sites: 1, MAs: 10, Preceptors: 2, Observations: 300, Credentials: 20, Seed: 7, AsOf: today}); err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		if err := d.NewRaw("SELECT DISTINCT apprentice_id FROM enrollments ORDER BY apprentice_id").Scan(ctx, &ids); err != nil {
-			t.Fatal(err)
-		}
-		hook := &countingHook{}
-		hooked := &db.DB{DB: d.WithQueryHook(hook), Engine: d.Engine, Where: d.Where}
-		svc := &clearance.Service{Evidence: evidence.NewService(hooked, programs.NewStore(hooked))}
+		ids, svc, hook := generated(t, d, scale.Options{Sites: 1, MAs: 10, Preceptors: 2, Observations: 300, Credentials: 20, Seed: 7, AsOf: today})
 		statements := func(decide func(context.Context, []string, curriculum.Date) (map[string]*clearance.Decided, error)) int64 {
 			t.Helper()
 			hook.n.Store(0)
