@@ -1,9 +1,11 @@
 package credentials_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -229,6 +231,62 @@ func TestForPeopleIsOneQuery(t *testing.T) {
 		}
 		if m, err := s.ForPeople(ctx, nil); err != nil || len(m) != 0 {
 			t.Fatalf("no ids: %v %v", m, err)
+		}
+	})
+}
+
+// TestForPeopleReadsEveryField: ForPeople scans rows itself; every field
+// of every kind of record (no expiry, valid through a month, verified or
+// not, with a file, notes, nobody recorded) comes back as ByID (bun) reads
+// it, on both engines.
+func TestForPeopleReadsEveryField(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		s, clk := newStore(d)
+		hr := person(t, d, "hr@example.org")
+		a, b := person(t, d, "a@example.org"), person(t, d, "b@example.org")
+		f, err := s.SaveFile(ctx, "card.png", bytes.NewReader(pngBytes(t)), hr.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, n := range []credentials.NewRecord{
+			{PersonID: a.ID, TypeCode: "BLS", IssuingBody: "AHA", Number: "B-1", IssuedOn: day("2025-01-10"), ExpiresOn: day("2027-01-31"), FileID: f.ID, RecordedBy: hr.ID, Notes: "card seen; \"quoted\" ünïcode"},
+			{PersonID: a.ID, TypeCode: "CMA", IssuedOn: day("2024-05-01")},
+			{PersonID: b.ID, TypeCode: "BLS", Number: "B-2", IssuedOn: day("2025-03-01"), ExpiresOn: day("2027-03-09"), ValidThroughMonth: true, RecordedBy: hr.ID},
+		} {
+			clk.Advance(90 * time.Second)
+			r, err := s.Add(ctx, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		}
+		clk.Advance(time.Hour)
+		if _, err := s.Verify(ctx, ids[0], hr.ID, "card seen"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ForPeople(ctx, []string{a.ID, b.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got[a.ID]) != 2 || len(got[b.ID]) != 1 {
+			t.Fatalf("records: %+v", got)
+		}
+		for _, recs := range got {
+			for _, r := range recs {
+				want, err := s.ByID(ctx, r.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(r, *want) {
+					t.Fatalf("ForPeople read\n%+v\nByID reads\n%+v", r, *want)
+				}
+			}
+		}
+		if v := got[a.ID][1]; v.ID != ids[0] || v.VerifiedAt == nil || v.FileID != f.ID || v.RecordedAt.Location() != time.UTC {
+			t.Fatalf("the verified card with a file: %+v", v)
 		}
 	})
 }

@@ -345,7 +345,7 @@ func (s *Store) decisionObservations(ctx context.Context, in any) ([]observation
 	for rows.Next() {
 		var r observationRow
 		var supersedes sql.NullString
-		var recorded timeValue
+		var recorded db.Time
 		if err := rows.Scan(&r.ID, &enrollment, &apprentice, &competency, &variant, &r.PerformedOn,
 			&r.Successful, &supersedes, &recorded); err != nil {
 			return nil, fmt.Errorf("read observations: %w", err)
@@ -354,37 +354,10 @@ func (s *Store) decisionObservations(ctx context.Context, in any) ([]observation
 		if supersedes.Valid {
 			r.Supersedes = &supersedes.String
 		}
-		r.RecordedAt = recorded.t
+		r.RecordedAt = recorded.Time
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// timeValue scans a timestamp as either driver gives it: a time.Time
-// (pgdriver, and SQLite when it recognises the text) or the text SQLite
-// holds.
-type timeValue struct{ t time.Time }
-
-func (v *timeValue) Scan(src any) error {
-	var text string
-	switch x := src.(type) {
-	case time.Time:
-		v.t = x
-		return nil
-	case string:
-		text = x
-	case []byte:
-		text = string(x)
-	default:
-		return fmt.Errorf("cannot scan %T into a time", src)
-	}
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"} {
-		if t, err := time.Parse(layout, text); err == nil {
-			v.t = t
-			return nil
-		}
-	}
-	return fmt.Errorf("cannot read %q as a time", text)
 }
 
 // byTimeID orders records as they were recorded (id breaks ties). Records
