@@ -98,6 +98,25 @@ func TestDecisionFieldsDecideAsWholeRecords(t *testing.T) {
 		if observations < 2000 {
 			t.Fatalf("compared only %d observations", observations)
 		}
+		signOffs := 0
+		for id, w := range whole {
+			n := narrow[id]
+			if len(n.SignOffs) != len(w.SignOffs) {
+				t.Fatalf("enrollment %s: %d sign-offs read for decisions, %d whole", id, len(n.SignOffs), len(w.SignOffs))
+			}
+			for i, ws := range w.SignOffs {
+				ns := n.SignOffs[i]
+				if ns.ID != ws.ID || ns.EnrollmentID != ws.EnrollmentID || ns.ApprenticeID != ws.ApprenticeID || ns.Competency != ws.Competency ||
+					ns.Kind != ws.Kind || ns.SignedOn != ws.SignedOn || !reflect.DeepEqual(ns.Covered, ws.Covered) ||
+					!ns.Signature.SignedAt.Equal(ws.Signature.SignedAt) {
+					t.Fatalf("sign-off %s read for decisions:\n%+v\nwhole:\n%+v", ws.ID, ns, ws)
+				}
+				signOffs++
+			}
+		}
+		if signOffs < 100 {
+			t.Fatalf("compared only %d sign-offs", signOffs)
+		}
 	})
 }
 

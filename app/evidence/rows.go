@@ -175,6 +175,9 @@ func jsonList(s []string) string {
 }
 
 func parseList(s string) []string {
+	if s == "" || s == "[]" {
+		return nil // most lists, without the JSON decoder
+	}
 	var out []string
 	_ = json.Unmarshal([]byte(s), &out)
 	if len(out) == 0 {

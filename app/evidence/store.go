@@ -280,7 +280,12 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 		r.Tests = append(r.Tests, tests[i].result())
 	}
 	var sos []signOffRow
-	if err := sel(&sos, "sign_offs").Scan(ctx); err != nil {
+	if scope == DecisionFields {
+		sos, err = s.decisionSignOffs(ctx, in)
+	} else {
+		err = sel(&sos, "sign_offs").Scan(ctx)
+	}
+	if err != nil {
 		return nil, db.Translate(err)
 	}
 	slices.SortFunc(sos, func(a, b signOffRow) int { return byTimeID(a.SignedAt, b.SignedAt, a.ID, b.ID) })
@@ -329,18 +334,7 @@ func (s *Store) decisionObservations(ctx context.Context, in any) ([]observation
 	}
 	defer rows.Close()
 	var out []observationRow
-	// A batch's thousands of rows name a few hundred enrollments and
-	// people and a few dozen competencies: each distinct value is made a
-	// string once (the raw bytes are only valid until the next row).
-	seen := map[string]string{}
-	intern := func(b sql.RawBytes) string {
-		if v, ok := seen[string(b)]; ok {
-			return v
-		}
-		v := string(b)
-		seen[v] = v
-		return v
-	}
+	intern := interner{}
 	var enrollment, apprentice, competency, variant sql.RawBytes
 	for rows.Next() {
 		var r observationRow
@@ -350,11 +344,51 @@ func (s *Store) decisionObservations(ctx context.Context, in any) ([]observation
 			&r.Successful, &supersedes, &recorded); err != nil {
 			return nil, fmt.Errorf("read observations: %w", err)
 		}
-		r.EnrollmentID, r.ApprenticeID, r.Competency, r.Variant = intern(enrollment), intern(apprentice), intern(competency), intern(variant)
+		r.EnrollmentID, r.ApprenticeID, r.Competency, r.Variant = intern.of(enrollment), intern.of(apprentice), intern.of(competency), intern.of(variant)
 		if supersedes.Valid {
 			r.Supersedes = &supersedes.String
 		}
 		r.RecordedAt = recorded.Time
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// interner makes each distinct value of a batch's rows a string once: a
+// batch's tens of thousands of rows name a few hundred enrollments and
+// people and a few dozen competencies (raw bytes are valid only until the
+// next row).
+type interner map[string]string
+
+func (in interner) of(b sql.RawBytes) string {
+	if v, ok := in[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	in[v] = v
+	return v
+}
+
+// decisionSignOffs reads sign-offs' DecisionFields as decisionObservations
+// reads observations (360,000 of them for a whole organisation).
+func (s *Store) decisionSignOffs(ctx context.Context, in any) ([]signOffRow, error) {
+	rows, err := s.DB.QueryContext(ctx, "SELECT "+strings.Join(decisionColumns["sign_offs"], ", ")+
+		" FROM sign_offs WHERE enrollment_id IN (?)", in)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []signOffRow
+	intern := interner{}
+	var enrollment, apprentice, competency, kind sql.RawBytes
+	for rows.Next() {
+		var r signOffRow
+		var signed db.Time
+		if err := rows.Scan(&r.ID, &enrollment, &apprentice, &competency, &kind, &r.SignedOn, &r.Covered, &signed); err != nil {
+			return nil, fmt.Errorf("read sign-offs: %w", err)
+		}
+		r.EnrollmentID, r.ApprenticeID, r.Competency, r.Kind = intern.of(enrollment), intern.of(apprentice), intern.of(competency), intern.of(kind)
+		r.SignedAt = signed.Time
 		out = append(out, r)
 	}
 	return out, rows.Err()
