@@ -132,6 +132,8 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, e
 // still gets it (at the cost of more collection).
 const DefaultMemoryLimit = 256 << 20
 
+// setMemoryLimit reads GOMEMLIMIT from the process environment, not
+// Env.Getenv: the runtime already applied it from there at start.
 func setMemoryLimit(log *slog.Logger) {
 	if v := os.Getenv("GOMEMLIMIT"); v != "" {
 		log.Info("memory limit from GOMEMLIMIT", "limit", v)

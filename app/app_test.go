@@ -3,11 +3,14 @@ package app_test
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -335,5 +338,22 @@ func TestAuditVerifyCommand(t *testing.T) {
 				t.Fatalf("verify after an edit: exit %d\n%s", code, out)
 			}
 		})
+	}
+}
+
+// TestServeSetsASoftMemoryLimit: serve limits the Go runtime's memory to
+// DefaultMemoryLimit (soft), unless GOMEMLIMIT set one, which it keeps.
+func TestServeSetsASoftMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	want := int64(app.DefaultMemoryLimit)
+	if os.Getenv("GOMEMLIMIT") != "" {
+		want = before // the runtime read it at start; serve leaves it
+	} else {
+		debug.SetMemoryLimit(math.MaxInt64) // the runtime's "no limit"
+	}
+	start(t, dbEnv(t, db.SQLite))
+	if got := debug.SetMemoryLimit(-1); got != want {
+		t.Fatalf("memory limit while serving: %d, want %d", got, want)
 	}
 }
