@@ -15,7 +15,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // ErrAlreadySignedOff: another sign-off of the same competency was
@@ -224,17 +224,11 @@ func (s *Store) Records(ctx context.Context, enrollments []assessments.Enrollmen
 
 // RecordsScoped is Records reading only what scope needs.
 func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enrollment, scope Scope) (map[string]*assessments.Records, error) {
-	out := make(map[string]*assessments.Records, len(enrollments))
-	ids := make([]string, 0, len(enrollments))
-	for i := range enrollments {
-		e := enrollments[i]
-		out[e.ID] = &assessments.Records{Enrollment: &e}
-		ids = append(ids, e.ID)
+	f := newFiler(enrollments)
+	if len(enrollments) == 0 {
+		return f.byID(), nil
 	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	in := bun.List(ids)
+	in := bun.List(f.ids)
 	// sel starts the read of one kind of record for these enrollments.
 	sel := func(model any, table string) *bun.SelectQuery {
 		q := s.DB.NewSelect().Model(model).Where("enrollment_id IN (?)", in)
@@ -246,110 +240,115 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 		}
 		return q
 	}
-	var obs []observationRow
-	var err error
+	var obs []assessments.Observation
 	if scope == DecisionFields {
-		obs, err = s.decisionObservations(ctx, in)
+		var err error
+		if obs, err = s.decisionObservations(ctx, in); err != nil {
+			return nil, db.Translate(err)
+		}
 	} else {
-		err = sel(&obs, "observations").Scan(ctx)
+		var rows []observationRow
+		if err := sel(&rows, "observations").Scan(ctx); err != nil {
+			return nil, db.Translate(err)
+		}
+		obs = convertRows(rows, (*observationRow).observation)
 	}
-	if err != nil {
-		return nil, db.Translate(err)
-	}
-	slices.SortFunc(obs, func(a, b observationRow) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) })
-	for i := range obs {
-		r := out[obs[i].EnrollmentID]
-		r.Observations = append(r.Observations, obs[i].observation())
+	if err := fileRecords(f, obs, func(o *assessments.Observation) string { return o.EnrollmentID },
+		func(a, b *assessments.Observation) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) },
+		func(r *assessments.Records, l []assessments.Observation) { r.Observations = l }); err != nil {
+		return nil, fmt.Errorf("observations: %w", err)
 	}
 	var logs []selfLogRow
 	if err := sel(&logs, "self_logs").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
-	slices.SortFunc(logs, func(a, b selfLogRow) int { return byTimeID(a.LoggedAt, b.LoggedAt, a.ID, b.ID) })
-	for i := range logs {
-		r := out[logs[i].EnrollmentID]
-		r.SelfLogs = append(r.SelfLogs, logs[i].selfLog())
+	if err := fileRecords(f, convertRows(logs, (*selfLogRow).selfLog), func(l *assessments.SelfLog) string { return l.EnrollmentID },
+		func(a, b *assessments.SelfLog) int { return byTimeID(a.LoggedAt, b.LoggedAt, a.ID, b.ID) },
+		func(r *assessments.Records, l []assessments.SelfLog) { r.SelfLogs = l }); err != nil {
+		return nil, fmt.Errorf("self-logs: %w", err)
 	}
 	var tests []testRow
 	if err := sel(&tests, "test_results").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
-	slices.SortFunc(tests, func(a, b testRow) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) })
-	for i := range tests {
-		r := out[tests[i].EnrollmentID]
-		r.Tests = append(r.Tests, tests[i].result())
+	if err := fileRecords(f, convertRows(tests, (*testRow).result), func(t *assessments.TestResult) string { return t.EnrollmentID },
+		func(a, b *assessments.TestResult) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) },
+		func(r *assessments.Records, l []assessments.TestResult) { r.Tests = l }); err != nil {
+		return nil, fmt.Errorf("test results: %w", err)
 	}
-	var sos []signOffRow
+	var sos []assessments.SignOff
 	if scope == DecisionFields {
-		sos, err = s.decisionSignOffs(ctx, in)
+		var err error
+		if sos, err = s.decisionSignOffs(ctx, in); err != nil {
+			return nil, db.Translate(err)
+		}
 	} else {
-		err = sel(&sos, "sign_offs").Scan(ctx)
+		var rows []signOffRow
+		if err := sel(&rows, "sign_offs").Scan(ctx); err != nil {
+			return nil, db.Translate(err)
+		}
+		sos = convertRows(rows, (*signOffRow).signOff)
 	}
-	if err != nil {
-		return nil, db.Translate(err)
-	}
-	slices.SortFunc(sos, func(a, b signOffRow) int { return byTimeID(a.SignedAt, b.SignedAt, a.ID, b.ID) })
-	for i := range sos {
-		r := out[sos[i].EnrollmentID]
-		r.SignOffs = append(r.SignOffs, sos[i].signOff())
+	if err := fileRecords(f, sos, func(o *assessments.SignOff) string { return o.EnrollmentID },
+		func(a, b *assessments.SignOff) int { return byTimeID(a.Signature.SignedAt, b.Signature.SignedAt, a.ID, b.ID) },
+		func(r *assessments.Records, l []assessments.SignOff) { r.SignOffs = l }); err != nil {
+		return nil, fmt.Errorf("sign-offs: %w", err)
 	}
 	var revs []revocationRow
 	if err := s.DB.NewSelect().Model(&revs).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
-	slices.SortFunc(revs, func(a, b revocationRow) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) })
-	for i := range revs {
-		r := out[revs[i].EnrollmentID]
-		r.Revocations = append(r.Revocations, revs[i].revocation())
+	if err := fileRecords(f, convertRows(revs, (*revocationRow).revocation), func(r *assessments.Revocation) string { return r.EnrollmentID },
+		func(a, b *assessments.Revocation) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) },
+		func(r *assessments.Records, l []assessments.Revocation) { r.Revocations = l }); err != nil {
+		return nil, fmt.Errorf("revocations: %w", err)
 	}
 	if scope == DecisionFields {
-		return out, nil // hours never change a decision
+		return f.byID(), nil // hours never change a decision
 	}
 	var hours []hoursRow
 	if err := s.DB.NewSelect().Model(&hours).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
-	slices.SortFunc(hours, func(a, b hoursRow) int {
-		if c := a.WorkedOn.Compare(b.WorkedOn); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	for i := range hours {
-		r := out[hours[i].EnrollmentID]
-		r.Hours = append(r.Hours, hours[i].entry())
+	if err := fileRecords(f, convertRows(hours, (*hoursRow).entry), func(h *assessments.HoursEntry) string { return h.EnrollmentID },
+		func(a, b *assessments.HoursEntry) int {
+			if c := a.WorkedOn.Compare(b.WorkedOn); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		},
+		func(r *assessments.Records, l []assessments.HoursEntry) { r.Hours = l }); err != nil {
+		return nil, fmt.Errorf("hours: %w", err)
 	}
-	return out, nil
+	return f.byID(), nil
 }
 
 // decisionObservations reads observations' DecisionFields with
 // database/sql's own scanning into typed values: deciding for a whole
 // organisation reads 1.5 M of them, and bun's reflection per row and
 // column cost about a third of deciding.
-func (s *Store) decisionObservations(ctx context.Context, in any) ([]observationRow, error) {
+func (s *Store) decisionObservations(ctx context.Context, in any) ([]assessments.Observation, error) {
 	rows, err := s.DB.QueryContext(ctx, "SELECT "+strings.Join(decisionColumns["observations"], ", ")+
 		" FROM observations WHERE enrollment_id IN (?)", in)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []observationRow
+	var out []assessments.Observation
 	intern := interner{}
 	var enrollment, apprentice, competency, variant sql.RawBytes
 	for rows.Next() {
-		var r observationRow
+		var o assessments.Observation
 		var supersedes sql.NullString
 		var recorded db.Time
-		if err := rows.Scan(&r.ID, &enrollment, &apprentice, &competency, &variant, &r.PerformedOn,
-			&r.Successful, &supersedes, &recorded); err != nil {
+		if err := rows.Scan(&o.ID, &enrollment, &apprentice, &competency, &variant, &o.PerformedOn,
+			&o.Successful, &supersedes, &recorded); err != nil {
 			return nil, fmt.Errorf("read observations: %w", err)
 		}
-		r.EnrollmentID, r.ApprenticeID, r.Competency, r.Variant = intern.of(enrollment), intern.of(apprentice), intern.of(competency), intern.of(variant)
-		if supersedes.Valid {
-			r.Supersedes = &supersedes.String
-		}
-		r.RecordedAt = recorded.Time
-		out = append(out, r)
+		o.EnrollmentID, o.ApprenticeID, o.Competency, o.Variant = intern.of(enrollment), intern.of(apprentice), intern.of(competency), intern.of(variant)
+		o.Supersedes = supersedes.String
+		o.RecordedAt = recorded.Time
+		out = append(out, o)
 	}
 	return out, rows.Err()
 }
@@ -371,25 +370,29 @@ func (in interner) of(b sql.RawBytes) string {
 
 // decisionSignOffs reads sign-offs' DecisionFields as decisionObservations
 // reads observations (360,000 of them for a whole organisation).
-func (s *Store) decisionSignOffs(ctx context.Context, in any) ([]signOffRow, error) {
+func (s *Store) decisionSignOffs(ctx context.Context, in any) ([]assessments.SignOff, error) {
 	rows, err := s.DB.QueryContext(ctx, "SELECT "+strings.Join(decisionColumns["sign_offs"], ", ")+
 		" FROM sign_offs WHERE enrollment_id IN (?)", in)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []signOffRow
+	var out []assessments.SignOff
 	intern := interner{}
-	var enrollment, apprentice, competency, kind sql.RawBytes
+	var enrollment, apprentice, competency, kind, covered sql.RawBytes
 	for rows.Next() {
-		var r signOffRow
+		var so assessments.SignOff
 		var signed db.Time
-		if err := rows.Scan(&r.ID, &enrollment, &apprentice, &competency, &kind, &r.SignedOn, &r.Covered, &signed); err != nil {
+		if err := rows.Scan(&so.ID, &enrollment, &apprentice, &competency, &kind, &so.SignedOn, &covered, &signed); err != nil {
 			return nil, fmt.Errorf("read sign-offs: %w", err)
 		}
-		r.EnrollmentID, r.ApprenticeID, r.Competency, r.Kind = intern.of(enrollment), intern.of(apprentice), intern.of(competency), intern.of(kind)
-		r.SignedAt = signed.Time
-		out = append(out, r)
+		so.EnrollmentID, so.ApprenticeID, so.Competency = intern.of(enrollment), intern.of(apprentice), intern.of(competency)
+		so.Kind = curriculum.SignOffKind(intern.of(kind))
+		if len(covered) > 0 && string(covered) != "[]" { // most are empty: no string made
+			so.Covered = parseList(string(covered))
+		}
+		so.Signature.SignedAt = signed.Time.UTC()
+		out = append(out, so)
 	}
 	return out, rows.Err()
 }
