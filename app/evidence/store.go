@@ -290,7 +290,9 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 		sos = convertRows(rows, (*signOffRow).signOff)
 	}
 	if err := fileRecords(f, sos, func(o *assessments.SignOff) string { return o.EnrollmentID },
-		func(a, b *assessments.SignOff) int { return byTimeID(a.Signature.SignedAt, b.Signature.SignedAt, a.ID, b.ID) },
+		func(a, b *assessments.SignOff) int {
+			return byTimeID(a.Signature.SignedAt, b.Signature.SignedAt, a.ID, b.ID)
+		},
 		func(r *assessments.Records, l []assessments.SignOff) { r.SignOffs = l }); err != nil {
 		return nil, fmt.Errorf("sign-offs: %w", err)
 	}
