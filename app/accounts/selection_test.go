@@ -2,6 +2,7 @@ package accounts_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -10,6 +11,45 @@ import (
 	"github.com/skillgate/skillgate/app/db/dbtest"
 )
 
+// selectionFixture creates seven apprentices of one site, four of them
+// with the same name and some with an employee id, plus people a
+// selection of apprentices of that site must leave out; it returns that
+// selection and the ids it holds.
+func selectionFixture(t *testing.T, s *accounts.Store) (accounts.Selection, map[string]bool) {
+	t.Helper()
+	ctx := context.Background()
+	east, err := s.CreateSite(ctx, "East")
+	if err != nil {
+		t.Fatal(err)
+	}
+	west, err := s.CreateSite(ctx, "West")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"Kim Lee", "Ana Diaz", "Kim Lee", "Kim Lee", "Bo Chen", "Zoe Ray", "Kim Lee"}
+	want := map[string]bool{}
+	for i, n := range names {
+		np := accounts.NewPerson{Email: fmt.Sprintf("p%d@x.test", i), Name: n, Roles: []accounts.Role{accounts.RoleApprentice},
+			SiteIDs: []string{east.ID}}
+		if i%2 == 0 {
+			np.EmployeeID = fmt.Sprintf("E%03d", i)
+		}
+		p, err := s.Create(ctx, np)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[p.ID] = true
+	}
+	// Not selected: another role, another site.
+	if _, err := s.Create(ctx, accounts.NewPerson{Email: "rn@x.test", Name: "Kim Lee", Roles: []accounts.Role{accounts.RolePreceptor}, SiteIDs: []string{east.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(ctx, accounts.NewPerson{Email: "w@x.test", Name: "Kim Lee", Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{west.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	return accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: []string{east.ID}}, want
+}
+
 // TestSelectWalksEveryoneOnceInNameOrder: walking a selection by keyset,
 // two at a time, yields each selected person once, in (name, id) order,
 // also when names repeat across a batch boundary; the filters hold.
@@ -17,34 +57,10 @@ func TestSelectWalksEveryoneOnceInNameOrder(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		s, _ := newStore(d)
 		ctx := context.Background()
-		east, err := s.CreateSite(ctx, "East")
-		if err != nil {
-			t.Fatal(err)
-		}
-		west, err := s.CreateSite(ctx, "West")
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := []string{"Kim Lee", "Ana Diaz", "Kim Lee", "Kim Lee", "Bo Chen", "Zoe Ray", "Kim Lee"}
-		want := map[string]bool{}
-		for i, n := range names {
-			p, err := s.Create(ctx, accounts.NewPerson{Email: fmt.Sprintf("p%d@x.test", i), Name: n, Roles: []accounts.Role{accounts.RoleApprentice},
-				SiteIDs: []string{east.ID}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want[p.ID] = true
-		}
-		// Not selected: another role, another site.
-		if _, err := s.Create(ctx, accounts.NewPerson{Email: "rn@x.test", Name: "Kim Lee", Roles: []accounts.Role{accounts.RolePreceptor}, SiteIDs: []string{east.ID}}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Create(ctx, accounts.NewPerson{Email: "w@x.test", Name: "Kim Lee", Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{west.ID}}); err != nil {
-			t.Fatal(err)
-		}
-		sel := accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: []string{east.ID}}
-		if n, err := s.CountSelected(ctx, sel); err != nil || n != len(names) {
-			t.Fatalf("count %d %v, want %d", n, err, len(names))
+		sel, want := selectionFixture(t, s)
+		total := len(want)
+		if n, err := s.CountSelected(ctx, sel); err != nil || n != total {
+			t.Fatalf("count %d %v, want %d", n, err, total)
 		}
 		var got []*accounts.Person
 		var after *accounts.Cursor
@@ -59,8 +75,8 @@ func TestSelectWalksEveryoneOnceInNameOrder(t *testing.T) {
 			}
 			after = accounts.CursorOf(batch[len(batch)-1])
 		}
-		if len(got) != len(names) {
-			t.Fatalf("walked %d people, want %d", len(got), len(names))
+		if len(got) != total {
+			t.Fatalf("walked %d people, want %d", len(got), total)
 		}
 		for i, p := range got {
 			if !want[p.ID] {
@@ -78,6 +94,73 @@ func TestSelectWalksEveryoneOnceInNameOrder(t *testing.T) {
 		for _, sel := range []accounts.Selection{{SiteIDs: []string{}}, {IDs: []string{}}} {
 			if n, err := s.CountSelected(ctx, sel); err != nil || n != 0 {
 				t.Fatalf("%+v selects %d (%v)", sel, n, err)
+			}
+		}
+	})
+}
+
+// EachSelected, the one-statement walk of exports, selects exactly whom
+// the keyset walk selects, in the same order, in batches of the size
+// asked, with each person's id, name and employee id.
+func TestEachSelectedWalksAsSelectDoes(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		s, _ := newStore(d)
+		ctx := context.Background()
+		sel, want := selectionFixture(t, s)
+		var keyset []*accounts.Person
+		var after *accounts.Cursor
+		for {
+			batch, err := s.Select(ctx, sel, after, 0, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keyset = append(keyset, batch...)
+			if len(batch) < 3 {
+				break
+			}
+			after = accounts.CursorOf(batch[len(batch)-1])
+		}
+		var got []*accounts.Person
+		var sizes []int
+		if err := s.EachSelected(ctx, sel, 3, func(batch []*accounts.Person) error {
+			sizes = append(sizes, len(batch))
+			got = append(got, batch...)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(sizes) != "[3 3 1]" {
+			t.Errorf("batches of %v, want [3 3 1]", sizes)
+		}
+		if len(got) != len(want) || len(keyset) != len(want) {
+			t.Fatalf("walked %d people, the keyset walk %d, want %d", len(got), len(keyset), len(want))
+		}
+		withEmployeeID := 0
+		for i, p := range got {
+			k := keyset[i]
+			if p.ID != k.ID || p.Name != k.Name || p.EmployeeID != k.EmployeeID {
+				t.Fatalf("person %d: %+v, the keyset walk has %+v", i, p, k)
+			}
+			if p.EmployeeID != "" {
+				withEmployeeID++
+			}
+		}
+		if withEmployeeID != 4 {
+			t.Errorf("%d people with their employee id, want 4", withEmployeeID)
+		}
+		// The walk stops at fn's first error and returns it.
+		stop := errors.New("stop")
+		calls := 0
+		if err := s.EachSelected(ctx, sel, 2, func([]*accounts.Person) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+			t.Fatalf("fn's error: %v after %d calls", err, calls)
+		}
+		// Empty lists select nobody; fn is never called.
+		for _, sel := range []accounts.Selection{{SiteIDs: []string{}}, {IDs: []string{}}, {Role: accounts.RoleAdmin}} {
+			if err := s.EachSelected(ctx, sel, 2, func(b []*accounts.Person) error {
+				t.Errorf("%+v selects %d", sel, len(b))
+				return nil
+			}); err != nil {
+				t.Fatal(err)
 			}
 		}
 	})

@@ -41,7 +41,7 @@ import (
 // 100,000 MAs with one credential each is not.
 //
 // Sub-benchmarks, in the same run on the same rows:
-//   - <engine>/from-database: the real export (people in batches of 1,000
+//   - <engine>/from-database: the real export (people in batches of 2,000
 //     from the database, decisions, rows, StreamWriter, temporary file);
 //   - <engine>/from-database-one-clinic: the same for one clinic (2,000
 //     rows), to show that memory does not grow with the rows;

@@ -62,26 +62,9 @@ func (s *Server) reportSelection(q *reportQuery) accounts.Selection {
 }
 
 // eachReportBatch calls fn with the selected people, size at a time, in
-// name order (keyset pagination: each batch starts after the last person
-// of the one before, so the walk costs the same at any depth).
+// name order, read by one streaming statement (accounts.EachSelected).
 func (s *Server) eachReportBatch(q *reportQuery, size int, fn func([]*accounts.Person) error) error {
-	sel := s.reportSelection(q)
-	var after *accounts.Cursor
-	for {
-		people, err := s.accounts.Select(q.ctx, sel, after, 0, size)
-		if err != nil {
-			return err
-		}
-		if len(people) > 0 {
-			if err := fn(people); err != nil {
-				return err
-			}
-		}
-		if len(people) < size {
-			return nil
-		}
-		after = accounts.CursorOf(people[len(people)-1])
-	}
+	return s.accounts.EachSelected(q.ctx, s.reportSelection(q), size, fn)
 }
 
 // reportSet is a batch of people and their decisions on the as-of day,
