@@ -60,7 +60,10 @@ func IsUniqueViolation(err error) bool {
 
 // IsUnavailable reports whether err means the database cannot serve now:
 // connection refused or dropped, server shutting down, too many clients,
-// a lock held too long, or a deadline passed.
+// a lock held too long, a deadline passed, or a transaction PostgreSQL
+// chose to end because it deadlocked with another or could not be
+// serialised: nothing of it was written, and the same request can succeed
+// if sent again.
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
@@ -78,7 +81,8 @@ func IsUnavailable(err error) bool {
 	var pgErr pgdriver.Error
 	if errors.As(err, &pgErr) {
 		code := pgErr.Field('C')
-		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300"
+		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300" ||
+			code == "40001" || code == "40P01" || code == "55P03"
 	}
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
