@@ -50,6 +50,25 @@ func selectionFixture(t *testing.T, s *accounts.Store) (accounts.Selection, map[
 	return accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: []string{east.ID}}, want
 }
 
+// walkKeyset walks a selection with Select, size people at a time, each
+// batch starting after the last person of the one before.
+func walkKeyset(t *testing.T, s *accounts.Store, sel accounts.Selection, size int) []*accounts.Person {
+	t.Helper()
+	var all []*accounts.Person
+	var after *accounts.Cursor
+	for {
+		batch, err := s.Select(context.Background(), sel, after, 0, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, batch...)
+		if len(batch) < size {
+			return all
+		}
+		after = accounts.CursorOf(batch[len(batch)-1])
+	}
+}
+
 // TestSelectWalksEveryoneOnceInNameOrder: walking a selection by keyset,
 // two at a time, yields each selected person once, in (name, id) order,
 // also when names repeat across a batch boundary; the filters hold.
@@ -62,19 +81,7 @@ func TestSelectWalksEveryoneOnceInNameOrder(t *testing.T) {
 		if n, err := s.CountSelected(ctx, sel); err != nil || n != total {
 			t.Fatalf("count %d %v, want %d", n, err, total)
 		}
-		var got []*accounts.Person
-		var after *accounts.Cursor
-		for {
-			batch, err := s.Select(ctx, sel, after, 0, 2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, batch...)
-			if len(batch) < 2 {
-				break
-			}
-			after = accounts.CursorOf(batch[len(batch)-1])
-		}
+		got := walkKeyset(t, s, sel, 2)
 		if len(got) != total {
 			t.Fatalf("walked %d people, want %d", len(got), total)
 		}
@@ -107,19 +114,7 @@ func TestEachSelectedWalksAsSelectDoes(t *testing.T) {
 		s, _ := newStore(d)
 		ctx := context.Background()
 		sel, want := selectionFixture(t, s)
-		var keyset []*accounts.Person
-		var after *accounts.Cursor
-		for {
-			batch, err := s.Select(ctx, sel, after, 0, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			keyset = append(keyset, batch...)
-			if len(batch) < 3 {
-				break
-			}
-			after = accounts.CursorOf(batch[len(batch)-1])
-		}
+		keyset := walkKeyset(t, s, sel, 3)
 		var got []*accounts.Person
 		var sizes []int
 		if err := s.EachSelected(ctx, sel, 3, func(batch []*accounts.Person) error {
