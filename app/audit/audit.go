@@ -303,8 +303,14 @@ func Redact(v any) any {
 	return v
 }
 
+// keySeparators are dropped before a key is compared with secret names
+// ("api_key", "API-Key" and "api key" all read "apikey"). Built once: a
+// Replacer's table is 6 KB, and an import of 10,000 people redacts the
+// keys of 10,000 audit entries.
+var keySeparators = strings.NewReplacer("_", "", "-", "", " ", "")
+
 func secretKey(k string) bool {
-	n := strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(k))
+	n := keySeparators.Replace(strings.ToLower(k))
 	switch n {
 	case "token", "secret", "hash", "session", "cookie", "otp":
 		return true
