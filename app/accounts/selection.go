@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 
 	"github.com/uptrace/bun"
 
@@ -102,14 +103,99 @@ func (s *Store) CountSelected(ctx context.Context, sel Selection) (int, error) {
 
 // EachSelected calls fn with the selected people, size at a time, in
 // (name, id) order: the walk an export makes over a whole organisation.
-// One statement streams them all, so batches cost no round trip of their
-// own and the next is ready as soon as fn returns (fn may hand a batch to
-// other goroutines and return). People carry only their id, name and
-// employee id, which is all a report names them by: no roles or sites,
-// two queries fewer a batch. The statement's connection stays open until
-// the walk ends; fn must not wait for more connections than the pool has
-// left.
+// One statement reads them all (no round trip per batch), and fn gets the
+// first batch as soon as it is read. The statement never waits for fn:
+// an export's fn reads each batch's records on connections of its own,
+// and walks that each held a connection while waiting for fn could take
+// the whole pool. People carry only their id, name and employee id (about
+// 100 bytes each; all a report names people by): no roles or sites.
 func (s *Store) EachSelected(ctx context.Context, sel Selection, size int, fn func([]*Person) error) error {
+	size = max(size, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	w := &walk{more: make(chan struct{}, 1)}
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		w.finish(s.readSelected(ctx, sel, size, w))
+	}()
+	defer func() {
+		cancel() // stops the read if fn failed
+		<-read   // the statement is closed before we return
+	}()
+	next := 0
+	for {
+		batch, done, err := w.take(next, size)
+		if len(batch) > 0 {
+			next += len(batch)
+			if err := fn(batch); err != nil {
+				return err
+			}
+			continue
+		}
+		if done {
+			return err
+		}
+		select {
+		case <-w.more:
+		case <-ctx.Done():
+			return db.Translate(ctx.Err())
+		}
+	}
+}
+
+// walk is the people EachSelected has read so far, shared by the reading
+// goroutine and the one calling fn.
+type walk struct {
+	mu     sync.Mutex
+	people []*Person
+	done   bool
+	err    error
+	more   chan struct{} // a signal that people were added or the read ended
+}
+
+func (w *walk) add(p *Person, size int) {
+	w.mu.Lock()
+	w.people = append(w.people, p)
+	full := len(w.people)%size == 0
+	w.mu.Unlock()
+	if full {
+		w.signal()
+	}
+}
+
+func (w *walk) finish(err error) {
+	w.mu.Lock()
+	w.done, w.err = true, err
+	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *walk) signal() {
+	select {
+	case w.more <- struct{}{}:
+	default: // a signal is already waiting
+	}
+}
+
+// take returns the next batch from index next: size people, or the rest
+// once the read has ended. done is true once nothing more will come: the
+// read ended, and err is its error (a failed read hands out no more).
+func (w *walk) take(next, size int) (batch []*Person, done bool, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return nil, true, w.err
+	}
+	if n := len(w.people) - next; n >= size || (w.done && n > 0) {
+		n = min(n, size)
+		// Capped: later appends never write into a batch fn holds.
+		return w.people[next : next+n : next+n], false, nil
+	}
+	return nil, w.done, w.err
+}
+
+// readSelected runs EachSelected's statement, adding each person to w.
+func (s *Store) readSelected(ctx context.Context, sel Selection, size int, w *walk) error {
 	q := s.wholeSelection(s.DB.NewSelect().Model((*userRow)(nil)).Column("id", "name", "employee_id"), sel).
 		OrderExpr("?TableAlias.name, ?TableAlias.id")
 	rows, err := q.Rows(ctx)
@@ -117,7 +203,6 @@ func (s *Store) EachSelected(ctx context.Context, sel Selection, size int, fn fu
 		return db.Translate(err)
 	}
 	defer rows.Close()
-	batch := make([]*Person, 0, size)
 	for rows.Next() {
 		p := &Person{}
 		var employeeID sql.NullString
@@ -125,18 +210,7 @@ func (s *Store) EachSelected(ctx context.Context, sel Selection, size int, fn fu
 			return fmt.Errorf("read people: %w", err)
 		}
 		p.EmployeeID = employeeID.String
-		if batch = append(batch, p); len(batch) == size {
-			if err := fn(batch); err != nil {
-				return err
-			}
-			batch = make([]*Person, 0, size) // fn may keep the last one
-		}
+		w.add(p, size)
 	}
-	if err := rows.Err(); err != nil {
-		return db.Translate(err)
-	}
-	if len(batch) > 0 {
-		return fn(batch)
-	}
-	return nil
+	return db.Translate(rows.Err())
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
@@ -157,6 +158,35 @@ func TestEachSelectedWalksAsSelectDoes(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// The walk holds no connection while fn works: an export's fn reads each
+// batch's records on other connections, and walks that each held one
+// could take the whole pool. With a pool of one connection, fn can still
+// query.
+func TestEachSelectedHoldsNoConnectionDuringFn(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		s, _ := newStore(d)
+		sel, want := selectionFixture(t, s)
+		d.DB.DB.SetMaxOpenConns(1)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		seen := 0
+		if err := s.EachSelected(ctx, sel, 3, func(batch []*accounts.Person) error {
+			ids := make([]string, len(batch))
+			for i, p := range batch {
+				ids[i] = p.ID
+			}
+			people, err := s.ByIDs(ctx, ids)
+			seen += len(people)
+			return err
+		}); err != nil {
+			t.Fatalf("a query inside fn with a pool of one connection: %v", err)
+		}
+		if seen != len(want) {
+			t.Fatalf("read %d people inside fn, want %d", seen, len(want))
 		}
 	})
 }
