@@ -62,7 +62,7 @@ func (s *Server) reportSelection(q *reportQuery) accounts.Selection {
 }
 
 // eachReportBatch calls fn with the selected people, size at a time, in
-// name order, read by one streaming statement (accounts.EachSelected).
+// name order, all read by one statement (accounts.EachSelected).
 func (s *Server) eachReportBatch(q *reportQuery, size int, fn func([]*accounts.Person) error) error {
 	return s.accounts.EachSelected(q.ctx, s.reportSelection(q), size, fn)
 }
