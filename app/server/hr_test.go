@@ -430,8 +430,7 @@ func TestHRStampBumpedByEveryTable(t *testing.T) {
 func TestHRDashboardSiteHRSeesOnlyTheirSites(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
-		qc := &queryCounter{}
-		e := newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+		e, qc := countingEnv(t, d)
 		people := withDemo(t, e)
 		f := newHRFixture(t, e, people)
 		ctx := t.Context()
@@ -496,8 +495,7 @@ func TestHRDashboardSiteHRSeesOnlyTheirSites(t *testing.T) {
 func TestHRDashboardComputeQueriesDoNotGrowWithRows(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
-		qc := &queryCounter{}
-		e := newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+		e, qc := countingEnv(t, d)
 		people := withDemo(t, e)
 		g := newGrower(t, e, people)
 		watchers := []*accounts.Person{people["hr@demo.test"], people["admin@demo.test"]}

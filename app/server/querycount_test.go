@@ -22,6 +22,13 @@ import (
 	"github.com/skillgate/skillgate/curriculum"
 )
 
+// countingEnv is a test server on d whose every statement qc counts.
+func countingEnv(t *testing.T, d *db.DB) (*env, *queryCounter) {
+	t.Helper()
+	qc := &queryCounter{}
+	return newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where}), qc
+}
+
 // queryCounter counts the SQL statements the database runs.
 type queryCounter struct {
 	mu  sync.Mutex
@@ -158,8 +165,7 @@ func allSteps(t *testing.T, svc *evidence.Service, enrollmentID, code string) []
 func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
-		qc := &queryCounter{}
-		e := newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+		e, qc := countingEnv(t, d)
 		people := withDemo(t, e)
 		g := newGrower(t, e, people)
 		watchers := []*accounts.Person{people["hr@demo.test"], people["director@demo.test"], people["admin@demo.test"]}
@@ -255,8 +261,7 @@ func TestCachedClearanceCheckIsOneRoundTrip(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		d := dbtest.New(t, db.SQLite)
-		qc := &queryCounter{}
-		e := newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where})
+		e, qc := countingEnv(t, d)
 		check(t, e, func() int64 { n, _ := qc.count(); return int64(n) }, qc.reset)
 	})
 	t.Run("postgres", func(t *testing.T) {
