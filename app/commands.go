@@ -12,8 +12,8 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/config"
-	"github.com/skillgate/skillgate/app/scale"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/scale"
 )
 
 // migrateCmd: skillgate migrate status|up [flags].

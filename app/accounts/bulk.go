@@ -13,7 +13,7 @@ import (
 // by the caller: hashing tens of thousands of passwords with argon2id would
 // take hours and prove nothing. The caller chooses ids and creation times;
 // emails must already be normalised.
-func InsertPeople(ctx context.Context, l *db.Loader, people []Person, passwordHash string) error {
+func InsertPeople(ctx context.Context, l db.Inserter, people []Person, passwordHash string) error {
 	users := make([]userRow, 0, len(people))
 	var roles []roleRow
 	var sites []userSiteRow
@@ -49,7 +49,7 @@ func InsertPeople(ctx context.Context, l *db.Loader, people []Person, passwordHa
 }
 
 // InsertSites writes sites through a bulk loader; the caller chooses ids.
-func InsertSites(ctx context.Context, l *db.Loader, sites []Site) error {
+func InsertSites(ctx context.Context, l db.Inserter, sites []Site) error {
 	_, err := l.Insert(ctx, &sites)
 	return err
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
-	"github.com/skillgate/skillgate/app/scale"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/scale"
 )
 
 // TestDecisionFieldsDecideAsWholeRecords generates a small organisation

@@ -10,7 +10,7 @@ import (
 // InsertRecords writes complete records (ids, recording and verification
 // included) through a bulk loader, for skillgate seed --scale. Records are
 // written as given; the caller has made them valid.
-func InsertRecords(ctx context.Context, l *db.Loader, recs []Record) error {
+func InsertRecords(ctx context.Context, l db.Inserter, recs []Record) error {
 	rows := make([]recordRow, len(recs))
 	for i := range recs {
 		r := &recs[i]

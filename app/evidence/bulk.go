@@ -24,7 +24,7 @@ type BulkEnrollment struct {
 // the caller made them with the assessments rules (NewObservation,
 // CheckSignOff...), so they are what the pages would have stored.
 // Sign-offs are numbered per competency in the order given.
-func InsertRecords(ctx context.Context, l *db.Loader, batch []BulkEnrollment) error {
+func InsertRecords(ctx context.Context, l db.Inserter, batch []BulkEnrollment) error {
 	var (
 		ens   []enrollmentRow
 		precs []preceptorRow

@@ -16,8 +16,8 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
-	"github.com/skillgate/skillgate/app/scale"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/scale"
 )
 
 type fakeMail struct {

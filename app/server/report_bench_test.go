@@ -30,6 +30,7 @@ import (
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/bulkload"
 )
 
 // BenchmarkCertificationsExport100k exports the certifications report of
@@ -263,7 +264,7 @@ func seedCertifications(b testing.TB, d *db.DB, dialect db.Dialect, n int, name 
 		siteIDs[i] = sites[i].ID
 	}
 	hr, err := func() (*accounts.Person, error) {
-		l, err := d.NewLoader(ctx)
+		l, err := bulkload.New(ctx, d)
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +283,7 @@ func seedCertifications(b testing.TB, d *db.DB, dialect db.Dialect, n int, name 
 
 	given := []string{"Ana", "Bo", "Cruz", "Dana", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lia", "Mo", "Noa", "Oli", "Pia", "Quin", "Rae", "Sol", "Tess"}
 	family := []string{"Abbott", "Baker", "Chen", "Diaz", "Evans", "Fox", "Garcia", "Hill", "Ito", "Jones", "Khan", "Lopez", "Moore", "Nguyen", "Ortiz", "Patel", "Reyes", "Smith", "Tran", "Ward"}
-	l, err := d.NewLoader(ctx)
+	l, err := bulkload.New(ctx, d)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,9 +25,9 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
-	"github.com/skillgate/skillgate/app/loadgen"
 	"github.com/skillgate/skillgate/app/programs"
-	"github.com/skillgate/skillgate/app/scale"
+	"github.com/skillgate/skillgate/internal/tools/loadgen"
+	"github.com/skillgate/skillgate/internal/tools/scale"
 )
 
 func main() {

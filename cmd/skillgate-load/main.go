@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skillgate/skillgate/app/loadgen"
+	"github.com/skillgate/skillgate/internal/tools/loadgen"
 )
 
 type list []string

@@ -1,4 +1,4 @@
-package db_test
+package bulkload_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/internal/tools/bulkload"
 )
 
 // schemaOf lists a table's indexes and (on PostgreSQL) foreign keys with
@@ -38,7 +39,7 @@ func TestLoaderWritesRowsAsGivenAndRestoresIndexes(t *testing.T) {
 		if len(before["sites"]) == 0 || (d.Engine == db.Postgres && len(before["user_sites"]) < 2) {
 			t.Fatalf("expected indexes and keys to check: %v", before)
 		}
-		l, err := d.NewLoader(ctx)
+		l, err := bulkload.New(ctx, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +77,7 @@ func TestLoaderWritesRowsAsGivenAndRestoresIndexes(t *testing.T) {
 func TestLoaderFailsAsAWholeWhenAnIndexIsBroken(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		l, err := d.NewLoader(ctx)
+		l, err := bulkload.New(ctx, d)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,6 +29,7 @@ import (
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/bulkload"
 )
 
 // Password is the password of every generated account. It is published
@@ -100,7 +101,7 @@ func (o *Options) validate() error {
 
 // Result is what a run made.
 type Result struct {
-	Tables []db.TableStats
+	Tables []bulkload.TableStats
 	// Generate is the time spent computing records (rules, hashes), as
 	// opposed to writing them.
 	Generate time.Duration
@@ -153,7 +154,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hash the scale password: %w", err)
 	}
-	l, err := d.NewLoader(ctx)
+	l, err := bulkload.New(ctx, d)
 	if err != nil {
 		return nil, err
 	}

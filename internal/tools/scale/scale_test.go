@@ -12,9 +12,9 @@ import (
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
-	"github.com/skillgate/skillgate/app/scale"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/scale"
 )
 
 var asOf = curriculum.MustParseDate("2026-06-15")

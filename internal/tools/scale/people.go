@@ -8,14 +8,14 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/credentials"
-	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/bulkload"
 )
 
 type generator struct {
 	o    Options
-	l    *db.Loader
+	l    *bulkload.Loader
 	hash string
 	res  *Result
 	rng  *rand.Rand
