@@ -1,9 +1,3 @@
-// Package reports writes Skillgate's reports as Excel workbooks that an
-// auditor accepts: typed cells (dates are dates, counts are numbers), a
-// frozen header with autofilter, sensible widths, status cells filled by
-// state with the text still saying it, and an "About" sheet naming the
-// report, filters, as-of date, when and by whom it was generated. Rows
-// are written with excelize's StreamWriter, so memory stays flat.
 package reports
 
 import (
@@ -21,6 +15,13 @@ import (
 
 	"github.com/skillgate/skillgate/curriculum"
 )
+
+// Workbooks are written so that an auditor accepts them: typed cells
+// (dates are dates, counts are numbers), a frozen header with autofilter,
+// sensible widths, status cells filled by state with the text still saying
+// it, and an "About" sheet naming the report, filters, as-of date, when and
+// by whom it was generated. Rows are written with excelize's StreamWriter,
+// so memory stays flat.
 
 // MaxCellText is the most characters a cell holds; longer text is refused
 // rather than silently cut.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -65,7 +66,7 @@ func (s *Server) apiCredentials(c *fiber.Ctx) error {
 	if err == nil {
 		var req []credentialStateJSON
 		for _, st := range res.RequiredCredentials(asOf) {
-			label, _ := credentialLabel(st)
+			label, _ := reports.CredentialLabel(st)
 			req = append(req, credentialStateJSON{Credential: st.Credential, Status: st.Status.String(), Label: label, Expires: st.Expires,
 				DaysLeft: st.DaysLeft, GraceUntil: st.GraceUntil})
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -22,28 +23,6 @@ import (
 // serving files only to people allowed to see the person.
 
 func canManageCredentials(u *accounts.Person) bool { return hrStaff.allows(u) }
-
-// credentialLabel is a credential state in words, with its status class
-// (the words carry the meaning; the colour only repeats it).
-func credentialLabel(st curriculum.CredentialState) (string, string) {
-	switch st.Status {
-	case curriculum.CredentialValid:
-		if st.Expires.IsZero() {
-			return "Valid (does not expire)", "status-ok"
-		}
-		return "Valid until " + st.Expires.String(), "status-ok"
-	case curriculum.CredentialExpiring:
-		class := "status-warn"
-		return fmt.Sprintf("Expiring in %d days (%s)", st.DaysLeft, st.Expires), class
-	case curriculum.CredentialExpired:
-		return "Expired " + st.Expires.String(), "status-bad"
-	case curriculum.CredentialMissingInGrace:
-		return "Missing, within grace until " + st.GraceUntil.String(), "status-warn"
-	case curriculum.CredentialUnverified:
-		return "On file, not verified yet", "status-warn"
-	}
-	return "Missing", "status-bad"
-}
 
 type credentialStateView struct {
 	Credential, Name, Label, Class string
@@ -86,7 +65,7 @@ func (s *Server) renderCredentials(c *fiber.Ctx, status int, problem string) err
 		prog := res.Program()
 		v.Types = prog.CredentialTypes
 		for _, st := range res.RequiredCredentials(today) {
-			label, class := credentialLabel(st)
+			label, class := reports.CredentialLabel(st)
 			name := st.Credential
 			if ct := prog.CredentialType(st.Credential); ct != nil {
 				name = ct.Name

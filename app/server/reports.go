@@ -154,7 +154,7 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 		}
 		prog := &r.Rules.Version().Program
 		for _, st := range r.RequiredCredentials(asOf) {
-			label, class := credentialLabel(st)
+			label, class := reports.CredentialLabel(st)
 			tone := toneOf[class]
 			if st.Status == curriculum.CredentialExpiring && st.DaysLeft > 30 {
 				tone = reports.Good // amber is for 30 days or less

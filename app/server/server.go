@@ -26,6 +26,7 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
+	"github.com/skillgate/skillgate/app/reports"
 )
 
 // Server holds what the handlers need.
@@ -44,8 +45,8 @@ type Server struct {
 	views     *views
 	now       func() time.Time
 	app       *fiber.App
-	batch     int     // people per export batch; 0 means exportBatch (tests lower it)
-	hr        hrCache // the HR dashboard, computed for the whole organisation
+	batch     int              // people per export batch; 0 means exportBatch (tests lower it)
+	reports   *reports.Service // what HR and auditors read, the HR dashboard's cache with it
 }
 
 // Deps are the server's collaborators.
@@ -89,6 +90,7 @@ func New(d Deps) (*Server, error) {
 		s.evidence.Credentials.Audit = s.audit
 	}
 	s.clearance = &clearance.Service{Evidence: s.evidence}
+	s.reports = &reports.Service{DB: d.DB, Accounts: s.accounts, Evidence: s.evidence, Clearance: s.clearance, Now: s.now, Location: d.Config.Location()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

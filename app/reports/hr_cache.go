@@ -1,4 +1,4 @@
-package server
+package reports
 
 import (
 	"context"
@@ -32,15 +32,15 @@ type hrOrg struct {
 // next 12 months (so the chart can be summed over the sites a user sees).
 type hrOrgSite struct {
 	id     string
-	counts hrSite
+	counts HRSite
 	months [12]int
 }
 
 // hrEntry is a row of the attention list with what requests filter on.
 type hrEntry struct {
-	hrRow
+	HRRow
 	siteID    string
-	key       string // the status filter's key (see matchesFilter)
+	key       string // the status filter's key (see matchesStatus)
 	preceptor bool   // a preceptor's licence, not an apprentice's credential
 }
 
@@ -75,8 +75,8 @@ func (c *hrCache) put(org *hrOrg) {
 
 // hrOrganisation returns the dashboard for every site on today, from the
 // cache when nothing it depends on was written since it was computed.
-func (s *Server) hrOrganisation(ctx context.Context, today curriculum.Date) (*hrOrg, error) {
-	stamp, err := db.ChangeStamp(ctx, s.db, db.ScopeCredentials)
+func (s *Service) hrOrganisation(ctx context.Context, today curriculum.Date) (*hrOrg, error) {
+	stamp, err := db.ChangeStamp(ctx, s.DB, db.ScopeCredentials)
 	if err != nil {
 		return nil, err
 	}
