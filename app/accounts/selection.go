@@ -41,7 +41,7 @@ func (s *Store) selection(q *bun.SelectQuery, sel Selection) *bun.SelectQuery {
 		q.Where("EXISTS (SELECT 1 FROM user_roles WHERE user_roles.user_id = ?TableAlias.id AND user_roles.role = ?)", string(sel.Role))
 	}
 	if sel.SiteIDs != nil {
-		q.Where("EXISTS (SELECT 1 FROM user_sites WHERE user_sites.user_id = ?TableAlias.id AND user_sites.site_id IN (?))", bun.List(nonEmpty(sel.SiteIDs)))
+		q.Where("EXISTS (SELECT 1 FROM user_sites WHERE user_sites.user_id = ?TableAlias.id AND user_sites.site_id IN (?))", db.IDs(sel.SiteIDs))
 	}
 	return s.selectionRest(q, sel)
 }
@@ -55,7 +55,7 @@ func (s *Store) wholeSelection(q *bun.SelectQuery, sel Selection) *bun.SelectQue
 		q.Where("id IN (SELECT user_id FROM user_roles WHERE role = ?)", string(sel.Role))
 	}
 	if sel.SiteIDs != nil {
-		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", bun.List(nonEmpty(sel.SiteIDs)))
+		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", db.IDs(sel.SiteIDs))
 	}
 	return s.selectionRest(q, sel)
 }
@@ -63,21 +63,13 @@ func (s *Store) wholeSelection(q *bun.SelectQuery, sel Selection) *bun.SelectQue
 // selectionRest adds the filters selection and wholeSelection share.
 func (s *Store) selectionRest(q *bun.SelectQuery, sel Selection) *bun.SelectQuery {
 	if sel.IDs != nil {
-		q.Where("id IN (?)", bun.List(nonEmpty(sel.IDs)))
+		q.Where("id IN (?)", db.IDs(sel.IDs))
 	}
 	for _, sub := range sel.Among {
 		// Unqualified: bun would name the subquery's alias for ?TableAlias here.
 		q.Where("id IN (?)", sub)
 	}
 	return q
-}
-
-// nonEmpty keeps "IN ()" valid SQL: an empty list matches nothing.
-func nonEmpty(ids []string) []string {
-	if len(ids) == 0 {
-		return []string{""}
-	}
-	return ids
 }
 
 // Select returns up to limit selected people after the cursor (nil: from

@@ -342,18 +342,10 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) 
 		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id = ?)", f.SiteID)
 	}
 	if f.SiteIDs != nil {
-		sites := f.SiteIDs
-		if len(sites) == 0 {
-			sites = []string{""}
-		}
-		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", bun.List(sites))
+		q.Where("id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", db.IDs(f.SiteIDs))
 	}
 	if f.IDs != nil {
-		ids := f.IDs
-		if len(ids) == 0 {
-			ids = []string{""}
-		}
-		q.Where("id IN (?)", bun.List(ids))
+		q.Where("id IN (?)", db.IDs(f.IDs))
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50

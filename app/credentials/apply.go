@@ -146,9 +146,7 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 	var found []existingUser
 	if len(empIDs) > 0 {
 		q := idb.NewSelect().Model(&found)
-		if err := whereIn(q, idb, "employee_id", empIDs); err != nil {
-			return err
-		}
+		q.Where("employee_id IN (?)", db.IDs(empIDs))
 		if err := q.Scan(ctx); err != nil {
 			return fmt.Errorf("import: look up employees: %w", db.Translate(err))
 		}
@@ -175,9 +173,7 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 	if len(newEmails) > 0 {
 		var taken []existingUser
 		q := idb.NewSelect().Model(&taken)
-		if err := whereIn(q, idb, "email", newEmails); err != nil {
-			return err
-		}
+		q.Where("email IN (?)", db.IDs(newEmails))
 		if err := q.Scan(ctx); err != nil {
 			return fmt.Errorf("import: look up emails: %w", db.Translate(err))
 		}
@@ -274,9 +270,7 @@ func rolesAndSites(ctx context.Context, idb bun.IDB, ids []string) (map[string][
 	}
 	var rr []userRoleRow
 	q := idb.NewSelect().Model(&rr)
-	if err := whereIn(q, idb, "user_id", ids); err != nil {
-		return nil, nil, err
-	}
+	q.Where("user_id IN (?)", db.IDs(ids))
 	if err := q.OrderExpr("user_id, role").Scan(ctx); err != nil {
 		return nil, nil, fmt.Errorf("import: look up roles: %w", db.Translate(err))
 	}
@@ -285,9 +279,7 @@ func rolesAndSites(ctx context.Context, idb bun.IDB, ids []string) (map[string][
 	}
 	var sr []userSiteRow
 	q = idb.NewSelect().Model(&sr)
-	if err := whereIn(q, idb, "user_id", ids); err != nil {
-		return nil, nil, err
-	}
+	q.Where("user_id IN (?)", db.IDs(ids))
 	if err := q.Scan(ctx); err != nil {
 		return nil, nil, fmt.Errorf("import: look up sites: %w", db.Translate(err))
 	}

@@ -15,7 +15,6 @@ package credentials
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -25,8 +24,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
-	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/driver/pgdriver"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -331,10 +328,7 @@ func (s *Store) ForPeople(ctx context.Context, ids []string) (map[string][]Recor
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q := s.DB.NewSelect().Model((*recordRow)(nil)).Column(recordColumns...)
-	if err := whereIn(q, s.DB, "person_id", ids); err != nil {
-		return nil, err
-	}
+	q := s.DB.NewSelect().Model((*recordRow)(nil)).Column(recordColumns...).Where("person_id IN (?)", db.IDs(ids))
 	rows, err := q.OrderExpr("person_id, recorded_at DESC, id DESC").Rows(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("credentials of %d people: %w", len(ids), db.Translate(err))
@@ -375,24 +369,6 @@ func scanRecord(rows *sql.Rows) (Record, error) {
 		r.VerifiedAt = &t
 	}
 	return r, nil
-}
-
-// whereIn adds "column is one of values" as a single bound parameter, so a
-// list of any length is one query: PostgreSQL takes an array, SQLite a JSON
-// array read by json_each. (An IN list of bound values would hit the engines'
-// parameter limits at a few tens of thousands.)
-func whereIn(q *bun.SelectQuery, idb bun.IDB, column string, values []string) error {
-	switch idb.Dialect().Name() {
-	case dialect.PG:
-		q.Where("? = ANY(?)", bun.Ident(column), pgdialect.Array(values))
-	default:
-		js, err := json.Marshal(values)
-		if err != nil {
-			return err
-		}
-		q.Where("? IN (SELECT value FROM json_each(?))", bun.Ident(column), string(js))
-	}
-	return nil
 }
 
 // ExpiringBetween lists records whose printed expiry date falls between

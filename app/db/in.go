@@ -7,7 +7,9 @@ import (
 )
 
 // IDs is a list of ids for "column IN (?)" that stays fast however long it
-// is. On PostgreSQL it becomes a subquery over an array, which the planner
+// is, and the one way to write a list that may be empty or long (a
+// filter's ids, a batch of people): plain bun.List only for short lists
+// known to be non-empty. On PostgreSQL it becomes a subquery over an array, which the planner
 // joins through the column's index (a literal list of a thousand ids is
 // instead often checked against every row of a sequential scan, once per
 // batch of an export); on SQLite, whose IN list already builds a

@@ -126,22 +126,22 @@ type EnrollmentFilter struct {
 // where adds the filter's conditions to a query on enrollments.
 func (f EnrollmentFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
 	if f.IDs != nil {
-		q.Where("id IN (?)", bun.List(nonEmpty(f.IDs)))
+		q.Where("id IN (?)", db.IDs(f.IDs))
 	}
 	if f.ApprenticeIDs != nil {
-		q.Where("apprentice_id IN (?)", bun.List(nonEmpty(f.ApprenticeIDs)))
+		q.Where("apprentice_id IN (?)", db.IDs(f.ApprenticeIDs))
 	}
 	if f.SiteID != "" {
 		q.Where("site_id = ?", f.SiteID)
 	}
 	if f.SiteIDs != nil {
-		q.Where("site_id IN (?)", bun.List(nonEmpty(f.SiteIDs)))
+		q.Where("site_id IN (?)", db.IDs(f.SiteIDs))
 	}
 	if f.PreceptorID != "" {
 		q.Where("id IN (SELECT enrollment_id FROM enrollment_preceptors WHERE preceptor_id = ?)", f.PreceptorID)
 	}
 	if f.VersionIDs != nil {
-		q.Where("version_id IN (?)", bun.List(nonEmpty(f.VersionIDs)))
+		q.Where("version_id IN (?)", db.IDs(f.VersionIDs))
 	}
 	return q
 }
@@ -180,14 +180,6 @@ func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessme
 		out[i].PreceptorIDs = append(out[i].PreceptorIDs, p.PreceptorID)
 	}
 	return out, nil
-}
-
-// nonEmpty keeps "IN ()" valid SQL: an empty list matches nothing.
-func nonEmpty(ids []string) []string {
-	if len(ids) == 0 {
-		return []string{""}
-	}
-	return ids
 }
 
 // Scope says how much of each record Records reads.
