@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/skillgate/skillgate/app/accounts"
-	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
@@ -108,7 +107,7 @@ func (s *Service) decideMany(ctx context.Context, personIDs []string, asOf curri
 	if len(personIDs) == 0 {
 		return out, nil
 	}
-	stamps, err := s.stamps(ctx, personIDs)
+	stamps, err := s.Evidence.Store.DecisionStamps(ctx, personIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +143,7 @@ func (s *Service) decideMany(ctx context.Context, personIDs []string, asOf curri
 // (reminders) leaves every person's decisions for the day ready for the
 // API and the site matrices.
 func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Result, error) {
-	stamps, err := s.stamps(ctx, personIDs)
+	stamps, err := s.Evidence.Store.DecisionStamps(ctx, personIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -161,27 +160,6 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
 	}
 	return res, nil
-}
-
-// stamps reads people's decision stamps in one query (a person never
-// written for has none: 0).
-func (s *Service) stamps(ctx context.Context, personIDs []string) (map[string]int64, error) {
-	if len(personIDs) == 0 {
-		return map[string]int64{}, nil
-	}
-	var rows []struct {
-		PersonID string `bun:"person_id"`
-		Version  int64  `bun:"version"`
-	}
-	if err := s.Evidence.Store.DB.NewSelect().Table("decision_stamps").Column("person_id", "version").
-		Where("person_id IN (?)", db.IDs(personIDs)).Scan(ctx, &rows); err != nil {
-		return nil, db.Translate(err)
-	}
-	stamps := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		stamps[r.PersonID] = r.Version
-	}
-	return stamps, nil
 }
 
 // decide decides for people enrolled on asOf (others are absent), reading

@@ -182,6 +182,30 @@ func (s *Store) Enrollments(ctx context.Context, f EnrollmentFilter) ([]assessme
 	return out, nil
 }
 
+// DecisionStamps reads people's decision stamps in one query, keyed by
+// person id; a person whose records were never written has none (absent,
+// read as 0). Database triggers keep the table (migration 0008) on every
+// write to evidence, enrollments, moves and credentials; this is its one
+// reader for caches of decisions.
+func (s *Store) DecisionStamps(ctx context.Context, personIDs []string) (map[string]int64, error) {
+	if len(personIDs) == 0 {
+		return map[string]int64{}, nil
+	}
+	var rows []struct {
+		PersonID string `bun:"person_id"`
+		Version  int64  `bun:"version"`
+	}
+	if err := s.DB.NewSelect().Table("decision_stamps").Column("person_id", "version").
+		Where("person_id IN (?)", db.IDs(personIDs)).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("decision stamps of %d people: %w", len(personIDs), db.Translate(err))
+	}
+	stamps := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		stamps[r.PersonID] = r.Version
+	}
+	return stamps, nil
+}
+
 // Scope says how much of each record Records reads.
 type Scope uint8
 

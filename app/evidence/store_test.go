@@ -145,3 +145,59 @@ func TestSignOffRetryRefusedOnlyBecauseItsFirstAttemptLandedIsAReplay(t *testing
 		}
 	})
 }
+
+// DecisionStamps reads the counter the triggers keep: nothing for a person
+// never written for, and a higher stamp after a write to their records.
+func TestDecisionStampsMoveWithEveryWrite(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		store := accounts.NewStore(d)
+		store.Hasher = password.Hasher{Params: password.TestParams}
+		if _, err := demo.Seed(ctx, d, store); err != nil {
+			t.Fatal(err)
+		}
+		jordan, err := store.ByEmail(ctx, "apprentice@demo.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		priya, err := store.ByEmail(ctx, "preceptor@demo.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := evidence.NewService(d, programs.NewStore(d))
+		if got, err := svc.Store.DecisionStamps(ctx, nil); err != nil || len(got) != 0 {
+			t.Fatalf("no people: %v, %v", got, err)
+		}
+		before, err := svc.Store.DecisionStamps(ctx, []string{jordan.ID, priya.ID, "nobody"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := before["nobody"]; ok || before[jordan.ID] == 0 {
+			t.Fatalf("stamps after the demo: %v", before)
+		}
+		ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{jordan.ID}})
+		if err != nil || len(ens) != 1 {
+			t.Fatalf("Jordan's enrollments: %v, %v", ens, err)
+		}
+		rec, err := svc.Enrollment(ctx, ens[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comp := rec.Enrollment.Version.Competency("PHL-VENI")
+		steps := make([]assessments.StepResult, len(comp.Checklist))
+		for i := range steps {
+			steps[i] = assessments.StepResult{Index: i, Met: true}
+		}
+		if _, _, err := svc.Observe(ctx, ens[0].ID, evidence.ActorOf(priya), assessments.ObservationRequest{IdempotencyKey: "stamp-obs-0001",
+			Competency: "PHL-VENI", ChecklistVersion: comp.ChecklistVersion, PerformedOn: rec.Enrollment.Version.Day(time.Now()), Steps: steps}); err != nil {
+			t.Fatal(err)
+		}
+		after, err := svc.Store.DecisionStamps(ctx, []string{jordan.ID, priya.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after[jordan.ID] <= before[jordan.ID] || after[priya.ID] != before[priya.ID] {
+			t.Fatalf("after observing Jordan: %v, before %v", after, before)
+		}
+	})
+}
