@@ -283,8 +283,9 @@ func (s CredentialState) lapsesOn() Date {
 // CredentialStatus returns the status of a credential requirement on asOf
 // from a person's credential records (records of other types are ignored):
 //
-//   - Only records recorded and issued on or before asOf count; unverified
-//     ones only if the program's settings say so.
+//   - Only records recorded and issued on or before asOf count; records
+//     not verified on or before asOf only if the program's settings say
+//     so.
 //   - A record is valid through its last valid day (its expiry date, or the
 //     end of that month for valid-through-month types) and expired from the
 //     day after.
@@ -316,7 +317,7 @@ func (r *Rules) credentialState(req CredentialRequirement, ct *CredentialType, r
 		exp := ct.expiry(rec)
 		valid := exp.IsZero() || !asOf.After(exp)
 		switch {
-		case !rec.Verified && !r.settings.CountUnverifiedCredentials:
+		case !rec.verifiedOn(asOf) && !r.settings.CountUnverifiedCredentials:
 			if valid && (unverified == nil || newer(rec, unverified)) {
 				unverified = rec
 			}
@@ -458,7 +459,14 @@ func (r *Rules) getScratch() *scratch {
 // re-verification due date, the day after its recency deadline, and the
 // effective day of a revocation already on file against a sign-off it
 // relies on. It is zero for NotCleared and when nothing expires.
+//
+// On hold: on a day within one of e.Holds nothing is cleared; every task
+// is NotCleared with the single reason ReasonOnHold (dated the first day
+// of the hold), whatever the evidence.
 func (r *Rules) Evaluate(e *Evidence, asOf Date) []Decision {
+	if h := e.holdOn(asOf); h != nil {
+		return r.onHold(h.From, asOf)
+	}
 	s := r.getScratch()
 	defer r.pool.Put(s)
 	r.collect(e, asOf, s)
@@ -492,6 +500,20 @@ func (r *Rules) Evaluate(e *Evidence, asOf Date) []Decision {
 	}
 	s.reasons = s.reasons[:0]
 	s.superseded = s.superseded[:0]
+	return out
+}
+
+// onHold is every task's decision on a day the enrollment is on hold
+// since from: not cleared, for that reason only.
+func (r *Rules) onHold(from, asOf Date) []Decision {
+	out := make([]Decision, len(r.tasks))
+	reasons := make([]Reason, len(r.tasks))
+	for i := range r.tasks {
+		t := &r.tasks[i]
+		reasons[i] = Reason{Code: ReasonOnHold, Effect: BlocksSupervised, Date: from}
+		out[i] = Decision{Task: t.def.Code, AsOf: asOf, Status: NotCleared, Supervised: t.rule != DirectNever,
+			Reasons: reasons[i : i+1 : i+1]}
+	}
 	return out
 }
 

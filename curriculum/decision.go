@@ -106,6 +106,9 @@ const (
 	ReasonRecencyLapsed
 	ReasonPrerequisiteNotCurrent
 	ReasonTrainingNotStarted
+	// ReasonOnHold: the enrollment is on hold (Date: since when); nothing
+	// is cleared until it is active again.
+	ReasonOnHold
 )
 
 var reasonNames = [...]string{
@@ -125,6 +128,7 @@ var reasonNames = [...]string{
 	ReasonRecencyLapsed:          "recency_lapsed",
 	ReasonPrerequisiteNotCurrent: "prerequisite_not_current",
 	ReasonTrainingNotStarted:     "training_not_started",
+	ReasonOnHold:                 "enrollment_on_hold",
 }
 
 func (c ReasonCode) String() string {
@@ -215,6 +219,8 @@ func (r *Reason) Missing() []string {
 
 func (r *Reason) title() string {
 	if r.about == nil {
+		// Reasons about the enrollment as a whole (on hold) name no
+		// competency or credential.
 		return "?"
 	}
 	if r.about.title != "" {
@@ -270,6 +276,8 @@ func (r *Reason) Message() string {
 		return fmt.Sprintf("Prerequisite %s is not signed off and current", t)
 	case ReasonTrainingNotStarted:
 		return fmt.Sprintf("%s: training not started (no observed performance on file)", t)
+	case ReasonOnHold:
+		return fmt.Sprintf("The enrollment is on hold since %s: nothing is cleared while it is on hold", r.Date)
 	}
 	return r.Code.String()
 }
@@ -314,6 +322,8 @@ func (r *Reason) Step() string {
 		return fmt.Sprintf("Get prerequisite %s signed off and current first", t)
 	case ReasonTrainingNotStarted:
 		return fmt.Sprintf("Start training in %s: perform it once under observation", t)
+	case ReasonOnHold:
+		return "Have a program director make the enrollment active again"
 	}
 	return ""
 }

@@ -17,6 +17,29 @@ type Evidence struct {
 	Performances   []Performance
 	KnowledgeTests []KnowledgeResult
 	SignOffs       []SignOff
+	// Holds are the periods the enrollment was on hold (leave, a
+	// suspension), oldest first: on a day within one nothing is cleared.
+	Holds []Hold
+}
+
+// Hold is one period an enrollment was on hold, in calendar days of the
+// program's zone.
+type Hold struct {
+	// From is the first day on hold.
+	From Date
+	// Until is the first day active again; zero while still on hold.
+	Until Date
+}
+
+// holdOn returns the hold in force on asOf, or nil.
+func (e *Evidence) holdOn(asOf Date) *Hold {
+	for i := range e.Holds {
+		h := &e.Holds[i]
+		if !h.From.After(asOf) && (h.Until.IsZero() || asOf.Before(h.Until)) {
+			return h
+		}
+	}
+	return nil
 }
 
 // CredentialRecord is one card or certificate as entered by HR.
@@ -26,10 +49,20 @@ type CredentialRecord struct {
 	Number string
 	// IssuedOn is the issue date; ExpiresOn the printed expiry, if any.
 	// Without ExpiresOn the type's ValidityMonths apply.
-	IssuedOn   Date
-	ExpiresOn  Date
-	Verified   bool // HR checked it at the source
+	IssuedOn  Date
+	ExpiresOn Date
+	// Verified: HR checked it at the source, on VerifiedOn. A record
+	// counts as verified on a day only from VerifiedOn on (a card verified
+	// on 20 March was not verified on 14 March); a zero VerifiedOn with
+	// Verified set means verified from the day it was recorded.
+	Verified   bool
+	VerifiedOn Date
 	RecordedOn Date
+}
+
+// verifiedOn reports whether the record was verified on asOf.
+func (c *CredentialRecord) verifiedOn(asOf Date) bool {
+	return c.Verified && !c.VerifiedOn.After(asOf)
 }
 
 // Performance is one observed performance of a competency.

@@ -15,7 +15,7 @@ func TestPackRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := mustCompile(t, v)
-	people := syntheticOrganisation(&v.Program, 400)
+	people := withHoldsAndVerifications(syntheticOrganisation(&v.Program, 400))
 	codes := map[ReasonCode]bool{}
 	packedBytes, reasons, decisions := 0, 0, 0
 	for _, asOf := range []Date{d("2026-11-15"), d("2025-06-01"), d("2027-03-01")} {
@@ -43,8 +43,8 @@ func TestPackRoundTrip(t *testing.T) {
 			packedBytes += len(p)
 		}
 	}
-	if len(codes) < 8 {
-		t.Fatalf("the synthetic organisation gave only %d kinds of reason; the round trip proves little", len(codes))
+	if len(codes) < 8 || !codes[ReasonOnHold] || !codes[ReasonCredentialUnverified] {
+		t.Fatalf("the synthetic organisation gave only %d kinds of reason (%v); the round trip proves little", len(codes), codes)
 	}
 	// The structs take at least 56 bytes a decision and 48 a reason.
 	t.Logf("%d decisions, %d reasons: %d bytes packed, at least %d unpacked", decisions, reasons, packedBytes, decisions*56+reasons*48)
@@ -89,7 +89,7 @@ func FuzzUnpack(f *testing.F) {
 		f.Fatal(err)
 	}
 	rules := mustCompile(f, v)
-	people := syntheticOrganisation(&v.Program, 20)
+	people := withHoldsAndVerifications(syntheticOrganisation(&v.Program, 20))
 	for i := range people {
 		f.Add([]byte(rules.Pack(rules.Evaluate(&people[i], d("2026-11-15")))))
 	}
@@ -100,4 +100,26 @@ func FuzzUnpack(f *testing.F) {
 		}
 		_, _, _ = rules.UnpackTask(b, v.Program.Tasks[len(v.Program.Tasks)-1].Code)
 	})
+}
+
+// withHoldsAndVerifications adds what decisions as of a day depend on
+// beyond the benchmark's evidence: holds (one open, one ended) and
+// credentials verified on a day. It uses no random numbers, so the
+// benchmark's organisation stays the same.
+func withHoldsAndVerifications(people []Evidence) []Evidence {
+	for i := range people {
+		e := &people[i]
+		switch i % 7 {
+		case 1:
+			e.Holds = []Hold{{From: e.HireDate.AddDays(200)}}
+		case 2:
+			e.Holds = []Hold{{From: e.HireDate.AddDays(30), Until: e.HireDate.AddDays(400)}}
+		}
+		if i%5 == 3 {
+			for j := range e.Credentials {
+				e.Credentials[j].VerifiedOn = e.Credentials[j].IssuedOn.AddDays(300)
+			}
+		}
+	}
+	return people
 }
