@@ -2,6 +2,7 @@ package assessments
 
 import (
 	"slices"
+	"time"
 
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -78,9 +79,74 @@ type Enrollment struct {
 	// the competency's rules, because clinics share preceptors across
 	// sites and shifts.
 	PreceptorIDs []string
-	Status       EnrollmentStatus
+	// Status is the status now; History, when storage attaches it (it is
+	// not a column), is every dated change of it, oldest first, so that the
+	// status on an earlier day can be told (StatusOn).
+	Status  EnrollmentStatus
+	History []StatusChange
 	// IdempotencyKey is the key of the request that created the enrollment.
 	IdempotencyKey string
+}
+
+// StatusChange is one change of an enrollment's status: to Status, at At.
+type StatusChange struct {
+	Status EnrollmentStatus
+	At     time.Time
+}
+
+// initialStatus is the status before the first change in History. Changes
+// store only the status changed to; the lifecycle tells the one before:
+// only an enrollment on hold becomes active again, and every other change
+// starts from active (an enrollment created on hold, by a move of one on
+// hold, and then withdrawn is the one case read as active before; it was
+// not cleared for anything either way until the hold's day is known).
+func (e *Enrollment) initialStatus() EnrollmentStatus {
+	switch {
+	case len(e.History) == 0:
+		return e.Status
+	case e.History[0].Status == EnrollmentActive:
+		return EnrollmentOnHold
+	}
+	return EnrollmentActive
+}
+
+// StatusOn returns the enrollment's status on day (at the end of it: a
+// change counts from the calendar day it was made, in the program's zone)
+// and the day it took that status (the start date if it had it from the
+// start). Without History it is the current status throughout.
+func (e *Enrollment) StatusOn(day curriculum.Date) (EnrollmentStatus, curriculum.Date) {
+	st, since := e.initialStatus(), e.StartDate
+	for _, c := range e.History {
+		on := e.day(c.At)
+		if on.After(day) {
+			break
+		}
+		if c.Status != st {
+			st, since = c.Status, on
+		}
+	}
+	return st, since
+}
+
+// Holds returns the periods the enrollment was on hold, as the clearance
+// engine reads them (curriculum.Evidence.Holds).
+func (e *Enrollment) Holds() []curriculum.Hold {
+	var out []curriculum.Hold
+	st := e.initialStatus()
+	if st == EnrollmentOnHold {
+		out = append(out, curriculum.Hold{From: e.StartDate})
+	}
+	for _, c := range e.History {
+		on := e.day(c.At)
+		switch {
+		case c.Status == EnrollmentOnHold && st != EnrollmentOnHold:
+			out = append(out, curriculum.Hold{From: on})
+		case c.Status != EnrollmentOnHold && st == EnrollmentOnHold && len(out) > 0:
+			out[len(out)-1].Until = on
+		}
+		st = c.Status
+	}
+	return out
 }
 
 // Validate checks a new or loaded enrollment. It returns nil or an *Error:
@@ -160,6 +226,16 @@ func (e *Enrollment) ready() error {
 			"This enrollment is %s, so nothing new can be recorded for it.", lower(e.Status.Label()))
 	}
 	return nil
+}
+
+// day is the calendar day of the instant t in the zone of the
+// enrollment's program (the organisation's, unless the program names its
+// own): every date shown to a person is a day there, never a UTC day.
+func (e *Enrollment) day(t time.Time) curriculum.Date {
+	if e == nil || e.Version == nil {
+		return curriculum.DateOf(t, nil)
+	}
+	return e.Version.Day(t)
 }
 
 // competency looks up code in the enrollment's version.

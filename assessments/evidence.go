@@ -26,7 +26,8 @@ type Records struct {
 // BuildEvidence summarises the records for the clearance engine
 // (curriculum.Rules.Evaluate). It maps:
 //
-//   - the enrollment's apprentice and hire date to PersonID and HireDate;
+//   - the enrollment's apprentice and hire date to PersonID and HireDate,
+//     and the periods its History shows it on hold to Holds;
 //   - credential records as they are (they already carry RecordedOn);
 //   - every observation to a Performance with its Successful flag, its
 //     Supersedes link (the engine drops a superseded performance from the
@@ -54,6 +55,7 @@ func BuildEvidence(r *Records) *curriculum.Evidence {
 		PersonID:    who,
 		HireDate:    e.HireDate,
 		Credentials: slices.Clone(r.Credentials),
+		Holds:       e.Holds(),
 	}
 	for i := range r.Observations {
 		o := &r.Observations[i]

@@ -94,7 +94,9 @@ func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curricu
 	return out, nil
 }
 
-// inForce returns, per person, the enrollment in force on asOf (see pick).
+// inForce returns, per person, the enrollment in force on asOf (see pick),
+// with its status History attached (so decisions see holds), and its
+// Version where it has a history (whose days are in the program's zone).
 func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]assessments.Enrollment, error) {
 	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: personIDs})
 	if err != nil {
@@ -107,6 +109,19 @@ func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curricul
 	moves, err := s.Evidence.Store.Moves(ctx, ids)
 	if err != nil {
 		return nil, err
+	}
+	history, err := s.Evidence.Store.StatusHistory(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ens {
+		if h := history[ens[i].ID]; len(h) > 0 {
+			ens[i].History = h
+			// Compiled once per process: no query after the first.
+			if ens[i].Version, err = s.Evidence.Version(ctx, ens[i].VersionID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return pick(ens, moves, asOf), nil
 }
@@ -175,9 +190,10 @@ func (s *Service) For(ctx context.Context, personID string, asOf curriculum.Date
 }
 
 // pick chooses, per person, the enrollment in force on asOf: the most
-// recently created one that had started by then, was not withdrawn and had
-// not been moved to a newer version by then. (Enrollments come oldest
-// first.)
+// recently created one that had started by then, was not withdrawn by then
+// (its status on asOf, from its History: withdrawn later, it was in force
+// on the days before) and had not been moved to a newer version by then.
+// (Enrollments come oldest first.)
 func pick(ens []assessments.Enrollment, moves []evidence.Move, asOf curriculum.Date) map[string]assessments.Enrollment {
 	movedOn := map[string]curriculum.Date{}
 	for _, m := range moves {
@@ -185,7 +201,10 @@ func pick(ens []assessments.Enrollment, moves []evidence.Move, asOf curriculum.D
 	}
 	out := map[string]assessments.Enrollment{}
 	for _, e := range ens {
-		if e.StartDate.After(asOf) || e.Status == assessments.EnrollmentWithdrawn {
+		if e.StartDate.After(asOf) {
+			continue
+		}
+		if st, _ := e.StatusOn(asOf); st == assessments.EnrollmentWithdrawn {
 			continue
 		}
 		if on, ok := movedOn[e.ID]; ok && !on.After(asOf) {

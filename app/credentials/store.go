@@ -435,15 +435,20 @@ func (s *Store) Verify(ctx context.Context, id, by, method string) (*Record, err
 	return s.ByID(ctx, id)
 }
 
-// Curriculum converts a record for the clearance engine. RecordedOn is the
-// calendar day of RecordedAt in the organisation's zone loc (nil means
-// curriculum's default zone), so an evaluation "as of" a day sees what was
-// on file that day there.
+// Curriculum converts a record for the clearance engine. RecordedOn and
+// VerifiedOn are the calendar days of RecordedAt and VerifiedAt in the
+// organisation's zone loc (nil means curriculum's default zone), so an
+// evaluation "as of" a day sees what was on file, and verified, that day
+// there.
 func (r *Record) Curriculum(loc *time.Location) curriculum.CredentialRecord {
-	return curriculum.CredentialRecord{
+	c := curriculum.CredentialRecord{
 		ID: r.ID, Type: r.TypeCode, Number: r.Number, IssuedOn: r.IssuedOn, ExpiresOn: r.ExpiresOn,
-		Verified: r.VerifiedAt != nil, RecordedOn: curriculum.DateOf(r.RecordedAt, loc),
+		RecordedOn: curriculum.DateOf(r.RecordedAt, loc),
 	}
+	if r.VerifiedAt != nil {
+		c.Verified, c.VerifiedOn = true, curriculum.DateOf(*r.VerifiedAt, loc)
+	}
+	return c
 }
 
 // CurriculumRecords converts records for the clearance engine (see

@@ -425,3 +425,22 @@ func (s *Service) ChangeStatus(ctx context.Context, enrollmentID string, by asse
 			map[string]any{"status": from}, map[string]any{"status": to, "reason": strings.TrimSpace(reason)})
 	})
 }
+
+// StatusHistory returns the dated status changes of the enrollments,
+// oldest first per enrollment (one query, however many enrollments), for
+// Enrollment.History.
+func (s *Store) StatusHistory(ctx context.Context, enrollmentIDs []string) (map[string][]assessments.StatusChange, error) {
+	out := map[string][]assessments.StatusChange{}
+	if len(enrollmentIDs) == 0 {
+		return out, nil
+	}
+	var rows []statusRow
+	if err := s.DB.NewSelect().Model(&rows).Column("enrollment_id", "status", "changed_at").
+		Where("enrollment_id IN (?)", bun.List(enrollmentIDs)).Order("changed_at", "id").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	for _, r := range rows {
+		out[r.EnrollmentID] = append(out[r.EnrollmentID], assessments.StatusChange{Status: assessments.EnrollmentStatus(r.Status), At: r.ChangedAt.UTC()})
+	}
+	return out, nil
+}
