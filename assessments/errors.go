@@ -136,6 +136,7 @@ var (
 	ErrKnowledgeTestNotPassed   = sentinel("knowledge_test_not_passed", KindConflict, "The knowledge test has not been passed.")
 	ErrNoReverificationSchedule = sentinel("no_reverification_schedule", KindInvalid, "This competency has no re-verification schedule.")
 	ErrNoInitialSignOff         = sentinel("no_initial_signoff", KindConflict, "A re-verification needs an initial sign-off first.")
+	ErrReverificationSameDay    = sentinel("reverification_same_day", KindConflict, "A re-verification cannot be signed on the day of the initial sign-off.")
 	ErrAlreadySignedOff         = sentinel("already_signed_off", KindConflict, "This competency is already signed off.")
 	ErrCoverage                 = sentinel("coverage_incomplete", KindInvalid, "The assessment does not cover what this competency requires.")
 	ErrInvalidKind              = sentinel("invalid_signoff_kind", KindInvalid, "A sign-off is either initial or a re-verification.")

@@ -83,7 +83,10 @@ type SignOffPolicy struct {
 //     name who holds no professional credential has none to check;
 //   - ErrAlreadySignedOff (an initial sign-off when one already counts),
 //     ErrNoReverificationSchedule, ErrNoInitialSignOff (a re-verification
-//     without a counting initial sign-off);
+//     without a counting initial sign-off), ErrReverificationSameDay (a
+//     re-verification on the day of the initial sign-off it would follow:
+//     the engine counts re-verifications from the day after, so it is
+//     refused rather than stored and ignored);
 //   - ErrPrerequisiteNotCurrent: a prerequisite is not signed off and
 //     current;
 //   - ErrCountShort: fewer successful, non-superseded performances than
@@ -161,6 +164,16 @@ func CheckSignOff(req SignOffRequest, signer Signer, recs *Records, policy SignO
 		}
 		if ch.initial == nil {
 			return nil, fail(ErrNoInitialSignOff, "kind", "%s has no current initial sign-off to re-verify. Record the initial sign-off first.", c.Title)
+		}
+		// A re-verification re-assesses competence some time after the
+		// initial sign-off; on the same day it shows nothing the initial
+		// one did not, and counting it would skip a schedule's first
+		// interval (CLIA: 6 months after the initial sign-off, then
+		// yearly). Refused, never stored and silently ignored.
+		if ch.initial.SignedOn == day {
+			return nil, fail(ErrReverificationSameDay, "kind",
+				"%s was signed off today (%s), so there is nothing to re-verify yet: a re-verification on the day of the initial sign-off does not count. The first re-verification is due by %s.",
+				c.Title, day, ch.nextDue(c.Reverification))
 		}
 	}
 

@@ -1,6 +1,7 @@
 package assessments
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -325,4 +326,26 @@ func customVersion(t *testing.T, fn func(*curriculum.Program)) *ProgramVersion {
 		t.Fatal(err)
 	}
 	return pv
+}
+
+// A re-verification on the day of the initial sign-off is refused with a
+// reason (the engine would not count it: it counts re-verifications from
+// the day after); the next day it is accepted and counts.
+func TestCheckSignOffReverificationSameDay(t *testing.T) {
+	e := newEnv(t)
+	e.observe("SAF-INFECT", "", d("2026-02-02"), 3)
+	e.testResult("SAF-INFECT", 90, d("2026-02-02"))
+	e.signOff("SAF-INFECT", curriculum.InitialSignOff, d("2026-02-03"))
+	e.observe("SAF-INFECT", "", d("2026-02-03"), 1)
+	_, err := CheckSignOff(e.signReq("SAF-INFECT", curriculum.ReverificationSignOff), nurseSigner, e.recs, SignOffPolicy{}, at(d("2026-02-03")))
+	wantErr(t, err, ErrReverificationSameDay)
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Field != "kind" || !strings.Contains(ae.Message, "signed off today (2026-02-03)") || !strings.Contains(ae.Message, "due by 2029-02-03") {
+		t.Fatalf("message: %v", err)
+	}
+	so, err := CheckSignOff(e.signReq("SAF-INFECT", curriculum.ReverificationSignOff), nurseSigner, e.recs, SignOffPolicy{}, at(d("2026-02-04")))
+	wantErr(t, err, nil)
+	if so.SignedOn != d("2026-02-04") {
+		t.Fatalf("signed on %s", so.SignedOn)
+	}
 }
