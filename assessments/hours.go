@@ -264,12 +264,13 @@ func NewHoursEntry(e *Enrollment, apprentice Actor, req HoursRequest, sameDay []
 	}, nil
 }
 
-// Approve approves a pending entry. On error h is unchanged. It returns
+// Approve approves a pending entry of enrollment e (loaded with its
+// version: its zone dates the messages). On error h is unchanged. It returns
 // ErrNotApprover (the apprentice themselves, or neither preceptor nor
 // director), ErrNotNamedSupervisor (a preceptor other than the one named)
 // or ErrAlreadyReviewed.
-func (h *HoursEntry) Approve(by Actor, now time.Time) error {
-	if err := h.reviewable(by); err != nil {
+func (h *HoursEntry) Approve(e *Enrollment, by Actor, now time.Time) error {
+	if err := h.reviewable(e, by); err != nil {
 		return err
 	}
 	h.Status = HoursApproved
@@ -280,8 +281,8 @@ func (h *HoursEntry) Approve(by Actor, now time.Time) error {
 // Reject rejects a pending entry with a reason the apprentice will see. On
 // error h is unchanged. It returns the errors of Approve, and
 // ErrReasonRequired, ErrInvalidText or ErrTextTooLong.
-func (h *HoursEntry) Reject(by Actor, reason string, now time.Time) error {
-	if err := h.reviewable(by); err != nil {
+func (h *HoursEntry) Reject(e *Enrollment, by Actor, reason string, now time.Time) error {
+	if err := h.reviewable(e, by); err != nil {
 		return err
 	}
 	if err := checkReason(reason, "reason", "rejection"); err != nil {
@@ -293,7 +294,7 @@ func (h *HoursEntry) Reject(by Actor, reason string, now time.Time) error {
 	return nil
 }
 
-func (h *HoursEntry) reviewable(by Actor) error {
+func (h *HoursEntry) reviewable(e *Enrollment, by Actor) error {
 	switch {
 	case by.ID == "" || by.ID == h.ApprenticeID:
 		return fail(ErrNotApprover, "", "You cannot approve your own hours; a preceptor or program director reviews them.")
@@ -304,7 +305,7 @@ func (h *HoursEntry) reviewable(by Actor) error {
 		return fail(ErrNotNamedSupervisor, "", "These hours name another preceptor as supervisor; only they or a program director can review them.")
 	}
 	if h.Status != HoursPending {
-		return fail(ErrAlreadyReviewed, "", "These hours were already %s on %s.", h.Status, h.ReviewedAt.Format(time.DateOnly))
+		return fail(ErrAlreadyReviewed, "", "These hours were already %s on %s.", h.Status, e.day(h.ReviewedAt))
 	}
 	return nil
 }

@@ -179,16 +179,16 @@ func TestHoursReview(t *testing.T) {
 			h := entry(tt.supervisor)
 			var err error
 			if tt.reject != "" {
-				err = h.Reject(tt.by, tt.reject, now)
+				err = h.Reject(e.enr, tt.by, tt.reject, now)
 			} else {
-				err = h.Approve(tt.by, now)
+				err = h.Approve(e.enr, tt.by, now)
 			}
 			wantErr(t, err, tt.want)
 			if h.Status != tt.status {
 				t.Fatalf("status = %s, want %s", h.Status, tt.status)
 			}
 			if h.Status != HoursPending {
-				wantErr(t, h.Approve(director, now), ErrAlreadyReviewed)
+				wantErr(t, h.Approve(e.enr, director, now), ErrAlreadyReviewed)
 			}
 		})
 	}

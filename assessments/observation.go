@@ -248,7 +248,7 @@ func checkSupersede(e *Enrollment, req ObservationRequest, history []Observation
 	for j := range history {
 		if history[j].Supersedes == old.ID {
 			return fail(ErrAlreadySuperseded, "supersedes",
-				"The observation of %s was already corrected on %s. Correct the newer record instead.", old.PerformedOn, history[j].RecordedAt.Format(time.DateOnly))
+				"The observation of %s was already corrected on %s. Correct the newer record instead.", old.PerformedOn, e.day(history[j].RecordedAt))
 		}
 	}
 	return nil

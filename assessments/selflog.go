@@ -131,7 +131,7 @@ func NewSelfLog(e *Enrollment, apprentice Actor, req SelfLogRequest, now time.Ti
 // (not in e's version), or ErrObserverNotAllowed (the supervisor may not
 // observe this competency, e.g. an MA verifying an injection).
 func (l *SelfLog) Verify(e *Enrollment, by Actor, now time.Time) error {
-	if err := l.reviewable(by); err != nil {
+	if err := l.reviewable(e, by); err != nil {
 		return err
 	}
 	if err := e.ready(); err != nil {
@@ -152,12 +152,13 @@ func (l *SelfLog) Verify(e *Enrollment, by Actor, now time.Time) error {
 
 // Reject records that the named supervisor does not confirm the entry. A
 // reason is required: the apprentice sees it, and it stays on the record. On
-// error l is unchanged.
+// error l is unchanged. e is the entry's enrollment (its program's zone
+// dates the messages).
 //
 // It returns ErrNotNamedSupervisor, ErrAlreadyReviewed, ErrReasonRequired,
 // ErrInvalidText or ErrTextTooLong.
-func (l *SelfLog) Reject(by Actor, reason string, now time.Time) error {
-	if err := l.reviewable(by); err != nil {
+func (l *SelfLog) Reject(e *Enrollment, by Actor, reason string, now time.Time) error {
+	if err := l.reviewable(e, by); err != nil {
 		return err
 	}
 	if err := checkReason(reason, "reason", "rejection"); err != nil {
@@ -169,12 +170,12 @@ func (l *SelfLog) Reject(by Actor, reason string, now time.Time) error {
 	return nil
 }
 
-func (l *SelfLog) reviewable(by Actor) error {
+func (l *SelfLog) reviewable(e *Enrollment, by Actor) error {
 	if by.ID == "" || by.ID != l.SupervisorID {
 		return fail(ErrNotNamedSupervisor, "", "Only the preceptor the apprentice named can verify or reject this entry.")
 	}
 	if l.Status != SelfLogPending {
-		return fail(ErrAlreadyReviewed, "", "This entry was already %s on %s.", l.Status, l.ReviewedAt.Format(time.DateOnly))
+		return fail(ErrAlreadyReviewed, "", "This entry was already %s on %s.", l.Status, e.day(l.ReviewedAt))
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ func TestSelfLogStateMachine(t *testing.T) {
 			t.Fatalf("after verify: %+v", l)
 		}
 		wantErr(t, l.Verify(e.enr, nurse, later), ErrAlreadyReviewed)
-		wantErr(t, l.Reject(nurse, "changed my mind", later), ErrAlreadyReviewed)
+		wantErr(t, l.Reject(e.enr, nurse, "changed my mind", later), ErrAlreadyReviewed)
 	})
 	t.Run("named preceptor must be allowed to observe", func(t *testing.T) {
 		l := newLog(cma.ID) // CMAs may not observe injections
@@ -79,13 +79,13 @@ func TestSelfLogStateMachine(t *testing.T) {
 		if l.Status != SelfLogPending {
 			t.Fatal("status changed")
 		}
-		wantErr(t, l.Reject(cma, "I cannot verify injections", later), nil)
+		wantErr(t, l.Reject(e.enr, cma, "I cannot verify injections", later), nil)
 	})
 	t.Run("rejection needs a reason", func(t *testing.T) {
 		l := newLog(nurse.ID)
-		wantErr(t, l.Reject(nurse, " \n", later), ErrReasonRequired)
-		wantErr(t, l.Reject(physician, "not me", later), ErrNotNamedSupervisor)
-		wantErr(t, l.Reject(nurse, "I was not on shift that day.", later), nil)
+		wantErr(t, l.Reject(e.enr, nurse, " \n", later), ErrReasonRequired)
+		wantErr(t, l.Reject(e.enr, physician, "not me", later), ErrNotNamedSupervisor)
+		wantErr(t, l.Reject(e.enr, nurse, "I was not on shift that day.", later), nil)
 		if l.Status != SelfLogRejected || l.RejectionReason == "" {
 			t.Fatalf("after reject: %+v", l)
 		}
@@ -97,7 +97,7 @@ func TestSelfLogStateMachine(t *testing.T) {
 		if err := verified.Verify(ee.enr, nurse, at(day.AddDays(3))); err != nil {
 			t.Fatal(err)
 		}
-		if err := rejected.Reject(nurse, "not observed", later); err != nil {
+		if err := rejected.Reject(e.enr, nurse, "not observed", later); err != nil {
 			t.Fatal(err)
 		}
 		ee.recs.SelfLogs = []SelfLog{*pending, *verified, *rejected}

@@ -108,7 +108,7 @@ func (s *Service) ReviewSelfLog(ctx context.Context, id string, by assessments.A
 	if verify {
 		err = l.Verify(rec.Enrollment, by, s.Now())
 	} else {
-		err = l.Reject(by, reason, s.Now())
+		err = l.Reject(rec.Enrollment, by, reason, s.Now())
 	}
 	if err != nil {
 		return err
@@ -123,14 +123,34 @@ func (s *Service) ReviewHours(ctx context.Context, id string, by assessments.Act
 		return db.Translate(err)
 	}
 	h := row.entry()
-	var err error
+	e, err := s.enrollmentOnly(ctx, h.EnrollmentID)
+	if err != nil {
+		return err
+	}
 	if approve {
-		err = h.Approve(by, s.Now())
+		err = h.Approve(e, by, s.Now())
 	} else {
-		err = h.Reject(by, reason, s.Now())
+		err = h.Reject(e, by, reason, s.Now())
 	}
 	if err != nil {
 		return err
 	}
 	return s.Store.ReviewHours(ctx, h)
+}
+
+// enrollmentOnly loads an enrollment with its program version and none of
+// its records: enough to date a message in the program's zone.
+func (s *Service) enrollmentOnly(ctx context.Context, id string) (*assessments.Enrollment, error) {
+	ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: []string{id}})
+	if err != nil {
+		return nil, err
+	}
+	if len(ens) == 0 {
+		return nil, db.ErrNotFound
+	}
+	e := ens[0]
+	if e.Version, err = s.version(ctx, e.VersionID); err != nil {
+		return nil, err
+	}
+	return &e, nil
 }

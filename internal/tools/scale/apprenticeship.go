@@ -624,7 +624,7 @@ func (a *ma) hours(start, end curriculum.Date) error {
 		}
 		h.ID = newID(a.r, h.LoggedAt)
 		if review := day.AddDays(1 + a.r.IntN(4)); asOf.DaysUntil(day) < -14 && !review.After(asOf) {
-			if err := h.Approve(sup, a.g.at(a.r, review)); err != nil {
+			if err := h.Approve(a.recs.Enrollment, sup, a.g.at(a.r, review)); err != nil {
 				return fmt.Errorf("approve hours: %w", err)
 			}
 		}
