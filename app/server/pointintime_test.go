@@ -345,6 +345,22 @@ func TestMessagesDateInOrganisationZone(t *testing.T) {
 			t.Fatalf("second correction through the page: %d, want %q in\n%s", p.StatusCode, want, regexpFind(`(?s)(<p class="flash flash-error".*?</p>)`, p.body))
 		}
 
+		// A credential verified at 23:30: the credentials page shows the
+		// organisation's day and time, not UTC's.
+		rec, err := credentialsStore(e).Add(t.Context(), newRecord(jordan.ID, "CMA", day, curriculum.MustParseDate(day).AddMonths(60).String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := credentialsStore(e).Verify(t.Context(), rec.ID, people["hr@demo.test"].ID, "checked the AAMA register"); err != nil {
+			t.Fatal(err)
+		}
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		shown := e.clock.Now().In(loc).Format("Jan 2, 2006 15:04 MST")
+		if p := hr.get("/people/" + jordan.ID + "/credentials"); !strings.Contains(p.body, shown+": checked the AAMA register") {
+			t.Fatalf("the credentials page does not show the verification at %s:\n%s", shown, regexpFind(`(?s)(<span class="muted">[^<]*checked the AAMA register)`, p.body))
+		}
+
 		// Hours approved at 23:30, approved again a minute later.
 		_, apTok, _ := e.store.CreateToken(t.Context(), jordan.ID, "phone", 24*time.Hour)
 		if r := apiCall(e, "POST", base+"/hours", apTok, `{"idempotency_key":"pit-hours-0001","kind":"ojl","code":"PT-CARE","worked_on":"`+day+`","hours":"6"}`); r.StatusCode != http.StatusCreated {

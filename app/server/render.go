@@ -52,7 +52,10 @@ type asset struct {
 	ctype string
 }
 
-func loadViews() (*views, error) {
+// loadViews parses the templates; loc is the organisation's zone, in which
+// the date and datetime helpers show every instant (a person reads days
+// and times there, never in UTC).
+func loadViews(loc *time.Location) (*views, error) {
 	v := &views{pages: map[string]*template.Template{}, assets: map[string]asset{}}
 	err := fs.WalkDir(web.Static, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -99,8 +102,8 @@ func loadViews() (*views, error) {
 		"addItem": func(v versionView, kind, label, csrf string) addItemView {
 			return addItemView{URL: v.URL, Kind: kind, Label: label, CSRF: csrf, Lock: v.Version.LockVersion}
 		},
-		"date":     func(t time.Time) string { return t.Format("Jan 2, 2006") },
-		"datetime": func(t time.Time) string { return t.UTC().Format("Jan 2, 2006 15:04 MST") },
+		"date":     func(t time.Time) string { return t.In(loc).Format("Jan 2, 2006") },
+		"datetime": func(t time.Time) string { return t.In(loc).Format("Jan 2, 2006 15:04 MST") },
 	}
 	pages, err := fs.Glob(web.Templates, "templates/*.html")
 	if err != nil {

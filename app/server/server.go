@@ -64,7 +64,7 @@ type Deps struct {
 
 // New builds the Fiber application with every route.
 func New(d Deps) (*Server, error) {
-	v, err := loadViews()
+	v, err := loadViews(d.Config.Location())
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
