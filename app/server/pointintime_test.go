@@ -147,10 +147,9 @@ func TestOnHoldClearsNothing(t *testing.T) {
 			}
 		}
 
-		clients := nextDay(e, 1, "hr@demo.test", "director@demo.test")
-		hr, dir = clients[0], clients[1]
+		dir = nextDay(e, 1, "director@demo.test")[0]
 		setStatus(t, dir, enr, "on_hold")
-		clients = nextDay(e, 2, "hr@demo.test", "director@demo.test")
+		clients := nextDay(e, 2, "hr@demo.test", "director@demo.test")
 		hr, dir = clients[0], clients[1]
 		setStatus(t, dir, enr, "active")
 
