@@ -436,7 +436,7 @@ func (s *Store) StatusHistory(ctx context.Context, enrollmentIDs []string) (map[
 	}
 	var rows []statusRow
 	if err := s.DB.NewSelect().Model(&rows).Column("enrollment_id", "status", "changed_at").
-		Where("enrollment_id IN (?)", bun.List(enrollmentIDs)).Order("changed_at", "id").Scan(ctx); err != nil {
+		Where("enrollment_id IN (?)", db.IDs(enrollmentIDs)).Order("changed_at", "id").Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
 	for _, r := range rows {
