@@ -37,6 +37,21 @@ func rowOf(body, title string) string {
 	return regexpFind(`(?s)(<tr>\s*<td><strong>`+title+`</strong>.*?</tr>)`, body)
 }
 
+// tableRow is the first table row of body holding every one of texts.
+func tableRow(body string, texts ...string) string {
+	for _, row := range strings.Split(body, "<tr>")[1:] {
+		row, _, _ = strings.Cut(row, "</tr>")
+		found := true
+		for _, t := range texts {
+			found = found && strings.Contains(row, t)
+		}
+		if found {
+			return row
+		}
+	}
+	return ""
+}
+
 // setStatus changes an enrollment's status through the director's page.
 func setStatus(t *testing.T, dir *client, enr, status string) {
 	t.Helper()
@@ -191,6 +206,7 @@ func TestCredentialVerifiedFromItsDay(t *testing.T) {
 		if _, err := credentialsStore(e).Verify(t.Context(), rec.ID, people["hr@demo.test"].ID, "checked the eCard"); err != nil {
 			t.Fatal(err)
 		}
+		verifiedAt := e.clock.Now().In(e.cfg.Location()).Format("2006-01-02 15:04 MST")
 		const unverified = "BLS is on file but not verified yet"
 		for _, tc := range []struct {
 			day        curriculum.Date
@@ -203,6 +219,12 @@ func TestCredentialVerifiedFromItsDay(t *testing.T) {
 			row := rowOf(hr.get("/people/"+riley.ID+"/clearance?as_of="+tc.day.String()).body, "Emergency response within competency")
 			if row == "" || tc.unverified != strings.Contains(row, unverified) {
 				t.Errorf("the page's emergency row on %s (unverified: %v):\n%s", tc.day, tc.unverified, row)
+			}
+			// The certifications report says the same, and names the
+			// verifier only from the day of the verification.
+			rep := tableRow(hr.get("/reports/certifications?as_of="+tc.day.String()).body, "Riley Nguyen", "Basic Life Support")
+			if rep == "" || tc.unverified != strings.Contains(rep, "not verified yet") || tc.unverified == strings.Contains(rep, verifiedAt) {
+				t.Errorf("the certifications report's BLS row for Riley on %s (unverified: %v):\n%s", tc.day, tc.unverified, rep)
 			}
 		}
 	})

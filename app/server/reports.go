@@ -115,7 +115,7 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 	if err != nil {
 		return nil, err
 	}
-	asOf, siteNames := q.asOf, q.siteNames
+	asOf, siteNames, loc := q.asOf, q.siteNames, s.cfg.Location()
 	byID := map[string]credentials.Record{}
 	for id, st := range res {
 		if !q.inProgram(st.Enrollment.VersionID) {
@@ -167,8 +167,11 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 				Credential: name, Expires: st.Expires, Status: reports.Status{Text: label, Tone: tone}}
 			if st.Record != nil {
 				row.Number, row.Issued = st.Record.Number, st.Record.IssuedOn
-				if full, ok := byID[st.Record.ID]; ok && full.VerifiedAt != nil {
-					row.VerifiedBy, row.VerifiedAt = verifiers[full.VerifiedBy], full.VerifiedAt.UTC().Format("2006-01-02 15:04 UTC")
+				// A verification after the as-of day was not known then
+				// (the status says "not verified yet"); times are shown in
+				// the organisation's zone.
+				if full, ok := byID[st.Record.ID]; ok && full.VerifiedAt != nil && !curriculum.DateOf(*full.VerifiedAt, loc).After(asOf) {
+					row.VerifiedBy, row.VerifiedAt = verifiers[full.VerifiedBy], full.VerifiedAt.In(loc).Format("2006-01-02 15:04 MST")
 				}
 			}
 			rows = append(rows, row)
