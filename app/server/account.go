@@ -68,7 +68,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	}
 	// SetPassword ended every session, this one too; start a fresh one so
 	// the person stays logged in here.
-	secret, err := s.accounts.StartSession(c.UserContext(), u.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
+	secret, err := s.accounts.StartSession(c.UserContext(), u.ID, clientIP(c), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	// A new session id at every login; an old cookie is simply replaced.
-	secret, err := s.accounts.Login(c.UserContext(), p.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
+	secret, err := s.accounts.Login(c.UserContext(), p.ID, clientIP(c), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
 	}

@@ -324,7 +324,7 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	secret, err := s.accounts.StartSession(c.UserContext(), u.ID, c.IP(), c.Get(fiber.HeaderUserAgent))
+	secret, err := s.accounts.StartSession(c.UserContext(), u.ID, clientIP(c), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,9 @@
 package server
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -24,6 +21,7 @@ const (
 	csrfCookie    = "sg_csrf"
 
 	localRequestID = "request_id"
+	localClientIP  = "client_ip"
 	localUser      = "user"
 	localAuth      = "auth" // "session" or "token"
 	localExpired   = "session_expired"
@@ -32,27 +30,6 @@ const (
 	// with the token (see authenticate); visiblePerson uses it.
 	localSubject = "subject"
 )
-
-var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
-// requestID tags each request with an id, taken from X-Request-ID when a
-// proxy sent a sane one, and returns it in the response.
-func (s *Server) requestID(c *fiber.Ctx) error {
-	id := c.Get(fiber.HeaderXRequestID)
-	if !safeRequestID.MatchString(id) {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id = hex.EncodeToString(b)
-	}
-	c.Locals(localRequestID, id)
-	c.Set(fiber.HeaderXRequestID, id)
-	return c.Next()
-}
-
-func requestIDOf(c *fiber.Ctx) string {
-	id, _ := c.Locals(localRequestID).(string)
-	return id
-}
 
 // accessLog writes one line per request. Errors are rendered here (as
 // Fiber's logger does) so the line carries the final status.
@@ -79,19 +56,22 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		slog.Duration("duration", time.Since(start)),
 		slog.String("request_id", requestIDOf(c)),
 		slog.String("user_id", userID),
-		slog.String("ip", c.IP()),
+		slog.String("ip", clientIP(c)),
 	)
 	return nil
 }
 
 // secretPaths are route prefixes whose next segment is a secret (reset
-// codes, calendar feed tokens); logs show only the prefix.
+// codes, calendar feed tokens); logs show only the prefix. They are found
+// whatever their case and wherever they are in the path, so a path that
+// does not route ("/CALENDAR/…", "//calendar/…") is redacted too.
 var secretPaths = []string{"/reset/", "/calendar/"}
 
 func redactPath(p string) string {
+	lower := strings.ToLower(p)
 	for _, pre := range secretPaths {
-		if strings.HasPrefix(p, pre) {
-			return pre + "[redacted]"
+		if i := strings.Index(lower, pre); i >= 0 {
+			return p[:i] + pre + "[redacted]"
 		}
 	}
 	return p
@@ -102,7 +82,7 @@ func (s *Server) logPanic(c *fiber.Ctx, e any) {
 }
 
 // securityHeaders sets a strict CSP (no inline script or style), framing
-// and referrer rules, and HSTS behind HTTPS.
+// and referrer rules, no caching by default, and HSTS behind HTTPS.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
@@ -111,6 +91,11 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	// same-origin, not no-referrer: Fiber's CSRF check over HTTPS needs it.
 	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
 	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	// Nothing Skillgate answers may be kept by a browser or a proxy unless
+	// the handler says so (static assets, the calendar feed): API answers,
+	// a new token's secret, report and audit downloads are personal data,
+	// and clinic PCs are shared.
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	if s.cfg.SecureCookies {
 		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
 	}
@@ -126,7 +111,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 // person, and how they came ("session" or "token:<token id>"), so that
 // stores attribute the entries they write without new parameters.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	actor := audit.Actor{ID: anonymousActor, IP: c.IP(), RequestID: requestIDOf(c)}
+	actor := audit.Actor{ID: anonymousActor, IP: clientIP(c), RequestID: requestIDOf(c)}
 	ctx := audit.WithActor(c.UserContext(), actor)
 	c.SetUserContext(ctx)
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
@@ -143,7 +128,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		t, p, subject, err := s.accounts.AuthenticateTokenWith(ctx, strings.TrimSpace(secret), about)
 		if errors.Is(err, db.ErrNotFound) {
 			// A wrong token counts as an anonymous request (guessing is limited).
-			if err := s.hit(c, s.limits.anonymous, "anon-ip:"+c.IP()); err != nil {
+			if err := s.hit(c, s.limits.anonymous, "anon-ip:"+clientIP(c)); err != nil {
 				return err
 			}
 			return apiError(fiber.StatusUnauthorized, "This API token is not valid: it may be mistyped, expired or revoked.")
@@ -193,7 +178,13 @@ func currentUser(c *fiber.Ctx) *accounts.Person {
 	return p
 }
 
-func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+// isAPI reports whether a request is for the API, in any case: routing is
+// case-sensitive, so "/API/V1/ME" is not found, and it is answered as an
+// API request (JSON, the API's limit) all the same.
+func isAPI(c *fiber.Ctx) bool {
+	p := c.Path()
+	return len(p) >= 5 && strings.EqualFold(p[:5], "/api/")
+}
 
 // requireLogin sends anonymous visitors to the login page (pages) or
 // answers 401 (API).

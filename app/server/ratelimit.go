@@ -140,7 +140,7 @@ func (s *Server) newRateLimits() rateLimits {
 func (s *Server) limitRequests(c *fiber.Ctx) error {
 	u := currentUser(c)
 	if u == nil {
-		if err := s.hit(c, s.limits.anonymous, "anon-ip:"+c.IP()); err != nil {
+		if err := s.hit(c, s.limits.anonymous, "anon-ip:"+clientIP(c)); err != nil {
 			return err
 		}
 		return c.Next()
@@ -154,7 +154,7 @@ func (s *Server) limitRequests(c *fiber.Ctx) error {
 		if err := s.hit(c, s.limits.writes, "writes:"+u.ID); err != nil {
 			return err
 		}
-		if err := s.hit(c, s.limits.writesPerIP, "writes-ip:"+c.IP()); err != nil {
+		if err := s.hit(c, s.limits.writesPerIP, "writes-ip:"+clientIP(c)); err != nil {
 			return err
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Server) limitRequests(c *fiber.Ctx) error {
 // (shared by all instances), on top of the per-account lockout.
 func (s *Server) loginLimiter() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := s.hit(c, s.limits.login, "login-ip:"+c.IP()); err != nil {
+		if err := s.hit(c, s.limits.login, "login-ip:"+clientIP(c)); err != nil {
 			return err
 		}
 		return c.Next()

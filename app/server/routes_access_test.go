@@ -447,7 +447,13 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 	})
 }
 
-// TestRouteAccessByRole sends every row as every caller.
+// cacheable are the routes whose answers a browser may keep: static
+// assets (public, versioned) and the calendar feed (private: calendar apps
+// poll it).
+var cacheable = map[string]bool{"/static/:name": true, "/calendar/:token": true}
+
+// TestRouteAccessByRole sends every row as every caller, and checks that
+// no answer but cacheable's may be stored.
 func TestRouteAccessByRole(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		f := newAccessFixture(t, e)
@@ -466,7 +472,49 @@ func TestRouteAccessByRole(t *testing.T) {
 				if msg := check(res, wants[r]); msg != "" {
 					t.Errorf("%s %s as %s: %s", rule.method, rule.pattern, roleNames[r], msg)
 				}
+				// Issue 16 item 13: nothing personal stays in a shared
+				// PC's browser cache (API answers, tokens, downloads).
+				if cc := res.Header.Get("Cache-Control"); !cacheable[rule.pattern] && !strings.Contains(cc, "no-store") {
+					t.Errorf("%s %s as %s: Cache-Control %q, want no-store", rule.method, rule.pattern, roleNames[r], cc)
+				}
 			}
+		}
+	})
+}
+
+// TestRoutesAreCaseSensitive sends every row with its path in capitals
+// (issue 16 item 7): no caller reaches a handler that way ("/CALENDAR/…"
+// served the feed, "/API/V1/ME" skipped the API's limit and JSON errors).
+// Every such path is "not found", as JSON for the API.
+func TestRoutesAreCaseSensitive(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		f := newAccessFixture(t, e)
+		for _, rule := range accessRules {
+			path := rule.path
+			if path == "" {
+				path = rule.pattern
+			}
+			if path == "/" {
+				continue
+			}
+			// Capitalise the route's own words; ids and tokens stay as they are.
+			upper := f.expand(regexp.MustCompile(`(^|/)[a-z0-9.-]+`).ReplaceAllStringFunc(path, strings.ToUpper), f.own)
+			for _, r := range []role{anon, appr, admin, token} {
+				c := f.clients[r]
+				if rule.fresh {
+					c = f.newClient(t, r, roleEmails[r])
+				}
+				res := f.send(c, r, rule.method, upper)
+				if res.StatusCode != http.StatusNotFound {
+					t.Errorf("%s %s as %s: got %d, want 404", rule.method, upper, roleNames[r], res.StatusCode)
+				}
+				if api := strings.HasPrefix(rule.pattern, "/api/"); api && res.StatusCode == http.StatusNotFound && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+					t.Errorf("%s %s as %s: not a JSON error (%s)", rule.method, upper, roleNames[r], res.Header.Get("Content-Type"))
+				}
+			}
+		}
+		if logs := e.logText(); strings.Contains(logs, strings.TrimSuffix(f.own["calendar"], ".ics")) || strings.Contains(logs, f.own["reset"]) {
+			t.Errorf("the log holds a calendar or reset code sent as /CALENDAR/… or /RESET/…")
 		}
 	})
 }

@@ -41,6 +41,7 @@ type Server struct {
 	audit     *audit.Log
 	kv        *db.KV
 	limits    rateLimits
+	proxies   proxies // trusted proxies (clientip.go)
 	log       *slog.Logger
 	views     *views
 	now       func() time.Time
@@ -68,7 +69,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
-	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, programs: d.Programs, kv: db.NewKV(d.DB), log: d.Logger, views: v, now: d.Now}
+	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, programs: d.Programs, kv: db.NewKV(d.DB), proxies: parseProxies(d.Config.TrustedProxies), log: d.Logger, views: v, now: d.Now}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}
@@ -96,31 +97,30 @@ func New(d Deps) (*Server, error) {
 	}
 	s.reminders = &reminders.Service{DB: d.DB, Accounts: d.Accounts, Clearance: s.clearance, Log: s.log, Now: s.now, Location: d.Config.Location(), Audit: s.audit}
 	app := fiber.New(fiber.Config{
-		AppName:                 "skillgate",
-		Immutable:               true, // see the package comment
-		DisableStartupMessage:   true,
-		ErrorHandler:            s.handleError,
-		BodyLimit:               maxRequestBody, // and a tighter one per route (bodylimit.go)
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            exportTimeout, // exports stream for a while
-		IdleTimeout:             2 * time.Minute,
-		ProxyHeader:             proxyHeader(d.Config),
-		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
+		AppName:   "skillgate",
+		Immutable: true, // see the package comment
+		// "/CALENDAR/<token>" must not be the calendar feed: access rules,
+		// limits and log redaction all look at the path as written.
+		CaseSensitive:         true,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		BodyLimit:             maxRequestBody, // and a tighter one per route (bodylimit.go)
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          exportTimeout, // exports stream for a while
+		IdleTimeout:           2 * time.Minute,
+		// No ProxyHeader: c.IP() is the socket's address, and the client's
+		// address comes from identify (clientip.go). The proxy check still
+		// decides whether X-Forwarded-Proto and -Host are believed (CSRF's
+		// origin check reads them): with no proxies configured, nobody's.
+		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.TrustedProxies,
 	})
 	s.app = app
 	s.limits = s.newRateLimits()
-	app.Use(s.requestID, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(s.identify, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders, s.requestContext, refuseNUL)
 	s.routes()
 	return s, nil
-}
-
-func proxyHeader(c config.Config) string {
-	if len(c.TrustedProxies) > 0 {
-		return fiber.HeaderXForwardedFor
-	}
-	return ""
 }
 
 // Clearance returns the clearance service the server uses.
