@@ -87,7 +87,7 @@ func Seed(ctx context.Context, d *db.DB, store *accounts.Store) (seeded bool, er
 				sites = siteIDs
 			}
 			if _, err := st.Create(ctx, accounts.NewPerson{Email: a.Email, Name: a.Name, Credential: a.Credential,
-				Roles: a.Roles, SiteIDs: sites, Password: Password}); err != nil {
+				Roles: a.Roles, SiteIDs: sites, Password: Password, DemoPassword: true}); err != nil {
 				return fmt.Errorf("demo account %s: %w", a.Email, err)
 			}
 		}

@@ -439,7 +439,7 @@ func TestHRDashboardSiteHRSeesOnlyTheirSites(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := e.store.Create(ctx, accounts.NewPerson{Email: "lake-hr@demo.test", Name: "Lee Lakeside", Roles: []accounts.Role{accounts.RoleHR},
-			SiteIDs: []string{lake.ID}, Password: demo.Password}); err != nil {
+			SiteIDs: []string{lake.ID}, Password: demo.Password, DemoPassword: true}); err != nil {
 			t.Fatal(err)
 		}
 		for i := 1; i <= 3; i++ {

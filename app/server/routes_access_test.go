@@ -225,7 +225,7 @@ func newAccessFixture(t *testing.T, e *env) *accessFixture {
 	// Riverside only, so Northgate is "another site" for them.
 	mk := func(email, name string, r accounts.Role) *accounts.Person {
 		p, err := e.store.Create(ctx, accounts.NewPerson{Email: email, Name: name, Credential: "RN", Roles: []accounts.Role{r},
-			SiteIDs: []string{f.site["own"]}, Password: demo.Password})
+			SiteIDs: []string{f.site["own"]}, Password: demo.Password, DemoPassword: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,17 +35,39 @@ var (
 	ErrTooLong  = errors.New("Use at most 256 characters.")
 	ErrCommon   = errors.New("This password is on a list of commonly used passwords. Choose another.")
 	ErrContext  = errors.New("This password contains your name, your email address or another word tied to your account. Choose another.")
+	ErrRepeated = errors.New("This password is mostly the same few characters repeated (like “aaaa” or “abab”). Choose a phrase of several words instead.")
+	ErrSequence = errors.New("This password is mostly a sequence of letters or digits (like “abcd” or “12345”). Choose a phrase of several words instead.")
+	ErrKeyboard = errors.New("This password is mostly a walk along the keyboard (like “qwerty” or “asdfgh”). Choose a phrase of several words instead.")
+	ErrProduct  = errors.New("This password contains the name of this application, which is among the first things an attacker tries. Choose another.")
+	ErrDemo     = errors.New("This is a published password (the demo's or the test data's) that anyone can look up. Choose another.")
 )
 
+// product are words an attacker tries first against any Skillgate: its
+// own name. Like context words they may not appear anywhere in a password.
+var product = []string{"skillgate"}
+
+// published are passwords printed in Skillgate's own documentation and
+// code (the demo organisation, the scale test data); compared after the
+// same normalisation as the blocklist. app/demo and the scale tool check
+// that theirs are here.
+var published = []string{"skillgate-demo-2026", "skillgate-scale-2026"}
+
 // Check reports whether plain may be used as a new password, returning nil
-// or one of ErrTooShort, ErrTooLong, ErrCommon and ErrContext.
+// or one of ErrTooShort, ErrTooLong, ErrCommon, ErrContext, ErrDemo,
+// ErrProduct, ErrRepeated, ErrSequence and ErrKeyboard.
 //
 // Following NIST SP 800-63B rev. 4 it imposes no composition rules (such
 // rules make passwords harder to remember without making them harder to
 // guess). Instead it requires MinLength to MaxLength code points after NFKC
 // normalization, rejects passwords that appear in a list of about 49,000
 // commonly used ones regardless of letter case, and rejects passwords that
-// contain any of the context words.
+// contain any of the context words. It also rejects the passwords
+// published in Skillgate's documentation, any password containing
+// Skillgate's name, and passwords made mostly of predictable runs (the same
+// characters repeated, alphabet or digit sequences, keyboard walks): NIST
+// lists "repetitive or sequential characters" among what a blocklist must
+// hold, and a 15-character minimum is worth little if
+// "aaaaaaaaaaaaaaa" meets it.
 //
 // context holds values tied to the account that an attacker targeting it
 // would try first: the user's email address, name, username, the site name.
@@ -70,7 +92,15 @@ func Check(plain string, context ...string) error {
 	if containsContext(lower, context) {
 		return ErrContext
 	}
-	return nil
+	for _, d := range published {
+		if lower == d {
+			return ErrDemo
+		}
+	}
+	if containsContext(lower, product) {
+		return ErrProduct
+	}
+	return predictable(strings.Join(strings.Fields(lower), ""))
 }
 
 // containsContext reports whether the NFKC-normalized, lower-cased password

@@ -22,18 +22,19 @@ func TestCheck(t *testing.T) {
 		{"14 ascii", strings.Repeat("a", 13) + "b", nil, ErrTooShort},
 		{"15 ascii", "bright yellow k", nil, nil},
 		{"14 two-byte letters", strings.Repeat("é", 14), nil, ErrTooShort},
-		{"15 two-byte letters", strings.Repeat("é", 15), nil, nil},
+		{"15 two-byte letters", "éàèùâêîôûëïüçœæ", nil, nil},
 		{"14 four-byte emoji", strings.Repeat("🐈", 14), nil, ErrTooShort},
-		{"15 four-byte emoji", strings.Repeat("🐈", 15), nil, nil},
+		{"15 four-byte emoji", "🐈🐕🐄🐖🐑🐐🐓🦆🦢🦉🐟🐢🐍🦎🐝", nil, nil},
 		{"14 CJK", "我的密码是一个很长的句子好吗", nil, ErrTooShort},
 		{"15 CJK", "我的密码是一个很长的句子好吗啊", nil, nil},
 		// 8 combining sequences (16 code points) compose to 8 under NFKC.
 		{"decomposed counts once", strings.Repeat("e\u0301", 8), nil, ErrTooShort},
-		// The "ﬃ" ligature is one code point that NFKC expands to three.
-		{"ligature expands", strings.Repeat("\ufb03", 5), nil, nil},
-		{"256", strings.Repeat("ab", 128), nil, nil},
+		// The "ﬃ" ligature is one code point that NFKC expands to three:
+		// 14 code points as typed, 16 after NFKC.
+		{"ligature expands", "o\ufb03ce hours now", nil, nil},
+		{"256", runes(strings.Repeat("the quick brown fox jumps over the lazy dog ", 6), 256), nil, nil},
 		{"257", strings.Repeat("ab", 128) + "c", nil, ErrTooLong},
-		{"256 multi-byte", strings.Repeat("ü", 256), nil, nil},
+		{"256 multi-byte", runes(strings.Repeat("éàèùâêîôûëïüçœæ", 18), 256), nil, nil},
 		{"257 multi-byte", strings.Repeat("ü", 257), nil, ErrTooLong},
 		{"64-char passphrase", "the quick brown fox jumps over the lazy dog near the clinic door", nil, nil},
 		// No composition rules: all lower case, no digits or symbols.
@@ -59,6 +60,30 @@ func TestCheck(t *testing.T) {
 		{"context unrelated", "the quick brown fox jumps", []string{"jane.doe@clinic.example", "Jane Doe"}, nil},
 		{"context too short ignored", "alphabet soup for dinner", []string{"Al"}, nil},
 		{"context empty ignored", "alphabet soup for dinner", []string{"", "  ", "@"}, nil},
+		// Predictable runs (issue 16 item 6), each with its own message.
+		{"repeated character", "aaaaaaaaaaaaaaa", nil, ErrRepeated},
+		{"repeated pair", "abababababababab", nil, ErrRepeated},
+		{"repeated triple with spaces", "abc abc abc abc abc", nil, ErrRepeated},
+		{"repeated emoji", strings.Repeat("🐈", 15), nil, ErrRepeated},
+		{"repeated multi-byte", strings.Repeat("ü", 20), nil, ErrRepeated},
+		{"digit sequence wrapping", "123456789012345", nil, ErrSequence},
+		{"descending digits", "987654321098765", nil, ErrSequence},
+		{"alphabet", "abcdefghijklmnop", nil, ErrSequence},
+		{"alphabet backwards, upper case", "ZYXWVUTSRQPONMLK", nil, ErrSequence},
+		{"keyboard walk", "qwertyuiopasdfgh", nil, ErrKeyboard},
+		{"keyboard walk backwards", "lkjhgfdsapoiuytr", nil, ErrKeyboard},
+		{"keyboard walk with a few extras", "qwertyuiop asdf 12", nil, ErrKeyboard},
+		{"mixed runs", "aaaa1234qwerzzzz", nil, ErrRepeated},
+		// A short run inside a real phrase is chance, not a pattern.
+		{"runs by chance", "power certain abc lessons 2026", nil, nil},
+		{"double letters", "bookkeeper committee coffee", nil, nil},
+		// The product's name and the published passwords.
+		{"product name", "Skillgate2026!!!!", nil, ErrProduct},
+		{"product name spaced", "my SKILL-GATE login is long", nil, ErrProduct},
+		{"demo password", "skillgate-demo-2026", nil, ErrDemo},
+		{"demo password upper case", "SKILLGATE-DEMO-2026", nil, ErrDemo},
+		{"scale password", "skillgate-scale-2026", nil, ErrDemo},
+
 		// Length is checked first, so a short password gets the message
 		// that helps most.
 		{"short and common", "password", nil, ErrTooShort},
@@ -72,8 +97,11 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// runes is the first n code points of s.
+func runes(s string, n int) string { return string([]rune(s)[:n]) }
+
 func TestPolicyErrorsAreForPeople(t *testing.T) {
-	for _, err := range []error{ErrTooShort, ErrTooLong, ErrCommon, ErrContext} {
+	for _, err := range []error{ErrTooShort, ErrTooLong, ErrCommon, ErrContext, ErrRepeated, ErrSequence, ErrKeyboard, ErrProduct, ErrDemo} {
 		msg := err.Error()
 		if strings.HasPrefix(msg, "password:") || !strings.HasSuffix(msg, ".") {
 			t.Errorf("message %q does not read as a sentence for an end user", msg)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
@@ -18,6 +19,15 @@ import (
 )
 
 var asOf = curriculum.MustParseDate("2026-06-15")
+
+// The scale data's password is published in its doc comment: nobody may
+// choose it for a real account (issue 16 item 6), though the scale seeder,
+// which writes hashes directly, still uses it.
+func TestScalePasswordIsRefusedForRealAccounts(t *testing.T) {
+	if err := password.Check(scale.Password); !errors.Is(err, password.ErrDemo) {
+		t.Fatalf("password.Check(scale.Password) = %v, want ErrDemo", err)
+	}
+}
 
 func small() scale.Options {
 	return scale.Options{Sites: 3, MAs: 50, Preceptors: 12, Observations: 5000, Credentials: 400, Seed: 7, AsOf: asOf}
