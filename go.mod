@@ -20,6 +20,8 @@ require (
 
 require github.com/arran4/golang-ical v0.3.4
 
+require github.com/wneessen/go-mail v0.8.1
+
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect

@@ -2,8 +2,8 @@ package server_test
 
 import (
 	"fmt"
-	"net"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
