@@ -24,19 +24,38 @@ var (
 	ErrAccountDisabled = errors.New("This account has been disabled. Ask an administrator if you think this is wrong.")
 )
 
-// LockedError says an account is locked after repeated failures, and until when.
-type LockedError struct{ Until time.Time }
+// LockedError says login is refused for a while after repeated failures,
+// and until when. It reads the same whether or not the email belongs to an
+// account, so that it reveals nothing about who has one.
+type LockedError struct {
+	Until time.Time
+	// Ceiling: the email reached LockAfter consecutive failures from all
+	// sources together; otherwise only this source is held back.
+	Ceiling bool
+}
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("Too many failed attempts for this account. Try again after %s UTC, or ask an administrator to unlock it.",
+	if e.Ceiling {
+		return "Too many failed attempts with this email address. Ask an administrator for a password link, or to unlock the login."
+	}
+	return fmt.Sprintf("Too many failed attempts with this email address from your network. Try again after %s UTC, or ask an administrator for a password link.",
 		e.Until.UTC().Format("15:04 on Jan 2"))
 }
 
-// Lockout policy (NIST SP 800-63B rev. 4 allows at most 100 consecutive
-// failures per account). From the 10th consecutive failure each failure
-// locks the account for a few minutes, which slows online guessing to a
-// crawl without letting a stranger lock someone out for long; the 100th
-// locks it for a day, or until an admin unlocks it.
+// Lockout policy. Failures are counted per email as typed, whether or not
+// an account has it (so the answers do not tell who has one), in two ways:
+//
+//   - per email and source (the client's IP): from the ThrottleAfter-th
+//     consecutive failure each failure holds that pair back for
+//     ThrottleFor. Someone guessing from one place gets a try every few
+//     minutes, while the person, from their own place, can still log in:
+//     a stranger cannot lock a preceptor out of signing this way.
+//   - per email from everywhere: the LockAfter-th consecutive failure
+//     (NIST SP 800-63B rev. 4 allows at most 100) locks the email for
+//     LockFor, or until an administrator unlocks the account. A password
+//     link still works then, and clears the lock.
+//
+// A success clears both.
 const (
 	ThrottleAfter = 10
 	ThrottleFor   = 5 * time.Minute
@@ -45,19 +64,43 @@ const (
 )
 
 // Authenticate checks an email and password. On success it clears the
-// failure count and returns the person; on failure it counts the attempt.
+// failure counts and returns the person; on failure it counts the attempt
+// for the email and for the email from this source (the audit actor's IP
+// in ctx; empty outside HTTP).
 func (s *Store) Authenticate(ctx context.Context, email, plain string) (*Person, error) {
+	now := s.now()
+	key := s.throttleKeys(ctx, email)
+	// SECOND FACTOR HOOK (issue 16 item 4): Skillgate has no second factor
+	// yet. When it has, a person who proves theirs goes past both locks
+	// below (the per-source hold and the ceiling), as a password link
+	// already does (CompleteReset clears them).
+	if until, err := key.heldUntil(now); err != nil {
+		return nil, err
+	} else if !until.IsZero() {
+		return nil, s.failed(ctx, s.DB, nil, email, "too many failures from this source", &LockedError{Until: until})
+	}
 	p, err := s.ByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
+		// No account: count as for one, so the answers are the same.
+		n, err := key.unknownCeiling()
+		if err != nil {
+			return nil, err
+		}
+		if n > LockAfter {
+			return nil, s.failed(ctx, s.DB, nil, email, "no account with this email", &LockedError{Until: now.Add(LockFor), Ceiling: true})
+		}
 		s.burnTime(plain)
-		return nil, s.failed(ctx, s.DB, nil, email, "no account with this email", ErrBadCredentials)
+		result, err := key.failure(now, int(n))
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.failed(ctx, s.DB, nil, email, "no account with this email", result)
 	}
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	if p.LockedUntil != nil && now.Before(*p.LockedUntil) {
-		return nil, s.failed(ctx, s.DB, p, email, "account locked", &LockedError{Until: *p.LockedUntil})
+		return nil, s.failed(ctx, s.DB, p, email, "account locked", &LockedError{Until: *p.LockedUntil, Ceiling: true})
 	}
 	var hash string
 	if err := s.DB.NewSelect().Model((*userRow)(nil)).Column("password_hash").Where("id = ?", p.ID).Scan(ctx, &hash); err != nil {
@@ -72,17 +115,22 @@ func (s *Store) Authenticate(ctx context.Context, email, plain string) (*Person,
 		s.burnTime(plain)
 	}
 	if !ok {
-		var result error
+		var n int
 		err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			result = s.recordFailure(ctx, tx, p, now)
-			var locked *LockedError
-			if !errors.Is(result, ErrBadCredentials) && !errors.As(result, &locked) {
-				return result
+			var err error
+			if n, err = s.recordFailure(ctx, tx, p, now); err != nil {
+				return err
 			}
 			return s.failed(ctx, tx, p, email, "wrong password", nil)
 		})
 		if err != nil {
 			return nil, db.Translate(err)
+		}
+		// After the transaction: the counters are not part of it (and on
+		// SQLite its one connection is busy until it ends).
+		result, err := key.failure(now, n)
+		if err != nil {
+			return nil, err
 		}
 		return nil, result
 	}
@@ -91,6 +139,9 @@ func (s *Store) Authenticate(ctx context.Context, email, plain string) (*Person,
 	}
 	if p.FailedLogins > 0 || p.LockedUntil != nil {
 		if err := s.clearFailures(ctx, s.DB, p.ID); err != nil {
+			return nil, err
+		}
+		if err := key.clear(); err != nil {
 			return nil, err
 		}
 		p.FailedLogins, p.LockedUntil = 0, nil
@@ -117,28 +168,24 @@ func (s *Store) failed(ctx context.Context, idb bun.IDB, p *Person, email, reaso
 	return result
 }
 
-func (s *Store) recordFailure(ctx context.Context, tx bun.IDB, p *Person, now time.Time) error {
+// recordFailure counts a wrong password against the account, and locks it
+// for LockFor at the LockAfter-th consecutive failure. It returns the
+// count.
+func (s *Store) recordFailure(ctx context.Context, tx bun.IDB, p *Person, now time.Time) (int, error) {
 	// Incremented in SQL so that concurrent failures all count.
 	q := tx.NewUpdate().Model((*userRow)(nil)).
 		Set("failed_logins = failed_logins + 1").Set("last_failed_login_at = ?", now).
 		Where("id = ?", p.ID).Returning("failed_logins")
 	var n int
 	if _, err := q.Exec(ctx, &n); err != nil {
-		return db.Translate(err)
+		return 0, db.Translate(err)
 	}
-	var until time.Time
-	switch {
-	case n >= LockAfter:
-		until = now.Add(LockFor)
-	case n >= ThrottleAfter:
-		until = now.Add(ThrottleFor)
-	default:
-		return ErrBadCredentials
+	if n >= LockAfter {
+		if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("locked_until = ?", now.Add(LockFor)).Where("id = ?", p.ID).Exec(ctx); err != nil {
+			return 0, db.Translate(err)
+		}
 	}
-	if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("locked_until = ?", until).Where("id = ?", p.ID).Exec(ctx); err != nil {
-		return db.Translate(err)
-	}
-	return &LockedError{Until: until}
+	return n, nil
 }
 
 // burnTime verifies against a throw-away hash, so that an unknown email

@@ -107,5 +107,10 @@ func (s *Store) CompleteReset(ctx context.Context, secret, newPassword string) (
 	if err != nil {
 		return nil, err
 	}
+	// The link proves the person: the source it was used from is no
+	// longer held back for this email (storePassword lifted the ceiling).
+	if err := s.throttleKeys(ctx, p.Email).clear(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }

@@ -15,7 +15,9 @@ import (
 // state (CSRF tokens, rate-limit counters) is shared by every instance
 // behind a load balancer and survives restarts.
 type KV struct {
-	DB *DB
+	// DB is the database (or a connection of it: outside any transaction,
+	// since counters must count even when the caller's change rolls back).
+	DB bun.IDB
 	// Timeout bounds each call: fiber.Storage has no context.
 	Timeout time.Duration
 	// Now is the clock; tests replace it.

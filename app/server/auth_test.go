@@ -91,18 +91,32 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 	})
 }
 
+// Issue 16 item 4: after repeated failures from one network, a real
+// account and an email nobody has get the same 429 and message; the
+// person, from another network, still logs in.
 func TestAccountLockoutMessage(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		e.person("lk@example.test", accounts.RoleApprentice)
-		var r response
-		for i := 0; i < accounts.ThrottleAfter; i++ {
-			c := e.client()
-			c.ip = "198.51.100." + string(rune('1'+i%9)) // spread over IPs: the account lock, not the IP limit
-			r = c.login("lk@example.test", "a wrong guess again")
+		attempt := func(ip, email string) (int, string) {
+			var r response
+			for i := 0; i < accounts.ThrottleAfter; i++ {
+				c := e.client()
+				c.ip = ip
+				r = c.login(email, "a wrong guess again")
+			}
+			return r.StatusCode, regexpFind(`(Too many failed attempts[^<]*)`, r.body)
 		}
-		if r.StatusCode != http.StatusTooManyRequests || !strings.Contains(r.body, "Too many failed attempts for this account") {
-			t.Fatalf("after %d failures: %d\n%s", accounts.ThrottleAfter, r.StatusCode, r.body)
+		realStatus, realMsg := attempt("198.51.100.1", "lk@example.test")
+		noneStatus, noneMsg := attempt("198.51.100.2", "nobody@example.test")
+		if realStatus != http.StatusTooManyRequests || !strings.Contains(realMsg, "Too many failed attempts with this email address from your network") {
+			t.Fatalf("after %d failures: %d %q", accounts.ThrottleAfter, realStatus, realMsg)
 		}
+		if noneStatus != realStatus || noneMsg != realMsg {
+			t.Fatalf("an unknown email answers %d %q, a real account %d %q", noneStatus, noneMsg, realStatus, realMsg)
+		}
+		c := e.client()
+		c.ip = "192.0.2.77"
+		c.mustLogin("lk@example.test")
 	})
 }
 
