@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -101,15 +102,17 @@ func (s *Server) guard(p policy) fiber.Handler {
 	}
 }
 
-// handle registers a route under its policy, with the body limit for
-// forms and JSON (bodylimit.go).
+// handle registers a route under its policy; its body may be a form or
+// JSON of formBody at most (limitBody, bodylimit.go).
 func (s *Server) handle(method, path string, p policy, h ...fiber.Handler) {
-	s.app.Add(method, path, append([]fiber.Handler{s.guard(p), formBody.handler}, h...)...)
+	s.app.Add(method, path, append([]fiber.Handler{s.guard(p)}, h...)...)
 }
 
-// upload registers a POST route that takes a file of at most limit.
+// upload registers a POST route that takes a file: its body may be limit
+// at most (limitBody, bodylimit.go).
 func (s *Server) upload(path string, p policy, limit bodyLimit, h ...fiber.Handler) {
-	s.app.Add(fiber.MethodPost, path, append([]fiber.Handler{s.guard(p), limit.handler}, h...)...)
+	s.uploads = append(s.uploads, uploadRoute{method: fiber.MethodPost, segments: strings.Split(strings.Trim(path, "/"), "/"), limit: limit})
+	s.app.Add(fiber.MethodPost, path, append([]fiber.Handler{s.guard(p)}, h...)...)
 }
 
 func (s *Server) get(path string, p policy, h ...fiber.Handler) {

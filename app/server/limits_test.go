@@ -217,13 +217,15 @@ func TestBodyLimits(t *testing.T) {
 		}
 		go func() { _ = e.srv.App().Listener(ln) }()
 		t.Cleanup(func() { _ = e.srv.App().Shutdown() })
-		// The server answers as soon as it reads the announced length.
+		// The server answers as soon as it reads the announced length (and
+		// the first few KB it reads with the headers), not the whole body.
 		conn, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer conn.Close()
 		fmt.Fprintf(conn, "POST /hr/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: %d\r\n\r\n", credentials.MaxUploadSize+1<<20)
+		_, _ = conn.Write(bytes.Repeat([]byte("a,b\n"), 16<<10))
 		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
 			t.Fatal(err)

@@ -41,7 +41,8 @@ type Server struct {
 	audit     *audit.Log
 	kv        *db.KV
 	limits    rateLimits
-	proxies   proxies // trusted proxies (clientip.go)
+	proxies   proxies       // trusted proxies (clientip.go)
+	uploads   []uploadRoute // routes with more than formBody (bodylimit.go)
 	log       *slog.Logger
 	views     *views
 	now       func() time.Time
@@ -104,10 +105,15 @@ func New(d Deps) (*Server, error) {
 		CaseSensitive:         true,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
-		BodyLimit:             maxRequestBody, // and a tighter one per route (bodylimit.go)
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          exportTimeout, // exports stream for a while
-		IdleTimeout:           2 * time.Minute,
+		// Bodies are streamed: the server reads a few KB of one before a
+		// handler runs, and limitBody refuses what is over this caller's
+		// limit for the route before anything reads it (bodylimit.go).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    maxRequestBody,
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 exportTimeout, // exports stream for a while
+		IdleTimeout:                  2 * time.Minute,
 		// No ProxyHeader: c.IP() is the socket's address, and the client's
 		// address comes from identify (clientip.go). The proxy check still
 		// decides whether X-Forwarded-Proto and -Host are believed (CSRF's
@@ -118,7 +124,7 @@ func New(d Deps) (*Server, error) {
 	s.app = app
 	s.limits = s.newRateLimits()
 	app.Use(s.identify, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
-	app.Use(s.securityHeaders, s.requestContext, refuseNUL)
+	app.Use(s.securityHeaders, s.requestContext)
 	s.routes()
 	return s, nil
 }
@@ -145,7 +151,9 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.readyz)
 	s.static()
 
-	app.Use(s.authenticate, s.limitRequests, s.csrf())
+	// Who is asking decides how much they may send: nothing reads a body
+	// before limitBody.
+	app.Use(s.authenticate, s.limitRequests, s.limitBody, refuseNUL, s.csrf())
 
 	s.get("/login", public, s.loginPage)
 	s.post("/login", public, s.loginLimiter(), s.login)
