@@ -3,16 +3,21 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/skillgate/skillgate/app/db"
 )
 
-// InsertPeople writes people, their roles and sites through a bulk loader
-// (skillgate seed --scale), all with the same password hash, computed once
-// by the caller: hashing tens of thousands of passwords with argon2id would
-// take hours and prove nothing. The caller chooses ids and creation times;
-// emails must already be normalised.
+// InsertPeople writes new people with their roles and sites through w:
+// the one way many people are added at once, by the HR import (w a
+// db.Batches in its transaction) and by skillgate seed --scale (a bulk
+// loader). They all get passwordHash, computed once by the caller (empty:
+// nobody can log in until sent a set-password link; for the seeder,
+// hashing tens of thousands of passwords with argon2id would take hours
+// and prove nothing). The caller chooses ids and creation times, and
+// records them in the audit trail; emails must already be normalised.
+// Repeated roles and sites are written once.
 func InsertPeople(ctx context.Context, l db.Inserter, people []Person, passwordHash string) error {
 	users := make([]userRow, 0, len(people))
 	var roles []roleRow
@@ -33,11 +38,15 @@ func InsertPeople(ctx context.Context, l db.Inserter, people []Person, passwordH
 			row.EmployeeID = &e
 		}
 		users = append(users, row)
-		for _, r := range p.Roles {
-			roles = append(roles, roleRow{UserID: p.ID, Role: string(r)})
+		for i, r := range p.Roles {
+			if !slices.Contains(p.Roles[:i], r) {
+				roles = append(roles, roleRow{UserID: p.ID, Role: string(r)})
+			}
 		}
-		for _, s := range p.SiteIDs {
-			sites = append(sites, userSiteRow{UserID: p.ID, SiteID: s})
+		for i, s := range p.SiteIDs {
+			if !slices.Contains(p.SiteIDs[:i], s) {
+				sites = append(sites, userSiteRow{UserID: p.ID, SiteID: s})
+			}
 		}
 	}
 	for _, rows := range []any{&users, &roles, &sites} {

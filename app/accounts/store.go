@@ -375,6 +375,33 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]*Person, error) {
 	return s.attach(ctx, rows)
 }
 
+// ByEmployeeIDs returns the people with these employee ids (unknown ones
+// are left out), with roles and sites, in three queries however many: for
+// the HR import, which matches people on employee id.
+func (s *Store) ByEmployeeIDs(ctx context.Context, employeeIDs []string) ([]*Person, error) {
+	return s.byColumn(ctx, "employee_id", employeeIDs)
+}
+
+// ByEmails is ByEmployeeIDs for normalised emails.
+func (s *Store) ByEmails(ctx context.Context, emails []string) ([]*Person, error) {
+	return s.byColumn(ctx, "email", emails)
+}
+
+func (s *Store) byColumn(ctx context.Context, column string, values []string) ([]*Person, error) {
+	if len(values) == 0 {
+		return []*Person{}, nil
+	}
+	var rows []userRow
+	if err := s.DB.NewSelect().Model(&rows).Where("? IN (?)", bun.Ident(column), db.IDs(values)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("people by %s: %w", column, db.Translate(err))
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	return s.attachIn(ctx, rows, db.IDs(ids))
+}
+
 // Members returns everyone holding role at any of siteIDs (at every site
 // when siteIDs is nil), by name, with their roles and sites. Unlike List it
 // has no page limit, and it takes three queries however many people: it is

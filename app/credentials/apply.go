@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -78,42 +77,6 @@ func (im *Importer) Check(ctx context.Context, p *Preview) error {
 	return im.check(ctx, im.Credentials.DB, p)
 }
 
-// existingUser is the part of an account the import compares.
-type existingUser struct {
-	bun.BaseModel `bun:"table:users"`
-	ID            string  `bun:"id"`
-	Email         string  `bun:"email"`
-	Name          string  `bun:"name"`
-	EmployeeID    *string `bun:"employee_id"`
-	Credential    string  `bun:"credential"`
-}
-
-// newUserRow is what the import writes for a new person; the other columns
-// of users take their defaults (no password: the person cannot log in
-// until an administrator sends a set-password link).
-type newUserRow struct {
-	bun.BaseModel `bun:"table:users"`
-	ID            string    `bun:"id,pk"`
-	Email         string    `bun:"email"`
-	Name          string    `bun:"name"`
-	EmployeeID    string    `bun:"employee_id"`
-	Credential    string    `bun:"credential"`
-	CreatedAt     time.Time `bun:"created_at"`
-	UpdatedAt     time.Time `bun:"updated_at"`
-}
-
-type userRoleRow struct {
-	bun.BaseModel `bun:"table:user_roles"`
-	UserID        string `bun:"user_id"`
-	Role          string `bun:"role"`
-}
-
-type userSiteRow struct {
-	bun.BaseModel `bun:"table:user_sites"`
-	UserID        string `bun:"user_id"`
-	SiteID        string `bun:"site_id"`
-}
-
 func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 	// Forget an earlier Check's findings.
 	p.Problems, p.MoreProblems, p.Warnings = p.Problems[:p.parsed[0]], p.parsed[1], p.Warnings[:p.parsed[2]]
@@ -138,28 +101,21 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 		siteNames = append(siteNames, s.Name)
 	}
 
-	// Everyone the file names, looked up in one query.
+	// Everyone the file names, looked up at once.
 	empIDs := make([]string, len(p.People))
 	for i := range p.People {
 		empIDs[i] = p.People[i].EmployeeID
 	}
-	var found []existingUser
-	if len(empIDs) > 0 {
-		q := idb.NewSelect().Model(&found)
-		q.Where("employee_id IN (?)", db.IDs(empIDs))
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("import: look up employees: %w", db.Translate(err))
-		}
-	}
-	byEmp := make(map[string]*existingUser, len(found))
-	var existingIDs []string
-	for i := range found {
-		byEmp[*found[i].EmployeeID] = &found[i]
-		existingIDs = append(existingIDs, found[i].ID)
-	}
-	roles, userSites, err := rolesAndSites(ctx, idb, existingIDs)
+	people := im.Accounts.WithTx(idb)
+	found, err := people.ByEmployeeIDs(ctx, empIDs)
 	if err != nil {
-		return err
+		return fmt.Errorf("import: look up employees: %w", err)
+	}
+	byEmp := make(map[string]*accounts.Person, len(found))
+	var existingIDs []string
+	for _, ex := range found {
+		byEmp[ex.EmployeeID] = ex
+		existingIDs = append(existingIDs, ex.ID)
 	}
 
 	// Emails of new people must not belong to anyone else already.
@@ -169,16 +125,14 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 			newEmails = append(newEmails, p.People[i].Email)
 		}
 	}
-	takenEmail := map[string]*existingUser{}
+	takenEmail := map[string]*accounts.Person{}
 	if len(newEmails) > 0 {
-		var taken []existingUser
-		q := idb.NewSelect().Model(&taken)
-		q.Where("email IN (?)", db.IDs(newEmails))
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("import: look up emails: %w", db.Translate(err))
+		taken, err := people.ByEmails(ctx, newEmails)
+		if err != nil {
+			return fmt.Errorf("import: look up emails: %w", err)
 		}
-		for i := range taken {
-			takenEmail[taken[i].Email] = &taken[i]
+		for _, t := range taken {
+			takenEmail[t.Email] = t
 		}
 	}
 
@@ -195,7 +149,7 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 		}
 		ex, ok := byEmp[pr.EmployeeID]
 		if im.Scope != nil {
-			im.Scope.check(p, pr, ex, userSites)
+			im.Scope.check(p, pr, ex)
 		}
 		if !ok {
 			pr.Action, pr.ID = ActionCreate, ""
@@ -206,8 +160,8 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 				p.problem(pr.Row, colEmail, "employee %s is new to Skillgate, so their email is needed", pr.EmployeeID)
 			} else if t := takenEmail[pr.Email]; t != nil {
 				other := "someone without an employee id"
-				if t.EmployeeID != nil {
-					other = "employee " + *t.EmployeeID
+				if t.EmployeeID != "" {
+					other = "employee " + t.EmployeeID
 				}
 				p.problem(pr.Row, colEmail, "%s already belongs to %s (%s) in Skillgate", pr.Email, t.Name, other)
 			}
@@ -226,10 +180,10 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 		if pr.Email != "" && pr.Email != ex.Email {
 			p.problem(pr.Row, colEmail, "employee %s has the email %s in Skillgate, not %s; correct the file or change the person on the People page first", pr.EmployeeID, ex.Email, pr.Email)
 		}
-		if len(pr.Roles) > 0 && !slices.Equal(roleNames(pr.Roles), roles[ex.ID]) {
-			p.warn(pr.Row, colRole, "employee %s already has the roles %s; the import does not change them", pr.EmployeeID, strings.Join(roles[ex.ID], ", "))
+		if len(pr.Roles) > 0 && !slices.Equal(roleNames(pr.Roles), roleNames(ex.Roles)) {
+			p.warn(pr.Row, colRole, "employee %s already has the roles %s; the import does not change them", pr.EmployeeID, strings.Join(roleNames(ex.Roles), ", "))
 		}
-		if len(pr.siteIDs) > 0 && !sameSet(pr.siteIDs, userSites[ex.ID]) {
+		if len(pr.siteIDs) > 0 && !sameSet(pr.siteIDs, ex.SiteIDs) {
 			p.warn(pr.Row, colSite, "employee %s already has other clinics; the import does not change them", pr.EmployeeID)
 		}
 		if pr.Credential != "" && pr.Credential != ex.Credential {
@@ -259,34 +213,6 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 	}
 	p.Checked = true
 	return nil
-}
-
-// rolesAndSites loads the roles (sorted) and site ids of existing people,
-// two queries in all.
-func rolesAndSites(ctx context.Context, idb bun.IDB, ids []string) (map[string][]string, map[string][]string, error) {
-	roles, sites := map[string][]string{}, map[string][]string{}
-	if len(ids) == 0 {
-		return roles, sites, nil
-	}
-	var rr []userRoleRow
-	q := idb.NewSelect().Model(&rr)
-	q.Where("user_id IN (?)", db.IDs(ids))
-	if err := q.OrderExpr("user_id, role").Scan(ctx); err != nil {
-		return nil, nil, fmt.Errorf("import: look up roles: %w", db.Translate(err))
-	}
-	for _, r := range rr {
-		roles[r.UserID] = append(roles[r.UserID], r.Role)
-	}
-	var sr []userSiteRow
-	q = idb.NewSelect().Model(&sr)
-	q.Where("user_id IN (?)", db.IDs(ids))
-	if err := q.Scan(ctx); err != nil {
-		return nil, nil, fmt.Errorf("import: look up sites: %w", db.Translate(err))
-	}
-	for _, s := range sr {
-		sites[s.UserID] = append(sites[s.UserID], s.SiteID)
-	}
-	return roles, sites, nil
 }
 
 func sameSet(a, b []string) bool {
@@ -326,6 +252,7 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 	}
 	var sum Summary
 	err := im.Credentials.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		rows := db.Batches{IDB: tx, Size: insertChunk}
 		if err := im.check(ctx, tx, p); err != nil {
 			return err
 		}
@@ -333,35 +260,20 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 			return ErrProblems
 		}
 		now := im.Credentials.now()
-		var users []newUserRow
-		var roles []userRoleRow
-		var sites []userSiteRow
+		var created []accounts.Person
 		for i := range p.People {
 			pr := &p.People[i]
 			if pr.Action != ActionCreate {
 				continue
 			}
 			pr.ID = accounts.NewID()
-			cred := pr.Credential
-			if cred == "" {
-				cred = "none"
-			}
-			users = append(users, newUserRow{ID: pr.ID, Email: pr.Email, Name: pr.Name, EmployeeID: pr.EmployeeID, Credential: cred, CreatedAt: now, UpdatedAt: now})
-			for _, r := range pr.Roles {
-				roles = append(roles, userRoleRow{UserID: pr.ID, Role: string(r)})
-			}
-			for _, s := range slices.Compact(slices.Sorted(slices.Values(pr.siteIDs))) {
-				sites = append(sites, userSiteRow{UserID: pr.ID, SiteID: s})
-			}
+			created = append(created, accounts.Person{ID: pr.ID, Email: pr.Email, Name: pr.Name, EmployeeID: pr.EmployeeID,
+				Credential: pr.Credential, Roles: pr.Roles, SiteIDs: slices.Compact(slices.Sorted(slices.Values(pr.siteIDs))), CreatedAt: now})
 		}
-		if err := insertAll(ctx, tx, users); err != nil {
+		// No password: nobody created here can log in until an
+		// administrator sends them a set-password link.
+		if err := accounts.InsertPeople(ctx, rows, created, ""); err != nil {
 			return fmt.Errorf("add people: %w", err)
-		}
-		if err := insertAll(ctx, tx, roles); err != nil {
-			return fmt.Errorf("add roles: %w", err)
-		}
-		if err := insertAll(ctx, tx, sites); err != nil {
-			return fmt.Errorf("add sites of people: %w", err)
 		}
 		var recs []recordRow
 		for i := range p.Credentials {
@@ -378,12 +290,12 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 			}
 			recs = append(recs, row)
 		}
-		if err := insertAll(ctx, tx, recs); err != nil {
+		if _, err := rows.Insert(ctx, &recs); err != nil {
 			return fmt.Errorf("add credentials: %w", err)
 		}
 		sum = p.Counts()
 		// One entry per person and record created, and one for the import.
-		es := make([]audit.Entry, 0, len(users)+len(recs)+1)
+		es := make([]audit.Entry, 0, len(created)+len(recs)+1)
 		for i := range p.People {
 			if pr := &p.People[i]; pr.Action == ActionCreate {
 				es = append(es, audit.Entry{Action: ActionImportPerson, EntityType: "person", EntityID: pr.ID, After: map[string]any{
@@ -418,26 +330,15 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 	return sum, nil
 }
 
-// insertAll writes rows with multi-row INSERTs of insertChunk rows.
-func insertAll[T any](ctx context.Context, idb bun.IDB, rows []T) error {
-	for start := 0; start < len(rows); start += insertChunk {
-		chunk := rows[start:min(start+insertChunk, len(rows))]
-		if _, err := idb.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // check adds a problem for a row outside the scope: a new person who
 // would be an administrator or would belong to a site outside it (or to
 // none), or an existing person of none of its sites.
-func (sc *Scope) check(p *Preview, pr *PersonRow, ex *existingUser, userSites map[string][]string) {
+func (sc *Scope) check(p *Preview, pr *PersonRow, ex *accounts.Person) {
 	inScope := func(ids []string) bool {
 		return len(ids) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return !slices.Contains(sc.SiteIDs, id) })
 	}
 	if ex != nil {
-		if !slices.ContainsFunc(userSites[ex.ID], func(id string) bool { return slices.Contains(sc.SiteIDs, id) }) {
+		if !slices.ContainsFunc(ex.SiteIDs, func(id string) bool { return slices.Contains(sc.SiteIDs, id) }) {
 			p.problem(pr.Row, colEmployeeID, "employee %s is not at one of your clinics; ask an administrator to import this row", pr.EmployeeID)
 		}
 		return
