@@ -103,3 +103,53 @@ func TestContentDisposition(t *testing.T) {
 		}
 	}
 }
+
+// AddWithFile stores the evidence file and the record together: a record
+// refused after its file was read leaves no file behind, and a good one
+// refers to the stored file.
+func TestAddWithFileIsAllOrNothing(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		s, _ := newStore(d)
+		hr := person(t, d, "hr@example.org")
+		ma := person(t, d, "ma@example.org")
+		count := func(table string) int {
+			t.Helper()
+			n, err := d.NewSelect().Table(table).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		}
+		bad := credentials.NewRecord{PersonID: ma.ID, TypeCode: "", IssuedOn: day("2026-01-10"), RecordedBy: hr.ID}
+		if _, err := s.AddWithFile(ctx, bad, &credentials.Upload{Name: "card.png", Content: bytes.NewReader(pngBytes(t))}); !errors.Is(err, credentials.ErrInvalid) {
+			t.Fatalf("a record without a type: %v", err)
+		}
+		if n := count("credential_files"); n != 0 {
+			t.Fatalf("%d files kept for a refused record", n)
+		}
+		if _, err := s.AddWithFile(ctx, credentials.NewRecord{PersonID: ma.ID, TypeCode: "BLS", IssuedOn: day("2026-01-10"), RecordedBy: hr.ID},
+			&credentials.Upload{Name: "card.html", Content: strings.NewReader("<html>")}); !errors.Is(err, credentials.ErrFileType) {
+			t.Fatalf("a web page as evidence: %v", err)
+		}
+		if n := count("credentials"); n != 0 {
+			t.Fatalf("%d records kept with a refused file", n)
+		}
+		rec, err := s.AddWithFile(ctx, credentials.NewRecord{PersonID: ma.ID, TypeCode: "BLS", IssuedOn: day("2026-01-10"), RecordedBy: hr.ID},
+			&credentials.Upload{Name: "card.png", Content: bytes.NewReader(pngBytes(t))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := s.File(ctx, rec.FileID)
+		if err != nil || f.UploadedBy != hr.ID || f.OriginalName != "card.png" {
+			t.Fatalf("the record's file: %+v, %v", f, err)
+		}
+		if rec, err := s.AddWithFile(ctx, credentials.NewRecord{PersonID: ma.ID, TypeCode: "CPR", IssuedOn: day("2026-01-10"), RecordedBy: hr.ID}, nil); err != nil || rec.FileID != "" {
+			t.Fatalf("a record without a file: %+v, %v", rec, err)
+		}
+		if n := count("credential_files"); n != 1 {
+			t.Fatalf("%d files stored, want 1", n)
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -292,6 +293,37 @@ func (s *Store) Add(ctx context.Context, n NewRecord) (*Record, error) {
 		return nil, fmt.Errorf("add %s credential for %s: %w", n.TypeCode, n.PersonID, translate(err))
 	}
 	return &rec, nil
+}
+
+// Upload is an evidence file as received from a form: the uploader's
+// file name and the content.
+type Upload struct {
+	Name    string
+	Content io.Reader
+}
+
+// AddWithFile stores file (when not nil) as the record's evidence file and
+// the record in one transaction: both or neither. Errors are those of
+// SaveFile and Add; the file is uploaded by n.RecordedBy.
+func (s *Store) AddWithFile(ctx context.Context, n NewRecord, file *Upload) (*Record, error) {
+	var rec *Record
+	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st := s.WithTx(tx)
+		if file != nil {
+			saved, err := st.SaveFile(ctx, file.Name, file.Content, n.RecordedBy)
+			if err != nil {
+				return err
+			}
+			n.FileID = saved.ID
+		}
+		var err error
+		rec, err = st.Add(ctx, n)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // ByID returns one record.

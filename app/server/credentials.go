@@ -1,14 +1,12 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
@@ -109,24 +107,16 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 	if ferr == nil && fh.Size > credentials.MaxFileSize {
 		return s.renderCredentials(c, fiber.StatusRequestEntityTooLarge, fmt.Sprintf("The file is larger than %d MB.", credentials.MaxFileSize>>20))
 	}
-	// The file and the record are stored together or not at all.
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		st := s.evidence.Credentials.WithTx(tx)
-		if ferr == nil {
-			f, err := fh.Open()
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			saved, err := st.SaveFile(ctx, fh.Filename, f, currentUser(c).ID)
-			if err != nil {
-				return err
-			}
-			n.FileID = saved.ID
+	var upload *credentials.Upload
+	if ferr == nil {
+		f, err := fh.Open()
+		if err != nil {
+			return err
 		}
-		_, err := st.Add(ctx, n)
-		return err
-	})
+		defer f.Close()
+		upload = &credentials.Upload{Name: fh.Filename, Content: f}
+	}
+	_, err = s.evidence.Credentials.AddWithFile(ctx, n, upload)
 	if errors.Is(err, credentials.ErrInvalid) || errors.Is(err, credentials.ErrFileType) || errors.Is(err, credentials.ErrFileTooLarge) || errors.Is(err, credentials.ErrFileEmpty) {
 		return s.renderCredentials(c, fiber.StatusBadRequest, err.Error())
 	}
