@@ -24,6 +24,7 @@ import (
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/server"
+	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -169,7 +170,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	for _, m := range applied {
 		log.Info("migration applied", "name", m.Name, "description", m.Description)
 	}
-	store := accounts.NewStore(d)
+	svc, err := wiring.New(d, cfg, wiring.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	store := svc.Accounts
 	if cfg.Demo {
 		seeded, err := demo.Seed(ctx, d, store)
 		if err != nil {
@@ -181,7 +186,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err := ensureFirstAdmin(audit.WithActor(ctx, audit.System("first start")), cfg, store, log); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Deps{Config: cfg, DB: d, Accounts: store, Logger: log})
+	srv, err := server.New(svc)
 	if err != nil {
 		return err
 	}
@@ -195,17 +200,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}
-	var mail reminders.Sender
-	if cfg.SMTPURL != "" {
-		m, err := reminders.NewSMTP(cfg.SMTPURL)
-		if err != nil {
-			return err
-		}
-		mail = m
-	}
-	rem := &reminders.Service{DB: d, Accounts: store, Clearance: srv.Clearance(), Mail: mail, Log: log,
-		Now: func() time.Time { return time.Now().UTC() }, Location: cfg.Location()}
-	jobsDone := startJobs(audit.WithActor(ctx, audit.System("job")), d, store, rem, cfg, log)
+	jobsDone := startJobs(audit.WithActor(ctx, audit.System("job")), d, store, svc.Reminders, cfg, log)
 
 	select {
 	case err := <-served:

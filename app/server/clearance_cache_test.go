@@ -11,7 +11,6 @@ import (
 
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
-	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -20,13 +19,9 @@ import (
 // in-process caches: another app instance behind the load balancer.
 func (e *env) instance() *env {
 	e.t.Helper()
-	srv, err := server.New(server.Deps{Config: e.cfg, DB: e.db, Accounts: e.store, Now: e.clock.Now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	svc, srv := newServer(e.t, e.db, e.cfg, e.clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	other := *e
-	other.srv = srv
+	other.svc, other.srv = svc, srv
 	return &other
 }
 

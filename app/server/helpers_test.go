@@ -21,6 +21,7 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/server"
+	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -39,6 +40,7 @@ type env struct {
 	t      testing.TB
 	db     *db.DB
 	store  *accounts.Store
+	svc    *wiring.Services
 	srv    *server.Server
 	clock  *clock
 	logs   *strings.Builder
@@ -93,16 +95,27 @@ func newInstanceWith(t testing.TB, d *db.DB, clk *clock, settings map[string]str
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := accounts.NewStore(d)
-	store.Now = clk.Now
-	store.Hasher = password.Hasher{Params: password.TestParams}
 	logs, mu := &strings.Builder{}, &sync.Mutex{}
 	log := slog.New(slog.NewTextHandler(lockedWriter{mu, logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := server.New(server.Deps{Config: cfg, DB: d, Accounts: store, Logger: log, Now: clk.Now})
+	svc, srv := newServer(t, d, cfg, clk, log)
+	return &env{t: t, db: d, store: svc.Accounts, svc: svc, srv: srv, clock: clk, logs: logs, logMu: mu, cfg: cfg}
+}
+
+// newServer is how every test here starts a server: on the services the
+// app itself builds (wiring.New), on the test's clock, with cheap password
+// hashing.
+func newServer(t testing.TB, d *db.DB, cfg config.Config, clk *clock, log *slog.Logger) (*wiring.Services, *server.Server) {
+	t.Helper()
+	svc, err := wiring.New(d, cfg, wiring.Options{Now: clk.Now, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, db: d, store: store, srv: srv, clock: clk, logs: logs, logMu: mu, cfg: cfg}
+	svc.Accounts.Hasher = password.Hasher{Params: password.TestParams}
+	srv, err := server.New(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, srv
 }
 
 func (e *env) logText() string { e.logMu.Lock(); defer e.logMu.Unlock(); return e.logs.String() }

@@ -122,7 +122,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 			var created [2]int
 			for i, e := range []*env{a, b} {
 				wg.Add(1)
-				s := &reminders.Service{DB: e.db, Accounts: e.store, Clearance: e.srv.Clearance(), Mail: mail,
+				s := &reminders.Service{DB: e.db, Accounts: e.store, Clearance: e.svc.Clearance, Mail: mail,
 					Now: clk.Now, Location: curriculum.DefaultLocation()}
 				go func() { defer wg.Done(); created[i], errs[i] = s.Run(ctx) }()
 			}

@@ -14,7 +14,7 @@ import (
 func TestNotificationsAndCalendarLink(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		withDemo(t, e)
-		rem := &reminders.Service{DB: e.db, Accounts: e.store, Clearance: e.srv.Clearance(), Now: e.clock.Now, Location: curriculum.DefaultLocation()}
+		rem := &reminders.Service{DB: e.db, Accounts: e.store, Clearance: e.svc.Clearance, Now: e.clock.Now, Location: curriculum.DefaultLocation()}
 		if _, err := rem.Run(context.Background()); err != nil {
 			t.Fatal(err)
 		}

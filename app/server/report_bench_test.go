@@ -28,6 +28,7 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/internal/tools/bulkload"
@@ -351,7 +352,12 @@ func seedCertifications(b testing.TB, d *db.DB, dialect db.Dialect, n int, name 
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := New(Deps{Config: cfg, DB: d, Accounts: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	svc, err := wiring.New(d, cfg, wiring.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc.Accounts.Hasher = store.Hasher
+	s, err := New(svc)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/app/wiring"
 )
 
 // Server holds what the handlers need.
@@ -51,52 +52,16 @@ type Server struct {
 	reports   *reports.Service // what HR and auditors read, the HR dashboard's cache with it
 }
 
-// Deps are the server's collaborators.
-type Deps struct {
-	Config   config.Config
-	DB       *db.DB
-	Accounts *accounts.Store
-	Programs *programs.Store
-	// Evidence is optional; by default it is built on DB and Programs.
-	Evidence *evidence.Service
-	Logger   *slog.Logger
-	// Now is the clock (UTC); nil means time.Now.
-	Now func() time.Time
-}
-
-// New builds the Fiber application with every route.
-func New(d Deps) (*Server, error) {
-	v, err := loadViews(d.Config.Location())
+// New builds the Fiber application with every route, on the services svc
+// holds (built once, by wiring.New).
+func New(svc *wiring.Services) (*Server, error) {
+	v, err := loadViews(svc.Config.Location())
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
-	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, programs: d.Programs, kv: db.NewKV(d.DB), proxies: parseProxies(d.Config.TrustedProxies), log: d.Logger, views: v, now: d.Now}
-	if s.now == nil {
-		s.now = func() time.Time { return time.Now().UTC() }
-	}
-	// One audit log on the server's clock for every store it builds.
-	s.audit = &audit.Log{Now: s.now}
-	if s.accounts != nil && s.accounts.Audit == nil {
-		s.accounts.Audit = s.audit
-	}
-	if s.programs == nil {
-		s.programs = programs.NewStore(d.DB)
-		s.programs.Audit = s.audit
-	}
-	s.evidence = d.Evidence
-	if s.evidence == nil {
-		s.evidence = evidence.NewService(d.DB, s.programs)
-		s.evidence.Now = s.now
-		s.evidence.Credentials.Now = s.now
-		s.evidence.Store.Audit = s.audit
-		s.evidence.Credentials.Audit = s.audit
-	}
-	s.clearance = &clearance.Service{Evidence: s.evidence}
-	s.reports = &reports.Service{DB: d.DB, Accounts: s.accounts, Evidence: s.evidence, Clearance: s.clearance, Now: s.now, Location: d.Config.Location()}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	s.reminders = &reminders.Service{DB: d.DB, Accounts: d.Accounts, Clearance: s.clearance, Log: s.log, Now: s.now, Location: d.Config.Location(), Audit: s.audit}
+	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
+		clearance: svc.Clearance, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
+		kv: db.NewKV(svc.DB), proxies: parseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now}
 	app := fiber.New(fiber.Config{
 		AppName:   "skillgate",
 		Immutable: true, // see the package comment
@@ -119,7 +84,7 @@ func New(d Deps) (*Server, error) {
 		// decides whether X-Forwarded-Proto and -Host are believed (CSRF's
 		// origin check reads them): with no proxies configured, nobody's.
 		EnableTrustedProxyCheck: true,
-		TrustedProxies:          d.Config.TrustedProxies,
+		TrustedProxies:          svc.Config.TrustedProxies,
 	})
 	s.app = app
 	s.limits = s.newRateLimits()
@@ -128,9 +93,6 @@ func New(d Deps) (*Server, error) {
 	s.routes()
 	return s, nil
 }
-
-// Clearance returns the clearance service the server uses.
-func (s *Server) Clearance() *clearance.Service { return s.clearance }
 
 // App returns the Fiber application (tests drive it with app.Test).
 func (s *Server) App() *fiber.App { return s.app }

@@ -1,0 +1,90 @@
+// Package wiring builds Skillgate's services once, on one clock and one
+// audit log: the server (server.New receives them), the background jobs
+// and the tests that start a server all take them from New, so no part of
+// the app builds a second evidence, clearance or reminders service of its
+// own.
+package wiring
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
+	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/reminders"
+	"github.com/skillgate/skillgate/app/reports"
+)
+
+// Options are what New takes besides the database and the settings.
+type Options struct {
+	// Now is the clock (UTC); nil means time.Now. Tests pass a fake one.
+	Now func() time.Time
+	// Logger is the log; nil means slog.Default().
+	Logger *slog.Logger
+	// Mail sends reminder emails; nil means the SMTP server of
+	// Config.SMTPURL, or in-app reminders only when that is empty.
+	Mail reminders.Sender
+}
+
+// Services is the application: its settings, database, clock, log and
+// every service, each built once.
+type Services struct {
+	Config config.Config
+	DB     *db.DB
+	Logger *slog.Logger
+	// Now is the one clock every service reads (UTC).
+	Now func() time.Time
+	// Audit is the one audit log every store appends to, on Now.
+	Audit    *audit.Log
+	Accounts *accounts.Store
+	Programs *programs.Store
+	// Evidence writes enrollments and evidence; Evidence.Credentials is
+	// the credential store.
+	Evidence  *evidence.Service
+	Clearance *clearance.Service
+	Reminders *reminders.Service
+	// Reports is what HR and auditors read (reports, the HR dashboard
+	// and its cache, the audit trail's presentation).
+	Reports *reports.Service
+}
+
+// New builds every service on d. It fails only when Config.SMTPURL is
+// set and cannot be used.
+func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
+	s := &Services{Config: cfg, DB: d, Logger: o.Logger, Now: o.Now}
+	if s.Now == nil {
+		s.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	mail := o.Mail
+	if mail == nil && cfg.SMTPURL != "" {
+		m, err := reminders.NewSMTP(cfg.SMTPURL)
+		if err != nil {
+			return nil, fmt.Errorf("reminder email: %w", err)
+		}
+		mail = m
+	}
+	s.Audit = &audit.Log{Now: s.Now}
+
+	s.Accounts = accounts.NewStore(d)
+	s.Accounts.Now, s.Accounts.Audit = s.Now, s.Audit
+	s.Programs = programs.NewStore(d)
+	s.Programs.Now, s.Programs.Audit = s.Now, s.Audit
+	s.Evidence = evidence.NewService(d, s.Programs)
+	s.Evidence.Now, s.Evidence.Store.Audit = s.Now, s.Audit
+	s.Evidence.Credentials.Now, s.Evidence.Credentials.Audit = s.Now, s.Audit
+	s.Clearance = &clearance.Service{Evidence: s.Evidence}
+	s.Reminders = &reminders.Service{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Mail: mail, Log: s.Logger,
+		Now: s.Now, Location: cfg.Location(), Audit: s.Audit}
+	s.Reports = &reports.Service{DB: d, Accounts: s.Accounts, Evidence: s.Evidence, Clearance: s.Clearance,
+		Now: s.Now, Location: cfg.Location()}
+	return s, nil
+}
