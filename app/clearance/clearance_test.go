@@ -144,7 +144,7 @@ func (w *world) observe(code string, n int, failCritical bool) {
 		for j, st := range c.Checklist {
 			steps[j] = assessments.StepResult{Index: j, Met: !(failCritical && st.Critical)}
 		}
-		_, _, err := w.svc.Observe(w.ctx, w.enrollment, w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: code,
+		_, _, err := w.svc.Observe(w.ctx, w.records(), w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: code,
 			ChecklistVersion: c.ChecklistVersion, PerformedOn: curriculum.DateOf(w.clk.Now(), nil), Steps: steps})
 		if err != nil {
 			w.t.Fatalf("observe %s: %v", code, err)
@@ -152,9 +152,20 @@ func (w *world) observe(code string, n int, failCritical bool) {
 	}
 }
 
+// records loads the enrollment with its records, as the evidence
+// service's writes take it.
+func (w *world) records() *assessments.Records {
+	w.t.Helper()
+	rec, err := w.svc.Enrollment(w.ctx, w.enrollment)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return rec
+}
+
 func (w *world) test(code string, score float64) {
 	w.t.Helper()
-	if _, _, err := w.svc.RecordTest(w.ctx, w.enrollment, w.rn, assessments.TestResultRequest{IdempotencyKey: w.nextKey(), Competency: code,
+	if _, _, err := w.svc.RecordTest(w.ctx, w.records(), w.rn, assessments.TestResultRequest{IdempotencyKey: w.nextKey(), Competency: code,
 		Score: score, TakenOn: curriculum.DateOf(w.clk.Now(), nil)}); err != nil {
 		w.t.Fatalf("test %s: %v", code, err)
 	}
@@ -165,7 +176,7 @@ func (w *world) signOff(code string, by assessments.Actor) (assessments.SignOff,
 }
 
 func (w *world) signOffKey(code string, by assessments.Actor, key string) (assessments.SignOff, error) {
-	so, _, err := w.svc.SignOff(w.ctx, w.enrollment, by, assessments.SignOffRequest{IdempotencyKey: key, Competency: code,
+	so, _, err := w.svc.SignOff(w.ctx, w.records(), by, assessments.SignOffRequest{IdempotencyKey: key, Competency: code,
 		Kind: curriculum.InitialSignOff, ApprenticeName: w.apprentice.Name})
 	return so, err
 }
@@ -285,7 +296,7 @@ func TestVenipunctureClearanceChangesAsEvidenceArrives(t *testing.T) {
 
 		// A director revokes the sign-off from 2026-02-15.
 		w.clk.Set(day("2026-02-20"))
-		if _, _, err := w.svc.Revoke(w.ctx, w.enrollment, so.ID, w.director, assessments.RevocationRequest{IdempotencyKey: w.nextKey(),
+		if _, _, err := w.svc.Revoke(w.ctx, w.records(), so.ID, w.director, assessments.RevocationRequest{IdempotencyKey: w.nextKey(),
 			Reason: "needle-stick incident review", EffectiveOn: day("2026-02-15")}); err != nil {
 			t.Fatal(err)
 		}
@@ -410,7 +421,7 @@ func TestMoveToNewerVersionKeepsEvidenceThatApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The old enrollment takes no new evidence.
-		if _, _, err := w.svc.Observe(w.ctx, w.enrollment, w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: "SAF-INFECT"}); !errors.Is(err, evidence.ErrMoved) {
+		if _, _, err := w.svc.Observe(w.ctx, w.records(), w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: "SAF-INFECT"}); !errors.Is(err, evidence.ErrMoved) {
 			t.Fatalf("recording into the moved enrollment: %v", err)
 		}
 		r, err := w.clear.For(w.ctx, w.apprentice.ID, day("2026-02-01"))

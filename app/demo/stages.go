@@ -80,7 +80,7 @@ func (a *apprenticeship) observe(code, variant string, n int, by assessments.Act
 		steps[j] = assessments.StepResult{Index: j, Met: true}
 	}
 	for i := 0; i < n; i++ {
-		if _, _, err := a.t.svc.Observe(a.t.ctx, a.id, by, assessments.ObservationRequest{IdempotencyKey: a.t.key(), Competency: code,
+		if _, _, err := a.t.svc.Observe(a.t.ctx, rec, by, assessments.ObservationRequest{IdempotencyKey: a.t.key(), Competency: code,
 			Variant: variant, ChecklistVersion: c.ChecklistVersion, PerformedOn: a.t.day, Steps: steps}); err != nil {
 			return fmt.Errorf("demo observation of %s: %w", code, err)
 		}
@@ -89,12 +89,21 @@ func (a *apprenticeship) observe(code, variant string, n int, by assessments.Act
 }
 
 func (a *apprenticeship) test(code string, score float64, by assessments.Actor) error {
-	_, _, err := a.t.svc.RecordTest(a.t.ctx, a.id, by, assessments.TestResultRequest{IdempotencyKey: a.t.key(), Competency: code, Score: score, TakenOn: a.t.day})
+	rec, err := a.t.svc.Enrollment(a.t.ctx, a.id)
+	if err != nil {
+		return err
+	}
+	_, _, err = a.t.svc.RecordTest(a.t.ctx, rec, by, assessments.TestResultRequest{IdempotencyKey: a.t.key(), Competency: code, Score: score, TakenOn: a.t.day})
 	return err
 }
 
 func (a *apprenticeship) signOff(code, name string, by assessments.Actor) error {
-	_, _, err := a.t.svc.SignOff(a.t.ctx, a.id, by, assessments.SignOffRequest{IdempotencyKey: a.t.key(), Competency: code,
+	// Read after the observations, which the sign-off's rules count.
+	rec, err := a.t.svc.Enrollment(a.t.ctx, a.id)
+	if err != nil {
+		return err
+	}
+	_, _, err = a.t.svc.SignOff(a.t.ctx, rec, by, assessments.SignOffRequest{IdempotencyKey: a.t.key(), Competency: code,
 		Kind: curriculum.InitialSignOff, ApprenticeName: name})
 	if err != nil {
 		return fmt.Errorf("demo sign-off of %s: %w", code, err)

@@ -10,14 +10,14 @@ import (
 )
 
 // LogPerformance records an apprentice's "I performed this under
-// supervision of X"; it counts once X verifies it.
-func (s *Service) LogPerformance(ctx context.Context, enrollmentID string, apprentice assessments.Actor, req assessments.SelfLogRequest) (assessments.SelfLog, bool, error) {
+// supervision of X" in the enrollment rec (as loaded by Enrollment); it
+// counts once X verifies it.
+func (s *Service) LogPerformance(ctx context.Context, rec *assessments.Records, apprentice assessments.Actor, req assessments.SelfLogRequest) (assessments.SelfLog, bool, error) {
 	var existing selfLogRow
 	if found, err := s.replay(ctx, &existing, "apprentice_id", apprentice.ID, req.IdempotencyKey); err != nil || found {
 		return existing.selfLog(), found, err
 	}
-	rec, err := s.open(ctx, enrollmentID)
-	if err != nil {
+	if err := s.open(ctx, rec); err != nil {
 		return assessments.SelfLog{}, false, err
 	}
 	if req.SiteID == "" {
@@ -30,14 +30,14 @@ func (s *Service) LogPerformance(ctx context.Context, enrollmentID string, appre
 	return s.Store.AddSelfLog(ctx, *l)
 }
 
-// LogHours records OJL or RTI hours for approval.
-func (s *Service) LogHours(ctx context.Context, enrollmentID string, apprentice assessments.Actor, req assessments.HoursRequest) (assessments.HoursEntry, bool, error) {
+// LogHours records OJL or RTI hours for approval in the enrollment rec (as
+// loaded by Enrollment).
+func (s *Service) LogHours(ctx context.Context, rec *assessments.Records, apprentice assessments.Actor, req assessments.HoursRequest) (assessments.HoursEntry, bool, error) {
 	var existing hoursRow
 	if found, err := s.replay(ctx, &existing, "apprentice_id", apprentice.ID, req.IdempotencyKey); err != nil || found {
 		return existing.entry(), found, err
 	}
-	rec, err := s.open(ctx, enrollmentID)
-	if err != nil {
+	if err := s.open(ctx, rec); err != nil {
 		return assessments.HoursEntry{}, false, err
 	}
 	var sameDay []assessments.HoursEntry

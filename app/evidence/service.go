@@ -193,19 +193,24 @@ func (s *Service) Enrollment(ctx context.Context, id string) (*assessments.Recor
 	return recs[id], nil
 }
 
-// open loads an enrollment that can still take new evidence: one that was
-// moved to a newer version is refused with ErrMoved.
-func (s *Service) open(ctx context.Context, id string) (*assessments.Records, error) {
+// open refuses an enrollment that can no longer take new evidence: one
+// that was moved to a newer version (ErrMoved). rec was loaded by the
+// caller (Enrollment), usually while checking who may see it, and is not
+// read again: the write re-checks what a concurrent change could break in
+// its own transaction (a sign-off's number, a correction's or a
+// revocation's uniqueness).
+func (s *Service) open(ctx context.Context, rec *assessments.Records) error {
+	id := rec.Enrollment.ID
 	moves, err := s.Store.Moves(ctx, []string{id})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, m := range moves {
 		if m.From == id {
-			return nil, ErrMoved
+			return ErrMoved
 		}
 	}
-	return s.Enrollment(ctx, id)
+	return nil
 }
 
 // Enroll validates and stores a new enrollment in a published version.
@@ -223,14 +228,14 @@ func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by strin
 	return s.Store.CreateEnrollment(ctx, e, by)
 }
 
-// Observe records an observed performance.
-func (s *Service) Observe(ctx context.Context, enrollmentID string, observer assessments.Actor, req assessments.ObservationRequest) (assessments.Observation, bool, error) {
+// Observe records an observed performance in the enrollment rec (as
+// loaded by Enrollment).
+func (s *Service) Observe(ctx context.Context, rec *assessments.Records, observer assessments.Actor, req assessments.ObservationRequest) (assessments.Observation, bool, error) {
 	var existing observationRow
 	if found, err := s.replay(ctx, &existing, "observer_id", observer.ID, req.IdempotencyKey); err != nil || found {
 		return existing.observation(), found, err
 	}
-	rec, err := s.open(ctx, enrollmentID)
-	if err != nil {
+	if err := s.open(ctx, rec); err != nil {
 		return assessments.Observation{}, false, err
 	}
 	o, err := assessments.NewObservation(rec.Enrollment, observer, req, rec.Observations, s.Now())
@@ -240,14 +245,14 @@ func (s *Service) Observe(ctx context.Context, enrollmentID string, observer ass
 	return s.Store.AddObservation(ctx, *o)
 }
 
-// RecordTest records a knowledge-test result.
-func (s *Service) RecordTest(ctx context.Context, enrollmentID string, by assessments.Actor, req assessments.TestResultRequest) (assessments.TestResult, bool, error) {
+// RecordTest records a knowledge-test result in the enrollment rec (as
+// loaded by Enrollment).
+func (s *Service) RecordTest(ctx context.Context, rec *assessments.Records, by assessments.Actor, req assessments.TestResultRequest) (assessments.TestResult, bool, error) {
 	var existing testRow
 	if found, err := s.replay(ctx, &existing, "recorded_by", by.ID, req.IdempotencyKey); err != nil || found {
 		return existing.result(), found, err
 	}
-	rec, err := s.open(ctx, enrollmentID)
-	if err != nil {
+	if err := s.open(ctx, rec); err != nil {
 		return assessments.TestResult{}, false, err
 	}
 	t, err := assessments.NewTestResult(rec.Enrollment, by, req, s.Now())
@@ -257,15 +262,18 @@ func (s *Service) RecordTest(ctx context.Context, enrollmentID string, by assess
 	return s.Store.AddTestResult(ctx, *t)
 }
 
-// SignOff checks and stores an electronic signature. The caller must have
-// re-authenticated the signer (password re-entered) just before.
-func (s *Service) SignOff(ctx context.Context, enrollmentID string, signer assessments.Actor, req assessments.SignOffRequest) (assessments.SignOff, bool, error) {
+// SignOff checks and stores an electronic signature in the enrollment rec
+// (as loaded by Enrollment). The caller must have re-authenticated the
+// signer (password re-entered) just before. The rules are checked against
+// rec; a sign-off of the same competency committed since rec was read is
+// caught when writing (ErrAlreadySignedOff, or a replay if it was this
+// very request sent earlier).
+func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer assessments.Actor, req assessments.SignOffRequest) (assessments.SignOff, bool, error) {
 	var existing signOffRow
 	if found, err := s.replay(ctx, &existing, "signer_id", signer.ID, req.IdempotencyKey); err != nil || found {
 		return existing.signOff(), found, err
 	}
-	rec, err := s.open(ctx, enrollmentID)
-	if err != nil {
+	if err := s.open(ctx, rec); err != nil {
 		return assessments.SignOff{}, false, err
 	}
 	own, err := s.Credentials.ForPerson(ctx, signer.ID)
@@ -296,15 +304,13 @@ func (s *Service) SignOff(ctx context.Context, enrollmentID string, signer asses
 	return s.Store.AddSignOff(ctx, *so, seq)
 }
 
-// Revoke records a director's revocation of a sign-off.
-func (s *Service) Revoke(ctx context.Context, enrollmentID, signOffID string, by assessments.Actor, req assessments.RevocationRequest) (assessments.Revocation, bool, error) {
+// Revoke records a director's revocation of a sign-off of the enrollment
+// rec (as loaded by Enrollment); a sign-off is revoked at most once, which
+// the write checks.
+func (s *Service) Revoke(ctx context.Context, rec *assessments.Records, signOffID string, by assessments.Actor, req assessments.RevocationRequest) (assessments.Revocation, bool, error) {
 	var existing revocationRow
 	if found, err := s.replay(ctx, &existing, "revoked_by", by.ID, req.IdempotencyKey); err != nil || found {
 		return existing.revocation(), found, err
-	}
-	rec, err := s.Enrollment(ctx, enrollmentID)
-	if err != nil {
-		return assessments.Revocation{}, false, err
 	}
 	var so *assessments.SignOff
 	for i := range rec.SignOffs {

@@ -83,10 +83,11 @@ func (h *raceHook) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	}
 }
 
-// The same race one step earlier: the first attempt commits after the
-// retry looked for its key but before it loaded the records, so the rules
-// refuse the retry (the competency is signed off). It must still get the
-// stored record back.
+// The same race through the service: the first attempt commits after the
+// retry looked for its key, while the retry holds records read before
+// (as a handler passes down the enrollment it loaded to authorise the
+// request). The retry's write finds the competency signed off; it must
+// still get the stored record back.
 func TestSignOffRetryRefusedOnlyBecauseItsFirstAttemptLandedIsAReplay(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -123,20 +124,23 @@ func TestSignOffRetryRefusedOnlyBecauseItsFirstAttemptLandedIsAReplay(t *testing
 		today := rec.Enrollment.Version.Day(time.Now())
 		signer := evidence.ActorOf(priya)
 		for _, key := range []string{"race-obs-0001", "race-obs-0002"} {
-			if _, _, err := svc.Observe(ctx, enr, signer, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
+			if _, _, err := svc.Observe(ctx, rec, signer, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
 				ChecklistVersion: comp.ChecklistVersion, PerformedOn: today, Steps: steps}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if rec, err = svc.Enrollment(ctx, enr); err != nil {
+			t.Fatal(err)
 		}
 		req := assessments.SignOffRequest{IdempotencyKey: "race-sign-0001", Competency: "PHL-VENI", Kind: curriculum.InitialSignOff, ApprenticeName: jordan.Name}
 		var first assessments.SignOff
 		hook.fn = func() {
 			var err error
-			if first, _, err = svc.SignOff(ctx, enr, signer, req); err != nil {
+			if first, _, err = svc.SignOff(ctx, rec, signer, req); err != nil {
 				t.Errorf("the first attempt: %v", err)
 			}
 		}
-		got, replayed, err := svc.SignOff(ctx, enr, signer, req)
+		got, replayed, err := svc.SignOff(ctx, rec, signer, req)
 		if !hook.fired.Load() || first.ID == "" {
 			t.Fatal("the first attempt did not run between the retry's key lookup and its checks")
 		}
@@ -188,7 +192,7 @@ func TestDecisionStampsMoveWithEveryWrite(t *testing.T) {
 		for i := range steps {
 			steps[i] = assessments.StepResult{Index: i, Met: true}
 		}
-		if _, _, err := svc.Observe(ctx, ens[0].ID, evidence.ActorOf(priya), assessments.ObservationRequest{IdempotencyKey: "stamp-obs-0001",
+		if _, _, err := svc.Observe(ctx, rec, evidence.ActorOf(priya), assessments.ObservationRequest{IdempotencyKey: "stamp-obs-0001",
 			Competency: "PHL-VENI", ChecklistVersion: comp.ChecklistVersion, PerformedOn: rec.Enrollment.Version.Day(time.Now()), Steps: steps}); err != nil {
 			t.Fatal(err)
 		}
@@ -198,6 +202,68 @@ func TestDecisionStampsMoveWithEveryWrite(t *testing.T) {
 		}
 		if after[jordan.ID] <= before[jordan.ID] || after[priya.ID] != before[priya.ID] {
 			t.Fatalf("after observing Jordan: %v, before %v", after, before)
+		}
+	})
+}
+
+// A sign-off checked against records read before another signature of the
+// same competency was committed is refused when written, not stored as a
+// second signature: the enrollment a handler loaded once is re-checked in
+// the write's transaction.
+func TestSignOffOnRecordsReadBeforeAnotherSignatureIsRefused(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		store := accounts.NewStore(d)
+		store.Hasher = password.Hasher{Params: password.TestParams}
+		if _, err := demo.Seed(ctx, d, store); err != nil {
+			t.Fatal(err)
+		}
+		jordan, err := store.ByEmail(ctx, "apprentice@demo.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		priya, err := store.ByEmail(ctx, "preceptor@demo.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := evidence.NewService(d, programs.NewStore(d))
+		ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{jordan.ID}})
+		if err != nil || len(ens) != 1 {
+			t.Fatalf("Jordan's enrollments: %v, %v", ens, err)
+		}
+		rec, err := svc.Enrollment(ctx, ens[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comp := rec.Enrollment.Version.Competency("PHL-VENI")
+		steps := make([]assessments.StepResult, len(comp.Checklist))
+		for i := range steps {
+			steps[i] = assessments.StepResult{Index: i, Met: true}
+		}
+		signer := evidence.ActorOf(priya)
+		for _, key := range []string{"stale-obs-0001", "stale-obs-0002"} {
+			if _, _, err := svc.Observe(ctx, rec, signer, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
+				ChecklistVersion: comp.ChecklistVersion, PerformedOn: rec.Enrollment.Version.Day(time.Now()), Steps: steps}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rec, err = svc.Enrollment(ctx, ens[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		sign := func(key string) error {
+			_, _, err := svc.SignOff(ctx, rec, signer, assessments.SignOffRequest{IdempotencyKey: key, Competency: "PHL-VENI",
+				Kind: curriculum.InitialSignOff, ApprenticeName: jordan.Name})
+			return err
+		}
+		if err := sign("stale-sign-0001"); err != nil {
+			t.Fatal(err)
+		}
+		if err := sign("stale-sign-0002"); !errors.Is(err, evidence.ErrAlreadySignedOff) {
+			t.Fatalf("a second signature on stale records: %v", err)
+		}
+		n, err := d.NewSelect().Table("sign_offs").Where("enrollment_id = ? AND competency = ?", ens[0].ID, "PHL-VENI").Count(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("sign-offs of the competency: %d, %v", n, err)
 		}
 	})
 }

@@ -129,7 +129,7 @@ func (s *Server) apiObserve(c *fiber.Ctx) error {
 	for _, st := range b.Steps {
 		req.Steps = append(req.Steps, assessments.StepResult{Index: st.Index, Met: st.Met})
 	}
-	o, replayed, err := s.evidence.Observe(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), req)
+	o, replayed, err := s.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), req)
 	if err != nil {
 		return movedAsConflict(err)
 	}
@@ -173,7 +173,7 @@ func (s *Server) apiSignOff(c *fiber.Ctx) error {
 	if b.Kind == "" {
 		b.Kind = string(curriculum.InitialSignOff)
 	}
-	so, replayed, err := s.evidence.SignOff(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(u), assessments.SignOffRequest{
+	so, replayed, err := s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), assessments.SignOffRequest{
 		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Kind: curriculum.SignOffKind(b.Kind), ApprenticeName: p.Name, Covered: b.Covered})
 	if err != nil {
 		return movedAsConflict(err)
@@ -196,7 +196,7 @@ func (s *Server) apiRevoke(c *fiber.Ctx) error {
 	if err := c.BodyParser(&b); err != nil {
 		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, reason and effective_on (YYYY-MM-DD)."})
 	}
-	r, replayed, err := s.evidence.Revoke(c.UserContext(), rec.Enrollment.ID, c.Params("so"), evidence.ActorOf(currentUser(c)),
+	r, replayed, err := s.evidence.Revoke(c.UserContext(), rec, c.Params("so"), evidence.ActorOf(currentUser(c)),
 		assessments.RevocationRequest{IdempotencyKey: b.IdempotencyKey, Reason: b.Reason, EffectiveOn: b.EffectiveOn})
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func (s *Server) apiLogHours(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h, replayed, err := s.evidence.LogHours(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.HoursRequest{
+	h, replayed, err := s.evidence.LogHours(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.HoursRequest{
 		IdempotencyKey: b.IdempotencyKey, Kind: assessments.HoursKind(b.Kind), Code: b.Code, WorkedOn: b.WorkedOn, Minutes: mins,
 		SupervisorID: b.SupervisorID, Note: b.Note})
 	if err != nil {
@@ -254,7 +254,7 @@ func (s *Server) apiSelfLog(c *fiber.Ctx) error {
 	if err := c.BodyParser(&b); err != nil {
 		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, competency, performed_on and supervisor_id."})
 	}
-	l, replayed, err := s.evidence.LogPerformance(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.SelfLogRequest{
+	l, replayed, err := s.evidence.LogPerformance(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.SelfLogRequest{
 		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Variant: b.Variant, PerformedOn: b.PerformedOn,
 		SupervisorID: b.SupervisorID, Comments: b.Comments})
 	if err != nil {

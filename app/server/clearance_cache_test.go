@@ -150,12 +150,12 @@ func TestDecisionStampBumpedByEveryRecordTable(t *testing.T) {
 		samActor, rn := evidence.ActorOf(people["apprentice2@demo.test"]), people["preceptor@demo.test"].ID
 		for name, write := range map[string]func() error{
 			"self-log": func() error {
-				_, _, err := svc.LogPerformance(ctx, ensOf(sam).ID, samActor, assessments.SelfLogRequest{IdempotencyKey: "stamp-log-0001",
+				_, _, err := svc.LogPerformance(ctx, records(t, svc, ensOf(sam).ID), samActor, assessments.SelfLogRequest{IdempotencyKey: "stamp-log-0001",
 					Competency: "VS-VITALS", PerformedOn: today, SupervisorID: rn})
 				return err
 			},
 			"hours": func() error {
-				_, _, err := svc.LogHours(ctx, ensOf(sam).ID, samActor, assessments.HoursRequest{IdempotencyKey: "stamp-hours-0001",
+				_, _, err := svc.LogHours(ctx, records(t, svc, ensOf(sam).ID), samActor, assessments.HoursRequest{IdempotencyKey: "stamp-hours-0001",
 					Kind: assessments.OJL, Code: "ORIENT-SAFETY", WorkedOn: today, Minutes: 120, SupervisorID: rn})
 				return err
 			},
@@ -164,7 +164,7 @@ func TestDecisionStampBumpedByEveryRecordTable(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				_, _, err = svc.Revoke(ctx, rec.Enrollment.ID, rec.SignOffs[0].ID, evidence.ActorOf(people["director@demo.test"]),
+				_, _, err = svc.Revoke(ctx, rec, rec.SignOffs[0].ID, evidence.ActorOf(people["director@demo.test"]),
 					assessments.RevocationRequest{IdempotencyKey: "stamp-revoke-0001", Reason: "signed in error"})
 				return err
 			},

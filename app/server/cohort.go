@@ -25,7 +25,7 @@ func (s *Server) revoke(c *fiber.Ctx) error {
 			return badInput(map[string]string{"effective_on": "Give the date as YYYY-MM-DD."})
 		}
 	}
-	_, _, err = s.evidence.Revoke(c.UserContext(), rec.Enrollment.ID, c.Params("so"), evidence.ActorOf(currentUser(c)),
+	_, _, err = s.evidence.Revoke(c.UserContext(), rec, c.Params("so"), evidence.ActorOf(currentUser(c)),
 		assessments.RevocationRequest{IdempotencyKey: c.FormValue("key"), Reason: c.FormValue("reason"), EffectiveOn: eff})
 	if err != nil {
 		return err

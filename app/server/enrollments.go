@@ -224,7 +224,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		v.Problem = "Give the date of the performance as YYYY-MM-DD."
 		return s.render(c, fiber.StatusBadRequest, "observe", Page{Title: "Record " + comp.Title, Data: v})
 	}
-	o, _, err := s.evidence.Observe(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), req)
+	o, _, err := s.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), req)
 	var ae *assessments.Error
 	if errors.As(err, &ae) || errors.Is(err, evidence.ErrMoved) {
 		v.Problem = err.Error()
@@ -253,13 +253,20 @@ type signOffView struct {
 }
 
 func (s *Server) signOffForm(c *fiber.Ctx) error {
-	return s.renderSignOff(c, fiber.StatusOK, "", "")
-}
-
-func (s *Server) renderSignOff(c *fiber.Ctx, status int, key, problem string) error {
-	rec, p, comp, err := s.visibleCompetency(c)
+	rec, p, err := s.visibleEnrollment(c)
 	if err != nil {
 		return err
+	}
+	return s.renderSignOff(c, fiber.StatusOK, rec, p, "", "")
+}
+
+// renderSignOff shows the sign-off form for the :code competency of rec,
+// the enrollment the handler loaded (not read again to show a refusal);
+// an unknown code is 404.
+func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Records, p *accounts.Person, key, problem string) error {
+	comp := rec.Enrollment.Version.Competency(c.Params("code"))
+	if comp == nil {
+		return errNotFound
 	}
 	if key == "" {
 		key = newKey()
@@ -300,7 +307,7 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 			if locked != nil {
 				msg = locked.Error()
 			}
-			return s.renderSignOff(c, fiber.StatusUnauthorized, key, msg)
+			return s.renderSignOff(c, fiber.StatusUnauthorized, rec, p, key, msg)
 		}
 		return err
 	}
@@ -311,10 +318,10 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	}
 	req := assessments.SignOffRequest{IdempotencyKey: key, Competency: code, Kind: curriculum.SignOffKind(c.FormValue("kind")),
 		ApprenticeName: p.Name, Covered: covered}
-	_, _, err = s.evidence.SignOff(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(u), req)
+	_, _, err = s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), req)
 	var ae *assessments.Error
 	if errors.As(err, &ae) || errors.Is(err, evidence.ErrAlreadySignedOff) || errors.Is(err, evidence.ErrMoved) {
-		return s.renderSignOff(c, fiber.StatusConflict, key, err.Error())
+		return s.renderSignOff(c, fiber.StatusConflict, rec, p, key, err.Error())
 	}
 	if err != nil {
 		return err
@@ -347,7 +354,7 @@ func (s *Server) recordTest(c *fiber.Ctx) error {
 		return badInput(map[string]string{"taken_on": "Give the date as YYYY-MM-DD."})
 	}
 	code := c.Params("code")
-	if _, _, err := s.evidence.RecordTest(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.TestResultRequest{
+	if _, _, err := s.evidence.RecordTest(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.TestResultRequest{
 		IdempotencyKey: c.FormValue("key"), Competency: code, Score: score, TakenOn: on}); err != nil {
 		return movedAsConflict(err)
 	}

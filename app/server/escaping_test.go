@@ -50,11 +50,11 @@ func TestHostileNamesRenderAsText(t *testing.T) {
 		}
 		today := curriculum.DateOf(e.clock.Now(), e.cfg.Location())
 		jordan.Name = scriptName
-		if _, _, err := svc.LogPerformance(t.Context(), ens[0].ID, evidence.ActorOf(jordan), assessments.SelfLogRequest{
+		if _, _, err := svc.LogPerformance(t.Context(), records(t, svc, ens[0].ID), evidence.ActorOf(jordan), assessments.SelfLogRequest{
 			IdempotencyKey: "escape-1", Competency: "VS-VITALS", PerformedOn: today, SupervisorID: priya.ID}); err != nil {
 			t.Fatal(err)
 		}
-		h, _, err := svc.LogHours(t.Context(), ens[0].ID, evidence.ActorOf(jordan), assessments.HoursRequest{IdempotencyKey: "escape-2",
+		h, _, err := svc.LogHours(t.Context(), records(t, svc, ens[0].ID), evidence.ActorOf(jordan), assessments.HoursRequest{IdempotencyKey: "escape-2",
 			Kind: assessments.OJL, Code: "PT-CARE", WorkedOn: today, Minutes: 6 * 60, SupervisorID: priya.ID})
 		if err != nil {
 			t.Fatal(err)

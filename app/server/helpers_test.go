@@ -20,8 +20,10 @@ import (
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/app/wiring"
+	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -116,6 +118,17 @@ func newServer(t testing.TB, d *db.DB, cfg config.Config, clk *clock, log *slog.
 		t.Fatal(err)
 	}
 	return svc, srv
+}
+
+// records loads an enrollment with its records, as the evidence service's
+// writes take it.
+func records(t testing.TB, svc *evidence.Service, enrollmentID string) *assessments.Records {
+	t.Helper()
+	rec, err := svc.Enrollment(context.Background(), enrollmentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }
 
 func (e *env) logText() string { e.logMu.Lock(); defer e.logMu.Unlock(); return e.logs.String() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -134,11 +135,11 @@ func (g *grower) grow(sites, perSite int, watchers ...*accounts.Person) {
 					g.t.Fatal(err)
 				}
 			}
-			if _, _, err := g.svc.Observe(ctx, e.ID, g.preceptor, assessments.ObservationRequest{IdempotencyKey: fmt.Sprintf("grow-obs-%d", g.n),
+			if _, _, err := g.svc.Observe(ctx, records(g.t, g.svc, e.ID), g.preceptor, assessments.ObservationRequest{IdempotencyKey: fmt.Sprintf("grow-obs-%d", g.n),
 				Competency: "SAF-INFECT", ChecklistVersion: 1, PerformedOn: today.AddDays(-3), Steps: allSteps(g.t, g.svc, e.ID, "SAF-INFECT")}); err != nil {
 				g.t.Fatal(err)
 			}
-			if _, _, err := g.svc.LogPerformance(ctx, e.ID, evidence.ActorOf(p), assessments.SelfLogRequest{
+			if _, _, err := g.svc.LogPerformance(ctx, records(g.t, g.svc, e.ID), evidence.ActorOf(p), assessments.SelfLogRequest{
 				IdempotencyKey: fmt.Sprintf("grow-log-%d", g.n), Competency: "VS-VITALS", PerformedOn: today.AddDays(-1), SupervisorID: g.preceptor.ID}); err != nil {
 				g.t.Fatal(err)
 			}
@@ -269,5 +270,64 @@ func TestCachedClearanceCheckIsOneRoundTrip(t *testing.T) {
 		d, px := proxiedPostgres(t)
 		e := newEnv(t, d)
 		check(t, e, px.sends.Load, func() { px.sends.Store(0) })
+	})
+}
+
+// TestEvidencePostsReadTheEnrollmentOnce: an observation, a sign-off (also
+// one refused) and a revocation posted through the pages read the
+// enrollment with its records once, to authorise the request, and the
+// evidence service works on that copy instead of reading it again (the
+// write re-checks in its transaction what a concurrent change could
+// break). Loads are counted by their read of self-logs, which only a full
+// load of an enrollment makes in these requests.
+func TestEvidencePostsReadTheEnrollmentOnce(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e, qc := countingEnv(t, d)
+		people := withDemo(t, e)
+		ens, err := e.svc.Evidence.Store.Enrollments(context.Background(), evidence.EnrollmentFilter{ApprenticeIDs: []string{people["apprentice@demo.test"].ID}})
+		if err != nil || len(ens) != 1 {
+			t.Fatalf("Jordan's enrollment: %v, %v", ens, err)
+		}
+		enr := "/enrollments/" + ens[0].ID
+		pc, dc := e.client(), e.client()
+		pc.login("preceptor@demo.test", demo.Password)
+		dc.login("director@demo.test", demo.Password)
+		post := func(name string, c *client, path string, form url.Values, status int) {
+			t.Helper()
+			qc.reset()
+			r := c.post(path, form)
+			n, log := qc.count()
+			loads := 0
+			for _, q := range log {
+				if strings.HasPrefix(q, `SELECT "self_log_row".`) {
+					loads++
+				}
+			}
+			if r.StatusCode != status || loads != 1 {
+				t.Fatalf("%s: %d (want %d) %s, %d statements, %d loads of the enrollment (want 1):\n  %s", name, r.StatusCode, status, regexpFind(`(?s)(<p class="flash flash-error".*?</p>)`, r.body), n, loads, strings.Join(log, "\n  "))
+			}
+			t.Logf("%-22s %d statements", name, n)
+		}
+		form := pc.get(enr + "/observe/PHL-VENI")
+		steps := strings.Count(form.body, `value="met"`)
+		for i, key := range []string{"count-obs-0001", "count-obs-0002"} {
+			v := url.Values{"key": {key}, "performed_on": {formFromPage(t, form.body).Get("performed_on")}}
+			for j := 0; j < steps; j++ {
+				v.Set("step_"+itoa(j), "met")
+			}
+			post("observation "+itoa(i+1), pc, enr+"/observe/PHL-VENI", v, http.StatusSeeOther)
+		}
+		// Not ready: no observation of the competency at all.
+		post("refused sign-off", pc, enr+"/signoff/SAF-BBP", url.Values{"key": {"count-sign-0000"}, "kind": {"initial"}, "password": {demo.Password}}, http.StatusConflict)
+		post("sign-off", pc, enr+"/signoff/PHL-VENI", url.Values{"key": {"count-sign-0001"}, "kind": {"initial"}, "password": {demo.Password}}, http.StatusSeeOther)
+		rec := records(t, e.svc.Evidence, ens[0].ID)
+		var so string
+		for _, s := range rec.SignOffs {
+			if s.Competency == "PHL-VENI" {
+				so = s.ID
+			}
+		}
+		post("revocation", dc, enr+"/signoffs/"+so+"/revoke", url.Values{"key": {"count-revoke-0001"}, "reason": {"signed in error"}}, http.StatusSeeOther)
 	})
 }

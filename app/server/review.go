@@ -41,7 +41,7 @@ func (s *Server) logPerformance(c *fiber.Ctx) error {
 	if err != nil {
 		return badInput(map[string]string{"performed_on": "Give the date as YYYY-MM-DD."})
 	}
-	_, _, err = s.evidence.LogPerformance(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.SelfLogRequest{
+	_, _, err = s.evidence.LogPerformance(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.SelfLogRequest{
 		IdempotencyKey: c.FormValue("key"), Competency: c.FormValue("competency"), Variant: c.FormValue("variant"),
 		PerformedOn: on, SupervisorID: c.FormValue("supervisor"), Comments: c.FormValue("comments")})
 	if err != nil {
@@ -64,7 +64,7 @@ func (s *Server) logHours(c *fiber.Ctx) error {
 		return err
 	}
 	kind, code, _ := strings.Cut(c.FormValue("code"), ":")
-	_, _, err = s.evidence.LogHours(c.UserContext(), rec.Enrollment.ID, evidence.ActorOf(currentUser(c)), assessments.HoursRequest{
+	_, _, err = s.evidence.LogHours(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.HoursRequest{
 		IdempotencyKey: c.FormValue("key"), Kind: assessments.HoursKind(kind), Code: code, WorkedOn: on, Minutes: mins,
 		SupervisorID: c.FormValue("supervisor"), Note: c.FormValue("note")})
 	if err != nil {

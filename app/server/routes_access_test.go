@@ -283,7 +283,7 @@ func newAccessFixture(t *testing.T, e *env) *accessFixture {
 			t.Fatal(err)
 		}
 		out["record"] = r.ID
-		l, _, err := svc.LogPerformance(ctx, ens[0].ID, evidence.ActorOf(p), assessments.SelfLogRequest{IdempotencyKey: "access-" + p.ID,
+		l, _, err := svc.LogPerformance(ctx, records(t, svc, ens[0].ID), evidence.ActorOf(p), assessments.SelfLogRequest{IdempotencyKey: "access-" + p.ID,
 			Competency: "VS-VITALS", PerformedOn: today, SupervisorID: supervisor.ID})
 		if err != nil {
 			t.Fatalf("self-log of %s: %v", p.Name, err)
