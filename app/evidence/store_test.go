@@ -91,47 +91,10 @@ func (h *raceHook) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 func TestSignOffRetryRefusedOnlyBecauseItsFirstAttemptLandedIsAReplay(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		store := accounts.NewStore(d)
-		store.Hasher = password.Hasher{Params: password.TestParams}
-		if _, err := demo.Seed(ctx, d, store); err != nil {
-			t.Fatal(err)
-		}
-		jordan, err := store.ByEmail(ctx, "apprentice@demo.test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		priya, err := store.ByEmail(ctx, "preceptor@demo.test")
-		if err != nil {
-			t.Fatal(err)
-		}
 		hook := &raceHook{match: "race-sign-0001"}
-		hooked := &db.DB{DB: d.WithQueryHook(hook), Engine: d.Engine, Where: d.Where}
-		svc := evidence.NewService(hooked, programs.NewStore(hooked))
-		ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{jordan.ID}})
-		if err != nil || len(ens) != 1 {
-			t.Fatalf("Jordan's enrollments: %v, %v", ens, err)
-		}
-		enr := ens[0].ID
-		rec, err := svc.Enrollment(ctx, enr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		comp := rec.Enrollment.Version.Competency("PHL-VENI")
-		steps := make([]assessments.StepResult, len(comp.Checklist))
-		for i := range steps {
-			steps[i] = assessments.StepResult{Index: i, Met: true}
-		}
-		today := rec.Enrollment.Version.Day(time.Now())
+		svc, jordan, priya, enr := demoEnrollment(t, d, &db.DB{DB: d.WithQueryHook(hook), Engine: d.Engine, Where: d.Where})
 		signer := evidence.ActorOf(priya)
-		for _, key := range []string{"race-obs-0001", "race-obs-0002"} {
-			if _, _, err := svc.Observe(ctx, rec, signer, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
-				ChecklistVersion: comp.ChecklistVersion, PerformedOn: today, Steps: steps}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if rec, err = svc.Enrollment(ctx, enr); err != nil {
-			t.Fatal(err)
-		}
+		rec := observeVenipuncture(t, svc, enr, signer, "race-obs-0001", "race-obs-0002")
 		req := assessments.SignOffRequest{IdempotencyKey: "race-sign-0001", Competency: "PHL-VENI", Kind: curriculum.InitialSignOff, ApprenticeName: jordan.Name}
 		var first assessments.SignOff
 		hook.fn = func() {
@@ -150,25 +113,65 @@ func TestSignOffRetryRefusedOnlyBecauseItsFirstAttemptLandedIsAReplay(t *testing
 	})
 }
 
+// demoEnrollment seeds the demo organisation on d and returns an evidence
+// service on on (d itself, or d with a query hook), Jordan (an apprentice),
+// Priya (his preceptor) and Jordan's enrollment.
+func demoEnrollment(t *testing.T, d, on *db.DB) (*evidence.Service, *accounts.Person, *accounts.Person, string) {
+	t.Helper()
+	ctx := context.Background()
+	store := accounts.NewStore(d)
+	store.Hasher = password.Hasher{Params: password.TestParams}
+	if _, err := demo.Seed(ctx, d, store); err != nil {
+		t.Fatal(err)
+	}
+	jordan, err := store.ByEmail(ctx, "apprentice@demo.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	priya, err := store.ByEmail(ctx, "preceptor@demo.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := evidence.NewService(on, programs.NewStore(on))
+	ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{jordan.ID}})
+	if err != nil || len(ens) != 1 {
+		t.Fatalf("Jordan's enrollments: %v, %v", ens, err)
+	}
+	return svc, jordan, priya, ens[0].ID
+}
+
+// observeVenipuncture records a successful venipuncture by by for each
+// key, today, and returns the enrollment's records read afterwards.
+func observeVenipuncture(t *testing.T, svc *evidence.Service, enrollmentID string, by assessments.Actor, keys ...string) *assessments.Records {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := svc.Enrollment(ctx, enrollmentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := rec.Enrollment.Version.Competency("PHL-VENI")
+	steps := make([]assessments.StepResult, len(comp.Checklist))
+	for i := range steps {
+		steps[i] = assessments.StepResult{Index: i, Met: true}
+	}
+	for _, key := range keys {
+		if _, _, err := svc.Observe(ctx, rec, by, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
+			ChecklistVersion: comp.ChecklistVersion, PerformedOn: rec.Enrollment.Version.Day(time.Now()), Steps: steps}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec, err = svc.Enrollment(ctx, enrollmentID); err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
 // DecisionStamps reads the counter the triggers keep: nothing for a person
 // never written for, and a higher stamp after a write to their records.
 func TestDecisionStampsMoveWithEveryWrite(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		store := accounts.NewStore(d)
-		store.Hasher = password.Hasher{Params: password.TestParams}
-		if _, err := demo.Seed(ctx, d, store); err != nil {
-			t.Fatal(err)
-		}
-		jordan, err := store.ByEmail(ctx, "apprentice@demo.test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		priya, err := store.ByEmail(ctx, "preceptor@demo.test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := evidence.NewService(d, programs.NewStore(d))
+		svc, jordan, priya, enr := demoEnrollment(t, d, d)
 		if got, err := svc.Store.DecisionStamps(ctx, nil); err != nil || len(got) != 0 {
 			t.Fatalf("no people: %v, %v", got, err)
 		}
@@ -179,23 +182,7 @@ func TestDecisionStampsMoveWithEveryWrite(t *testing.T) {
 		if _, ok := before["nobody"]; ok || before[jordan.ID] == 0 {
 			t.Fatalf("stamps after the demo: %v", before)
 		}
-		ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{jordan.ID}})
-		if err != nil || len(ens) != 1 {
-			t.Fatalf("Jordan's enrollments: %v, %v", ens, err)
-		}
-		rec, err := svc.Enrollment(ctx, ens[0].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		comp := rec.Enrollment.Version.Competency("PHL-VENI")
-		steps := make([]assessments.StepResult, len(comp.Checklist))
-		for i := range steps {
-			steps[i] = assessments.StepResult{Index: i, Met: true}
-		}
-		if _, _, err := svc.Observe(ctx, rec, evidence.ActorOf(priya), assessments.ObservationRequest{IdempotencyKey: "stamp-obs-0001",
-			Competency: "PHL-VENI", ChecklistVersion: comp.ChecklistVersion, PerformedOn: rec.Enrollment.Version.Day(time.Now()), Steps: steps}); err != nil {
-			t.Fatal(err)
-		}
+		observeVenipuncture(t, svc, enr, evidence.ActorOf(priya), "stamp-obs-0001")
 		after, err := svc.Store.DecisionStamps(ctx, []string{jordan.ID, priya.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -213,43 +200,9 @@ func TestDecisionStampsMoveWithEveryWrite(t *testing.T) {
 func TestSignOffOnRecordsReadBeforeAnotherSignatureIsRefused(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		store := accounts.NewStore(d)
-		store.Hasher = password.Hasher{Params: password.TestParams}
-		if _, err := demo.Seed(ctx, d, store); err != nil {
-			t.Fatal(err)
-		}
-		jordan, err := store.ByEmail(ctx, "apprentice@demo.test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		priya, err := store.ByEmail(ctx, "preceptor@demo.test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := evidence.NewService(d, programs.NewStore(d))
-		ens, err := svc.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{jordan.ID}})
-		if err != nil || len(ens) != 1 {
-			t.Fatalf("Jordan's enrollments: %v, %v", ens, err)
-		}
-		rec, err := svc.Enrollment(ctx, ens[0].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		comp := rec.Enrollment.Version.Competency("PHL-VENI")
-		steps := make([]assessments.StepResult, len(comp.Checklist))
-		for i := range steps {
-			steps[i] = assessments.StepResult{Index: i, Met: true}
-		}
+		svc, jordan, priya, enr := demoEnrollment(t, d, d)
 		signer := evidence.ActorOf(priya)
-		for _, key := range []string{"stale-obs-0001", "stale-obs-0002"} {
-			if _, _, err := svc.Observe(ctx, rec, signer, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
-				ChecklistVersion: comp.ChecklistVersion, PerformedOn: rec.Enrollment.Version.Day(time.Now()), Steps: steps}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if rec, err = svc.Enrollment(ctx, ens[0].ID); err != nil {
-			t.Fatal(err)
-		}
+		rec := observeVenipuncture(t, svc, enr, signer, "stale-obs-0001", "stale-obs-0002")
 		sign := func(key string) error {
 			_, _, err := svc.SignOff(ctx, rec, signer, assessments.SignOffRequest{IdempotencyKey: key, Competency: "PHL-VENI",
 				Kind: curriculum.InitialSignOff, ApprenticeName: jordan.Name})
@@ -261,7 +214,7 @@ func TestSignOffOnRecordsReadBeforeAnotherSignatureIsRefused(t *testing.T) {
 		if err := sign("stale-sign-0002"); !errors.Is(err, evidence.ErrAlreadySignedOff) {
 			t.Fatalf("a second signature on stale records: %v", err)
 		}
-		n, err := d.NewSelect().Table("sign_offs").Where("enrollment_id = ? AND competency = ?", ens[0].ID, "PHL-VENI").Count(ctx)
+		n, err := d.NewSelect().Table("sign_offs").Where("enrollment_id = ? AND competency = ?", enr, "PHL-VENI").Count(ctx)
 		if err != nil || n != 1 {
 			t.Fatalf("sign-offs of the competency: %d, %v", n, err)
 		}
