@@ -334,10 +334,12 @@ func (s *Service) Revoke(ctx context.Context, rec *assessments.Records, signOffI
 // replay finds a record already stored under the submitter's key: a
 // resubmitted form returns what the first submission recorded, before any
 // rule is checked again (it might fail now only because it succeeded).
-// Sign-offs and revocations ask again when the rules refuse them: a retry
-// sent while its first attempt was still running (a client timeout) finds
-// no record at first, and is then refused only because that attempt
-// committed meanwhile.
+// A retry sent while its first attempt was still running (a client
+// timeout) finds no record at first; its records were read before, so the
+// rules pass and the write meets the first attempt (AddSignOff and the
+// unique indexes turn that into a replay). Sign-offs and revocations still
+// ask again when the rules refuse them, in case a caller read its records
+// after the lookup.
 func (s *Service) replay(ctx context.Context, dst any, col, submitter, key string) (bool, error) {
 	if key == "" || submitter == "" {
 		return false, nil
