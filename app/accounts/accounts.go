@@ -80,10 +80,12 @@ func ParseCredential(s string) (string, error) {
 
 // Person is someone with an account.
 type Person struct {
-	ID                 string
-	Email              string
-	Name               string
-	EmployeeID         string
+	ID         string
+	Email      string
+	Name       string
+	EmployeeID string
+	// HireDate is YYYY-MM-DD, or empty when not on file.
+	HireDate           string
 	Credential         string
 	Roles              []Role
 	SiteIDs            []string

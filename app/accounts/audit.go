@@ -32,6 +32,7 @@ type personView struct {
 	Email              string   `json:"email"`
 	Name               string   `json:"name"`
 	EmployeeID         string   `json:"employee_id,omitempty"`
+	HireDate           string   `json:"hire_date,omitempty"`
 	Credential         string   `json:"credential"`
 	Roles              []Role   `json:"roles"`
 	SiteIDs            []string `json:"site_ids"`

@@ -37,6 +37,10 @@ func InsertPeople(ctx context.Context, l db.Inserter, people []Person, passwordH
 			e := p.EmployeeID
 			row.EmployeeID = &e
 		}
+		if p.HireDate != "" {
+			h := p.HireDate
+			row.HireDate = &h
+		}
 		users = append(users, row)
 		for i, r := range p.Roles {
 			if !slices.Contains(p.Roles[:i], r) {

@@ -66,6 +66,7 @@ type userRow struct {
 	Email              string     `bun:"email"`
 	Name               string     `bun:"name"`
 	EmployeeID         *string    `bun:"employee_id"`
+	HireDate           *string    `bun:"hire_date"`
 	Credential         string     `bun:"credential"`
 	PasswordHash       string     `bun:"password_hash"`
 	MustChangePassword bool       `bun:"must_change_password"`
@@ -94,6 +95,8 @@ type NewPerson struct {
 	Email      string
 	Name       string
 	EmployeeID string
+	// HireDate is optional, YYYY-MM-DD.
+	HireDate   string
 	Credential string
 	Roles      []Role
 	SiteIDs    []string
@@ -143,6 +146,12 @@ func (s *Store) Create(ctx context.Context, n NewPerson) (*Person, error) {
 	if e := strings.TrimSpace(n.EmployeeID); e != "" {
 		row.EmployeeID = &e
 	}
+	if h := strings.TrimSpace(n.HireDate); h != "" {
+		if _, err := time.Parse(time.DateOnly, h); err != nil {
+			return nil, fmt.Errorf("create person: hire date %q is not a date (YYYY-MM-DD)", h)
+		}
+		row.HireDate = &h
+	}
 	err = s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
@@ -151,7 +160,7 @@ func (s *Store) Create(ctx context.Context, n NewPerson) (*Person, error) {
 			return err
 		}
 		return s.record(ctx, tx, ActionPersonCreate, "person", row.ID, nil, personView{
-			Email: row.Email, Name: row.Name, EmployeeID: strings.TrimSpace(n.EmployeeID), Credential: cred,
+			Email: row.Email, Name: row.Name, EmployeeID: strings.TrimSpace(n.EmployeeID), HireDate: strings.TrimSpace(n.HireDate), Credential: cred,
 			Roles: n.Roles, SiteIDs: n.SiteIDs, MustChangePassword: n.MustChangePassword, PasswordSet: hash != ""})
 	})
 	if err != nil {
@@ -241,6 +250,9 @@ func (r *personRow) person() *Person {
 	if u.EmployeeID != nil {
 		p.EmployeeID = *u.EmployeeID
 	}
+	if u.HireDate != nil {
+		p.HireDate = *u.HireDate
+	}
 	if r.RolesCSV != "" {
 		for _, role := range strings.Split(r.RolesCSV, ",") {
 			p.Roles = append(p.Roles, Role(role))
@@ -290,6 +302,9 @@ func (s *Store) attachIn(ctx context.Context, rows []userRow, in any) ([]*Person
 		}
 		if r.EmployeeID != nil {
 			p.EmployeeID = *r.EmployeeID
+		}
+		if r.HireDate != nil {
+			p.HireDate = *r.HireDate
 		}
 		out[i], byID[r.ID] = p, p
 	}

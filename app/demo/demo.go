@@ -29,6 +29,12 @@ type Account struct {
 	Email, Name, Credential string
 	Roles                   []accounts.Role
 	Site                    int // index into Sites
+	// EmployeeID is the organisation's id for the person (HR matches
+	// imports on it); HiredMonthsAgo dates a staff member's hire from the
+	// seeding day (0: none on the account; an apprentice's enrollment has
+	// its own).
+	EmployeeID     string
+	HiredMonthsAgo int
 }
 
 // Sites are the demo clinics.
@@ -36,15 +42,15 @@ var Sites = []string{"Riverside Family Medicine", "Northgate Pediatrics"}
 
 // Accounts are the demo logins, listed in the README.
 var Accounts = []Account{
-	{"admin@demo.test", "Alex Morgan", "none", []accounts.Role{accounts.RoleAdmin}, 0},
-	{"director@demo.test", "Dana Whitfield", "RN", []accounts.Role{accounts.RoleDirector}, 0},
-	{"preceptor@demo.test", "Priya Raman", "RN", []accounts.Role{accounts.RolePreceptor}, 0},
-	{"physician@demo.test", "Dr. Marcus Hale", "MD", []accounts.Role{accounts.RolePreceptor}, 0},
-	{"hr@demo.test", "Helen Ortiz", "none", []accounts.Role{accounts.RoleHR}, 0},
-	{"apprentice@demo.test", "Jordan Lee", "none", []accounts.Role{accounts.RoleApprentice}, 0},
-	{"apprentice2@demo.test", "Sam Carter", "none", []accounts.Role{accounts.RoleApprentice}, 0},
-	{"apprentice3@demo.test", "Riley Nguyen", "none", []accounts.Role{accounts.RoleApprentice}, 1},
-	{"graduate@demo.test", "Casey Brooks", "CCMA", []accounts.Role{accounts.RoleApprentice}, 1},
+	{"admin@demo.test", "Alex Morgan", "none", []accounts.Role{accounts.RoleAdmin}, 0, "E1001", 96},
+	{"director@demo.test", "Dana Whitfield", "RN", []accounts.Role{accounts.RoleDirector}, 0, "E1002", 72},
+	{"preceptor@demo.test", "Priya Raman", "RN", []accounts.Role{accounts.RolePreceptor}, 0, "E1003", 48},
+	{"physician@demo.test", "Dr. Marcus Hale", "MD", []accounts.Role{accounts.RolePreceptor}, 0, "E1004", 60},
+	{"hr@demo.test", "Helen Ortiz", "none", []accounts.Role{accounts.RoleHR}, 0, "E1005", 36},
+	{"apprentice@demo.test", "Jordan Lee", "none", []accounts.Role{accounts.RoleApprentice}, 0, "E2001", 0},
+	{"apprentice2@demo.test", "Sam Carter", "none", []accounts.Role{accounts.RoleApprentice}, 0, "E2002", 0},
+	{"apprentice3@demo.test", "Riley Nguyen", "none", []accounts.Role{accounts.RoleApprentice}, 1, "E2003", 0},
+	{"graduate@demo.test", "Casey Brooks", "CCMA", []accounts.Role{accounts.RoleApprentice}, 1, "E2004", 0},
 }
 
 const metaKey = "demo"
@@ -86,8 +92,12 @@ func Seed(ctx context.Context, d *db.DB, store *accounts.Store) (seeded bool, er
 			if a.Roles[0] == accounts.RoleAdmin || a.Roles[0] == accounts.RoleHR || a.Roles[0] == accounts.RoleDirector {
 				sites = siteIDs
 			}
+			var hired string
+			if a.HiredMonthsAgo > 0 {
+				hired = curriculum.DateOf(store.Now(), nil).AddMonths(-a.HiredMonthsAgo).String()
+			}
 			if _, err := st.Create(ctx, accounts.NewPerson{Email: a.Email, Name: a.Name, Credential: a.Credential,
-				Roles: a.Roles, SiteIDs: sites, Password: Password, DemoPassword: true}); err != nil {
+				EmployeeID: a.EmployeeID, HireDate: hired, Roles: a.Roles, SiteIDs: sites, Password: Password, DemoPassword: true}); err != nil {
 				return fmt.Errorf("demo account %s: %w", a.Email, err)
 			}
 		}

@@ -69,6 +69,9 @@ var (
 	designers = policy{name: "director or admin", roles: []accounts.Role{accounts.RoleDirector, accounts.RoleAdmin}}
 	// peopleReaders list people (scoped to their sites).
 	peopleReaders = policy{name: "admin, HR or director", roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector}}
+	// directoryReaders find people in the directory: staff and admins,
+	// each scoped by the object rule (directoryScope, people.go).
+	directoryReaders = policy{name: "staff or admin", roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector, accounts.RolePreceptor}}
 )
 
 // allows says whether the policy lets u call the route (nil: anonymous).

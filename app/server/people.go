@@ -1,31 +1,185 @@
 package server
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/assessments"
 )
 
 const peoplePerPage = 25
 
+// peopleView is the people directory: /people for staff, /admin/people
+// (the same list with the administrator's actions) for administrators.
 type peopleView struct {
-	People            []*accounts.Person
-	Total             int
-	Query, Role, Site string
-	AllRoles          []accounts.Role
-	Sites             []accounts.Site
-	Pager             pager
-	now               time.Time
+	Base                                     string // /people or /admin/people
+	Admin                                    bool   // the administrator's page: account state and "Add a person"
+	People                                   []reports.DirectoryRow
+	Total, From, To                          int
+	Query, Role, Site, Program, Status, Sort string
+	Desc                                     bool
+	EmployeeIDs                              bool // the reader sees employee ids and hire dates
+	AllRoles                                 []accounts.Role
+	Sites                                    []accounts.Site
+	Programs                                 []*programs.Program
+	Statuses                                 []option
+	Pager                                    pager
+	now                                      time.Time
+	filters                                  url.Values
 }
 
 // Locked reports whether a person is locked out of login now.
-func (v peopleView) Locked(p *accounts.Person) bool {
+func (v peopleView) Locked(p reports.DirectoryRow) bool {
 	return p.LockedUntil != nil && v.now.Before(*p.LockedUntil)
+}
+
+// StatusLabel names an enrollment status for people.
+func (v peopleView) StatusLabel(s string) string {
+	return assessments.EnrollmentStatus(s).Label()
+}
+
+// SortLink is the link a column header sorts by: ascending first, the
+// other way when the list is already sorted by it.
+func (v peopleView) SortLink(col string) string {
+	q := url.Values{}
+	for k, vals := range v.filters {
+		q[k] = vals
+	}
+	q.Set("sort", col)
+	if v.Sort == col && !v.Desc {
+		q.Set("dir", "desc")
+	}
+	return v.Base + "?" + q.Encode()
+}
+
+// sortColumn is a sortable column header.
+type sortColumn struct{ Label, Link, Aria string }
+
+// Col is the header of sortable column col.
+func (v peopleView) Col(col, label string) sortColumn {
+	return sortColumn{Label: label, Link: v.SortLink(col), Aria: v.AriaSort(col)}
+}
+
+// AriaSort is the column's aria-sort value ("" when not sorted by it).
+func (v peopleView) AriaSort(col string) string {
+	switch {
+	case v.Sort != col:
+		return ""
+	case v.Desc:
+		return "descending"
+	}
+	return "ascending"
+}
+
+// PersonLink is where a person's name leads: the administrator's page for
+// administrators, else the person's credentials.
+func (v peopleView) PersonLink(id string) string {
+	if v.Admin {
+		return "/admin/people/" + url.PathEscape(id)
+	}
+	return "/people/" + url.PathEscape(id) + "/credentials"
+}
+
+// directoryScope is who u may find in the directory: the object rule
+// (access.go) as a query. Administrators see everyone; HR and directors
+// the people of their sites; preceptors the apprentices of their sites and
+// those assigned to them. Only HR and administrators see employee ids and
+// hire dates.
+func directoryScope(u *accounts.Person) (reports.DirectoryScope, bool) {
+	ids := u.HasAny(accounts.RoleHR, accounts.RoleAdmin)
+	switch {
+	case u.Has(accounts.RoleAdmin):
+		return reports.DirectoryScope{All: true, EmployeeIDs: ids}, true
+	case u.HasAny(accounts.RoleHR, accounts.RoleDirector):
+		return reports.DirectoryScope{SiteIDs: slices.Clone(u.SiteIDs), EmployeeIDs: ids}, true
+	case u.Has(accounts.RolePreceptor):
+		return reports.DirectoryScope{SiteIDs: slices.Clone(u.SiteIDs), ApprenticesOnly: true, PreceptorID: u.ID}, true
+	}
+	return reports.DirectoryScope{}, false
+}
+
+func (s *Server) peoplePage(c *fiber.Ctx) error {
+	return s.directory(c, "/admin/people", true)
+}
+
+func (s *Server) directoryPage(c *fiber.Ctx) error {
+	return s.directory(c, "/people", false)
+}
+
+func (s *Server) directory(c *fiber.Ctx, base string, admin bool) error {
+	ctx := c.UserContext()
+	sc, ok := directoryScope(currentUser(c))
+	if !ok {
+		return errForbidden
+	}
+	v := peopleView{Base: base, Admin: admin, Query: strings.TrimSpace(c.Query("q")), Role: c.Query("role"), Site: c.Query("site"),
+		Program: c.Query("program"), Status: c.Query("status"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc",
+		EmployeeIDs: sc.EmployeeIDs, AllRoles: accounts.AllRoles, now: s.now(),
+		Statuses: []option{{"", "Anyone"}, {reports.NotEnrolled, "Not enrolled"}}}
+	for _, st := range []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentCompleted, assessments.EnrollmentWithdrawn} {
+		v.Statuses = append(v.Statuses, option{string(st), st.Label()})
+	}
+	f := reports.DirectoryFilter{Query: v.Query, SiteID: v.Site, ProgramID: v.Program, Limit: peoplePerPage}
+	if v.Role != "" {
+		r, err := accounts.ParseRole(v.Role)
+		if err != nil {
+			return apiError(fiber.StatusBadRequest, err.Error())
+		}
+		f.Role = r
+	}
+	if v.Status != "" && v.Status != reports.NotEnrolled && !assessments.EnrollmentStatus(v.Status).Valid() {
+		return apiError(fiber.StatusBadRequest, fmt.Sprintf("There is no enrollment status %q; choose one from the list.", v.Status))
+	}
+	f.Status = v.Status
+	if !slices.Contains(reports.DirectorySorts, v.Sort) || (!sc.EmployeeIDs && (v.Sort == "employee_id" || v.Sort == "hire_date")) {
+		v.Sort = "name"
+	}
+	f.Sort, f.Desc = v.Sort, v.Desc
+	page := pageParam(c)
+	f.Offset = (page - 1) * peoplePerPage
+	var err error
+	if v.People, v.Total, err = s.reports.Directory(ctx, sc, f); err != nil {
+		return err
+	}
+	if v.Sites, err = s.accounts.Sites(ctx); err != nil {
+		return err
+	}
+	if !sc.All { // offer only the sites the reader may see
+		v.Sites = slices.DeleteFunc(v.Sites, func(st accounts.Site) bool { return !slices.Contains(sc.SiteIDs, st.ID) })
+	}
+	if v.Programs, err = s.programs.List(ctx); err != nil {
+		return err
+	}
+	v.filters = url.Values{}
+	for k, val := range map[string]string{"q": v.Query, "role": v.Role, "site": v.Site, "program": v.Program, "status": v.Status} {
+		if val != "" {
+			v.filters.Set(k, val)
+		}
+	}
+	q := url.Values{}
+	for k, vals := range v.filters {
+		q[k] = vals
+	}
+	if v.Sort != "name" || v.Desc {
+		q.Set("sort", v.Sort)
+		if v.Desc {
+			q.Set("dir", "desc")
+		}
+	}
+	if len(v.People) > 0 {
+		v.From, v.To = f.Offset+1, f.Offset+len(v.People)
+	}
+	v.Pager = newPager(base, q, page, v.Total, peoplePerPage)
+	return s.render(c, fiber.StatusOK, "people", Page{Title: "People", Nav: "people", Data: v})
 }
 
 // pager holds links to neighbouring pages, keeping the filters.
@@ -56,36 +210,6 @@ func pageParam(c *fiber.Ctx) int {
 		return 1
 	}
 	return n
-}
-
-func (s *Server) peoplePage(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	v := peopleView{Query: c.Query("q"), Role: c.Query("role"), Site: c.Query("site"), AllRoles: accounts.AllRoles, now: s.now()}
-	f := accounts.ListFilter{Query: v.Query, SiteID: v.Site, Limit: peoplePerPage}
-	if v.Role != "" {
-		r, err := accounts.ParseRole(v.Role)
-		if err != nil {
-			return apiError(fiber.StatusBadRequest, err.Error())
-		}
-		f.Role = r
-	}
-	page := pageParam(c)
-	f.Offset = (page - 1) * peoplePerPage
-	var err error
-	if v.People, v.Total, err = s.accounts.List(ctx, f); err != nil {
-		return err
-	}
-	if v.Sites, err = s.accounts.Sites(ctx); err != nil {
-		return err
-	}
-	q := url.Values{}
-	for k, val := range map[string]string{"q": v.Query, "role": v.Role, "site": v.Site} {
-		if val != "" {
-			q.Set(k, val)
-		}
-	}
-	v.Pager = newPager("/admin/people", q, page, v.Total, peoplePerPage)
-	return s.render(c, fiber.StatusOK, "people", Page{Title: "People", Nav: "people", Data: v})
 }
 
 type personForm struct {

@@ -94,6 +94,7 @@ var accessRules = []accessRule{
 	// {hrtoken} is a fresh token of the HR auditor: only they may revoke it.
 	{"POST", "/account/tokens/:id/revoke", "/account/tokens/{hrtoken}/revoke", "L 404 404 404 404 303 404 303", false},
 
+	{"GET", "/people", "", "L 403 403 200 200 200 200 200", false},
 	{"GET", "/admin/people", "", "L 403 403 403 403 403 200 403", false},
 	{"GET", "/admin/people/new", "", "L 403 403 403 403 403 200 403", false},
 	{"POST", "/admin/people", "", "L 403 403 403 403 403 400 403", false},

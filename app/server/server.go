@@ -135,6 +135,7 @@ func (s *Server) routes() {
 	s.post("/account/tokens", loggedIn, s.createTokenForm)
 	s.post("/account/tokens/:id/revoke", loggedIn, s.revokeTokenForm)
 
+	s.get("/people", directoryReaders, s.directoryPage)
 	s.get("/admin/people", admins, s.peoplePage)
 	s.get("/admin/people/new", admins, s.newPersonPage)
 	s.post("/admin/people", admins, s.createPerson)
