@@ -101,17 +101,21 @@ func buildServer(t *testing.T) string {
 	return out
 }
 
-// client is one preceptor with a token, signing off their own apprentice.
+// client is one preceptor with a token, signing off their own
+// apprentices: one enrollment per observation-and-sign-off pair, since an
+// initial sign-off is given once, and a re-verification on the day of the
+// initial one is refused.
 type client struct {
-	token, preceptorID, enrollmentID string
+	token, preceptorID string
+	enrollmentIDs      []string
 }
 
 // seed creates, directly in the database, the program, a site, and per
-// client a preceptor (RN) with an API token and an enrolled apprentice.
+// client a preceptor (RN) with an API token and pairs enrolled apprentices.
 // Passwords are hashed with the cheap test parameters: every sign-off
 // checks the password again, and the test is about consistency, not the
 // cost of argon2.
-func seed(t *testing.T, o db.Options, n int) []client {
+func seed(t *testing.T, o db.Options, n, pairs int) []client {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, o)
@@ -160,15 +164,19 @@ func seed(t *testing.T, o db.Options, n int) []client {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ap, err := store.Create(ctx, accounts.NewPerson{Email: fmt.Sprintf("apprentice%03d@crash.test", i), Name: fmt.Sprintf("Apprentice %03d", i),
-			Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{site.ID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		en, _, err := svc.Enroll(ctx, assessments.Enrollment{ApprenticeID: ap.ID, VersionID: sv.ID, SiteID: site.ID, HireDate: hired, StartDate: hired,
-			PreceptorIDs: []string{pre.ID}, IdempotencyKey: fmt.Sprintf("crash-enroll-%03d", i)}, director.ID)
-		if err != nil {
-			t.Fatal(err)
+		var enrollments []string
+		for k := range pairs {
+			ap, err := store.Create(ctx, accounts.NewPerson{Email: fmt.Sprintf("apprentice%03d-%03d@crash.test", i, k), Name: fmt.Sprintf("Apprentice %03d-%03d", i, k),
+				Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{site.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			en, _, err := svc.Enroll(ctx, assessments.Enrollment{ApprenticeID: ap.ID, VersionID: sv.ID, SiteID: site.ID, HireDate: hired, StartDate: hired,
+				PreceptorIDs: []string{pre.ID}, IdempotencyKey: fmt.Sprintf("crash-enroll-%03d-%03d", i, k)}, director.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enrollments = append(enrollments, en.ID)
 		}
 		// A signer needs a current, verified licence on file.
 		rn, err := creds.Add(ctx, credentials.NewRecord{PersonID: pre.ID, TypeCode: "RN", IssuedOn: hired.AddDays(-365), ExpiresOn: hired.AddDays(3 * 365),
@@ -183,7 +191,7 @@ func seed(t *testing.T, o db.Options, n int) []client {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = client{token: tok, preceptorID: pre.ID, enrollmentID: en.ID}
+		out[i] = client{token: tok, preceptorID: pre.ID, enrollmentIDs: enrollments}
 	}
 	return out
 }
@@ -203,7 +211,7 @@ type counters struct {
 }
 
 func run(t *testing.T, bin string, s settings, o db.Options, env []string, pg *cluster) {
-	clients := seed(t, o, s.clients)
+	clients := seed(t, o, s.clients, (s.requests+1)/2)
 	srv := newServer(t, bin, env)
 	srv.start(t)
 	defer srv.stop(t)
@@ -316,8 +324,7 @@ func plan(kills, pgRestarts int) []string {
 }
 
 // drive sends one client's requests in order, alternating an observation
-// and a sign-off (initial, then re-verifications resting on the
-// observation just before). Each request is retried with the same key and
+// and the initial sign-off resting on it, each pair on its own enrollment. Each request is retried with the same key and
 // body until the answer is definite.
 func drive(ctx context.Context, hc *http.Client, base string, cl client, n, requests int, c *counters) []outcome {
 	loc, _ := time.LoadLocation(zone)
@@ -334,14 +341,10 @@ func drive(ctx context.Context, hc *http.Client, base string, cl client, n, requ
 		} else {
 			out[j].kind = "sign-off"
 			path = "/signoffs"
-			kind := curriculum.ReverificationSignOff
-			if j == 1 {
-				kind = curriculum.InitialSignOff
-			}
-			body = map[string]any{"idempotency_key": key, "competency": competency, "kind": kind, "password": signerPassword}
+			body = map[string]any{"idempotency_key": key, "competency": competency, "kind": curriculum.InitialSignOff, "password": signerPassword}
 		}
 		payload, _ := json.Marshal(body)
-		out[j].status, out[j].id, out[j].body = send(ctx, hc, base+"/api/v1/enrollments/"+cl.enrollmentID+path, cl.token, payload, c)
+		out[j].status, out[j].id, out[j].body = send(ctx, hc, base+"/api/v1/enrollments/"+cl.enrollmentIDs[j/2]+path, cl.token, payload, c)
 		if out[j].status == 0 {
 			return out // the run timed out
 		}
