@@ -14,6 +14,7 @@ const (
 	ActionPersonDisable  = "person.disable"
 	ActionPersonEnable   = "person.enable"
 	ActionPersonUnlock   = "person.unlock"
+	ActionEmployeeID     = "person.employee_id"
 	ActionPasswordChange = "person.password_change"
 	ActionResetStart     = "person.reset_start"
 	ActionResetComplete  = "person.reset_complete"

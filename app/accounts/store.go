@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -476,6 +477,34 @@ func (s *Store) storePassword(ctx context.Context, tx bun.IDB, userID, hash stri
 	}
 	_, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx)
 	return db.Translate(err)
+}
+
+// RecordEmployeeIDs gives people who have no employee id the one HR's
+// import names for them (they were matched by email), in one transaction:
+// by person id, the employee id. A person who has an id by now keeps it
+// and makes the whole call fail with ErrConflict.
+func (s *Store) RecordEmployeeIDs(ctx context.Context, ids map[string]string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := s.now()
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, id := range slices.Sorted(maps.Keys(ids)) {
+			emp := ids[id]
+			res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("employee_id = ?", emp).Set("updated_at = ?", now).
+				Where("id = ? AND employee_id IS NULL", id).Exec(ctx)
+			if err != nil {
+				return db.Translate(err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("employee id %s: the person has one already: %w", emp, db.ErrConflict)
+			}
+			if err := s.record(ctx, tx, ActionEmployeeID, "person", id, map[string]any{"employee_id": nil}, map[string]any{"employee_id": emp}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SetDisabled disables or re-enables an account. Disabling ends all of the

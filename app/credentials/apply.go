@@ -118,21 +118,22 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 		existingIDs = append(existingIDs, ex.ID)
 	}
 
-	// Emails of new people must not belong to anyone else already.
+	// People the employee id does not find are matched by email.
 	var newEmails []string
 	for i := range p.People {
 		if _, ok := byEmp[p.People[i].EmployeeID]; !ok && p.People[i].Email != "" {
 			newEmails = append(newEmails, p.People[i].Email)
 		}
 	}
-	takenEmail := map[string]*accounts.Person{}
+	byEmail := map[string]*accounts.Person{}
 	if len(newEmails) > 0 {
 		taken, err := people.ByEmails(ctx, newEmails)
 		if err != nil {
 			return fmt.Errorf("import: look up emails: %w", err)
 		}
 		for _, t := range taken {
-			takenEmail[t.Email] = t
+			byEmail[t.Email] = t
+			existingIDs = append(existingIDs, t.ID)
 		}
 	}
 
@@ -147,7 +148,13 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 			}
 			pr.siteIDs = append(pr.siteIDs, id)
 		}
+		pr.MatchedBy, pr.RecordsEmployeeID = "", false
 		ex, ok := byEmp[pr.EmployeeID]
+		if ok {
+			pr.MatchedBy = MatchedByEmployeeID
+		} else if ex, ok = byEmail[pr.Email]; ok {
+			pr.MatchedBy = MatchedByEmail
+		}
 		if im.Scope != nil {
 			im.Scope.check(p, pr, ex)
 		}
@@ -158,23 +165,36 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 			}
 			if pr.Email == "" {
 				p.problem(pr.Row, colEmail, "employee %s is new to Skillgate, so their email is needed", pr.EmployeeID)
-			} else if t := takenEmail[pr.Email]; t != nil {
-				other := "someone without an employee id"
-				if t.EmployeeID != "" {
-					other = "employee " + t.EmployeeID
-				}
-				p.problem(pr.Row, colEmail, "%s already belongs to %s (%s) in Skillgate", pr.Email, t.Name, other)
 			}
 			if len(pr.Roles) == 0 {
 				p.problem(pr.Row, colRole, "employee %s is new to Skillgate, so their role is needed (for example apprentice)", pr.EmployeeID)
 			}
 			continue
 		}
-		// The import never changes people: a different name or email means
-		// the wrong employee id (or a change HR should make on the People
-		// page); role, site and credential differences are left as they are.
+		// The import never changes people (but for recording the employee
+		// id of someone matched by email who had none): a different name
+		// or email means the wrong employee id (or a change HR should make
+		// on the People page); role, site and credential differences are
+		// left as they are.
 		pr.Action, pr.ID = ActionUnchanged, ex.ID
-		if pr.Name != "" && !strings.EqualFold(pr.Name, ex.Name) {
+		if pr.MatchedBy == MatchedByEmail {
+			switch ex.EmployeeID {
+			case "":
+				pr.RecordsEmployeeID = true
+			default:
+				p.warn(pr.Row, colEmployeeID, "%s is employee %s in Skillgate (matched by email); the import keeps that id, not %s", ex.Name, ex.EmployeeID, pr.EmployeeID)
+			}
+		}
+		switch {
+		case pr.Name == "" || strings.EqualFold(pr.Name, ex.Name):
+		case pr.MatchedBy == MatchedByEmail:
+			// Someone else's email, most likely.
+			other := "someone without an employee id"
+			if ex.EmployeeID != "" {
+				other = "employee " + ex.EmployeeID
+			}
+			p.problem(pr.Row, colEmail, "%s already belongs to %s (%s) in Skillgate, not to %s; correct the file or change the person on the People page first", pr.Email, ex.Name, other, pr.Name)
+		default:
 			p.problem(pr.Row, colName, "employee %s is %s in Skillgate, not %s; correct the file or change the person on the People page first", pr.EmployeeID, ex.Name, pr.Name)
 		}
 		if pr.Email != "" && pr.Email != ex.Email {
@@ -274,6 +294,15 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 		// administrator sends them a set-password link.
 		if err := accounts.InsertPeople(ctx, rows, created, ""); err != nil {
 			return fmt.Errorf("add people: %w", err)
+		}
+		empIDs := map[string]string{}
+		for _, pr := range p.People {
+			if pr.RecordsEmployeeID {
+				empIDs[pr.ID] = pr.EmployeeID
+			}
+		}
+		if err := im.Accounts.WithTx(tx).RecordEmployeeIDs(ctx, empIDs); err != nil {
+			return fmt.Errorf("record employee ids: %w", err)
 		}
 		var recs []recordRow
 		for i := range p.Credentials {

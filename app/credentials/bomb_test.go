@@ -112,7 +112,7 @@ func TestZerosStreamIsWhatItClaims(t *testing.T) {
 // raw parts are written as given (already deflated) with their header.
 func workbook(t testing.TB, replace map[string]func(io.Writer), raw map[*zip.FileHeader][]byte) []byte {
 	t.Helper()
-	tmpl, err := credentials.Template(credentials.FormatXLSX)
+	tmpl, err := credentials.Template(credentials.FormatXLSX, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func checkPreview(t *testing.T, p *credentials.Preview, err error) {
 }
 
 func FuzzParseCSV(f *testing.F) {
-	tmpl, _ := credentials.Template(credentials.FormatCSV)
+	tmpl, _ := credentials.Template(credentials.FormatCSV, "")
 	f.Add(tmpl)
 	f.Add([]byte("employee_id,name,email,role,credential_type,issued_on,expires_on\nE1,Ana,a@b.example,apprentice,BLS,03/14/2026,10/2027\n"))
 	f.Add([]byte("employee_id;name\nE1;\"multi\nline\"\n\n"))
@@ -54,7 +54,7 @@ func FuzzParseCSV(f *testing.F) {
 }
 
 func FuzzParseXLSX(f *testing.F) {
-	tmpl, _ := credentials.Template(credentials.FormatXLSX)
+	tmpl, _ := credentials.Template(credentials.FormatXLSX, "")
 	f.Add(tmpl)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := credentials.Parse("fuzz.xlsx", bytes.NewReader(data))

@@ -96,9 +96,21 @@ type PersonRow struct {
 	// Action and ID are set by Check: ID is the existing person's id.
 	Action Action
 	ID     string
+	// MatchedBy says how Check found the existing person: MatchedByEmployeeID
+	// or MatchedByEmail ("" for a new person).
+	MatchedBy string
+	// RecordsEmployeeID: matched by email, the person had no employee id,
+	// and Apply records the file's.
+	RecordsEmployeeID bool
 
 	siteIDs []string
 }
+
+// How an existing person was found (PersonRow.MatchedBy).
+const (
+	MatchedByEmployeeID = "employee id"
+	MatchedByEmail      = "email"
+)
 
 // CredentialRow is a credential record the import would add.
 type CredentialRow struct {

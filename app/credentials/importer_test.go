@@ -69,7 +69,7 @@ func org(t testing.TB, d *db.DB) (*credentials.Importer, *accounts.Person) {
 
 func TestTemplatesParseCleanly(t *testing.T) {
 	for _, f := range []credentials.Format{credentials.FormatCSV, credentials.FormatXLSX} {
-		data, err := credentials.Template(f)
+		data, err := credentials.Template(f, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func TestTemplatesParseCleanly(t *testing.T) {
 			t.Fatalf("%s template example = %+v", f, c)
 		}
 	}
-	if _, err := credentials.Template("ods"); err == nil {
+	if _, err := credentials.Template("ods", ""); err == nil {
 		t.Fatal("unknown template format accepted")
 	}
 }

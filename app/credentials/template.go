@@ -13,27 +13,42 @@ import (
 // describing each column. In the .xlsx template every column is formatted
 // as text, so Excel keeps leading zeros in employee ids and does not turn
 // "01/2028" (a card valid through January 2028) into 1 January 2028.
-func Template(format Format) ([]byte, error) {
-	header := make([]string, len(Columns))
+//
+// site is the example row's clinic: one of the organisation's, so the
+// example imports as it stands ("" keeps the layout's).
+func Template(format Format, site string) ([]byte, error) {
 	example := make([]string, len(Columns))
 	for i, c := range Columns {
-		header[i], example[i] = c.Name, c.Example
+		example[i] = c.Example
+		if c.Name == colSite && site != "" {
+			example[i] = site
+		}
+	}
+	return sheet(format, [][]string{example})
+}
+
+// sheet writes rows under the layout's header as CSV or as the .xlsx
+// template (text columns and the Instructions sheet).
+func sheet(format Format, rows [][]string) ([]byte, error) {
+	header := make([]string, len(Columns))
+	for i, c := range Columns {
+		header[i] = c.Name
 	}
 	switch format {
 	case FormatCSV:
 		var b bytes.Buffer
 		w := csv.NewWriter(&b)
 		_ = w.Write(header)
-		_ = w.Write(example)
+		_ = w.WriteAll(rows)
 		w.Flush()
 		return b.Bytes(), w.Error()
 	case FormatXLSX:
-		return xlsxTemplate(header, example)
+		return xlsxTemplate(header, rows)
 	}
 	return nil, fmt.Errorf("template: unknown format %q (use csv or xlsx)", format)
 }
 
-func xlsxTemplate(header, example []string) (out []byte, err error) {
+func xlsxTemplate(header []string, rows [][]string) (out []byte, err error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	const sheet, help = "Import", "Instructions"
@@ -53,11 +68,14 @@ func xlsxTemplate(header, example []string) (out []byte, err error) {
 		func() error { return f.SetColStyle(sheet, "A:"+last, text) },
 		func() error { return f.SetColWidth(sheet, "A", last, 22) },
 		func() error { return f.SetSheetRow(sheet, "A1", &header) },
-		func() error { return f.SetSheetRow(sheet, "A2", &example) },
 		func() error { return f.SetRowStyle(sheet, 1, 1, bold) },
 		func() error {
 			return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 		},
+	}
+	for i := range rows {
+		cell := fmt.Sprintf("A%d", i+2)
+		steps = append(steps, func() error { return f.SetSheetRow(sheet, cell, &rows[i]) })
 	}
 	if _, err := f.NewSheet(help); err != nil {
 		return nil, err
@@ -82,8 +100,9 @@ func xlsxTemplate(header, example []string) (out []byte, err error) {
 	}
 	notes := []string{
 		"One row per person and credential. A person with several credentials takes several rows with the same employee_id; name, email, role and site may then be left blank after the first.",
-		"People are matched on employee_id. New people are created without a password; send them a set-password link from the People page. People already in Skillgate are never changed by an import.",
+		"People are matched on employee_id, else on email (the preview says which); someone matched by email who has no employee id in Skillgate gets the file's. New people are created without a password; send them a set-password link from the People page. People already in Skillgate are never changed by an import.",
 		"A credential already on file (same person, type, number, issue and expiry dates) is not added twice, so uploading the same file again changes nothing.",
+		"Renewals: download the roster (Import page), change the number and dates of the renewed cards, and upload it; the unchanged rows are already there. The roster leaves verified blank: write yes only after checking the new card.",
 		fmt.Sprintf("Skillgate shows every problem with its row and column before anything is saved, and saves all rows or none. At most %d rows per file.", MaxRows),
 	}
 	for i, n := range notes {

@@ -31,7 +31,7 @@ func zipOf(t testing.TB, entries map[string]func(io.Writer)) []byte {
 }
 
 func TestMalformedFilesAreErrors(t *testing.T) {
-	valid, err := credentials.Template(credentials.FormatXLSX)
+	valid, err := credentials.Template(credentials.FormatXLSX, "")
 	if err != nil {
 		t.Fatal(err)
 	}

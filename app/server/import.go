@@ -12,6 +12,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // Bulk import of people and credentials: upload, preview every problem
@@ -38,10 +39,40 @@ func (s *Server) importTemplate(c *fiber.Ctx) error {
 	if strings.HasSuffix(c.Path(), ".xlsx") {
 		format, name, ctype = credentials.FormatXLSX, "skillgate-import-template.xlsx", xlsxContentType
 	}
-	b, err := credentials.Template(format)
+	// The example row names one of the reader's clinics, so it imports as
+	// it stands.
+	sites, err := s.accounts.Sites(c.UserContext())
 	if err != nil {
 		return err
 	}
+	site := ""
+	for _, st := range sites {
+		if canSeeSite(currentUser(c), st.ID) {
+			site = st.Name
+			break
+		}
+	}
+	b, err := credentials.Template(format, site)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, ctype)
+	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(name))
+	return c.Send(b)
+}
+
+// importRoster downloads the people HR may manage, with their current
+// credentials, in the import layout: the sheet to edit for renewals.
+func (s *Server) importRoster(c *fiber.Ctx) error {
+	format, ext, ctype := credentials.FormatCSV, ".csv", "text/csv; charset=utf-8"
+	if strings.HasSuffix(c.Path(), ".xlsx") {
+		format, ext, ctype = credentials.FormatXLSX, ".xlsx", xlsxContentType
+	}
+	b, err := s.importer(c).Roster(c.UserContext(), format, visibleSites(currentUser(c)))
+	if err != nil {
+		return err
+	}
+	name := "skillgate-roster-" + curriculum.DateOf(s.now(), s.cfg.Location()).String() + ext
 	c.Set(fiber.HeaderContentType, ctype)
 	c.Set(fiber.HeaderContentDisposition, credentials.ContentDisposition(name))
 	return c.Send(b)

@@ -131,6 +131,8 @@ var accessRules = []accessRule{
 	{"GET", "/hr/import", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/hr/import/template.csv", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/hr/import/template.xlsx", "", "L 403 403 403 403 200 200 200", false},
+	{"GET", "/hr/import/roster.csv", "", "L 403 403 403 403 200 200 200", false},
+	{"GET", "/hr/import/roster.xlsx", "", "L 403 403 403 403 200 200 200", false},
 	{"POST", "/hr/import", "", "L 403 403 403 403 400 400 400", false},
 	{"POST", "/hr/import/confirm", "", "L 403 403 403 403 404 404 404", false},
 

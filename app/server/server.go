@@ -176,6 +176,8 @@ func (s *Server) routes() {
 	s.get("/hr/import", hrStaff, s.importPage)
 	s.get("/hr/import/template.csv", hrStaff, s.importTemplate)
 	s.get("/hr/import/template.xlsx", hrStaff, s.importTemplate)
+	s.get("/hr/import/roster.csv", hrStaff, s.importRoster)
+	s.get("/hr/import/roster.xlsx", hrStaff, s.importRoster)
 	s.upload("/hr/import", hrStaff, importFile, s.importUpload)
 	s.post("/hr/import/confirm", hrStaff, s.importConfirm)
 
