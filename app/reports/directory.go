@@ -161,7 +161,7 @@ func (s *Service) Directory(ctx context.Context, sc DirectoryScope, f DirectoryF
 	// Expressions, not output aliases: PostgreSQL takes an alias in ORDER
 	// BY only on its own.
 	col := map[string]string{"name": "u.name", "email": "u.email", "employee_id": "u.employee_id", "hire_date": "COALESCE(u.hire_date, e.hire_date)",
-		"sites": "(SELECT MIN(st.name) FROM user_sites AS us JOIN sites AS st ON st.id = us.site_id WHERE us.user_id = u.id)",
+		"sites":   "(SELECT MIN(st.name) FROM user_sites AS us JOIN sites AS st ON st.id = us.site_id WHERE us.user_id = u.id)",
 		"program": "pg.title", "status": "e.status"}[f.Sort]
 	if col == "" || (!sc.EmployeeIDs && (f.Sort == "employee_id" || f.Sort == "hire_date")) {
 		col = "u.name"
