@@ -93,7 +93,7 @@ func safeNext(next string) string {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if cookie := c.Cookies(sessionCookie); cookie != "" {
+	if cookie := c.Cookies(s.sessionCookie()); cookie != "" {
 		if err := s.accounts.Logout(c.UserContext(), cookie); err != nil {
 			return err
 		}

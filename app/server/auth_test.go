@@ -211,3 +211,39 @@ func TestPasswordResetByAdmin(t *testing.T) {
 		}
 	})
 }
+
+// With secure cookies both cookies carry the __Host- prefix (issue 16
+// item 14): browsers take such a cookie only from this host over HTTPS,
+// with path "/" and no domain, so a sibling subdomain cannot plant a
+// session or a CSRF token. Login and a write work with them.
+func TestSecureCookiesUseTheHostPrefix(t *testing.T) {
+	forEachWith(t, map[string]string{"SKILLGATE_SECURE_COOKIES": "true"}, func(t *testing.T, e *env) {
+		e.person("host@example.test", accounts.RoleApprentice)
+		c := e.client()
+		check := func(r response, name string) {
+			t.Helper()
+			for _, ck := range r.Cookies() {
+				if ck.Name == name {
+					if !ck.Secure || ck.Path != "/" || ck.Domain != "" || !ck.HttpOnly {
+						t.Fatalf("%s: secure %v, path %q, domain %q, HttpOnly %v", name, ck.Secure, ck.Path, ck.Domain, ck.HttpOnly)
+					}
+					return
+				}
+			}
+			t.Fatalf("no %s cookie in %v", name, r.Header.Values("Set-Cookie"))
+		}
+		check(c.get("/login"), "__Host-sg_csrf")
+		r := c.post("/login", url.Values{"email": {"host@example.test"}, "password": {testPassword}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login: %d", r.StatusCode)
+		}
+		check(r, "__Host-sg_session")
+		check(c.get("/notifications"), "__Host-sg_csrf") // a token for the person now
+		if r := c.post("/notifications/read", nil); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a write with the __Host- cookies: %d", r.StatusCode)
+		}
+		if _, ok := c.cookies["sg_session"]; ok {
+			t.Fatal("an unprefixed session cookie was set")
+		}
+	})
+}

@@ -326,7 +326,7 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if old := c.Cookies(sessionCookie); old != "" {
+	if old := c.Cookies(s.sessionCookie()); old != "" {
 		if err := s.accounts.EndSession(c.UserContext(), old); err != nil {
 			return err
 		}

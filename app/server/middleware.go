@@ -8,18 +8,14 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 )
 
-// Names of cookies and request locals.
+// Names of request locals.
 const (
-	sessionCookie = "sg_session"
-	csrfCookie    = "sg_csrf"
-
 	localRequestID = "request_id"
 	localClientIP  = "client_ip"
 	localUser      = "user"
@@ -145,7 +141,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		c.SetUserContext(audit.WithActor(ctx, actor))
 		return c.Next()
 	}
-	if cookie := c.Cookies(sessionCookie); cookie != "" {
+	if cookie := c.Cookies(s.sessionCookie()); cookie != "" {
 		_, p, err := s.accounts.ResumeSession(ctx, cookie, s.sessionPolicy())
 		switch {
 		case err == nil:
@@ -209,50 +205,32 @@ func (s *Server) requireLogin(c *fiber.Ctx) error {
 	return c.Redirect(target, fiber.StatusSeeOther)
 }
 
-// csrf protects every state-changing browser request. The token lives in
-// the shared database store (so any instance accepts it) and is read from
-// the X-Csrf-Token header (API calls with a session) or the _csrf form
-// field. Requests authenticated by a bearer token carry no cookie and are
-// exempt.
-func (s *Server) csrf() fiber.Handler {
-	return csrf.New(csrf.Config{
-		Next:           func(c *fiber.Ctx) bool { return c.Get(fiber.HeaderAuthorization) != "" },
-		CookieName:     csrfCookie,
-		CookieSameSite: "Lax",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.SecureCookies,
-		CookiePath:     "/",
-		Expiration:     s.cfg.SessionAbsolute,
-		Storage:        s.kv,
-		ContextKey:     localCSRF,
-		Extractor: func(c *fiber.Ctx) (string, error) {
-			if t := c.Get(csrf.HeaderName); t != "" {
-				return t, nil
-			}
-			if t := c.FormValue("_csrf"); t != "" {
-				return t, nil
-			}
-			return "", csrf.ErrTokenNotFound
-		},
-		ErrorHandler: func(c *fiber.Ctx, err error) error { return errCSRF },
-	})
-}
-
 func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(localCSRF).(string)
 	return t
 }
 
+// sessionCookie is the session cookie's name: with secure cookies it has
+// the __Host- prefix, which browsers accept only from this host over
+// HTTPS, with path "/" and no domain, so that a sibling subdomain cannot
+// set it (to log a victim into the attacker's account).
+func (s *Server) sessionCookie() string {
+	if s.cfg.SecureCookies {
+		return "__Host-sg_session"
+	}
+	return "sg_session"
+}
+
 func (s *Server) setSessionCookie(c *fiber.Ctx, value string) {
 	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: value, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
+		Name: s.sessionCookie(), Value: value, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(s.cfg.SessionAbsolute.Seconds()),
 	})
 }
 
 func (s *Server) clearSessionCookie(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
+		Name: s.sessionCookie(), Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0),
 	})
 }

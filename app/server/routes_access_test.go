@@ -568,6 +568,49 @@ func TestBodyLimitsByCaller(t *testing.T) {
 	})
 }
 
+// TestCSRFTokenIsBoundToItsPerson sends every write of the table as the
+// apprentice (their own session cookie) but with another caller's CSRF
+// cookie and token, a pair the attacker got from Skillgate for themselves
+// and planted in the victim's browser (issue 16 item 14): logged in as
+// someone else, or anonymous. Every one is refused with 403 and changes
+// nothing; the apprentice's own pair still works.
+func TestCSRFTokenIsBoundToItsPerson(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		f := newAccessFixture(t, e)
+		for _, attacker := range []role{grad, anon} {
+			pair := f.clients[attacker]
+			for _, rule := range accessRules {
+				if rule.method == "GET" {
+					continue
+				}
+				path := rule.path
+				if path == "" {
+					path = rule.pattern
+				}
+				victim := f.clients[appr]
+				if rule.fresh {
+					victim = f.newClient(t, appr, roleEmails[appr])
+				}
+				own := victim.cookies["sg_csrf"]
+				victim.cookies["sg_csrf"], victim.csrf = pair.cookies["sg_csrf"], pair.csrf
+				before := snapshot(t, e.db)
+				res := f.send(victim, appr, rule.method, f.expand(path, f.own))
+				victim.cookies["sg_csrf"] = own
+				victim.get("/account") // the victim's own token again
+				if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, "This form has expired") {
+					t.Errorf("%s %s as the apprentice with %s's CSRF pair: %d, want 403", rule.method, rule.pattern, roleNames[attacker], res.StatusCode)
+				}
+				if after := snapshot(t, e.db); after != before {
+					t.Errorf("%s %s with %s's CSRF pair changed the database", rule.method, rule.pattern, roleNames[attacker])
+				}
+			}
+		}
+		if r := f.clients[appr].post("/notifications/read", nil); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the apprentice's own token: %d", r.StatusCode)
+		}
+	})
+}
+
 // TestIDOR sends every row whose path holds an id with the id of what the
 // caller must not reach: staff of Riverside get Northgate's apprentice
 // (another site), Jordan gets Sam's (another apprentice of his own site),

@@ -115,7 +115,7 @@ func (s *Server) routes() {
 
 	// Who is asking decides how much they may send: nothing reads a body
 	// before limitBody.
-	app.Use(s.authenticate, s.limitRequests, s.limitBody, refuseNUL, s.csrf())
+	app.Use(s.authenticate, s.limitRequests, s.limitBody, refuseNUL, s.csrf)
 
 	s.get("/login", public, s.loginPage)
 	s.post("/login", public, s.loginLimiter(), s.login)
