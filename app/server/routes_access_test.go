@@ -70,6 +70,14 @@ type accessRule struct {
 	fresh bool
 }
 
+// target is the rule's request path, with its placeholders.
+func (r accessRule) target() string {
+	if r.path == "" {
+		return r.pattern
+	}
+	return r.path
+}
+
 // Columns:                         anon appr grad prec dir  hr   admin token
 var accessRules = []accessRule{
 	{"GET", "/healthz", "", "200 200 200 200 200 200 200 200", false},
@@ -462,10 +470,7 @@ func TestRouteAccessByRole(t *testing.T) {
 		f := newAccessFixture(t, e)
 		for _, rule := range accessRules {
 			wants := strings.Fields(rule.want)
-			path := rule.path
-			if path == "" {
-				path = rule.pattern
-			}
+			path := rule.target()
 			for r := anon; r < nRoles; r++ {
 				c := f.clients[r]
 				if rule.fresh {
@@ -493,10 +498,7 @@ func TestRoutesAreCaseSensitive(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		f := newAccessFixture(t, e)
 		for _, rule := range accessRules {
-			path := rule.path
-			if path == "" {
-				path = rule.pattern
-			}
+			path := rule.target()
 			if path == "/" {
 				continue
 			}
@@ -534,10 +536,7 @@ func TestBodyLimitsByCaller(t *testing.T) {
 			if rule.method == "GET" {
 				continue
 			}
-			path := rule.path
-			if path == "" {
-				path = rule.pattern
-			}
+			path := rule.target()
 			for _, r := range []role{anon, appr, token} {
 				size := (64 << 10) + 1
 				if r != anon {
@@ -583,10 +582,7 @@ func TestCSRFTokenIsBoundToItsPerson(t *testing.T) {
 				if rule.method == "GET" {
 					continue
 				}
-				path := rule.path
-				if path == "" {
-					path = rule.pattern
-				}
+				path := rule.target()
 				victim := f.clients[appr]
 				if rule.fresh {
 					victim = f.newClient(t, appr, roleEmails[appr])
