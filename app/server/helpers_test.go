@@ -207,10 +207,18 @@ func (c *client) post(path string, form url.Values) response {
 	return c.do("POST", path, strings.NewReader(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 }
 
+// login logs in through the form and, like a browser, follows a
+// successful login to its page: the CSRF token of the login form is the
+// anonymous visitor's, and the person's own comes with their first page.
+// It returns the login's answer.
 func (c *client) login(email, pw string) response {
 	c.e.t.Helper()
 	c.get("/login")
-	return c.post("/login", url.Values{"email": {email}, "password": {pw}})
+	r := c.post("/login", url.Values{"email": {email}, "password": {pw}})
+	if loc := r.Header.Get("Location"); r.StatusCode == http.StatusSeeOther && !strings.HasPrefix(loc, "/login") {
+		c.get(loc)
+	}
+	return r
 }
 
 func (c *client) mustLogin(email string) {
