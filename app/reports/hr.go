@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -29,7 +30,7 @@ type HRRow struct {
 
 // HRSite is one site's figures (or the sum of several).
 type HRSite struct {
-	Name                                  string
+	ID, Name                              string // ID is empty for a sum of sites
 	People, Compliant, Percent            int
 	Expired, Exp30, Exp60, Exp90, Missing int
 	Grace, Unverified                     int
@@ -53,11 +54,20 @@ type HRFilter struct {
 	// Sites are the sites the reader may see; nil for every site.
 	Sites []string
 	// Status keeps rows of one status: "expired", "30", "60", "90"
-	// (expiring within that many days), "missing", "grace", "unverified";
+	// (expiring within that many days), "31-60", "61-90" (the by-site
+	// table's bands), "missing", "grace", "unverified";
 	// "" keeps everything needing attention.
 	Status string
 	// Role keeps "apprentice" or "preceptor" rows; "" keeps both.
 	Role string
+	// Site keeps one site's rows (one of Sites); "" keeps all.
+	Site string
+	// Credential keeps one credential type's rows (e.g. BLS); "" keeps all.
+	Credential string
+	// Month, when 1 to 12, keeps the credentials expiring in that month
+	// of the chart (1 is this month, from today on), whether or not they
+	// need attention; 0 keeps the attention list.
+	Month int
 	// Page (from 1) of PerPage rows of the attention list; past the last
 	// page is the last page.
 	Page, PerPage int
@@ -74,6 +84,17 @@ type HRDashboard struct {
 	Rows                  []HRRow
 	First, Last, Matching int
 	Page                  int
+	// Types are the credential types on the list or in the chart, sorted.
+	Types []string
+	// ThisMonth counts, by credential type, what expires this month
+	// (from today on) at the sites shown.
+	ThisMonth []HRTypeCount
+}
+
+// HRTypeCount is how many credentials of one type.
+type HRTypeCount struct {
+	Credential string
+	N          int
 }
 
 // HR returns the dashboard on today for the sites f allows, filtered and
@@ -104,9 +125,27 @@ func (s *Service) HR(ctx context.Context, today curriculum.Date, f HRFilter) (*H
 
 	// The attention list is already in display order (rank, then name):
 	// count what matches, then copy out only the requested page.
+	inMonth := f.Month >= 1 && f.Month <= 12
+	types, thisMonth := map[string]bool{}, map[string]int{}
+	for i := range org.rows {
+		if r := &org.rows[i]; visible[r.siteID] {
+			types[r.Credential] = true
+			if r.month == 0 {
+				thisMonth[r.Credential]++
+			}
+		}
+	}
+	v.Types = slices.Sorted(maps.Keys(types))
+	for _, t := range slices.Sorted(maps.Keys(thisMonth)) {
+		v.ThisMonth = append(v.ThisMonth, HRTypeCount{Credential: t, N: thisMonth[t]})
+	}
 	shown := func(r *hrEntry) bool {
 		switch {
-		case !visible[r.siteID]:
+		case !visible[r.siteID], f.Site != "" && r.siteID != f.Site:
+			return false
+		case inMonth && r.month != f.Month-1, !inMonth && !r.attention():
+			return false
+		case f.Credential != "" && r.Credential != f.Credential:
 			return false
 		case f.Status != "" && !matchesStatus(f.Status, r.key):
 			return false
@@ -190,7 +229,7 @@ func (s *Service) computeHR(ctx context.Context, today curriculum.Date) (*hrOrg,
 	}
 	org := &hrOrg{today: today, sites: make([]hrOrgSite, 0, len(sites))}
 	for _, site := range sites {
-		os := hrOrgSite{id: site.ID, counts: HRSite{Name: site.Name}}
+		os := hrOrgSite{id: site.ID, counts: HRSite{ID: site.ID, Name: site.Name}}
 		st := &os.counts
 		for _, id := range bySite[site.ID] {
 			r, ok := res[id]
@@ -227,15 +266,20 @@ func (s *Service) computeHR(ctx context.Context, today curriculum.Date) (*hrOrg,
 					st.Unverified++
 					key, rank = "unverified", 5
 				}
+				month := -1
 				if !cs.Expires.IsZero() && !cs.Expires.Before(today) {
 					if m := monthsBetween(today, cs.Expires); m < 12 {
 						os.months[m]++
+						month = m
 					}
 				}
-				if key == "" {
+				if key == "" && month < 0 {
 					continue
 				}
-				org.rows = append(org.rows, hrEntry{siteID: site.ID, key: key, HRRow: HRRow{PersonID: id, Person: names[id], Role: "Apprentice",
+				if key == "" {
+					rank = 6 // in the chart only: after everything needing attention
+				}
+				org.rows = append(org.rows, hrEntry{siteID: site.ID, key: key, month: month, HRRow: HRRow{PersonID: id, Person: names[id], Role: "Apprentice",
 					Site: site.Name, Credential: cs.Credential, Label: label, Class: class, Sort: rank}})
 			}
 			if ok {
@@ -267,6 +311,10 @@ func matchesStatus(filter, key string) bool {
 		return key == "30" || key == "60"
 	case "90":
 		return key == "30" || key == "60" || key == "90"
+	case "31-60": // one band of the by-site table
+		return key == "60"
+	case "61-90":
+		return key == "90"
 	}
 	return filter == key
 }
@@ -330,7 +378,7 @@ func preceptorLicences(rows []hrEntry, site accounts.Site, precs []*accounts.Per
 			continue
 		}
 		label, class := CredentialLabel(state)
-		rows = append(rows, hrEntry{siteID: site.ID, key: key, preceptor: true, HRRow: HRRow{PersonID: p.ID, Person: p.Name,
+		rows = append(rows, hrEntry{siteID: site.ID, key: key, preceptor: true, month: -1, HRRow: HRRow{PersonID: p.ID, Person: p.Name,
 			Role: "Preceptor (" + p.Credential + " licence)", Site: site.Name, Credential: p.Credential, Label: label, Class: class, Sort: rank}})
 	}
 	return rows

@@ -25,7 +25,7 @@ type hrOrg struct {
 	today curriculum.Date
 	stamp int64
 	sites []hrOrgSite // every site, by name
-	rows  []hrEntry   // every credential needing attention, in display order
+	rows  []hrEntry   // every credential needing attention or in the chart, in display order
 }
 
 // hrOrgSite is one site's counts and its expirations per month for the
@@ -42,7 +42,14 @@ type hrEntry struct {
 	siteID    string
 	key       string // the status filter's key (see matchesStatus)
 	preceptor bool   // a preceptor's licence, not an apprentice's credential
+	// month is the chart's month (0 this month … 11) the credential
+	// expires in, or -1 when it is not in the chart.
+	month int
 }
+
+// attention reports whether the entry is on the attention list (an
+// entry may be there only for the chart's months).
+func (e *hrEntry) attention() bool { return e.key != "" }
 
 // hrCache holds the latest computation. One entry is enough: every
 // request of a day wants the newest stamp, and an older one is never

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,6 +30,26 @@ type hrView struct {
 	Role    string
 	Filters []option
 	Roles   []option
+	// Credential, Site and Month (YYYY-MM, a month of the chart) narrow
+	// the list; MonthLabel names the month.
+	Credential, Site, Month, MonthLabel string
+	// MonthNow is this month as the month filter writes it.
+	MonthNow string
+}
+
+// Link is the dashboard's list with these filters (empty ones left out),
+// for the counts and bars that lead to it.
+func (v hrView) Link(pairs ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			q.Set(pairs[i], pairs[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return "/hr#list"
+	}
+	return "/hr?" + q.Encode() + "#list"
 }
 
 func (s *Server) hrDashboard(c *fiber.Ctx) error {
@@ -36,17 +58,33 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 		Roles: []option{{"", "Apprentices and preceptors"}, {"apprentice", "Apprentices"}, {"preceptor", "Preceptors"}}, Filters: []option{
 			{"", "Everything needing attention"}, {"expired", "Expired"}, {"30", "Expiring within 30 days"}, {"60", "Expiring within 60 days"},
 			{"90", "Expiring within 90 days"}, {"missing", "Missing"}, {"grace", "Missing, within grace"}, {"unverified", "Not verified"}}}
+	v.Credential, v.Site, v.Month = c.Query("credential"), c.Query("site"), c.Query("month")
+	v.MonthNow = monthKey(today)
+	f := reports.HRFilter{Sites: visibleSites(currentUser(c)), Status: v.Filter, Role: v.Role, Site: v.Site, Credential: v.Credential,
+		Page: pageParam(c), PerPage: hrPerPage}
+	if v.Month != "" {
+		m, err := time.Parse("2006-01", v.Month)
+		first := today.AddDays(1 - today.Day())
+		n := 0
+		if err == nil {
+			n = (m.Year()-first.Year())*12 + int(m.Month()) - int(first.Month())
+		}
+		if err != nil || n < 0 || n > 11 {
+			return apiError(fiber.StatusBadRequest, fmt.Sprintf("The month %q is not one of the next 12 months (write it as YYYY-MM, from %s).", v.Month, v.MonthNow))
+		}
+		f.Month = n + 1
+		v.MonthLabel = m.Month().String() + " " + strconv.Itoa(m.Year())
+	}
 	// The sites are decided on every request from the user read with the
 	// session: the dashboard's cache holds every site.
-	d, err := s.reports.HR(c.UserContext(), today, reports.HRFilter{Sites: visibleSites(currentUser(c)), Status: v.Filter, Role: v.Role,
-		Page: pageParam(c), PerPage: hrPerPage})
+	d, err := s.reports.HR(c.UserContext(), today, f)
 	if err != nil {
 		return err
 	}
 	v.HRDashboard = d
 	v.Chart = expiryChart(today, d.Months[:])
 	q := url.Values{}
-	for k, val := range map[string]string{"status": v.Filter, "role": v.Role} {
+	for k, val := range map[string]string{"status": v.Filter, "role": v.Role, "credential": v.Credential, "site": v.Site, "month": v.Month} {
 		if val != "" {
 			q.Set(k, val)
 		}
@@ -54,6 +92,9 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 	v.Pager = newPager("/hr", q, d.Page, d.Matching, hrPerPage)
 	return s.render(c, fiber.StatusOK, "hr", Page{Title: "Certifications", Nav: "hr", Data: v})
 }
+
+// monthKey writes d's month as the month filter does (YYYY-MM).
+func monthKey(d curriculum.Date) string { return fmt.Sprintf("%04d-%02d", d.Year(), int(d.Month())) }
 
 // expiryChart draws expirations per month as an inline SVG bar chart
 // (server-rendered, no script), with the numbers written on the bars.
@@ -65,14 +106,16 @@ func expiryChart(today curriculum.Date, counts []int) template.HTML {
 	// top leaves room for the count above the tallest bar.
 	const w, h, bar, top = 600, 180, 40, 18
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title" class="chart"><title id="chart-title">Credential expirations per month, next 12 months</title>`, w, top+h+24)
+	// Each bar is a link to the list of that month's expirations.
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" aria-labelledby="chart-title" class="chart"><title id="chart-title">Credential expirations per month, next 12 months; each month links to its list</title>`, w, top+h+24)
 	for i, n := range counts {
 		month := today.AddMonths(i)
 		bh := n * h / maxN
 		x := 10 + i*(bar+8)
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" class="bar"><title>%s %d: %d</title></rect>`, x, top+h-bh, bar, bh, month.Month().String()[:3], month.Year(), n)
+		fmt.Fprintf(&b, `<a href="/hr?month=%s#list" aria-label="%s %d: %d expiring"><rect x="%d" y="%d" width="%d" height="%d" class="bar"></rect><rect x="%d" y="%d" width="%d" height="%d" class="hit"></rect>`,
+			monthKey(month), month.Month().String(), month.Year(), n, x, top+h-bh, bar, bh, x, top, bar, h)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="n">%d</text>`, x+bar/2, top+h-bh-4, n)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="m">%s</text>`, x+bar/2, top+h+16, month.Month().String()[:3])
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="m">%s</text></a>`, x+bar/2, top+h+16, month.Month().String()[:3])
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // built from numbers and month names only

@@ -467,7 +467,7 @@ func TestHRDashboardSiteHRSeesOnlyTheirSites(t *testing.T) {
 				}
 			}
 			if len(p.sites) != 2 || p.people["Lakeside Clinic"] != 3 || p.people["All sites"] != 3 ||
-				!strings.Contains(p.sites["All sites"], "<td>3</td>") {
+				!strings.Contains(p.sites["All sites"], `">3</a></td>`) { // the missing count, a link to its list
 				t.Fatalf("%s: site table %v", path, p.sites)
 			}
 			for _, other := range []string{"Riley Nguyen", "Jordan Lee", "Riverside", "Northgate", "Eastside"} {
@@ -528,6 +528,81 @@ func TestHRDashboardComputeQueriesDoNotGrowWithRows(t *testing.T) {
 		}
 		if !computed {
 			t.Fatalf("the measured request did not compute the dashboard:\n  %s", strings.Join(log, "\n  "))
+		}
+	})
+}
+
+// HR finds everyone whose BLS expires this month in one click from the
+// dashboard ("BLS: N expiring this month"), the chart's bars lead to
+// their month's list, and each count of the site table leads to the list
+// it counts.
+func TestHRDashboardThisMonthAndLinks(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		f := newHRFixture(t, e, people)
+		riverside := people["apprentice@demo.test"].SiteIDs[0]
+		soon := f.apprentice("Mona Thismonth", riverside, 30)
+		later := f.apprentice("Nate Nextmonth", riverside, 30)
+		store := credentialsStore(e)
+		for _, c := range []struct {
+			who     *accounts.Person
+			expires curriculum.Date
+		}{{soon, f.today.EndOfMonth()}, {later, f.today.EndOfMonth().AddDays(1).EndOfMonth()}} {
+			r, err := store.Add(t.Context(), newRecord(c.who.ID, "BLS", f.today.AddMonths(-23).String(), c.expires.String()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.Verify(t.Context(), r.ID, people["hr@demo.test"].ID, "card seen"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hr := e.client()
+		hr.mustLoginAs("hr@demo.test")
+		dash := viewHR(t, hr, "/hr")
+		link := html.UnescapeString(regexpFind(`<a href="([^"]+)">BLS: \d+ expiring this month</a>`, dash.body))
+		if link == "" {
+			t.Fatalf("no BLS-this-month link on the dashboard")
+		}
+		list := viewHR(t, hr, link)
+		if len(list.row("Mona Thismonth")) != 1 || len(list.row("Nate Nextmonth")) != 0 {
+			t.Fatalf("BLS this month lists %+v", list.rows)
+		}
+		n, _ := strconv.Atoi(regexpFind(`>BLS: (\d+) expiring this month</a>`, dash.body))
+		if n != list.of || n == 0 {
+			t.Fatalf("the dashboard says %d BLS expire this month, the list has %d", n, list.of)
+		}
+		for _, r := range list.rows {
+			if r.Credential != "BLS" {
+				t.Fatalf("the BLS list shows %+v", r)
+			}
+		}
+		// The chart: the bar of next month lists Nate.
+		next := f.today.EndOfMonth().AddDays(1)
+		bar := fmt.Sprintf("/hr?month=%04d-%02d", next.Year(), int(next.Month()))
+		if !strings.Contains(dash.body, `<a href="`+bar+`#list"`) {
+			t.Fatalf("no bar links to %s", bar)
+		}
+		if p := viewHR(t, hr, bar); len(p.row("Nate Nextmonth")) != 1 || len(p.row("Mona Thismonth")) != 0 {
+			t.Fatalf("next month's bar lists %+v", p.rows)
+		}
+		// The site table's missing count for Riverside leads to as many rows.
+		missing := html.UnescapeString(regexpFind(`<a href="(/hr\?site=[^"]*status=missing[^"]*)"`, dash.body))
+		if missing == "" {
+			missing = html.UnescapeString(regexpFind(`<a href="(/hr\?[^"]*status=missing[^"]*site=[^"]*)"`, dash.body))
+		}
+		if missing == "" {
+			t.Fatalf("the site table's counts are not links")
+		}
+		got := viewHR(t, hr, missing)
+		want, _ := strconv.Atoi(regexpFind(`aria-label="(\d+) missing, Northgate Pediatrics"`, dash.body))
+		if !strings.Contains(missing, people["graduate@demo.test"].SiteIDs[0]) {
+			want, _ = strconv.Atoi(regexpFind(`aria-label="(\d+) missing, Riverside Family Medicine"`, dash.body))
+		}
+		if got.of != want {
+			t.Fatalf("%s lists %d rows, the table says %d", missing, got.of, want)
+		}
+		if r := hr.get("/hr?month=1999-01"); r.StatusCode != 400 || !strings.Contains(r.body, "next 12 months") {
+			t.Fatalf("a month outside the chart: %d", r.StatusCode)
 		}
 	})
 }
