@@ -42,3 +42,10 @@ func (s *Service) now() time.Time {
 	}
 	return s.Now()
 }
+
+func (s *Service) location() *time.Location {
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
+}

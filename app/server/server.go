@@ -48,7 +48,6 @@ type Server struct {
 	views     *views
 	now       func() time.Time
 	app       *fiber.App
-	batch     int              // people per export batch; 0 means exportBatch (tests lower it)
 	reports   *reports.Service // what HR and auditors read, the HR dashboard's cache with it
 }
 
@@ -157,7 +156,8 @@ func (s *Server) routes() {
 	s.post("/people/:id/move", directors, s.move)
 
 	// Reports: each report's page and .xlsx come from one definition
-	// (report_handlers.go); their rows are scoped to who the caller may see.
+	// (app/reports, served by report_handlers.go); their rows are scoped to
+	// who the caller may see.
 	s.get(certificationsReport.Path, loggedIn, certificationsReport.page(s))
 	s.get(certificationsReport.Path+".xlsx", loggedIn, certificationsReport.xlsx(s))
 	s.get(clearancesReport.Path, loggedIn, clearancesReport.page(s))

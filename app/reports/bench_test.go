@@ -1,14 +1,14 @@
-package server
+package reports
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,14 +21,12 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/auth/password"
-	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
-	"github.com/skillgate/skillgate/app/reports"
-	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/internal/tools/bulkload"
@@ -59,7 +57,7 @@ import (
 // every 5 ms. Linux only for the RSS figures.
 //
 //	SKILLGATE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable \
-//	  go test -run '^$' -bench CertificationsExport100k -benchtime 3x ./app/server/
+//	  go test -run '^$' -bench CertificationsExport100k -benchtime 3x ./app/reports/
 //
 // Wall-clock figures need an otherwise idle machine; on a shared one the
 // CPU time (cpu-s/op) is the figure to compare.
@@ -71,26 +69,27 @@ func BenchmarkCertificationsExport100k(b *testing.B) {
 			s, q := seedCertifications(b, d, dialect, 25000, nil)
 			b.Logf("%s: seeded 25,000 people, 4 required credentials each, in %s", dialect, time.Since(start).Round(time.Millisecond))
 			b.Run("from-database", func(b *testing.B) {
-				path := measure(b, func(out io.Writer) error { return certificationsReport.export(s, q, out) })
+				path := measure(b, func(out io.Writer) error { return Certifications.Export(context.Background(), s, q, out) })
 				checkWorkbook(b, path, 100000)
 			})
 			// One clinic of the fifty: 2,000 rows. Flat memory means about
 			// the same peak as for 100,000.
 			b.Run("from-database-one-clinic", func(b *testing.B) {
 				one := *q
-				for id := range q.siteNames {
-					one.site = id
+				for id := range q.SiteNames {
+					one.Site, one.Scope.SiteIDs = id, []string{id}
 					break
 				}
-				path := measure(b, func(out io.Writer) error { return certificationsReport.export(s, &one, out) })
+				path := measure(b, func(out io.Writer) error { return Certifications.Export(context.Background(), s, &one, out) })
 				checkWorkbook(b, path, 2000)
 			})
 			b.Run("from-memory", func(b *testing.B) {
 				// The same rows, built before the measurement (and counted in
 				// its base RSS, as they stay in memory throughout).
-				var rows []certRow
-				if err := s.eachReportBatch(q, exportBatch, func(people []*accounts.Person) error {
-					rs, err := certificationsReport.Rows(s, q, people)
+				var rows []CertificationRow
+				ctx := context.Background()
+				if err := s.eachBatch(ctx, q, exportBatch, func(people []*accounts.Person) error {
+					rs, err := Certifications.rows(s, ctx, q, people)
 					rows = append(rows, rs...)
 					return err
 				}); err != nil {
@@ -100,17 +99,17 @@ func BenchmarkCertificationsExport100k(b *testing.B) {
 					b.Fatalf("%d rows, want 100,000", len(rows))
 				}
 				measure(b, func(out io.Writer) error {
-					w, err := reports.New(certificationsReport.Sheet, certificationsReport.Columns)
+					w, err := New(Certifications.Sheet, Certifications.Columns)
 					if err != nil {
 						return err
 					}
 					defer w.Close()
 					for _, r := range rows {
-						if err := w.Add(certificationsReport.Cells(r)...); err != nil {
+						if err := w.Add(Certifications.cells(r)...); err != nil {
 							return err
 						}
 					}
-					return w.Finish(out, reports.About{Report: certificationsReport.Title, AsOf: q.asOf, GeneratedAt: time.Now(), GeneratedBy: "bench"})
+					return w.Finish(out, About{Report: Certifications.Title, AsOf: q.AsOf, GeneratedAt: time.Now(), GeneratedBy: "bench"})
 				})
 			})
 		})
@@ -225,8 +224,8 @@ func sampleHeap() func() uint64 {
 }
 
 // seedCertifications fills d with n MAs and their credentials through the
-// bulk loader, and returns a server and an HR user's query for today.
-func seedCertifications(b testing.TB, d *db.DB, dialect db.Dialect, n int, name func(i int) string) (*Server, *reportQuery) {
+// bulk loader, and returns the service and an HR user's query for today.
+func seedCertifications(b testing.TB, d *db.DB, dialect db.Dialect, n int, name func(i int) string) (*Service, *Query) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 	today := curriculum.DateOf(now, curriculum.DefaultLocation())
@@ -348,22 +347,16 @@ func seedCertifications(b testing.TB, d *db.DB, dialect db.Dialect, n int, name 
 		}
 	}
 
-	cfg, _, err := config.Load(nil, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := wiring.New(d, cfg, wiring.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc.Accounts.Hasher = store.Hasher
-	s, err := New(svc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := &reportQuery{ctx: ctx, user: hr, asOf: today, siteNames: map[string]string{}, names: map[string]string{}}
+	clock := func() time.Time { return now }
+	ev := evidence.NewService(d, programs.NewStore(d))
+	ev.Now, ev.Credentials.Now = clock, clock
+	s := &Service{DB: d, Accounts: store, Evidence: ev, Clearance: &clearance.Service{Evidence: ev}, Now: clock, Location: curriculum.DefaultLocation()}
+	// What the server passes for an HR user without a site filter: the
+	// apprentices of their sites.
+	q := &Query{AsOf: today, Scope: Scope{Role: accounts.RoleApprentice, SiteIDs: slices.Clone(hr.SiteIDs)}, SiteNames: map[string]string{},
+		GeneratedBy: hr.Name + " <" + hr.Email + ">"}
 	for _, st := range sites {
-		q.siteNames[st.ID] = st.Name
+		q.SiteNames[st.ID] = st.Name
 	}
 	return s, q
 }

@@ -1,11 +1,11 @@
-package server
+package reports
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/skillgate/skillgate/app/accounts"
-	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -15,24 +15,25 @@ import (
 // apprentice's hours and percent complete. The hours report: OJL and RTI
 // hours per apprentice, work process or course, and month.
 
-type progressReportRow struct {
+// ProgressRow is one apprentice × competency.
+type ProgressRow struct {
 	PersonID, Person, Competency, Counts string
 	Required, Done                       int
 	SignedOn                             curriculum.Date
 	SignedBy                             string
 	Due                                  curriculum.Date
-	Status                               reports.Status
+	Status                               Status
 	Percent                              int
 	OJL, RTI                             string
 }
 
-func (s *Server) progressRows(q *reportQuery, people []*accounts.Person) ([]progressReportRow, error) {
-	set, err := s.reportSet(q, people)
+func (s *Service) progressRows(ctx context.Context, q *Query, people []*accounts.Person) ([]ProgressRow, error) {
+	set, err := s.reportSet(ctx, q, people)
 	if err != nil {
 		return nil, err
 	}
-	asOf, res := q.asOf, set.Results
-	var rows []progressReportRow
+	asOf, res := q.AsOf, set.Results
+	var rows []ProgressRow
 	for _, p := range people {
 		r, ok := res[p.ID]
 		if !ok {
@@ -44,7 +45,7 @@ func (s *Server) progressRows(q *reportQuery, people []*accounts.Person) ([]prog
 		ojl := fmt.Sprintf("%s of %s h", pr.Hours.OJL.Counted, pr.Hours.OJL.Target)
 		rti := fmt.Sprintf("%s of %s h", pr.Hours.RTI.Counted, pr.Hours.RTI.Target)
 		for _, cp := range pr.Competencies {
-			row := progressReportRow{PersonID: p.ID, Person: p.Name, Competency: cp.Title + " (" + cp.Code + ")", SignedOn: cp.SignedOffOn,
+			row := ProgressRow{PersonID: p.ID, Person: p.Name, Competency: cp.Title + " (" + cp.Code + ")", SignedOn: cp.SignedOffOn,
 				SignedBy: cp.SignedOffBy, Due: cp.ReverificationDue, Percent: pr.Percent, OJL: ojl, RTI: rti}
 			var counts []string
 			for _, v := range cp.Variants {
@@ -61,11 +62,11 @@ func (s *Server) progressRows(q *reportQuery, people []*accounts.Person) ([]prog
 			row.Counts = strings.Join(counts, "; ")
 			switch {
 			case cp.Current:
-				row.Status = reports.Status{Text: "Signed off and current", Tone: reports.Good}
+				row.Status = Status{Text: "Signed off and current", Tone: Good}
 			case cp.SignedOff:
-				row.Status = reports.Status{Text: "Signed off, not current: " + strings.Join(cp.Missing, "; "), Tone: reports.Warn}
+				row.Status = Status{Text: "Signed off, not current: " + strings.Join(cp.Missing, "; "), Tone: Warn}
 			default:
-				row.Status = reports.Status{Text: "Not signed off: " + strings.Join(cp.Missing, "; "), Tone: reports.Bad}
+				row.Status = Status{Text: "Not signed off: " + strings.Join(cp.Missing, "; "), Tone: Bad}
 			}
 			rows = append(rows, row)
 		}
@@ -73,30 +74,32 @@ func (s *Server) progressRows(q *reportQuery, people []*accounts.Person) ([]prog
 	return rows, nil
 }
 
-var progressReport = report[progressReportRow]{
-	Path: "/reports/progress", Title: "Progress: every apprentice × competency", Sheet: "Progress", Template: "report_progress", PerPage: 10,
-	Columns: []reports.Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 40}, {Title: "Successful", Width: 11},
+// Progress is the progress report.
+var Progress = &Report[ProgressRow]{
+	Title: "Progress: every apprentice × competency", Sheet: "Progress",
+	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 40}, {Title: "Successful", Width: 11},
 		{Title: "Required", Width: 10}, {Title: "By variant", Width: 36}, {Title: "Signed off on", Width: 13}, {Title: "Signed off by", Width: 22},
 		{Title: "Re-verification due", Width: 13}, {Title: "Status", Width: 60}, {Title: "Percent complete", Width: 10},
 		{Title: "OJL hours", Width: 18}, {Title: "RTI hours", Width: 18}},
-	Rows: (*Server).progressRows,
-	Cells: func(r progressReportRow) []any {
+	rows: (*Service).progressRows,
+	cells: func(r ProgressRow) []any {
 		return []any{r.Person, r.Competency, r.Done, r.Required, r.Counts, r.SignedOn, r.SignedBy, r.Due, r.Status, r.Percent, r.OJL, r.RTI}
 	},
 }
 
-type hoursReportRow struct {
+// HoursRow is one apprentice × work process or course × month.
+type HoursRow struct {
 	PersonID, Person, Kind, Code, Title, Month string
 	Hours                                      float64
 }
 
-func (s *Server) hoursRows(q *reportQuery, people []*accounts.Person) ([]hoursReportRow, error) {
-	set, err := s.reportSet(q, people)
+func (s *Service) hoursRows(ctx context.Context, q *Query, people []*accounts.Person) ([]HoursRow, error) {
+	set, err := s.reportSet(ctx, q, people)
 	if err != nil {
 		return nil, err
 	}
-	asOf, res := q.asOf, set.Results
-	var rows []hoursReportRow
+	asOf, res := q.AsOf, set.Results
+	var rows []HoursRow
 	for _, p := range people {
 		r, ok := res[p.ID]
 		if !ok {
@@ -131,18 +134,18 @@ func (s *Server) hoursRows(q *reportQuery, people []*accounts.Person) ([]hoursRe
 					}
 				}
 			}
-			rows = append(rows, hoursReportRow{PersonID: p.ID, Person: p.Name, Kind: strings.ToUpper(k[0]), Code: k[1], Title: title,
+			rows = append(rows, HoursRow{PersonID: p.ID, Person: p.Name, Kind: strings.ToUpper(k[0]), Code: k[1], Title: title,
 				Month: k[2], Hours: sums[k].Hours()})
 		}
 	}
 	return rows, nil
 }
 
-var hoursReport = report[hoursReportRow]{
-	Path: "/reports/hours", Title: "Hours: approved OJL and RTI hours per apprentice, work process or course, and month", Sheet: "Hours",
-	Template: "report_hours", PerPage: 20,
-	Columns: []reports.Column{{Title: "Apprentice", Width: 24}, {Title: "Kind", Width: 6}, {Title: "Code", Width: 16}, {Title: "Work process or course", Width: 44},
+// Hours is the hours report.
+var Hours = &Report[HoursRow]{
+	Title: "Hours: approved OJL and RTI hours per apprentice, work process or course, and month", Sheet: "Hours",
+	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Kind", Width: 6}, {Title: "Code", Width: 16}, {Title: "Work process or course", Width: 44},
 		{Title: "Month", Width: 10}, {Title: "Hours", Width: 8}},
-	Rows:  (*Server).hoursRows,
-	Cells: func(r hoursReportRow) []any { return []any{r.Person, r.Kind, r.Code, r.Title, r.Month, r.Hours} },
+	rows:  (*Service).hoursRows,
+	cells: func(r HoursRow) []any { return []any{r.Person, r.Kind, r.Code, r.Title, r.Month, r.Hours} },
 }

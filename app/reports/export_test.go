@@ -1,7 +1,8 @@
-package server
+package reports
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
-	"github.com/skillgate/skillgate/app/reports"
 )
 
 // TestExportWalksEveryBatch: with batches of 7 people, an export of 30
@@ -19,9 +19,9 @@ import (
 func TestExportWalksEveryBatch(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		s, q := seedCertifications(t, d, dialectOf(t), 30, nil)
-		s.batch = 7
+		s.Batch = 7
 		var buf bytes.Buffer
-		if err := certificationsReport.export(s, q, &buf); err != nil {
+		if err := Certifications.Export(context.Background(), s, q, &buf); err != nil {
 			t.Fatal(err)
 		}
 		f, err := excelize.OpenReader(&buf)
@@ -54,13 +54,13 @@ func TestExportStopsOnAWriteError(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		s, q := seedCertifications(t, d, dialectOf(t), 30, func(i int) string {
 			if i == 3 {
-				return "B" + strings.Repeat("x", reports.MaxCellText)
+				return "B" + strings.Repeat("x", MaxCellText)
 			}
 			return "Person " + string(rune('A'+i%26)) + string(rune('a'+i/26))
 		})
-		s.batch = 2
-		err := certificationsReport.export(s, q, &bytes.Buffer{})
-		if !errors.Is(err, reports.ErrCellTooLong) {
+		s.Batch = 2
+		err := Certifications.Export(context.Background(), s, q, &bytes.Buffer{})
+		if !errors.Is(err, ErrCellTooLong) {
 			t.Fatalf("export: %v, want the too-long refusal", err)
 		}
 	})

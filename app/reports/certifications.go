@@ -1,13 +1,12 @@
-package server
+package reports
 
 import (
+	"context"
 	"slices"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/credentials"
-	"github.com/skillgate/skillgate/app/evidence"
-	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -16,55 +15,14 @@ import (
 // decided when the people are chosen: HR, admins and directors their
 // sites, preceptors their assigned apprentices, apprentices themselves.
 
-type certRow struct {
+// CertificationRow is one person × required credential.
+type CertificationRow struct {
 	PersonID, Person, EmployeeID, Site string
 	Credential, Number                 string
 	Issued, Expires                    curriculum.Date
-	Status                             reports.Status
+	Status                             Status
 	VerifiedBy                         string
 	VerifiedAt                         string
-}
-
-// reportSelection is who a report covers, decided in the query that
-// loads them, batch after batch: admins everyone (or one site), HR and
-// directors the apprentices of their sites, preceptors the apprentices of
-// their enrollments, anyone else only themselves. The program filter keeps
-// people with an enrollment in one of the program's versions.
-func (s *Server) reportSelection(q *reportQuery) accounts.Selection {
-	u := q.user
-	var sel accounts.Selection
-	switch {
-	case u.HasAny(accounts.RoleAdmin, accounts.RoleHR, accounts.RoleDirector):
-		sel.Role = accounts.RoleApprentice
-		switch {
-		case u.Has(accounts.RoleAdmin) && q.site == "":
-		case u.Has(accounts.RoleAdmin):
-			sel.SiteIDs = []string{q.site}
-		case q.site == "":
-			sel.SiteIDs = append([]string{}, u.SiteIDs...) // none: nobody
-		case slices.Contains(u.SiteIDs, q.site):
-			sel.SiteIDs = []string{q.site}
-		default:
-			sel.SiteIDs = []string{} // a site that is not theirs
-		}
-	case u.Has(accounts.RolePreceptor):
-		sel.Among = append(sel.Among, s.evidence.Store.ApprenticesOf(evidence.EnrollmentFilter{PreceptorID: u.ID}))
-		if q.site != "" {
-			sel.SiteIDs = []string{q.site}
-		}
-	default:
-		sel.IDs = []string{u.ID}
-	}
-	if q.program != nil {
-		sel.Among = append(sel.Among, s.evidence.Store.ApprenticesOf(evidence.EnrollmentFilter{VersionIDs: q.versionIDs()}))
-	}
-	return sel
-}
-
-// eachReportBatch calls fn with the selected people, size at a time, in
-// name order, all read by one statement (accounts.EachSelected).
-func (s *Server) eachReportBatch(q *reportQuery, size int, fn func([]*accounts.Person) error) error {
-	return s.accounts.EachSelected(q.ctx, s.reportSelection(q), size, fn)
 }
 
 // reportSet is a batch of people and their decisions on the as-of day,
@@ -76,13 +34,13 @@ type reportSet struct {
 	Results map[string]*clearance.Result
 }
 
-func (s *Server) reportSet(q *reportQuery, people []*accounts.Person) (reportSet, error) {
+func (s *Service) reportSet(ctx context.Context, q *Query, people []*accounts.Person) (reportSet, error) {
 	set := reportSet{People: people, IDs: make([]string, len(people))}
 	for i, p := range people {
 		set.IDs[i] = p.ID
 	}
 	var err error
-	if set.Results, err = s.clearance.ForPeople(q.ctx, set.IDs, q.asOf); err != nil {
+	if set.Results, err = s.Clearance.ForPeople(ctx, set.IDs, q.AsOf); err != nil {
 		return set, err
 	}
 	for id, r := range set.Results {
@@ -93,7 +51,7 @@ func (s *Server) reportSet(q *reportQuery, people []*accounts.Person) (reportSet
 	return set, nil
 }
 
-var toneOf = map[string]reports.Tone{"status-ok": reports.Good, "status-warn": reports.Warn, "status-bad": reports.Bad}
+var toneOf = map[string]Tone{"status-ok": Good, "status-warn": Warn, "status-bad": Bad}
 
 // certificationRows: with a program filter, the people enrolled in that
 // program on the as-of day (by the enrollment in force that day, as the
@@ -103,7 +61,7 @@ var toneOf = map[string]reports.Tone{"status-ok": reports.Good, "status-warn": r
 // another program or start later are not in it; a credential only another
 // program requires is not listed; and a person enrolled in the program is
 // listed even when a credential is missing (the row says "missing").
-func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([]certRow, error) {
+func (s *Service) certificationRows(ctx context.Context, q *Query, people []*accounts.Person) ([]CertificationRow, error) {
 	// Credentials only: the standing (enrollment in force, credentials)
 	// is what the clearance engine judges credentials on, without loading
 	// evidence or deciding every task.
@@ -111,11 +69,11 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 	for i, p := range people {
 		ids[i] = p.ID
 	}
-	res, err := s.clearance.Standings(q.ctx, ids, q.asOf)
+	res, err := s.Clearance.Standings(ctx, ids, q.AsOf)
 	if err != nil {
 		return nil, err
 	}
-	asOf, siteNames, loc := q.asOf, q.siteNames, s.cfg.Location()
+	asOf, siteNames, loc := q.AsOf, q.SiteNames, s.location()
 	byID := map[string]credentials.Record{}
 	for id, st := range res {
 		if !q.inProgram(st.Enrollment.VersionID) {
@@ -126,8 +84,8 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 			byID[r.ID] = r
 		}
 	}
-	// Verifiers' names in one query per batch, remembered across batches.
-	verifiers := q.names
+	// Verifiers' names in one query per batch.
+	verifiers := map[string]string{}
 	var verifierIDs []string
 	for _, r := range byID {
 		if _, known := verifiers[r.VerifiedBy]; r.VerifiedAt != nil && !known && !slices.Contains(verifierIDs, r.VerifiedBy) {
@@ -135,18 +93,15 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 		}
 	}
 	if len(verifierIDs) > 0 {
-		vs, err := s.accounts.ByIDs(q.ctx, verifierIDs)
+		vs, err := s.Accounts.ByIDs(ctx, verifierIDs)
 		if err != nil {
 			return nil, err
-		}
-		for _, id := range verifierIDs {
-			verifiers[id] = "" // an unknown id is not asked for again
 		}
 		for _, v := range vs {
 			verifiers[v.ID] = v.Name
 		}
 	}
-	var rows []certRow
+	var rows []CertificationRow
 	for _, p := range people {
 		r, ok := res[p.ID]
 		if !ok {
@@ -154,17 +109,17 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 		}
 		prog := &r.Rules.Version().Program
 		for _, st := range r.RequiredCredentials(asOf) {
-			label, class := reports.CredentialLabel(st)
+			label, class := CredentialLabel(st)
 			tone := toneOf[class]
 			if st.Status == curriculum.CredentialExpiring && st.DaysLeft > 30 {
-				tone = reports.Good // amber is for 30 days or less
+				tone = Good // amber is for 30 days or less
 			}
 			name := st.Credential
 			if ct := prog.CredentialType(st.Credential); ct != nil {
 				name = ct.Name
 			}
-			row := certRow{PersonID: p.ID, Person: p.Name, EmployeeID: p.EmployeeID, Site: siteNames[r.Enrollment.SiteID],
-				Credential: name, Expires: st.Expires, Status: reports.Status{Text: label, Tone: tone}}
+			row := CertificationRow{PersonID: p.ID, Person: p.Name, EmployeeID: p.EmployeeID, Site: siteNames[r.Enrollment.SiteID],
+				Credential: name, Expires: st.Expires, Status: Status{Text: label, Tone: tone}}
 			if st.Record != nil {
 				row.Number, row.Issued = st.Record.Number, st.Record.IssuedOn
 				// A verification after the as-of day was not known then
@@ -178,4 +133,20 @@ func (s *Server) certificationRows(q *reportQuery, people []*accounts.Person) ([
 		}
 	}
 	return rows, nil
+}
+
+// Certifications is the certifications report.
+var Certifications = &Report[CertificationRow]{
+	Title: "Certifications: every person × required credential", Sheet: "Certifications",
+	Columns: []Column{{Title: "Person", Width: 24}, {Title: "Employee id", Width: 14}, {Title: "Site", Width: 26},
+		{Title: "Credential", Width: 34}, {Title: "Number", Width: 16}, {Title: "Issued", Width: 12}, {Title: "Expires", Width: 12},
+		{Title: "Status", Width: 36}, {Title: "Verified by", Width: 22}, {Title: "Verified at", Width: 20}},
+	rows: (*Service).certificationRows,
+	// It reads people, enrollments and credentials, no evidence: a batch
+	// of 2,000 is about a megabyte, and PostgreSQL may well scan the
+	// credentials table once per batch rather than probe its index.
+	batch: 2000,
+	cells: func(r CertificationRow) []any {
+		return []any{r.Person, r.EmployeeID, r.Site, r.Credential, r.Number, r.Issued, r.Expires, r.Status, r.VerifiedBy, r.VerifiedAt}
+	},
 }

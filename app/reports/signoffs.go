@@ -1,11 +1,11 @@
-package server
+package reports
 
 import (
+	"context"
 	"strings"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
-	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -15,33 +15,34 @@ import (
 // with the evidence it rests on, whether it still verifies, and any
 // revocation.
 
-type signOffReportRow struct {
+// SignOffRow is one electronic signature.
+type SignOffRow struct {
 	PersonID, Person, Competency, Kind string
 	Signer, Credential, SignedAt       string
 	Meaning, Evidence                  string
-	Verified                           reports.Status
+	Verified                           Status
 	Revocation                         string
 	SignedOn                           curriculum.Date
 }
 
 // signOffRows lists every sign-off of the people's enrollments (in the
 // program asked for), recorded by the as-of day.
-func (s *Server) signOffRows(q *reportQuery, people []*accounts.Person) ([]signOffReportRow, error) {
-	asOf := q.asOf
+func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.Person) ([]SignOffRow, error) {
+	asOf := q.AsOf
 	ids := make([]string, len(people))
 	names := map[string]string{}
 	for i, p := range people {
 		ids[i], names[p.ID] = p.ID, p.Name
 	}
-	ens, err := s.evidence.Store.Enrollments(q.ctx, evidence.EnrollmentFilter{ApprenticeIDs: ids, VersionIDs: q.versionIDs()})
+	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: ids, VersionIDs: q.versionIDs()})
 	if err != nil {
 		return nil, err
 	}
-	recs, err := s.evidence.Store.Records(q.ctx, ens)
+	recs, err := s.Evidence.Store.Records(ctx, ens)
 	if err != nil {
 		return nil, err
 	}
-	var rows []signOffReportRow
+	var rows []SignOffRow
 	for _, e := range ens {
 		rec := recs[e.ID]
 		for i := range rec.SignOffs {
@@ -51,15 +52,15 @@ func (s *Server) signOffRows(q *reportQuery, people []*accounts.Person) ([]signO
 			}
 			sig := so.Signature
 			ok := assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil
-			v := reports.Status{Text: "Signature verifies", Tone: reports.Good}
+			v := Status{Text: "Signature verifies", Tone: Good}
 			if !ok {
-				v = reports.Status{Text: "DOES NOT VERIFY: do not rely on it", Tone: reports.Bad}
+				v = Status{Text: "DOES NOT VERIFY: do not rely on it", Tone: Bad}
 			}
 			ev := strings.Join(sig.PerformanceIDs, ", ")
 			if sig.TestResultID != "" {
 				ev += "; test " + sig.TestResultID
 			}
-			row := signOffReportRow{PersonID: e.ApprenticeID, Person: names[e.ApprenticeID], Competency: so.Competency, Kind: string(so.Kind),
+			row := SignOffRow{PersonID: e.ApprenticeID, Person: names[e.ApprenticeID], Competency: so.Competency, Kind: string(so.Kind),
 				Signer: sig.PrintedName, Credential: string(sig.Credential), SignedAt: sig.Local().Format("2006-01-02 15:04:05 MST"),
 				Meaning: sig.Meaning, Evidence: ev, Verified: v, SignedOn: so.SignedOn}
 			for _, r := range rec.Revocations {
@@ -71,4 +72,16 @@ func (s *Server) signOffRows(q *reportQuery, people []*accounts.Person) ([]signO
 		}
 	}
 	return rows, nil
+}
+
+// SignOffs is the sign-offs register.
+var SignOffs = &Report[SignOffRow]{
+	Title: "Sign-offs register: every electronic signature", Sheet: "Sign-offs",
+	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 14}, {Title: "Kind", Width: 14},
+		{Title: "Signed on", Width: 12}, {Title: "Signer (printed name)", Width: 24}, {Title: "Credential", Width: 10}, {Title: "Signed at", Width: 24},
+		{Title: "Meaning", Width: 70}, {Title: "Evidence ids", Width: 60}, {Title: "Signature check", Width: 22}, {Title: "Revocation", Width: 50}},
+	rows: (*Service).signOffRows,
+	cells: func(r SignOffRow) []any {
+		return []any{r.Person, r.Competency, r.Kind, r.SignedOn, r.Signer, r.Credential, r.SignedAt, r.Meaning, r.Evidence, r.Verified, r.Revocation}
+	},
 }

@@ -1,0 +1,77 @@
+package reports
+
+import (
+	"context"
+	"strings"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// The clearances report: every MA × task, cleared, direct supervision
+// only, or not cleared, with the reasons and the lapse date — the "who may
+// do what" matrix a clinic posts and an auditor checks. The decisions are
+// the clearance engine's, as on every page.
+
+// ClearanceRow is one MA × task.
+type ClearanceRow struct {
+	PersonID, Person, Site, Task string
+	Status                       Status
+	Reasons                      string
+	LapsesOn                     curriculum.Date
+}
+
+// statusTone is how each status is shown.
+var statusTone = map[curriculum.Status]Tone{curriculum.Cleared: Good, curriculum.DirectSupervision: Warn, curriculum.NotCleared: Bad}
+
+// clearanceRows decides through the decision cache (DecideMany), as the
+// site matrix and the API do: decisions nothing was written for since are
+// not recomputed, and the rest are decided from the few fields decisions
+// depend on rather than whole records.
+func (s *Service) clearanceRows(ctx context.Context, q *Query, people []*accounts.Person) ([]ClearanceRow, error) {
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	decide := s.Clearance.DecideMany
+	if q.bulk {
+		decide = s.Clearance.DecideManyReadOnly
+	}
+	res, err := decide(ctx, ids, q.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	siteNames := q.SiteNames
+	var rows []ClearanceRow
+	for _, p := range people {
+		r, ok := res[p.ID]
+		if !ok || !q.inProgram(r.Enrollment.VersionID) {
+			continue
+		}
+		ds, err := r.Decisions()
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			title := d.Task
+			if t := r.Task(d.Task); t != nil {
+				title = t.Title
+			}
+			tone := statusTone[d.Status]
+			rows = append(rows, ClearanceRow{PersonID: p.ID, Person: p.Name, Site: siteNames[r.Enrollment.SiteID], Task: title,
+				Status: Status{Text: d.Status.Label(), Tone: tone}, Reasons: strings.Join(d.Messages(), "; "), LapsesOn: d.LapsesOn})
+		}
+	}
+	return rows, nil
+}
+
+// Clearances is the clearances report.
+var Clearances = &Report[ClearanceRow]{
+	Title: "Clearances: every MA × task (who may do what)", Sheet: "Clearances",
+	Columns: []Column{{Title: "Person", Width: 24}, {Title: "Site", Width: 26}, {Title: "Task", Width: 40},
+		{Title: "Status", Width: 26}, {Title: "Lapses on", Width: 12}, {Title: "Why, and what is missing", Width: 90}},
+	rows: (*Service).clearanceRows,
+	cells: func(r ClearanceRow) []any {
+		return []any{r.Person, r.Site, r.Task, r.Status, r.LapsesOn, r.Reasons}
+	},
+}
