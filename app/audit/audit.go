@@ -35,6 +35,10 @@ import (
 // jobs, the demo seed, the first administrator, command-line tools.
 const SystemActor = "system"
 
+// AnonymousActor is the actor of requests nobody is logged in for (failed
+// logins, reset links before they are used).
+const AnonymousActor = "anonymous"
+
 // Actor says who causes the entries written under a context, and from where.
 type Actor struct {
 	// ID is the person's id, or SystemActor.

@@ -107,7 +107,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 // person, and how they came ("session" or "token:<token id>"), so that
 // stores attribute the entries they write without new parameters.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	actor := audit.Actor{ID: anonymousActor, IP: clientIP(c), RequestID: requestIDOf(c)}
+	actor := audit.Actor{ID: audit.AnonymousActor, IP: clientIP(c), RequestID: requestIDOf(c)}
 	ctx := audit.WithActor(c.UserContext(), actor)
 	c.SetUserContext(ctx)
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
@@ -160,10 +160,6 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
-
-// anonymousActor is the audit actor of requests nobody is logged in for
-// (failed logins, reset links before they are used).
-const anonymousActor = "anonymous"
 
 func (s *Server) sessionPolicy() accounts.SessionPolicy {
 	return accounts.SessionPolicy{Idle: s.cfg.SessionIdle, Absolute: s.cfg.SessionAbsolute}

@@ -95,13 +95,16 @@ func reportScope(u *accounts.Person, site string) reports.Scope {
 	return sc
 }
 
+// nameAndEmail is how an export names who asked for it.
+func nameAndEmail(u *accounts.Person) string { return u.Name + " <" + u.Email + ">" }
+
 // reportQuery reads the filters (site, program, as_of). Unknown values
 // come back as messages per field, so the page can say what is wrong
 // instead of showing an empty report.
 func (s *Server) reportQuery(c *fiber.Ctx) (*reports.Query, reportFiltersView, error) {
 	ctx := c.UserContext()
 	u := currentUser(c)
-	q := &reports.Query{Site: strings.TrimSpace(c.Query("site")), SiteNames: map[string]string{}, GeneratedBy: u.Name + " <" + u.Email + ">"}
+	q := &reports.Query{Site: strings.TrimSpace(c.Query("site")), SiteNames: map[string]string{}, GeneratedBy: nameAndEmail(u)}
 	q.Scope = reportScope(u, q.Site)
 	view := reportFiltersView{Site: q.Site, Program: strings.TrimSpace(c.Query("program")), AsOf: c.Query("as_of"), Errors: map[string]string{}}
 	all, err := s.accounts.Sites(ctx)
