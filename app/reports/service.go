@@ -1,9 +1,10 @@
 // Package reports is what HR and auditors read: the reports (each one's
 // page rows and its Excel workbook from one definition), the HR
-// certifications dashboard with its cache, and the audit trail as pages
-// and exports show it. It reads through the stores that own the data and
-// writes nothing but workbooks and CSV; the HTTP layer parses filters,
-// decides what the reader may see and renders.
+// certifications dashboard with its cache, the directors' cohort matrix,
+// the people directory, and the audit trail as pages and exports show
+// it. It reads through the stores that own the data and writes nothing
+// but workbooks and CSV; the HTTP layer parses filters, decides what the
+// reader may see and renders.
 package reports
 
 import (
