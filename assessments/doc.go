@@ -42,9 +42,13 @@
 // Every error returned by this package's validation is an *Error whose
 // Message is written for the person who sees it (a preceptor, an apprentice,
 // a program director). Compare with errors.Is against the Err* sentinels,
-// which match by Code; Kind says whether the input was wrong, the person may
-// not do this, or the records' state forbids it now, so the HTTP layer can
-// map kinds to statuses in one table.
+// which match by Code (a stable API name). Kind comes from the one error
+// vocabulary, package errkind: Malformed (the request cannot be read: a
+// missing field, a key in the wrong form; HTTP 400), Invalid (a value breaks
+// a rule; 422), Forbidden (this person may not; 403), Conflict (the records
+// as they stand do not allow it now; 409) or Integrity (a signature does not
+// match its record; 500, logged). *Error converts to *errkind.Error, so the
+// HTTP layer maps it with every other error in one table.
 //
 // # Clearance
 //

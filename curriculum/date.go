@@ -2,7 +2,6 @@ package curriculum
 
 import (
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -12,6 +11,8 @@ import (
 	// the zone database keeps DateOf correct in minimal containers that ship
 	// without /usr/share/zoneinfo.
 	_ "time/tzdata"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // DefaultTimeZone is the organisation time zone used when none is configured.
@@ -95,7 +96,7 @@ var defaultLocation = sync.OnceValue(func() *time.Location {
 })
 
 // ErrInvalidDate is wrapped by every error ParseDate returns.
-var ErrInvalidDate = errors.New("invalid date")
+var ErrInvalidDate = errkind.New(errkind.Malformed, "invalid date")
 
 // ParseDate parses a date written as YYYY-MM-DD, for example 2026-02-28.
 // The error says what is wrong ("February 2026 has 28 days") and wraps

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // ApprenticeshipType is how a registered apprenticeship measures progress
@@ -118,7 +120,7 @@ const (
 
 // ErrPublished is returned when editing a published version: people were
 // cleared against it, so it must never change. Make a new draft instead.
-var ErrPublished = errors.New("this program version is published and cannot be changed; create a new draft version")
+var ErrPublished = errkind.New(errkind.Conflict, "This program version is published and cannot be changed; create a new draft version.")
 
 // Version is one numbered version of a program. Storage persists it as a
 // JSON document, and it round-trips through encoding/json exactly.

@@ -13,15 +13,17 @@ import (
 
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Login outcomes other than success. Their texts are shown to the person.
 var (
 	// ErrBadCredentials covers an unknown email and a wrong password alike,
 	// so the form does not reveal who has an account.
-	ErrBadCredentials = errors.New("That email and password do not match an account. Check both and try again.")
+	ErrBadCredentials = errkind.New(errkind.Unauthenticated, "That email and password do not match an account. Check both and try again.")
 	// ErrAccountDisabled: an admin disabled the account.
-	ErrAccountDisabled = errors.New("This account has been disabled. Ask an administrator if you think this is wrong.")
+	ErrAccountDisabled = errkind.New(errkind.Unauthenticated, "This account has been disabled. Ask an administrator if you think this is wrong.")
 )
 
 // LockedError says login is refused for a while after repeated failures,
@@ -40,6 +42,16 @@ func (e *LockedError) Error() string {
 	}
 	return fmt.Sprintf("Too many failed attempts with this email address from your network. Try again after %s UTC, or ask an administrator for a password link.",
 		e.Until.UTC().Format("15:04 on Jan 2"))
+}
+
+// As presents a lockout in the one error vocabulary: RateLimited, with the
+// time it ends in the message.
+func (e *LockedError) As(target any) bool {
+	t, ok := target.(**errkind.Error)
+	if ok {
+		*t = errkind.New(errkind.RateLimited, e.Error())
+	}
+	return ok
 }
 
 // Lockout policy. Failures are counted per email as typed, whether or not

@@ -13,13 +13,15 @@ import (
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/db"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // ResetLifetime is how long a password-reset link stays usable.
 const ResetLifetime = 24 * time.Hour
 
 // ErrResetInvalid: the reset link is unknown, used or expired.
-var ErrResetInvalid = errors.New("This password reset link is not valid any more. Ask an administrator for a new one.")
+var ErrResetInvalid = errkind.New(errkind.NotFound, "This password reset link is not valid any more. Ask an administrator for a new one.")
 
 type resetRow struct {
 	bun.BaseModel `bun:"table:password_resets"`

@@ -14,11 +14,13 @@ import (
 
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // ErrSessionExpired: the session passed its idle or absolute limit; it has
 // been deleted and the person must log in again.
-var ErrSessionExpired = errors.New("session expired")
+var ErrSessionExpired = errkind.New(errkind.Unauthenticated, "Your session has ended; log in again.")
 
 // SessionPolicy holds the session limits, both enforced on the server.
 type SessionPolicy struct {

@@ -11,18 +11,19 @@ package clearance
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // ErrNotEnrolled: the person has no enrollment in force on the day asked,
 // so there is no program to decide against.
-var ErrNotEnrolled = errors.New("this person is not enrolled in a program on that date, so no task can be cleared")
+var ErrNotEnrolled = errkind.New(errkind.NotFound, "This person is not enrolled in a program on that date, so no task can be cleared.")
 
 // Service decides clearances.
 type Service struct {

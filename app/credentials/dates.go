@@ -1,7 +1,6 @@
 package credentials
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -10,10 +9,12 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // ErrBadDate is wrapped by every error ParseDate returns.
-var ErrBadDate = errors.New("invalid date")
+var ErrBadDate = errkind.New(errkind.Malformed, "invalid date")
 
 var (
 	isoDate   = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?Z?)?$`)

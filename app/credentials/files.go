@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // MaxFileSize is the largest evidence file accepted: a phone photo or a
@@ -34,11 +35,11 @@ const (
 // Errors SaveFile returns.
 var (
 	// ErrFileTooLarge: over MaxFileSize.
-	ErrFileTooLarge = fmt.Errorf("the file is larger than %d MB; scan or photograph the card at a lower resolution, or save it as a smaller PDF", MaxFileSize>>20)
+	ErrFileTooLarge = errkind.New(errkind.TooLarge, fmt.Sprintf("The file is larger than %d MB; scan or photograph the card at a lower resolution, or save it as a smaller PDF.", MaxFileSize>>20))
 	// ErrFileType: the bytes are not a PDF, PNG or JPEG, whatever the name says.
-	ErrFileType = errors.New("only PDF, PNG and JPEG files can be attached, and this file is none of them (whatever its name says); save or scan the card as a PDF or take a photo")
+	ErrFileType = errkind.New(errkind.Invalid, "Only PDF, PNG and JPEG files can be attached, and this file is none of them (whatever its name says); save or scan the card as a PDF or take a photo.")
 	// ErrFileEmpty: nothing was uploaded.
-	ErrFileEmpty = errors.New("the file is empty")
+	ErrFileEmpty = errkind.New(errkind.Invalid, "The file is empty.")
 )
 
 // File is an evidence file. Serve it only to people allowed to see the

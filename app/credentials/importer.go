@@ -12,6 +12,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Format is an import file format.
@@ -35,12 +37,12 @@ const (
 
 // Errors Parse and Apply return. Each reads well on its own for HR users.
 var (
-	ErrUploadTooLarge = fmt.Errorf("the file is larger than %d MB; split it into several files", MaxUploadSize>>20)
-	ErrTooManyRows    = fmt.Errorf("the file has more than %d rows; split it into several files", MaxRows)
+	ErrUploadTooLarge = errkind.New(errkind.TooLarge, fmt.Sprintf("The file is larger than %d MB; split it into several files.", MaxUploadSize>>20))
+	ErrTooManyRows    = errkind.New(errkind.TooLarge, fmt.Sprintf("The file has more than %d rows; split it into several files.", MaxRows))
 	// ErrUnreadable: the file is not a spreadsheet Skillgate can read.
-	ErrUnreadable = errors.New("the file could not be read as a spreadsheet")
+	ErrUnreadable = errkind.New(errkind.Malformed, "The file could not be read as a spreadsheet")
 	// ErrProblems: Apply refuses a preview that lists problems.
-	ErrProblems = errors.New("the import has problems, so nothing was written; correct the rows listed and upload the file again")
+	ErrProblems = errkind.New(errkind.Conflict, "The import has problems, so nothing was written; correct the rows listed and upload the file again.")
 )
 
 // Action says what Apply will do with a row.

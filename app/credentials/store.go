@@ -33,6 +33,8 @@ import (
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Limits on what a record may hold. They are generous for real cards and
@@ -49,10 +51,10 @@ const (
 // or file) and db.ErrUnavailable.
 var (
 	// ErrInvalid is wrapped by every *FieldError: the input was refused.
-	ErrInvalid = errors.New("invalid credential record")
+	ErrInvalid = errkind.New(errkind.Invalid, "The credential record was refused; correct the fields marked.")
 	// ErrAlreadyVerified: HR verified this record before; verification is
 	// recorded once and never overwritten.
-	ErrAlreadyVerified = errors.New("this credential was already verified; its verification cannot be changed")
+	ErrAlreadyVerified = errkind.New(errkind.Conflict, "This credential was already verified; its verification cannot be changed.")
 )
 
 // FieldError says which input was refused and why, in words for HR users.
@@ -65,6 +67,16 @@ func (e *FieldError) Error() string { return e.Message }
 
 // Unwrap lets errors.Is(err, ErrInvalid) recognise every FieldError.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// As presents e in the one error vocabulary: ErrInvalid about e.Field, so
+// the HTTP layer shows the message beside that field.
+func (e *FieldError) As(target any) bool {
+	t, ok := target.(**errkind.Error)
+	if ok {
+		*t = ErrInvalid.WithField(e.Field, e.Message)
+	}
+	return ok
+}
 
 func invalid(field, format string, args ...any) error {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // An .xlsx file is a zip archive of XML files, and a small archive can
@@ -49,7 +51,7 @@ const (
 
 // ErrUnsafeArchive: the workbook would unpack to far more than any real
 // import (a zip bomb, or a workbook full of other content).
-var ErrUnsafeArchive = errors.New("the workbook is built in a way Skillgate does not open (it would unpack to far more data than any import sheet); copy the rows into a new workbook and try again")
+var ErrUnsafeArchive = errkind.New(errkind.TooLarge, "The workbook is built in a way Skillgate does not open (it would unpack to far more data than any import sheet); copy the rows into a new workbook and try again")
 
 func checkArchive(data []byte) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))

@@ -13,17 +13,19 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Errors the rest of the application handles, whichever engine is in use.
 var (
 	// ErrNotFound: the row does not exist (or the caller may not see it).
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = errkind.New(errkind.NotFound, "There is nothing at this address. It may have been moved, or the link may be mistyped.")
 	// ErrConflict: a unique constraint refused the write.
-	ErrConflict = errors.New("already exists")
+	ErrConflict = errkind.New(errkind.Conflict, "This was changed by someone else at the same moment, or it already exists, so nothing was saved. Reload the page and try again.")
 	// ErrUnavailable: the database could not be reached or is overloaded;
 	// the request may succeed if retried later.
-	ErrUnavailable = errors.New("database unavailable")
+	ErrUnavailable = errkind.New(errkind.Unavailable, "Skillgate cannot reach its database right now, so nothing was saved. Try again in a minute.")
 )
 
 // Translate maps a driver error onto ErrNotFound, ErrConflict or

@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Moving to a newer version. Enrollments never change: a move ends the old
@@ -22,9 +23,12 @@ import (
 
 // Errors of a move.
 var (
-	ErrMoved          = errors.New("this enrollment was moved to a newer program version; record against the new enrollment")
-	ErrNotNewer       = errors.New("choose a newer published version of the same program")
-	ErrMoveBeforeHire = errors.New("the move cannot take effect before the current enrollment started")
+	// ErrMoved: the enrollment was moved meanwhile; nothing more is recorded against it.
+	ErrMoved = errkind.New(errkind.Conflict, "This enrollment was moved to a newer program version; record against the new enrollment.")
+	// ErrNotNewer: the chosen version is not a newer published version of the program.
+	ErrNotNewer = errkind.New(errkind.Invalid, "Choose a newer published version of the same program.")
+	// ErrMoveBeforeHire: the chosen date is before the current enrollment started.
+	ErrMoveBeforeHire = errkind.New(errkind.Invalid, "The move cannot take effect before the current enrollment started.")
 )
 
 type moveRow struct {

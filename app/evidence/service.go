@@ -422,7 +422,8 @@ func (s *Service) ChangeStatus(ctx context.Context, enrollmentID string, by asse
 			return db.Translate(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: the enrollment changed meanwhile; reload and try again", db.ErrConflict)
+			// Another director changed it between our read and this write.
+			return db.ErrConflict.With("Someone else changed this enrollment's status a moment ago, so nothing was changed. Reload the page to see its status and try again.")
 		}
 		_, err = tx.NewInsert().Model(&statusRow{ID: newID(), EnrollmentID: enrollmentID, Status: string(to), ChangedAt: s.Now().UTC(),
 			ChangedBy: nullable(by.ID), Reason: strings.TrimSpace(reason)}).Exec(ctx)

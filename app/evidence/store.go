@@ -27,12 +27,15 @@ import (
 	"github.com/skillgate/skillgate/curriculum"
 )
 
-// ErrAlreadySignedOff: another sign-off of the same competency was
+// ErrAlreadySignedOff is assessments.ErrAlreadySignedOff (the same code and
+// kind, so errors.Is matches either) as storage finds it: another sign-off of the same competency was
 // committed at the same moment; this one was not recorded.
-var ErrAlreadySignedOff = errors.New("this competency was just signed off by someone else; reload to see their signature")
+var ErrAlreadySignedOff = assessments.ErrAlreadySignedOff.With("This competency was just signed off by someone else; reload to see their signature.")
 
-// ErrAlreadyReviewed: the entry was verified, approved or rejected already.
-var ErrAlreadyReviewed = errors.New("this entry has already been reviewed")
+// ErrAlreadyReviewed is assessments.ErrAlreadyReviewed as storage finds it:
+// the entry was verified, approved or rejected already (by someone else at
+// the same moment).
+var ErrAlreadyReviewed = assessments.ErrAlreadyReviewed.With("This entry has already been reviewed, perhaps by someone else a moment ago; reload to see the decision.")
 
 // Store reads and writes evidence.
 type Store struct {
@@ -445,8 +448,7 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation) (
 	})
 	if err != nil {
 		if errors.Is(err, db.ErrConflict) && o.Supersedes != "" {
-			return o, false, &assessments.Error{Code: assessments.ErrAlreadySuperseded.Code, Kind: assessments.KindConflict,
-				Message: "That record has already been corrected; correct the correction instead."}
+			return o, false, assessments.ErrAlreadySuperseded.With("That record has already been corrected; correct the correction instead.")
 		}
 		return o, false, fmt.Errorf("record observation: %w", err)
 	}

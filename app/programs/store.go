@@ -20,16 +20,18 @@ import (
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Errors the store returns besides db.ErrNotFound.
 var (
 	// ErrDraftExists: the program already has a draft; edit that one.
-	ErrDraftExists = errors.New("this program already has a draft version; edit or discard it before starting another")
+	ErrDraftExists = errkind.New(errkind.Conflict, "This program already has a draft version; edit or discard it before starting another.")
 	// ErrStale: someone else saved the draft after it was loaded.
-	ErrStale = errors.New("someone else changed this draft after you opened it; reload it and make your change again")
+	ErrStale = errkind.New(errkind.Conflict, "Someone else changed this draft after you opened it; reload it and make your change again.")
 	// ErrNoPublished: a new draft needs a published version to start from.
-	ErrNoPublished = errors.New("this program has no published version to start a draft from")
+	ErrNoPublished = errkind.New(errkind.Conflict, "This program has no published version to start a draft from.")
 )
 
 // Store reads and writes programs.

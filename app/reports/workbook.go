@@ -2,7 +2,6 @@ package reports
 
 import (
 	"archive/zip"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -14,6 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Workbooks are written so that an auditor accepts them: typed cells
@@ -28,7 +29,7 @@ import (
 const MaxCellText = 32767
 
 // ErrCellTooLong: a value does not fit in a cell.
-var ErrCellTooLong = errors.New("a value is longer than a spreadsheet cell holds (32,767 characters)")
+var ErrCellTooLong = errkind.New(errkind.Conflict, "A value is longer than a spreadsheet cell holds (32,767 characters), so the workbook cannot be made; shorten that record or use the page instead.")
 
 // Column is one column of a report.
 type Column struct {

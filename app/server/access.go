@@ -11,6 +11,8 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Who may do what: the one rule, in two layers.
@@ -215,7 +217,7 @@ func (s *Server) maySeePerson(c *fiber.Ctx, u, target *accounts.Person) (bool, e
 }
 
 // errNoPerson is the answer for a person id the caller may not see.
-var errNoPerson = apiError(fiber.StatusNotFound, "There is no person with this id that you may see.")
+var errNoPerson = errkind.New(errkind.NotFound, "There is no person with this id that you may see.")
 
 // visiblePerson loads a person the current user may see; anything else,
 // including an unknown id, is a 404.

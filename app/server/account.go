@@ -7,6 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 type accountView struct {
@@ -41,27 +43,30 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	u := currentUser(c)
 	var f changePasswordForm
 	if err := c.BodyParser(&f); err != nil {
-		return apiError(fiber.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+		return errUnreadable
 	}
-	errs := check(&f)
-	if errs == nil {
-		errs = passwordErrors(f.newPasswordForm, u)
+	var ke *errkind.Error
+	if errs := check(&f); errs != nil {
+		ke = badInput(errs)
+	} else {
+		ke = passwordErrors(f.newPasswordForm, u)
 	}
-	if errs == nil {
+	if ke == nil {
 		// Re-checking the current password goes through the same lockout as login.
 		if _, err := s.accounts.Authenticate(c.UserContext(), u.Email, f.Current); err != nil {
 			var locked *accounts.LockedError
 			if !errors.Is(err, accounts.ErrBadCredentials) && !errors.As(err, &locked) {
 				return err
 			}
-			errs = map[string]string{"current": "This is not your current password."}
+			msg := "This is not your current password."
 			if locked != nil {
-				errs["current"] = locked.Error()
+				msg = locked.Error()
 			}
+			ke = errkind.As(err).WithField("current", msg)
 		}
 	}
-	if errs != nil {
-		return s.renderAccount(c, fiber.StatusBadRequest, errs, accountView{})
+	if ke != nil {
+		return s.renderAccount(c, statusOf(ke), ke.Fields, accountView{})
 	}
 	if err := s.accounts.SetPassword(c.UserContext(), u.ID, f.New); err != nil {
 		return err
@@ -88,7 +93,7 @@ func (s *Server) createTokenForm(c *fiber.Ctx) error {
 		return err
 	}
 	if errs != nil {
-		return s.renderAccount(c, fiber.StatusBadRequest, errs, accountView{TokenName: f.Name})
+		return s.renderAccount(c, statusFor(errkind.Malformed), errs, accountView{TokenName: f.Name})
 	}
 	_, secret, err := s.accounts.CreateToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // personJSON is a person as the API shows them.
@@ -85,7 +87,7 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 func (s *Server) apiRevokeToken(c *fiber.Ctx) error {
 	err := s.accounts.RevokeToken(c.UserContext(), currentUser(c).ID, c.Params("id"))
 	if errors.Is(err, db.ErrNotFound) {
-		return apiError(fiber.StatusNotFound, "You have no active token with this id.")
+		return errkind.New(errkind.NotFound, "You have no active token with this id.")
 	}
 	if err != nil {
 		return err
@@ -99,7 +101,7 @@ func (s *Server) apiListPeople(c *fiber.Ctx) error {
 	u := currentUser(c)
 	f := accounts.ListFilter{Query: c.Query("q"), SiteID: c.Query("site"), SiteIDs: visibleSites(u), Limit: 100}
 	if f.SiteID != "" && !canSeeSite(u, f.SiteID) {
-		return apiError(fiber.StatusNotFound, "There is no site with this id that you may see.")
+		return errkind.New(errkind.NotFound, "There is no site with this id that you may see.")
 	}
 	if r := c.Query("role"); r != "" {
 		role, err := accounts.ParseRole(r)

@@ -98,10 +98,6 @@ func (s *Server) apiAddCredential(c *fiber.Ctx) error {
 	}
 	rec, err := s.evidence.Credentials.Add(c.UserContext(), credentials.NewRecord{PersonID: p.ID, TypeCode: b.Type, IssuingBody: b.IssuingBody,
 		Number: b.Number, IssuedOn: b.IssuedOn, ExpiresOn: b.ExpiresOn, ValidThroughMonth: b.ValidThroughMonth, Notes: b.Notes, RecordedBy: currentUser(c).ID})
-	var fe *credentials.FieldError
-	if errors.As(err, &fe) {
-		return badInput(map[string]string{fe.Field: fe.Message})
-	}
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // The evidence API: the same operations and rules as the pages, so a
@@ -131,16 +133,9 @@ func (s *Server) apiObserve(c *fiber.Ctx) error {
 	}
 	o, replayed, err := s.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), req)
 	if err != nil {
-		return movedAsConflict(err)
+		return err
 	}
 	return created(c, replayed, o)
-}
-
-func movedAsConflict(err error) error {
-	if errors.Is(err, evidence.ErrMoved) || errors.Is(err, evidence.ErrAlreadySignedOff) {
-		return apiError(fiber.StatusConflict, err.Error())
-	}
-	return err
 }
 
 type signOffBody struct {
@@ -165,8 +160,8 @@ func (s *Server) apiSignOff(c *fiber.Ctx) error {
 	if _, err := s.accounts.Authenticate(c.UserContext(), u.Email, b.Password); err != nil {
 		var locked *accounts.LockedError
 		if errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &locked) {
-			return &HTTPError{Status: fiber.StatusUnauthorized, Message: "Signing needs your password again; it was not accepted, so nothing was signed.",
-				Fields: map[string]string{"password": "Password not accepted."}}
+			return errkind.WithFields(errkind.Unauthenticated, "Signing needs your password again; it was not accepted, so nothing was signed.",
+				map[string]string{"password": "Password not accepted."})
 		}
 		return err
 	}
@@ -176,7 +171,7 @@ func (s *Server) apiSignOff(c *fiber.Ctx) error {
 	so, replayed, err := s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), assessments.SignOffRequest{
 		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Kind: curriculum.SignOffKind(b.Kind), ApprenticeName: p.Name, Covered: b.Covered})
 	if err != nil {
-		return movedAsConflict(err)
+		return err
 	}
 	return created(c, replayed, so)
 }
@@ -231,7 +226,7 @@ func (s *Server) apiLogHours(c *fiber.Ctx) error {
 		IdempotencyKey: b.IdempotencyKey, Kind: assessments.HoursKind(b.Kind), Code: b.Code, WorkedOn: b.WorkedOn, Minutes: mins,
 		SupervisorID: b.SupervisorID, Note: b.Note})
 	if err != nil {
-		return movedAsConflict(err)
+		return err
 	}
 	return created(c, replayed, h)
 }
@@ -258,7 +253,7 @@ func (s *Server) apiSelfLog(c *fiber.Ctx) error {
 		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Variant: b.Variant, PerformedOn: b.PerformedOn,
 		SupervisorID: b.SupervisorID, Comments: b.Comments})
 	if err != nil {
-		return movedAsConflict(err)
+		return err
 	}
 	return created(c, replayed, l)
 }

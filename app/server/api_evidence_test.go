@@ -53,9 +53,9 @@ func TestEvidenceAPI(t *testing.T) {
 		if again := apiCall(e, "POST", base+"/observations", tok, body); again.StatusCode != http.StatusOK {
 			t.Fatalf("replay: %d %s", again.StatusCode, again.body)
 		}
-		// Bad input: a clear 400 with the field named.
+		// A rule broken (no step answered): a clear 422 with the field named.
 		r = apiCall(e, "POST", base+"/observations", tok, `{"idempotency_key":"api-obs-0002","competency":"PHL-VENI","performed_on":"`+today+`","steps":[]}`)
-		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, `"message"`) {
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, `"message"`) || !strings.Contains(r.body, `"steps"`) {
 			t.Fatalf("missing steps: %d %s", r.StatusCode, r.body)
 		}
 		// Signing needs the password in the request.

@@ -11,6 +11,8 @@ import (
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // The audit trail is organisation-wide: HR auditors and administrators see
@@ -88,7 +90,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	f, v := s.auditFilter(c)
 	data := auditPage{Filters: v, Actions: reports.AuditActions, EntityList: reports.AuditEntityTypes}
 	if len(v.Errors) > 0 {
-		return s.render(c, fiber.StatusBadRequest, "audit", Page{Title: "Audit trail", Nav: "audit", Errors: v.Errors, Data: data})
+		return s.render(c, statusFor(errkind.Malformed), "audit", Page{Title: "Audit trail", Nav: "audit", Errors: v.Errors, Data: data})
 	}
 	page := pageParam(c)
 	rows, total, err := s.reports.AuditTrail(c.UserContext(), f, auditPerPage, (page-1)*auditPerPage)
@@ -118,7 +120,7 @@ func (s *Server) auditExport(format string) fiber.Handler {
 					msgs = append(msgs, m)
 				}
 			}
-			return apiError(fiber.StatusBadRequest, "This export cannot be made: "+strings.Join(msgs, " "))
+			return errkind.New(errkind.Malformed, "This export cannot be made: "+strings.Join(msgs, " "))
 		}
 		params := map[string]any{"format": format}
 		for k, x := range f.Params() {

@@ -72,7 +72,7 @@ func TestEvidenceChangesAreAudited(t *testing.T) {
 		if r := obs("audit-obs-0001"); r.StatusCode != http.StatusOK {
 			t.Fatalf("replay: %d", r.StatusCode)
 		}
-		if r := apiCall(e, "POST", base+"/observations", tokPriya, `{"idempotency_key":"audit-obs-0002","competency":"PHL-VENI","performed_on":"`+today+`","steps":[]}`); r.StatusCode != http.StatusBadRequest {
+		if r := apiCall(e, "POST", base+"/observations", tokPriya, `{"idempotency_key":"audit-obs-0002","competency":"PHL-VENI","performed_on":"`+today+`","steps":[]}`); r.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("bad observation: %d", r.StatusCode)
 		}
 		if got := total(); got != n {
@@ -141,7 +141,7 @@ func TestEvidenceChangesAreAudited(t *testing.T) {
 			t.Fatalf("pending: %+v", pend)
 		}
 		n = total()
-		if r := apiCall(e, "POST", "/api/v1/reviews/hours/"+pend.Hours[0].ID, tokPriya, `{"decision":"reject"}`); r.StatusCode != http.StatusBadRequest {
+		if r := apiCall(e, "POST", "/api/v1/reviews/hours/"+pend.Hours[0].ID, tokPriya, `{"decision":"reject"}`); r.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("a rejection without a reason: %d", r.StatusCode)
 		}
 		if total() != n {

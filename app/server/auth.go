@@ -8,6 +8,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/auth/password"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 type loginForm struct {
@@ -35,20 +37,15 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	view := loginView{Email: f.Email, Next: safeNext(f.Next)}
 	if errs != nil {
-		return s.render(c, fiber.StatusBadRequest, "login", Page{Title: "Log in", Errors: errs, Data: view})
+		return s.render(c, statusFor(errkind.Malformed), "login", Page{Title: "Log in", Errors: errs, Data: view})
 	}
 	p, err := s.accounts.Authenticate(c.UserContext(), f.Email, f.Password)
-	var locked *accounts.LockedError
-	switch {
-	case errors.Is(err, accounts.ErrBadCredentials), errors.Is(err, accounts.ErrAccountDisabled), errors.As(err, &locked):
+	if ke := formError(err); ke != nil {
 		s.logWith(c).Info("login failed", "reason", loginFailure(err))
-		view.Message = err.Error()
-		status := fiber.StatusUnauthorized
-		if locked != nil {
-			status = fiber.StatusTooManyRequests
-		}
-		return s.render(c, status, "login", Page{Title: "Log in", Data: view})
-	case err != nil:
+		view.Message = ke.Message
+		return s.render(c, statusOf(err), "login", Page{Title: "Log in", Data: view})
+	}
+	if err != nil {
 		return err
 	}
 	// A new session id at every login; an old cookie is simply replaced.
@@ -109,17 +106,21 @@ type newPasswordForm struct {
 	Confirm string `form:"confirm" json:"confirm" label:"New password again" validate:"required"`
 }
 
-// passwordErrors checks a new password and its confirmation, returning
-// messages keyed by field.
-func passwordErrors(f newPasswordForm, p *accounts.Person) map[string]string {
+// passwordErrors checks a new password and its confirmation: nil, or an
+// error with messages keyed by field (a missing field is Malformed; a
+// mismatch or a password the policy refuses is Invalid).
+func passwordErrors(f newPasswordForm, p *accounts.Person) *errkind.Error {
 	if errs := check(&f); errs != nil {
-		return errs
+		return badInput(errs)
 	}
 	if f.New != f.Confirm {
-		return map[string]string{"confirm": "The two passwords are not the same."}
+		return breaksRule(map[string]string{"confirm": "The two passwords are not the same."})
 	}
 	if err := password.Check(f.New, p.Email, p.Name); err != nil {
-		return map[string]string{"new": err.Error()}
+		if ke := errkind.As(err); ke != nil {
+			return ke.WithField("new", ke.Message)
+		}
+		return breaksRule(map[string]string{"new": err.Error()})
 	}
 	return nil
 }
@@ -127,9 +128,6 @@ func passwordErrors(f newPasswordForm, p *accounts.Person) map[string]string {
 func (s *Server) resetPage(c *fiber.Ctx) error {
 	token := c.Params("token")
 	p, err := s.accounts.ResetTarget(c.UserContext(), token)
-	if errors.Is(err, accounts.ErrResetInvalid) {
-		return apiError(fiber.StatusNotFound, err.Error())
-	}
 	if err != nil {
 		return err
 	}
@@ -139,23 +137,17 @@ func (s *Server) resetPage(c *fiber.Ctx) error {
 func (s *Server) reset(c *fiber.Ctx) error {
 	token := c.Params("token")
 	p, err := s.accounts.ResetTarget(c.UserContext(), token)
-	if errors.Is(err, accounts.ErrResetInvalid) {
-		return apiError(fiber.StatusNotFound, err.Error())
-	}
 	if err != nil {
 		return err
 	}
 	var f newPasswordForm
 	if err := c.BodyParser(&f); err != nil {
-		return apiError(fiber.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+		return errUnreadable
 	}
-	if errs := passwordErrors(f, p); errs != nil {
-		return s.render(c, fiber.StatusBadRequest, "reset", Page{Title: "Choose a new password", Errors: errs, Data: resetView{Email: p.Email, Token: token}})
+	if ke := passwordErrors(f, p); ke != nil {
+		return s.render(c, statusOf(ke), "reset", Page{Title: "Choose a new password", Errors: ke.Fields, Data: resetView{Email: p.Email, Token: token}})
 	}
 	if _, err := s.accounts.CompleteReset(c.UserContext(), token, f.New); err != nil {
-		if errors.Is(err, accounts.ErrResetInvalid) {
-			return apiError(fiber.StatusNotFound, err.Error())
-		}
 		return err
 	}
 	s.clearSessionCookie(c)

@@ -197,7 +197,7 @@ func TestPasswordResetByAdmin(t *testing.T) {
 		if page.StatusCode != 200 || !strings.Contains(page.body, "fg@example.test") {
 			t.Fatalf("reset page: %d", page.StatusCode)
 		}
-		if r := u.post("/reset/"+link, url.Values{"new": {"a new long passphrase ok"}, "confirm": {"a different one entirely"}}); r.StatusCode != 400 || !strings.Contains(r.body, "not the same") {
+		if r := u.post("/reset/"+link, url.Values{"new": {"a new long passphrase ok"}, "confirm": {"a different one entirely"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "not the same") {
 			t.Fatalf("mismatched confirmation: %d", r.StatusCode)
 		}
 		if r := u.post("/reset/"+link, url.Values{"new": {"a new long passphrase ok"}, "confirm": {"a new long passphrase ok"}}); r.StatusCode != http.StatusSeeOther {

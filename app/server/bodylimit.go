@@ -10,6 +10,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Request body limits. The HTTP server streams request bodies
@@ -103,7 +104,7 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 	}
 	l := s.limitFor(c)
 	if n > l.max {
-		return s.tooLarge(c, apiError(fiber.StatusRequestEntityTooLarge, l.tooMuch))
+		return s.tooLarge(c, errkind.New(errkind.TooLarge, l.tooMuch))
 	}
 	if n == -1 {
 		// Chunked: read it here, up to the limit, so that nothing later
@@ -111,10 +112,10 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 		if stream := req.BodyStream(); stream != nil {
 			var buf bytes.Buffer
 			if _, err := io.Copy(&buf, io.LimitReader(stream, int64(l.max)+1)); err != nil {
-				return apiError(fiber.StatusBadRequest, "The request's body could not be read.")
+				return errkind.New(errkind.Malformed, "The request's body could not be read.")
 			}
 			if buf.Len() > l.max {
-				return s.tooLarge(c, apiError(fiber.StatusRequestEntityTooLarge, l.tooMuch))
+				return s.tooLarge(c, errkind.New(errkind.TooLarge, l.tooMuch))
 			}
 			req.SetBody(buf.Bytes())
 		}

@@ -11,6 +11,8 @@ import (
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // asOfParam reads ?as_of=YYYY-MM-DD, defaulting to today in the
@@ -26,8 +28,6 @@ func (s *Server) asOfParam(c *fiber.Ctx) (curriculum.Date, error) {
 	}
 	return d, nil
 }
-
-var errNotEnrolled = apiError(fiber.StatusNotFound, "This person is not enrolled in a program on that date, so no task is cleared.")
 
 type personDecisionsJSON struct {
 	PersonID  string                    `json:"person_id"`
@@ -61,9 +61,6 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 	// Decide serves from the per-process cache when p's decision stamp,
 	// read just now with p, shows nothing was written since.
 	res, err := s.clearance.Decide(c.UserContext(), p, asOf)
-	if errors.Is(err, clearance.ErrNotEnrolled) {
-		return errNotEnrolled
-	}
 	if err != nil {
 		return err
 	}
@@ -73,7 +70,7 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 			return err
 		}
 		if !ok {
-			return apiError(fiber.StatusNotFound, "The person's program has no task "+task+".")
+			return errkind.New(errkind.NotFound, "The person's program has no task "+task+".")
 		}
 		return c.JSON(d.JSON())
 	}
@@ -102,7 +99,7 @@ type matrixPersonRow struct {
 // was written since.
 func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) ([]*accounts.Person, map[string]*clearance.Decided, error) {
 	if !canSeeSite(currentUser(c), siteID) {
-		return nil, nil, apiError(fiber.StatusNotFound, "There is no site with this id that you may see.")
+		return nil, nil, errkind.New(errkind.NotFound, "There is no site with this id that you may see.")
 	}
 	people, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{SiteID: siteID, Role: accounts.RoleApprentice, Limit: 500})
 	if err != nil {
@@ -179,10 +176,8 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 	}
 	asOf, err := s.asOfParam(c)
 	if err != nil {
-		var he *HTTPError
-		if errors.As(err, &he) {
-			he = &HTTPError{Status: he.Status, Message: he.Fields["as_of"]}
-			return he
+		if ke := errkind.As(err); ke != nil && ke.Fields["as_of"] != "" {
+			return errkind.New(ke.Kind, ke.Fields["as_of"])
 		}
 		return err
 	}

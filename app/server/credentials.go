@@ -14,6 +14,8 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Credential pages: a person's credentials with history and required
@@ -89,7 +91,7 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 	n := credentials.NewRecord{PersonID: p.ID, TypeCode: c.FormValue("type"), IssuingBody: c.FormValue("issuing_body"),
 		Number: c.FormValue("number"), Notes: c.FormValue("notes"), RecordedBy: currentUser(c).ID}
 	if n.IssuedOn, err = curriculum.ParseDate(strings.TrimSpace(c.FormValue("issued_on"))); err != nil {
-		return s.renderCredentials(c, fiber.StatusBadRequest, "Give the issue date as YYYY-MM-DD.")
+		return s.renderCredentials(c, statusFor(errkind.Malformed), "Give the issue date as YYYY-MM-DD.")
 	}
 	if raw := strings.TrimSpace(c.FormValue("expires_on")); raw != "" {
 		if len(raw) == 7 { // YYYY-MM from a month input: valid through that month
@@ -97,7 +99,7 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 			n.ValidThroughMonth = true
 		}
 		if n.ExpiresOn, err = curriculum.ParseDate(raw); err != nil {
-			return s.renderCredentials(c, fiber.StatusBadRequest, "Give the expiry date as YYYY-MM-DD, or the month as YYYY-MM for cards valid through a month.")
+			return s.renderCredentials(c, statusFor(errkind.Malformed), "Give the expiry date as YYYY-MM-DD, or the month as YYYY-MM for cards valid through a month.")
 		}
 	}
 	if c.FormValue("valid_through_month") == "on" {
@@ -105,7 +107,7 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 	}
 	fh, ferr := c.FormFile("file")
 	if ferr == nil && fh.Size > credentials.MaxFileSize {
-		return s.renderCredentials(c, fiber.StatusRequestEntityTooLarge, fmt.Sprintf("The file is larger than %d MB.", credentials.MaxFileSize>>20))
+		return s.renderCredentials(c, statusFor(errkind.TooLarge), fmt.Sprintf("The file is larger than %d MB.", credentials.MaxFileSize>>20))
 	}
 	var upload *credentials.Upload
 	if ferr == nil {
@@ -117,8 +119,8 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 		upload = &credentials.Upload{Name: fh.Filename, Content: f}
 	}
 	_, err = s.evidence.Credentials.AddWithFile(ctx, n, upload)
-	if errors.Is(err, credentials.ErrInvalid) || errors.Is(err, credentials.ErrFileType) || errors.Is(err, credentials.ErrFileTooLarge) || errors.Is(err, credentials.ErrFileEmpty) {
-		return s.renderCredentials(c, fiber.StatusBadRequest, err.Error())
+	if ke := formError(err); ke != nil {
+		return s.renderCredentials(c, statusOf(err), ke.Message)
 	}
 	if err != nil {
 		return err
@@ -138,11 +140,11 @@ func (s *Server) verifyCredential(c *fiber.Ctx) error {
 	}
 	method := strings.TrimSpace(c.FormValue("method"))
 	if method == "" {
-		return s.renderCredentials(c, fiber.StatusBadRequest, "Say how you verified it, e.g. “checked the AHA eCard site”.")
+		return s.renderCredentials(c, statusFor(errkind.Malformed), "Say how you verified it, e.g. “checked the AHA eCard site”.")
 	}
 	if _, err := s.evidence.Credentials.Verify(c.UserContext(), rec.ID, currentUser(c).ID, method); err != nil {
-		if errors.Is(err, credentials.ErrAlreadyVerified) {
-			return s.renderCredentials(c, fiber.StatusConflict, err.Error())
+		if ke := formError(err); ke != nil {
+			return s.renderCredentials(c, statusOf(err), ke.Message)
 		}
 		return err
 	}

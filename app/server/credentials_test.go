@@ -54,7 +54,7 @@ func TestHRDashboardRenewalAndVerification(t *testing.T) {
 		today := e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")
 		// A web page disguised as a PDF is refused, and nothing is stored.
 		r := postMultipart(hr, "/people/"+riley.ID+"/credentials", map[string]string{"type": "BLS", "issued_on": today}, []byte("<html><script>x</script></html>"), "card.pdf")
-		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "Nothing was saved") {
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Nothing was saved") {
 			t.Fatalf("HTML as PDF: %d", r.StatusCode)
 		}
 		r = postMultipart(hr, "/people/"+riley.ID+"/credentials", map[string]string{"type": "BLS", "issued_on": today, "number": "AHA-777", "issuing_body": "American Heart Association"}, onePixelPNG, "card.pdf")
@@ -115,7 +115,7 @@ func TestCredentialsAPI(t *testing.T) {
 		if r := apiCall(e, "POST", "/api/v1/people/"+sam.ID+"/credentials", tok, `{"type":"BLS","issued_on":"2026-02-30"}`); r.StatusCode != http.StatusBadRequest {
 			t.Fatalf("impossible date: %d %s", r.StatusCode, r.body)
 		}
-		if r := apiCall(e, "POST", "/api/v1/people/"+sam.ID+"/credentials", tok, `{"type":"BLS","issued_on":"2026-01-02","expires_on":"2025-12-31"}`); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "expires_on") {
+		if r := apiCall(e, "POST", "/api/v1/people/"+sam.ID+"/credentials", tok, `{"type":"BLS","issued_on":"2026-01-02","expires_on":"2025-12-31"}`); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "expires_on") {
 			t.Fatalf("expiry before issue: %d %s", r.StatusCode, r.body)
 		}
 		if r := apiCall(e, "POST", "/api/v1/people/"+sam.ID+"/credentials", tok, `{"type":"BLS","issued_on":"2026-01-02","number":"N-1"}`); r.StatusCode != http.StatusCreated {

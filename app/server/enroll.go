@@ -83,22 +83,22 @@ func (s *Server) enrollPerson(c *fiber.Ctx, b enrollBody) (assessments.Enrollmen
 		return assessments.Enrollment{}, false, err
 	}
 	if !p.Has(accounts.RoleApprentice) {
-		return assessments.Enrollment{}, false, badInput(map[string]string{"person_id": "Only people with the apprentice role can be enrolled."})
+		return assessments.Enrollment{}, false, breaksRule(map[string]string{"person_id": "Only people with the apprentice role can be enrolled."})
 	}
 	if !slices.Contains(p.SiteIDs, b.SiteID) || !canSeeSite(currentUser(c), b.SiteID) {
-		return assessments.Enrollment{}, false, badInput(map[string]string{"site_id": "Choose one of the apprentice's sites that you manage."})
+		return assessments.Enrollment{}, false, breaksRule(map[string]string{"site_id": "Choose one of the apprentice's sites that you manage."})
 	}
 	// Assigned preceptors see the apprentice's records, so they must be
 	// preceptors the director may see.
 	for _, id := range b.PreceptorIDs {
 		pr, err := s.accounts.ByID(c.UserContext(), id)
 		if err != nil || !pr.Has(accounts.RolePreceptor) || !canSeePerson(currentUser(c), pr) {
-			return assessments.Enrollment{}, false, badInput(map[string]string{"preceptor_ids": "Choose preceptors of your sites."})
+			return assessments.Enrollment{}, false, breaksRule(map[string]string{"preceptor_ids": "Choose preceptors of your sites."})
 		}
 	}
 	v, err := s.programs.VersionByID(c.UserContext(), b.VersionID)
 	if err != nil || v.Status != curriculum.Published {
-		return assessments.Enrollment{}, false, badInput(map[string]string{"version_id": "Choose a published program version."})
+		return assessments.Enrollment{}, false, breaksRule(map[string]string{"version_id": "Choose a published program version."})
 	}
 	if b.StartDate.IsZero() {
 		b.StartDate = b.HireDate

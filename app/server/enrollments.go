@@ -14,6 +14,8 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Recording evidence: an enrollment's progress page, the point-of-care
@@ -25,7 +27,7 @@ func newKey() string { return "form-" + strings.ReplaceAll(accounts.NewID(), "-"
 // visibleEnrollment loads an enrollment (with records) the user may see
 // (canSeeEnrollment) and its apprentice; anything else is 404.
 func (s *Server) visibleEnrollment(c *fiber.Ctx) (*assessments.Records, *accounts.Person, error) {
-	notFound := apiError(fiber.StatusNotFound, "There is no enrollment with this id that you may see.")
+	notFound := errkind.New(errkind.NotFound, "There is no enrollment with this id that you may see.")
 	rec, err := s.evidence.Enrollment(c.UserContext(), c.Params("id"))
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil, notFound
@@ -108,7 +110,7 @@ func (s *Server) myProgress(c *fiber.Ctx) error {
 	u := currentUser(c)
 	res, err := s.clearance.For(c.UserContext(), u.ID, curriculum.DateOf(s.now(), s.cfg.Location()))
 	if errors.Is(err, clearance.ErrNotEnrolled) {
-		return apiError(fiber.StatusNotFound, "You are not enrolled in a program yet. Your program director enrolls you.")
+		return clearance.ErrNotEnrolled.With("You are not enrolled in a program yet. Your program director enrolls you.")
 	}
 	if err != nil {
 		return err
@@ -222,13 +224,12 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 	if req.PerformedOn, err = curriculum.ParseDate(strings.TrimSpace(v.Date)); err != nil {
 		v.Problem = "Give the date of the performance as YYYY-MM-DD."
-		return s.render(c, fiber.StatusBadRequest, "observe", Page{Title: "Record " + comp.Title, Data: v})
+		return s.render(c, statusFor(errkind.Malformed), "observe", Page{Title: "Record " + comp.Title, Data: v})
 	}
 	o, _, err := s.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), req)
-	var ae *assessments.Error
-	if errors.As(err, &ae) || errors.Is(err, evidence.ErrMoved) {
-		v.Problem = err.Error()
-		return s.render(c, fiber.StatusBadRequest, "observe", Page{Title: "Record " + comp.Title, Data: v})
+	if ke := formError(err); ke != nil {
+		v.Problem = ke.Message
+		return s.render(c, statusOf(err), "observe", Page{Title: "Record " + comp.Title, Data: v})
 	}
 	if err != nil {
 		return err
@@ -307,7 +308,7 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 			if locked != nil {
 				msg = locked.Error()
 			}
-			return s.renderSignOff(c, fiber.StatusUnauthorized, rec, p, key, msg)
+			return s.renderSignOff(c, statusFor(errkind.Unauthenticated), rec, p, key, msg)
 		}
 		return err
 	}
@@ -319,9 +320,8 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	req := assessments.SignOffRequest{IdempotencyKey: key, Competency: code, Kind: curriculum.SignOffKind(c.FormValue("kind")),
 		ApprenticeName: p.Name, Covered: covered}
 	_, _, err = s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), req)
-	var ae *assessments.Error
-	if errors.As(err, &ae) || errors.Is(err, evidence.ErrAlreadySignedOff) || errors.Is(err, evidence.ErrMoved) {
-		return s.renderSignOff(c, fiber.StatusConflict, rec, p, key, err.Error())
+	if ke := formError(err); ke != nil {
+		return s.renderSignOff(c, statusOf(err), rec, p, key, ke.Message)
 	}
 	if err != nil {
 		return err
@@ -356,7 +356,7 @@ func (s *Server) recordTest(c *fiber.Ctx) error {
 	code := c.Params("code")
 	if _, _, err := s.evidence.RecordTest(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.TestResultRequest{
 		IdempotencyKey: c.FormValue("key"), Competency: code, Score: score, TakenOn: on}); err != nil {
-		return movedAsConflict(err)
+		return err
 	}
 	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=test-recorded#c-"+code, fiber.StatusSeeOther)
 }

@@ -141,7 +141,7 @@ func TestSelfLogAndHoursReview(t *testing.T) {
 		if r := ap.post(enr+"/hours", url.Values{"key": {keys[1]}, "code": {"ojl:PT-CARE"}, "worked_on": {today}, "hours": {"7:30"}}); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("hours: %d %s", r.StatusCode, r.body)
 		}
-		if r := ap.post(enr+"/hours", url.Values{"key": {"form-another-key-1"}, "code": {"ojl:PT-CARE"}, "worked_on": {today}, "hours": {"25"}}); r.StatusCode != http.StatusBadRequest {
+		if r := ap.post(enr+"/hours", url.Values{"key": {"form-another-key-1"}, "code": {"ojl:PT-CARE"}, "worked_on": {today}, "hours": {"25"}}); r.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("25 hours in a day: %d", r.StatusCode)
 		}
 
@@ -166,7 +166,7 @@ func TestSelfLogAndHoursReview(t *testing.T) {
 		if r := md.post("/review/selflogs/"+logID, url.Values{"decision": {"approve"}}); r.StatusCode != http.StatusNotFound {
 			t.Fatalf("another preceptor verifying: %d", r.StatusCode)
 		}
-		if r := pc.post("/review/hours/"+hoursID, url.Values{"decision": {"reject"}}); r.StatusCode != http.StatusBadRequest {
+		if r := pc.post("/review/hours/"+hoursID, url.Values{"decision": {"reject"}}); r.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("rejection without a reason: %d", r.StatusCode)
 		}
 		if r := pc.post("/review/selflogs/"+logID, url.Values{"decision": {"approve"}}); r.StatusCode != http.StatusSeeOther {
@@ -214,7 +214,7 @@ func TestDirectorCohortAndRevocation(t *testing.T) {
 		if action == "" {
 			t.Fatal("no revoke form on the venipuncture sign-off")
 		}
-		if r := dir.post(action, url.Values{"key": {"form-revoke-000001"}, "reason": {""}}); r.StatusCode != http.StatusBadRequest {
+		if r := dir.post(action, url.Values{"key": {"form-revoke-000001"}, "reason": {""}}); r.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("revocation without a reason: %d", r.StatusCode)
 		}
 		if r := dir.post(action, url.Values{"key": {"form-revoke-000002"}, "reason": {"incident review"}}); r.StatusCode != http.StatusSeeOther {
@@ -282,7 +282,7 @@ func TestEnrollTestScoreAndCorrection(t *testing.T) {
 		if cf.Get("supersedes") == "" {
 			t.Fatal("the correction form does not name the record it corrects")
 		}
-		if r := pc.post(enr+"/observe/PHL-VENI", cf); r.StatusCode != http.StatusBadRequest {
+		if r := pc.post(enr+"/observe/PHL-VENI", cf); r.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("a correction without a reason: %d", r.StatusCode)
 		}
 		for k := range cf {
@@ -301,7 +301,7 @@ func TestEnrollTestScoreAndCorrection(t *testing.T) {
 		// A test score.
 		tk := regexpFind(`name="key" value="([^"]+-PHL-VENI)"`, after.body)
 		tests := audittest.Count(t, e.db, evidence.ActionTest)
-		if r := pc.post(enr+"/tests/PHL-VENI", url.Values{"key": {tk}, "score": {"120"}, "taken_on": {e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")}}); r.StatusCode != http.StatusBadRequest {
+		if r := pc.post(enr+"/tests/PHL-VENI", url.Values{"key": {tk}, "score": {"120"}, "taken_on": {e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")}}); r.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("a score of 120: %d", r.StatusCode)
 		}
 		if audittest.Count(t, e.db, evidence.ActionTest) != tests {
@@ -360,7 +360,7 @@ func TestEnrollmentStatusChanges(t *testing.T) {
 		for i := 0; i < strings.Count(form.body, `value="met"`); i++ {
 			f.Set("step_"+itoa(i), "met")
 		}
-		if r := pc.post(enr+"/observe/SAF-INFECT", f); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "on hold") {
+		if r := pc.post(enr+"/observe/SAF-INFECT", f); r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "on hold") {
 			t.Fatalf("observation while on hold: %d", r.StatusCode)
 		}
 		if r := dir.post(enr+"/status", url.Values{"status": {"withdrawn"}}); r.StatusCode != http.StatusSeeOther {

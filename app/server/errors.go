@@ -8,28 +8,48 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/db"
-	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/errkind"
 )
 
-// HTTPError is an error with a status and a message written for the
-// person who sees it; Fields holds per-field messages for bad input.
-type HTTPError struct {
-	Status  int
-	Message string
-	Fields  map[string]string
+// kindStatus is the one table from error kinds to HTTP statuses, for pages
+// and the JSON API alike (package errkind's doc and the README show it).
+// Handlers never choose a status for an error: they return it, or render
+// their form with statusOf(err).
+var kindStatus = map[errkind.Kind]int{
+	errkind.Malformed:       fiber.StatusBadRequest,
+	errkind.Invalid:         fiber.StatusUnprocessableEntity,
+	errkind.Unauthenticated: fiber.StatusUnauthorized,
+	errkind.Forbidden:       fiber.StatusForbidden,
+	errkind.NotFound:        fiber.StatusNotFound,
+	errkind.Gone:            fiber.StatusGone,
+	errkind.Conflict:        fiber.StatusConflict,
+	errkind.TooLarge:        fiber.StatusRequestEntityTooLarge,
+	errkind.Unsupported:     fiber.StatusUnsupportedMediaType,
+	errkind.RateLimited:     fiber.StatusTooManyRequests,
+	errkind.Unavailable:     fiber.StatusServiceUnavailable,
+	errkind.Integrity:       fiber.StatusInternalServerError,
+	errkind.Internal:        fiber.StatusInternalServerError,
 }
 
-func (e *HTTPError) Error() string { return e.Message }
+// statusFor is the status of kind k.
+func statusFor(k errkind.Kind) int {
+	if st, ok := kindStatus[k]; ok {
+		return st
+	}
+	return fiber.StatusInternalServerError
+}
 
-func apiError(status int, msg string) *HTTPError { return &HTTPError{Status: status, Message: msg} }
+// statusOf is the status of err's kind (500 for an error without one).
+func statusOf(err error) int { return statusFor(errkind.KindOf(err)) }
 
 // Errors with fixed wording, shared by pages and the API.
 var (
-	errForbidden   = apiError(fiber.StatusForbidden, "You do not have access to this page. If you need it, ask your administrator for the right role.")
-	errNotFound    = apiError(fiber.StatusNotFound, "There is nothing at this address. It may have been moved, or the link may be mistyped.")
-	errCSRF        = apiError(fiber.StatusForbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
-	errUnavailable = apiError(fiber.StatusServiceUnavailable, "Skillgate cannot reach its database right now, so nothing was saved. Try again in a minute.")
-	errInternal    = apiError(fiber.StatusInternalServerError, "Something went wrong on our side and nothing was saved. Try again; if it keeps happening, tell your administrator and quote the reference below.")
+	errForbidden   = errkind.New(errkind.Forbidden, "You do not have access to this page. If you need it, ask your administrator for the right role.")
+	errNotFound    = errkind.New(errkind.NotFound, "There is nothing at this address. It may have been moved, or the link may be mistyped.")
+	errCSRF        = errkind.New(errkind.Forbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
+	errUnavailable = errkind.New(errkind.Unavailable, "Skillgate cannot reach its database right now, so nothing was saved. Try again in a minute.")
+	errInternal    = errkind.New(errkind.Internal, "Something went wrong on our side and nothing was saved. Try again; if it keeps happening, tell your administrator and quote the reference below.")
+	errUnreadable  = errkind.New(errkind.Malformed, "The form could not be read. Reload the page and try again.")
 )
 
 var headings = map[int]string{
@@ -42,71 +62,79 @@ var headings = map[int]string{
 	fiber.StatusInternalServerError: "Something went wrong",
 }
 
-// classify turns any error into the HTTPError shown to the user. Internal
-// details never reach the response; they are logged with the request id.
-func (s *Server) classify(c *fiber.Ctx, err error) *HTTPError {
-	var he *HTTPError
-	var fe *fiber.Error
-	var ae *assessments.Error
-	switch {
-	case errors.As(err, &he):
-		return he
-	case errors.Is(err, db.ErrNotFound):
-		return errNotFound
-	case errors.As(err, &ae):
-		return &HTTPError{Status: assessmentStatus[ae.Kind], Message: ae.Message, Fields: fieldOf(ae)}
-	case errors.Is(err, db.ErrUnavailable) || db.IsUnavailable(err):
+// classify turns any error into the status and the kinded error shown to
+// the user. Internal details never reach the response; they are logged
+// with the request id.
+func (s *Server) classify(c *fiber.Ctx, err error) (int, *errkind.Error) {
+	if ke := errkind.As(err); ke != nil {
+		switch ke.Kind {
+		case errkind.Unavailable:
+			s.log.Warn("database unavailable", "request_id", requestIDOf(c), "error", err)
+			return statusFor(ke.Kind), errUnavailable
+		case errkind.Integrity:
+			// Stored records changed outside the application: an alert.
+			s.log.Error("integrity check failed", "request_id", requestIDOf(c), "path", redactPath(c.Path()), "error", err)
+			return statusFor(ke.Kind), ke
+		case errkind.Internal:
+			// A kind nobody chose: not a message for the user.
+		default:
+			return statusFor(ke.Kind), ke
+		}
+	} else if db.IsUnavailable(err) {
 		s.log.Warn("database unavailable", "request_id", requestIDOf(c), "error", err)
-		return errUnavailable
-	case errors.As(err, &fe):
+		return statusFor(errkind.Unavailable), errUnavailable
+	}
+	// Fiber's own answers (no route, method or body limit) keep its status.
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
 		switch fe.Code {
 		case fiber.StatusNotFound:
-			return errNotFound
+			return fe.Code, errNotFound
 		case fiber.StatusRequestEntityTooLarge:
-			return apiError(fe.Code, fmt.Sprintf("What you sent is larger than Skillgate accepts (%d MB at most).", maxRequestBody>>20))
+			return fe.Code, errkind.New(errkind.TooLarge, fmt.Sprintf("What you sent is larger than Skillgate accepts (%d MB at most).", maxRequestBody>>20))
 		case fiber.StatusMethodNotAllowed:
-			return apiError(fe.Code, "This address does not accept that kind of request.")
+			return fe.Code, errkind.New(errkind.Malformed, "This address does not accept that kind of request.")
 		}
 		if fe.Code < 500 {
-			return apiError(fe.Code, "The request could not be understood: "+fe.Message)
+			return fe.Code, errkind.New(errkind.Malformed, "The request could not be understood: "+fe.Message)
 		}
 	}
 	s.log.Error("request failed", "request_id", requestIDOf(c), "path", redactPath(c.Path()), "error", err)
-	return errInternal
+	return statusFor(errkind.Internal), errInternal
 }
 
 // handleError is Fiber's ErrorHandler: JSON for the API, a page otherwise.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	he := s.classify(c, err)
-	if he.Status == fiber.StatusServiceUnavailable {
+	status, ke := s.classify(c, err)
+	if status == fiber.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "30")
 	}
 	if isAPI(c) || c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMEApplicationJSON {
-		body := fiber.Map{"status": he.Status, "message": he.Message}
-		if len(he.Fields) > 0 {
-			body["fields"] = he.Fields
+		body := fiber.Map{"status": status, "message": ke.Message}
+		if ke.Code != "" {
+			body["code"] = ke.Code
 		}
-		return c.Status(he.Status).JSON(fiber.Map{"error": body, "request_id": requestIDOf(c)})
+		if len(ke.Fields) > 0 {
+			body["fields"] = ke.Fields
+		}
+		return c.Status(status).JSON(fiber.Map{"error": body, "request_id": requestIDOf(c)})
 	}
-	data := errorPage{Heading: headings[he.Status], Message: he.Message}
-	if he.Status >= 500 {
+	data := errorPage{Heading: headings[status], Message: ke.Message}
+	if status >= 500 {
 		data.RequestID = requestIDOf(c)
 	}
-	if he.Heading() == "" {
+	if data.Heading == "" {
 		data.Heading = "That did not work"
 	}
-	if he.Status == fiber.StatusUnauthorized {
+	if status == fiber.StatusUnauthorized {
 		data.Back, data.BackLabel = "/login", "Log in"
 	}
-	if rerr := s.render(c, he.Status, "error", Page{Title: data.Heading, Data: data}); rerr != nil {
+	if rerr := s.render(c, status, "error", Page{Title: data.Heading, Data: data}); rerr != nil {
 		s.log.Error("render error page", "request_id", requestIDOf(c), "error", rerr)
-		return c.Status(he.Status).SendString(he.Message)
+		return c.Status(status).SendString(ke.Message)
 	}
 	return nil
 }
-
-// Heading is the page heading for the error's status.
-func (e *HTTPError) Heading() string { return headings[e.Status] }
 
 type errorPage struct {
 	Heading, Message, RequestID, Back, BackLabel string
@@ -119,19 +147,19 @@ func (s *Server) logWith(c *fiber.Ctx) *slog.Logger {
 	return s.log.With("request_id", requestIDOf(c))
 }
 
-func isConflict(err error) bool { return errors.Is(err, db.ErrConflict) }
-
-// assessmentStatus maps the rule errors' kinds to HTTP statuses.
-var assessmentStatus = map[assessments.Kind]int{
-	assessments.KindInvalid:   fiber.StatusBadRequest,
-	assessments.KindForbidden: fiber.StatusForbidden,
-	assessments.KindConflict:  fiber.StatusConflict,
-	assessments.KindIntegrity: fiber.StatusConflict,
-}
-
-func fieldOf(e *assessments.Error) map[string]string {
-	if e.Field == "" {
+// formError returns err's kinded error when it is one the user can act on
+// beside the form they sent, so the handler re-renders that form with what
+// was typed, the message and statusOf(err). It returns nil for faults of
+// ours, an unavailable database and integrity failures, which the error
+// page answers (and logs).
+func formError(err error) *errkind.Error {
+	ke := errkind.As(err)
+	if ke == nil {
 		return nil
 	}
-	return map[string]string{e.Field: e.Message}
+	switch ke.Kind {
+	case errkind.Internal, errkind.Unavailable, errkind.Integrity:
+		return nil
+	}
+	return ke
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/go-playground/validator/v10"
 	entrans "github.com/go-playground/validator/v10/translations/en"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // One validator for the process: it caches struct metadata.
@@ -79,18 +81,25 @@ func check(dst any) map[string]string {
 }
 
 // bind parses the request body (form or JSON) into dst and validates it.
-// A body that cannot be parsed at all is a 400 with a clear message.
+// A body that cannot be parsed at all is Malformed with a clear message.
 func bind(c *fiber.Ctx, dst any) (map[string]string, error) {
 	if err := c.BodyParser(dst); err != nil {
 		if errors.Is(err, fiber.ErrUnprocessableEntity) {
-			return nil, apiError(fiber.StatusUnsupportedMediaType, "Send the data as JSON (Content-Type: application/json) or as a form.")
+			return nil, errkind.New(errkind.Unsupported, "Send the data as JSON (Content-Type: application/json) or as a form.")
 		}
-		return nil, &HTTPError{Status: fiber.StatusBadRequest, Message: "The data sent could not be read: check that it is well-formed JSON or form data with the right types."}
+		return nil, errkind.New(errkind.Malformed, "The data sent could not be read: check that it is well-formed JSON or form data with the right types.")
 	}
 	return check(dst), nil
 }
 
-// badInput is the API's 400 with per-field messages.
-func badInput(fields map[string]string) *HTTPError {
-	return &HTTPError{Status: fiber.StatusBadRequest, Message: "Some fields need attention.", Fields: fields}
+// badInput is a Malformed request with per-field messages: a field is
+// missing or not in the form it must have (a date as YYYY-MM-DD).
+func badInput(fields map[string]string) *errkind.Error {
+	return errkind.WithFields(errkind.Malformed, "Some fields need attention.", fields)
+}
+
+// breaksRule is an Invalid request with per-field messages: every field
+// reads, but a value breaks a rule (a site the caller does not manage).
+func breaksRule(fields map[string]string) *errkind.Error {
+	return errkind.WithFields(errkind.Invalid, "Some fields need attention.", fields)
 }

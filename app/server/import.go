@@ -13,6 +13,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Bulk import of people and credentials: upload, preview every problem
@@ -98,10 +99,10 @@ func (s *Server) preview(c *fiber.Ctx, name string, data []byte) (*credentials.P
 func (s *Server) importUpload(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.render(c, fiber.StatusBadRequest, "import", Page{Title: "Import", Nav: "hr", Data: importView{Problem: "Choose a .xlsx or .csv file to import."}})
+		return s.render(c, statusFor(errkind.Malformed), "import", Page{Title: "Import", Nav: "hr", Data: importView{Problem: "Choose a .xlsx or .csv file to import."}})
 	}
 	if fh.Size > credentials.MaxUploadSize {
-		return s.render(c, fiber.StatusRequestEntityTooLarge, "import", Page{Title: "Import", Nav: "hr", Data: importView{
+		return s.render(c, statusFor(errkind.TooLarge), "import", Page{Title: "Import", Nav: "hr", Data: importView{
 			Problem: fmt.Sprintf("The file is larger than %d MB.", credentials.MaxUploadSize>>20)}})
 	}
 	f, err := fh.Open()
@@ -115,8 +116,9 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 	}
 	p, err := s.preview(c, fh.Filename, data)
 	if err != nil {
-		if errors.Is(err, credentials.ErrUnreadable) || errors.Is(err, credentials.ErrUnsafeArchive) || errors.Is(err, credentials.ErrTooManyRows) || errors.Is(err, credentials.ErrUploadTooLarge) {
-			return s.render(c, fiber.StatusBadRequest, "import", Page{Title: "Import", Nav: "hr", Data: importView{Problem: err.Error()}})
+		if formError(err) != nil {
+			// The reader's own words say what is wrong with the file.
+			return s.render(c, statusOf(err), "import", Page{Title: "Import", Nav: "hr", Data: importView{Problem: err.Error()}})
 		}
 		return err
 	}
@@ -130,7 +132,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 	}
 	status := fiber.StatusOK
 	if !p.OK() {
-		status = fiber.StatusUnprocessableEntity
+		status = statusFor(errkind.Invalid)
 	}
 	return s.render(c, status, "import", Page{Title: "Import preview", Nav: "hr", Data: v})
 }
@@ -147,7 +149,7 @@ func (s *Server) importConfirm(c *fiber.Ctx) error {
 		return err
 	}
 	if blob == nil {
-		return s.render(c, fiber.StatusGone, "import", Page{Title: "Import", Nav: "hr", Data: importView{
+		return s.render(c, statusFor(errkind.Gone), "import", Page{Title: "Import", Nav: "hr", Data: importView{
 			Problem: "This preview has expired or was already imported. Upload the file again."}})
 	}
 	name, data, _ := bytes.Cut(blob, []byte("\n"))
@@ -156,11 +158,11 @@ func (s *Server) importConfirm(c *fiber.Ctx) error {
 		return err
 	}
 	if !p.OK() {
-		return s.render(c, fiber.StatusUnprocessableEntity, "import", Page{Title: "Import preview", Nav: "hr", Data: importView{Preview: p, Counts: p.Counts()}})
+		return s.render(c, statusFor(errkind.Invalid), "import", Page{Title: "Import preview", Nav: "hr", Data: importView{Preview: p, Counts: p.Counts()}})
 	}
 	sum, err := s.importer(c).Apply(c.UserContext(), p, currentUser(c).ID)
 	if errors.Is(err, credentials.ErrProblems) {
-		return s.render(c, fiber.StatusConflict, "import", Page{Title: "Import preview", Nav: "hr", Data: importView{Preview: p, Counts: p.Counts(),
+		return s.render(c, statusOf(err), "import", Page{Title: "Import preview", Nav: "hr", Data: importView{Preview: p, Counts: p.Counts(),
 			Problem: "The data changed since the preview; nothing was imported. Review the problems below."}})
 	}
 	if err != nil {

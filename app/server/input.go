@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
-var errNUL = apiError(fiber.StatusBadRequest, "The request holds a NUL character (code 0), which no field accepts. Remove it and try again.")
+var errNUL = errkind.New(errkind.Malformed, "The request holds a NUL character (code 0), which no field accepts. Remove it and try again.")
 
 // refuseNUL refuses a request with a NUL character in its path, query,
 // form fields or JSON strings before any handler sees it. Neither database

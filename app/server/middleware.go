@@ -12,6 +12,8 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Names of request locals.
@@ -113,7 +115,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return apiError(fiber.StatusUnauthorized, "Use an Authorization header of the form “Bearer sgt_…”.")
+			return errkind.New(errkind.Unauthenticated, "Use an Authorization header of the form “Bearer sgt_…”.")
 		}
 		// The person an API read is about (a clearance check) is read in
 		// the same statement as the token: one round trip for both.
@@ -127,7 +129,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			if err := s.hit(c, s.limits.anonymous, "anon-ip:"+clientIP(c)); err != nil {
 				return err
 			}
-			return apiError(fiber.StatusUnauthorized, "This API token is not valid: it may be mistyped, expired or revoked.")
+			return errkind.New(errkind.Unauthenticated, "This API token is not valid: it may be mistyped, expired or revoked.")
 		}
 		if err != nil {
 			return err
@@ -185,7 +187,7 @@ func (s *Server) requireLogin(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if isAPI(c) {
-		return apiError(fiber.StatusUnauthorized, "Log in or send a personal API token as “Authorization: Bearer sgt_…”.")
+		return errkind.New(errkind.Unauthenticated, "Log in or send a personal API token as “Authorization: Bearer sgt_…”.")
 	}
 	q := url.Values{}
 	if c.Method() == fiber.MethodGet && c.OriginalURL() != "/" {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 
@@ -12,6 +11,8 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // newerVersion returns the newest published version of the result's
@@ -54,9 +55,6 @@ func (s *Server) renderMove(c *fiber.Ctx, status int, problem string) error {
 	}
 	today := curriculum.DateOf(s.now(), s.cfg.Location())
 	res, err := s.clearance.For(c.UserContext(), p.ID, today)
-	if errors.Is(err, clearance.ErrNotEnrolled) {
-		return errNotEnrolled
-	}
 	if err != nil {
 		return err
 	}
@@ -65,7 +63,7 @@ func (s *Server) renderMove(c *fiber.Ctx, status int, problem string) error {
 		return err
 	}
 	if newer == nil {
-		return apiError(fiber.StatusConflict, p.Name+" is already on the newest published version of the program.")
+		return errkind.New(errkind.Conflict, p.Name+" is already on the newest published version of the program.")
 	}
 	co, err := s.evidence.Preview(c.UserContext(), res.Enrollment.ID, newer.ID)
 	if err != nil {
@@ -85,23 +83,24 @@ func (s *Server) move(c *fiber.Ctx) error {
 	today := curriculum.DateOf(s.now(), s.cfg.Location())
 	res, err := s.clearance.For(c.UserContext(), p.ID, today)
 	if err != nil {
-		if errors.Is(err, clearance.ErrNotEnrolled) {
-			return errNotEnrolled
-		}
 		return err
 	}
 	eff := today
 	if raw := strings.TrimSpace(c.FormValue("effective_on")); raw != "" {
 		if eff, err = curriculum.ParseDate(raw); err != nil {
-			return s.renderMove(c, fiber.StatusBadRequest, "Give the date the move takes effect as YYYY-MM-DD: "+err.Error())
+			return s.renderMove(c, statusFor(errkind.Malformed), "Give the date the move takes effect as YYYY-MM-DD: "+err.Error())
 		}
 	}
 	_, err = s.evidence.MoveToVersion(c.UserContext(), res.Enrollment.ID, evidence.ActorOf(currentUser(c)), evidence.MoveRequest{
 		IdempotencyKey: c.FormValue("key"), ToVersionID: c.FormValue("to"), EffectiveOn: eff})
-	switch {
-	case errors.Is(err, evidence.ErrNotNewer), errors.Is(err, evidence.ErrMoveBeforeHire), errors.Is(err, evidence.ErrMoved):
-		return s.renderMove(c, fiber.StatusConflict, err.Error())
-	case err != nil:
+	if ke := formError(err); ke != nil {
+		if rerr := s.renderMove(c, statusOf(err), ke.Message); rerr == nil {
+			return nil
+		}
+		// No move page to show again (no newer version any more): the
+		// error itself answers.
+	}
+	if err != nil {
 		return err
 	}
 	return c.Redirect("/people/"+url.PathEscape(p.ID)+"/clearance?msg=moved", fiber.StatusSeeOther)

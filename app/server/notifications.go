@@ -8,6 +8,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/reminders"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 type notificationsView struct {
@@ -65,7 +67,7 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 	tok := strings.TrimSuffix(c.Params("token"), ".ics")
 	feed, err := s.reminders.Calendar(c.UserContext(), tok)
 	if errors.Is(err, db.ErrNotFound) {
-		return apiError(fiber.StatusNotFound, "This calendar link is not valid any more.")
+		return errkind.New(errkind.NotFound, "This calendar link is not valid any more.")
 	}
 	if err != nil {
 		return err

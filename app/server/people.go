@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -11,9 +12,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 const peoplePerPage = 25
@@ -132,12 +135,12 @@ func (s *Server) directory(c *fiber.Ctx, base string, admin bool) error {
 	if v.Role != "" {
 		r, err := accounts.ParseRole(v.Role)
 		if err != nil {
-			return apiError(fiber.StatusBadRequest, err.Error())
+			return errkind.New(errkind.Malformed, err.Error())
 		}
 		f.Role = r
 	}
 	if v.Status != "" && v.Status != reports.NotEnrolled && !assessments.EnrollmentStatus(v.Status).Valid() {
-		return apiError(fiber.StatusBadRequest, fmt.Sprintf("There is no enrollment status %q; choose one from the list.", v.Status))
+		return errkind.New(errkind.Malformed, fmt.Sprintf("There is no enrollment status %q; choose one from the list.", v.Status))
 	}
 	f.Status = v.Status
 	if !slices.Contains(reports.DirectorySorts, v.Sort) || (!sc.EmployeeIDs && (v.Sort == "employee_id" || v.Sort == "hire_date")) {
@@ -270,7 +273,7 @@ func (s *Server) createPerson(c *fiber.Ctx) error {
 		}
 	}
 	if errs != nil {
-		return s.renderNewPerson(c, fiber.StatusBadRequest, f, errs)
+		return s.renderNewPerson(c, statusFor(errkind.Malformed), f, errs)
 	}
 	roles := make([]accounts.Role, len(f.Roles))
 	for i, r := range f.Roles {
@@ -280,8 +283,8 @@ func (s *Server) createPerson(c *fiber.Ctx) error {
 		Name: f.Name, Email: f.Email, EmployeeID: f.EmployeeID, Credential: f.Credential, Roles: roles, SiteIDs: f.Sites,
 	})
 	if err != nil {
-		if isConflict(err) {
-			return s.renderNewPerson(c, fiber.StatusConflict, f, map[string]string{"email": "Someone already has this email or employee id."})
+		if errors.Is(err, db.ErrConflict) {
+			return s.renderNewPerson(c, statusOf(err), f, map[string]string{"email": "Someone already has this email or employee id."})
 		}
 		return err
 	}
@@ -345,7 +348,7 @@ func (s *Server) unlockPerson(c *fiber.Ctx) error {
 
 func (s *Server) disablePerson(c *fiber.Ctx) error {
 	if c.Params("id") == currentUser(c).ID {
-		return apiError(fiber.StatusBadRequest, "You cannot disable your own account; ask another administrator.")
+		return errkind.New(errkind.Malformed, "You cannot disable your own account; ask another administrator.")
 	}
 	return s.personAction(c, func(id string) error { return s.accounts.SetDisabled(c.UserContext(), id, true) }, "person-disabled")
 }

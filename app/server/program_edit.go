@@ -11,6 +11,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Editing a draft: one form per competency and per task. Each form posts
@@ -99,7 +101,7 @@ func (s *Server) loadDraftItem(c *fiber.Ctx) (*programs.Program, *programs.Store
 		return nil, nil, err
 	}
 	if v.Status != curriculum.Draft {
-		return nil, nil, apiError(fiber.StatusConflict, curriculum.ErrPublished.Error())
+		return nil, nil, curriculum.ErrPublished
 	}
 	return p, v, nil
 }
@@ -229,7 +231,7 @@ func (s *Server) saveCompetency(c *fiber.Ctx) error {
 	}
 	f, probs := parseCompetencyForm(c, code)
 	if len(probs) > 0 {
-		return s.renderCompetencyEdit(c, fiber.StatusBadRequest, p, v, f, lock, probs)
+		return s.renderCompetencyEdit(c, statusFor(errkind.Malformed), p, v, f, lock, probs)
 	}
 	edited := v.Version.Clone()
 	idx := slices.IndexFunc(v.Version.Program.Competencies, func(x curriculum.Competency) bool { return x.Code == code })
@@ -239,13 +241,13 @@ func (s *Server) saveCompetency(c *fiber.Ctx) error {
 	}); err != nil {
 		var ve *curriculum.ValidationError
 		if errors.As(err, &ve) {
-			return s.renderCompetencyEdit(c, fiber.StatusBadRequest, p, v, f, lock, ve.Problems)
+			return s.renderCompetencyEdit(c, statusFor(errkind.Invalid), p, v, f, lock, ve.Problems)
 		}
 		return err
 	}
 	if _, err := s.programs.SaveDraft(c.UserContext(), v.ID, lock, edited); err != nil {
-		if errors.Is(err, programs.ErrStale) {
-			return s.renderCompetencyEdit(c, fiber.StatusConflict, p, v, f, lock, []curriculum.Problem{{Message: err.Error()}})
+		if ke := formError(err); ke != nil {
+			return s.renderCompetencyEdit(c, statusOf(err), p, v, f, lock, []curriculum.Problem{{Message: ke.Message}})
 		}
 		return err
 	}
@@ -342,7 +344,7 @@ func (s *Server) saveTask(c *fiber.Ctx) error {
 		}
 	}
 	if len(probs) > 0 {
-		return s.renderTaskEdit(c, fiber.StatusBadRequest, p, v, f, lock, probs)
+		return s.renderTaskEdit(c, statusFor(errkind.Malformed), p, v, f, lock, probs)
 	}
 	edited := v.Version.Clone()
 	if err := edited.Edit(func(prog *curriculum.Program) error {
@@ -354,13 +356,13 @@ func (s *Server) saveTask(c *fiber.Ctx) error {
 	}); err != nil {
 		var ve *curriculum.ValidationError
 		if errors.As(err, &ve) {
-			return s.renderTaskEdit(c, fiber.StatusBadRequest, p, v, f, lock, ve.Problems)
+			return s.renderTaskEdit(c, statusFor(errkind.Invalid), p, v, f, lock, ve.Problems)
 		}
 		return err
 	}
 	if _, err := s.programs.SaveDraft(c.UserContext(), v.ID, lock, edited); err != nil {
-		if errors.Is(err, programs.ErrStale) {
-			return s.renderTaskEdit(c, fiber.StatusConflict, p, v, f, lock, []curriculum.Problem{{Message: err.Error()}})
+		if ke := formError(err); ke != nil {
+			return s.renderTaskEdit(c, statusOf(err), p, v, f, lock, []curriculum.Problem{{Message: ke.Message}})
 		}
 		return err
 	}
@@ -427,7 +429,7 @@ func (s *Server) addItem(c *fiber.Ctx, kind string, add func(*curriculum.Program
 	}
 	var f newItemForm
 	if err := c.BodyParser(&f); err != nil {
-		return apiError(fiber.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+		return errUnreadable
 	}
 	f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
 	f.Title = strings.TrimSpace(f.Title)
@@ -436,20 +438,17 @@ func (s *Server) addItem(c *fiber.Ctx, kind string, add func(*curriculum.Program
 		for k, m := range errs {
 			probs = append(probs, curriculum.Problem{Path: k, Message: m})
 		}
-		return s.renderVersion(c, fiber.StatusBadRequest, p, v, probs)
+		return s.renderVersion(c, statusFor(errkind.Malformed), p, v, probs)
 	}
 	edited := v.Version.Clone()
 	if err := edited.Edit(func(prog *curriculum.Program) error { return add(prog, f) }); err != nil {
 		var ve *curriculum.ValidationError
 		if errors.As(err, &ve) {
-			return s.renderVersion(c, fiber.StatusBadRequest, p, v, ve.Problems)
+			return s.renderVersion(c, statusFor(errkind.Invalid), p, v, ve.Problems)
 		}
 		return err
 	}
 	if _, err := s.programs.SaveDraft(c.UserContext(), v.ID, lock, edited); err != nil {
-		if errors.Is(err, programs.ErrStale) {
-			return apiError(fiber.StatusConflict, err.Error())
-		}
 		return err
 	}
 	return c.Redirect(versionURL(p.ID, v.Number)+"/"+kind+"/"+f.Code+"/edit", fiber.StatusSeeOther)
@@ -505,14 +504,11 @@ func (s *Server) removeItem(c *fiber.Ctx, remove func(*curriculum.Program) error
 	if err := edited.Edit(remove); err != nil {
 		var ve *curriculum.ValidationError
 		if errors.As(err, &ve) {
-			return s.renderVersion(c, fiber.StatusConflict, p, v, ve.Problems)
+			return s.renderVersion(c, statusFor(errkind.Conflict), p, v, ve.Problems)
 		}
 		return err
 	}
 	if _, err := s.programs.SaveDraft(c.UserContext(), v.ID, lock, edited); err != nil {
-		if errors.Is(err, programs.ErrStale) {
-			return apiError(fiber.StatusConflict, err.Error())
-		}
 		return err
 	}
 	return c.Redirect(versionURL(p.ID, v.Number)+"?msg=draft-saved", fiber.StatusSeeOther)

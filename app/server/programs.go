@@ -14,6 +14,8 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Program directors and admins design curricula; everyone reads published
@@ -151,10 +153,10 @@ func (s *Server) exportVersion(c *fiber.Ctx) error {
 func (s *Server) importProgram(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.renderPrograms(c, fiber.StatusBadRequest, []curriculum.Problem{{Message: "Choose a program file (.yaml) to import."}})
+		return s.renderPrograms(c, statusFor(errkind.Malformed), []curriculum.Problem{{Message: "Choose a program file (.yaml) to import."}})
 	}
 	if fh.Size > curriculum.MaxFileSize {
-		return s.renderPrograms(c, fiber.StatusRequestEntityTooLarge, []curriculum.Problem{{Message: fmt.Sprintf(
+		return s.renderPrograms(c, statusFor(errkind.TooLarge), []curriculum.Problem{{Message: fmt.Sprintf(
 			"The file is %d KB; program files may be at most %d KB.", fh.Size/1024, curriculum.MaxFileSize/1024)}})
 	}
 	f, err := fh.Open()
@@ -169,14 +171,14 @@ func (s *Server) importProgram(c *fiber.Ctx) error {
 	v, err := curriculum.ParseProgram(data)
 	var ve *curriculum.ValidationError
 	if errors.As(err, &ve) {
-		return s.renderPrograms(c, fiber.StatusBadRequest, ve.Problems)
+		return s.renderPrograms(c, statusFor(errkind.Malformed), ve.Problems)
 	}
 	if err != nil {
 		return err
 	}
 	sv, err := s.programs.ImportDraft(c.UserContext(), v, currentUser(c).ID)
 	if errors.Is(err, programs.ErrDraftExists) {
-		return s.renderPrograms(c, fiber.StatusConflict, []curriculum.Problem{{Message: "Program " + v.Program.Code +
+		return s.renderPrograms(c, statusOf(err), []curriculum.Problem{{Message: "Program " + v.Program.Code +
 			" already has a draft. Publish or discard it before importing another."}})
 	}
 	if err != nil {
@@ -187,10 +189,7 @@ func (s *Server) importProgram(c *fiber.Ctx) error {
 
 func (s *Server) startDraft(c *fiber.Ctx) error {
 	sv, err := s.programs.StartDraft(c.UserContext(), c.Params("id"), currentUser(c).ID)
-	switch {
-	case errors.Is(err, programs.ErrDraftExists), errors.Is(err, programs.ErrNoPublished):
-		return apiError(fiber.StatusConflict, err.Error())
-	case err != nil:
+	if err != nil {
 		return err
 	}
 	return c.Redirect(versionURL(sv.ProgramID, sv.Number)+"?msg=draft-started", fiber.StatusSeeOther)
@@ -204,11 +203,11 @@ func (s *Server) draftFromForm(c *fiber.Ctx) (*programs.Program, *programs.Store
 		return nil, nil, 0, err
 	}
 	if v.Status != curriculum.Draft {
-		return nil, nil, 0, apiError(fiber.StatusConflict, curriculum.ErrPublished.Error())
+		return nil, nil, 0, curriculum.ErrPublished
 	}
 	lock, err := strconv.Atoi(c.FormValue("lock"))
 	if err != nil {
-		return nil, nil, 0, apiError(fiber.StatusBadRequest, "The form is missing its version stamp. Reload the page and try again.")
+		return nil, nil, 0, errkind.New(errkind.Malformed, "The form is missing its version stamp. Reload the page and try again.")
 	}
 	return p, v, lock, nil
 }
@@ -222,9 +221,7 @@ func (s *Server) publishVersion(c *fiber.Ctx) error {
 	var ve *curriculum.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return s.renderVersion(c, fiber.StatusUnprocessableEntity, p, v, ve.Problems)
-	case errors.Is(err, programs.ErrStale):
-		return apiError(fiber.StatusConflict, err.Error())
+		return s.renderVersion(c, statusFor(errkind.Invalid), p, v, ve.Problems)
 	case err != nil:
 		return err
 	}
@@ -238,7 +235,7 @@ func (s *Server) discardDraft(c *fiber.Ctx) error {
 	}
 	if err := s.programs.DiscardDraft(c.UserContext(), v.ID); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
-			return apiError(fiber.StatusConflict, "This draft was already published or discarded.")
+			return programs.ErrStale.With("This draft was already published or discarded.")
 		}
 		return err
 	}

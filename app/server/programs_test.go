@@ -222,7 +222,7 @@ func TestDirectorAddsAndRemovesItems(t *testing.T) {
 		if r.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "/competencies/PHL-ART/edit") {
 			t.Fatalf("add competency: %d %q\n%s", r.StatusCode, r.Header.Get("Location"), problemsOf(r.body))
 		}
-		if r := c.post(base+"/competencies", url.Values{"lock": {lock()}, "code": {"PHL-ART"}, "title": {"Again"}, "domain": {"clinical"}}); r.StatusCode != 400 || !strings.Contains(r.body, "already exists") {
+		if r := c.post(base+"/competencies", url.Values{"lock": {lock()}, "code": {"PHL-ART"}, "title": {"Again"}, "domain": {"clinical"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "already exists") {
 			t.Fatalf("duplicate code: %d", r.StatusCode)
 		}
 		r = c.post(base+"/competencies/SAF-INFECT/remove", url.Values{"lock": {lock()}})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Rate limits. Each is a fixed window of one minute per key:
@@ -111,7 +113,7 @@ func (s *Server) hit(c *fiber.Ctx, l limit, key string) error {
 	}
 	wait := max(1, int(resetIn.Round(time.Second).Seconds()))
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(wait))
-	return apiError(fiber.StatusTooManyRequests, fmt.Sprintf("%s Wait %d seconds and try again.", l.tooMany, wait))
+	return errkind.New(errkind.RateLimited, fmt.Sprintf("%s Wait %d seconds and try again.", l.tooMany, wait))
 }
 
 // rateLimits are the server's limits, built once from the configuration.

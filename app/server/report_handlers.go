@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // reportRoute is where a report is served and how its page shows it;
@@ -135,11 +135,11 @@ func (s *Server) reportQuery(c *fiber.Ctx) (*reports.Query, reportFiltersView, e
 		}
 	}
 	if q.AsOf, err = s.asOfParam(c); err != nil {
-		var he *HTTPError
-		if !errors.As(err, &he) || he.Fields["as_of"] == "" {
+		ke := errkind.As(err)
+		if ke == nil || ke.Fields["as_of"] == "" {
 			return nil, view, err
 		}
-		view.Errors["as_of"] = he.Fields["as_of"]
+		view.Errors["as_of"] = ke.Fields["as_of"]
 	} else {
 		view.AsOf = q.AsOf.String()
 	}
@@ -168,7 +168,7 @@ func (rp reportRoute[R]) page(s *Server) fiber.Handler {
 		data := reportPage[R]{Filters: filters}
 		if len(filters.Errors) > 0 {
 			data.Invalid = true
-			return s.render(c, fiber.StatusBadRequest, rp.Template, Page{Title: rp.Title, Nav: "reports", Errors: filters.Errors, Data: data})
+			return s.render(c, statusFor(errkind.Malformed), rp.Template, Page{Title: rp.Title, Nav: "reports", Errors: filters.Errors, Data: data})
 		}
 		p, err := rp.Page(c.UserContext(), s.reports, q, pageParam(c), rp.PerPage)
 		if err != nil {
@@ -194,7 +194,7 @@ func (rp reportRoute[R]) xlsx(s *Server) fiber.Handler {
 					msgs = append(msgs, m)
 				}
 			}
-			return apiError(fiber.StatusBadRequest, "This report cannot be made: "+strings.Join(msgs, " "))
+			return errkind.New(errkind.Malformed, "This report cannot be made: "+strings.Join(msgs, " "))
 		}
 		name := rp.Sheet + "-" + q.AsOf.String() + ".xlsx"
 		// Recorded once the file is written and before it leaves: an export

@@ -12,6 +12,8 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Self-logged performances and hours: the apprentice logs them, the named
@@ -23,7 +25,7 @@ func (s *Server) ownEnrollment(c *fiber.Ctx) (*assessments.Records, error) {
 		return nil, err
 	}
 	if p.ID != currentUser(c).ID {
-		return nil, apiError(fiber.StatusForbidden, "Only the apprentice logs their own performances and hours.")
+		return nil, errkind.New(errkind.Forbidden, "Only the apprentice logs their own performances and hours.")
 	}
 	return rec, nil
 }
@@ -210,7 +212,7 @@ func (s *Server) decide(c *fiber.Ctx, decision, reason string) error {
 		}
 	}
 	if !found {
-		return apiError(fiber.StatusNotFound, "There is nothing waiting for your review with this id; it may have been reviewed already.")
+		return errkind.New(errkind.NotFound, "There is nothing waiting for your review with this id; it may have been reviewed already.")
 	}
 	if decision != "approve" && decision != "reject" {
 		return badInput(map[string]string{"decision": "Choose verify (approve) or reject."})
@@ -220,11 +222,8 @@ func (s *Server) decide(c *fiber.Ctx, decision, reason string) error {
 	} else {
 		err = s.evidence.ReviewHours(c.UserContext(), id, by, decision == "approve", reason)
 	}
-	if errors.Is(err, evidence.ErrAlreadyReviewed) {
-		return apiError(fiber.StatusConflict, err.Error())
-	}
 	if errors.Is(err, db.ErrNotFound) {
-		return apiError(fiber.StatusNotFound, "There is nothing waiting for your review with this id.")
+		return db.ErrNotFound.With("There is nothing waiting for your review with this id.")
 	}
 	return err
 }

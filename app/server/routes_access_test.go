@@ -29,7 +29,7 @@ import (
 // longer exists. Rows are sent with real ids from the demo organisation
 // (see accessFixture) and, for writes, with an empty form: the test is
 // about who gets in, so an allowed caller gets the handler's own answer
-// (often 400 for the empty form), a refused one 403 or 404.
+// (often 400 or 422 for the empty form), a refused one 403 or 404.
 //
 // The callers (columns of want, in this order):
 //
@@ -194,14 +194,14 @@ var accessRules = []accessRule{
 	{"POST", "/api/v1/enrollments/:id/signoffs", "/api/v1/enrollments/{enrollment}/signoffs", "401 403 403 401 401 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/signoffs/:so/revocations", "/api/v1/enrollments/{enrollment}/signoffs/{signoff}/revocations", "401 403 403 403 400 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/selflogs", "/api/v1/enrollments/{enrollment}/selflogs", "401 400 404 403 403 403 403 403", false},
-	{"POST", "/api/v1/enrollments/:id/hours", "/api/v1/enrollments/{enrollment}/hours", "401 400 404 403 403 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/hours", "/api/v1/enrollments/{enrollment}/hours", "401 422 404 403 403 403 403 403", false},
 	{"GET", "/api/v1/reviews", "", "401 403 403 200 200 403 403 403", false},
 	{"POST", "/api/v1/reviews/:kind/:id", "/api/v1/reviews/selflogs/{selflog}", "401 403 403 400 404 403 403 403", false},
 	{"GET", "/api/v1/programs", "", "401 200 200 200 200 200 200 200", false},
 	{"GET", "/api/v1/programs/:id/versions/:n", "/api/v1/programs/{program}/versions/1", "401 200 200 200 200 200 200 200", false},
 	{"GET", "/api/v1/people", "", "401 403 403 403 200 200 200 200", false},
 	{"GET", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 200 404 200 200 200 200 200", false},
-	{"POST", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 403 403 403 403 400 400 400", false},
+	{"POST", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 403 403 403 403 422 422 422", false},
 }
 
 // accessFixture is the demo organisation plus the callers above and the

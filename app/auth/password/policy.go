@@ -3,12 +3,13 @@ package password
 //lint:file-ignore ST1005 this file's error texts are shown to people unchanged, as sentences.
 
 import (
-	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // Length limits, in Unicode code points after NFKC normalization.
@@ -31,15 +32,15 @@ const minContextLen = 4
 // break the Go convention of lower-case error strings without punctuation.
 // Compare with errors.Is.
 var (
-	ErrTooShort = errors.New("Use at least 15 characters. A short phrase of several words works well.")
-	ErrTooLong  = errors.New("Use at most 256 characters.")
-	ErrCommon   = errors.New("This password is on a list of commonly used passwords. Choose another.")
-	ErrContext  = errors.New("This password contains your name, your email address or another word tied to your account. Choose another.")
-	ErrRepeated = errors.New("This password is mostly the same few characters repeated (like “aaaa” or “abab”). Choose a phrase of several words instead.")
-	ErrSequence = errors.New("This password is mostly a sequence of letters or digits (like “abcd” or “12345”). Choose a phrase of several words instead.")
-	ErrKeyboard = errors.New("This password is mostly a walk along the keyboard (like “qwerty” or “asdfgh”). Choose a phrase of several words instead.")
-	ErrProduct  = errors.New("This password contains the name of this application, which is among the first things an attacker tries. Choose another.")
-	ErrDemo     = errors.New("This is a published password (the demo's or the test data's) that anyone can look up. Choose another.")
+	ErrTooShort = errkind.New(errkind.Invalid, "Use at least 15 characters. A short phrase of several words works well.")
+	ErrTooLong  = errkind.New(errkind.Invalid, "Use at most 256 characters.")
+	ErrCommon   = errkind.New(errkind.Invalid, "This password is on a list of commonly used passwords. Choose another.")
+	ErrContext  = errkind.New(errkind.Invalid, "This password contains your name, your email address or another word tied to your account. Choose another.")
+	ErrRepeated = errkind.New(errkind.Invalid, "This password is mostly the same few characters repeated (like “aaaa” or “abab”). Choose a phrase of several words instead.")
+	ErrSequence = errkind.New(errkind.Invalid, "This password is mostly a sequence of letters or digits (like “abcd” or “12345”). Choose a phrase of several words instead.")
+	ErrKeyboard = errkind.New(errkind.Invalid, "This password is mostly a walk along the keyboard (like “qwerty” or “asdfgh”). Choose a phrase of several words instead.")
+	ErrProduct  = errkind.New(errkind.Invalid, "This password contains the name of this application, which is among the first things an attacker tries. Choose another.")
+	ErrDemo     = errkind.New(errkind.Invalid, "This is a published password (the demo's or the test data's) that anyone can look up. Choose another.")
 )
 
 // product are words an attacker tries first against any Skillgate: its
