@@ -348,7 +348,7 @@ func (s *Server) unlockPerson(c *fiber.Ctx) error {
 
 func (s *Server) disablePerson(c *fiber.Ctx) error {
 	if c.Params("id") == currentUser(c).ID {
-		return errkind.New(errkind.Malformed, "You cannot disable your own account; ask another administrator.")
+		return errkind.New(errkind.Invalid, "You cannot disable your own account; ask another administrator.")
 	}
 	return s.personAction(c, func(id string) error { return s.accounts.SetDisabled(c.UserContext(), id, true) }, "person-disabled")
 }
