@@ -10,14 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/errkind"
 )
@@ -62,7 +61,11 @@ func TestKindStatusTable(t *testing.T) {
 			t.Fatal(err)
 		}
 		var logs strings.Builder
-		srv, err := New(Deps{Config: cfg, DB: d, Accounts: accounts.NewStore(d), Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: time.Now})
+		svc, err := wiring.New(d, cfg, wiring.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := New(svc)
 		if err != nil {
 			t.Fatal(err)
 		}
