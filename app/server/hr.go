@@ -12,6 +12,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // The HR dashboard's page. What it shows is computed and cached by
@@ -70,7 +71,7 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 			n = (m.Year()-first.Year())*12 + int(m.Month()) - int(first.Month())
 		}
 		if err != nil || n < 0 || n > 11 {
-			return apiError(fiber.StatusBadRequest, fmt.Sprintf("The month %q is not one of the next 12 months (write it as YYYY-MM, from %s).", v.Month, v.MonthNow))
+			return errkind.New(errkind.Malformed, fmt.Sprintf("The month %q is not one of the next 12 months (write it as YYYY-MM, from %s).", v.Month, v.MonthNow))
 		}
 		f.Month = n + 1
 		v.MonthLabel = m.Month().String() + " " + strconv.Itoa(m.Year())
