@@ -10,6 +10,8 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/skillgate/skillgate/app/accounts"
+
 	"github.com/skillgate/skillgate/app/audit/audittest"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
@@ -28,6 +30,7 @@ import (
 type interleaver struct {
 	engine  db.Dialect
 	table   string // e.g. `"enrollments"`
+	atBegin bool   // trigger at BEGIN on PostgreSQL too (a write with no UPDATE)
 	mu      sync.Mutex
 	armed   bool
 	sawRead bool
@@ -49,9 +52,9 @@ func (h *interleaver) BeforeQuery(ctx context.Context, ev *bun.QueryEvent) conte
 		switch {
 		case strings.HasPrefix(q, "SELECT") && strings.Contains(q, "FROM "+h.table):
 			h.sawRead = true
-		case h.engine == db.Postgres && strings.HasPrefix(q, "UPDATE "+h.table):
+		case h.engine == db.Postgres && !h.atBegin && strings.HasPrefix(q, "UPDATE "+h.table):
 			fire = h.sawRead
-		case h.engine == db.SQLite && strings.HasPrefix(q, "BEGIN"):
+		case (h.engine == db.SQLite || h.atBegin) && strings.HasPrefix(q, "BEGIN"):
 			fire = h.sawRead
 		}
 	}
@@ -195,6 +198,44 @@ func TestConcurrentReviewIsAConflict(t *testing.T) {
 		}
 		if reviewer != people["director@demo.test"].ID {
 			t.Fatalf("reviewed by %q; want the director, whose approval got in", reviewer)
+		}
+	})
+}
+
+// An import is confirmed while someone else takes one of its new people's
+// email address: the import's own transaction finds it, answers 409
+// (credentials.ErrProblems: the data changed since the preview) and writes
+// nothing.
+func TestImportChangedSinceThePreviewIsAConflict(t *testing.T) {
+	// The preview reads the clinics (sites) to check the rows' site names.
+	forEachInterleaved(t, `"sites"`, func(t *testing.T, e *env, h *interleaver) {
+		h.atBegin = true
+		withDemo(t, e)
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		hr.get("/hr/import")
+		file := "employee_id,name,email,role,site,credential_type,issuing_body,number,issued_on,expires_on,verified\n" +
+			"E-77,Zoe Park,zoe@demo.test,apprentice,Riverside Family Medicine,BLS,AHA,1,2026-01-10,01/2028,yes\n"
+		r := postMultipart(hr, "/hr/import", nil, []byte(file), "people.csv")
+		upload := regexpFind(`name="upload" value="([^"]+)"`, r.body)
+		if r.StatusCode != http.StatusOK || upload == "" {
+			t.Fatalf("preview: %d", r.StatusCode)
+		}
+		h.arm(func() {
+			// An administrator adds another person with Zoe's email.
+			if _, err := e.store.Create(t.Context(), accounts.NewPerson{Name: "Zoe Other", Email: "zoe@demo.test", EmployeeID: "X-1",
+				Roles: []accounts.Role{accounts.RolePreceptor}}); err != nil {
+				t.Error(err)
+			}
+		})
+		r = hr.post("/hr/import/confirm", url.Values{"upload": {upload}})
+		if !h.didFire() {
+			t.Fatal("the other change never ran inside the import")
+		}
+		answered(t, "credentials.ErrProblems", r, http.StatusConflict, "The data changed since the preview")
+		n, err := e.db.NewSelect().Table("users").Where("employee_id = ?", "E-77").Count(t.Context())
+		if err != nil || n != 0 {
+			t.Fatalf("%d people with employee id E-77 after a refused import (%v); want 0", n, err)
 		}
 	})
 }
