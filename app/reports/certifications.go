@@ -44,7 +44,7 @@ func (s *Service) reportSet(ctx context.Context, q *Query, people []*accounts.Pe
 		return set, err
 	}
 	for id, r := range set.Results {
-		if !q.inProgram(r.Enrollment.VersionID) {
+		if !q.covers(r.Enrollment) {
 			delete(set.Results, id)
 		}
 	}
@@ -76,7 +76,7 @@ func (s *Service) certificationRows(ctx context.Context, q *Query, people []*acc
 	asOf, siteNames, loc := q.AsOf, q.SiteNames, s.location()
 	byID := map[string]credentials.Record{}
 	for id, st := range res {
-		if !q.inProgram(st.Enrollment.VersionID) {
+		if !q.covers(st.Enrollment) {
 			delete(res, id)
 			continue
 		}

@@ -45,7 +45,7 @@ func (s *Service) clearanceRows(ctx context.Context, q *Query, people []*account
 	var rows []ClearanceRow
 	for _, p := range people {
 		r, ok := res[p.ID]
-		if !ok || !q.inProgram(r.Enrollment.VersionID) {
+		if !ok || !q.covers(r.Enrollment) {
 			continue
 		}
 		ds, err := r.Decisions()

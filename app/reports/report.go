@@ -7,6 +7,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -32,8 +33,10 @@ type Report[R any] struct {
 type Scope struct {
 	// Role keeps people holding it; "" any role.
 	Role accounts.Role
-	// SiteIDs keeps people of these sites: nil for every site, empty for
-	// nobody.
+	// SiteIDs keeps people with an enrollment at one of these sites (the
+	// enrollment's site, not the person's: a person may belong to several
+	// sites, and the staff of one must not read the enrollment at another):
+	// nil for every site, empty for nobody.
 	SiteIDs []string
 	// IDs keeps only these people.
 	IDs []string
@@ -54,10 +57,20 @@ type Query struct {
 	SiteNames map[string]string
 	// GeneratedBy names who asked, on the About sheet.
 	GeneratedBy string
+	// Sees is the reader's enrollment rule: rows come only from the
+	// enrollments it allows (nil: every enrollment).
+	Sees func(*assessments.Enrollment) bool
 	// bulk is set for workbooks: decisions are read from the cache but not
 	// added to it, so exporting the whole organisation (or another day)
 	// does not push out the decisions the API and the pages are asking for.
 	bulk bool
+}
+
+// covers says whether the report shows an enrollment: one the reader may
+// see (Sees), at the site asked for and in a version of the program asked
+// for (any, without those filters).
+func (q *Query) covers(e *assessments.Enrollment) bool {
+	return q.inProgram(e.VersionID) && (q.Site == "" || e.SiteID == q.Site) && (q.Sees == nil || q.Sees(e))
 }
 
 // inProgram says whether an enrollment's version belongs to the program
@@ -101,11 +114,16 @@ func (q *Query) Filters() []string {
 }
 
 // selection is who the report covers, decided in the query that loads
-// them, batch after batch: the scope, and with a program filter only
-// people with an enrollment in one of the program's versions.
+// them, batch after batch: the scope (by the site of people's
+// enrollments), and with a program filter only people with an enrollment
+// in one of the program's versions. Rows then come only from enrollments
+// the report covers (Query.covers).
 func (s *Service) selection(q *Query) accounts.Selection {
 	sc := q.Scope
-	sel := accounts.Selection{Role: sc.Role, SiteIDs: sc.SiteIDs, IDs: sc.IDs}
+	sel := accounts.Selection{Role: sc.Role, IDs: sc.IDs}
+	if sc.SiteIDs != nil {
+		sel.Among = append(sel.Among, s.Evidence.Store.ApprenticesOf(evidence.EnrollmentFilter{SiteIDs: sc.SiteIDs}))
+	}
 	if sc.PreceptorID != "" {
 		sel.Among = append(sel.Among, s.Evidence.Store.ApprenticesOf(evidence.EnrollmentFilter{PreceptorID: sc.PreceptorID}))
 	}

@@ -44,6 +44,9 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 	}
 	var rows []SignOffRow
 	for _, e := range ens {
+		if !q.covers(&e) {
+			continue
+		}
 		rec := recs[e.ID]
 		for i := range rec.SignOffs {
 			so := rec.SignOffs[i]

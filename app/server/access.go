@@ -8,10 +8,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
-
+	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/errkind"
 )
 
@@ -166,6 +167,32 @@ func canSeeEnrollment(u *accounts.Person, e *assessments.Enrollment) bool {
 		return true
 	}
 	return u.HasAny(staff...) && slices.Contains(u.SiteIDs, e.SiteID)
+}
+
+// Person-level routes (/people/{id}/…, ?person=) pick an enrollment for
+// the person (the one in force on a day, or all of them): a person may
+// belong to several sites, and staff of one of them must not reach the
+// enrollment at another through the person. These apply canSeeEnrollment
+// to what was picked; an enrollment the caller may not see reads as no
+// enrollment at all, exactly as an id one may not see reads as none.
+
+// visibleResult is clearance.For for a person the caller may see:
+// errNotEnrolled (a clearance.ErrNotEnrolled) when no enrollment is in
+// force or it is not one the caller may see.
+func (s *Server) visibleResult(c *fiber.Ctx, personID string, asOf curriculum.Date) (*clearance.Result, error) {
+	res, err := s.clearance.For(c.UserContext(), personID, asOf)
+	if errors.Is(err, clearance.ErrNotEnrolled) || err == nil && !canSeeEnrollment(currentUser(c), res.Enrollment) {
+		return nil, errNotEnrolled // one answer for both
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// visibleEnrollments keeps the enrollments the caller may see.
+func visibleEnrollments(u *accounts.Person, ens []assessments.Enrollment) []assessments.Enrollment {
+	return slices.DeleteFunc(ens, func(e assessments.Enrollment) bool { return !canSeeEnrollment(u, &e) })
 }
 
 // canSeeSite says whether a user may see a site's people at all.

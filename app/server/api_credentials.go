@@ -59,7 +59,7 @@ func (s *Server) apiCredentials(c *fiber.Ctx) error {
 		rj[i] = toRecordJSON(&recs[i])
 	}
 	out["records"] = rj
-	res, err := s.clearance.For(c.UserContext(), p.ID, asOf)
+	res, err := s.visibleResult(c, p.ID, asOf)
 	if err != nil && !errors.Is(err, clearance.ErrNotEnrolled) {
 		return err
 	}

@@ -58,6 +58,7 @@ func (s *Server) apiEnrollments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ens = visibleEnrollments(currentUser(c), ens)
 	out := make([]enrollmentJSON, len(ens))
 	for i := range ens {
 		out[i] = toEnrollmentJSON(&ens[i])

@@ -29,6 +29,11 @@ func (s *Server) asOfParam(c *fiber.Ctx) (curriculum.Date, error) {
 	return d, nil
 }
 
+// errNotEnrolled answers for a person without an enrollment in force, and
+// for one whose enrollment in force is at a site the caller may not see
+// (access.go): the two read the same, so the answer reveals nothing.
+var errNotEnrolled = clearance.ErrNotEnrolled.With("This person is not enrolled in a program on that date, at least not at a site you may see, so no task is cleared.")
+
 type personDecisionsJSON struct {
 	PersonID  string                    `json:"person_id"`
 	Name      string                    `json:"name"`
@@ -61,6 +66,9 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 	// Decide serves from the per-process cache when p's decision stamp,
 	// read just now with p, shows nothing was written since.
 	res, err := s.clearance.Decide(c.UserContext(), p, asOf)
+	if errors.Is(err, clearance.ErrNotEnrolled) || err == nil && !canSeeEnrollment(currentUser(c), res.Enrollment) {
+		return errNotEnrolled
+	}
 	if err != nil {
 		return err
 	}
@@ -119,8 +127,10 @@ func (s *Server) apiSiteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date
 		return err
 	}
 	out := matrixJSON{SiteID: siteID, AsOf: asOf, People: []matrixPersonRow{}}
+	u := currentUser(c)
 	for _, p := range people {
-		if r, ok := res[p.ID]; ok {
+		// A person of this site enrolled at another is not on its matrix.
+		if r, ok := res[p.ID]; ok && canSeeEnrollment(u, r.Enrollment) {
 			ds, err := r.Decisions()
 			if err != nil {
 				return err
@@ -183,7 +193,7 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 	}
 	v := clearanceView{Person: p, AsOf: asOf, IsToday: asOf == curriculum.DateOf(s.now(), s.cfg.Location()),
 		URL: "/people/" + url.PathEscape(p.ID) + "/clearance"}
-	res, err := s.clearance.For(c.UserContext(), p.ID, asOf)
+	res, err := s.visibleResult(c, p.ID, asOf)
 	switch {
 	case errors.Is(err, clearance.ErrNotEnrolled):
 		if directors.allows(currentUser(c)) && p.Has(accounts.RoleApprentice) {

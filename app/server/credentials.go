@@ -56,7 +56,7 @@ func (s *Server) renderCredentials(c *fiber.Ctx, status int, problem string) err
 	}
 	v := credentialsView{Person: p, Records: recs, CanManage: canManageCredentials(currentUser(c)), Today: today, Problem: problem,
 		URL: "/people/" + url.PathEscape(p.ID) + "/credentials"}
-	res, err := s.clearance.For(ctx, p.ID, today)
+	res, err := s.visibleResult(c, p.ID, today)
 	switch {
 	case errors.Is(err, clearance.ErrNotEnrolled):
 	case err != nil:

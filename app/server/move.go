@@ -54,7 +54,7 @@ func (s *Server) renderMove(c *fiber.Ctx, status int, problem string) error {
 		return err
 	}
 	today := curriculum.DateOf(s.now(), s.cfg.Location())
-	res, err := s.clearance.For(c.UserContext(), p.ID, today)
+	res, err := s.visibleResult(c, p.ID, today)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) move(c *fiber.Ctx) error {
 		return err
 	}
 	today := curriculum.DateOf(s.now(), s.cfg.Location())
-	res, err := s.clearance.For(c.UserContext(), p.ID, today)
+	res, err := s.visibleResult(c, p.ID, today)
 	if err != nil {
 		return err
 	}

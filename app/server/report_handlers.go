@@ -15,6 +15,7 @@ import (
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/errkind"
 )
 
@@ -106,6 +107,7 @@ func (s *Server) reportQuery(c *fiber.Ctx) (*reports.Query, reportFiltersView, e
 	u := currentUser(c)
 	q := &reports.Query{Site: strings.TrimSpace(c.Query("site")), SiteNames: map[string]string{}, GeneratedBy: nameAndEmail(u)}
 	q.Scope = reportScope(u, q.Site)
+	q.Sees = func(e *assessments.Enrollment) bool { return canSeeEnrollment(u, e) }
 	view := reportFiltersView{Site: q.Site, Program: strings.TrimSpace(c.Query("program")), AsOf: c.Query("as_of"), Errors: map[string]string{}}
 	all, err := s.accounts.Sites(ctx)
 	if err != nil {
@@ -121,8 +123,9 @@ func (s *Server) reportQuery(c *fiber.Ctx) (*reports.Query, reportFiltersView, e
 	if view.Programs, err = s.programs.List(ctx); err != nil {
 		return nil, view, err
 	}
-	if _, ok := q.SiteNames[q.Site]; q.Site != "" && !ok {
-		view.Errors["site"] = fmt.Sprintf("There is no site with the id %q. Choose a site from the list.", q.Site)
+	// A site the caller may not see is refused exactly as an unknown one.
+	if _, ok := q.SiteNames[q.Site]; q.Site != "" && (!ok || !canSeeSite(u, q.Site)) {
+		view.Errors["site"] = fmt.Sprintf("There is no site with the id %q that you may see. Choose a site from the list.", q.Site)
 	}
 	if view.Program != "" {
 		for _, p := range view.Programs {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 
 // TestReportsWhoSeesWhom: every report's workbook holds exactly the people
 // the reader may see: admins, HR and directors their sites' apprentices
-// (one site when filtered, none for a site that is not theirs), preceptors
+// (one site when filtered; a site that is not theirs is refused), preceptors
 // the apprentices of their enrollments, an apprentice only themselves.
 func TestReportsWhoSeesWhom(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
@@ -53,7 +54,7 @@ func TestReportsWhoSeesWhom(t *testing.T) {
 			{"director@demo.test", demo.Password, "", all},
 			{"director@demo.test", demo.Password, "?site=" + riverside, []string{"Jordan Lee", "Sam Carter"}},
 			{"hr-north@demo.test", testPassword, "", []string{"Casey Brooks", "Riley Nguyen"}},
-			{"hr-north@demo.test", testPassword, "?site=" + riverside, nil}, // not her site
+			{"hr-north@demo.test", testPassword, "?site=" + riverside, nil}, // not her site: refused below
 			{"preceptor@demo.test", demo.Password, "", precepted("preceptor@demo.test")},
 			{"physician@demo.test", demo.Password, "", precepted("physician@demo.test")},
 			{"apprentice@demo.test", demo.Password, "", []string{"Jordan Lee"}},
@@ -63,6 +64,14 @@ func TestReportsWhoSeesWhom(t *testing.T) {
 			cl := e.client()
 			cl.login(c.who, c.password)
 			for _, rep := range []struct{ path, sheet string }{{"certifications", "Certifications"}, {"clearances", "Clearances"}, {"progress", "Progress"}} {
+				if c.want == nil && c.query != "" {
+					// A site the reader may not see is refused as an unknown one.
+					r := cl.get("/reports/" + rep.path + ".xlsx" + c.query)
+					if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "that you may see") || strings.Contains(r.body, "Jordan Lee") {
+						t.Errorf("%s, %s%s: %d, want 400 and a message", c.who, rep.path, c.query, r.StatusCode)
+					}
+					continue
+				}
 				rows, _ := openXLSX(t, cl.get("/reports/"+rep.path+".xlsx"+c.query)).GetRows(rep.sheet)
 				seen := map[string]bool{}
 				for _, r := range rows[1:] {

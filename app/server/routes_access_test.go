@@ -650,11 +650,11 @@ func TestIDOR(t *testing.T) {
 			}
 		}
 		// Lists scoped by site: another site's people are not listed, and
-		// asking for another site is a 404.
+		// asking for another site is a 404 (reports: 400, as for an unknown
+		// site, with the message).
 		for _, r := range []role{dir, hr, token} {
 			c := f.clients[r]
-			paths := []string{"/api/v1/people", "/api/v1/people?q=riley", "/reports/certifications", "/reports/clearances.xlsx?site=" + f.site["other"],
-				"/reports/signoffs?site=" + f.site["other"]}
+			paths := []string{"/api/v1/people", "/api/v1/people?q=riley", "/reports/certifications"}
 			if r != dir {
 				paths = append(paths, "/hr")
 			}
@@ -667,6 +667,11 @@ func TestIDOR(t *testing.T) {
 			for _, path := range []string{"/api/v1/people?site=" + f.site["other"], "/api/v1/clearances?site=" + f.site["other"]} {
 				if res := f.send(c, r, "GET", path); res.StatusCode != 404 || strings.Contains(res.body, "Riley Nguyen") {
 					t.Errorf("%s as %s: %d, want 404", path, roleNames[r], res.StatusCode)
+				}
+			}
+			for _, path := range []string{"/reports/clearances.xlsx?site=" + f.site["other"], "/reports/signoffs?site=" + f.site["other"]} {
+				if res := f.send(c, r, "GET", path); res.StatusCode != 400 || !strings.Contains(res.body, "that you may see") || strings.Contains(res.body, "Riley Nguyen") {
+					t.Errorf("%s as %s: %d, want 400 and a message", path, roleNames[r], res.StatusCode)
 				}
 			}
 		}
