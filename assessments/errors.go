@@ -117,6 +117,9 @@ var (
 	ErrNotNamedSupervisor = sentinel("not_named_supervisor", errkind.Forbidden, "Only the preceptor named on this entry can verify it.")
 	ErrAlreadyReviewed    = sentinel("already_reviewed", errkind.Conflict, "This entry has already been reviewed.")
 	ErrNotApprover        = sentinel("not_approver", errkind.Forbidden, "Only a preceptor or program director can review hours.")
+	// ErrUnknownSupervisor is found by storage (this package never looks
+	// people up): the supervisor named is no one's account id.
+	ErrUnknownSupervisor = sentinel("unknown_supervisor", errkind.Invalid, "The supervisor you named is not a person Skillgate knows. Choose the preceptor who supervised you from the list.")
 
 	// Knowledge tests and hours.
 	ErrInvalidScore     = sentinel("invalid_score", errkind.Invalid, "The score must be between 0 and 100.")

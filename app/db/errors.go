@@ -26,20 +26,27 @@ var (
 	// ErrUnavailable: the database could not be reached or is overloaded;
 	// the request may succeed if retried later.
 	ErrUnavailable = errkind.New(errkind.Unavailable, "Skillgate cannot reach its database right now, so nothing was saved. Try again in a minute.")
+	// ErrReference: a foreign key refused the write: it names a row (a
+	// person, a site, …) that does not exist. Input a user sent, not a
+	// fault of the server.
+	ErrReference = errkind.New(errkind.Invalid, "Something this request names does not exist (an id that is unknown or was removed), so nothing was saved. Check the ids you sent.")
 )
 
-// Translate maps a driver error onto ErrNotFound, ErrConflict or
-// ErrUnavailable (wrapping the original), and returns others unchanged.
+// Translate maps a driver error onto ErrNotFound, ErrConflict,
+// ErrReference or ErrUnavailable (wrapping the original), and returns
+// others unchanged.
 func Translate(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict), errors.Is(err, ErrUnavailable):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict), errors.Is(err, ErrUnavailable), errors.Is(err, ErrReference):
 		return err
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrNotFound
 	case IsUniqueViolation(err):
 		return errors.Join(ErrConflict, err)
+	case IsForeignKeyViolation(err):
+		return errors.Join(ErrReference, err)
 	case IsUnavailable(err):
 		return errors.Join(ErrUnavailable, err)
 	}
@@ -56,6 +63,19 @@ func IsUniqueViolation(err error) bool {
 	if errors.As(err, &sqErr) {
 		c := sqErr.Code()
 		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// IsForeignKeyViolation reports whether err is a foreign-key violation.
+func IsForeignKeyViolation(err error) bool {
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		return pgErr.Field('C') == "23503"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 	}
 	return false
 }

@@ -570,7 +570,7 @@ func (s *Store) AddSelfLog(ctx context.Context, l assessments.SelfLog) (assessme
 		return byKey(s.DB.NewSelect().Model(&existing), "apprentice_id", l.ApprenticeID, l.IdempotencyKey).Scan(ctx)
 	})
 	if err != nil {
-		return l, false, fmt.Errorf("record self-log: %w", err)
+		return l, false, fmt.Errorf("record self-log: %w", unknownSupervisor(err))
 	}
 	if replayed {
 		return existing.selfLog(), true, nil
@@ -616,7 +616,7 @@ func (s *Store) AddHours(ctx context.Context, h assessments.HoursEntry) (assessm
 		return byKey(s.DB.NewSelect().Model(&existing), "apprentice_id", h.ApprenticeID, h.IdempotencyKey).Scan(ctx)
 	})
 	if err != nil {
-		return h, false, fmt.Errorf("record hours: %w", err)
+		return h, false, fmt.Errorf("record hours: %w", unknownSupervisor(err))
 	}
 	if replayed {
 		return existing.entry(), true, nil
@@ -647,6 +647,18 @@ func (s *Store) ReviewHours(ctx context.Context, h assessments.HoursEntry) error
 }
 
 // setID gives a new record a time-ordered id (UUIDv7) unless it has one.
+// unknownSupervisor reads a foreign-key refusal of a self-log or hours
+// entry as what it is: the apprentice, enrollment and site come from the
+// stored enrollment, so the one id a user chose is the supervisor's.
+func unknownSupervisor(err error) error {
+	if !errors.Is(err, db.ErrReference) {
+		return err
+	}
+	e := *assessments.ErrUnknownSupervisor
+	e.Field = "supervisor_id"
+	return &e
+}
+
 func setID(id *string) {
 	if *id == "" {
 		*id = newID()

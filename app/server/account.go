@@ -82,7 +82,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 }
 
 type tokenForm struct {
-	Name string `form:"name" json:"name" label:"Token name" validate:"required,max=100"`
+	Name string `form:"name" json:"name" label:"Token name" validate:"required,notblank,max=100"`
 	Days int    `form:"days" json:"days" label:"Valid for" validate:"required,min=1,max=366"`
 }
 

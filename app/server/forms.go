@@ -9,6 +9,7 @@ import (
 	"github.com/go-playground/locales/en"
 	ut "github.com/go-playground/universal-translator"
 	"github.com/go-playground/validator/v10"
+	"github.com/go-playground/validator/v10/non-standard/validators"
 	entrans "github.com/go-playground/validator/v10/translations/en"
 	"github.com/gofiber/fiber/v2"
 
@@ -33,9 +34,22 @@ func formsValidator() (*validator.Validate, ut.Translator) {
 			}
 			return formName(f)
 		})
+		// notblank: "required" lets a name of spaces through, which the
+		// stores then refuse.
+		if err := validate.RegisterValidation("notblank", validators.NotBlank); err != nil {
+			panic(err)
+		}
 		english := en.New()
 		translator, _ = ut.New(english, english).GetTranslator("en")
 		if err := entrans.RegisterDefaultTranslations(validate, translator); err != nil {
+			panic(err)
+		}
+		if err := validate.RegisterTranslation("notblank", translator, func(ut ut.Translator) error {
+			return ut.Add("notblank", "{0} cannot be blank", true)
+		}, func(ut ut.Translator, fe validator.FieldError) string {
+			t, _ := ut.T("notblank", fe.Field())
+			return t
+		}); err != nil {
 			panic(err)
 		}
 	})

@@ -216,7 +216,7 @@ func pageParam(c *fiber.Ctx) int {
 }
 
 type personForm struct {
-	Name       string   `form:"name" label:"Full name" validate:"required,max=200"`
+	Name       string   `form:"name" label:"Full name" validate:"required,notblank,max=200"`
 	Email      string   `form:"email" label:"Email" validate:"required,email,max=254"`
 	EmployeeID string   `form:"employee_id" label:"Employee id" validate:"max=64"`
 	Credential string   `form:"credential" label:"Professional credential" validate:"max=10"`

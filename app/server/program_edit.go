@@ -390,8 +390,8 @@ func problemsAt(err error, prefix string) error {
 }
 
 type newItemForm struct {
-	Code   string `form:"code" label:"Code" validate:"required,max=64"`
-	Title  string `form:"title" label:"Title" validate:"required,max=200"`
+	Code   string `form:"code" label:"Code" validate:"required,notblank,max=64"`
+	Title  string `form:"title" label:"Title" validate:"required,notblank,max=200"`
 	Domain string `form:"domain" label:"Domain" validate:"required,oneof=clinical laboratory administrative safety"`
 }
 
