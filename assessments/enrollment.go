@@ -209,6 +209,41 @@ func (e *Enrollment) ChangeStatus(to EnrollmentStatus) error {
 	return nil
 }
 
+// Management is what a program director does to an enrollment.
+type Management uint8
+
+// The managements of an enrollment, none of which its apprentice may do
+// (a person may be both director and apprentice).
+const (
+	Enrolling Management = iota + 1
+	Moving
+	ChangingStatus
+	Revoking
+)
+
+var ownEnrollment = map[Management]string{
+	Enrolling:      "You cannot enroll yourself; another program director must enroll you.",
+	Moving:         "You cannot move your own enrollment to another program version; another program director must.",
+	ChangingStatus: "You cannot change the status of your own enrollment; another program director must.",
+	Revoking:       "You cannot revoke a sign-off on your own enrollment; another program director must.",
+}
+
+// CheckManager refuses a management of e by its own apprentice: nobody
+// enrolls, moves, changes the status of or revokes on their own
+// enrollment, as nobody observes, tests or signs off themselves (those
+// rules are in NewObservation, NewTestResult, CheckSignOff and the
+// reviews). It returns nil or an *Error with code ErrOwnEnrollment.
+func (e *Enrollment) CheckManager(actorID string, m Management) error {
+	if actorID == "" || actorID != e.ApprenticeID {
+		return nil
+	}
+	msg, ok := ownEnrollment[m]
+	if !ok {
+		msg = ErrOwnEnrollment.Message
+	}
+	return fail(ErrOwnEnrollment, "", "%s", msg)
+}
+
 // AcceptsEvidence reports whether new evidence may be recorded: active and
 // completed enrollments accept it, on-hold and withdrawn ones do not.
 func (e *Enrollment) AcceptsEvidence() bool {

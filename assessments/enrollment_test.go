@@ -1,10 +1,12 @@
 package assessments
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 func TestEnrollmentValidate(t *testing.T) {
@@ -128,4 +130,25 @@ func FuzzValidateIdempotencyKey(f *testing.F) {
 			t.Fatalf("wrong code: %v", err)
 		}
 	})
+}
+
+// TestCheckManager: nobody enrolls, moves, changes the status of or
+// revokes on their own enrollment, whatever roles they hold; anyone else
+// passes this rule (who may manage at all is decided elsewhere).
+func TestCheckManager(t *testing.T) {
+	e := &Enrollment{ID: "en-1", ApprenticeID: "dana"}
+	for _, m := range []Management{Enrolling, Moving, ChangingStatus, Revoking} {
+		err := e.CheckManager("dana", m)
+		wantErr(t, err, ErrOwnEnrollment)
+		if err != nil && !strings.Contains(err.Error(), "another program director") {
+			t.Errorf("management %d: message %q does not say who may", m, err)
+		}
+		if err := e.CheckManager("director-1", m); err != nil {
+			t.Errorf("management %d by someone else: %v", m, err)
+		}
+	}
+	var ae *Error
+	if err := e.CheckManager("dana", Enrolling); !errors.As(err, &ae) || ae.Kind != errkind.Forbidden {
+		t.Errorf("kind of %v, want forbidden", err)
+	}
 }

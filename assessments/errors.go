@@ -95,6 +95,7 @@ var (
 	ErrIllegalTransition   = sentinel("illegal_transition", errkind.Conflict, "The enrollment cannot change to that status.")
 	ErrEnrollmentInactive  = sentinel("enrollment_inactive", errkind.Conflict, "The enrollment is not active, so no new evidence can be recorded.")
 	ErrNotYourEnrollment   = sentinel("not_your_enrollment", errkind.Forbidden, "You can only log work for your own enrollment.")
+	ErrOwnEnrollment       = sentinel("own_enrollment", errkind.Forbidden, "Nobody may manage their own enrollment; another program director must.")
 
 	// Competencies and checklists.
 	ErrUnknownCompetency = sentinel("unknown_competency", errkind.Invalid, "The competency is not part of this program version.")

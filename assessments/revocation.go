@@ -43,6 +43,7 @@ type RevocationRequest struct {
 //
 // It returns nil and an *Error: ErrInvalidIdempotencyKey; ErrNotDirector
 // (only a program director revokes); ErrMissingField (no sign-off);
+// ErrOwnEnrollment (the director is the apprentice signed off);
 // ErrAlreadyRevoked; ErrReasonRequired, ErrInvalidText or ErrTextTooLong;
 // ErrRevocationDate (effective before the sign-off's day).
 func Revoke(so *SignOff, existing []Revocation, by Actor, req RevocationRequest, loc *time.Location, now time.Time) (*Revocation, error) {
@@ -54,6 +55,9 @@ func Revoke(so *SignOff, existing []Revocation, by Actor, req RevocationRequest,
 	}
 	if so == nil || so.ID == "" {
 		return nil, fail(ErrMissingField, "sign_off_id", "Choose the sign-off to revoke.")
+	}
+	if err := (&Enrollment{ApprenticeID: so.ApprenticeID}).CheckManager(by.ID, Revoking); err != nil {
+		return nil, err
 	}
 	for i := range existing {
 		if existing[i].SignOffID == so.ID {

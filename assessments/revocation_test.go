@@ -34,6 +34,7 @@ func TestRevoke(t *testing.T) {
 		{name: "reason required", by: director, so: so, mod: func(r *RevocationRequest) { r.Reason = "   " }, want: ErrReasonRequired},
 		{name: "before the sign-off", by: director, so: so, mod: func(r *RevocationRequest) { r.EffectiveOn = d("2026-02-02") }, want: ErrRevocationDate},
 		{name: "twice", by: director, so: so, existing: prior, want: ErrAlreadyRevoked},
+		{name: "on one's own enrollment", by: Actor{ID: apprentice.ID, Name: apprentice.Name, Director: true}, so: so, want: ErrOwnEnrollment},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -204,6 +204,9 @@ func (s *Service) MoveToVersion(ctx context.Context, enrollmentID string, by ass
 		return assessments.Enrollment{}, err
 	}
 	old := rec.Enrollment
+	if err := old.CheckManager(by.ID, assessments.Moving); err != nil {
+		return assessments.Enrollment{}, err
+	}
 	from, err := s.Programs.VersionByID(ctx, old.VersionID)
 	if err != nil {
 		return assessments.Enrollment{}, err

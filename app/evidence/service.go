@@ -225,6 +225,9 @@ func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by strin
 	if err := e.Validate(); err != nil {
 		return e, false, err
 	}
+	if err := e.CheckManager(by, assessments.Enrolling); err != nil {
+		return e, false, err
+	}
 	return s.Store.CreateEnrollment(ctx, e, by)
 }
 
@@ -412,6 +415,9 @@ func (s *Service) ChangeStatus(ctx context.Context, enrollmentID string, by asse
 	}
 	e := ens[0]
 	from := e.Status
+	if err := e.CheckManager(by.ID, assessments.ChangingStatus); err != nil {
+		return err
+	}
 	if err := e.ChangeStatus(to); err != nil {
 		return err
 	}
