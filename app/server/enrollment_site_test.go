@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/skillgate/skillgate/app/accounts"
-	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/assessments"
@@ -32,7 +31,7 @@ func newDualFixture(t *testing.T, e *env) *dualFixture {
 	ctx := context.Background()
 	f := newAccessFixture(t, e)
 	dana, err := e.store.Create(ctx, accounts.NewPerson{Email: "dana@demo.test", Name: "Dana Dual", Roles: []accounts.Role{accounts.RoleApprentice},
-		SiteIDs: []string{f.site["own"], f.site["other"]}, Password: demo.Password})
+		SiteIDs: []string{f.site["own"], f.site["other"]}, Password: testPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
