@@ -86,6 +86,8 @@ type Enrollment struct {
 	History []StatusChange
 	// IdempotencyKey is the key of the request that created the enrollment.
 	IdempotencyKey string
+	// RequestHash is the Fingerprint of that request.
+	RequestHash string
 }
 
 // StatusChange is one change of an enrollment's status: to Status, at At.

@@ -152,3 +152,35 @@ func TestCheckManager(t *testing.T) {
 		t.Errorf("kind of %v, want forbidden", err)
 	}
 }
+
+// TestCheckReplay: a key found on a stored record answers with it only
+// for the same operation on the same target with the same content.
+func TestCheckReplay(t *testing.T) {
+	req := SignOffRequest{IdempotencyKey: "key-00000001", Competency: "PHL-VENI", Kind: curriculum.InitialSignOff, ApprenticeName: "Sam Carter"}
+	sam := Fingerprint(OpSignOff, "enrollment-sam", req)
+	if sam != Fingerprint(OpSignOff, "enrollment-sam", req) {
+		t.Fatal("the fingerprint of one request changes")
+	}
+	other := req
+	other.Competency = "INJ-IM"
+	for name, tt := range map[string]struct {
+		stored, storedTarget, sent, target string
+		want                               *Error
+	}{
+		"a retry":                       {sam, "enrollment-sam", sam, "enrollment-sam", nil},
+		"another target":                {sam, "enrollment-sam", Fingerprint(OpSignOff, "enrollment-jordan", req), "enrollment-jordan", ErrKeyReused},
+		"other content":                 {sam, "enrollment-sam", Fingerprint(OpSignOff, "enrollment-sam", other), "enrollment-sam", ErrKeyReused},
+		"another operation":             {sam, "enrollment-sam", Fingerprint(OpObserve, "enrollment-sam", req), "enrollment-sam", ErrKeyReused},
+		"an old record, same target":    {"", "enrollment-sam", sam, "enrollment-sam", nil},
+		"an old record, another target": {"", "enrollment-sam", sam, "enrollment-jordan", ErrKeyReused},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := CheckReplay(req.IdempotencyKey, tt.stored, tt.storedTarget, tt.sent, tt.target)
+			wantErr(t, err, tt.want)
+			var ae *Error
+			if tt.want != nil && (!errors.As(err, &ae) || ae.Field != "idempotency_key" || !strings.Contains(ae.Message, "key-00000001")) {
+				t.Errorf("%v does not name the key and its field", err)
+			}
+		})
+	}
+}

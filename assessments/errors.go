@@ -83,6 +83,7 @@ func fail(s *Error, field, format string, args ...any) *Error {
 var (
 	// Input.
 	ErrInvalidIdempotencyKey = sentinel("invalid_idempotency_key", errkind.Malformed, "The request key must be 8 to 128 letters, digits, hyphens or underscores.")
+	ErrKeyReused             = sentinel("idempotency_key_reused", errkind.Invalid, "This request key was already used for a different request.")
 	ErrMissingField          = sentinel("missing_field", errkind.Malformed, "A required field is missing.")
 	ErrTextTooLong           = sentinel("text_too_long", errkind.Invalid, "The text is too long.")
 	ErrInvalidText           = sentinel("invalid_text", errkind.Malformed, "The text contains characters that cannot be stored.")

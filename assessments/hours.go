@@ -176,6 +176,9 @@ type HoursEntry struct {
 	RejectionReason string      `json:"rejection_reason"`
 
 	IdempotencyKey string `json:"idempotency_key"`
+	// RequestHash is the Fingerprint of the request that made the record
+	// (storage keeps it to tell a retry from another request under the key).
+	RequestHash string `json:"-"`
 }
 
 // HoursRequest is an hours entry as the apprentice submits it; the HTTP

@@ -1,5 +1,12 @@
 package assessments
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
+
 // Idempotency key limits. 8 characters is the least that makes an accidental
 // clash between one person's requests unlikely; 128 fits any UUID, ULID or
 // hash a client may use, with room for a prefix.
@@ -29,4 +36,54 @@ func ValidateIdempotencyKey(key string) error {
 		}
 	}
 	return nil
+}
+
+// Operation names what a request under an idempotency key does.
+type Operation string
+
+// The operations that take an idempotency key.
+const (
+	OpEnroll   Operation = "enroll"
+	OpMove     Operation = "move"
+	OpObserve  Operation = "observe"
+	OpTest     Operation = "test"
+	OpSignOff  Operation = "sign_off"
+	OpRevoke   Operation = "revoke"
+	OpSelfLog  Operation = "self_log"
+	OpLogHours Operation = "log_hours"
+)
+
+// Fingerprint is what an idempotency key protects: the operation, its
+// target (the enrollment, person or sign-off acted on) and the request's
+// content, as the hex SHA-256 of their JSON. Storage keeps it with the
+// record the key made. A key is scoped to its submitter by storage (the
+// unique index is per submitter); the fingerprint scopes it to one
+// operation on one target with one content, so the key of Sam's sign-off
+// sent with Jordan's is not taken for a retry of Sam's (CheckReplay).
+func Fingerprint(op Operation, target string, req any) string {
+	b, err := json.Marshal(struct {
+		Op      Operation
+		Target  string
+		Request any
+	}{op, target, req})
+	if err != nil { // requests are plain data; this is a programming error
+		b = fmt.Appendf(nil, "%s\x00%s\x00%#v", op, target, req)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckReplay decides whether a request whose key found a record the same
+// submitter stored earlier is a retry of the request that made it (nil:
+// answer with that record) or a different request reusing the key
+// (ErrKeyReused, and nothing is recorded). stored and storedTarget are the
+// record's fingerprint and target; a record kept before fingerprints were
+// (stored == "") is judged by its target alone.
+func CheckReplay(key, stored, storedTarget, sent, target string) error {
+	if stored == sent || stored == "" && storedTarget == target {
+		return nil
+	}
+	return fail(ErrKeyReused, "idempotency_key",
+		"The request key %q was already used for a different request (another record, or other content), so nothing was recorded. "+
+			"Reload the form and try again; an API client sends a new key for every new request.", key)
 }

@@ -23,6 +23,9 @@ type TestResult struct {
 	RecordedAt time.Time       `json:"recorded_at"`
 
 	IdempotencyKey string `json:"idempotency_key"`
+	// RequestHash is the Fingerprint of the request that made the record
+	// (storage keeps it to tell a retry from another request under the key).
+	RequestHash string `json:"-"`
 }
 
 // Passed reports whether the score reaches the pass mark (a score equal to

@@ -60,6 +60,9 @@ type Observation struct {
 	// organisation's zone is when it became evidence.
 	RecordedAt     time.Time `json:"recorded_at"`
 	IdempotencyKey string    `json:"idempotency_key"`
+	// RequestHash is the Fingerprint of the request that made the record
+	// (storage keeps it to tell a retry from another request under the key).
+	RequestHash string `json:"-"`
 }
 
 // ObservationRequest is what an observer submits.

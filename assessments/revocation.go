@@ -25,6 +25,9 @@ type Revocation struct {
 	RecordedAt  time.Time       `json:"recorded_at"`
 
 	IdempotencyKey string `json:"idempotency_key"`
+	// RequestHash is the Fingerprint of the request that made the record
+	// (storage keeps it to tell a retry from another request under the key).
+	RequestHash string `json:"-"`
 }
 
 // RevocationRequest is what a program director submits.

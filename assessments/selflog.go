@@ -49,6 +49,9 @@ type SelfLog struct {
 	RejectionReason    string                            `json:"rejection_reason"`
 
 	IdempotencyKey string `json:"idempotency_key"`
+	// RequestHash is the Fingerprint of the request that made the record
+	// (storage keeps it to tell a retry from another request under the key).
+	RequestHash string `json:"-"`
 }
 
 // SelfLogRequest is what an apprentice submits.

@@ -27,6 +27,9 @@ type SignOff struct {
 	Signature Signature `json:"signature"`
 
 	IdempotencyKey string `json:"idempotency_key"`
+	// RequestHash is the Fingerprint of the request that made the record
+	// (storage keeps it to tell a retry from another request under the key).
+	RequestHash string `json:"-"`
 }
 
 // SignOffRequest is what a signer submits.

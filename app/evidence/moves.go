@@ -40,6 +40,7 @@ type moveRow struct {
 	MovedBy          string          `bun:"moved_by"`
 	MovedAt          time.Time       `bun:"moved_at"`
 	IdempotencyKey   string          `bun:"idempotency_key"`
+	RequestHash      string          `bun:"request_hash,nullzero"`
 }
 
 // Move is one recorded move.
@@ -188,8 +189,12 @@ func (s *Service) MoveToVersion(ctx context.Context, enrollmentID string, by ass
 	if err := assessments.ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
 		return assessments.Enrollment{}, err
 	}
+	fp := assessments.Fingerprint(assessments.OpMove, enrollmentID, req)
 	var done moveRow
 	if err := byKey(s.Store.DB.NewSelect().Model(&done), "moved_by", by.ID, req.IdempotencyKey).Scan(ctx); err == nil {
+		if err := assessments.CheckReplay(req.IdempotencyKey, done.RequestHash, done.FromEnrollmentID, fp, enrollmentID); err != nil {
+			return assessments.Enrollment{}, err
+		}
 		ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: []string{done.ToEnrollmentID}})
 		if err != nil || len(ens) == 0 {
 			return assessments.Enrollment{}, db.ErrNotFound
@@ -225,7 +230,7 @@ func (s *Service) MoveToVersion(ctx context.Context, enrollmentID string, by ass
 		return assessments.Enrollment{}, ErrMoveBeforeHire
 	}
 	next := assessments.Enrollment{ApprenticeID: old.ApprenticeID, VersionID: to.ID, SiteID: old.SiteID, HireDate: old.HireDate,
-		StartDate: req.EffectiveOn, PreceptorIDs: old.PreceptorIDs, Status: old.Status, IdempotencyKey: req.IdempotencyKey}
+		StartDate: req.EffectiveOn, PreceptorIDs: old.PreceptorIDs, Status: old.Status, IdempotencyKey: req.IdempotencyKey, RequestHash: fp}
 	var out assessments.Enrollment
 	err = s.Store.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		st := s.Store.WithTx(tx)
@@ -235,7 +240,7 @@ func (s *Service) MoveToVersion(ctx context.Context, enrollmentID string, by ass
 		}
 		out = e
 		_, err = tx.NewInsert().Model(&moveRow{ID: newID(), FromEnrollmentID: old.ID, ToEnrollmentID: e.ID, EffectiveOn: req.EffectiveOn,
-			MovedBy: by.ID, MovedAt: s.Now().UTC(), IdempotencyKey: req.IdempotencyKey}).Exec(ctx)
+			MovedBy: by.ID, MovedAt: s.Now().UTC(), IdempotencyKey: req.IdempotencyKey, RequestHash: fp}).Exec(ctx)
 		if db.IsUniqueViolation(err) {
 			return fmt.Errorf("%w", ErrMoved)
 		}

@@ -26,6 +26,7 @@ type enrollmentRow struct {
 	CreatedAt      time.Time       `bun:"created_at"`
 	CreatedBy      *string         `bun:"created_by"`
 	IdempotencyKey string          `bun:"idempotency_key"`
+	RequestHash    string          `bun:"request_hash,nullzero"`
 }
 
 type preceptorRow struct {
@@ -36,7 +37,7 @@ type preceptorRow struct {
 
 func (r *enrollmentRow) enrollment() assessments.Enrollment {
 	return assessments.Enrollment{ID: r.ID, ApprenticeID: r.ApprenticeID, VersionID: r.VersionID, SiteID: r.SiteID,
-		HireDate: r.HireDate, StartDate: r.StartDate, Status: assessments.EnrollmentStatus(r.Status), IdempotencyKey: r.IdempotencyKey}
+		HireDate: r.HireDate, StartDate: r.StartDate, Status: assessments.EnrollmentStatus(r.Status), IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
 }
 
 type observationRow struct {
@@ -59,6 +60,7 @@ type observationRow struct {
 	CorrectionReason   string          `bun:"correction_reason"`
 	RecordedAt         time.Time       `bun:"recorded_at"`
 	IdempotencyKey     string          `bun:"idempotency_key"`
+	RequestHash        string          `bun:"request_hash,nullzero"`
 }
 
 type stepJSON struct {
@@ -76,7 +78,7 @@ func observationRowOf(o *assessments.Observation) *observationRow {
 		Variant: o.Variant, ChecklistVersion: o.ChecklistVersion, PerformedOn: o.PerformedOn, SiteID: o.SiteID,
 		ObserverID: o.ObserverID, ObserverName: o.ObserverName, ObserverCredential: string(o.ObserverCredential),
 		Steps: string(b), Successful: o.Successful, Comments: o.Comments, Supersedes: nullable(o.Supersedes),
-		CorrectionReason: o.CorrectionReason, RecordedAt: o.RecordedAt.UTC(), IdempotencyKey: o.IdempotencyKey}
+		CorrectionReason: o.CorrectionReason, RecordedAt: o.RecordedAt.UTC(), IdempotencyKey: o.IdempotencyKey, RequestHash: o.RequestHash}
 }
 
 // parseSteps reads the steps column. Observations are the bulk of what a
@@ -113,7 +115,7 @@ func (r *observationRow) observation() assessments.Observation {
 	o := assessments.Observation{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
 		Variant: r.Variant, ChecklistVersion: r.ChecklistVersion, PerformedOn: r.PerformedOn, SiteID: r.SiteID,
 		ObserverID: r.ObserverID, ObserverName: r.ObserverName, ObserverCredential: curriculum.ProfessionalCredential(r.ObserverCredential),
-		Successful: r.Successful, Comments: r.Comments, CorrectionReason: r.CorrectionReason, RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey}
+		Successful: r.Successful, Comments: r.Comments, CorrectionReason: r.CorrectionReason, RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
 	for _, s := range steps {
 		o.Steps = append(o.Steps, assessments.StepResult{Index: s.Index, Met: s.Met})
 	}
@@ -135,11 +137,12 @@ type testRow struct {
 	RecordedBy     string          `bun:"recorded_by"`
 	RecordedAt     time.Time       `bun:"recorded_at"`
 	IdempotencyKey string          `bun:"idempotency_key"`
+	RequestHash    string          `bun:"request_hash,nullzero"`
 }
 
 func (r *testRow) result() assessments.TestResult {
 	return assessments.TestResult{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
-		Score: r.Score, PassMark: r.PassMark, TakenOn: r.TakenOn, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey}
+		Score: r.Score, PassMark: r.PassMark, TakenOn: r.TakenOn, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
 }
 
 type signOffRow struct {
@@ -164,6 +167,7 @@ type signOffRow struct {
 	ChecklistVersion int             `bun:"checklist_version"`
 	Hash             string          `bun:"hash"`
 	IdempotencyKey   string          `bun:"idempotency_key"`
+	RequestHash      string          `bun:"request_hash,nullzero"`
 }
 
 func jsonList(s []string) string {
@@ -192,13 +196,13 @@ func signOffRowOf(so *assessments.SignOff) *signOffRow {
 		Competency: so.Competency, Kind: string(so.Kind), SignedOn: so.SignedOn, Covered: jsonList(so.Covered),
 		SignerID: sig.SignerID, PrintedName: sig.PrintedName, Credential: string(sig.Credential), SignedAt: sig.SignedAt.UTC(),
 		TimeZone: sig.TimeZone, Meaning: sig.Meaning, PerformanceIDs: jsonList(sig.PerformanceIDs), TestResultID: sig.TestResultID,
-		ChecklistVersion: sig.ChecklistVersion, Hash: sig.Hash, IdempotencyKey: so.IdempotencyKey}
+		ChecklistVersion: sig.ChecklistVersion, Hash: sig.Hash, IdempotencyKey: so.IdempotencyKey, RequestHash: so.RequestHash}
 }
 
 func (r *signOffRow) signOff() assessments.SignOff {
 	return assessments.SignOff{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, VersionID: r.VersionID,
 		Competency: r.Competency, Kind: curriculum.SignOffKind(r.Kind), SignedOn: r.SignedOn, Covered: parseList(r.Covered),
-		IdempotencyKey: r.IdempotencyKey, Signature: assessments.Signature{SignerID: r.SignerID, PrintedName: r.PrintedName,
+		IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash, Signature: assessments.Signature{SignerID: r.SignerID, PrintedName: r.PrintedName,
 			Credential: curriculum.ProfessionalCredential(r.Credential), SignedAt: r.SignedAt.UTC(), TimeZone: r.TimeZone,
 			Meaning: r.Meaning, PerformanceIDs: parseList(r.PerformanceIDs), TestResultID: r.TestResultID,
 			ChecklistVersion: r.ChecklistVersion, Hash: r.Hash}}
@@ -217,12 +221,13 @@ type revocationRow struct {
 	RevokerName    string          `bun:"revoker_name"`
 	RecordedAt     time.Time       `bun:"recorded_at"`
 	IdempotencyKey string          `bun:"idempotency_key"`
+	RequestHash    string          `bun:"request_hash,nullzero"`
 }
 
 func (r *revocationRow) revocation() assessments.Revocation {
 	return assessments.Revocation{ID: r.ID, SignOffID: r.SignOffID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID,
 		Competency: r.Competency, EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName,
-		RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey}
+		RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
 }
 
 type selfLogRow struct {
@@ -244,13 +249,14 @@ type selfLogRow struct {
 	ReviewedAt         *time.Time      `bun:"reviewed_at"`
 	RejectionReason    string          `bun:"rejection_reason"`
 	IdempotencyKey     string          `bun:"idempotency_key"`
+	RequestHash        string          `bun:"request_hash,nullzero"`
 }
 
 func (r *selfLogRow) selfLog() assessments.SelfLog {
 	l := assessments.SelfLog{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
 		Variant: r.Variant, PerformedOn: r.PerformedOn, SiteID: r.SiteID, SupervisorID: r.SupervisorID, Comments: r.Comments,
 		LoggedAt: r.LoggedAt, Status: assessments.SelfLogStatus(r.Status), ReviewerName: r.ReviewerName,
-		ReviewerCredential: curriculum.ProfessionalCredential(r.ReviewerCredential), RejectionReason: r.RejectionReason, IdempotencyKey: r.IdempotencyKey}
+		ReviewerCredential: curriculum.ProfessionalCredential(r.ReviewerCredential), RejectionReason: r.RejectionReason, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
 	if r.ReviewedBy != nil {
 		l.ReviewedBy = *r.ReviewedBy
 	}
@@ -264,7 +270,7 @@ func selfLogRowOf(l *assessments.SelfLog) *selfLogRow {
 	r := &selfLogRow{ID: l.ID, EnrollmentID: l.EnrollmentID, ApprenticeID: l.ApprenticeID, Competency: l.Competency, Variant: l.Variant,
 		PerformedOn: l.PerformedOn, SiteID: l.SiteID, SupervisorID: l.SupervisorID, Comments: l.Comments, LoggedAt: l.LoggedAt.UTC(),
 		Status: string(l.Status), ReviewedBy: nullable(l.ReviewedBy), ReviewerName: l.ReviewerName,
-		ReviewerCredential: string(l.ReviewerCredential), RejectionReason: l.RejectionReason, IdempotencyKey: l.IdempotencyKey}
+		ReviewerCredential: string(l.ReviewerCredential), RejectionReason: l.RejectionReason, IdempotencyKey: l.IdempotencyKey, RequestHash: l.RequestHash}
 	if !l.ReviewedAt.IsZero() {
 		t := l.ReviewedAt.UTC()
 		r.ReviewedAt = &t
@@ -290,12 +296,13 @@ type hoursRow struct {
 	ReviewedAt      *time.Time      `bun:"reviewed_at"`
 	RejectionReason string          `bun:"rejection_reason"`
 	IdempotencyKey  string          `bun:"idempotency_key"`
+	RequestHash     string          `bun:"request_hash,nullzero"`
 }
 
 func (r *hoursRow) entry() assessments.HoursEntry {
 	h := assessments.HoursEntry{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Kind: assessments.HoursKind(r.Kind),
 		Code: r.Code, WorkedOn: r.WorkedOn, Minutes: assessments.Minutes(r.Minutes), Note: r.Note, LoggedAt: r.LoggedAt,
-		Status: assessments.HoursStatus(r.Status), ReviewerName: r.ReviewerName, RejectionReason: r.RejectionReason, IdempotencyKey: r.IdempotencyKey}
+		Status: assessments.HoursStatus(r.Status), ReviewerName: r.ReviewerName, RejectionReason: r.RejectionReason, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
 	if r.SupervisorID != nil {
 		h.SupervisorID = *r.SupervisorID
 	}
@@ -312,7 +319,7 @@ func hoursRowOf(h *assessments.HoursEntry) *hoursRow {
 	r := &hoursRow{ID: h.ID, EnrollmentID: h.EnrollmentID, ApprenticeID: h.ApprenticeID, Kind: string(h.Kind), Code: h.Code,
 		WorkedOn: h.WorkedOn, Minutes: int(h.Minutes), SupervisorID: nullable(h.SupervisorID), Note: h.Note, LoggedAt: h.LoggedAt.UTC(),
 		Status: string(h.Status), ReviewedBy: nullable(h.ReviewedBy), ReviewerName: h.ReviewerName, RejectionReason: h.RejectionReason,
-		IdempotencyKey: h.IdempotencyKey}
+		IdempotencyKey: h.IdempotencyKey, RequestHash: h.RequestHash}
 	if !h.ReviewedAt.IsZero() {
 		t := h.ReviewedAt.UTC()
 		r.ReviewedAt = &t

@@ -13,9 +13,14 @@ import (
 // supervision of X" in the enrollment rec (as loaded by Enrollment); it
 // counts once X verifies it.
 func (s *Service) LogPerformance(ctx context.Context, rec *assessments.Records, apprentice assessments.Actor, req assessments.SelfLogRequest) (assessments.SelfLog, bool, error) {
+	enrollmentID := rec.Enrollment.ID
+	fp := assessments.Fingerprint(assessments.OpSelfLog, enrollmentID, req)
 	var existing selfLogRow
 	if found, err := s.replay(ctx, &existing, "apprentice_id", apprentice.ID, req.IdempotencyKey); err != nil || found {
-		return existing.selfLog(), found, err
+		if err != nil {
+			return assessments.SelfLog{}, false, err
+		}
+		return retry(existing.selfLog(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
 	}
 	if err := s.open(ctx, rec); err != nil {
 		return assessments.SelfLog{}, false, err
@@ -27,15 +32,25 @@ func (s *Service) LogPerformance(ctx context.Context, rec *assessments.Records, 
 	if err != nil {
 		return assessments.SelfLog{}, false, err
 	}
-	return s.Store.AddSelfLog(ctx, *l)
+	l.RequestHash = fp
+	out, again, err := s.Store.AddSelfLog(ctx, *l)
+	if err != nil || !again {
+		return out, again, err
+	}
+	return retry(out, req.IdempotencyKey, out.RequestHash, out.EnrollmentID, fp, enrollmentID)
 }
 
 // LogHours records OJL or RTI hours for approval in the enrollment rec (as
 // loaded by Enrollment).
 func (s *Service) LogHours(ctx context.Context, rec *assessments.Records, apprentice assessments.Actor, req assessments.HoursRequest) (assessments.HoursEntry, bool, error) {
+	enrollmentID := rec.Enrollment.ID
+	fp := assessments.Fingerprint(assessments.OpLogHours, enrollmentID, req)
 	var existing hoursRow
 	if found, err := s.replay(ctx, &existing, "apprentice_id", apprentice.ID, req.IdempotencyKey); err != nil || found {
-		return existing.entry(), found, err
+		if err != nil {
+			return assessments.HoursEntry{}, false, err
+		}
+		return retry(existing.entry(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
 	}
 	if err := s.open(ctx, rec); err != nil {
 		return assessments.HoursEntry{}, false, err
@@ -50,7 +65,12 @@ func (s *Service) LogHours(ctx context.Context, rec *assessments.Records, appren
 	if err != nil {
 		return assessments.HoursEntry{}, false, err
 	}
-	return s.Store.AddHours(ctx, *h)
+	h.RequestHash = fp
+	out, again, err := s.Store.AddHours(ctx, *h)
+	if err != nil || !again {
+		return out, again, err
+	}
+	return retry(out, req.IdempotencyKey, out.RequestHash, out.EnrollmentID, fp, enrollmentID)
 }
 
 // Pending lists self-logs waiting for a supervisor and hours waiting for

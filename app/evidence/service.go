@@ -215,6 +215,12 @@ func (s *Service) open(ctx context.Context, rec *assessments.Records) error {
 
 // Enroll validates and stores a new enrollment in a published version.
 func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by string) (assessments.Enrollment, bool, error) {
+	// What the request asked for, before anything is filled in.
+	fp := assessments.Fingerprint(assessments.OpEnroll, e.ApprenticeID, struct {
+		VersionID, SiteID, Status string
+		HireDate, StartDate       curriculum.Date
+		PreceptorIDs              []string
+	}{e.VersionID, e.SiteID, string(e.Status), e.HireDate, e.StartDate, e.PreceptorIDs})
 	var err error
 	if e.Version, err = s.version(ctx, e.VersionID); err != nil {
 		return e, false, err
@@ -228,15 +234,25 @@ func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by strin
 	if err := e.CheckManager(by, assessments.Enrolling); err != nil {
 		return e, false, err
 	}
-	return s.Store.CreateEnrollment(ctx, e, by)
+	e.RequestHash = fp
+	out, again, err := s.Store.CreateEnrollment(ctx, e, by)
+	if err != nil || !again {
+		return out, again, err
+	}
+	return retry(out, e.IdempotencyKey, out.RequestHash, out.ApprenticeID, fp, e.ApprenticeID)
 }
 
 // Observe records an observed performance in the enrollment rec (as
 // loaded by Enrollment).
 func (s *Service) Observe(ctx context.Context, rec *assessments.Records, observer assessments.Actor, req assessments.ObservationRequest) (assessments.Observation, bool, error) {
+	enrollmentID := rec.Enrollment.ID
+	fp := assessments.Fingerprint(assessments.OpObserve, enrollmentID, req)
 	var existing observationRow
 	if found, err := s.replay(ctx, &existing, "observer_id", observer.ID, req.IdempotencyKey); err != nil || found {
-		return existing.observation(), found, err
+		if err != nil {
+			return assessments.Observation{}, false, err
+		}
+		return retry(existing.observation(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
 	}
 	if err := s.open(ctx, rec); err != nil {
 		return assessments.Observation{}, false, err
@@ -245,15 +261,25 @@ func (s *Service) Observe(ctx context.Context, rec *assessments.Records, observe
 	if err != nil {
 		return assessments.Observation{}, false, err
 	}
-	return s.Store.AddObservation(ctx, *o)
+	o.RequestHash = fp
+	out, again, err := s.Store.AddObservation(ctx, *o)
+	if err != nil || !again {
+		return out, again, err
+	}
+	return retry(out, req.IdempotencyKey, out.RequestHash, out.EnrollmentID, fp, enrollmentID)
 }
 
 // RecordTest records a knowledge-test result in the enrollment rec (as
 // loaded by Enrollment).
 func (s *Service) RecordTest(ctx context.Context, rec *assessments.Records, by assessments.Actor, req assessments.TestResultRequest) (assessments.TestResult, bool, error) {
+	enrollmentID := rec.Enrollment.ID
+	fp := assessments.Fingerprint(assessments.OpTest, enrollmentID, req)
 	var existing testRow
 	if found, err := s.replay(ctx, &existing, "recorded_by", by.ID, req.IdempotencyKey); err != nil || found {
-		return existing.result(), found, err
+		if err != nil {
+			return assessments.TestResult{}, false, err
+		}
+		return retry(existing.result(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
 	}
 	if err := s.open(ctx, rec); err != nil {
 		return assessments.TestResult{}, false, err
@@ -262,7 +288,12 @@ func (s *Service) RecordTest(ctx context.Context, rec *assessments.Records, by a
 	if err != nil {
 		return assessments.TestResult{}, false, err
 	}
-	return s.Store.AddTestResult(ctx, *t)
+	t.RequestHash = fp
+	out, again, err := s.Store.AddTestResult(ctx, *t)
+	if err != nil || !again {
+		return out, again, err
+	}
+	return retry(out, req.IdempotencyKey, out.RequestHash, out.EnrollmentID, fp, enrollmentID)
 }
 
 // SignOff checks and stores an electronic signature in the enrollment rec
@@ -272,9 +303,14 @@ func (s *Service) RecordTest(ctx context.Context, rec *assessments.Records, by a
 // caught when writing (ErrAlreadySignedOff, or a replay if it was this
 // very request sent earlier).
 func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer assessments.Actor, req assessments.SignOffRequest) (assessments.SignOff, bool, error) {
+	enrollmentID := rec.Enrollment.ID
+	fp := assessments.Fingerprint(assessments.OpSignOff, enrollmentID, req)
 	var existing signOffRow
 	if found, err := s.replay(ctx, &existing, "signer_id", signer.ID, req.IdempotencyKey); err != nil || found {
-		return existing.signOff(), found, err
+		if err != nil {
+			return assessments.SignOff{}, false, err
+		}
+		return retry(existing.signOff(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
 	}
 	if err := s.open(ctx, rec); err != nil {
 		return assessments.SignOff{}, false, err
@@ -294,7 +330,7 @@ func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer 
 		Records: credentials.CurriculumRecords(own, rec.Enrollment.Version.Location())}, rec, policy, s.Now())
 	if err != nil {
 		if found, rerr := s.replay(ctx, &existing, "signer_id", signer.ID, req.IdempotencyKey); rerr == nil && found {
-			return existing.signOff(), true, nil // see replay
+			return retry(existing.signOff(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID) // see replay
 		}
 		return assessments.SignOff{}, false, err
 	}
@@ -304,16 +340,25 @@ func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer 
 			seq++
 		}
 	}
-	return s.Store.AddSignOff(ctx, *so, seq)
+	so.RequestHash = fp
+	out, again, err := s.Store.AddSignOff(ctx, *so, seq)
+	if err != nil || !again {
+		return out, again, err
+	}
+	return retry(out, req.IdempotencyKey, out.RequestHash, out.EnrollmentID, fp, enrollmentID)
 }
 
 // Revoke records a director's revocation of a sign-off of the enrollment
 // rec (as loaded by Enrollment); a sign-off is revoked at most once, which
 // the write checks.
 func (s *Service) Revoke(ctx context.Context, rec *assessments.Records, signOffID string, by assessments.Actor, req assessments.RevocationRequest) (assessments.Revocation, bool, error) {
+	fp := assessments.Fingerprint(assessments.OpRevoke, signOffID, req)
 	var existing revocationRow
 	if found, err := s.replay(ctx, &existing, "revoked_by", by.ID, req.IdempotencyKey); err != nil || found {
-		return existing.revocation(), found, err
+		if err != nil {
+			return assessments.Revocation{}, false, err
+		}
+		return retry(existing.revocation(), req.IdempotencyKey, existing.RequestHash, existing.SignOffID, fp, signOffID)
 	}
 	var so *assessments.SignOff
 	for i := range rec.SignOffs {
@@ -327,11 +372,28 @@ func (s *Service) Revoke(ctx context.Context, rec *assessments.Records, signOffI
 	r, err := assessments.Revoke(so, rec.Revocations, by, req, rec.Enrollment.Version.Location(), s.Now())
 	if err != nil {
 		if found, rerr := s.replay(ctx, &existing, "revoked_by", by.ID, req.IdempotencyKey); rerr == nil && found {
-			return existing.revocation(), true, nil // see replay
+			return retry(existing.revocation(), req.IdempotencyKey, existing.RequestHash, existing.SignOffID, fp, signOffID) // see replay
 		}
 		return assessments.Revocation{}, false, err
 	}
-	return s.Store.AddRevocation(ctx, *r)
+	r.RequestHash = fp
+	out, again, err := s.Store.AddRevocation(ctx, *r)
+	if err != nil || !again {
+		return out, again, err
+	}
+	return retry(out, req.IdempotencyKey, out.RequestHash, out.SignOffID, fp, signOffID)
+}
+
+// retry answers a request whose key found a record: the record when it is
+// a retry of the request that made it, ErrKeyReused when the key was used
+// for another target or content (assessments.CheckReplay), so a key never
+// answers one request with another's record.
+func retry[T any](rec T, key, storedHash, storedTarget, fp, target string) (T, bool, error) {
+	if err := assessments.CheckReplay(key, storedHash, storedTarget, fp, target); err != nil {
+		var zero T
+		return zero, false, err
+	}
+	return rec, true, nil
 }
 
 // replay finds a record already stored under the submitter's key: a

@@ -84,7 +84,7 @@ func byKey(q *bun.SelectQuery, col, submitter, key string) *bun.SelectQuery {
 func (s *Store) CreateEnrollment(ctx context.Context, e assessments.Enrollment, by string) (assessments.Enrollment, bool, error) {
 	setID(&e.ID)
 	row := &enrollmentRow{ID: e.ID, ApprenticeID: e.ApprenticeID, VersionID: e.VersionID, SiteID: e.SiteID, HireDate: e.HireDate,
-		StartDate: e.StartDate, Status: string(e.Status), CreatedAt: s.Now().UTC(), CreatedBy: nullable(by), IdempotencyKey: e.IdempotencyKey}
+		StartDate: e.StartDate, Status: string(e.Status), CreatedAt: s.Now().UTC(), CreatedBy: nullable(by), IdempotencyKey: e.IdempotencyKey, RequestHash: e.RequestHash}
 	var existing enrollmentRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
@@ -462,7 +462,8 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation) (
 func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult) (assessments.TestResult, bool, error) {
 	setID(&t.ID)
 	row := &testRow{ID: t.ID, EnrollmentID: t.EnrollmentID, ApprenticeID: t.ApprenticeID, Competency: t.Competency, Score: t.Score,
-		PassMark: t.PassMark, TakenOn: t.TakenOn, RecordedBy: t.RecordedBy, RecordedAt: t.RecordedAt.UTC(), IdempotencyKey: t.IdempotencyKey}
+		PassMark: t.PassMark, TakenOn: t.TakenOn, RecordedBy: t.RecordedBy, RecordedAt: t.RecordedAt.UTC(), IdempotencyKey: t.IdempotencyKey,
+		RequestHash: t.RequestHash}
 	var existing testRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
@@ -533,7 +534,8 @@ func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int)
 func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (assessments.Revocation, bool, error) {
 	setID(&r.ID)
 	row := &revocationRow{ID: r.ID, SignOffID: r.SignOffID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
-		EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName, RecordedAt: r.RecordedAt.UTC(), IdempotencyKey: r.IdempotencyKey}
+		EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName, RecordedAt: r.RecordedAt.UTC(), IdempotencyKey: r.IdempotencyKey,
+		RequestHash: r.RequestHash}
 	var existing revocationRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
