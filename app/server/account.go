@@ -84,9 +84,37 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 type tokenForm struct {
 	Name string `form:"name" json:"name" label:"Token name" validate:"required,notblank,max=100"`
 	Days int    `form:"days" json:"days" label:"Valid for" validate:"required,min=1,max=366"`
+	// Password re-authenticates the person in the same request: a token is
+	// a credential that outlives the session it was made in.
+	Password string `form:"password" json:"password" label:"Your password" validate:"required,max=1024"`
+}
+
+// errTokenByToken: a request authenticated by an API token may not make
+// another (the new one would outlive the revocation of the first).
+var errTokenByToken = apiError(fiber.StatusForbidden, "An API token cannot create API tokens. Create one on your account page, or with a login session and your password.")
+
+// tokenReauth checks the password sent with a token request. It returns
+// the field messages to show (nil: accepted); a wrong password or a
+// locked account is answered like one, and goes through the same lockout
+// as logging in.
+func (s *Server) tokenReauth(c *fiber.Ctx, password string) (map[string]string, error) {
+	_, err := s.accounts.Authenticate(c.UserContext(), currentUser(c).Email, password)
+	var locked *accounts.LockedError
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.As(err, &locked):
+		return map[string]string{"password": locked.Error()}, nil
+	case errors.Is(err, accounts.ErrBadCredentials):
+		return map[string]string{"password": "Your password was not accepted, so no token was created. Type it again."}, nil
+	}
+	return nil, err
 }
 
 func (s *Server) createTokenForm(c *fiber.Ctx) error {
+	if viaToken(c) {
+		return errTokenByToken
+	}
 	var f tokenForm
 	errs, err := bind(c, &f)
 	if err != nil {
@@ -94,6 +122,12 @@ func (s *Server) createTokenForm(c *fiber.Ctx) error {
 	}
 	if errs != nil {
 		return s.renderAccount(c, statusFor(errkind.Malformed), errs, accountView{TokenName: f.Name})
+	}
+	if errs, err = s.tokenReauth(c, f.Password); err != nil {
+		return err
+	}
+	if errs != nil {
+		return s.renderAccount(c, fiber.StatusUnauthorized, errs, accountView{TokenName: f.Name})
 	}
 	_, secret, err := s.accounts.CreateToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
 	if err != nil {

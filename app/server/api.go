@@ -67,6 +67,9 @@ func (s *Server) apiListTokens(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCreateToken(c *fiber.Ctx) error {
+	if viaToken(c) {
+		return errTokenByToken
+	}
 	var f tokenForm
 	errs, err := bind(c, &f)
 	if err != nil {
@@ -74,6 +77,12 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 	}
 	if errs != nil {
 		return badInput(errs)
+	}
+	if errs, err = s.tokenReauth(c, f.Password); err != nil {
+		return err
+	}
+	if errs != nil {
+		return &HTTPError{Status: fiber.StatusUnauthorized, Message: "Creating a token needs your password again; it was not accepted, so no token was created.", Fields: errs}
 	}
 	t, secret, err := s.accounts.CreateToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
 	if err != nil {

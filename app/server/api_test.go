@@ -21,11 +21,11 @@ func TestAPITokenAuthAndRevocation(t *testing.T) {
 		c.mustLogin("api@example.test")
 		c.get("/account")
 		h := map[string]string{"Content-Type": "application/json", "Accept": "application/json"}
-		if r := c.do("POST", "/api/v1/tokens", strings.NewReader(`{"name":"EHR","days":30}`), h); r.StatusCode != http.StatusForbidden {
+		if r := c.do("POST", "/api/v1/tokens", strings.NewReader(`{"name":"EHR","days":30,"password":"`+testPassword+`"}`), h); r.StatusCode != http.StatusForbidden {
 			t.Fatalf("cookie-authenticated API write without X-Csrf-Token: %d", r.StatusCode)
 		}
 		h["X-Csrf-Token"] = c.csrf
-		r := c.do("POST", "/api/v1/tokens", strings.NewReader(`{"name":"EHR","days":30}`), h)
+		r := c.do("POST", "/api/v1/tokens", strings.NewReader(`{"name":"EHR","days":30,"password":"`+testPassword+`"}`), h)
 		if r.StatusCode != http.StatusCreated {
 			t.Fatalf("create token: %d %s", r.StatusCode, r.body)
 		}
@@ -43,8 +43,9 @@ func TestAPITokenAuthAndRevocation(t *testing.T) {
 		if me.StatusCode != 200 || got.ID != p.ID || !slices.Contains(got.Roles, "hr") {
 			t.Fatalf("/me with token: %d %s", me.StatusCode, me.body)
 		}
-		// Bearer calls need no CSRF token.
-		if r := apiCall(e, "POST", "/api/v1/tokens", tok.Token, `{"name":"second","days":7}`); r.StatusCode != http.StatusCreated {
+		// Bearer calls need no CSRF token; but a token may not make another
+		// (issue 16), even with the password.
+		if r := apiCall(e, "POST", "/api/v1/tokens", tok.Token, `{"name":"second","days":7,"password":"`+testPassword+`"}`); r.StatusCode != http.StatusForbidden {
 			t.Fatalf("bearer create: %d %s", r.StatusCode, r.body)
 		}
 		if r := apiCall(e, "DELETE", "/api/v1/tokens/"+tok.ID, tok.Token, ""); r.StatusCode != http.StatusNoContent {
@@ -67,11 +68,16 @@ func TestAPIBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := apiCall(e, "POST", "/api/v1/tokens", secret, `{"name": "x", "days": "many"`)
+		// Tokens are made with a session (a token may not make one).
+		c := e.client()
+		c.mustLogin("bi@example.test")
+		c.get("/account")
+		h := map[string]string{"Content-Type": "application/json", "Accept": "application/json", "X-Csrf-Token": c.csrf}
+		r := c.do("POST", "/api/v1/tokens", strings.NewReader(`{"name": "x", "days": "many"`), h)
 		if r.StatusCode != http.StatusBadRequest {
 			t.Fatalf("malformed JSON: %d %s", r.StatusCode, r.body)
 		}
-		r = apiCall(e, "POST", "/api/v1/tokens", secret, `{"name": "", "days": 9999}`)
+		r = c.do("POST", "/api/v1/tokens", strings.NewReader(`{"name": "", "days": 9999}`), h)
 		var body struct {
 			Error struct {
 				Status int

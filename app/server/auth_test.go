@@ -166,7 +166,7 @@ func TestCSRFRejection(t *testing.T) {
 			t.Fatalf("no token: %d", r.StatusCode)
 		}
 		c.csrf = good
-		if r := c.post("/account/tokens", url.Values{"name": {"x"}, "days": {"30"}}); r.StatusCode != http.StatusCreated {
+		if r := c.post("/account/tokens", url.Values{"name": {"x"}, "days": {"30"}, "password": {testPassword}}); r.StatusCode != http.StatusCreated {
 			t.Fatalf("with the real token: %d", r.StatusCode)
 		}
 		// Login itself is protected (login CSRF).

@@ -104,7 +104,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 				t.Fatalf("forged token on B: %d", r.StatusCode)
 			}
 			onB.csrf = onA.csrf
-			if r := onB.post("/account/tokens", url.Values{"name": {"from A to B"}, "days": {"30"}}); r.StatusCode != http.StatusCreated {
+			if r := onB.post("/account/tokens", url.Values{"name": {"from A to B"}, "days": {"30"}, "password": {demo.Password}}); r.StatusCode != http.StatusCreated {
 				t.Fatalf("form from A posted to B: %d\n%s", r.StatusCode, r.body)
 			}
 

@@ -167,6 +167,13 @@ func (s *Server) sessionPolicy() accounts.SessionPolicy {
 	return accounts.SessionPolicy{Idle: s.cfg.SessionIdle, Absolute: s.cfg.SessionAbsolute}
 }
 
+// viaToken says whether the request was authenticated by an API token
+// (not a session).
+func viaToken(c *fiber.Ctx) bool {
+	auth, _ := c.Locals(localAuth).(string)
+	return auth == "token"
+}
+
 func currentUser(c *fiber.Ctx) *accounts.Person {
 	p, _ := c.Locals(localUser).(*accounts.Person)
 	return p

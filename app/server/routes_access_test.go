@@ -98,7 +98,8 @@ var accessRules = []accessRule{
 	{"POST", "/account/calendar/revoke", "", "L 303 303 303 303 303 303 303", false},
 	{"GET", "/account", "", "L 200 200 200 200 200 200 200", false},
 	{"POST", "/account/password", "", "L 400 400 400 400 400 400 400", false},
-	{"POST", "/account/tokens", "", "L 400 400 400 400 400 400 400", false},
+	// A token may not make a token (403); a session gets the form's 400.
+	{"POST", "/account/tokens", "", "L 400 400 400 400 400 400 403", false},
 	// {hrtoken} is a fresh token of the HR auditor: only they may revoke it.
 	{"POST", "/account/tokens/:id/revoke", "/account/tokens/{hrtoken}/revoke", "L 404 404 404 404 303 404 303", false},
 
@@ -182,7 +183,7 @@ var accessRules = []accessRule{
 	{"GET", "/api/v1/openapi.json", "", "200 200 200 200 200 200 200 200", false},
 	{"GET", "/api/v1/me", "", "401 200 200 200 200 200 200 200", false},
 	{"GET", "/api/v1/tokens", "", "401 200 200 200 200 200 200 200", false},
-	{"POST", "/api/v1/tokens", "", "401 400 400 400 400 400 400 400", false},
+	{"POST", "/api/v1/tokens", "", "401 400 400 400 400 400 400 403", false},
 	{"DELETE", "/api/v1/tokens/:id", "/api/v1/tokens/{hrtoken}", "401 404 404 404 404 204 404 204", false},
 	{"GET", "/api/v1/clearances", "/api/v1/clearances?person={person}", "401 200 404 200 200 200 200 200", false},
 	{"GET", "/api/v1/enrollments", "/api/v1/enrollments?person={person}", "401 200 404 200 200 200 200 200", false},
