@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,7 +39,15 @@ type Config struct {
 	// together. 0 turns the limit off.
 	APIRateLimit   int
 	WriteRateLimit int
+	// ImportRoles are the roles an HR import may give new people (an
+	// administrator's import may give any): only roles below HR's.
+	ImportRoles []string
 }
+
+// ImportableRoles are the roles SKILLGATE_IMPORT_ROLES may list: those
+// below HR's. HR, directors and administrators are made by an
+// administrator.
+var ImportableRoles = []string{"apprentice", "preceptor"}
 
 // Setting describes one configuration value, for flags, the README table
 // and error messages.
@@ -66,6 +75,7 @@ var Settings = []Setting{
 	{"SKILLGATE_DEMO", "demo", "false", "seed a demo organisation into an empty database"},
 	{"SKILLGATE_API_RATE_LIMIT", "api-rate-limit", "120000", "API requests per minute per account and instance (0: no limit)"},
 	{"SKILLGATE_WRITE_RATE_LIMIT", "write-rate-limit", "600", "writes per minute per account, all instances together (0: no limit)"},
+	{"SKILLGATE_IMPORT_ROLES", "import-roles", "apprentice", "roles an HR import may give new people: apprentice, preceptor (comma-separated)"},
 }
 
 // Load reads settings from getenv, then from args (flags without the
@@ -146,6 +156,17 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 	}
 	c.APIRateLimit = perMinute("api-rate-limit")
 	c.WriteRateLimit = perMinute("write-rate-limit")
+	c.ImportRoles = []string{}
+	for _, r := range strings.Split(get("import-roles"), ",") {
+		switch r = strings.ToLower(strings.TrimSpace(r)); {
+		case r == "":
+		case !slices.Contains(ImportableRoles, r):
+			errs = append(errs, fmt.Errorf("SKILLGATE_IMPORT_ROLES: %q is not a role an HR import may give: use %s (HR, directors and administrators are made by an administrator)",
+				r, strings.Join(ImportableRoles, " or ")))
+		case !slices.Contains(c.ImportRoles, r):
+			c.ImportRoles = append(c.ImportRoles, r)
+		}
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("SKILLGATE_TIMEZONE: %q is not a known time zone such as America/Chicago", c.Timezone))
 	}

@@ -110,3 +110,23 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestImportRoles: HR imports give new people apprentices' role unless the
+// administrator allows preceptors too; a role as powerful as HR's or more
+// cannot be allowed.
+func TestImportRoles(t *testing.T) {
+	c, _, err := Load(nil, env(nil), io.Discard)
+	if err != nil || strings.Join(c.ImportRoles, ",") != "apprentice" {
+		t.Fatalf("default import roles %v (%v)", c.ImportRoles, err)
+	}
+	c, _, err = Load([]string{"--import-roles", " Apprentice, preceptor,apprentice "}, env(nil), io.Discard)
+	if err != nil || strings.Join(c.ImportRoles, ",") != "apprentice,preceptor" {
+		t.Fatalf("import roles %v (%v)", c.ImportRoles, err)
+	}
+	for _, bad := range []string{"director", "apprentice,hr", "admin", "wizard"} {
+		_, _, err := Load(nil, env(map[string]string{"SKILLGATE_IMPORT_ROLES": bad}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "SKILLGATE_IMPORT_ROLES") || !strings.Contains(err.Error(), "made by an administrator") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

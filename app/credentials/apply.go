@@ -44,11 +44,28 @@ type Importer struct {
 }
 
 // Scope is what a person who is not an administrator may import: new
-// people only at their own sites and never as administrators, and
-// credentials only for people of their own sites. Rows outside it are
-// problems, so nothing is written.
+// people only at their own sites and only with roles below their own
+// (Roles), and credentials only for people of their own sites. Rows outside
+// it are problems, so nothing is written.
 type Scope struct {
 	SiteIDs []string
+	// Roles are the roles new people may be given (nil: apprentices only).
+	// Never HR, director or administrator: HR may not make staff with as
+	// much power as HR or more (the server takes them from
+	// SKILLGATE_IMPORT_ROLES, which refuses those).
+	Roles []accounts.Role
+}
+
+// DefaultImportRoles are the roles an HR import may give new people unless
+// the administrator allows more.
+var DefaultImportRoles = []accounts.Role{accounts.RoleApprentice}
+
+// roles returns the roles new people may be given.
+func (sc *Scope) roles() []accounts.Role {
+	if sc.Roles == nil {
+		return DefaultImportRoles
+	}
+	return sc.Roles
 }
 
 // NewImporter returns an Importer on d.
@@ -339,9 +356,16 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 					Import string `json:"import"`
 				}{r.record(), p.Filename}})
 		}
+		// Which roles the importer could give: the limit in force is part
+		// of what the trail says about an import.
+		allowed := []string{"any (administrator)"}
+		if im.Scope != nil {
+			allowed = roleNames(im.Scope.roles())
+		}
 		es = append(es, audit.Entry{Action: ActionImportApply, EntityType: "import", EntityID: p.Filename, After: map[string]any{
 			"file": p.Filename, "people_created": sum.PeopleCreated, "people_unchanged": sum.PeopleUnchanged,
-			"credentials_created": sum.CredentialsCreated, "credentials_unchanged": sum.CredentialsUnchanged}})
+			"credentials_created": sum.CredentialsCreated, "credentials_unchanged": sum.CredentialsUnchanged,
+			"roles_allowed": allowed}})
 		return im.Credentials.Audit.AppendAll(ctx, tx, es)
 	})
 	if err != nil {
@@ -372,8 +396,15 @@ func (sc *Scope) check(p *Preview, pr *PersonRow, ex *accounts.Person) {
 		}
 		return
 	}
-	if slices.Contains(pr.Roles, accounts.RoleAdmin) {
-		p.problem(pr.Row, colRole, "only an administrator can create administrators")
+	var refused []string
+	for _, r := range pr.Roles {
+		if !slices.Contains(sc.roles(), r) {
+			refused = append(refused, string(r))
+		}
+	}
+	if len(refused) > 0 {
+		p.problem(pr.Row, colRole, "only an administrator can create people with the role %s; your imports may create %s",
+			strings.Join(refused, " or "), strings.Join(roleNames(sc.roles()), " or "))
 	}
 	if !inScope(pr.siteIDs) {
 		p.problem(pr.Row, colSite, "new people must belong to one or more of your clinics")

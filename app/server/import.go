@@ -80,13 +80,18 @@ func (s *Server) importRoster(c *fiber.Ctx) error {
 }
 
 // importer checks and applies imports within what the caller may manage:
-// an administrator everything, HR the people of their own sites.
+// an administrator everything, HR the people of their own sites, made only
+// with the roles SKILLGATE_IMPORT_ROLES allows (below HR's).
 func (s *Server) importer(c *fiber.Ctx) *credentials.Importer {
 	im := credentials.NewImporter(s.db)
 	im.Credentials.Audit = s.audit
 	im.Accounts.Audit = s.audit
 	if sites := visibleSites(currentUser(c)); sites != nil {
-		im.Scope = &credentials.Scope{SiteIDs: sites}
+		var roles []accounts.Role // none configured: the default
+		for _, r := range s.cfg.ImportRoles {
+			roles = append(roles, accounts.Role(r))
+		}
+		im.Scope = &credentials.Scope{SiteIDs: sites, Roles: roles}
 	}
 	return im
 }
