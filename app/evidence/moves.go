@@ -192,7 +192,14 @@ func (s *Service) MoveToVersion(ctx context.Context, enrollmentID string, by ass
 	fp := assessments.Fingerprint(assessments.OpMove, enrollmentID, req)
 	var done moveRow
 	if err := byKey(s.Store.DB.NewSelect().Model(&done), "moved_by", by.ID, req.IdempotencyKey).Scan(ctx); err == nil {
-		if err := assessments.CheckReplay(req.IdempotencyKey, done.RequestHash, done.FromEnrollmentID, fp, enrollmentID); err != nil {
+		// A retry may arrive at the enrollment the move made (once it took
+		// effect it is the person's enrollment in force, which the move page
+		// acts on): it is about the enrollment moved from.
+		target, sent := enrollmentID, fp
+		if enrollmentID == done.ToEnrollmentID {
+			target, sent = done.FromEnrollmentID, assessments.Fingerprint(assessments.OpMove, done.FromEnrollmentID, req)
+		}
+		if err := assessments.CheckReplay(req.IdempotencyKey, done.RequestHash, done.FromEnrollmentID, sent, target); err != nil {
 			return assessments.Enrollment{}, err
 		}
 		ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: []string{done.ToEnrollmentID}})

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -98,6 +99,32 @@ func TestIdempotencyKeyIsScopedToItsRequest(t *testing.T) {
 		}
 		if snapshot(t, e.db) != before {
 			t.Error("a reused key changed the database")
+		}
+
+		// A move: its key sent again for Jordan is a retry (even now that
+		// the enrollment in force is the one it made), for Sam it is 422.
+		progs := programs.NewStore(e.db)
+		draft, err := progs.StartDraft(ctx, f.own["program"], "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := progs.Publish(ctx, draft.ID, draft.LockVersion, ""); err != nil {
+			t.Fatal(err)
+		}
+		dir := f.newClient(t, dir, "director@demo.test")
+		move := url.Values{"key": {"move-scope-1"}, "to": {draft.ID}, "effective_on": {today}}
+		for i, want := range []int{http.StatusSeeOther, http.StatusSeeOther} {
+			if r := dir.post("/people/"+f.own["person"]+"/move", move); r.StatusCode != want {
+				t.Fatalf("moving Jordan, submission %d: %d", i+1, r.StatusCode)
+			}
+		}
+		before = snapshot(t, e.db)
+		if r := dir.post("/people/"+f.people["apprentice2@demo.test"].ID+"/move", move); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "already used for a different request") {
+			t.Errorf("Jordan's move key for Sam: %d", r.StatusCode)
+		}
+		if snapshot(t, e.db) != before {
+			t.Error("the reused move key changed the database")
 		}
 	})
 }
