@@ -25,9 +25,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/driver/pgdriver"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
@@ -508,20 +505,8 @@ func CurriculumRecords(recs []Record, loc *time.Location) []curriculum.Credentia
 // translate is db.Translate plus foreign-key violations, which here mean
 // the person (or the file, or the recording user) does not exist.
 func translate(err error) error {
-	if isForeignKeyViolation(err) {
+	if db.IsForeignKeyViolation(err) {
 		return errors.Join(db.ErrNotFound, errors.New("the person or the attached file does not exist"), err)
 	}
 	return db.Translate(err)
-}
-
-func isForeignKeyViolation(err error) bool {
-	var pgErr pgdriver.Error
-	if errors.As(err, &pgErr) {
-		return pgErr.Field('C') == "23503"
-	}
-	var sqErr *sqlite.Error
-	if errors.As(err, &sqErr) {
-		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-	}
-	return false
 }
