@@ -91,7 +91,7 @@ type tokenForm struct {
 
 // errTokenByToken: a request authenticated by an API token may not make
 // another (the new one would outlive the revocation of the first).
-var errTokenByToken = apiError(fiber.StatusForbidden, "An API token cannot create API tokens. Create one on your account page, or with a login session and your password.")
+var errTokenByToken = errkind.New(errkind.Forbidden, "An API token cannot create API tokens. Create one on your account page, or with a login session and your password.")
 
 // tokenReauth checks the password sent with a token request. It returns
 // the field messages to show (nil: accepted); a wrong password or a

@@ -82,7 +82,7 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 		return err
 	}
 	if errs != nil {
-		return &HTTPError{Status: fiber.StatusUnauthorized, Message: "Creating a token needs your password again; it was not accepted, so no token was created.", Fields: errs}
+		return errkind.WithFields(errkind.Unauthenticated, "Creating a token needs your password again; it was not accepted, so no token was created.", errs)
 	}
 	t, secret, err := s.accounts.CreateToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
 	if err != nil {
