@@ -196,7 +196,7 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 	res, err := s.visibleResult(c, p.ID, asOf)
 	switch {
 	case errors.Is(err, clearance.ErrNotEnrolled):
-		if directors.allows(currentUser(c)) && p.Has(accounts.RoleApprentice) {
+		if directors.Allows(currentUser(c)) && p.Has(accounts.RoleApprentice) {
 			if v.Enroll, err = s.enrollForm(c, p); err != nil {
 				return err
 			}
@@ -209,7 +209,7 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 			v.Rows = append(v.Rows, clearanceRow{Task: res.Task(d.Task), Decision: d, Class: statusClass(d.Status)})
 		}
 		v.Cleared, v.Direct, v.Not = clearance.Counts(res.Decisions)
-		if directors.allows(currentUser(c)) && v.IsToday {
+		if directors.Allows(currentUser(c)) && v.IsToday {
 			if v.Newer, err = s.newerVersion(c, res); err != nil {
 				return err
 			}

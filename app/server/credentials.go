@@ -22,7 +22,7 @@ import (
 // status, adding a record with its evidence file, HR verification, and
 // serving files only to people allowed to see the person.
 
-func canManageCredentials(u *accounts.Person) bool { return hrStaff.allows(u) }
+func canManageCredentials(u *accounts.Person) bool { return hrStaff.Allows(u) }
 
 type credentialStateView struct {
 	Credential, Name, Label, Class string

@@ -103,7 +103,7 @@ func (v progressView) Pct(n, of int) int {
 	return min(100, n*100/of)
 }
 
-func canRecord(u *accounts.Person) bool { return recorders.allows(u) }
+func canRecord(u *accounts.Person) bool { return recorders.Allows(u) }
 
 // myProgress sends an apprentice to their current enrollment.
 func (s *Server) myProgress(c *fiber.Ctx) error {
@@ -128,7 +128,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		CanRecord: canRecord(currentUser(c)) && currentUser(c).ID != p.ID, URL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID),
 		Own: currentUser(c).ID == p.ID, Key: newKey(), Key2: newKey(), Today: rec.Enrollment.Version.Day(s.now())}
 	v.Records, v.TestKey = map[string][]recordView{}, newKey()
-	v.CanManage = directors.allows(currentUser(c))
+	v.CanManage = directors.Allows(currentUser(c))
 	v.Statuses = []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentCompleted, assessments.EnrollmentWithdrawn}
 	correctedBy := map[string]string{}
 	for _, o := range rec.Observations {
@@ -147,7 +147,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	for i := range rec.SignOffs {
 		so := rec.SignOffs[i]
 		sv := signatureView{SignOff: so, Verified: assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil,
-			CanRevoke: directors.allows(currentUser(c)), CSRF: csrfToken(c), Key: newKey(),
+			CanRevoke: directors.Allows(currentUser(c)), CSRF: csrfToken(c), Key: newKey(),
 			RevokeURL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID) + "/signoffs/" + url.PathEscape(so.ID) + "/revoke"}
 		for j := range rec.Revocations {
 			if rec.Revocations[j].SignOffID == so.ID {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
@@ -17,10 +16,6 @@ import (
 
 	"github.com/skillgate/skillgate/errkind"
 )
-
-// Program directors and admins design curricula; everyone reads published
-// versions.
-func canDesign(u *accounts.Person) bool { return designers.allows(u) }
 
 type programsView struct {
 	Programs  []*programs.Program
