@@ -21,6 +21,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/clientip"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
@@ -42,8 +43,8 @@ type Server struct {
 	audit     *audit.Log
 	kv        *db.KV
 	limits    rateLimits
-	proxies   proxies       // trusted proxies (clientip.go)
-	uploads   []uploadRoute // routes with more than formBody (bodylimit.go)
+	proxies   clientip.Proxies // trusted proxies (app/clientip)
+	uploads   []uploadRoute    // routes with more than formBody (bodylimit.go)
 	log       *slog.Logger
 	views     *views
 	now       func() time.Time
@@ -60,7 +61,7 @@ func New(svc *wiring.Services) (*Server, error) {
 	}
 	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
 		clearance: svc.Clearance, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
-		kv: db.NewKV(svc.DB), proxies: parseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now}
+		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now}
 	app := fiber.New(fiber.Config{
 		AppName:   "skillgate",
 		Immutable: true, // see the package comment
