@@ -94,8 +94,8 @@ type versionView struct {
 	Program   *programs.Program
 	Version   *programs.StoredVersion
 	P         *curriculum.Program
-	Tasks     []taskView
-	Comps     []competencyView
+	Tasks     []curriculum.TaskRules
+	Comps     []curriculum.CompetencyRules
 	CanDesign bool
 	IsDraft   bool
 	Problems  []curriculum.Problem
@@ -115,10 +115,10 @@ func (s *Server) renderVersion(c *fiber.Ctx, status int, p *programs.Program, v 
 	view := versionView{Program: p, Version: v, P: prog, CanDesign: canDesign(currentUser(c)),
 		IsDraft: v.Status == curriculum.Draft, Problems: problems, URL: versionURL(p.ID, v.Number)}
 	for i := range prog.Competencies {
-		view.Comps = append(view.Comps, describeCompetency(prog, &prog.Competencies[i]))
+		view.Comps = append(view.Comps, curriculum.DescribeCompetency(prog, &prog.Competencies[i]))
 	}
 	for i := range prog.Tasks {
-		view.Tasks = append(view.Tasks, describeTask(prog, &prog.Tasks[i]))
+		view.Tasks = append(view.Tasks, curriculum.DescribeTask(prog, &prog.Tasks[i]))
 	}
 	title := fmt.Sprintf("%s, version %d", prog.Title, v.Number)
 	return s.render(c, status, "program_version", Page{Title: title, Nav: "programs", Data: view})

@@ -1,16 +1,16 @@
-package server
+package curriculum
 
 import (
 	"fmt"
 	"strings"
-
-	"github.com/skillgate/skillgate/curriculum"
 )
 
-// Plain-language descriptions of curriculum rules, for the program pages.
+// Plain-language descriptions of a program's rules, as the program pages
+// show them to directors and preceptors.
 
-type competencyView struct {
-	C              *curriculum.Competency
+// CompetencyRules is what a competency asks for, in words.
+type CompetencyRules struct {
+	C              *Competency // the competency described
 	Required       string
 	ObservedBy     string
 	SignedOffBy    string
@@ -22,8 +22,9 @@ type competencyView struct {
 	Critical       int
 }
 
-func describeCompetency(p *curriculum.Program, c *curriculum.Competency) competencyView {
-	v := competencyView{C: c, ObservedBy: describeAuth(c.ObservedBy), SignedOffBy: describeAuth(c.SignedOffBy)}
+// DescribeCompetency says what c, a competency of p, asks for.
+func DescribeCompetency(p *Program, c *Competency) CompetencyRules {
+	v := CompetencyRules{C: c, ObservedBy: describeAuth(c.ObservedBy), SignedOffBy: describeAuth(c.SignedOffBy)}
 	var parts []string
 	for _, r := range c.Performances {
 		switch {
@@ -57,7 +58,7 @@ func describeCompetency(p *curriculum.Program, c *curriculum.Competency) compete
 		for _, it := range cv.Items {
 			items = append(items, it.Title)
 		}
-		if cv.Mode == curriculum.CoverAll {
+		if cv.Mode == CoverAll {
 			v.Coverage = fmt.Sprintf("every assessment covers all %d: %s", len(items), strings.Join(items, "; "))
 		} else {
 			v.Coverage = fmt.Sprintf("every assessment uses at least %d of: %s", cv.Min, strings.Join(items, "; "))
@@ -74,7 +75,7 @@ func describeCompetency(p *curriculum.Program, c *curriculum.Competency) compete
 	return v
 }
 
-func describeAuth(a curriculum.Authorization) string {
+func describeAuth(a Authorization) string {
 	var parts []string
 	if len(a.Credentials) > 0 {
 		cs := make([]string, len(a.Credentials))
@@ -92,30 +93,32 @@ func describeAuth(a curriculum.Authorization) string {
 	return strings.Join(parts, "; or ")
 }
 
-func describeReverification(r curriculum.Reverification) string {
+func describeReverification(r Reverification) string {
 	window := ""
 	if r.DueWindowDays > 0 {
 		window = fmt.Sprintf("; shown as due %d days ahead", r.DueWindowDays)
 	}
 	switch r.Kind {
-	case curriculum.EveryMonths:
+	case EveryMonths:
 		return fmt.Sprintf("re-verified every %d months%s", r.Months, window)
-	case curriculum.CLIA:
+	case CLIA:
 		return "re-verified 6 months after the initial sign-off, then every 12 months (CLIA)" + window
-	case curriculum.JointCommission:
+	case JointCommission:
 		return "re-verified at least every 3 years (Joint Commission)" + window
 	}
 	return ""
 }
 
-type taskView struct {
-	T      *curriculum.Task
+// TaskRules is what clears a task, in words.
+type TaskRules struct {
+	T      *Task // the task described
 	Needs  []string
 	Direct string
 }
 
-func describeTask(p *curriculum.Program, t *curriculum.Task) taskView {
-	v := taskView{T: t}
+// DescribeTask says what clears t, a task of p.
+func DescribeTask(p *Program, t *Task) TaskRules {
+	v := TaskRules{T: t}
 	for _, code := range t.Competencies {
 		title := code
 		if c := p.Competency(code); c != nil {
@@ -135,13 +138,13 @@ func describeTask(p *curriculum.Program, t *curriculum.Task) taskView {
 		}
 	}
 	switch t.DirectSupervision {
-	case "", curriculum.DirectWhenTrainingStarted:
+	case "", DirectWhenTrainingStarted:
 		v.Direct = "Under direct supervision once training has started (a first observed performance), with credentials and prerequisites in order."
-	case curriculum.DirectAfterKnowledgeTest:
+	case DirectAfterKnowledgeTest:
 		v.Direct = "Under direct supervision once the knowledge test is passed, with credentials and prerequisites in order."
-	case curriculum.DirectAfterPrerequisites:
+	case DirectAfterPrerequisites:
 		v.Direct = "Under direct supervision once credentials and prerequisites are in order."
-	case curriculum.DirectNever:
+	case DirectNever:
 		v.Direct = "No supervised level: cleared to perform independently, or not at all."
 	}
 	return v
