@@ -86,7 +86,7 @@ func TestAccessibility(t *testing.T) {
 		"":                     {"/login"},
 		"apprentice@demo.test": {"/", "/clearance", "/progress", "/notifications", "/account", "/programs"},
 		"preceptor@demo.test":  {"/", "/review"},
-		"director@demo.test":   {"/", "/cohort", "/programs"},
+		"director@demo.test":   {"/", "/cohort", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs"},
 		"hr@demo.test":         {"/", "/hr", "/hr/import", "/audit"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new"},
 	}

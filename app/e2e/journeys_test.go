@@ -244,3 +244,45 @@ func TestJourneyHRRenewsExpiredBLS(t *testing.T) {
 
 // A tiny valid PNG (1×1), standing in for a photo of a card.
 var onePixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+// Journey: a program director at a desktop and at a tablet answers "who
+// in the cohort is closest to clearance for injections?" from home in at
+// most 3 clicks, and the answer names what each person has left.
+func TestJourneyDirectorClosestToClearance(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
+		s := startServer(t, dialect, nil)
+		for _, vp := range []viewport{desktop, tablet} {
+			t.Run(vp.name, func(t *testing.T) { closestJourney(t, s, vp) })
+		}
+	})
+}
+
+func closestJourney(t *testing.T, s *server, vp viewport) {
+	b := newBrowser(t, s, vp)
+	b.login("director@demo.test", demo.Password)
+	if got := strings.TrimPrefix(b.location(), s.base); got != "/" {
+		t.Fatalf("the director lands on %s, not home", got)
+	}
+	clicks := 0
+	click := func(what string, sel any) { clicks++; b.clickAndLoad(what, sel) }
+	click("open closest to clearance", chromedp.Search(`//nav[@aria-label="Main"]//a[.="Closest to clearance"]`))
+	b.mustSee("Closest to clearance", "Pick a task")
+	b.shot("closest picker")
+	click("pick injections", chromedp.Search(`//a[.="Intramuscular, subcutaneous and intradermal injections"]`))
+	if clicks > 3 {
+		t.Fatalf("%d clicks from home to the answer", clicks)
+	}
+	b.mustSee("Closest to clearance: Intramuscular, subcutaneous and intradermal injections", "more successful observed performances", "Download .xlsx")
+	var first string
+	b.run("read the first row", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		var err error
+		first, err = chromedp.Evaluate[string](`document.querySelector("table.closest tbody tr th a").textContent`)(ctx, tg)
+		return err
+	}))
+	if first == "" {
+		t.Fatal("the ranking has no first row")
+	}
+	b.noHorizontalScroll()
+	b.shot("closest for injections")
+	t.Logf("%s: %s is closest to clearance for injections, %d clicks from home", vp.name, first, clicks)
+}

@@ -177,6 +177,7 @@ func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
 		pages := []page{
 			{"admin@demo.test", "/"}, {"admin@demo.test", "/admin/people"}, {"admin@demo.test", "/hr"},
 			{"director@demo.test", "/"}, {"director@demo.test", "/cohort"},
+			{"director@demo.test", "/cohort/closest?task=INJECTIONS"},
 			{"director@demo.test", "/api/v1/clearances?site=" + g.sites[0]},
 			{"preceptor@demo.test", "/"}, {"preceptor@demo.test", "/review"},
 			{"hr@demo.test", "/"}, {"hr@demo.test", "/hr"}, {"hr@demo.test", "/api/v1/people"},

@@ -158,6 +158,8 @@ var accessRules = []accessRule{
 	// Only the named supervisor (Priya) reviews a self-log: the director gets 404.
 	{"POST", "/review/:kind/:id", "/review/selflogs/{selflog}", "L 403 403 400 404 403 403 403", false},
 	{"GET", "/cohort", "", "L 403 403 403 200 403 403 403", false},
+	{"GET", "/cohort/closest", "", "L 403 403 403 200 403 403 403", false},
+	{"GET", "/cohort/closest.xlsx", "/cohort/closest.xlsx?task=INJECTIONS", "L 403 403 403 200 403 403 403", false},
 	{"POST", "/enrollments/:id/status", "/enrollments/{enrollment}/status", "L 403 403 403 409 403 403 403", false},
 	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},
 

@@ -196,6 +196,8 @@ func (s *Server) routes() {
 	s.get("/review", recorders, s.reviewPage)
 	s.post("/review/:kind/:id", recorders, s.review)
 	s.get("/cohort", directors, s.cohortPage)
+	s.get("/cohort/closest", directors, s.closestPage)
+	s.get("/cohort/closest.xlsx", directors, s.closestXLSX)
 	s.post("/enrollments/:id/status", directors, s.changeStatus)
 	s.post("/enrollments/:id/signoffs/:so/revoke", directors, s.revoke)
 

@@ -1,0 +1,159 @@
+package reports
+
+import (
+	"context"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// "Closest to clearance": a director picks a task and gets the cohort
+// ranked by what is left before each person is cleared for it, with the
+// remaining steps named. The decisions are the clearance engine's, read in
+// one batch for the whole cohort (DecideMany), as the clearances report
+// reads them.
+
+// TaskOption is a task a director can pick: its code and title.
+type TaskOption struct{ Code, Title string }
+
+// Closest is the ranking for one task.
+type Closest struct {
+	// Tasks are the tasks of the programs the cohort is enrolled in, by
+	// title.
+	Tasks []TaskOption
+	// Task is the task asked for ("" when none or unknown); TaskTitle its
+	// title.
+	Task, TaskTitle string
+	Rows            []ClosestRow // fewest steps left first
+}
+
+// ClosestRow is one apprentice's standing for the task.
+type ClosestRow struct {
+	PersonID, Name, Site string
+	Status               Status
+	// Steps are what remains before clearance, in plain language (empty
+	// when cleared); Performances is how many observed performances they
+	// include (ties between equal step counts go to fewer).
+	Steps        []string
+	Performances int
+}
+
+// Left is how many steps remain.
+func (r ClosestRow) Left() int { return len(r.Steps) }
+
+// Closest ranks the apprentices of the sites (the people who belong to
+// them, as the object rule reads it) by what is left before clearance for
+// task on asOf. Apprentices not enrolled that day, or whose program has no
+// such task, are not listed. A fixed number of queries, whatever the
+// cohort's size.
+func (s *Service) Closest(ctx context.Context, siteIDs []string, task string, asOf curriculum.Date) (*Closest, error) {
+	out := &Closest{}
+	if len(siteIDs) == 0 {
+		return out, nil
+	}
+	var people []*accounts.Person
+	// One statement for the whole cohort, in name order.
+	err := s.Accounts.EachSelected(ctx, accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: siteIDs}, 1<<20,
+		func(batch []*accounts.Person) error { people = append(people, batch...); return nil })
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	res, err := s.Clearance.DecideMany(ctx, ids, asOf)
+	if err != nil {
+		return nil, err
+	}
+	sites, err := s.Accounts.Sites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	siteNames := map[string]string{}
+	for _, st := range sites {
+		siteNames[st.ID] = st.Name
+	}
+	titles := map[string]string{}
+	for _, p := range people {
+		r, ok := res[p.ID]
+		if !ok {
+			continue
+		}
+		for _, t := range r.Rules.Version().Program.Tasks {
+			if _, seen := titles[t.Code]; !seen {
+				titles[t.Code] = t.Title
+			}
+		}
+		d, ok, err := r.Decision(task)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		row := ClosestRow{PersonID: p.ID, Name: p.Name, Site: siteNames[r.Enrollment.SiteID],
+			Status: Status{Text: d.Status.Label(), Tone: statusTone[d.Status]}}
+		for i := range d.Reasons {
+			rs := &d.Reasons[i]
+			if d.Status == curriculum.Cleared || rs.Effect < curriculum.BlocksIndependent {
+				continue
+			}
+			if step := rs.Step(); step != "" {
+				row.Steps = append(row.Steps, step)
+			}
+			if rs.Code == curriculum.ReasonCountShort {
+				row.Performances += max(rs.Need-rs.Have, 0)
+			}
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	for code, title := range titles {
+		out.Tasks = append(out.Tasks, TaskOption{Code: code, Title: title})
+	}
+	slices.SortFunc(out.Tasks, func(a, b TaskOption) int {
+		if c := strings.Compare(a.Title, b.Title); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
+	if t, ok := titles[task]; ok {
+		out.Task, out.TaskTitle = task, t
+	}
+	// Stable: people come in name order, so equals stay by name.
+	slices.SortStableFunc(out.Rows, func(a, b ClosestRow) int {
+		if c := a.Left() - b.Left(); c != 0 {
+			return c
+		}
+		return a.Performances - b.Performances
+	})
+	return out, nil
+}
+
+// closestColumns are the workbook's columns.
+var closestColumns = []Column{{Title: "Rank", Width: 6}, {Title: "Person", Width: 24}, {Title: "Site", Width: 26},
+	{Title: "Status", Width: 26}, {Title: "Steps left", Width: 10}, {Title: "What is left before clearance", Width: 100}}
+
+// ClosestWorkbook writes v as a workbook: the same rows, in the same
+// order, as the page.
+func (s *Service) ClosestWorkbook(v *Closest, asOf curriculum.Date, generatedBy string, out io.Writer) error {
+	w, err := New("Closest to clearance", closestColumns)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	for i, r := range v.Rows {
+		left := strings.Join(r.Steps, "; ")
+		if left == "" {
+			left = "Nothing: cleared"
+		}
+		if err := w.Add(i+1, r.Name, r.Site, r.Status, r.Left(), left); err != nil {
+			return err
+		}
+	}
+	return w.Finish(out, About{Report: "Closest to clearance for " + v.TaskTitle + " (" + v.Task + ")",
+		AsOf: asOf, GeneratedAt: s.now(), GeneratedBy: generatedBy})
+}
