@@ -10,6 +10,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // closestView is what the "closest" template receives.
@@ -45,7 +46,7 @@ func (s *Server) closestPage(c *fiber.Ctx) error {
 	}
 	status := fiber.StatusOK
 	if v.Unknown {
-		status = fiber.StatusBadRequest
+		status = statusFor(errkind.Malformed)
 	}
 	return s.render(c, status, "closest", Page{Title: "Closest to clearance", Nav: "closest", Data: v})
 }
@@ -57,7 +58,7 @@ func (s *Server) closestXLSX(c *fiber.Ctx) error {
 		return err
 	}
 	if v.Task == "" {
-		return apiError(fiber.StatusBadRequest, "Pick a task of your cohort's program to download its ranking.")
+		return errkind.New(errkind.Malformed, "Pick a task of your cohort's program to download its ranking.")
 	}
 	u := currentUser(c)
 	record := func(size int64) error {
