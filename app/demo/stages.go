@@ -111,6 +111,56 @@ func (a *apprenticeship) signOff(code, name string, by assessments.Actor) error 
 	return nil
 }
 
+// hours logs a day's work for the apprentice on each of days (on-the-job
+// hours, and every fourth day a related-instruction session), and has the
+// supervisor approve those before approveBefore: the rest stay pending,
+// as in a real week.
+func (a *apprenticeship) hours(apprentice, supervisor assessments.Actor, days []curriculum.Date, approveBefore curriculum.Date) error {
+	ma, err := curriculum.MedicalAssistantProgram() // the program the demo enrolls in
+	if err != nil {
+		return err
+	}
+	wps, rti := ma.Program.WorkProcesses, ma.Program.RTICourses
+	for i, d := range days {
+		a.t.at(d)
+		reqs := []assessments.HoursRequest{{Kind: assessments.OJL, Code: wps[i%len(wps)].Code, WorkedOn: d,
+			Minutes: assessments.Minutes(6+i%3) * assessments.MinutesPerHour, SupervisorID: supervisor.ID, Note: "clinic floor"}}
+		if len(rti) > 0 && i%4 == 3 {
+			reqs = append(reqs, assessments.HoursRequest{Kind: assessments.RTI, Code: rti[i%len(rti)].Code, WorkedOn: d,
+				Minutes: 2 * assessments.MinutesPerHour, Note: "evening class"})
+		}
+		for _, req := range reqs {
+			req.IdempotencyKey = a.t.key()
+			rec, err := a.t.svc.Enrollment(a.t.ctx, a.id)
+			if err != nil {
+				return err
+			}
+			h, _, err := a.t.svc.LogHours(a.t.ctx, rec, apprentice, req)
+			if err != nil {
+				return fmt.Errorf("demo hours on %s: %w", d, err)
+			}
+			if d.Before(approveBefore) {
+				if err := a.t.svc.ReviewHours(a.t.ctx, h.ID, supervisor, true, ""); err != nil {
+					return fmt.Errorf("demo approval of hours on %s: %w", d, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// workdays are the weekdays among the n days before today, oldest first.
+func workdays(today curriculum.Date, n int) []curriculum.Date {
+	var out []curriculum.Date
+	for i := n; i >= 1; i-- {
+		d := today.AddDays(-i)
+		if wd := d.Time(time.UTC).Weekday(); wd != time.Saturday && wd != time.Sunday {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // complete takes a competency through test (if any), observations and
 // sign-off, on the trainer's day.
 func (a *apprenticeship) complete(code, name string, by assessments.Actor) error {
@@ -201,6 +251,11 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 	if err := a.observe("SAF-INFECT", "", 2, rn); err != nil {
 		return err
 	}
+	// Four weeks of hours, approved. (Jordan has none: the tests walk his
+	// hours from zero.)
+	if err := a.hours(evidence.ActorOf(sam), rn, workdays(today, 28), today); err != nil {
+		return err
+	}
 
 	// Riley: overdue. Refill competency signed 14 months ago (annual
 	// re-verification overdue), BLS expired last month.
@@ -211,6 +266,11 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 		return err
 	}
 	if err := t.credential(riley.ID, "BLS", hire.AddDays(10), today.AddMonths(-1).EndOfMonth()); err != nil {
+		return err
+	}
+	// Two weeks of hours; the last four days wait for Dr. Hale's approval
+	// (in his review queue, not Priya's).
+	if err := a.hours(evidence.ActorOf(riley), md, workdays(today, 14), today.AddDays(-4)); err != nil {
 		return err
 	}
 	t.at(today.AddMonths(-14))

@@ -85,9 +85,9 @@ func TestAccessibility(t *testing.T) {
 	pages := map[string][]string{
 		"":                     {"/login"},
 		"apprentice@demo.test": {"/", "/clearance", "/progress", "/notifications", "/account", "/programs"},
-		"preceptor@demo.test":  {"/", "/review"},
-		"director@demo.test":   {"/", "/cohort", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs"},
-		"hr@demo.test":         {"/", "/hr", "/hr/import", "/audit"},
+		"preceptor@demo.test":  {"/", "/review", "/people"},
+		"director@demo.test":   {"/", "/cohort", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
+		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new"},
 	}
 	for who, paths := range pages {

@@ -110,7 +110,7 @@ func indentJSON(s string) string {
 }
 
 // auditColumns are the export's columns, in order.
-var auditColumns = []Column{{Title: "Seq", Width: 8}, {Title: "Time (UTC)", Width: 22}, {Title: "Actor", Width: 38}, {Title: "Actor name", Width: 24},
+var auditColumns = []Column{{Title: "Seq", Width: 8}, {Title: "Time", Width: 22, Zoned: true}, {Title: "Actor", Width: 38}, {Title: "Actor name", Width: 24},
 	{Title: "Via", Width: 46}, {Title: "Action", Width: 24}, {Title: "Entity type", Width: 16}, {Title: "Entity id", Width: 38},
 	{Title: "Before", Width: 60}, {Title: "After", Width: 60}, {Title: "IP", Width: 16}, {Title: "Request id", Width: 18}, {Title: "Hash", Width: 66}}
 
@@ -143,13 +143,13 @@ func (s *Service) eachAuditRow(ctx context.Context, f audit.Filter, fn func(r *a
 // with every value in full (up to what a cell holds); generatedBy names
 // who asked, on the About sheet.
 func (s *Service) WriteAuditXLSX(ctx context.Context, f audit.Filter, generatedBy string, out io.Writer) error {
-	w, err := New("Audit trail", auditColumns)
+	w, err := NewIn("Audit trail", auditColumns, s.location())
 	if err != nil {
 		return err
 	}
 	defer w.Close()
 	err = s.eachAuditRow(ctx, f, func(r *audit.Record, name string) error {
-		return w.Add(int(r.Seq), r.At.UTC().Format("2006-01-02 15:04:05.000000Z"), r.Actor, name, r.Via, r.Action, r.EntityType, r.EntityID,
+		return w.Add(int(r.Seq), r.At, r.Actor, name, r.Via, r.Action, r.EntityType, r.EntityID,
 			clipCell(r.Before), clipCell(r.After), r.IP, r.RequestID, r.Hash)
 	})
 	if err != nil {

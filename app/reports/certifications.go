@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
@@ -22,7 +23,8 @@ type CertificationRow struct {
 	Issued, Expires                    curriculum.Date
 	Status                             Status
 	VerifiedBy                         string
-	VerifiedAt                         string
+	VerifiedAt                         string    // for the page, in the organisation's zone
+	VerifiedTime                       time.Time // for the workbook
 }
 
 // reportSet is a batch of people and their decisions on the as-of day,
@@ -127,6 +129,7 @@ func (s *Service) certificationRows(ctx context.Context, q *Query, people []*acc
 				// the organisation's zone.
 				if full, ok := byID[st.Record.ID]; ok && full.VerifiedAt != nil && !curriculum.DateOf(*full.VerifiedAt, loc).After(asOf) {
 					row.VerifiedBy, row.VerifiedAt = verifiers[full.VerifiedBy], full.VerifiedAt.In(loc).Format("2006-01-02 15:04 MST")
+					row.VerifiedTime = *full.VerifiedAt
 				}
 			}
 			rows = append(rows, row)
@@ -140,13 +143,13 @@ var Certifications = &Report[CertificationRow]{
 	Title: "Certifications: every person × required credential", Sheet: "Certifications",
 	Columns: []Column{{Title: "Person", Width: 24}, {Title: "Employee id", Width: 14}, {Title: "Site", Width: 26},
 		{Title: "Credential", Width: 34}, {Title: "Number", Width: 16}, {Title: "Issued", Width: 12}, {Title: "Expires", Width: 12},
-		{Title: "Status", Width: 36}, {Title: "Verified by", Width: 22}, {Title: "Verified at", Width: 20}},
+		{Title: "Status", Width: 36}, {Title: "Verified by", Width: 22}, {Title: "Verified at", Width: 20, Zoned: true}},
 	rows: (*Service).certificationRows,
 	// It reads people, enrollments and credentials, no evidence: a batch
 	// of 2,000 is about a megabyte, and PostgreSQL may well scan the
 	// credentials table once per batch rather than probe its index.
 	batch: 2000,
 	cells: func(r CertificationRow) []any {
-		return []any{r.Person, r.EmployeeID, r.Site, r.Credential, r.Number, r.Issued, r.Expires, r.Status, r.VerifiedBy, r.VerifiedAt}
+		return []any{r.Person, r.EmployeeID, r.Site, r.Credential, r.Number, r.Issued, r.Expires, r.Status, r.VerifiedBy, r.VerifiedTime}
 	},
 }

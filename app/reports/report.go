@@ -190,7 +190,7 @@ func (s *Service) eachBatch(ctx context.Context, q *Query, size int, fn func([]*
 // into rows while the current one is written; at most three batches of
 // rows exist at once.
 func (rp *Report[R]) Export(ctx context.Context, s *Service, q *Query, out io.Writer) error {
-	w, err := New(rp.Sheet, rp.Columns)
+	w, err := NewIn(rp.Sheet, rp.Columns, s.location())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
@@ -18,7 +19,8 @@ import (
 // SignOffRow is one electronic signature.
 type SignOffRow struct {
 	PersonID, Person, Competency, Kind string
-	Signer, Credential, SignedAt       string
+	Signer, Credential, SignedAt       string // SignedAt for the page, in the organisation's zone
+	SignedTime                         time.Time
 	Meaning, Evidence                  string
 	Verified                           Status
 	Revocation                         string
@@ -64,7 +66,7 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 				ev += "; test " + sig.TestResultID
 			}
 			row := SignOffRow{PersonID: e.ApprenticeID, Person: names[e.ApprenticeID], Competency: so.Competency, Kind: string(so.Kind),
-				Signer: sig.PrintedName, Credential: string(sig.Credential), SignedAt: sig.Local().Format("2006-01-02 15:04:05 MST"),
+				Signer: sig.PrintedName, Credential: string(sig.Credential), SignedAt: sig.SignedAt.In(s.location()).Format("2006-01-02 15:04:05 MST"), SignedTime: sig.SignedAt,
 				Meaning: sig.Meaning, Evidence: ev, Verified: v, SignedOn: so.SignedOn}
 			for _, r := range rec.Revocations {
 				if r.SignOffID == so.ID && !r.RecordedAt.IsZero() && !curriculum.DateOf(r.RecordedAt, nil).After(asOf) {
@@ -81,10 +83,10 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 var SignOffs = &Report[SignOffRow]{
 	Title: "Sign-offs register: every electronic signature", Sheet: "Sign-offs",
 	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 14}, {Title: "Kind", Width: 14},
-		{Title: "Signed on", Width: 12}, {Title: "Signer (printed name)", Width: 24}, {Title: "Credential", Width: 10}, {Title: "Signed at", Width: 24},
+		{Title: "Signed on", Width: 12}, {Title: "Signer (printed name)", Width: 24}, {Title: "Credential", Width: 10}, {Title: "Signed at", Width: 24, Zoned: true},
 		{Title: "Meaning", Width: 70}, {Title: "Evidence ids", Width: 60}, {Title: "Signature check", Width: 22}, {Title: "Revocation", Width: 50}},
 	rows: (*Service).signOffRows,
 	cells: func(r SignOffRow) []any {
-		return []any{r.Person, r.Competency, r.Kind, r.SignedOn, r.Signer, r.Credential, r.SignedAt, r.Meaning, r.Evidence, r.Verified, r.Revocation}
+		return []any{r.Person, r.Competency, r.Kind, r.SignedOn, r.Signer, r.Credential, r.SignedTime, r.Meaning, r.Evidence, r.Verified, r.Revocation}
 	},
 }

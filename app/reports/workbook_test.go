@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -103,5 +104,58 @@ func TestOneSheetWhenRowsFit(t *testing.T) {
 		if r[0] == "Sheets" {
 			t.Fatalf("About mentions more sheets: %q", r)
 		}
+	}
+}
+
+// TestTimesAreDateTimesInTheOrganisationsZone: a time is written as an
+// Excel date-time (a number with a date-time format, not text) holding the
+// wall clock in the workbook's zone, and the column's header names the
+// zone, as does the About sheet's "Generated at".
+func TestTimesAreDateTimesInTheOrganisationsZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := reports.NewIn("Signed", []reports.Column{{Title: "Who"}, {Title: "Signed at", Zoned: true}}, ny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	at := time.Date(2026, 12, 1, 19, 2, 3, 0, time.UTC) // 14:02:03 EST
+	if err := w.Add("Dana", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add("Nobody", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := w.Finish(&buf, reports.About{Report: "Test", AsOf: curriculum.DateOf(at, ny), GeneratedAt: at, GeneratedBy: "tester"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := f.GetCellValue("Signed", "B1"); h != "Signed at (America/New_York)" {
+		t.Fatalf("header = %q", h)
+	}
+	raw, _ := f.GetCellValue("Signed", "B2", excelize.Options{RawCellValue: true})
+	serial, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		t.Fatalf("the time is not a number but %q", raw)
+	}
+	got, err := excelize.ExcelDateToTime(serial, false)
+	if err != nil || !got.Equal(time.Date(2026, 12, 1, 14, 2, 3, 0, time.UTC)) {
+		t.Fatalf("the cell holds %v (%v), want the wall clock 2026-12-01 14:02:03", got, err)
+	}
+	if shown, _ := f.GetCellValue("Signed", "B2"); shown != "2026-12-01 14:02:03" {
+		t.Fatalf("shown as %q", shown)
+	}
+	if empty, _ := f.GetCellValue("Signed", "B3"); empty != "" {
+		t.Fatalf("a zero time shows %q", empty)
+	}
+	about, _ := f.GetRows("About")
+	if !strings.Contains(fmt.Sprint(about), "2026-12-01 14:02:03 EST (America/New_York)") {
+		t.Fatalf("About: %v", about)
 	}
 }

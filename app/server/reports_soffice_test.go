@@ -48,7 +48,7 @@ func TestReportsOpenInLibreOffice(t *testing.T) {
 			"clearances":     {"Jordan Lee", "Venipuncture", "Direct supervision only"},
 			"signoffs":       {"Casey Brooks", "Dr. Marcus Hale", "PHL-VENI"},
 			"progress":       {"Jordan Lee", "PHL-VENI", "Not signed off"},
-			"hours":          {"Apprentice", "Work process or course"},
+			"hours":          {"Apprentice", "Work process or course", "Sam Carter"}, // the demo has hours
 		}
 		sheets := map[string]string{"certifications": "Certifications", "clearances": "Clearances", "signoffs": "Sign-offs",
 			"progress": "Progress", "hours": "Hours"}
@@ -86,12 +86,20 @@ func TestReportsOpenInLibreOffice(t *testing.T) {
 				t.Errorf("LibreOffice's reading of %s.xlsx's About sheet lacks the author or the as-of date %s:\n%s", name, asOf, about)
 			}
 		}
+		// Times are date-times in the organisation's zone, named in the
+		// header, and shown with their format.
+		signoffs := readCSV(t, filepath.Join(out, "signoffs-Sign-offs.csv"))
+		if !strings.Contains(signoffs, "Signed at ("+e.cfg.Location().String()+")") || !dateTimeCell.MatchString(signoffs) {
+			t.Errorf("no zoned date-time column in LibreOffice's sign-offs sheet:\n%.600s", signoffs)
+		}
 		// Dates are read as dates and shown with their format, not as serials.
 		if certs := readCSV(t, filepath.Join(out, "certifications-Certifications.csv")); !dateCell.MatchString(certs) {
 			t.Errorf("no yyyy-mm-dd date in LibreOffice's certifications sheet:\n%.600s", certs)
 		}
 	})
 }
+
+var dateTimeCell = regexp.MustCompile(`(?m)(^|,)20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9](,|$)`)
 
 var dateCell = regexp.MustCompile(`(?m)(^|,)20[0-9]{2}-[01][0-9]-[0-3][0-9](,|$)`)
 
