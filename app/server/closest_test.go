@@ -139,3 +139,45 @@ func TestClosestToClearanceRanksTheDirectorsCohort(t *testing.T) {
 		}
 	})
 }
+
+// TestNavigationClearancesAndReports: the main navigation's "Clearances"
+// leads every role to a page with clearances on it (staff who are not
+// enrolled to the report of who may do what, not "X is not enrolled"),
+// and directors find the reports and the closest-to-clearance ranking in
+// it.
+func TestNavigationClearancesAndReports(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		withDemo(t, e)
+		navLink := regexp.MustCompile(`<a href="([^"]+)"[^>]*>Clearances</a>`)
+		for who, want := range map[string]string{"director@demo.test": "/reports/clearances", "hr@demo.test": "/reports/clearances",
+			"preceptor@demo.test": "/reports/clearances", "admin@demo.test": "/reports/clearances", "apprentice@demo.test": "/clearance"} {
+			c := e.client()
+			if r := c.login(who, demo.Password); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("login %s: %d", who, r.StatusCode)
+			}
+			home := c.get("/")
+			m := navLink.FindStringSubmatch(home.body)
+			if m == nil || m[1] != want {
+				t.Fatalf("%s: the Clearances item leads to %v, want %s", who, m, want)
+			}
+			page := c.get(m[1])
+			if page.StatusCode != http.StatusOK || strings.Contains(page.body, "not enrolled") || !strings.Contains(page.body, "Venipuncture") {
+				t.Fatalf("%s: %s answers %d:\n%s", who, m[1], page.StatusCode, page.body)
+			}
+		}
+		c := e.client()
+		if r := c.login("director@demo.test", demo.Password); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login: %d", r.StatusCode)
+		}
+		home := c.get("/")
+		if !strings.Contains(home.body, `<a href="/reports">Reports</a>`) || !strings.Contains(home.body, `<a href="/cohort/closest">Closest to clearance</a>`) {
+			t.Fatalf("the director's navigation lacks Reports or Closest to clearance:\n%s", home.body)
+		}
+		idx := c.get("/reports")
+		for _, want := range []string{`href="/cohort/closest"`, `href="/reports/clearances"`, `href="/reports/progress"`, `href="/reports/hours"`} {
+			if idx.StatusCode != http.StatusOK || !strings.Contains(idx.body, want) {
+				t.Fatalf("the reports index lacks %s: %d\n%s", want, idx.StatusCode, idx.body)
+			}
+		}
+	})
+}

@@ -159,6 +159,7 @@ var accessRules = []accessRule{
 	{"POST", "/review/:kind/:id", "/review/selflogs/{selflog}", "L 403 403 400 404 403 403 403", false},
 	{"GET", "/cohort", "", "L 403 403 403 200 403 403 403", false},
 	{"GET", "/cohort/closest", "", "L 403 403 403 200 403 403 403", false},
+	{"GET", "/reports", "", "L 403 403 200 200 200 200 200", false},
 	{"GET", "/cohort/closest.xlsx", "/cohort/closest.xlsx?task=INJECTIONS", "L 403 403 403 200 403 403 403", false},
 	{"POST", "/enrollments/:id/status", "/enrollments/{enrollment}/status", "L 403 403 403 409 403 403 403", false},
 	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},

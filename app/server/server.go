@@ -159,6 +159,7 @@ func (s *Server) routes() {
 	// Reports: each report's page and .xlsx come from one definition
 	// (app/reports, served by report_handlers.go); their rows are scoped to
 	// who the caller may see.
+	s.get("/reports", directoryReaders, s.reportsIndex)
 	s.get(certificationsReport.Path, loggedIn, certificationsReport.page(s))
 	s.get(certificationsReport.Path+".xlsx", loggedIn, certificationsReport.xlsx(s))
 	s.get(clearancesReport.Path, loggedIn, clearancesReport.page(s))
