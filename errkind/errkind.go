@@ -101,6 +101,13 @@ func WithFields(k Kind, msg string, fields map[string]string) *Error {
 	return &Error{Kind: k, Message: msg, Fields: fields}
 }
 
+// BadFields is a Malformed request with per-field messages: a field is
+// missing or not in the form it must have (a date as YYYY-MM-DD). Pages and
+// the API answer it alike.
+func BadFields(fields map[string]string) *Error {
+	return WithFields(Malformed, "Some fields need attention.", fields)
+}
+
 func (e *Error) Error() string { return e.Message }
 
 // Is reports whether target is e's sentinel (the error e was made from).

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/api"
 
 	"github.com/skillgate/skillgate/errkind"
 )
@@ -81,13 +82,8 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	return c.Redirect("/account?msg=password-changed", fiber.StatusSeeOther)
 }
 
-type tokenForm struct {
-	Name string `form:"name" json:"name" label:"Token name" validate:"required,notblank,max=100"`
-	Days int    `form:"days" json:"days" label:"Valid for" validate:"required,min=1,max=366"`
-	// Password re-authenticates the person in the same request: a token is
-	// a credential that outlives the session it was made in.
-	Password string `form:"password" json:"password" label:"Your password" validate:"required,max=1024"`
-}
+// tokenForm is a new token, as the account page and the API take it.
+type tokenForm = api.TokenForm
 
 // errTokenByToken: a request authenticated by an API token may not make
 // another (the new one would outlive the revocation of the first).

@@ -131,15 +131,3 @@ func (s *Server) enroll(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/people/"+url.PathEscape(b.PersonID)+"/clearance?msg=enrolled", fiber.StatusSeeOther)
 }
-
-func (s *Server) apiEnroll(c *fiber.Ctx) error {
-	var b enrollBody
-	if err := c.BodyParser(&b); err != nil {
-		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, person_id, version_id, site_id, hire_date (YYYY-MM-DD) and preceptor_ids."})
-	}
-	e, replayed, err := s.enrollPerson(c, b)
-	if err != nil {
-		return err
-	}
-	return created(c, replayed, toEnrollmentJSON(&e))
-}

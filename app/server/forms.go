@@ -108,9 +108,7 @@ func bind(c *fiber.Ctx, dst any) (map[string]string, error) {
 
 // badInput is a Malformed request with per-field messages: a field is
 // missing or not in the form it must have (a date as YYYY-MM-DD).
-func badInput(fields map[string]string) *errkind.Error {
-	return errkind.WithFields(errkind.Malformed, "Some fields need attention.", fields)
-}
+func badInput(fields map[string]string) *errkind.Error { return errkind.BadFields(fields) }
 
 // breaksRule is an Invalid request with per-field messages: every field
 // reads, but a value breaks a rule (a site the caller does not manage).

@@ -12,6 +12,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/request"
 
 	"github.com/skillgate/skillgate/errkind"
 )
@@ -20,7 +21,6 @@ import (
 const (
 	localRequestID = "request_id"
 	localClientIP  = "client_ip"
-	localUser      = "user"
 	localAuth      = "auth" // "session" or "token"
 	localExpired   = "session_expired"
 	localCSRF      = "csrf"
@@ -134,7 +134,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		c.Locals(localUser, p)
+		request.SetUser(c, p)
 		c.Locals(localAuth, "token")
 		if subject != nil {
 			c.Locals(localSubject, subject)
@@ -147,7 +147,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		_, p, err := s.accounts.ResumeSession(ctx, cookie, s.sessionPolicy())
 		switch {
 		case err == nil:
-			c.Locals(localUser, p)
+			request.SetUser(c, p)
 			c.Locals(localAuth, "session")
 			actor.ID, actor.Via = p.ID, "session"
 			c.SetUserContext(audit.WithActor(ctx, actor))
@@ -174,10 +174,8 @@ func viaToken(c *fiber.Ctx) bool {
 	return auth == "token"
 }
 
-func currentUser(c *fiber.Ctx) *accounts.Person {
-	p, _ := c.Locals(localUser).(*accounts.Person)
-	return p
-}
+// currentUser is the person calling (app/request), nil when anonymous.
+func currentUser(c *fiber.Ctx) *accounts.Person { return request.User(c) }
 
 // isAPI reports whether a request is for the API, in any case: routing is
 // case-sensitive, so "/API/V1/ME" is not found, and it is answered as an

@@ -1,5 +1,5 @@
-// Package server is Skillgate's HTTP layer: Fiber routes, middleware,
-// templates and the JSON API. Handlers are thin: parse, authorise, call the
+// Package server is Skillgate's HTTP layer for people: Fiber routes, middleware,
+// templates; it mounts the JSON API (app/api). Handlers are thin: parse, authorise, call the
 // domain or a store, render.
 //
 // Fiber reuses request memory once a handler returns. Skillgate runs Fiber
@@ -221,29 +221,8 @@ func (s *Server) routes() {
 	s.post(version+"/competencies/:code/remove", designers, s.removeCompetency)
 	s.post(version+"/tasks/:code/remove", designers, s.removeTask)
 
-	const api = "/api/v1"
-	s.get(api+"/openapi.json", public, s.openAPI)
-	s.get(api+"/me", loggedIn, s.apiMe)
-	s.get(api+"/tokens", loggedIn, s.apiListTokens)
-	s.post(api+"/tokens", loggedIn, s.apiCreateToken)
-	s.delete(api+"/tokens/:id", loggedIn, s.apiRevokeToken)
-	s.get(api+"/clearances", loggedIn, s.apiClearances)
-	s.get(api+"/enrollments", loggedIn, s.apiEnrollments)
-	s.post(api+"/enrollments", directors, s.apiEnroll)
-	s.get(api+"/enrollments/:id/evidence", loggedIn, s.apiEvidence)
-	s.post(api+"/enrollments/:id/status", directors, s.changeStatus)
-	s.post(api+"/enrollments/:id/observations", recorders, s.apiObserve)
-	s.post(api+"/enrollments/:id/signoffs", recorders, s.apiSignOff)
-	s.post(api+"/enrollments/:id/signoffs/:so/revocations", directors, s.apiRevoke)
-	s.post(api+"/enrollments/:id/selflogs", loggedIn, s.apiSelfLog)
-	s.post(api+"/enrollments/:id/hours", loggedIn, s.apiLogHours)
-	s.get(api+"/reviews", recorders, s.apiPending)
-	s.post(api+"/reviews/:kind/:id", recorders, s.apiReview)
-	s.get(api+"/programs", loggedIn, s.apiListPrograms)
-	s.get(api+"/programs/:id/versions/:n", loggedIn, s.apiProgramVersion)
-	s.get(api+"/people", peopleReaders, s.apiListPeople)
-	s.get(api+"/people/:id/credentials", loggedIn, s.apiCredentials)
-	s.post(api+"/people/:id/credentials", hrStaff, s.apiAddCredential)
+	// The JSON API: its routes and policies are in app/api (api_mount.go).
+	s.mountAPI()
 
 	app.Use(s.notFound)
 }

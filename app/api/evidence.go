@@ -1,29 +1,19 @@
-package server
+package api
 
 import (
 	"errors"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/skillgate/skillgate/app/access"
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 
+	"github.com/skillgate/skillgate/app/request"
 	"github.com/skillgate/skillgate/errkind"
 )
-
-// The evidence API: the same operations and rules as the pages, so a
-// clinic can integrate or bulk-load. Writes carry an idempotency key; a
-// replay answers 200 with the record first stored, a new record 201.
-
-func created(c *fiber.Ctx, replayed bool, body any) error {
-	if replayed {
-		return c.Status(fiber.StatusOK).JSON(body)
-	}
-	return c.Status(fiber.StatusCreated).JSON(body)
-}
 
 type enrollmentJSON struct {
 	ID           string          `json:"id"`
@@ -45,25 +35,33 @@ func toEnrollmentJSON(e *assessments.Enrollment) enrollmentJSON {
 		StartDate: e.StartDate, Status: string(e.Status), PreceptorIDs: ids}
 }
 
-func (s *Server) apiEnrollments(c *fiber.Ctx) error {
+func (a *API) enrollments(c *fiber.Ctx) error {
 	person := c.Query("person")
 	if person == "" {
-		return badInput(map[string]string{"person": "Give the person's id (?person=…)."})
+		return errkind.BadFields(map[string]string{"person": "Give the person's id (?person=…)."})
 	}
-	p, err := s.visiblePerson(c, person)
+	p, err := a.scope.VisiblePerson(c, person)
 	if err != nil {
 		return err
 	}
-	ens, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{ApprenticeIDs: []string{p.ID}})
+	ens, err := a.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{ApprenticeIDs: []string{p.ID}})
 	if err != nil {
 		return err
 	}
-	ens = visibleEnrollments(currentUser(c), ens)
+	ens = access.VisibleEnrollments(request.User(c), ens)
 	out := make([]enrollmentJSON, len(ens))
 	for i := range ens {
 		out[i] = toEnrollmentJSON(&ens[i])
 	}
 	return c.JSON(fiber.Map{"enrollments": out})
+}
+
+func (a *API) enroll(c *fiber.Ctx) error {
+	e, replayed, err := a.scope.Enroll(c)
+	if err != nil {
+		return err
+	}
+	return created(c, replayed, toEnrollmentJSON(&e))
 }
 
 type signOffJSON struct {
@@ -72,8 +70,8 @@ type signOffJSON struct {
 	Revocation        *assessments.Revocation `json:"revocation"`
 }
 
-func (s *Server) apiEvidence(c *fiber.Ctx) error {
-	rec, _, err := s.visibleEnrollment(c)
+func (a *API) enrollmentEvidence(c *fiber.Ctx) error {
+	rec, _, err := a.scope.VisibleEnrollment(c)
 	if err != nil {
 		return err
 	}
@@ -88,16 +86,9 @@ func (s *Server) apiEvidence(c *fiber.Ctx) error {
 		}
 		sos = append(sos, j)
 	}
-	return c.JSON(fiber.Map{"enrollment": toEnrollmentJSON(rec.Enrollment), "observations": nonNil(rec.Observations),
-		"self_logs": nonNil(rec.SelfLogs), "test_results": nonNil(rec.Tests), "sign_offs": sos, "hours": nonNil(rec.Hours),
-		"progress": assessments.Summarize(rec, s.now())})
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	return c.JSON(fiber.Map{"enrollment": toEnrollmentJSON(rec.Enrollment), "observations": NonNil(rec.Observations),
+		"self_logs": NonNil(rec.SelfLogs), "test_results": NonNil(rec.Tests), "sign_offs": sos, "hours": NonNil(rec.Hours),
+		"progress": assessments.Summarize(rec, a.now())})
 }
 
 type observationBody struct {
@@ -114,14 +105,14 @@ type observationBody struct {
 	CorrectionReason string `json:"correction_reason"`
 }
 
-func (s *Server) apiObserve(c *fiber.Ctx) error {
-	rec, _, err := s.visibleEnrollment(c)
+func (a *API) observe(c *fiber.Ctx) error {
+	rec, _, err := a.scope.VisibleEnrollment(c)
 	if err != nil {
 		return err
 	}
 	var b observationBody
 	if err := c.BodyParser(&b); err != nil {
-		return badInput(map[string]string{"": "The body must be JSON with the fields of an observation (dates as YYYY-MM-DD)."})
+		return errkind.BadFields(map[string]string{"": "The body must be JSON with the fields of an observation (dates as YYYY-MM-DD)."})
 	}
 	comp := rec.Enrollment.Version.Competency(b.Competency)
 	req := assessments.ObservationRequest{IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Variant: b.Variant,
@@ -132,7 +123,7 @@ func (s *Server) apiObserve(c *fiber.Ctx) error {
 	for _, st := range b.Steps {
 		req.Steps = append(req.Steps, assessments.StepResult{Index: st.Index, Met: st.Met})
 	}
-	o, replayed, err := s.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), req)
+	o, replayed, err := a.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(request.User(c)), req)
 	if err != nil {
 		return err
 	}
@@ -148,17 +139,17 @@ type signOffBody struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) apiSignOff(c *fiber.Ctx) error {
-	rec, p, err := s.visibleEnrollment(c)
+func (a *API) signOff(c *fiber.Ctx) error {
+	rec, p, err := a.scope.VisibleEnrollment(c)
 	if err != nil {
 		return err
 	}
 	var b signOffBody
 	if err := c.BodyParser(&b); err != nil {
-		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, competency, kind and password."})
+		return errkind.BadFields(map[string]string{"": "The body must be JSON with idempotency_key, competency, kind and password."})
 	}
-	u := currentUser(c)
-	if _, err := s.accounts.Authenticate(c.UserContext(), u.Email, b.Password); err != nil {
+	u := request.User(c)
+	if _, err := a.accounts.Authenticate(c.UserContext(), u.Email, b.Password); err != nil {
 		var locked *accounts.LockedError
 		if errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &locked) {
 			return errkind.WithFields(errkind.Unauthenticated, "Signing needs your password again; it was not accepted, so nothing was signed.",
@@ -169,7 +160,7 @@ func (s *Server) apiSignOff(c *fiber.Ctx) error {
 	if b.Kind == "" {
 		b.Kind = string(curriculum.InitialSignOff)
 	}
-	so, replayed, err := s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), assessments.SignOffRequest{
+	so, replayed, err := a.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), assessments.SignOffRequest{
 		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Kind: curriculum.SignOffKind(b.Kind), ApprenticeName: p.Name, Covered: b.Covered})
 	if err != nil {
 		return err
@@ -183,16 +174,16 @@ type revocationBody struct {
 	EffectiveOn    curriculum.Date `json:"effective_on"`
 }
 
-func (s *Server) apiRevoke(c *fiber.Ctx) error {
-	rec, _, err := s.visibleEnrollment(c)
+func (a *API) revoke(c *fiber.Ctx) error {
+	rec, _, err := a.scope.VisibleEnrollment(c)
 	if err != nil {
 		return err
 	}
 	var b revocationBody
 	if err := c.BodyParser(&b); err != nil {
-		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, reason and effective_on (YYYY-MM-DD)."})
+		return errkind.BadFields(map[string]string{"": "The body must be JSON with idempotency_key, reason and effective_on (YYYY-MM-DD)."})
 	}
-	r, replayed, err := s.evidence.Revoke(c.UserContext(), rec, c.Params("so"), evidence.ActorOf(currentUser(c)),
+	r, replayed, err := a.evidence.Revoke(c.UserContext(), rec, c.Params("so"), evidence.ActorOf(request.User(c)),
 		assessments.RevocationRequest{IdempotencyKey: b.IdempotencyKey, Reason: b.Reason, EffectiveOn: b.EffectiveOn})
 	if err != nil {
 		return err
@@ -210,20 +201,20 @@ type hoursBody struct {
 	Note           string          `json:"note"`
 }
 
-func (s *Server) apiLogHours(c *fiber.Ctx) error {
-	rec, err := s.ownEnrollment(c)
+func (a *API) logHours(c *fiber.Ctx) error {
+	rec, err := a.scope.OwnEnrollment(c)
 	if err != nil {
 		return err
 	}
 	var b hoursBody
 	if err := c.BodyParser(&b); err != nil {
-		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, kind (ojl or rti), code, worked_on and hours (\"7.5\" or \"7:30\")."})
+		return errkind.BadFields(map[string]string{"": "The body must be JSON with idempotency_key, kind (ojl or rti), code, worked_on and hours (\"7.5\" or \"7:30\")."})
 	}
 	mins, err := assessments.ParseHours(b.Hours)
 	if err != nil {
 		return err
 	}
-	h, replayed, err := s.evidence.LogHours(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.HoursRequest{
+	h, replayed, err := a.evidence.LogHours(c.UserContext(), rec, evidence.ActorOf(request.User(c)), assessments.HoursRequest{
 		IdempotencyKey: b.IdempotencyKey, Kind: assessments.HoursKind(b.Kind), Code: b.Code, WorkedOn: b.WorkedOn, Minutes: mins,
 		SupervisorID: b.SupervisorID, Note: b.Note})
 	if err != nil {
@@ -241,28 +232,20 @@ type selfLogBody struct {
 	Comments       string          `json:"comments"`
 }
 
-func (s *Server) apiSelfLog(c *fiber.Ctx) error {
-	rec, err := s.ownEnrollment(c)
+func (a *API) selfLog(c *fiber.Ctx) error {
+	rec, err := a.scope.OwnEnrollment(c)
 	if err != nil {
 		return err
 	}
 	var b selfLogBody
 	if err := c.BodyParser(&b); err != nil {
-		return badInput(map[string]string{"": "The body must be JSON with idempotency_key, competency, performed_on and supervisor_id."})
+		return errkind.BadFields(map[string]string{"": "The body must be JSON with idempotency_key, competency, performed_on and supervisor_id."})
 	}
-	l, replayed, err := s.evidence.LogPerformance(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.SelfLogRequest{
+	l, replayed, err := a.evidence.LogPerformance(c.UserContext(), rec, evidence.ActorOf(request.User(c)), assessments.SelfLogRequest{
 		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Variant: b.Variant, PerformedOn: b.PerformedOn,
 		SupervisorID: b.SupervisorID, Comments: b.Comments})
 	if err != nil {
 		return err
 	}
 	return created(c, replayed, l)
-}
-
-func (s *Server) apiPending(c *fiber.Ctx) error {
-	v, err := s.pending(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"self_logs": nonNil(v.SelfLogs), "hours": nonNil(v.Hours), "as_of": time.Now().UTC()})
 }

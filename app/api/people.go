@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"errors"
@@ -9,6 +9,8 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
 
+	"github.com/skillgate/skillgate/app/access"
+	"github.com/skillgate/skillgate/app/request"
 	"github.com/skillgate/skillgate/errkind"
 )
 
@@ -36,7 +38,7 @@ func toPersonJSON(p *accounts.Person) personJSON {
 	return out
 }
 
-func (s *Server) apiMe(c *fiber.Ctx) error { return c.JSON(toPersonJSON(currentUser(c))) }
+func (a *API) me(c *fiber.Ctx) error { return c.JSON(toPersonJSON(request.User(c))) }
 
 type tokenJSON struct {
 	ID         string     `json:"id"`
@@ -54,8 +56,8 @@ func toTokenJSON(t *accounts.APIToken) tokenJSON {
 	return tokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
 }
 
-func (s *Server) apiListTokens(c *fiber.Ctx) error {
-	toks, err := s.accounts.Tokens(c.UserContext(), currentUser(c).ID)
+func (a *API) listTokens(c *fiber.Ctx) error {
+	toks, err := a.accounts.Tokens(c.UserContext(), request.User(c).ID)
 	if err != nil {
 		return err
 	}
@@ -66,25 +68,25 @@ func (s *Server) apiListTokens(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"tokens": out})
 }
 
-func (s *Server) apiCreateToken(c *fiber.Ctx) error {
-	if viaToken(c) {
-		return errTokenByToken
+func (a *API) createToken(c *fiber.Ctx) error {
+	if err := a.scope.RefuseTokenByToken(c); err != nil {
+		return err
 	}
-	var f tokenForm
-	errs, err := bind(c, &f)
+	var f TokenForm
+	errs, err := a.scope.Bind(c, &f)
 	if err != nil {
 		return err
 	}
 	if errs != nil {
-		return badInput(errs)
+		return errkind.BadFields(errs)
 	}
-	if errs, err = s.tokenReauth(c, f.Password); err != nil {
+	if errs, err = a.scope.TokenReauth(c, f.Password); err != nil {
 		return err
 	}
 	if errs != nil {
 		return errkind.WithFields(errkind.Unauthenticated, "Creating a token needs your password again; it was not accepted, so no token was created.", errs)
 	}
-	t, secret, err := s.accounts.CreateToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
+	t, secret, err := a.accounts.CreateToken(c.UserContext(), request.User(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
 	if err != nil {
 		return err
 	}
@@ -93,8 +95,8 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
-func (s *Server) apiRevokeToken(c *fiber.Ctx) error {
-	err := s.accounts.RevokeToken(c.UserContext(), currentUser(c).ID, c.Params("id"))
+func (a *API) revokeToken(c *fiber.Ctx) error {
+	err := a.accounts.RevokeToken(c.UserContext(), request.User(c).ID, c.Params("id"))
 	if errors.Is(err, db.ErrNotFound) {
 		return errkind.New(errkind.NotFound, "You have no active token with this id.")
 	}
@@ -106,22 +108,22 @@ func (s *Server) apiRevokeToken(c *fiber.Ctx) error {
 
 // apiListPeople lists the people of the sites the caller may see (an
 // admin: everyone), optionally one site of those.
-func (s *Server) apiListPeople(c *fiber.Ctx) error {
-	u := currentUser(c)
-	f := accounts.ListFilter{Query: c.Query("q"), SiteID: c.Query("site"), SiteIDs: visibleSites(u), Limit: 100}
-	if f.SiteID != "" && !canSeeSite(u, f.SiteID) {
+func (a *API) listPeople(c *fiber.Ctx) error {
+	u := request.User(c)
+	f := accounts.ListFilter{Query: c.Query("q"), SiteID: c.Query("site"), SiteIDs: access.VisibleSites(u), Limit: 100}
+	if f.SiteID != "" && !access.CanSeeSite(u, f.SiteID) {
 		return errkind.New(errkind.NotFound, "There is no site with this id that you may see.")
 	}
 	if r := c.Query("role"); r != "" {
 		role, err := accounts.ParseRole(r)
 		if err != nil {
-			return badInput(map[string]string{"role": err.Error()})
+			return errkind.BadFields(map[string]string{"role": err.Error()})
 		}
 		f.Role = role
 	}
-	page := pageParam(c)
+	page := a.scope.Page(c)
 	f.Offset = (page - 1) * f.Limit
-	people, total, err := s.accounts.List(c.UserContext(), f)
+	people, total, err := a.accounts.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	_ "embed"
@@ -7,12 +7,12 @@ import (
 )
 
 // openAPIDoc is the API description, kept in the repository and checked
-// against the registered routes by TestOpenAPIMatchesRoutes.
+// against the registered routes by app/server's TestOpenAPIMatchesRoutes.
 //
 //go:embed openapi.json
 var openAPIDoc []byte
 
-func (s *Server) openAPI(c *fiber.Ctx) error {
+func (a *API) openAPI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	return c.Send(openAPIDoc)
 }

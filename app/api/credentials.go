@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"errors"
@@ -8,7 +8,9 @@ import (
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/app/request"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 type credentialStateJSON struct {
@@ -38,18 +40,18 @@ func toRecordJSON(r *credentials.Record) credentialRecordJSON {
 		ExpiresOn: r.ExpiresOn, ValidThroughMonth: r.ValidThroughMonth, Verified: r.Verified(), VerificationMethod: r.VerificationMethod, HasFile: r.FileID != ""}
 }
 
-// apiCredentials lists a person's credential records and the status of
+// personCredentials lists a person's credential records and the status of
 // each credential their program requires, as of ?as_of (default today).
-func (s *Server) apiCredentials(c *fiber.Ctx) error {
-	p, err := s.visiblePerson(c, c.Params("id"))
+func (a *API) personCredentials(c *fiber.Ctx) error {
+	p, err := a.scope.VisiblePerson(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	asOf, err := s.asOfParam(c)
+	asOf, err := a.scope.AsOf(c)
 	if err != nil {
 		return err
 	}
-	recs, err := s.evidence.Credentials.ForPerson(c.UserContext(), p.ID)
+	recs, err := a.evidence.Credentials.ForPerson(c.UserContext(), p.ID)
 	if err != nil {
 		return err
 	}
@@ -59,7 +61,7 @@ func (s *Server) apiCredentials(c *fiber.Ctx) error {
 		rj[i] = toRecordJSON(&recs[i])
 	}
 	out["records"] = rj
-	res, err := s.visibleResult(c, p.ID, asOf)
+	res, err := a.scope.VisibleResult(c, p.ID, asOf)
 	if err != nil && !errors.Is(err, clearance.ErrNotEnrolled) {
 		return err
 	}
@@ -70,7 +72,7 @@ func (s *Server) apiCredentials(c *fiber.Ctx) error {
 			req = append(req, credentialStateJSON{Credential: st.Credential, Status: st.Status.String(), Label: label, Expires: st.Expires,
 				DaysLeft: st.DaysLeft, GraceUntil: st.GraceUntil})
 		}
-		out["required"] = nonNil(req)
+		out["required"] = NonNil(req)
 	}
 	return c.JSON(out)
 }
@@ -85,19 +87,19 @@ type newCredentialJSON struct {
 	Notes             string          `json:"notes"`
 }
 
-// apiAddCredential adds a record (HR and admins); evidence files are
+// addCredential adds a record (HR and admins); evidence files are
 // uploaded on the page.
-func (s *Server) apiAddCredential(c *fiber.Ctx) error {
-	p, err := s.visiblePerson(c, c.Params("id"))
+func (a *API) addCredential(c *fiber.Ctx) error {
+	p, err := a.scope.VisiblePerson(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
 	var b newCredentialJSON
 	if err := c.BodyParser(&b); err != nil {
-		return badInput(map[string]string{"": "The body must be JSON with type, issued_on (YYYY-MM-DD) and optionally expires_on, number, issuing_body."})
+		return errkind.BadFields(map[string]string{"": "The body must be JSON with type, issued_on (YYYY-MM-DD) and optionally expires_on, number, issuing_body."})
 	}
-	rec, err := s.evidence.Credentials.Add(c.UserContext(), credentials.NewRecord{PersonID: p.ID, TypeCode: b.Type, IssuingBody: b.IssuingBody,
-		Number: b.Number, IssuedOn: b.IssuedOn, ExpiresOn: b.ExpiresOn, ValidThroughMonth: b.ValidThroughMonth, Notes: b.Notes, RecordedBy: currentUser(c).ID})
+	rec, err := a.evidence.Credentials.Add(c.UserContext(), credentials.NewRecord{PersonID: p.ID, TypeCode: b.Type, IssuingBody: b.IssuingBody,
+		Number: b.Number, IssuedOn: b.IssuedOn, ExpiresOn: b.ExpiresOn, ValidThroughMonth: b.ValidThroughMonth, Notes: b.Notes, RecordedBy: request.User(c).ID})
 	if err != nil {
 		return err
 	}

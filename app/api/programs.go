@@ -1,11 +1,13 @@
-package server
+package api
 
 import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/skillgate/skillgate/app/access"
 	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/request"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -23,12 +25,12 @@ type programJSON struct {
 	Versions []versionJSON `json:"versions"`
 }
 
-func (s *Server) apiListPrograms(c *fiber.Ctx) error {
-	ps, err := s.programs.List(c.UserContext())
+func (a *API) listPrograms(c *fiber.Ctx) error {
+	ps, err := a.programs.List(c.UserContext())
 	if err != nil {
 		return err
 	}
-	design := canDesign(currentUser(c))
+	design := access.CanDesign(request.User(c))
 	out := []programJSON{}
 	for _, p := range ps {
 		pj := programJSON{ID: p.ID, Code: p.Code, Title: p.Title, Versions: []versionJSON{}}
@@ -45,8 +47,8 @@ func (s *Server) apiListPrograms(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"programs": out})
 }
 
-func (s *Server) apiProgramVersion(c *fiber.Ctx) error {
-	_, v, err := s.loadVersion(c)
+func (a *API) programVersion(c *fiber.Ctx) error {
+	_, v, err := a.scope.LoadVersion(c)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/access"
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/api"
+	"github.com/skillgate/skillgate/app/clearance"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// apiHost is the server as the JSON API (app/api) sees it: a router that
+// puts each route's policy and body limit in front of it (api.Router), and
+// the object rule applied to the ids a request names (api.Scope).
+type apiHost struct{ s *Server }
+
+// mountAPI registers /api/v1 in this application, after the middleware
+// every route passes.
+func (s *Server) mountAPI() {
+	api.Mount(apiHost{s}, api.Deps{Accounts: s.accounts, Programs: s.programs, Evidence: s.evidence, Clearance: s.clearance,
+		Now: s.now, Scope: apiHost{s},
+		Shared: api.Shared{Clearances: s.apiClearances, ChangeStatus: s.changeStatus, Pending: s.apiPending, Review: s.apiReview}})
+}
+
+func (h apiHost) Get(path string, p access.Policy, f fiber.Handler)    { h.s.get(path, p, f) }
+func (h apiHost) Post(path string, p access.Policy, f fiber.Handler)   { h.s.post(path, p, f) }
+func (h apiHost) Delete(path string, p access.Policy, f fiber.Handler) { h.s.delete(path, p, f) }
+
+func (h apiHost) VisiblePerson(c *fiber.Ctx, id string) (*accounts.Person, error) {
+	return h.s.visiblePerson(c, id)
+}
+
+func (h apiHost) VisibleEnrollment(c *fiber.Ctx) (*assessments.Records, *accounts.Person, error) {
+	return h.s.visibleEnrollment(c)
+}
+
+func (h apiHost) OwnEnrollment(c *fiber.Ctx) (*assessments.Records, error) {
+	return h.s.ownEnrollment(c)
+}
+
+func (h apiHost) LoadVersion(c *fiber.Ctx) (*programs.Program, *programs.StoredVersion, error) {
+	return h.s.loadVersion(c)
+}
+
+func (h apiHost) AsOf(c *fiber.Ctx) (curriculum.Date, error) { return h.s.asOfParam(c) }
+
+func (h apiHost) Page(c *fiber.Ctx) int { return pageParam(c) }
+
+func (h apiHost) Bind(c *fiber.Ctx, dst any) (map[string]string, error) { return bind(c, dst) }
+
+func (h apiHost) VisibleResult(c *fiber.Ctx, personID string, asOf curriculum.Date) (*clearance.Result, error) {
+	return h.s.visibleResult(c, personID, asOf)
+}
+
+func (h apiHost) RefuseTokenByToken(c *fiber.Ctx) error {
+	if viaToken(c) {
+		return errTokenByToken
+	}
+	return nil
+}
+
+func (h apiHost) TokenReauth(c *fiber.Ctx, password string) (map[string]string, error) {
+	return h.s.tokenReauth(c, password)
+}
+
+// Enroll reads the API's JSON body and enrolls by the page form's rules.
+func (h apiHost) Enroll(c *fiber.Ctx) (assessments.Enrollment, bool, error) {
+	var b enrollBody
+	if err := c.BodyParser(&b); err != nil {
+		return assessments.Enrollment{}, false, badInput(map[string]string{"": "The body must be JSON with idempotency_key, person_id, version_id, site_id, hire_date (YYYY-MM-DD) and preceptor_ids."})
+	}
+	return h.s.enrollPerson(c, b)
+}
+
+// apiPending is the reviewer's queue as JSON (the review page's data).
+func (s *Server) apiPending(c *fiber.Ctx) error {
+	v, err := s.pending(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"self_logs": api.NonNil(v.SelfLogs), "hours": api.NonNil(v.Hours), "as_of": time.Now().UTC()})
+}
