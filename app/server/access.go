@@ -30,15 +30,13 @@ var (
 	directors        = access.Directors
 	recorders        = access.Recorders
 	designers        = access.Designers
-	peopleReaders    = access.PeopleReaders
 	directoryReaders = access.DirectoryReaders
 
-	canSeePerson       = access.CanSeePerson
-	canSeeEnrollment   = access.CanSeeEnrollment
-	canSeeSite         = access.CanSeeSite
-	visibleSites       = access.VisibleSites
-	canDesign          = access.CanDesign
-	visibleEnrollments = access.VisibleEnrollments
+	canSeePerson     = access.CanSeePerson
+	canSeeEnrollment = access.CanSeeEnrollment
+	canSeeSite       = access.CanSeeSite
+	visibleSites     = access.VisibleSites
+	canDesign        = access.CanDesign
 )
 
 // guard is the middleware that enforces p: anonymous callers go to the
