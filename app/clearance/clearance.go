@@ -23,7 +23,10 @@ import (
 
 // ErrNotEnrolled: the person has no enrollment in force on the day asked,
 // so there is no program to decide against.
-var ErrNotEnrolled = errkind.New(errkind.NotFound, "This person is not enrolled in a program on that date, so no task can be cleared.")
+//
+// Person-level routes answer it also when the enrollment in force is at a
+// site the caller may not see (the two read the same), hence the wording.
+var ErrNotEnrolled = errkind.New(errkind.NotFound, "This person is not enrolled in a program on that date, at least not at a site you may see, so no task can be cleared.")
 
 // Service decides clearances.
 type Service struct {

@@ -32,7 +32,7 @@ func (s *Server) asOfParam(c *fiber.Ctx) (curriculum.Date, error) {
 // errNotEnrolled answers for a person without an enrollment in force, and
 // for one whose enrollment in force is at a site the caller may not see
 // (access.go): the two read the same, so the answer reveals nothing.
-var errNotEnrolled = clearance.ErrNotEnrolled.With("This person is not enrolled in a program on that date, at least not at a site you may see, so no task is cleared.")
+var errNotEnrolled = clearance.ErrNotEnrolled
 
 type personDecisionsJSON struct {
 	PersonID  string                    `json:"person_id"`
