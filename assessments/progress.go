@@ -60,6 +60,13 @@ type CompetencyProgress struct {
 	// nothing, such as a re-verification due soon.
 	Missing []string `json:"missing"`
 	Notes   []string `json:"notes"`
+	// Counted holds the ids of the performances (observations and verified
+	// self-logs) counted in Variants, so that a list of them agrees with the
+	// counts; SignOff is whether the competency may be signed off or
+	// re-verified now (SignOffReadiness). Pages use both; the API does not
+	// carry them.
+	Counted []string  `json:"-"`
+	SignOff Readiness `json:"-"`
 }
 
 // VariantProgress is a count of successful performances against a
@@ -98,7 +105,11 @@ func Summarize(r *Records, now time.Time) *Progress {
 		perfs := countPerformances(ev, c, asOf)
 		for k, pr := range c.Performances {
 			cp.Variants = append(cp.Variants, VariantProgress{Variant: pr.Variant, Title: pr.Title, Successful: len(perfs.byReq[k]), Required: pr.Count})
+			for _, p := range perfs.byReq[k] {
+				cp.Counted = append(cp.Counted, p.ID)
+			}
 		}
+		cp.SignOff = readiness(r, ev, c, now)
 		if perfs.last != nil {
 			cp.LastAttemptOn, cp.LastAttemptSuccessful = perfs.last.PerformedOn, perfs.last.Successful
 		}
