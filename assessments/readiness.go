@@ -31,6 +31,11 @@ type Readiness struct {
 	// Missing lists what stands between the competency and the sign-off
 	// (empty when Ready, or when Kind is empty).
 	Missing []string `json:"missing,omitempty"`
+	// Short is how many more successful observed performances the
+	// requirement counts still need (all variants together); when
+	// OnlyObservations, they are all that is missing.
+	Short            int  `json:"short,omitempty"`
+	OnlyObservations bool `json:"only_observations,omitempty"`
 	// DueOn is when the re-verification is due (Kind re-verification), and
 	// OpensOn the first day it is offered; Overdue: DueOn has passed.
 	DueOn   curriculum.Date `json:"due_on,omitzero"`
@@ -115,7 +120,7 @@ func readiness(r *Records, ev *curriculum.Evidence, c *curriculum.Competency, no
 		add("%s signed off and current first", title)
 	}
 	perfs := countPerformances(ev, c, day)
-	fresh := 0
+	fresh, counts := 0, 0
 	for k, pr := range c.Performances {
 		if short := pr.Count - len(perfs.byReq[k]); short > 0 {
 			what := "performance"
@@ -126,6 +131,8 @@ func readiness(r *Records, ev *curriculum.Evidence, c *curriculum.Competency, no
 				what += " (" + v[1:] + ")"
 			}
 			add("%d more observed %s", short, what)
+			out.Short += short
+			counts++
 		}
 		for _, p := range perfs.byReq[k] {
 			if prev != nil && !p.PerformedOn.Before(prev.SignedOn) && p.ID != "" && !containsID(prev.Signature.PerformanceIDs, p.ID) {
@@ -135,6 +142,8 @@ func readiness(r *Records, ev *curriculum.Evidence, c *curriculum.Competency, no
 	}
 	if prev != nil && c.Coverage == nil && len(c.Performances) > 0 && fresh == 0 {
 		add("1 successful observed performance since the last sign-off on %s", longDate(prev.SignedOn))
+		out.Short++
+		counts++
 	}
 	if _, err := checkKnowledge(r, ev, c, prev, day); err != nil {
 		var ke *Error
@@ -146,6 +155,7 @@ func readiness(r *Records, ev *curriculum.Evidence, c *curriculum.Competency, no
 	}
 	out.Missing = missing
 	out.Ready = len(missing) == 0
+	out.OnlyObservations = counts > 0 && counts == len(missing)
 	return out
 }
 

@@ -35,6 +35,9 @@ func TestReadinessInitialSaysWhatIsMissing(t *testing.T) {
 		t.Fatalf("venipuncture with nothing on file: %+v", r)
 	}
 	wantMissing(t, r, "10 more observed performances", "signed off and current first", "knowledge test has not been taken")
+	if r.Short != 10 || r.OnlyObservations {
+		t.Fatalf("venipuncture needs more than observations: %+v", r)
+	}
 
 	e = readyForINJ(t)
 	if r := readinessOf(t, e, "INJ", day); !r.Ready || len(r.Missing) != 0 || r.Kind != curriculum.InitialSignOff {
@@ -50,7 +53,7 @@ func TestReadinessInitialSaysWhatIsMissing(t *testing.T) {
 		return false
 	})
 	r = readinessOf(t, e, "INJ", day)
-	if r.Ready || len(r.Missing) != 1 {
+	if r.Ready || len(r.Missing) != 1 || r.Short != 2 || !r.OnlyObservations {
 		t.Fatalf("INJ two short: %+v", r)
 	}
 	wantMissing(t, r, "2 more observed performances (intramuscular)")

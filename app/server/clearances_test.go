@@ -177,5 +177,26 @@ func TestDirectorMovesApprenticeToNewVersion(t *testing.T) {
 		if r := dir.get("/api/v1/clearances?person=" + jordan.ID + "&task=REFILLS"); !strings.Contains(r.body, `"status":"cleared"`) {
 			t.Fatalf("the refill sign-off did not carry over: %s", r.body)
 		}
+
+		// The old enrollment is marked superseded and read-only; preceptors
+		// see Jordan once, in the enrollment in force.
+		ens, err := e.svc.Evidence.Store.Enrollments(context.Background(), evidence.EnrollmentFilter{ApprenticeIDs: []string{jordan.ID}})
+		if err != nil || len(ens) != 2 {
+			t.Fatalf("Jordan's enrollments after the move: %d %v", len(ens), err)
+		}
+		old := pc.get("/enrollments/" + ens[0].ID)
+		if !strings.Contains(old.body, "Superseded") || strings.Contains(old.body, "Record an observation") || strings.Contains(old.body, "/signoff/") ||
+			!strings.Contains(old.body, `href="/enrollments/`+ens[1].ID+`"`) {
+			t.Fatal("the superseded enrollment is not marked read-only with a link to the current one")
+		}
+		for _, path := range []string{"/", "/review"} {
+			body := pc.get(path).body
+			if path == "/review" {
+				body = regexpFind(`(?s)(<section class="card" aria-labelledby="h-apprentices">.*?</section>)`, body)
+			}
+			if n := strings.Count(body, ">Jordan Lee"); n != 1 || strings.Contains(body, ens[0].ID) {
+				t.Fatalf("%s lists Jordan %d times (or links the superseded enrollment)", path, n)
+			}
+		}
 	})
 }

@@ -73,17 +73,43 @@ type progressView struct {
 	Preceptors []*accounts.Person
 	Key, Key2  string
 	Today      curriculum.Date
-	Records    map[string][]recordView
-	TestKey    string
+	// Records lists each competency's performances on file: Counted are
+	// exactly those its counts are made of (observations and verified
+	// self-logs), Other the rest (unsuccessful, corrected, pending).
+	Records map[string]*competencyRecords
+	TestKey string
+	// Superseded: the enrollment was moved to a newer program version
+	// (MovedTo, from MovedOn); it is read-only and its records carried over.
+	Superseded bool
+	MovedTo    string
+	MovedOn    curriculum.Date
+	// Done is the confirmation to show in competency DoneCode's card after
+	// an observation was saved (kept in view: the page opens at it).
+	Done, DoneCode string
+	DoneOK         bool
 	// CanManage: a director may change the enrollment's status.
 	CanManage bool
 	Statuses  []assessments.EnrollmentStatus
 }
 
-// recordView is one observation as listed under its competency.
+// recordView is one performance as listed under its competency: an
+// observation, or a self-log (SelfLog set).
 type recordView struct {
 	assessments.Observation
+	SelfLog     *assessments.SelfLog
 	CorrectedBy string // id of the record that corrects this one
+}
+
+// recordArgs is what the "record" partial shows.
+type recordArgs struct {
+	Record    recordView
+	CanRecord bool
+	URL       string
+}
+
+// competencyRecords is one competency's list, split as its counts are.
+type competencyRecords struct {
+	Counted, Other []recordView
 }
 
 type signatureView struct {
@@ -127,18 +153,28 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		Progress: assessments.Summarize(rec, s.now()), Signatures: map[string][]signatureView{},
 		CanRecord: canRecord(currentUser(c)) && currentUser(c).ID != p.ID, URL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID),
 		Own: currentUser(c).ID == p.ID, Key: newKey(), Key2: newKey(), Today: rec.Enrollment.Version.Day(s.now())}
-	v.Records, v.TestKey = map[string][]recordView{}, newKey()
+	v.Records, v.TestKey = map[string]*competencyRecords{}, newKey()
 	v.CanManage = directors.Allows(currentUser(c))
 	v.Statuses = []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentCompleted, assessments.EnrollmentWithdrawn}
-	correctedBy := map[string]string{}
-	for _, o := range rec.Observations {
-		if o.Supersedes != "" {
-			correctedBy[o.Supersedes] = o.ID
+	moves, err := s.evidence.Store.Moves(c.UserContext(), []string{rec.Enrollment.ID})
+	if err != nil {
+		return err
+	}
+	for _, m := range moves {
+		if m.From == rec.Enrollment.ID {
+			v.Superseded, v.MovedTo, v.MovedOn = true, m.To, m.EffectiveOn
+			v.CanRecord, v.Own, v.CanManage = false, false, false
 		}
 	}
-	for _, o := range rec.Observations {
-		v.Records[o.Competency] = append(v.Records[o.Competency], recordView{Observation: o, CorrectedBy: correctedBy[o.ID]})
+	if code := c.Query("c"); rec.Enrollment.Version.Competency(code) != nil {
+		switch c.Query("done") {
+		case "saved":
+			v.Done, v.DoneCode, v.DoneOK = "Observation saved: successful.", code, true
+		case "unsuccessful":
+			v.Done, v.DoneCode = "Observation saved: unsuccessful, because a critical step was not met. It is on record but does not count.", code
+		}
 	}
+	v.Records = recordsByCompetency(rec, v.Progress)
 	for _, id := range rec.Enrollment.PreceptorIDs {
 		if pr, err := s.accounts.ByID(c.UserContext(), id); err == nil {
 			v.Preceptors = append(v.Preceptors, pr)
@@ -160,6 +196,44 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		v.Signatures[so.Competency] = append(v.Signatures[so.Competency], sv)
 	}
 	return s.render(c, fiber.StatusOK, "enrollment", Page{Title: "Progress: " + p.Name, Nav: "clearance", Data: v})
+}
+
+// recordsByCompetency lists every performance on file under its
+// competency, split into those the progress counted and the others, so a
+// card's count and its list are one and the same.
+func recordsByCompetency(rec *assessments.Records, prog *assessments.Progress) map[string]*competencyRecords {
+	counted := map[string]bool{}
+	for _, cp := range prog.Competencies {
+		for _, id := range cp.Counted {
+			counted[id] = true
+		}
+	}
+	correctedBy := assessments.SupersededBy(rec.Observations)
+	out := map[string]*competencyRecords{}
+	put := func(code string, r recordView, id string) {
+		cr := out[code]
+		if cr == nil {
+			cr = &competencyRecords{}
+			out[code] = cr
+		}
+		if counted[id] {
+			cr.Counted = append(cr.Counted, r)
+		} else {
+			cr.Other = append(cr.Other, r)
+		}
+	}
+	for _, o := range rec.Observations {
+		if o.ApprenticeID == rec.Enrollment.ApprenticeID {
+			put(o.Competency, recordView{Observation: o, CorrectedBy: correctedBy[o.ID]}, o.ID)
+		}
+	}
+	for i := range rec.SelfLogs {
+		l := &rec.SelfLogs[i]
+		if l.ApprenticeID == rec.Enrollment.ApprenticeID {
+			put(l.Competency, recordView{SelfLog: l}, l.ID)
+		}
+	}
+	return out
 }
 
 type observeView struct {
@@ -234,11 +308,13 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	msg := "observation-saved"
+	// The confirmation is shown in the competency's card, with what to do
+	// next, and the page opens at it (#done), so it is in view.
+	done := "saved"
 	if !o.Successful {
-		msg = "observation-unsuccessful"
+		done = "unsuccessful"
 	}
-	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg="+msg+"#c-"+comp.Code, fiber.StatusSeeOther)
+	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?done="+done+"&c="+url.QueryEscape(comp.Code)+"#done", fiber.StatusSeeOther)
 }
 
 type signOffView struct {
@@ -251,6 +327,10 @@ type signOffView struct {
 	Problem    string
 	Kind       string
 	Coverage   []curriculum.CoverageItem
+	// Ready is whether the rules allow the sign-off now, and what is
+	// missing if not; Back is the competency on the progress page.
+	Ready assessments.Readiness
+	Back  string
 }
 
 func (s *Server) signOffForm(c *fiber.Ctx) error {
@@ -272,7 +352,6 @@ func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Record
 	if key == "" {
 		key = newKey()
 	}
-	kind := curriculum.InitialSignOff
 	prog := assessments.Summarize(rec, s.now())
 	var cp *assessments.CompetencyProgress
 	for i := range prog.Competencies {
@@ -280,11 +359,12 @@ func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Record
 			cp = &prog.Competencies[i]
 		}
 	}
-	if cp != nil && cp.SignedOff {
-		kind = curriculum.ReverificationSignOff
-	}
+	// The form is offered only when the rules allow the sign-off now;
+	// otherwise the page says what is missing (the POST is checked by
+	// CheckSignOff all the same).
+	kind := cp.SignOff.Kind
 	v := signOffView{Apprentice: p, Competency: comp, Progress: cp, URL: c.Path(), Key: key, Problem: problem, Kind: string(kind),
-		Meaning: assessments.Meaning(kind, p.Name, comp)}
+		Meaning: assessments.Meaning(kind, p.Name, comp), Ready: cp.SignOff, Back: "/enrollments/" + url.PathEscape(rec.Enrollment.ID) + "#c-" + comp.Code}
 	if comp.Coverage != nil {
 		v.Coverage = comp.Coverage.Items
 	}

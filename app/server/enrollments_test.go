@@ -57,7 +57,7 @@ func TestPreceptorObservesAndSignsOff(t *testing.T) {
 			return v
 		}
 		r = pc.post(enr+"/observe/PHL-VENI", answers(true))
-		if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "observation-unsuccessful") {
+		if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "done=unsuccessful") {
 			t.Fatalf("observation with a critical step missed: %d %s\n%s", r.StatusCode, r.Header.Get("Location"), regexpFind(`(?s)(<p class="flash flash-error".*?</p>)`, r.body))
 		}
 		// The same form sent twice records once.
@@ -65,14 +65,40 @@ func TestPreceptorObservesAndSignsOff(t *testing.T) {
 		if again.StatusCode != http.StatusSeeOther {
 			t.Fatalf("resubmission: %d", again.StatusCode)
 		}
+		// Not eligible yet: no "Sign off", and the card says what is missing.
+		if p := pc.get(enr); strings.Contains(p.body, `/signoff/PHL-VENI"`) || !strings.Contains(p.body, "2 more observed performances") {
+			t.Fatalf("at 8 of 10 the card offers a sign-off or does not say what is missing:\n%s", regexpFind(`(?s)(<section class="card competency" id="c-PHL-VENI">.*?</section>)`, p.body))
+		}
+		if p := pc.get(enr + "/signoff/PHL-VENI"); strings.Contains(p.body, `name="password"`) || !strings.Contains(p.body, "2 more observed performances") {
+			t.Fatal("the sign-off page offers the signature at 8 of 10, or does not say why not")
+		}
 		for i := 0; i < 2; i++ {
 			form = pc.get(enr + "/observe/PHL-VENI")
-			if r := pc.post(enr+"/observe/PHL-VENI", answers(false)); !strings.Contains(r.Header.Get("Location"), "observation-saved") {
+			r := pc.post(enr+"/observe/PHL-VENI", answers(false))
+			if !strings.Contains(r.Header.Get("Location"), "done=saved") {
 				t.Fatalf("successful observation: %d %s", r.StatusCode, r.body)
 			}
+			if i == 1 {
+				// The confirmation is in the card, with the next actions.
+				done := pc.get(r.Header.Get("Location"))
+				box := regexpFind(`(?s)(<div id="done".*?</div>)`, done.body)
+				if !strings.Contains(box, "Observation saved: successful.") || !strings.Contains(box, "Record another") || !strings.Contains(box, "Sign off now") {
+					t.Fatalf("after the tenth observation the confirmation box is %q", box)
+				}
+			}
 		}
-		if p := pc.get(enr); !strings.Contains(p.body, "10 of 10") {
-			t.Fatal("the progress page does not show 10 of 10 (the unsuccessful and repeated ones must not count)")
+		p := pc.get(enr)
+		if !strings.Contains(p.body, "10 of 10") || !strings.Contains(p.body, "Performances that count (10)") {
+			t.Fatal("the progress page does not show 10 of 10 with its 10 records (the unsuccessful and repeated ones must not count)")
+		}
+		if !strings.Contains(p.body, `/signoff/PHL-VENI"`) {
+			t.Fatal("at 10 of 10 the card offers no sign-off")
+		}
+		readySection := func() string {
+			return regexpFind(`(?s)(<section class="card" aria-labelledby="h-ready">.*?</section>)`, pc.get("/review?q=jordan").body)
+		}
+		if q := readySection(); !strings.Contains(q, "Jordan Lee") || !strings.Contains(q, "Venipuncture") || !strings.Contains(q, enr+"/signoff/PHL-VENI") {
+			t.Fatalf("the queue does not list venipuncture ready for sign-off:\n%s", q)
 		}
 
 		sign := pc.get(enr + "/signoff/PHL-VENI")
@@ -96,8 +122,17 @@ func TestPreceptorObservesAndSignsOff(t *testing.T) {
 		if !strings.Contains(r.body, `"status":"cleared"`) {
 			t.Fatalf("after sign-off: %s", r.body)
 		}
-		if p := pc.get(enr); !strings.Contains(p.body, "Priya Raman, RN") {
+		p = pc.get(enr)
+		if !strings.Contains(p.body, "Priya Raman, RN") {
 			t.Fatal("the signature is not shown with printed name and credential")
+		}
+		if q := readySection(); strings.Contains(q, "PHL-VENI") {
+			t.Fatalf("venipuncture is still listed ready after the sign-off:\n%s", q)
+		}
+		// Signed: no "Re-verify" until the window opens, and the date is said.
+		card := regexpFind(`(?s)(<section class="card competency" id="c-PHL-VENI">.*?</section>)`, p.body)
+		if strings.Contains(card, "/signoff/PHL-VENI") || !strings.Contains(card, "Re-verification not due until") || !strings.Contains(card, "Performances that count (10)") {
+			t.Fatalf("after signing, the card:\n%s", card)
 		}
 
 		// The apprentice sees the page but may not record; another site's
@@ -148,8 +183,8 @@ func TestSelfLogAndHoursReview(t *testing.T) {
 		// Another preceptor cannot verify a self-log naming Priya.
 		md := e.client()
 		md.login("physician@demo.test", demo.Password)
-		mdQueue := md.get("/review")
-		if strings.Contains(mdQueue.body, "Venipuncture") || strings.Contains(mdQueue.body, "PHL-VENI") {
+		mdQueue := regexpFind(`(?s)(<section class="card" aria-labelledby="h-selflogs">.*?</section>)`, md.get("/review").body)
+		if mdQueue == "" || strings.Contains(mdQueue, "Venipuncture") || strings.Contains(mdQueue, "PHL-VENI") {
 			t.Fatal("the self-log shows in another preceptor's queue")
 		}
 		pc := e.client()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
-	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -83,70 +83,29 @@ func (s *Server) home(c *fiber.Ctx) error {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// preceptorCards: what waits for review, and the assigned apprentices with
-// their progress and what is ready for sign-off (a fixed number of
-// queries, whatever the number of apprentices).
+// preceptorCards: what waits for them (the queue), and the apprentices
+// they follow with their progress and what is ready for sign-off, from
+// one read model (app/reports) in a fixed number of queries.
 func (s *Server) preceptorCards(c *fiber.Ctx) ([]homeCard, error) {
-	pend, err := s.pending(c)
+	q, err := s.queue(c, "")
 	if err != nil {
 		return nil, err
 	}
-	n := len(pend.SelfLogs) + len(pend.Hours)
-	cards := []homeCard{{Title: "Waiting for you", Text: "Self-logged performances to verify and hours to approve.", Figure: itoa(n),
-		Links: []link{{"Open the queue", "/review"}}}}
-	ens, err := s.evidence.Store.Enrollments(c.UserContext(), evidence.EnrollmentFilter{PreceptorID: currentUser(c).ID})
-	if err != nil {
-		return nil, err
-	}
-	recs, err := s.evidence.Load(c.UserContext(), ens)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(ens))
-	for _, e := range ens {
-		ids = append(ids, e.ApprenticeID)
-	}
-	names := map[string]string{}
-	if len(ids) > 0 {
-		people, err := s.accounts.ByIDs(c.UserContext(), ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range people {
-			names[p.ID] = p.Name
-		}
-	}
+	text := fmt.Sprintf("%d ready for sign-off, %d re-verifications due, %d performances and %d hours entries to verify.",
+		len(q.Ready), len(q.Reverify), len(q.SelfLogs), len(q.Hours))
+	cards := []homeCard{{Title: "Waiting for you", Text: text, Figure: itoa(q.Len()), Links: []link{{"Open the queue", "/review"}}}}
 	mine := homeCard{Title: "Your apprentices", Text: "Open one to record an observation or sign off."}
-	if len(ens) == 0 {
+	if len(q.Apprentices) == 0 {
 		mine.Text = "No apprentices are assigned to you yet."
 	}
-	for _, e := range ens {
-		pr := assessments.Summarize(recs[e.ID], s.now())
-		if pr == nil {
-			continue
+	for _, a := range q.Apprentices {
+		label := a.Name + ": " + itoa(a.Percent) + "% signed off"
+		if a.Ready > 0 {
+			label += ", " + itoa(a.Ready) + " ready for sign-off"
 		}
-		ready := 0
-		for _, cp := range pr.Competencies {
-			if !cp.SignedOff && len(cp.Variants) > 0 && countsMet(cp.Variants) {
-				ready++
-			}
-		}
-		label := names[e.ApprenticeID] + ": " + itoa(pr.Percent) + "% signed off"
-		if ready > 0 {
-			label += ", " + itoa(ready) + " ready for sign-off"
-		}
-		mine.Links = append(mine.Links, link{label, "/enrollments/" + url.PathEscape(e.ID)})
+		mine.Links = append(mine.Links, link{label, "/enrollments/" + url.PathEscape(a.EnrollmentID)})
 	}
 	return append(cards, mine), nil
-}
-
-func countsMet(vs []assessments.VariantProgress) bool {
-	for _, v := range vs {
-		if v.Successful < v.Required {
-			return false
-		}
-	}
-	return true
 }
 
 // apprenticeCards: what the apprentice may do today, progress, and what

@@ -92,6 +92,9 @@ func loadViews(loc *time.Location) (*views, error) {
 			}
 			return *t
 		},
+		"recordArgs": func(r recordView, v progressView) recordArgs {
+			return recordArgs{Record: r, CanRecord: v.CanRecord, URL: v.URL}
+		},
 		"hasVariant": func(r curriculum.PerformanceRequirement) bool { return r.Variant != "" },
 		"trimObserve": func(path string) string {
 			if i := strings.Index(path, "/observe/"); i > 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 
@@ -112,52 +113,46 @@ func (s *Server) reviewable(c *fiber.Ctx) ([]assessments.Enrollment, error) {
 	return ens, nil
 }
 
-func (s *Server) pending(c *fiber.Ctx) (pendingView, error) {
+// queue is the reviewer's queue (app/reports), over the enrollments they
+// may review; search narrows it to apprentices by name.
+func (s *Server) queue(c *fiber.Ctx, search string) (*reports.Queue, error) {
 	ens, err := s.reviewable(c)
 	if err != nil {
-		return pendingView{}, err
+		return nil, err
 	}
-	p, err := s.evidence.PendingFor(c.UserContext(), evidence.ActorOf(currentUser(c)), ens)
+	return s.reports.Queue(c.UserContext(), evidence.ActorOf(currentUser(c)), ens, search)
+}
+
+// pending is the queue's self-logs and hours as the API lists them.
+func (s *Server) pending(c *fiber.Ctx) (pendingView, error) {
+	q, err := s.queue(c, "")
 	if err != nil {
 		return pendingView{}, err
 	}
-	ids := map[string]bool{}
-	for _, l := range p.SelfLogs {
-		ids[l.ApprenticeID] = true
-	}
-	for _, h := range p.Hours {
-		ids[h.ApprenticeID] = true
-	}
-	names := map[string]string{}
-	if len(ids) > 0 {
-		list := make([]string, 0, len(ids))
-		for id := range ids {
-			list = append(list, id)
-		}
-		people, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{IDs: list, Limit: 500})
-		if err != nil {
-			return pendingView{}, err
-		}
-		for _, p := range people {
-			names[p.ID] = p.Name
-		}
-	}
 	var v pendingView
-	for _, l := range p.SelfLogs {
-		v.SelfLogs = append(v.SelfLogs, pendingSelfLog{SelfLog: l, Apprentice: names[l.ApprenticeID], Competency: l.Competency})
+	for _, l := range q.SelfLogs {
+		v.SelfLogs = append(v.SelfLogs, pendingSelfLog{SelfLog: l.SelfLog, Apprentice: l.Apprentice, Competency: l.Competency})
 	}
-	for _, h := range p.Hours {
-		v.Hours = append(v.Hours, pendingHours{HoursEntry: h, Apprentice: names[h.ApprenticeID]})
+	for _, h := range q.Hours {
+		v.Hours = append(v.Hours, pendingHours{HoursEntry: h.HoursEntry, Apprentice: h.Apprentice})
 	}
 	return v, nil
 }
 
+type queueView struct {
+	*reports.Queue
+	Search string
+	Zone   string
+}
+
 func (s *Server) reviewPage(c *fiber.Ctx) error {
-	v, err := s.pending(c)
+	search := strings.TrimSpace(c.Query("q"))
+	q, err := s.queue(c, search)
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "review", Page{Title: "Waiting for you", Nav: "review", Data: v})
+	return s.render(c, fiber.StatusOK, "review", Page{Title: "Waiting for you", Nav: "review",
+		Data: queueView{Queue: q, Search: search, Zone: s.cfg.Location().String()}})
 }
 
 // review verifies or rejects one pending self-log or hours entry.

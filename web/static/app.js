@@ -16,3 +16,9 @@ document.addEventListener("submit", function (ev) {
   form.dataset.submitted = "1";
   window.setTimeout(function () { delete form.dataset.submitted; }, 4000);
 });
+// A confirmation the page opened at (#done) gets the focus, so a screen
+// reader announces it and the next action is one Tab away.
+document.addEventListener("DOMContentLoaded", function () {
+  var done = window.location.hash === "#done" && document.getElementById("done");
+  if (done) { done.focus(); }
+});
