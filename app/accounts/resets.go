@@ -33,16 +33,20 @@ type resetRow struct {
 	UsedAt        *time.Time `bun:"used_at"`
 }
 
-// StartReset creates a one-time reset code for userID on behalf of an
-// admin. The admin passes the link on; only the person chooses the new
-// password, and nobody ever sees it. Earlier unused codes stop working.
-func (s *Store) StartReset(ctx context.Context, adminID, userID string) (string, time.Time, error) {
+// StartReset creates a one-time reset code for userID on behalf of
+// issuerID (an admin). Only the person chooses the new password, and
+// nobody ever sees it; when mail is configured the server sends the link
+// to the person's own email and the issuer never sees it. Earlier unused
+// codes stop working. A reset started by someone else also revokes the
+// person's API tokens, in the same transaction: whoever may hold the new
+// password must not inherit credentials made with the old one.
+func (s *Store) StartReset(ctx context.Context, issuerID, userID string) (string, time.Time, error) {
 	if _, err := s.ByID(ctx, userID); err != nil {
 		return "", time.Time{}, err
 	}
 	secret := NewSecret()
 	now := s.now()
-	row := &resetRow{TokenHash: HashSecret(secret), UserID: userID, CreatedBy: adminID, CreatedAt: now, ExpiresAt: now.Add(ResetLifetime)}
+	row := &resetRow{TokenHash: HashSecret(secret), UserID: userID, CreatedBy: issuerID, CreatedAt: now, ExpiresAt: now.Add(ResetLifetime)}
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model((*resetRow)(nil)).Set("used_at = ?", now).
 			Where("user_id = ? AND used_at IS NULL", userID).Exec(ctx); err != nil {
@@ -51,7 +55,15 @@ func (s *Store) StartReset(ctx context.Context, adminID, userID string) (string,
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, ActionResetStart, "person", userID, nil, map[string]any{"expires_at": row.ExpiresAt, "earlier_links_cancelled": true})
+		after := map[string]any{"expires_at": row.ExpiresAt, "earlier_links_cancelled": true}
+		if issuerID != userID {
+			n, err := revokeAllTokens(ctx, tx, userID, now)
+			if err != nil {
+				return err
+			}
+			after["api_tokens_revoked"] = n
+		}
+		return s.record(ctx, tx, ActionResetStart, "person", userID, nil, after)
 	})
 	if err != nil {
 		return "", time.Time{}, db.Translate(err)
@@ -61,23 +73,30 @@ func (s *Store) StartReset(ctx context.Context, adminID, userID string) (string,
 
 // ResetTarget returns the person a usable reset code belongs to.
 func (s *Store) ResetTarget(ctx context.Context, secret string) (*Person, error) {
+	p, _, err := s.resetTarget(ctx, secret)
+	return p, err
+}
+
+// resetTarget is ResetTarget with the code's row (who issued it, when).
+func (s *Store) resetTarget(ctx context.Context, secret string) (*Person, *resetRow, error) {
 	var row resetRow
 	if err := s.DB.NewSelect().Model(&row).Where("token_hash = ?", HashSecret(secret)).Scan(ctx); err != nil {
 		if errors.Is(db.Translate(err), db.ErrNotFound) {
-			return nil, ErrResetInvalid
+			return nil, nil, ErrResetInvalid
 		}
-		return nil, db.Translate(err)
+		return nil, nil, db.Translate(err)
 	}
 	if row.UsedAt != nil || !s.now().Before(row.ExpiresAt) {
-		return nil, ErrResetInvalid
+		return nil, nil, ErrResetInvalid
 	}
-	return s.ByID(ctx, row.UserID)
+	p, err := s.ByID(ctx, row.UserID)
+	return p, &row, err
 }
 
 // CompleteReset sets a new password with a reset code and uses the code
 // up. The code is spent only when the password is accepted.
 func (s *Store) CompleteReset(ctx context.Context, secret, newPassword string) (*Person, error) {
-	p, err := s.ResetTarget(ctx, secret)
+	p, link, err := s.resetTarget(ctx, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +121,20 @@ func (s *Store) CompleteReset(ctx context.Context, secret, newPassword string) (
 		if err := s.storePassword(ctx, tx, p.ID, hash); err != nil {
 			return err
 		}
-		// Whoever holds the link acts as the person it was made for.
+		after := map[string]any{"sessions_ended": true, "issued_by": link.CreatedBy, "issued_at": link.CreatedAt,
+			"completed_through": "reset link", "second_factor_kept": true}
+		if link.CreatedBy != p.ID {
+			n, err := revokeAllTokens(ctx, tx, p.ID, s.now())
+			if err != nil {
+				return err
+			}
+			after["api_tokens_revoked"] = n
+		}
+		// Nobody is logged in: the link was used, by whoever held it. The
+		// entry says so, and who issued it, rather than "changed by the
+		// person" (who may never have seen the link).
 		return s.Audit.Append(ctx, tx, audit.Entry{Action: ActionResetComplete, EntityType: "person", EntityID: p.ID,
-			Actor: p.ID, Via: "reset link", After: map[string]any{"sessions_ended": true}})
+			Actor: audit.AnonymousActor, Via: "reset link issued by " + link.CreatedBy, After: after})
 	})
 	if err != nil {
 		return nil, err

@@ -226,6 +226,8 @@ type personRow struct {
 	TokExpiresAt  time.Time  `bun:"tok_expires_at,scanonly"`
 	TokLastUsedAt *time.Time `bun:"tok_last_used_at,scanonly"`
 	TokRevokedAt  *time.Time `bun:"tok_revoked_at,scanonly"`
+	TokReadOnly   bool       `bun:"tok_read_only,scanonly"`
+	TokSiteIDs    string     `bun:"tok_site_ids,scanonly"`
 }
 
 // selectPerson starts the one-statement read of a person (see personRow).
@@ -536,12 +538,10 @@ func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) e
 		if _, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
 			return db.Translate(err)
 		}
-		res, err = tx.NewUpdate().Model((*tokenRow)(nil)).Set("revoked_at = ?", now).
-			Where("user_id = ? AND revoked_at IS NULL", userID).Exec(ctx)
+		revoked, err := revokeAllTokens(ctx, tx, userID, now)
 		if err != nil {
-			return db.Translate(err)
+			return err
 		}
-		revoked, _ := res.RowsAffected()
 		return s.record(ctx, tx, ActionPersonDisable, "person", userID, before,
 			map[string]any{"disabled_at": now, "sessions_ended": true, "api_tokens_revoked": revoked})
 	})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // TokenPrefix starts every personal API token, so a leaked one is easy to
@@ -37,7 +40,40 @@ type APIToken struct {
 	ExpiresAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	TokenScope
 }
+
+// TokenScope narrows what a token may do below what its owner may.
+type TokenScope struct {
+	// ReadOnly: the token may only read; every write route answers 403.
+	ReadOnly bool
+	// SiteIDs, when not empty, limits the token to these sites: it acts
+	// with its owner's site-bound roles (HR, director, preceptor) at these
+	// sites only, and without the administrator role, whose reach is not
+	// bound to sites.
+	SiteIDs []string
+}
+
+// Narrow returns the person as a request authenticated with a token of
+// this scope sees them: p itself without a site scope, else a copy with
+// only the scope's sites and without the administrator role.
+func (sc TokenScope) Narrow(p *Person) *Person {
+	if len(sc.SiteIDs) == 0 {
+		return p
+	}
+	c := *p
+	c.Roles = slices.DeleteFunc(slices.Clone(p.Roles), func(r Role) bool { return r == RoleAdmin })
+	c.SiteIDs = nil
+	for _, id := range sc.SiteIDs {
+		if slices.Contains(p.SiteIDs, id) {
+			c.SiteIDs = append(c.SiteIDs, id)
+		}
+	}
+	return &c
+}
+
+// ErrScopeSite: a token may be limited only to sites its owner belongs to.
+var ErrScopeSite = errkind.New(errkind.Invalid, "A token can be limited only to sites you belong to.").WithField("sites", "Choose among your own sites.")
 
 // Active reports whether the token can still be used at now.
 func (t *APIToken) Active(now time.Time) bool { return t.RevokedAt == nil && now.Before(t.ExpiresAt) }
@@ -53,16 +89,41 @@ type tokenRow struct {
 	ExpiresAt     time.Time  `bun:"expires_at"`
 	LastUsedAt    *time.Time `bun:"last_used_at"`
 	RevokedAt     *time.Time `bun:"revoked_at"`
+	ReadOnly      bool       `bun:"read_only"`
+	SiteIDs       string     `bun:"site_ids"`
 }
 
 func (r *tokenRow) token() *APIToken {
-	return &APIToken{ID: r.ID, UserID: r.UserID, Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt,
+	t := &APIToken{ID: r.ID, UserID: r.UserID, Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt,
 		ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+	t.ReadOnly = r.ReadOnly
+	if r.SiteIDs != "" {
+		t.SiteIDs = strings.Split(r.SiteIDs, ",")
+	}
+	return t
 }
 
 // CreateToken issues a personal API token for userID, valid for ttl, and
 // returns it with the secret, which is shown once and stored only hashed.
 func (s *Store) CreateToken(ctx context.Context, userID, name string, ttl time.Duration) (*APIToken, string, error) {
+	return s.CreateScopedToken(ctx, userID, name, ttl, TokenScope{})
+}
+
+// CreateScopedToken is CreateToken for a token limited to scope. Its
+// sites must be among the owner's (ErrScopeSite).
+func (s *Store) CreateScopedToken(ctx context.Context, userID, name string, ttl time.Duration, scope TokenScope) (*APIToken, string, error) {
+	if len(scope.SiteIDs) > 0 {
+		owner, err := s.ByID(ctx, userID)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, id := range scope.SiteIDs {
+			if !slices.Contains(owner.SiteIDs, id) {
+				return nil, "", ErrScopeSite
+			}
+		}
+		scope.SiteIDs = slices.Compact(slices.Sorted(slices.Values(scope.SiteIDs)))
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, "", errors.New("create API token: a name is required")
@@ -73,13 +134,14 @@ func (s *Store) CreateToken(ctx context.Context, userID, name string, ttl time.D
 	secret := TokenPrefix + NewSecret()
 	now := s.now()
 	row := &tokenRow{ID: NewID(), UserID: userID, Name: name, TokenHash: HashSecret(secret),
-		Prefix: secret[:len(TokenPrefix)+6], CreatedAt: now, ExpiresAt: now.Add(ttl)}
+		Prefix: secret[:len(TokenPrefix)+6], CreatedAt: now, ExpiresAt: now.Add(ttl),
+		ReadOnly: scope.ReadOnly, SiteIDs: strings.Join(scope.SiteIDs, ",")}
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, ActionTokenCreate, "token", row.ID, nil,
-			map[string]any{"owner": userID, "name": row.Name, "expires_at": row.ExpiresAt})
+			map[string]any{"owner": userID, "name": row.Name, "expires_at": row.ExpiresAt, "read_only": row.ReadOnly, "site_ids": scope.SiteIDs})
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("create API token: %w", db.Translate(err))
@@ -117,6 +179,18 @@ func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string) error {
 	})
 }
 
+// revokeAllTokens revokes every live token of userID in tx, and returns
+// how many: when the account is disabled, and when someone else starts
+// or completes a password reset for it.
+func revokeAllTokens(ctx context.Context, tx bun.IDB, userID string, now time.Time) (int64, error) {
+	res, err := tx.NewUpdate().Model((*tokenRow)(nil)).Set("revoked_at = ?", now).
+		Where("user_id = ? AND revoked_at IS NULL", userID).Exec(ctx)
+	if err != nil {
+		return 0, db.Translate(err)
+	}
+	return res.RowsAffected()
+}
+
 // AuthenticateToken resolves a bearer token to its token and person. Unknown,
 // revoked and expired tokens, and tokens of disabled accounts, all return
 // db.ErrNotFound: the caller learns nothing about which.
@@ -129,9 +203,11 @@ func (s *Store) AuthenticateToken(ctx context.Context, secret string) (*APIToken
 // noToken the same columns empty, for the subject's row.
 const (
 	tokenColumns = "tok.id AS tok_id, tok.user_id AS tok_user_id, tok.name AS tok_name, tok.prefix AS tok_prefix, " +
-		"tok.created_at AS tok_created_at, tok.expires_at AS tok_expires_at, tok.last_used_at AS tok_last_used_at, tok.revoked_at AS tok_revoked_at"
+		"tok.created_at AS tok_created_at, tok.expires_at AS tok_expires_at, tok.last_used_at AS tok_last_used_at, tok.revoked_at AS tok_revoked_at, " +
+		"tok.read_only AS tok_read_only, tok.site_ids AS tok_site_ids"
 	noToken = "'' AS tok_id, '' AS tok_user_id, '' AS tok_name, '' AS tok_prefix, " +
-		"NULL AS tok_created_at, NULL AS tok_expires_at, NULL AS tok_last_used_at, NULL AS tok_revoked_at"
+		"NULL AS tok_created_at, NULL AS tok_expires_at, NULL AS tok_last_used_at, NULL AS tok_revoked_at, " +
+		"FALSE AS tok_read_only, '' AS tok_site_ids"
 )
 
 // AuthenticateTokenWith is AuthenticateToken that also reads the person
@@ -230,7 +306,8 @@ func (s *Store) readTokenAndSubject(ctx context.Context, rows *[]personRow, hash
 // notes the token's use.
 func (s *Store) tokenInUse(ctx context.Context, pr *personRow) (*APIToken, *Person, error) {
 	row := tokenRow{ID: pr.TokID, UserID: pr.TokUserID, Name: pr.TokName, Prefix: pr.TokPrefix, CreatedAt: pr.TokCreatedAt,
-		ExpiresAt: pr.TokExpiresAt, LastUsedAt: pr.TokLastUsedAt, RevokedAt: pr.TokRevokedAt}
+		ExpiresAt: pr.TokExpiresAt, LastUsedAt: pr.TokLastUsedAt, RevokedAt: pr.TokRevokedAt,
+		ReadOnly: pr.TokReadOnly, SiteIDs: pr.TokSiteIDs}
 	now := s.now()
 	t := row.token()
 	if !t.Active(now) {

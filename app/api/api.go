@@ -154,4 +154,13 @@ type TokenForm struct {
 	// Password re-authenticates the person in the same request: a token is
 	// a credential that outlives the session it was made in.
 	Password string `form:"password" json:"password" label:"Your password" validate:"required,max=1024"`
+	// ReadOnly limits the token to reading (GET): every write answers 403.
+	ReadOnly bool `form:"read_only" json:"read_only"`
+	// Sites limits the token to these of its owner's sites.
+	Sites []string `form:"sites" json:"sites" label:"Sites" validate:"max=100,dive,max=64"`
+}
+
+// Scope is the token scope the form asks for.
+func (f TokenForm) Scope() accounts.TokenScope {
+	return accounts.TokenScope{ReadOnly: f.ReadOnly, SiteIDs: f.Sites}
 }

@@ -48,12 +48,15 @@ type tokenJSON struct {
 	ExpiresAt  time.Time  `json:"expires_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+	ReadOnly   bool       `json:"read_only"`
+	Sites      []string   `json:"sites"`
 	// Token is present only in the response that created it.
 	Token string `json:"token,omitempty"`
 }
 
 func toTokenJSON(t *accounts.APIToken) tokenJSON {
-	return tokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
+	return tokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt,
+		ReadOnly: t.ReadOnly, Sites: t.SiteIDs}
 }
 
 func (a *API) listTokens(c *fiber.Ctx) error {
@@ -86,7 +89,7 @@ func (a *API) createToken(c *fiber.Ctx) error {
 	if errs != nil {
 		return errkind.WithFields(errkind.Unauthenticated, "Creating a token needs your password again; it was not accepted, so no token was created.", errs)
 	}
-	t, secret, err := a.accounts.CreateToken(c.UserContext(), request.User(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
+	t, secret, err := a.accounts.CreateScopedToken(c.UserContext(), request.User(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour, f.Scope())
 	if err != nil {
 		return err
 	}

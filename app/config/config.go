@@ -71,7 +71,7 @@ var Settings = []Setting{
 	{"SKILLGATE_SHUTDOWN_TIMEOUT", "shutdown-timeout", "20s", "how long in-flight requests may finish after SIGTERM"},
 	{"SKILLGATE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed"},
 	{"SKILLGATE_ADMIN_EMAIL", "admin-email", "admin@skillgate.local", "email of the admin account created on first start"},
-	{"SKILLGATE_SMTP_URL", "smtp-url", "", "smtp://user:password@host:587?from=address to email reminders (STARTTLS when offered; port 465 or smtps:// for implicit TLS; in-app only when empty)"},
+	{"SKILLGATE_SMTP_URL", "smtp-url", "", "smtp://user:password@host:587?from=address to email reminders and password links (STARTTLS when offered; port 465 or smtps:// for implicit TLS; in-app only, and links shown to their issuer, when empty)"},
 	{"SKILLGATE_DEMO", "demo", "false", "seed a demo organisation into an empty database"},
 	{"SKILLGATE_API_RATE_LIMIT", "api-rate-limit", "120000", "API requests per minute per account and instance (0: no limit)"},
 	{"SKILLGATE_WRITE_RATE_LIMIT", "write-rate-limit", "600", "writes per minute per account, all instances together (0: no limit)"},

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,8 +17,19 @@ type accountView struct {
 	Tokens    []*accounts.APIToken
 	NewToken  string
 	TokenName string
+	// ReadOnly and Sites are the scope typed into the token form, kept
+	// when it comes back with a message.
+	ReadOnly bool
+	Sites    []string
+	// MySites are the sites a token may be limited to (the person's own).
+	MySites []accounts.Site
+	// SiteNames names every site, for the tokens' scope column.
+	SiteNames map[string]string
 	now       time.Time
 }
+
+// Chosen reports whether a site was ticked in the token form.
+func (v accountView) Chosen(id string) bool { return slices.Contains(v.Sites, id) }
 
 // Expired reports whether a token is past its expiry (for the status column).
 func (v accountView) Expired(t *accounts.APIToken) bool { return !v.now.Before(t.ExpiresAt) }
@@ -32,6 +44,17 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, errs map[string]string,
 		return err
 	}
 	v.Tokens, v.now = toks, s.now()
+	sites, err := s.accounts.Sites(c.UserContext())
+	if err != nil {
+		return err
+	}
+	v.SiteNames = map[string]string{}
+	for _, site := range sites {
+		v.SiteNames[site.ID] = site.Name
+		if slices.Contains(currentUser(c).SiteIDs, site.ID) {
+			v.MySites = append(v.MySites, site)
+		}
+	}
 	return s.render(c, status, "account", Page{Title: "My account", Nav: "account", Errors: errs, Data: v})
 }
 
@@ -117,15 +140,18 @@ func (s *Server) createTokenForm(c *fiber.Ctx) error {
 		return err
 	}
 	if errs != nil {
-		return s.renderAccount(c, statusFor(errkind.Malformed), errs, accountView{TokenName: f.Name})
+		return s.renderAccount(c, statusFor(errkind.Malformed), errs, accountView{TokenName: f.Name, ReadOnly: f.ReadOnly, Sites: f.Sites})
 	}
 	if errs, err = s.tokenReauth(c, f.Password); err != nil {
 		return err
 	}
 	if errs != nil {
-		return s.renderAccount(c, fiber.StatusUnauthorized, errs, accountView{TokenName: f.Name})
+		return s.renderAccount(c, fiber.StatusUnauthorized, errs, accountView{TokenName: f.Name, ReadOnly: f.ReadOnly, Sites: f.Sites})
 	}
-	_, secret, err := s.accounts.CreateToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour)
+	_, secret, err := s.accounts.CreateScopedToken(c.UserContext(), currentUser(c).ID, f.Name, time.Duration(f.Days)*24*time.Hour, f.Scope())
+	if ke := formError(err); ke != nil && ke.Fields != nil {
+		return s.renderAccount(c, statusOf(err), ke.Fields, accountView{TokenName: f.Name, ReadOnly: f.ReadOnly, Sites: f.Sites})
+	}
 	if err != nil {
 		return err
 	}

@@ -134,7 +134,12 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		request.SetUser(c, p)
+		// A read-only token reads: any other method is refused here,
+		// before a handler or a body is read, on pages and API alike.
+		if t.ReadOnly && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+			return errReadOnlyToken
+		}
+		request.SetUser(c, t.Narrow(p))
 		c.Locals(localAuth, "token")
 		if subject != nil {
 			c.Locals(localSubject, subject)
@@ -162,6 +167,9 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
+
+// errReadOnlyToken: a read-only API token sent a write.
+var errReadOnlyToken = errkind.New(errkind.Forbidden, "This API token is read-only: it can read records but not change them. Use a token made without “read only” to make changes.")
 
 func (s *Server) sessionPolicy() accounts.SessionPolicy {
 	return accounts.SessionPolicy{Idle: s.cfg.SessionIdle, Absolute: s.cfg.SessionAbsolute}

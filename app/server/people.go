@@ -305,6 +305,11 @@ type personView struct {
 	Locked       bool
 	ResetLink    string
 	ResetExpires time.Time
+	// ResetSentTo is the address a password link was emailed to (the
+	// issuer sees that it was sent, never the link); ResetNotSent says
+	// the mail server refused it.
+	ResetSentTo  string
+	ResetNotSent bool
 }
 
 func (s *Server) renderPerson(c *fiber.Ctx, p *accounts.Person, v personView) error {
@@ -323,14 +328,31 @@ func (s *Server) renderPerson(c *fiber.Ctx, p *accounts.Person, v personView) er
 	return s.render(c, fiber.StatusOK, "person", pg)
 }
 
-// renderPersonWithReset issues a one-time password link and shows it once.
+// renderPersonWithReset issues a one-time password link. With mail
+// configured it goes only to the person's own email, and the issuer is
+// told it was sent: whoever issues a link must not be able to use it to
+// become the person. Without mail (a small clinic's first set-up) it is
+// shown once to the issuer, who passes it on.
 func (s *Server) renderPersonWithReset(c *fiber.Ctx, p *accounts.Person, flash string) error {
 	secret, exp, err := s.accounts.StartReset(c.UserContext(), currentUser(c).ID, p.ID)
 	if err != nil {
 		return err
 	}
+	link := s.cfg.BaseURL + "/reset/" + secret
 	c.Request().URI().QueryArgs().Set("msg", flash)
-	return s.renderPerson(c, p, personView{ResetLink: s.cfg.BaseURL + "/reset/" + secret, ResetExpires: exp})
+	if s.mail == nil {
+		return s.renderPerson(c, p, personView{ResetLink: link, ResetExpires: exp})
+	}
+	v := personView{ResetSentTo: p.Email, ResetExpires: exp}
+	body := "Hello " + p.Name + ",\n\n" + currentUser(c).Name + " started a password reset for your Skillgate account. " +
+		"Choose a new password here (the link works once, until " + exp.UTC().Format("15:04 UTC on Jan 2, 2006") + "):\n\n" + link +
+		"\n\nIf you did not expect this, tell your administrator. Your second factor, if you have one, is unchanged.\n"
+	if err := s.mail.Send(c.UserContext(), p.Email, "Skillgate: choose a new password", body); err != nil {
+		// The link is in no one's hands; a new one can be sent later.
+		s.logWith(c).Warn("password link not sent", "target", p.ID, "error", err)
+		v.ResetNotSent = true
+	}
+	return s.renderPerson(c, p, v)
 }
 
 func (s *Server) startReset(c *fiber.Ctx) error {

@@ -50,6 +50,7 @@ type Server struct {
 	now       func() time.Time
 	app       *fiber.App
 	reports   *reports.Service // what HR and auditors read, the HR dashboard's cache with it
+	mail      reminders.Sender // nil without SMTP: password links are then shown to their issuer
 }
 
 // New builds the Fiber application with every route, on the services svc
@@ -61,7 +62,7 @@ func New(svc *wiring.Services) (*Server, error) {
 	}
 	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
 		clearance: svc.Clearance, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
-		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now}
+		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail}
 	app := fiber.New(fiber.Config{
 		AppName:   "skillgate",
 		Immutable: true, // see the package comment

@@ -52,6 +52,9 @@ type Services struct {
 	// Reports is what HR and auditors read (reports, the HR dashboard
 	// and its cache, the audit trail's presentation).
 	Reports *reports.Service
+	// Mail sends email (reminders, password links); nil when no SMTP
+	// server is configured.
+	Mail reminders.Sender
 }
 
 // New builds every service on d. It fails only when Config.SMTPURL is
@@ -72,6 +75,7 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 		}
 		mail = m
 	}
+	s.Mail = mail
 	s.Audit = &audit.Log{Now: s.Now}
 
 	s.Accounts = accounts.NewStore(d)
