@@ -19,6 +19,18 @@ type Filter struct {
 	// From and Until bound the entry time: From ≤ at < Until.
 	From  time.Time
 	Until time.Time
+	// Conditions narrow the entries further with SQL a read model builds
+	// over audit_log's columns (entries about the people a name matches).
+	Conditions []Condition
+}
+
+// Condition is one further narrowing of the trail: a WHERE clause over
+// audit_log's columns, and what the reader asked for in words (for an
+// export's About sheet and its audit entry).
+type Condition struct {
+	Param, Value string
+	SQL          string
+	Args         []any
 }
 
 // Params are the filter's non-empty fields as strings, for an export's
@@ -35,6 +47,9 @@ func (f Filter) Params() map[string]string {
 	}
 	if !f.Until.IsZero() {
 		m["until"] = f.Until.UTC().Format(time.RFC3339)
+	}
+	for _, c := range f.Conditions {
+		m[c.Param] = c.Value
 	}
 	return m
 }
@@ -63,6 +78,9 @@ func (f Filter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 	if !f.Until.IsZero() {
 		q.Where("at < ?", f.Until.UTC())
 	}
+	for _, c := range f.Conditions {
+		q.Where(c.SQL, c.Args...)
+	}
 	return q
 }
 
@@ -79,6 +97,20 @@ func List(ctx context.Context, idb bun.IDB, f Filter, limit, offset int) ([]Reco
 // Each calls fn for every matching entry, newest first, reading a batch at
 // a time by seq (keyset), so an export of millions of entries stays small.
 func Each(ctx context.Context, idb bun.IDB, f Filter, fn func(*Record) error) error {
+	return EachBatch(ctx, idb, f, func(batch []Record) error {
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// EachBatch calls fn with every matching entry, newest first, a batch of
+// at most VerifyBatch at a time: a reader that resolves names once per
+// batch instead of once per entry.
+func EachBatch(ctx context.Context, idb bun.IDB, f Filter, fn func([]Record) error) error {
 	var below int64 = -1
 	for {
 		var batch []Record
@@ -89,8 +121,8 @@ func Each(ctx context.Context, idb bun.IDB, f Filter, fn func(*Record) error) er
 		if err := q.OrderExpr("seq DESC").Limit(VerifyBatch).Scan(ctx); err != nil {
 			return fmt.Errorf("read audit entries: %w", err)
 		}
-		for i := range batch {
-			if err := fn(&batch[i]); err != nil {
+		if len(batch) > 0 {
+			if err := fn(batch); err != nil {
 				return err
 			}
 		}

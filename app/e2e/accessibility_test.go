@@ -87,7 +87,7 @@ func TestAccessibility(t *testing.T) {
 		"apprentice@demo.test": {"/", "/clearance", "/progress", "/notifications", "/account", "/programs"},
 		"preceptor@demo.test":  {"/", "/review", "/people"},
 		"director@demo.test":   {"/", "/cohort", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
-		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
+		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new"},
 	}
 	for who, paths := range pages {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,4 +72,65 @@ func hrDesk(t *testing.T, s *server, vp viewport, dialect db.Dialect) {
 	b.clickAndLoad("import", chromedp.CSS("form[action='/hr/import/confirm'] button[type=submit]"))
 	b.mustSee("Imported", "1 credentials added")
 	b.shot("imported")
+}
+
+// Journey (issue 19): HR finds everything about a person by name in the
+// audit trail; each entry reads as a sentence with whose record it is,
+// its values open on demand under labels (no PersonID), and a page of 50
+// entries stays well under 5,000 px tall.
+func TestJourneyAuditTrail(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
+		s := startServer(t, dialect, nil)
+		for _, vp := range []viewport{desktop, tablet} {
+			t.Run(vp.name, func(t *testing.T) { auditTrail(t, s, vp) })
+		}
+	})
+}
+
+func auditTrail(t *testing.T, s *server, vp viewport) {
+	b := newBrowser(t, s, vp)
+	b.login("hr@demo.test", demo.Password)
+	b.open("/audit")
+	b.mustSee("Showing 1–50 of")
+	height, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if height >= 5000 {
+		t.Errorf("50 entries make a page %d px tall; want well under 5,000", height)
+	}
+	b.noHorizontalScroll()
+	b.shot("fifty entries")
+
+	b.run("type a name", chromedp.SendKeys(chromedp.CSS("#a-whose"), "Jordan Lee"))
+	b.clickAndLoad("filter", chromedp.CSS("form[action='/audit'] button[type=submit]"))
+	b.mustSee("verified Jordan Lee's BLS card", "signed off Jordan Lee as competent in", "Jordan Lee")
+	if txt := b.text(); strings.Contains(txt, "Casey Brooks") || strings.Contains(txt, "Sam Carter") {
+		t.Errorf("the entries about Jordan Lee include other apprentices':\n%s", txt)
+	}
+	// The values open on demand, under labels a reader knows.
+	open, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector("table.audit details").open`))
+	if err != nil || open {
+		t.Fatalf("an entry's values are open before asked for (%v)", err)
+	}
+	b.run("open the first credential entry", chromedp.Click(chromedp.Search(`//summary[contains(., "verified Jordan Lee's BLS card")]`)))
+	details, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.Search(`//details[@open]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Verified by", "Verification method"} {
+		if !strings.Contains(details, want) {
+			t.Errorf("the opened entry does not say %q:\n%s", want, details)
+		}
+	}
+	if strings.Contains(b.text(), "PersonID") || strings.Contains(b.text(), "FileID") {
+		t.Error("the page shows internal field names")
+	}
+	b.noHorizontalScroll()
+	b.shot("entries about Jordan Lee")
+
+	// Who did it, by name.
+	b.open("/audit?actor=" + url.QueryEscape("Helen Ortiz"))
+	b.mustSee("Helen Ortiz logged in")
+	b.shot("entries by Helen Ortiz")
 }

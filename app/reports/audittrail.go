@@ -1,16 +1,13 @@
 package reports
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -22,27 +19,33 @@ import (
 // AuditEntry is an entry as the page shows it.
 type AuditEntry struct {
 	audit.Record
-	ActorName     string
-	Time          string // in the organisation's zone
-	Before, After string // indented JSON
+	ActorName string
+	Time      string // in the organisation's zone
+	// Sentence says what happened in words; Whose names whose record it
+	// concerns (a person, a program version, a site), WhoseID the person.
+	Sentence, Whose, WhoseID string
+	// Fields are the values under labels, before and after.
+	Fields []AuditField
 }
 
 // AuditTrail returns limit entries from offset that f selects, newest
-// first, and how many it selects.
+// first, and how many it selects; names are read in a fixed number of
+// queries whatever the page holds.
 func (s *Service) AuditTrail(ctx context.Context, f audit.Filter, limit, offset int) ([]AuditEntry, int, error) {
 	recs, total, err := audit.List(ctx, s.DB, f, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
-	names, err := s.actorNames(ctx, recs)
+	w, err := s.words(ctx, recs)
 	if err != nil {
 		return nil, 0, err
 	}
-	loc := s.location()
-	var rows []AuditEntry
+	rows := make([]AuditEntry, 0, len(recs))
 	for _, r := range recs {
-		rows = append(rows, AuditEntry{Record: r, ActorName: names[r.Actor], Before: indentJSON(r.Before), After: indentJSON(r.After),
-			Time: r.At.In(loc).Format("2006-01-02 15:04:05 MST")})
+		e := AuditEntry{Record: r, ActorName: w.name(r.Actor), Fields: w.fields(&r, pageValueLimit),
+			Time: r.At.In(w.loc).Format("2006-01-02 15:04:05 MST")}
+		e.Sentence, e.Whose, e.WhoseID = w.describe(&r)
+		rows = append(rows, e)
 	}
 	return rows, total, nil
 }
@@ -67,50 +70,13 @@ func actorsWithoutAccounts() map[string]string {
 	return map[string]string{audit.SystemActor: "System", audit.AnonymousActor: "Not logged in"}
 }
 
-// actorNames maps the person ids among the entries' actors to names.
-func (s *Service) actorNames(ctx context.Context, recs []audit.Record) (map[string]string, error) {
-	var ids []string
-	seen := map[string]bool{}
-	for _, r := range recs {
-		if !seen[r.Actor] {
-			seen[r.Actor] = true
-			ids = append(ids, r.Actor)
-		}
-	}
-	out := actorsWithoutAccounts()
-	if len(ids) == 0 {
-		return out, nil
-	}
-	people, _, err := s.Accounts.List(ctx, accounts.ListFilter{IDs: ids, Limit: 500})
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range people {
-		out[p.ID] = p.Name
-	}
-	return out, nil
-}
-
 // pageValueLimit bounds a value shown on the page (a discarded program
 // draft keeps its whole content); the exports have every value in full.
 const pageValueLimit = 4000
 
-func indentJSON(s string) string {
-	if s == "" {
-		return ""
-	}
-	var b bytes.Buffer
-	if err := json.Indent(&b, []byte(s), "", "  "); err == nil {
-		s = b.String()
-	}
-	if r := []rune(s); len(r) > pageValueLimit {
-		s = string(r[:pageValueLimit]) + "\n… (cut here; the .xlsx and .csv downloads hold the full value)"
-	}
-	return s
-}
-
 // auditColumns are the export's columns, in order.
-var auditColumns = []Column{{Title: "Seq", Width: 8}, {Title: "Time", Width: 22, Zoned: true}, {Title: "Actor", Width: 38}, {Title: "Actor name", Width: 24},
+var auditColumns = []Column{{Title: "Seq", Width: 8}, {Title: "Time", Width: 22, Zoned: true}, {Title: "Entry", Width: 70}, {Title: "Whose record", Width: 24},
+	{Title: "Actor", Width: 38}, {Title: "Actor name", Width: 24},
 	{Title: "Via", Width: 46}, {Title: "Action", Width: 24}, {Title: "Entity type", Width: 16}, {Title: "Entity id", Width: 38},
 	{Title: "Before", Width: 60}, {Title: "After", Width: 60}, {Title: "IP", Width: 16}, {Title: "Request id", Width: 18}, {Title: "Hash", Width: 66}}
 
@@ -124,18 +90,29 @@ func clipCell(s string) string {
 	return string([]rune(s)[:room]) + " … [cut: longer than a spreadsheet cell; the full value is in Skillgate]"
 }
 
-// eachAuditRow calls fn with every matching entry's cells, newest first.
-func (s *Service) eachAuditRow(ctx context.Context, f audit.Filter, fn func(r *audit.Record, name string) error) error {
-	names := actorsWithoutAccounts()
-	return audit.Each(ctx, s.DB, f, func(r *audit.Record) error {
-		name, ok := names[r.Actor]
-		if !ok {
-			if p, err := s.Accounts.ByID(ctx, r.Actor); err == nil {
-				name = p.Name
-			}
-			names[r.Actor] = name
+// auditRow is an entry as the exports write it: its sentence and whose
+// record it concerns, then the raw fields.
+type auditRow struct {
+	*audit.Record
+	ActorName, Sentence, Whose string
+}
+
+// eachAuditRow calls fn with every matching entry, newest first, reading
+// names once per batch of entries.
+func (s *Service) eachAuditRow(ctx context.Context, f audit.Filter, fn func(r auditRow) error) error {
+	return audit.EachBatch(ctx, s.DB, f, func(batch []audit.Record) error {
+		w, err := s.words(ctx, batch)
+		if err != nil {
+			return err
 		}
-		return fn(r, name)
+		for i := range batch {
+			r := auditRow{Record: &batch[i], ActorName: w.name(batch[i].Actor)}
+			r.Sentence, r.Whose, _ = w.describe(&batch[i])
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -148,8 +125,8 @@ func (s *Service) WriteAuditXLSX(ctx context.Context, f audit.Filter, generatedB
 		return err
 	}
 	defer w.Close()
-	err = s.eachAuditRow(ctx, f, func(r *audit.Record, name string) error {
-		return w.Add(int(r.Seq), r.At, r.Actor, name, r.Via, r.Action, r.EntityType, r.EntityID,
+	err = s.eachAuditRow(ctx, f, func(r auditRow) error {
+		return w.Add(int(r.Seq), r.At, r.Sentence, r.Whose, r.Actor, r.ActorName, r.Via, r.Action, r.EntityType, r.EntityID,
 			clipCell(r.Before), clipCell(r.After), r.IP, r.RequestID, r.Hash)
 	})
 	if err != nil {
@@ -177,8 +154,8 @@ func (s *Service) WriteAuditCSV(ctx context.Context, f audit.Filter, out io.Writ
 	if err := w.Write(head); err != nil {
 		return err
 	}
-	err := s.eachAuditRow(ctx, f, func(r *audit.Record, name string) error {
-		row := []string{strconv.FormatInt(r.Seq, 10), r.At.UTC().Format(time.RFC3339Nano), r.Actor, name, r.Via, r.Action,
+	err := s.eachAuditRow(ctx, f, func(r auditRow) error {
+		row := []string{strconv.FormatInt(r.Seq, 10), r.At.UTC().Format(time.RFC3339Nano), r.Sentence, r.Whose, r.Actor, r.ActorName, r.Via, r.Action,
 			r.EntityType, r.EntityID, r.Before, r.After, r.IP, r.RequestID, r.Hash}
 		for i := range row {
 			row[i] = csvSafe(row[i])

@@ -20,7 +20,7 @@ func TestCSVSafe(t *testing.T) {
 }
 
 // A value longer than a cell is cut with a note saying so and still fits;
-// a value on the page is indented and cut at pageValueLimit characters.
+// a value on the page is cut at pageValueLimit characters.
 func TestAuditValuesAreCutVisibly(t *testing.T) {
 	long := strings.Repeat("é", MaxCellText)
 	got := clipCell(long)
@@ -30,11 +30,21 @@ func TestAuditValuesAreCutVisibly(t *testing.T) {
 	if short := strings.Repeat("x", 100); clipCell(short) != short {
 		t.Fatal("a short value was changed")
 	}
-	if got, want := indentJSON(`{"a":1}`), "{\n  \"a\": 1\n}"; got != want {
-		t.Fatalf("indentJSON = %q, want %q", got, want)
-	}
-	got = indentJSON(`"` + strings.Repeat("y", 2*pageValueLimit) + `"`)
+	got = cut(strings.Repeat("y", 2*pageValueLimit), pageValueLimit)
 	if !strings.HasSuffix(got, "the .xlsx and .csv downloads hold the full value)") || utf8.RuneCountInString(got) > pageValueLimit+100 {
 		t.Fatalf("a long value on the page is %d characters", utf8.RuneCountInString(got))
+	}
+}
+
+// Field names read as words: no PersonID or FileID on the page.
+func TestHumanizeFieldNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"PersonID": "Person", "person_id": "Person", "FileID": "Evidence file", "ValidThroughMonth": "Valid through the end of the month",
+		"verified_by": "Verified by", "site_ids": "Sites", "checklist_version": "Checklist version", "IssuedOn": "Issued on",
+		"RecordedAt": "Recorded at", "observer_ids": "Observers", "login.failed": "Login failed", "ID": "Record",
+	} {
+		if got := humanize(in); got != want {
+			t.Errorf("humanize(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -23,13 +23,13 @@ const auditPerPage = 50
 
 // auditFilters is the filter form as typed, with its problems.
 type auditFilters struct {
-	Actor, Action, EntityType, EntityID, From, To string
-	Errors                                        map[string]string
+	Actor, Whose, Action, EntityType, EntityID, From, To string
+	Errors                                               map[string]string
 }
 
 func (f auditFilters) query() url.Values {
 	q := url.Values{}
-	for k, v := range map[string]string{"actor": f.Actor, "action": f.Action, "entity_type": f.EntityType, "entity_id": f.EntityID, "from": f.From, "to": f.To} {
+	for k, v := range map[string]string{"actor": f.Actor, "whose": f.Whose, "action": f.Action, "entity_type": f.EntityType, "entity_id": f.EntityID, "from": f.From, "to": f.To} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -37,21 +37,31 @@ func (f auditFilters) query() url.Values {
 	return q
 }
 
-// auditFilter reads the filter form. An actor may be given by id, by
-// email, or as "system" or "anonymous"; dates are calendar days in the
+// auditFilter reads the filter form. Who did it and whose record it
+// concerns may each be given by part of a name, an email or a person id
+// (who also as "system" or "anonymous"); dates are calendar days in the
 // organisation's zone, both included.
 func (s *Server) auditFilter(c *fiber.Ctx) (audit.Filter, auditFilters) {
-	v := auditFilters{Actor: strings.TrimSpace(c.Query("actor")), Action: strings.TrimSpace(c.Query("action")),
+	v := auditFilters{Actor: strings.TrimSpace(c.Query("actor")), Whose: strings.TrimSpace(c.Query("whose")), Action: strings.TrimSpace(c.Query("action")),
 		EntityType: strings.TrimSpace(c.Query("entity_type")), EntityID: strings.TrimSpace(c.Query("entity_id")),
 		From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")), Errors: map[string]string{}}
-	f := audit.Filter{Actor: v.Actor, Action: v.Action, EntityType: v.EntityType, EntityID: v.EntityID}
-	if strings.Contains(v.Actor, "@") {
+	f := audit.Filter{Action: v.Action, EntityType: v.EntityType, EntityID: v.EntityID}
+	switch {
+	case v.Actor == "":
+	case v.Actor == audit.SystemActor || v.Actor == audit.AnonymousActor || v.Actor == audit.Unattributed:
+		f.Actor = v.Actor
+	case strings.Contains(v.Actor, "@"):
 		p, err := s.accounts.ByEmail(c.UserContext(), v.Actor)
 		if err != nil {
-			v.Errors["actor"] = "No account has this email; give an email, a person id, system or anonymous."
+			v.Errors["actor"] = "No account has this email; give a name, an email, system or anonymous."
 		} else {
 			f.Actor = p.ID
 		}
+	default:
+		f.Conditions = append(f.Conditions, reports.AuditActor(v.Actor))
+	}
+	if v.Whose != "" {
+		f.Conditions = append(f.Conditions, reports.AuditSubject(v.Whose))
 	}
 	loc := s.cfg.Location()
 	var from, to curriculum.Date

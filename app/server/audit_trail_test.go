@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +250,15 @@ func TestAuditTrailPageAndExports(t *testing.T) {
 		if !strings.Contains(r.body, "Showing 1–1 of 1 entries") || strings.Contains(r.body, "<script>alert") || !strings.Contains(r.body, "&lt;script&gt;") {
 			t.Fatalf("the person's entry, escaped: %s", regexpFind(`(?s)<tbody>(.*?)</tbody>`, r.body))
 		}
+		// By name: whose record (part of a name, any case) and who did it.
+		r = hc.get("/audit?whose=" + url.QueryEscape("hyperlink(") + "&action=person.")
+		if !strings.Contains(r.body, "Showing 1–1 of 1 entries") || !strings.Contains(r.body, "created =HYPERLINK") || !strings.Contains(r.body, `href="/audit?whose=`+evil.ID+`"`) {
+			t.Fatalf("entries about the person named: %s", regexpFind(`(?s)<tbody>(.*?)</tbody>`, r.body))
+		}
+		if r := hc.get("/audit?actor=" + url.QueryEscape("PERSON ADMIN") + "&action=site.create"); !strings.Contains(r.body, "of 60 entries") ||
+			!strings.Contains(r.body, admin.Name+" created the site Clinic 59") {
+			t.Fatalf("entries by the person named: %s", regexpFind(`<caption>(.*?)</caption>`, r.body))
+		}
 		if r := hc.get("/audit?from=2026-13-01"); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "YYYY-MM-DD") {
 			t.Fatalf("a bad date: %d", r.StatusCode)
 		}
@@ -268,10 +278,11 @@ func TestAuditTrailPageAndExports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 1+5 || rows[0][0] != "Seq" || rows[1][5] != "person.create" || !strings.Contains(rows[1][9], "HYPERLINK") {
+		if len(rows) != 1+5 || rows[0][0] != "Seq" || rows[0][2] != "Entry" || rows[0][3] != "Whose record" || rows[1][7] != "person.create" ||
+			!strings.Contains(rows[1][11], "HYPERLINK") || rows[1][2] != admin.Name+" created "+evil.Name+"'s account" || rows[1][3] != evil.Name {
 			t.Fatalf("xlsx rows: %d %v", len(rows), rows[:2])
 		}
-		if f, _ := x.GetCellFormula("Audit trail", "J2"); f != "" {
+		if f, _ := x.GetCellFormula("Audit trail", "L2"); f != "" {
 			t.Fatalf("a value became a formula: %q", f)
 		}
 		about, _ := x.GetRows("About")
@@ -291,7 +302,7 @@ func TestAuditTrailPageAndExports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(recs) != 2 || recs[1][7] != evil.ID || !strings.Contains(recs[1][9], "HYPERLINK") {
+		if len(recs) != 2 || recs[1][9] != evil.ID || !strings.Contains(recs[1][11], "HYPERLINK") || !strings.HasSuffix(recs[1][2], "'s account") {
 			t.Fatalf("csv rows: %v", recs)
 		}
 		for _, row := range recs {

@@ -182,6 +182,7 @@ func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
 			{"preceptor@demo.test", "/"}, {"preceptor@demo.test", "/review"},
 			{"hr@demo.test", "/"}, {"hr@demo.test", "/hr"}, {"hr@demo.test", "/api/v1/people"},
 			{"hr@demo.test", "/people"}, {"hr@demo.test", "/people?q=grown&sort=sites&dir=desc"}, {"preceptor@demo.test", "/people"},
+			{"hr@demo.test", "/audit"}, {"hr@demo.test", "/audit?whose=grown"}, {"hr@demo.test", "/audit?actor=" + url.QueryEscape("Priya Raman")},
 			{"apprentice@demo.test", "/"}, {"apprentice@demo.test", "/clearance"},
 		}
 		for _, r := range []string{"certifications", "clearances", "signoffs", "progress", "hours"} {
