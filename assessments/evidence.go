@@ -36,6 +36,8 @@ type Records struct {
 //   - every verified self-log to a successful Performance recorded on the
 //     day it was verified (pending and rejected ones are not evidence);
 //   - test results to KnowledgeResults recorded on the day of RecordedAt;
+//   - approved hours entries to Hours recorded on the day they were
+//     approved (pending and rejected ones are not evidence);
 //   - sign-offs to SignOffs recorded on their signing day, with the
 //     revocation of each (if any) as RevokedFrom = its effective date and
 //     RevocationRecordedOn = the day it was recorded.
@@ -97,6 +99,14 @@ func BuildEvidence(r *Records) *curriculum.Evidence {
 			TakenOn:    t.TakenOn,
 			RecordedOn: pv.Day(t.RecordedAt),
 		})
+	}
+	for i := range r.Hours {
+		h := &r.Hours[i]
+		if h.ApprenticeID != who || h.Status != HoursApproved {
+			continue
+		}
+		ev.Hours = append(ev.Hours, curriculum.HoursRecord{Kind: h.Kind, Code: h.Code, WorkedOn: h.WorkedOn,
+			Minutes: int(h.Minutes), RecordedOn: pv.Day(h.ReviewedAt)})
 	}
 	for i := range r.SignOffs {
 		s := &r.SignOffs[i]

@@ -58,6 +58,20 @@ func TestBuildEvidenceDrivesClearance(t *testing.T) {
 	if len(so.Signature.PerformanceIDs) != 10 {
 		t.Fatalf("sign-off rests on %d performances", len(so.Signature.PerformanceIDs))
 	}
+	// Signed off, but the 10 clock hours of phlebotomy training (16 CCR
+	// 1366.1) are not approved yet: 8 approved, 2 pending, 4 rejected.
+	e.hours(RTI, "PHLEB", d("2026-02-05"), 8*60, HoursApproved)
+	pending := e.hours(RTI, "PHLEB", d("2026-02-06"), 2*60, HoursPending)
+	e.hours(RTI, "PHLEB", d("2026-02-07"), 4*60, HoursRejected)
+	if dec := decide("2026-02-18"); dec.Status != curriculum.DirectSupervision ||
+		len(dec.Reasons) != 2 || dec.Reasons[1].Message() != "Venipuncture: 8 of 10 clock hours of training approved (Phlebotomy and specimen collection)" {
+		t.Fatalf("before the hours are approved: %s %v", dec.Status, dec.Messages())
+	}
+	// Approved on the 18th: cleared from that day, not the day before.
+	if err := e.recs.Hours[pending].Approve(e.enr, nurse, at(d("2026-02-18"))); err != nil {
+		t.Fatal(err)
+	}
+	expect("2026-02-17", curriculum.DirectSupervision)
 	dec := decide("2026-02-18")
 	if dec.Status != curriculum.Cleared {
 		t.Fatalf("after sign-off: %s %v", dec.Status, dec.Messages())

@@ -164,6 +164,29 @@ func (e *env) complete(code string, day curriculum.Date) *SignOff {
 	return e.signOff(code, curriculum.InitialSignOff, day)
 }
 
+// hours stores an hours entry of the apprentice worked on day, approved
+// or rejected by nurse that day (or left pending), and returns its index in
+// e.recs.Hours.
+func (e *env) hours(kind HoursKind, code string, day curriculum.Date, minutes Minutes, status HoursStatus) int {
+	e.t.Helper()
+	h, err := NewHoursEntry(e.enr, apprentice, HoursRequest{IdempotencyKey: e.next("key"), Kind: kind, Code: code, WorkedOn: day, Minutes: minutes}, nil, at(day))
+	if err != nil {
+		e.t.Fatalf("hours %s: %v", code, err)
+	}
+	h.ID = e.next("hours")
+	switch status {
+	case HoursApproved:
+		err = h.Approve(e.enr, nurse, at(day))
+	case HoursRejected:
+		err = h.Reject(e.enr, nurse, "not this course", at(day))
+	}
+	if err != nil {
+		e.t.Fatalf("review hours %s: %v", code, err)
+	}
+	e.recs.Hours = append(e.recs.Hours, *h)
+	return len(e.recs.Hours) - 1
+}
+
 // wantErr fails unless err matches want (nil: no error), and for *Error
 // checks that the message is written out (not just the sentinel's).
 func wantErr(t *testing.T, err error, want *Error) {

@@ -128,15 +128,16 @@ func checkMinutes(m Minutes) error {
 	return nil
 }
 
-// HoursKind says what an hours entry counts toward.
-type HoursKind string
+// HoursKind says what an hours entry counts toward. It is the
+// curriculum's, since approved hours are evidence for training-hour rules.
+type HoursKind = curriculum.HoursKind
 
 // Hours kinds.
 const (
 	// OJL: on-the-job learning, by work process.
-	OJL HoursKind = "ojl"
+	OJL = curriculum.OJLHours
 	// RTI: related technical instruction, by course.
-	RTI HoursKind = "rti"
+	RTI = curriculum.RTIHours
 )
 
 // HoursStatus is where an hours entry stands. Pending changes once, to

@@ -2,6 +2,7 @@ package curriculum
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -24,6 +25,9 @@ type Rules struct {
 	creds     []compiledCred // distinct credential requirements
 	tasks     []compiledTask
 	taskIndex map[string]int32
+	// hoursFor maps a work process or RTI course to the competencies whose
+	// training hours it counts toward (empty: no competency needs hours).
+	hoursFor map[hoursSource][]int32
 
 	pool sync.Pool // *scratch
 }
@@ -33,6 +37,14 @@ type compiledComp struct {
 	about       subject
 	variantBase int
 	prereqs     []int32 // transitive closure, excluding itself
+	// hoursNeed is the training required, in minutes (0: none).
+	hoursNeed int32
+}
+
+// hoursSource is a work process or RTI course hours are logged against.
+type hoursSource struct {
+	kind HoursKind
+	code string
 }
 
 type credType struct {
@@ -91,6 +103,9 @@ func Compile(v *Version) (*Rules, error) {
 				cc.about.coverage = append(cc.about.coverage, it.Title)
 			}
 		}
+		if th := c.TrainingHours; th != nil {
+			r.compileTrainingHours(p, int32(i), th)
+		}
 	}
 	for i := range r.comps {
 		r.comps[i].prereqs = r.closure(int32(i))
@@ -118,6 +133,46 @@ func Compile(v *Version) (*Rules, error) {
 		r.tasks = append(r.tasks, ct)
 	}
 	return r, nil
+}
+
+// compileTrainingHours indexes competency i's training-hours rule by the
+// courses and work processes it counts, and names them for its reasons.
+func (r *Rules) compileTrainingHours(p *Program, i int32, th *TrainingHours) {
+	cc := &r.comps[i]
+	cc.hoursNeed = int32(th.Hours) * 60
+	if r.hoursFor == nil {
+		r.hoursFor = map[hoursSource][]int32{}
+	}
+	var names []string
+	add := func(kind HoursKind, code, title string) {
+		k := hoursSource{kind, code}
+		if !containsIdx(r.hoursFor[k], i) {
+			r.hoursFor[k] = append(r.hoursFor[k], i)
+		}
+		names = append(names, title)
+	}
+	for _, code := range th.RTICourses {
+		add(RTIHours, code, titleIn(code, p.RTICourses, rtiKey))
+	}
+	for _, code := range th.WorkProcesses {
+		add(OJLHours, code, titleIn(code, p.WorkProcesses, wpKey))
+	}
+	cc.about.training = strings.Join(names, "; ")
+}
+
+// HoursCodes lists, sorted, the codes of the RTI courses and work
+// processes whose approved hours some competency's training-hours rule
+// counts, so that storage reads only those (none: decisions need no
+// hours).
+func (r *Rules) HoursCodes() []string {
+	var codes []string
+	for k := range r.hoursFor {
+		if !slices.Contains(codes, k.code) {
+			codes = append(codes, k.code)
+		}
+	}
+	slices.Sort(codes)
+	return codes
 }
 
 // closure returns the transitive prerequisites of competency i in
@@ -395,6 +450,7 @@ type compAgg struct {
 	reverif     int32 // latest counting re-verification after base, -1
 	revoked     int32 // latest revoked sign-off, -1
 	uncovered   int32 // latest sign-off rejected for coverage, -1
+	hours       int32 // approved training minutes on file
 }
 
 // scratch holds per-evaluation buffers, pooled so that evaluating an
@@ -566,6 +622,18 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 		}
 	}
 
+	if len(r.hoursFor) > 0 {
+		for i := range e.Hours {
+			h := &e.Hours[i]
+			if !known(h.RecordedOn, h.WorkedOn, asOf) {
+				continue
+			}
+			for _, ci := range r.hoursFor[hoursSource{h.Kind, h.Code}] {
+				s.aggs[ci].hours += int32(h.Minutes)
+			}
+		}
+	}
+
 	for i := range e.KnowledgeTests {
 		k := &e.KnowledgeTests[i]
 		if !known(k.RecordedOn, k.TakenOn, asOf) {
@@ -677,6 +745,10 @@ func (r *Rules) judgeComp(ci int32, e *Evidence, asOf Date, s *scratch) {
 		if have := int(s.counts[c.variantBase+k]); have < pr.Count {
 			add(Reason{Code: ReasonCountShort, Effect: BlocksIndependent, variant: uint8(k + 1), Have: have, Need: pr.Count})
 		}
+	}
+
+	if c.hoursNeed > 0 && a.hours < c.hoursNeed {
+		add(Reason{Code: ReasonTrainingHoursShort, Effect: BlocksIndependent, Have: int(a.hours), Need: int(c.hoursNeed)})
 	}
 
 	st.knowledge = true

@@ -132,6 +132,7 @@ func with(e Evidence, f func(*Evidence)) Evidence {
 	e.Performances = slices.Clone(e.Performances)
 	e.KnowledgeTests = slices.Clone(e.KnowledgeTests)
 	e.SignOffs = slices.Clone(e.SignOffs)
+	e.Hours = slices.Clone(e.Hours)
 	f(&e)
 	return e
 }

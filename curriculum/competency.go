@@ -76,6 +76,22 @@ type Competency struct {
 	// Recency, when set, keeps the competency current only while it is
 	// performed successfully at least once every Recency.Months months.
 	Recency *Recency `json:"recency,omitempty"`
+	// TrainingHours, when set, are clock hours of training that must be
+	// approved before the competency is current (16 CCR 1366.1: 10 hours
+	// in venipuncture and skin puncture, 10 in injections and skin tests).
+	TrainingHours *TrainingHours `json:"training_hours,omitempty"`
+}
+
+// TrainingHours requires Hours clock hours of approved training logged
+// against any of the named RTI courses and work processes. An hours entry
+// counts on a day when the work was done on or before it and the entry was
+// approved on or before it.
+type TrainingHours struct {
+	Hours int `json:"hours"`
+	// RTICourses and WorkProcesses are codes of the program's RTI courses
+	// and work processes whose approved hours count; at least one is named.
+	RTICourses    []string `json:"rti_courses,omitempty"`
+	WorkProcesses []string `json:"work_processes,omitempty"`
 }
 
 // ChecklistStep is one step of a skill checklist.

@@ -109,6 +109,9 @@ const (
 	// ReasonOnHold: the enrollment is on hold (Date: since when); nothing
 	// is cleared until it is active again.
 	ReasonOnHold
+	// ReasonTrainingHoursShort: fewer approved clock hours of training
+	// than the competency requires (Have and Need in minutes).
+	ReasonTrainingHoursShort
 )
 
 var reasonNames = [...]string{
@@ -129,6 +132,7 @@ var reasonNames = [...]string{
 	ReasonPrerequisiteNotCurrent: "prerequisite_not_current",
 	ReasonTrainingNotStarted:     "training_not_started",
 	ReasonOnHold:                 "enrollment_on_hold",
+	ReasonTrainingHoursShort:     "training_hours_short",
 }
 
 func (c ReasonCode) String() string {
@@ -174,6 +178,7 @@ type subject struct {
 	signers    string // "an MD, DO, NP, PA, RN or LPN"
 	variants   []string
 	coverage   []string // coverage item titles
+	training   string   // the courses and work processes training hours count from
 }
 
 // Competency returns the code of the competency the reason is about, or "".
@@ -278,6 +283,8 @@ func (r *Reason) Message() string {
 		return fmt.Sprintf("%s: training not started (no observed performance on file)", t)
 	case ReasonOnHold:
 		return fmt.Sprintf("The enrollment is on hold since %s: nothing is cleared while it is on hold", r.Date)
+	case ReasonTrainingHoursShort:
+		return fmt.Sprintf("%s: %s of %s clock hours of training approved (%s)", t, clockHours(r.Have), clockHours(r.Need), r.trainingSources())
 	}
 	return r.Code.String()
 }
@@ -324,8 +331,24 @@ func (r *Reason) Step() string {
 		return fmt.Sprintf("Start training in %s: perform it once under observation", t)
 	case ReasonOnHold:
 		return "Have a program director make the enrollment active again"
+	case ReasonTrainingHoursShort:
+		return fmt.Sprintf("Complete %s more clock hours of training for %s (%s) and have them approved", clockHours(r.Need-r.Have), t, r.trainingSources())
 	}
 	return ""
+}
+
+func (r *Reason) trainingSources() string {
+	if r.about == nil || r.about.training == "" {
+		return "the named courses"
+	}
+	return r.about.training
+}
+
+// clockHours formats minutes as hours without trailing zeros: "10", "7.5",
+// "2.25".
+func clockHours(minutes int) string {
+	s := strconv.FormatFloat(float64(minutes)/60, 'f', 2, 64)
+	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
 }
 
 func inDays(n int) string {

@@ -19,6 +19,7 @@ type CompetencyRules struct {
 	Reverification string
 	Coverage       string
 	Recency        string
+	TrainingHours  string
 	Critical       int
 }
 
@@ -67,6 +68,16 @@ func DescribeCompetency(p *Program, c *Competency) CompetencyRules {
 	if c.Recency != nil {
 		v.Recency = fmt.Sprintf("stays current only if performed successfully at least once every %d months", c.Recency.Months)
 	}
+	if th := c.TrainingHours; th != nil {
+		var from []string
+		for _, code := range th.RTICourses {
+			from = append(from, titleIn(code, p.RTICourses, rtiKey)+" ("+code+")")
+		}
+		for _, code := range th.WorkProcesses {
+			from = append(from, titleIn(code, p.WorkProcesses, wpKey)+" ("+code+")")
+		}
+		v.TrainingHours = fmt.Sprintf("%d clock hours of approved training in: %s", th.Hours, strings.Join(from, "; "))
+	}
 	for _, st := range c.Checklist {
 		if st.Critical {
 			v.Critical++
@@ -74,6 +85,20 @@ func DescribeCompetency(p *Program, c *Competency) CompetencyRules {
 	}
 	return v
 }
+
+// titleIn is the title of the course or work process with the given code
+// in list, or the code itself if the list has none.
+func titleIn[T any](code string, list []T, key func(T) (string, string)) string {
+	for _, x := range list {
+		if c, title := key(x); c == code {
+			return title
+		}
+	}
+	return code
+}
+
+func rtiKey(c RTICourse) (string, string)  { return c.Code, c.Title }
+func wpKey(w WorkProcess) (string, string) { return w.Code, w.Title }
 
 func describeAuth(a Authorization) string {
 	var parts []string

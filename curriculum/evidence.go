@@ -17,6 +17,9 @@ type Evidence struct {
 	Performances   []Performance
 	KnowledgeTests []KnowledgeResult
 	SignOffs       []SignOff
+	// Hours are approved hours entries (pending and rejected ones are not
+	// evidence); competencies with TrainingHours count them.
+	Hours []HoursRecord
 	// Holds are the periods the enrollment was on hold (leave, a
 	// suspension), oldest first: on a day within one nothing is cleared.
 	Holds []Hold
@@ -87,6 +90,30 @@ type KnowledgeResult struct {
 	Competency string
 	Score      float64 // percent, 0–100
 	TakenOn    Date
+	RecordedOn Date
+}
+
+// HoursKind says what an hours entry counts toward: on-the-job learning
+// by work process, or related technical instruction by course.
+type HoursKind string
+
+// Hours kinds.
+const (
+	// OJLHours: on-the-job learning; the code is a work process's.
+	OJLHours HoursKind = "ojl"
+	// RTIHours: related technical instruction; the code is an RTI course's.
+	RTIHours HoursKind = "rti"
+)
+
+// HoursRecord is one approved hours entry.
+type HoursRecord struct {
+	Kind HoursKind
+	// Code is the work process's or RTI course's code.
+	Code     string
+	WorkedOn Date
+	Minutes  int
+	// RecordedOn is the day the entry was approved: before that it was a
+	// claim, not evidence.
 	RecordedOn Date
 }
 

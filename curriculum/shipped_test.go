@@ -155,6 +155,15 @@ func TestMedicalAssistantProgramNumbers(t *testing.T) {
 		}
 	}
 
+	// California training hours: 10 clock hours in venipuncture and skin
+	// puncture, and 10 in injections and skin tests.
+	for code, course := range map[string]string{"PHL-VENI": "PHLEB", "PHL-CAP": "PHLEB", "INJ": "PHARM-INJ", "MED-PPD": "PHARM-INJ"} {
+		th := p.Competency(code).TrainingHours
+		if th == nil || th.Hours != 10 || !slices.Equal(th.RTICourses, []string{course}) || len(th.WorkProcesses) != 0 {
+			t.Errorf("%s training hours = %+v, want 10 from %s", code, th, course)
+		}
+	}
+
 	// Re-verification rules.
 	refill := p.Competency("MED-REFILL")
 	if refill.Reverification.Kind != EveryMonths || refill.Reverification.Months != 12 {
@@ -253,6 +262,11 @@ func TestMedicalAssistantProgramScenario(t *testing.T) {
 			perfs("PHL-VENI", "", "2026-11-03", 6, true),
 		),
 		SignOffs: []SignOff{initial("SAF-BBP", "2026-10-26"), initial("SAF-INFECT", "2026-10-26")},
+		Hours: []HoursRecord{
+			{Kind: RTIHours, Code: "PHLEB", WorkedOn: d("2026-11-04"), Minutes: 120, RecordedOn: d("2026-11-05")},
+			// Another course's hours are not venipuncture training.
+			{Kind: RTIHours, Code: "MED-TERM", WorkedOn: d("2026-11-04"), Minutes: 600, RecordedOn: d("2026-11-05")},
+		},
 	}
 	got, err := rules.EvaluateTask(&e, "VENIPUNCTURE", d("2026-11-20"))
 	if err != nil {
@@ -264,6 +278,7 @@ func TestMedicalAssistantProgramScenario(t *testing.T) {
 	want := []string{
 		"BLS missing, within grace until 2027-01-20",
 		"Venipuncture: 6 of 10 observed performances",
+		"Venipuncture: 2 of 10 clock hours of training approved (Phlebotomy and specimen collection)",
 		"Venipuncture: not signed off",
 	}
 	if !slices.Equal(got.Messages(), want) {
@@ -274,6 +289,7 @@ func TestMedicalAssistantProgramScenario(t *testing.T) {
 	}
 	if steps := got.NextSteps(); !slices.Equal(steps, []string{
 		"Complete 4 more successful observed performances of Venipuncture",
+		"Complete 8 more clock hours of training for Venipuncture (Phlebotomy and specimen collection) and have them approved",
 		"Get Venipuncture signed off by an MD, DO, NP, PA, RN or LPN",
 	}) {
 		t.Errorf("next steps = %q", steps)

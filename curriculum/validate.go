@@ -2,6 +2,7 @@ package curriculum
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -145,7 +146,9 @@ func (p *Program) validate(ps *problems, path string) {
 		checkCodeUnique(ps, comps, fmt.Sprintf("%s.competencies[%d].code", path, i), p.Competencies[i].Code, "competency")
 	}
 	for i := range p.Competencies {
-		p.Competencies[i].validate(ps, fmt.Sprintf("%s.competencies[%d]", path, i), comps)
+		cp := fmt.Sprintf("%s.competencies[%d]", path, i)
+		p.Competencies[i].validate(ps, cp, comps)
+		p.validateTrainingHours(ps, cp+".training_hours", p.Competencies[i].TrainingHours)
 	}
 	p.validatePrerequisiteCycles(ps, path)
 
@@ -308,6 +311,34 @@ func (c *Competency) validate(ps *problems, path string, comps map[string]int) {
 
 	if rc := c.Recency; rc != nil && rc.Months < 1 {
 		ps.add(path+".recency.months", "say every how many months the skill must be performed (1 or more)")
+	}
+}
+
+func (p *Program) validateTrainingHours(ps *problems, path string, th *TrainingHours) {
+	if th == nil {
+		return
+	}
+	if th.Hours < 1 {
+		ps.add(path+".hours", "say how many clock hours of training are required (1 or more)")
+	}
+	if len(th.RTICourses) == 0 && len(th.WorkProcesses) == 0 {
+		ps.add(path, "name the RTI courses (rti_courses) or work processes (work_processes) whose approved hours count")
+	}
+	seen := map[string]int{}
+	for i, code := range th.RTICourses {
+		cp := fmt.Sprintf("%s.rti_courses[%d]", path, i)
+		if !slices.ContainsFunc(p.RTICourses, func(c RTICourse) bool { return c.Code == code }) {
+			ps.add(cp, "%q is not one of the program's RTI courses", code)
+		}
+		checkUnique(ps, seen, cp, code, "RTI course")
+	}
+	clear(seen)
+	for i, code := range th.WorkProcesses {
+		wp := fmt.Sprintf("%s.work_processes[%d]", path, i)
+		if !slices.ContainsFunc(p.WorkProcesses, func(w WorkProcess) bool { return w.Code == code }) {
+			ps.add(wp, "%q is not one of the program's work processes", code)
+		}
+		checkUnique(ps, seen, wp, code, "work process")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -171,6 +172,18 @@ func (w *world) test(code string, score float64) {
 	}
 }
 
+// logHours logs hours of an RTI course on the clock's day, pending, and
+// returns the entry's id.
+func (w *world) logHours(code string, hours int) string {
+	w.t.Helper()
+	h, _, err := w.svc.LogHours(w.ctx, w.records(), evidence.ActorOf(w.apprentice), assessments.HoursRequest{IdempotencyKey: w.nextKey(),
+		Kind: assessments.RTI, Code: code, WorkedOn: curriculum.DateOf(w.clk.Now(), nil), Minutes: assessments.Minutes(hours) * assessments.MinutesPerHour})
+	if err != nil {
+		w.t.Fatalf("log hours of %s: %v", code, err)
+	}
+	return h.ID
+}
+
 func (w *world) signOff(code string, by assessments.Actor) (assessments.SignOff, error) {
 	return w.signOffKey(code, by, w.nextKey())
 }
@@ -233,6 +246,7 @@ func TestVenipunctureClearanceChangesAsEvidenceArrives(t *testing.T) {
 			t.Fatalf("prerequisites only, no venipuncture test yet: %v %v", got.Status, got.Messages())
 		}
 		w.test("PHL-VENI", 85)
+		training := w.logHours("PHLEB", 10) // approved on the day of the sign-off, below
 		got := w.status("VENIPUNCTURE", "2026-01-20")
 		if got.Status != curriculum.DirectSupervision {
 			t.Fatalf("after the knowledge test: %v %v", got.Status, got.Messages())
@@ -265,9 +279,19 @@ func TestVenipunctureClearanceChangesAsEvidenceArrives(t *testing.T) {
 		if err := assessments.VerifySignature(&moved, evidence.SignedEvidenceFor(rec, &moved)); err == nil {
 			t.Fatal("a signature moved onto other evidence still verifies")
 		}
+		// Signed off, but the 10 hours of phlebotomy training (16 CCR
+		// 1366.1) still wait for approval: direct supervision, saying so.
+		got = w.status("VENIPUNCTURE", "2026-02-02")
+		if got.Status != curriculum.DirectSupervision || !slices.Contains(got.Messages(),
+			"Venipuncture: 0 of 10 clock hours of training approved (Phlebotomy and specimen collection)") {
+			t.Fatalf("signed off, training hours pending: %v %v", got.Status, got.Messages())
+		}
+		if err := w.svc.ReviewHours(w.ctx, training, w.rn, true, ""); err != nil {
+			t.Fatal(err)
+		}
 		got = w.status("VENIPUNCTURE", "2026-02-02")
 		if got.Status != curriculum.Cleared {
-			t.Fatalf("after sign-off: %v %v", got.Status, got.Messages())
+			t.Fatalf("after sign-off and approved training: %v %v", got.Status, got.Messages())
 		}
 		// No BLS on file: cleared only within 90 days of hire.
 		// Hire day is day 0, so day 90 (5 April) is the last day of grace.

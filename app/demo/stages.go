@@ -149,6 +149,22 @@ func (a *apprenticeship) hours(apprentice, supervisor assessments.Actor, days []
 	return nil
 }
 
+// training logs hours of RTI course code on day, approved by supervisor
+// the same day: the clock hours of training some competencies require
+// before the person is cleared (16 CCR 1366.1).
+func (a *apprenticeship) training(apprentice, supervisor assessments.Actor, code string, hours int) error {
+	rec, err := a.t.svc.Enrollment(a.t.ctx, a.id)
+	if err != nil {
+		return err
+	}
+	h, _, err := a.t.svc.LogHours(a.t.ctx, rec, apprentice, assessments.HoursRequest{IdempotencyKey: a.t.key(), Kind: assessments.RTI,
+		Code: code, WorkedOn: a.t.day, Minutes: assessments.Minutes(hours) * assessments.MinutesPerHour, SupervisorID: supervisor.ID, Note: "skills lab"})
+	if err != nil {
+		return fmt.Errorf("demo training hours of %s: %w", code, err)
+	}
+	return a.t.svc.ReviewHours(a.t.ctx, h.ID, supervisor, true, "")
+}
+
 // workdays are the weekdays among the n days before today, oldest first.
 func workdays(today curriculum.Date, n int) []curriculum.Date {
 	var out []curriculum.Date
@@ -213,7 +229,8 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 	basics := []string{"SAF-INFECT", "SAF-BBP", "SAF-HIPAA", "VS-VITALS", "VS-MEASURE"}
 
 	// Jordan: almost done. Hired 8 months ago; BLS valid through the end of
-	// this month (so expiring within 30 days); venipuncture at 8 of 10.
+	// this month (so expiring within 30 days); venipuncture at 8 of 10, its
+	// 10 hours of phlebotomy training done.
 	jordan := people["apprentice@demo.test"]
 	hire := today.AddMonths(-8)
 	a, err := t.enroll(jordan, sites[0], hire, []string{rn.ID, md.ID}, assessments.EnrollmentActive)
@@ -231,6 +248,9 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 	}
 	t.at(today.AddDays(-20))
 	if err := a.complete("MED-REFILL", jordan.Name, md); err != nil {
+		return err
+	}
+	if err := a.training(evidence.ActorOf(jordan), rn, "PHLEB", 10); err != nil {
 		return err
 	}
 	if err := a.test("PHL-VENI", 88, rn); err != nil {
@@ -251,8 +271,8 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 	if err := a.observe("SAF-INFECT", "", 2, rn); err != nil {
 		return err
 	}
-	// Four weeks of hours, approved. (Jordan has none: the tests walk his
-	// hours from zero.)
+	// Four weeks of hours, approved. (Jordan has only his phlebotomy
+	// training: the tests walk his on-the-job hours from zero.)
 	if err := a.hours(evidence.ActorOf(sam), rn, workdays(today, 28), today); err != nil {
 		return err
 	}
@@ -295,6 +315,9 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 		return err
 	}
 	t.at(today.AddMonths(-2))
+	if err := a.training(evidence.ActorOf(casey), md, "PHLEB", 10); err != nil {
+		return err
+	}
 	for _, c := range append(basics, "PHL-VENI") {
 		if err := a.complete(c, casey.Name, md); err != nil {
 			return err

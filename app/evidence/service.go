@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -92,11 +93,46 @@ func (s *Service) LoadScoped(ctx context.Context, ens []assessments.Enrollment, 
 			carriedOver(r.Records, prev)
 		}
 	}
+	if scope == DecisionFields {
+		if err := s.decisionHours(ctx, recs); err != nil {
+			return nil, err
+		}
+	}
 	out := make(map[string]*assessments.Records, len(recs))
 	for id, r := range recs {
 		out[id] = r.Records
 	}
 	return out, nil
+}
+
+// decisionHours attaches the approved hours that the enrollments'
+// programs count toward training-hours rules: one query for all of them,
+// none when no program has such a rule.
+func (s *Service) decisionHours(ctx context.Context, recs map[string]*loaded) error {
+	var ids []string
+	codes := map[string]bool{}
+	for id, r := range recs {
+		cs := r.Enrollment.Version.Rules.HoursCodes()
+		if len(cs) == 0 {
+			continue
+		}
+		ids = append(ids, id)
+		for _, c := range cs {
+			codes[c] = true
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	hours, err := s.Store.ApprovedHours(ctx, ids, slices.Sorted(maps.Keys(codes)))
+	if err != nil {
+		return err
+	}
+	for _, h := range hours {
+		r := recs[h.EnrollmentID]
+		r.Hours = append(r.Hours, h)
+	}
+	return nil
 }
 
 // loaded is an enrollment's own records and those of the enrollments it

@@ -217,8 +217,9 @@ const (
 	AllFields Scope = iota
 	// DecisionFields reads only what the clearance engine decides from
 	// (assessments.BuildEvidence): no checklist steps, comments, names,
-	// signatures or idempotency keys, no hours, and only verified
-	// self-logs. Deciding for a whole organisation reads millions of
+	// signatures or idempotency keys, only verified self-logs, and no
+	// hours here (Service.LoadScoped reads the approved hours that
+	// training-hours rules count, with ApprovedHours). Deciding for a whole organisation reads millions of
 	// observations, most of whose bytes (steps, names, keys) no decision
 	// looks at. Records read this way are for deciding only, never for
 	// display.
@@ -325,7 +326,7 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 		return nil, fmt.Errorf("revocations: %w", err)
 	}
 	if scope == DecisionFields {
-		return f.byID(), nil // hours never change a decision
+		return f.byID(), nil // Service.LoadScoped reads the hours decisions need
 	}
 	var hours []hoursRow
 	if err := s.DB.NewSelect().Model(&hours).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
@@ -342,6 +343,27 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 		return nil, fmt.Errorf("hours: %w", err)
 	}
 	return f.byID(), nil
+}
+
+// ApprovedHours reads, in one query, the approved hours entries of the
+// given enrollments logged against any of codes (work processes or RTI
+// courses), with only the columns decisions use (assessments.BuildEvidence
+// reads apprentice, kind, code, day worked, minutes, status and the time of
+// approval). They are for deciding, never for display.
+func (s *Store) ApprovedHours(ctx context.Context, enrollmentIDs, codes []string) ([]assessments.HoursEntry, error) {
+	if len(enrollmentIDs) == 0 || len(codes) == 0 {
+		return nil, nil
+	}
+	var rows []hoursRow
+	if err := s.DB.NewSelect().Model(&rows).
+		Column("id", "enrollment_id", "apprentice_id", "kind", "code", "worked_on", "minutes", "status", "reviewed_at").
+		Where("enrollment_id IN (?)", bun.List(enrollmentIDs)).
+		Where("status = ?", string(assessments.HoursApproved)).
+		Where("code IN (?)", bun.List(codes)).
+		Scan(ctx); err != nil {
+		return nil, fmt.Errorf("approved hours of %d enrollments: %w", len(enrollmentIDs), db.Translate(err))
+	}
+	return convertRows(rows, (*hoursRow).entry), nil
 }
 
 // decisionObservations reads observations' DecisionFields with

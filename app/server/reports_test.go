@@ -204,13 +204,16 @@ func TestProgressAndHoursWorkbooks(t *testing.T) {
 		decode(t, apiCall(e, "GET", "/api/v1/reviews", pTok, ""), &pend)
 		apiCall(e, "POST", "/api/v1/reviews/hours/"+pend.Hours[0].ID, pTok, `{"decision":"approve"}`)
 		hrows, _ := openXLSX(t, dir.get("/reports/hours.xlsx")).GetRows("Hours")
-		// Jordan's one approved entry is his one row (the demo's hours are
-		// Sam's and Riley's, and stay in the report).
+		// Jordan's one approved entry is his one on-the-job row (the demo's
+		// OJL hours are Sam's and Riley's, and stay in the report; his own
+		// are his phlebotomy training, RTI).
 		var jordanRows, samRows [][]string
 		for _, r := range hrows[1:] {
 			switch r[0] {
 			case "Jordan Lee":
-				jordanRows = append(jordanRows, r)
+				if r[1] == "OJL" {
+					jordanRows = append(jordanRows, r)
+				}
 			case "Sam Carter":
 				samRows = append(samRows, r)
 			}
