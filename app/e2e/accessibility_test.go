@@ -85,7 +85,7 @@ func TestAccessibility(t *testing.T) {
 	pages := map[string][]string{
 		"":                     {"/login"},
 		"apprentice@demo.test": {"/", "/clearance", "/progress", "/notifications", "/account", "/programs"},
-		"preceptor@demo.test":  {"/", "/review", "/people"},
+		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/people"},
 		"director@demo.test":   {"/", "/cohort", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
 		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new"},
@@ -106,16 +106,35 @@ func TestAccessibility(t *testing.T) {
 	b.clickAndLoad("open Jordan", chromedp.Search(`//a[contains(., "Jordan Lee:")]`))
 	b.checkPage(axe)
 	path, _, _ := strings.Cut(strings.TrimPrefix(b.location(), s.base), "?")
+	// The sign-off page when the rules do not allow it yet (it says why),
+	// and when they do (after two observations of emergency response).
 	for _, p := range []string{path + "/observe/PHL-VENI", path + "/signoff/SAF-EMERG"} {
 		b.open(p)
 		b.checkPage(axe)
+	}
+	for i := 0; i < 2; i++ {
+		b.open(path + "/observe/SAF-EMERG")
+		b.run("all steps met", chromedp.Click(chromedp.Search(`//label[contains(., "All steps met")]`)))
+		b.clickAndLoad("save", chromedp.Search(`//button[contains(., "Save observation")]`))
+		b.checkPage(axe) // the progress page with the confirmation and next actions
+	}
+	b.open(path + "/observe/SAF-EMERG")
+	b.run("start a checklist", chromedp.Click(chromedp.Search(`//label[contains(., "All steps met")]`)))
+	b.open(path + "/observe/SAF-EMERG")
+	b.mustSee("were kept on this device")
+	b.checkPage(axe) // a restored draft
+	for _, p := range []string{path + "/signoff/SAF-EMERG", "/review"} {
+		b.open(p)
+		b.checkPage(axe) // the sign-off form, the queue with an item ready
 	}
 	b.open("/programs")
 	b.clickAndLoad("open the program", chromedp.Search(`//a[contains(., "Version 1")]`))
 	b.checkPage(axe)
 }
 
-// The checklist and sign-off forms work with the keyboard alone.
+// The checklist and sign-off forms work with the keyboard alone: two
+// observations of a competency two short (the second through "Record
+// another"), then "Sign off now" and the password.
 func TestKeyboardOnlyChecklistAndSignOff(t *testing.T) {
 	requireChromium(t)
 	s := startServer(t, db.SQLite, nil)
@@ -123,36 +142,68 @@ func TestKeyboardOnlyChecklistAndSignOff(t *testing.T) {
 	b.login("preceptor@demo.test", demo.Password)
 	b.clickAndLoad("open Jordan", chromedp.Search(`//a[contains(., "Jordan Lee:")]`))
 	path, _, _ := strings.Cut(strings.TrimPrefix(b.location(), s.base), "?")
-	b.open(path + "/observe/PHL-VENI")
-	steps, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("ol.steps-score > li").length`))
-	if err != nil || steps == 0 {
-		t.Fatalf("no checklist steps: %v", err)
+	b.open(path + "/observe/SAF-EMERG")
+	for round := 1; round <= 2; round++ {
+		steps, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("ol.steps-score > li").length`))
+		if err != nil || steps == 0 {
+			t.Fatalf("no checklist steps: %v", err)
+		}
+		if round == 1 {
+			// Step by step: Tab reaches the next step's first choice (Met);
+			// Space selects it. Start at the first step (the date field has
+			// its own inner tab stops).
+			b.run("focus step 1", eval(`document.querySelector("input[name=step_0][value=met]").focus(); true`), chromedp.KeyEvent(" "))
+			for i := 1; i < steps; i++ {
+				b.run("step by keyboard", chromedp.KeyEvent("\t"), chromedp.KeyEvent(" "))
+			}
+		} else {
+			// "All steps met" with Space, then Tab on through the steps.
+			b.run("focus all met", eval(`document.getElementById("f-all-met").focus(); true`), chromedp.KeyEvent(" "))
+			for i := 0; i < steps; i++ {
+				b.run("past a step", chromedp.KeyEvent("\t"))
+			}
+		}
+		met, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("input[value=met]:checked").length`))
+		if met != steps {
+			t.Fatalf("round %d: the keyboard marked %d of %d steps", round, met, steps)
+		}
+		b.run("to comments and the button", chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
+		focused, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
+		if focused != "Save observation" {
+			t.Fatalf("round %d: after the checklist, Tab reached %q, not the save button", round, focused)
+		}
+		b.run("mark the load", eval(`window.__sgOld = true`))
+		b.run("submit with Enter", chromedp.KeyEvent("\r"))
+		b.waitLoad("submit observation")
+		b.mustSee("Observation saved: successful")
+		// The confirmation has the focus; Tab reaches the next action.
+		next := "Record another"
+		if round == 2 {
+			next = "Sign off now"
+		}
+		b.run("tab to the next action", chromedp.KeyEvent("\t"))
+		if round == 2 {
+			b.run("past Record another", chromedp.KeyEvent("\t"))
+		}
+		focused, _ = chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
+		if !strings.HasPrefix(focused, next) {
+			t.Fatalf("round %d: Tab from the confirmation reached %q, not %q", round, focused, next)
+		}
+		b.run("mark the load", eval(`window.__sgOld = true`))
+		b.run("follow with Enter", chromedp.KeyEvent("\r"))
+		b.waitLoad(next)
 	}
-	// Start at the first step (the date field has its own inner tab stops).
-	b.run("focus step 1", eval(`document.querySelector("input[name=step_0][value=met]").focus(); true`), chromedp.KeyEvent(" "))
-	for i := 1; i < steps; i++ {
-		// Tab reaches the next step's first choice (Met); Space selects it.
-		b.run("step by keyboard", chromedp.KeyEvent("\t"), chromedp.KeyEvent(" "))
-	}
-	met, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("input[value=met]:checked").length`))
-	if met != steps {
-		t.Fatalf("the keyboard marked %d of %d steps", met, steps)
-	}
-	b.run("to comments and the button", chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"))
-	focused, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
-	if focused != "Save observation" {
-		t.Fatalf("after the checklist, Tab reached %q, not the save button", focused)
-	}
-	b.run("mark the load", eval(`window.__sgOld = true`))
-	b.run("submit with Enter", chromedp.KeyEvent("\r"))
-	b.waitLoad("submit observation")
-	b.mustSee("Observation saved: successful")
-
-	b.open(path + "/signoff/SAF-EMERG")
+	b.mustSee("I attest that Jordan Lee demonstrated competency in Emergency response")
 	b.run("focus the password", eval(`document.getElementById("f-password").focus(); true`))
 	b.run("type and submit", chromedp.KeyEvent("not the password"))
 	b.run("mark the load", eval(`window.__sgOld = true`))
 	b.run("submit with Enter", chromedp.KeyEvent("\r"))
 	b.waitLoad("submit sign-off")
 	b.mustSee("Your password was not accepted")
+	b.run("focus the password", eval(`document.getElementById("f-password").focus(); true`))
+	b.run("type and submit", chromedp.KeyEvent(demo.Password))
+	b.run("mark the load", eval(`window.__sgOld = true`))
+	b.run("submit with Enter", chromedp.KeyEvent("\r"))
+	b.waitLoad("submit sign-off")
+	b.mustSee("Signed.")
 }

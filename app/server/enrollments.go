@@ -249,6 +249,12 @@ type observeView struct {
 	Problem    string
 	// Supersedes is the record this one corrects, with the reason.
 	Supersedes, Reason string
+	// AllMet: the observer ticked "All steps met" (steps not flagged count
+	// as met).
+	AllMet bool
+	// Draft names the browser's copy of the form being filled (kept until
+	// it is sent), and Back the progress page.
+	Draft, Back string
 }
 
 // Answer returns "met", "not" or "" for step i (to keep choices on re-render).
@@ -260,7 +266,8 @@ func (s *Server) observeForm(c *fiber.Ctx) error {
 		return err
 	}
 	today := rec.Enrollment.Version.Day(s.now())
-	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: newKey(), Today: today, Date: today.String(), Answers: map[int]string{}}
+	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: newKey(), Today: today, Date: today.String(), Answers: map[int]string{},
+		Draft: "observe:" + rec.Enrollment.ID + ":" + comp.Code + ":" + c.Query("correct")}
 	if id := c.Query("correct"); id != "" {
 		for _, o := range rec.Observations {
 			if o.ID == id && o.Competency == comp.Code {
@@ -285,12 +292,21 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	today := rec.Enrollment.Version.Day(s.now())
 	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: c.FormValue("key"), Today: today,
 		Date: c.FormValue("performed_on"), Variant: c.FormValue("variant"), Comments: c.FormValue("comments"), Answers: map[int]string{},
-		Supersedes: c.FormValue("supersedes"), Reason: c.FormValue("correction_reason")}
+		Supersedes: c.FormValue("supersedes"), Reason: c.FormValue("correction_reason"),
+		Draft: "observe:" + rec.Enrollment.ID + ":" + comp.Code + ":" + c.FormValue("supersedes")}
 	req := assessments.ObservationRequest{IdempotencyKey: v.Key, Competency: comp.Code, Variant: v.Variant,
 		ChecklistVersion: comp.ChecklistVersion, Comments: v.Comments, SiteID: rec.Enrollment.SiteID,
 		Supersedes: v.Supersedes, CorrectionReason: v.Reason}
+	// "All steps met" answers every step not flagged otherwise; each step
+	// is still stored with its own answer, and a critical step flagged not
+	// met still makes the attempt unsuccessful.
+	v.AllMet = c.FormValue("all_met") != ""
 	for i := range comp.Checklist {
-		switch a := c.FormValue("step_" + strconv.Itoa(i)); a {
+		a := c.FormValue("step_" + strconv.Itoa(i))
+		if a == "" && v.AllMet {
+			a = "met"
+		}
+		switch a {
 		case "met", "not":
 			v.Answers[i] = a
 			req.Steps = append(req.Steps, assessments.StepResult{Index: i, Met: a == "met"})

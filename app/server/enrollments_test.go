@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -406,6 +407,67 @@ func TestEnrollmentStatusChanges(t *testing.T) {
 		}
 		if r := pc.post(enr+"/status", url.Values{"status": {"active"}}); r.StatusCode != http.StatusForbidden {
 			t.Fatalf("a preceptor changing status: %d", r.StatusCode)
+		}
+	})
+}
+
+// "All steps met" with exceptions: every step is stored with its own
+// answer, a flagged non-critical step leaves the attempt successful and a
+// flagged critical one makes it unsuccessful.
+func TestChecklistAllMetWithExceptions(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		ens, err := e.svc.Evidence.Store.Enrollments(context.Background(), evidence.EnrollmentFilter{ApprenticeIDs: []string{people["apprentice@demo.test"].ID}})
+		if err != nil || len(ens) != 1 {
+			t.Fatalf("Jordan's enrollment: %v", err)
+		}
+		enr := "/enrollments/" + ens[0].ID
+		pc := e.client()
+		pc.login("preceptor@demo.test", demo.Password)
+		rec, err := e.svc.Evidence.Enrollment(context.Background(), ens[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps := rec.Enrollment.Version.Competency("PHL-VENI").Checklist
+		critical, plain := -1, -1
+		for i, st := range steps {
+			if st.Critical && critical < 0 {
+				critical = i
+			}
+			if !st.Critical && plain < 0 {
+				plain = i
+			}
+		}
+		send := func(flag int) string {
+			form := formFromPage(t, pc.get(enr+"/observe/PHL-VENI").body)
+			v := url.Values{"key": {form.Get("key")}, "performed_on": {form.Get("performed_on")}, "all_met": {"1"}, "step_" + itoa(flag): {"not"}}
+			r := pc.post(enr+"/observe/PHL-VENI", v)
+			if r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("all met but step %d: %d %s", flag, r.StatusCode, r.body)
+			}
+			return r.Header.Get("Location")
+		}
+		if loc := send(plain); !strings.Contains(loc, "done=saved") {
+			t.Fatalf("a non-critical exception: %s", loc)
+		}
+		if loc := send(critical); !strings.Contains(loc, "done=unsuccessful") {
+			t.Fatalf("a critical exception: %s", loc)
+		}
+		rec, err = e.svc.Evidence.Enrollment(context.Background(), ens[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := rec.Observations[len(rec.Observations)-2:]
+		for k, flag := range []int{plain, critical} {
+			o := last[k]
+			if len(o.Steps) != len(steps) {
+				t.Fatalf("observation %d stored %d of %d steps", k, len(o.Steps), len(steps))
+			}
+			for _, st := range o.Steps {
+				if st.Met != (st.Index != flag) {
+					t.Errorf("observation %d: step %d stored met=%v", k, st.Index, st.Met)
+				}
+			}
 		}
 	})
 }
