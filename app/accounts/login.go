@@ -82,10 +82,9 @@ const (
 func (s *Store) Authenticate(ctx context.Context, email, plain string) (*Person, error) {
 	now := s.now()
 	key := s.throttleKeys(ctx, email)
-	// SECOND FACTOR HOOK (issue 16 item 4): Skillgate has no second factor
-	// yet. When it has, a person who proves theirs goes past both locks
-	// below (the per-source hold and the ceiling), as a password link
-	// already does (CompleteReset clears them).
+	// A person with a second factor passes these locks only with the
+	// password and then the code (CheckSecondFactor applies the same
+	// locks, and clears them on success).
 	if until, err := key.heldUntil(now); err != nil {
 		return nil, err
 	} else if !until.IsZero() {
@@ -149,7 +148,14 @@ func (s *Store) Authenticate(ctx context.Context, email, plain string) (*Person,
 	if p.Disabled() {
 		return nil, s.failed(ctx, s.DB, p, email, "account disabled", ErrAccountDisabled)
 	}
-	if p.FailedLogins > 0 || p.LockedUntil != nil {
+	// With a second factor the password alone proves too little to lift
+	// the lockout: CheckSecondFactor clears it once the code is right,
+	// so wrong codes after a right password keep counting.
+	has, err := s.HasSecondFactor(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !has && (p.FailedLogins > 0 || p.LockedUntil != nil) {
 		if err := s.clearFailures(ctx, s.DB, p.ID); err != nil {
 			return nil, err
 		}
@@ -209,4 +215,52 @@ func (s *Store) burnTime(plain string) {
 	}
 	s.dummy.once.Do(func() { s.dummy.hash, _ = s.Hasher.Hash(NewSecret()) })
 	_, _ = s.Hasher.Verify(plain, s.dummy.hash)
+}
+
+// PendingLoginLifetime is how long a person has, after their password was
+// accepted, to type the code of their second factor.
+const PendingLoginLifetime = 5 * time.Minute
+
+// ErrPendingLoginGone: the half-finished login expired or was used.
+var ErrPendingLoginGone = errkind.New(errkind.Unauthenticated, "Your login took too long to finish. Log in again with your password.")
+
+func (s *Store) pendingKV() *db.KV { return &db.KV{DB: s.DB, Timeout: 5 * time.Second, Now: s.now} }
+
+// StartPendingLogin records that userID's password was accepted and
+// their second factor is still to come; it returns the secret the
+// browser keeps (only its hash is stored) for PendingLoginLifetime.
+func (s *Store) StartPendingLogin(ctx context.Context, userID string) (string, error) {
+	secret := NewSecret()
+	if err := s.pendingKV().Set("login-pending:"+HashSecret(secret), []byte(userID), PendingLoginLifetime); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// PendingLogin returns the person whose password was accepted under
+// secret, or ErrPendingLoginGone.
+func (s *Store) PendingLogin(ctx context.Context, secret string) (*Person, error) {
+	if secret == "" {
+		return nil, ErrPendingLoginGone
+	}
+	v, err := s.pendingKV().Get("login-pending:" + HashSecret(secret))
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, ErrPendingLoginGone
+	}
+	p, err := s.ByID(ctx, string(v))
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, ErrPendingLoginGone
+	}
+	if err == nil && p.Disabled() {
+		return nil, ErrAccountDisabled
+	}
+	return p, err
+}
+
+// EndPendingLogin forgets a pending login (finished or abandoned).
+func (s *Store) EndPendingLogin(secret string) error {
+	return s.pendingKV().Delete("login-pending:" + HashSecret(secret))
 }

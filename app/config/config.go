@@ -42,7 +42,19 @@ type Config struct {
 	// ImportRoles are the roles an HR import may give new people (an
 	// administrator's import may give any): only roles below HR's.
 	ImportRoles []string
+	// SecondFactorRoles are the roles whose holders must have a second
+	// factor: they are led through enrolment at login and can do nothing
+	// else until done.
+	SecondFactorRoles []string
 }
+
+// DefaultSecondFactorRoles are administrators, HR and everyone who may
+// sign off (preceptors, directors): NIST SP 800-63B asks a second factor
+// of privileged accounts, 21 CFR 11.200 two components for a signature.
+var DefaultSecondFactorRoles = []string{"admin", "hr", "director", "preceptor"}
+
+// allRoles are the role names a role list may use.
+var allRoles = []string{"admin", "director", "preceptor", "apprentice", "hr"}
 
 // ImportableRoles are the roles SKILLGATE_IMPORT_ROLES may list: those
 // below HR's. HR, directors and administrators are made by an
@@ -76,6 +88,7 @@ var Settings = []Setting{
 	{"SKILLGATE_API_RATE_LIMIT", "api-rate-limit", "120000", "API requests per minute per account and instance (0: no limit)"},
 	{"SKILLGATE_WRITE_RATE_LIMIT", "write-rate-limit", "600", "writes per minute per account, all instances together (0: no limit)"},
 	{"SKILLGATE_IMPORT_ROLES", "import-roles", "apprentice", "roles an HR import may give new people: apprentice, preceptor (comma-separated)"},
+	{"SKILLGATE_SECOND_FACTOR_ROLES", "second-factor-roles", "default", "roles that must use a second factor (comma-separated, or none); default admin,hr,director,preceptor, and none with --demo"},
 }
 
 // Load reads settings from getenv, then from args (flags without the
@@ -165,6 +178,28 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 				r, strings.Join(ImportableRoles, " or ")))
 		case !slices.Contains(c.ImportRoles, r):
 			c.ImportRoles = append(c.ImportRoles, r)
+		}
+	}
+	switch v := strings.ToLower(get("second-factor-roles")); v {
+	case "default":
+		c.SecondFactorRoles = DefaultSecondFactorRoles
+		if c.Demo {
+			// The demo's published password must log in as the Quick
+			// start says; a demo operator who wants the policy sets it.
+			c.SecondFactorRoles = []string{}
+		}
+	case "none", "":
+		c.SecondFactorRoles = []string{}
+	default:
+		c.SecondFactorRoles = []string{}
+		for _, r := range strings.Split(v, ",") {
+			switch r = strings.TrimSpace(r); {
+			case r == "":
+			case !slices.Contains(allRoles, r):
+				errs = append(errs, fmt.Errorf("SKILLGATE_SECOND_FACTOR_ROLES: %q is not a role: use %s, or none", r, strings.Join(allRoles, ", ")))
+			case !slices.Contains(c.SecondFactorRoles, r):
+				c.SecondFactorRoles = append(c.SecondFactorRoles, r)
+			}
 		}
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,17 +49,20 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// A new session id at every login; an old cookie is simply replaced.
-	secret, err := s.accounts.Login(c.UserContext(), p.ID, clientIP(c), c.Get(fiber.HeaderUserAgent))
+	has, err := s.accounts.HasSecondFactor(c.UserContext(), p.ID)
 	if err != nil {
 		return err
 	}
-	s.setSessionCookie(c, secret)
-	s.logWith(c).Info("login", "user_id", p.ID)
-	if p.MustChangePassword {
-		return c.Redirect("/account?msg=must-change", fiber.StatusSeeOther)
+	if !has {
+		return s.completeLogin(c, p, view.Next)
 	}
-	return c.Redirect(view.Next, fiber.StatusSeeOther)
+	// The password is right; the code comes next, within five minutes.
+	pending, err := s.accounts.StartPendingLogin(c.UserContext(), p.ID)
+	if err != nil {
+		return err
+	}
+	s.setPendingCookie(c, pending, int(accounts.PendingLoginLifetime.Seconds()))
+	return c.Redirect("/login/code?next="+url.QueryEscape(view.Next), fiber.StatusSeeOther)
 }
 
 func loginFailure(err error) string {

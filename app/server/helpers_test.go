@@ -92,7 +92,7 @@ func newInstanceWith(t testing.TB, d *db.DB, clk *clock, settings map[string]str
 		if v, ok := settings[k]; ok {
 			return v
 		}
-		return map[string]string{"SKILLGATE_TRUSTED_PROXIES": "0.0.0.0"}[k]
+		return map[string]string{"SKILLGATE_TRUSTED_PROXIES": "0.0.0.0", "SKILLGATE_SECOND_FACTOR_ROLES": "none"}[k]
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -85,6 +85,10 @@ var accessRules = []accessRule{
 	{"GET", "/static/:name", "/static/app.css", "200 200 200 200 200 200 200 200", false},
 	{"GET", "/login", "", "200 303 303 303 303 303 303 303", false},
 	{"POST", "/login", "", "400 400 400 400 400 400 400 400", false},
+	// The code after the password: without a pending login (its cookie),
+	// back to logging in.
+	{"GET", "/login/code", "", "L L L L L L L L", false},
+	{"POST", "/login/code", "", "401 401 401 401 401 401 401 401", false},
 	// Logging out ends on the login page, whoever asks.
 	{"POST", "/logout", "", "L L L L L L L L", true},
 	{"GET", "/reset/:token", "/reset/{reset}", "200 200 200 200 200 200 200 200", false},
@@ -102,6 +106,22 @@ var accessRules = []accessRule{
 	{"POST", "/account/tokens", "", "L 400 400 400 400 400 400 403", false},
 	// {hrtoken} is a fresh token of the HR auditor: only they may revoke it.
 	{"POST", "/account/tokens/:id/revoke", "/account/tokens/{hrtoken}/revoke", "L 404 404 404 404 303 404 303", false},
+
+	// One's own second factor: start (then the QR code exists), confirm
+	// with no code (401), email code without mail (409), approve with a
+	// wrong emailed code (401). Never with a token (403).
+	{"GET", "/account/second-factor", "", "L 200 200 200 200 200 200 403", false},
+	{"POST", "/account/second-factor/start", "", "L 200 200 200 200 200 200 403", false},
+	{"GET", "/account/second-factor/qr.png", "", "L 200 200 200 200 200 200 403", false},
+	{"POST", "/account/second-factor/confirm", "", "L 401 401 401 401 401 401 403", false},
+	{"POST", "/account/second-factor/email-code", "", "L 409 409 409 409 409 409 403", false},
+	{"POST", "/account/second-factor/approve", "", "L 401 401 401 401 401 401 403", false},
+	// Someone else's: HR and administrators; Jordan has none, so nothing
+	// waits (409).
+	{"GET", "/people/:id/second-factor", "/people/{person}/second-factor", "L 403 403 403 403 200 200 403", false},
+	{"POST", "/people/:id/second-factor/approve", "/people/{person}/second-factor/approve", "L 403 403 403 403 409 409 403", false},
+	{"POST", "/people/:id/second-factor/remove", "/people/{person}/second-factor/remove", "L 403 403 403 403 403 409 403", false},
+	{"POST", "/people/:id/second-factor/confirm-removal", "/people/{person}/second-factor/confirm-removal", "L 403 403 403 403 409 409 403", false},
 
 	{"GET", "/people", "", "L 403 403 200 200 200 200 200", false},
 	{"GET", "/admin/people", "", "L 403 403 403 403 403 200 403", false},

@@ -116,10 +116,12 @@ func (s *Server) routes() {
 
 	// Who is asking decides how much they may send: nothing reads a body
 	// before limitBody.
-	app.Use(s.authenticate, s.limitRequests, s.limitBody, refuseNUL, s.csrf)
+	app.Use(s.authenticate, s.limitRequests, s.limitBody, refuseNUL, s.csrf, s.requireEnrolment)
 
 	s.get("/login", public, s.loginPage)
 	s.post("/login", public, s.loginLimiter(), s.login)
+	s.get("/login/code", public, s.loginCodePage)
+	s.post("/login/code", public, s.loginLimiter(), s.loginCode)
 	s.post("/logout", public, s.logout)
 	s.get("/reset/:token", public, s.resetPage)
 	s.post("/reset/:token", public, s.loginLimiter(), s.reset)
@@ -135,6 +137,19 @@ func (s *Server) routes() {
 	s.post("/account/password", loggedIn, s.changePassword)
 	s.post("/account/tokens", loggedIn, s.createTokenForm)
 	s.post("/account/tokens/:id/revoke", loggedIn, s.revokeTokenForm)
+	// One's own second factor (second_factor.go); someone else's: HR and
+	// administrators approve a waiting enrolment and confirm a removal an
+	// administrator started.
+	s.get("/account/second-factor", loggedIn, noToken, s.factorPage)
+	s.post("/account/second-factor/start", loggedIn, noToken, s.startFactor)
+	s.get("/account/second-factor/qr.png", loggedIn, noToken, s.factorQR)
+	s.post("/account/second-factor/confirm", loggedIn, noToken, s.confirmFactor)
+	s.post("/account/second-factor/email-code", loggedIn, noToken, s.resendApprovalCode)
+	s.post("/account/second-factor/approve", loggedIn, noToken, s.approveByEmail)
+	s.get("/people/:id/second-factor", hrStaff, noToken, s.personFactorPage)
+	s.post("/people/:id/second-factor/approve", hrStaff, noToken, s.approvePersonFactor)
+	s.post("/people/:id/second-factor/remove", admins, noToken, s.startFactorRemoval)
+	s.post("/people/:id/second-factor/confirm-removal", hrStaff, noToken, s.confirmFactorRemoval)
 
 	s.get("/people", directoryReaders, s.directoryPage)
 	s.get("/admin/people", admins, s.peoplePage)
