@@ -86,7 +86,7 @@ func TestAccessibility(t *testing.T) {
 		"":                     {"/login"},
 		"apprentice@demo.test": {"/", "/clearance", "/progress", "/notifications", "/account", "/programs"},
 		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/people"},
-		"director@demo.test":   {"/", "/cohort", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
+		"director@demo.test":   {"/", "/cohort", "/cohort?sort=progress&dir=desc", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
 		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new"},
 	}

@@ -134,3 +134,54 @@ func auditTrail(t *testing.T, s *server, vp viewport) {
 	b.mustSee("Helen Ortiz logged in")
 	b.shot("entries by Helen Ortiz")
 }
+
+// Journey (issue 19): the director's cohort grid at a desk and on a
+// tablet: competency names, a name column and header that stay in view
+// while the grid scrolls inside its own box (the page never scrolls
+// sideways), sorting by progress with a plain link, and a tap on a cell
+// opens that competency on the apprentice's record.
+func TestJourneyCohortGrid(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
+		s := startServer(t, dialect, nil)
+		for _, vp := range []viewport{desktop, tablet} {
+			t.Run(vp.name, func(t *testing.T) { cohortGrid(t, s, vp) })
+		}
+	})
+}
+
+func cohortGrid(t *testing.T, s *server, vp viewport) {
+	b := newBrowser(t, s, vp)
+	b.login("director@demo.test", demo.Password)
+	b.open("/cohort")
+	b.mustSee("Venipuncture", "PHL-VENI", "Jordan Lee")
+	b.noHorizontalScroll()
+	b.shot("cohort")
+
+	// Scroll the grid right and down: the names and the header stay put.
+	b.run("scroll the grid", eval(`const w = document.querySelector(".cohort-wrap"); w.scrollLeft = 600; w.scrollTop = 40; true`))
+	stuck, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(() => {
+		const w = document.querySelector(".cohort-wrap").getBoundingClientRect();
+		const name = document.querySelector("table.cohort tbody th").getBoundingClientRect();
+		const head = document.querySelector("table.cohort thead th.comp").getBoundingClientRect();
+		return document.querySelector(".cohort-wrap").scrollLeft > 0 && Math.abs(name.left - w.left) < 3 && Math.abs(head.top - w.top) < 3;
+	})()`))
+	if err != nil || !stuck {
+		t.Errorf("the name column or the header scrolled away with the grid (%v)", err)
+	}
+	b.noHorizontalScroll()
+	b.shot("cohort scrolled")
+
+	b.clickAndLoad("sort by progress", chromedp.Search(`//table[contains(@class,"cohort")]//thead//a[contains(., "Done")]`))
+	if !strings.Contains(b.location(), "sort=progress") {
+		t.Fatalf("sorting by progress went to %s", b.location())
+	}
+	b.shot("by progress")
+
+	// A tap on Jordan's venipuncture cell opens it on his record.
+	b.clickAndLoad("open a cell", chromedp.Search(`//tr[th/a[.="Jordan Lee"]]/td/a[contains(@href, "#c-PHL-VENI")]`))
+	if loc := b.location(); !strings.Contains(loc, "/enrollments/") || !strings.HasSuffix(loc, "#c-PHL-VENI") {
+		t.Fatalf("the cell opened %s", loc)
+	}
+	b.mustSee("Venipuncture")
+	b.shot("cell detail")
+}

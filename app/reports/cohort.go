@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,13 +15,20 @@ import (
 // The cohort matrix: every current apprentice of some sites × competency,
 // counts against the requirement and sign-off state, as directors read it.
 
-// Cohort is the matrix. Competencies are the first enrollment's program's;
-// a competency another version lacks shows as such in its cell.
+// Cohort is the matrix of one program. Competencies are the program's as
+// its newest version in the cohort has them; a competency another version
+// lacks shows as such in its cell.
 type Cohort struct {
-	Program      string
+	Program, ProgramCode string
+	// Programs are the programs the cohort's apprentices follow, by title:
+	// the matrix shows one at a time.
+	Programs     []CohortProgram
 	Competencies []curriculum.Competency
-	Rows         []CohortRow // by name
+	Rows         []CohortRow // in the order asked for
 }
+
+// CohortProgram is a program a cohort follows.
+type CohortProgram struct{ Code, Title string }
 
 // CohortRow is one apprentice's enrollment.
 type CohortRow struct {
@@ -30,14 +38,35 @@ type CohortRow struct {
 }
 
 // CohortCell is one competency's state in words and symbol, with its
-// status class.
+// status class; Code names the competency (the cell links to its part of
+// the enrollment page), Title says the state in full.
 type CohortCell struct {
-	Text, Class, Title string
+	Code, Text, Class, Title string
+}
+
+// CohortFilter says which part of the cohort to show, and in which order.
+type CohortFilter struct {
+	// SiteIDs are the sites the reader may see; SiteID, when set, one of
+	// them.
+	SiteIDs []string
+	SiteID  string
+	// Program is a program code; empty means the first by title.
+	Program string
+	// Sort is "name" (default) or "progress"; Desc reverses it.
+	Sort string
+	Desc bool
 }
 
 // Cohort returns the matrix of the current (not moved away from, not
-// withdrawn) enrollments at the sites, summarised now.
-func (s *Service) Cohort(ctx context.Context, siteIDs []string) (*Cohort, error) {
+// withdrawn) enrollments at the sites f selects, summarised now.
+func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
+	siteIDs := f.SiteIDs
+	if f.SiteID != "" {
+		if !slices.Contains(f.SiteIDs, f.SiteID) {
+			return &Cohort{}, nil
+		}
+		siteIDs = []string{f.SiteID}
+	}
 	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{SiteIDs: siteIDs})
 	if err != nil {
 		return nil, err
@@ -78,17 +107,39 @@ func (s *Service) Cohort(ctx context.Context, siteIDs []string) (*Cohort, error)
 	for _, p := range list {
 		names[p.ID] = p.Name
 	}
-	now := s.now()
+	// The programs followed; the one asked for (else the first by title)
+	// is shown, with the competencies of its newest version here.
+	newest := map[string]*assessments.Records{}
 	for _, e := range current {
 		rec := recs[e.ID]
 		prog := rec.Enrollment.Version.Program()
-		if v.Competencies == nil {
-			v.Competencies, v.Program = prog.Competencies, prog.Title
+		if n, ok := newest[prog.Code]; !ok || rec.Enrollment.Version.Rules.Version().Number > n.Enrollment.Version.Rules.Version().Number {
+			newest[prog.Code] = rec
+		}
+	}
+	for code, rec := range newest {
+		v.Programs = append(v.Programs, CohortProgram{Code: code, Title: rec.Enrollment.Version.Program().Title})
+	}
+	sort.Slice(v.Programs, func(i, j int) bool { return v.Programs[i].Title < v.Programs[j].Title })
+	if len(v.Programs) == 0 {
+		return v, nil
+	}
+	v.ProgramCode = v.Programs[0].Code
+	if _, ok := newest[f.Program]; ok {
+		v.ProgramCode = f.Program
+	}
+	shown := newest[v.ProgramCode].Enrollment.Version.Program()
+	v.Program, v.Competencies = shown.Title, shown.Competencies
+	now := s.now()
+	for _, e := range current {
+		rec := recs[e.ID]
+		if rec.Enrollment.Version.Program().Code != v.ProgramCode {
+			continue
 		}
 		pr := assessments.Summarize(rec, now)
 		row := CohortRow{Name: names[e.ApprenticeID], EnrollmentID: e.ID, Percent: pr.Percent}
 		for _, comp := range v.Competencies {
-			cell := CohortCell{Text: "—", Class: "", Title: "not in this apprentice's version"}
+			cell := CohortCell{Code: comp.Code, Text: "—", Class: "", Title: "not in this apprentice's version"}
 			for _, cp := range pr.Competencies {
 				if cp.Code != comp.Code {
 					continue
@@ -99,19 +150,34 @@ func (s *Service) Cohort(ctx context.Context, siteIDs []string) (*Cohort, error)
 				}
 				switch {
 				case cp.Current:
-					cell = CohortCell{Text: "✓", Class: "status-ok", Title: "signed off " + cp.SignedOffOn.String()}
+					cell = CohortCell{Code: comp.Code, Text: "✓", Class: "status-ok", Title: "signed off " + cp.SignedOffOn.String()}
 				case cp.SignedOff:
-					cell = CohortCell{Text: "!", Class: "status-warn", Title: strings.Join(cp.Missing, "; ")}
+					cell = CohortCell{Code: comp.Code, Text: "!", Class: "status-warn", Title: "signed off, not current: " + strings.Join(cp.Missing, "; ")}
 				case need > 0:
-					cell = CohortCell{Text: strconv.Itoa(done) + "/" + strconv.Itoa(need), Title: strings.Join(cp.Missing, "; ")}
+					cell = CohortCell{Code: comp.Code, Text: strconv.Itoa(done) + "/" + strconv.Itoa(need),
+						Title: strconv.Itoa(done) + " of " + strconv.Itoa(need) + " observed; " + strings.Join(cp.Missing, "; ")}
 				default:
-					cell = CohortCell{Text: "·", Title: strings.Join(cp.Missing, "; ")}
+					cell = CohortCell{Code: comp.Code, Text: "·", Title: "not started: " + strings.Join(cp.Missing, "; ")}
 				}
 			}
 			row.Cells = append(row.Cells, cell)
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	sort.Slice(v.Rows, func(i, j int) bool { return v.Rows[i].Name < v.Rows[j].Name })
+	less := func(a, b CohortRow) bool {
+		if f.Sort == "progress" && a.Percent != b.Percent {
+			return a.Percent < b.Percent
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.EnrollmentID < b.EnrollmentID
+	}
+	sort.Slice(v.Rows, func(i, j int) bool {
+		if f.Desc {
+			return less(v.Rows[j], v.Rows[i])
+		}
+		return less(v.Rows[i], v.Rows[j])
+	})
 	return v, nil
 }

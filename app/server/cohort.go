@@ -2,11 +2,15 @@ package server
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/errkind"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -32,14 +36,47 @@ func (s *Server) revoke(c *fiber.Ctx) error {
 	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=revoked", fiber.StatusSeeOther)
 }
 
-// cohortPage shows every apprentice of the director's sites × competency:
-// counts against the requirement and sign-off state.
+// cohortView is what the cohort template receives.
+type cohortView struct {
+	*reports.Cohort
+	sorting
+	Site  string
+	Sites []accounts.Site
+}
+
+// cohortPage shows the apprentices of the director's sites × the
+// competencies of one program: counts against the requirement and
+// sign-off state, each cell a link to its part of the enrollment. It is
+// filtered by program and site and sorted by name or progress on the
+// server (?program=, ?site=, ?sort=name|progress, ?dir=desc).
 func (s *Server) cohortPage(c *fiber.Ctx) error {
-	v, err := s.reports.Cohort(c.UserContext(), currentUser(c).SiteIDs)
+	ctx, u := c.UserContext(), currentUser(c)
+	f := reports.CohortFilter{SiteIDs: u.SiteIDs, SiteID: strings.TrimSpace(c.Query("site")), Program: strings.TrimSpace(c.Query("program")),
+		Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
+	if f.Sort != "progress" {
+		f.Sort = "name"
+	}
+	if f.SiteID != "" && !slices.Contains(u.SiteIDs, f.SiteID) {
+		return errkind.New(errkind.Malformed, "That site is not one of yours; choose one from the list.")
+	}
+	v, err := s.reports.Cohort(ctx, f)
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "cohort", Page{Title: "Cohort", Nav: "cohort", Data: v})
+	sites, err := s.accounts.Sites(ctx)
+	if err != nil {
+		return err
+	}
+	sites = slices.DeleteFunc(sites, func(st accounts.Site) bool { return !slices.Contains(u.SiteIDs, st.ID) })
+	filters := url.Values{}
+	if f.SiteID != "" {
+		filters.Set("site", f.SiteID)
+	}
+	if v.ProgramCode != "" && f.Program != "" {
+		filters.Set("program", v.ProgramCode)
+	}
+	view := cohortView{Cohort: v, sorting: sorting{base: "/cohort", filters: filters, sort: f.Sort, desc: f.Desc}, Site: f.SiteID, Sites: sites}
+	return s.render(c, fiber.StatusOK, "cohort", Page{Title: "Cohort", Nav: "cohort", Data: view})
 }
 
 // changeStatus puts an enrollment on hold, completes or withdraws it.

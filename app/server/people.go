@@ -50,34 +50,59 @@ func (v peopleView) StatusLabel(s string) string {
 	return assessments.EnrollmentStatus(s).Label()
 }
 
+// SortLink is the link a column header sorts by.
+func (v peopleView) SortLink(col string) string { return v.sorting().SortLink(col) }
+
+// Col is the header of sortable column col.
+func (v peopleView) Col(col, label string) sortColumn { return v.sorting().Col(col, label) }
+
+func (v peopleView) sorting() sorting {
+	return sorting{base: v.Base, filters: v.filters, sort: v.Sort, desc: v.Desc}
+}
+
+// sorting makes the links of a table's sortable column headers: plain
+// links that keep the page's filters, sorted on the server.
+type sorting struct {
+	base    string
+	filters url.Values
+	sort    string
+	desc    bool
+}
+
 // SortLink is the link a column header sorts by: ascending first, the
 // other way when the list is already sorted by it.
-func (v peopleView) SortLink(col string) string {
+func (v sorting) SortLink(col string) string {
 	q := url.Values{}
 	for k, vals := range v.filters {
 		q[k] = vals
 	}
 	q.Set("sort", col)
-	if v.Sort == col && !v.Desc {
+	if v.sort == col && !v.desc {
 		q.Set("dir", "desc")
 	}
-	return v.Base + "?" + q.Encode()
+	return v.base + "?" + q.Encode()
 }
+
+// SortedBy is the column the table is sorted by.
+func (v sorting) SortedBy() string { return v.sort }
+
+// Descending reports whether the table is sorted the other way.
+func (v sorting) Descending() bool { return v.desc }
 
 // sortColumn is a sortable column header.
 type sortColumn struct{ Label, Link, Aria string }
 
 // Col is the header of sortable column col.
-func (v peopleView) Col(col, label string) sortColumn {
+func (v sorting) Col(col, label string) sortColumn {
 	return sortColumn{Label: label, Link: v.SortLink(col), Aria: v.AriaSort(col)}
 }
 
 // AriaSort is the column's aria-sort value ("" when not sorted by it).
-func (v peopleView) AriaSort(col string) string {
+func (v sorting) AriaSort(col string) string {
 	switch {
-	case v.Sort != col:
+	case v.sort != col:
 		return ""
-	case v.Desc:
+	case v.desc:
 		return "descending"
 	}
 	return "ascending"
