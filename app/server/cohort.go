@@ -10,9 +10,9 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/reports"
-	"github.com/skillgate/skillgate/errkind"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // revoke records a director's revocation of a sign-off, with a reason and
