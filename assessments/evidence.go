@@ -218,25 +218,12 @@ func signOffChain(ev *curriculum.Evidence, c *curriculum.Competency, asOf curric
 }
 
 // nextDue returns when the competency is next due for re-verification given
-// the chain (zero: never, or not signed off). It mirrors the schedule
-// documented on curriculum.ReverificationKind.
+// the chain (zero: never, or not signed off), by curriculum's one schedule.
 func (ch chain) nextDue(r curriculum.Reverification) curriculum.Date {
 	if ch.last == nil {
 		return curriculum.Date{}
 	}
-	d := ch.last.SignedOn
-	switch r.Kind {
-	case curriculum.EveryMonths:
-		return d.AddMonths(r.Months)
-	case curriculum.CLIA:
-		if ch.last == ch.initial {
-			return d.AddMonths(6)
-		}
-		return d.AddMonths(12)
-	case curriculum.JointCommission:
-		return d.AddMonths(36)
-	}
-	return curriculum.Date{}
+	return r.NextDue(ch.initial.SignedOn, ch.last.SignedOn)
 }
 
 // counted is the performances that count toward a competency on a day:

@@ -94,3 +94,41 @@ func TestSummarize(t *testing.T) {
 		t.Error("Summarize without enrollment should be nil")
 	}
 }
+
+// TestProgressDueFollowsTheFirstCycle: what progress pages and reminders
+// show as due is the engine's schedule: the shipped CLIA competency is due
+// 6 and 12 months after its initial sign-off, then yearly.
+func TestProgressDueFollowsTheFirstCycle(t *testing.T) {
+	e := newEnv(t)
+	var six []string
+	for _, it := range e.comp("LAB-NONWAIVED").Coverage.Items {
+		six = append(six, it.Code)
+	}
+	sign := func(kind curriculum.SignOffKind, day string) {
+		e.recs.SignOffs = append(e.recs.SignOffs, SignOff{ID: e.next("so"), EnrollmentID: e.enr.ID, ApprenticeID: apprentice.ID,
+			Competency: "LAB-NONWAIVED", Kind: kind, SignedOn: d(day), Covered: six,
+			Signature: Signature{SignedAt: at(d(day))}})
+	}
+	due := func(asOf string) curriculum.Date {
+		t.Helper()
+		for _, c := range Summarize(e.recs, at(d(asOf))).Competencies {
+			if c.Code == "LAB-NONWAIVED" {
+				return c.ReverificationDue
+			}
+		}
+		t.Fatal("no LAB-NONWAIVED line")
+		return curriculum.Date{}
+	}
+	sign(curriculum.InitialSignOff, "2026-01-15")
+	if got := due("2026-02-01"); got != d("2026-07-15") {
+		t.Fatalf("after the initial sign-off: due %s, want 2026-07-15", got)
+	}
+	sign(curriculum.ReverificationSignOff, "2026-07-10")
+	if got := due("2026-07-20"); got != d("2027-01-15") {
+		t.Fatalf("after the 6-month re-verification: due %s, want 2027-01-15 (12 months after the initial sign-off)", got)
+	}
+	sign(curriculum.ReverificationSignOff, "2027-01-12")
+	if got := due("2027-02-01"); got != d("2028-01-12") {
+		t.Fatalf("after the 12-month re-verification: due %s, want 2028-01-12", got)
+	}
+}

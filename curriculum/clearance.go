@@ -106,6 +106,9 @@ func Compile(v *Version) (*Rules, error) {
 		if th := c.TrainingHours; th != nil {
 			r.compileTrainingHours(p, int32(i), th)
 		}
+		if len(c.Reverification.FirstMonths) > 0 {
+			cc.about.schedule = firstCycle(c.Reverification)
+		}
 	}
 	for i := range r.comps {
 		r.comps[i].prereqs = r.closure(int32(i))
@@ -776,16 +779,16 @@ func (r *Rules) judgeComp(ci int32, e *Evidence, asOf Date, s *scratch) {
 		}
 	} else {
 		base := &e.SignOffs[a.base]
-		last, initial := base, true
+		last := base
 		if a.reverif >= 0 {
-			last, initial = &e.SignOffs[a.reverif], false
+			last = &e.SignOffs[a.reverif]
 		}
 		for _, so := range [2]*SignOff{base, last} {
 			if _, future := so.revocation(asOf); !future.IsZero() {
 				st.lapses = minDate(st.lapses, future)
 			}
 		}
-		if due := def.Reverification.nextDue(last.SignedOn, initial); !due.IsZero() {
+		if due := def.Reverification.NextDue(base.SignedOn, last.SignedOn); !due.IsZero() {
 			days := asOf.DaysUntil(due)
 			switch {
 			case days < 0:
@@ -799,6 +802,9 @@ func (r *Rules) judgeComp(ci int32, e *Evidence, asOf Date, s *scratch) {
 				add(Reason{Code: ReasonReverificationDueSoon, Effect: Info, Date: due, Have: days})
 				st.lapses = minDate(st.lapses, due.AddDays(1))
 			default:
+				if len(def.Reverification.FirstMonths) > 0 {
+					add(Reason{Code: ReasonReverificationScheduled, Effect: Info, Date: due})
+				}
 				st.lapses = minDate(st.lapses, due.AddDays(1))
 			}
 		}

@@ -153,11 +153,15 @@ type ReverificationKind string
 const (
 	// NoReverification: once signed off, the competency does not expire.
 	NoReverification ReverificationKind = ""
-	// EveryMonths: due Months months after the last sign-off.
+	// EveryMonths: due Months months after the last sign-off; with
+	// FirstMonths, the first cycle's re-verifications are due on those
+	// offsets from the initial sign-off instead (see NextDue).
 	EveryMonths ReverificationKind = "every-months"
-	// CLIA: non-waived testing personnel are assessed twice in the first
-	// year, then yearly: due 6 months after the initial sign-off, then 12
-	// months after each re-verification.
+	// CLIA is the schedule program files written before FirstMonths
+	// existed use for CLIA: due 6 months after the initial sign-off, then
+	// 12 months after each re-verification. It keeps that meaning; CLIA's
+	// "twice in the first year, then yearly" is every-months 12 with
+	// first_months [6, 12].
 	CLIA ReverificationKind = "clia"
 	// JointCommission: HR.01.06.01, at least every 3 years: due 36 months
 	// after the last sign-off.
@@ -169,27 +173,49 @@ type Reverification struct {
 	Kind ReverificationKind `json:"kind,omitempty"`
 	// Months is the interval for EveryMonths.
 	Months int `json:"months,omitempty"`
+	// FirstMonths, with EveryMonths, are the first cycle's due dates in
+	// months after the initial sign-off, strictly increasing (CLIA: 6 and
+	// 12); the repeating interval Months follows them.
+	FirstMonths []int `json:"first_months,omitempty"`
 	// DueWindowDays is how many days before the due date the competency
 	// shows as "due soon". Due soon is a warning, not a block.
 	DueWindowDays int `json:"due_window_days,omitempty"`
 }
 
 // IsZero reports whether no re-verification is required.
-func (r Reverification) IsZero() bool { return r == Reverification{} }
+func (r Reverification) IsZero() bool {
+	return r.Kind == NoReverification && r.Months == 0 && r.DueWindowDays == 0 && len(r.FirstMonths) == 0
+}
 
-// nextDue returns the due date after a sign-off on signed; initial says
-// whether that sign-off was the initial one.
-func (r Reverification) nextDue(signed Date, initial bool) Date {
+// NextDue returns when the next re-verification is due, given the day of
+// the initial sign-off and the day of the latest counting sign-off (the
+// initial one itself when there is no re-verification after it); zero when
+// the competency needs none. Every caller (the clearance engine, progress,
+// reminders, the sign-off rules) computes due dates with it.
+//
+// With FirstMonths, the first cycle's dates are initial + FirstMonths[k].
+// The next due date is the first of them that last has not reached: last
+// is before that date's due window (DueWindowDays before it), so a
+// re-verification signed while a date shows as due soon, or late, completes
+// that date and every earlier one, and two re-verifications in a row do
+// not skip one. After the last of them, each re-verification is due Months
+// after the latest.
+func (r Reverification) NextDue(initial, last Date) Date {
 	switch r.Kind {
 	case EveryMonths:
-		return signed.AddMonths(r.Months)
-	case CLIA:
-		if initial {
-			return signed.AddMonths(6)
+		for _, m := range r.FirstMonths {
+			if due := initial.AddMonths(m); last.Before(due.AddDays(-r.DueWindowDays)) {
+				return due
+			}
 		}
-		return signed.AddMonths(12)
+		return last.AddMonths(r.Months)
+	case CLIA:
+		if last == initial {
+			return last.AddMonths(6)
+		}
+		return last.AddMonths(12)
 	case JointCommission:
-		return signed.AddMonths(36)
+		return last.AddMonths(36)
 	}
 	return Date{}
 }

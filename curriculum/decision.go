@@ -112,27 +112,32 @@ const (
 	// ReasonTrainingHoursShort: fewer approved clock hours of training
 	// than the competency requires (Have and Need in minutes).
 	ReasonTrainingHoursShort
+	// ReasonReverificationScheduled: current, and the next re-verification
+	// of a schedule with a first cycle (CLIA) is due on Date; said because
+	// such dates are not one plain interval apart.
+	ReasonReverificationScheduled
 )
 
 var reasonNames = [...]string{
-	ReasonCredentialMissing:      "credential_missing",
-	ReasonCredentialInGrace:      "credential_in_grace",
-	ReasonCredentialExpired:      "credential_expired",
-	ReasonCredentialExpiring:     "credential_expiring",
-	ReasonCredentialUnverified:   "credential_unverified",
-	ReasonCountShort:             "count_short",
-	ReasonKnowledgeMissing:       "knowledge_test_missing",
-	ReasonKnowledgeBelowPassMark: "knowledge_test_below_pass_mark",
-	ReasonSignOffMissing:         "signoff_missing",
-	ReasonSignOffRevoked:         "signoff_revoked",
-	ReasonCoverageIncomplete:     "coverage_incomplete",
-	ReasonReverificationOverdue:  "reverification_overdue",
-	ReasonReverificationDueSoon:  "reverification_due_soon",
-	ReasonRecencyLapsed:          "recency_lapsed",
-	ReasonPrerequisiteNotCurrent: "prerequisite_not_current",
-	ReasonTrainingNotStarted:     "training_not_started",
-	ReasonOnHold:                 "enrollment_on_hold",
-	ReasonTrainingHoursShort:     "training_hours_short",
+	ReasonCredentialMissing:       "credential_missing",
+	ReasonCredentialInGrace:       "credential_in_grace",
+	ReasonCredentialExpired:       "credential_expired",
+	ReasonCredentialExpiring:      "credential_expiring",
+	ReasonCredentialUnverified:    "credential_unverified",
+	ReasonCountShort:              "count_short",
+	ReasonKnowledgeMissing:        "knowledge_test_missing",
+	ReasonKnowledgeBelowPassMark:  "knowledge_test_below_pass_mark",
+	ReasonSignOffMissing:          "signoff_missing",
+	ReasonSignOffRevoked:          "signoff_revoked",
+	ReasonCoverageIncomplete:      "coverage_incomplete",
+	ReasonReverificationOverdue:   "reverification_overdue",
+	ReasonReverificationDueSoon:   "reverification_due_soon",
+	ReasonRecencyLapsed:           "recency_lapsed",
+	ReasonPrerequisiteNotCurrent:  "prerequisite_not_current",
+	ReasonTrainingNotStarted:      "training_not_started",
+	ReasonOnHold:                  "enrollment_on_hold",
+	ReasonTrainingHoursShort:      "training_hours_short",
+	ReasonReverificationScheduled: "reverification_scheduled",
 }
 
 func (c ReasonCode) String() string {
@@ -179,6 +184,7 @@ type subject struct {
 	variants   []string
 	coverage   []string // coverage item titles
 	training   string   // the courses and work processes training hours count from
+	schedule   string   // a re-verification schedule with a first cycle, in words
 }
 
 // Competency returns the code of the competency the reason is about, or "".
@@ -285,6 +291,11 @@ func (r *Reason) Message() string {
 		return fmt.Sprintf("The enrollment is on hold since %s: nothing is cleared while it is on hold", r.Date)
 	case ReasonTrainingHoursShort:
 		return fmt.Sprintf("%s: %s of %s clock hours of training approved (%s)", t, clockHours(r.Have), clockHours(r.Need), r.trainingSources())
+	case ReasonReverificationScheduled:
+		if r.about != nil && r.about.schedule != "" {
+			return fmt.Sprintf("%s: next re-verification due %s (%s)", t, r.Date, r.about.schedule)
+		}
+		return fmt.Sprintf("%s: next re-verification due %s", t, r.Date)
 	}
 	return r.Code.String()
 }

@@ -2,6 +2,7 @@ package curriculum
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -125,6 +126,9 @@ func describeReverification(r Reverification) string {
 	}
 	switch r.Kind {
 	case EveryMonths:
+		if len(r.FirstMonths) > 0 {
+			return "re-verified " + firstCycle(r) + window
+		}
 		return fmt.Sprintf("re-verified every %d months%s", r.Months, window)
 	case CLIA:
 		return "re-verified 6 months after the initial sign-off, then every 12 months (CLIA)" + window
@@ -132,6 +136,21 @@ func describeReverification(r Reverification) string {
 		return "re-verified at least every 3 years (Joint Commission)" + window
 	}
 	return ""
+}
+
+// firstCycle says when a schedule with first-cycle offsets falls due:
+// "6 and 12 months after the initial sign-off, then every 12 months".
+func firstCycle(r Reverification) string {
+	n := len(r.FirstMonths)
+	first := make([]string, n)
+	for i, m := range r.FirstMonths {
+		first[i] = strconv.Itoa(m)
+	}
+	offsets := first[0]
+	if n > 1 {
+		offsets = strings.Join(first[:n-1], ", ") + " and " + first[n-1]
+	}
+	return fmt.Sprintf("%s months after the initial sign-off, then every %d months", offsets, r.Months)
 }
 
 // TaskRules is what clears a task, in words.

@@ -176,8 +176,8 @@ func TestMedicalAssistantProgramNumbers(t *testing.T) {
 		t.Error("refills should have no supervised level")
 	}
 	clia := p.Competency("LAB-NONWAIVED")
-	if clia.Reverification.Kind != CLIA || clia.Coverage == nil || clia.Coverage.Mode != CoverAll || !slices.Equal(clia.Coverage.Items, CLIAElements) {
-		t.Errorf("non-waived testing: %+v coverage %+v, want CLIA with all six elements", clia.Reverification, clia.Coverage)
+	if r := clia.Reverification; r.Kind != EveryMonths || r.Months != 12 || !slices.Equal(r.FirstMonths, []int{6, 12}) || clia.Coverage == nil || clia.Coverage.Mode != CoverAll || !slices.Equal(clia.Coverage.Items, CLIAElements) {
+		t.Errorf("non-waived testing: %+v coverage %+v, want 6 and 12 months after the initial sign-off, then every 12 months, with all six elements", clia.Reverification, clia.Coverage)
 	}
 	waived := p.Competency("LAB-WAIVED")
 	if waived.Reverification.Months != 12 || waived.Coverage == nil || waived.Coverage.Mode != CoverAny || waived.Coverage.Min != 2 || !slices.Equal(waived.Coverage.Items, WaivedTestingMethods) {

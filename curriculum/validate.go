@@ -254,8 +254,8 @@ func (c *Competency) validate(ps *problems, path string, comps map[string]int) {
 	interval := 0
 	switch r.Kind {
 	case NoReverification:
-		if r.Months != 0 || r.DueWindowDays != 0 {
-			ps.add(rp+".kind", "months and due_window_days need a re-verification kind")
+		if r.Months != 0 || r.DueWindowDays != 0 || len(r.FirstMonths) > 0 {
+			ps.add(rp+".kind", "months, first_months and due_window_days need a re-verification kind")
 		}
 	case EveryMonths:
 		if r.Months < 1 {
@@ -271,6 +271,23 @@ func (c *Competency) validate(ps *problems, path string, comps map[string]int) {
 	}
 	if r.Kind != EveryMonths && r.Months != 0 && r.Kind != NoReverification {
 		ps.add(rp+".months", "months is only used with kind every-months")
+	}
+	if len(r.FirstMonths) > 0 && r.Kind != EveryMonths {
+		ps.add(rp+".first_months", "first_months is only used with kind every-months (the repeating interval after them)")
+	}
+	prev := 0
+	for i, m := range r.FirstMonths {
+		switch {
+		case m < 1:
+			ps.add(fmt.Sprintf("%s.first_months[%d]", rp, i), "each first re-verification is 1 or more months after the initial sign-off, not %d", m)
+		case m <= prev:
+			ps.add(fmt.Sprintf("%s.first_months[%d]", rp, i), "list the months in increasing order: %d does not come after %d", m, prev)
+		default:
+			// The due window must fit in the shortest gap, or one due
+			// date's window would open before the previous date.
+			interval = min(interval, m-prev)
+		}
+		prev = max(prev, m)
 	}
 	if r.DueWindowDays < 0 {
 		ps.add(rp+".due_window_days", "the due window cannot be negative")

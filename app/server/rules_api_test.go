@@ -1,10 +1,16 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // TestTrainingHoursThroughTheClearanceAPI: the shipped program requires 10
@@ -63,6 +69,128 @@ func TestTrainingHoursThroughTheClearanceAPI(t *testing.T) {
 		// Worked yesterday but approved today: yesterday it was a claim.
 		if got := ask(yesterday.String()); !strings.Contains(got, short) {
 			t.Fatalf("as of the day before the approval: %s", got)
+		}
+	})
+}
+
+// TestCLIAScheduleThroughTheClearanceAPI: the shipped program assesses
+// non-waived testing 6 and 12 months after the initial sign-off, then
+// yearly. Casey (the demo's graduate) is signed off today by Dr. Hale; the
+// API names the 6-month date, clears her on it and not the day after, and
+// after the 6-month re-verification names the 12-month date (counted from
+// the initial sign-off, not from the re-verification).
+func TestCLIAScheduleThroughTheClearanceAPI(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		casey, hale := people["graduate@demo.test"], people["physician@demo.test"]
+		_, tok, _ := e.store.CreateToken(t.Context(), hale.ID, "tablet", 24*time.Hour)
+		ctx := t.Context()
+		now := e.clock.Now()
+		svc := evidence.NewService(e.db, programs.NewStore(e.db))
+		svc.Now = func() time.Time { return now }
+		var ens struct{ Enrollments []struct{ ID string } }
+		decode(t, apiCall(e, "GET", "/api/v1/enrollments?person="+casey.ID, tok, ""), &ens)
+		enrollment := ens.Enrollments[0].ID
+		by := evidence.ActorOf(hale)
+		day := func() curriculum.Date { return curriculum.DateOf(now, e.cfg.Location()) }
+		n := 0
+		key := func() string { n++; return fmt.Sprintf("clia-%04d", n) }
+		records := func() *assessments.Records {
+			rec, err := svc.Enrollment(ctx, enrollment)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rec
+		}
+		observe := func(code, variant string, count int) {
+			for range count {
+				rec := records()
+				c := rec.Enrollment.Version.Competency(code)
+				steps := make([]assessments.StepResult, len(c.Checklist))
+				for j := range steps {
+					steps[j] = assessments.StepResult{Index: j, Met: true}
+				}
+				if _, _, err := svc.Observe(ctx, rec, by, assessments.ObservationRequest{IdempotencyKey: key(), Competency: code, Variant: variant,
+					ChecklistVersion: c.ChecklistVersion, PerformedOn: day(), Steps: steps}); err != nil {
+					t.Fatalf("observe %s: %v", code, err)
+				}
+			}
+		}
+		test := func(code string) {
+			if _, _, err := svc.RecordTest(ctx, records(), by, assessments.TestResultRequest{IdempotencyKey: key(), Competency: code, Score: 90, TakenOn: day()}); err != nil {
+				t.Fatalf("test %s: %v", code, err)
+			}
+		}
+		sign := func(code string, kind curriculum.SignOffKind, covered ...string) {
+			if _, _, err := svc.SignOff(ctx, records(), by, assessments.SignOffRequest{IdempotencyKey: key(), Competency: code, Kind: kind,
+				ApprenticeName: casey.Name, Covered: covered}); err != nil {
+				t.Fatalf("sign off %s (%s): %v", code, kind, err)
+			}
+		}
+		six := []string{"DIRECT-OBSERVATION", "RESULT-REPORTING", "RECORDS-REVIEW", "INSTRUMENT-CHECKS", "BLIND-SAMPLES", "PROBLEM-SOLVING"}
+		// The prerequisites, then non-waived testing itself, today.
+		observe("LAB-SPEC", "URINE", 3)
+		observe("LAB-SPEC", "THROAT", 3)
+		sign("LAB-SPEC", curriculum.InitialSignOff)
+		for _, v := range []string{"UA", "STREP", "GLUCOSE", "HCG"} {
+			observe("LAB-WAIVED", v, 3)
+		}
+		test("LAB-WAIVED")
+		sign("LAB-WAIVED", curriculum.InitialSignOff, "WRITTEN-TEST", "QC-MONITORING")
+		observe("LAB-NONWAIVED", "", 5)
+		test("LAB-NONWAIVED")
+		sign("LAB-NONWAIVED", curriculum.InitialSignOff, six...)
+
+		initialOn := day()
+		sixMonths, twelveMonths := initialOn.AddMonths(6), initialOn.AddMonths(12)
+		type decision struct {
+			Status  string
+			Reasons []struct{ Code, Message string }
+		}
+		ask := func(asOf curriculum.Date) decision {
+			t.Helper()
+			var d decision
+			r := apiCall(e, "GET", "/api/v1/clearances?person="+casey.ID+"&task=POCT-MODERATE&as_of="+asOf.String(), tok, "")
+			if r.StatusCode != http.StatusOK {
+				t.Fatalf("as of %s: %d %s", asOf, r.StatusCode, r.body)
+			}
+			decode(t, r, &d)
+			return d
+		}
+		says := func(d decision, code, message string) bool {
+			for _, r := range d.Reasons {
+				if r.Code == code && (message == "" || r.Message == message) {
+					return true
+				}
+			}
+			return false
+		}
+		next := func(due curriculum.Date) string {
+			return "Moderate-complexity (non-waived) testing on the in-office analyser: next re-verification due " + due.String() +
+				" (6 and 12 months after the initial sign-off, then every 12 months)"
+		}
+		if d := ask(initialOn); d.Status != "cleared" || !says(d, "reverification_scheduled", next(sixMonths)) {
+			t.Fatalf("signed off today: %+v", d)
+		}
+		if d := ask(sixMonths.AddDays(-1)); d.Status != "cleared" || !says(d, "reverification_due_soon", "") {
+			t.Fatalf("the day before the 6-month date: %+v", d)
+		}
+		if d := ask(sixMonths); d.Status != "cleared" || !says(d, "reverification_due_soon", "") {
+			t.Fatalf("on the 6-month date: %+v", d)
+		}
+		if d := ask(sixMonths.AddDays(1)); d.Status != "direct_supervision" || !says(d, "reverification_overdue", "") {
+			t.Fatalf("the day after the 6-month date: %+v", d)
+		}
+
+		// Re-verified ten days before the 6-month date, with a new
+		// assessment: the next date is 12 months after the initial
+		// sign-off, not 12 months after this one.
+		now = sixMonths.AddDays(-10).Time(e.cfg.Location()).Add(14 * time.Hour)
+		observe("LAB-NONWAIVED", "", 1)
+		test("LAB-NONWAIVED")
+		sign("LAB-NONWAIVED", curriculum.ReverificationSignOff, six...)
+		if d := ask(sixMonths.AddDays(1)); d.Status != "cleared" || !says(d, "reverification_scheduled", next(twelveMonths)) {
+			t.Fatalf("after the 6-month re-verification: %+v", d)
 		}
 	})
 }

@@ -249,10 +249,10 @@ type ma struct {
 	skip  map[string]int
 	keys  int
 
-	signed      map[int]curriculum.Date // competency -> last sign-off day
-	initialOnly map[int]bool            // its last sign-off is the initial one
-	lapsed      map[int]bool            // let lapse: not re-verified any more
-	reserve     int                     // observations left for re-verifications and practice
+	signed    map[int]curriculum.Date // competency -> last sign-off day
+	initialOn map[int]curriculum.Date // competency -> initial sign-off day
+	lapsed    map[int]bool            // let lapse: not re-verified any more
+	reserve   int                     // observations left for re-verifications and practice
 }
 
 func (a *ma) key(prefix string) string {
@@ -341,22 +341,6 @@ func (a *ma) signOff(k int, kind curriculum.SignOffKind, day curriculum.Date) (b
 	return true, nil
 }
 
-// reverificationDue mirrors curriculum's schedule (Reverification kinds).
-func reverificationDue(rv curriculum.Reverification, last curriculum.Date, initial bool) curriculum.Date {
-	switch rv.Kind {
-	case curriculum.EveryMonths:
-		return last.AddMonths(rv.Months)
-	case curriculum.CLIA:
-		if initial {
-			return last.AddMonths(6)
-		}
-		return last.AddMonths(12)
-	case curriculum.JointCommission:
-		return last.AddMonths(36)
-	}
-	return curriculum.Date{}
-}
-
 // apprenticeship generates one MA's enrollment and records: competencies
 // worked through in order until the observation budget runs out (test,
 // observations, sign-off, spread over the apprenticeship), re-verifications
@@ -374,7 +358,7 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 		e.PreceptorIDs = append(e.PreceptorIDs, p)
 	}
 	a := &ma{g: g, r: r, plan: m, comps: comps, q: q, skip: skip, recs: &assessments.Records{Enrollment: e},
-		signed: map[int]curriculum.Date{}, initialOnly: map[int]bool{}, lapsed: map[int]bool{}}
+		signed: map[int]curriculum.Date{}, initialOn: map[int]curriculum.Date{}, lapsed: map[int]bool{}}
 	for i := range m.creds {
 		a.recs.Credentials = append(a.recs.Credentials, m.creds[i].Curriculum(g.loc))
 	}
@@ -454,7 +438,7 @@ func (g *generator) apprenticeship(m *maPlan, comps []curriculum.Competency, q q
 		if ok, err := a.signOff(p.k, curriculum.InitialSignOff, signDay); err != nil {
 			return evidence.BulkEnrollment{}, err
 		} else if ok {
-			a.signed[p.k], a.initialOnly[p.k] = signDay, true
+			a.signed[p.k], a.initialOn[p.k] = signDay, signDay
 		}
 	}
 	if err := a.reverify(asOf); err != nil {
@@ -528,7 +512,7 @@ func (a *ma) reverify(until curriculum.Date) error {
 			if a.lapsed[k] || comps[k].Reverification.IsZero() {
 				continue
 			}
-			d := reverificationDue(comps[k].Reverification, last, a.initialOnly[k])
+			d := comps[k].Reverification.NextDue(a.initialOn[k], last)
 			if next < 0 || d.Before(due) || (d.Equal(due) && k < next) {
 				next, due = k, d
 			}
@@ -574,7 +558,7 @@ func (a *ma) reverify(until curriculum.Date) error {
 		if ok, err := a.signOff(next, curriculum.ReverificationSignOff, day); err != nil {
 			return err
 		} else if ok {
-			a.signed[next], a.initialOnly[next] = day, false
+			a.signed[next] = day
 		} else {
 			a.lapsed[next] = true
 		}
