@@ -85,7 +85,7 @@ func TestAccessibility(t *testing.T) {
 	pages := map[string][]string{
 		"":                     {"/login"},
 		"apprentice@demo.test": {"/", "/clearance", "/progress", "/notifications", "/account", "/programs"},
-		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/people"},
+		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/sessions/new", "/people"},
 		"director@demo.test":   {"/", "/cohort", "/cohort?sort=progress&dir=desc", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
 		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new"},
@@ -127,6 +127,19 @@ func TestAccessibility(t *testing.T) {
 		b.open(p)
 		b.checkPage(axe) // the sign-off form, the queue with an item ready
 	}
+	// A skills-lab session: the chooser, the recording screen, the results.
+	b.open("/sessions/new")
+	b.checkPage(axe)
+	b.run("choose the competency and everyone", chromedp.SetValue(chromedp.CSS("#s-comp"), "VS-VITALS"),
+		eval(`document.querySelectorAll("input[name=e]").forEach(c => c.checked = true); true`))
+	b.clickAndLoad("start", chromedp.Search(`//button[contains(., "Start the session")]`))
+	b.mustSee("Skills-lab session: ", "Not observed")
+	b.noHorizontalScroll()
+	b.checkPage(axe)
+	b.run("all met for the first", chromedp.Click(chromedp.Search(`(//label[contains(., "All steps met")])[1]`)))
+	b.clickAndLoad("save", chromedp.Search(`//button[contains(., "Save the session")]`))
+	b.mustSee("Recorded 1 observation")
+	b.checkPage(axe)
 	b.open("/programs")
 	b.clickAndLoad("open the program", chromedp.Search(`//a[contains(., "Version 1")]`))
 	b.checkPage(axe)

@@ -175,6 +175,9 @@ var accessRules = []accessRule{
 	{"POST", "/enrollments/:id/selflogs", "/enrollments/{enrollment}/selflogs", "L 400 404 403 403 403 403 403", false},
 	{"POST", "/enrollments/:id/hours", "/enrollments/{enrollment}/hours", "L 400 404 403 403 403 403 403", false},
 	{"GET", "/review", "", "L 403 403 200 200 403 403 403", false},
+	{"GET", "/sessions/new", "", "L 403 403 200 200 403 403 403", false},
+	// An empty session form names no competency the caller may observe: 404.
+	{"POST", "/sessions", "", "L 403 403 404 404 403 403 403", false},
 	// Only the named supervisor (Priya) reviews a self-log: the director gets 404.
 	{"POST", "/review/:kind/:id", "/review/selflogs/{selflog}", "L 403 403 400 404 403 403 403", false},
 	{"GET", "/cohort", "", "L 403 403 403 200 403 403 403", false},

@@ -211,6 +211,8 @@ func (s *Server) routes() {
 	s.post("/enrollments/:id/selflogs", loggedIn, s.logPerformance)
 	s.post("/enrollments/:id/hours", loggedIn, s.logHours)
 	s.get("/review", recorders, s.reviewPage)
+	s.get("/sessions/new", recorders, s.sessionPage)
+	s.post("/sessions", recorders, s.recordSession)
 	s.post("/review/:kind/:id", recorders, s.review)
 	s.get("/cohort", directors, s.cohortPage)
 	s.get("/cohort/closest", directors, s.closestPage)
