@@ -25,6 +25,11 @@ type SignOff struct {
 	// methods) the assessment covered, sorted.
 	Covered   []string  `json:"covered"`
 	Signature Signature `json:"signature"`
+	// AuthMethod is how the signer re-authenticated for this signature
+	// ("password", "password+totp", ...; empty on records older than
+	// it). It is outside the signature's hash: it is about the signer's
+	// proof of identity, not what was signed.
+	AuthMethod string `json:"auth_method"`
 
 	IdempotencyKey string `json:"idempotency_key"`
 	// RequestHash is the Fingerprint of the request that made the record
@@ -42,6 +47,10 @@ type SignOffRequest struct {
 	// Covered lists coverage item codes, for competencies with a coverage
 	// rule; empty otherwise.
 	Covered []string
+	// AuthMethod is how the signer re-authenticated, recorded with the
+	// sign-off. It is not part of the request's fingerprint: a retry
+	// after re-authenticating another way is the same request.
+	AuthMethod string `json:"-"`
 }
 
 // Signer is the person signing: their account (ID, printed Name,
@@ -250,6 +259,7 @@ func CheckSignOff(req SignOffRequest, signer Signer, recs *Records, policy SignO
 			TestResultID:     testID,
 			ChecklistVersion: c.ChecklistVersion,
 		},
+		AuthMethod:     req.AuthMethod,
 		IdempotencyKey: req.IdempotencyKey,
 	}
 	so.Signature.Hash = SignatureHash(so)

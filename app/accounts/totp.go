@@ -574,3 +574,42 @@ func (s *Store) RemovalNotice(ctx context.Context, userID string) (*FactorRemova
 	}
 	return &FactorRemoval{ID: rows[0].ID, UserID: userID, StartedBy: rows[0].StartedBy, StartedAt: rows[0].StartedAt}, nil
 }
+
+// Re-authentication methods, as a signature records them.
+const (
+	MethodPassword         = "password"
+	MethodPasswordTOTP     = "password+totp"
+	MethodPasswordRecovery = "password+recovery code"
+)
+
+// ErrCodeNeeded: the person has a second factor, so a password alone does
+// not re-authenticate them.
+var ErrCodeNeeded = errkind.New(errkind.Unauthenticated, "Your account has a second factor: type the code from your authenticator app as well as your password.").
+	WithField("code", "Type the 6-digit code from your authenticator app.")
+
+// Reauthenticate checks that p is at the keyboard now, for a signature
+// or a new credential: the password and, when p has a second factor, a
+// code (ErrCodeNeeded when it is missing). Both go through the login
+// lockout. It returns the method, as a signature records it. A password
+// alone never re-authenticates someone who has a second factor, so a
+// password set through someone else's reset link cannot sign.
+func (s *Store) Reauthenticate(ctx context.Context, p *Person, plain, code string) (string, error) {
+	if _, err := s.Authenticate(ctx, p.Email, plain); err != nil {
+		return "", err
+	}
+	has, err := s.HasSecondFactor(ctx, p.ID)
+	if err != nil || !has {
+		return MethodPassword, err
+	}
+	if strings.TrimSpace(code) == "" {
+		return "", ErrCodeNeeded
+	}
+	m, err := s.CheckSecondFactor(ctx, p, code)
+	if err != nil {
+		return "", err
+	}
+	if m == "recovery code" {
+		return MethodPasswordRecovery, nil
+	}
+	return MethodPasswordTOTP, nil
+}

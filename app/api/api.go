@@ -62,9 +62,10 @@ type Scope interface {
 	// RefuseTokenByToken refuses a request authenticated by an API token
 	// (a token may not make another).
 	RefuseTokenByToken(c *fiber.Ctx) error
-	// TokenReauth checks the password sent with a token request: field
-	// messages when it is not accepted.
-	TokenReauth(c *fiber.Ctx, password string) (map[string]string, error)
+	// TokenReauth checks the password (and, for a person with a second
+	// factor, the code) sent with a token request: field messages when
+	// either is not accepted.
+	TokenReauth(c *fiber.Ctx, password, code string) (map[string]string, error)
 	// Bind parses and validates a body into dst: per-field messages, or an
 	// error for a body that cannot be read.
 	Bind(c *fiber.Ctx, dst any) (map[string]string, error)
@@ -154,6 +155,9 @@ type TokenForm struct {
 	// Password re-authenticates the person in the same request: a token is
 	// a credential that outlives the session it was made in.
 	Password string `form:"password" json:"password" label:"Your password" validate:"required,max=1024"`
+	// Code is from the person's authenticator app, when they have one:
+	// a token is a new credential, made only with both factors.
+	Code string `form:"code" json:"code" label:"Code" validate:"max=64"`
 	// ReadOnly limits the token to reading (GET): every write answers 403.
 	ReadOnly bool `form:"read_only" json:"read_only"`
 	// Sites limits the token to these of its owner's sites.

@@ -137,6 +137,8 @@ type signOffBody struct {
 	Covered        []string `json:"covered"`
 	// Password re-authenticates the signer for this signature, as on the page.
 	Password string `json:"password"`
+	// Code is from the signer's authenticator app, when they have one.
+	Code string `json:"code"`
 }
 
 func (a *API) signOff(c *fiber.Ctx) error {
@@ -149,11 +151,18 @@ func (a *API) signOff(c *fiber.Ctx) error {
 		return errkind.BadFields(map[string]string{"": "The body must be JSON with idempotency_key, competency, kind and password."})
 	}
 	u := request.User(c)
-	if _, err := a.accounts.Authenticate(c.UserContext(), u.Email, b.Password); err != nil {
+	// The password and, for a signer with a second factor, a code: a
+	// signature takes two components, and records which were used.
+	method, err := a.accounts.Reauthenticate(c.UserContext(), u, b.Password, b.Code)
+	if err != nil {
 		var locked *accounts.LockedError
-		if errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &locked) {
+		switch {
+		case errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &locked):
 			return errkind.WithFields(errkind.Unauthenticated, "Signing needs your password again; it was not accepted, so nothing was signed.",
 				map[string]string{"password": "Password not accepted."})
+		case errors.Is(err, accounts.ErrCodeNeeded), errors.Is(err, accounts.ErrBadCode):
+			return errkind.WithFields(errkind.Unauthenticated, "Signing needs your password and a code from your authenticator app; the code was missing or not accepted, so nothing was signed.",
+				map[string]string{"code": "Code missing or not accepted."})
 		}
 		return err
 	}
@@ -161,7 +170,7 @@ func (a *API) signOff(c *fiber.Ctx) error {
 		b.Kind = string(curriculum.InitialSignOff)
 	}
 	so, replayed, err := a.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), assessments.SignOffRequest{
-		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Kind: curriculum.SignOffKind(b.Kind), ApprenticeName: p.Name, Covered: b.Covered})
+		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Kind: curriculum.SignOffKind(b.Kind), ApprenticeName: p.Name, Covered: b.Covered, AuthMethod: method})
 	if err != nil {
 		return err
 	}

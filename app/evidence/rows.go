@@ -168,6 +168,7 @@ type signOffRow struct {
 	Hash             string          `bun:"hash"`
 	IdempotencyKey   string          `bun:"idempotency_key"`
 	RequestHash      string          `bun:"request_hash,nullzero"`
+	AuthMethod       string          `bun:"auth_method"`
 }
 
 func jsonList(s []string) string {
@@ -196,13 +197,14 @@ func signOffRowOf(so *assessments.SignOff) *signOffRow {
 		Competency: so.Competency, Kind: string(so.Kind), SignedOn: so.SignedOn, Covered: jsonList(so.Covered),
 		SignerID: sig.SignerID, PrintedName: sig.PrintedName, Credential: string(sig.Credential), SignedAt: sig.SignedAt.UTC(),
 		TimeZone: sig.TimeZone, Meaning: sig.Meaning, PerformanceIDs: jsonList(sig.PerformanceIDs), TestResultID: sig.TestResultID,
-		ChecklistVersion: sig.ChecklistVersion, Hash: sig.Hash, IdempotencyKey: so.IdempotencyKey, RequestHash: so.RequestHash}
+		ChecklistVersion: sig.ChecklistVersion, Hash: sig.Hash, IdempotencyKey: so.IdempotencyKey, RequestHash: so.RequestHash,
+		AuthMethod: so.AuthMethod}
 }
 
 func (r *signOffRow) signOff() assessments.SignOff {
 	return assessments.SignOff{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, VersionID: r.VersionID,
 		Competency: r.Competency, Kind: curriculum.SignOffKind(r.Kind), SignedOn: r.SignedOn, Covered: parseList(r.Covered),
-		IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash, Signature: assessments.Signature{SignerID: r.SignerID, PrintedName: r.PrintedName,
+		IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash, AuthMethod: r.AuthMethod, Signature: assessments.Signature{SignerID: r.SignerID, PrintedName: r.PrintedName,
 			Credential: curriculum.ProfessionalCredential(r.Credential), SignedAt: r.SignedAt.UTC(), TimeZone: r.TimeZone,
 			Meaning: r.Meaning, PerformanceIDs: parseList(r.PerformanceIDs), TestResultID: r.TestResultID,
 			ChecklistVersion: r.ChecklistVersion, Hash: r.Hash}}

@@ -25,6 +25,8 @@ type accountView struct {
 	MySites []accounts.Site
 	// SiteNames names every site, for the tokens' scope column.
 	SiteNames map[string]string
+	// NeedsCode: the person has a second factor, so a token takes a code too.
+	NeedsCode bool
 	now       time.Time
 }
 
@@ -44,6 +46,9 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, errs map[string]string,
 		return err
 	}
 	v.Tokens, v.now = toks, s.now()
+	if v.NeedsCode, err = s.accounts.HasSecondFactor(c.UserContext(), currentUser(c).ID); err != nil {
+		return err
+	}
 	sites, err := s.accounts.Sites(c.UserContext())
 	if err != nil {
 		return err
@@ -112,22 +117,40 @@ type tokenForm = api.TokenForm
 // another (the new one would outlive the revocation of the first).
 var errTokenByToken = errkind.New(errkind.Forbidden, "An API token cannot create API tokens. Create one on your account page, or with a login session and your password.")
 
-// tokenReauth checks the password sent with a token request. It returns
-// the field messages to show (nil: accepted); a wrong password or a
-// locked account is answered like one, and goes through the same lockout
-// as logging in.
-func (s *Server) tokenReauth(c *fiber.Ctx, password string) (map[string]string, error) {
-	_, err := s.accounts.Authenticate(c.UserContext(), currentUser(c).Email, password)
+// tokenReauth checks the password (and, for a person with a second
+// factor, the code) sent with a token request. It returns the field
+// messages to show (nil: accepted); a wrong password or code or a locked
+// account is answered like one, and goes through the same lockout as
+// logging in.
+func (s *Server) tokenReauth(c *fiber.Ctx, password, code string) (map[string]string, error) {
+	_, err := s.accounts.Reauthenticate(c.UserContext(), currentUser(c), password, code)
+	if errors.Is(err, accounts.ErrCodeNeeded) || errors.Is(err, accounts.ErrBadCode) {
+		return map[string]string{"code": "Your code was not accepted, so no token was created. Type the code your authenticator app shows now."}, nil
+	}
+	if msg := reauthProblem(err, "no token was created"); msg != "" {
+		return map[string]string{"password": msg}, nil
+	}
+	return nil, err
+}
+
+// reauthProblem is the message for a re-authentication the person got
+// wrong (what "nothing happened" means is said by done), or "" for
+// success and for faults of ours.
+func reauthProblem(err error, done string) string {
 	var locked *accounts.LockedError
 	switch {
 	case err == nil:
-		return nil, nil
+		return ""
 	case errors.As(err, &locked):
-		return map[string]string{"password": locked.Error()}, nil
+		return locked.Error()
 	case errors.Is(err, accounts.ErrBadCredentials):
-		return map[string]string{"password": "Your password was not accepted, so no token was created. Type it again."}, nil
+		return "Your password was not accepted, so " + done + ". Type it again."
+	case errors.Is(err, accounts.ErrCodeNeeded):
+		return "Your account has a second factor: type the code from your authenticator app as well as your password (" + done + ")."
+	case errors.Is(err, accounts.ErrBadCode):
+		return "Your code was not accepted, so " + done + ". Type the code your authenticator app shows now (each code works once)."
 	}
-	return nil, err
+	return ""
 }
 
 func (s *Server) createTokenForm(c *fiber.Ctx) error {
@@ -142,7 +165,7 @@ func (s *Server) createTokenForm(c *fiber.Ctx) error {
 	if errs != nil {
 		return s.renderAccount(c, statusFor(errkind.Malformed), errs, accountView{TokenName: f.Name, ReadOnly: f.ReadOnly, Sites: f.Sites})
 	}
-	if errs, err = s.tokenReauth(c, f.Password); err != nil {
+	if errs, err = s.tokenReauth(c, f.Password, f.Code); err != nil {
 		return err
 	}
 	if errs != nil {

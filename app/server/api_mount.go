@@ -64,8 +64,8 @@ func (h apiHost) RefuseTokenByToken(c *fiber.Ctx) error {
 	return nil
 }
 
-func (h apiHost) TokenReauth(c *fiber.Ctx, password string) (map[string]string, error) {
-	return h.s.tokenReauth(c, password)
+func (h apiHost) TokenReauth(c *fiber.Ctx, password, code string) (map[string]string, error) {
+	return h.s.tokenReauth(c, password, code)
 }
 
 // Enroll reads the API's JSON body and enrolls by the page form's rules.

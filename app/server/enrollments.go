@@ -347,6 +347,9 @@ type signOffView struct {
 	// missing if not; Back is the competency on the progress page.
 	Ready assessments.Readiness
 	Back  string
+	// NeedsCode: the signer has a second factor, so signing takes a code
+	// from it as well as the password.
+	NeedsCode bool
 }
 
 func (s *Server) signOffForm(c *fiber.Ctx) error {
@@ -384,6 +387,11 @@ func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Record
 	if comp.Coverage != nil {
 		v.Coverage = comp.Coverage.Items
 	}
+	has, err := s.accounts.HasSecondFactor(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	v.NeedsCode = has
 	return s.render(c, status, "signoff", Page{Title: "Sign off " + comp.Title, Nav: "clearance", Data: v})
 }
 
@@ -397,15 +405,13 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	}
 	u := currentUser(c)
 	key := c.FormValue("key")
-	if _, err := s.accounts.Authenticate(c.UserContext(), u.Email, c.FormValue("password")); err != nil {
-		var locked *accounts.LockedError
-		if errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &locked) {
-			msg := "Your password was not accepted, so nothing was signed. Type it again to sign."
-			if locked != nil {
-				msg = locked.Error()
-			}
-			return s.renderSignOff(c, statusFor(errkind.Unauthenticated), rec, p, key, msg)
-		}
+	// Two components (21 CFR 11.200): the password and, for a person
+	// with a second factor, a code; the signature records which.
+	method, err := s.accounts.Reauthenticate(c.UserContext(), u, c.FormValue("password"), c.FormValue("code"))
+	if msg := reauthProblem(err, "nothing was signed"); msg != "" {
+		return s.renderSignOff(c, statusFor(errkind.Unauthenticated), rec, p, key, msg)
+	}
+	if err != nil {
 		return err
 	}
 	code := c.Params("code")
@@ -414,7 +420,7 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 		covered = append(covered, string(b))
 	}
 	req := assessments.SignOffRequest{IdempotencyKey: key, Competency: code, Kind: curriculum.SignOffKind(c.FormValue("kind")),
-		ApprenticeName: p.Name, Covered: covered}
+		ApprenticeName: p.Name, Covered: covered, AuthMethod: method}
 	_, _, err = s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), req)
 	if ke := formError(err); ke != nil {
 		return s.renderSignOff(c, statusOf(err), rec, p, key, ke.Message)

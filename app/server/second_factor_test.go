@@ -13,6 +13,8 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // code is the authenticator app's code for secret at the env's clock.
@@ -163,6 +165,79 @@ func TestResetWithoutMailDoesNotGiveTheSecondFactor(t *testing.T) {
 		}
 		if r := ac2.get("/"); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("the administrator reached the preceptor's home: %d", r.StatusCode)
+		}
+	})
+}
+
+// TestSignOffTakesTwoComponents: a preceptor with an authenticator app
+// cannot sign with the password alone (page and API), nor with a wrong
+// code; with the password and a code the sign-off is made and records
+// "password+totp" as how she re-authenticated.
+func TestSignOffTakesTwoComponents(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		priya, jordan := people["preceptor@demo.test"], people["apprentice@demo.test"]
+		key, err := e.store.StartTOTP(t.Context(), priya)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, waiting, err := e.store.ConfirmTOTP(t.Context(), priya, e.code(key.Secret())); err != nil || waiting {
+			t.Fatalf("enrol: %v %v", waiting, err)
+		}
+		_, tok, err := e.store.CreateToken(t.Context(), priya.ID, "tablet", 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ens struct{ Enrollments []struct{ ID string } }
+		decode(t, apiCall(e, "GET", "/api/v1/enrollments?person="+jordan.ID, tok, ""), &ens)
+		base := "/api/v1/enrollments/" + ens.Enrollments[0].ID
+		today := e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")
+		steps := make([]string, 0)
+		ma, _ := curriculum.MedicalAssistantProgram()
+		for i := range ma.Program.Competency("PHL-VENI").Checklist {
+			steps = append(steps, `{"index":`+itoa(i)+`,"met":true}`)
+		}
+		// The demo has Jordan at 8 of 10 venipunctures: two more.
+		for _, k := range []string{"two-obs-0001", "two-obs-0002"} {
+			if r := apiCall(e, "POST", base+"/observations", tok, `{"idempotency_key":"`+k+`","competency":"PHL-VENI","performed_on":"`+today+
+				`","steps":[`+strings.Join(steps, ",")+`]}`); r.StatusCode != http.StatusCreated {
+				t.Fatalf("observation: %d %s", r.StatusCode, r.body)
+			}
+		}
+
+		// The page asks for the code, and refuses the password alone.
+		c := e.client()
+		if r := c.login(priya.Email, demo.Password); !strings.HasPrefix(r.Header.Get("Location"), "/login/code") {
+			t.Fatalf("login: %d %q", r.StatusCode, r.Header.Get("Location"))
+		}
+		e.clock.Advance(accounts.TOTPPeriod * time.Second)
+		c.get("/login/code")
+		if r := c.post("/login/code", url.Values{"code": {e.code(key.Secret())}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login code: %d", r.StatusCode)
+		}
+		form := c.get("/enrollments/" + ens.Enrollments[0].ID + "/signoff/PHL-VENI")
+		if !strings.Contains(form.body, `name="code"`) {
+			t.Fatalf("the sign-off form has no code field: %d", form.StatusCode)
+		}
+		r := c.post("/enrollments/"+ens.Enrollments[0].ID+"/signoff/PHL-VENI", url.Values{"key": {formValue(form.body, "key")},
+			"kind": {"initial"}, "password": {demo.Password}})
+		if r.StatusCode != http.StatusUnauthorized || !strings.Contains(r.body, "second factor") {
+			t.Fatalf("page sign-off with the password alone: %d", r.StatusCode)
+		}
+
+		sign := func(key, extra string) response {
+			return apiCall(e, "POST", base+"/signoffs", tok, `{"idempotency_key":"`+key+`","competency":"PHL-VENI","password":"`+demo.Password+`"`+extra+`}`)
+		}
+		if r := sign("two-sign-0001", ""); r.StatusCode != http.StatusUnauthorized || !strings.Contains(r.body, `"code"`) {
+			t.Fatalf("API sign-off with the password alone: %d %s", r.StatusCode, r.body)
+		}
+		if r := sign("two-sign-0002", `,"code":"000000"`); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("API sign-off with a wrong code: %d %s", r.StatusCode, r.body)
+		}
+		e.clock.Advance(accounts.TOTPPeriod * time.Second)
+		r = sign("two-sign-0003", `,"code":"`+e.code(key.Secret())+`"`)
+		if r.StatusCode != http.StatusCreated || !strings.Contains(r.body, `"auth_method":"password+totp"`) {
+			t.Fatalf("API sign-off with password and code: %d %s", r.StatusCode, r.body)
 		}
 	})
 }
