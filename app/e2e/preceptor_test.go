@@ -133,6 +133,9 @@ func TestChecklistSurvivesReloadAndFailedSend(t *testing.T) {
 
 		b.open(enr + "/observe/SAF-EMERG") // the tablet slept; the page reloads
 		b.mustSee("were kept on this device")
+		if txt := b.text(); !strings.Contains(txt, "EST were kept") && !strings.Contains(txt, "EDT were kept") {
+			t.Errorf("the kept draft's time is not given in the organisation's zone (New York), named:\n%s", txt)
+		}
 		state, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`[document.getElementById("f-all-met").checked,
 			document.querySelectorAll("input[value=not]:checked").length, document.getElementById("f-comments").value,
 			document.querySelector("input[name=key]").value].join("|")`))

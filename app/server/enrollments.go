@@ -255,6 +255,9 @@ type observeView struct {
 	// Draft names the browser's copy of the form being filled (kept until
 	// it is sent), and Back the progress page.
 	Draft, Back string
+	// Zone is the organisation's time zone, in which the browser says when
+	// a kept draft was last changed.
+	Zone string
 }
 
 // Answer returns "met", "not" or "" for step i (to keep choices on re-render).
@@ -267,7 +270,7 @@ func (s *Server) observeForm(c *fiber.Ctx) error {
 	}
 	today := rec.Enrollment.Version.Day(s.now())
 	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: newKey(), Today: today, Date: today.String(), Answers: map[int]string{},
-		Draft: "observe:" + rec.Enrollment.ID + ":" + comp.Code + ":" + c.Query("correct")}
+		Draft: "observe:" + rec.Enrollment.ID + ":" + comp.Code + ":" + c.Query("correct"), Zone: rec.Enrollment.Version.Location().String()}
 	if id := c.Query("correct"); id != "" {
 		for _, o := range rec.Observations {
 			if o.ID == id && o.Competency == comp.Code {
@@ -293,7 +296,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: c.FormValue("key"), Today: today,
 		Date: c.FormValue("performed_on"), Variant: c.FormValue("variant"), Comments: c.FormValue("comments"), Answers: map[int]string{},
 		Supersedes: c.FormValue("supersedes"), Reason: c.FormValue("correction_reason"),
-		Draft: "observe:" + rec.Enrollment.ID + ":" + comp.Code + ":" + c.FormValue("supersedes")}
+		Draft: "observe:" + rec.Enrollment.ID + ":" + comp.Code + ":" + c.FormValue("supersedes"), Zone: rec.Enrollment.Version.Location().String()}
 	req := assessments.ObservationRequest{IdempotencyKey: v.Key, Competency: comp.Code, Variant: v.Variant,
 		ChecklistVersion: comp.ChecklistVersion, Comments: v.Comments, SiteID: rec.Enrollment.SiteID,
 		Supersedes: v.Supersedes, CorrectionReason: v.Reason}

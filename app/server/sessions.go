@@ -58,7 +58,7 @@ type sessionView struct {
 	// Saved, Successful: after a save, how many were recorded and how many
 	// were successful.
 	Saved, Successful int
-	Draft             string
+	Draft, Zone       string
 }
 
 // sessionScope is what the user may run a session on: their apprentices'
@@ -229,6 +229,7 @@ func (s *Server) fillSessionRows(c *fiber.Ctx, v *sessionView, recs []*assessmen
 		v.Rows = append(v.Rows, sessionRow{EnrollmentID: r.Enrollment.ID, Name: names[r.Enrollment.ApprenticeID], Result: "skip", Not: map[int]bool{}})
 	}
 	v.Draft = "session:" + v.Code + ":" + strings.Join(ids, ",")
+	v.Zone = recs[0].Enrollment.Version.Location().String()
 }
 
 func progressOf(p *assessments.Progress, code string) *assessments.CompetencyProgress {

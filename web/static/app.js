@@ -83,7 +83,14 @@ document.addEventListener("change", function (ev) {
         el.value = v;
       }
     });
-    say("Your entries from " + new Date(draft.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + " were kept on this device; they are not sent yet.", "info");
+    // The time in the organisation's zone, named, like every time shown.
+    var when;
+    try {
+      when = new Date(draft.at).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", timeZone: form.dataset.zone, timeZoneName: "short" });
+    } catch (e) {
+      when = new Date(draft.at).toISOString().slice(11, 16) + " UTC";
+    }
+    say("Your entries from " + when + " were kept on this device; they are not sent yet.", "info");
   }
   function clear(name) {
     var s = store();
