@@ -71,21 +71,13 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(ens))
-	for i, e := range ens {
-		ids[i] = e.ID
-	}
-	moves, err := s.Evidence.Store.Moves(ctx, ids)
+	ens, err = s.InForce(ctx, ens)
 	if err != nil {
 		return nil, err
 	}
-	moved := map[string]bool{}
-	for _, m := range moves {
-		moved[m.From] = true
-	}
 	current := ens[:0]
 	for _, e := range ens {
-		if !moved[e.ID] && e.Status != assessments.EnrollmentWithdrawn {
+		if e.Status != assessments.EnrollmentWithdrawn {
 			current = append(current, e)
 		}
 	}
