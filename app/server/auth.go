@@ -20,7 +20,7 @@ type loginForm struct {
 }
 
 type loginView struct {
-	Email, Next, Message string
+	Email, Next string
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
@@ -43,8 +43,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	p, err := s.accounts.Authenticate(c.UserContext(), f.Email, f.Password)
 	if ke := formError(err); ke != nil {
 		s.logWith(c).Info("login failed", "reason", loginFailure(err))
-		view.Message = ke.Message
-		return s.render(c, statusOf(err), "login", Page{Title: "Log in", Data: view})
+		return s.render(c, statusOf(err), "login", Page{Title: "Log in", Errors: fieldsOf(ke), Data: view})
 	}
 	if err != nil {
 		return err

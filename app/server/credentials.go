@@ -14,7 +14,6 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
-
 	"github.com/skillgate/skillgate/errkind"
 )
 
@@ -36,14 +35,13 @@ type credentialsView struct {
 	CanManage bool
 	URL       string
 	Today     curriculum.Date
-	Problem   string
 }
 
 func (s *Server) credentialsPage(c *fiber.Ctx) error {
-	return s.renderCredentials(c, fiber.StatusOK, "")
+	return s.renderCredentials(c, fiber.StatusOK)
 }
 
-func (s *Server) renderCredentials(c *fiber.Ctx, status int, problem string) error {
+func (s *Server) renderCredentials(c *fiber.Ctx, status int) error {
 	p, err := s.visiblePerson(c, c.Params("id"))
 	if err != nil {
 		return err
@@ -54,7 +52,7 @@ func (s *Server) renderCredentials(c *fiber.Ctx, status int, problem string) err
 	if err != nil {
 		return err
 	}
-	v := credentialsView{Person: p, Records: recs, CanManage: canManageCredentials(currentUser(c)), Today: today, Problem: problem,
+	v := credentialsView{Person: p, Records: recs, CanManage: canManageCredentials(currentUser(c)), Today: today,
 		URL: "/people/" + url.PathEscape(p.ID) + "/credentials"}
 	res, err := s.visibleResult(c, p.ID, today)
 	switch {
@@ -91,7 +89,7 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 	n := credentials.NewRecord{PersonID: p.ID, TypeCode: c.FormValue("type"), IssuingBody: c.FormValue("issuing_body"),
 		Number: c.FormValue("number"), Notes: c.FormValue("notes"), RecordedBy: currentUser(c).ID}
 	if n.IssuedOn, err = curriculum.ParseDate(strings.TrimSpace(c.FormValue("issued_on"))); err != nil {
-		return s.renderCredentials(c, statusFor(errkind.Malformed), "Give the issue date as YYYY-MM-DD.")
+		return badInput(map[string]string{"issued_on": "Give the issue date as YYYY-MM-DD."})
 	}
 	if raw := strings.TrimSpace(c.FormValue("expires_on")); raw != "" {
 		if len(raw) == 7 { // YYYY-MM from a month input: valid through that month
@@ -99,7 +97,7 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 			n.ValidThroughMonth = true
 		}
 		if n.ExpiresOn, err = curriculum.ParseDate(raw); err != nil {
-			return s.renderCredentials(c, statusFor(errkind.Malformed), "Give the expiry date as YYYY-MM-DD, or the month as YYYY-MM for cards valid through a month.")
+			return badInput(map[string]string{"expires_on": "Give the expiry date as YYYY-MM-DD, or the month as YYYY-MM for cards valid through a month."})
 		}
 	}
 	if c.FormValue("valid_through_month") == "on" {
@@ -107,7 +105,7 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 	}
 	fh, ferr := c.FormFile("file")
 	if ferr == nil && fh.Size > credentials.MaxFileSize {
-		return s.renderCredentials(c, statusFor(errkind.TooLarge), fmt.Sprintf("The file is larger than %d MB.", credentials.MaxFileSize>>20))
+		return credentials.ErrFileTooLarge.WithField("file", fmt.Sprintf("The file is larger than %d MB.", credentials.MaxFileSize>>20))
 	}
 	var upload *credentials.Upload
 	if ferr == nil {
@@ -118,11 +116,10 @@ func (s *Server) addCredential(c *fiber.Ctx) error {
 		defer f.Close()
 		upload = &credentials.Upload{Name: fh.Filename, Content: f}
 	}
-	_, err = s.evidence.Credentials.AddWithFile(ctx, n, upload)
-	if ke := formError(err); ke != nil {
-		return s.renderCredentials(c, statusOf(err), ke.Message)
-	}
-	if err != nil {
+	if _, err = s.evidence.Credentials.AddWithFile(ctx, n, upload); err != nil {
+		if errors.Is(err, credentials.ErrFileType) || errors.Is(err, credentials.ErrFileEmpty) || errors.Is(err, credentials.ErrFileTooLarge) {
+			return errkind.As(err).WithField("file", errkind.Message(err)) // shown by the file field
+		}
 		return err
 	}
 	return c.Redirect("/people/"+url.PathEscape(p.ID)+"/credentials?msg=credential-added", fiber.StatusSeeOther)
@@ -140,12 +137,9 @@ func (s *Server) verifyCredential(c *fiber.Ctx) error {
 	}
 	method := strings.TrimSpace(c.FormValue("method"))
 	if method == "" {
-		return s.renderCredentials(c, statusFor(errkind.Malformed), "Say how you verified it, e.g. “checked the AHA eCard site”.")
+		return badInput(map[string]string{"method": "Say how you verified it, e.g. “checked the AHA eCard site”."})
 	}
 	if _, err := s.evidence.Credentials.Verify(c.UserContext(), rec.ID, currentUser(c).ID, method); err != nil {
-		if ke := formError(err); ke != nil {
-			return s.renderCredentials(c, statusOf(err), ke.Message)
-		}
 		return err
 	}
 	return c.Redirect("/people/"+url.PathEscape(p.ID)+"/credentials?msg=credential-verified", fiber.StatusSeeOther)

@@ -119,6 +119,8 @@ type signatureView struct {
 	// Revocation form, for directors.
 	CanRevoke            bool
 	RevokeURL, CSRF, Key string
+	// Page carries the revocation form's state when it came back.
+	Page Page
 }
 
 // Pct is a percentage for progress bars, capped at 100.
@@ -183,7 +185,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	for i := range rec.SignOffs {
 		so := rec.SignOffs[i]
 		sv := signatureView{SignOff: so, Verified: assessments.VerifySignature(&so, evidence.SignedEvidenceFor(rec, &so)) == nil,
-			CanRevoke: directors.Allows(currentUser(c)), CSRF: csrfToken(c), Key: newKey(),
+			CanRevoke: directors.Allows(currentUser(c)), CSRF: csrfToken(c), Key: newKey(), Page: Page{Form: formStateOf(c)},
 			RevokeURL: "/enrollments/" + url.PathEscape(rec.Enrollment.ID) + "/signoffs/" + url.PathEscape(so.ID) + "/revoke"}
 		for j := range rec.Revocations {
 			if rec.Revocations[j].SignOffID == so.ID {
@@ -246,7 +248,6 @@ type observeView struct {
 	Variant    string
 	Answers    map[int]string
 	Comments   string
-	Problem    string
 	// Supersedes is the record this one corrects, with the reason.
 	Supersedes, Reason string
 	// AllMet: the observer ticked "All steps met" (steps not flagged count
@@ -316,13 +317,12 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		}
 	}
 	if req.PerformedOn, err = curriculum.ParseDate(strings.TrimSpace(v.Date)); err != nil {
-		v.Problem = "Give the date of the performance as YYYY-MM-DD."
-		return s.render(c, statusFor(errkind.Malformed), "observe", Page{Title: "Record " + comp.Title, Data: v})
+		return s.render(c, statusFor(errkind.Malformed), "observe", Page{Title: "Record " + comp.Title, Data: v,
+			Errors: map[string]string{"performed_on": "Give the date of the performance as YYYY-MM-DD."}})
 	}
 	o, _, err := s.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), req)
 	if ke := formError(err); ke != nil {
-		v.Problem = ke.Message
-		return s.render(c, statusOf(err), "observe", Page{Title: "Record " + comp.Title, Data: v})
+		return s.render(c, statusOf(err), "observe", Page{Title: "Record " + comp.Title, Data: v, Errors: fieldsOf(ke)})
 	}
 	if err != nil {
 		return err
@@ -343,7 +343,6 @@ type signOffView struct {
 	Meaning    string
 	URL        string
 	Key        string
-	Problem    string
 	Kind       string
 	Coverage   []curriculum.CoverageItem
 	// Ready is whether the rules allow the sign-off now, and what is
@@ -360,13 +359,13 @@ func (s *Server) signOffForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSignOff(c, fiber.StatusOK, rec, p, "", "")
+	return s.renderSignOff(c, fiber.StatusOK, rec, p, "", nil)
 }
 
 // renderSignOff shows the sign-off form for the :code competency of rec,
 // the enrollment the handler loaded (not read again to show a refusal);
 // an unknown code is 404.
-func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Records, p *accounts.Person, key, problem string) error {
+func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Records, p *accounts.Person, key string, errs map[string]string) error {
 	comp := rec.Enrollment.Version.Competency(c.Params("code"))
 	if comp == nil {
 		return errNotFound
@@ -385,7 +384,7 @@ func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Record
 	// otherwise the page says what is missing (the POST is checked by
 	// CheckSignOff all the same).
 	kind := cp.SignOff.Kind
-	v := signOffView{Apprentice: p, Competency: comp, Progress: cp, URL: c.Path(), Key: key, Problem: problem, Kind: string(kind),
+	v := signOffView{Apprentice: p, Competency: comp, Progress: cp, URL: c.Path(), Key: key, Kind: string(kind),
 		Meaning: assessments.Meaning(kind, p.Name, comp), Ready: cp.SignOff, Back: "/enrollments/" + url.PathEscape(rec.Enrollment.ID) + "#c-" + comp.Code}
 	if comp.Coverage != nil {
 		v.Coverage = comp.Coverage.Items
@@ -395,7 +394,7 @@ func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Record
 		return err
 	}
 	v.NeedsCode = has
-	return s.render(c, status, "signoff", Page{Title: "Sign off " + comp.Title, Nav: "clearance", Data: v})
+	return s.render(c, status, "signoff", Page{Title: "Sign off " + comp.Title, Nav: "clearance", Data: v, Errors: errs})
 }
 
 // signOff signs a competency off. The signer types their password again
@@ -412,7 +411,7 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	// with a second factor, a code; the signature records which.
 	method, err := s.accounts.Reauthenticate(c.UserContext(), u, c.FormValue("password"), c.FormValue("code"))
 	if msg := reauthProblem(err, "nothing was signed"); msg != "" {
-		return s.renderSignOff(c, statusFor(errkind.Unauthenticated), rec, p, key, msg)
+		return s.renderSignOff(c, statusFor(errkind.Unauthenticated), rec, p, key, map[string]string{"password": msg})
 	}
 	if err != nil {
 		return err
@@ -426,7 +425,7 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 		ApprenticeName: p.Name, Covered: covered, AuthMethod: method}
 	_, _, err = s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), req)
 	if ke := formError(err); ke != nil {
-		return s.renderSignOff(c, statusOf(err), rec, p, key, ke.Message)
+		return s.renderSignOff(c, statusOf(err), rec, p, key, fieldsOf(ke))
 	}
 	if err != nil {
 		return err

@@ -104,11 +104,11 @@ func (s *Server) preview(c *fiber.Ctx, name string, data []byte) (*credentials.P
 func (s *Server) importUpload(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.render(c, statusFor(errkind.Malformed), "import", Page{Title: "Import", Nav: "hr", Data: importView{Problem: "Choose a .xlsx or .csv file to import."}})
+		return s.render(c, statusFor(errkind.Malformed), "import", Page{Title: "Import", Nav: "hr", Errors: map[string]string{"file": "Choose a .xlsx or .csv file to import."}, Data: importView{}})
 	}
 	if fh.Size > credentials.MaxUploadSize {
-		return s.render(c, statusFor(errkind.TooLarge), "import", Page{Title: "Import", Nav: "hr", Data: importView{
-			Problem: fmt.Sprintf("The file is larger than %d MB.", credentials.MaxUploadSize>>20)}})
+		return s.render(c, statusFor(errkind.TooLarge), "import", Page{Title: "Import", Nav: "hr", Data: importView{},
+			Errors: map[string]string{"file": fmt.Sprintf("The file is larger than %d MB.", credentials.MaxUploadSize>>20)}})
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 	if err != nil {
 		if formError(err) != nil {
 			// The reader's own words say what is wrong with the file.
-			return s.render(c, statusOf(err), "import", Page{Title: "Import", Nav: "hr", Data: importView{Problem: err.Error()}})
+			return s.render(c, statusOf(err), "import", Page{Title: "Import", Nav: "hr", Errors: map[string]string{"file": err.Error()}, Data: importView{}})
 		}
 		return err
 	}

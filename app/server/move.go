@@ -39,16 +39,15 @@ type moveView struct {
 	Carryover evidence.Carryover
 	Key       string
 	Today     curriculum.Date
-	Error     string
 }
 
 // movePage previews moving a person to the newest published version:
 // what carries over and what no longer counts.
 func (s *Server) movePage(c *fiber.Ctx) error {
-	return s.renderMove(c, fiber.StatusOK, "")
+	return s.renderMove(c, fiber.StatusOK)
 }
 
-func (s *Server) renderMove(c *fiber.Ctx, status int, problem string) error {
+func (s *Server) renderMove(c *fiber.Ctx, status int) error {
 	p, err := s.visiblePerson(c, c.Params("id"))
 	if err != nil {
 		return err
@@ -70,7 +69,7 @@ func (s *Server) renderMove(c *fiber.Ctx, status int, problem string) error {
 		return err
 	}
 	v := moveView{Person: p, From: res.Rules.Version().Number, To: newer.Number, ToID: newer.ID, Carryover: co,
-		Key: "move-" + strings.ReplaceAll(accounts.NewID(), "-", ""), Today: today, Error: problem}
+		Key: "move-" + strings.ReplaceAll(accounts.NewID(), "-", ""), Today: today}
 	return s.render(c, status, "move", Page{Title: "Move " + p.Name + " to version " + itoa(newer.Number), Nav: "clearance", Data: v})
 }
 
@@ -88,19 +87,14 @@ func (s *Server) move(c *fiber.Ctx) error {
 	eff := today
 	if raw := strings.TrimSpace(c.FormValue("effective_on")); raw != "" {
 		if eff, err = curriculum.ParseDate(raw); err != nil {
-			return s.renderMove(c, statusFor(errkind.Malformed), "Give the date the move takes effect as YYYY-MM-DD: "+err.Error())
+			return badInput(map[string]string{"effective_on": "Give the date the move takes effect as YYYY-MM-DD: " + err.Error()})
 		}
 	}
 	_, err = s.evidence.MoveToVersion(c.UserContext(), res.Enrollment.ID, evidence.ActorOf(currentUser(c)), evidence.MoveRequest{
 		IdempotencyKey: c.FormValue("key"), ToVersionID: c.FormValue("to"), EffectiveOn: eff})
-	if ke := formError(err); ke != nil {
-		if rerr := s.renderMove(c, statusOf(err), ke.Message); rerr == nil {
-			return nil
-		}
-		// No move page to show again (no newer version any more): the
-		// error itself answers.
-	}
 	if err != nil {
+		// A mistake shows the move page again (s.form); with no newer
+		// version any more, the error itself answers.
 		return err
 	}
 	return c.Redirect("/people/"+url.PathEscape(p.ID)+"/clearance?msg=moved", fiber.StatusSeeOther)

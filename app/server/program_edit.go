@@ -42,7 +42,6 @@ type competencyEditView struct {
 	Credentials []curriculum.ProfessionalCredential
 	Others      []*curriculum.Competency
 	Kinds       []option
-	Problems    []curriculum.Problem
 }
 
 type option struct{ Value, Label string }
@@ -55,6 +54,15 @@ var reverifyKinds = []option{
 }
 
 var domains = []curriculum.Domain{curriculum.Clinical, curriculum.Laboratory, curriculum.Administrative, curriculum.Safety}
+
+// domainNames are the domains as the add-item form offers them.
+var domainNames = func() []string {
+	out := make([]string, len(domains))
+	for i, d := range domains {
+		out[i] = string(d)
+	}
+	return out
+}()
 
 func itoaOrBlank(n int) string {
 	if n == 0 {
@@ -119,14 +127,15 @@ func (s *Server) editCompetencyPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderCompetencyEdit(c *fiber.Ctx, status int, p *programs.Program, v *programs.StoredVersion, f competencyForm, lock int, problems []curriculum.Problem) error {
+	errs := problemFields(problems)
 	view := competencyEditView{URL: versionURL(p.ID, v.Number), Lock: lock, Form: f, Domains: domains,
-		Credentials: curriculum.ProfessionalCredentials, Kinds: reverifyKinds, Problems: problems}
+		Credentials: curriculum.ProfessionalCredentials, Kinds: reverifyKinds}
 	for i := range v.Version.Program.Competencies {
 		if o := &v.Version.Program.Competencies[i]; o.Code != f.Code {
 			view.Others = append(view.Others, o)
 		}
 	}
-	return s.render(c, status, "competency_edit", Page{Title: "Edit " + f.Code, Nav: "programs", Data: view})
+	return s.render(c, status, "competency_edit", Page{Title: "Edit " + f.Code, Nav: "programs", Errors: errs, Data: view})
 }
 
 // parseCompetencyForm reads the posted form; number fields that are not
@@ -269,7 +278,6 @@ type taskEditView struct {
 	Competencies []curriculum.Competency
 	CredTypes    []curriculum.CredentialType
 	DirectRules  []option
-	Problems     []curriculum.Problem
 }
 
 // Has reports whether the form lists competency code.
@@ -310,9 +318,10 @@ func (s *Server) editTaskPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderTaskEdit(c *fiber.Ctx, status int, p *programs.Program, v *programs.StoredVersion, f taskForm, lock int, problems []curriculum.Problem) error {
+	errs := problemFields(problems)
 	view := taskEditView{URL: versionURL(p.ID, v.Number), Lock: lock, Form: f, Domains: domains,
-		Competencies: v.Version.Program.Competencies, CredTypes: v.Version.Program.CredentialTypes, DirectRules: directRules, Problems: problems}
-	return s.render(c, status, "task_edit", Page{Title: "Edit " + f.Code, Nav: "programs", Data: view})
+		Competencies: v.Version.Program.Competencies, CredTypes: v.Version.Program.CredentialTypes, DirectRules: directRules}
+	return s.render(c, status, "task_edit", Page{Title: "Edit " + f.Code, Nav: "programs", Errors: errs, Data: view})
 }
 
 func (s *Server) saveTask(c *fiber.Ctx) error {
@@ -434,17 +443,13 @@ func (s *Server) addItem(c *fiber.Ctx, kind string, add func(*curriculum.Program
 	f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
 	f.Title = strings.TrimSpace(f.Title)
 	if errs := check(&f); errs != nil {
-		var probs []curriculum.Problem
-		for k, m := range errs {
-			probs = append(probs, curriculum.Problem{Path: k, Message: m})
-		}
-		return s.renderVersion(c, statusFor(errkind.Malformed), p, v, probs)
+		return badInput(errs)
 	}
 	edited := v.Version.Clone()
 	if err := edited.Edit(func(prog *curriculum.Program) error { return add(prog, f) }); err != nil {
 		var ve *curriculum.ValidationError
 		if errors.As(err, &ve) {
-			return s.renderVersion(c, statusFor(errkind.Invalid), p, v, ve.Problems)
+			return breaksRule(problemFields(ve.Problems))
 		}
 		return err
 	}
@@ -512,4 +517,51 @@ func (s *Server) removeItem(c *fiber.Ctx, remove func(*curriculum.Program) error
 		return err
 	}
 	return c.Redirect(versionURL(p.ID, v.Number)+"?msg=draft-saved", fiber.StatusSeeOther)
+}
+
+// problemFields turns a program's validation problems into messages by the
+// editing forms' field names (the last part of each problem's path), so
+// each shows next to its field; problems of no single field share the key
+// "" (the form as a whole).
+func problemFields(problems []curriculum.Problem) map[string]string {
+	if len(problems) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	var rest []string
+	for _, p := range problems {
+		name := p.Path
+		if i := strings.LastIndex(name, "."); i >= 0 {
+			name = name[i+1:]
+		}
+		if i := strings.Index(name, "["); i >= 0 {
+			name = name[:i]
+		}
+		field, ok := problemField[name]
+		if !ok {
+			field, ok = name, strings.HasPrefix(name, "grace_")
+		}
+		if !ok {
+			rest = append(rest, p.Message)
+			continue
+		}
+		if _, seen := out[field]; !seen {
+			out[field] = p.Message
+		}
+	}
+	if len(rest) > 0 {
+		out[""] = strings.Join(rest, " ")
+	}
+	return out
+}
+
+// problemField maps the last part of a problem's path to the form field
+// that sets it.
+var problemField = map[string]string{
+	"code": "code", "title": "title", "description": "description", "domain": "domain", "category": "category",
+	"checklist": "step_text", "performances": "perf_count", "count": "perf_count", "pass_mark": "pass_mark",
+	"knowledge_test": "pass_mark", "reverify_kind": "reverify_kind", "reverification": "reverify_kind", "months": "reverify_months",
+	"reverify_months": "reverify_months", "due_window": "due_window", "due_window_days": "due_window",
+	"recency_months": "recency_months", "recency": "recency_months", "observed_by": "observed_by", "signed_off_by": "signed_off_by",
+	"prerequisites": "prerequisites", "competencies": "competencies", "direct_supervision": "direct",
 }

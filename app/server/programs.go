@@ -43,7 +43,14 @@ func (s *Server) renderPrograms(c *fiber.Ctx, status int, problems []curriculum.
 		}
 		ps = kept
 	}
-	return s.render(c, status, "programs", Page{Title: "Programs", Nav: "programs",
+	var errs map[string]string
+	switch {
+	case len(problems) == 1 && problems[0].Path == "":
+		errs = map[string]string{"file": problems[0].Message}
+	case len(problems) > 0:
+		errs = map[string]string{"file": fmt.Sprintf("The program file has %d problem(s), listed below; correct them and import it again.", len(problems))}
+	}
+	return s.render(c, status, "programs", Page{Title: "Programs", Nav: "programs", Errors: errs,
 		Data: programsView{Programs: ps, CanDesign: canDesign(u), Problems: problems}})
 }
 

@@ -30,7 +30,10 @@ type Page struct {
 	Flashes []Flash
 	// Errors maps form field names to messages shown next to the fields.
 	Errors map[string]string
-	Data   any
+	// Form is the form that came back with a mistake (formstate.go); render
+	// fills it.
+	Form *FormState
+	Data any
 }
 
 // Flash is a one-line message at the top of a page.
@@ -102,8 +105,8 @@ func loadViews(loc *time.Location) (*views, error) {
 			}
 			return path
 		},
-		"addItem": func(v versionView, kind, label, csrf string) addItemView {
-			return addItemView{URL: v.URL, Kind: kind, Label: label, CSRF: csrf, Lock: v.Version.LockVersion}
+		"addItem": func(v versionView, kind, label string, p Page) addItemView {
+			return addItemView{URL: v.URL, Kind: kind, Label: label, Page: p, Lock: v.Version.LockVersion, Domains: domainNames}
 		},
 		"date":     func(t time.Time) string { return t.In(loc).Format("Jan 2, 2006") },
 		"datetime": func(t time.Time) string { return t.In(loc).Format("Jan 2, 2006 15:04 MST") },
@@ -147,6 +150,16 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p Page) error {
 	}
 	p.CSRF = csrfToken(c)
 	p.Demo = s.cfg.Demo
+	if f := formStateOf(c); f != nil {
+		// A form route's page, shown again for its form (s.form).
+		status, p.Form = f.Status, f
+		if len(p.Errors) == 0 {
+			p.Errors = f.Errors
+		}
+	} else if c.Method() == fiber.MethodPost && status >= 400 && p.Form == nil && name != "error" {
+		// A handler that renders its own form with a mistake.
+		p.Form = newFormState(c, status, "", p.Errors)
+	}
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
@@ -224,6 +237,8 @@ func (s *Server) static() {
 
 // addItemView is what the "add-item" partial renders.
 type addItemView struct {
-	URL, Kind, Label, CSRF string
-	Lock                   int
+	URL, Kind, Label string
+	Page             Page // for the CSRF token and the form's state
+	Lock             int
+	Domains          []string
 }

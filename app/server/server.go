@@ -165,12 +165,12 @@ func (s *Server) routes() {
 	s.get("/clearance", loggedIn, s.clearancePage)
 	s.get("/people/:id/clearance", loggedIn, s.clearancePage)
 	s.get("/people/:id/credentials", loggedIn, s.credentialsPage)
-	s.upload("/people/:id/credentials", hrStaff, credentialFile, s.addCredential)
-	s.post("/people/:id/credentials/:rid/verify", hrStaff, s.verifyCredential)
+	s.upload("/people/:id/credentials", hrStaff, credentialFile, s.formOf(s.credentialsPage, s.addCredential))
+	s.form("/people/:id/credentials/:rid/verify", hrStaff, s.credentialsPage, s.verifyCredential)
 	s.get("/people/:id/credentials/:rid/file", loggedIn, s.credentialFile)
-	s.post("/people/:id/enroll", directors, s.enroll)
+	s.form("/people/:id/enroll", directors, s.clearancePage, s.enroll)
 	s.get("/people/:id/move", directors, s.movePage)
-	s.post("/people/:id/move", directors, s.move)
+	s.form("/people/:id/move", directors, s.movePage, s.move)
 
 	// Reports: each report's page and .xlsx come from one definition
 	// (app/reports, served by report_handlers.go); their rows are scoped to
@@ -206,19 +206,19 @@ func (s *Server) routes() {
 	s.post("/enrollments/:id/observe/:code", recorders, s.observe)
 	s.get("/enrollments/:id/signoff/:code", recorders, s.signOffForm)
 	s.post("/enrollments/:id/signoff/:code", recorders, s.signOff)
-	s.post("/enrollments/:id/tests/:code", recorders, s.recordTest)
+	s.form("/enrollments/:id/tests/:code", recorders, s.enrollmentPage, s.recordTest)
 	// Self-logs and hours: the apprentice of the enrollment only (handler).
-	s.post("/enrollments/:id/selflogs", loggedIn, s.logPerformance)
-	s.post("/enrollments/:id/hours", loggedIn, s.logHours)
+	s.form("/enrollments/:id/selflogs", loggedIn, s.enrollmentPage, s.logPerformance)
+	s.form("/enrollments/:id/hours", loggedIn, s.enrollmentPage, s.logHours)
 	s.get("/review", recorders, s.reviewPage)
 	s.get("/sessions/new", recorders, s.sessionPage)
 	s.post("/sessions", recorders, s.recordSession)
-	s.post("/review/:kind/:id", recorders, s.review)
+	s.form("/review/:kind/:id", recorders, s.reviewPage, s.review)
 	s.get("/cohort", directors, s.cohortPage)
 	s.get("/cohort/closest", directors, s.closestPage)
 	s.get("/cohort/closest.xlsx", directors, s.closestXLSX)
-	s.post("/enrollments/:id/status", directors, s.changeStatus)
-	s.post("/enrollments/:id/signoffs/:so/revoke", directors, s.revoke)
+	s.form("/enrollments/:id/status", directors, s.enrollmentPage, s.changeStatus)
+	s.form("/enrollments/:id/signoffs/:so/revoke", directors, s.enrollmentPage, s.revoke)
 
 	// Programs: published versions for everyone, drafts for designers.
 	s.get("/programs", loggedIn, s.programsPage)
@@ -234,8 +234,8 @@ func (s *Server) routes() {
 	s.post(version+"/competencies/:code", designers, s.saveCompetency)
 	s.get(version+"/tasks/:code/edit", designers, s.editTaskPage)
 	s.post(version+"/tasks/:code", designers, s.saveTask)
-	s.post(version+"/competencies", designers, s.addCompetency)
-	s.post(version+"/tasks", designers, s.addTask)
+	s.form(version+"/competencies", designers, s.versionPage, s.addCompetency)
+	s.form(version+"/tasks", designers, s.versionPage, s.addTask)
 	s.post(version+"/competencies/:code/remove", designers, s.removeCompetency)
 	s.post(version+"/tasks/:code/remove", designers, s.removeTask)
 

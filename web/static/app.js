@@ -140,3 +140,9 @@ document.addEventListener("change", function (ev) {
     });
   });
 })();
+// A form that came back with a mistake: move focus to its summary, as the
+// GOV.UK pattern does, so a screen reader announces it first.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+});

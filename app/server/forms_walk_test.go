@@ -1,0 +1,525 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit/audittest"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/web"
+)
+
+// The forms rule: every form in the product, sent with a bad value, comes
+// back as the same page with what was typed, the message next to the field
+// and a summary at the top linking to it, and changes nothing. The walk
+// table lists every form; TestEveryFormIsWalked fails when a template or a
+// route gains a form the table does not list, so a new form cannot skip
+// its bad-value case.
+
+// walkPost is one bad submission: as whom, from which page, to where.
+type walkPost struct {
+	as     string // demo email; "" for a visitor
+	page   string // the page showing the form (fetched first, as a browser would)
+	action string // where the form posts
+	form   url.Values
+	// multipart sends the form as multipart/form-data (file forms), with
+	// no file.
+	multipart bool
+}
+
+type walkCase struct {
+	// forms are the template forms this case covers: "file.html: action"
+	// as written in the template (the action's {{$a := …}} definition
+	// when the form posts to {{$a}}).
+	forms []string
+	route string // the POST route
+	// buttonsOnly says why the form has no bad value to type: it has no
+	// field a person fills in (the test checks that it has none).
+	buttonsOnly string
+	post        func(w *walkWorld) walkPost
+	field       string            // the field that must carry the message
+	kept        map[string]string // typed values that must come back
+}
+
+// walkWorld is the demo organisation with the ids the cases need.
+type walkWorld struct {
+	t       *testing.T
+	e       *env
+	people  map[string]*accounts.Person
+	clients map[string]*client
+	enr     map[string]string // enrollment page by apprentice email
+	draft   string            // a draft version's URL
+	today   string
+}
+
+func (w *walkWorld) as(email string) *client {
+	w.t.Helper()
+	if c, ok := w.clients[email]; ok {
+		return c
+	}
+	c := w.e.client()
+	if email != "" {
+		c.login(email, demo.Password)
+	}
+	w.clients[email] = c
+	return c
+}
+
+// find is the first submatch of pattern in the page at path, seen by email.
+func (w *walkWorld) find(email, path, pattern string) string {
+	w.t.Helper()
+	r := w.as(email).get(path)
+	m := regexpFind(pattern, r.body)
+	if m == "" {
+		w.t.Fatalf("%s on %s: nothing matches %s", email, path, pattern)
+	}
+	return htmlUnescape(m)
+}
+
+const (
+	jordanEmail   = "apprentice@demo.test"
+	priyaEmail    = "preceptor@demo.test"
+	directorEmail = "director@demo.test"
+	hrEmail       = "hr@demo.test"
+	adminEmail    = "admin@demo.test"
+)
+
+var walkCases = []walkCase{
+	{forms: []string{"login.html: /login"}, route: "/login", field: "email",
+		kept: map[string]string{"email": "jordan at the clinic"},
+		post: func(w *walkWorld) walkPost {
+			return walkPost{page: "/login", action: "/login", form: url.Values{"email": {"jordan at the clinic"}, "password": {"whatever it was"}}}
+		}},
+	{forms: []string{"layout.html: /logout"}, route: "/logout", buttonsOnly: "a button"},
+	{forms: []string{"reset.html: /reset/{{.Data.Token}}"}, route: "/reset/:token", field: "new",
+		post: func(w *walkWorld) walkPost {
+			sam := w.people["apprentice2@demo.test"]
+			w.as(adminEmail).get("/admin/people/" + sam.ID)
+			link := regexpFind(`(/reset/[A-Za-z0-9_-]+)`, w.as(adminEmail).post("/admin/people/"+sam.ID+"/reset", nil).body)
+			if link == "" {
+				w.t.Fatal("no reset link")
+			}
+			return walkPost{page: link, action: link, form: url.Values{"new": {"short"}, "confirm": {"short"}}}
+		}},
+	{forms: []string{"notifications.html: /notifications/read"}, route: "/notifications/read", buttonsOnly: "a button"},
+	{forms: []string{"notifications.html: /account/calendar"}, route: "/account/calendar", buttonsOnly: "a button"},
+	{forms: []string{"notifications.html: /account/calendar/revoke"}, route: "/account/calendar/revoke", buttonsOnly: "a button"},
+	{forms: []string{"account.html: /account/password"}, route: "/account/password", field: "new",
+		post: func(w *walkWorld) walkPost {
+			return walkPost{as: jordanEmail, page: "/account", action: "/account/password",
+				form: url.Values{"current": {demo.Password}, "new": {"short"}, "confirm": {"short"}}}
+		}},
+	{forms: []string{"account.html: /account/tokens"}, route: "/account/tokens", field: "name",
+		kept: map[string]string{"days": "365"},
+		post: func(w *walkWorld) walkPost {
+			return walkPost{as: directorEmail, page: "/account", action: "/account/tokens",
+				form: url.Values{"name": {""}, "days": {"365"}, "password": {demo.Password}}}
+		}},
+	{forms: []string{"account.html: /account/tokens/{{.ID}}/revoke"}, route: "/account/tokens/:id/revoke", buttonsOnly: "a button"},
+	{forms: []string{"person_new.html: /admin/people"}, route: "/admin/people", field: "email",
+		kept: map[string]string{"name": "Zed Example", "employee_id": "E9999"},
+		post: func(w *walkWorld) walkPost {
+			site := w.find(adminEmail, "/admin/people/new", `name="sites" value="([^"]+)"`)
+			return walkPost{as: adminEmail, page: "/admin/people/new", action: "/admin/people", form: url.Values{"name": {"Zed Example"},
+				"email": {"zed-at-example"}, "employee_id": {"E9999"}, "credential": {"none"}, "roles": {"apprentice"}, "sites": {site}}}
+		}},
+	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/reset"}, route: "/admin/people/:id/reset", buttonsOnly: "a button"},
+	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/unlock"}, route: "/admin/people/:id/unlock", buttonsOnly: "a button"},
+	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/enable"}, route: "/admin/people/:id/enable", buttonsOnly: "a button"},
+	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/disable"}, route: "/admin/people/:id/disable", buttonsOnly: "a button"},
+	{forms: []string{"credentials.html: $v.URL"}, route: "/people/:id/credentials", field: "issued_on",
+		kept: map[string]string{"number": "AHA-9", "issued_on": "31/12/2025", "type": "BLS"},
+		post: func(w *walkWorld) walkPost {
+			page := "/people/" + w.people["apprentice3@demo.test"].ID + "/credentials"
+			return walkPost{as: hrEmail, page: page, action: page, multipart: true,
+				form: url.Values{"type": {"BLS"}, "issued_on": {"31/12/2025"}, "number": {"AHA-9"}}}
+		}},
+	{forms: []string{`credentials.html: print $v.URL "/" .ID "/verify"`}, route: "/people/:id/credentials/:rid/verify", field: "method",
+		post: func(w *walkWorld) walkPost {
+			riley := w.people["apprentice3@demo.test"]
+			if _, err := credentialsStore(w.e).Add(context.Background(), newRecord(riley.ID, "BLS", w.today, "2028-01-31")); err != nil {
+				w.t.Fatal(err)
+			}
+			page := "/people/" + riley.ID + "/credentials"
+			action := w.find(hrEmail, page, `action="([^"]+/verify)"`)
+			return walkPost{as: hrEmail, page: page, action: action, form: url.Values{"method": {"  "}}}
+		}},
+	{forms: []string{`clearance.html: print "/people/" $v.Person.ID "/enroll"`}, route: "/people/:id/enroll", field: "hire_date",
+		kept: map[string]string{"start_date": "2026-01-05", "hire_date": "31/12/2025"},
+		post: func(w *walkWorld) walkPost {
+			p := w.people["walk-new@demo.test"]
+			page := "/people/" + p.ID + "/clearance"
+			version := w.find(directorEmail, page, `name="version_id"[^>]*>\s*<option value="([^"]+)"`)
+			site := w.find(directorEmail, page, `name="site_id"[^>]*>\s*<option value="([^"]+)"`)
+			return walkPost{as: directorEmail, page: page, action: "/people/" + p.ID + "/enroll",
+				form: url.Values{"version_id": {version}, "site_id": {site}, "hire_date": {"31/12/2025"}, "start_date": {"2026-01-05"}}}
+		}},
+	{forms: []string{`move.html: print "/people/" $v.Person.ID "/move"`}, route: "/people/:id/move", field: "effective_on",
+		kept: map[string]string{"effective_on": "next week"},
+		post: func(w *walkWorld) walkPost {
+			page := "/people/" + w.people[jordanEmail].ID + "/move"
+			to := w.find(directorEmail, page, `name="to" value="([^"]+)"`)
+			return walkPost{as: directorEmail, page: page, action: page, form: url.Values{"to": {to}, "effective_on": {"next week"}}}
+		}},
+	{forms: []string{`import.html: /hr/import`}, route: "/hr/import", field: "file",
+		post: func(w *walkWorld) walkPost {
+			return walkPost{as: hrEmail, page: "/hr/import", action: "/hr/import", multipart: true, form: url.Values{}}
+		}},
+	{forms: []string{"import.html: /hr/import/confirm"}, route: "/hr/import/confirm", buttonsOnly: "a button confirming a preview"},
+	{forms: []string{"observe.html: $v.URL"}, route: "/enrollments/:id/observe/:code", field: "performed_on",
+		kept: map[string]string{"comments": "steady hands", "performed_on": "yesterday"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/observe/PHL-VENI"
+			f := formFromPage(w.t, w.as(priyaEmail).get(page).body)
+			f.Set("performed_on", "yesterday")
+			f.Set("comments", "steady hands")
+			for k := range f {
+				if strings.HasPrefix(k, "step_") {
+					f.Set(k, "met")
+				}
+			}
+			for i := 0; i < 40; i++ {
+				f.Set("step_"+itoa(i), "met")
+			}
+			return walkPost{as: priyaEmail, page: page, action: page, form: f}
+		}},
+	{forms: []string{"signoff.html: $v.URL"}, route: "/enrollments/:id/signoff/:code", field: "password",
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/signoff/PHL-VENI"
+			key := formValue(w.as(priyaEmail).get(page).body, "key")
+			return walkPost{as: priyaEmail, page: page, action: page, form: url.Values{"key": {key}, "kind": {"initial"}, "password": {"not my password at all"}}}
+		}},
+	{forms: []string{`enrollment.html: print $v.URL "/tests/" .Code`}, route: "/enrollments/:id/tests/:code", field: "score",
+		kept: map[string]string{"score": "eighty"},
+		post: func(w *walkWorld) walkPost {
+			action := w.find(priyaEmail, w.enr[jordanEmail], `action="([^"]+/tests/[^"]+)"`)
+			return walkPost{as: priyaEmail, page: w.enr[jordanEmail], action: action,
+				form: url.Values{"key": {"form-walktest-score"}, "score": {"eighty"}, "taken_on": {w.today}}}
+		}},
+	{forms: []string{`enrollment.html: print $v.URL "/selflogs"`}, route: "/enrollments/:id/selflogs", field: "variant",
+		kept: map[string]string{"comments": "left arm", "competency": "PHL-VENI"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail]
+			sup := w.find(jordanEmail, page, `name="supervisor"[^>]*>\s*<option value="([^"]+)"`)
+			variant := w.find(jordanEmail, page, `<optgroup label="[^"]+"><option value="([^"]+)"`)
+			return walkPost{as: jordanEmail, page: page, action: page + "/selflogs", form: url.Values{"key": {"form-walktest-selflog"},
+				"competency": {"PHL-VENI"}, "variant": {variant}, "performed_on": {w.today}, "supervisor": {sup}, "comments": {"left arm"}}}
+		}},
+	{forms: []string{`enrollment.html: print $v.URL "/hours"`}, route: "/enrollments/:id/hours", field: "hours",
+		kept: map[string]string{"hours": "25", "note": "clinic day"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail]
+			code := w.find(jordanEmail, page, `name="code"[^>]*>\s*<optgroup[^>]*><option value="([^"]+)"`)
+			return walkPost{as: jordanEmail, page: page, action: page + "/hours", form: url.Values{"key": {"form-walktest-hours"},
+				"code": {code}, "worked_on": {w.today}, "hours": {"25"}, "note": {"clinic day"}}}
+		}},
+	{forms: []string{`review.html: print "/review/selflogs/" .ID`, `review.html: print "/review/hours/" .ID`}, route: "/review/:kind/:id", field: "reason",
+		post: func(w *walkWorld) walkPost {
+			action := w.find(priyaEmail, "/review", `action="(/review/selflogs/[^"]+)"`)
+			return walkPost{as: priyaEmail, page: "/review", action: action, form: url.Values{"decision": {"reject"}, "reason": {" "}}}
+		}},
+	{forms: []string{`enrollment.html: print $v.URL "/status"`}, route: "/enrollments/:id/status", field: "status",
+		kept: map[string]string{"reason": "summer break"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail]
+			return walkPost{as: directorEmail, page: page, action: page + "/status", form: url.Values{"status": {"paused"}, "reason": {"summer break"}}}
+		}},
+	{forms: []string{"signature.html: .RevokeURL"}, route: "/enrollments/:id/signoffs/:so/revoke", field: "effective_on",
+		kept: map[string]string{"reason": "retraining", "effective_on": "soon"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail]
+			action := w.find(directorEmail, page, `action="([^"]+/revoke)"`)
+			return walkPost{as: directorEmail, page: page, action: action, form: url.Values{"key": {"form-walktest-revoke"}, "reason": {"retraining"}, "effective_on": {"soon"}}}
+		}},
+	{forms: []string{"programs.html: /programs/import"}, route: "/programs/import", field: "file",
+		post: func(w *walkWorld) walkPost {
+			return walkPost{as: directorEmail, page: "/programs", action: "/programs/import", multipart: true, form: url.Values{}}
+		}},
+	{forms: []string{"program_version.html: /programs/{{$v.Program.ID}}/drafts"}, route: "/programs/:id/drafts", buttonsOnly: "a button"},
+	{forms: []string{"program_version.html: {{$v.URL}}/publish"}, route: "/programs/:id/v/:n/publish", buttonsOnly: "a button"},
+	{forms: []string{"program_version.html: {{$v.URL}}/discard"}, route: "/programs/:id/v/:n/discard", buttonsOnly: "a button"},
+	{forms: []string{"program_version.html: {{$v.URL}}/competencies/{{.C.Code}}/remove"}, route: "/programs/:id/v/:n/competencies/:code/remove", buttonsOnly: "a button"},
+	{forms: []string{"program_version.html: {{$v.URL}}/tasks/{{.T.Code}}/remove"}, route: "/programs/:id/v/:n/tasks/:code/remove", buttonsOnly: "a button"},
+	{forms: []string{`competency_edit.html: print $v.URL "/competencies/" $f.Code`}, route: "/programs/:id/v/:n/competencies/:code", field: "pass_mark",
+		kept: map[string]string{"title": "Venipuncture, edited", "pass_mark": "abc"},
+		post: func(w *walkWorld) walkPost {
+			page := w.draft + "/competencies/PHL-VENI/edit"
+			f := formFromPage(w.t, w.as(directorEmail).get(page).body)
+			f.Set("title", "Venipuncture, edited")
+			f.Set("pass_mark", "abc")
+			return walkPost{as: directorEmail, page: page, action: w.draft + "/competencies/PHL-VENI", form: f}
+		}},
+	{forms: []string{`task_edit.html: print $v.URL "/tasks/" $f.Code`}, route: "/programs/:id/v/:n/tasks/:code", field: "grace_BLS",
+		kept: map[string]string{"title": "Venipuncture, edited", "grace_BLS": "none"},
+		post: func(w *walkWorld) walkPost {
+			page := w.draft + "/tasks/VENIPUNCTURE/edit"
+			f := formFromPage(w.t, w.as(directorEmail).get(page).body)
+			f.Set("title", "Venipuncture, edited")
+			f.Set("cred_BLS", "grace")
+			f.Set("grace_BLS", "none")
+			return walkPost{as: directorEmail, page: page, action: w.draft + "/tasks/VENIPUNCTURE", form: f}
+		}},
+	{forms: []string{`add_item.html: print .URL "/" .Kind`}, route: "/programs/:id/v/:n/competencies", field: "code",
+		kept: map[string]string{"title": "Arterial puncture"},
+		post: func(w *walkWorld) walkPost {
+			lock := w.find(directorEmail, w.draft, `name="lock" value="([^"]+)"`)
+			return walkPost{as: directorEmail, page: w.draft, action: w.draft + "/competencies",
+				form: url.Values{"lock": {lock}, "code": {""}, "title": {"Arterial puncture"}, "domain": {"laboratory"}}}
+		}},
+	{route: "/programs/:id/v/:n/tasks", field: "code", // the same partial, for tasks
+		kept: map[string]string{"title": "Arterial sampling"},
+		post: func(w *walkWorld) walkPost {
+			lock := w.find(directorEmail, w.draft, `name="lock" value="([^"]+)"`)
+			return walkPost{as: directorEmail, page: w.draft, action: w.draft + "/tasks",
+				form: url.Values{"lock": {lock}, "code": {" "}, "title": {"Arterial sampling"}, "domain": {"laboratory"}}}
+		}},
+}
+
+var (
+	postFormRE = regexp.MustCompile(`(?s)<form[^>]*method="post"[^>]*>.*?</form>`)
+	actionRE   = regexp.MustCompile(`action="([^"]*)"`)
+	defineARE  = regexp.MustCompile(`\{\{\$a := ([^}]*)\}\}`)
+)
+
+// templateForms lists every POST form in the templates, keyed as the walk
+// table names them, with its markup.
+func templateForms(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := fs.WalkDir(web.Templates, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		b, err := fs.ReadFile(web.Templates, p)
+		if err != nil {
+			return err
+		}
+		src := string(b)
+		for _, loc := range postFormRE.FindAllStringIndex(src, -1) {
+			form := src[loc[0]:loc[1]]
+			action := actionRE.FindStringSubmatch(form)[1]
+			if action == "{{$a}}" {
+				defs := defineARE.FindAllStringSubmatch(src[:loc[0]], -1)
+				if len(defs) == 0 {
+					t.Fatalf("%s: a form posts to {{$a}} with no {{$a := …}} before it", p)
+				}
+				action = strings.TrimSpace(defs[len(defs)-1][1])
+			}
+			out[path.Base(p)+": "+action] = form
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestEveryFormIsWalked(t *testing.T) {
+	forms := templateForms(t)
+	listed := map[string]walkCase{}
+	routes := map[string]bool{}
+	for _, c := range walkCases {
+		for _, f := range c.forms {
+			listed[f] = c
+		}
+		routes[c.route] = true
+		if c.buttonsOnly == "" && (c.post == nil || c.field == "") {
+			t.Errorf("%s: a form case needs a bad value and the field that must say so", c.route)
+		}
+	}
+	var missing []string
+	for key, markup := range forms {
+		c, ok := listed[key]
+		if !ok {
+			missing = append(missing, key)
+			continue
+		}
+		if c.buttonsOnly != "" {
+			// A form listed as buttons only must have nothing to type.
+			for _, tag := range regexp.MustCompile(`<input[^>]*>|<select|<textarea`).FindAllString(markup, -1) {
+				if !strings.Contains(tag, `type="hidden"`) {
+					t.Errorf("%s is listed as %s, but it has a field: %s", key, c.buttonsOnly, tag)
+				}
+			}
+		}
+	}
+	sort.Strings(missing)
+	for _, m := range missing {
+		t.Errorf("the form %q has no case in walkCases (forms_walk_test.go): add a bad value for it", m)
+	}
+	for key := range listed {
+		if _, ok := forms[key]; !ok {
+			t.Errorf("walkCases lists %q, which no template has any more", key)
+		}
+	}
+	// Every page route taking a POST is in the table (the API has its own
+	// tests: it answers JSON, not forms).
+	d := dbtest.New(t, db.SQLite)
+	e := newEnv(t, d)
+	for _, r := range e.srv.App().GetRoutes(true) {
+		if r.Method != http.MethodPost || strings.HasPrefix(r.Path, "/api/") {
+			continue
+		}
+		if !routes[r.Path] {
+			t.Errorf("POST %s has no case in walkCases: add its form with a bad value", r.Path)
+		}
+	}
+}
+
+// fingerprint is how many rows each table holds and how long the audit
+// trail is: a bad value changes none of them. (Sessions and the key-value
+// store hold CSRF tokens, counters and logins, which any request may touch;
+// a wrong password is recorded in the trail as a failed login, on purpose.)
+func fingerprint(t *testing.T, e *env) map[string]int {
+	t.Helper()
+	out := map[string]int{"audit_log": audittest.Total(t, e.db) - audittest.Count(t, e.db, accounts.ActionLoginFailed)}
+	for _, table := range []string{"users", "user_roles", "user_sites", "sites", "api_tokens", "password_resets", "enrollments",
+		"enrollment_preceptors", "enrollment_status_changes", "enrollment_moves", "observations", "sign_offs", "revocations",
+		"self_logs", "hours_entries", "test_results", "credentials", "credential_files", "programs", "program_versions",
+		"notifications", "calendar_tokens"} {
+		n, err := e.db.NewSelect().Table(table).Count(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[table] = int(n)
+	}
+	return out
+}
+
+func TestEveryFormKeepsWhatWasTyped(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e := newEnv(t, d)
+		w := &walkWorld{t: t, e: e, people: withDemo(t, e), clients: map[string]*client{}, enr: map[string]string{}}
+		w.today = e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")
+		ctx := context.Background()
+		// What the cases need that the demo does not have: a newer
+		// published version (to move to), a draft, an apprentice not yet
+		// enrolled, and a self-log waiting for Priya.
+		st := programs.NewStore(e.db)
+		list, err := st.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2, err := st.StartDraft(ctx, list[0].ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Publish(ctx, v2.ID, v2.LockVersion, ""); err != nil {
+			t.Fatal(err)
+		}
+		v3, err := st.StartDraft(ctx, list[0].ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.draft = "/programs/" + list[0].ID + "/v/" + itoa(v3.Number)
+		dana := w.people[directorEmail]
+		newbie, err := e.store.Create(ctx, accounts.NewPerson{Email: "walk-new@demo.test", Name: "Walk Newcomer",
+			Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: dana.SiteIDs, Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.people[newbie.Email] = newbie
+		w.enr[jordanEmail] = w.as(jordanEmail).get("/progress").Header.Get("Location")
+		if !strings.HasPrefix(w.enr[jordanEmail], "/enrollments/") {
+			t.Fatalf("Jordan's progress: %q", w.enr[jordanEmail])
+		}
+		sl := url.Values{"key": {"form-walktest-pending"}, "competency": {"PHL-VENI"}, "performed_on": {w.today},
+			"supervisor": {w.people[priyaEmail].ID}, "variant": {""}}
+		if r := w.as(jordanEmail).post(w.enr[jordanEmail]+"/selflogs", sl); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a good self-log: %d %s", r.StatusCode, regexpFind(`(?s)(<div class="error-summary".*?</div>)`, r.body))
+		}
+
+		for _, c := range walkCases {
+			if c.buttonsOnly != "" {
+				continue
+			}
+			t.Run(strings.ReplaceAll(strings.Trim(c.route, "/"), "/", "_"), func(t *testing.T) {
+				w.t = t
+				p := c.post(w)
+				cl := w.as(p.as)
+				if r := cl.get(p.page); r.StatusCode != http.StatusOK {
+					t.Fatalf("the form's page %s: %d", p.page, r.StatusCode)
+				}
+				before := fingerprint(t, e)
+				var r response
+				if p.multipart {
+					var buf bytes.Buffer
+					mw := multipart.NewWriter(&buf)
+					_ = mw.WriteField("_csrf", cl.csrf)
+					for k, vs := range p.form {
+						for _, v := range vs {
+							_ = mw.WriteField(k, v)
+						}
+					}
+					mw.Close()
+					r = cl.do("POST", p.action, &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
+				} else {
+					r = cl.post(p.action, p.form)
+				}
+				if r.StatusCode < 400 || r.StatusCode >= 500 {
+					t.Fatalf("status %d, want the form back with a 4xx\n%s", r.StatusCode, r.body)
+				}
+				if strings.Contains(r.body, "Go to the home page") {
+					t.Fatalf("the error page, not the form:\n%s", regexpFind(`(?s)<main[^>]*>(.*)</main>`, r.body))
+				}
+				form := postFormRE.FindString(r.body[max(0, strings.Index(r.body, `action="`+htmlEscape(p.action)+`"`)-200):])
+				if form == "" || !strings.Contains(form, `action="`+htmlEscape(p.action)+`"`) {
+					t.Fatalf("the page that came back has no form posting to %s", p.action)
+				}
+				got := formFromPage(t, form)
+				for k, want := range c.kept {
+					if got.Get(k) != want {
+						t.Errorf("%s: %q came back, want what was typed, %q", k, got.Get(k), want)
+					}
+				}
+				id := `id="f-` + c.field + `"`
+				if !strings.Contains(form, id) {
+					t.Errorf("no field %s in the form", id)
+				}
+				if !strings.Contains(form, `id="e-`+c.field+`"`) {
+					t.Errorf("no message next to %s", c.field)
+				}
+				if tag := regexpFind(`(<(?:input|select|textarea)[^>]*`+id+`[^>]*>)`, form); tag != "" &&
+					(!strings.Contains(tag, `aria-invalid="true"`) || !strings.Contains(tag, "e-"+c.field)) {
+					t.Errorf("the field does not point at its message: %s", tag)
+				}
+				summary := regexpFind(`(?s)(<div class="error-summary".*?</div>)`, r.body)
+				if !strings.Contains(summary, `href="#f-`+c.field+`"`) {
+					t.Errorf("the summary does not link to the field:\n%s", summary)
+				}
+				if after := fingerprint(t, e); !mapsEqual(before, after) {
+					t.Errorf("a bad value changed the database:\nbefore %v\nafter  %v", before, after)
+				}
+			})
+		}
+	})
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func htmlEscape(s string) string { return strings.ReplaceAll(s, "&", "&amp;") }
