@@ -198,7 +198,9 @@ var walkCases = []walkCase{
 		}},
 	{forms: []string{"signoff.html: $v.URL"}, route: "/enrollments/:id/signoff/:code", field: "password",
 		post: func(w *walkWorld) walkPost {
-			page := w.enr[jordanEmail] + "/signoff/PHL-VENI"
+			// A competency the rules let Priya sign off today (the form
+			// is offered only then).
+			page := w.find(priyaEmail, w.enr[jordanEmail], `href="([^"]+/signoff/[^"]+)"`)
 			key := formValue(w.as(priyaEmail).get(page).body, "key")
 			return walkPost{as: priyaEmail, page: page, action: page, form: url.Values{"key": {key}, "kind": {"initial"}, "password": {"not my password at all"}}}
 		}},
@@ -442,6 +444,19 @@ func TestEveryFormKeepsWhatWasTyped(t *testing.T) {
 			"supervisor": {w.people[priyaEmail].ID}, "variant": {""}}
 		if r := w.as(jordanEmail).post(w.enr[jordanEmail]+"/selflogs", sl); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("a good self-log: %d %s", r.StatusCode, regexpFind(`(?s)(<div class="error-summary".*?</div>)`, r.body))
+		}
+
+		// Jordan at 10 of 10 venipunctures: ready for Priya's sign-off,
+		// whose form is offered only then.
+		for i := 0; i < 2; i++ {
+			obs := w.enr[jordanEmail] + "/observe/PHL-VENI"
+			f := formFromPage(t, w.as(priyaEmail).get(obs).body)
+			for j := 0; j < 40; j++ {
+				f.Set("step_"+itoa(j), "met")
+			}
+			if r := w.as(priyaEmail).post(obs, f); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("a good observation: %d", r.StatusCode)
+			}
 		}
 
 		for _, c := range walkCases {
