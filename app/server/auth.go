@@ -20,7 +20,7 @@ type loginForm struct {
 }
 
 type loginView struct {
-	Email, Next string
+	Email, Next, Message string
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/skillgate/skillgate/app/accounts"
@@ -19,6 +20,7 @@ import (
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/web"
 )
 
@@ -63,6 +65,36 @@ type walkWorld struct {
 	enr     map[string]string // enrollment page by apprentice email
 	draft   string            // a draft version's URL
 	today   string
+	mail    *lastMail
+}
+
+// lastMail keeps the last email to each address.
+type lastMail struct {
+	mu   sync.Mutex
+	last map[string]string
+}
+
+func (m *lastMail) Send(_ context.Context, to, _, body string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.last[to] = body
+	return nil
+}
+
+// resetLink has an administrator issue p a password link, and returns it
+// from the page or the email.
+func (w *walkWorld) resetLink(p *accounts.Person) string {
+	w.t.Helper()
+	w.as(adminEmail).get("/admin/people/" + p.ID)
+	r := w.as(adminEmail).post("/admin/people/"+p.ID+"/reset", nil)
+	w.mail.mu.Lock()
+	body := r.body + w.mail.last[p.Email]
+	w.mail.mu.Unlock()
+	link := regexpFind(`(/reset/[A-Za-z0-9_-]+)`, body)
+	if link == "" {
+		w.t.Fatalf("no password link for %s", p.Email)
+	}
+	return link
 }
 
 func (w *walkWorld) as(email string) *client {
@@ -106,14 +138,35 @@ var walkCases = []walkCase{
 	{forms: []string{"layout.html: /logout"}, route: "/logout", buttonsOnly: "a button"},
 	{forms: []string{"reset.html: /reset/{{.Data.Token}}"}, route: "/reset/:token", field: "new",
 		post: func(w *walkWorld) walkPost {
-			sam := w.people["apprentice2@demo.test"]
-			w.as(adminEmail).get("/admin/people/" + sam.ID)
-			link := regexpFind(`(/reset/[A-Za-z0-9_-]+)`, w.as(adminEmail).post("/admin/people/"+sam.ID+"/reset", nil).body)
-			if link == "" {
-				w.t.Fatal("no reset link")
-			}
+			link := w.resetLink(w.people["apprentice2@demo.test"])
 			return walkPost{page: link, action: link, form: url.Values{"new": {"short"}, "confirm": {"short"}}}
 		}},
+	// Second factors (second_factor.go). Marcus logs in with an
+	// authenticator app; Sam is setting one up; Casey set one up after a
+	// password link someone else issued, so it waits for the emailed code.
+	{forms: []string{"login_code.html: /login/code"}, route: "/login/code", field: "code",
+		post: func(w *walkWorld) walkPost {
+			c := w.e.client()
+			c.login("physician@demo.test", demo.Password)
+			w.clients["marcus-pending"] = c
+			return walkPost{as: "marcus-pending", page: "/login/code", action: "/login/code", form: url.Values{"code": {"12ab56"}}}
+		}},
+	{forms: []string{"second_factor.html: /account/second-factor/start"}, route: "/account/second-factor/start", buttonsOnly: "a button"},
+	{forms: []string{"second_factor.html: /account/second-factor/confirm"}, route: "/account/second-factor/confirm", field: "code",
+		post: func(w *walkWorld) walkPost {
+			sam := "apprentice2@demo.test"
+			w.as(sam).get("/account/second-factor")
+			w.as(sam).post("/account/second-factor/start", nil)
+			return walkPost{as: sam, page: "/account/second-factor", action: "/account/second-factor/confirm", form: url.Values{"code": {"000000"}}}
+		}},
+	{forms: []string{"second_factor.html: /account/second-factor/email-code"}, route: "/account/second-factor/email-code", buttonsOnly: "a button"},
+	{forms: []string{"second_factor.html: /account/second-factor/approve"}, route: "/account/second-factor/approve", field: "email_code",
+		post: func(w *walkWorld) walkPost {
+			return walkPost{as: "casey-waiting", page: "/account/second-factor", action: "/account/second-factor/approve", form: url.Values{"email_code": {"1234"}}}
+		}},
+	{forms: []string{"person_factor.html: /people/{{$.Data.Person.ID}}/second-factor/approve"}, route: "/people/:id/second-factor/approve", buttonsOnly: "a button"},
+	{forms: []string{"person_factor.html: /people/{{$.Data.Person.ID}}/second-factor/remove"}, route: "/people/:id/second-factor/remove", buttonsOnly: "a button"},
+	{forms: []string{"person_factor.html: /people/{{$.Data.Person.ID}}/second-factor/confirm-removal"}, route: "/people/:id/second-factor/confirm-removal", buttonsOnly: "a button"},
 	{forms: []string{"notifications.html: /notifications/read"}, route: "/notifications/read", buttonsOnly: "a button"},
 	{forms: []string{"notifications.html: /account/calendar"}, route: "/account/calendar", buttonsOnly: "a button"},
 	{forms: []string{"notifications.html: /account/calendar/revoke"}, route: "/account/calendar/revoke", buttonsOnly: "a button"},
@@ -385,10 +438,12 @@ func TestEveryFormIsWalked(t *testing.T) {
 // fingerprint is how many rows each table holds and how long the audit
 // trail is: a bad value changes none of them. (Sessions and the key-value
 // store hold CSRF tokens, counters and logins, which any request may touch;
-// a wrong password is recorded in the trail as a failed login, on purpose.)
+// a wrong password or code is recorded in the trail as a failed login, on
+// purpose.)
 func fingerprint(t *testing.T, e *env) map[string]int {
 	t.Helper()
-	out := map[string]int{"audit_log": audittest.Total(t, e.db) - audittest.Count(t, e.db, accounts.ActionLoginFailed)}
+	out := map[string]int{"audit_log": audittest.Total(t, e.db) - audittest.Count(t, e.db, accounts.ActionLoginFailed) -
+		audittest.Count(t, e.db, accounts.ActionSecondFactorFailed)}
 	for _, table := range []string{"users", "user_roles", "user_sites", "sites", "api_tokens", "password_resets", "enrollments",
 		"enrollment_preceptors", "enrollment_status_changes", "enrollment_moves", "observations", "sign_offs", "revocations",
 		"self_logs", "hours_entries", "test_results", "credentials", "credential_files", "programs", "program_versions",
@@ -445,6 +500,27 @@ func TestEveryFormKeepsWhatWasTyped(t *testing.T) {
 		if r := w.as(jordanEmail).post(w.enr[jordanEmail]+"/selflogs", sl); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("a good self-log: %d %s", r.StatusCode, regexpFind(`(?s)(<div class="error-summary".*?</div>)`, r.body))
 		}
+
+		// Email on, so that a waiting authenticator app can be approved by
+		// the emailed code; Marcus with an active app (his login asks for
+		// a code); Casey with one waiting, after a password link.
+		w.mail = &lastMail{last: map[string]string{}}
+		e.svc.Mail = w.mail
+		if e.srv, err = server.New(e.svc); err != nil {
+			t.Fatal(err)
+		}
+		w.as("physician@demo.test").enrolThroughPages()
+		casey := w.people["graduate@demo.test"]
+		link := w.resetLink(casey)
+		anon := e.client()
+		anon.get(link)
+		if r := anon.post(link, url.Values{"new": {"a new passphrase for casey"}, "confirm": {"a new passphrase for casey"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("Casey's reset: %d", r.StatusCode)
+		}
+		cc := e.client()
+		cc.login(casey.Email, "a new passphrase for casey")
+		cc.enrolThroughPages()
+		w.clients["casey-waiting"] = cc
 
 		// Jordan at 10 of 10 venipunctures: ready for Priya's sign-off,
 		// whose form is offered only then.
