@@ -303,6 +303,15 @@ var walkCases = []walkCase{
 		post: func(w *walkWorld) walkPost {
 			return walkPost{as: directorEmail, page: "/programs", action: "/programs/import", multipart: true, form: url.Values{}}
 		}},
+	{forms: []string{`session.html: "/sessions"`}, route: "/sessions", field: "performed_on",
+		kept: map[string]string{"performed_on": "last tuesday"},
+		post: func(w *walkWorld) walkPost {
+			page := "/sessions/new?competency=PHL-VENI&e=" + strings.TrimPrefix(w.enr[jordanEmail], "/enrollments/")
+			f := formFromPage(w.t, w.as(priyaEmail).get(page).body)
+			f.Set("performed_on", "last tuesday")
+			f.Set("r_"+strings.TrimPrefix(w.enr[jordanEmail], "/enrollments/"), "all")
+			return walkPost{as: priyaEmail, page: page, action: "/sessions", form: f}
+		}},
 	{forms: []string{"program_version.html: /programs/{{$v.Program.ID}}/drafts"}, route: "/programs/:id/drafts", buttonsOnly: "a button"},
 	{forms: []string{"program_version.html: {{$v.URL}}/publish"}, route: "/programs/:id/v/:n/publish", buttonsOnly: "a button"},
 	{forms: []string{"program_version.html: {{$v.URL}}/discard"}, route: "/programs/:id/v/:n/discard", buttonsOnly: "a button"},

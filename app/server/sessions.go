@@ -262,7 +262,21 @@ func (s *Server) recordSession(c *fiber.Ctx) error {
 	s.fillSessionRows(c, &v, recs, names)
 	v.Key, v.Date, v.Variant = c.FormValue("key"), strings.TrimSpace(c.FormValue("performed_on")), c.FormValue("variant")
 	again := func(status int) error {
-		return s.render(c, status, "session", Page{Title: "Skills-lab session", Nav: "review", Data: v})
+		// The forms rule: each message by its field (the date, or the
+		// apprentice's row), listed in the summary at the top.
+		errs := map[string]string{}
+		if _, err := curriculum.ParseDate(v.Date); err != nil {
+			errs["performed_on"] = "Give the date of the session as YYYY-MM-DD."
+		}
+		for _, r := range v.Rows {
+			if r.Problem != "" {
+				errs["r_"+r.EnrollmentID] = r.Name + ": " + r.Problem
+			}
+		}
+		if len(errs) == 0 {
+			errs[""] = v.Problem
+		}
+		return s.render(c, status, "session", Page{Title: "Skills-lab session", Nav: "review", Errors: errs, Data: v})
 	}
 	on, err := curriculum.ParseDate(v.Date)
 	if err != nil {
