@@ -64,6 +64,9 @@ type compiledTask struct {
 	prereqs []int32 // transitive prerequisites of own competencies
 	creds   []int32
 	rule    DirectSupervisionRule
+	// Successful performances of each task competency for direct,
+	// indirect and independent practice (0: no such count).
+	directAfter, indirectAfter, independentAfter int
 }
 
 // Compile validates v and indexes it for evaluation. It keeps its own copy
@@ -116,7 +119,8 @@ func Compile(v *Version) (*Rules, error) {
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
 		r.taskIndex[t.Code] = int32(i)
-		ct := compiledTask{def: t, rule: t.DirectSupervision}
+		ct := compiledTask{def: t, rule: t.DirectSupervision,
+			directAfter: t.DirectAfter, indirectAfter: t.IndirectAfter, independentAfter: t.IndependentAfter}
 		if ct.rule == "" {
 			ct.rule = DirectWhenTrainingStarted
 		}
@@ -454,6 +458,7 @@ type compAgg struct {
 	revoked     int32 // latest revoked sign-off, -1
 	uncovered   int32 // latest sign-off rejected for coverage, -1
 	hours       int32 // approved training minutes on file
+	successes   int32 // successful performances on file, any variant
 }
 
 // scratch holds per-evaluation buffers, pooled so that evaluating an
@@ -571,7 +576,7 @@ func (r *Rules) onHold(from, asOf Date) []Decision {
 		t := &r.tasks[i]
 		reasons[i] = Reason{Code: ReasonOnHold, Effect: BlocksSupervised, Date: from}
 		out[i] = Decision{Task: t.def.Code, AsOf: asOf, Status: NotCleared, Supervised: t.rule != DirectNever,
-			Reasons: reasons[i : i+1 : i+1]}
+			Indirect: t.indirectAfter > 0, Reasons: reasons[i : i+1 : i+1]}
 	}
 	return out
 }
@@ -613,6 +618,7 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 		if !p.Successful {
 			continue
 		}
+		a.successes++
 		if p.PerformedOn.After(a.lastSuccess) {
 			a.lastSuccess = p.PerformedOn
 		}
@@ -845,8 +851,8 @@ func (r *Rules) coverageReason(cv *Coverage, so *SignOff) Reason {
 // decide combines credential and competency states into a task decision,
 // appending the task's reasons to s.reasons.
 func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
-	d := Decision{Task: t.def.Code, AsOf: asOf, Supervised: t.rule != DirectNever}
-	credsOK, presOK, ownOK, trainingOK := true, true, true, true
+	d := Decision{Task: t.def.Code, AsOf: asOf, Supervised: t.rule != DirectNever, Indirect: t.indirectAfter > 0}
+	credsOK, presOK, ownOK, trainingOK, indirectOK := true, true, true, true, true
 	var credLapse, preLapse, ownLapse Date
 
 	for _, k := range t.creds {
@@ -896,12 +902,26 @@ func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
 		c := &r.comps[ci]
 		from := len(s.reasons)
 		s.reasons = append(s.reasons, s.reasons[st.from:st.to]...)
+		have := int(s.aggs[ci].successes)
+		if t.indirectAfter > 0 && have < t.indirectAfter {
+			indirectOK = false
+			s.reasons = append(s.reasons, Reason{Code: ReasonIndirectCountShort, Effect: BlocksIndirect, Have: have, Need: t.indirectAfter, about: &c.about})
+		}
+		if t.independentAfter > 0 && have < t.independentAfter {
+			ownOK = false
+			s.reasons = append(s.reasons, Reason{Code: ReasonIndependentCountShort, Effect: BlocksIndependent, Have: have, Need: t.independentAfter, about: &c.about})
+		}
 		if st.current {
 			ownLapse = minDate(ownLapse, st.lapses)
 			continue
 		}
 		ownOK = false
 		switch t.rule {
+		case DirectAfterPerformances:
+			if have < t.directAfter {
+				trainingOK = false
+				s.reasons = append(s.reasons, Reason{Code: ReasonDirectCountShort, Effect: BlocksSupervised, Have: have, Need: t.directAfter, about: &c.about})
+			}
 		case DirectWhenTrainingStarted:
 			if !st.started {
 				trainingOK = false
@@ -920,11 +940,14 @@ func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
 	}
 
 	switch {
-	case credsOK && presOK && ownOK:
+	case credsOK && presOK && ownOK && indirectOK:
 		d.Status = Cleared
 		d.LapsesOn = minDate(credLapse, minDate(preLapse, ownLapse))
 	case credsOK && presOK && trainingOK && t.rule != DirectNever:
 		d.Status = DirectSupervision
+		if t.indirectAfter > 0 && indirectOK {
+			d.Status = IndirectSupervision
+		}
 		d.LapsesOn = minDate(credLapse, preLapse)
 	default:
 		d.Status = NotCleared

@@ -10,19 +10,26 @@ import (
 // Status is a person's clearance level for a task.
 type Status uint8
 
-// Clearance levels, lowest first.
+// Clearance levels, lowest first. The levels a program speaks of (not
+// cleared, direct, indirect, independent) are these four; their machine
+// names are the API's.
 const (
 	NotCleared Status = iota
 	// DirectSupervision: may do the task only with a qualified person
 	// present and watching.
 	DirectSupervision
+	// IndirectSupervision: may do the task with a qualified person on the
+	// premises and available, not watching; only tasks with an indirect
+	// level (Task.IndirectAfter) have it.
+	IndirectSupervision
 	// Cleared: may do the task independently.
 	Cleared
 )
 
-var statusNames = [...]string{"not_cleared", "direct_supervision", "cleared"}
+var statusNames = [...]string{"not_cleared", "direct_supervision", "indirect_supervision", "cleared"}
 
-// String returns the machine name: not_cleared, direct_supervision, cleared.
+// String returns the machine name: not_cleared, direct_supervision,
+// indirect_supervision, cleared.
 func (s Status) String() string {
 	if int(s) < len(statusNames) {
 		return statusNames[s]
@@ -38,6 +45,8 @@ func (s Status) Label() string {
 		return "Not cleared"
 	case DirectSupervision:
 		return "Direct supervision only"
+	case IndirectSupervision:
+		return "Indirect supervision"
 	case Cleared:
 		return "Cleared (independent)"
 	}
@@ -67,12 +76,15 @@ const (
 	Info Effect = iota
 	// BlocksIndependent keeps the person from independent clearance.
 	BlocksIndependent
+	// BlocksIndirect keeps the person from indirect supervision (and
+	// independent clearance), on tasks that have that level.
+	BlocksIndirect
 	// BlocksSupervised keeps the person from even supervised practice (and
-	// so from independent clearance too).
+	// so from every higher level too).
 	BlocksSupervised
 )
 
-var effectNames = [...]string{"info", "blocks_independent", "blocks_supervised"}
+var effectNames = [...]string{"info", "blocks_independent", "blocks_indirect", "blocks_supervised"}
 
 func (e Effect) String() string {
 	if int(e) < len(effectNames) {
@@ -116,6 +128,13 @@ const (
 	// of a schedule with a first cycle (CLIA) is due on Date; said because
 	// such dates are not one plain interval apart.
 	ReasonReverificationScheduled
+	// ReasonDirectCountShort, ReasonIndirectCountShort and
+	// ReasonIndependentCountShort: fewer successful observed performances
+	// of a task competency (Have) than the task asks (Need) for direct
+	// supervision, indirect supervision or independent practice.
+	ReasonDirectCountShort
+	ReasonIndirectCountShort
+	ReasonIndependentCountShort
 )
 
 var reasonNames = [...]string{
@@ -138,6 +157,9 @@ var reasonNames = [...]string{
 	ReasonOnHold:                  "enrollment_on_hold",
 	ReasonTrainingHoursShort:      "training_hours_short",
 	ReasonReverificationScheduled: "reverification_scheduled",
+	ReasonDirectCountShort:        "direct_count_short",
+	ReasonIndirectCountShort:      "indirect_count_short",
+	ReasonIndependentCountShort:   "independent_count_short",
 }
 
 func (c ReasonCode) String() string {
@@ -291,6 +313,12 @@ func (r *Reason) Message() string {
 		return fmt.Sprintf("The enrollment is on hold since %s: nothing is cleared while it is on hold", r.Date)
 	case ReasonTrainingHoursShort:
 		return fmt.Sprintf("%s: %s of %s clock hours of training approved (%s)", t, clockHours(r.Have), clockHours(r.Need), r.trainingSources())
+	case ReasonDirectCountShort:
+		return fmt.Sprintf("%s: %d of %d successful observed performances before direct supervision", t, r.Have, r.Need)
+	case ReasonIndirectCountShort:
+		return fmt.Sprintf("%s: %d of %d successful observed performances for indirect supervision", t, r.Have, r.Need)
+	case ReasonIndependentCountShort:
+		return fmt.Sprintf("%s: %d of %d successful observed performances for independent practice", t, r.Have, r.Need)
 	case ReasonReverificationScheduled:
 		if r.about != nil && r.about.schedule != "" {
 			return fmt.Sprintf("%s: next re-verification due %s (%s)", t, r.Date, r.about.schedule)
@@ -342,10 +370,25 @@ func (r *Reason) Step() string {
 		return fmt.Sprintf("Start training in %s: perform it once under observation", t)
 	case ReasonOnHold:
 		return "Have a program director make the enrollment active again"
+	case ReasonDirectCountShort:
+		return morePerformances(r.Need-r.Have, t, "to practise under direct supervision")
+	case ReasonIndirectCountShort:
+		return morePerformances(r.Need-r.Have, t, "to move to indirect supervision")
+	case ReasonIndependentCountShort:
+		return morePerformances(r.Need-r.Have, t, "to practise independently")
 	case ReasonTrainingHoursShort:
 		return fmt.Sprintf("Complete %s more clock hours of training for %s (%s) and have them approved", clockHours(r.Need-r.Have), t, r.trainingSources())
 	}
 	return ""
+}
+
+// morePerformances is the step "Complete 4 more successful observed
+// performances of Venipuncture to move to indirect supervision".
+func morePerformances(n int, what, purpose string) string {
+	if n == 1 {
+		return "Complete 1 more successful observed performance of " + what + " " + purpose
+	}
+	return fmt.Sprintf("Complete %d more successful observed performances of %s %s", n, what, purpose)
 }
 
 func (r *Reason) trainingSources() string {
@@ -413,6 +456,9 @@ type Decision struct {
 	// Supervised reports whether the task has a direct-supervision level at
 	// all (its rule is not "never").
 	Supervised bool
+	// Indirect reports whether the task has an indirect-supervision level
+	// (Task.IndirectAfter).
+	Indirect bool
 }
 
 // Next returns the level above the current status, and false when the
@@ -423,6 +469,8 @@ func (d *Decision) Next() (Status, bool) {
 		return Cleared, false
 	case d.Status == NotCleared && d.Supervised:
 		return DirectSupervision, true
+	case d.Status == DirectSupervision && d.Indirect:
+		return IndirectSupervision, true
 	}
 	return Cleared, true
 }
@@ -435,8 +483,11 @@ func (d *Decision) NextSteps() []string {
 		return nil
 	}
 	min := BlocksIndependent
-	if next == DirectSupervision {
+	switch next {
+	case DirectSupervision:
 		min = BlocksSupervised
+	case IndirectSupervision:
+		min = BlocksIndirect
 	}
 	var steps []string
 	for i := range d.Reasons {

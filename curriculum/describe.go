@@ -158,6 +158,9 @@ type TaskRules struct {
 	T      *Task // the task described
 	Needs  []string
 	Direct string
+	// Indirect says when the indirect-supervision level starts ("" if
+	// the task has none).
+	Indirect string
 }
 
 // DescribeTask says what clears t, a task of p.
@@ -188,8 +191,16 @@ func DescribeTask(p *Program, t *Task) TaskRules {
 		v.Direct = "Under direct supervision once the knowledge test is passed, with credentials and prerequisites in order."
 	case DirectAfterPrerequisites:
 		v.Direct = "Under direct supervision once credentials and prerequisites are in order."
+	case DirectAfterPerformances:
+		v.Direct = fmt.Sprintf("Under direct supervision after %d successful observed performances of each competency, with credentials and prerequisites in order.", t.DirectAfter)
 	case DirectNever:
 		v.Direct = "No supervised level: cleared to perform independently, or not at all."
+	}
+	if t.IndirectAfter > 0 {
+		v.Indirect = fmt.Sprintf("Under indirect supervision (a qualified person available, not watching) after %d successful observed performances of each competency.", t.IndirectAfter)
+	}
+	if t.IndependentAfter > 0 {
+		v.Needs = append(v.Needs, fmt.Sprintf("%d successful observed performances of each competency", t.IndependentAfter))
 	}
 	return v
 }

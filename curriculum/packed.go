@@ -45,9 +45,12 @@ func (r *Rules) Pack(ds []Decision) Packed {
 		if d.Task != r.tasks[i].def.Code || d.AsOf != asOf {
 			panic(fmt.Sprintf("pack: decision %d is for %s on %s, want %s on %s", i, d.Task, d.AsOf, r.tasks[i].def.Code, asOf))
 		}
-		flags := byte(d.Status) << 1
+		flags := byte(d.Status) << 2
 		if d.Supervised {
 			flags |= 1
+		}
+		if d.Indirect {
+			flags |= 2
 		}
 		b = append(b, flags)
 		b = binary.AppendVarint(b, int64(d.LapsesOn.n))
@@ -208,7 +211,7 @@ func (u *unpacker) date() Date {
 // decision reads task i's decision; with build false it only skips it.
 func (u *unpacker) decision(i int, asOf Date, build bool) Decision {
 	flags := u.byte()
-	d := Decision{Task: u.r.tasks[i].def.Code, AsOf: asOf, Status: Status(flags >> 1), Supervised: flags&1 != 0}
+	d := Decision{Task: u.r.tasks[i].def.Code, AsOf: asOf, Status: Status(flags >> 2), Supervised: flags&1 != 0, Indirect: flags&2 != 0}
 	d.LapsesOn = u.date()
 	n := u.uvarint()
 	if n > uint64(len(u.b)) { // each reason takes several bytes

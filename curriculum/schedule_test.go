@@ -120,24 +120,13 @@ func TestFirstCycleValidation(t *testing.T) {
 	v.Program.Competency("LAB-CLIA").Reverification = Reverification{Kind: EveryMonths, Months: 12, FirstMonths: []int{6, 6, 0}, DueWindowDays: 30}
 	v.Program.Competency("LAB-WAIVED").Reverification = Reverification{Kind: JointCommission, FirstMonths: []int{6}}
 	v.Program.Competency("MED-REFILL").Reverification = Reverification{Kind: EveryMonths, Months: 12, FirstMonths: []int{1, 3}, DueWindowDays: 30}
-	err := v.Validate()
-	var ve *ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("got %v", err)
-	}
-	var got []string
-	for _, p := range ve.Problems {
-		got = append(got, p.String())
-	}
-	want := []string{
+	wantProblems(t, v.Validate(), []string{
 		"program.competencies[3].reverification.due_window_days: a due window of 30 days is longer than the 1-month interval",
 		"program.competencies[4].reverification.first_months[1]: list the months in increasing order: 6 does not come after 6",
 		"program.competencies[4].reverification.first_months[2]: each first re-verification is 1 or more months after the initial sign-off, not 0",
 		"program.competencies[5].reverification.first_months: first_months is only used with kind every-months (the repeating interval after them)",
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	})
+	var ve *ValidationError
 
 	// In a file, the problem names its line and field.
 	v = testVersion()

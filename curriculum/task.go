@@ -15,6 +15,19 @@ type Task struct {
 	// DirectSupervision says when the person may do the task under direct
 	// supervision before being cleared to do it alone.
 	DirectSupervision DirectSupervisionRule `json:"direct_supervision,omitempty"`
+	// DirectAfter, with DirectSupervision "performances", is how many
+	// successful observed performances of each task competency not yet
+	// current allow direct supervision.
+	DirectAfter int `json:"direct_after,omitempty"`
+	// IndirectAfter, when positive, gives the task an indirect-supervision
+	// level: the person may work with a qualified person available rather
+	// than watching once they qualify for direct supervision and have this
+	// many successful observed performances of each task competency.
+	IndirectAfter int `json:"indirect_after,omitempty"`
+	// IndependentAfter, when positive, is how many successful observed
+	// performances of each task competency independent clearance needs,
+	// besides everything else (sign-off, credentials, prerequisites).
+	IndependentAfter int `json:"independent_after,omitempty"`
 }
 
 // DirectSupervisionRule is when a task may be done under direct supervision
@@ -45,6 +58,9 @@ const (
 	DirectAfterKnowledgeTest DirectSupervisionRule = "knowledge-test"
 	// DirectAfterPrerequisites requires only credentials and prerequisites.
 	DirectAfterPrerequisites DirectSupervisionRule = "prerequisites"
+	// DirectAfterPerformances requires Task.DirectAfter successful observed
+	// performances of each such competency.
+	DirectAfterPerformances DirectSupervisionRule = "performances"
 	// DirectNever: the task has no supervised level; a person is either
 	// cleared or not (for example pending refills, which a provider
 	// approves anyway, or administrative work).
@@ -53,7 +69,7 @@ const (
 
 func (r DirectSupervisionRule) valid() bool {
 	switch r {
-	case "", DirectWhenTrainingStarted, DirectAfterKnowledgeTest, DirectAfterPrerequisites, DirectNever:
+	case "", DirectWhenTrainingStarted, DirectAfterKnowledgeTest, DirectAfterPrerequisites, DirectAfterPerformances, DirectNever:
 		return true
 	}
 	return false

@@ -131,25 +131,13 @@ func TestTrainingHoursValidation(t *testing.T) {
 	v := hoursVersion()
 	v.Program.Competency("INJ").TrainingHours = &TrainingHours{Hours: 0, RTICourses: []string{"PHARM", "PHLEB", "PHLEB"}, WorkProcesses: []string{"NOPE"}}
 	v.Program.Competency("MED-REFILL").TrainingHours = &TrainingHours{Hours: 5}
-	err := v.Validate()
-	var ve *ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("got %v", err)
-	}
-	want := []string{
+	wantProblems(t, v.Validate(), []string{
 		"program.competencies[2].training_hours.hours: say how many clock hours of training are required (1 or more)",
 		`program.competencies[2].training_hours.rti_courses[0]: "PHARM" is not one of the program's RTI courses`,
 		`program.competencies[2].training_hours.rti_courses[2]: RTI course "PHLEB" is listed more than once`,
 		`program.competencies[2].training_hours.work_processes[0]: "NOPE" is not one of the program's work processes`,
 		"program.competencies[3].training_hours: name the RTI courses (rti_courses) or work processes (work_processes) whose approved hours count",
-	}
-	var got []string
-	for _, p := range ve.Problems {
-		got = append(got, p.String())
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	})
 }
 
 func TestTrainingHoursInProgramFile(t *testing.T) {

@@ -440,7 +440,29 @@ func (p *Program) validateTask(ps *problems, path string, t *Task, seen, comps m
 		}
 	}
 	if !t.DirectSupervision.valid() {
-		ps.add(path+".direct_supervision", "must be training-started, knowledge-test, prerequisites or never, not %q", t.DirectSupervision)
+		ps.add(path+".direct_supervision", "must be training-started, knowledge-test, prerequisites, performances or never, not %q", t.DirectSupervision)
+	}
+	switch {
+	case t.DirectSupervision == DirectAfterPerformances && t.DirectAfter < 1:
+		ps.add(path+".direct_after", "say after how many successful observed performances direct supervision starts (1 or more)")
+	case t.DirectSupervision != DirectAfterPerformances && t.DirectAfter != 0:
+		ps.add(path+".direct_after", "direct_after is only used with direct_supervision: performances")
+	}
+	switch {
+	case t.IndirectAfter < 0:
+		ps.add(path+".indirect_after", "the number of performances cannot be negative")
+	case t.IndirectAfter > 0 && t.DirectSupervision == DirectNever:
+		ps.add(path+".indirect_after", "a task without supervised practice (direct_supervision: never) has no indirect level")
+	case t.IndirectAfter > 0 && t.DirectSupervision == DirectAfterPerformances && t.IndirectAfter <= t.DirectAfter:
+		ps.add(path+".indirect_after", "indirect supervision (%d performances) must need more than direct supervision (%d)", t.IndirectAfter, t.DirectAfter)
+	}
+	switch {
+	case t.IndependentAfter < 0:
+		ps.add(path+".independent_after", "the number of performances cannot be negative")
+	case t.IndependentAfter > 0 && t.IndependentAfter < t.IndirectAfter:
+		ps.add(path+".independent_after", "independent practice (%d performances) cannot need fewer than indirect supervision (%d)", t.IndependentAfter, t.IndirectAfter)
+	case t.IndependentAfter > 0 && t.DirectSupervision == DirectAfterPerformances && t.IndependentAfter <= t.DirectAfter:
+		ps.add(path+".independent_after", "independent practice (%d performances) must need more than direct supervision (%d)", t.IndependentAfter, t.DirectAfter)
 	}
 }
 

@@ -222,19 +222,27 @@ func pick(ens []assessments.Enrollment, moves []evidence.Move, asOf curriculum.D
 // Today is the organisation's calendar day now.
 func Today(now time.Time, loc *time.Location) curriculum.Date { return curriculum.DateOf(now, loc) }
 
-// Counts tallies decisions by status, for summaries.
-func Counts(ds []curriculum.Decision) (cleared, supervised, not int) {
+// Tally is decisions counted by status, for summaries.
+type Tally struct {
+	Cleared, Indirect, Direct, Not int
+}
+
+// Counts tallies decisions by status.
+func Counts(ds []curriculum.Decision) Tally {
+	var t Tally
 	for _, d := range ds {
 		switch d.Status {
 		case curriculum.Cleared:
-			cleared++
+			t.Cleared++
+		case curriculum.IndirectSupervision:
+			t.Indirect++
 		case curriculum.DirectSupervision:
-			supervised++
+			t.Direct++
 		default:
-			not++
+			t.Not++
 		}
 	}
-	return
+	return t
 }
 
 // RequiredCredentials returns the status of every credential the person's

@@ -22,7 +22,7 @@ type ClearanceRow struct {
 }
 
 // statusTone is how each status is shown.
-var statusTone = map[curriculum.Status]Tone{curriculum.Cleared: Good, curriculum.DirectSupervision: Warn, curriculum.NotCleared: Bad}
+var statusTone = map[curriculum.Status]Tone{curriculum.Cleared: Good, curriculum.IndirectSupervision: Warn, curriculum.DirectSupervision: Warn, curriculum.NotCleared: Bad}
 
 // clearanceRows decides through the decision cache (DecideMany), as the
 // site matrix and the API do: decisions nothing was written for since are

@@ -142,14 +142,12 @@ func (s *Server) apiSiteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date
 }
 
 type clearanceView struct {
-	Person   *accounts.Person
-	AsOf     curriculum.Date
-	IsToday  bool
-	Result   *clearance.Result
-	Rows     []clearanceRow
-	Cleared  int
-	Direct   int
-	Not      int
+	Person  *accounts.Person
+	AsOf    curriculum.Date
+	IsToday bool
+	Result  *clearance.Result
+	Rows    []clearanceRow
+	clearance.Tally
 	Enrolled bool
 	URL      string
 	// Newer is a newer published version a director may move the person to.
@@ -168,7 +166,7 @@ func statusClass(s curriculum.Status) string {
 	switch s {
 	case curriculum.Cleared:
 		return "status-ok"
-	case curriculum.DirectSupervision:
+	case curriculum.DirectSupervision, curriculum.IndirectSupervision:
 		return "status-warn"
 	}
 	return "status-bad"
@@ -208,7 +206,7 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 		for _, d := range res.Decisions {
 			v.Rows = append(v.Rows, clearanceRow{Task: res.Task(d.Task), Decision: d, Class: statusClass(d.Status)})
 		}
-		v.Cleared, v.Direct, v.Not = clearance.Counts(res.Decisions)
+		v.Tally = clearance.Counts(res.Decisions)
 		if directors.Allows(currentUser(c)) && v.IsToday {
 			if v.Newer, err = s.newerVersion(c, res); err != nil {
 				return err

@@ -120,10 +120,14 @@ func (s *Server) apprenticeCards(c *fiber.Ctx) ([]homeCard, error) {
 	if err != nil {
 		return nil, err
 	}
-	cleared, direct, _ := clearance.Counts(res.Decisions)
+	n := clearance.Counts(res.Decisions)
+	under := itoa(n.Direct) + " more under direct supervision"
+	if n.Indirect > 0 {
+		under = itoa(n.Indirect) + " more under indirect supervision, " + itoa(n.Direct) + " under direct supervision"
+	}
 	pr := assessments.Summarize(res.Records, s.now())
 	cards := []homeCard{
-		{Title: "Today you may perform", Figure: itoa(cleared) + " tasks", Text: itoa(direct) + " more under direct supervision. Each other task says exactly what is missing.",
+		{Title: "Today you may perform", Figure: itoa(n.Cleared) + " tasks", Text: under + ". Each other task says exactly what is missing.",
 			Links: []link{{"What I may do today", "/clearance"}}},
 		{Title: "Your progress", Figure: itoa(pr.Percent) + "%", Text: itoa(pr.SignedOff) + " of " + itoa(pr.Total) + " competencies signed off; " +
 			pr.Hours.OJL.Counted.String() + " of " + pr.Hours.OJL.Target.String() + " on-the-job hours.",

@@ -219,9 +219,14 @@ func (f competencyForm) apply(c *curriculum.Competency) {
 	if f.PassMark != "" {
 		c.KnowledgeTest = &curriculum.KnowledgeTest{PassMark: atoi(f.PassMark)}
 	}
+	// The form has no field for a first cycle (first_months) yet: keep it
+	// while the schedule stays every-months, so saving the form does not
+	// silently change a CLIA schedule.
+	first := c.Reverification.FirstMonths
 	c.Reverification = curriculum.Reverification{Kind: curriculum.ReverificationKind(f.ReverifyKind), DueWindowDays: atoi(f.DueWindow)}
 	if c.Reverification.Kind == curriculum.EveryMonths {
 		c.Reverification.Months = atoi(f.ReverifyMonths)
+		c.Reverification.FirstMonths = first
 	}
 	c.Recency = nil
 	if f.RecencyMonths != "" {

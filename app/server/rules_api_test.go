@@ -3,10 +3,12 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/assessments"
@@ -191,6 +193,69 @@ func TestCLIAScheduleThroughTheClearanceAPI(t *testing.T) {
 		sign("LAB-NONWAIVED", curriculum.ReverificationSignOff, six...)
 		if d := ask(sixMonths.AddDays(1)); d.Status != "cleared" || !says(d, "reverification_scheduled", next(twelveMonths)) {
 			t.Fatalf("after the 6-month re-verification: %+v", d)
+		}
+	})
+}
+
+// TestIndirectSupervisionThroughTheClearanceAPI: a director publishes a
+// version whose venipuncture has an indirect level after 8 successful
+// performances and independence after 12 plus sign-off, and moves Jordan
+// (8 successful venipunctures, knowledge test passed) to it. The API and the
+// clearance page show the new level and say which count moves him on.
+func TestIndirectSupervisionThroughTheClearanceAPI(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		jordan := people["apprentice@demo.test"]
+		ctx := t.Context()
+		st := programs.NewStore(e.db)
+		list, _ := st.List(ctx)
+		draft, err := st.StartDraft(ctx, list[0].ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := draft.Version.Edit(func(p *curriculum.Program) error {
+			task := p.Task("VENIPUNCTURE")
+			task.IndirectAfter, task.IndependentAfter = 8, 12
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		saved, err := st.SaveDraft(ctx, draft.ID, draft.LockVersion, draft.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Publish(ctx, saved.ID, saved.LockVersion, ""); err != nil {
+			t.Fatal(err)
+		}
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		if r := dir.post("/people/"+jordan.ID+"/move", formFromPage(t, dir.get("/people/"+jordan.ID+"/move").body)); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("move: %d", r.StatusCode)
+		}
+		_, tok, _ := e.store.CreateToken(ctx, people["hr@demo.test"].ID, "ehr", 24*time.Hour)
+		var d struct {
+			Status    string
+			Reasons   []struct{ Code, Effect, Message string }
+			NextSteps []string `json:"next_steps"`
+		}
+		r := apiCall(e, "GET", "/api/v1/clearances?person="+jordan.ID+"&task=VENIPUNCTURE", tok, "")
+		decode(t, r, &d)
+		if d.Status != "indirect_supervision" {
+			t.Fatalf("status: %s", r.body)
+		}
+		found := false
+		for _, rs := range d.Reasons {
+			if rs.Code == "independent_count_short" && rs.Effect == "blocks_independent" &&
+				rs.Message == "Venipuncture: 8 of 12 successful observed performances for independent practice" {
+				found = true
+			}
+		}
+		want := "Complete 4 more successful observed performances of Venipuncture to practise independently"
+		if !found || !slices.Contains(d.NextSteps, want) {
+			t.Fatalf("reasons and steps: %s", r.body)
+		}
+		if row := rowOf(dir.get("/people/"+jordan.ID+"/clearance").body, "Venipuncture"); !strings.Contains(row, "Indirect supervision") || !strings.Contains(row, "status-warn") {
+			t.Fatalf("the page's venipuncture row:\n%s", row)
 		}
 	})
 }
