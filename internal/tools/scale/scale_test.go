@@ -94,8 +94,9 @@ func TestGenerateSmallOrganisation(t *testing.T) {
 		}
 		var cleared, supervised, not, most, few int
 		for _, r := range results {
-			c, s, n := clearance.Counts(r.Decisions)
-			cleared, supervised, not = cleared+c, supervised+s, not+n
+			n := clearance.Counts(r.Decisions)
+			c := n.Cleared
+			cleared, supervised, not = cleared+c, supervised+n.Direct+n.Indirect, not+n.Not
 			if c*3 >= len(r.Decisions) {
 				most++
 			}
