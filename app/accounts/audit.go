@@ -22,6 +22,7 @@ const (
 	ActionLogin          = "login.success"
 	ActionLoginFailed    = "login.failed"
 	ActionLogout         = "logout"
+	ActionSessionEnd     = "session.end"
 	ActionTokenCreate    = "token.create"
 	ActionTokenRevoke    = "token.revoke"
 	ActionTokenUsed      = "token.used"

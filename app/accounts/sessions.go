@@ -186,3 +186,48 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, pol SessionPolicy) (i
 	}
 	return res.RowsAffected()
 }
+
+// SessionInfo is one of a person's live sessions as their account page
+// lists it.
+type SessionInfo struct {
+	// ID is the session's stored hash: it names the session to its owner
+	// (to end it) and cannot be turned back into the cookie.
+	ID         string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// Sessions lists userID's sessions still within pol's limits, most
+// recently seen first.
+func (s *Store) Sessions(ctx context.Context, userID string, pol SessionPolicy) ([]SessionInfo, error) {
+	var rows []sessionRow
+	now := s.now()
+	if err := s.DB.NewSelect().Model(&rows).Where("user_id = ?", userID).
+		Where("last_seen_at >= ? AND created_at >= ?", now.Add(-pol.Idle), now.Add(-pol.Absolute)).
+		Order("last_seen_at DESC").Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	out := make([]SessionInfo, len(rows))
+	for i, r := range rows {
+		out[i] = SessionInfo{ID: r.IDHash, CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, IP: r.IP, UserAgent: r.UserAgent}
+	}
+	return out, nil
+}
+
+// EndSessionOf ends one of userID's sessions by its ID (SessionInfo.ID),
+// and records it; another person's session, or none, is db.ErrNotFound.
+func (s *Store) EndSessionOf(ctx context.Context, userID, id string) error {
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("id_hash = ? AND user_id = ?", id, userID).Exec(ctx)
+		if err != nil {
+			return db.Translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return db.ErrNotFound
+		}
+		return s.Audit.Append(ctx, tx, audit.Entry{Action: ActionSessionEnd, EntityType: "person", EntityID: userID,
+			After: map[string]any{"ended_from_account_page": true}})
+	})
+}

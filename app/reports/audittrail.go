@@ -54,6 +54,7 @@ func (s *Service) AuditTrail(ctx context.Context, f audit.Filter, limit, offset 
 var AuditActions = []string{
 	"login.success", "login.failed", "logout", "export",
 	"person.create", "person.disable", "person.enable", "person.unlock", "person.password_change", "person.reset_start", "person.reset_complete",
+	"login.code_failed", "session.end", "factor.enrol", "factor.approve", "factor.removal_start", "factor.remove", "factor.recovery_code_used",
 	"site.create", "token.create", "token.revoke", "token.used", "calendar_token.create", "calendar_token.revoke",
 	"program.create", "program.import", "program.draft_start", "program.draft_save", "program.publish", "program.discard",
 	"enrollment.create", "enrollment.status_change", "enrollment.move", "observation.create", "observation.correct", "test.create",

@@ -296,6 +296,8 @@ func afterField(r *audit.Record, key string) string {
 		return v
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
 	}
 	return ""
 }
@@ -373,7 +375,34 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 	case "person.reset_start":
 		s = actor + " started a password reset for " + whose
 	case "person.reset_complete":
-		s = whose + " set a new password from a reset link"
+		// Whoever held the link set it: the person, or whoever else read
+		// the link (issue 20). The sentence says whose link it was.
+		if by := afterField(r, "issued_by"); by != "" {
+			s = "A new password for " + whose + " was set through the reset link " + w.name(by) + " issued"
+		} else {
+			s = whose + " set a new password from a reset link"
+		}
+	case "session.end":
+		s = actor + " ended one of " + poss + " sessions"
+	case "login.code_failed":
+		s = "A code for " + poss + " second factor was refused"
+	case "factor.enrol":
+		s = actor + " set up " + poss + " authenticator app"
+		if afterField(r, "waits_for_second_person") == "true" {
+			s += " (waiting for a second person)"
+		}
+	case "factor.approve":
+		if by := afterField(r, "approved_by"); by != "" {
+			s = w.name(by) + " confirmed " + poss + " authenticator app"
+		} else {
+			s = whose + " confirmed their authenticator app with a code sent to their email"
+		}
+	case "factor.removal_start":
+		s = actor + " started removing " + poss + " authenticator app (a second person must confirm)"
+	case "factor.remove":
+		s = w.name(afterField(r, "confirmed_by")) + " removed " + poss + " authenticator app, which " + w.name(afterField(r, "started_by")) + " started"
+	case "factor.recovery_code_used":
+		s = actor + " used one of " + poss + " recovery codes"
 	case "person.employee_id":
 		s = actor + " set " + poss + " employee id to " + afterField(r, "employee_id")
 	case "site.create":

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,6 +28,11 @@ type accountView struct {
 	SiteNames map[string]string
 	// NeedsCode: the person has a second factor, so a token takes a code too.
 	NeedsCode bool
+	// Sessions are the person's live sessions; Current is this one's ID.
+	Sessions []accounts.SessionInfo
+	Current  string
+	// Factor is the person's authenticator app, if any.
+	Factor *accounts.Factor
 	now       time.Time
 }
 
@@ -46,9 +52,14 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, errs map[string]string,
 		return err
 	}
 	v.Tokens, v.now = toks, s.now()
-	if v.NeedsCode, err = s.accounts.HasSecondFactor(c.UserContext(), currentUser(c).ID); err != nil {
+	if v.Factor, err = s.accounts.Factor(c.UserContext(), currentUser(c).ID); err != nil {
 		return err
 	}
+	v.NeedsCode = v.Factor.Active()
+	if v.Sessions, err = s.accounts.Sessions(c.UserContext(), currentUser(c).ID, s.sessionPolicy()); err != nil {
+		return err
+	}
+	v.Current = accounts.HashSecret(c.Cookies(s.sessionCookie()))
 	sites, err := s.accounts.Sites(c.UserContext())
 	if err != nil {
 		return err
@@ -187,4 +198,34 @@ func (s *Server) revokeTokenForm(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/account?msg=token-revoked", fiber.StatusSeeOther)
+}
+
+// Device names the browser and system of a session from its user agent,
+// for people ("Chrome on Android"); the whole string is in the title.
+func (v accountView) Device(ua string) string {
+	browser, system := "A browser", ""
+	for _, b := range []struct{ token, name string }{{"Edg/", "Edge"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Chromium/", "Chromium"}, {"Safari/", "Safari"}} {
+		if strings.Contains(ua, b.token) {
+			browser = b.name
+			break
+		}
+	}
+	for _, o := range []struct{ token, name string }{{"Android", "Android"}, {"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Windows", "Windows"}, {"Mac OS", "a Mac"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"}} {
+		if strings.Contains(ua, o.token) {
+			system = " on " + o.name
+			break
+		}
+	}
+	return browser + system
+}
+
+func (s *Server) endSessionForm(c *fiber.Ctx) error {
+	if err := s.accounts.EndSessionOf(c.UserContext(), currentUser(c).ID, c.Params("id")); err != nil {
+		return err
+	}
+	if c.Params("id") == accounts.HashSecret(c.Cookies(s.sessionCookie())) {
+		s.clearSessionCookie(c)
+		return c.Redirect("/login?msg=logged-out", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/account?msg=session-ended", fiber.StatusSeeOther)
 }

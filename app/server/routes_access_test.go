@@ -107,6 +107,8 @@ var accessRules = []accessRule{
 	// {hrtoken} is a fresh token of the HR auditor: only they may revoke it.
 	{"POST", "/account/tokens/:id/revoke", "/account/tokens/{hrtoken}/revoke", "L 404 404 404 404 303 404 303", false},
 
+	// Ending one of one's sessions: an unknown id is 404; never by token.
+	{"POST", "/account/sessions/:id/end", "/account/sessions/0000/end", "L 404 404 404 404 404 404 403", false},
 	// One's own second factor: start (then the QR code exists), confirm
 	// with no code (401), email code without mail (409), approve with a
 	// wrong emailed code (401). Never with a token (403).

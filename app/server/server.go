@@ -137,6 +137,7 @@ func (s *Server) routes() {
 	s.post("/account/password", loggedIn, s.changePassword)
 	s.post("/account/tokens", loggedIn, s.createTokenForm)
 	s.post("/account/tokens/:id/revoke", loggedIn, s.revokeTokenForm)
+	s.post("/account/sessions/:id/end", loggedIn, noToken, s.endSessionForm)
 	// One's own second factor (second_factor.go); someone else's: HR and
 	// administrators approve a waiting enrolment and confirm a removal an
 	// administrator started.
