@@ -33,7 +33,7 @@ type accountView struct {
 	Current  string
 	// Factor is the person's authenticator app, if any.
 	Factor *accounts.Factor
-	now       time.Time
+	now    time.Time
 }
 
 // Chosen reports whether a site was ticked in the token form.
