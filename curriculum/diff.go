@@ -44,6 +44,44 @@ func (d VersionDiff) Count() int {
 	return len(d.Added) + len(d.Removed) + len(d.Changed) + len(d.TasksAdded) + len(d.TasksRemoved) + len(d.TasksChanged) + len(d.Program)
 }
 
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+// Summary counts the changes in words: "1 competency added, 2 changed; 1
+// task changed".
+func (d VersionDiff) Summary() string {
+	n := func(count int, one, many, what string) string {
+		if count == 0 {
+			return ""
+		}
+		if count == 1 {
+			return fmt.Sprintf("1 %s %s", one, what)
+		}
+		return fmt.Sprintf("%d %s %s", count, many, what)
+	}
+	var parts []string
+	for _, p := range []string{
+		n(len(d.Added), "competency", "competencies", "added"), n(len(d.Removed), "competency", "competencies", "removed"),
+		n(len(d.Changed), "competency", "competencies", "changed"), n(len(d.TasksAdded), "task", "tasks", "added"),
+		n(len(d.TasksRemoved), "task", "tasks", "removed"), n(len(d.TasksChanged), "task", "tasks", "changed"),
+		n(len(d.Program), "program rule", "program rules", "changed"),
+	} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return "no change"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ProgramChange is the program-wide changes as one item (no code).
+func (d VersionDiff) ProgramChange() ItemChange { return ItemChange{Changes: d.Program} }
+
 // Diff compares program from (the older version) with to (the newer).
 func Diff(from, to *Program) VersionDiff {
 	var d VersionDiff
@@ -105,7 +143,9 @@ func competencyChanges(fp *Program, o *Competency, tp *Program, n *Competency) [
 	}
 	c.add("Observed by", a.ObservedBy, b.ObservedBy)
 	c.add("Signed off by", a.SignedOffBy, b.SignedOffBy)
-	if !slices.Equal(o.Prerequisites, n.Prerequisites) { // by code: a renamed prerequisite is not a change here
+	// By code and as a set: a renamed prerequisite, or the same ones in
+	// another order, is not a change.
+	if !slices.Equal(sortedCopy(o.Prerequisites), sortedCopy(n.Prerequisites)) {
 		c.add("Prerequisites", a.Prerequisites, b.Prerequisites)
 	}
 	c.add("Knowledge test", a.Test, b.Test)

@@ -63,8 +63,18 @@ func TestDiffSaysWhatChanged(t *testing.T) {
 	if r := d.TasksChanged[0].Changes[0]; r.What != "Requires" || !strings.HasSuffix(r.Before, "within 90 days of hire)") || !strings.HasSuffix(r.After, "within 30 days of hire)") {
 		t.Errorf("the task's requirement: %+v", r)
 	}
-	if d.Count() != 4 {
-		t.Errorf("%d changes, want 4", d.Count())
+	if d.Count() != 4 || d.Summary() != "1 competency added, 1 competency removed, 1 competency changed, 1 task changed" {
+		t.Errorf("%d changes (%s), want 4", d.Count(), d.Summary())
+	}
+	// The same prerequisites in another order are no change.
+	again := &v.Clone().Program
+	for i := range again.Competencies {
+		if p := again.Competencies[i].Prerequisites; len(p) > 1 {
+			p[0], p[1] = p[1], p[0]
+		}
+	}
+	if d := Diff(old, again); !d.Empty() {
+		t.Errorf("reordered prerequisites read as changes: %+v", d.Changed)
 	}
 	// What an apprentice must now do: the new competency and the raised
 	// count, not a retitled one.
@@ -78,4 +88,3 @@ func TestDiffSaysWhatChanged(t *testing.T) {
 		t.Fatalf("newly required: %v", codes)
 	}
 }
-

@@ -143,6 +143,17 @@ func TestAccessibility(t *testing.T) {
 	b.open("/programs")
 	b.clickAndLoad("open the program", chromedp.Search(`//a[contains(., "Version 1")]`))
 	b.checkPage(axe)
+
+	// The director's version page (jump list, changes) and the cohort move
+	// preview.
+	d := newBrowser(t, s, desktop)
+	d.login("director@demo.test", demo.Password)
+	d.open("/programs")
+	d.clickAndLoad("open the program", chromedp.Search(`//a[contains(., "Version 1")]`))
+	d.checkPage(axe)
+	version, _, _ := strings.Cut(strings.TrimPrefix(d.location(), s.base), "?")
+	d.open(version + "/move")
+	d.checkPage(axe)
 }
 
 // The checklist and sign-off forms work with the keyboard alone: two

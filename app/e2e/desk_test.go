@@ -185,3 +185,54 @@ func cohortGrid(t *testing.T, s *server, vp viewport) {
 	b.mustSee("Venipuncture")
 	b.shot("cell detail")
 }
+
+// Journey (issue 19): the director drafts version 2 from the jump list,
+// raises the venipuncture count, reads the change and who it would
+// affect, publishes, and moves the whole cohort after a preview with one
+// confirmation.
+func TestJourneyDirectorMovesCohort(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
+		for _, vp := range []viewport{desktop, tablet} {
+			t.Run(vp.name, func(t *testing.T) { moveCohort(t, startServer(t, dialect, nil), vp) })
+		}
+	})
+}
+
+func moveCohort(t *testing.T, s *server, vp viewport) {
+	b := newBrowser(t, s, vp)
+	b.login("director@demo.test", demo.Password)
+	b.open("/programs")
+	b.clickAndLoad("open version 1", chromedp.Search(`//a[contains(., "Version 1")]`))
+	b.clickAndLoad("start draft", chromedp.Search(`//button[contains(., "Start a new draft")]`))
+	b.mustSee("A new draft was started")
+
+	// The jump list leads straight to one competency's form.
+	b.run("open the list of competencies", chromedp.Click(chromedp.Search(`//summary[contains(., "Edit a competency")]`)))
+	b.clickAndLoad("edit venipuncture", chromedp.Search(`//nav[@aria-label="On this page"]//a[.="Venipuncture"]`))
+	b.mustSee("Edit competency PHL-VENI")
+	b.run("change the count", chromedp.SetValue(chromedp.CSS("#pc-0"), "12"))
+	b.clickAndLoad("save", chromedp.Search(`//button[contains(., "Save to draft")]`))
+	b.mustSee("Saved to the draft", "Changes from version 1", "10 successful observed performances", "12 successful observed performances",
+		"4 apprentices on older versions")
+	b.noHorizontalScroll()
+	b.shot("draft with its changes")
+
+	b.run("count confirmations", eval(`window.confirm = () => { sessionStorage.setItem("confirms", String(Number(sessionStorage.getItem("confirms") || 0) + 1)); return true; }; true`))
+	b.clickAndLoad("publish", chromedp.Search(`//button[contains(., "Publish version 2")]`))
+	b.mustSee("Published.", "Move them to version 2")
+	b.clickAndLoad("preview the move", chromedp.Search(`//a[contains(., "Move them to version 2")]`))
+	b.mustSee("4 apprentices at your sites will move", "Jordan Lee", "What changes from version 1")
+	b.noHorizontalScroll()
+	b.shot("cohort move preview")
+
+	b.run("count confirmations", eval(`sessionStorage.setItem("confirms", "0"); window.confirm = () => { sessionStorage.setItem("confirms", String(Number(sessionStorage.getItem("confirms") || 0) + 1)); return true; }; true`))
+	b.clickAndLoad("move them all", chromedp.Search(`//button[contains(., "Move all 4 to version 2")]`))
+	b.mustSee("Moved.")
+	if n, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`sessionStorage.getItem("confirms")`)); err != nil || n != "1" {
+		t.Errorf("moving the cohort asked %q confirmations (%v); want 1", n, err)
+	}
+	if strings.Contains(b.text(), "apprentices on older versions") {
+		t.Error("after the move the version still lists apprentices on older versions")
+	}
+	b.shot("cohort moved")
+}

@@ -161,6 +161,146 @@ func carriedOver(rec *assessments.Records, prev []*assessments.Records) {
 	}
 }
 
+// plannedMove is a move checked and ready to write.
+type plannedMove struct {
+	old, next assessments.Enrollment
+	from, to  int // version numbers
+	req       MoveRequest
+	fp        string
+}
+
+// planMove checks that by may move rec's enrollment to req's version (a
+// newer published version of the same program, on or after its start)
+// and makes the new enrollment; it writes nothing.
+func (s *Service) planMove(ctx context.Context, rec *assessments.Records, by assessments.Actor, req MoveRequest, fp string) (plannedMove, error) {
+	old := rec.Enrollment
+	if err := old.CheckManager(by.ID, assessments.Moving); err != nil {
+		return plannedMove{}, err
+	}
+	from, err := s.Programs.VersionByID(ctx, old.VersionID)
+	if err != nil {
+		return plannedMove{}, err
+	}
+	to, err := s.Programs.VersionByID(ctx, req.ToVersionID)
+	if err != nil {
+		return plannedMove{}, err
+	}
+	if to.ProgramID != from.ProgramID || to.Number <= from.Number || to.Status != curriculum.Published {
+		return plannedMove{}, ErrNotNewer
+	}
+	if req.EffectiveOn.IsZero() {
+		req.EffectiveOn = curriculum.DateOf(s.Now(), rec.Enrollment.Version.Location())
+	}
+	if req.EffectiveOn.Before(old.StartDate) {
+		return plannedMove{}, ErrMoveBeforeHire
+	}
+	next := assessments.Enrollment{ApprenticeID: old.ApprenticeID, VersionID: to.ID, SiteID: old.SiteID, HireDate: old.HireDate,
+		StartDate: req.EffectiveOn, PreceptorIDs: old.PreceptorIDs, Status: old.Status, IdempotencyKey: req.IdempotencyKey, RequestHash: fp}
+	return plannedMove{old: *old, next: next, from: from.Number, to: to.Number, req: req, fp: fp}, nil
+}
+
+// applyMove writes a planned move inside tx: the new enrollment, the move
+// and its audit entry.
+func (st *Store) applyMove(ctx context.Context, tx bun.Tx, m plannedMove, by assessments.Actor) (assessments.Enrollment, error) {
+	e, _, err := st.CreateEnrollment(ctx, m.next, by.ID)
+	if err != nil {
+		return assessments.Enrollment{}, err
+	}
+	_, err = tx.NewInsert().Model(&moveRow{ID: newID(), FromEnrollmentID: m.old.ID, ToEnrollmentID: e.ID, EffectiveOn: m.req.EffectiveOn,
+		MovedBy: by.ID, MovedAt: st.Now().UTC(), IdempotencyKey: m.req.IdempotencyKey, RequestHash: m.fp}).Exec(ctx)
+	if db.IsUniqueViolation(err) {
+		return assessments.Enrollment{}, fmt.Errorf("%w", ErrMoved)
+	}
+	if err != nil {
+		return assessments.Enrollment{}, err
+	}
+	return e, st.record(ctx, tx, ActionMove, "enrollment", m.old.ID,
+		map[string]any{"version_id": m.old.VersionID, "number": m.from},
+		map[string]any{"version_id": m.req.ToVersionID, "number": m.to, "new_enrollment_id": e.ID, "effective_on": m.req.EffectiveOn})
+}
+
+// ErrNothingToMove: a cohort move named no enrollment.
+var ErrNothingToMove = errkind.New(errkind.Invalid, "Nobody is left to move: every apprentice listed is already on this version.")
+
+// MoveAll moves every enrollment to req's version in one transaction: all
+// of them or, when any one cannot move (moved meanwhile, a date before
+// its start, not the director's to move), none. Each move is recorded and
+// audited as a single move is, under the key req.IdempotencyKey + "-" +
+// the enrollment's id; sending the same request again changes nothing
+// and returns the enrollments the first one made.
+func (s *Service) MoveAll(ctx context.Context, enrollmentIDs []string, by assessments.Actor, req MoveRequest) ([]assessments.Enrollment, error) {
+	if err := assessments.ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
+		return nil, err
+	}
+	if len(enrollmentIDs) == 0 {
+		return nil, ErrNothingToMove
+	}
+	keyOf := func(id string) string { return req.IdempotencyKey + "-" + id }
+	if err := assessments.ValidateIdempotencyKey(keyOf(enrollmentIDs[0])); err != nil {
+		return nil, err
+	}
+	// A replay: the first enrollment's move under this key was made.
+	var done []moveRow
+	if err := s.Store.DB.NewSelect().Model(&done).Where("moved_by = ? AND idempotency_key IN (?)", by.ID, db.IDs(mapKeys(enrollmentIDs, keyOf))).Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	if len(done) > 0 {
+		ids := make([]string, len(done))
+		for i, d := range done {
+			ids[i] = d.ToEnrollmentID
+		}
+		return s.Store.Enrollments(ctx, EnrollmentFilter{IDs: ids})
+	}
+	if !by.Director {
+		return nil, assessments.ErrNotDirector
+	}
+	ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: enrollmentIDs})
+	if err != nil {
+		return nil, err
+	}
+	if len(ens) != len(enrollmentIDs) {
+		return nil, db.ErrNotFound
+	}
+	recs, err := s.Load(ctx, ens)
+	if err != nil {
+		return nil, err
+	}
+	plans := make([]plannedMove, 0, len(ens))
+	for _, e := range ens {
+		r := req
+		r.IdempotencyKey = keyOf(e.ID)
+		m, err := s.planMove(ctx, recs[e.ID], by, r, assessments.Fingerprint(assessments.OpMove, e.ID, r))
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, m)
+	}
+	out := make([]assessments.Enrollment, 0, len(plans))
+	err = s.Store.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st := s.Store.WithTx(tx)
+		for _, m := range plans {
+			e, err := st.applyMove(ctx, tx, m, by)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func mapKeys(ids []string, f func(string) string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = f(id)
+	}
+	return out
+}
+
 // MoveRequest asks to move an enrollment to another version.
 type MoveRequest struct {
 	IdempotencyKey string
@@ -215,48 +355,15 @@ func (s *Service) MoveToVersion(ctx context.Context, enrollmentID string, by ass
 	if err != nil {
 		return assessments.Enrollment{}, err
 	}
-	old := rec.Enrollment
-	if err := old.CheckManager(by.ID, assessments.Moving); err != nil {
-		return assessments.Enrollment{}, err
-	}
-	from, err := s.Programs.VersionByID(ctx, old.VersionID)
+	m, err := s.planMove(ctx, rec, by, req, fp)
 	if err != nil {
 		return assessments.Enrollment{}, err
 	}
-	to, err := s.Programs.VersionByID(ctx, req.ToVersionID)
-	if err != nil {
-		return assessments.Enrollment{}, err
-	}
-	if to.ProgramID != from.ProgramID || to.Number <= from.Number || to.Status != curriculum.Published {
-		return assessments.Enrollment{}, ErrNotNewer
-	}
-	if req.EffectiveOn.IsZero() {
-		req.EffectiveOn = curriculum.DateOf(s.Now(), rec.Enrollment.Version.Location())
-	}
-	if req.EffectiveOn.Before(old.StartDate) {
-		return assessments.Enrollment{}, ErrMoveBeforeHire
-	}
-	next := assessments.Enrollment{ApprenticeID: old.ApprenticeID, VersionID: to.ID, SiteID: old.SiteID, HireDate: old.HireDate,
-		StartDate: req.EffectiveOn, PreceptorIDs: old.PreceptorIDs, Status: old.Status, IdempotencyKey: req.IdempotencyKey, RequestHash: fp}
 	var out assessments.Enrollment
 	err = s.Store.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		st := s.Store.WithTx(tx)
-		e, _, err := st.CreateEnrollment(ctx, next, by.ID)
-		if err != nil {
-			return err
-		}
-		out = e
-		_, err = tx.NewInsert().Model(&moveRow{ID: newID(), FromEnrollmentID: old.ID, ToEnrollmentID: e.ID, EffectiveOn: req.EffectiveOn,
-			MovedBy: by.ID, MovedAt: s.Now().UTC(), IdempotencyKey: req.IdempotencyKey, RequestHash: fp}).Exec(ctx)
-		if db.IsUniqueViolation(err) {
-			return fmt.Errorf("%w", ErrMoved)
-		}
-		if err != nil {
-			return err
-		}
-		return st.record(ctx, tx, ActionMove, "enrollment", old.ID,
-			map[string]any{"version_id": old.VersionID, "number": from.Number},
-			map[string]any{"version_id": to.ID, "number": to.Number, "new_enrollment_id": e.ID, "effective_on": req.EffectiveOn})
+		var err error
+		out, err = s.Store.WithTx(tx).applyMove(ctx, tx, m, by)
+		return err
 	})
 	if err != nil {
 		return assessments.Enrollment{}, err

@@ -110,6 +110,18 @@ func (p *Program) Latest() *VersionInfo {
 	return nil
 }
 
+// PublishedBefore returns the newest published version numbered below n,
+// or nil: what version n is compared with.
+func (p *Program) PublishedBefore(n int) *VersionInfo {
+	var best *VersionInfo
+	for i := range p.Versions {
+		if v := &p.Versions[i]; v.Status == curriculum.Published && v.Number < n && (best == nil || v.Number > best.Number) {
+			best = v
+		}
+	}
+	return best
+}
+
 // Draft returns the draft version, or nil.
 func (p *Program) Draft() *VersionInfo {
 	for i := range p.Versions {

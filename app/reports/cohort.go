@@ -2,11 +2,13 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
@@ -172,4 +174,38 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 		return less(v.Rows[i], v.Rows[j])
 	})
 	return v, nil
+}
+
+// VersionMember is an apprentice enrolled in an older version of a
+// program: who a newer version would affect if moved.
+type VersionMember struct {
+	EnrollmentID, ApprenticeID, Name, Site string
+	Version                                int
+}
+
+// OnOlderVersions lists, by name, the current enrollments (not moved away
+// from, not withdrawn or completed) at the sites in versions of the
+// program older than number, in one statement.
+func (s *Service) OnOlderVersions(ctx context.Context, siteIDs []string, programID string, number int) ([]VersionMember, error) {
+	var rows []struct {
+		EnrollmentID string `bun:"enrollment_id"`
+		ApprenticeID string `bun:"apprentice_id"`
+		Name         string `bun:"name"`
+		Site         string `bun:"site"`
+		Version      int    `bun:"version"`
+	}
+	err := s.DB.NewRaw(`SELECT e.id AS enrollment_id, e.apprentice_id, u.name, st.name AS site, v.number AS version
+		FROM enrollments AS e JOIN program_versions AS v ON v.id = e.version_id JOIN users AS u ON u.id = e.apprentice_id
+		JOIN sites AS st ON st.id = e.site_id
+		WHERE v.program_id = ? AND v.number < ? AND e.site_id IN (?) AND e.status IN (?, ?)
+		AND NOT EXISTS (SELECT 1 FROM enrollment_moves AS m WHERE m.from_enrollment_id = e.id)
+		ORDER BY u.name, e.id`, programID, number, db.IDs(siteIDs), string(assessments.EnrollmentActive), string(assessments.EnrollmentOnHold)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("enrollments on older versions: %w", db.Translate(err))
+	}
+	out := make([]VersionMember, len(rows))
+	for i, r := range rows {
+		out[i] = VersionMember{EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Name: r.Name, Site: r.Site, Version: r.Version}
+	}
+	return out, nil
 }

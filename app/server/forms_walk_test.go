@@ -227,6 +227,14 @@ var walkCases = []walkCase{
 			to := w.find(directorEmail, page, `name="to" value="([^"]+)"`)
 			return walkPost{as: directorEmail, page: page, action: page, form: url.Values{"to": {to}, "effective_on": {"next week"}}}
 		}},
+	{forms: []string{`program_move.html: print $v.URL "/move"`}, route: "/programs/:id/v/:n/move", field: "effective_on",
+		kept: map[string]string{"effective_on": "after the holidays"},
+		post: func(w *walkWorld) walkPost {
+			page := w.draft[:strings.LastIndex(w.draft, "/v/")] + "/v/2/move" // the published version 2
+			f := formFromPage(w.t, w.as(directorEmail).get(page).body)
+			f.Set("effective_on", "after the holidays")
+			return walkPost{as: directorEmail, page: page, action: page, form: f}
+		}},
 	{forms: []string{`import.html: /hr/import`}, route: "/hr/import", field: "file",
 		post: func(w *walkWorld) walkPost {
 			return walkPost{as: hrEmail, page: "/hr/import", action: "/hr/import", multipart: true, form: url.Values{}}

@@ -37,8 +37,12 @@ type moveView struct {
 	From, To  int
 	ToID      string
 	Carryover evidence.Carryover
-	Key       string
-	Today     curriculum.Date
+	// Diff is what changed between the versions; NewlyRequired what the
+	// person must now do that their version did not ask.
+	Diff          curriculum.VersionDiff
+	NewlyRequired []curriculum.ItemChange
+	Key           string
+	Today         curriculum.Date
 }
 
 // movePage previews moving a person to the newest published version:
@@ -68,8 +72,13 @@ func (s *Server) renderMove(c *fiber.Ctx, status int) error {
 	if err != nil {
 		return err
 	}
-	v := moveView{Person: p, From: res.Rules.Version().Number, To: newer.Number, ToID: newer.ID, Carryover: co,
-		Key: "move-" + strings.ReplaceAll(accounts.NewID(), "-", ""), Today: today}
+	to, err := s.programs.VersionByID(c.UserContext(), newer.ID)
+	if err != nil {
+		return err
+	}
+	d := curriculum.Diff(&res.Rules.Version().Program, &to.Version.Program)
+	v := moveView{Person: p, From: res.Rules.Version().Number, To: newer.Number, ToID: newer.ID, Carryover: co, Diff: d,
+		NewlyRequired: curriculum.NewlyRequired(d), Key: "move-" + strings.ReplaceAll(accounts.NewID(), "-", ""), Today: today}
 	return s.render(c, status, "move", Page{Title: "Move " + p.Name + " to version " + itoa(newer.Number), Nav: "clearance", Data: v})
 }
 

@@ -9,9 +9,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 
 	"github.com/skillgate/skillgate/errkind"
@@ -107,6 +109,14 @@ type versionView struct {
 	IsDraft   bool
 	Problems  []curriculum.Problem
 	URL       string
+	// Diff is what changed from version DiffFrom (the newest published
+	// version before this one; nil when there is none).
+	Diff     *curriculum.VersionDiff
+	DiffFrom int
+	// Affected are the director's apprentices on older versions, whom
+	// this version would affect if they were moved to it.
+	Affected []reports.VersionMember
+	CanMove  bool
 }
 
 func (s *Server) versionPage(c *fiber.Ctx) error {
@@ -127,8 +137,37 @@ func (s *Server) renderVersion(c *fiber.Ctx, status int, p *programs.Program, v 
 	for i := range prog.Tasks {
 		view.Tasks = append(view.Tasks, curriculum.DescribeTask(prog, &prog.Tasks[i]))
 	}
+	if err := s.versionChanges(c, p, v, &view); err != nil {
+		return err
+	}
 	title := fmt.Sprintf("%s, version %d", prog.Title, v.Number)
 	return s.render(c, status, "program_version", Page{Title: title, Nav: "programs", Data: view})
+}
+
+// versionChanges adds to the view what changed since the published
+// version before v and, for directors and designers, who is on older
+// versions at their sites.
+func (s *Server) versionChanges(c *fiber.Ctx, p *programs.Program, v *programs.StoredVersion, view *versionView) error {
+	u := currentUser(c)
+	if !view.CanDesign && !u.Has(accounts.RoleDirector) {
+		return nil
+	}
+	ctx := c.UserContext()
+	if prev := p.PublishedBefore(v.Number); prev != nil {
+		old, err := s.programs.VersionByID(ctx, prev.ID)
+		if err != nil {
+			return err
+		}
+		d := curriculum.Diff(&old.Version.Program, &v.Version.Program)
+		view.Diff, view.DiffFrom = &d, prev.Number
+	}
+	affected, err := s.reports.OnOlderVersions(ctx, u.SiteIDs, p.ID, v.Number)
+	if err != nil {
+		return err
+	}
+	view.Affected = affected
+	view.CanMove = u.Has(accounts.RoleDirector) && v.Status == curriculum.Published && len(affected) > 0
+	return nil
 }
 
 func (s *Server) exportVersion(c *fiber.Ctx) error {

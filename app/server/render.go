@@ -215,6 +215,7 @@ var flashes = map[string]Flash{
 	"test-recorded":            {"ok", "Test result recorded."},
 	"signed":                   {"ok", "Signed. The signature is recorded and bound to the evidence."},
 	"version-published":        {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
+	"cohort-moved":             {"ok", "Moved. Everyone listed is on this version now; their records that still apply carried over."},
 }
 
 func flashFor(code string) Flash { return flashes[code] }

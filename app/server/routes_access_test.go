@@ -199,6 +199,10 @@ var accessRules = []accessRule{
 	// Version 1 is published: the designers' edits answer 409.
 	{"POST", "/programs/:id/v/:n/publish", "/programs/{program}/v/1/publish", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/discard", "/programs/{program}/v/1/discard", "L 403 403 403 409 403 409 403", false},
+	// Moving the cohort to version 1: nobody is on an older one (an empty
+	// preview); the confirmation without a date is refused (400).
+	{"GET", "/programs/:id/v/:n/move", "/programs/{program}/v/1/move", "L 403 403 403 200 403 403 403", false},
+	{"POST", "/programs/:id/v/:n/move", "/programs/{program}/v/1/move", "L 403 403 403 400 403 403 403", false},
 	{"GET", "/programs/:id/v/:n/competencies/:code/edit", "/programs/{program}/v/1/competencies/PHL-VENI/edit", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/competencies/:code", "/programs/{program}/v/1/competencies/PHL-VENI", "L 403 403 403 409 403 409 403", false},
 	{"GET", "/programs/:id/v/:n/tasks/:code/edit", "/programs/{program}/v/1/tasks/VENIPUNCTURE/edit", "L 403 403 403 409 403 409 403", false},

@@ -231,6 +231,8 @@ func (s *Server) routes() {
 	s.get(version+"/export.yaml", loggedIn, s.exportVersion)
 	s.post(version+"/publish", designers, s.publishVersion)
 	s.post(version+"/discard", designers, s.discardDraft)
+	s.get(version+"/move", directors, s.cohortMovePage)
+	s.form(version+"/move", directors, s.cohortMovePage, s.cohortMove)
 	s.get(version+"/competencies/:code/edit", designers, s.editCompetencyPage)
 	s.post(version+"/competencies/:code", designers, s.saveCompetency)
 	s.get(version+"/tasks/:code/edit", designers, s.editTaskPage)
