@@ -37,6 +37,9 @@ type compiledComp struct {
 	about       subject
 	variantBase int
 	prereqs     []int32 // transitive closure, excluding itself
+	// anyPrereqs is the closure through independent-only prerequisites
+	// too; nil when the same as prereqs.
+	anyPrereqs []int32
 	// hoursNeed is the training required, in minutes (0: none).
 	hoursNeed int32
 }
@@ -62,8 +65,11 @@ type compiledTask struct {
 	def     *Task
 	own     []int32
 	prereqs []int32 // transitive prerequisites of own competencies
-	creds   []int32
-	rule    DirectSupervisionRule
+	// indepPrereqs are the further competencies independent practice
+	// needs, through IndependentPrerequisites (transitively).
+	indepPrereqs []int32
+	creds        []int32
+	rule         DirectSupervisionRule
 	// Successful performances of each task competency for direct,
 	// indirect and independent practice (0: no such count).
 	directAfter, indirectAfter, independentAfter int
@@ -114,7 +120,10 @@ func Compile(v *Version) (*Rules, error) {
 		}
 	}
 	for i := range r.comps {
-		r.comps[i].prereqs = r.closure(int32(i))
+		r.comps[i].prereqs = r.closure(int32(i), false)
+		if any := r.closure(int32(i), true); len(any) != len(r.comps[i].prereqs) {
+			r.comps[i].anyPrereqs = any
+		}
 	}
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
@@ -131,6 +140,13 @@ func Compile(v *Version) (*Rules, error) {
 			for _, pi := range r.comps[ci].prereqs {
 				if !containsIdx(ct.prereqs, pi) {
 					ct.prereqs = append(ct.prereqs, pi)
+				}
+			}
+		}
+		for _, ci := range ct.own {
+			for _, pi := range r.comps[ci].anyPrereqs {
+				if !containsIdx(ct.prereqs, pi) && !containsIdx(ct.own, pi) && !containsIdx(ct.indepPrereqs, pi) {
+					ct.indepPrereqs = append(ct.indepPrereqs, pi)
 				}
 			}
 		}
@@ -183,16 +199,25 @@ func (r *Rules) HoursCodes() []string {
 }
 
 // closure returns the transitive prerequisites of competency i in
-// depth-first order (validation has ruled out cycles).
-func (r *Rules) closure(i int32) []int32 {
+// depth-first order (validation has ruled out cycles), through
+// independent-only prerequisites too when withIndependent.
+func (r *Rules) closure(i int32, withIndependent bool) []int32 {
 	var out []int32
 	var walk func(int32)
+	visit := func(code string) {
+		k := r.compIndex[code]
+		if k != i && !containsIdx(out, k) {
+			out = append(out, k)
+			walk(k)
+		}
+	}
 	walk = func(j int32) {
 		for _, code := range r.comps[j].def.Prerequisites {
-			k := r.compIndex[code]
-			if k != i && !containsIdx(out, k) {
-				out = append(out, k)
-				walk(k)
+			visit(code)
+		}
+		if withIndependent {
+			for _, code := range r.comps[j].def.IndependentPrerequisites {
+				visit(code)
 			}
 		}
 	}
@@ -854,30 +879,38 @@ func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
 	d := Decision{Task: t.def.Code, AsOf: asOf, Supervised: t.rule != DirectNever, Indirect: t.indirectAfter > 0}
 	credsOK, presOK, ownOK, trainingOK, indirectOK := true, true, true, true, true
 	var credLapse, preLapse, ownLapse Date
+	// Requirements of independent practice only: what they block, and
+	// when they lapse, concern the independent level alone.
+	indepOK := true
+	var indepLapse Date
 
 	for _, k := range t.creds {
 		cs := &s.creds[k]
 		about := &r.types[r.creds[k].typ].about
 		rs := Reason{about: about, Date: cs.Expires}
+		ok, lapse, block := &credsOK, &credLapse, BlocksSupervised
+		if r.creds[k].req.Level == IndependentOnly {
+			ok, lapse, block = &indepOK, &indepLapse, BlocksIndependent
+		}
 		switch cs.Status {
 		case CredentialValid:
-			credLapse = minDate(credLapse, cs.lapsesOn())
+			*lapse = minDate(*lapse, cs.lapsesOn())
 			continue
 		case CredentialExpiring:
 			rs.Code, rs.Effect, rs.Have = ReasonCredentialExpiring, Info, cs.DaysLeft
-			credLapse = minDate(credLapse, cs.lapsesOn())
+			*lapse = minDate(*lapse, cs.lapsesOn())
 		case CredentialMissingInGrace:
 			rs.Code, rs.Effect, rs.Date = ReasonCredentialInGrace, Info, cs.GraceUntil
-			credLapse = minDate(credLapse, cs.lapsesOn())
+			*lapse = minDate(*lapse, cs.lapsesOn())
 		case CredentialExpired:
-			rs.Code, rs.Effect = ReasonCredentialExpired, BlocksSupervised
-			credsOK = false
+			rs.Code, rs.Effect = ReasonCredentialExpired, block
+			*ok = false
 		case CredentialUnverified:
-			rs.Code, rs.Effect = ReasonCredentialUnverified, BlocksSupervised
-			credsOK = false
+			rs.Code, rs.Effect = ReasonCredentialUnverified, block
+			*ok = false
 		default:
-			rs.Code, rs.Effect, rs.Date = ReasonCredentialMissing, BlocksSupervised, cs.GraceUntil
-			credsOK = false
+			rs.Code, rs.Effect, rs.Date = ReasonCredentialMissing, block, cs.GraceUntil
+			*ok = false
 		}
 		s.reasons = append(s.reasons, rs)
 	}
@@ -895,6 +928,16 @@ func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
 		}
 		presOK = false
 		s.reasons = append(s.reasons, Reason{Code: ReasonPrerequisiteNotCurrent, Effect: BlocksSupervised, about: &c.about})
+	}
+	for _, pi := range t.indepPrereqs {
+		st := &s.states[pi]
+		if st.current {
+			indepLapse = minDate(indepLapse, st.lapses)
+			s.reasons = append(s.reasons, s.reasons[st.from:st.to]...)
+			continue
+		}
+		indepOK = false
+		s.reasons = append(s.reasons, Reason{Code: ReasonPrerequisiteNotCurrent, Effect: BlocksIndependent, about: &r.comps[pi].about})
 	}
 
 	for _, ci := range t.own {
@@ -940,9 +983,9 @@ func (r *Rules) decide(t *compiledTask, asOf Date, s *scratch) Decision {
 	}
 
 	switch {
-	case credsOK && presOK && ownOK && indirectOK:
+	case credsOK && presOK && ownOK && indirectOK && indepOK:
 		d.Status = Cleared
-		d.LapsesOn = minDate(credLapse, minDate(preLapse, ownLapse))
+		d.LapsesOn = minDate(minDate(credLapse, indepLapse), minDate(preLapse, ownLapse))
 	case credsOK && presOK && trainingOK && t.rule != DirectNever:
 		d.Status = DirectSupervision
 		if t.indirectAfter > 0 && indirectOK {

@@ -66,6 +66,10 @@ type Competency struct {
 	// Prerequisites are competency codes that must be signed off and current
 	// before this competency may be practised, even under direct supervision.
 	Prerequisites []string `json:"prerequisites"`
+	// IndependentPrerequisites are competency codes that must be signed off
+	// and current before this competency's tasks are done independently,
+	// but not for supervised practice.
+	IndependentPrerequisites []string `json:"independent_prerequisites,omitempty"`
 
 	// KnowledgeTest, when set, must be passed before sign-off.
 	KnowledgeTest *KnowledgeTest `json:"knowledge_test,omitempty"`

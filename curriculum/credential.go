@@ -39,7 +39,25 @@ type CredentialRequirement struct {
 	// days and missing from day 91. Zero means it must be valid from the
 	// start.
 	WithinDaysOfHire int `json:"within_days_of_hire,omitempty"`
+	// Level is the lowest level the requirement applies to: every level
+	// (the default) or independent practice only ("BLS before independent
+	// patient care").
+	Level RequirementLevel `json:"level,omitempty"`
 }
+
+// RequirementLevel says which clearance levels a requirement applies to.
+type RequirementLevel string
+
+// Requirement levels.
+const (
+	// EveryLevel (also spelled ""): supervised practice needs it too.
+	EveryLevel RequirementLevel = "all"
+	// IndependentOnly: only independent clearance needs it; supervised
+	// practice (direct or indirect) goes ahead without it.
+	IndependentOnly RequirementLevel = "independent"
+)
+
+func (l RequirementLevel) valid() bool { return l == "" || l == EveryLevel || l == IndependentOnly }
 
 // graceEnd returns the last day of the grace period, or the zero Date if
 // there is none (or the hire date is unknown).

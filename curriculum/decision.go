@@ -263,8 +263,20 @@ func (r *Reason) title() string {
 }
 
 // Message explains the reason in plain language, e.g. "BLS expired
-// 2026-10-31" or "Venipuncture: 6 of 10 observed performances".
+// 2026-10-31" or "Venipuncture: 6 of 10 observed performances". A
+// credential that only independent practice needs says so.
 func (r *Reason) Message() string {
+	m := r.message()
+	switch r.Code {
+	case ReasonCredentialMissing, ReasonCredentialExpired, ReasonCredentialUnverified:
+		if r.Effect == BlocksIndependent {
+			m += " (needed for independent practice)"
+		}
+	}
+	return m
+}
+
+func (r *Reason) message() string {
 	t := r.title()
 	switch r.Code {
 	case ReasonCredentialMissing:
@@ -306,6 +318,9 @@ func (r *Reason) Message() string {
 	case ReasonRecencyLapsed:
 		return fmt.Sprintf("%s: last successful performance %s; it must be performed at least every %d months", t, r.Date, r.Need)
 	case ReasonPrerequisiteNotCurrent:
+		if r.Effect == BlocksIndependent {
+			return fmt.Sprintf("Prerequisite %s is not signed off and current (needed for independent practice)", t)
+		}
 		return fmt.Sprintf("Prerequisite %s is not signed off and current", t)
 	case ReasonTrainingNotStarted:
 		return fmt.Sprintf("%s: training not started (no observed performance on file)", t)

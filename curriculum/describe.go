@@ -51,6 +51,20 @@ func DescribeCompetency(p *Program, c *Competency) CompetencyRules {
 		}
 	}
 	v.Prerequisites = strings.Join(pre, "; ")
+	var indep []string
+	for _, code := range c.IndependentPrerequisites {
+		if pc := p.Competency(code); pc != nil {
+			indep = append(indep, pc.Title+" ("+code+")")
+		} else {
+			indep = append(indep, code)
+		}
+	}
+	if len(indep) > 0 {
+		if v.Prerequisites != "" {
+			v.Prerequisites += "; "
+		}
+		v.Prerequisites += "for independent practice only: " + strings.Join(indep, "; ")
+	}
 	if c.KnowledgeTest != nil {
 		v.Test = fmt.Sprintf("knowledge test passed with at least %d%%", c.KnowledgeTest.PassMark)
 	}
@@ -178,11 +192,14 @@ func DescribeTask(p *Program, t *Task) TaskRules {
 		if ct := p.CredentialType(r.Credential); ct != nil {
 			name = ct.Name
 		}
+		need := name + " valid"
 		if r.WithinDaysOfHire > 0 {
-			v.Needs = append(v.Needs, fmt.Sprintf("%s valid (new hires: within %d days of hire)", name, r.WithinDaysOfHire))
-		} else {
-			v.Needs = append(v.Needs, name+" valid")
+			need = fmt.Sprintf("%s valid (new hires: within %d days of hire)", name, r.WithinDaysOfHire)
 		}
+		if r.Level == IndependentOnly {
+			need += ", before independent practice only"
+		}
+		v.Needs = append(v.Needs, need)
 	}
 	switch t.DirectSupervision {
 	case "", DirectWhenTrainingStarted:

@@ -233,16 +233,26 @@ func (c *Competency) validate(ps *problems, path string, comps map[string]int) {
 	checkAuthorization(ps, path+".signed_off_by", c.SignedOffBy)
 	checkAuthorization(ps, path+".observed_by", c.ObservedBy)
 
-	seen := map[string]int{}
-	for i, pre := range c.Prerequisites {
-		pp := fmt.Sprintf("%s.prerequisites[%d]", path, i)
-		switch _, ok := comps[pre]; {
-		case pre == c.Code:
-			ps.add(pp, "a competency cannot be its own prerequisite")
-		case !ok:
-			ps.add(pp, "prerequisite %q is not a competency of this program", pre)
+	// Prerequisites at every level, then for independent practice only
+	// (each code in one list only).
+	for _, list := range []struct {
+		field string
+		codes []string
+		other []string
+	}{{"prerequisites", c.Prerequisites, nil}, {"independent_prerequisites", c.IndependentPrerequisites, c.Prerequisites}} {
+		seen := map[string]int{}
+		for i, pre := range list.codes {
+			pp := fmt.Sprintf("%s.%s[%d]", path, list.field, i)
+			switch _, ok := comps[pre]; {
+			case pre == c.Code:
+				ps.add(pp, "a competency cannot be its own prerequisite")
+			case !ok:
+				ps.add(pp, "prerequisite %q is not a competency of this program", pre)
+			case slices.Contains(list.other, pre):
+				ps.add(pp, "%q is already a prerequisite at every level (prerequisites); list it in one of the two", pre)
+			}
+			checkUnique(ps, seen, pp, pre, "prerequisite")
 		}
-		checkUnique(ps, seen, pp, pre, "prerequisite")
 	}
 
 	if kt := c.KnowledgeTest; kt != nil && (kt.PassMark < 1 || kt.PassMark > 100) {
@@ -379,7 +389,8 @@ func (p *Program) validatePrerequisiteCycles(ps *problems, path string) {
 	visit = func(i int) {
 		state[i] = onStack
 		stack = append(stack, i)
-		for _, pre := range p.Competencies[i].Prerequisites {
+		c := &p.Competencies[i]
+		for _, pre := range slices.Concat(c.Prerequisites, c.IndependentPrerequisites) {
 			j, ok := index[pre]
 			if !ok || j == i {
 				continue // reported elsewhere
@@ -437,6 +448,9 @@ func (p *Program) validateTask(ps *problems, path string, t *Task, seen, comps m
 		checkUnique(ps, creds, cp+".credential", r.Credential, "credential")
 		if r.WithinDaysOfHire < 0 {
 			ps.add(cp+".within_days_of_hire", "the grace period cannot be negative")
+		}
+		if !r.Level.valid() {
+			ps.add(cp+".level", "level must be all (every level, the default) or independent (independent practice only), not %q", r.Level)
 		}
 	}
 	if !t.DirectSupervision.valid() {

@@ -207,31 +207,10 @@ func TestIndirectSupervisionThroughTheClearanceAPI(t *testing.T) {
 		people := withDemo(t, e)
 		jordan := people["apprentice@demo.test"]
 		ctx := t.Context()
-		st := programs.NewStore(e.db)
-		list, _ := st.List(ctx)
-		draft, err := st.StartDraft(ctx, list[0].ID, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := draft.Version.Edit(func(p *curriculum.Program) error {
+		dir := publishAndMove(t, e, func(p *curriculum.Program) {
 			task := p.Task("VENIPUNCTURE")
 			task.IndirectAfter, task.IndependentAfter = 8, 12
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		saved, err := st.SaveDraft(ctx, draft.ID, draft.LockVersion, draft.Version)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.Publish(ctx, saved.ID, saved.LockVersion, ""); err != nil {
-			t.Fatal(err)
-		}
-		dir := e.client()
-		dir.login("director@demo.test", demo.Password)
-		if r := dir.post("/people/"+jordan.ID+"/move", formFromPage(t, dir.get("/people/"+jordan.ID+"/move").body)); r.StatusCode != http.StatusSeeOther {
-			t.Fatalf("move: %d", r.StatusCode)
-		}
+		}, jordan.ID)
 		_, tok, _ := e.store.CreateToken(ctx, people["hr@demo.test"].ID, "ehr", 24*time.Hour)
 		var d struct {
 			Status    string
@@ -256,6 +235,75 @@ func TestIndirectSupervisionThroughTheClearanceAPI(t *testing.T) {
 		}
 		if row := rowOf(dir.get("/people/"+jordan.ID+"/clearance").body, "Venipuncture"); !strings.Contains(row, "Indirect supervision") || !strings.Contains(row, "status-warn") {
 			t.Fatalf("the page's venipuncture row:\n%s", row)
+		}
+	})
+}
+
+// publishAndMove publishes version 2 of the demo program, changed by edit,
+// and has the director move each person to it; it returns the director's
+// client.
+func publishAndMove(t *testing.T, e *env, edit func(*curriculum.Program), personIDs ...string) *client {
+	t.Helper()
+	ctx := t.Context()
+	st := programs.NewStore(e.db)
+	list, _ := st.List(ctx)
+	draft, err := st.StartDraft(ctx, list[0].ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := draft.Version.Edit(func(p *curriculum.Program) error { edit(p); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := st.SaveDraft(ctx, draft.ID, draft.LockVersion, draft.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Publish(ctx, saved.ID, saved.LockVersion, ""); err != nil {
+		t.Fatal(err)
+	}
+	dir := e.client()
+	dir.login("director@demo.test", demo.Password)
+	for _, id := range personIDs {
+		if r := dir.post("/people/"+id+"/move", formFromPage(t, dir.get("/people/"+id+"/move").body)); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("move %s: %d", id, r.StatusCode)
+		}
+	}
+	return dir
+}
+
+// TestIndependentOnlyBLSThroughTheClearanceAPI: an employer requires BLS
+// "before independent patient care". Riley's BLS expired last month and
+// his emergency-response competency is current: with BLS at every level
+// (the shipped program) he is not cleared at all; in a version that
+// requires it for independent practice only, the API puts him under direct
+// supervision and says renewing BLS moves him on.
+func TestIndependentOnlyBLSThroughTheClearanceAPI(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		riley := people["apprentice3@demo.test"]
+		_, tok, _ := e.store.CreateToken(t.Context(), people["hr@demo.test"].ID, "ehr", 24*time.Hour)
+		type decision struct {
+			Status    string
+			Reasons   []struct{ Code, Effect, Message string }
+			NextSteps []string `json:"next_steps"`
+		}
+		ask := func() (decision, string) {
+			var d decision
+			r := apiCall(e, "GET", "/api/v1/clearances?person="+riley.ID+"&task=EMERGENCY", tok, "")
+			decode(t, r, &d)
+			return d, r.body
+		}
+		if d, body := ask(); d.Status != "not_cleared" || d.Reasons[0].Code != "credential_expired" || d.Reasons[0].Effect != "blocks_supervised" {
+			t.Fatalf("BLS at every level: %s", body)
+		}
+		publishAndMove(t, e, func(p *curriculum.Program) {
+			p.Task("EMERGENCY").Credentials[0].Level = curriculum.IndependentOnly
+		}, riley.ID)
+		d, body := ask()
+		if d.Status != "direct_supervision" || d.Reasons[0].Code != "credential_expired" || d.Reasons[0].Effect != "blocks_independent" ||
+			!strings.HasSuffix(d.Reasons[0].Message, "(needed for independent practice)") ||
+			!slices.Equal(d.NextSteps, []string{"Renew BLS and have HR record and verify the new card"}) {
+			t.Fatalf("BLS for independent practice only: %s", body)
 		}
 	})
 }
