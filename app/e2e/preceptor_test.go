@@ -172,3 +172,40 @@ func TestChecklistSurvivesReloadAndFailedSend(t *testing.T) {
 		}
 	})
 }
+
+// A skills-lab session at 768 px: from the queue, pick a competency and
+// two apprentices, record both on one screen (one all met, one with a
+// critical step missed), see the results; a second round makes one
+// apprentice ready and the results offer that sign-off.
+func TestJourneySkillsLabSession(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
+		s := startServer(t, dialect, nil)
+		b := newBrowser(t, s, tablet)
+		b.login("preceptor@demo.test", demo.Password)
+		b.open("/review")
+		b.clickAndLoad("start a session", chromedp.Search(`//a[contains(., "Start a skills-lab session")]`))
+		b.run("choose emergency response, Jordan and Sam", chromedp.SetValue(chromedp.CSS("#s-comp"), "SAF-EMERG"),
+			chromedp.Click(chromedp.Search(`//label[contains(., "Jordan Lee")]`)), chromedp.Click(chromedp.Search(`//label[contains(., "Sam Carter")]`)))
+		b.shot("chooser")
+		b.clickAndLoad("start", chromedp.Search(`//button[contains(., "Start the session")]`))
+		b.mustSee("Skills-lab session: Emergency response", "Jordan Lee", "Sam Carter")
+		row := func(name string) string { return `//fieldset[contains(@class,"session-row")][legend[.="` + name + `"]]` }
+		b.run("Jordan: all met; Sam: a critical step missed",
+			chromedp.Click(chromedp.Search(row("Jordan Lee")+`//label[contains(., "All steps met")]`)),
+			chromedp.Click(chromedp.Search(row("Sam Carter")+`//label[contains(., "Some steps not met")]`)),
+			chromedp.Click(chromedp.Search(row("Sam Carter")+`//summary`)),
+			chromedp.Click(chromedp.Search(row("Sam Carter")+`//li[.//*[contains(@class,"status-bad")]][1]//label`)))
+		b.noHorizontalScroll()
+		b.shot("one screen, two apprentices")
+		b.clickAndLoad("save", chromedp.Search(`//button[contains(., "Save the session")]`))
+		b.mustSee("Recorded 2 observations: 1 successful", "1 of 2", "0 of 2")
+		b.shot("results")
+
+		b.run("Jordan again", chromedp.Click(chromedp.Search(row("Jordan Lee")+`//label[contains(., "All steps met")]`)))
+		b.clickAndLoad("save", chromedp.Search(`//button[contains(., "Save the session")]`))
+		b.mustSee("Recorded 1 observation: 1 successful", "2 of 2")
+		b.shot("Jordan ready")
+		b.clickAndLoad("sign off Jordan", chromedp.Search(`//section[@id="done"]//a[contains(., "Sign off")]`))
+		b.mustSee("I attest that Jordan Lee demonstrated competency in Emergency response")
+	})
+}

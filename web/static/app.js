@@ -100,7 +100,7 @@ document.addEventListener("change", function (ev) {
     document.querySelectorAll("form[data-draft]").forEach(function (form) {
       // A form the server sent back with a problem shows what was sent;
       // the draft is the same entries.
-      if (!document.querySelector(".flash-error")) { restore(form); }
+      if (!document.querySelector(".flash-error, .error-summary")) { restore(form); }
       form.addEventListener("input", function () { save(form); });
       form.addEventListener("change", function () { save(form); });
     });
