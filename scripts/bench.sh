@@ -24,6 +24,9 @@ BENCH_RATE=${BENCH_RATE:-1000}
 # Go benchmarks run before the load (selected, not all of ./...).
 GO_BENCH=${GO_BENCH:-EvaluateOrganisation}
 GO_BENCH_PKGS=${GO_BENCH_PKGS:-./curriculum/}
+# Extra flags for skillgate-bench, e.g. BENCH_FLAGS=-pages-only to measure
+# the pages alone (no clearance-check load, no export).
+BENCH_FLAGS=${BENCH_FLAGS:-}
 
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/skillgate-bench.XXXXXX)}
 DBURL="$PGBASE/$BENCH_DB?sslmode=disable"
@@ -71,7 +74,7 @@ curl -fs "http://$BENCH_ADDR/readyz" >/dev/null || { echo "server did not become
 
 log "HTTP load runs"
 "$OUT/skillgate-bench" -database-url "$DBURL" -base "http://$BENCH_ADDR" -pid "$SERVER_PID" \
-  -duration "$BENCH_DURATION" -rate "$BENCH_RATE" -out "$OUT/results.md" >"$OUT/table.txt"
+  -duration "$BENCH_DURATION" -rate "$BENCH_RATE" -out "$OUT/results.md" $BENCH_FLAGS >"$OUT/table.txt"
 
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3), $(psql "$PGBASE/postgres" -Atc 'SHOW server_version' | cut -d' ' -f1 | sed 's/^/PostgreSQL /')"

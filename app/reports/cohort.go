@@ -27,6 +27,9 @@ type Cohort struct {
 	Programs     []CohortProgram
 	Competencies []curriculum.Competency
 	Rows         []CohortRow // in the order asked for
+	// TooMany is how many apprentices there are when more than the
+	// filter's Limit: no grid then, a site to choose.
+	TooMany int
 }
 
 // CohortProgram is a program a cohort follows.
@@ -57,6 +60,9 @@ type CohortFilter struct {
 	// Sort is "name" (default) or "progress"; Desc reverses it.
 	Sort string
 	Desc bool
+	// Limit, when positive, is the most apprentices one grid shows: a
+	// larger cohort asks for a site instead (Cohort.TooMany).
+	Limit int
 }
 
 // Cohort returns the matrix of the current (not moved away from, not
@@ -82,6 +88,9 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 		if e.Status != assessments.EnrollmentWithdrawn {
 			current = append(current, e)
 		}
+	}
+	if f.Limit > 0 && len(current) > f.Limit {
+		return &Cohort{TooMany: len(current)}, nil
 	}
 	recs, err := s.Evidence.Load(ctx, current)
 	if err != nil {

@@ -36,6 +36,11 @@ func (s *Server) revoke(c *fiber.Ctx) error {
 	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=revoked", fiber.StatusSeeOther)
 }
 
+// cohortMaxRows is the most apprentices one grid shows (a grid of 43
+// competencies stays readable, and its page small); a larger cohort asks
+// for one site at a time.
+const cohortMaxRows = 400
+
 // cohortView is what the cohort template receives.
 type cohortView struct {
 	*reports.Cohort
@@ -52,7 +57,7 @@ type cohortView struct {
 func (s *Server) cohortPage(c *fiber.Ctx) error {
 	ctx, u := c.UserContext(), currentUser(c)
 	f := reports.CohortFilter{SiteIDs: u.SiteIDs, SiteID: strings.TrimSpace(c.Query("site")), Program: strings.TrimSpace(c.Query("program")),
-		Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
+		Sort: c.Query("sort"), Desc: c.Query("dir") == "desc", Limit: cohortMaxRows}
 	if f.Sort != "progress" {
 		f.Sort = "name"
 	}

@@ -73,6 +73,7 @@ func run() error {
 	pageTime := flag.Duration("page-time", 8*time.Second, "length of each page's run (one connection)")
 	out := flag.String("out", "", "also write the table (Markdown) to this file")
 	noExport := flag.Bool("no-export", false, "skip the whole-organisation export")
+	pagesOnly := flag.Bool("pages-only", false, "run only the page measurements (site matrix, home pages, HR dashboard, desk pages): no clearance-check load, no export")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -117,111 +118,121 @@ func run() error {
 		fmt.Fprintf(os.Stderr, "  idle after %s\n", waited.Round(time.Second))
 	}
 
-	// 1. Clearance checks: fixed rate (first asks of these pairs; the
-	// start-up reminders run decided the day for everyone), then the
-	// yardstick and the maximum, in the same run.
-	// A freshly started server opens its database connections (and
-	// prepares the token read on each) during its first second of load,
-	// and the token's first use is recorded: a warm-up that asks no
-	// clearance (so the first asks below are still first) takes that out
-	// of the checks, and is shown for what it is.
-	for _, path := range []string{"/readyz", "/api/v1/me"} {
-		fmt.Fprintln(os.Stderr, "warm-up:", path)
-		w, err := loadgen.RunRate(ctx, loadgen.Config{BaseURL: *base, Targets: []string{path}, Header: bearer, Rate: b.rate, Duration: 3 * time.Second, Connections: 256})
+	// Sections 1 and 2 load the whole machine; -pages-only skips them.
+	checksAndExports := func() error {
+		// 1. Clearance checks: fixed rate (first asks of these pairs; the
+		// start-up reminders run decided the day for everyone), then the
+		// yardstick and the maximum, in the same run.
+		// A freshly started server opens its database connections (and
+		// prepares the token read on each) during its first second of load,
+		// and the token's first use is recorded: a warm-up that asks no
+		// clearance (so the first asks below are still first) takes that out
+		// of the checks, and is shown for what it is.
+		for _, path := range []string{"/readyz", "/api/v1/me"} {
+			fmt.Fprintln(os.Stderr, "warm-up:", path)
+			w, err := loadgen.RunRate(ctx, loadgen.Config{BaseURL: *base, Targets: []string{path}, Header: bearer, Rate: b.rate, Duration: 3 * time.Second, Connections: 256})
+			if err != nil {
+				return err
+			}
+			b.add(fmt.Sprintf("Warm-up after start: %s at %.0f/s, 3 s (opens the connections; not a target)", path, b.rate), summary(w), "", true)
+		}
+		cfg := loadgen.Config{BaseURL: *base, Targets: checks, Header: bearer, Rate: b.rate, Duration: b.duration, Connections: 256, Seed: 1}
+		fmt.Fprintln(os.Stderr, "clearance checks at a fixed rate…")
+		res, err := loadgen.RunRate(ctx, cfg)
 		if err != nil {
 			return err
 		}
-		b.add(fmt.Sprintf("Warm-up after start: %s at %.0f/s, 3 s (opens the connections; not a target)", path, b.rate), summary(w), "", true)
-	}
-	cfg := loadgen.Config{BaseURL: *base, Targets: checks, Header: bearer, Rate: b.rate, Duration: b.duration, Connections: 256, Seed: 1}
-	fmt.Fprintln(os.Stderr, "clearance checks at a fixed rate…")
-	res, err := loadgen.RunRate(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	b.add(fmt.Sprintf("Clearance check at %.0f/s, %s, random person × task, today (first asks; the start-up reminders run warmed the cache)", b.rate, b.duration), summary(res),
-		"p99 < 10 ms, no errors", res.Percentile(99) < 10*time.Millisecond && res.Errors == 0)
-	res, err = loadgen.RunRate(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	b.add("Same again (the same requests; decisions now cached)", summary(res), "p99 < 10 ms, no errors",
-		res.Percentile(99) < 10*time.Millisecond && res.Errors == 0)
-
-	fmt.Fprintln(os.Stderr, "maximum throughput: /readyz and clearance checks…")
-	ready, err := loadgen.RunMax(ctx, loadgen.Config{BaseURL: *base, Targets: []string{"/readyz"}, Duration: b.duration / 2, Connections: b.conns})
-	if err != nil {
-		return err
-	}
-	b.add(fmt.Sprintf("/readyz, max throughput (%d connections)", b.conns), summary(ready), "", true)
-	maxCfg := cfg
-	maxCfg.Rate, maxCfg.Duration, maxCfg.Connections, maxCfg.Seed = 0, b.duration/2, b.conns, 2
-	mx, err := loadgen.RunMax(ctx, maxCfg)
-	if err != nil {
-		return err
-	}
-	ratio := mx.Rate() / max(ready.Rate(), 1)
-	b.add(fmt.Sprintf("Clearance check, max throughput (%d connections)", b.conns), summary(mx)+fmt.Sprintf("; %.0f%% of /readyz", ratio*100),
-		"≥ 50% of /readyz", ratio >= 0.5 && mx.Errors == 0)
-
-	// Nothing cached: the same checks a month back (no job decides for
-	// past days), so every first ask decides from the database.
-	past := time.Now().AddDate(0, -1, 0).Format("2006-01-02")
-	cold, err := clearanceURLs(ctx, d, 20000, past) // people enrolled by then
-	if err != nil {
-		return err
-	}
-	for i := range cold {
-		cold[i] += "&as_of=" + past
-	}
-	fmt.Fprintln(os.Stderr, "uncached clearance checks (a month back), maximum throughput…")
-	coldCfg := maxCfg
-	coldCfg.Targets, coldCfg.Seed = cold, 3
-	cr, err := loadgen.RunMax(ctx, coldCfg)
-	if err != nil {
-		return err
-	}
-	b.add(fmt.Sprintf("Clearance check as of %s, nothing cached, max throughput (%d connections)", past, b.conns), summary(cr)+fmt.Sprintf("; %.0f%% of /readyz", cr.Rate()/max(ready.Rate(), 1)*100),
-		"", cr.Errors == 0)
-
-	// 2. The whole-organisation exports, after the checks: a cold export
-	// reads a gigabyte of evidence, and for some seconds afterwards the
-	// machine answers everything more slowly (docs/performance.md), which
-	// would be measured as the checks' latency. Peak memory is the whole
-	// process's, start-up and the checks included.
-	admin, err := login(scale.AdminEmail)
-	if err != nil {
-		return err
-	}
-	before := peakRSS(b.pid)
-	if !*noExport {
-		fmt.Fprintln(os.Stderr, "whole-organisation clearance export…")
-		took, size, err := timedGet(ctx, *base+"/reports/clearances.xlsx", admin)
+		b.add(fmt.Sprintf("Clearance check at %.0f/s, %s, random person × task, today (first asks; the start-up reminders run warmed the cache)", b.rate, b.duration), summary(res),
+			"p99 < 10 ms, no errors", res.Percentile(99) < 10*time.Millisecond && res.Errors == 0)
+		res, err = loadgen.RunRate(ctx, cfg)
 		if err != nil {
-			b.add("Clearance export, whole organisation (.xlsx, admin)", "failed: "+err.Error(), "< 15 s", false)
-		} else {
-			b.add("Clearance export, whole organisation (.xlsx, admin)", fmt.Sprintf("%.1f s, %.1f MB file", took.Seconds(), float64(size)/1e6), "< 15 s", took < 15*time.Second)
+			return err
 		}
-	}
-	if b.pid > 0 && !*noExport {
-		peak := peakRSS(b.pid)
-		b.add("Server peak RSS after the export (whole run so far)", fmt.Sprintf("%d MB (%d MB before it)", peak>>20, before>>20), "< 300 MB", peak < 300<<20)
-	}
-	if !*noExport {
-		// The same a month back: no decision is cached for that day, so
-		// this is the export's cost when everything is decided afresh.
+		b.add("Same again (the same requests; decisions now cached)", summary(res), "p99 < 10 ms, no errors",
+			res.Percentile(99) < 10*time.Millisecond && res.Errors == 0)
+
+		fmt.Fprintln(os.Stderr, "maximum throughput: /readyz and clearance checks…")
+		ready, err := loadgen.RunMax(ctx, loadgen.Config{BaseURL: *base, Targets: []string{"/readyz"}, Duration: b.duration / 2, Connections: b.conns})
+		if err != nil {
+			return err
+		}
+		b.add(fmt.Sprintf("/readyz, max throughput (%d connections)", b.conns), summary(ready), "", true)
+		maxCfg := cfg
+		maxCfg.Rate, maxCfg.Duration, maxCfg.Connections, maxCfg.Seed = 0, b.duration/2, b.conns, 2
+		mx, err := loadgen.RunMax(ctx, maxCfg)
+		if err != nil {
+			return err
+		}
+		ratio := mx.Rate() / max(ready.Rate(), 1)
+		b.add(fmt.Sprintf("Clearance check, max throughput (%d connections)", b.conns), summary(mx)+fmt.Sprintf("; %.0f%% of /readyz", ratio*100),
+			"≥ 50% of /readyz", ratio >= 0.5 && mx.Errors == 0)
+
+		// Nothing cached: the same checks a month back (no job decides for
+		// past days), so every first ask decides from the database.
 		past := time.Now().AddDate(0, -1, 0).Format("2006-01-02")
-		fmt.Fprintln(os.Stderr, "whole-organisation clearance export as of", past, "…")
-		took, size, err := timedGet(ctx, *base+"/reports/clearances.xlsx?as_of="+past, admin)
-		what := "Clearance export, whole organisation, as of " + past + " (nothing cached)"
+		cold, err := clearanceURLs(ctx, d, 20000, past) // people enrolled by then
 		if err != nil {
-			b.add(what, "failed: "+err.Error(), "< 15 s", false)
-		} else {
-			b.add(what, fmt.Sprintf("%.1f s, %.1f MB file", took.Seconds(), float64(size)/1e6), "< 15 s", took < 15*time.Second)
+			return err
 		}
-		if b.pid > 0 {
+		for i := range cold {
+			cold[i] += "&as_of=" + past
+		}
+		fmt.Fprintln(os.Stderr, "uncached clearance checks (a month back), maximum throughput…")
+		coldCfg := maxCfg
+		coldCfg.Targets, coldCfg.Seed = cold, 3
+		cr, err := loadgen.RunMax(ctx, coldCfg)
+		if err != nil {
+			return err
+		}
+		b.add(fmt.Sprintf("Clearance check as of %s, nothing cached, max throughput (%d connections)", past, b.conns), summary(cr)+fmt.Sprintf("; %.0f%% of /readyz", cr.Rate()/max(ready.Rate(), 1)*100),
+			"", cr.Errors == 0)
+
+		// 2. The whole-organisation exports, after the checks: a cold export
+		// reads a gigabyte of evidence, and for some seconds afterwards the
+		// machine answers everything more slowly (docs/performance.md), which
+		// would be measured as the checks' latency. Peak memory is the whole
+		// process's, start-up and the checks included.
+		admin, err := login(scale.AdminEmail)
+		if err != nil {
+			return err
+		}
+		before := peakRSS(b.pid)
+		if !*noExport {
+			fmt.Fprintln(os.Stderr, "whole-organisation clearance export…")
+			took, size, err := timedGet(ctx, *base+"/reports/clearances.xlsx", admin)
+			if err != nil {
+				b.add("Clearance export, whole organisation (.xlsx, admin)", "failed: "+err.Error(), "< 15 s", false)
+			} else {
+				b.add("Clearance export, whole organisation (.xlsx, admin)", fmt.Sprintf("%.1f s, %.1f MB file", took.Seconds(), float64(size)/1e6), "< 15 s", took < 15*time.Second)
+			}
+		}
+		if b.pid > 0 && !*noExport {
 			peak := peakRSS(b.pid)
-			b.add("Server peak RSS after both exports", fmt.Sprintf("%d MB", peak>>20), "< 300 MB", peak < 300<<20)
+			b.add("Server peak RSS after the export (whole run so far)", fmt.Sprintf("%d MB (%d MB before it)", peak>>20, before>>20), "< 300 MB", peak < 300<<20)
+		}
+		if !*noExport {
+			// The same a month back: no decision is cached for that day, so
+			// this is the export's cost when everything is decided afresh.
+			past := time.Now().AddDate(0, -1, 0).Format("2006-01-02")
+			fmt.Fprintln(os.Stderr, "whole-organisation clearance export as of", past, "…")
+			took, size, err := timedGet(ctx, *base+"/reports/clearances.xlsx?as_of="+past, admin)
+			what := "Clearance export, whole organisation, as of " + past + " (nothing cached)"
+			if err != nil {
+				b.add(what, "failed: "+err.Error(), "< 15 s", false)
+			} else {
+				b.add(what, fmt.Sprintf("%.1f s, %.1f MB file", took.Seconds(), float64(size)/1e6), "< 15 s", took < 15*time.Second)
+			}
+			if b.pid > 0 {
+				peak := peakRSS(b.pid)
+				b.add("Server peak RSS after both exports", fmt.Sprintf("%d MB", peak>>20), "< 300 MB", peak < 300<<20)
+			}
+		}
+
+		return nil
+	}
+	if !*pagesOnly {
+		if err := checksAndExports(); err != nil {
+			return err
 		}
 	}
 
@@ -260,6 +271,28 @@ func run() error {
 	}
 	if err := page("HR dashboard (/hr, all sites of hr@scale.test)", "/hr", hr, 150*time.Millisecond); err != nil {
 		return err
+	}
+	// 5. The desk pages of issue 19: the people directory (first page and a
+	// name search), the audit trail (first page, and by whose record), the
+	// director's cohort grid of one site and "closest to clearance".
+	director, err := login(scale.DirectorEmail)
+	if err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		what, path string
+		h          http.Header
+	}{
+		{"People directory, first page (/people, HR)", "/people", hr},
+		{"People directory, name search (/people?q=garcia, HR)", "/people?q=garcia", hr},
+		{"Audit trail, first page (/audit, HR)", "/audit", hr},
+		{"Audit trail, whose record by name (/audit?whose=garcia, HR)", "/audit?whose=garcia", hr},
+		{fmt.Sprintf("Cohort grid, one site (/cohort?site=, %d MAs)", siteMAs), "/cohort?site=" + site, director},
+		{"Closest to clearance, injections (/cohort/closest?task=INJECTIONS, director's sites)", "/cohort/closest?task=INJECTIONS", director},
+	} {
+		if err := page(p.what, p.path, p.h, 150*time.Millisecond); err != nil {
+			return err
+		}
 	}
 
 	var sb strings.Builder

@@ -202,5 +202,5 @@ func (g *generator) credentials(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return g.auditTrail(ctx, recs)
 }

@@ -119,7 +119,10 @@ type Result struct {
 	// says so).
 	Credentials     int
 	CredentialsNote string
-	AsOf            curriculum.Date
+	// AuditEntries is the length of the audit trail written: the
+	// credentials' entry and verification.
+	AuditEntries int
+	AsOf         curriculum.Date
 }
 
 // Rows returns how many rows were written to table.
