@@ -55,6 +55,11 @@ func TestJourneyPreceptorQueueToSignOff(t *testing.T) {
 
 		tap("open the queue", chromedp.Search(`//a[.="Open the queue"]`))
 		b.mustSee("Performances to verify (1)", "Jordan Lee", "Venipuncture")
+		small, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("main .button, main button")]
+			.filter(e => e.getBoundingClientRect().height < 44).map(e => e.textContent.trim()).join(", ")`))
+		if small != "" {
+			t.Errorf("queue controls under 44 px tall: %s", small)
+		}
 		b.noHorizontalScroll()
 		b.shot("queue")
 		tap("verify the self-log", chromedp.Search(`//section[@aria-labelledby="h-selflogs"]//button[.="Verify"]`))
@@ -68,6 +73,12 @@ func TestJourneyPreceptorQueueToSignOff(t *testing.T) {
 		steps, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("ol.steps-score > li").length`))
 		if met != steps-1 {
 			t.Fatalf("after 'All steps met' and one exception, %d of %d steps are met", met, steps)
+		}
+		// Gloves: every control of the checklist is at least 44 px tall.
+		small, _ = chromedp.Run(b.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("form.checklist-form label.choice, form.checklist-form button, form.checklist-form input[type=date]")]
+			.filter(e => e.getBoundingClientRect().height < 44).map(e => e.textContent.trim() || e.name).join(", ")`))
+		if small != "" {
+			t.Errorf("checklist controls under 44 px tall: %s", small)
 		}
 		b.noHorizontalScroll()
 		b.shot("checklist all met but one")
