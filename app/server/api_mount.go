@@ -10,6 +10,7 @@ import (
 	"github.com/skillgate/skillgate/app/api"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -77,11 +78,30 @@ func (h apiHost) Enroll(c *fiber.Ctx) (assessments.Enrollment, bool, error) {
 	return h.s.enrollPerson(c, b)
 }
 
-// apiPending is the reviewer's queue as JSON (the review page's data).
+// apiPending is the reviewer's queue as JSON (the review page's data, one
+// read model): self-logs and hours to review, and competencies ready for
+// sign-off or due for re-verification.
 func (s *Server) apiPending(c *fiber.Ctx) error {
-	v, err := s.pending(c)
+	q, err := s.queue(c, "")
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"self_logs": api.NonNil(v.SelfLogs), "hours": api.NonNil(v.Hours), "as_of": time.Now().UTC()})
+	v := pendingOf(q)
+	return c.JSON(fiber.Map{"self_logs": api.NonNil(v.SelfLogs), "hours": api.NonNil(v.Hours),
+		"sign_offs_ready": api.NonNil(apiSignOffs(q.Ready)), "reverifications_due": api.NonNil(apiSignOffs(q.Reverify)), "as_of": time.Now().UTC()})
+}
+
+// apiSignOff is a queue's sign-off item in the API.
+type apiSignOff struct {
+	EnrollmentID string `json:"enrollment_id"`
+	Apprentice   string `json:"apprentice"`
+	assessments.Readiness
+}
+
+func apiSignOffs(items []reports.QueueSignOff) []apiSignOff {
+	out := make([]apiSignOff, len(items))
+	for i, it := range items {
+		out[i] = apiSignOff{EnrollmentID: it.EnrollmentID, Apprentice: it.Apprentice, Readiness: it.Readiness}
+	}
+	return out
 }

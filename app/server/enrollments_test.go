@@ -101,6 +101,10 @@ func TestPreceptorObservesAndSignsOff(t *testing.T) {
 		if q := readySection(); !strings.Contains(q, "Jordan Lee") || !strings.Contains(q, "Venipuncture") || !strings.Contains(q, enr+"/signoff/PHL-VENI") {
 			t.Fatalf("the queue does not list venipuncture ready for sign-off:\n%s", q)
 		}
+		// The API's review list is the same queue.
+		if r := pc.get("/api/v1/reviews"); !strings.Contains(r.body, `"sign_offs_ready":[{"enrollment_id":"`+strings.TrimPrefix(enr, "/enrollments/")+`","apprentice":"Jordan Lee","code":"PHL-VENI"`) {
+			t.Fatalf("the API's review list does not list venipuncture ready: %s", r.body)
+		}
 
 		sign := pc.get(enr + "/signoff/PHL-VENI")
 		if !strings.Contains(sign.body, "I attest that Jordan Lee demonstrated competency in") {

@@ -123,12 +123,8 @@ func (s *Server) queue(c *fiber.Ctx, search string) (*reports.Queue, error) {
 	return s.reports.Queue(c.UserContext(), evidence.ActorOf(currentUser(c)), ens, search)
 }
 
-// pending is the queue's self-logs and hours as the API lists them.
-func (s *Server) pending(c *fiber.Ctx) (pendingView, error) {
-	q, err := s.queue(c, "")
-	if err != nil {
-		return pendingView{}, err
-	}
+// pendingOf is the queue's self-logs and hours as the API lists them.
+func pendingOf(q *reports.Queue) pendingView {
 	var v pendingView
 	for _, l := range q.SelfLogs {
 		v.SelfLogs = append(v.SelfLogs, pendingSelfLog{SelfLog: l.SelfLog, Apprentice: l.Apprentice, Competency: l.Competency})
@@ -136,7 +132,7 @@ func (s *Server) pending(c *fiber.Ctx) (pendingView, error) {
 	for _, h := range q.Hours {
 		v.Hours = append(v.Hours, pendingHours{HoursEntry: h.HoursEntry, Apprentice: h.Apprentice})
 	}
-	return v, nil
+	return v
 }
 
 type queueView struct {
