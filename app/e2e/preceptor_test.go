@@ -200,7 +200,9 @@ func TestJourneySkillsLabSession(t *testing.T) {
 		b.shot("chooser")
 		b.clickAndLoad("start", chromedp.Search(`//button[contains(., "Start the session")]`))
 		b.mustSee("Skills-lab session: Emergency response", "Jordan Lee", "Sam Carter")
-		row := func(name string) string { return `//fieldset[contains(@class,"session-row")][legend[.="` + name + `"]]` }
+		row := func(name string) string {
+			return `//fieldset[contains(@class,"session-row")][legend[.="` + name + `"]]`
+		}
 		b.run("Jordan: all met; Sam: a critical step missed",
 			chromedp.Click(chromedp.Search(row("Jordan Lee")+`//label[contains(., "All steps met")]`)),
 			chromedp.Click(chromedp.Search(row("Sam Carter")+`//label[contains(., "Some steps not met")]`)),
