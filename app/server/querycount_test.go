@@ -179,7 +179,7 @@ func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
 			{"director@demo.test", "/"}, {"director@demo.test", "/cohort"},
 			{"director@demo.test", "/cohort/closest?task=INJECTIONS"},
 			{"director@demo.test", "/api/v1/clearances?site=" + g.sites[0]},
-			{"preceptor@demo.test", "/"}, {"preceptor@demo.test", "/review"}, {"preceptor@demo.test", "/review?q=grown"},
+			{"preceptor@demo.test", "/"}, {"preceptor@demo.test", "/review"}, {"preceptor@demo.test", "/review?q=grown"}, {"preceptor@demo.test", "/sessions/new"},
 			{"hr@demo.test", "/"}, {"hr@demo.test", "/hr"}, {"hr@demo.test", "/api/v1/people"},
 			{"hr@demo.test", "/people"}, {"hr@demo.test", "/people?q=grown&sort=sites&dir=desc"}, {"preceptor@demo.test", "/people"},
 			{"hr@demo.test", "/audit"}, {"hr@demo.test", "/audit?whose=grown"}, {"hr@demo.test", "/audit?actor=" + url.QueryEscape("Priya Raman")},
