@@ -125,12 +125,26 @@ func (s *Store) Factor(ctx context.Context, userID string) (*Factor, error) {
 		Waiting: !row.active(), RecoveryLeft: int(n)}, nil
 }
 
-// HasSecondFactor reports whether userID has an active second factor: a
-// login then needs a code after the password, and so does a signature.
+// HasSecondFactor reports whether userID has an active second factor (an
+// authenticator app, or a passkey): a password alone then neither logs
+// them in nor signs for them.
 func (s *Store) HasSecondFactor(ctx context.Context, userID string) (bool, error) {
+	if has, err := s.HasTOTP(ctx, userID); err != nil || has {
+		return has, err
+	}
+	return s.HasPasskey(ctx, userID)
+}
+
+// HasTOTP reports whether userID has an active authenticator app: a login
+// then needs a code after the password, and so does a signature.
+func (s *Store) HasTOTP(ctx context.Context, userID string) (bool, error) {
 	f, err := s.Factor(ctx, userID)
 	return f.Active(), err
 }
+
+// ErrPasskeyNeeded: the person's second factor is a passkey, which a
+// password with a code cannot stand in for.
+var ErrPasskeyNeeded = errkind.New(errkind.Unauthenticated, "Your account uses a passkey: use it (the passkey button) instead of your password.")
 
 func (s *Store) totp(ctx context.Context, idb bun.IDB, userID string) (*totpRow, error) {
 	var row totpRow
@@ -580,6 +594,9 @@ const (
 	MethodPassword         = "password"
 	MethodPasswordTOTP     = "password+totp"
 	MethodPasswordRecovery = "password+recovery code"
+	// MethodPasskey: a passkey with user verification (possession of the
+	// device and the PIN or biometric that unlocks it).
+	MethodPasskey = "passkey"
 )
 
 // ErrCodeNeeded: the person has a second factor, so a password alone does
@@ -597,9 +614,15 @@ func (s *Store) Reauthenticate(ctx context.Context, p *Person, plain, code strin
 	if _, err := s.Authenticate(ctx, p.Email, plain); err != nil {
 		return "", err
 	}
-	has, err := s.HasSecondFactor(ctx, p.ID)
-	if err != nil || !has {
-		return MethodPassword, err
+	has, err := s.HasTOTP(ctx, p.ID)
+	if err != nil {
+		return "", err
+	}
+	if !has {
+		if pk, err := s.HasPasskey(ctx, p.ID); err != nil || pk {
+			return "", errors.Join(err, ErrPasskeyNeeded)
+		}
+		return MethodPassword, nil
 	}
 	if strings.TrimSpace(code) == "" {
 		return "", ErrCodeNeeded

@@ -33,7 +33,9 @@ type accountView struct {
 	Current  string
 	// Factor is the person's authenticator app, if any.
 	Factor *accounts.Factor
-	now    time.Time
+	// Passkeys are the person's passkeys.
+	Passkeys []accounts.Passkey
+	now      time.Time
 }
 
 // Chosen reports whether a site was ticked in the token form.
@@ -56,6 +58,9 @@ func (s *Server) renderAccount(c *fiber.Ctx, status int, errs map[string]string,
 		return err
 	}
 	v.NeedsCode = v.Factor.Active()
+	if v.Passkeys, err = s.accounts.Passkeys(c.UserContext(), currentUser(c).ID); err != nil {
+		return err
+	}
 	if v.Sessions, err = s.accounts.Sessions(c.UserContext(), currentUser(c).ID, s.sessionPolicy()); err != nil {
 		return err
 	}
@@ -160,6 +165,8 @@ func reauthProblem(err error, done string) string {
 		return "Your account has a second factor: type the code from your authenticator app as well as your password (" + done + ")."
 	case errors.Is(err, accounts.ErrBadCode):
 		return "Your code was not accepted, so " + done + ". Type the code your authenticator app shows now (each code works once)."
+	case errors.Is(err, accounts.ErrPasskeyNeeded):
+		return "Your account uses a passkey: use it instead of your password (" + done + ")."
 	}
 	return ""
 }

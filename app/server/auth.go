@@ -48,11 +48,19 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	has, err := s.accounts.HasSecondFactor(c.UserContext(), p.ID)
+	has, err := s.accounts.HasTOTP(c.UserContext(), p.ID)
 	if err != nil {
 		return err
 	}
 	if !has {
+		// A passkey is the person's second factor: the password alone
+		// does not log them in.
+		if pk, err := s.accounts.HasPasskey(c.UserContext(), p.ID); err != nil {
+			return err
+		} else if pk {
+			view.Message = accounts.ErrPasskeyNeeded.Message
+			return s.render(c, statusOf(accounts.ErrPasskeyNeeded), "login", Page{Title: "Log in", Data: view})
+		}
 		return s.completeLogin(c, p, view.Next)
 	}
 	// The password is right; the code comes next, within five minutes.

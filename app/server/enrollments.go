@@ -352,6 +352,8 @@ type signOffView struct {
 	// NeedsCode: the signer has a second factor, so signing takes a code
 	// from it as well as the password.
 	NeedsCode bool
+	// HasPasskey: the signer may sign with a passkey instead.
+	HasPasskey bool
 }
 
 func (s *Server) signOffForm(c *fiber.Ctx) error {
@@ -389,11 +391,13 @@ func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Record
 	if comp.Coverage != nil {
 		v.Coverage = comp.Coverage.Items
 	}
-	has, err := s.accounts.HasSecondFactor(c.UserContext(), currentUser(c).ID)
-	if err != nil {
+	var err error
+	if v.NeedsCode, err = s.accounts.HasTOTP(c.UserContext(), currentUser(c).ID); err != nil {
 		return err
 	}
-	v.NeedsCode = has
+	if v.HasPasskey, err = s.accounts.HasPasskey(c.UserContext(), currentUser(c).ID); err != nil {
+		return err
+	}
 	return s.render(c, status, "signoff", Page{Title: "Sign off " + comp.Title, Nav: "clearance", Data: v, Errors: errs})
 }
 
@@ -409,12 +413,13 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	key := c.FormValue("key")
 	// Two components (21 CFR 11.200): the password and, for a person
 	// with a second factor, a code; the signature records which.
-	method, err := s.accounts.Reauthenticate(c.UserContext(), u, c.FormValue("password"), c.FormValue("code"))
-	if msg := reauthProblem(err, "nothing was signed"); msg != "" {
-		return s.renderSignOff(c, statusFor(errkind.Unauthenticated), rec, p, key, map[string]string{"password": msg})
-	}
+	// Or a passkey with user verification, which is both components.
+	method, problem, err := s.reauthenticate(c, "nothing was signed")
 	if err != nil {
 		return err
+	}
+	if problem != "" {
+		return s.renderSignOff(c, statusFor(errkind.Unauthenticated), rec, p, key, map[string]string{"password": problem})
 	}
 	code := c.Params("code")
 	var covered []string

@@ -181,6 +181,8 @@ var flashes = map[string]Flash{
 	"password-changed":         {"ok", "Your password has been changed. Other sessions were logged out."},
 	"password-set":             {"ok", "Your password is set. Log in with it now."},
 	"must-change":              {"info", "Please choose a new password before you continue."},
+	"passkey-added":            {"ok", "The passkey was added. You can log in and sign with it."},
+	"passkey-removed":          {"ok", "The passkey was removed."},
 	"session-ended":            {"ok", "The session was ended: that browser is logged out."},
 	"must-enrol":               {"info", "Your role needs a second factor. Set up an authenticator app to continue."},
 	"factor-removed":           {"info", "Your authenticator app was removed by two administrators or HR staff. Set up a new one below; tell your administrator if you did not ask for this."},

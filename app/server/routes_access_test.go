@@ -109,6 +109,16 @@ var accessRules = []accessRule{
 
 	// Ending one of one's sessions: an unknown id is 404; never by token.
 	{"POST", "/account/sessions/:id/end", "/account/sessions/0000/end", "L 404 404 404 404 404 404 403", false},
+	// Passkeys: options for a registration; an answer without a valid
+	// registration is refused (401), as is removing with no password;
+	// logging in with one is public; re-authenticating with one (to sign,
+	// to remove one) needs one (none here: 401). Never by token.
+	{"POST", "/account/passkeys/options", "", "L 200 200 200 200 200 200 403", false},
+	{"POST", "/account/passkeys", "", "L 401 401 401 401 401 401 403", false},
+	{"POST", "/account/passkeys/:id/remove", "/account/passkeys/nosuch/remove", "L 401 401 401 401 401 401 403", false},
+	{"POST", "/login/passkey/options", "", "200 200 200 200 200 200 200 200", false},
+	{"POST", "/login/passkey", "", "401 401 401 401 401 401 401 401", false},
+	{"POST", "/account/passkeys/reauth", "", "L 401 401 401 401 401 401 403", false},
 	// One's own second factor: start (then the QR code exists), confirm
 	// with no code (401), email code without mail (409), approve with a
 	// wrong emailed code (401). Never with a token (403).

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
@@ -49,8 +50,9 @@ type Server struct {
 	views     *views
 	now       func() time.Time
 	app       *fiber.App
-	reports   *reports.Service // what HR and auditors read, the HR dashboard's cache with it
-	mail      reminders.Sender // nil without SMTP: password links are then shown to their issuer
+	reports   *reports.Service   // what HR and auditors read, the HR dashboard's cache with it
+	mail      reminders.Sender   // nil without SMTP: password links are then shown to their issuer
+	webauthn  *webauthn.WebAuthn // passkeys (passkeys.go), for SKILLGATE_BASE_URL
 }
 
 // New builds the Fiber application with every route, on the services svc
@@ -88,6 +90,9 @@ func New(svc *wiring.Services) (*Server, error) {
 		TrustedProxies:          svc.Config.TrustedProxies,
 	})
 	s.app = app
+	if s.webauthn, err = newWebAuthn(svc.Config.BaseURL); err != nil {
+		return nil, fmt.Errorf("passkeys: %w", err)
+	}
 	s.limits = s.newRateLimits()
 	app.Use(s.identify, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders, s.requestContext)
@@ -138,6 +143,14 @@ func (s *Server) routes() {
 	s.post("/account/tokens", loggedIn, s.createTokenForm)
 	s.post("/account/tokens/:id/revoke", loggedIn, s.revokeTokenForm)
 	s.post("/account/sessions/:id/end", loggedIn, noToken, s.endSessionForm)
+	// Passkeys (passkeys.go): registered and removed from the account
+	// page, used alone to log in and to sign.
+	s.post("/account/passkeys/options", loggedIn, noToken, s.passkeyOptions)
+	s.post("/account/passkeys", loggedIn, noToken, s.addPasskey)
+	s.post("/account/passkeys/:id/remove", loggedIn, noToken, s.removePasskeyForm)
+	s.post("/login/passkey/options", public, s.loginLimiter(), s.passkeyLoginOptions)
+	s.post("/login/passkey", public, s.loginLimiter(), s.passkeyLogin)
+	s.post("/account/passkeys/reauth", loggedIn, noToken, s.passkeySignOptions)
 	// One's own second factor (second_factor.go); someone else's: HR and
 	// administrators approve a waiting enrolment and confirm a removal an
 	// administrator started.

@@ -1,0 +1,264 @@
+package server_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// softKey is a software authenticator holding one passkey (P-256, ES256,
+// "none" attestation) that always verifies its user, as a phone's
+// fingerprint reader would.
+type softKey struct {
+	key     *ecdsa.PrivateKey
+	id      []byte
+	userID  []byte
+	counter uint32
+}
+
+var b64u = base64.RawURLEncoding
+
+func newSoftKey(t *testing.T) *softKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := make([]byte, 16)
+	_, _ = rand.Read(id)
+	return &softKey{key: k, id: id}
+}
+
+func clientData(typ, challenge, origin string) []byte {
+	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": origin, "crossOrigin": false})
+	return b
+}
+
+func (k *softKey) authData(rpID string, flags byte, attested []byte) []byte {
+	h := sha256.Sum256([]byte(rpID))
+	out := append(h[:], flags)
+	out = binary.BigEndian.AppendUint32(out, k.counter)
+	return append(out, attested...)
+}
+
+// register answers a registration's options (their JSON) as the browser
+// would send it.
+func (k *softKey) register(t *testing.T, options, rpID, origin string) string {
+	t.Helper()
+	var o struct {
+		PublicKey struct {
+			Challenge string
+			User      struct{ ID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(options), &o); err != nil {
+		t.Fatalf("registration options: %v\n%s", err, options)
+	}
+	k.userID, _ = b64u.DecodeString(o.PublicKey.User.ID)
+	x, y := k.key.X.FillBytes(make([]byte, 32)), k.key.Y.FillBytes(make([]byte, 32))
+	cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attested := append(make([]byte, 16), byte(len(k.id)>>8), byte(len(k.id)))
+	attested = append(append(attested, k.id...), cose...)
+	auth := k.authData(rpID, 0x01|0x04|0x40, attested)
+	att, err := webauthncbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"id": b64u.EncodeToString(k.id), "rawId": b64u.EncodeToString(k.id), "type": "public-key",
+		"response": map[string]any{"attestationObject": b64u.EncodeToString(att),
+			"clientDataJSON": b64u.EncodeToString(clientData("webauthn.create", o.PublicKey.Challenge, origin))}})
+	return string(b)
+}
+
+// assert answers a login's or signature's options, counting up.
+func (k *softKey) assert(t *testing.T, options, rpID, origin string) string {
+	t.Helper()
+	var o struct{ PublicKey struct{ Challenge string } }
+	if err := json.Unmarshal([]byte(options), &o); err != nil {
+		t.Fatalf("login options: %v\n%s", err, options)
+	}
+	k.counter++
+	auth := k.authData(rpID, 0x01|0x04, nil)
+	cd := clientData("webauthn.get", o.PublicKey.Challenge, origin)
+	sum := sha256.Sum256(cd)
+	digest := sha256.Sum256(append(append([]byte{}, auth...), sum[:]...))
+	sig, err := ecdsa.SignASN1(rand.Reader, k.key, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"id": b64u.EncodeToString(k.id), "rawId": b64u.EncodeToString(k.id), "type": "public-key",
+		"response": map[string]any{"authenticatorData": b64u.EncodeToString(auth), "clientDataJSON": b64u.EncodeToString(cd),
+			"signature": b64u.EncodeToString(sig), "userHandle": b64u.EncodeToString(k.userID)}})
+	return string(b)
+}
+
+func (c *client) postJSON(path, body string) response {
+	c.e.t.Helper()
+	return c.do("POST", path, strings.NewReader(body), map[string]string{"Content-Type": "application/json", "Accept": "application/json", "X-Csrf-Token": c.csrf})
+}
+
+// TestPasskeyCeremonies drives the real handlers with a software
+// authenticator: a preceptor registers a passkey and logs in with it
+// alone; an answer for another origin, for another relying party id, to a
+// challenge already used, or with a counter that went back is refused;
+// she signs off with it, and the sign-off records "passkey"; she removes
+// it only with her password, after which it no longer logs in.
+func TestPasskeyCeremonies(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		priya, jordan := people["preceptor@demo.test"], people["apprentice@demo.test"]
+		const rpID, origin = "localhost", "http://localhost:8080"
+		k := newSoftKey(t)
+		c := e.client()
+		c.mustLoginAs(priya.Email)
+		c.get("/account")
+		opts := c.postJSON("/account/passkeys/options", "{}")
+		if opts.StatusCode != http.StatusOK {
+			t.Fatalf("registration options: %d %s", opts.StatusCode, opts.body)
+		}
+		if r := c.postJSON("/account/passkeys?name=tablet", k.register(t, opts.body, rpID, "https://evil.example")); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("registration from another origin: %d %s", r.StatusCode, r.body)
+		}
+		opts = c.postJSON("/account/passkeys/options", "{}")
+		if r := c.postJSON("/account/passkeys?name=tablet", k.register(t, opts.body, rpID, origin)); r.StatusCode != http.StatusCreated {
+			t.Fatalf("registration: %d %s", r.StatusCode, r.body)
+		}
+		if page := c.get("/account"); !strings.Contains(page.body, "<strong>tablet</strong>") {
+			t.Fatal("the account page does not list the passkey")
+		}
+		if r := c.login(priya.Email, demo.Password); r.StatusCode == http.StatusSeeOther {
+			t.Errorf("the password alone logs in a person with a passkey: %d", r.StatusCode)
+		}
+
+		login := func(tamper func(opts string) string) (*client, response) {
+			b := e.client()
+			b.get("/login")
+			o := b.postJSON("/login/passkey/options", "{}")
+			if o.StatusCode != http.StatusOK {
+				t.Fatalf("login options: %d %s", o.StatusCode, o.body)
+			}
+			return b, b.postJSON("/login/passkey", tamper(o.body))
+		}
+		b, r := login(func(o string) string { return k.assert(t, o, rpID, origin) })
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"next"`) {
+			t.Fatalf("login with the passkey: %d %s", r.StatusCode, r.body)
+		}
+		if home := b.get("/"); home.StatusCode != http.StatusOK {
+			t.Fatalf("home after the passkey login: %d", home.StatusCode)
+		}
+		var replay string
+		for _, c := range []struct {
+			name   string
+			tamper func(string) string
+		}{
+			{"another origin", func(o string) string { return k.assert(t, o, rpID, "https://evil.example") }},
+			{"another RP id", func(o string) string { return k.assert(t, o, "evil.example", origin) }},
+			// The server holds counter 1 from the first login.
+			{"the counter gone back", func(o string) string { k.counter = 0; return k.assert(t, o, rpID, origin) }},
+		} {
+			if _, r := login(c.tamper); r.StatusCode != http.StatusUnauthorized {
+				t.Errorf("login with %s: %d %s", c.name, r.StatusCode, r.body)
+			}
+		}
+		k.counter = 10
+		_, r = login(func(o string) string { replay = k.assert(t, o, rpID, origin); return replay })
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("login after the refusals: %d %s", r.StatusCode, r.body)
+		}
+		// The same answer again, in a browser with a new challenge: the
+		// answer's challenge was used.
+		if _, r := login(func(string) string { return replay }); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a replayed answer: %d %s", r.StatusCode, r.body)
+		}
+
+		// Signing with it: Jordan is two venipunctures from sign-off.
+		ens, err := e.svc.Evidence.Store.Enrollments(t.Context(), evidenceFilterFor(jordan.ID))
+		if err != nil || len(ens) != 1 {
+			t.Fatal(err)
+		}
+		enr := "/enrollments/" + ens[0].ID
+		for range 2 {
+			observeAllMet(t, c, enr, "PHL-VENI")
+		}
+		form := c.get(enr + "/signoff/PHL-VENI")
+		if !strings.Contains(form.body, "data-passkey-sign") {
+			t.Fatalf("no passkey button on the sign-off form: %d", form.StatusCode)
+		}
+		so := c.postJSON("/account/passkeys/reauth", "{}")
+		if so.StatusCode != http.StatusOK {
+			t.Fatalf("signing options: %d %s", so.StatusCode, so.body)
+		}
+		signed := c.post(enr+"/signoff/PHL-VENI", url.Values{"key": {formValue(form.body, "key")}, "kind": {"initial"},
+			"passkey": {k.assert(t, so.body, rpID, origin)}})
+		if signed.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-off with the passkey: %d", signed.StatusCode)
+		}
+		rec := records(t, e.svc.Evidence, ens[0].ID)
+		if last := rec.SignOffs[len(rec.SignOffs)-1]; last.AuthMethod != accounts.MethodPasskey || last.Competency != "PHL-VENI" {
+			t.Errorf("the sign-off records %q", last.AuthMethod)
+		}
+
+		// Removing it takes the password.
+		pks, _ := e.store.Passkeys(t.Context(), priya.ID)
+		c.get("/account")
+		if r := c.post("/account/passkeys/"+pks[0].ID+"/remove", url.Values{"password": {"not her password at all"}}); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("removal with a wrong password: %d", r.StatusCode)
+		}
+		// Her password alone would leave her with the password alone.
+		if r := c.post("/account/passkeys/"+pks[0].ID+"/remove", url.Values{"password": {demo.Password}}); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("removal with the password alone: %d", r.StatusCode)
+		}
+		ro := c.postJSON("/account/passkeys/reauth", "{}")
+		if r := c.post("/account/passkeys/"+pks[0].ID+"/remove", url.Values{"passkey": {k.assert(t, ro.body, rpID, origin)}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("removal with the passkey: %d %s", r.StatusCode, regexpFind(`(?s)(<p class="error".*?</p>)`, r.body))
+		}
+		if _, r := login(func(o string) string { return k.assert(t, o, rpID, origin) }); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a removed passkey logs in: %d", r.StatusCode)
+		}
+	})
+}
+
+func evidenceFilterFor(personID string) evidence.EnrollmentFilter {
+	return evidence.EnrollmentFilter{ApprenticeIDs: []string{personID}}
+}
+
+// observeAllMet records a successful observation of competency code on
+// the enrollment at enr ("/enrollments/{id}") through the API, as c.
+func observeAllMet(t *testing.T, c *client, enr, code string) {
+	t.Helper()
+	ma, _ := curriculum.MedicalAssistantProgram()
+	var steps []string
+	for i := range ma.Program.Competency(code).Checklist {
+		steps = append(steps, `{"index":`+itoa(i)+`,"met":true}`)
+	}
+	today := c.e.clock.Now().In(c.e.cfg.Location()).Format("2006-01-02")
+	r := c.postJSON("/api/v1"+enr+"/observations", `{"idempotency_key":"`+newTestKey()+`","competency":"`+code+`","performed_on":"`+today+
+		`","steps":[`+strings.Join(steps, ",")+`]}`)
+	if r.StatusCode != http.StatusCreated {
+		t.Fatalf("observation: %d %s", r.StatusCode, r.body)
+	}
+}
+
+func newTestKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return b64u.EncodeToString(b)
+}
