@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
@@ -42,11 +41,11 @@ type CohortRow struct {
 	Cells              []CohortCell // one per competency, in order
 }
 
-// CohortCell is one competency's state in words and symbol, with its
+// CohortCell is one competency's state as a symbol or count, with its
 // status class; Code names the competency (the cell links to its part of
-// the enrollment page), Title says the state in full.
+// the enrollment page, which says the state in full).
 type CohortCell struct {
-	Code, Text, Class, Title string
+	Code, Text, Class string
 }
 
 // CohortFilter says which part of the cohort to show, and in which order.
@@ -92,7 +91,10 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 	if f.Limit > 0 && len(current) > f.Limit {
 		return &Cohort{TooMany: len(current)}, nil
 	}
-	recs, err := s.Evidence.Load(ctx, current)
+	// The grid shows counts and sign-off states only: the records as the
+	// clearance engine reads them (no steps, names or signatures) are
+	// enough, and a fraction of the bytes.
+	recs, err := s.Evidence.LoadScoped(ctx, current, evidence.DecisionFields)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +144,7 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 		pr := assessments.Summarize(rec, now)
 		row := CohortRow{Name: names[e.ApprenticeID], EnrollmentID: e.ID, Percent: pr.Percent}
 		for _, comp := range v.Competencies {
-			cell := CohortCell{Code: comp.Code, Text: "—", Class: "", Title: "not in this apprentice's version"}
+			cell := CohortCell{Code: comp.Code, Text: "—"} // not in this apprentice's version
 			for _, cp := range pr.Competencies {
 				if cp.Code != comp.Code {
 					continue
@@ -153,14 +155,13 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 				}
 				switch {
 				case cp.Current:
-					cell = CohortCell{Code: comp.Code, Text: "✓", Class: "status-ok", Title: "signed off " + cp.SignedOffOn.String()}
+					cell = CohortCell{Code: comp.Code, Text: "✓", Class: "status-ok"}
 				case cp.SignedOff:
-					cell = CohortCell{Code: comp.Code, Text: "!", Class: "status-warn", Title: "signed off, not current: " + strings.Join(cp.Missing, "; ")}
+					cell = CohortCell{Code: comp.Code, Text: "!", Class: "status-warn"}
 				case need > 0:
-					cell = CohortCell{Code: comp.Code, Text: strconv.Itoa(done) + "/" + strconv.Itoa(need),
-						Title: strconv.Itoa(done) + " of " + strconv.Itoa(need) + " observed; " + strings.Join(cp.Missing, "; ")}
+					cell = CohortCell{Code: comp.Code, Text: strconv.Itoa(done) + "/" + strconv.Itoa(need)}
 				default:
-					cell = CohortCell{Code: comp.Code, Text: "·", Title: "not started: " + strings.Join(cp.Missing, "; ")}
+					cell = CohortCell{Code: comp.Code, Text: "·"}
 				}
 			}
 			row.Cells = append(row.Cells, cell)
