@@ -145,7 +145,8 @@ func competencyChanges(fp *Program, o *Competency, tp *Program, n *Competency) [
 	c.add("Signed off by", a.SignedOffBy, b.SignedOffBy)
 	// By code and as a set: a renamed prerequisite, or the same ones in
 	// another order, is not a change.
-	if !slices.Equal(sortedCopy(o.Prerequisites), sortedCopy(n.Prerequisites)) {
+	if !slices.Equal(sortedCopy(o.Prerequisites), sortedCopy(n.Prerequisites)) ||
+		!slices.Equal(sortedCopy(o.IndependentPrerequisites), sortedCopy(n.IndependentPrerequisites)) {
 		c.add("Prerequisites", a.Prerequisites, b.Prerequisites)
 	}
 	c.add("Knowledge test", a.Test, b.Test)
@@ -223,7 +224,18 @@ func taskChanges(fp *Program, o *Task, tp *Program, n *Task) []Change {
 	}
 	c.add("Requires", strings.Join(gone, "; "), strings.Join(added, "; "))
 	c.add("Supervised level", a.Direct, b.Direct)
+	c.add("Indirect supervision", a.Indirect, b.Indirect)
+	c.add("Independent practice", independentAfter(o), independentAfter(n))
 	return c
+}
+
+// independentAfter is a task's count for independent practice, in words
+// ("" without one).
+func independentAfter(t *Task) string {
+	if t.IndependentAfter <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("after %d successful observed performances of each competency, besides sign-off", t.IndependentAfter)
 }
 
 func programChanges(o, n *Program) []Change {

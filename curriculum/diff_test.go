@@ -88,3 +88,40 @@ func TestDiffSaysWhatChanged(t *testing.T) {
 		t.Fatalf("newly required: %v", codes)
 	}
 }
+
+// TestDiffSaysWhatChangedInTheLevelRules: supervision levels by count,
+// independent-only requirements, training hours and a first-cycle schedule
+// each read as a change.
+func TestDiffSaysWhatChangedInTheLevelRules(t *testing.T) {
+	v, err := MedicalAssistantProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &v.Clone().Program
+	task := n.Task("VENIPUNCTURE")
+	task.IndirectAfter, task.IndependentAfter = 10, 20
+	task.Credentials[0].Level = IndependentOnly
+	n.Competency("PHL-VENI").IndependentPrerequisites = []string{"SAF-EMERG"}
+	n.Competency("PHL-VENI").TrainingHours.Hours = 12
+	n.Competency("LAB-NONWAIVED").Reverification.FirstMonths = []int{6}
+	d := Diff(&v.Program, n)
+	var got []string
+	for _, ch := range append(d.Changed, d.TasksChanged...) {
+		for _, c := range ch.Changes {
+			got = append(got, ch.Code+" "+c.What+": "+c.After)
+		}
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		"VENIPUNCTURE Indirect supervision: Under indirect supervision (a qualified person available, not watching) after 10 successful observed performances of each competency.",
+		"VENIPUNCTURE Independent practice: after 20 successful observed performances of each competency, besides sign-off",
+		"VENIPUNCTURE Requires: Basic Life Support (AHA or equivalent) valid (new hires: within 90 days of hire), before independent practice only",
+		"PHL-VENI Prerequisites: OSHA bloodborne pathogens (SAF-BBP); Infection control and PPE (SAF-INFECT); for independent practice only: Emergency response within competency (SAF-EMERG)",
+		"PHL-VENI Training hours: 12 clock hours of approved training in: Phlebotomy and specimen collection (PHLEB)",
+		"LAB-NONWAIVED Re-verification: re-verified 6 months after the initial sign-off, then every 12 months; shown as due 30 days ahead",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the diff lacks %q; it says:\n%s", want, all)
+		}
+	}
+}

@@ -334,6 +334,26 @@ var walkCases = []walkCase{
 			f.Set("pass_mark", "abc")
 			return walkPost{as: directorEmail, page: page, action: w.draft + "/competencies/PHL-VENI", form: f}
 		}},
+	{route: "/programs/:id/v/:n/competencies/:code", field: "first_months", // a first cycle out of order (issue 17)
+		kept: map[string]string{"first_months": "12, 6", "training_hours": "10"},
+		post: func(w *walkWorld) walkPost {
+			page := w.draft + "/competencies/LAB-NONWAIVED/edit"
+			f := formFromPage(w.t, w.as(directorEmail).get(page).body)
+			f.Set("first_months", "12, 6")
+			f.Set("training_hours", "10")
+			f.Set("training_rti", "LAB-CLIA")
+			return walkPost{as: directorEmail, page: page, action: w.draft + "/competencies/LAB-NONWAIVED", form: f}
+		}},
+	{route: "/programs/:id/v/:n/tasks/:code", field: "indirect_after", // supervision levels by count (issue 17)
+		kept: map[string]string{"indirect_after": "5", "independent_after": "3"},
+		post: func(w *walkWorld) walkPost {
+			page := w.draft + "/tasks/VENIPUNCTURE/edit"
+			f := formFromPage(w.t, w.as(directorEmail).get(page).body)
+			f.Set("direct", "never")
+			f.Set("indirect_after", "5")
+			f.Set("independent_after", "3")
+			return walkPost{as: directorEmail, page: page, action: w.draft + "/tasks/VENIPUNCTURE", form: f}
+		}},
 	{forms: []string{`task_edit.html: print $v.URL "/tasks/" $f.Code`}, route: "/programs/:id/v/:n/tasks/:code", field: "grace_BLS",
 		kept: map[string]string{"title": "Venipuncture, edited", "grace_BLS": "none"},
 		post: func(w *walkWorld) walkPost {

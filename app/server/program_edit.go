@@ -32,6 +32,12 @@ type competencyForm struct {
 	ReverifyKind                     string
 	ReverifyMonths, DueWindow        string
 	RecencyMonths                    string
+	// FirstMonths is a first cycle as typed: "6, 12".
+	FirstMonths string
+	// Training hours: how many, from which RTI courses and work processes.
+	TrainingHours            string
+	TrainingRTI, TrainingWP  []string
+	IndependentPrerequisites []string
 }
 
 type competencyEditView struct {
@@ -42,6 +48,8 @@ type competencyEditView struct {
 	Credentials []curriculum.ProfessionalCredential
 	Others      []*curriculum.Competency
 	Kinds       []option
+	Courses     []curriculum.RTICourse
+	Processes   []curriculum.WorkProcess
 }
 
 type option struct{ Value, Label string }
@@ -87,7 +95,31 @@ func competencyFormOf(c *curriculum.Competency) competencyForm {
 	if c.Recency != nil {
 		f.RecencyMonths = strconv.Itoa(c.Recency.Months)
 	}
+	first := make([]string, len(c.Reverification.FirstMonths))
+	for i, m := range c.Reverification.FirstMonths {
+		first[i] = strconv.Itoa(m)
+	}
+	f.FirstMonths = strings.Join(first, ", ")
+	if th := c.TrainingHours; th != nil {
+		f.TrainingHours = itoaOrBlank(th.Hours)
+		f.TrainingRTI, f.TrainingWP = slices.Clone(th.RTICourses), slices.Clone(th.WorkProcesses)
+	}
+	f.IndependentPrerequisites = slices.Clone(c.IndependentPrerequisites)
 	return f
+}
+
+// firstMonths reads a first cycle typed as "6, 12" (commas or spaces);
+// false when a part is not a whole number.
+func firstMonths(s string) ([]int, bool) {
+	var out []int
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		n, err := strconv.Atoi(part)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
 }
 
 // Has reports whether a list in the form holds v (for checkboxes).
@@ -129,7 +161,8 @@ func (s *Server) editCompetencyPage(c *fiber.Ctx) error {
 func (s *Server) renderCompetencyEdit(c *fiber.Ctx, status int, p *programs.Program, v *programs.StoredVersion, f competencyForm, lock int, problems []curriculum.Problem) error {
 	errs := problemFields(problems)
 	view := competencyEditView{URL: versionURL(p.ID, v.Number), Lock: lock, Form: f, Domains: domains,
-		Credentials: curriculum.ProfessionalCredentials, Kinds: reverifyKinds}
+		Credentials: curriculum.ProfessionalCredentials, Kinds: reverifyKinds,
+		Courses: v.Version.Program.RTICourses, Processes: v.Version.Program.WorkProcesses}
 	for i := range v.Version.Program.Competencies {
 		if o := &v.Version.Program.Competencies[i]; o.Code != f.Code {
 			view.Others = append(view.Others, o)
@@ -154,7 +187,9 @@ func parseCompetencyForm(c *fiber.Ctx, code string) (competencyForm, []curriculu
 		Domain: c.FormValue("domain"), ObservedBy: multi("observed_by"), SignedOffBy: multi("signed_off_by"),
 		Prerequisites: multi("prerequisites"), PassMark: strings.TrimSpace(c.FormValue("pass_mark")), ReverifyKind: c.FormValue("reverify_kind"),
 		ReverifyMonths: strings.TrimSpace(c.FormValue("reverify_months")), DueWindow: strings.TrimSpace(c.FormValue("due_window")),
-		RecencyMonths: strings.TrimSpace(c.FormValue("recency_months"))}
+		RecencyMonths: strings.TrimSpace(c.FormValue("recency_months")), FirstMonths: strings.TrimSpace(c.FormValue("first_months")),
+		TrainingHours: strings.TrimSpace(c.FormValue("training_hours")), TrainingRTI: multi("training_rti"), TrainingWP: multi("training_wp"),
+		IndependentPrerequisites: multi("independent_prerequisites")}
 	texts, crit := multi("step_text"), multi("step_critical")
 	for i, t := range texts {
 		if t = strings.TrimSpace(t); t != "" {
@@ -180,12 +215,19 @@ func parseCompetencyForm(c *fiber.Ctx, code string) (competencyForm, []curriculu
 		{"reverify_months", f.ReverifyMonths, "The re-verification interval is a whole number of months."},
 		{"due_window", f.DueWindow, "The due window is a whole number of days."},
 		{"recency_months", f.RecencyMonths, "The recency rule is a whole number of months, or blank for none."},
+		{"training_hours", f.TrainingHours, "The training is a whole number of clock hours, or blank for none."},
 	} {
 		if nf.val != "" {
 			if _, err := strconv.Atoi(nf.val); err != nil {
 				probs = append(probs, curriculum.Problem{Path: nf.name, Message: nf.msg})
 			}
 		}
+	}
+	if _, ok := firstMonths(f.FirstMonths); !ok {
+		probs = append(probs, curriculum.Problem{Path: "first_months", Message: "List the months after the initial sign-off as whole numbers separated by commas, for example 6, 12."})
+	}
+	if f.TrainingHours == "" && len(f.TrainingRTI)+len(f.TrainingWP) > 0 {
+		probs = append(probs, curriculum.Problem{Path: "training_hours", Message: "Give the clock hours of training required from the courses and work processes you ticked."})
 	}
 	return f, probs
 }
@@ -219,15 +261,17 @@ func (f competencyForm) apply(c *curriculum.Competency) {
 	if f.PassMark != "" {
 		c.KnowledgeTest = &curriculum.KnowledgeTest{PassMark: atoi(f.PassMark)}
 	}
-	// The form has no field for a first cycle (first_months) yet: keep it
-	// while the schedule stays every-months, so saving the form does not
-	// silently change a CLIA schedule.
-	first := c.Reverification.FirstMonths
 	c.Reverification = curriculum.Reverification{Kind: curriculum.ReverificationKind(f.ReverifyKind), DueWindowDays: atoi(f.DueWindow)}
 	if c.Reverification.Kind == curriculum.EveryMonths {
 		c.Reverification.Months = atoi(f.ReverifyMonths)
-		c.Reverification.FirstMonths = first
 	}
+	// Validation refuses a first cycle with another kind, naming the field.
+	c.Reverification.FirstMonths, _ = firstMonths(f.FirstMonths)
+	c.TrainingHours = nil
+	if f.TrainingHours != "" {
+		c.TrainingHours = &curriculum.TrainingHours{Hours: atoi(f.TrainingHours), RTICourses: f.TrainingRTI, WorkProcesses: f.TrainingWP}
+	}
+	c.IndependentPrerequisites = f.IndependentPrerequisites
 	c.Recency = nil
 	if f.RecencyMonths != "" {
 		c.Recency = &curriculum.Recency{Months: atoi(f.RecencyMonths)}
@@ -273,6 +317,8 @@ type taskForm struct {
 	Competencies                       []string
 	Credentials                        []curriculum.CredentialRequirement
 	Direct                             string
+	// Supervision levels by count, as typed (blank: none).
+	DirectAfter, IndirectAfter, IndependentAfter string
 }
 
 type taskEditView struct {
@@ -302,6 +348,7 @@ var directRules = []option{
 	{string(curriculum.DirectWhenTrainingStarted), "Once training has started (a first observed performance)"},
 	{string(curriculum.DirectAfterKnowledgeTest), "Once the knowledge test is passed"},
 	{string(curriculum.DirectAfterPrerequisites), "Once credentials and prerequisites are in order"},
+	{string(curriculum.DirectAfterPerformances), "After N successful observed performances (below)"},
 	{string(curriculum.DirectNever), "Never: cleared to perform independently, or not at all"},
 }
 
@@ -315,7 +362,8 @@ func (s *Server) editTaskPage(c *fiber.Ctx) error {
 		return errNotFound
 	}
 	f := taskForm{Code: t.Code, Title: t.Title, Description: t.Description, Category: string(t.Category),
-		Competencies: slices.Clone(t.Competencies), Credentials: slices.Clone(t.Credentials), Direct: string(t.DirectSupervision)}
+		Competencies: slices.Clone(t.Competencies), Credentials: slices.Clone(t.Credentials), Direct: string(t.DirectSupervision),
+		DirectAfter: itoaOrBlank(t.DirectAfter), IndirectAfter: itoaOrBlank(t.IndirectAfter), IndependentAfter: itoaOrBlank(t.IndependentAfter)}
 	if f.Direct == "" {
 		f.Direct = string(curriculum.DirectWhenTrainingStarted)
 	}
@@ -340,21 +388,31 @@ func (s *Server) saveTask(c *fiber.Ctx) error {
 	}
 	args := c.Request().PostArgs()
 	f := taskForm{Code: code, Title: strings.TrimSpace(c.FormValue("title")), Description: strings.TrimSpace(c.FormValue("description")),
-		Category: c.FormValue("category"), Direct: c.FormValue("direct")}
+		Category: c.FormValue("category"), Direct: c.FormValue("direct"), DirectAfter: strings.TrimSpace(c.FormValue("direct_after")),
+		IndirectAfter: strings.TrimSpace(c.FormValue("indirect_after")), IndependentAfter: strings.TrimSpace(c.FormValue("independent_after"))}
 	for _, b := range args.PeekMulti("competencies") {
 		f.Competencies = append(f.Competencies, string(b))
 	}
 	var probs []curriculum.Problem
 	for _, ct := range v.Version.Program.CredentialTypes {
+		var level curriculum.RequirementLevel
+		if c.FormValue("level_"+ct.Code) == string(curriculum.IndependentOnly) {
+			level = curriculum.IndependentOnly
+		}
 		switch c.FormValue("cred_" + ct.Code) {
 		case "valid":
-			f.Credentials = append(f.Credentials, curriculum.CredentialRequirement{Credential: ct.Code})
+			f.Credentials = append(f.Credentials, curriculum.CredentialRequirement{Credential: ct.Code, Level: level})
 		case "grace":
 			days, err := strconv.Atoi(strings.TrimSpace(c.FormValue("grace_" + ct.Code)))
 			if err != nil || days < 1 {
 				probs = append(probs, curriculum.Problem{Path: "grace_" + ct.Code, Message: "Give the number of days after hire (a whole number, at least 1) for " + ct.Name + "."})
 			}
-			f.Credentials = append(f.Credentials, curriculum.CredentialRequirement{Credential: ct.Code, WithinDaysOfHire: days})
+			f.Credentials = append(f.Credentials, curriculum.CredentialRequirement{Credential: ct.Code, WithinDaysOfHire: days, Level: level})
+		}
+	}
+	for _, nf := range []struct{ name, val string }{{"direct_after", f.DirectAfter}, {"indirect_after", f.IndirectAfter}, {"independent_after", f.IndependentAfter}} {
+		if _, err := strconv.Atoi(nf.val); nf.val != "" && err != nil {
+			probs = append(probs, curriculum.Problem{Path: nf.name, Message: "Give a whole number of successful observed performances, or leave it blank."})
 		}
 	}
 	if len(probs) > 0 {
@@ -365,6 +423,7 @@ func (s *Server) saveTask(c *fiber.Ctx) error {
 		t := prog.Task(code)
 		t.Title, t.Description, t.Category = f.Title, f.Description, curriculum.Domain(f.Category)
 		t.Competencies, t.Credentials, t.DirectSupervision = f.Competencies, f.Credentials, curriculum.DirectSupervisionRule(f.Direct)
+		t.DirectAfter, t.IndirectAfter, t.IndependentAfter = atoi(f.DirectAfter), atoi(f.IndirectAfter), atoi(f.IndependentAfter)
 		idx := slices.IndexFunc(prog.Tasks, func(x curriculum.Task) bool { return x.Code == code })
 		return problemsAt(prog.Validate(), fmt.Sprintf("program.tasks[%d]", idx))
 	}); err != nil {
@@ -569,4 +628,7 @@ var problemField = map[string]string{
 	"reverify_months": "reverify_months", "due_window": "due_window", "due_window_days": "due_window",
 	"recency_months": "recency_months", "recency": "recency_months", "observed_by": "observed_by", "signed_off_by": "signed_off_by",
 	"prerequisites": "prerequisites", "competencies": "competencies", "direct_supervision": "direct",
+	"first_months": "first_months", "training_hours": "training_hours", "hours": "training_hours", "rti_courses": "training_hours",
+	"work_processes": "training_hours", "independent_prerequisites": "independent_prerequisites",
+	"direct_after": "direct_after", "indirect_after": "indirect_after", "independent_after": "independent_after",
 }

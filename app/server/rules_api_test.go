@@ -239,18 +239,28 @@ func TestIndirectSupervisionThroughTheClearanceAPI(t *testing.T) {
 	})
 }
 
+// startDraft starts a draft of the demo program.
+func startDraft(t *testing.T, e *env) (*programs.Store, *programs.StoredVersion) {
+	t.Helper()
+	st := programs.NewStore(e.db)
+	list, err := st.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := st.StartDraft(t.Context(), list[0].ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, draft
+}
+
 // publishAndMove publishes version 2 of the demo program, changed by edit,
 // and has the director move each person to it; it returns the director's
 // client.
 func publishAndMove(t *testing.T, e *env, edit func(*curriculum.Program), personIDs ...string) *client {
 	t.Helper()
 	ctx := t.Context()
-	st := programs.NewStore(e.db)
-	list, _ := st.List(ctx)
-	draft, err := st.StartDraft(ctx, list[0].ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, draft := startDraft(t, e)
 	if err := draft.Version.Edit(func(p *curriculum.Program) error { edit(p); return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -304,6 +314,72 @@ func TestIndependentOnlyBLSThroughTheClearanceAPI(t *testing.T) {
 			!strings.HasSuffix(d.Reasons[0].Message, "(needed for independent practice)") ||
 			!slices.Equal(d.NextSteps, []string{"Renew BLS and have HR record and verify the new card"}) {
 			t.Fatalf("BLS for independent practice only: %s", body)
+		}
+	})
+}
+
+// TestProgramFormsKeepAndEditTheLevelRules: the draft editor shows a
+// CLIA first cycle, training hours, supervision counts and independent-only
+// credentials; saving a form unchanged keeps them, and each can be changed
+// from its form.
+func TestProgramFormsKeepAndEditTheLevelRules(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		withDemo(t, e)
+		ctx := t.Context()
+		st, draft := startDraft(t, e)
+		base := fmt.Sprintf("/programs/%s/v/%d", draft.ProgramID, draft.Number)
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		saved := func() *curriculum.Program {
+			v, err := st.VersionByID(ctx, draft.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &v.Version.Program
+		}
+
+		// Unchanged forms keep what they show.
+		for _, code := range []string{"LAB-NONWAIVED", "PHL-VENI"} {
+			page := dir.get(base + "/competencies/" + code + "/edit")
+			if code == "LAB-NONWAIVED" && !strings.Contains(page.body, `name="first_months" type="text" inputmode="numeric" value="6, 12"`) {
+				t.Fatalf("the CLIA first cycle is not in the form")
+			}
+			if r := dir.post(base+"/competencies/"+code, formFromPage(t, page.body)); r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("save %s unchanged: %d", code, r.StatusCode)
+			}
+		}
+		p := saved()
+		if r := p.Competency("LAB-NONWAIVED").Reverification; !slices.Equal(r.FirstMonths, []int{6, 12}) || r.Months != 12 {
+			t.Fatalf("saving unchanged lost the first cycle: %+v", r)
+		}
+		if th := p.Competency("PHL-VENI").TrainingHours; th == nil || th.Hours != 10 || !slices.Equal(th.RTICourses, []string{"PHLEB"}) {
+			t.Fatalf("saving unchanged lost the training hours: %+v", th)
+		}
+
+		// Changes through the forms.
+		f := formFromPage(t, dir.get(base+"/competencies/PHL-VENI/edit").body)
+		f.Set("training_hours", "12")
+		f.Add("independent_prerequisites", "SAF-EMERG")
+		if r := dir.post(base+"/competencies/PHL-VENI", f); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save PHL-VENI: %d", r.StatusCode)
+		}
+		f = formFromPage(t, dir.get(base+"/tasks/VENIPUNCTURE/edit").body)
+		f.Set("indirect_after", "8")
+		f.Set("independent_after", "12")
+		f.Set("level_BLS", "independent")
+		if r := dir.post(base+"/tasks/VENIPUNCTURE", f); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save VENIPUNCTURE: %d", r.StatusCode)
+		}
+		p = saved()
+		if c := p.Competency("PHL-VENI"); c.TrainingHours.Hours != 12 || !slices.Equal(c.IndependentPrerequisites, []string{"SAF-EMERG"}) {
+			t.Fatalf("PHL-VENI after the form: %+v %v", c.TrainingHours, c.IndependentPrerequisites)
+		}
+		task := p.Task("VENIPUNCTURE")
+		if task.IndirectAfter != 8 || task.IndependentAfter != 12 || task.Credentials[0].Level != curriculum.IndependentOnly || task.Credentials[0].WithinDaysOfHire != 90 {
+			t.Fatalf("VENIPUNCTURE after the form: %+v", task)
+		}
+		if page := dir.get(base); !strings.Contains(page.body, "Under indirect supervision (a qualified person available, not watching) after 8 successful observed performances") {
+			t.Fatal("the draft page does not describe the indirect level")
 		}
 	})
 }
