@@ -19,9 +19,10 @@
     for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
     return out.buffer;
   }
+  // The page's CSRF token: the button's form's, or any on the page.
   function csrf(el) {
-    var f = el.closest("form") || document.querySelector("input[name=_csrf]");
-    var input = f && (f.querySelector ? f.querySelector("input[name=_csrf]") : f);
+    var f = el.closest("form");
+    var input = (f && f.querySelector("input[name=_csrf]")) || document.querySelector("input[name=_csrf]");
     return input ? input.value : "";
   }
   function post(url, body, token) {
@@ -80,7 +81,7 @@
         form.submit();
       }
     } catch (e) {
-      say(el, "The passkey did not answer (" + e.name + "). Try again, or use your password.");
+      say(el, "The passkey did not answer (" + e.name + ": " + e.message + "). Try again, or use your password.");
     }
   });
 })();
