@@ -132,3 +132,30 @@ func TestProgressDueFollowsTheFirstCycle(t *testing.T) {
 		t.Fatalf("after the 12-month re-verification: due %s, want 2028-01-12", got)
 	}
 }
+
+// TestProgressSaysWhichTrainingHoursAreMissing: the progress page's
+// "missing" for a signed-off venipuncture without its 10 hours of
+// phlebotomy training is those hours (approved ones only).
+func TestProgressSaysWhichTrainingHoursAreMissing(t *testing.T) {
+	e := newEnv(t)
+	e.complete("SAF-INFECT", d("2026-02-02"))
+	e.complete("SAF-BBP", d("2026-02-03"))
+	e.complete("PHL-VENI", d("2026-02-10"))
+	e.hours(RTI, "PHLEB", d("2026-02-04"), 6*60, HoursApproved)
+	e.hours(RTI, "PHLEB", d("2026-02-05"), 4*60, HoursPending)
+	missing := func() []string {
+		for _, c := range Summarize(e.recs, at(d("2026-02-11"))).Competencies {
+			if c.Code == "PHL-VENI" {
+				return c.Missing
+			}
+		}
+		return nil
+	}
+	if got := missing(); len(got) != 1 || got[0] != "Complete 4 more clock hours of training for Venipuncture (Phlebotomy and specimen collection) and have them approved" {
+		t.Fatalf("missing %q", got)
+	}
+	e.hours(RTI, "PHLEB", d("2026-02-06"), 4*60, HoursApproved)
+	if got := missing(); len(got) != 0 {
+		t.Fatalf("with 10 approved hours, still missing %q", got)
+	}
+}
