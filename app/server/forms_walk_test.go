@@ -182,6 +182,14 @@ var walkCases = []walkCase{
 				form: url.Values{"name": {""}, "days": {"365"}, "password": {demo.Password}}}
 		}},
 	{forms: []string{"account.html: /account/tokens/{{.ID}}/revoke"}, route: "/account/tokens/:id/revoke", buttonsOnly: "a button"},
+	{forms: []string{"account.html: /account/sessions/{{.ID}}/end"}, route: "/account/sessions/:id/end", buttonsOnly: "a button"},
+	{forms: []string{"account.html: /account/passkeys/{{.ID}}/remove"}, route: "/account/passkeys/:id/remove", buttonsOnly: "a button answered by the passkey"},
+	// Passkey ceremonies: JSON between passkeys.js and the server, no form.
+	{route: "/account/passkeys/options", buttonsOnly: "JSON for passkeys.js"},
+	{route: "/account/passkeys", buttonsOnly: "JSON for passkeys.js"},
+	{route: "/account/passkeys/reauth", buttonsOnly: "JSON for passkeys.js"},
+	{route: "/login/passkey/options", buttonsOnly: "JSON for passkeys.js"},
+	{route: "/login/passkey", buttonsOnly: "JSON for passkeys.js"},
 	{forms: []string{"person_new.html: /admin/people"}, route: "/admin/people", field: "email",
 		kept: map[string]string{"name": "Zed Example", "employee_id": "E9999"},
 		post: func(w *walkWorld) walkPost {
