@@ -22,7 +22,14 @@ type closestView struct {
 	Asked   string
 	Unknown bool
 	XLSX    string
+	// Shown are the first closestPageRows rows: the page answers "who is
+	// closest"; the workbook holds everyone.
+	Shown []reports.ClosestRow
 }
+
+// closestPageRows is how many of the ranking the page lists (a director
+// of many sites ranks thousands; the .xlsx has them all).
+const closestPageRows = 100
 
 // closest reads the ranking for the ?task= of the request, over the
 // apprentices of the director's sites, today.
@@ -34,7 +41,7 @@ func (s *Server) closest(c *fiber.Ctx) (*closestView, error) {
 		return nil, fmt.Errorf("closest to clearance: %w", err)
 	}
 	return &closestView{Closest: v, AsOf: asOf, Asked: task, Unknown: task != "" && v.Task == "",
-		XLSX: "/cohort/closest.xlsx?task=" + url.QueryEscape(v.Task)}, nil
+		XLSX: "/cohort/closest.xlsx?task=" + url.QueryEscape(v.Task), Shown: v.Rows[:min(len(v.Rows), closestPageRows)]}, nil
 }
 
 // closestPage shows the cohort ranked by what is left before clearance for
