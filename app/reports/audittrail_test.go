@@ -3,7 +3,10 @@ package reports
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/skillgate/skillgate/app/audit"
 )
 
 // A CSV cell a spreadsheet would run as a formula stays text; others are
@@ -46,5 +49,38 @@ func TestHumanizeFieldNames(t *testing.T) {
 		if got := humanize(in); got != want {
 			t.Errorf("humanize(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The issue's example reads as written, and an apprentice's own hours
+// say "their", not their name twice.
+func TestAuditSentences(t *testing.T) {
+	w := &auditWords{names: map[string]string{"p-helen": "Helen Ortiz", "p-jordan": "Jordan Lee"}, comps: map[string]string{}, loc: time.UTC,
+		subjects: map[string]subjectRow{
+			"credential\x00c-1": {Type: "credential", ID: "c-1", Subject: "p-jordan", A: "BLS", B: "AHA-2026-998877"},
+			"hours\x00h-1":      {Type: "hours", ID: "h-1", Subject: "p-jordan", A: "PT-CARE", B: "450"},
+		}}
+	for _, c := range []struct {
+		rec         audit.Record
+		want, whose string
+	}{
+		{audit.Record{Actor: "p-helen", Action: "credential.verify", EntityType: "credential", EntityID: "c-1"}, "Helen Ortiz verified Jordan Lee's BLS card AHA-2026-998877", "Jordan Lee"},
+		{audit.Record{Actor: "p-jordan", Action: "hours.create", EntityType: "hours", EntityID: "h-1"}, "Jordan Lee logged 7.5 hours of PT-CARE", "Jordan Lee"},
+		{audit.Record{Actor: "p-helen", Action: "hours.approve", EntityType: "hours", EntityID: "h-1"}, "Helen Ortiz approved Jordan Lee's 7.5 hours of PT-CARE", "Jordan Lee"},
+		{audit.Record{Actor: "p-jordan", Action: "login.success", EntityType: "person", EntityID: "p-jordan"}, "Jordan Lee logged in", "Jordan Lee"},
+	} {
+		got, whose, _ := w.describe(&c.rec)
+		if got != c.want || whose != c.whose {
+			t.Errorf("%s: %q (whose %q), want %q (whose %q)", c.rec.Action, got, whose, c.want, c.whose)
+		}
+	}
+	// Values under labels, ids of people as names, no internal names.
+	r := audit.Record{After: `{"PersonID":"p-jordan","FileID":"","VerifiedBy":"p-helen","ValidThroughMonth":true}`}
+	var labels []string
+	for _, f := range w.fields(&r, 0) {
+		labels = append(labels, f.Label+"="+f.After)
+	}
+	if got := strings.Join(labels, "; "); got != "Person=Jordan Lee; Valid through the end of the month=yes; Verified by=Helen Ortiz" {
+		t.Errorf("fields: %s", got)
 	}
 }
