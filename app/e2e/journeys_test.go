@@ -88,46 +88,6 @@ func TestJourneyDirectorPublishesNewVersion(t *testing.T) {
 	})
 }
 
-// Journey 1: an apprentice on a phone sees progress bars and what they may
-// do, logs hours, and asks a preceptor to verify a performance.
-func TestJourneyApprenticeOnPhone(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, dialect db.Dialect) {
-		s := startServer(t, dialect, nil)
-		b := newBrowser(t, s, phone)
-		b.login("apprentice@demo.test", demo.Password)
-		b.mustSee("Hello, Jordan Lee", "My progress")
-		b.shot("home")
-		b.clickAndLoad("open progress", chromedp.Search(`//a[contains(., "My progress")]`))
-		b.mustSee("Competencies signed off", "8 of 10")
-		var bars int
-		b.run("count progress bars", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			n, err := chromedp.Evaluate[int](`document.querySelectorAll("progress").length`)(ctx, tg)
-			bars = n
-			return err
-		}))
-		if bars < 5 {
-			t.Fatalf("only %d progress bars on the progress page", bars)
-		}
-		b.noHorizontalScroll()
-		b.shot("progress")
-
-		b.run("fill hours", chromedp.SetValue(chromedp.CSS("#h-h"), "7.5"), chromedp.SetValue(chromedp.CSS("#h-n"), "front desk and rooming"))
-		b.clickAndLoad("log hours", chromedp.Search(`//button[contains(., "Log hours")]`))
-		b.mustSee("Hours logged", "7.5 h waiting for approval")
-		b.shot("hours logged")
-
-		b.run("choose venipuncture", chromedp.SetValue(chromedp.CSS("#sl-c"), "PHL-VENI"))
-		b.clickAndLoad("send for verification", chromedp.Search(`//button[contains(., "Send for verification")]`))
-		b.mustSee("Sent for verification")
-		b.shot("self-log sent")
-
-		b.open("/clearance")
-		b.mustSee("What you may do", "Venipuncture", "Direct supervision only", "8 of 10")
-		b.noHorizontalScroll()
-		b.shot("clearances")
-	})
-}
-
 // Journey 2: a preceptor on a tablet opens the queue, records a
 // venipuncture with a critical step missed (unsuccessful) and then good
 // ones, signs off with the password, and the apprentice's page changes.

@@ -275,15 +275,22 @@ func (s *Service) For(ctx context.Context, recipientID string, limit int) ([]Not
 	if err := s.DB.NewSelect().Model(&rows).Where("recipient_id = ?", recipientID).Order("created_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, 0, db.Translate(err)
 	}
-	unread, err := s.DB.NewSelect().Model((*notificationRow)(nil)).Where("recipient_id = ? AND read_at IS NULL", recipientID).Count(ctx)
+	unread, err := s.Unread(ctx, recipientID)
 	if err != nil {
-		return nil, 0, db.Translate(err)
+		return nil, 0, err
 	}
 	out := make([]Notification, len(rows))
 	for i, r := range rows {
 		out[i] = Notification{ID: r.ID, PersonID: r.PersonID, Message: r.Message, DueOn: r.DueOn, CreatedAt: r.CreatedAt, Read: r.ReadAt != nil}
 	}
-	return out, int(unread), nil
+	return out, unread, nil
+}
+
+// Unread counts a recipient's unread notifications (the navigation shows
+// the count).
+func (s *Service) Unread(ctx context.Context, recipientID string) (int, error) {
+	n, err := s.DB.NewSelect().Model((*notificationRow)(nil)).Where("recipient_id = ? AND read_at IS NULL", recipientID).Count(ctx)
+	return int(n), db.Translate(err)
 }
 
 // MarkRead marks all of a recipient's notifications read.

@@ -10,6 +10,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 
 	"github.com/skillgate/skillgate/errkind"
@@ -154,6 +155,37 @@ type clearanceView struct {
 	Newer *programs.VersionInfo
 	// Enroll is the enrollment form, for directors, when not enrolled.
 	Enroll *enrollFormView
+	// Mine is the apprentice's own view (cards grouped by how far each
+	// task is, shared credential blockers once at the top), filtered by
+	// Q, the jump-to-task search.
+	Mine *reports.Apprentice
+	Q    string
+}
+
+// CountMatches counts a group's tasks that match the search.
+func (v clearanceView) CountMatches(g reports.TaskGroup) int {
+	n := 0
+	for _, t := range g.Tasks {
+		if v.Matches(t) {
+			n++
+		}
+	}
+	return n
+}
+
+// CountAll counts the tasks that match the search, in every group.
+func (v clearanceView) CountAll() int {
+	n := 0
+	for _, g := range v.Mine.Tasks {
+		n += v.CountMatches(g)
+	}
+	return n
+}
+
+// Matches reports whether a task matches the search (title or code).
+func (v clearanceView) Matches(t reports.TaskItem) bool {
+	q := strings.ToLower(strings.TrimSpace(v.Q))
+	return q == "" || strings.Contains(strings.ToLower(t.Title), q) || strings.Contains(strings.ToLower(t.Code), q)
 }
 
 type clearanceRow struct {
@@ -207,6 +239,9 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 			v.Rows = append(v.Rows, clearanceRow{Task: res.Task(d.Task), Decision: d, Class: statusClass(d.Status)})
 		}
 		v.Tally = clearance.Counts(res.Decisions)
+		if p.ID == currentUser(c).ID {
+			v.Mine, v.Q = s.apprenticeView(res), c.Query("q")
+		}
 		if directors.Allows(currentUser(c)) && v.IsToday {
 			if v.Newer, err = s.newerVersion(c, res); err != nil {
 				return err

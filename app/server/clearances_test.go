@@ -53,7 +53,7 @@ func TestClearanceAPIAndPageAgree(t *testing.T) {
 			t.Fatalf("the reasons do not say 8 of 10: %s", api.body)
 		}
 		page := c.get("/clearance")
-		row := regexpFind(`(?s)(<tr>\s*<td><strong>Venipuncture</strong>.*?</tr>)`, page.body)
+		row := regexpFind(`(?s)(<li id="t-VENIPUNCTURE">.*?\n    </li>)`, page.body)
 		if !strings.Contains(row, "Direct supervision only") || !strings.Contains(row, "8 of 10") {
 			t.Fatalf("the page's venipuncture row disagrees with the API:\n%s", row)
 		}

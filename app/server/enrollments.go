@@ -12,6 +12,7 @@ import (
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 
@@ -90,6 +91,23 @@ type progressView struct {
 	// CanManage: a director may change the enrollment's status.
 	CanManage bool
 	Statuses  []assessments.EnrollmentStatus
+	// Mine is the apprentice's own view (phone first): competencies by
+	// domain with counts, filtered by Show; Pending are their submissions
+	// waiting for review. Only shows one competency's full card (?c=).
+	Mine    *reports.Apprentice
+	Show    string
+	States  []struct{ Value, Label string }
+	Pending []reports.Submission
+	Only    string
+}
+
+// ShowCard reports whether competency code's full card is on the page:
+// every card for staff, only the one asked for (?c=) on one's own page.
+func (v progressView) ShowCard(code string) bool {
+	if v.Only != "" {
+		return code == v.Only
+	}
+	return v.Mine == nil
 }
 
 // recordView is one performance as listed under its competency: an
@@ -197,7 +215,23 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		}
 		v.Signatures[so.Competency] = append(v.Signatures[so.Competency], sv)
 	}
-	return s.render(c, fiber.StatusOK, "enrollment", Page{Title: "Progress: " + p.Name, Nav: "clearance", Data: v})
+	v.Only = c.Query("c")
+	if v.Own {
+		v.Mine = reports.ApprenticeView(reports.ApprenticeInput{Program: v.Program, Records: rec, Today: v.Today, Now: s.now(),
+			EnrollmentURL: v.URL, CredentialsURL: "/people/" + url.PathEscape(p.ID) + "/credentials"})
+		v.States = reports.StateLabels
+		for _, st := range v.States {
+			if c.Query("show") == st.Value {
+				v.Show = st.Value
+			}
+		}
+		v.Pending, _ = reports.Submissions(v.Program, rec)
+	}
+	nav := "clearance"
+	if v.Own {
+		nav = "progress"
+	}
+	return s.render(c, fiber.StatusOK, "enrollment", Page{Title: "Progress: " + p.Name, Nav: nav, Data: v})
 }
 
 // recordsByCompetency lists every performance on file under its

@@ -365,7 +365,9 @@ func TestApprenticeHomeShowsTodayAndWhatIsDue(t *testing.T) {
 		c := e.client()
 		c.login("apprentice3@demo.test", demo.Password)
 		home := c.get("/")
-		for _, want := range []string{"Today you may perform", "Your progress", "re-verification due"} {
+		// Riley's BLS expired and three re-verifications are overdue: the
+		// next steps say so, first.
+		for _, want := range []string{"Your next steps", "Basic Life Support (AHA or equivalent) expired", "re-verification overdue since", "Today you may perform", "Your progress"} {
 			if !strings.Contains(home.body, want) {
 				t.Errorf("Riley's home lacks %q", want)
 			}

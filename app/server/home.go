@@ -11,7 +11,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
-	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -24,6 +24,10 @@ type homeView struct {
 type homeCard struct {
 	Title, Text, Figure string
 	Links               []link
+	// Steps (numbered) and Reminders, on the apprentice's first card;
+	// NoReminders says there are none.
+	Steps, Reminders []link
+	NoReminders      string
 }
 
 type link struct{ Label, Href string }
@@ -120,26 +124,29 @@ func (s *Server) apprenticeCards(c *fiber.Ctx) ([]homeCard, error) {
 	if err != nil {
 		return nil, err
 	}
+	a := s.apprenticeView(res)
 	n := clearance.Counts(res.Decisions)
 	under := itoa(n.Direct) + " more under direct supervision"
 	if n.Indirect > 0 {
 		under = itoa(n.Indirect) + " more under indirect supervision, " + itoa(n.Direct) + " under direct supervision"
 	}
-	pr := assessments.Summarize(res.Records, s.now())
-	cards := []homeCard{
-		{Title: "Today you may perform", Figure: itoa(n.Cleared) + " tasks", Text: under + ". Each other task says exactly what is missing.",
-			Links: []link{{"What I may do today", "/clearance"}}},
-		{Title: "Your progress", Figure: itoa(pr.Percent) + "%", Text: itoa(pr.SignedOff) + " of " + itoa(pr.Total) + " competencies signed off; " +
-			pr.Hours.OJL.Counted.String() + " of " + pr.Hours.OJL.Target.String() + " on-the-job hours.",
-			Links: []link{{"My progress", "/progress"}, {"My program", "/programs"}}},
+	pr := a.Progress
+	// The next steps and the reminders in one card, first: what to do
+	// now, and what comes due (credentials, re-verifications, clearances
+	// that lapse).
+	next := homeCard{Title: "Your next steps", Links: []link{{"What I may do", "/clearance"}}}
+	for _, st := range a.Steps {
+		next.Steps = append(next.Steps, link{st.Text, st.Href})
 	}
-	soon := today.AddDays(90)
-	up := homeCard{Title: "Coming up (90 days)"}
-	for _, cp := range pr.Competencies {
-		if d := cp.ReverificationDue; !d.IsZero() && !d.After(soon) {
-			up.Links = append(up.Links, link{cp.Title + ": re-verification due " + d.String(), "/progress"})
+	if len(next.Steps) == 0 {
+		next.Text = "Nothing to do right now: every competency you have started is signed off."
+	}
+	for _, r := range a.Reminders {
+		if !slices.ContainsFunc(a.Steps, func(st reports.Link) bool { return st.Text == r.Text }) {
+			next.Reminders = append(next.Reminders, link{r.Text, r.Href})
 		}
 	}
+	soon := today.AddDays(90)
 	lapses := map[curriculum.Date]int{}
 	for _, d := range res.Decisions {
 		if d.Status == curriculum.Cleared && !d.LapsesOn.IsZero() && !d.LapsesOn.After(soon) {
@@ -152,10 +159,25 @@ func (s *Server) apprenticeCards(c *fiber.Ctx) ([]homeCard, error) {
 	}
 	slices.SortFunc(days, curriculum.Date.Compare)
 	for _, day := range days {
-		up.Links = append(up.Links, link{itoa(lapses[day]) + " task clearance(s) lapse on " + day.String() + " unless renewed", "/clearance"})
+		next.Reminders = append(next.Reminders, link{itoa(lapses[day]) + " task clearance(s) lapse on " + day.String() + " unless renewed", "/clearance"})
 	}
-	if len(up.Links) == 0 {
-		up.Text = "Nothing is due or expiring in the next 90 days."
+	if len(a.Reminders) == 0 && len(next.Reminders) == 0 {
+		next.NoReminders = "No credential or re-verification is due in the next 90 days."
 	}
-	return append(cards, up), nil
+	return []homeCard{next,
+		{Title: "Today you may perform", Figure: itoa(n.Cleared) + " tasks", Text: under + ". Each other task says exactly what is missing.",
+			Links: []link{{"What I may do", "/clearance"}}},
+		{Title: "Your progress", Figure: itoa(pr.Percent) + "%", Text: itoa(pr.SignedOff) + " of " + itoa(pr.Total) + " competencies signed off; " +
+			pr.Hours.OJL.Counted.String() + " of " + pr.Hours.OJL.Target.String() + " on-the-job hours.",
+			Links: []link{{"My progress", "/progress"}, {"My submissions", "/submissions"}, {"My program", "/programs"}}},
+	}, nil
+}
+
+// apprenticeView is the read model of the apprentice's own pages for a
+// clearance result (app/reports).
+func (s *Server) apprenticeView(res *clearance.Result) *reports.Apprentice {
+	return reports.ApprenticeView(reports.ApprenticeInput{Program: res.Program(), Records: res.Records, Decisions: res.Decisions,
+		Credentials: res.RequiredCredentials(res.AsOf), Today: res.AsOf, Now: s.now(),
+		EnrollmentURL:  "/enrollments/" + url.PathEscape(res.Enrollment.ID),
+		CredentialsURL: "/people/" + url.PathEscape(res.PersonID) + "/credentials"})
 }

@@ -33,6 +33,9 @@ type Page struct {
 	// Form is the form that came back with a mistake (formstate.go); render
 	// fills it.
 	Form *FormState
+	// Unread is the signed-in person's unread notifications, shown on the
+	// navigation's Notifications entry.
+	Unread int
 	Data any
 }
 
@@ -149,6 +152,13 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p Page) error {
 		p.User = currentUser(c)
 	}
 	p.CSRF = csrfToken(c)
+	if p.User != nil && name != "error" {
+		n, err := s.reminders.Unread(c.UserContext(), p.User.ID)
+		if err != nil {
+			return err
+		}
+		p.Unread = n
+	}
 	p.Demo = s.cfg.Demo
 	if f := formStateOf(c); f != nil {
 		// A form route's page, shown again for its form (s.form).

@@ -178,6 +178,7 @@ var accessRules = []accessRule{
 	{"POST", "/hr/import/confirm", "", "L 403 403 403 403 404 404 404", false},
 
 	{"GET", "/progress", "", "L 303 303 404 404 404 404 404", false},
+	{"GET", "/submissions", "", "L 200 200 404 404 404 404 404", false},
 	{"GET", "/enrollments/:id", "/enrollments/{enrollment}", "L 200 404 200 200 200 200 200", false},
 	{"GET", "/enrollments/:id/observe/:code", "/enrollments/{enrollment}/observe/PHL-VENI", "L 403 403 200 200 403 403 403", false},
 	{"POST", "/enrollments/:id/observe/:code", "/enrollments/{enrollment}/observe/PHL-VENI", "L 403 403 400 400 403 403 403", false},

@@ -215,6 +215,7 @@ func (s *Server) routes() {
 
 	// Enrollments and evidence.
 	s.get("/progress", loggedIn, s.myProgress)
+	s.get("/submissions", loggedIn, s.submissionsPage)
 	s.get("/enrollments/:id", loggedIn, s.enrollmentPage)
 	s.get("/enrollments/:id/observe/:code", recorders, s.observeForm)
 	s.post("/enrollments/:id/observe/:code", recorders, s.observe)
