@@ -36,7 +36,7 @@ type Page struct {
 	// Unread is the signed-in person's unread notifications, shown on the
 	// navigation's Notifications entry.
 	Unread int
-	Data any
+	Data   any
 }
 
 // Flash is a one-line message at the top of a page.
