@@ -84,7 +84,7 @@ func TestAccessibility(t *testing.T) {
 	s := startServer(t, db.SQLite, nil)
 	pages := map[string][]string{
 		"":                     {"/login"},
-		"apprentice@demo.test": {"/", "/clearance", "/progress", "/notifications", "/account", "/account/second-factor", "/programs"},
+		"apprentice@demo.test": {"/", "/clearance", "/clearance?q=veni", "/progress", "/submissions", "/notifications", "/account", "/account/second-factor", "/programs"},
 		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/sessions/new", "/people"},
 		"director@demo.test":   {"/", "/cohort", "/cohort?sort=progress&dir=desc", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
 		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
