@@ -181,7 +181,6 @@ var walkCases = []walkCase{
 			return walkPost{as: directorEmail, page: "/account", action: "/account/tokens",
 				form: url.Values{"name": {""}, "days": {"365"}, "password": {demo.Password}}}
 		}},
-	{forms: []string{"account.html: /account/sessions/{{.ID}}/end"}, route: "/account/sessions/:id/end", buttonsOnly: "a button"},
 	{forms: []string{"account.html: /account/tokens/{{.ID}}/revoke"}, route: "/account/tokens/:id/revoke", buttonsOnly: "a button"},
 	{forms: []string{"account.html: /account/sessions/{{.ID}}/end"}, route: "/account/sessions/:id/end", buttonsOnly: "a button"},
 	{forms: []string{"account.html: /account/passkeys/{{.ID}}/remove"}, route: "/account/passkeys/:id/remove", buttonsOnly: "a button answered by the passkey"},
