@@ -16,6 +16,8 @@ import (
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/curriculum"
@@ -261,4 +263,29 @@ func newTestKey() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return b64u.EncodeToString(b)
+}
+
+// TestPasskeyEnrolsSomeoneWhoMustEnrol: a preceptor whose role must have a
+// second factor may add a passkey from the enrolment page (its routes are
+// open to her) and is then let in.
+func TestPasskeyEnrolsSomeoneWhoMustEnrol(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e := newEnvWith(t, d, map[string]string{"SKILLGATE_SECOND_FACTOR_ROLES": "preceptor"})
+		p := e.person("nurse@example.test", accounts.RolePreceptor)
+		c := e.client()
+		c.mustLogin(p.Email)
+		page := c.get("/account/second-factor")
+		if !strings.Contains(page.body, "data-passkey-register") {
+			t.Fatalf("the enrolment page offers no passkey: %d", page.StatusCode)
+		}
+		k := newSoftKey(t)
+		opts := c.postJSON("/account/passkeys/options", "{}")
+		if r := c.postJSON("/account/passkeys?name=phone", k.register(t, opts.body, "localhost", "http://localhost:8080")); r.StatusCode != http.StatusCreated {
+			t.Fatalf("registration while she must enrol: %d %s", r.StatusCode, r.body)
+		}
+		if r := c.get("/"); r.StatusCode != http.StatusOK {
+			t.Errorf("home after the passkey: %d", r.StatusCode)
+		}
+	})
 }

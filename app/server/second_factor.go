@@ -135,7 +135,8 @@ func (s *Server) mustEnrol(c *fiber.Ctx, u *accounts.Person) (bool, error) {
 
 // enrolmentPaths are what a person who must enrol may still reach.
 var enrolmentPaths = []string{"/account/second-factor", "/account/second-factor/start", "/account/second-factor/qr.png",
-	"/account/second-factor/confirm", "/account/second-factor/email-code", "/account/second-factor/approve", "/logout"}
+	"/account/second-factor/confirm", "/account/second-factor/email-code", "/account/second-factor/approve", "/logout",
+	"/account/passkeys/options", "/account/passkeys"}
 
 // errMustEnrol: an API call by someone who must first enrol.
 var errMustEnrol = errkind.New(errkind.Forbidden, "Your role needs a second factor: set up an authenticator app on your account page (/account/second-factor) first.")
