@@ -85,40 +85,38 @@ func (d VersionDiff) ProgramChange() ItemChange { return ItemChange{Changes: d.P
 // Diff compares program from (the older version) with to (the newer).
 func Diff(from, to *Program) VersionDiff {
 	var d VersionDiff
-	for i := range to.Competencies {
-		nc := &to.Competencies[i]
-		oc := from.Competency(nc.Code)
-		if oc == nil {
-			d.Added = append(d.Added, ItemRef{nc.Code, nc.Title})
-			continue
-		}
-		if ch := competencyChanges(from, oc, to, nc); len(ch) > 0 {
-			d.Changed = append(d.Changed, ItemChange{Code: nc.Code, Title: nc.Title, Changes: ch})
-		}
-	}
-	for _, oc := range from.Competencies {
-		if to.Competency(oc.Code) == nil {
-			d.Removed = append(d.Removed, ItemRef{oc.Code, oc.Title})
-		}
-	}
-	for i := range to.Tasks {
-		nt := &to.Tasks[i]
-		ot := from.Task(nt.Code)
-		if ot == nil {
-			d.TasksAdded = append(d.TasksAdded, ItemRef{nt.Code, nt.Title})
-			continue
-		}
-		if ch := taskChanges(from, ot, to, nt); len(ch) > 0 {
-			d.TasksChanged = append(d.TasksChanged, ItemChange{Code: nt.Code, Title: nt.Title, Changes: ch})
-		}
-	}
-	for _, ot := range from.Tasks {
-		if to.Task(ot.Code) == nil {
-			d.TasksRemoved = append(d.TasksRemoved, ItemRef{ot.Code, ot.Title})
-		}
-	}
+	d.Added, d.Removed, d.Changed = diffItems(from.Competencies, to.Competencies, from.Competency, to.Competency,
+		func(c *Competency) (string, string) { return c.Code, c.Title },
+		func(o, n *Competency) []Change { return competencyChanges(from, o, to, n) })
+	d.TasksAdded, d.TasksRemoved, d.TasksChanged = diffItems(from.Tasks, to.Tasks, from.Task, to.Task,
+		func(t *Task) (string, string) { return t.Code, t.Title },
+		func(o, n *Task) []Change { return taskChanges(from, o, to, n) })
 	d.Program = programChanges(from, to)
 	return d
+}
+
+// diffItems pairs the items of two versions by code: those only in the
+// newer (added, in its order), only in the older (removed, in its order),
+// and in both with changes (in the newer's order).
+func diffItems[T any](old, cur []T, inOld, inCur func(string) *T, name func(*T) (string, string), changes func(o, n *T) []Change) (added, removed []ItemRef, changed []ItemChange) {
+	for i := range cur {
+		n := &cur[i]
+		code, title := name(n)
+		o := inOld(code)
+		if o == nil {
+			added = append(added, ItemRef{code, title})
+			continue
+		}
+		if ch := changes(o, n); len(ch) > 0 {
+			changed = append(changed, ItemChange{Code: code, Title: title, Changes: ch})
+		}
+	}
+	for i := range old {
+		if code, title := name(&old[i]); inCur(code) == nil {
+			removed = append(removed, ItemRef{code, title})
+		}
+	}
+	return added, removed, changed
 }
 
 // changes collects the rules whose words differ.
