@@ -398,6 +398,10 @@ func TestMoveToNewerVersionKeepsEvidenceThatApplies(t *testing.T) {
 		w.clk.Set(day("2026-01-20"))
 		w.complete("SAF-INFECT", 3)
 		w.observe("PROC-GAIT", 1, false)
+		// Phlebotomy training, approved in version 1.
+		if err := w.svc.ReviewHours(w.ctx, w.logHours("PHLEB", 10), w.rn, true, ""); err != nil {
+			t.Fatal(err)
+		}
 
 		// Version 2: gait training is gone, infection control needs 4.
 		progs := w.svc.Programs
@@ -463,6 +467,11 @@ func TestMoveToNewerVersionKeepsEvidenceThatApplies(t *testing.T) {
 		}
 		if _, ok := r.Decision("GAIT-TRAINING"); ok {
 			t.Fatal("a task removed in version 2 is still decided")
+		}
+		// The training hours approved in version 1 still count (from the
+		// decision fields too: status compares both).
+		if veni := w.status("VENIPUNCTURE", "2026-02-01"); strings.Contains(strings.Join(veni.Messages(), "; "), "clock hours") {
+			t.Fatalf("venipuncture after the move: %v", veni.Messages())
 		}
 		before, _ := w.clear.For(w.ctx, w.apprentice.ID, day("2026-01-25"))
 		if before.Rules.Version().Number != 1 {

@@ -158,7 +158,22 @@ func carriedOver(rec *assessments.Records, prev []*assessments.Records) {
 			}
 		}
 		rec.Revocations = append(rec.Revocations, p.Revocations...)
+		for _, h := range p.Hours {
+			if hoursApply(to, h.Kind, h.Code) {
+				rec.Hours = append(rec.Hours, h)
+			}
+		}
 	}
+}
+
+// hoursApply reports whether hours logged against code (a work process or
+// RTI course) mean something in program p: it has that work process or
+// course. (The training hours a competency requires count across a move.)
+func hoursApply(p *curriculum.Program, kind assessments.HoursKind, code string) bool {
+	if kind == assessments.RTI {
+		return slices.ContainsFunc(p.RTICourses, func(c curriculum.RTICourse) bool { return c.Code == code })
+	}
+	return slices.ContainsFunc(p.WorkProcesses, func(w curriculum.WorkProcess) bool { return w.Code == code })
 }
 
 // plannedMove is a move checked and ready to write.

@@ -106,9 +106,11 @@ func (s *Service) LoadScoped(ctx context.Context, ens []assessments.Enrollment, 
 }
 
 // decisionHours attaches the approved hours that the enrollments'
-// programs count toward training-hours rules: one query for all of them,
-// none when no program has such a rule.
+// programs count toward training-hours rules, those logged in the
+// enrollments they were moved from included (as carriedOver does): one
+// query for all of them, none when no program has such a rule.
 func (s *Service) decisionHours(ctx context.Context, recs map[string]*loaded) error {
+	owner := map[string]*loaded{}
 	var ids []string
 	codes := map[string]bool{}
 	for id, r := range recs {
@@ -116,7 +118,12 @@ func (s *Service) decisionHours(ctx context.Context, recs map[string]*loaded) er
 		if len(cs) == 0 {
 			continue
 		}
+		owner[id] = r
 		ids = append(ids, id)
+		for _, p := range r.prev {
+			owner[p.Enrollment.ID] = r
+			ids = append(ids, p.Enrollment.ID)
+		}
 		for _, c := range cs {
 			codes[c] = true
 		}
@@ -129,8 +136,10 @@ func (s *Service) decisionHours(ctx context.Context, recs map[string]*loaded) er
 		return err
 	}
 	for _, h := range hours {
-		r := recs[h.EnrollmentID]
-		r.Hours = append(r.Hours, h)
+		r := owner[h.EnrollmentID]
+		if h.EnrollmentID == r.Enrollment.ID || hoursApply(r.Enrollment.Version.Program(), h.Kind, h.Code) {
+			r.Hours = append(r.Hours, h)
+		}
 	}
 	return nil
 }
