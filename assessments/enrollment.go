@@ -70,7 +70,10 @@ type Enrollment struct {
 	Version   *ProgramVersion
 	// SiteID is the apprentice's home site; observations name their own.
 	SiteID string
-	// HireDate starts credential grace periods (BLS within 90 days of
+	// HireDate is what the enrollment was given; the clearance service
+	// replaces it with the person's own hire date when HR has recorded one
+	// (app/accounts), which is what starts credential grace periods (BLS
+	// within 90 days of
 	// hire); StartDate is the first day evidence may be dated.
 	HireDate  curriculum.Date
 	StartDate curriculum.Date

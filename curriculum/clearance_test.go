@@ -166,6 +166,16 @@ func TestEvaluate(t *testing.T) {
 		},
 		// BLS grace: hired 2026-10-22; day 90 is 2027-01-20 (still in grace), day 91 is not.
 		{
+			name: "grace day 89 in grace", task: "VENI", asOf: "2027-01-19", want: Cleared,
+			e: with(veniReady(), func(e *Evidence) {
+				e.HireDate = d("2026-10-22")
+				e.Credentials = nil
+				e.Performances = perfs("PHL-VENI", "", "2027-01-01", 10, true)
+				renewBBP(e, "2026-12-01")
+			}),
+			codes: []string{"credential_in_grace"}, message: "BLS missing, within grace until 2027-01-20", lapsesOn: "2027-01-21",
+		},
+		{
 			name: "grace day 90 still in grace", task: "VENI", asOf: "2027-01-20", want: Cleared,
 			e: with(veniReady(), func(e *Evidence) {
 				e.HireDate = d("2026-10-22")

@@ -34,8 +34,9 @@ type CredentialRequirement struct {
 	// Credential is a CredentialType code.
 	Credential string `json:"credential"`
 	// WithinDaysOfHire, when positive, allows a person without the
-	// credential to work for that many days after hire: the hire date is
-	// day 0, so with 90 the person is within grace through hire date + 90
+	// credential to work for that many days after hire (the person's hire
+	// date, not an enrollment's, so re-enrolling does not restart it): the
+	// hire date is day 0, so with 90 the person is within grace through hire date + 90
 	// days and missing from day 91. Zero means it must be valid from the
 	// start.
 	WithinDaysOfHire int `json:"within_days_of_hire,omitempty"`

@@ -11,7 +11,9 @@ package curriculum
 // file that day. A zero RecordedOn is read as "recorded on the day it
 // happened".
 type Evidence struct {
-	PersonID       string
+	PersonID string
+	// HireDate is the person's hire date in force on the day asked about
+	// (credential grace periods count from it), not an enrollment's.
 	HireDate       Date
 	Credentials    []CredentialRecord
 	Performances   []Performance

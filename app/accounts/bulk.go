@@ -17,11 +17,13 @@ import (
 // hashing tens of thousands of passwords with argon2id would take hours
 // and prove nothing). The caller chooses ids and creation times, and
 // records them in the audit trail; emails must already be normalised.
-// Repeated roles and sites are written once.
+// Repeated roles and sites are written once. A hire date given starts the
+// person's hire-date history, with the reason "import".
 func InsertPeople(ctx context.Context, l db.Inserter, people []Person, passwordHash string) error {
 	users := make([]userRow, 0, len(people))
 	var roles []roleRow
 	var sites []userSiteRow
+	var hires []HireDateChange
 	for i := range people {
 		p := &people[i]
 		if p.ID == "" || p.Email != NormalizeEmail(p.Email) || !strings.Contains(p.Email, "@") {
@@ -40,6 +42,7 @@ func InsertPeople(ctx context.Context, l db.Inserter, people []Person, passwordH
 		if p.HireDate != "" {
 			h := p.HireDate
 			row.HireDate = &h
+			hires = append(hires, *hireDateRow(ctx, p.ID, h, ReasonImport, p.CreatedAt))
 		}
 		users = append(users, row)
 		for i, r := range p.Roles {
@@ -53,7 +56,7 @@ func InsertPeople(ctx context.Context, l db.Inserter, people []Person, passwordH
 			}
 		}
 	}
-	for _, rows := range []any{&users, &roles, &sites} {
+	for _, rows := range []any{&users, &roles, &sites, &hires} {
 		if _, err := l.Insert(ctx, rows); err != nil {
 			return err
 		}

@@ -160,6 +160,13 @@ func (s *Store) Create(ctx context.Context, n NewPerson) (*Person, error) {
 		if err := writeRolesAndSites(ctx, tx, row.ID, n.Roles, n.SiteIDs); err != nil {
 			return err
 		}
+		if row.HireDate != nil {
+			// The person.create entry below shows the date; the history
+			// says where it came from.
+			if _, err := tx.NewInsert().Model(hireDateRow(ctx, row.ID, *row.HireDate, ReasonCreated, now)).Exec(ctx); err != nil {
+				return err
+			}
+		}
 		return s.record(ctx, tx, ActionPersonCreate, "person", row.ID, nil, personView{
 			Email: row.Email, Name: row.Name, EmployeeID: strings.TrimSpace(n.EmployeeID), HireDate: strings.TrimSpace(n.HireDate), Credential: cred,
 			Roles: n.Roles, SiteIDs: n.SiteIDs, MustChangePassword: n.MustChangePassword, PasswordSet: hash != ""})

@@ -13,6 +13,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
@@ -99,8 +100,10 @@ func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curricu
 }
 
 // inForce returns, per person, the enrollment in force on asOf (see pick),
-// with its status History attached (so decisions see holds), and its
-// Version where it has a history (whose days are in the program's zone).
+// with its status History attached (so decisions see holds), its Version
+// where it has a history (whose days are in the program's zone), and as
+// its HireDate the person's hire date in force (accounts.HireDates), read
+// for every person in one query.
 func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]assessments.Enrollment, error) {
 	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: personIDs})
 	if err != nil {
@@ -127,7 +130,25 @@ func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curricul
 			}
 		}
 	}
-	return pick(ens, moves, asOf), nil
+	chosen := pick(ens, moves, asOf)
+	people := make([]string, 0, len(chosen))
+	for p := range chosen {
+		people = append(people, p)
+	}
+	hires, err := accounts.HireDates(ctx, s.Evidence.Store.DB, people)
+	if err != nil {
+		return nil, err
+	}
+	// Grace periods count from the person's hire date, so a re-enrollment
+	// does not restart them; the enrollment's own is used only for a
+	// person HR has recorded none for.
+	for p, e := range chosen {
+		if h, ok := hires[p]; ok {
+			e.HireDate = h
+			chosen[p] = e
+		}
+	}
+	return chosen, nil
 }
 
 // Standing is a person's enrollment in force and their credentials,
@@ -144,8 +165,8 @@ type Standing struct {
 }
 
 // Standings returns the standing of each person enrolled on asOf (people
-// without an enrollment in force are absent): enrollments, moves and
-// credentials, four queries however many people.
+// without an enrollment in force are absent): enrollments, moves, status
+// history, hire dates and credentials, a fixed number of queries however many people.
 func (s *Service) Standings(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Standing, error) {
 	out := map[string]*Standing{}
 	if len(personIDs) == 0 {
