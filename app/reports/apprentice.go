@@ -103,11 +103,14 @@ type DomainGroup struct {
 	Counts StateCounts
 }
 
-// Open lists the items still to do (in progress and due), NotStarted and
-// Finished the others, for the page's sections.
-func (g DomainGroup) Open() []ProgressItem       { return g.pick(StateInProgress, StateDue) }
+// Open lists the items still to do (in progress and due), shown open.
+func (g DomainGroup) Open() []ProgressItem { return g.pick(StateInProgress, StateDue) }
+
+// NotStarted lists the items not begun, folded by default.
 func (g DomainGroup) NotStarted() []ProgressItem { return g.pick(StateNotStarted) }
-func (g DomainGroup) Finished() []ProgressItem   { return g.pick(StateSignedOff) }
+
+// Finished lists the items signed off, folded by default.
+func (g DomainGroup) Finished() []ProgressItem { return g.pick(StateSignedOff) }
 
 // OfState lists the items in one state (the page's filter).
 func (g DomainGroup) OfState(state string) []ProgressItem { return g.pick(state) }

@@ -90,7 +90,9 @@ func newFormState(c *fiber.Ctx, status int, msg string, fields map[string]string
 		}
 		sort.Strings(names) // a multipart form's map has no order
 	} else {
-		c.Request().PostArgs().VisitAll(func(k, v []byte) { add(string(k), string(v)) })
+		for k, v := range c.Request().PostArgs().All() {
+			add(string(k), string(v))
+		}
 	}
 	delete(f.Values, "_csrf")
 	for _, secret := range []string{"password", "current", "new", "confirm", "new_password", "password_confirm"} {
