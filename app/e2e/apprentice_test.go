@@ -46,7 +46,7 @@ func TestJourneyApprenticeOnPhone(t *testing.T) {
 		s := startServer(t, dialect, nil)
 		b := newBrowser(t, s, phone)
 		b.login("apprentice@demo.test", demo.Password)
-		b.mustSee("Your next steps", "Reminders")
+		b.mustSee("Your next steps", "Basic Life Support (AHA or equivalent) expires", "Venipuncture: ")
 		b.fitsWidth()
 		b.shot("home")
 		if dialect == db.SQLite {
