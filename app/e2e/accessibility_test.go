@@ -100,6 +100,16 @@ func TestAccessibility(t *testing.T) {
 			b.checkPage(axe)
 		}
 	}
+	// A person's hire date and its history, through the administrator's
+	// person page.
+	{
+		b := newBrowser(t, s, desktop)
+		b.login("admin@demo.test", demo.Password)
+		b.open("/admin/people?q=jordan")
+		b.clickAndLoad("open Jordan", chromedp.Search(`//main//a[contains(., "Jordan Lee")]`))
+		b.clickAndLoad("open the hire date", chromedp.Search(`//a[contains(., "change, history")]`))
+		b.checkPage(axe)
+	}
 	// The point-of-care forms, reached through the preceptor's links.
 	b := newBrowser(t, s, tablet)
 	b.login("preceptor@demo.test", demo.Password)

@@ -302,6 +302,12 @@ var walkCases = []walkCase{
 			action := w.find(priyaEmail, "/review", `action="(/review/selflogs/[^"]+)"`)
 			return walkPost{as: priyaEmail, page: "/review", action: action, form: url.Values{"decision": {"reject"}, "reason": {" "}}}
 		}},
+	{forms: []string{`hire_date.html: print "/people/" $v.Person.ID "/hire-date"`}, route: "/people/:id/hire-date", field: "hire_date",
+		kept: map[string]string{"reason": "offer letter", "hire_date": "5 Jan"},
+		post: func(w *walkWorld) walkPost {
+			page := "/people/" + w.people[jordanEmail].ID + "/hire-date"
+			return walkPost{as: hrEmail, page: page, action: page, form: url.Values{"hire_date": {"5 Jan"}, "reason": {"offer letter"}}}
+		}},
 	{forms: []string{`enrollment.html: print $v.URL "/status"`}, route: "/enrollments/:id/status", field: "status",
 		kept: map[string]string{"reason": "summer break"},
 		post: func(w *walkWorld) walkPost {

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -70,6 +72,31 @@ func TestReenrollmentDoesNotRestartGrace(t *testing.T) {
 		}
 		if body := ask(today); !strings.Contains(body, "within grace until "+today.AddDays(70).String()) {
 			t.Fatalf("after HR's correction: %s", body)
+		}
+	})
+}
+
+// HR corrects a hire date on the person's hire-date page: a reason is
+// required (the form comes back with the date kept); then the page shows
+// the new date and the history with who and why.
+func TestHRCorrectsHireDateOnThePage(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		sam := people["apprentice2@demo.test"]
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		page := "/people/" + sam.ID + "/hire-date"
+		hr.get(page)
+		if r := hr.post(page, url.Values{"hire_date": {"2026-01-12"}, "reason": {""}}); r.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(r.body, "Say why the hire date changes") || !strings.Contains(r.body, `value="2026-01-12"`) {
+			t.Fatalf("without a reason: %d %s", r.StatusCode, r.body)
+		}
+		if r := hr.post(page, url.Values{"hire_date": {"2026-01-12"}, "reason": {"offer letter says the 12th"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("change: %d %s", r.StatusCode, r.body)
+		}
+		r := hr.get(page)
+		if !strings.Contains(r.body, "<strong>2026-01-12</strong>") || tableRow(r.body, "2026-01-12", "offer letter says the 12th", "Helen Ortiz") == "" {
+			t.Fatalf("after the change: %s", r.body)
 		}
 	})
 }

@@ -205,6 +205,7 @@ var flashes = map[string]Flash{
 	"person-disabled":          {"ok", "The account is disabled and its sessions have ended."},
 	"person-enabled":           {"ok", "The account is enabled again."},
 	"person-unlocked":          {"ok", "Login is unlocked."},
+	"hire-date-changed":        {"ok", "The hire date has been changed; credential grace periods count from it on every day."},
 	"logged-out":               {"ok", "You have logged out."},
 	"session-expired":          {"info", "Your session expired. Please log in again."},
 	"reset-link-issued":        {"ok", "A new password link has been created; earlier links no longer work."},

@@ -135,6 +135,10 @@ var accessRules = []accessRule{
 	{"POST", "/people/:id/second-factor/remove", "/people/{person}/second-factor/remove", "L 403 403 403 403 403 409 403", false},
 	{"POST", "/people/:id/second-factor/confirm-removal", "/people/{person}/second-factor/confirm-removal", "L 403 403 403 403 409 409 403", false},
 
+	// A person's hire date: HR and administrators (an empty form is 400).
+	{"GET", "/people/:id/hire-date", "/people/{person}/hire-date", "L 403 403 403 403 200 200 200", false},
+	{"POST", "/people/:id/hire-date", "/people/{person}/hire-date", "L 403 403 403 403 400 400 400", false},
+
 	{"GET", "/people", "", "L 403 403 200 200 200 200 200", false},
 	{"GET", "/admin/people", "", "L 403 403 403 403 403 200 403", false},
 	{"GET", "/admin/people/new", "", "L 403 403 403 403 403 200 403", false},

@@ -177,6 +177,8 @@ func (s *Server) routes() {
 
 	// People and their records: the object rule scopes every id.
 	s.get("/clearance", loggedIn, s.clearancePage)
+	s.get("/people/:id/hire-date", hrStaff, s.hireDatePage)
+	s.form("/people/:id/hire-date", hrStaff, s.hireDatePage, s.changeHireDate)
 	s.get("/people/:id/clearance", loggedIn, s.clearancePage)
 	s.get("/people/:id/credentials", loggedIn, s.credentialsPage)
 	s.upload("/people/:id/credentials", hrStaff, credentialFile, s.formOf(s.credentialsPage, s.addCredential))
