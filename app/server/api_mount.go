@@ -73,7 +73,7 @@ func (h apiHost) TokenReauth(c *fiber.Ctx, password, code string) (map[string]st
 func (h apiHost) Enroll(c *fiber.Ctx) (assessments.Enrollment, bool, error) {
 	var b enrollBody
 	if err := c.BodyParser(&b); err != nil {
-		return assessments.Enrollment{}, false, badInput(map[string]string{"": "The body must be JSON with idempotency_key, person_id, version_id, site_id, hire_date (YYYY-MM-DD) and preceptor_ids."})
+		return assessments.Enrollment{}, false, badInput(map[string]string{"": "The body must be JSON with idempotency_key, person_id, version_id, site_id, start_date (YYYY-MM-DD) and preceptor_ids."})
 	}
 	return h.s.enrollPerson(c, b)
 }

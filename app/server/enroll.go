@@ -100,8 +100,21 @@ func (s *Server) enrollPerson(c *fiber.Ctx, b enrollBody) (assessments.Enrollmen
 	if err != nil || v.Status != curriculum.Published {
 		return assessments.Enrollment{}, false, breaksRule(map[string]string{"version_id": "Choose a published program version."})
 	}
+	// The hire date is the person's (HR's record); an enrollment keeps the
+	// one in force when it was made, or its start when HR has none. An API
+	// client may still send one (older clients), and without a start date
+	// it is the start, as before.
 	if b.StartDate.IsZero() {
 		b.StartDate = b.HireDate
+	}
+	if b.StartDate.IsZero() {
+		return assessments.Enrollment{}, false, badInput(map[string]string{"start_date": "Give the training start date as YYYY-MM-DD."})
+	}
+	if b.HireDate.IsZero() {
+		b.HireDate = b.StartDate
+		if h, err := curriculum.ParseDate(p.HireDate); err == nil && p.HireDate != "" {
+			b.HireDate = h
+		}
 	}
 	return s.evidence.Enroll(c.UserContext(), assessments.Enrollment{ApprenticeID: p.ID, VersionID: v.ID, SiteID: b.SiteID,
 		HireDate: b.HireDate, StartDate: b.StartDate, PreceptorIDs: b.PreceptorIDs, IdempotencyKey: b.IdempotencyKey}, currentUser(c).ID)
@@ -118,13 +131,8 @@ func (s *Server) enroll(c *fiber.Ctx) error {
 		return err
 	}
 	var err error
-	if b.HireDate, err = curriculum.ParseDate(strings.TrimSpace(c.FormValue("hire_date"))); err != nil {
-		return badInput(map[string]string{"hire_date": "Give the hire date as YYYY-MM-DD."})
-	}
-	if raw := strings.TrimSpace(c.FormValue("start_date")); raw != "" {
-		if b.StartDate, err = curriculum.ParseDate(raw); err != nil {
-			return badInput(map[string]string{"start_date": "Give the start date as YYYY-MM-DD."})
-		}
+	if b.StartDate, err = curriculum.ParseDate(strings.TrimSpace(c.FormValue("start_date"))); err != nil {
+		return badInput(map[string]string{"start_date": "Give the training start date as YYYY-MM-DD."})
 	}
 	if _, _, err := s.enrollPerson(c, b); err != nil {
 		return err

@@ -289,11 +289,14 @@ func TestEnrollTestScoreAndCorrection(t *testing.T) {
 			t.Fatal("no enrollment form for a director")
 		}
 		f := formFromPage(t, regexpFind(`(?s)(<form method="post" action="/people/[^"]+/enroll".*?</form>)`, page.body))
-		f.Set("hire_date", "2026-13-01")
-		if r := dir.post("/people/"+newbie.ID+"/enroll", f); r.StatusCode != http.StatusBadRequest {
-			t.Fatalf("impossible hire date: %d", r.StatusCode)
+		if f.Has("hire_date") {
+			t.Fatal("the enrollment form asks for a hire date; it is the person's (HR's record)")
 		}
-		f.Set("hire_date", e.clock.Now().In(e.cfg.Location()).Format("2006-01-02"))
+		f.Set("start_date", "2026-13-01")
+		if r := dir.post("/people/"+newbie.ID+"/enroll", f); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("impossible start date: %d", r.StatusCode)
+		}
+		f.Set("start_date", e.clock.Now().In(e.cfg.Location()).Format("2006-01-02"))
 		f.Add("preceptor_ids", people["preceptor@demo.test"].ID)
 		if r := dir.post("/people/"+newbie.ID+"/enroll", f); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("enroll: %d %s", r.StatusCode, r.body)

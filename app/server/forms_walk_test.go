@@ -218,15 +218,15 @@ var walkCases = []walkCase{
 			action := w.find(hrEmail, page, `action="([^"]+/verify)"`)
 			return walkPost{as: hrEmail, page: page, action: action, form: url.Values{"method": {"  "}}}
 		}},
-	{forms: []string{`clearance.html: print "/people/" $v.Person.ID "/enroll"`}, route: "/people/:id/enroll", field: "hire_date",
-		kept: map[string]string{"start_date": "2026-01-05", "hire_date": "31/12/2025"},
+	{forms: []string{`clearance.html: print "/people/" $v.Person.ID "/enroll"`}, route: "/people/:id/enroll", field: "start_date",
+		kept: map[string]string{"start_date": "31/12/2025"},
 		post: func(w *walkWorld) walkPost {
 			p := w.people["walk-new@demo.test"]
 			page := "/people/" + p.ID + "/clearance"
 			version := w.find(directorEmail, page, `name="version_id"[^>]*>\s*<option value="([^"]+)"`)
 			site := w.find(directorEmail, page, `name="site_id"[^>]*>\s*<option value="([^"]+)"`)
 			return walkPost{as: directorEmail, page: page, action: "/people/" + p.ID + "/enroll",
-				form: url.Values{"version_id": {version}, "site_id": {site}, "hire_date": {"31/12/2025"}, "start_date": {"2026-01-05"}}}
+				form: url.Values{"version_id": {version}, "site_id": {site}, "start_date": {"31/12/2025"}}}
 		}},
 	{forms: []string{`move.html: print "/people/" $v.Person.ID "/move"`}, route: "/people/:id/move", field: "effective_on",
 		kept: map[string]string{"effective_on": "next week"},

@@ -100,3 +100,32 @@ func TestHRCorrectsHireDateOnThePage(t *testing.T) {
 		}
 	})
 }
+
+// The enrollment form asks for the training start only: the enrollment
+// records the person's hire date (HR's), not a date the director types.
+func TestEnrollmentTakesThePersonsHireDate(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		jordan := people["apprentice@demo.test"]
+		newbie, err := e.store.Create(t.Context(), accounts.NewPerson{Email: "new@demo.test", Name: "Nia New", HireDate: "2025-11-03",
+			Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: jordan.SiteIDs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		page := dir.get("/people/" + newbie.ID + "/clearance")
+		if !strings.Contains(page.body, "Hire date: 2025-11-03") {
+			t.Fatalf("the enrollment form does not show the person's hire date: %s", page.body)
+		}
+		f := formFromPage(t, regexpFind(`(?s)(<form method="post" action="/people/[^"]+/enroll".*?</form>)`, page.body))
+		start := orgToday(e).String()
+		f.Set("start_date", start)
+		if r := dir.post("/people/"+newbie.ID+"/enroll", f); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("enroll: %d %s", r.StatusCode, r.body)
+		}
+		if r := dir.get("/api/v1/enrollments?person=" + newbie.ID); !strings.Contains(r.body, `"hire_date":"2025-11-03"`) || !strings.Contains(r.body, `"start_date":"`+start+`"`) {
+			t.Fatalf("the enrollment: %s", r.body)
+		}
+	})
+}

@@ -63,7 +63,7 @@ func TestNobodyManagesOrSignsTheirOwnEnrollment(t *testing.T) {
 			{"enroll himself (API)", "POST", "/api/v1/enrollments", map[string]any{"person_id": jordan.ID, "version_id": draft.ID,
 				"site_id": f.site["own"], "hire_date": today, "idempotency_key": "self-enroll-1"}, true},
 			{"enroll himself (page)", "POST", "/people/" + jordan.ID + "/enroll", map[string]any{"version_id": draft.ID,
-				"site_id": f.site["own"], "hire_date": today, "key": "self-enroll-2"}, false},
+				"site_id": f.site["own"], "start_date": today, "key": "self-enroll-2"}, false},
 			{"complete his enrollment (API)", "POST", "/api/v1" + en + "/status", map[string]any{"status": "completed"}, true},
 			{"complete his enrollment (page)", "POST", en + "/status", map[string]any{"status": "completed"}, false},
 			{"put his enrollment on hold", "POST", "/api/v1" + en + "/status", map[string]any{"status": "on_hold"}, true},
