@@ -3,6 +3,8 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,6 +86,28 @@ func (s *Store) writeHireDate(ctx context.Context, tx bun.IDB, personID string, 
 	}
 	before := map[string]any{"hire_date": was}
 	return s.record(ctx, tx, ActionHireDate, "person", personID, before, map[string]any{"hire_date": date, "reason": reason})
+}
+
+// RecordImportedHireDates records, by person id, the hire dates the HR
+// import gives people who exist with another (or none), with the reason
+// "import", each with its audit entry, in one transaction (the caller's,
+// through WithTx).
+func (s *Store) RecordImportedHireDates(ctx context.Context, dates map[string]string) error {
+	if len(dates) == 0 {
+		return nil
+	}
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, id := range slices.Sorted(maps.Keys(dates)) {
+			var was userRow
+			if err := tx.NewSelect().Model(&was).Column("hire_date").Where("id = ?", id).Scan(ctx); err != nil {
+				return db.Translate(err)
+			}
+			if err := s.writeHireDate(ctx, tx, id, was.HireDate, dates[id], ReasonImport); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // hireDateRow is a change made now by the actor of ctx.

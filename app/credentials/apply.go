@@ -165,7 +165,7 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 			}
 			pr.siteIDs = append(pr.siteIDs, id)
 		}
-		pr.MatchedBy, pr.RecordsEmployeeID = "", false
+		pr.MatchedBy, pr.RecordsEmployeeID, pr.ChangesHireDate = "", false, false
 		ex, ok := byEmp[pr.EmployeeID]
 		if ok {
 			pr.MatchedBy = MatchedByEmployeeID
@@ -194,6 +194,7 @@ func (im *Importer) check(ctx context.Context, idb bun.IDB, p *Preview) error {
 		// on the People page); role, site and credential differences are
 		// left as they are.
 		pr.Action, pr.ID = ActionUnchanged, ex.ID
+		pr.ChangesHireDate = pr.HireDate != "" && pr.HireDate != ex.HireDate
 		if pr.MatchedBy == MatchedByEmail {
 			switch ex.EmployeeID {
 			case "":
@@ -304,7 +305,7 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 				continue
 			}
 			pr.ID = accounts.NewID()
-			created = append(created, accounts.Person{ID: pr.ID, Email: pr.Email, Name: pr.Name, EmployeeID: pr.EmployeeID,
+			created = append(created, accounts.Person{ID: pr.ID, Email: pr.Email, Name: pr.Name, EmployeeID: pr.EmployeeID, HireDate: pr.HireDate,
 				Credential: pr.Credential, Roles: pr.Roles, SiteIDs: slices.Compact(slices.Sorted(slices.Values(pr.siteIDs))), CreatedAt: now})
 		}
 		// No password: nobody created here can log in until an
@@ -320,6 +321,15 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 		}
 		if err := im.Accounts.WithTx(tx).RecordEmployeeIDs(ctx, empIDs); err != nil {
 			return fmt.Errorf("record employee ids: %w", err)
+		}
+		hires := map[string]string{}
+		for _, pr := range p.People {
+			if pr.ChangesHireDate {
+				hires[pr.ID] = pr.HireDate
+			}
+		}
+		if err := im.Accounts.WithTx(tx).RecordImportedHireDates(ctx, hires); err != nil {
+			return fmt.Errorf("record hire dates: %w", err)
 		}
 		var recs []recordRow
 		for i := range p.Credentials {

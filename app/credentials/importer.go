@@ -104,6 +104,11 @@ type PersonRow struct {
 	// RecordsEmployeeID: matched by email, the person had no employee id,
 	// and Apply records the file's.
 	RecordsEmployeeID bool
+	// HireDate is the file's hire date (YYYY-MM-DD, "" when blank);
+	// ChangesHireDate: the person exists with another (or none), and Apply
+	// records the file's, with the reason "import".
+	HireDate        string
+	ChangesHireDate bool
 
 	siteIDs []string
 }
@@ -407,6 +412,17 @@ func (p *Preview) addPerson(row int, empID string, get func(string) string) {
 			in.Sites = nil
 		}
 	}
+	if v := get(colHireDate); v != "" {
+		d, monthOnly, err := parseDate(v, p.mode)
+		switch {
+		case err != nil:
+			p.problem(row, colHireDate, "%s", err.Error())
+		case monthOnly:
+			p.problem(row, colHireDate, "the hire date needs a day, not only a month")
+		default:
+			in.HireDate = d.String()
+		}
+	}
 	if v := get(colProfCred); v != "" {
 		c, err := accounts.ParseCredential(v)
 		if err != nil {
@@ -437,6 +453,7 @@ func (p *Preview) addPerson(row int, empID string, get func(string) string) {
 		merge(colName, &have.Name, in.Name)
 		merge(colEmail, &have.Email, in.Email)
 		merge(colProfCred, &have.Credential, in.Credential)
+		merge(colHireDate, &have.HireDate, in.HireDate)
 		mergeList := func(col string, old, now []string, set func()) {
 			switch {
 			case len(now) == 0:

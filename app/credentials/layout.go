@@ -20,6 +20,7 @@ var Columns = []Column{
 	{"role", false, "apprentice, preceptor, director, hr or admin; several separated by ';'. Required for new people.", "apprentice"},
 	{"site", false, "Clinic name exactly as in Skillgate; several separated by ';'.", "Main Street"},
 	{"professional_credential", false, "Professional credential for preceptors (RN, LPN, MD, DO, NP, PA, CMA, RMA, CCMA); blank for none.", ""},
+	{"hire_date", false, "Hire date: YYYY-MM-DD, MM/DD/YYYY or an Excel date. Sets or corrects the person's hire date (recorded with the reason \"import\"); blank leaves it.", "2026-01-05"},
 	{"credential_type", false, "Credential type code, e.g. BLS, CMA, CCMA. Leave the credential columns blank for a row that only adds a person.", "BLS"},
 	{"issuing_body", false, "Who issued it.", "American Heart Association"},
 	{"number", false, "Card or certificate number.", "AHA-2026-118822"},
@@ -37,6 +38,7 @@ const (
 	colRole         = "role"
 	colSite         = "site"
 	colProfCred     = "professional_credential"
+	colHireDate     = "hire_date"
 	colType         = "credential_type"
 	colIssuingBody  = "issuing_body"
 	colNumber       = "number"

@@ -70,7 +70,8 @@ func rosterRows(p *accounts.Person, siteName map[string]string, recs []Record) [
 		cred = ""
 	}
 	person := map[string]string{colEmployeeID: p.EmployeeID, colName: p.Name, colEmail: p.Email,
-		colRole: strings.Join(roles, "; "), colSite: strings.Join(sites, "; "), colProfCred: cred}
+		colRole: strings.Join(roles, "; "), colSite: strings.Join(sites, "; "), colProfCred: cred,
+		colHireDate: p.HireDate}
 	current := map[string]Record{}
 	for _, r := range recs {
 		if have, ok := current[r.TypeCode]; !ok || have.ExpiresOn.Before(r.ExpiresOn) ||

@@ -63,8 +63,8 @@ func TestRenewalRosterMatchedByEmail(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := string(roster)
-		for _, want := range []string{"E7,Olga Old,olga@clinic.example,apprentice," + sites[0].Name + ",,CMA,AAMA,C7,2024-05-01,2029-05-31,,",
-			",Nia Noid,nia@clinic.example,preceptor," + sites[1].Name + ",RN,BLS,AHA,B1,2024-12-01,12/2026,,", "HR1,Hana Reyes"} {
+		for _, want := range []string{"E7,Olga Old,olga@clinic.example,apprentice," + sites[0].Name + ",,,CMA,AAMA,C7,2024-05-01,2029-05-31,,",
+			",Nia Noid,nia@clinic.example,preceptor," + sites[1].Name + ",RN,,BLS,AHA,B1,2024-12-01,12/2026,,", "HR1,Hana Reyes"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the roster has no line %q:\n%s", want, text)
 			}
@@ -73,8 +73,8 @@ func TestRenewalRosterMatchedByEmail(t *testing.T) {
 			t.Errorf("the roster lists a superseded card:\n%s", text)
 		}
 		// HR renews Nia's BLS and gives her the HR system's employee id.
-		renewed := strings.Replace(text, ",Nia Noid,nia@clinic.example,preceptor,"+sites[1].Name+",RN,BLS,AHA,B1,2024-12-01,12/2026,,",
-			"N42,Nia Noid,nia@clinic.example,preceptor,"+sites[1].Name+",RN,BLS,AHA,B2,2026-11-20,11/2028,yes,", 1)
+		renewed := strings.Replace(text, ",Nia Noid,nia@clinic.example,preceptor,"+sites[1].Name+",RN,,BLS,AHA,B1,2024-12-01,12/2026,,",
+			"N42,Nia Noid,nia@clinic.example,preceptor,"+sites[1].Name+",RN,,BLS,AHA,B2,2026-11-20,11/2028,yes,", 1)
 		p, err := im.Preview(ctx, "renewals.csv", bytes.NewReader([]byte(renewed)))
 		if err != nil {
 			t.Fatal(err)
