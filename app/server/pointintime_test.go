@@ -296,8 +296,13 @@ func TestReverificationOnTheInitialDayIsRefused(t *testing.T) {
 		if r.StatusCode != http.StatusConflict || !strings.Contains(r.body, "signed off today ("+today+")") || !strings.Contains(r.body, "does not count") {
 			t.Fatalf("same-day re-verification through the API: %d %s", r.StatusCode, r.body)
 		}
-		form := pc.get(enr + "/signoff/PHL-VENI")
-		page := pc.post(enr+"/signoff/PHL-VENI", url.Values{"key": {formValue(form.body, "key")}, "kind": {"reverification"}, "password": {demo.Password}})
+		// The page no longer offers a re-verification on the day of the
+		// initial sign-off; a post from a tab opened earlier is still refused
+		// with the reason.
+		if form := pc.get(enr + "/signoff/PHL-VENI"); formValue(form.body, "key") != "" {
+			t.Fatalf("the sign-off page offers a re-verification on the day of the initial sign-off")
+		}
+		page := pc.post(enr+"/signoff/PHL-VENI", url.Values{"key": {"pit-page-stale-tab-0001"}, "kind": {"reverification"}, "password": {demo.Password}})
 		if page.StatusCode != http.StatusConflict || !strings.Contains(page.body, "signed off today ("+today+")") {
 			t.Fatalf("same-day re-verification through the page: %d\n%s", page.StatusCode, regexpFind(`(?s)(<p class="flash flash-error".*?</p>)`, page.body))
 		}
