@@ -31,8 +31,8 @@ type Account struct {
 	Site                    int // index into Sites
 	// EmployeeID is the organisation's id for the person (HR matches
 	// imports on it); HiredMonthsAgo dates a staff member's hire from the
-	// seeding day (0: none on the account; an apprentice's enrollment has
-	// its own).
+	// seeding day (0 for an apprentice: seedStages records theirs, the
+	// day their enrollment gives).
 	EmployeeID     string
 	HiredMonthsAgo int
 }

@@ -22,6 +22,7 @@ type trainer struct {
 	ctx       context.Context
 	svc       *evidence.Service
 	creds     *credentials.Store
+	people    *accounts.Store
 	day       curriculum.Date
 	versionID string
 	director  assessments.Actor
@@ -50,13 +51,21 @@ func (t *trainer) credential(person, typ string, issued, expires curriculum.Date
 
 var issuer = map[string]string{"BLS": "American Heart Association", "RN": "State Board of Nursing", "MD": "State Medical Board", "CCMA": "National Healthcareer Association"}
 
+// ReasonHireDate is the reason recorded with a demo apprentice's hire date.
+const ReasonHireDate = "demo seed: the hire date their enrollment gives"
+
 type apprenticeship struct {
 	t  *trainer
 	id string
 }
 
+// enroll records hire as the person's hire date (as HR would have, before
+// the enrollment that repeats it) and enrolls them hired and starting then.
 func (t *trainer) enroll(p *accounts.Person, site string, hire curriculum.Date, preceptors []string, status assessments.EnrollmentStatus) (*apprenticeship, error) {
 	t.at(hire)
+	if err := t.people.SetHireDate(t.ctx, p.ID, hire.String(), ReasonHireDate); err != nil {
+		return nil, fmt.Errorf("hire date of %s: %w", p.Email, err)
+	}
 	e, _, err := t.svc.Enroll(t.ctx, assessments.Enrollment{ApprenticeID: p.ID, VersionID: t.versionID, SiteID: site,
 		HireDate: hire, StartDate: hire, PreceptorIDs: preceptors, Status: status, IdempotencyKey: t.key()}, t.director.ID)
 	if err != nil {
@@ -212,7 +221,7 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 		people[a.Email] = p
 	}
 	svc := evidence.NewService(tx, progs)
-	t := &trainer{ctx: ctx, svc: svc, creds: svc.Credentials, versionID: versionID, director: evidence.ActorOf(people["director@demo.test"])}
+	t := &trainer{ctx: ctx, svc: svc, creds: svc.Credentials, people: st, versionID: versionID, director: evidence.ActorOf(people["director@demo.test"])}
 	svc.Now, svc.Credentials.Now = t.now, t.now
 	rn, md := evidence.ActorOf(people["preceptor@demo.test"]), evidence.ActorOf(people["physician@demo.test"])
 
