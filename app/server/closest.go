@@ -29,6 +29,7 @@ type closestView struct {
 
 // closestPageRows is how many of the ranking the page lists (a director
 // of many sites ranks thousands; the .xlsx has them all).
+// Server.caps holds it (tests lower it).
 const closestPageRows = 100
 
 // closest reads the ranking for the ?task= of the request, over the
@@ -41,7 +42,7 @@ func (s *Server) closest(c *fiber.Ctx) (*closestView, error) {
 		return nil, fmt.Errorf("closest to clearance: %w", err)
 	}
 	return &closestView{Closest: v, AsOf: asOf, Asked: task, Unknown: task != "" && v.Task == "",
-		XLSX: "/cohort/closest.xlsx?task=" + url.QueryEscape(v.Task), Shown: v.Rows[:min(len(v.Rows), closestPageRows)]}, nil
+		XLSX: "/cohort/closest.xlsx?task=" + url.QueryEscape(v.Task), Shown: v.Rows[:min(len(v.Rows), s.caps.closestPageRows)]}, nil
 }
 
 // closestPage shows the cohort ranked by what is left before clearance for

@@ -38,7 +38,7 @@ func (s *Server) revoke(c *fiber.Ctx) error {
 
 // cohortMaxRows is the most apprentices one grid shows (a grid of 43
 // competencies stays readable, and its page small); a larger cohort asks
-// for one site at a time.
+// for one site at a time. Server.caps holds it (tests lower it).
 const cohortMaxRows = 400
 
 // cohortView is what the cohort template receives.
@@ -57,7 +57,7 @@ type cohortView struct {
 func (s *Server) cohortPage(c *fiber.Ctx) error {
 	ctx, u := c.UserContext(), currentUser(c)
 	f := reports.CohortFilter{SiteIDs: u.SiteIDs, SiteID: strings.TrimSpace(c.Query("site")), Program: strings.TrimSpace(c.Query("program")),
-		Sort: c.Query("sort"), Desc: c.Query("dir") == "desc", Limit: cohortMaxRows}
+		Sort: c.Query("sort"), Desc: c.Query("dir") == "desc", Limit: s.caps.cohortMaxRows}
 	if f.Sort != "progress" {
 		f.Sort = "name"
 	}

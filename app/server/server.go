@@ -53,6 +53,15 @@ type Server struct {
 	reports   *reports.Service   // what HR and auditors read, the HR dashboard's cache with it
 	mail      reminders.Sender   // nil without SMTP: password links are then shown to their issuer
 	webauthn  *webauthn.WebAuthn // passkeys (passkeys.go), for SKILLGATE_BASE_URL
+	caps      pageCaps
+}
+
+// pageCaps are how many rows the pages that could list a whole
+// organisation show: fields, not constants, so tests reach them with a
+// small cohort (export_test.go).
+type pageCaps struct {
+	cohortMaxRows   int // the cohort grid asks for a site above it
+	closestPageRows int // "closest to clearance" lists this many; the .xlsx all
 }
 
 // New builds the Fiber application with every route, on the services svc
@@ -64,7 +73,8 @@ func New(svc *wiring.Services) (*Server, error) {
 	}
 	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
 		clearance: svc.Clearance, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
-		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail}
+		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail,
+		caps: pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}}
 	app := fiber.New(fiber.Config{
 		AppName:   "skillgate",
 		Immutable: true, // see the package comment
