@@ -62,10 +62,10 @@ type Scope interface {
 	// RefuseTokenByToken refuses a request authenticated by an API token
 	// (a token may not make another).
 	RefuseTokenByToken(c *fiber.Ctx) error
-	// TokenReauth checks the password (and, for a person with a second
-	// factor, the code) sent with a token request: field messages when
-	// either is not accepted.
-	TokenReauth(c *fiber.Ctx, password, code string) (map[string]string, error)
+	// TokenReauth checks the re-authentication sent with a token request
+	// (a passkey's answer, or the password and, for a person with an
+	// authenticator app, the code): field messages when it is not accepted.
+	TokenReauth(c *fiber.Ctx, f TokenForm) (map[string]string, error)
 	// Bind parses and validates a body into dst: per-field messages, or an
 	// error for a body that cannot be read.
 	Bind(c *fiber.Ctx, dst any) (map[string]string, error)
@@ -154,7 +154,12 @@ type TokenForm struct {
 	Days int    `form:"days" json:"days" label:"Valid for" validate:"required,min=1,max=366"`
 	// Password re-authenticates the person in the same request: a token is
 	// a credential that outlives the session it was made in.
-	Password string `form:"password" json:"password" label:"Your password" validate:"required,max=1024"`
+	// It may be left out when Passkey is sent.
+	Password string `form:"password" json:"password" label:"Your password" validate:"required_without=Passkey,max=1024"`
+	// Passkey is a passkey's answer (JSON) to the person's re-authentication
+	// ceremony (POST /account/passkeys/reauth), instead of password and
+	// code: a passkey with user verification is both factors.
+	Passkey string `form:"passkey" json:"passkey" label:"Passkey" validate:"max=65536"`
 	// Code is from the person's authenticator app, when they have one:
 	// a token is a new credential, made only with both factors.
 	Code string `form:"code" json:"code" label:"Code" validate:"max=64"`

@@ -83,7 +83,7 @@ func (a *API) createToken(c *fiber.Ctx) error {
 	if errs != nil {
 		return errkind.BadFields(errs)
 	}
-	if errs, err = a.scope.TokenReauth(c, f.Password, f.Code); err != nil {
+	if errs, err = a.scope.TokenReauth(c, f); err != nil {
 		return err
 	}
 	if errs != nil {

@@ -133,20 +133,17 @@ type tokenForm = api.TokenForm
 // another (the new one would outlive the revocation of the first).
 var errTokenByToken = errkind.New(errkind.Forbidden, "An API token cannot create API tokens. Create one on your account page, or with a login session and your password.")
 
-// tokenReauth checks the password (and, for a person with a second
-// factor, the code) sent with a token request. It returns the field
-// messages to show (nil: accepted); a wrong password or code or a locked
-// account is answered like one, and goes through the same lockout as
-// logging in.
-func (s *Server) tokenReauth(c *fiber.Ctx, password, code string) (map[string]string, error) {
-	_, err := s.accounts.Reauthenticate(c.UserContext(), currentUser(c), password, code)
-	if errors.Is(err, accounts.ErrCodeNeeded) || errors.Is(err, accounts.ErrBadCode) {
-		return map[string]string{"code": "Your code was not accepted, so no token was created. Type the code your authenticator app shows now."}, nil
+// tokenReauth re-authenticates a token request with the one check
+// (reauthWith): a passkey's answer, or the password and, for a person
+// with an authenticator app, a code. It returns the field messages to
+// show (nil: accepted); a wrong password or code or a locked account is
+// answered like one, and goes through the same lockout as logging in.
+func (s *Server) tokenReauth(c *fiber.Ctx, f tokenForm) (map[string]string, error) {
+	_, field, problem, err := s.reauthWith(c, f.Passkey, f.Password, f.Code, "no token was created")
+	if err != nil || problem == "" {
+		return nil, err
 	}
-	if msg := reauthProblem(err, "no token was created"); msg != "" {
-		return map[string]string{"password": msg}, nil
-	}
-	return nil, err
+	return map[string]string{field: problem}, nil
 }
 
 // reauthProblem is the message for a re-authentication the person got
@@ -183,7 +180,7 @@ func (s *Server) createTokenForm(c *fiber.Ctx) error {
 	if errs != nil {
 		return s.renderAccount(c, statusFor(errkind.Malformed), errs, accountView{TokenName: f.Name, ReadOnly: f.ReadOnly, Sites: f.Sites})
 	}
-	if errs, err = s.tokenReauth(c, f.Password, f.Code); err != nil {
+	if errs, err = s.tokenReauth(c, f); err != nil {
 		return err
 	}
 	if errs != nil {

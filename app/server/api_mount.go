@@ -65,8 +65,8 @@ func (h apiHost) RefuseTokenByToken(c *fiber.Ctx) error {
 	return nil
 }
 
-func (h apiHost) TokenReauth(c *fiber.Ctx, password, code string) (map[string]string, error) {
-	return h.s.tokenReauth(c, password, code)
+func (h apiHost) TokenReauth(c *fiber.Ctx, f api.TokenForm) (map[string]string, error) {
+	return h.s.tokenReauth(c, f)
 }
 
 // Enroll reads the API's JSON body and enrolls by the page form's rules.

@@ -207,26 +207,39 @@ func (s *Server) passkeySignOptions(c *fiber.Ctx) error {
 }
 
 // reauthenticate checks, for a signature or a change to one's passkeys,
-// that the person logged in is at the keyboard: a passkey's answer to
-// their own ceremony (the form's "passkey" field), or the password and,
-// with an authenticator app, a code. It returns the method, or a message
-// for the person (what did not happen is said by done).
+// that the person logged in is at the keyboard, from the form's
+// "passkey", "password" and "code" fields (see reauthWith).
 func (s *Server) reauthenticate(c *fiber.Ctx, done string) (method, problem string, err error) {
+	method, _, problem, err = s.reauthWith(c, c.FormValue("passkey"), c.FormValue("password"), c.FormValue("code"), done)
+	return method, problem, err
+}
+
+// reauthWith is the one re-authentication check (signatures, passkey
+// removal, API tokens): a passkey's answer to the person's own ceremony,
+// or the password and, with an authenticator app, a code. It returns the
+// method, or a message for the person (what did not happen is said by
+// done) and the field it belongs to ("code" when only the code was
+// wrong or missing, "password" otherwise).
+func (s *Server) reauthWith(c *fiber.Ctx, passkey, password, code, done string) (method, field, problem string, err error) {
 	u := currentUser(c)
-	if answer := c.FormValue("passkey"); answer != "" {
-		if _, err := s.verifyPasskey(c, "sign:"+u.ID, u, []byte(answer)); err != nil {
+	if passkey != "" {
+		if _, err := s.verifyPasskey(c, "sign:"+u.ID, u, []byte(passkey)); err != nil {
 			if ke := formError(err); ke != nil {
-				return "", ke.Message + " So " + done + ".", nil
+				return "", "password", ke.Message + " So " + done + ".", nil
 			}
-			return "", "", err
+			return "", "", "", err
 		}
-		return accounts.MethodPasskey, "", nil
+		return accounts.MethodPasskey, "", "", nil
 	}
-	method, err = s.accounts.Reauthenticate(c.UserContext(), u, c.FormValue("password"), c.FormValue("code"))
+	method, err = s.accounts.Reauthenticate(c.UserContext(), u, password, code)
 	if msg := reauthProblem(err, done); msg != "" {
-		return "", msg, nil
+		field = "password"
+		if errors.Is(err, accounts.ErrCodeNeeded) || errors.Is(err, accounts.ErrBadCode) {
+			field = "code"
+		}
+		return "", field, msg, nil
 	}
-	return method, "", err
+	return method, "", "", err
 }
 
 func (s *Server) removePasskeyForm(c *fiber.Ctx) error {
