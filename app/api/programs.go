@@ -11,7 +11,11 @@ import (
 	"github.com/skillgate/skillgate/curriculum"
 )
 
+// versionJSON is a version in the program list. ID is what
+// POST /enrollments takes as version_id: without it an integrator could
+// not enroll anyone through the API.
 type versionJSON struct {
+	ID            string     `json:"id"`
 	Number        int        `json:"number"`
 	Status        string     `json:"status"`
 	PublishedAt   *time.Time `json:"published_at"`
@@ -38,7 +42,7 @@ func (a *API) listPrograms(c *fiber.Ctx) error {
 			if v.Status == curriculum.Draft && !design {
 				continue
 			}
-			pj.Versions = append(pj.Versions, versionJSON{Number: v.Number, Status: string(v.Status), PublishedAt: v.PublishedAt, ContentSHA256: v.ContentSHA256})
+			pj.Versions = append(pj.Versions, versionJSON{ID: v.ID, Number: v.Number, Status: string(v.Status), PublishedAt: v.PublishedAt, ContentSHA256: v.ContentSHA256})
 		}
 		if len(pj.Versions) > 0 || design {
 			out = append(out, pj)
@@ -56,11 +60,13 @@ func (a *API) programVersion(c *fiber.Ctx) error {
 }
 
 type versionDoc struct {
+	// VersionID is the version's id, as POST /enrollments takes it.
+	VersionID     string              `json:"version_id"`
 	ProgramID     string              `json:"program_id"`
 	ContentSHA256 string              `json:"content_sha256"`
 	Version       *curriculum.Version `json:"version"`
 }
 
 func versionDocJSON(v *programs.StoredVersion) versionDoc {
-	return versionDoc{ProgramID: v.ProgramID, ContentSHA256: v.ContentSHA256, Version: v.Version}
+	return versionDoc{VersionID: v.ID, ProgramID: v.ProgramID, ContentSHA256: v.ContentSHA256, Version: v.Version}
 }
