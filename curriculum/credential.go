@@ -14,6 +14,10 @@ type CredentialType struct {
 	ValidThroughEndOfMonth bool `json:"valid_through_end_of_month,omitempty"`
 }
 
+// Expiry returns the last valid day of a record of this type (see
+// expiry): what a printed record shows as the credential's expiry.
+func (ct *CredentialType) Expiry(rec *CredentialRecord) Date { return ct.expiry(rec) }
+
 // expiry returns the last valid day of a record of this type: the record's
 // own expiry date if it has one, otherwise issue date + ValidityMonths;
 // moved to the month end for valid-through-month types. The zero Date means
