@@ -47,6 +47,8 @@ Usage:
                                    show or apply the schema history
   skillgate user create --email E --name N --role R[,R...] [--credential C] [--employee-id ID] [--site NAME,...]
                                    add a person; prints a one-time link to set their password
+  skillgate scim token create --name NAME [flags]
+                                   make a bearer token for an identity provider's SCIM provisioning (printed once)
   skillgate seed --scale [--sites N] [--mas N] [--preceptors N] [--observations N] [--credentials N] [--seed N]
                                    fill an empty database with a large made-up organisation, for measurements
   skillgate audit verify [--anchor SEQ:HASH]... [flags]
@@ -73,6 +75,8 @@ func Run(ctx context.Context, env Env) int {
 		err = userCmd(ctx, env, args)
 	case "seed":
 		err = seedCmd(ctx, env, args)
+	case "scim":
+		err = scimCmd(ctx, env, args)
 	case "audit":
 		err = auditCmd(ctx, env, args)
 	case "help":

@@ -225,6 +225,9 @@ func TestMigrateAndUserCommands(t *testing.T) {
 			if code, out := run("user", "create", "--email", "x@clinic.test", "--name", "X", "--role", "wizard"); code == 0 || !strings.Contains(out, "unknown role") {
 				t.Fatalf("bad role: %d\n%s", code, out)
 			}
+			if code, out := run("scim", "token", "create", "--name", "Entra ID"); code != 0 || !regexp.MustCompile(`sgscim_[A-Za-z0-9_-]{40,}`).MatchString(out) || !strings.Contains(out, "/scim/v2") {
+				t.Fatalf("scim token create: %d\n%s", code, out)
+			}
 			if code, _ := run("frobnicate"); code != 2 {
 				t.Fatalf("unknown command exit %d", code)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/internal/tools/scale"
 )
@@ -311,5 +312,63 @@ func auditCmd(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "newest entry: %s\nKeep this line outside the database; a later 'skillgate audit verify --anchor %s' also proves that nothing up to it was removed or rewritten.\n",
 			rep.Head, rep.Head)
 	}
+	return nil
+}
+
+// scimCmd: skillgate scim token create --name NAME makes a SCIM bearer
+// token for an identity provider and prints it once, with the URL to give
+// the IdP; the audit trail records it as made from the command line.
+func scimCmd(ctx context.Context, env Env, args []string) error {
+	if len(args) < 2 || args[0] != "token" || args[1] != "create" {
+		return fmt.Errorf("usage: skillgate scim token create --name NAME")
+	}
+	// --name is this command's own flag; everything else is the usual
+	// settings (database URL, data directory, base URL).
+	var name string
+	var cfgArgs []string
+	rest := args[2:]
+	for i := 0; i < len(rest); i++ {
+		switch a := rest[i]; {
+		case a == "--name" || a == "-name":
+			if i+1 >= len(rest) {
+				return fmt.Errorf("--name needs a value")
+			}
+			name = rest[i+1]
+			i++
+		case strings.HasPrefix(a, "--name=") || strings.HasPrefix(a, "-name="):
+			name = a[strings.Index(a, "=")+1:]
+		default:
+			cfgArgs = append(cfgArgs, a)
+		}
+	}
+	if strings.TrimSpace(name) == "" {
+		return fmt.Errorf("--name is required (for example --name \"Entra ID\")")
+	}
+	cfg, extra, err := config.Load(cfgArgs, env.Getenv, env.Stderr)
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		return fmt.Errorf("unexpected arguments %q", extra)
+	}
+	d, err := openDB(ctx, cfg, newLogger(cfg, env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	svc, err := wiring.New(d, cfg, wiring.Options{Logger: newLogger(cfg, env.Stderr)})
+	if err != nil {
+		return err
+	}
+	ctx = audit.WithActor(ctx, audit.System("cli"))
+	t, secret, err := svc.SCIM.CreateToken(ctx, name, audit.SystemActor)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "SCIM token %q (shown once; the identity provider sends it as Authorization: Bearer …):\n%s\nSCIM base URL (tenant URL): %s/scim/v2\ntoken id: %s\n",
+		t.Name, secret, cfg.BaseURL, t.ID)
 	return nil
 }

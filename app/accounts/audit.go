@@ -14,6 +14,8 @@ const (
 	ActionPersonDisable  = "person.disable"
 	ActionPersonEnable   = "person.enable"
 	ActionPersonUnlock   = "person.unlock"
+	ActionPersonUpdate   = "person.update"
+	ActionPersonRoles    = "person.roles"
 	ActionEmployeeID     = "person.employee_id"
 	ActionPasswordChange = "person.password_change"
 	ActionResetStart     = "person.reset_start"
@@ -40,6 +42,7 @@ type personView struct {
 	SiteIDs            []string `json:"site_ids"`
 	MustChangePassword bool     `json:"must_change_password,omitempty"`
 	PasswordSet        bool     `json:"password_set"`
+	Provisioned        bool     `json:"provisioned,omitempty"`
 }
 
 func (s *Store) record(ctx context.Context, tx bun.IDB, action, entityType, id string, before, after any) error {

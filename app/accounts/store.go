@@ -109,6 +109,10 @@ type NewPerson struct {
 	// organisation, test fixtures): the policy, which refuses published
 	// passwords, is skipped. Never for a real account.
 	DemoPassword bool
+	// Provisioned says an identity provider creates the person (SCIM): they
+	// may start without roles, which the provider's groups grant later
+	// (until then they can do nothing that needs a role).
+	Provisioned bool
 }
 
 // Create adds a person with roles and sites in one transaction. The
@@ -126,7 +130,7 @@ func (s *Store) Create(ctx context.Context, n NewPerson) (*Person, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create person: %w", err)
 	}
-	if len(n.Roles) == 0 {
+	if len(n.Roles) == 0 && !n.Provisioned {
 		return nil, errors.New("create person: at least one role is required")
 	}
 	var hash string
@@ -169,7 +173,7 @@ func (s *Store) Create(ctx context.Context, n NewPerson) (*Person, error) {
 		}
 		return s.record(ctx, tx, ActionPersonCreate, "person", row.ID, nil, personView{
 			Email: row.Email, Name: row.Name, EmployeeID: strings.TrimSpace(n.EmployeeID), HireDate: strings.TrimSpace(n.HireDate), Credential: cred,
-			Roles: n.Roles, SiteIDs: n.SiteIDs, MustChangePassword: n.MustChangePassword, PasswordSet: hash != ""})
+			Roles: n.Roles, SiteIDs: n.SiteIDs, MustChangePassword: n.MustChangePassword, PasswordSet: hash != "", Provisioned: n.Provisioned})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create person %s: %w", n.Email, db.Translate(err))

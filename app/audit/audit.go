@@ -39,6 +39,10 @@ const SystemActor = "system"
 // logins, reset links before they are used).
 const AnonymousActor = "anonymous"
 
+// SCIMActor is the actor of changes an identity provider makes through
+// SCIM provisioning; Via names the SCIM token ("scim_token:<id>").
+const SCIMActor = "scim"
+
 // Actor says who causes the entries written under a context, and from where.
 type Actor struct {
 	// ID is the person's id, or SystemActor.

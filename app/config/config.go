@@ -46,6 +46,10 @@ type Config struct {
 	// factor: they are led through enrolment at login and can do nothing
 	// else until done.
 	SecondFactorRoles []string
+	// SSOGroupMap maps the identity provider's groups to roles and sites
+	// (group=role@site,…; app/sso/groupmap reads it): for single sign-on
+	// and SCIM provisioning alike.
+	SSOGroupMap string
 }
 
 // DefaultSecondFactorRoles are administrators, HR and everyone who may
@@ -88,6 +92,7 @@ var Settings = []Setting{
 	{"SKILLGATE_API_RATE_LIMIT", "api-rate-limit", "120000", "API requests per minute per account and instance (0: no limit)"},
 	{"SKILLGATE_WRITE_RATE_LIMIT", "write-rate-limit", "600", "writes per minute per account, all instances together (0: no limit)"},
 	{"SKILLGATE_IMPORT_ROLES", "import-roles", "apprentice", "roles an HR import may give new people: apprentice, preceptor (comma-separated)"},
+	{"SKILLGATE_SSO_GROUP_MAP", "sso-group-map", "", "identity-provider groups to Skillgate roles and sites, comma-separated group=role@site (site * for every site), e.g. sg-rn=preceptor@Riverside Family Medicine,sg-hr=hr@*"},
 	{"SKILLGATE_SECOND_FACTOR_ROLES", "second-factor-roles", "default", "roles that must use a second factor (comma-separated, or none); default admin,hr,director,preceptor, and none with --demo"},
 }
 
@@ -159,6 +164,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 	}
 	c.AdminEmail = get("admin-email")
 	c.SMTPURL = get("smtp-url")
+	c.SSOGroupMap = strings.TrimSpace(get("sso-group-map"))
 	c.Demo = boolean("demo")
 	perMinute := func(name string) int {
 		n, err := strconv.Atoi(get(name))

@@ -29,6 +29,7 @@ import (
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/app/scim"
 	"github.com/skillgate/skillgate/app/wiring"
 )
 
@@ -54,6 +55,7 @@ type Server struct {
 	mail      reminders.Sender   // nil without SMTP: password links are then shown to their issuer
 	webauthn  *webauthn.WebAuthn // passkeys (passkeys.go), for SKILLGATE_BASE_URL
 	caps      pageCaps
+	scim      *scim.Service // SCIM provisioning at /scim/v2 (scim_mount.go)
 }
 
 // pageCaps are how many rows the pages that could list a whole
@@ -74,7 +76,7 @@ func New(svc *wiring.Services) (*Server, error) {
 	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
 		clearance: svc.Clearance, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
 		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail,
-		caps: pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}}
+		caps: pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM}
 	app := fiber.New(fiber.Config{
 		AppName:   "skillgate",
 		Immutable: true, // see the package comment
@@ -106,7 +108,9 @@ func New(svc *wiring.Services) (*Server, error) {
 	s.limits = s.newRateLimits()
 	app.Use(s.identify, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders, s.requestContext)
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -123,11 +127,16 @@ func (s *Server) Shutdown(timeout time.Duration) error { return s.app.ShutdownWi
 // routes registers every route with its policy (access.go): reading down
 // the list tells who may call what. Routes that take an id also apply the
 // object rule in their handler (404 for what the caller may not see).
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	app := s.app
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	s.static()
+	// SCIM: an identity provider's bearer token, not a person; outside
+	// sessions, CSRF and the pages' authentication.
+	if err := s.mountSCIM(); err != nil {
+		return err
+	}
 
 	// Who is asking decides how much they may send: nothing reads a body
 	// before limitBody.
@@ -272,6 +281,7 @@ func (s *Server) routes() {
 	s.mountAPI()
 
 	app.Use(s.notFound)
+	return nil
 }
 
 // exportTimeout bounds a workbook export (the write timeout allows as long).

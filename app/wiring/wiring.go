@@ -6,6 +6,7 @@
 package wiring
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/app/scim"
+	"github.com/skillgate/skillgate/app/sso/groupmap"
 )
 
 // Options are what New takes besides the database and the settings.
@@ -55,10 +58,12 @@ type Services struct {
 	// Mail sends email (reminders, password links); nil when no SMTP
 	// server is configured.
 	Mail reminders.Sender
+	// SCIM provisions people and groups from an identity provider.
+	SCIM *scim.Service
 }
 
-// New builds every service on d. It fails only when Config.SMTPURL is
-// set and cannot be used.
+// New builds every service on d. It fails only when SKILLGATE_SSO_GROUP_MAP
+// is malformed, or Config.SMTPURL is set and cannot be used.
 func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	s := &Services{Config: cfg, DB: d, Logger: o.Logger, Now: o.Now}
 	if s.Now == nil {
@@ -88,6 +93,12 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	s.Clearance = &clearance.Service{Evidence: s.Evidence}
 	s.Reminders = &reminders.Service{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Mail: mail, Log: s.Logger,
 		Now: s.Now, Location: cfg.Location(), Audit: s.Audit}
+	groups, err := groupmap.Parse(cfg.SSOGroupMap)
+	if err != nil {
+		return nil, fmt.Errorf("SKILLGATE_SSO_GROUP_MAP: %w", err)
+	}
+	s.SCIM = &scim.Service{DB: d, Accounts: s.Accounts, Audit: s.Audit, Now: s.Now, Log: s.Logger,
+		GroupMap: func(context.Context) (groupmap.Map, error) { return groups, nil }}
 	s.Reports = &reports.Service{DB: d, Accounts: s.Accounts, Evidence: s.Evidence, Clearance: s.Clearance,
 		Now: s.Now, Location: cfg.Location()}
 	return s, nil
