@@ -35,6 +35,7 @@ func RecordFrom(in RecordInput) *Record {
 		Person:  Identity{Name: in.Name, EmployeeID: in.EmployeeID, HireDate: in.HireDate},
 		Program: p.Title, Version: pv.Rules.Version().Number, Started: e.StartDate.String(), Status: status.Label(),
 		AsOf: in.AsOf.String(), Zone: loc.String(), SignedOff: prog.SignedOff, Total: prog.Total, Stamp: in.Stamp,
+		EnrollmentID: e.ID,
 	}
 	sigs := map[string][]SignatureLine{}
 	for i := range rec.SignOffs {

@@ -4,9 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Record is an apprentice's competency record as of a day: what the PDF
@@ -28,6 +31,9 @@ type Record struct {
 	Hours        []HoursLine      `json:"hours"`
 	Credentials  []CredentialLine `json:"credentials"`
 	Stamp        Stamp            `json:"stamp"`
+	// EnrollmentID is what the record is of: not printed, but the
+	// verification page uses it to tell which sign-offs were revoked since.
+	EnrollmentID string `json:"enrollment_id"`
 }
 
 // Identity is who the record is of.
@@ -113,6 +119,28 @@ func (r *Record) Content() []byte {
 func Fingerprint(content []byte) string {
 	sum := sha256.Sum256(content)
 	return hex.EncodeToString(sum[:])
+}
+
+// RecordPDFs prints many records, on as many goroutines as there are
+// processors, in the order given.
+func RecordPDFs(recs []*Record) ([][]byte, error) {
+	out := make([][]byte, len(recs))
+	errs := make([]error, len(recs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(recs))) {
+		wg.Go(func() {
+			for i := range next {
+				out[i], errs[i] = RecordPDF(recs[i])
+			}
+		})
+	}
+	for i := range recs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // RecordPDF prints r.

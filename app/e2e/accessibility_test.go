@@ -83,7 +83,7 @@ func TestAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	s := startServer(t, db.SQLite, nil)
 	pages := map[string][]string{
-		"":                     {"/login"},
+		"":                     {"/login", "/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa"},
 		"apprentice@demo.test": {"/", "/clearance", "/clearance?q=veni", "/progress", "/submissions", "/notifications", "/account", "/account/second-factor", "/programs"},
 		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/sessions/new", "/people"},
 		"director@demo.test":   {"/", "/cohort", "/cohort?sort=progress&dir=desc", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},

@@ -57,6 +57,8 @@ var subjectSources = map[string]string{
 		FROM self_logs AS x JOIN enrollments AS e ON e.id = x.enrollment_id WHERE x.id IN (?)`,
 	"hours": `SELECT 'hours' AS t, x.id, x.apprentice_id AS subject, x.code AS a, CAST(x.minutes AS TEXT) AS b, '' AS version_id
 		FROM hours_entries AS x WHERE x.id IN (?)`,
+	"document": `SELECT 'document' AS t, x.id, x.person_id AS subject, x.kind AS a, x.as_of AS b, '' AS version_id
+		FROM issued_documents AS x WHERE x.id IN (?)`,
 	"token": `SELECT 'token' AS t, x.id, x.user_id AS subject, x.name AS a, '' AS b, '' AS version_id FROM api_tokens AS x WHERE x.id IN (?)`,
 	"calendar_token": `SELECT 'calendar_token' AS t, x.id, x.person_id AS subject, '' AS a, '' AS b, '' AS version_id
 		FROM calendar_tokens AS x WHERE x.id IN (?)`,
@@ -473,6 +475,12 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		s = actor + " uploaded the file " + sub.B
 		if whose != "" {
 			s += " for " + poss + " " + credentialWords(sub.A, "")
+		}
+	case "document.issue":
+		if sub.A == "certificate" {
+			s = actor + " printed a sign-off certificate of " + whose
+		} else {
+			s = actor + " printed " + poss + " competency record as of " + sub.B
 		}
 	case "import.apply":
 		s = actor + " applied the import " + r.EntityID

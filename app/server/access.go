@@ -31,6 +31,7 @@ var (
 	recorders        = access.Recorders
 	designers        = access.Designers
 	directoryReaders = access.DirectoryReaders
+	peopleReaders    = access.PeopleReaders
 
 	canSeePerson     = access.CanSeePerson
 	canSeeEnrollment = access.CanSeeEnrollment

@@ -139,6 +139,8 @@ type signatureView struct {
 	RevokeURL, CSRF, Key string
 	// Page carries the revocation form's state when it came back.
 	Page Page
+	// CertificateURL prints the sign-off's certificate (none once revoked).
+	CertificateURL string
 }
 
 // Pct is a percentage for progress bars, capped at 100.
@@ -209,6 +211,9 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 			if rec.Revocations[j].SignOffID == so.ID {
 				sv.Revoked = &rec.Revocations[j]
 			}
+		}
+		if sv.Revoked == nil || sv.Revoked.EffectiveOn.After(v.Today) {
+			sv.CertificateURL = v.URL + "/signoffs/" + url.PathEscape(so.ID) + "/certificate.pdf"
 		}
 		if !sv.Verified {
 			s.logWith(c).Error("signature does not verify", "sign_off", so.ID)

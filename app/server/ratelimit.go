@@ -20,6 +20,7 @@ import (
 //	writes (not GET/HEAD)         account        600/min   in the database   SKILLGATE_WRITE_RATE_LIMIT
 //	writes                        client IP      5 × the per-account limit (a clinic shares an address)
 //	/api/v1 requests              account        120,000/min per instance     SKILLGATE_API_RATE_LIMIT
+//	/verify/<code> (documents)    client IP      30/min    in the database
 //
 // Counters in the database (db.KV.Incr, one statement) are shared by every
 // instance. The API limit is the exception, counted in this process's
@@ -35,6 +36,10 @@ const (
 	loginPerIP     = 20
 	anonymousPerIP = 300
 	writesIPFactor = 5
+	// verifyPerIP bounds lookups of printed documents' codes: enough for a
+	// surveyor checking a stack of certificates, far too few to try codes
+	// (which are 128 random bits anyway).
+	verifyPerIP = 30
 )
 
 // counter counts hits of a key in the current window and says how long
@@ -118,7 +123,7 @@ func (s *Server) hit(c *fiber.Ctx, l limit, key string) error {
 
 // rateLimits are the server's limits, built once from the configuration.
 type rateLimits struct {
-	login, anonymous, writes, writesPerIP, api limit
+	login, anonymous, writes, writesPerIP, api, verify limit
 }
 
 func (s *Server) newRateLimits() rateLimits {
@@ -131,6 +136,7 @@ func (s *Server) newRateLimits() rateLimits {
 			"Too many changes from your account (at most %d a minute).", s.cfg.WriteRateLimit)},
 		writesPerIP: limit{shared, s.cfg.WriteRateLimit * writesIPFactor, fmt.Sprintf(
 			"Too many changes from this network (at most %d a minute).", s.cfg.WriteRateLimit*writesIPFactor)},
+		verify: limit{shared, verifyPerIP, "Too many documents checked from this network."},
 		api: limit{newMemoryCounter(s.now), s.cfg.APIRateLimit, fmt.Sprintf(
 			"Too many API requests from your account (at most %d a minute).", s.cfg.APIRateLimit)},
 	}

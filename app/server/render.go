@@ -36,7 +36,10 @@ type Page struct {
 	// Unread is the signed-in person's unread notifications, shown on the
 	// navigation's Notifications entry.
 	Unread int
-	Data   any
+	// Printed is when the page was made, in the organisation's zone: the
+	// print stylesheet shows it with the person's name (print-head).
+	Printed string
+	Data    any
 }
 
 // Flash is a one-line message at the top of a page.
@@ -101,6 +104,9 @@ func loadViews(loc *time.Location) (*views, error) {
 		"recordArgs": func(r recordView, v progressView) recordArgs {
 			return recordArgs{Record: r, CanRecord: v.CanRecord, URL: v.URL}
 		},
+		"printHead": func(name, printed string) struct{ Name, Printed string } {
+			return struct{ Name, Printed string }{name, printed}
+		},
 		"hasVariant": func(r curriculum.PerformanceRequirement) bool { return r.Variant != "" },
 		"trimObserve": func(path string) string {
 			if i := strings.Index(path, "/observe/"); i > 0 {
@@ -160,6 +166,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p Page) error {
 		p.Unread = n
 	}
 	p.Demo = s.cfg.Demo
+	p.Printed = s.now().In(s.cfg.Location()).Format("Jan 2, 2006 15:04 MST")
 	if f := formStateOf(c); f != nil {
 		// A form route's page, shown again for its form (s.form).
 		status, p.Form = f.Status, f

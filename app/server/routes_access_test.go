@@ -94,6 +94,8 @@ var accessRules = []accessRule{
 	{"GET", "/reset/:token", "/reset/{reset}", "200 200 200 200 200 200 200 200", false},
 	{"POST", "/reset/:token", "/reset/{reset}", "400 400 400 400 400 400 400 400", false},
 	{"GET", "/calendar/:token", "/calendar/{calendar}", "200 200 200 200 200 200 200 200", false},
+	// A printed document's code: public; an unknown code is 404 for all.
+	{"GET", "/verify/:code", "/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa", "404 404 404 404 404 404 404 404", false},
 
 	{"GET", "/", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/notifications", "", "L 200 200 200 200 200 200 200", false},
@@ -158,6 +160,10 @@ var accessRules = []accessRule{
 	{"POST", "/people/:id/enroll", "/people/{person}/enroll", "L 403 403 403 400 403 403 403", false},
 	{"GET", "/people/:id/move", "/people/{person}/move", "L 403 403 403 409 403 403 403", false},
 	{"POST", "/people/:id/move", "/people/{person}/move", "L 403 403 403 400 403 403 403", false},
+	// Printed records: the person's object rule; a site's, staff of it
+	// who manage people.
+	{"GET", "/people/:id/record.pdf", "/people/{person}/record.pdf", "L 200 404 200 200 200 200 200", false},
+	{"GET", "/sites/:id/records.zip", "/sites/{site}/records.zip", "L 403 403 403 200 200 200 200", false},
 
 	{"GET", "/reports/certifications", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/reports/certifications.xlsx", "", "L 200 200 200 200 200 200 200", false},
@@ -203,6 +209,7 @@ var accessRules = []accessRule{
 	{"GET", "/cohort/closest.xlsx", "/cohort/closest.xlsx?task=INJECTIONS", "L 403 403 403 200 403 403 403", false},
 	{"POST", "/enrollments/:id/status", "/enrollments/{enrollment}/status", "L 403 403 403 409 403 403 403", false},
 	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},
+	{"GET", "/enrollments/:id/signoffs/:so/certificate.pdf", "/enrollments/{enrollment}/signoffs/{signoff}/certificate.pdf", "L 200 404 200 200 200 200 200", false},
 
 	{"GET", "/programs", "", "L 200 200 200 200 200 200 200", false},
 	{"POST", "/programs/import", "", "L 403 403 403 400 403 400 403", false},
@@ -211,6 +218,7 @@ var accessRules = []accessRule{
 	{"POST", "/programs/:id/drafts", "/programs/{program}/drafts", "L 403 403 403 303 403 409 403", false},
 	{"GET", "/programs/:id/v/:n", "/programs/{program}/v/1", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/programs/:id/v/:n/export.yaml", "/programs/{program}/v/1/export.yaml", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/programs/:id/v/:n/checklists.pdf", "/programs/{program}/v/1/checklists.pdf", "L 200 200 200 200 200 200 200", false},
 	// Version 1 is published: the designers' edits answer 409.
 	{"POST", "/programs/:id/v/:n/publish", "/programs/{program}/v/1/publish", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/discard", "/programs/{program}/v/1/discard", "L 403 403 403 409 403 409 403", false},
@@ -280,6 +288,7 @@ func newAccessFixture(t *testing.T, e *env) *accessFixture {
 	jordan, sam, riley := people["apprentice@demo.test"], people["apprentice2@demo.test"], people["apprentice3@demo.test"]
 	priya, md := people["preceptor@demo.test"], people["physician@demo.test"]
 	f.site["own"], f.site["other"] = jordan.SiteIDs[0], riley.SiteIDs[0]
+	f.own["site"] = f.site["own"]
 	// The demo's director and HR belong to both clinics: these belong to
 	// Riverside only, so Northgate is "another site" for them.
 	mk := func(email, name string, r accounts.Role) *accounts.Person {
@@ -712,7 +721,7 @@ func TestIDOR(t *testing.T) {
 					t.Errorf("%s as %s: %d, lists another site's people: %v", path, roleNames[r], res.StatusCode, strings.Contains(res.body, "Riley Nguyen"))
 				}
 			}
-			for _, path := range []string{"/api/v1/people?site=" + f.site["other"], "/api/v1/clearances?site=" + f.site["other"]} {
+			for _, path := range []string{"/api/v1/people?site=" + f.site["other"], "/api/v1/clearances?site=" + f.site["other"], "/sites/" + f.site["other"] + "/records.zip"} {
 				if res := f.send(c, r, "GET", path); res.StatusCode != 404 || strings.Contains(res.body, "Riley Nguyen") {
 					t.Errorf("%s as %s: %d, want 404", path, roleNames[r], res.StatusCode)
 				}
@@ -733,6 +742,7 @@ var idorExtras = []accessRule{
 	{"GET", "/people/:id/credentials/:rid/file", "/people/{own_person}/credentials/{record}/file", "L 200 404 200 200 200 200 200", false},
 	{"POST", "/people/:id/credentials/:rid/verify", "/people/{own_person}/credentials/{record}/verify", "L 403 403 403 403 400 400 400", false},
 	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{own_enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},
+	{"GET", "/enrollments/:id/signoffs/:so/certificate.pdf", "/enrollments/{own_enrollment}/signoffs/{signoff}/certificate.pdf", "L 200 404 200 200 200 200 200", false},
 	{"POST", "/api/v1/enrollments/:id/signoffs/:so/revocations", "/api/v1/enrollments/{own_enrollment}/signoffs/{signoff}/revocations", "401 403 403 403 400 403 403 403", false},
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/skillgate/skillgate/app/clientip"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/documents"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
@@ -41,6 +42,7 @@ type Server struct {
 	programs  *programs.Store
 	evidence  *evidence.Service
 	clearance *clearance.Service
+	documents *documents.Store
 	reminders *reminders.Service
 	audit     *audit.Log
 	kv        *db.KV
@@ -74,7 +76,7 @@ func New(svc *wiring.Services) (*Server, error) {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
 	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
-		clearance: svc.Clearance, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
+		clearance: svc.Clearance, documents: svc.Documents, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
 		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail,
 		caps: pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM}
 	app := fiber.New(fiber.Config{
@@ -150,6 +152,8 @@ func (s *Server) routes() error {
 	s.get("/reset/:token", public, s.resetPage)
 	s.post("/reset/:token", public, s.loginLimiter(), s.reset)
 	s.get("/calendar/:token", public, s.calendarFeed)
+	// A printed document's code (documents.go): public, rate limited.
+	s.get("/verify/:code", public, s.verifyPage)
 
 	// One's own home, account, tokens and notifications.
 	s.get("/", loggedIn, s.home)
@@ -204,6 +208,10 @@ func (s *Server) routes() error {
 	s.form("/people/:id/credentials/:rid/verify", hrStaff, s.credentialsPage, s.verifyCredential)
 	s.get("/people/:id/credentials/:rid/file", loggedIn, s.credentialFile)
 	s.form("/people/:id/enroll", directors, s.clearancePage, s.enroll)
+	// Printed documents (documents.go): the record under the person's
+	// object rule, a site's records for HR and directors.
+	s.get("/people/:id/record.pdf", loggedIn, s.recordPDF)
+	s.get("/sites/:id/records.zip", peopleReaders, s.siteRecordsZIP)
 	s.get("/people/:id/move", directors, s.movePage)
 	s.form("/people/:id/move", directors, s.movePage, s.move)
 
@@ -255,6 +263,7 @@ func (s *Server) routes() error {
 	s.get("/cohort/closest.xlsx", directors, s.closestXLSX)
 	s.form("/enrollments/:id/status", directors, s.enrollmentPage, s.changeStatus)
 	s.form("/enrollments/:id/signoffs/:so/revoke", directors, s.enrollmentPage, s.revoke)
+	s.get("/enrollments/:id/signoffs/:so/certificate.pdf", loggedIn, s.certificatePDF)
 
 	// Programs: published versions for everyone, drafts for designers.
 	s.get("/programs", loggedIn, s.programsPage)
@@ -264,6 +273,7 @@ func (s *Server) routes() error {
 	const version = "/programs/:id/v/:n"
 	s.get(version, loggedIn, s.versionPage)
 	s.get(version+"/export.yaml", loggedIn, s.exportVersion)
+	s.get(version+"/checklists.pdf", loggedIn, s.checklistsPDF)
 	s.post(version+"/publish", designers, s.publishVersion)
 	s.post(version+"/discard", designers, s.discardDraft)
 	s.get(version+"/move", directors, s.cohortMovePage)

@@ -16,6 +16,7 @@ import (
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/documents"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
@@ -49,7 +50,9 @@ type Services struct {
 	Programs *programs.Store
 	// Evidence writes enrollments and evidence; Evidence.Credentials is
 	// the credential store.
-	Evidence  *evidence.Service
+	Evidence *evidence.Service
+	// Documents keeps the issued PDFs' verification codes.
+	Documents *documents.Store
 	Clearance *clearance.Service
 	Reminders *reminders.Service
 	// Reports is what HR and auditors read (reports, the HR dashboard
@@ -91,6 +94,7 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	s.Evidence.Now, s.Evidence.Store.Audit = s.Now, s.Audit
 	s.Evidence.Credentials.Now, s.Evidence.Credentials.Audit = s.Now, s.Audit
 	s.Clearance = &clearance.Service{Evidence: s.Evidence}
+	s.Documents = &documents.Store{DB: d, Audit: s.Audit, Now: s.Now}
 	s.Reminders = &reminders.Service{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Mail: mail, Log: s.Logger,
 		Now: s.Now, Location: cfg.Location(), Audit: s.Audit}
 	groups, err := groupmap.Parse(cfg.SSOGroupMap)
