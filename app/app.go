@@ -205,6 +205,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 		env.Ready(ln.Addr().String())
 	}
 	jobsDone := startJobs(audit.WithActor(ctx, audit.System("job")), d, store, svc.Reminders, cfg, log)
+	// Webhooks go out from every instance; the outbox's leases keep two
+	// from sending the same delivery at once.
+	dispatched := make(chan struct{})
+	go func() { defer close(dispatched); svc.Dispatcher.Run(ctx, DispatchInterval) }()
 
 	select {
 	case err := <-served:
@@ -216,9 +220,14 @@ func serve(ctx context.Context, env Env, args []string) error {
 		log.Warn("some requests did not finish in time", "error", err)
 	}
 	<-jobsDone
+	<-dispatched
 	log.Info("stopped")
 	return nil
 }
+
+// DispatchInterval is how often an idle instance looks for webhook
+// deliveries that are due.
+const DispatchInterval = time.Second
 
 func demoEmails() string {
 	var es []string

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -17,6 +18,7 @@ import (
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/webhooks"
 )
 
 // Store reads and writes accounts. Its methods return db.ErrNotFound for a
@@ -31,6 +33,9 @@ type Store struct {
 	// Audit records every change in the audit trail, in the change's
 	// transaction (nil: the real clock).
 	Audit *audit.Log
+	// Outbox receives person.deactivated, in the change's transaction
+	// (nil: none).
+	Outbox *webhooks.Outbox
 
 	dummy *dummyHash
 	auth  *preparedAuth
@@ -553,9 +558,34 @@ func (s *Store) SetDisabled(ctx context.Context, userID string, disabled bool) e
 		if err != nil {
 			return err
 		}
-		return s.record(ctx, tx, ActionPersonDisable, "person", userID, before,
-			map[string]any{"disabled_at": now, "sessions_ended": true, "api_tokens_revoked": revoked})
+		if err := s.record(ctx, tx, ActionPersonDisable, "person", userID, before,
+			map[string]any{"disabled_at": now, "sessions_ended": true, "api_tokens_revoked": revoked}); err != nil {
+			return err
+		}
+		if was.DisabledAt != nil || s.Outbox == nil {
+			return nil // already deactivated: nothing new to tell
+		}
+		var emp sql.NullString
+		if err := tx.NewSelect().Model((*userRow)(nil)).Column("employee_id").Where("id = ?", userID).Scan(ctx, &emp); err != nil {
+			return db.Translate(err)
+		}
+		sites, err := SiteIDsOf(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		return s.Outbox.Emit(ctx, tx, webhooks.Event{Type: webhooks.PersonDeactivated, SiteIDs: sites,
+			Data: webhooks.PersonData{PersonID: userID, EmployeeID: emp.String, SiteIDs: sites, DeactivatedAt: now}})
 	})
+}
+
+// SiteIDsOf returns the sites a person belongs to, sorted, read in idb
+// (a transaction of the caller's, for the sites of an event).
+func SiteIDsOf(ctx context.Context, idb bun.IDB, personID string) ([]string, error) {
+	var ids []string
+	if err := idb.NewSelect().Model((*userSiteRow)(nil)).Column("site_id").Where("user_id = ?", personID).OrderExpr("site_id").Scan(ctx, &ids); err != nil {
+		return nil, db.Translate(err)
+	}
+	return ids, nil
 }
 
 // Unlock lifts a login lock and clears the failure count (an admin action).

@@ -185,10 +185,8 @@ func (l *Log) AppendAll(ctx context.Context, idb bun.IDB, es []Entry) error {
 		rows[i] = r
 	}
 	write := func(ctx context.Context, tx bun.IDB) error {
-		if tx.Dialect().Name() == dialect.PG {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", lockKey); err != nil {
-				return fmt.Errorf("audit: take lock: %w", err)
-			}
+		if err := Lock(ctx, tx); err != nil {
+			return err
 		}
 		seq, prev, err := last(ctx, tx)
 		if err != nil {
@@ -215,6 +213,22 @@ func (l *Log) AppendAll(ctx context.Context, idb bun.IDB, es []Entry) error {
 		return write(ctx, tx)
 	}
 	return idb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return write(ctx, tx) })
+}
+
+// Lock takes the lock that serialises appends, until tx ends: a
+// transaction-scoped advisory lock on PostgreSQL (re-entrant, so a
+// transaction may take it again by appending); nothing on SQLite, whose
+// single writer serialises transactions already. Other writers whose rows
+// must be numbered in commit order (the webhooks outbox) take it too, in
+// the same transaction as their audit entry.
+func Lock(ctx context.Context, tx bun.IDB) error {
+	if tx.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", lockKey); err != nil {
+		return fmt.Errorf("audit: take lock: %w", err)
+	}
+	return nil
 }
 
 // last returns the newest entry's seq and hash (0 and "" when empty).

@@ -50,6 +50,10 @@ type Config struct {
 	// (group=role@site,…; app/sso/groupmap reads it): for single sign-on
 	// and SCIM provisioning alike.
 	SSOGroupMap string
+	// WebhookAllowHosts are host names, IPs and CIDR ranges webhooks may
+	// call although they are loopback, link-local or private, as given
+	// (webhooks.NewGuard reads and checks them when the services start).
+	WebhookAllowHosts string
 }
 
 // DefaultSecondFactorRoles are administrators, HR and everyone who may
@@ -93,6 +97,7 @@ var Settings = []Setting{
 	{"SKILLGATE_WRITE_RATE_LIMIT", "write-rate-limit", "600", "writes per minute per account, all instances together (0: no limit)"},
 	{"SKILLGATE_IMPORT_ROLES", "import-roles", "apprentice", "roles an HR import may give new people: apprentice, preceptor (comma-separated)"},
 	{"SKILLGATE_SSO_GROUP_MAP", "sso-group-map", "", "identity-provider groups to Skillgate roles and sites, comma-separated group=role@site (site * for every site), e.g. sg-rn=preceptor@Riverside Family Medicine,sg-hr=hr@*"},
+	{"SKILLGATE_WEBHOOK_ALLOW_HOSTS", "webhook-allow-hosts", "", "comma-separated host names, IPs or CIDRs that webhook endpoints may use although they are loopback, link-local, private or metadata addresses"},
 	{"SKILLGATE_SECOND_FACTOR_ROLES", "second-factor-roles", "default", "roles that must use a second factor (comma-separated, or none); default admin,hr,director,preceptor, and none with --demo"},
 }
 
@@ -208,6 +213,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 			}
 		}
 	}
+	c.WebhookAllowHosts = get("webhook-allow-hosts")
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("SKILLGATE_TIMEZONE: %q is not a known time zone such as America/Chicago", c.Timezone))
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/curriculum"
 
 	"github.com/skillgate/skillgate/errkind"
@@ -99,6 +100,9 @@ type Store struct {
 	// Audit records every change in the audit trail, in the change's
 	// transaction (nil: the real clock).
 	Audit *audit.Log
+	// Outbox receives credential.verified, in the verification's
+	// transaction (nil: none).
+	Outbox *webhooks.Outbox
 }
 
 // NewStore returns a Store on d with the real clock.
@@ -457,8 +461,11 @@ func (s *Store) Verify(ctx context.Context, id, by, method string) (*Record, err
 		if n, _ = res.RowsAffected(); n == 0 {
 			return nil
 		}
-		return s.record(ctx, tx, ActionVerify, "credential", id, map[string]any{"verified_at": nil},
-			map[string]any{"verified_at": now, "verified_by": by, "verification_method": method})
+		if err := s.record(ctx, tx, ActionVerify, "credential", id, map[string]any{"verified_at": nil},
+			map[string]any{"verified_at": now, "verified_by": by, "verification_method": method}); err != nil {
+			return err
+		}
+		return s.emitVerified(ctx, tx, id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify credential %s: %w", id, translate(err))
@@ -474,6 +481,25 @@ func (s *Store) Verify(ctx context.Context, id, by, method string) (*Record, err
 		return nil, fmt.Errorf("verify credential %s: nothing was updated", id)
 	}
 	return s.ByID(ctx, id)
+}
+
+// emitVerified writes credential.verified for the record id, with the
+// person's sites, in tx.
+func (s *Store) emitVerified(ctx context.Context, tx bun.IDB, id string) error {
+	if s.Outbox == nil {
+		return nil
+	}
+	var row recordRow
+	if err := tx.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return err
+	}
+	r := row.record()
+	sites, err := accounts.SiteIDsOf(ctx, tx, r.PersonID)
+	if err != nil {
+		return err
+	}
+	return s.Outbox.Emit(ctx, tx, webhooks.Event{Type: webhooks.CredentialVerified, SiteIDs: sites, Data: webhooks.CredentialData{
+		CredentialID: r.ID, PersonID: r.PersonID, Type: r.TypeCode, ExpiresOn: r.ExpiresOn.String(), VerifiedAt: r.VerifiedAt, VerifiedBy: r.VerifiedBy}})
 }
 
 // Curriculum converts a record for the clearance engine. RecordedOn and

@@ -23,6 +23,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -45,6 +46,9 @@ type Store struct {
 	// transaction (nil: the real clock). A replayed request writes nothing,
 	// so it records nothing either.
 	Audit *audit.Log
+	// Outbox receives the webhook events of sign-offs and revocations, in
+	// the write's transaction (nil: none).
+	Outbox *webhooks.Outbox
 }
 
 // NewStore returns a Store on d.
@@ -527,7 +531,16 @@ func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int)
 		if _, err = tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, ActionSignOff, "signoff", so.ID, nil, so)
+		if err := s.record(ctx, tx, ActionSignOff, "signoff", so.ID, nil, so); err != nil {
+			return err
+		}
+		site, err := s.enrollmentSite(ctx, tx, so.EnrollmentID)
+		if err != nil {
+			return err
+		}
+		return s.Outbox.Emit(ctx, tx, webhooks.Event{Type: webhooks.SignOffRecorded, SiteIDs: []string{site}, Data: webhooks.SignOffData{
+			SignOffID: so.ID, EnrollmentID: so.EnrollmentID, PersonID: so.ApprenticeID, SiteID: site, Competency: so.Competency,
+			Kind: string(so.Kind), SignedOn: so.SignedOn.String(), SignedAt: so.Signature.SignedAt, SignerID: so.Signature.SignerID}})
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "signer_id", so.Signature.SignerID, so.IdempotencyKey).Scan(ctx)
 	})
@@ -552,6 +565,19 @@ func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int)
 	return so, false, nil
 }
 
+// enrollmentSite returns an enrollment's site, for its events (read only
+// when there is an outbox to write to).
+func (s *Store) enrollmentSite(ctx context.Context, tx bun.IDB, enrollmentID string) (string, error) {
+	if s.Outbox == nil {
+		return "", nil
+	}
+	var site string
+	if err := tx.NewSelect().Model((*enrollmentRow)(nil)).Column("site_id").Where("id = ?", enrollmentID).Scan(ctx, &site); err != nil {
+		return "", fmt.Errorf("site of enrollment %s: %w", enrollmentID, err)
+	}
+	return site, nil
+}
+
 // AddRevocation stores a revocation; a sign-off is revoked at most once.
 func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (assessments.Revocation, bool, error) {
 	setID(&r.ID)
@@ -565,7 +591,16 @@ func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (as
 		}
 		// Filed under the sign-off it revokes, so that sign-off's history
 		// reads in one place.
-		return s.record(ctx, tx, ActionRevoke, "signoff", r.SignOffID, nil, r)
+		if err := s.record(ctx, tx, ActionRevoke, "signoff", r.SignOffID, nil, r); err != nil {
+			return err
+		}
+		site, err := s.enrollmentSite(ctx, tx, r.EnrollmentID)
+		if err != nil {
+			return err
+		}
+		return s.Outbox.Emit(ctx, tx, webhooks.Event{Type: webhooks.SignOffRevoked, SiteIDs: []string{site}, Data: webhooks.RevocationData{
+			SignOffID: r.SignOffID, RevocationID: r.ID, EnrollmentID: r.EnrollmentID, PersonID: r.ApprenticeID, SiteID: site,
+			Competency: r.Competency, EffectiveOn: r.EffectiveOn.String(), Reason: r.Reason, RevokedBy: r.RevokedBy, RecordedAt: r.RecordedAt}})
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "revoked_by", r.RevokedBy, r.IdempotencyKey).Scan(ctx)
 	})

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
@@ -23,6 +24,7 @@ import (
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/app/scim"
 	"github.com/skillgate/skillgate/app/sso/groupmap"
+	"github.com/skillgate/skillgate/app/webhooks"
 )
 
 // Options are what New takes besides the database and the settings.
@@ -63,10 +65,17 @@ type Services struct {
 	Mail reminders.Sender
 	// SCIM provisions people and groups from an identity provider.
 	SCIM *scim.Service
+	// Outbox is where sign-offs, revocations, verifications and
+	// deactivations write their webhook events; Webhooks keeps the
+	// endpoints, Dispatcher delivers (started by serve).
+	Outbox     *webhooks.Outbox
+	Webhooks   *webhooks.Store
+	Dispatcher *webhooks.Dispatcher
 }
 
 // New builds every service on d. It fails only when SKILLGATE_SSO_GROUP_MAP
-// is malformed, or Config.SMTPURL is set and cannot be used.
+// or SKILLGATE_WEBHOOK_ALLOW_HOSTS is malformed, or Config.SMTPURL is set
+// and cannot be used.
 func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	s := &Services{Config: cfg, DB: d, Logger: o.Logger, Now: o.Now}
 	if s.Now == nil {
@@ -85,14 +94,24 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	}
 	s.Mail = mail
 	s.Audit = &audit.Log{Now: s.Now}
+	guard, err := webhooks.NewGuard(cfg.WebhookAllowHosts)
+	if err != nil {
+		return nil, err
+	}
+	s.Outbox = &webhooks.Outbox{Now: s.Now}
+	s.Dispatcher = &webhooks.Dispatcher{DB: d, Now: s.Now, Guard: guard, Log: s.Logger}
 
 	s.Accounts = accounts.NewStore(d)
-	s.Accounts.Now, s.Accounts.Audit = s.Now, s.Audit
+	s.Accounts.Now, s.Accounts.Audit, s.Accounts.Outbox = s.Now, s.Audit, s.Outbox
 	s.Programs = programs.NewStore(d)
 	s.Programs.Now, s.Programs.Audit = s.Now, s.Audit
 	s.Evidence = evidence.NewService(d, s.Programs)
-	s.Evidence.Now, s.Evidence.Store.Audit = s.Now, s.Audit
-	s.Evidence.Credentials.Now, s.Evidence.Credentials.Audit = s.Now, s.Audit
+	s.Evidence.Now, s.Evidence.Store.Audit, s.Evidence.Store.Outbox = s.Now, s.Audit, s.Outbox
+	s.Evidence.Credentials.Now, s.Evidence.Credentials.Audit, s.Evidence.Credentials.Outbox = s.Now, s.Audit, s.Outbox
+	s.Webhooks = &webhooks.Store{DB: d, Now: s.Now, Audit: s.Audit, Guard: guard, SiteExists: func(ctx context.Context, id string) (bool, error) {
+		sites, err := s.Accounts.Sites(ctx)
+		return slices.ContainsFunc(sites, func(x accounts.Site) bool { return x.ID == id }), err
+	}}
 	s.Clearance = &clearance.Service{Evidence: s.Evidence}
 	s.Documents = &documents.Store{DB: d, Audit: s.Audit, Now: s.Now}
 	s.Reminders = &reminders.Service{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Mail: mail, Log: s.Logger,
