@@ -33,6 +33,7 @@ type Router interface {
 	Get(path string, p access.Policy, h fiber.Handler)
 	Post(path string, p access.Policy, h fiber.Handler)
 	Delete(path string, p access.Policy, h fiber.Handler)
+	Patch(path string, p access.Policy, h fiber.Handler)
 }
 
 // Scope is what the API asks of the HTTP layer it is mounted in: the

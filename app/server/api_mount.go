@@ -26,11 +26,13 @@ func (s *Server) mountAPI() {
 	api.Mount(apiHost{s}, api.Deps{Accounts: s.accounts, Programs: s.programs, Evidence: s.evidence, Clearance: s.clearance,
 		Now: s.now, Scope: apiHost{s},
 		Shared: api.Shared{Clearances: s.apiClearances, ChangeStatus: s.changeStatus, Pending: s.apiPending, Review: s.apiReview}})
+	api.MountWebhooks(apiHost{s}, s.webhooks)
 }
 
 func (h apiHost) Get(path string, p access.Policy, f fiber.Handler)    { h.s.get(path, p, f) }
 func (h apiHost) Post(path string, p access.Policy, f fiber.Handler)   { h.s.post(path, p, f) }
 func (h apiHost) Delete(path string, p access.Policy, f fiber.Handler) { h.s.delete(path, p, f) }
+func (h apiHost) Patch(path string, p access.Policy, f fiber.Handler)  { h.s.patch(path, p, f) }
 
 func (h apiHost) VisiblePerson(c *fiber.Ctx, id string) (*accounts.Person, error) {
 	return h.s.visiblePerson(c, id)

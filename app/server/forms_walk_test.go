@@ -15,12 +15,14 @@ import (
 	"testing"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/audit/audittest"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/server"
+	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/web"
 )
 
@@ -197,6 +199,27 @@ var walkCases = []walkCase{
 			return walkPost{as: adminEmail, page: "/admin/people/new", action: "/admin/people", form: url.Values{"name": {"Zed Example"},
 				"email": {"zed-at-example"}, "employee_id": {"E9999"}, "credential": {"none"}, "roles": {"apprentice"}, "sites": {site}}}
 		}},
+	{forms: []string{`webhooks.html: "/admin/webhooks"`}, route: "/admin/webhooks", field: "url",
+		kept: map[string]string{"description": "EHR", "url": "http://169.254.169.254/latest"},
+		post: func(w *walkWorld) walkPost {
+			return walkPost{as: adminEmail, page: "/admin/webhooks", action: "/admin/webhooks", form: url.Values{"url": {"http://169.254.169.254/latest"},
+				"description": {"EHR"}, "events": {"signoff.recorded"}, "enabled": {"on"}}}
+		}},
+	{forms: []string{`webhook.html: print "/admin/webhooks/" $ep.ID`}, route: "/admin/webhooks/:id", field: "url",
+		kept: map[string]string{"description": "HR system", "url": "https://10.0.0.1/hook"},
+		post: func(w *walkWorld) walkPost {
+			ep, _, err := w.e.svc.Webhooks.Create(audit.WithActor(context.Background(), audit.System("test")),
+				webhooks.Input{URL: "https://93.184.216.34/hook", Events: []string{webhooks.SignOffRecorded}, Enabled: true}, w.people[adminEmail].ID)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			page := "/admin/webhooks/" + ep.ID
+			return walkPost{as: adminEmail, page: page, action: page, form: url.Values{"url": {"https://10.0.0.1/hook"},
+				"description": {"HR system"}, "events": {"signoff.recorded"}}}
+		}},
+	{forms: []string{"webhook.html: {{$a}}/rotate"}, route: "/admin/webhooks/:id/rotate", buttonsOnly: "a button"},
+	{forms: []string{"webhook.html: {{$a}}/delete"}, route: "/admin/webhooks/:id/delete", buttonsOnly: "a button"},
+	{forms: []string{"webhook.html: {{$a}}/deliveries/{{.ID}}/resend"}, route: "/admin/webhooks/:id/deliveries/:delivery/resend", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/reset"}, route: "/admin/people/:id/reset", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/unlock"}, route: "/admin/people/:id/unlock", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/enable"}, route: "/admin/people/:id/enable", buttonsOnly: "a button"},
@@ -498,7 +521,7 @@ func fingerprint(t *testing.T, e *env) map[string]int {
 	for _, table := range []string{"users", "user_roles", "user_sites", "sites", "api_tokens", "password_resets", "enrollments",
 		"enrollment_preceptors", "enrollment_status_changes", "enrollment_moves", "observations", "sign_offs", "revocations",
 		"self_logs", "hours_entries", "test_results", "credentials", "credential_files", "programs", "program_versions",
-		"notifications", "calendar_tokens"} {
+		"notifications", "calendar_tokens", "webhook_endpoints", "webhook_events", "webhook_deliveries"} {
 		n, err := e.db.NewSelect().Table(table).Count(context.Background())
 		if err != nil {
 			t.Fatal(err)

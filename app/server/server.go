@@ -31,6 +31,7 @@ import (
 	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/app/scim"
+	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/app/wiring"
 )
 
@@ -57,7 +58,8 @@ type Server struct {
 	mail      reminders.Sender   // nil without SMTP: password links are then shown to their issuer
 	webauthn  *webauthn.WebAuthn // passkeys (passkeys.go), for SKILLGATE_BASE_URL
 	caps      pageCaps
-	scim      *scim.Service // SCIM provisioning at /scim/v2 (scim_mount.go)
+	scim      *scim.Service   // SCIM provisioning at /scim/v2 (scim_mount.go)
+	webhooks  *webhooks.Store // endpoints (webhooks.go and /api/v1/webhooks)
 }
 
 // pageCaps are how many rows the pages that could list a whole
@@ -78,7 +80,8 @@ func New(svc *wiring.Services) (*Server, error) {
 	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
 		clearance: svc.Clearance, documents: svc.Documents, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
 		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail,
-		caps: pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM}
+		webhooks: svc.Webhooks,
+		caps:     pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM}
 	app := fiber.New(fiber.Config{
 		AppName:   "skillgate",
 		Immutable: true, // see the package comment
@@ -197,6 +200,14 @@ func (s *Server) routes() error {
 	s.post("/admin/people/:id/unlock", admins, s.unlockPerson)
 	s.post("/admin/people/:id/disable", admins, s.disablePerson)
 	s.post("/admin/people/:id/enable", admins, s.enablePerson)
+	// Webhooks (webhooks.go; the API's are in app/api).
+	s.get("/admin/webhooks", admins, s.webhooksPage)
+	s.form("/admin/webhooks", admins, s.webhooksPage, s.createWebhook)
+	s.get("/admin/webhooks/:id", admins, s.webhookPage)
+	s.form("/admin/webhooks/:id", admins, s.webhookPage, s.updateWebhook)
+	s.post("/admin/webhooks/:id/rotate", admins, s.rotateWebhookSecret)
+	s.post("/admin/webhooks/:id/delete", admins, s.deleteWebhook)
+	s.form("/admin/webhooks/:id/deliveries/:delivery/resend", admins, s.webhookPage, s.resendWebhookDelivery)
 
 	// People and their records: the object rule scopes every id.
 	s.get("/clearance", loggedIn, s.clearancePage)

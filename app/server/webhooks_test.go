@@ -1,0 +1,254 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
+	"github.com/skillgate/skillgate/app/credentials"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/webhooks"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+)
+
+// webhookProgram is one competency, observed once and signed off by an RN.
+const webhookProgram = `format: skillgate-program/1
+number: 1
+status: published
+published_at: 2026-01-05T09:00:00Z
+program:
+  code: HOOKS
+  title: Webhook test program
+  description: One competency to sign off.
+  type: competency-based
+  competencies:
+    - code: VITALS
+      title: Vital signs
+      domain: clinical
+      checklist_version: 1
+      checklist:
+        - text: Measures blood pressure with a correctly sized cuff
+      performances: [{count: 1}]
+      observed_by: {credentials: [RN]}
+      signed_off_by: {credentials: [RN]}
+  tasks:
+    - code: VITALS
+      title: Vital signs
+      category: clinical
+      competencies: [VITALS]
+`
+
+// hookReceiver is a receiver on loopback that checks every signature and
+// keeps the events' types and data, in arrival order.
+type hookReceiver struct {
+	mu     sync.Mutex
+	secret string
+	types  []string
+	data   []map[string]any
+	bad    int
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	body, _ := io.ReadAll(r.Body)
+	ts, _ := strconv.ParseInt(r.Header.Get("webhook-timestamp"), 10, 64)
+	if !webhooks.Verify(h.secret, r.Header.Get("webhook-signature"), r.Header.Get("webhook-id"), ts, body) {
+		h.bad++
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	var p struct {
+		Type string
+		Data map[string]any
+	}
+	_ = json.Unmarshal(body, &p)
+	h.types, h.data = append(h.types, p.Type), append(h.data, p.Data)
+	w.WriteHeader(http.StatusOK)
+}
+
+// TestWebhooksAPIAndEvents: an administrator registers an endpoint through
+// the API (the secret once; refused on a metadata address; others may not);
+// a credential verification, a sign-off, its revocation and a deactivation
+// each reach the receiver, signed and in order, after commit; the
+// deliveries are listed; PATCH rotates the secret; DELETE removes it.
+func TestWebhooksAPIAndEvents(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e := newEnvWith(t, d, map[string]string{"SKILLGATE_TRUSTED_PROXIES": "0.0.0.0", "SKILLGATE_SECOND_FACTOR_ROLES": "none",
+			"SKILLGATE_WEBHOOK_ALLOW_HOSTS": "127.0.0.1"})
+		ctx := audit.WithActor(context.Background(), audit.System("test"))
+		rc := &hookReceiver{}
+		srv := httptest.NewServer(rc)
+		defer srv.Close()
+		admin := e.person("admin@hooks.test", accounts.RoleAdmin)
+		_, adminTok, _ := e.store.CreateToken(ctx, admin.ID, "hooks", 24*time.Hour)
+		director := e.person("director@hooks.test", accounts.RoleDirector)
+		_, dirTok, _ := e.store.CreateToken(ctx, director.ID, "hooks", 24*time.Hour)
+
+		if r := apiCall(e, "POST", "/api/v1/webhooks", dirTok, `{"url":"`+srv.URL+`","events":["signoff.recorded"]}`); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("a director registering a webhook: %d", r.StatusCode)
+		}
+		if r := apiCall(e, "POST", "/api/v1/webhooks", adminTok, `{"url":"http://169.254.169.254/latest","events":["signoff.recorded"]}`); r.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "private network") {
+			t.Fatalf("a metadata address: %d %s", r.StatusCode, r.body)
+		}
+		r := apiCall(e, "POST", "/api/v1/webhooks", adminTok, `{"url":"`+srv.URL+`/hook","description":"EHR","events":["signoff.recorded","signoff.revoked","credential.verified","person.deactivated"],"site_ids":["`+e.siteID+`"]}`)
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.StatusCode, r.body)
+		}
+		var ep struct {
+			ID, Secret string
+			Enabled    bool
+		}
+		decode(t, r, &ep)
+		if !strings.HasPrefix(ep.Secret, "whsec_") || !ep.Enabled {
+			t.Fatalf("created: %s", r.body)
+		}
+		rc.secret = ep.Secret
+		for _, path := range []string{"/api/v1/webhooks", "/api/v1/webhooks/" + ep.ID} {
+			if r := apiCall(e, "GET", path, adminTok, ""); r.StatusCode != http.StatusOK || strings.Contains(r.body, ep.Secret) || !strings.Contains(r.body, ep.ID) {
+				t.Fatalf("GET %s: %d %s", path, r.StatusCode, r.body)
+			}
+		}
+		if strings.Contains(e.logText(), ep.Secret) {
+			t.Fatal("the secret was logged")
+		}
+
+		// The changes, each committing its event with it.
+		rn, err := e.store.Create(ctx, accounts.NewPerson{Email: "rn@hooks.test", Name: "Rita Nurse", Credential: "RN",
+			Roles: []accounts.Role{accounts.RolePreceptor}, SiteIDs: []string{e.siteID}, Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap := e.person("apprentice@hooks.test", accounts.RoleApprentice)
+		v, err := curriculum.ParseProgram([]byte(webhookProgram))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv, err := e.svc.Programs.Create(ctx, v, director.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := curriculum.DateOf(e.clock.Now(), e.cfg.Location())
+		creds := e.svc.Evidence.Credentials
+		lic, err := creds.Add(ctx, credentials.NewRecord{PersonID: rn.ID, TypeCode: "RN", IssuedOn: today.AddDays(-400), ExpiresOn: today.AddDays(700), Number: "RN-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := creds.Verify(ctx, lic.ID, admin.ID, "checked the board's lookup"); err != nil {
+			t.Fatal(err)
+		}
+		svc := e.svc.Evidence
+		en, _, err := svc.Enroll(ctx, assessments.Enrollment{ApprenticeID: ap.ID, VersionID: sv.ID, SiteID: e.siteID, HireDate: today.AddDays(-30),
+			StartDate: today.AddDays(-30), PreceptorIDs: []string{rn.ID}, IdempotencyKey: "hooks-enroll"}, director.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := evidence.ActorOf(rn)
+		if _, _, err := svc.Observe(ctx, records(t, svc, en.ID), by, assessments.ObservationRequest{IdempotencyKey: "hooks-obs", Competency: "VITALS",
+			ChecklistVersion: 1, PerformedOn: today, Steps: []assessments.StepResult{{Index: 0, Met: true}}}); err != nil {
+			t.Fatal(err)
+		}
+		so, _, err := svc.SignOff(ctx, records(t, svc, en.ID), by, assessments.SignOffRequest{IdempotencyKey: "hooks-sign", Competency: "VITALS",
+			Kind: curriculum.InitialSignOff, ApprenticeName: ap.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Revoke(ctx, records(t, svc, en.ID), so.ID, evidence.ActorOf(director), assessments.RevocationRequest{IdempotencyKey: "hooks-revoke",
+			Reason: "observed on the wrong patient"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.SetDisabled(ctx, ap.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		// Nothing goes out inside the writing transactions: only now.
+		if len(rc.types) != 0 {
+			t.Fatalf("delivered before the dispatcher ran: %v", rc.types)
+		}
+		if n, err := e.svc.Dispatcher.Drain(ctx); n != 4 || err != nil {
+			t.Fatalf("drain: %d %v", n, err)
+		}
+		want := []string{webhooks.CredentialVerified, webhooks.SignOffRecorded, webhooks.SignOffRevoked, webhooks.PersonDeactivated}
+		if strings.Join(rc.types, " ") != strings.Join(want, " ") || rc.bad != 0 {
+			t.Fatalf("received %v (%d badly signed), want %v", rc.types, rc.bad, want)
+		}
+		if rc.data[1]["signoff_id"] != so.ID || rc.data[1]["person_id"] != ap.ID || rc.data[1]["site_id"] != e.siteID ||
+			rc.data[2]["reason"] != "observed on the wrong patient" || rc.data[0]["credential_id"] != lic.ID || rc.data[3]["person_id"] != ap.ID {
+			t.Fatalf("payloads: %v", rc.data)
+		}
+
+		var ds struct {
+			Deliveries []struct {
+				ID           string
+				Status       string
+				EventType    string `json:"event_type"`
+				ResponseCode int    `json:"response_code"`
+				Attempts     int
+			}
+		}
+		decode(t, apiCall(e, "GET", "/api/v1/webhooks/"+ep.ID+"/deliveries", adminTok, ""), &ds)
+		if len(ds.Deliveries) != 4 || ds.Deliveries[0].EventType != webhooks.PersonDeactivated || ds.Deliveries[0].Status != "delivered" ||
+			ds.Deliveries[0].ResponseCode != 200 || ds.Deliveries[0].Attempts != 1 {
+			t.Fatalf("deliveries: %+v", ds)
+		}
+
+		// The page: the list, a new endpoint with its secret once, the
+		// deliveries with a resend, deletion.
+		c := e.client()
+		c.mustLogin("admin@hooks.test")
+		if r := c.get("/admin/webhooks"); r.StatusCode != http.StatusOK || !strings.Contains(r.body, srv.URL+"/hook") {
+			t.Fatalf("webhooks page: %d", r.StatusCode)
+		}
+		r = c.post("/admin/webhooks", url.Values{"url": {srv.URL + "/page"}, "events": {"person.deactivated"}, "enabled": {"on"}})
+		if r.StatusCode != http.StatusCreated || !strings.Contains(r.body, "whsec_") {
+			t.Fatalf("create on the page: %d %s", r.StatusCode, r.body)
+		}
+		pageID := regexp.MustCompile(`action="/admin/webhooks/([^"/]+)"`).FindStringSubmatch(r.body)[1]
+		if r := c.get("/admin/webhooks/" + pageID); strings.Contains(r.body, "whsec_") {
+			t.Fatal("the secret is shown again")
+		}
+		if r := c.post("/admin/webhooks/"+ep.ID+"/deliveries/"+ds.Deliveries[0].ID+"/resend", nil); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("resend: %d %s", r.StatusCode, r.body)
+		}
+		if r := c.get("/admin/webhooks/" + ep.ID); !strings.Contains(r.body, "Pending") || !strings.Contains(r.body, "person.deactivated") {
+			t.Fatalf("deliveries on the page: %s", r.body)
+		}
+		if n, err := e.svc.Dispatcher.Drain(ctx); n != 1 || err != nil || len(rc.types) != 5 {
+			t.Fatalf("resent: %d %v %v", n, err, rc.types)
+		}
+		if r := c.post("/admin/webhooks/"+pageID+"/delete", nil); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("delete on the page: %d", r.StatusCode)
+		}
+
+		r = apiCall(e, "PATCH", "/api/v1/webhooks/"+ep.ID, adminTok, `{"description":"EHR (prod)","rotate_secret":true}`)
+		var rot struct{ Secret, Description, URL string }
+		decode(t, r, &rot)
+		if r.StatusCode != http.StatusOK || rot.Description != "EHR (prod)" || rot.URL != srv.URL+"/hook" || !strings.HasPrefix(rot.Secret, "whsec_") || rot.Secret == ep.Secret {
+			t.Fatalf("patch: %d %s", r.StatusCode, r.body)
+		}
+		if r := apiCall(e, "PATCH", "/api/v1/webhooks/"+ep.ID, adminTok, `{"events":["nothing.happened"]}`); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("unknown event: %d %s", r.StatusCode, r.body)
+		}
+		if r := apiCall(e, "DELETE", "/api/v1/webhooks/"+ep.ID, adminTok, ""); r.StatusCode != http.StatusNoContent {
+			t.Fatalf("delete: %d %s", r.StatusCode, r.body)
+		}
+		if r := apiCall(e, "GET", "/api/v1/webhooks/"+ep.ID+"/deliveries", adminTok, ""); r.StatusCode != http.StatusNotFound {
+			t.Fatalf("after delete: %d", r.StatusCode)
+		}
+	})
+}
