@@ -54,7 +54,32 @@ type Config struct {
 	// call although they are loopback, link-local or private, as given
 	// (webhooks.NewGuard reads and checks them when the services start).
 	WebhookAllowHosts string
+	// OIDC is the OpenID provider people sign in with (none when its
+	// Issuer is empty).
+	OIDC OIDC
+	// SSOGroupsClaim names the claim whose values map to roles and sites
+	// through SSOGroupMap.
+	SSOGroupsClaim string
+	// SSOTrustEmail links an existing person to their first SSO sign-in by
+	// email even when the provider does not mark the email verified.
+	SSOTrustEmail bool
+	// PasswordLogin false leaves passwords (and passkeys) to the
+	// BreakGlass accounts only (emails, normalised); everyone else signs
+	// in through SSO.
+	PasswordLogin bool
+	BreakGlass    []string
 }
+
+// OIDC configures OpenID Connect sign-in.
+type OIDC struct {
+	Issuer, ClientID, ClientSecret string
+	// Name is the provider's name on the "Sign in with" button and in
+	// signatures ("re-authenticated at <Name>").
+	Name string
+}
+
+// Enabled reports whether OpenID Connect sign-in is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
 
 // DefaultSecondFactorRoles are administrators, HR and everyone who may
 // sign off (preceptors, directors): NIST SP 800-63B asks a second factor
@@ -99,6 +124,14 @@ var Settings = []Setting{
 	{"SKILLGATE_SSO_GROUP_MAP", "sso-group-map", "", "identity-provider groups to Skillgate roles and sites, comma-separated group=role@site (site * for every site), e.g. sg-rn=preceptor@Riverside Family Medicine,sg-hr=hr@*"},
 	{"SKILLGATE_WEBHOOK_ALLOW_HOSTS", "webhook-allow-hosts", "", "comma-separated host names, IPs or CIDRs that webhook endpoints may use although they are loopback, link-local, private or metadata addresses"},
 	{"SKILLGATE_SECOND_FACTOR_ROLES", "second-factor-roles", "default", "roles that must use a second factor (comma-separated, or none); default admin,hr,director,preceptor, and none with --demo"},
+	{"SKILLGATE_OIDC_ISSUER", "oidc-issuer", "", "OpenID Connect issuer URL (discovery at ISSUER/.well-known/openid-configuration); empty: no OpenID Connect sign-in"},
+	{"SKILLGATE_OIDC_CLIENT_ID", "oidc-client-id", "", "client id Skillgate has at the OpenID provider"},
+	{"SKILLGATE_OIDC_CLIENT_SECRET", "oidc-client-secret", "", "client secret Skillgate has at the OpenID provider (never logged)"},
+	{"SKILLGATE_OIDC_NAME", "oidc-name", "your organisation", "the provider's name on the \"Sign in with\" button and in signatures"},
+	{"SKILLGATE_SSO_GROUPS_CLAIM", "sso-groups-claim", "groups", "claim whose values map to roles and sites through SKILLGATE_SSO_GROUP_MAP"},
+	{"SKILLGATE_SSO_TRUST_EMAIL", "sso-trust-email", "false", "link an existing person to their first SSO sign-in by email even when the provider does not mark it verified"},
+	{"SKILLGATE_PASSWORD_LOGIN", "password-login", "true", "false: only SSO signs in, except the SKILLGATE_BREAK_GLASS accounts"},
+	{"SKILLGATE_BREAK_GLASS", "break-glass", "", "comma-separated emails that may still log in with a password (or passkey) when SKILLGATE_PASSWORD_LOGIN is false"},
 }
 
 // Load reads settings from getenv, then from args (flags without the
@@ -116,7 +149,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 		p := new(string)
 		*p = v
 		vals[s.Flag] = p
-		if s.Flag == "demo" || s.Flag == "secure-cookies" {
+		if s.Flag == "demo" || s.Flag == "secure-cookies" || s.Flag == "sso-trust-email" || s.Flag == "password-login" {
 			fs.Var(boolFlag{p}, s.Flag, s.Help+" (env "+s.Env+")")
 			continue
 		}
@@ -214,6 +247,34 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 		}
 	}
 	c.WebhookAllowHosts = get("webhook-allow-hosts")
+	c.OIDC = OIDC{Issuer: strings.TrimRight(get("oidc-issuer"), "/"), ClientID: get("oidc-client-id"), ClientSecret: get("oidc-client-secret"), Name: get("oidc-name")}
+	if c.OIDC.Issuer != "" {
+		// The issuer is compared exactly with the tokens' iss; https
+		// except on loopback (tests, a provider beside Skillgate).
+		u, err := url.Parse(c.OIDC.Issuer)
+		loopback := err == nil && isLoopback(u.Hostname())
+		if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback)) {
+			errs = append(errs, fmt.Errorf("SKILLGATE_OIDC_ISSUER: %q is not an https URL such as https://login.microsoftonline.com/<tenant>/v2.0", c.OIDC.Issuer))
+		}
+		if c.OIDC.ClientID == "" {
+			errs = append(errs, errors.New("SKILLGATE_OIDC_CLIENT_ID: required with SKILLGATE_OIDC_ISSUER"))
+		}
+	}
+	c.SSOGroupsClaim = get("sso-groups-claim")
+	c.SSOTrustEmail = boolean("sso-trust-email")
+	c.PasswordLogin = boolean("password-login")
+	for _, e := range strings.Split(get("break-glass"), ",") {
+		if e = strings.ToLower(strings.TrimSpace(e)); e == "" {
+			continue
+		} else if !strings.Contains(e, "@") {
+			errs = append(errs, fmt.Errorf("SKILLGATE_BREAK_GLASS: %q is not an email address", e))
+		} else if !slices.Contains(c.BreakGlass, e) {
+			c.BreakGlass = append(c.BreakGlass, e)
+		}
+	}
+	if !c.PasswordLogin && !c.OIDC.Enabled() {
+		errs = append(errs, errors.New("SKILLGATE_PASSWORD_LOGIN=false needs single sign-on (SKILLGATE_OIDC_ISSUER): nobody but the break-glass accounts could log in"))
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("SKILLGATE_TIMEZONE: %q is not a known time zone such as America/Chicago", c.Timezone))
 	}
@@ -238,6 +299,13 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 		errs = append(errs, errors.New("SKILLGATE_SESSION_IDLE must not be longer than SKILLGATE_SESSION_ABSOLUTE"))
 	}
 	return c, fs.Args(), errors.Join(errs...)
+}
+
+// PasswordAllowed reports whether the person with email may log in with
+// a password or passkey: always, unless password login is off and they
+// are not a break-glass account.
+func (c Config) PasswordAllowed(email string) bool {
+	return c.PasswordLogin || slices.Contains(c.BreakGlass, strings.ToLower(strings.TrimSpace(email)))
 }
 
 // Location returns the organisation's time zone (validated by Load).
@@ -285,3 +353,11 @@ func (b boolFlag) Set(s string) error {
 	return nil
 }
 func (b boolFlag) IsBoolFlag() bool { return true }
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
+}

@@ -21,13 +21,18 @@ type loginForm struct {
 
 type loginView struct {
 	Email, Next, Message string
+	// SSOName and SSOURL: the "Sign in with" button (sso.go).
+	// HidePasswords: password login is off, so the password form is shown
+	// only on request (?password=1, for break-glass accounts).
+	SSOName, SSOURL string
+	HidePasswords   bool
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "login", Page{Title: "Log in", Data: loginView{Next: safeNext(c.Query("next"))}})
+	return s.render(c, fiber.StatusOK, "login", Page{Title: "Log in", Data: s.loginView(c, loginView{Next: safeNext(c.Query("next"))})})
 }
 
 func (s *Server) login(c *fiber.Ctx) error {
@@ -36,9 +41,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	view := loginView{Email: f.Email, Next: safeNext(f.Next)}
+	view := s.loginView(c, loginView{Email: f.Email, Next: safeNext(f.Next)})
 	if errs != nil {
 		return s.render(c, statusFor(errkind.Malformed), "login", Page{Title: "Log in", Errors: errs, Data: view})
+	}
+	if !s.cfg.PasswordAllowed(f.Email) {
+		// Checked before the password, so the answer says nothing about
+		// the account or the password.
+		s.logWith(c).Info("login failed", "reason", "password login off")
+		view.Message = errPasswordOff.Message
+		return s.render(c, statusOf(errPasswordOff), "login", Page{Title: "Log in", Data: view})
 	}
 	p, err := s.accounts.Authenticate(c.UserContext(), f.Email, f.Password)
 	if ke := formError(err); ke != nil {

@@ -28,8 +28,13 @@ func newKey() string { return "form-" + strings.ReplaceAll(accounts.NewID(), "-"
 // visibleEnrollment loads an enrollment (with records) the user may see
 // (canSeeEnrollment) and its apprentice; anything else is 404.
 func (s *Server) visibleEnrollment(c *fiber.Ctx) (*assessments.Records, *accounts.Person, error) {
+	return s.visibleEnrollmentID(c, c.Params("id"))
+}
+
+// visibleEnrollmentID is visibleEnrollment for the enrollment id.
+func (s *Server) visibleEnrollmentID(c *fiber.Ctx, id string) (*assessments.Records, *accounts.Person, error) {
 	notFound := errkind.New(errkind.NotFound, "There is no enrollment with this id that you may see.")
-	rec, err := s.evidence.Enrollment(c.UserContext(), c.Params("id"))
+	rec, err := s.evidence.Enrollment(c.UserContext(), id)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil, notFound
 	}
@@ -393,6 +398,12 @@ type signOffView struct {
 	NeedsCode bool
 	// HasPasskey: the signer may sign with a passkey instead.
 	HasPasskey bool
+	// HasPassword: the signer may sign with their password (they have
+	// one, and password login is not off for them).
+	HasPassword bool
+	// SSOName: the signer may sign by re-authenticating at this identity
+	// provider (they are linked to it; sso.go).
+	SSOName string
 }
 
 func (s *Server) signOffForm(c *fiber.Ctx) error {
@@ -407,7 +418,14 @@ func (s *Server) signOffForm(c *fiber.Ctx) error {
 // the enrollment the handler loaded (not read again to show a refusal);
 // an unknown code is 404.
 func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Records, p *accounts.Person, key string, errs map[string]string) error {
-	comp := rec.Enrollment.Version.Competency(c.Params("code"))
+	return s.renderSignOffOf(c, status, rec, p, c.Params("code"), c.Path(), key, errs)
+}
+
+// renderSignOffOf is renderSignOff for the competency code, whose form
+// posts to formURL (the single sign-on callback shows the form of the
+// signature it could not complete).
+func (s *Server) renderSignOffOf(c *fiber.Ctx, status int, rec *assessments.Records, p *accounts.Person, code, formURL, key string, errs map[string]string) error {
+	comp := rec.Enrollment.Version.Competency(code)
 	if comp == nil {
 		return errNotFound
 	}
@@ -425,7 +443,7 @@ func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Record
 	// otherwise the page says what is missing (the POST is checked by
 	// CheckSignOff all the same).
 	kind := cp.SignOff.Kind
-	v := signOffView{Apprentice: p, Competency: comp, Progress: cp, URL: c.Path(), Key: key, Kind: string(kind),
+	v := signOffView{Apprentice: p, Competency: comp, Progress: cp, URL: formURL, Key: key, Kind: string(kind),
 		Meaning: assessments.Meaning(kind, p.Name, comp), Ready: cp.SignOff, Back: "/enrollments/" + url.PathEscape(rec.Enrollment.ID) + "#c-" + comp.Code}
 	if comp.Coverage != nil {
 		v.Coverage = comp.Coverage.Items
@@ -437,7 +455,22 @@ func (s *Server) renderSignOff(c *fiber.Ctx, status int, rec *assessments.Record
 	if v.HasPasskey, err = s.accounts.HasPasskey(c.UserContext(), currentUser(c).ID); err != nil {
 		return err
 	}
-	return s.render(c, status, "signoff", Page{Title: "Sign off " + comp.Title, Nav: "clearance", Data: v, Errors: errs})
+	if v.HasPassword, err = s.accounts.HasPassword(c.UserContext(), currentUser(c).ID); err != nil {
+		return err
+	}
+	if !s.cfg.PasswordAllowed(currentUser(c).Email) {
+		v.HasPassword, v.HasPasskey, v.NeedsCode = false, false, false
+	}
+	if v.SSOName, err = s.ssoSignerName(c); err != nil {
+		return err
+	}
+	page := Page{Title: "Sign off " + comp.Title, Nav: "clearance", Data: v, Errors: errs}
+	if c.Method() == fiber.MethodGet && len(errs) > 0 {
+		// The identity provider's answer (a GET) could not sign: the form
+		// comes back with the reason, as after a post.
+		page.Form = &FormState{Action: formURL, Values: map[string][]string{}, Errors: errs, Order: []string{"password"}, Status: status}
+	}
+	return s.render(c, status, "signoff", page)
 }
 
 // signOff signs a competency off. The signer types their password again
@@ -448,8 +481,12 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
 	key := c.FormValue("key")
+	if c.FormValue("method") == "sso" {
+		// Re-authentication at the identity provider: the signature waits
+		// on the server for its answer (sso.go).
+		return s.startSSOSignOff(c, rec, p)
+	}
 	// Two components (21 CFR 11.200): the password and, for a person
 	// with a second factor, a code; the signature records which.
 	// Or a passkey with user verification, which is both components.
@@ -467,9 +504,18 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 	}
 	req := assessments.SignOffRequest{IdempotencyKey: key, Competency: code, Kind: curriculum.SignOffKind(c.FormValue("kind")),
 		ApprenticeName: p.Name, Covered: covered, AuthMethod: method}
-	_, _, err = s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), req)
+	return s.completeSignOff(c, rec, p, req, c.Path())
+}
+
+// completeSignOff records the signature req by the person logged in, whose
+// re-authentication req.AuthMethod records, and replaces the session id
+// so a captured cookie cannot be replayed to sign again; a refusal shows
+// the form (posting to formURL) with the reason.
+func (s *Server) completeSignOff(c *fiber.Ctx, rec *assessments.Records, p *accounts.Person, req assessments.SignOffRequest, formURL string) error {
+	u := currentUser(c)
+	_, _, err := s.evidence.SignOff(c.UserContext(), rec, evidence.ActorOf(u), req)
 	if ke := formError(err); ke != nil {
-		return s.renderSignOff(c, statusOf(err), rec, p, key, fieldsOf(ke))
+		return s.renderSignOffOf(c, statusOf(err), rec, p, req.Competency, formURL, req.IdempotencyKey, fieldsOf(ke))
 	}
 	if err != nil {
 		return err
@@ -484,7 +530,7 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 		return err
 	}
 	s.setSessionCookie(c, secret)
-	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=signed#c-"+code, fiber.StatusSeeOther)
+	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=signed#c-"+req.Competency, fiber.StatusSeeOther)
 }
 
 // recordTest enters a knowledge-test score (preceptors and directors).

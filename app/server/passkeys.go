@@ -171,6 +171,9 @@ func (s *Server) passkeyLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !s.cfg.PasswordAllowed(p.Email) {
+		return errPasswordOff
+	}
 	ctx := c.UserContext()
 	if a, ok := audit.ActorFrom(ctx); ok {
 		a.ID, a.Via = p.ID, "passkey"
@@ -222,6 +225,11 @@ func (s *Server) reauthenticate(c *fiber.Ctx, done string) (method, problem stri
 // wrong or missing, "password" otherwise).
 func (s *Server) reauthWith(c *fiber.Ctx, passkey, password, code, done string) (method, field, problem string, err error) {
 	u := currentUser(c)
+	if !s.cfg.PasswordAllowed(u.Email) {
+		// With password login off, a password or passkey no longer
+		// proves who someone is; signing goes through the provider.
+		return "", "password", errPasswordOff.Message + " So " + done + ".", nil
+	}
 	if passkey != "" {
 		if _, err := s.verifyPasskey(c, "sign:"+u.ID, u, []byte(passkey)); err != nil {
 			if ke := formError(err); ke != nil {

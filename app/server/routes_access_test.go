@@ -91,6 +91,10 @@ var accessRules = []accessRule{
 	{"POST", "/login/code", "", "401 401 401 401 401 401 401 401", false},
 	// Logging out ends on the login page, whoever asks.
 	{"POST", "/logout", "", "L L L L L L L L", true},
+	// Single sign-on: nothing here when no provider is configured
+	// (sso_test.go drives them with one).
+	{"GET", "/auth/oidc/login", "", "404 404 404 404 404 404 404 404", false},
+	{"GET", "/auth/oidc/callback", "", "404 404 404 404 404 404 404 404", false},
 	{"GET", "/reset/:token", "/reset/{reset}", "200 200 200 200 200 200 200 200", false},
 	{"POST", "/reset/:token", "/reset/{reset}", "400 400 400 400 400 400 400 400", false},
 	{"GET", "/calendar/:token", "/calendar/{calendar}", "200 200 200 200 200 200 200 200", false},

@@ -31,6 +31,8 @@ import (
 	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/app/scim"
+	"github.com/skillgate/skillgate/app/sso"
+	"github.com/skillgate/skillgate/app/sso/oidc"
 	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/app/wiring"
 )
@@ -57,6 +59,8 @@ type Server struct {
 	reports   *reports.Service   // what HR and auditors read, the HR dashboard's cache with it
 	mail      reminders.Sender   // nil without SMTP: password links are then shown to their issuer
 	webauthn  *webauthn.WebAuthn // passkeys (passkeys.go), for SKILLGATE_BASE_URL
+	sso       *sso.Service       // single sign-on: links, mapping, step-up (sso.go)
+	oidc      *oidc.Provider     // the OpenID provider, nil when not configured
 	caps      pageCaps
 	scim      *scim.Service   // SCIM provisioning at /scim/v2 (scim_mount.go)
 	webhooks  *webhooks.Store // endpoints (webhooks.go and /api/v1/webhooks)
@@ -81,7 +85,7 @@ func New(svc *wiring.Services) (*Server, error) {
 		clearance: svc.Clearance, documents: svc.Documents, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
 		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail,
 		webhooks: svc.Webhooks,
-		caps:     pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM}
+		caps:     pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM, sso: svc.SSO}
 	app := fiber.New(fiber.Config{
 		AppName:   "skillgate",
 		Immutable: true, // see the package comment
@@ -110,6 +114,7 @@ func New(svc *wiring.Services) (*Server, error) {
 	if s.webauthn, err = newWebAuthn(svc.Config.BaseURL); err != nil {
 		return nil, fmt.Errorf("passkeys: %w", err)
 	}
+	s.oidc = newOIDC(s)
 	s.limits = s.newRateLimits()
 	app.Use(s.identify, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders, s.requestContext)
@@ -152,6 +157,10 @@ func (s *Server) routes() error {
 	s.get("/login/code", public, s.loginCodePage)
 	s.post("/login/code", public, s.loginLimiter(), s.loginCode)
 	s.post("/logout", public, s.logout)
+	// Single sign-on (sso.go): the provider's answer comes back here, for
+	// a login or a signature's re-authentication.
+	s.get("/auth/oidc/login", public, s.loginLimiter(), s.oidcLogin)
+	s.get("/auth/oidc/callback", public, s.loginLimiter(), s.oidcCallback)
 	s.get("/reset/:token", public, s.resetPage)
 	s.post("/reset/:token", public, s.loginLimiter(), s.reset)
 	s.get("/calendar/:token", public, s.calendarFeed)

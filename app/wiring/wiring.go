@@ -23,6 +23,7 @@ import (
 	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/app/scim"
+	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/app/sso/groupmap"
 	"github.com/skillgate/skillgate/app/webhooks"
 )
@@ -49,6 +50,8 @@ type Services struct {
 	// Audit is the one audit log every store appends to, on Now.
 	Audit    *audit.Log
 	Accounts *accounts.Store
+	// SSO is single sign-on's links, mapping and step-up (app/sso).
+	SSO      *sso.Service
 	Programs *programs.Store
 	// Evidence writes enrollments and evidence; Evidence.Credentials is
 	// the credential store.
@@ -120,8 +123,14 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SKILLGATE_SSO_GROUP_MAP: %w", err)
 	}
+	s.SSO = &sso.Service{DB: d, Accounts: s.Accounts, Audit: s.Audit, Now: s.Now, TrustEmail: cfg.SSOTrustEmail, Mapping: groups}
+	// SCIM's groups mean what sign-in's do: the administrator's saved
+	// mapping, or SKILLGATE_SSO_GROUP_MAP's until one is saved.
 	s.SCIM = &scim.Service{DB: d, Accounts: s.Accounts, Audit: s.Audit, Now: s.Now, Log: s.Logger,
-		GroupMap: func(context.Context) (groupmap.Map, error) { return groups, nil }}
+		GroupMap: func(ctx context.Context) (groupmap.Map, error) {
+			set, err := s.SSO.Settings(ctx)
+			return set.Mapping, err
+		}}
 	s.Reports = &reports.Service{DB: d, Accounts: s.Accounts, Evidence: s.Evidence, Clearance: s.Clearance,
 		Now: s.Now, Location: cfg.Location()}
 	return s, nil

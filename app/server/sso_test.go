@@ -1,0 +1,225 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit/audittest"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/sso/oidc/oidctest"
+)
+
+// newOIDCEnv is a server whose OpenID provider is a real one on loopback
+// (oidctest), with settings of the test's own on top.
+func newOIDCEnv(t *testing.T, d *db.DB, extra map[string]string) (*env, *oidctest.OP) {
+	t.Helper()
+	o := oidctest.Start(t)
+	o.AddClient("skillgate", "client-secret", "http://localhost:8080/auth/oidc/callback")
+	settings := map[string]string{"SKILLGATE_OIDC_ISSUER": o.URL, "SKILLGATE_OIDC_CLIENT_ID": "skillgate",
+		"SKILLGATE_OIDC_CLIENT_SECRET": "client-secret", "SKILLGATE_OIDC_NAME": "Test IdP",
+		"SKILLGATE_SSO_GROUP_MAP": "sg-rn=preceptor@Eastside Clinic,sg-ma=apprentice@*"}
+	for k, v := range extra {
+		settings[k] = v
+	}
+	return newEnvWith(t, d, settings), o
+}
+
+// ssoVia follows a redirect to the provider, signs in there as user, and
+// brings the provider's answer back to Skillgate (the callback).
+func (c *client) ssoVia(o *oidctest.OP, r response, user string) response {
+	c.e.t.Helper()
+	loc := r.Header.Get("Location")
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, o.URL) {
+		c.e.t.Fatalf("expected a redirect to the provider, got %d %q", r.StatusCode, loc)
+	}
+	back, err := o.SignIn(loc, user)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	return c.get(localPath(c.e.t, back))
+}
+
+func localPath(t testing.TB, s string) string {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil || u.Path != "/auth/oidc/callback" {
+		t.Fatalf("not the callback: %q", s)
+	}
+	return u.RequestURI()
+}
+
+// OpenID Connect sign-in against a real provider: just-in-time creation
+// from the group mapping, a refused unmapped person (nothing created),
+// linking an existing person only by a verified email, and the answers
+// that must not sign anyone in (another browser's state, a replayed
+// answer, a token signed with an unpublished key).
+func TestOIDCLogin(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e, o := newOIDCEnv(t, d, nil)
+		ctx := context.Background()
+		o.AddUser(oidctest.User{Name: "rita", Subject: "sub-rita", Email: "rita@clinic.test", FullName: "Rita Moreno", Groups: []string{"sg-rn"}})
+		o.AddUser(oidctest.User{Name: "unmapped", Subject: "sub-x", Email: "x@clinic.test", EmailVerified: true, Groups: []string{"staff"}})
+		o.AddUser(oidctest.User{Name: "pat-unverified", Subject: "sub-pat-u", Email: "pat@clinic.test", Groups: []string{"sg-ma"}})
+		o.AddUser(oidctest.User{Name: "pat", Subject: "sub-pat", Email: "pat@clinic.test", EmailVerified: true})
+		pat := e.person("pat@clinic.test", accounts.RoleApprentice)
+
+		c := e.client()
+		if page := c.get("/login"); !strings.Contains(page.body, `href="/auth/oidc/login"`) || !strings.Contains(page.body, "Sign in with Test IdP") ||
+			!strings.Contains(page.body, `name="password"`) {
+			t.Fatalf("login page: %s", page.body)
+		}
+		// Just in time: a preceptor at Eastside Clinic, from sg-rn.
+		r := c.ssoVia(o, c.get("/auth/oidc/login?next=/people"), "rita")
+		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/people" {
+			t.Fatalf("JIT sign-in: %d %q %s", r.StatusCode, r.Header.Get("Location"), r.body)
+		}
+		rita, err := e.store.ByEmail(ctx, "rita@clinic.test")
+		if err != nil || rita.Name != "Rita Moreno" || !rita.Has(accounts.RolePreceptor) || len(rita.SiteIDs) != 1 || rita.SiteIDs[0] != e.siteID {
+			t.Fatalf("JIT person %+v %v", rita, err)
+		}
+		if home := c.get("/"); home.StatusCode != http.StatusOK || !strings.Contains(home.body, "Rita Moreno") {
+			t.Fatalf("signed-in home: %d", home.StatusCode)
+		}
+
+		// Unmapped: "ask your administrator", nobody created.
+		n := audittest.Total(t, d)
+		c = e.client()
+		r = c.ssoVia(o, c.get("/auth/oidc/login"), "unmapped")
+		if r.StatusCode != http.StatusForbidden || !strings.Contains(r.body, "ask your administrator") {
+			t.Fatalf("unmapped: %d %s", r.StatusCode, r.body)
+		}
+		if _, err := e.store.ByEmail(ctx, "x@clinic.test"); !errors.Is(err, db.ErrNotFound) || audittest.Total(t, d) != n {
+			t.Fatalf("an unmapped sign-in created something: %v", err)
+		}
+
+		// An existing person: not by an unverified email (even with mapped
+		// groups), then by a verified one.
+		c = e.client()
+		if r = c.ssoVia(o, c.get("/auth/oidc/login"), "pat-unverified"); r.StatusCode != http.StatusForbidden || !strings.Contains(r.body, "not say the email is verified") {
+			t.Fatalf("unverified email: %d %s", r.StatusCode, r.body)
+		}
+		if r = c.ssoVia(o, c.get("/auth/oidc/login"), "pat"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("verified email: %d %s", r.StatusCode, r.body)
+		}
+		if ids, _ := e.svc.SSO.Identities(ctx, pat.ID); len(ids) != 1 || ids[0].Subject != "sub-pat" {
+			t.Fatalf("links %+v", ids)
+		}
+
+		// Answers that sign nobody in.
+		c = e.client()
+		start := c.get("/auth/oidc/login")
+		back, err := o.SignIn(start.Header.Get("Location"), "rita")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := e.client() // another browser (no state cookie)
+		if r := other.get(localPath(t, back)); r.StatusCode != http.StatusUnauthorized || other.cookies["sg_session"] != "" {
+			t.Fatalf("another browser's answer: %d", r.StatusCode)
+		}
+		tampered := strings.Replace(localPath(t, back), "state=", "state=x", 1)
+		if r := c.get(tampered); r.StatusCode != http.StatusUnauthorized || !strings.Contains(r.body, "Start again") {
+			t.Fatalf("state mismatch: %d %s", r.StatusCode, r.body)
+		}
+		c = e.client()
+		start = c.get("/auth/oidc/login")
+		back, _ = o.SignIn(start.Header.Get("Location"), "rita")
+		saved := c.cookies["sg_sso"]
+		if r := c.get(localPath(t, back)); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d", r.StatusCode)
+		}
+		c.cookies["sg_sso"] = saved
+		if r := c.get(localPath(t, back)); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("a replayed answer: %d", r.StatusCode)
+		}
+		o.SetTweak(oidctest.Tweak{ForeignKey: true})
+		c = e.client()
+		if r := c.ssoVia(o, c.get("/auth/oidc/login"), "rita"); r.StatusCode != http.StatusUnauthorized || !strings.Contains(r.body, "could not verify") ||
+			c.cookies["sg_session"] != "" {
+			t.Fatalf("token signed by another key: %d %s", r.StatusCode, r.body)
+		}
+		o.SetTweak(oidctest.Tweak{})
+		if !strings.Contains(e.logText(), "sso refused") || strings.Contains(e.logText(), "client-secret") {
+			t.Error("refusals not logged, or the client secret logged")
+		}
+	})
+}
+
+// Signing under SSO: the signature waits on the server while the provider
+// asks for the credentials again (prompt=login, max_age=0); a fresh answer
+// for the signer signs once and records how, a stale one or another
+// person's signs nothing.
+func TestOIDCStepUpSigning(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e, o := newOIDCEnv(t, d, nil)
+		people := withDemo(t, e)
+		priya, jordan := people["preceptor@demo.test"], people["apprentice@demo.test"]
+		o.AddUser(oidctest.User{Name: "priya", Subject: "sub-priya", Email: priya.Email, EmailVerified: true})
+		o.AddUser(oidctest.User{Name: "mallory", Subject: "sub-mallory", Email: "mallory@clinic.test", EmailVerified: true, Groups: []string{"sg-ma"}})
+		c := e.client()
+		if r := c.ssoVia(o, c.get("/auth/oidc/login"), "priya"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d %s", r.StatusCode, r.body)
+		}
+		c.get("/")
+		ens, err := e.svc.Evidence.Store.Enrollments(t.Context(), evidenceFilterFor(jordan.ID))
+		if err != nil || len(ens) != 1 {
+			t.Fatal(err)
+		}
+		enr := "/enrollments/" + ens[0].ID
+		for range 2 {
+			observeAllMet(t, c, enr, "PHL-VENI")
+		}
+		signOffs := func() int { return len(records(t, e.svc.Evidence, ens[0].ID).SignOffs) }
+		before := signOffs()
+		form := c.get(enr + "/signoff/PHL-VENI")
+		if !strings.Contains(form.body, `name="method" value="sso"`) || !strings.Contains(form.body, "Sign with Test IdP") {
+			t.Fatalf("no SSO button on the sign-off form: %d", form.StatusCode)
+		}
+		sign := func() response {
+			return c.post(enr+"/signoff/PHL-VENI", url.Values{"key": {formValue(form.body, "key")}, "kind": {"initial"}, "method": {"sso"}})
+		}
+
+		// Stale: the provider answers with a sign-in from before.
+		o.SetTweak(oidctest.Tweak{AuthTime: time.Now().Add(-time.Hour)})
+		r := c.ssoVia(o, sign(), "priya")
+		if r.StatusCode != http.StatusUnauthorized || !strings.Contains(r.body, "did not ask for your credentials again") || signOffs() != before {
+			t.Fatalf("stale auth_time: %d %s", r.StatusCode, regexpFind(`(?s)(<form.*?</form>)`, r.body))
+		}
+		if last := o.Last(); len(last.Prompt) != 1 || last.Prompt[0] != "login" || last.MaxAge == nil || *last.MaxAge != 0 {
+			t.Fatalf("the provider was asked %+v", last)
+		}
+		o.SetTweak(oidctest.Tweak{})
+		// Someone else at the provider.
+		if r := c.ssoVia(o, sign(), "mallory"); r.StatusCode != http.StatusForbidden || !strings.Contains(r.body, "someone other than the person signing") || signOffs() != before {
+			t.Fatalf("another subject: %d", r.StatusCode)
+		}
+		// Fresh, for Priya: signed once, and the signature says how.
+		start := sign()
+		back, err := o.SignIn(start.Header.Get("Location"), "priya")
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved := c.cookies["sg_sso"]
+		r = c.get(localPath(t, back))
+		if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "msg=signed") || signOffs() != before+1 {
+			t.Fatalf("fresh re-authentication: %d %s", r.StatusCode, regexpFind(`(?s)(<form.*?</form>)`, r.body))
+		}
+		rec := records(t, e.svc.Evidence, ens[0].ID)
+		if m := rec.SignOffs[len(rec.SignOffs)-1].AuthMethod; !strings.HasPrefix(m, "oidc: re-authenticated at Test IdP at ") {
+			t.Errorf("the signature records %q", m)
+		}
+		// The same answer again signs nothing.
+		c.cookies["sg_sso"] = saved
+		if r := c.get(localPath(t, back)); r.StatusCode != http.StatusUnauthorized || signOffs() != before+1 {
+			t.Fatalf("replayed answer: %d", r.StatusCode)
+		}
+	})
+}
