@@ -220,6 +220,11 @@ var walkCases = []walkCase{
 	{forms: []string{"webhook.html: {{$a}}/rotate"}, route: "/admin/webhooks/:id/rotate", buttonsOnly: "a button"},
 	{forms: []string{"webhook.html: {{$a}}/delete"}, route: "/admin/webhooks/:id/delete", buttonsOnly: "a button"},
 	{forms: []string{"webhook.html: {{$a}}/deliveries/{{.ID}}/resend"}, route: "/admin/webhooks/:id/deliveries/:delivery/resend", buttonsOnly: "a button"},
+	{forms: []string{"scim.html: /admin/scim/tokens"}, route: "/admin/scim/tokens", field: "name",
+		post: func(w *walkWorld) walkPost {
+			return walkPost{as: adminEmail, page: "/admin/scim", action: "/admin/scim/tokens", form: url.Values{"name": {" "}, "password": {demo.Password}}}
+		}},
+	{forms: []string{"scim.html: /admin/scim/tokens/{{.ID}}/revoke"}, route: "/admin/scim/tokens/:id/revoke", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/reset"}, route: "/admin/people/:id/reset", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/unlock"}, route: "/admin/people/:id/unlock", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/enable"}, route: "/admin/people/:id/enable", buttonsOnly: "a button"},

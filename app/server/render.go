@@ -208,6 +208,7 @@ var flashes = map[string]Flash{
 	"factor-removal-started":   {"ok", "Removal started. A second administrator or HR must confirm it; until then the authenticator app stays."},
 	"factor-removed-by-you":    {"ok", "The authenticator app was removed; the person was told and sets up a new one at next login."},
 	"token-revoked":            {"ok", "The token has been revoked."},
+	"scim-token-revoked":       {"ok", "The SCIM token has been revoked: the identity provider can no longer provision with it."},
 	"person-created":           {"ok", "The person has been added. Give them the password link below."},
 	"person-disabled":          {"ok", "The account is disabled and its sessions have ended."},
 	"person-enabled":           {"ok", "The account is enabled again."},

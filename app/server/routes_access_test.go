@@ -161,6 +161,11 @@ var accessRules = []accessRule{
 	{"POST", "/admin/webhooks/:id/delete", "/admin/webhooks/nope/delete", "L 403 403 403 403 403 404 403", false},
 	{"POST", "/admin/webhooks/:id/deliveries/:delivery/resend", "/admin/webhooks/nope/deliveries/nope/resend", "L 403 403 403 403 403 404 403", false},
 	{"POST", "/admin/people/:id/enable", "/admin/people/{victim}/enable", "L 403 403 403 403 403 303 403", false},
+	// SCIM tokens: administrators; making one takes the password (none
+	// sent: 401); an unknown token is 404.
+	{"GET", "/admin/scim", "", "L 403 403 403 403 403 200 403", false},
+	{"POST", "/admin/scim/tokens", "", "L 403 403 403 403 403 401 403", false},
+	{"POST", "/admin/scim/tokens/:id/revoke", "/admin/scim/tokens/nosuch/revoke", "L 403 403 403 403 403 404 403", false},
 
 	{"GET", "/clearance", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/people/:id/clearance", "/people/{person}/clearance", "L 200 404 200 200 200 200 200", false},

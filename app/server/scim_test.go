@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,9 @@ import (
 )
 
 // TestSCIMMount drives /scim/v2 through the whole server on both engines:
-// the SCIM token is required (and a person's API token is not one), the
+// an administrator makes the token on the admin page (with the password)
+// and revokes it; the SCIM token is required (and a person's API token is
+// not one), the
 // IdP writes without CSRF or a session, a mapped group grants its role at
 // the named site, and PATCH active "False" ends the person's session and
 // API token at once.
@@ -24,9 +28,19 @@ func TestSCIMMount(t *testing.T) {
 		e := newEnvWith(t, d, map[string]string{"SKILLGATE_TRUSTED_PROXIES": "0.0.0.0", "SKILLGATE_SECOND_FACTOR_ROLES": "none",
 			"SKILLGATE_SSO_GROUP_MAP": "sg-pre=preceptor@Eastside Clinic"})
 		ctx := audit.WithActor(context.Background(), audit.System("test"))
-		_, secret, err := e.svc.SCIM.CreateToken(ctx, "Okta", audit.SystemActor)
-		if err != nil {
-			t.Fatal(err)
+		admin := e.client()
+		admin.mustLogin(e.person("root@example.test", accounts.RoleAdmin).Email)
+		admin.get("/admin/scim")
+		if r := admin.post("/admin/scim/tokens", url.Values{"name": {"Okta"}, "password": {"wrong password here"}}); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("token with a wrong password: %d", r.StatusCode)
+		}
+		page := admin.post("/admin/scim/tokens", url.Values{"name": {"Okta"}, "password": {testPassword}})
+		secret := regexp.MustCompile(`sgscim_[A-Za-z0-9_-]+`).FindString(page.body)
+		if page.StatusCode != http.StatusCreated || secret == "" {
+			t.Fatalf("token page: %d %s", page.StatusCode, page.body)
+		}
+		if again := admin.get("/admin/scim"); strings.Contains(again.body, secret) || !strings.Contains(again.body, "Okta") {
+			t.Error("the token is shown again, or not listed")
 		}
 		p := e.person("pat@example.test", accounts.RoleApprentice)
 		_, apiToken, err := e.store.CreateToken(ctx, p.ID, "ehr", 24*time.Hour)
@@ -76,5 +90,15 @@ func TestSCIMMount(t *testing.T) {
 		if r := apiCall(e, "GET", "/api/v1/me", apiToken, ""); r.StatusCode != http.StatusUnauthorized {
 			t.Errorf("the API token survived deactivation: %d", r.StatusCode)
 		}
+
+		toks, err := e.svc.SCIM.Tokens(ctx)
+		if err != nil || len(toks) != 1 {
+			t.Fatalf("tokens: %v %v", toks, err)
+		}
+		admin.get("/admin/scim")
+		if r := admin.post("/admin/scim/tokens/"+toks[0].ID+"/revoke", nil); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("revoke: %d", r.StatusCode)
+		}
+		call("GET", "/ServiceProviderConfig", secret, "", 401)
 	})
 }

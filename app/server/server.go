@@ -217,6 +217,9 @@ func (s *Server) routes() error {
 	s.post("/admin/webhooks/:id/rotate", admins, s.rotateWebhookSecret)
 	s.post("/admin/webhooks/:id/delete", admins, s.deleteWebhook)
 	s.form("/admin/webhooks/:id/deliveries/:delivery/resend", admins, s.webhookPage, s.resendWebhookDelivery)
+	s.get("/admin/scim", admins, s.scimPage)
+	s.post("/admin/scim/tokens", admins, noToken, s.createSCIMToken)
+	s.post("/admin/scim/tokens/:id/revoke", admins, noToken, s.revokeSCIMToken)
 
 	// People and their records: the object rule scopes every id.
 	s.get("/clearance", loggedIn, s.clearancePage)
