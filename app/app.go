@@ -209,6 +209,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 	// from sending the same delivery at once.
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); svc.Dispatcher.Run(ctx, DispatchInterval) }()
+	// Lapse and expiry events: once a day, on every instance (each event
+	// carries a key, so none goes twice).
+	lapsed := make(chan struct{})
+	go func() {
+		defer close(lapsed)
+		svc.Lapses.RunDaily(audit.WithActor(ctx, audit.System("job:webhook-lapses")), 15*time.Minute, log)
+	}()
 
 	select {
 	case err := <-served:
@@ -221,6 +228,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	<-jobsDone
 	<-dispatched
+	<-lapsed
 	log.Info("stopped")
 	return nil
 }

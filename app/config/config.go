@@ -68,6 +68,9 @@ type Config struct {
 	// in through SSO.
 	PasswordLogin bool
 	BreakGlass    []string
+	// WebhookLeadDays is how many days ahead clearance.lapsing and
+	// credential.expiring are sent.
+	WebhookLeadDays int
 }
 
 // OIDC configures OpenID Connect sign-in.
@@ -123,6 +126,7 @@ var Settings = []Setting{
 	{"SKILLGATE_IMPORT_ROLES", "import-roles", "apprentice", "roles an HR import may give new people: apprentice, preceptor (comma-separated)"},
 	{"SKILLGATE_SSO_GROUP_MAP", "sso-group-map", "", "identity-provider groups to Skillgate roles and sites, comma-separated group=role@site (site * for every site), e.g. sg-rn=preceptor@Riverside Family Medicine,sg-hr=hr@*"},
 	{"SKILLGATE_WEBHOOK_ALLOW_HOSTS", "webhook-allow-hosts", "", "comma-separated host names, IPs or CIDRs that webhook endpoints may use although they are loopback, link-local, private or metadata addresses"},
+	{"SKILLGATE_WEBHOOK_LEAD_DAYS", "webhook-lead-days", "14", "how many days ahead webhooks send clearance.lapsing and credential.expiring"},
 	{"SKILLGATE_SECOND_FACTOR_ROLES", "second-factor-roles", "default", "roles that must use a second factor (comma-separated, or none); default admin,hr,director,preceptor, and none with --demo"},
 	{"SKILLGATE_OIDC_ISSUER", "oidc-issuer", "", "OpenID Connect issuer URL (discovery at ISSUER/.well-known/openid-configuration); empty: no OpenID Connect sign-in"},
 	{"SKILLGATE_OIDC_CLIENT_ID", "oidc-client-id", "", "client id Skillgate has at the OpenID provider"},
@@ -274,6 +278,11 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 	}
 	if !c.PasswordLogin && !c.OIDC.Enabled() {
 		errs = append(errs, errors.New("SKILLGATE_PASSWORD_LOGIN=false needs single sign-on (SKILLGATE_OIDC_ISSUER): nobody but the break-glass accounts could log in"))
+	}
+	if n, err := strconv.Atoi(get("webhook-lead-days")); err != nil || n < 1 || n > 365 {
+		errs = append(errs, fmt.Errorf("SKILLGATE_WEBHOOK_LEAD_DAYS: %q is not a number of days from 1 to 365", get("webhook-lead-days")))
+	} else {
+		c.WebhookLeadDays = n
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Errorf("SKILLGATE_TIMEZONE: %q is not a known time zone such as America/Chicago", c.Timezone))

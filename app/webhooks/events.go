@@ -52,3 +52,26 @@ type PersonData struct {
 	SiteIDs       []string  `json:"site_ids"`
 	DeactivatedAt time.Time `json:"deactivated_at"`
 }
+
+// ClearanceData is the data of clearance.changed, clearance.lapsing and
+// clearance.lapsed: a person's level for a task (not_cleared, direct,
+// indirect, cleared) before and after, on the as-of day, with the reasons
+// behind the level after.
+type ClearanceData struct {
+	PersonID string `json:"person_id"`
+	SiteID   string `json:"site_id"`
+	Task     string `json:"task"`
+	AsOf     string `json:"as_of"`
+	Before   string `json:"before"`
+	After    string `json:"after"`
+	// LapsesOn is the first day the level drops unless something new is
+	// recorded (clearance.lapsing: the day ahead; clearance.lapsed: today).
+	LapsesOn string            `json:"lapses_on"`
+	Reasons  []ClearanceReason `json:"reasons"`
+}
+
+// ClearanceReason is one fact behind a level.
+type ClearanceReason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}

@@ -166,3 +166,23 @@ func (ep *endpointRow) wants(ev Event) bool {
 	}
 	return false
 }
+
+// Wants reports whether an enabled endpoint subscribes to any of types, so
+// a job can skip work whose events nobody receives.
+func (o *Outbox) Wants(ctx context.Context, idb bun.IDB, types ...string) (bool, error) {
+	if o == nil {
+		return false, nil
+	}
+	var eps []endpointRow
+	if err := idb.NewSelect().Model(&eps).Column("events").Where("enabled = ?", true).Scan(ctx); err != nil {
+		return false, fmt.Errorf("webhooks: endpoints: %w", err)
+	}
+	for _, ep := range eps {
+		for _, t := range types {
+			if slices.Contains(splitList(ep.Events), t) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}

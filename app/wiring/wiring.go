@@ -26,6 +26,7 @@ import (
 	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/app/sso/groupmap"
 	"github.com/skillgate/skillgate/app/webhooks"
+	"github.com/skillgate/skillgate/app/webhooks/lapses"
 )
 
 // Options are what New takes besides the database and the settings.
@@ -74,6 +75,8 @@ type Services struct {
 	Outbox     *webhooks.Outbox
 	Webhooks   *webhooks.Store
 	Dispatcher *webhooks.Dispatcher
+	// Lapses emits the lapse and expiry events once a day (started by serve).
+	Lapses *lapses.Job
 }
 
 // New builds every service on d. It fails only when SKILLGATE_SSO_GROUP_MAP
@@ -131,6 +134,8 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 			set, err := s.SSO.Settings(ctx)
 			return set.Mapping, err
 		}}
+	s.Lapses = &lapses.Job{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Credentials: s.Evidence.Credentials, Outbox: s.Outbox,
+		Now: s.Now, Location: cfg.Location(), LeadDays: cfg.WebhookLeadDays}
 	s.Reports = &reports.Service{DB: d, Accounts: s.Accounts, Evidence: s.Evidence, Clearance: s.Clearance,
 		Now: s.Now, Location: cfg.Location()}
 	return s, nil
