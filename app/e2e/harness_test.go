@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +17,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/skillgate/skillgate/app"
+	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/wiring"
 )
 
 // Viewports the journeys use.
@@ -69,11 +74,30 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// startServer runs the real program with --demo on a fresh database of
-// the given engine; extra holds additional environment settings.
+// demoTemplate is the database --demo makes: migrated and seeded by the
+// app's own services. Each journey's server starts on a copy, which --demo
+// then finds already seeded (seeding took seconds under the race detector).
+var demoTemplate = &dbtest.Template{Name: "demo organisation", Fill: func(ctx context.Context, d *db.DB) error {
+	cfg, _, err := config.Load([]string{"--demo"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		return err
+	}
+	svc, err := wiring.New(d, cfg, wiring.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	_, err = demo.Seed(ctx, d, svc.Accounts)
+	return err
+}}
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// startServer runs the real program with --demo on a fresh copy of the
+// demo database on the given engine; extra holds additional environment
+// settings.
 func startServer(t *testing.T, dialect db.Dialect, extra map[string]string) *server {
 	t.Helper()
-	o := dbtest.Options(t, dialect)
+	o := dbtest.OptionsFrom(t, dialect, demoTemplate)
 	env := map[string]string{"SKILLGATE_ADDR": "127.0.0.1:0", "SKILLGATE_SHUTDOWN_TIMEOUT": "5s", "SKILLGATE_LOG_LEVEL": "warn"}
 	if dialect == db.Postgres {
 		env["SKILLGATE_DATABASE_URL"] = o.URL

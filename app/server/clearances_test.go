@@ -8,6 +8,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit/audittest"
+	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
@@ -15,9 +16,27 @@ import (
 
 // withDemo seeds the demo organisation (people at different stages) and
 // returns its people by email.
+//
+// An env on a database of its own (see ownEnv) gets demoTemplate's rows
+// and starts again on them, on the same clock and settings: seeding took
+// seconds per test. Any other env is seeded in place.
 func withDemo(t *testing.T, e *env) map[string]*accounts.Person {
 	t.Helper()
-	if _, err := demo.Seed(context.Background(), e.db, e.store); err != nil {
+	if e.raw != nil {
+		raw := dbtest.Refill(t, e.raw, demoTemplate)
+		fresh := newInstanceWith(t, e.wrap(raw), e.clock, e.settings)
+		fresh.raw, fresh.wrap = raw, e.wrap
+		sites, err := fresh.store.Sites(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sites {
+			if s.Name == eastside {
+				fresh.siteID = s.ID
+			}
+		}
+		*e = *fresh
+	} else if _, err := demo.Seed(context.Background(), e.db, e.store); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]*accounts.Person{}

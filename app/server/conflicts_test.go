@@ -79,7 +79,8 @@ func forEachInterleaved(t *testing.T, table string, fn func(t *testing.T, e *env
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
 		h := &interleaver{engine: d.Engine, table: table}
-		fn(t, newEnv(t, &db.DB{DB: d.WithQueryHook(h), Engine: d.Engine, Where: d.Where}), h)
+		wrap := func(d *db.DB) *db.DB { return &db.DB{DB: d.WithQueryHook(h), Engine: d.Engine, Where: d.Where} }
+		fn(t, ownEnv(newEnv(t, wrap(d)), d, wrap), h)
 	})
 }
 

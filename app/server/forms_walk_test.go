@@ -539,7 +539,7 @@ func fingerprint(t *testing.T, e *env) map[string]int {
 func TestEveryFormKeepsWhatWasTyped(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
-		e := newEnv(t, d)
+		e := ownEnv(newEnv(t, d), d, nil)
 		w := &walkWorld{t: t, e: e, people: withDemo(t, e), clients: map[string]*client{}, enr: map[string]string{}}
 		w.today = e.clock.Now().In(e.cfg.Location()).Format("2006-01-02")
 		ctx := context.Background()

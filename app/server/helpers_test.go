@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/app/wiring"
@@ -28,6 +30,30 @@ import (
 )
 
 const testPassword = "correct horse battery staple"
+
+// eastside is the site every test server starts with.
+const eastside = "Eastside Clinic"
+
+// demoTemplate is what newEnv and withDemo leave in a database: the
+// Eastside site, then the demo organisation, seeded through the services
+// the app builds. Tests start from a copy (dbtest.NewFrom).
+var demoTemplate = &dbtest.Template{Name: "demo organisation", Fill: func(ctx context.Context, d *db.DB) error {
+	cfg, err := testConfig(nil)
+	if err != nil {
+		return err
+	}
+	svc, err := newServices(d, cfg, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Accounts.CreateSite(ctx, eastside); err != nil {
+		return err
+	}
+	_, err = demo.Seed(ctx, d, svc.Accounts)
+	return err
+}}
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 type clock struct {
 	mu sync.Mutex
@@ -49,6 +75,13 @@ type env struct {
 	logMu  *sync.Mutex
 	cfg    config.Config
 	siteID string
+	// settings are the environment variables the server was started with.
+	settings map[string]string
+	// raw, when set, is the env's database as the test got it from dbtest,
+	// and wrap how the env wraps it (query hooks): withDemo then fills it
+	// from demoTemplate and starts the env again on it, instead of seeding.
+	raw  *db.DB
+	wrap func(*db.DB) *db.DB
 }
 
 type lockedWriter struct {
@@ -68,7 +101,7 @@ func newEnv(t testing.TB, d *db.DB) *env { t.Helper(); return newEnvWith(t, d, n
 func newEnvWith(t testing.TB, d *db.DB, settings map[string]string) *env {
 	t.Helper()
 	e := newInstanceWith(t, d, &clock{t: time.Now().UTC()}, settings)
-	site, err := e.store.CreateSite(context.Background(), "Eastside Clinic")
+	site, err := e.store.CreateSite(context.Background(), eastside)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +119,19 @@ func newInstance(t testing.TB, d *db.DB, clk *clock) *env {
 // newInstanceWith is newInstance with settings (environment variables).
 func newInstanceWith(t testing.TB, d *db.DB, clk *clock, settings map[string]string) *env {
 	t.Helper()
+	cfg, err := testConfig(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, mu := &strings.Builder{}, &sync.Mutex{}
+	log := slog.New(slog.NewTextHandler(lockedWriter{mu, logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	svc, srv := newServer(t, d, cfg, clk, log)
+	return &env{t: t, db: d, store: svc.Accounts, svc: svc, srv: srv, clock: clk, logs: logs, logMu: mu, cfg: cfg, settings: settings}
+}
+
+// testConfig is the configuration of a test server: settings over the
+// defaults every test shares.
+func testConfig(settings map[string]string) (config.Config, error) {
 	// app.Test connects from 0.0.0.0; trusting it as a proxy lets each test
 	// client present its own address in X-Forwarded-For.
 	cfg, _, err := config.Load(nil, func(k string) string {
@@ -94,13 +140,7 @@ func newInstanceWith(t testing.TB, d *db.DB, clk *clock, settings map[string]str
 		}
 		return map[string]string{"SKILLGATE_TRUSTED_PROXIES": "0.0.0.0", "SKILLGATE_SECOND_FACTOR_ROLES": "none"}[k]
 	}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs, mu := &strings.Builder{}, &sync.Mutex{}
-	log := slog.New(slog.NewTextHandler(lockedWriter{mu, logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, srv := newServer(t, d, cfg, clk, log)
-	return &env{t: t, db: d, store: svc.Accounts, svc: svc, srv: srv, clock: clk, logs: logs, logMu: mu, cfg: cfg}
+	return cfg, err
 }
 
 // newServer is how every test here starts a server: on the services the
@@ -108,16 +148,24 @@ func newInstanceWith(t testing.TB, d *db.DB, clk *clock, settings map[string]str
 // hashing.
 func newServer(t testing.TB, d *db.DB, cfg config.Config, clk *clock, log *slog.Logger) (*wiring.Services, *server.Server) {
 	t.Helper()
-	svc, err := wiring.New(d, cfg, wiring.Options{Now: clk.Now, Logger: log})
+	svc, err := newServices(d, cfg, clk.Now, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Accounts.Hasher = password.Hasher{Params: password.TestParams}
 	srv, err := server.New(svc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return svc, srv
+}
+
+func newServices(d *db.DB, cfg config.Config, now func() time.Time, log *slog.Logger) (*wiring.Services, error) {
+	svc, err := wiring.New(d, cfg, wiring.Options{Now: now, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	svc.Accounts.Hasher = password.Hasher{Params: password.TestParams}
+	return svc, nil
 }
 
 // records loads an enrollment with its records, as the evidence service's
@@ -254,8 +302,18 @@ func decode(t *testing.T, r response, v any) {
 func forEach(t *testing.T, fn func(t *testing.T, e *env)) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
-		fn(t, newEnv(t, d))
+		fn(t, ownEnv(newEnv(t, d), d, nil))
 	})
+}
+
+// ownEnv marks raw, e's database, as the test's own, reached through wrap
+// (nil: as it is), so that withDemo may refill it from demoTemplate.
+func ownEnv(e *env, raw *db.DB, wrap func(*db.DB) *db.DB) *env {
+	if wrap == nil {
+		wrap = func(d *db.DB) *db.DB { return d }
+	}
+	e.raw, e.wrap = raw, wrap
+	return e
 }
 
 func credentialsStore(e *env) *credentials.Store {

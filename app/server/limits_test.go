@@ -25,7 +25,7 @@ import (
 func forEachWith(t *testing.T, settings map[string]string, fn func(t *testing.T, e *env)) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
-		fn(t, newEnvWith(t, d, settings))
+		fn(t, ownEnv(newEnvWith(t, d, settings), d, nil))
 	})
 }
 

@@ -27,7 +27,8 @@ import (
 func countingEnv(t *testing.T, d *db.DB) (*env, *queryCounter) {
 	t.Helper()
 	qc := &queryCounter{}
-	return newEnv(t, &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where}), qc
+	wrap := func(d *db.DB) *db.DB { return &db.DB{DB: d.WithQueryHook(qc), Engine: d.Engine, Where: d.Where} }
+	return ownEnv(newEnv(t, wrap(d)), d, wrap), qc
 }
 
 // queryCounter counts the SQL statements the database runs.

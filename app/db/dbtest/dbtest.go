@@ -6,19 +6,32 @@
 // so tests run in parallel and leave nothing behind. Without the variable the
 // postgres subtest is skipped with a message, except under CI (CI set), where
 // a missing database fails the run.
+//
+// Building databases is most of what storage tests cost under the race
+// detector, so each is built once and copied: a new SQLite database is a
+// copy of one migrated file per schema, and a Template (the demo
+// organisation, say) is filled once per test binary and engine and copied
+// into a test's database (Refill) or a server's (OptionsFrom). Copying on
+// PostgreSQL switches triggers off for its transaction, which needs the
+// test role to be a superuser, as postgres is on the CI machine.
 package dbtest
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/migrations"
 )
 
 // EnvURL names the variable holding the PostgreSQL server for tests.
@@ -39,10 +52,17 @@ func ForEach(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 }
 
 // New returns a freshly migrated database of the given engine, closed and
-// removed when the test ends.
+// removed when the test ends. A SQLite database starts as a copy of one
+// migrated once per schema (see migratedSQLite): migrating a new file for
+// every test cost seconds under the race detector.
 func New(t testing.TB, dialect db.Dialect) *db.DB {
 	t.Helper()
 	o := Options(t, dialect)
+	if dialect == db.SQLite {
+		if err := copyFile(migratedSQLite(t), o.SQLitePath); err != nil {
+			t.Fatalf("copy migrated SQLite database: %v", err)
+		}
+	}
 	d, err := db.Open(context.Background(), o)
 	if err != nil {
 		t.Fatalf("open %s test database: %v", dialect, err)
@@ -92,6 +112,9 @@ func Options(t testing.TB, dialect db.Dialect) db.Options {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	// A test database need not survive a power cut; waiting for the WAL
+	// flush of every commit made PostgreSQL tests wait on the disk.
+	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
 	return db.Options{URL: u.String()}
 }
@@ -116,4 +139,88 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+var migrated struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// migratedSQLite returns the path of a SQLite file holding the current
+// schema and nothing else, built once per schema: its name carries a hash of
+// the migrations, so test binaries and runs share it and a changed migration
+// gets a new file. It is written under another name and renamed, so a
+// reader never sees a half-built file.
+func migratedSQLite(t testing.TB) string {
+	t.Helper()
+	path, err := migratedSQLiteOnce()
+	if err != nil {
+		t.Fatalf("build migrated SQLite template: %v", err)
+	}
+	return path
+}
+
+func migratedSQLiteOnce() (string, error) {
+	migrated.once.Do(func() { migrated.path, migrated.err = buildMigratedSQLite() })
+	return migrated.path, migrated.err
+}
+
+func buildMigratedSQLite() (string, error) {
+	ms, err := db.LoadMigrations(migrations.Files)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%s\x00%s\x00", m.Name, m.SQL)
+	}
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("skillgate-dbtest-%x.db", h.Sum(nil)[:12]))
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	dir, err := os.MkdirTemp("", "skillgate-dbtest-build-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	built := filepath.Join(dir, "skillgate.db")
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{SQLitePath: built})
+	if err != nil {
+		return "", err
+	}
+	if _, err := d.MigrateWith(ctx, ms); err != nil {
+		d.Close()
+		return "", err
+	}
+	if err := d.Close(); err != nil {
+		return "", err
+	}
+	// Closing the last connection checkpoints and removes the WAL; if it is
+	// still there the main file alone is not the whole database.
+	if _, err := os.Stat(built + "-wal"); err == nil {
+		return "", fmt.Errorf("%s-wal left after close", built)
+	}
+	if err := os.Rename(built, path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
 }
