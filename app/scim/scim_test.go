@@ -265,3 +265,58 @@ func TestTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestRFCExamples sends RFC 7644's own request examples (3.3 create, 3.5.2
+// PATCH of a group's members: add, remove by filter, replace, remove all)
+// on both engines.
+func TestRFCExamples(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		f := newFixture(t, d, "Tour Guides=preceptor@*")
+		ctx := audit.WithActor(context.Background(), audit.System("test"))
+		if _, err := f.acc.CreateSite(ctx, "Main Street"); err != nil {
+			t.Fatal(err)
+		}
+		// 3.3's userName is not an email, which Skillgate's logins are.
+		if e := f.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen","externalId":"bjensen",
+			"name":{"formatted":"Ms. Barbara J Jensen III","familyName":"Jensen","givenName":"Barbara"}}`, 400); e["scimType"] != "invalidValue" {
+			t.Errorf("non-email userName: %v", e)
+		}
+		babs := f.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen@example.com","externalId":"bjensen",
+			"name":{"formatted":"Ms. Barbara J Jensen III","familyName":"Jensen","givenName":"Barbara"}}`, 201)["id"].(string)
+		mandy := f.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"mandy@example.com"}`, 201)["id"].(string)
+		g := f.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Tour Guides"}`, 201)["id"].(string)
+		if page := f.do("GET", "/Users?startIndex=2&count=1", "", 200); page["totalResults"].(float64) != 2 || len(page["Resources"].([]any)) != 1 {
+			t.Errorf("a page of users: %v", page)
+		}
+		patch := func(ops string) {
+			t.Helper()
+			f.do("PATCH", "/Groups/"+g, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+ops+`]}`, 200)
+		}
+		roles := func(id string) []accounts.Role {
+			t.Helper()
+			p, err := f.acc.ByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Roles
+		}
+		patch(`{"op":"add","path":"members","value":[{"display":"Babs Jensen","$ref":"https://example.com/v2/Users/` + babs + `","value":"` + babs + `"}]}`)
+		if !slices.Equal(roles(babs), []accounts.Role{accounts.RolePreceptor}) {
+			t.Errorf("after add: %v", roles(babs))
+		}
+		patch(`{"op":"remove","path":"members[value eq \"` + babs + `\"]"}`)
+		if len(roles(babs)) != 0 {
+			t.Errorf("after remove: %v", roles(babs))
+		}
+		patch(`{"op":"replace","path":"members","value":[{"display":"Babs Jensen","value":"` + babs + `"},{"display":"Mandy Pepperidge","value":"` + mandy + `"}]}`)
+		if got := f.do("GET", "/Groups/"+g, "", 200); len(got["members"].([]any)) != 2 || len(roles(mandy)) != 1 {
+			t.Errorf("after replace: %v", got)
+		}
+		patch(`{"op":"remove","path":"members"}`)
+		if len(roles(babs)) != 0 || len(roles(mandy)) != 0 {
+			t.Errorf("after removing all: %v %v", roles(babs), roles(mandy))
+		}
+		f.do("PATCH", "/Groups/"+g, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"nobody"}]}]}`, 400)
+	})
+}
