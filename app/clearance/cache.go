@@ -22,11 +22,19 @@ type Decided struct {
 	Enrollment *assessments.Enrollment
 	Rules      *curriculum.Rules
 	packed     curriculum.Packed
+	marks      []assessments.Mark
 }
 
 func newDecided(r *Result) *Decided {
-	return &Decided{PersonID: r.PersonID, AsOf: r.AsOf, Enrollment: r.Enrollment, Rules: r.Rules, packed: r.Rules.Pack(r.Decisions)}
+	return &Decided{PersonID: r.PersonID, AsOf: r.AsOf, Enrollment: r.Enrollment, Rules: r.Rules, packed: r.Rules.Pack(r.Decisions), marks: r.Marks}
 }
+
+// Marks returns the standing of every competency of the program on AsOf,
+// in program order (assessments.Marks), made from the same evidence as
+// the decisions: a cohort grid reads them instead of every apprentice's
+// records. Six bytes a competency; the slice is shared, not to be
+// changed.
+func (d *Decided) Marks() []assessments.Mark { return d.marks }
 
 // Decisions returns the decision for every task of the program, in task
 // order.
@@ -148,7 +156,7 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 		return nil, err
 	}
 	// Loaded after the stamps were read: filed under them, never newer.
-	res, err := s.ForPeople(ctx, personIDs, asOf)
+	res, err := s.evaluate(ctx, personIDs, asOf, evidence.AllFields, true)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +173,7 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 // decide decides for people enrolled on asOf (others are absent), reading
 // only the fields of their records that decisions depend on.
 func (s *Service) decide(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Decided, error) {
-	res, err := s.evaluate(ctx, personIDs, asOf, evidence.DecisionFields)
+	res, err := s.evaluate(ctx, personIDs, asOf, evidence.DecisionFields, true)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,9 @@ type Result struct {
 	Rules      *curriculum.Rules
 	Records    *assessments.Records
 	Decisions  []curriculum.Decision
+	// Marks are the competencies' standings on AsOf (assessments.Marks),
+	// made only for decisions filed in the cache (Decided.Marks).
+	Marks []assessments.Mark
 }
 
 // Program returns the program content the decisions were made against.
@@ -68,12 +71,13 @@ func (r *Result) Task(code string) *curriculum.Task { return r.Program().Task(co
 // ForPeople decides for each person as of asOf. People without an
 // enrollment in force that day are absent from the map.
 func (s *Service) ForPeople(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Result, error) {
-	return s.evaluate(ctx, personIDs, asOf, evidence.AllFields)
+	return s.evaluate(ctx, personIDs, asOf, evidence.AllFields, false)
 }
 
 // evaluate is ForPeople reading the records scope says (with
-// evidence.DecisionFields, Records hold only what decisions need).
-func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curriculum.Date, scope evidence.Scope) (map[string]*Result, error) {
+// evidence.DecisionFields, Records hold only what decisions need), and
+// making the competencies' Marks too when marks is set.
+func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curriculum.Date, scope evidence.Scope, marks bool) (map[string]*Result, error) {
 	if len(personIDs) == 0 {
 		return map[string]*Result{}, nil
 	}
@@ -92,9 +96,14 @@ func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curricu
 	out := make(map[string]*Result, len(chosen))
 	for person, e := range chosen {
 		rec := recs[e.ID]
-		rules := rec.Enrollment.Version.Rules
-		out[person] = &Result{PersonID: person, AsOf: asOf, Enrollment: rec.Enrollment, Rules: rules, Records: rec,
-			Decisions: rules.Evaluate(assessments.BuildEvidence(rec), asOf)}
+		pv := rec.Enrollment.Version
+		ev := assessments.BuildEvidence(rec)
+		r := &Result{PersonID: person, AsOf: asOf, Enrollment: rec.Enrollment, Rules: pv.Rules, Records: rec,
+			Decisions: pv.Rules.Evaluate(ev, asOf)}
+		if marks {
+			r.Marks = assessments.Marks(pv, ev, asOf)
+		}
+		out[person] = r
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
@@ -91,10 +92,7 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 	if f.Limit > 0 && len(current) > f.Limit {
 		return &Cohort{TooMany: len(current)}, nil
 	}
-	// The grid shows counts and sign-off states only: the records as the
-	// clearance engine reads them (no steps, names or signatures) are
-	// enough, and a fraction of the bytes.
-	recs, err := s.Evidence.LoadScoped(ctx, current, evidence.DecisionFields)
+	marks, versions, err := s.cohortMarks(ctx, current)
 	if err != nil {
 		return nil, err
 	}
@@ -114,16 +112,16 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 	}
 	// The programs followed; the one asked for (else the first by title)
 	// is shown, with the competencies of its newest version here.
-	newest := map[string]*assessments.Records{}
+	newest := map[string]*assessments.ProgramVersion{}
 	for _, e := range current {
-		rec := recs[e.ID]
-		prog := rec.Enrollment.Version.Program()
-		if n, ok := newest[prog.Code]; !ok || rec.Enrollment.Version.Rules.Version().Number > n.Enrollment.Version.Rules.Version().Number {
-			newest[prog.Code] = rec
+		pv := versions[e.ID]
+		code := pv.Program().Code
+		if n, ok := newest[code]; !ok || pv.Rules.Version().Number > n.Rules.Version().Number {
+			newest[code] = pv
 		}
 	}
-	for code, rec := range newest {
-		v.Programs = append(v.Programs, CohortProgram{Code: code, Title: rec.Enrollment.Version.Program().Title})
+	for code, pv := range newest {
+		v.Programs = append(v.Programs, CohortProgram{Code: code, Title: pv.Program().Title})
 	}
 	sort.Slice(v.Programs, func(i, j int) bool { return v.Programs[i].Title < v.Programs[j].Title })
 	if len(v.Programs) == 0 {
@@ -133,38 +131,38 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 	if _, ok := newest[f.Program]; ok {
 		v.ProgramCode = f.Program
 	}
-	shown := newest[v.ProgramCode].Enrollment.Version.Program()
+	shown := newest[v.ProgramCode].Program()
 	v.Program, v.Competencies = shown.Title, shown.Competencies
-	now := s.now()
+	// Where each shown competency is in each version's program.
+	at := map[*assessments.ProgramVersion][]int{}
 	for _, e := range current {
-		rec := recs[e.ID]
-		if rec.Enrollment.Version.Program().Code != v.ProgramCode {
+		pv := versions[e.ID]
+		if pv.Program().Code != v.ProgramCode {
 			continue
 		}
-		pr := assessments.Summarize(rec, now)
-		row := CohortRow{Name: names[e.ApprenticeID], EnrollmentID: e.ID, Percent: pr.Percent}
-		for _, comp := range v.Competencies {
-			cell := CohortCell{Code: comp.Code, Text: "—"} // not in this apprentice's version
-			for _, cp := range pr.Competencies {
-				if cp.Code != comp.Code {
-					continue
-				}
-				done, need := 0, 0
-				for _, vp := range cp.Variants {
-					done, need = done+min(vp.Successful, vp.Required), need+vp.Required
-				}
-				switch {
-				case cp.Current:
-					cell = CohortCell{Code: comp.Code, Text: "✓", Class: "status-ok"}
-				case cp.SignedOff:
-					cell = CohortCell{Code: comp.Code, Text: "!", Class: "status-warn"}
-				case need > 0:
-					cell = CohortCell{Code: comp.Code, Text: strconv.Itoa(done) + "/" + strconv.Itoa(need)}
-				default:
-					cell = CohortCell{Code: comp.Code, Text: "·"}
-				}
+		pos, ok := at[pv]
+		if !ok {
+			pos = make([]int, len(v.Competencies))
+			for i, comp := range v.Competencies {
+				pos[i] = slices.IndexFunc(pv.Program().Competencies, func(c curriculum.Competency) bool { return c.Code == comp.Code })
 			}
-			row.Cells = append(row.Cells, cell)
+			at[pv] = pos
+		}
+		ms := marks[e.ID]
+		signed := 0
+		for _, m := range ms {
+			if m.SignedOff {
+				signed++
+			}
+		}
+		// As assessments.Progress.Percent: signed off of every competency
+		// of the apprentice's version, rounded down.
+		row := CohortRow{Name: names[e.ApprenticeID], EnrollmentID: e.ID, Cells: make([]CohortCell, len(v.Competencies))}
+		if len(ms) > 0 {
+			row.Percent = signed * 100 / len(ms)
+		}
+		for i, comp := range v.Competencies {
+			row.Cells[i] = cohortCell(comp.Code, pos[i], ms)
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -184,6 +182,93 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 		return less(v.Rows[i], v.Rows[j])
 	})
 	return v, nil
+}
+
+// cohortCell is the cell of competency code, at index i of the
+// apprentice's marks (-1: not in the apprentice's version).
+func cohortCell(code string, i int, ms []assessments.Mark) CohortCell {
+	if i < 0 || i >= len(ms) {
+		return CohortCell{Code: code, Text: "—"}
+	}
+	switch m := ms[i]; {
+	case m.Current:
+		return CohortCell{Code: code, Text: "✓", Class: "status-ok"}
+	case m.SignedOff:
+		return CohortCell{Code: code, Text: "!", Class: "status-warn"}
+	case m.Need > 0:
+		return CohortCell{Code: code, Text: strconv.Itoa(int(m.Done)) + "/" + strconv.Itoa(int(m.Need))}
+	default:
+		return CohortCell{Code: code, Text: "·"}
+	}
+}
+
+// cohortMarks returns the competency marks of each enrollment today
+// (assessments.Marks) and its program version, both by enrollment id. The
+// marks come from the decision cache (clearance.DecideMany: the people's
+// decision stamps in one statement, and the records only of those
+// written for since) for every enrollment that is its apprentice's
+// enrollment in force today, as nearly all current ones are; the rest
+// (not started yet, or moved from on a later day) are marked from their
+// records. Either way a fixed number of statements.
+func (s *Service) cohortMarks(ctx context.Context, ens []assessments.Enrollment) (map[string][]assessments.Mark, map[string]*assessments.ProgramVersion, error) {
+	now := s.now()
+	versions := make(map[string]*assessments.ProgramVersion, len(ens))
+	// Today is the program's day (as Summarize reads it), so usually one
+	// day for everyone.
+	byDay := map[curriculum.Date][]string{}
+	for _, e := range ens {
+		// Compiled once per process: no query after the first.
+		pv, err := s.Evidence.Version(ctx, e.VersionID)
+		if err != nil {
+			return nil, nil, err
+		}
+		versions[e.ID] = pv
+		day := pv.Day(now)
+		if !slices.Contains(byDay[day], e.ApprenticeID) {
+			byDay[day] = append(byDay[day], e.ApprenticeID)
+		}
+	}
+	marks := make(map[string][]assessments.Mark, len(ens))
+	for day, people := range byDay {
+		decided, err := s.Clearance.DecideMany(ctx, people, day)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range ens {
+			if d := decided[e.ApprenticeID]; d != nil && d.AsOf == day && d.Enrollment.ID == e.ID && d.Marks() != nil {
+				marks[e.ID] = d.Marks()
+			}
+		}
+	}
+	var rest []assessments.Enrollment
+	for _, e := range ens {
+		if _, ok := marks[e.ID]; !ok {
+			rest = append(rest, e)
+		}
+	}
+	if err := s.marksFromRecords(ctx, rest, now, marks); err != nil {
+		return nil, nil, err
+	}
+	return marks, versions, nil
+}
+
+// marksFromRecords adds to marks those of enrollments ens on the
+// program's day of now, from their records as the clearance engine reads
+// them (no steps, names or signatures).
+func (s *Service) marksFromRecords(ctx context.Context, ens []assessments.Enrollment, now time.Time, marks map[string][]assessments.Mark) error {
+	if len(ens) == 0 {
+		return nil
+	}
+	recs, err := s.Evidence.LoadScoped(ctx, ens, evidence.DecisionFields)
+	if err != nil {
+		return err
+	}
+	for _, e := range ens {
+		rec := recs[e.ID]
+		pv := rec.Enrollment.Version
+		marks[e.ID] = assessments.Marks(pv, assessments.BuildEvidence(rec), pv.Day(now))
+	}
+	return nil
 }
 
 // VersionMember is an apprentice enrolled in an older version of a
