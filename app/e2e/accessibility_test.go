@@ -164,6 +164,16 @@ func TestAccessibility(t *testing.T) {
 	version, _, _ := strings.Cut(strings.TrimPrefix(d.location(), s.base), "?")
 	d.open(version + "/move")
 	d.checkPage(axe)
+	// One apprentice's move page, which needs a newer version: version 2
+	// published unchanged, then Jordan's page from the cohort preview.
+	d.open(version)
+	d.clickAndLoad("start a draft", chromedp.Search(`//button[contains(., "Start a new draft")]`))
+	d.run("accept the confirmation", eval(`window.confirm = () => true; true`))
+	d.clickAndLoad("publish", chromedp.Search(`//button[contains(., "Publish version 2")]`))
+	d.clickAndLoad("preview the move", chromedp.Search(`//a[contains(., "Move them to version 2")]`))
+	d.clickAndLoad("open Jordan's move", chromedp.Search(`//main//a[contains(., "Jordan Lee")]`))
+	d.mustSee("Move Jordan Lee from version 1 to version 2")
+	d.checkPage(axe)
 }
 
 // The checklist and sign-off forms work with the keyboard alone: two
