@@ -397,6 +397,19 @@ func (r *Reason) Step() string {
 	return ""
 }
 
+// HasStep reports whether Step says something, without building the
+// text: for every reason but the informational ones (in grace, expiring,
+// re-verification due soon or scheduled). A ranking of thousands of
+// people by steps left counts them this way and writes only the steps it
+// shows.
+func (r *Reason) HasStep() bool {
+	switch r.Code {
+	case ReasonCredentialInGrace, ReasonCredentialExpiring, ReasonReverificationDueSoon, ReasonReverificationScheduled:
+		return false
+	}
+	return int(r.Code) > 0 && int(r.Code) < len(reasonNames)
+}
+
 // morePerformances is the step "Complete 4 more successful observed
 // performances of Venipuncture to move to indirect supervision".
 func morePerformances(n int, what, purpose string) string {

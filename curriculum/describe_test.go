@@ -37,3 +37,15 @@ func TestDescribeInWords(t *testing.T) {
 		t.Errorf("an empty authorization reads %q", got)
 	}
 }
+
+// TestHasStepIsStepNotEmpty: HasStep agrees with Step for every reason
+// code, and for codes past the last.
+func TestHasStepIsStepNotEmpty(t *testing.T) {
+	for code := ReasonCode(0); int(code) <= len(reasonNames)+1; code++ {
+		for _, rs := range []Reason{{Code: code, Effect: BlocksIndependent, Have: 1, Need: 3}, {Code: code, Effect: Info}} {
+			if got, want := rs.HasStep(), rs.Step() != ""; got != want {
+				t.Errorf("%s: HasStep %v, Step %q", code, got, rs.Step())
+			}
+		}
+	}
+}

@@ -34,15 +34,33 @@ type Closest struct {
 type ClosestRow struct {
 	PersonID, Name, Site string
 	Status               Status
-	// Steps are what remains before clearance, in plain language (empty
-	// when cleared); Performances is how many observed performances they
+	// Performances is how many observed performances the steps left
 	// include (ties between equal step counts go to fewer).
-	Steps        []string
 	Performances int
+
+	// blocking are the decision's reasons that block (none when
+	// cleared); left counts those that say a step. The steps' text is
+	// written only for the rows shown (Steps): thousands are ranked,
+	// a hundred shown.
+	blocking []curriculum.Reason
+	left     int
+	order    int // place in name order: equals rank by name
 }
 
 // Left is how many steps remain.
-func (r ClosestRow) Left() int { return len(r.Steps) }
+func (r ClosestRow) Left() int { return r.left }
+
+// Steps are what remains before clearance, in plain language (empty when
+// cleared).
+func (r ClosestRow) Steps() []string {
+	var out []string
+	for i := range r.blocking {
+		if step := r.blocking[i].Step(); step != "" {
+			out = append(out, step)
+		}
+	}
+	return out
+}
 
 // Closest ranks the apprentices of the sites (the people who belong to
 // them, as the object rule reads it) by what is left before clearance for
@@ -96,14 +114,14 @@ func (s *Service) Closest(ctx context.Context, siteIDs []string, task string, as
 			continue
 		}
 		row := ClosestRow{PersonID: p.ID, Name: p.Name, Site: siteNames[r.Enrollment.SiteID],
-			Status: Status{Text: d.Status.Label(), Tone: statusTone[d.Status]}}
-		for i := range d.Reasons {
-			rs := &d.Reasons[i]
-			if d.Status == curriculum.Cleared || rs.Effect < curriculum.BlocksIndependent {
-				continue
-			}
-			if step := rs.Step(); step != "" {
-				row.Steps = append(row.Steps, step)
+			Status: Status{Text: d.Status.Label(), Tone: statusTone[d.Status]}, order: len(out.Rows)}
+		if d.Status != curriculum.Cleared {
+			row.blocking = slices.DeleteFunc(d.Reasons, func(rs curriculum.Reason) bool { return rs.Effect < curriculum.BlocksIndependent })
+		}
+		for i := range row.blocking {
+			rs := &row.blocking[i]
+			if rs.HasStep() {
+				row.left++
 			}
 			if rs.Code == curriculum.ReasonCountShort {
 				row.Performances += max(rs.Need-rs.Have, 0)
@@ -123,12 +141,16 @@ func (s *Service) Closest(ctx context.Context, siteIDs []string, task string, as
 	if t, ok := titles[task]; ok {
 		out.Task, out.TaskTitle = task, t
 	}
-	// Stable: people come in name order, so equals stay by name.
-	slices.SortStableFunc(out.Rows, func(a, b ClosestRow) int {
-		if c := a.Left() - b.Left(); c != 0 {
+	// Equals stay by name: people come in name order (order). A total
+	// order, so an unstable sort gives the one answer, in O(n log n).
+	slices.SortFunc(out.Rows, func(a, b ClosestRow) int {
+		if c := a.left - b.left; c != 0 {
 			return c
 		}
-		return a.Performances - b.Performances
+		if c := a.Performances - b.Performances; c != 0 {
+			return c
+		}
+		return a.order - b.order
 	})
 	return out, nil
 }
@@ -146,7 +168,7 @@ func (s *Service) ClosestWorkbook(v *Closest, asOf curriculum.Date, generatedBy 
 	}
 	defer w.Close()
 	for i, r := range v.Rows {
-		left := strings.Join(r.Steps, "; ")
+		left := strings.Join(r.Steps(), "; ")
 		if left == "" {
 			left = "Nothing: cleared"
 		}

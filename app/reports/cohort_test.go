@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,16 +21,17 @@ import (
 	"github.com/skillgate/skillgate/internal/tools/scale"
 )
 
-// TestCohortFromDecisionsIsTheSummary: the cohort grid made from the
-// decision cache (the marks filed with each person's decisions) is the
-// grid the progress summary of every apprentice's records gives
+// TestCohortAndClosestAsBefore: the cohort grid made from the decision
+// cache (the marks filed with each person's decisions) is the grid the
+// progress summary of every apprentice's records gives
 // (assessments.Summarize, as the grid was made before), cell for cell
 // and in the same order, on both engines: on the generator's day and on
 // two later ones (sign-offs lapse into "!"), with one enrollment on hold,
 // whether the cache was filled by deciding (pages, API) or by the
 // reminders' ForPeopleCaching, and from the records for enrollments the
-// cache does not hold.
-func TestCohortFromDecisionsIsTheSummary(t *testing.T) {
+// cache does not hold. "Closest to clearance", which now writes only the
+// steps it is asked for, ranks and says what it did before.
+func TestCohortAndClosestAsBefore(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		today := curriculum.MustParseDate("2026-06-15")
@@ -74,7 +76,7 @@ func TestCohortFromDecisionsIsTheSummary(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		kinds := map[string]int{}
+		kinds, ranked := map[string]int{}, 0
 		for _, day := range []curriculum.Date{today, today.AddDays(200), today.AddDays(700)} {
 			now = day.Time(curriculum.DefaultLocation()).Add(13 * time.Hour)
 			want, err := s.cohortBySummary(ctx, f)
@@ -146,6 +148,32 @@ func TestCohortFromDecisionsIsTheSummary(t *testing.T) {
 					t.Fatalf("%s, enrollment %s: marks from the records differ from the cached ones:\n%v\n%v", day, id, m, cached[id])
 				}
 			}
+			for _, task := range []string{"INJECTIONS", "VENIPUNCTURE", "VITALS"} {
+				got, err := s.Closest(ctx, f.SiteIDs, task, day)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := s.closestBefore(ctx, f.SiteIDs, task, day)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got.Tasks, want.Tasks) || got.Task != want.Task || got.TaskTitle != want.TaskTitle || len(got.Rows) != len(want.Rows) {
+					t.Fatalf("%s, %s: %s %q, %d rows; before: %s %q, %d rows", day, task, got.Task, got.TaskTitle, len(got.Rows), want.Task, want.TaskTitle, len(want.Rows))
+				}
+				for i, g := range got.Rows {
+					w := want.Rows[i]
+					if g.PersonID != w.PersonID || g.Name != w.Name || g.Site != w.Site || g.Status != w.Status || g.Performances != w.Performances ||
+						g.Left() != len(w.Steps) || !slices.Equal(g.Steps(), w.Steps) {
+						t.Fatalf("%s, %s, rank %d: %+v %q; before %+v", day, task, i+1, g, g.Steps(), w)
+					}
+					if g.Left() > 0 {
+						ranked++
+					}
+				}
+			}
+		}
+		if ranked < 100 {
+			t.Fatalf("only %d ranked rows with steps left compared", ranked)
 		}
 		for _, k := range []string{"✓", "!", "n/m"} {
 			if kinds[k] == 0 {
@@ -245,4 +273,103 @@ func (s *Service) cohortBySummary(ctx context.Context, f CohortFilter) (*Cohort,
 		return a.EnrollmentID < b.EnrollmentID
 	})
 	return v, nil
+}
+
+// closestBeforeRow is a row of "closest to clearance" as it was made
+// before: every step's text written for every row.
+type closestBeforeRow struct {
+	PersonID, Name, Site string
+	Status               Status
+	Steps                []string
+	Performances         int
+}
+
+// closestBefore is Service.Closest as it was before its rows kept the
+// blocking reasons instead of the steps' text, sorted stably. The test
+// holds the new one to it.
+func (s *Service) closestBefore(ctx context.Context, siteIDs []string, task string, asOf curriculum.Date) (*struct {
+	Tasks           []TaskOption
+	Task, TaskTitle string
+	Rows            []closestBeforeRow
+}, error) {
+	out := &struct {
+		Tasks           []TaskOption
+		Task, TaskTitle string
+		Rows            []closestBeforeRow
+	}{}
+	var people []*accounts.Person
+	err := s.Accounts.EachSelected(ctx, accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: siteIDs}, 1<<20,
+		func(batch []*accounts.Person) error { people = append(people, batch...); return nil })
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	res, err := s.Clearance.DecideMany(ctx, ids, asOf)
+	if err != nil {
+		return nil, err
+	}
+	sites, err := s.Accounts.Sites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	siteNames := map[string]string{}
+	for _, st := range sites {
+		siteNames[st.ID] = st.Name
+	}
+	titles := map[string]string{}
+	for _, p := range people {
+		r, ok := res[p.ID]
+		if !ok {
+			continue
+		}
+		for _, t := range r.Rules.Version().Program.Tasks {
+			if _, seen := titles[t.Code]; !seen {
+				titles[t.Code] = t.Title
+			}
+		}
+		d, ok, err := r.Decision(task)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		row := closestBeforeRow{PersonID: p.ID, Name: p.Name, Site: siteNames[r.Enrollment.SiteID],
+			Status: Status{Text: d.Status.Label(), Tone: statusTone[d.Status]}}
+		for i := range d.Reasons {
+			rs := &d.Reasons[i]
+			if d.Status == curriculum.Cleared || rs.Effect < curriculum.BlocksIndependent {
+				continue
+			}
+			if step := rs.Step(); step != "" {
+				row.Steps = append(row.Steps, step)
+			}
+			if rs.Code == curriculum.ReasonCountShort {
+				row.Performances += max(rs.Need-rs.Have, 0)
+			}
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	for code, title := range titles {
+		out.Tasks = append(out.Tasks, TaskOption{Code: code, Title: title})
+	}
+	slices.SortFunc(out.Tasks, func(a, b TaskOption) int {
+		if c := strings.Compare(a.Title, b.Title); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
+	if t, ok := titles[task]; ok {
+		out.Task, out.TaskTitle = task, t
+	}
+	slices.SortStableFunc(out.Rows, func(a, b closestBeforeRow) int {
+		if c := len(a.Steps) - len(b.Steps); c != 0 {
+			return c
+		}
+		return a.Performances - b.Performances
+	})
+	return out, nil
 }
