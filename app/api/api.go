@@ -54,6 +54,11 @@ type Scope interface {
 	AsOf(c *fiber.Ctx) (curriculum.Date, error)
 	// Page reads ?page (1 when absent or not a page number).
 	Page(c *fiber.Ctx) int
+	// CreatePerson adds a person from the JSON body, by the rules (and
+	// with the audit entry) of the page's form.
+	CreatePerson(c *fiber.Ctx) (*accounts.Person, error)
+	// SetDisabled disables or re-enables an account by the page's rule.
+	SetDisabled(c *fiber.Ctx, id string, disabled bool) error
 	// Enroll enrolls a person from the JSON body, by the rules the page's
 	// form follows.
 	Enroll(c *fiber.Ctx) (assessments.Enrollment, bool, error)
@@ -126,10 +131,15 @@ func Mount(r Router, d Deps) {
 	r.Get(api+"/reviews", access.Recorders, d.Shared.Pending)
 	r.Post(api+"/reviews/:kind/:id", access.Recorders, d.Shared.Review)
 	r.Get(api+"/programs", access.LoggedIn, a.listPrograms)
+	r.Post(api+"/programs", access.Designers, a.importProgram)
 	r.Get(api+"/programs/:id/versions/:n", access.LoggedIn, a.programVersion)
+	r.Post(api+"/programs/:id/versions/:n/publish", access.Designers, a.publishVersion)
 	r.Get(api+"/people", access.PeopleReaders, a.listPeople)
+	r.Post(api+"/people", access.Admins, a.createPerson)
+	r.Patch(api+"/people/:id", access.HRStaff, a.updatePerson)
 	r.Get(api+"/people/:id/credentials", access.LoggedIn, a.personCredentials)
 	r.Post(api+"/people/:id/credentials", access.HRStaff, a.addCredential)
+	r.Post(api+"/people/:id/credentials/:rid/verify", access.HRStaff, a.verifyCredential)
 }
 
 // created answers a write: 201 with the new record, 200 with the record

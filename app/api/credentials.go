@@ -105,3 +105,27 @@ func (a *API) addCredential(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(toRecordJSON(rec))
 }
+
+// verifyCredential records that HR checked a record at its source (HR and
+// admins), as the credentials page's Verify does; the store refuses an
+// empty method and a second verification.
+func (a *API) verifyCredential(c *fiber.Ctx) error {
+	p, err := a.scope.VisiblePerson(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	rec, err := a.evidence.Credentials.ByID(c.UserContext(), c.Params("rid"))
+	if err != nil || rec.PersonID != p.ID {
+		return errkind.New(errkind.NotFound, "This person has no credential record with this id.")
+	}
+	var b struct {
+		Method string `json:"method"`
+	}
+	if err := c.BodyParser(&b); err != nil {
+		return errkind.BadFields(map[string]string{"": "The body must be JSON with method (how it was verified)."})
+	}
+	if rec, err = a.evidence.Credentials.Verify(c.UserContext(), rec.ID, request.User(c).ID, b.Method); err != nil {
+		return err
+	}
+	return c.JSON(toRecordJSON(rec))
+}

@@ -56,7 +56,7 @@ type tokenJSON struct {
 
 func toTokenJSON(t *accounts.APIToken) tokenJSON {
 	return tokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt,
-		ReadOnly: t.ReadOnly, Sites: t.SiteIDs}
+		ReadOnly: t.ReadOnly, Sites: NonNil(t.SiteIDs)}
 }
 
 func (a *API) listTokens(c *fiber.Ctx) error {
@@ -135,4 +135,61 @@ func (a *API) listPeople(c *fiber.Ctx) error {
 		out[i] = toPersonJSON(p)
 	}
 	return c.JSON(fiber.Map{"people": out, "total": total, "page": page, "per_page": f.Limit})
+}
+
+// createPerson adds a person (administrators, as on the people page). The
+// person has no password until an administrator starts a password reset
+// on their page.
+func (a *API) createPerson(c *fiber.Ctx) error {
+	p, err := a.scope.CreatePerson(c)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toPersonJSON(p))
+}
+
+// personPatch is one change to a person: disabled (administrators), or
+// hire_date with its reason (HR and administrators).
+type personPatch struct {
+	Disabled *bool   `json:"disabled"`
+	HireDate *string `json:"hire_date"`
+	Reason   string  `json:"reason"`
+}
+
+// updatePerson makes one change to a person the caller may see, through
+// the same store calls (and so rules and audit entries) as the pages: one
+// change per request, so that each is all or nothing.
+func (a *API) updatePerson(c *fiber.Ctx) error {
+	p, err := a.scope.VisiblePerson(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	var b personPatch
+	errs, err := a.scope.Bind(c, &b)
+	if err != nil {
+		return err
+	}
+	if errs != nil {
+		return errkind.BadFields(errs)
+	}
+	switch {
+	case b.Disabled != nil && b.HireDate != nil:
+		return errkind.BadFields(map[string]string{"": "Send one change per request: disabled, or hire_date with reason."})
+	case b.Disabled != nil:
+		if !request.User(c).Has(accounts.RoleAdmin) {
+			return errkind.New(errkind.Forbidden, "Only an administrator disables or re-enables an account.")
+		}
+		err = a.scope.SetDisabled(c, p.ID, *b.Disabled)
+	case b.HireDate != nil:
+		err = a.accounts.SetHireDate(c.UserContext(), p.ID, *b.HireDate, b.Reason)
+	default:
+		return errkind.BadFields(map[string]string{"": "Send a change: disabled, or hire_date with reason."})
+	}
+	if err != nil {
+		return err
+	}
+	if p, err = a.accounts.ByID(c.UserContext(), p.ID); err != nil {
+		return err
+	}
+	return c.JSON(toPersonJSON(p))
 }

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,6 +12,7 @@ import (
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/request"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // versionJSON is a version in the program list. ID is what
@@ -69,4 +73,58 @@ type versionDoc struct {
 
 func versionDocJSON(v *programs.StoredVersion) versionDoc {
 	return versionDoc{VersionID: v.ID, ProgramID: v.ProgramID, ContentSHA256: v.ContentSHA256, Version: v.Version}
+}
+
+// importProgram stores a program file (the body, YAML as
+// curriculum/FORMAT.md describes it) as the program's next draft, as the
+// programs page's import does. A draft is published separately.
+func (a *API) importProgram(c *fiber.Ctx) error {
+	v, err := curriculum.ParseProgram(c.Body())
+	if err != nil {
+		return problems(err, errkind.Malformed)
+	}
+	sv, err := a.programs.ImportDraft(c.UserContext(), v, request.User(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(versionDocJSON(sv))
+}
+
+// publishVersion publishes the :id/:n draft as it is now, as the version
+// page's Publish button does.
+func (a *API) publishVersion(c *fiber.Ctx) error {
+	_, v, err := a.scope.LoadVersion(c)
+	if err != nil {
+		return err
+	}
+	if v.Status != curriculum.Draft {
+		return curriculum.ErrPublished
+	}
+	sv, err := a.programs.Publish(c.UserContext(), v.ID, v.LockVersion, request.User(c).ID)
+	if err != nil {
+		return problems(err, errkind.Invalid)
+	}
+	return c.JSON(versionDocJSON(sv))
+}
+
+// problems turns a program's validation problems into an error of kind k
+// with a message per field path (line and column when from a file); other
+// errors pass as they are.
+func problems(err error, k errkind.Kind) error {
+	var ve *curriculum.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	fields := map[string]string{}
+	for _, p := range ve.Problems {
+		msg := p.Message
+		if p.Line > 0 {
+			msg = fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, msg)
+		}
+		if was, ok := fields[p.Path]; ok {
+			msg = was + "; " + msg
+		}
+		fields[p.Path] = msg
+	}
+	return errkind.WithFields(k, fmt.Sprintf("The program has %d problem(s); nothing was stored: %s", len(ve.Problems), strings.TrimSpace(ve.Problems[0].Message)), fields)
 }

@@ -71,6 +71,31 @@ func (h apiHost) TokenReauth(c *fiber.Ctx, f api.TokenForm) (map[string]string, 
 	return h.s.tokenReauth(c, f)
 }
 
+// CreatePerson reads the API's JSON body and adds the person by the page
+// form's rules.
+func (h apiHost) CreatePerson(c *fiber.Ctx) (*accounts.Person, error) {
+	var f personForm
+	errs, err := bind(c, &f)
+	if err != nil {
+		return nil, err
+	}
+	p, errs, err := h.s.addPerson(c, f, errs)
+	if errs != nil {
+		// The JSON body names the sites site_ids, as the API shows them.
+		if m, ok := errs["sites"]; ok {
+			delete(errs, "sites")
+			errs["site_ids"] = m
+		}
+		return nil, badInput(errs)
+	}
+	return p, err
+}
+
+// SetDisabled disables or re-enables an account by the page's rule.
+func (h apiHost) SetDisabled(c *fiber.Ctx, id string, disabled bool) error {
+	return h.s.setDisabled(c, id, disabled)
+}
+
 // Enroll reads the API's JSON body and enrolls by the page form's rules.
 func (h apiHost) Enroll(c *fiber.Ctx) (assessments.Enrollment, bool, error) {
 	var b enrollBody

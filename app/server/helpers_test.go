@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/api/apitest"
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/credentials"
@@ -210,6 +212,11 @@ var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 func (c *client) do(method, path string, body io.Reader, header map[string]string) response {
 	c.e.t.Helper()
+	var sent []byte
+	if body != nil {
+		sent, _ = io.ReadAll(body)
+		body = bytes.NewReader(sent)
+	}
 	req := httptest.NewRequest(method, path, body)
 	req.Header.Set("X-Forwarded-For", c.ip)
 	var jar []string
@@ -238,7 +245,27 @@ func (c *client) do(method, path string, body io.Reader, header map[string]strin
 	if m := csrfField.FindStringSubmatch(string(b)); m != nil {
 		c.csrf = m[1]
 	}
+	if err := openAPI(c.e.t).Check(req, sent, res.StatusCode, res.Header, b); err != nil {
+		c.e.t.Errorf("openapi.json: %v", err)
+	}
 	return response{res, string(b)}
+}
+
+var (
+	openAPIOnce      sync.Once
+	openAPIValidator *apitest.Validator
+	openAPIErr       error
+)
+
+// openAPI is the validator every request of these tests passes through:
+// each API request and answer is checked against openapi.json.
+func openAPI(t testing.TB) *apitest.Validator {
+	t.Helper()
+	openAPIOnce.Do(func() { openAPIValidator, openAPIErr = apitest.New() })
+	if openAPIErr != nil {
+		t.Fatal(openAPIErr)
+	}
+	return openAPIValidator
 }
 
 func (c *client) get(path string) response { c.e.t.Helper(); return c.do("GET", path, nil, nil) }

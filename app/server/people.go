@@ -240,13 +240,15 @@ func pageParam(c *fiber.Ctx) int {
 	return n
 }
 
+// personForm is a new person as the page's form and POST /api/v1/people
+// take it.
 type personForm struct {
-	Name       string   `form:"name" label:"Full name" validate:"required,notblank,max=200"`
-	Email      string   `form:"email" label:"Email" validate:"required,email,max=254"`
-	EmployeeID string   `form:"employee_id" label:"Employee id" validate:"max=64"`
-	Credential string   `form:"credential" label:"Professional credential" validate:"max=10"`
-	Roles      []string `form:"roles" label:"Roles" validate:"min=1,dive,oneof=admin director preceptor apprentice hr"`
-	Sites      []string `form:"sites" label:"Sites" validate:"dive,max=64"`
+	Name       string   `form:"name" json:"name" label:"Full name" validate:"required,notblank,max=200"`
+	Email      string   `form:"email" json:"email" label:"Email" validate:"required,email,max=254"`
+	EmployeeID string   `form:"employee_id" json:"employee_id" label:"Employee id" validate:"max=64"`
+	Credential string   `form:"credential" json:"credential" label:"Professional credential" validate:"max=10"`
+	Roles      []string `form:"roles" json:"roles" label:"Roles" validate:"min=1,dive,oneof=admin director preceptor apprentice hr"`
+	Sites      []string `form:"sites" json:"site_ids" label:"Sites" validate:"dive,max=64"`
 }
 
 // HasRole and HasSite keep checkboxes ticked when the form is shown again.
@@ -281,6 +283,25 @@ func (s *Server) createPerson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	p, errs, err := s.addPerson(c, f, errs)
+	var taken *errkind.Error
+	if errors.As(err, &taken) && taken.Fields != nil {
+		return s.renderNewPerson(c, statusOf(err), f, taken.Fields)
+	}
+	if err != nil {
+		return err
+	}
+	if errs != nil {
+		return s.renderNewPerson(c, statusFor(errkind.Malformed), f, errs)
+	}
+	return s.renderPersonWithReset(c, p, "person-created")
+}
+
+// addPerson creates the person f describes, by the rules the page and the
+// API share: field messages (errs are bind's, checked first) when f breaks
+// one, the store's audited Create otherwise. Someone already having the
+// email or employee id is a Conflict naming the email field.
+func (s *Server) addPerson(c *fiber.Ctx, f personForm, errs map[string]string) (*accounts.Person, map[string]string, error) {
 	if errs == nil {
 		if _, cerr := accounts.ParseCredential(f.Credential); cerr != nil {
 			errs = map[string]string{"credential": cerr.Error()}
@@ -289,7 +310,7 @@ func (s *Server) createPerson(c *fiber.Ctx) error {
 	if errs == nil {
 		sites, err := s.accounts.Sites(c.UserContext())
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		for _, id := range f.Sites {
 			if !slices.ContainsFunc(sites, func(s accounts.Site) bool { return s.ID == id }) {
@@ -298,7 +319,7 @@ func (s *Server) createPerson(c *fiber.Ctx) error {
 		}
 	}
 	if errs != nil {
-		return s.renderNewPerson(c, statusFor(errkind.Malformed), f, errs)
+		return nil, errs, nil
 	}
 	roles := make([]accounts.Role, len(f.Roles))
 	for i, r := range f.Roles {
@@ -307,13 +328,11 @@ func (s *Server) createPerson(c *fiber.Ctx) error {
 	p, err := s.accounts.Create(c.UserContext(), accounts.NewPerson{
 		Name: f.Name, Email: f.Email, EmployeeID: f.EmployeeID, Credential: f.Credential, Roles: roles, SiteIDs: f.Sites,
 	})
-	if err != nil {
-		if errors.Is(err, db.ErrConflict) {
-			return s.renderNewPerson(c, statusOf(err), f, map[string]string{"email": "Someone already has this email or employee id."})
-		}
-		return err
+	if errors.Is(err, db.ErrConflict) {
+		return nil, nil, errkind.WithFields(errkind.Conflict, "Someone already has this email or employee id.",
+			map[string]string{"email": "Someone already has this email or employee id."})
 	}
-	return s.renderPersonWithReset(c, p, "person-created")
+	return p, nil, err
 }
 
 func (s *Server) personPage(c *fiber.Ctx) error {
@@ -394,14 +413,20 @@ func (s *Server) unlockPerson(c *fiber.Ctx) error {
 }
 
 func (s *Server) disablePerson(c *fiber.Ctx) error {
-	if c.Params("id") == currentUser(c).ID {
-		return errkind.New(errkind.Invalid, "You cannot disable your own account; ask another administrator.")
-	}
-	return s.personAction(c, func(id string) error { return s.accounts.SetDisabled(c.UserContext(), id, true) }, "person-disabled")
+	return s.personAction(c, func(id string) error { return s.setDisabled(c, id, true) }, "person-disabled")
 }
 
 func (s *Server) enablePerson(c *fiber.Ctx) error {
-	return s.personAction(c, func(id string) error { return s.accounts.SetDisabled(c.UserContext(), id, false) }, "person-enabled")
+	return s.personAction(c, func(id string) error { return s.setDisabled(c, id, false) }, "person-enabled")
+}
+
+// setDisabled disables or re-enables an account (the page's buttons and
+// the API's PATCH): nobody disables their own.
+func (s *Server) setDisabled(c *fiber.Ctx, id string, disabled bool) error {
+	if disabled && id == currentUser(c).ID {
+		return errkind.New(errkind.Invalid, "You cannot disable your own account; ask another administrator.")
+	}
+	return s.accounts.SetDisabled(c.UserContext(), id, disabled)
 }
 
 func (s *Server) personAction(c *fiber.Ctx, act func(id string) error, flash string) error {

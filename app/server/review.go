@@ -83,13 +83,13 @@ type pendingView struct {
 
 type pendingSelfLog struct {
 	assessments.SelfLog
-	Apprentice string
-	Competency string
+	Apprentice      string `json:"apprentice"`
+	CompetencyTitle string `json:"competency_title"`
 }
 
 type pendingHours struct {
 	assessments.HoursEntry
-	Apprentice string
+	Apprentice string `json:"apprentice"`
 }
 
 // reviewable returns the enrollments whose pending items the user may
@@ -127,7 +127,7 @@ func (s *Server) queue(c *fiber.Ctx, search string) (*reports.Queue, error) {
 func pendingOf(q *reports.Queue) pendingView {
 	var v pendingView
 	for _, l := range q.SelfLogs {
-		v.SelfLogs = append(v.SelfLogs, pendingSelfLog{SelfLog: l.SelfLog, Apprentice: l.Apprentice, Competency: l.Competency})
+		v.SelfLogs = append(v.SelfLogs, pendingSelfLog{SelfLog: l.SelfLog, Apprentice: l.Apprentice, CompetencyTitle: l.CompetencyTitle})
 	}
 	for _, h := range q.Hours {
 		v.Hours = append(v.Hours, pendingHours{HoursEntry: h.HoursEntry, Apprentice: h.Apprentice})

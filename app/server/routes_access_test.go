@@ -270,7 +270,10 @@ var accessRules = []accessRule{
 	{"GET", "/api/v1/reviews", "", "401 403 403 200 200 403 403 403", false},
 	{"POST", "/api/v1/reviews/:kind/:id", "/api/v1/reviews/selflogs/{selflog}", "401 403 403 400 404 403 403 403", false},
 	{"GET", "/api/v1/programs", "", "401 200 200 200 200 200 200 200", false},
+	// The empty form is no program file: 400 for those who may import.
+	{"POST", "/api/v1/programs", "", "401 403 403 403 400 403 400 403", false},
 	{"GET", "/api/v1/programs/:id/versions/:n", "/api/v1/programs/{program}/versions/1", "401 200 200 200 200 200 200 200", false},
+	{"POST", "/api/v1/programs/:id/versions/:n/publish", "/api/v1/programs/{program}/versions/1/publish", "401 403 403 403 409 403 409 403", false},
 	{"GET", "/api/v1/people", "", "401 403 403 403 200 200 200 200", false},
 	{"GET", "/api/v1/webhooks", "", "401 403 403 403 403 403 200 403", false},
 	{"POST", "/api/v1/webhooks", "", "401 403 403 403 403 403 422 403", false},
@@ -279,8 +282,13 @@ var accessRules = []accessRule{
 	{"DELETE", "/api/v1/webhooks/:id", "/api/v1/webhooks/nope", "401 403 403 403 403 403 404 403", false},
 	{"GET", "/api/v1/webhooks/:id/deliveries", "/api/v1/webhooks/nope/deliveries", "401 403 403 403 403 403 404 403", false},
 	{"POST", "/api/v1/webhooks/:id/deliveries/:delivery/resend", "/api/v1/webhooks/nope/deliveries/nope/resend", "401 403 403 403 403 403 404 403", false},
+	{"POST", "/api/v1/people", "", "401 403 403 403 403 403 400 403", false},
+	// No change sent: 400 for those who may change the person.
+	{"PATCH", "/api/v1/people/:id", "/api/v1/people/{person}", "401 403 403 403 403 400 400 400", false},
 	{"GET", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 200 404 200 200 200 200 200", false},
 	{"POST", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 403 403 403 403 422 422 422", false},
+	// No such record (the fixture's person id stands in): 404.
+	{"POST", "/api/v1/people/:id/credentials/:rid/verify", "/api/v1/people/{person}/credentials/{person}/verify", "401 403 403 403 403 404 404 404", false},
 }
 
 // accessFixture is the demo organisation plus the callers above and the

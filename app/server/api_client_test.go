@@ -1,0 +1,200 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	sgapi "github.com/skillgate/skillgate/app/api/client"
+)
+
+// integratorProgram is a program file as an integrator would import it:
+// one competency, signed off after one observed performance.
+const integratorProgram = `format: skillgate-program/1
+number: 1
+status: draft
+program:
+  code: API-VITALS
+  title: Vital signs for integrators
+  type: competency-based
+  competencies:
+    - code: VITALS
+      title: Vital signs
+      domain: clinical
+      checklist_version: 1
+      checklist:
+        - text: Identifies the patient with two identifiers
+          critical: true
+        - text: Measures blood pressure with a correctly sized cuff
+      performances: [{count: 1}]
+      observed_by: {credentials: [RN]}
+      signed_off_by: {credentials: [RN]}
+  tasks:
+    - code: VITALS
+      title: Vital signs
+      category: clinical
+      competencies: [VITALS]
+`
+
+// Issue 22: an integrator's program written only against the client that
+// oapi-codegen generates from openapi.json (app/api/client) runs the
+// whole path with API tokens and no page, on a real server on loopback:
+// import and publish a program, create a person, enroll, observe, record
+// and verify the signer's licence, sign off, ask the clearance. Every
+// exchange is also checked against the document.
+func TestGeneratedClientScenario(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		staff := func(email, credential string, role accounts.Role) (*accounts.Person, string) {
+			p, err := e.store.Create(ctx, accounts.NewPerson{Email: email, Name: "Staff " + email, Credential: credential,
+				Roles: []accounts.Role{role}, SiteIDs: []string{e.siteID}, Password: testPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, tok, err := e.store.CreateToken(ctx, p.ID, "integration", 24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p, tok
+		}
+		_, adminTok := staff("admin@example.test", "none", accounts.RoleAdmin)
+		_, dirTok := staff("director@example.test", "none", accounts.RoleDirector)
+		prec, precTok := staff("rn@example.test", "RN", accounts.RolePreceptor)
+		base := serve(t, e) + "/api/v1"
+		as := func(tok string) *sgapi.ClientWithResponses {
+			c, err := sgapi.NewClientWithResponses(base,
+				sgapi.WithHTTPClient(&http.Client{Transport: checkedTransport{t}}),
+				sgapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+					r.Header.Set("Authorization", "Bearer "+tok)
+					return nil
+				}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		admin, dir, rn := as(adminTok), as(dirTok), as(precTok)
+		must := func(what string, status int, want int, body []byte) {
+			t.Helper()
+			if status != want {
+				t.Fatalf("%s: %d, want %d: %s", what, status, want, body)
+			}
+		}
+
+		imp, err := dir.PostProgramsWithBodyWithResponse(ctx, "application/yaml", strings.NewReader(integratorProgram))
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("import the program file", imp.StatusCode(), http.StatusCreated, imp.Body)
+		pub, err := dir.PostProgramsIdVersionsNPublishWithResponse(ctx, imp.JSON201.ProgramId, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("publish it", pub.StatusCode(), http.StatusOK, pub.Body)
+
+		np, err := admin.PostPeopleWithResponse(ctx, sgapi.NewPerson{Name: "Noa Hale", Email: "noa@example.test",
+			Roles: []sgapi.Role{sgapi.Apprentice}, SiteIds: &[]string{e.siteID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("create the person", np.StatusCode(), http.StatusCreated, np.Body)
+		noa := np.JSON201.Id
+
+		today := openapi_types.Date{Time: orgToday(e).Time(time.UTC)}
+		en, err := dir.PostEnrollmentsWithResponse(ctx, sgapi.PostEnrollmentsJSONRequestBody{IdempotencyKey: "enroll-noa-vitals",
+			PersonId: noa, VersionId: pub.JSON200.VersionId, SiteId: e.siteID, StartDate: &today, PreceptorIds: &[]string{prec.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("enroll", en.StatusCode(), http.StatusCreated, en.Body)
+
+		task := "VITALS"
+		clearance := func() sgapi.DecisionStatus {
+			t.Helper()
+			r, err := dir.GetClearancesWithResponse(ctx, &sgapi.GetClearancesParams{Person: &noa, Task: &task})
+			if err != nil {
+				t.Fatal(err)
+			}
+			must("ask the clearance", r.StatusCode(), http.StatusOK, r.Body)
+			d, err := r.JSON200.AsDecision()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d.Status
+		}
+		if s := clearance(); s == sgapi.Cleared {
+			t.Fatalf("cleared before any evidence")
+		}
+
+		ob, err := rn.PostEnrollmentsIdObservationsWithResponse(ctx, en.JSON201.Id, sgapi.PostEnrollmentsIdObservationsJSONRequestBody{
+			IdempotencyKey: "observe-noa-vitals-1", Competency: "VITALS", PerformedOn: today,
+			Steps: []sgapi.StepResult{{Index: 0, Met: true}, {Index: 1, Met: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("observe", ob.StatusCode(), http.StatusCreated, ob.Body)
+		if !ob.JSON201.Successful {
+			t.Fatalf("observation with every step met is not successful: %s", ob.Body)
+		}
+
+		// The signer's licence, on file (HR's or an administrator's part).
+		issued := openapi_types.Date{Time: today.AddDate(-1, 0, 0)}
+		expires := openapi_types.Date{Time: today.AddDate(1, 0, 0)}
+		lic, err := admin.PostPeopleIdCredentialsWithResponse(ctx, prec.ID, sgapi.PostPeopleIdCredentialsJSONRequestBody{
+			Type: "RN", IssuedOn: issued, ExpiresOn: &expires})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("record the signer's RN", lic.StatusCode(), http.StatusCreated, lic.Body)
+		ver, err := admin.PostPeopleIdCredentialsRidVerifyWithResponse(ctx, prec.ID, lic.JSON201.Id,
+			sgapi.PostPeopleIdCredentialsRidVerifyJSONRequestBody{Method: "checked the state board's licence lookup"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("verify it", ver.StatusCode(), http.StatusOK, ver.Body)
+
+		so, err := rn.PostEnrollmentsIdSignoffsWithResponse(ctx, en.JSON201.Id, sgapi.PostEnrollmentsIdSignoffsJSONRequestBody{
+			IdempotencyKey: "signoff-noa-vitals-1", Competency: "VITALS", Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("sign off", so.StatusCode(), http.StatusCreated, so.Body)
+
+		if s := clearance(); s != sgapi.Cleared {
+			t.Fatalf("after the sign-off the clearance is %s, want cleared", s)
+		}
+	})
+}
+
+// checkedTransport sends a request on loopback and checks the exchange
+// against openapi.json, as client.do does for in-process requests.
+type checkedTransport struct{ t *testing.T }
+
+func (c checkedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	var sent []byte
+	if r.Body != nil {
+		sent, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(sent))
+	}
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	if err := openAPI(c.t).Check(r, sent, res.StatusCode, res.Header, b); err != nil {
+		c.t.Errorf("openapi.json: %v", err)
+	}
+	return res, nil
+}

@@ -1,0 +1,65 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit/audittest"
+)
+
+// Issue 22: people are created and changed through the API by the rules
+// of the people and hire-date pages, each change audited as the caller.
+func TestAPICreatesAndChangesPeople(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		token := func(p *accounts.Person) string {
+			_, tok, err := e.store.CreateToken(ctx, p.ID, "hris", 24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		adminP := e.person("admin@example.test", accounts.RoleAdmin)
+		admin, hr := token(adminP), token(e.person("hr@example.test", accounts.RoleHR))
+		want := func(r response, status int, inBody string) {
+			t.Helper()
+			if r.StatusCode != status || !strings.Contains(r.body, inBody) {
+				t.Fatalf("%d %s, want %d with %q", r.StatusCode, r.body, status, inBody)
+			}
+		}
+
+		newHire := `{"name":"Noa Hale","email":"Noa@Example.test","employee_id":"E-100","credential":"cma","roles":["apprentice"],"site_ids":["` + e.siteID + `"]}`
+		want(apiCall(e, "POST", "/api/v1/people", hr, newHire), http.StatusForbidden, "")
+		r := apiCall(e, "POST", "/api/v1/people", admin, newHire)
+		want(r, http.StatusCreated, `"email":"noa@example.test"`)
+		var noa struct{ ID string }
+		decode(t, r, &noa)
+		if a := audittest.Last(t, e.db, accounts.ActionPersonCreate); a.EntityID != noa.ID || a.Actor != adminP.ID {
+			t.Fatalf("audit entry %+v, want person.create of %s by the admin", a, noa.ID)
+		}
+		// The page's rules: one person per email, known credentials and sites, a role.
+		want(apiCall(e, "POST", "/api/v1/people", admin, newHire), http.StatusConflict, `"email":`)
+		want(apiCall(e, "POST", "/api/v1/people", admin, `{"name":"X","email":"x@example.test","credential":"nurse","roles":["hr"]}`), http.StatusBadRequest, `"credential":`)
+		want(apiCall(e, "POST", "/api/v1/people", admin, `{"name":"X","email":"x@example.test","roles":["hr"],"site_ids":["nowhere"]}`), http.StatusBadRequest, `"site_ids":`)
+		want(apiCall(e, "POST", "/api/v1/people", admin, `{"name":"X","email":"x@example.test","roles":[]}`), http.StatusBadRequest, `"roles":`)
+
+		// A hire date needs its reason; HR may change it, only an admin disables.
+		path := "/api/v1/people/" + noa.ID
+		want(apiCall(e, "PATCH", path, hr, `{"hire_date":"2026-03-02"}`), http.StatusBadRequest, `"reason":`)
+		want(apiCall(e, "PATCH", path, hr, `{"hire_date":"2026-03-02","reason":"offer letter"}`), http.StatusOK, `"id":"`+noa.ID+`"`)
+		if a := audittest.Last(t, e.db, accounts.ActionHireDate); a.EntityID != noa.ID || !strings.Contains(a.After, "offer letter") {
+			t.Fatalf("audit entry %+v, want the hire date change with its reason", a)
+		}
+		want(apiCall(e, "PATCH", path, hr, `{"disabled":true}`), http.StatusForbidden, "")
+		want(apiCall(e, "PATCH", path, admin, `{"disabled":true,"hire_date":"2026-03-03","reason":"x"}`), http.StatusBadRequest, "one change")
+		want(apiCall(e, "PATCH", path, admin, `{"disabled":true}`), http.StatusOK, `"disabled":true`)
+		if a := audittest.Last(t, e.db, accounts.ActionPersonDisable); a.EntityID != noa.ID || a.Actor != adminP.ID {
+			t.Fatalf("audit entry %+v, want person.disable of %s by the admin", a, noa.ID)
+		}
+		want(apiCall(e, "PATCH", "/api/v1/people/"+adminP.ID, admin, `{"disabled":true}`), http.StatusUnprocessableEntity, "your own account")
+		want(apiCall(e, "PATCH", "/api/v1/people/nobody", admin, `{"disabled":false}`), http.StatusNotFound, "")
+	})
+}
