@@ -88,7 +88,7 @@ func TestAccessibility(t *testing.T) {
 		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/sessions/new", "/people"},
 		"director@demo.test":   {"/", "/cohort", "/cohort?sort=progress&dir=desc", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
 		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
-		"admin@demo.test":      {"/admin/people", "/admin/people/new", "/admin/webhooks", "/admin/scim"},
+		"admin@demo.test":      {"/admin/people", "/admin/people/new", "/admin/webhooks", "/admin/scim", "/admin/sso"},
 	}
 	for who, paths := range pages {
 		b := newBrowser(t, s, desktop)

@@ -199,6 +199,10 @@ var walkCases = []walkCase{
 			return walkPost{as: adminEmail, page: "/admin/people/new", action: "/admin/people", form: url.Values{"name": {"Zed Example"},
 				"email": {"zed-at-example"}, "employee_id": {"E9999"}, "credential": {"none"}, "roles": {"apprentice"}, "sites": {site}}}
 		}},
+	{forms: []string{`sso_admin.html: "/admin/sso"`}, route: "/admin/sso", field: "group_map", kept: map[string]string{"group_map": "sg-rn=nurse@*"},
+		post: func(w *walkWorld) walkPost {
+			return walkPost{as: adminEmail, page: "/admin/sso", action: "/admin/sso", form: url.Values{"group_map": {"sg-rn=nurse@*"}}}
+		}},
 	{forms: []string{`webhooks.html: "/admin/webhooks"`}, route: "/admin/webhooks", field: "url",
 		kept: map[string]string{"description": "EHR", "url": "http://169.254.169.254/latest"},
 		post: func(w *walkWorld) walkPost {

@@ -153,6 +153,8 @@ var accessRules = []accessRule{
 	{"POST", "/admin/people/:id/reset", "/admin/people/{victim}/reset", "L 403 403 403 403 403 200 403", false},
 	{"POST", "/admin/people/:id/unlock", "/admin/people/{victim}/unlock", "L 403 403 403 403 403 303 403", false},
 	{"POST", "/admin/people/:id/disable", "/admin/people/{victim}/disable", "L 403 403 403 403 403 303 403", false},
+	{"GET", "/admin/sso", "", "L 403 403 403 403 403 200 403", false},
+	{"POST", "/admin/sso", "", "L 403 403 403 403 403 303 403", false},
 	{"GET", "/admin/webhooks", "", "L 403 403 403 403 403 200 403", false},
 	{"POST", "/admin/webhooks", "", "L 403 403 403 403 403 422 403", false},
 	{"GET", "/admin/webhooks/:id", "/admin/webhooks/nope", "L 403 403 403 403 403 404 403", false},

@@ -209,6 +209,8 @@ func (s *Server) routes() error {
 	s.post("/admin/people/:id/unlock", admins, s.unlockPerson)
 	s.post("/admin/people/:id/disable", admins, s.disablePerson)
 	s.post("/admin/people/:id/enable", admins, s.enablePerson)
+	s.get("/admin/sso", admins, s.ssoAdminPage)
+	s.form("/admin/sso", admins, s.ssoAdminPage, s.saveSSOSettings)
 	// Webhooks (webhooks.go; the API's are in app/api).
 	s.get("/admin/webhooks", admins, s.webhooksPage)
 	s.form("/admin/webhooks", admins, s.webhooksPage, s.createWebhook)

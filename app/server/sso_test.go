@@ -13,6 +13,7 @@ import (
 	"github.com/skillgate/skillgate/app/audit/audittest"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/app/sso/oidc/oidctest"
 )
 
@@ -220,6 +221,64 @@ func TestOIDCStepUpSigning(t *testing.T) {
 		c.cookies["sg_sso"] = saved
 		if r := c.get(localPath(t, back)); r.StatusCode != http.StatusUnauthorized || signOffs() != before+1 {
 			t.Fatalf("replayed answer: %d", r.StatusCode)
+		}
+	})
+}
+
+// Password login off: the login page offers single sign-on, a password
+// logs in only a break-glass account, and the administrator's mapping
+// (edited on /admin/sso, audited) decides the next just-in-time person.
+func TestPasswordLoginOffAndTheAdminMapping(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e, o := newOIDCEnv(t, d, map[string]string{"SKILLGATE_PASSWORD_LOGIN": "false", "SKILLGATE_BREAK_GLASS": "Admin@clinic.test"})
+		e.person("admin@clinic.test", accounts.RoleAdmin)
+		e.person("nurse@clinic.test", accounts.RolePreceptor)
+		o.AddUser(oidctest.User{Name: "sam", Subject: "sub-sam", Email: "sam@clinic.test", Groups: []string{"sg-new"}})
+
+		c := e.client()
+		page := c.get("/login")
+		if strings.Contains(page.body, `name="password"`) || !strings.Contains(page.body, "Sign in with Test IdP") || !strings.Contains(page.body, `href="/login?password=1"`) {
+			t.Fatalf("login page with password login off:\n%s", page.body)
+		}
+		if !strings.Contains(c.get("/login?password=1").body, `name="password"`) {
+			t.Fatal("no password form for break-glass accounts")
+		}
+		if r := c.post("/login", url.Values{"email": {"nurse@clinic.test"}, "password": {testPassword}}); r.StatusCode != http.StatusForbidden ||
+			!strings.Contains(r.body, "use your organisation") || c.cookies["sg_session"] != "" {
+			t.Fatalf("a password login that is not break-glass: %d", r.StatusCode)
+		}
+		if r := c.login("admin@clinic.test", testPassword); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("break-glass login: %d %s", r.StatusCode, r.body)
+		}
+
+		// The mapping: a site Skillgate lacks is refused by the field and
+		// saves nothing; a good one is saved and audited.
+		form := c.get("/admin/sso")
+		if form.StatusCode != http.StatusOK || !strings.Contains(form.body, "sg-rn=preceptor@Eastside Clinic") {
+			t.Fatalf("admin page: %d", form.StatusCode)
+		}
+		n := audittest.Count(t, d, sso.ActionSettings)
+		if r := c.post("/admin/sso", url.Values{"group_map": {"sg-new=apprentice@Nowhere"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "No site is named") ||
+			!strings.Contains(r.body, "sg-new=apprentice@Nowhere") {
+			t.Fatalf("unknown site: %d", r.StatusCode)
+		}
+		if r := c.post("/admin/sso", url.Values{"group_map": {"sg-new=apprentice@Eastside Clinic\r\nsg-hr=hr@*"}, "idp_is_source": {"on"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", r.StatusCode, r.body)
+		}
+		if audittest.Count(t, d, sso.ActionSettings) != n+1 {
+			t.Fatal("the mapping's change is not audited once")
+		}
+		set, err := e.svc.SSO.Settings(t.Context())
+		if err != nil || !set.Saved || !set.IdPIsSource || set.Mapping.String() != "sg-new=apprentice@Eastside Clinic,sg-hr=hr@*" {
+			t.Fatalf("settings %+v %v", set, err)
+		}
+		sc := e.client()
+		if r := sc.ssoVia(o, sc.get("/auth/oidc/login"), "sam"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("JIT from the saved mapping: %d %s", r.StatusCode, r.body)
+		}
+		if sam, err := e.store.ByEmail(t.Context(), "sam@clinic.test"); err != nil || !sam.Has(accounts.RoleApprentice) {
+			t.Fatalf("sam %+v %v", sam, err)
 		}
 	})
 }
