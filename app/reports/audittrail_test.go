@@ -68,6 +68,7 @@ func TestAuditSentences(t *testing.T) {
 		{audit.Record{Actor: "p-jordan", Action: "hours.create", EntityType: "hours", EntityID: "h-1"}, "Jordan Lee logged 7.5 hours of PT-CARE", "Jordan Lee"},
 		{audit.Record{Actor: "p-helen", Action: "hours.approve", EntityType: "hours", EntityID: "h-1"}, "Helen Ortiz approved Jordan Lee's 7.5 hours of PT-CARE", "Jordan Lee"},
 		{audit.Record{Actor: "p-jordan", Action: "login.success", EntityType: "person", EntityID: "p-jordan"}, "Jordan Lee logged in", "Jordan Lee"},
+		{audit.Record{Actor: "p-helen", Action: "person.roles", EntityType: "person", EntityID: "p-jordan"}, "Helen Ortiz set Jordan Lee's roles and sites", "Jordan Lee"},
 	} {
 		got, whose, _ := w.describe(&c.rec)
 		if got != c.want || whose != c.whose {

@@ -288,9 +288,14 @@ func credentialWords(typeCode, number string) string {
 
 // afterField returns a top-level string or number of the entry's after
 // value ("" when absent).
-func afterField(r *audit.Record, key string) string {
+func afterField(r *audit.Record, key string) string { return field(r.After, key) }
+
+// beforeField is afterField for the value before the change.
+func beforeField(r *audit.Record, key string) string { return field(r.Before, key) }
+
+func field(raw, key string) string {
 	var m map[string]any
-	if json.Unmarshal([]byte(r.After), &m) != nil {
+	if json.Unmarshal([]byte(raw), &m) != nil {
 		return ""
 	}
 	switch v := m[key].(type) {
@@ -372,6 +377,24 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		s = actor + " enabled " + poss + " account again"
 	case "person.unlock":
 		s = actor + " unlocked " + poss + " account"
+	case "person.update":
+		s = actor + " changed " + poss + " name or email"
+	case "person.roles":
+		s = actor + " set " + poss + " roles and sites"
+	case "scim.user_link":
+		s = actor + " linked " + poss + " account to the identity provider"
+	case "scim.user_delete":
+		s = actor + " deleted " + whose + " from provisioning, which disabled the account"
+	case "scim_token.create":
+		s = actor + " created the SCIM token “" + afterField(r, "name") + "”"
+	case "scim_token.revoke":
+		s = actor + " revoked the SCIM token “" + afterField(r, "name") + "”"
+	case "scim_group.create":
+		s = actor + " created the group “" + afterField(r, "display_name") + "”"
+	case "scim_group.update":
+		s = actor + " changed the group “" + afterField(r, "display_name") + "”"
+	case "scim_group.delete":
+		s = actor + " deleted the group “" + beforeField(r, "display_name") + "”"
 	case "person.password_change":
 		s = actor + " changed " + poss + " password"
 	case "person.reset_start":
