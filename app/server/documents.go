@@ -54,6 +54,9 @@ func (s *Server) recordPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Method() == fiber.MethodHead {
+		return headOnly(c, "application/pdf")
+	}
 	code := documents.NewCode()
 	rec := documents.RecordFrom(recordInput(p, res, asOf, s.stamp(c, code)))
 	pdf, err := documents.RecordPDF(rec)
@@ -81,6 +84,9 @@ func (s *Server) certificatePDF(c *fiber.Ctx) error {
 	rec, p, err := s.visibleEnrollment(c)
 	if err != nil {
 		return err
+	}
+	if c.Method() == fiber.MethodHead {
+		return headOnly(c, "application/pdf")
 	}
 	today := rec.Enrollment.Version.Day(s.now())
 	code := documents.NewCode()
@@ -143,6 +149,9 @@ func (s *Server) siteRecordsZIP(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Method() == fiber.MethodHead {
+		return headOnly(c, "application/zip")
+	}
 	var recs []*documents.Record
 	var issued []*documents.Issued
 	var codes []string
@@ -185,15 +194,30 @@ func (s *Server) siteRecordsZIP(c *fiber.Ctx) error {
 	return sendFile(c, "application/zip", "competency-records-"+asOf.String()+".zip", buf.Bytes())
 }
 
+// siteRecordsMax bounds one site's ZIP (about 50 ms of CPU and 70 KB a
+// record, all held in memory until sent).
+const siteRecordsMax = 1000
+
 // siteMatrixFor is siteMatrix's people and their records (not decisions
 // from the cache: records need every field).
 func (s *Server) siteMatrixFor(c *fiber.Ctx, siteID string, asOf curriculum.Date) ([]*accounts.Person, map[string]*clearance.Result, error) {
 	if !canSeeSite(currentUser(c), siteID) {
 		return nil, nil, errkind.New(errkind.NotFound, "There is no site with this id that you may see.")
 	}
-	people, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{SiteID: siteID, Role: accounts.RoleApprentice, Limit: 500})
-	if err != nil {
-		return nil, nil, err
+	var people []*accounts.Person
+	for {
+		// The store lists 500 at most a page.
+		page, total, err := s.accounts.List(c.UserContext(), accounts.ListFilter{SiteID: siteID, Role: accounts.RoleApprentice, Limit: 500, Offset: len(people)})
+		if err != nil {
+			return nil, nil, err
+		}
+		if total > siteRecordsMax {
+			return nil, nil, errkind.New(errkind.TooLarge, fmt.Sprintf("This site has %d apprentices; one ZIP holds at most %d records. Print them by person.", total, siteRecordsMax))
+		}
+		people = append(people, page...)
+		if len(page) == 0 || len(people) >= total {
+			break
+		}
 	}
 	ids := make([]string, len(people))
 	for i, p := range people {
@@ -227,6 +251,13 @@ func zipName(name string, asOf curriculum.Date, used map[string]int) string {
 		base = fmt.Sprintf("%s-%d", base, n)
 	}
 	return base + "-" + asOf.String() + ".pdf"
+}
+
+// headOnly answers HEAD for a document without making (and issuing) it:
+// a document is issued only when someone receives it.
+func headOnly(c *fiber.Ctx, ctype string) error {
+	c.Set(fiber.HeaderContentType, ctype)
+	return c.SendStatus(fiber.StatusOK)
 }
 
 // sendFile sends a download, never cached (the middleware's no-store).

@@ -326,7 +326,7 @@ const exportTimeout = 5 * time.Minute
 // fasthttp does not cancel one when the client goes away.
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	limit := 60 * time.Second
-	if strings.HasSuffix(c.Path(), ".xlsx") {
+	if strings.HasSuffix(c.Path(), ".xlsx") || strings.HasSuffix(c.Path(), ".zip") {
 		// A whole-organisation workbook reads every record; on a busy
 		// server that can pass a minute, and failing it then helps nobody.
 		limit = exportTimeout
