@@ -124,6 +124,7 @@ func Mount(r Router, d Deps) {
 	r.Get(api+"/enrollments/:id/evidence", access.LoggedIn, a.enrollmentEvidence)
 	r.Post(api+"/enrollments/:id/status", access.Directors, d.Shared.ChangeStatus)
 	r.Post(api+"/enrollments/:id/observations", access.Recorders, a.observe)
+	r.Post(api+"/enrollments/:id/tests", access.Recorders, a.recordTest)
 	r.Post(api+"/enrollments/:id/signoffs", access.Recorders, a.signOff)
 	r.Post(api+"/enrollments/:id/signoffs/:so/revocations", access.Directors, a.revoke)
 	r.Post(api+"/enrollments/:id/selflogs", access.LoggedIn, a.selfLog)

@@ -130,6 +130,35 @@ func (a *API) observe(c *fiber.Ctx) error {
 	return created(c, replayed, o)
 }
 
+type testBody struct {
+	IdempotencyKey string          `json:"idempotency_key"`
+	Competency     string          `json:"competency"`
+	Score          float64         `json:"score"`
+	TakenOn        curriculum.Date `json:"taken_on"`
+}
+
+// recordTest records a knowledge test's score, as the enrollment page's
+// test form does.
+func (a *API) recordTest(c *fiber.Ctx) error {
+	rec, _, err := a.scope.VisibleEnrollment(c)
+	if err != nil {
+		return err
+	}
+	var b testBody
+	if err := c.BodyParser(&b); err != nil {
+		return errkind.BadFields(map[string]string{"": "The body must be JSON with idempotency_key, competency, score (a percentage) and taken_on (YYYY-MM-DD)."})
+	}
+	if b.TakenOn.IsZero() {
+		return errkind.BadFields(map[string]string{"taken_on": "Give the date as YYYY-MM-DD."})
+	}
+	t, replayed, err := a.evidence.RecordTest(c.UserContext(), rec, evidence.ActorOf(request.User(c)), assessments.TestResultRequest{
+		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Score: b.Score, TakenOn: b.TakenOn})
+	if err != nil {
+		return err
+	}
+	return created(c, replayed, t)
+}
+
 type signOffBody struct {
 	IdempotencyKey string   `json:"idempotency_key"`
 	Competency     string   `json:"competency"`

@@ -16,7 +16,8 @@ import (
 )
 
 // integratorProgram is a program file as an integrator would import it:
-// one competency, signed off after one observed performance.
+// one competency, signed off after one observed performance and a passed
+// knowledge test.
 const integratorProgram = `format: skillgate-program/1
 number: 1
 status: draft
@@ -34,6 +35,7 @@ program:
           critical: true
         - text: Measures blood pressure with a correctly sized cuff
       performances: [{count: 1}]
+      knowledge_test: {pass_mark: 80}
       observed_by: {credentials: [RN]}
       signed_off_by: {credentials: [RN]}
   tasks:
@@ -47,8 +49,8 @@ program:
 // oapi-codegen generates from openapi.json (app/api/client) runs the
 // whole path with API tokens and no page, on a real server on loopback:
 // import and publish a program, create a person, enroll, observe, record
-// and verify the signer's licence, sign off, ask the clearance. Every
-// exchange is also checked against the document.
+// a knowledge test, record and verify the signer's licence, sign off, ask
+// the clearance. Every exchange is also checked against the document.
 func TestGeneratedClientScenario(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
@@ -143,6 +145,13 @@ func TestGeneratedClientScenario(t *testing.T) {
 		if !ob.JSON201.Successful {
 			t.Fatalf("observation with every step met is not successful: %s", ob.Body)
 		}
+
+		kt, err := rn.PostEnrollmentsIdTestsWithResponse(ctx, en.JSON201.Id, sgapi.PostEnrollmentsIdTestsJSONRequestBody{
+			IdempotencyKey: "test-noa-vitals-1", Competency: "VITALS", Score: 90, TakenOn: today})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("record the knowledge test", kt.StatusCode(), http.StatusCreated, kt.Body)
 
 		// The signer's licence, on file (HR's or an administrator's part).
 		issued := openapi_types.Date{Time: today.AddDate(-1, 0, 0)}

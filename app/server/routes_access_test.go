@@ -265,6 +265,7 @@ var accessRules = []accessRule{
 	{"GET", "/api/v1/enrollments/:id/evidence", "/api/v1/enrollments/{enrollment}/evidence", "401 200 404 200 200 200 200 200", false},
 	{"POST", "/api/v1/enrollments/:id/status", "/api/v1/enrollments/{enrollment}/status", "401 403 403 403 409 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/observations", "/api/v1/enrollments/{enrollment}/observations", "401 403 403 400 400 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/tests", "/api/v1/enrollments/{enrollment}/tests", "401 403 403 400 400 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/signoffs", "/api/v1/enrollments/{enrollment}/signoffs", "401 403 403 401 401 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/signoffs/:so/revocations", "/api/v1/enrollments/{enrollment}/signoffs/{signoff}/revocations", "401 403 403 403 400 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/selflogs", "/api/v1/enrollments/{enrollment}/selflogs", "401 400 404 403 403 403 403 403", false},

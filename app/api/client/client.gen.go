@@ -1390,6 +1390,16 @@ type PostEnrollmentsIdStatusJSONBodyStatus string
 // PostEnrollmentsIdStatus200JSONResponseBodyStatus defines parameters for PostEnrollmentsIdStatus.
 type PostEnrollmentsIdStatus200JSONResponseBodyStatus string
 
+// PostEnrollmentsIdTestsJSONBody defines parameters for PostEnrollmentsIdTests.
+type PostEnrollmentsIdTestsJSONBody struct {
+	Competency     string `json:"competency"`
+	IdempotencyKey string `json:"idempotency_key"`
+
+	// Score Percent; a score equal to the competency's pass mark passes
+	Score   float32            `json:"score"`
+	TakenOn openapi_types.Date `json:"taken_on"`
+}
+
 // GetPeopleParams defines parameters for GetPeople.
 type GetPeopleParams struct {
 	// Q Matches name, email or employee id
@@ -1467,6 +1477,9 @@ type PostEnrollmentsIdSignoffsSoRevocationsJSONRequestBody PostEnrollmentsIdSign
 
 // PostEnrollmentsIdStatusJSONRequestBody defines body for PostEnrollmentsIdStatus for application/json ContentType.
 type PostEnrollmentsIdStatusJSONRequestBody PostEnrollmentsIdStatusJSONBody
+
+// PostEnrollmentsIdTestsJSONRequestBody defines body for PostEnrollmentsIdTests for application/json ContentType.
+type PostEnrollmentsIdTestsJSONRequestBody PostEnrollmentsIdTestsJSONBody
 
 // PostPeopleJSONRequestBody defines body for PostPeople for application/json ContentType.
 type PostPeopleJSONRequestBody = NewPerson
@@ -1796,6 +1809,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /enrollments/{id}/status (the `PostEnrollmentsIdStatus` operationId).
 	PostEnrollmentsIdStatus(ctx context.Context, id string, body PostEnrollmentsIdStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTestsWithBody Record a knowledge test's score (preceptors and directors, as the enrollment page's test form)
+	//
+	// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
+	PostEnrollmentsIdTestsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTests Record a knowledge test's score (preceptors and directors, as the enrollment page's test form)
+	//
+	// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
+	PostEnrollmentsIdTests(ctx context.Context, id string, body PostEnrollmentsIdTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated person
 	//
@@ -2313,6 +2344,44 @@ func (c *Client) PostEnrollmentsIdStatusWithBody(ctx context.Context, id string,
 // Corresponds with POST /enrollments/{id}/status (the `PostEnrollmentsIdStatus` operationId).
 func (c *Client) PostEnrollmentsIdStatus(ctx context.Context, id string, body PostEnrollmentsIdStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostEnrollmentsIdStatusRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTestsWithBody Record a knowledge test's score (preceptors and directors, as the enrollment page's test form)
+//
+// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
+func (c *Client) PostEnrollmentsIdTestsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTestsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTests Record a knowledge test's score (preceptors and directors, as the enrollment page's test form)
+//
+// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
+func (c *Client) PostEnrollmentsIdTests(ctx context.Context, id string, body PostEnrollmentsIdTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTestsRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3339,6 +3408,53 @@ func NewPostEnrollmentsIdStatusRequestWithBody(server string, id string, content
 	}
 
 	operationPath := fmt.Sprintf("/enrollments/%s/status", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostEnrollmentsIdTestsRequest calls the generic PostEnrollmentsIdTests builder with application/json body
+func NewPostEnrollmentsIdTestsRequest(server string, id string, body PostEnrollmentsIdTestsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostEnrollmentsIdTestsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPostEnrollmentsIdTestsRequestWithBody constructs an http.Request for the PostEnrollmentsIdTests method, with any body, and a specified content type
+func NewPostEnrollmentsIdTestsRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/enrollments/%s/tests", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4520,6 +4636,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /enrollments/{id}/status (the `PostEnrollmentsIdStatus` operationId).
 	PostEnrollmentsIdStatusWithResponse(ctx context.Context, id string, body PostEnrollmentsIdStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdStatusResponse, error)
+
+	// PostEnrollmentsIdTestsWithBodyWithResponse Record a knowledge test's score (preceptors and directors, as the enrollment page's test form)
+	//
+	// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
+	PostEnrollmentsIdTestsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTestsResponse, error)
+
+	// PostEnrollmentsIdTestsWithResponse Record a knowledge test's score (preceptors and directors, as the enrollment page's test form)
+	//
+	// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
+	PostEnrollmentsIdTestsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTestsResponse, error)
 
 	// GetMeWithResponse The authenticated person
 	//
@@ -5710,6 +5844,103 @@ func (r PostEnrollmentsIdStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostEnrollmentsIdStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostEnrollmentsIdTestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TestResult
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TestResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSON200() *TestResult {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSON201() *TestResult {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostEnrollmentsIdTestsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostEnrollmentsIdTestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostEnrollmentsIdTestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostEnrollmentsIdTestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostEnrollmentsIdTestsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7762,6 +7993,36 @@ func (c *ClientWithResponses) PostEnrollmentsIdStatusWithResponse(ctx context.Co
 	return ParsePostEnrollmentsIdStatusResponse(rsp)
 }
 
+// PostEnrollmentsIdTestsWithBodyWithResponse Record a knowledge test's score (preceptors and directors, as the enrollment page's test form)
+//
+// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTestsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTestsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTestsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTestsResponse(rsp)
+}
+
+// PostEnrollmentsIdTestsWithResponse Record a knowledge test's score (preceptors and directors, as the enrollment page's test form)
+//
+// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTestsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTestsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTests(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTestsResponse(rsp)
+}
+
 // GetMeWithResponse The authenticated person
 //
 // Returns a wrapper object for the known response body format(s).
@@ -8948,6 +9209,88 @@ func ParsePostEnrollmentsIdStatusResponse(rsp *http.Response) (*PostEnrollmentsI
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostEnrollmentsIdTestsResponse parses an HTTP response from a PostEnrollmentsIdTestsWithResponse call
+func ParsePostEnrollmentsIdTestsResponse(rsp *http.Response) (*PostEnrollmentsIdTestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostEnrollmentsIdTestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
