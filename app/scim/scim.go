@@ -83,7 +83,7 @@ func (s *Service) Handler(baseURL string) (http.Handler, error) {
 			},
 			{
 				ID: optional.NewString("Group"), Name: "Group", Endpoint: "/Groups",
-				Description: optional.NewString("An identity provider group; its displayName maps to roles and sites through SKILLGATE_SSO_GROUP_MAP."),
+				Description: optional.NewString("An identity provider group; its displayName maps to roles and sites through the SSO group mapping."),
 				Schema:      schema.CoreGroupSchema(),
 				Handler:     groups,
 			},
