@@ -18,7 +18,11 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 )
 
-// Kinds of issued document.
+// Kinds of issued document. Adding one (the apprenticeship's completion
+// certificate is next) takes a value and its PDF here (as Certificate and
+// CertificatePDF), a handler that issues it through Store.Issue with its
+// subject (what a later one supersedes), and a case in the server's
+// verification page saying whether it still stands.
 const (
 	KindRecord      = "record"
 	KindCertificate = "certificate"

@@ -260,10 +260,16 @@ func headOnly(c *fiber.Ctx, ctype string) error {
 	return c.SendStatus(fiber.StatusOK)
 }
 
-// sendFile sends a download, never cached (the middleware's no-store).
+// sendFile sends a document, never cached (the middleware's no-store): a
+// PDF opens in the browser's viewer, to print; a ZIP downloads. Names are
+// made of codes and dates only, so they need no escaping.
 func sendFile(c *fiber.Ctx, ctype, name string, b []byte) error {
+	disposition := "inline"
+	if ctype != "application/pdf" {
+		disposition = "attachment"
+	}
 	c.Set(fiber.HeaderContentType, ctype)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"; filename*=UTF-8''`+url.PathEscape(name))
+	c.Set(fiber.HeaderContentDisposition, disposition+`; filename="`+name+`"; filename*=UTF-8''`+url.PathEscape(name))
 	return c.Send(b)
 }
 
