@@ -60,6 +60,12 @@ func (s *Store) wholeSelection(q *bun.SelectQuery, sel Selection) *bun.SelectQue
 	return s.selectionRest(q, sel)
 }
 
+// SelectedIDs is a subquery selecting the ids of the people sel holds,
+// for a statement of another store (their decision stamps, say).
+func (s *Store) SelectedIDs(sel Selection) *bun.SelectQuery {
+	return s.wholeSelection(s.DB.NewSelect().Model((*userRow)(nil)).Column("id"), sel)
+}
+
 // selectionRest adds the filters selection and wholeSelection share.
 func (s *Store) selectionRest(q *bun.SelectQuery, sel Selection) *bun.SelectQuery {
 	if sel.IDs != nil {

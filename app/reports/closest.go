@@ -5,8 +5,10 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -67,14 +69,49 @@ func (r ClosestRow) Steps() []string {
 // task on asOf. Apprentices not enrolled that day, or whose program has no
 // such task, are not listed. A fixed number of queries, whatever the
 // cohort's size.
+//
+// A ranking is kept (closestCache) under two stamps read before it is
+// made: the change stamp of people, their roles and sites, enrollments,
+// moves and sites (db.ScopeCredentials: who is in the cohort, their names
+// and sites), and the total of the cohort's decision stamps (anything
+// written that can change a decision). When both are unchanged the kept
+// ranking is the answer: two small statements instead of reading and
+// ranking the whole cohort. The result is shared: callers must not
+// change it.
 func (s *Service) Closest(ctx context.Context, siteIDs []string, task string, asOf curriculum.Date) (*Closest, error) {
-	out := &Closest{}
 	if len(siteIDs) == 0 {
-		return out, nil
+		return &Closest{}, nil
 	}
+	sel := accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: siteIDs}
+	scope, err := db.ChangeStamp(ctx, s.DB, db.ScopeCredentials)
+	if err != nil {
+		return nil, err
+	}
+	total, err := s.Evidence.Store.DecisionStampTotal(ctx, s.Accounts.SelectedIDs(sel))
+	if err != nil {
+		return nil, err
+	}
+	sorted := slices.Clone(siteIDs)
+	slices.Sort(sorted)
+	key := closestKey{sites: strings.Join(sorted, ","), task: task, asOf: asOf}
+	if v := s.closestKept.get(key, scope, total); v != nil {
+		return v, nil
+	}
+	// Made after the stamps were read: filed under them, never newer.
+	v, err := s.rankClosest(ctx, sel, task, asOf)
+	if err != nil {
+		return nil, err
+	}
+	s.closestKept.put(key, closestEntry{scope: scope, total: total, v: v})
+	return v, nil
+}
+
+// rankClosest makes the ranking of Closest for the people sel holds.
+func (s *Service) rankClosest(ctx context.Context, sel accounts.Selection, task string, asOf curriculum.Date) (*Closest, error) {
+	out := &Closest{}
 	var people []*accounts.Person
 	// One statement for the whole cohort, in name order.
-	err := s.Accounts.EachSelected(ctx, accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: siteIDs}, 1<<20,
+	err := s.Accounts.EachSelected(ctx, sel, 1<<20,
 		func(batch []*accounts.Person) error { people = append(people, batch...); return nil })
 	if err != nil {
 		return nil, err
@@ -153,6 +190,53 @@ func (s *Service) Closest(ctx context.Context, siteIDs []string, task string, as
 		return a.order - b.order
 	})
 	return out, nil
+}
+
+// closestCacheSize is how many rankings a process keeps: one per
+// director's set of sites, task and day asked for lately. A ranking of
+// 20,000 apprentices holds a few megabytes.
+const closestCacheSize = 8
+
+type closestKey struct {
+	sites, task string
+	asOf        curriculum.Date
+}
+
+type closestEntry struct {
+	scope, total int64
+	v            *Closest
+}
+
+// closestCache is a small bounded map of rankings; when full, an
+// arbitrary one is dropped.
+type closestCache struct {
+	mu sync.Mutex
+	m  map[closestKey]closestEntry
+}
+
+// get returns the ranking kept for k under both stamps, or nil.
+func (c *closestCache) get(k closestKey, scope, total int64) *Closest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok && e.scope == scope && e.total == total {
+		return e.v
+	}
+	return nil
+}
+
+func (c *closestCache) put(k closestKey, e closestEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[closestKey]closestEntry{}
+	}
+	if _, ok := c.m[k]; !ok && len(c.m) >= closestCacheSize {
+		for victim := range c.m {
+			delete(c.m, victim)
+			break
+		}
+	}
+	c.m[k] = e
 }
 
 // closestColumns are the workbook's columns.

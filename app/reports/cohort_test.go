@@ -149,28 +149,33 @@ func TestCohortAndClosestAsBefore(t *testing.T) {
 				}
 			}
 			for _, task := range []string{"INJECTIONS", "VENIPUNCTURE", "VITALS"} {
-				got, err := s.Closest(ctx, f.SiteIDs, task, day)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := s.closestBefore(ctx, f.SiteIDs, task, day)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(got.Tasks, want.Tasks) || got.Task != want.Task || got.TaskTitle != want.TaskTitle || len(got.Rows) != len(want.Rows) {
-					t.Fatalf("%s, %s: %s %q, %d rows; before: %s %q, %d rows", day, task, got.Task, got.TaskTitle, len(got.Rows), want.Task, want.TaskTitle, len(want.Rows))
-				}
-				for i, g := range got.Rows {
-					w := want.Rows[i]
-					if g.PersonID != w.PersonID || g.Name != w.Name || g.Site != w.Site || g.Status != w.Status || g.Performances != w.Performances ||
-						g.Left() != len(w.Steps) || !slices.Equal(g.Steps(), w.Steps) {
-						t.Fatalf("%s, %s, rank %d: %+v %q; before %+v", day, task, i+1, g, g.Steps(), w)
-					}
-					if g.Left() > 0 {
-						ranked++
-					}
-				}
+				ranked += s.sameClosest(t, ctx, f.SiteIDs, task, day)
 			}
+		}
+
+		// Kept rankings: asked again, the same ranking without making it
+		// again; after a write for one apprentice (the hold lifted) or a
+		// new name, made again and right at once.
+		now = today.Time(curriculum.DefaultLocation()).Add(13 * time.Hour)
+		kept, err := s.Closest(ctx, f.SiteIDs, "INJECTIONS", today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := s.Closest(ctx, f.SiteIDs, "INJECTIONS", today); err != nil || again != kept {
+			t.Fatalf("asked again, the ranking was made again (%v)", err)
+		}
+		if err := ev.ChangeStatus(ctx, held, assessments.Actor{ID: director.ID, Name: director.Name, Director: true}, assessments.EnrollmentActive, "back"); err != nil {
+			t.Fatal(err)
+		}
+		s.sameClosest(t, ctx, f.SiteIDs, "INJECTIONS", today)
+		if _, err := d.NewRaw("UPDATE users SET name = ? WHERE id = ?", "Aaron Aardvark", ens[0].ApprenticeID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.sameClosest(t, ctx, f.SiteIDs, "INJECTIONS", today); got == 0 {
+			t.Fatal("nobody ranked")
+		}
+		if again, _ := s.Closest(ctx, f.SiteIDs, "INJECTIONS", today); again == kept {
+			t.Fatal("the ranking kept before the writes was served after them")
 		}
 		if ranked < 100 {
 			t.Fatalf("only %d ranked rows with steps left compared", ranked)
@@ -273,6 +278,35 @@ func (s *Service) cohortBySummary(ctx context.Context, f CohortFilter) (*Cohort,
 		return a.EnrollmentID < b.EnrollmentID
 	})
 	return v, nil
+}
+
+// sameClosest fails t unless Closest ranks as closestBefore does, and
+// returns how many rows have steps left.
+func (s *Service) sameClosest(t *testing.T, ctx context.Context, siteIDs []string, task string, day curriculum.Date) int {
+	t.Helper()
+	got, err := s.Closest(ctx, siteIDs, task, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.closestBefore(ctx, siteIDs, task, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Tasks, want.Tasks) || got.Task != want.Task || got.TaskTitle != want.TaskTitle || len(got.Rows) != len(want.Rows) {
+		t.Fatalf("%s, %s: %s %q, %d rows; before: %s %q, %d rows", day, task, got.Task, got.TaskTitle, len(got.Rows), want.Task, want.TaskTitle, len(want.Rows))
+	}
+	ranked := 0
+	for i, g := range got.Rows {
+		w := want.Rows[i]
+		if g.PersonID != w.PersonID || g.Name != w.Name || g.Site != w.Site || g.Status != w.Status || g.Performances != w.Performances ||
+			g.Left() != len(w.Steps) || !slices.Equal(g.Steps(), w.Steps) {
+			t.Fatalf("%s, %s, rank %d: %+v %q; before %+v", day, task, i+1, g, g.Steps(), w)
+		}
+		if g.Left() > 0 {
+			ranked++
+		}
+	}
+	return ranked
 }
 
 // closestBeforeRow is a row of "closest to clearance" as it was made

@@ -34,7 +34,8 @@ type Service struct {
 	// (tests lower it to cross batch boundaries with few people).
 	Batch int
 
-	hr hrCache // the HR dashboard, computed for the whole organisation
+	hr          hrCache      // the HR dashboard, computed for the whole organisation
+	closestKept closestCache // "closest to clearance" rankings
 }
 
 func (s *Service) now() time.Time {
