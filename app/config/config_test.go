@@ -130,3 +130,34 @@ func TestImportRoles(t *testing.T) {
 		}
 	}
 }
+
+// Single sign-on: an https issuer (http only on loopback) with a client
+// id; password login off needs a provider; break-glass entries are
+// emails, compared case-insensitively.
+func TestSingleSignOnSettings(t *testing.T) {
+	c, _, err := Load(nil, env(map[string]string{"SKILLGATE_OIDC_ISSUER": "https://login.example.test/tenant/v2.0/", "SKILLGATE_OIDC_CLIENT_ID": "app",
+		"SKILLGATE_PASSWORD_LOGIN": "false", "SKILLGATE_BREAK_GLASS": " Admin@Clinic.test, ,admin@clinic.test"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.OIDC.Enabled() || c.OIDC.Issuer != "https://login.example.test/tenant/v2.0" || c.OIDC.Name != "your organisation" || c.SSOGroupsClaim != "groups" ||
+		c.PasswordLogin || len(c.BreakGlass) != 1 || !c.PasswordAllowed("ADMIN@clinic.test ") || c.PasswordAllowed("nurse@clinic.test") {
+		t.Fatalf("config = %+v", c)
+	}
+	if d, _, _ := Load(nil, env(nil), io.Discard); d.OIDC.Enabled() || !d.PasswordLogin || !d.PasswordAllowed("anyone@clinic.test") {
+		t.Fatalf("defaults = %+v", d)
+	}
+	if _, _, err := Load(nil, env(map[string]string{"SKILLGATE_OIDC_ISSUER": "http://127.0.0.1:9999", "SKILLGATE_OIDC_CLIENT_ID": "app"}), io.Discard); err != nil {
+		t.Errorf("a loopback http issuer: %v", err)
+	}
+	for _, bad := range []map[string]string{
+		{"SKILLGATE_OIDC_ISSUER": "http://idp.example.test", "SKILLGATE_OIDC_CLIENT_ID": "app"},
+		{"SKILLGATE_OIDC_ISSUER": "https://idp.example.test"},
+		{"SKILLGATE_PASSWORD_LOGIN": "false"},
+		{"SKILLGATE_OIDC_ISSUER": "https://idp.example.test", "SKILLGATE_OIDC_CLIENT_ID": "app", "SKILLGATE_BREAK_GLASS": "admin"},
+	} {
+		if _, _, err := Load(nil, env(bad), io.Discard); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

@@ -231,6 +231,7 @@ var walkCases = []walkCase{
 	{forms: []string{"scim.html: /admin/scim/tokens/{{.ID}}/revoke"}, route: "/admin/scim/tokens/:id/revoke", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/reset"}, route: "/admin/people/:id/reset", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/unlock"}, route: "/admin/people/:id/unlock", buttonsOnly: "a button"},
+	{forms: []string{"person.html: /admin/people/{{$.Data.Person.ID}}/sso/unlink"}, route: "/admin/people/:id/sso/unlink", buttonsOnly: "a button (the issuer is a hidden field)"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/enable"}, route: "/admin/people/:id/enable", buttonsOnly: "a button"},
 	{forms: []string{"person.html: /admin/people/{{.Data.Person.ID}}/disable"}, route: "/admin/people/:id/disable", buttonsOnly: "a button"},
 	{forms: []string{"credentials.html: $v.URL"}, route: "/people/:id/credentials", field: "issued_on",

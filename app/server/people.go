@@ -15,6 +15,7 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/errkind"
 )
@@ -354,6 +355,8 @@ type personView struct {
 	// the mail server refused it.
 	ResetSentTo  string
 	ResetNotSent bool
+	// Identities are the person's links to identity providers (sso.go).
+	Identities []sso.Identity
 }
 
 func (s *Server) renderPerson(c *fiber.Ctx, p *accounts.Person, v personView) error {
@@ -368,6 +371,9 @@ func (s *Server) renderPerson(c *fiber.Ctx, p *accounts.Person, v personView) er
 	}
 	v.Person = p
 	v.Locked = p.LockedUntil != nil && s.now().Before(*p.LockedUntil)
+	if v.Identities, err = s.sso.Identities(c.UserContext(), p.ID); err != nil {
+		return err
+	}
 	pg := Page{Title: p.Name, Nav: "people", Data: v}
 	return s.render(c, fiber.StatusOK, "person", pg)
 }
@@ -410,6 +416,13 @@ func (s *Server) startReset(c *fiber.Ctx) error {
 
 func (s *Server) unlockPerson(c *fiber.Ctx) error {
 	return s.personAction(c, func(id string) error { return s.accounts.Unlock(c.UserContext(), id) }, "person-unlocked")
+}
+
+// unlinkSSO removes the person's link to the identity provider named by
+// the form's issuer (audited): their next sign-in there links or creates
+// afresh, by the same rules as a first one.
+func (s *Server) unlinkSSO(c *fiber.Ctx) error {
+	return s.personAction(c, func(id string) error { return s.sso.Unlink(c.UserContext(), id, c.FormValue("issuer")) }, "sso-unlinked")
 }
 
 func (s *Server) disablePerson(c *fiber.Ctx) error {

@@ -216,6 +216,7 @@ var flashes = map[string]Flash{
 	"webhook-saved":            {"ok", "The webhook has been saved."},
 	"webhook-deleted":          {"ok", "The webhook has been deleted; nothing more is sent to it."},
 	"webhook-resent":           {"ok", "The delivery will be sent again in a moment, with the same webhook-id."},
+	"sso-unlinked":             {"ok", "The link to the identity provider was removed. The person's next sign-in there links or creates an account as a first one does."},
 	"sso-saved":                {"ok", "The single sign-on mapping is saved; it applies from the next sign-in and SCIM change."},
 	"hire-date-changed":        {"ok", "The hire date has been changed; credential grace periods count from it on every day."},
 	"logged-out":               {"ok", "You have logged out."},

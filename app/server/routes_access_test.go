@@ -152,6 +152,8 @@ var accessRules = []accessRule{
 	{"GET", "/admin/people/:id", "/admin/people/{victim}", "L 403 403 403 403 403 200 403", false},
 	{"POST", "/admin/people/:id/reset", "/admin/people/{victim}/reset", "L 403 403 403 403 403 200 403", false},
 	{"POST", "/admin/people/:id/unlock", "/admin/people/{victim}/unlock", "L 403 403 403 403 403 303 403", false},
+	// The victim has no single sign-on link to remove.
+	{"POST", "/admin/people/:id/sso/unlink", "/admin/people/{victim}/sso/unlink", "L 403 403 403 403 403 404 403", false},
 	{"POST", "/admin/people/:id/disable", "/admin/people/{victim}/disable", "L 403 403 403 403 403 303 403", false},
 	{"GET", "/admin/sso", "", "L 403 403 403 403 403 200 403", false},
 	{"POST", "/admin/sso", "", "L 403 403 403 403 403 303 403", false},

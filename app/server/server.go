@@ -209,6 +209,7 @@ func (s *Server) routes() error {
 	s.post("/admin/people/:id/unlock", admins, s.unlockPerson)
 	s.post("/admin/people/:id/disable", admins, s.disablePerson)
 	s.post("/admin/people/:id/enable", admins, s.enablePerson)
+	s.post("/admin/people/:id/sso/unlink", admins, s.unlinkSSO)
 	s.get("/admin/sso", admins, s.ssoAdminPage)
 	s.form("/admin/sso", admins, s.ssoAdminPage, s.saveSSOSettings)
 	// Webhooks (webhooks.go; the API's are in app/api).

@@ -113,6 +113,20 @@ func TestOIDCLogin(t *testing.T) {
 		if ids, _ := e.svc.SSO.Identities(ctx, pat.ID); len(ids) != 1 || ids[0].Subject != "sub-pat" {
 			t.Fatalf("links %+v", ids)
 		}
+		// An administrator sees the link and can remove it (audited), never
+		// point it elsewhere.
+		e.person("admin@clinic.test", accounts.RoleAdmin)
+		ac := e.client()
+		ac.mustLogin("admin@clinic.test")
+		if page := ac.get("/admin/people/" + pat.ID); !strings.Contains(page.body, "sub-pat") || !strings.Contains(page.body, "/sso/unlink") {
+			t.Fatalf("person page: %d", page.StatusCode)
+		}
+		if r := ac.post("/admin/people/"+pat.ID+"/sso/unlink", url.Values{"issuer": {o.URL}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("unlink: %d %s", r.StatusCode, r.body)
+		}
+		if ids, _ := e.svc.SSO.Identities(ctx, pat.ID); len(ids) != 0 || audittest.Count(t, d, sso.ActionUnlink) != 1 {
+			t.Fatalf("after unlinking %+v", ids)
+		}
 
 		// Answers that sign nobody in.
 		c = e.client()
