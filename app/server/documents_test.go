@@ -84,6 +84,9 @@ func TestDocumentsPrintAndVerify(t *testing.T) {
 		if strings.Contains(v.body, jordan.Email) || strings.Contains(v.body, jordan.ID) {
 			t.Error("the verification page shows more than the document")
 		}
+		if logs := e.logText(); strings.Contains(logs, code[1]) || !strings.Contains(logs, "/verify/[redacted]") {
+			t.Error("the log shows a verification code")
+		}
 		pdfText(t, ap.get("/people/"+jordan.ID+"/record.pdf"))
 		if v := anon.get("/verify/" + code[1]); !strings.Contains(v.body, "Superseded: a newer competency record") {
 			t.Error("an older record does not say it was superseded")

@@ -60,10 +60,12 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 }
 
 // secretPaths are route prefixes whose next segment is a secret (reset
-// codes, calendar feed tokens); logs show only the prefix. They are found
+// codes, calendar feed tokens, printed documents' verification codes,
+// which show a person's record to whoever holds them); logs show only the
+// prefix. They are found
 // whatever their case and wherever they are in the path, so a path that
 // does not route ("/CALENDAR/…", "//calendar/…") is redacted too.
-var secretPaths = []string{"/reset/", "/calendar/"}
+var secretPaths = []string{"/reset/", "/calendar/", "/verify/"}
 
 func redactPath(p string) string {
 	lower := strings.ToLower(p)

@@ -160,7 +160,8 @@ func (s *Server) requireEnrolment(c *fiber.Ctx) error {
 	u := currentUser(c)
 	path := c.Path()
 	if u == nil || viaToken(c) || slices.Contains(enrolmentPaths, path) || strings.HasPrefix(path, "/static/") ||
-		strings.HasPrefix(path, "/login") || strings.HasPrefix(path, "/reset/") || strings.HasPrefix(path, "/calendar/") {
+		strings.HasPrefix(path, "/login") || strings.HasPrefix(path, "/reset/") || strings.HasPrefix(path, "/calendar/") ||
+		strings.HasPrefix(path, "/verify/") {
 		return c.Next()
 	}
 	must, err := s.mustEnrol(c, u)
