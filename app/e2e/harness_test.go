@@ -119,7 +119,10 @@ func startServer(t *testing.T, dialect db.Dialect, extra map[string]string) *ser
 		s.base = "http://" + a
 	case code := <-done:
 		t.Fatalf("skillgate exited with %d:\n%s", code, s.out)
-	case <-time.After(60 * time.Second):
+	// A guard against a hang, not a speed check: seeding the demo with
+	// real password hashing under the race detector on a busy machine has
+	// taken more than a minute.
+	case <-time.After(5 * time.Minute):
 		t.Fatalf("skillgate did not start:\n%s", s.out)
 	}
 	t.Cleanup(func() {
