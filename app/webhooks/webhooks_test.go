@@ -112,7 +112,7 @@ type fixture struct {
 	disp  *Dispatcher
 }
 
-func newFixture(t *testing.T, d *db.DB) *fixture {
+func newFixture(t testing.TB, d *db.DB) *fixture {
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	g, err := NewGuard("127.0.0.1")
 	if err != nil {
