@@ -32,6 +32,12 @@ type Service struct {
 	// Policy holds organisation choices for sign-offs (e.g. signers must
 	// hold BLS).
 	Policy assessments.SignOffPolicy
+	// ClearanceRecords, when set, returns a person's records as the
+	// clearance service decides on them on asOf (nil when they have no
+	// enrollment in force): observations, sign-offs and revocations then
+	// emit clearance.changed for the levels they change (app/wiring sets
+	// it; evidence cannot import app/clearance).
+	ClearanceRecords func(ctx context.Context, personID string, asOf curriculum.Date) (*assessments.Records, error)
 
 	versions sync.Map // version id -> *assessments.ProgramVersion (published: never changes)
 }
@@ -307,7 +313,11 @@ func (s *Service) Observe(ctx context.Context, rec *assessments.Records, observe
 		return assessments.Observation{}, false, err
 	}
 	o.RequestHash = fp
-	out, again, err := s.Store.AddObservation(ctx, *o)
+	changes, err := s.clearanceChanges(ctx, rec, func(r *assessments.Records) { r.Observations = append(slices.Clone(r.Observations), *o) })
+	if err != nil {
+		return assessments.Observation{}, false, err
+	}
+	out, again, err := s.Store.AddObservation(ctx, *o, changes...)
 	if err != nil || !again {
 		return out, again, err
 	}
@@ -386,7 +396,11 @@ func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer 
 		}
 	}
 	so.RequestHash = fp
-	out, again, err := s.Store.AddSignOff(ctx, *so, seq)
+	changes, err := s.clearanceChanges(ctx, rec, func(r *assessments.Records) { r.SignOffs = append(slices.Clone(r.SignOffs), *so) })
+	if err != nil {
+		return assessments.SignOff{}, false, err
+	}
+	out, again, err := s.Store.AddSignOff(ctx, *so, seq, changes...)
 	if err != nil || !again {
 		return out, again, err
 	}
@@ -422,7 +436,11 @@ func (s *Service) Revoke(ctx context.Context, rec *assessments.Records, signOffI
 		return assessments.Revocation{}, false, err
 	}
 	r.RequestHash = fp
-	out, again, err := s.Store.AddRevocation(ctx, *r)
+	changes, err := s.clearanceChanges(ctx, rec, func(x *assessments.Records) { x.Revocations = append(slices.Clone(x.Revocations), *r) })
+	if err != nil {
+		return assessments.Revocation{}, false, err
+	}
+	out, again, err := s.Store.AddRevocation(ctx, *r, changes...)
 	if err != nil || !again {
 		return out, again, err
 	}

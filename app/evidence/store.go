@@ -471,7 +471,9 @@ func byTimeID(a, b time.Time, aid, bid string) int {
 }
 
 // AddObservation stores an observation made by assessments.NewObservation.
-func (s *Store) AddObservation(ctx context.Context, o assessments.Observation) (assessments.Observation, bool, error) {
+//
+// also are events to emit in the write's transaction (clearance.changed).
+func (s *Store) AddObservation(ctx context.Context, o assessments.Observation, also ...webhooks.Event) (assessments.Observation, bool, error) {
 	setID(&o.ID)
 	row := observationRowOf(&o)
 	var existing observationRow
@@ -483,7 +485,10 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation) (
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, action, "observation", o.ID, nil, o)
+		if err := s.record(ctx, tx, action, "observation", o.ID, nil, o); err != nil {
+			return err
+		}
+		return s.Outbox.Emit(ctx, tx, also...)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "observer_id", o.ObserverID, o.IdempotencyKey).Scan(ctx)
 	})
@@ -530,7 +535,9 @@ func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult) (as
 // Inside the transaction the count is re-read, and a unique index on the
 // number catches the race the count cannot see (two transactions reading
 // at once on PostgreSQL).
-func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int) (assessments.SignOff, bool, error) {
+//
+// also are events to emit in the write's transaction (clearance.changed).
+func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int, also ...webhooks.Event) (assessments.SignOff, bool, error) {
 	setID(&so.ID)
 	row := signOffRowOf(&so)
 	var existing signOffRow
@@ -553,9 +560,9 @@ func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int)
 		if err != nil {
 			return err
 		}
-		return s.Outbox.Emit(ctx, tx, webhooks.Event{Type: webhooks.SignOffRecorded, SiteIDs: []string{site}, Data: webhooks.SignOffData{
+		return s.Outbox.Emit(ctx, tx, append([]webhooks.Event{{Type: webhooks.SignOffRecorded, SiteIDs: []string{site}, Data: webhooks.SignOffData{
 			SignOffID: so.ID, EnrollmentID: so.EnrollmentID, PersonID: so.ApprenticeID, SiteID: site, Competency: so.Competency,
-			Kind: string(so.Kind), SignedOn: so.SignedOn.String(), SignedAt: so.Signature.SignedAt, SignerID: so.Signature.SignerID}})
+			Kind: string(so.Kind), SignedOn: so.SignedOn.String(), SignedAt: so.Signature.SignedAt, SignerID: so.Signature.SignerID}}}, also...)...)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "signer_id", so.Signature.SignerID, so.IdempotencyKey).Scan(ctx)
 	})
@@ -594,7 +601,8 @@ func (s *Store) enrollmentSite(ctx context.Context, tx bun.IDB, enrollmentID str
 }
 
 // AddRevocation stores a revocation; a sign-off is revoked at most once.
-func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (assessments.Revocation, bool, error) {
+// also are events to emit in the write's transaction (clearance.changed).
+func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation, also ...webhooks.Event) (assessments.Revocation, bool, error) {
 	setID(&r.ID)
 	row := &revocationRow{ID: r.ID, SignOffID: r.SignOffID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
 		EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName, RecordedAt: r.RecordedAt.UTC(), IdempotencyKey: r.IdempotencyKey,
@@ -613,9 +621,9 @@ func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (as
 		if err != nil {
 			return err
 		}
-		return s.Outbox.Emit(ctx, tx, webhooks.Event{Type: webhooks.SignOffRevoked, SiteIDs: []string{site}, Data: webhooks.RevocationData{
+		return s.Outbox.Emit(ctx, tx, append([]webhooks.Event{{Type: webhooks.SignOffRevoked, SiteIDs: []string{site}, Data: webhooks.RevocationData{
 			SignOffID: r.SignOffID, RevocationID: r.ID, EnrollmentID: r.EnrollmentID, PersonID: r.ApprenticeID, SiteID: site,
-			Competency: r.Competency, EffectiveOn: r.EffectiveOn.String(), Reason: r.Reason, RevokedBy: r.RevokedBy, RecordedAt: r.RecordedAt}})
+			Competency: r.Competency, EffectiveOn: r.EffectiveOn.String(), Reason: r.Reason, RevokedBy: r.RevokedBy, RecordedAt: r.RecordedAt}}}, also...)...)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "revoked_by", r.RevokedBy, r.IdempotencyKey).Scan(ctx)
 	})

@@ -107,7 +107,7 @@ func TestWebhooksAPIAndEvents(t *testing.T) {
 			!strings.Contains(r.body, "private network") {
 			t.Fatalf("a metadata address: %d %s", r.StatusCode, r.body)
 		}
-		r := apiCall(e, "POST", "/api/v1/webhooks", adminTok, `{"url":"`+srv.URL+`/hook","description":"EHR","events":["signoff.recorded","signoff.revoked","credential.verified","person.deactivated"],"site_ids":["`+e.siteID+`"]}`)
+		r := apiCall(e, "POST", "/api/v1/webhooks", adminTok, `{"url":"`+srv.URL+`/hook","description":"EHR","events":["signoff.recorded","signoff.revoked","credential.verified","person.deactivated","clearance.changed"],"site_ids":["`+e.siteID+`"]}`)
 		if r.StatusCode != http.StatusCreated {
 			t.Fatalf("create: %d %s", r.StatusCode, r.body)
 		}
@@ -180,16 +180,25 @@ func TestWebhooksAPIAndEvents(t *testing.T) {
 		if len(rc.types) != 0 {
 			t.Fatalf("delivered before the dispatcher ran: %v", rc.types)
 		}
-		if n, err := e.svc.Dispatcher.Drain(ctx); n != 4 || err != nil {
-			t.Fatalf("drain: %d %v", n, err)
+		if n, err := e.svc.Dispatcher.Drain(ctx); n != 7 || err != nil {
+			t.Fatalf("drain: %d %v (received %v)", n, err, rc.types)
 		}
-		want := []string{webhooks.CredentialVerified, webhooks.SignOffRecorded, webhooks.SignOffRevoked, webhooks.PersonDeactivated}
+		// The observation raises her level, the sign-off clears her for the
+		// task, the revocation takes it back: each with its
+		// clearance.changed, written in the same transaction.
+		want := []string{webhooks.CredentialVerified, webhooks.ClearanceChanged, webhooks.SignOffRecorded, webhooks.ClearanceChanged, webhooks.SignOffRevoked,
+			webhooks.ClearanceChanged, webhooks.PersonDeactivated}
 		if strings.Join(rc.types, " ") != strings.Join(want, " ") || rc.bad != 0 {
 			t.Fatalf("received %v (%d badly signed), want %v", rc.types, rc.bad, want)
 		}
-		if rc.data[1]["signoff_id"] != so.ID || rc.data[1]["person_id"] != ap.ID || rc.data[1]["site_id"] != e.siteID ||
-			rc.data[2]["reason"] != "observed on the wrong patient" || rc.data[0]["credential_id"] != lic.ID || rc.data[3]["person_id"] != ap.ID {
+		if rc.data[2]["signoff_id"] != so.ID || rc.data[2]["person_id"] != ap.ID || rc.data[2]["site_id"] != e.siteID ||
+			rc.data[4]["reason"] != "observed on the wrong patient" || rc.data[0]["credential_id"] != lic.ID || rc.data[6]["person_id"] != ap.ID {
 			t.Fatalf("payloads: %v", rc.data)
+		}
+		first, up, down := rc.data[1], rc.data[3], rc.data[5]
+		if first["after"] != up["before"] || up["task"] != "VITALS" || up["after"] != "cleared" || up["before"] == "cleared" || up["as_of"] != today.String() ||
+			down["before"] != "cleared" || down["after"] != up["before"] || len(down["reasons"].([]any)) == 0 {
+			t.Fatalf("clearance.changed: %v / %v / %v", first, up, down)
 		}
 
 		var ds struct {
@@ -202,7 +211,7 @@ func TestWebhooksAPIAndEvents(t *testing.T) {
 			}
 		}
 		decode(t, apiCall(e, "GET", "/api/v1/webhooks/"+ep.ID+"/deliveries", adminTok, ""), &ds)
-		if len(ds.Deliveries) != 4 || ds.Deliveries[0].EventType != webhooks.PersonDeactivated || ds.Deliveries[0].Status != "delivered" ||
+		if len(ds.Deliveries) != 7 || ds.Deliveries[0].EventType != webhooks.PersonDeactivated || ds.Deliveries[0].Status != "delivered" ||
 			ds.Deliveries[0].ResponseCode != 200 || ds.Deliveries[0].Attempts != 1 {
 			t.Fatalf("deliveries: %+v", ds)
 		}
@@ -228,7 +237,7 @@ func TestWebhooksAPIAndEvents(t *testing.T) {
 		if r := c.get("/admin/webhooks/" + ep.ID); !strings.Contains(r.body, "Pending") || !strings.Contains(r.body, "person.deactivated") {
 			t.Fatalf("deliveries on the page: %s", r.body)
 		}
-		if n, err := e.svc.Dispatcher.Drain(ctx); n != 1 || err != nil || len(rc.types) != 5 {
+		if n, err := e.svc.Dispatcher.Drain(ctx); n != 1 || err != nil || len(rc.types) != 8 {
 			t.Fatalf("resent: %d %v %v", n, err, rc.types)
 		}
 		if r := c.post("/admin/webhooks/"+pageID+"/delete", nil); r.StatusCode != http.StatusSeeOther {

@@ -92,4 +92,3 @@ func BenchmarkWriteWithOutbox(b *testing.B) {
 		})
 	}
 }
-

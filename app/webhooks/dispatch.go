@@ -171,28 +171,49 @@ type claim struct {
 // endpoint delivers one endpoint's pending deliveries in order.
 func (d *Dispatcher) endpoint(ctx context.Context, id string) (int, error) {
 	n := 0
-	for ctx.Err() == nil {
-		c, err := d.claim(ctx, id)
+	var done *attempt
+	for {
+		// An attempt's outcome and the next claim share a transaction:
+		// one commit per delivery.
+		c, err := d.claim(ctx, id, done)
 		if err != nil || c == nil {
 			return n, err
 		}
 		n++
 		code, sendErr := d.send(ctx, c)
-		ok, err := d.record(ctx, c, code, sendErr)
-		if err != nil || !ok {
-			return n, err
-		}
+		done = &attempt{c: c, code: code, err: sendErr}
 	}
-	return n, ctx.Err()
+}
+
+// attempt is a delivery attempt's outcome, to record.
+type attempt struct {
+	c    *claim
+	code int
+	err  error
 }
 
 // claim takes the endpoint's first pending delivery, if it is due and
 // nobody holds it: the endpoint row is locked while looking (PostgreSQL;
 // SQLite serialises writers), and the claim is a lease that ends by
 // itself should this instance die.
-func (d *Dispatcher) claim(ctx context.Context, endpointID string) (*claim, error) {
+//
+// done, when set, is the previous attempt, recorded first in the same
+// transaction; after a failed attempt nothing more is claimed.
+func (d *Dispatcher) claim(ctx context.Context, endpointID string, done *attempt) (*claim, error) {
 	var c *claim
+	if done != nil && ctx.Err() != nil {
+		// Shutting down: record the outcome whatever happens to ctx.
+		ctx = context.WithoutCancel(ctx)
+	}
 	err := d.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if done != nil {
+			if err := d.record(ctx, tx, done); err != nil {
+				return err
+			}
+			if done.err != nil || ctx.Err() != nil {
+				return nil
+			}
+		}
 		now := d.now()
 		var ep endpointRow
 		q := tx.NewSelect().Model(&ep).Where("id = ? AND enabled = ?", endpointID, true)
@@ -274,10 +295,11 @@ func (d *Dispatcher) send(ctx context.Context, c *claim) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// record stores an attempt's outcome and reports whether it delivered.
-func (d *Dispatcher) record(ctx context.Context, c *claim, code int, sendErr error) (bool, error) {
+// record stores an attempt's outcome in tx.
+func (d *Dispatcher) record(ctx context.Context, tx bun.Tx, a *attempt) error {
+	c, code, sendErr := a.c, a.code, a.err
 	now := d.now()
-	q := d.DB.NewUpdate().Model((*deliveryRow)(nil)).Set("claimed_until = NULL").Set("last_attempt_at = ?", now).
+	q := tx.NewUpdate().Model((*deliveryRow)(nil)).Set("claimed_until = NULL").Set("last_attempt_at = ?", now).
 		Set("response_code = ?", code).Where("id = ?", c.row.ID)
 	if sendErr == nil {
 		q.Set("status = ?", StatusDelivered).Set("delivered_at = ?", now).Set("last_error = ''")
@@ -300,7 +322,7 @@ func (d *Dispatcher) record(ctx context.Context, c *claim, code int, sendErr err
 			"code", code, "error", msg)
 	}
 	if _, err := q.Exec(ctx); err != nil {
-		return false, fmt.Errorf("webhooks: record attempt of %s: %w", c.row.ID, err)
+		return fmt.Errorf("webhooks: record attempt of %s: %w", c.row.ID, err)
 	}
-	return sendErr == nil, nil
+	return nil
 }

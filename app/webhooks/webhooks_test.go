@@ -300,7 +300,7 @@ func TestClaimedDeliverySurvivesACrash(t *testing.T) {
 		rc.secrets = []string{secret}
 		f.emit(t, CredentialVerified, 1, false)
 		f.disp.client()
-		c, err := f.disp.claim(ctx, ep.ID)
+		c, err := f.disp.claim(ctx, ep.ID, nil)
 		if err != nil || c == nil {
 			t.Fatalf("claim: %v %v", c, err)
 		}
