@@ -56,8 +56,9 @@ func TestDocumentsPrintAndVerify(t *testing.T) {
 		anon.ip = "203.0.113.9"
 
 		// Jordan's own pages link to his record.
-		if p := ap.get(ap.get("/progress").Header.Get("Location")); !strings.Contains(p.body, `href="/people/`+jordan.ID+`/record.pdf"`) {
-			t.Fatal("the apprentice's progress page has no link to his record")
+		if p := ap.get(ap.get("/progress").Header.Get("Location")); !strings.Contains(p.body, `href="/people/`+jordan.ID+`/record.pdf"`) ||
+			!strings.Contains(p.body, `class="print-only print-head"><strong>Jordan Lee</strong> · printed`) {
+			t.Fatal("the apprentice's progress page has no link to his record or no print heading")
 		}
 		if p := ap.get("/clearance"); !strings.Contains(p.body, "/people/"+jordan.ID+"/record.pdf") || !strings.Contains(p.body, `class="print-only print-head"><strong>Jordan Lee</strong> · printed`) {
 			t.Fatal("the clearance page has no record link or no print heading")
