@@ -87,6 +87,9 @@ type Enrollment struct {
 	// status on an earlier day can be told (StatusOn).
 	Status  EnrollmentStatus
 	History []StatusChange
+	// CreatedAt is when the enrollment was recorded (zero where storage
+	// did not say): an answer as known before then has no enrollment.
+	CreatedAt time.Time
 	// IdempotencyKey is the key of the request that created the enrollment.
 	IdempotencyKey string
 	// RequestHash is the Fingerprint of that request.
@@ -131,6 +134,23 @@ func (e *Enrollment) StatusOn(day curriculum.Date) (EnrollmentStatus, curriculum
 		}
 	}
 	return st, since
+}
+
+// AsKnownAt returns the enrollment as it stood at t: the status changes
+// recorded at or before t, and the status then. (The one before the first
+// change is told from the lifecycle, as initialStatus does, so an
+// enrollment withdrawn since reads as it was.)
+func (e Enrollment) AsKnownAt(t time.Time) Enrollment {
+	st := e.initialStatus()
+	n := 0
+	for n < len(e.History) && !e.History[n].At.After(t) {
+		st = e.History[n].Status
+		n++
+	}
+	if n < len(e.History) {
+		e.History, e.Status = e.History[:n:n], st
+	}
+	return e
 }
 
 // Holds returns the periods the enrollment was on hold, as the clearance

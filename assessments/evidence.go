@@ -2,6 +2,7 @@ package assessments
 
 import (
 	"slices"
+	"time"
 
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -21,6 +22,48 @@ type Records struct {
 	SignOffs     []SignOff
 	Revocations  []Revocation
 	Hours        []HoursEntry
+	// PaperSignOffs are sign-offs transcribed from paper; they count only
+	// where the program allows (PaperSignOff.Counts).
+	PaperSignOffs []PaperSignOff
+}
+
+// KnownAt returns the records as they stood at t, for answering as
+// Skillgate would have answered then: records entered after t are left
+// out, and self-logs and hours reviewed after t read as still pending
+// (so they are not evidence). Credentials are kept as given (the caller
+// filters them by their own instants). The result shares no slice with r
+// that it changes.
+func (r *Records) KnownAt(t time.Time) *Records {
+	out := *r
+	out.Observations = keep(r.Observations, func(o *Observation) bool { return !o.RecordedAt.After(t) })
+	out.Tests = keep(r.Tests, func(x *TestResult) bool { return !x.RecordedAt.After(t) })
+	out.SignOffs = keep(r.SignOffs, func(s *SignOff) bool { return !s.Signature.SignedAt.After(t) })
+	out.Revocations = keep(r.Revocations, func(v *Revocation) bool { return !v.RecordedAt.After(t) })
+	out.PaperSignOffs = keep(r.PaperSignOffs, func(p *PaperSignOff) bool { return !p.RecordedAt.After(t) })
+	out.SelfLogs = keep(r.SelfLogs, func(l *SelfLog) bool { return !l.LoggedAt.After(t) })
+	for i := range out.SelfLogs {
+		if l := &out.SelfLogs[i]; l.Status != SelfLogPending && l.ReviewedAt.After(t) {
+			l.Status, l.ReviewedBy, l.ReviewerName, l.ReviewerCredential, l.ReviewedAt, l.RejectionReason = SelfLogPending, "", "", "", time.Time{}, ""
+		}
+	}
+	out.Hours = keep(r.Hours, func(h *HoursEntry) bool { return !h.LoggedAt.After(t) })
+	for i := range out.Hours {
+		if h := &out.Hours[i]; h.Status != HoursPending && h.ReviewedAt.After(t) {
+			h.Status, h.ReviewedBy, h.ReviewerName, h.ReviewedAt, h.RejectionReason = HoursPending, "", "", time.Time{}, ""
+		}
+	}
+	return &out
+}
+
+// keep returns a new slice of the items of s for which ok holds.
+func keep[T any](s []T, ok func(*T) bool) []T {
+	var out []T
+	for i := range s {
+		if ok(&s[i]) {
+			out = append(out, s[i])
+		}
+	}
+	return out
 }
 
 // BuildEvidence summarises the records for the clearance engine
@@ -30,9 +73,10 @@ type Records struct {
 //     and the periods its History shows it on hold to Holds;
 //   - credential records as they are (they already carry RecordedOn);
 //   - every observation to a Performance with its Successful flag, its
-//     Supersedes link (the engine drops a superseded performance from the
-//     day the correction was recorded) and RecordedOn = the organisation's
-//     calendar day of RecordedAt;
+//     Supersedes link (the engine drops a superseded performance once the
+//     correction is given) and RecordedOn = the organisation's calendar day
+//     of RecordedAt (records count from the day they happened; RecordedOn
+//     only lets a decision say a late entry changed it);
 //   - every verified self-log to a successful Performance recorded on the
 //     day it was verified (pending and rejected ones are not evidence);
 //   - test results to KnowledgeResults recorded on the day of RecordedAt;
@@ -40,7 +84,10 @@ type Records struct {
 //     approved (pending and rejected ones are not evidence);
 //   - sign-offs to SignOffs recorded on their signing day, with the
 //     revocation of each (if any) as RevokedFrom = its effective date and
-//     RevocationRecordedOn = the day it was recorded.
+//     RevocationRecordedOn = the day it was recorded;
+//   - paper sign-offs to SignOffs marked Paper, dated the day on the form
+//     and recorded on the day they were transcribed (the engine counts
+//     them only for competencies that allow paper sign-offs).
 //
 // Records are converted to calendar days in the organisation's time zone, so
 // something recorded at 23:30 in New York on 14 March counts from 14 March
@@ -127,6 +174,14 @@ func BuildEvidence(r *Records) *curriculum.Evidence {
 		}
 		ev.SignOffs = append(ev.SignOffs, so)
 	}
+	for i := range r.PaperSignOffs {
+		p := &r.PaperSignOffs[i]
+		if p.ApprenticeID != who {
+			continue
+		}
+		ev.SignOffs = append(ev.SignOffs, curriculum.SignOff{ID: p.ID, Competency: p.Competency, Kind: p.Kind, SignedOn: p.SignedOn,
+			RecordedOn: pv.Day(p.RecordedAt), Paper: true})
+	}
 	return ev
 }
 
@@ -145,27 +200,17 @@ func revocationOf(revs []Revocation, signOffID string) *Revocation {
 	return out
 }
 
-// known reports whether a record of something that happened on happened and
-// was recorded on recorded is on file as of asOf. It is the engine's rule
-// (curriculum/evidence.go), repeated because it is not exported.
-func known(recorded, happened, asOf curriculum.Date) bool {
-	if happened.After(asOf) {
-		return false
-	}
-	return recorded.IsZero() || !recorded.After(asOf)
-}
+// known reports whether a record of something that happened on happened
+// counts on asOf: every record given counts from the day it happened,
+// whenever it was entered (the engine's rule, curriculum/evidence.go,
+// repeated because it is not exported; recorded is kept for the callers'
+// symmetry with the engine's records).
+func known(_, happened, asOf curriculum.Date) bool { return !happened.After(asOf) }
 
-// revokedOn reports whether s no longer counts on asOf because a revocation
-// on file by then has taken effect (the engine's rule).
+// revokedOn reports whether s no longer counts on asOf because a
+// revocation given has taken effect (the engine's rule).
 func revokedOn(s *curriculum.SignOff, asOf curriculum.Date) bool {
-	if s.RevokedFrom.IsZero() {
-		return false
-	}
-	rec := s.RevocationRecordedOn
-	if rec.IsZero() {
-		rec = s.RevokedFrom
-	}
-	return !rec.After(asOf) && !s.RevokedFrom.After(asOf)
+	return !s.RevokedFrom.IsZero() && !s.RevokedFrom.After(asOf)
 }
 
 // covers reports whether covered satisfies the coverage rule (nil: always).
@@ -196,7 +241,8 @@ type chain struct {
 func signOffChain(ev *curriculum.Evidence, c *curriculum.Competency, asOf curriculum.Date) chain {
 	var ch chain
 	counts := func(s *curriculum.SignOff) bool {
-		return s.Competency == c.Code && known(s.RecordedOn, s.SignedOn, asOf) && !revokedOn(s, asOf) && covers(c.Coverage, s.Covered)
+		return s.Competency == c.Code && known(s.RecordedOn, s.SignedOn, asOf) && !revokedOn(s, asOf) && covers(c.Coverage, s.Covered) &&
+			(!s.Paper || c.AllowsPaperSignOffs())
 	}
 	for i := range ev.SignOffs {
 		s := &ev.SignOffs[i]

@@ -87,8 +87,10 @@ func TestBuildEvidenceDrivesClearance(t *testing.T) {
 	}
 
 	// A correction recorded on 2026-03-02 turns one counted venipuncture
-	// into a failure: from that day the count is short and the apprentice
-	// is back under direct supervision; earlier as-of answers are kept.
+	// into a failure: the count is short and the apprentice is back under
+	// direct supervision, on the days before it too (records count from
+	// the day they happened; what was known on 1 March is app/clearance's
+	// known_at, which gives only the records entered by then).
 	var target Observation
 	for _, o := range e.recs.Observations {
 		if o.Competency == "PHL-VENI" && o.Successful {
@@ -105,7 +107,7 @@ func TestBuildEvidenceDrivesClearance(t *testing.T) {
 	}
 	fix.ID = "obs-fix"
 	e.recs.Observations = append(e.recs.Observations, *fix)
-	expect("2026-03-01", curriculum.Cleared)
+	expect("2026-03-01", curriculum.DirectSupervision)
 	expect("2026-03-02", curriculum.DirectSupervision)
 }
 

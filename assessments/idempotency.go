@@ -51,6 +51,9 @@ const (
 	OpRevoke   Operation = "revoke"
 	OpSelfLog  Operation = "self_log"
 	OpLogHours Operation = "log_hours"
+	// OpTranscribe and OpPaperSignOff transcribe paper records.
+	OpTranscribe   Operation = "transcribe"
+	OpPaperSignOff Operation = "paper_sign_off"
 )
 
 // Fingerprint is what an idempotency key protects: the operation, its

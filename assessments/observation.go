@@ -56,6 +56,13 @@ type Observation struct {
 	Supersedes       string `json:"supersedes"`
 	CorrectionReason string `json:"correction_reason"`
 
+	// TranscribedBy, when set, marks a record transcribed from paper
+	// (NewTranscribedObservation): the director or HR person who typed it
+	// in; ObserverName and ObserverCredential are then who attested it on
+	// paper, and SourceNote where the paper is.
+	TranscribedBy string `json:"transcribed_by,omitempty"`
+	SourceNote    string `json:"source_note,omitempty"`
+
 	// RecordedAt is when the record was made (UTC); its calendar day in the
 	// organisation's zone is when it became evidence.
 	RecordedAt     time.Time `json:"recorded_at"`

@@ -137,6 +137,11 @@ func Summarize(r *Records, now time.Time) *Progress {
 					cp.SignedOffBy = r.SignOffs[j].Signature.PrintedName
 				}
 			}
+			for j := range r.PaperSignOffs {
+				if p := &r.PaperSignOffs[j]; p.ID == ch.initial.ID {
+					cp.SignedOffBy = p.PrintedName + ", " + string(p.Credential) + " (paper sign-off, transcribed from paper)"
+				}
+			}
 			cp.ReverificationDue = ch.nextDue(c.Reverification)
 		}
 

@@ -55,8 +55,8 @@ func TestRevoke(t *testing.T) {
 }
 
 // TestRevocationInEvidence checks that a revocation ends the sign-off from
-// its effective day, and that as-of queries before it was recorded keep
-// their answer.
+// its effective day, even when it was recorded later (a back-dated
+// revocation applies to the days since it took effect).
 func TestRevocationInEvidence(t *testing.T) {
 	e := newEnv(t)
 	so := e.complete("SAF-BBP", d("2026-02-03"))
@@ -75,8 +75,8 @@ func TestRevocationInEvidence(t *testing.T) {
 		asOf    string
 		current bool
 	}{
-		{"2026-02-28", true}, // before the effective day
-		{"2026-03-03", true}, // effective, but not yet recorded: not known then
+		{"2026-02-28", true},  // before the effective day
+		{"2026-03-03", false}, // effective, recorded later: counted now
 		{"2026-03-05", false},
 	} {
 		st, _ := e.pv.Standing(ev, "SAF-BBP", d(tt.asOf))

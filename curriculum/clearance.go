@@ -398,7 +398,7 @@ func (r *Rules) credentialState(req CredentialRequirement, ct *CredentialType, r
 	var bestExp, expiredExp Date
 	for i := range records {
 		rec := &records[i]
-		if rec.Type != req.Credential || !known(rec.RecordedOn, rec.IssuedOn, asOf) {
+		if rec.Type != req.Credential || !known(rec.IssuedOn, asOf) {
 			continue
 		}
 		exp := ct.expiry(rec)
@@ -496,6 +496,8 @@ type scratch struct {
 	reasons    []Reason
 	superseded []string
 	taskFrom   []int32
+	// late: collect counted a record entered after the day asked about.
+	late bool
 }
 
 func (r *Rules) getScratch() *scratch {
@@ -515,10 +517,14 @@ func (r *Rules) getScratch() *scratch {
 // the person whose evidence is e was cleared on asOf. It is a pure function
 // of its arguments: the same evidence and day always give the same answer.
 //
-// As-of: only records recorded on or before asOf (and describing events on
-// or before asOf) count; a revocation counts from its effective day, and
-// only if it was recorded on or before asOf; a performance stops counting
-// once a correction that supersedes it is on file.
+// As-of: every record given that describes an event on or before asOf
+// counts, whenever it was entered (a late entry or a transcription of
+// paper evidence counts from the day it happened; to answer with what was
+// known at an earlier instant, give only the records entered by then); a
+// revocation counts from its effective day; a performance stops counting
+// once a correction that supersedes it is given. When records entered
+// after asOf changed a task's status, its decision carries the Info
+// reason ReasonLateEntry, dated the day the answer became what it is.
 //
 // A competency is current when all of these hold: its required successful
 // performances are on file (per variant); its knowledge test, if any, was
@@ -553,11 +559,58 @@ func (r *Rules) getScratch() *scratch {
 // is NotCleared with the single reason ReasonOnHold (dated the first day
 // of the hold), whatever the evidence.
 func (r *Rules) Evaluate(e *Evidence, asOf Date) []Decision {
+	out, late := r.evaluate(e, asOf)
+	for i := 0; !late && i < len(e.Credentials); i++ {
+		late = lateEntry(e.Credentials[i].RecordedOn, e.Credentials[i].IssuedOn, asOf)
+	}
+	if late {
+		r.markLate(e, asOf, out)
+	}
+	return out
+}
+
+// markLate adds ReasonLateEntry to each decision whose status records
+// entered after asOf changed: it decides again with the records entered by
+// the end of asOf, then of each later day records were entered on, and
+// dates the reason the first day from which the status was the final one.
+// Late entries are rare, so this costs nothing for most people.
+func (r *Rules) markLate(e *Evidence, asOf Date, out []Decision) {
+	days := e.lateDays(asOf)
+	if len(days) == 0 {
+		return
+	}
+	// known[k] are the statuses with the records entered by days[k-1]
+	// (known[0]: by the end of asOf); the last is out's.
+	known := make([][]Decision, len(days))
+	known[0], _ = r.evaluate(e.recordedBy(asOf), asOf)
+	for k := 1; k < len(days); k++ {
+		known[k], _ = r.evaluate(e.recordedBy(days[k-1]), asOf)
+	}
+	for i := range out {
+		from := len(days) // index into days of the entry that settled the answer
+		for k := len(days) - 1; k >= 0 && known[k][i].Status == out[i].Status; k-- {
+			from = k
+		}
+		if from == 0 {
+			continue // the same answer with what was known on asOf
+		}
+		from--
+		prev := known[from][i].Status
+		reasons := make([]Reason, len(out[i].Reasons), len(out[i].Reasons)+1)
+		copy(reasons, out[i].Reasons)
+		out[i].Reasons = append(reasons, Reason{Code: ReasonLateEntry, Effect: Info, Date: days[from], Have: int(prev), Need: int(out[i].Status)})
+	}
+}
+
+// evaluate is Evaluate without late-entry reasons; late reports whether it
+// counted a record entered after asOf.
+func (r *Rules) evaluate(e *Evidence, asOf Date) (out []Decision, late bool) {
 	if h := e.holdOn(asOf); h != nil {
-		return r.onHold(h.From, asOf)
+		return r.onHold(h.From, asOf), false
 	}
 	s := r.getScratch()
 	defer r.pool.Put(s)
+	s.late = false
 	r.collect(e, asOf, s)
 	for i := range r.comps {
 		r.judgeComp(int32(i), e, asOf, s)
@@ -571,7 +624,7 @@ func (r *Rules) Evaluate(e *Evidence, asOf Date) []Decision {
 	// then copied into one exactly-sized backing array shared by the
 	// returned decisions.
 	compEnd := int32(len(s.reasons))
-	out := make([]Decision, len(r.tasks))
+	out = make([]Decision, len(r.tasks))
 	for i := range r.tasks {
 		s.taskFrom[i] = int32(len(s.reasons))
 		out[i] = r.decide(&r.tasks[i], asOf, s)
@@ -589,7 +642,7 @@ func (r *Rules) Evaluate(e *Evidence, asOf Date) []Decision {
 	}
 	s.reasons = s.reasons[:0]
 	s.superseded = s.superseded[:0]
-	return out
+	return out, s.late
 }
 
 // onHold is every task's decision on a day the enrollment is on hold
@@ -625,14 +678,17 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 	// Corrections are rare, so a short slice beats a map here.
 	for i := range e.Performances {
 		p := &e.Performances[i]
-		if p.Supersedes != "" && known(p.RecordedOn, p.PerformedOn, asOf) {
+		if p.Supersedes != "" && known(p.PerformedOn, asOf) {
 			s.superseded = append(s.superseded, p.Supersedes)
 		}
 	}
 	for i := range e.Performances {
 		p := &e.Performances[i]
-		if !known(p.RecordedOn, p.PerformedOn, asOf) {
+		if !known(p.PerformedOn, asOf) {
 			continue
+		}
+		if p.RecordedOn.After(asOf) {
+			s.late = true
 		}
 		ci, ok := r.compIndex[p.Competency]
 		if !ok || (p.ID != "" && len(s.superseded) > 0 && containsString(s.superseded, p.ID)) {
@@ -659,8 +715,11 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 	if len(r.hoursFor) > 0 {
 		for i := range e.Hours {
 			h := &e.Hours[i]
-			if !known(h.RecordedOn, h.WorkedOn, asOf) {
+			if !known(h.WorkedOn, asOf) {
 				continue
+			}
+			if h.RecordedOn.After(asOf) {
+				s.late = true
 			}
 			for _, ci := range r.hoursFor[hoursSource{h.Kind, h.Code}] {
 				s.aggs[ci].hours += int32(h.Minutes)
@@ -670,8 +729,11 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 
 	for i := range e.KnowledgeTests {
 		k := &e.KnowledgeTests[i]
-		if !known(k.RecordedOn, k.TakenOn, asOf) {
+		if !known(k.TakenOn, asOf) {
 			continue
+		}
+		if k.RecordedOn.After(asOf) {
+			s.late = true
 		}
 		if ci, ok := r.compIndex[k.Competency]; ok {
 			a := &s.aggs[ci]
@@ -688,11 +750,14 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 	for pass := 0; pass < 2; pass++ {
 		for i := range e.SignOffs {
 			so := &e.SignOffs[i]
-			if !known(so.RecordedOn, so.SignedOn, asOf) {
+			if !known(so.SignedOn, asOf) {
 				continue
 			}
+			if so.RecordedOn.After(asOf) || so.RevocationRecordedOn.After(asOf) && !so.RevokedFrom.After(asOf) {
+				s.late = true
+			}
 			ci, ok := r.compIndex[so.Competency]
-			if !ok {
+			if !ok || so.Paper && !r.comps[ci].def.AllowsPaperSignOffs() {
 				continue
 			}
 			a := &s.aggs[ci]

@@ -150,6 +150,9 @@ func TestEvaluate(t *testing.T) {
 		message  string   // a reason message that must appear
 		step     string   // a next step that must appear
 		lapsesOn string
+		// knownBy: evaluate only the records entered by the end of this
+		// day (what app/clearance gives for known_at).
+		knownBy string
 	}{
 		{
 			name: "cleared venipuncture", task: "VENI", e: veniReady(), asOf: "2026-03-14",
@@ -232,21 +235,41 @@ func TestEvaluate(t *testing.T) {
 		},
 		// Evidence recorded after the as-of day is ignored.
 		{
-			name: "sign-off recorded after as-of ignored", task: "VENI", asOf: "2026-03-14", want: DirectSupervision,
+			name: "sign-off recorded after as-of, known then: not yet", task: "VENI", asOf: "2026-03-14", want: DirectSupervision,
 			e: with(veniReady(), func(e *Evidence) {
 				e.SignOffs[1].RecordedOn = d("2026-03-15")
 			}),
-			codes: []string{"signoff_missing"}, step: "Get Venipuncture signed off by an MD, DO, NP, PA, RN or LPN",
+			knownBy: "2026-03-14",
+			codes:   []string{"signoff_missing"}, step: "Get Venipuncture signed off by an MD, DO, NP, PA, RN or LPN",
 		},
 		{
-			name: "performances recorded after as-of ignored", task: "VENI", asOf: "2026-03-14", want: DirectSupervision,
+			name: "sign-off recorded after as-of, known now: counted, said so", task: "VENI", asOf: "2026-03-14", want: Cleared,
+			e: with(veniReady(), func(e *Evidence) {
+				e.SignOffs[1].RecordedOn = d("2026-03-15")
+			}),
+			codes: []string{"late_entry"}, message: "Counted from a record entered on 2026-03-15, after this day (before it was entered the answer was: Direct supervision only)",
+		},
+		{
+			name: "performances recorded after as-of, known then: not yet", task: "VENI", asOf: "2026-03-14", want: DirectSupervision,
 			e: with(veniReady(), func(e *Evidence) {
 				for i := 6; i < 10; i++ {
 					e.Performances[i].RecordedOn = d("2026-03-20")
 				}
 			}),
-			codes: []string{"count_short"}, message: "Venipuncture: 6 of 10 observed performances",
+			knownBy: "2026-03-14",
+			codes:   []string{"count_short"}, message: "Venipuncture: 6 of 10 observed performances",
 			step: "Complete 4 more successful observed performances of Venipuncture",
+		},
+		{
+			// Entered on two days: the answer changed with the second.
+			name: "performances recorded after as-of, known now: dated by the entry that changed it", task: "VENI", asOf: "2026-03-14", want: Cleared,
+			e: with(veniReady(), func(e *Evidence) {
+				for i := 6; i < 10; i++ {
+					e.Performances[i].RecordedOn = d("2026-03-18")
+				}
+				e.Performances[9].RecordedOn = d("2026-03-20")
+			}),
+			codes: []string{"late_entry"}, message: "Counted from a record entered on 2026-03-20",
 		},
 		// Revocation counts from its effective day, once recorded.
 		{
@@ -268,7 +291,15 @@ func TestEvaluate(t *testing.T) {
 			e: with(veniReady(), func(e *Evidence) {
 				e.SignOffs[1].RevokedFrom, e.SignOffs[1].RevocationRecordedOn = d("2026-03-05"), d("2026-03-16")
 			}),
-			codes: nil, lapsesOn: "2026-05-29",
+			knownBy: "2026-03-14",
+			codes:   nil, lapsesOn: "2026-05-29",
+		},
+		{
+			name: "back-dated revocation, known now", task: "VENI", asOf: "2026-03-14", want: DirectSupervision,
+			e: with(veniReady(), func(e *Evidence) {
+				e.SignOffs[1].RevokedFrom, e.SignOffs[1].RevocationRecordedOn = d("2026-03-05"), d("2026-03-16")
+			}),
+			codes: []string{"signoff_revoked", "late_entry"}, message: "Changed by a record entered on 2026-03-16",
 		},
 		{
 			name: "back-dated revocation once recorded", task: "VENI", asOf: "2026-03-16", want: DirectSupervision,
@@ -284,6 +315,7 @@ func TestEvaluate(t *testing.T) {
 				e.Performances = append(e.Performances, Performance{ID: "fix", Competency: "PHL-VENI", Supersedes: e.Performances[0].ID,
 					PerformedOn: e.Performances[0].PerformedOn, RecordedOn: d("2026-03-15")})
 			}),
+			knownBy:  "2026-03-14",
 			lapsesOn: "2026-05-29",
 		},
 		{
@@ -462,8 +494,11 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := tt.e
-			got, err := rules.EvaluateTask(&e, tt.task, d(tt.asOf))
+			e := &tt.e
+			if tt.knownBy != "" {
+				e = e.recordedBy(d(tt.knownBy))
+			}
+			got, err := rules.EvaluateTask(e, tt.task, d(tt.asOf))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -525,9 +560,11 @@ func TestCredentialStatus(t *testing.T) {
 			asOf: "2028-03-01", want: CredentialExpired, expires: "2028-02-29"},
 		{name: "renewal wins over the old card", records: []CredentialRecord{bls("2024-11-01", "2026-11-01"), bls("2026-10-15", "2028-10-15")},
 			asOf: "2026-11-02", want: CredentialValid, expires: "2028-10-31", record: "bls-2026-10-15"},
-		{name: "renewal recorded after as-of is not known yet", records: []CredentialRecord{bls("2024-11-01", "2026-11-01"),
-			{ID: "new", Type: "BLS", IssuedOn: d("2026-10-15"), ExpiresOn: d("2028-10-15"), Verified: true, RecordedOn: d("2026-12-05")}},
-			req: CredentialRequirement{Credential: "BLS"}, asOf: "2026-12-01", want: CredentialExpired, record: "bls-2024-11-01"},
+		// Entered late, the renewal counts from its issue day once given;
+		// verified only on 5 December, it is not verified on the 1st.
+		{name: "renewal recorded and verified after as-of", records: []CredentialRecord{bls("2024-11-01", "2026-11-01"),
+			{ID: "new", Type: "BLS", IssuedOn: d("2026-10-15"), ExpiresOn: d("2028-10-15"), Verified: true, VerifiedOn: d("2026-12-05"), RecordedOn: d("2026-12-05")}},
+			req: CredentialRequirement{Credential: "BLS"}, asOf: "2026-12-01", want: CredentialUnverified, record: "new"},
 		{name: "missing, grace day 0", req: blsReq, asOf: "2026-10-22", want: CredentialMissingInGrace, grace: "2027-01-20"},
 		{name: "missing, grace day 90", req: blsReq, asOf: "2027-01-20", want: CredentialMissingInGrace, grace: "2027-01-20"},
 		{name: "missing, day 91", req: blsReq, asOf: "2027-01-21", want: CredentialMissing, grace: "2027-01-20"},

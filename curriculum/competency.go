@@ -84,7 +84,19 @@ type Competency struct {
 	// approved before the competency is current (16 CCR 1366.1: 10 hours
 	// in venipuncture and skin puncture, 10 in injections and skin tests).
 	TrainingHours *TrainingHours `json:"training_hours,omitempty"`
+	// PaperSignOffs says whether a paper sign-off transcribed from a
+	// clinic's historical records counts as this competency's sign-off:
+	// PaperAllowed, or empty (the default) for electronic signatures only.
+	// Transcriptions are kept either way; only the allowed ones count.
+	PaperSignOffs string `json:"paper_sign_offs,omitempty"`
 }
+
+// PaperAllowed is the PaperSignOffs value that lets transcribed paper
+// sign-offs count.
+const PaperAllowed = "allowed"
+
+// AllowsPaperSignOffs reports whether transcribed paper sign-offs count.
+func (c *Competency) AllowsPaperSignOffs() bool { return c.PaperSignOffs == PaperAllowed }
 
 // TrainingHours requires Hours clock hours of approved training logged
 // against any of the named RTI courses and work processes. An hours entry

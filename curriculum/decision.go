@@ -135,6 +135,11 @@ const (
 	ReasonDirectCountShort
 	ReasonIndirectCountShort
 	ReasonIndependentCountShort
+	// ReasonLateEntry (Info): records entered after the day asked about
+	// changed the answer; Date is the day the answer became what it is
+	// (the entry's day, in the program's zone) and Have the status before
+	// it and Need the status now (Statuses).
+	ReasonLateEntry
 )
 
 var reasonNames = [...]string{
@@ -160,6 +165,7 @@ var reasonNames = [...]string{
 	ReasonDirectCountShort:        "direct_count_short",
 	ReasonIndirectCountShort:      "indirect_count_short",
 	ReasonIndependentCountShort:   "independent_count_short",
+	ReasonLateEntry:               "late_entry",
 }
 
 func (c ReasonCode) String() string {
@@ -326,6 +332,12 @@ func (r *Reason) message() string {
 		return fmt.Sprintf("%s: training not started (no observed performance on file)", t)
 	case ReasonOnHold:
 		return fmt.Sprintf("The enrollment is on hold since %s: nothing is cleared while it is on hold", r.Date)
+	case ReasonLateEntry:
+		verb := "Counted from"
+		if r.Have > r.Need {
+			verb = "Changed by"
+		}
+		return fmt.Sprintf("%s a record entered on %s, after this day (before it was entered the answer was: %s)", verb, r.Date, Status(r.Have).Label())
 	case ReasonTrainingHoursShort:
 		return fmt.Sprintf("%s: %s of %s clock hours of training approved (%s)", t, clockHours(r.Have), clockHours(r.Need), r.trainingSources())
 	case ReasonDirectCountShort:

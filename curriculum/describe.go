@@ -21,7 +21,9 @@ type CompetencyRules struct {
 	Coverage       string
 	Recency        string
 	TrainingHours  string
-	Critical       int
+	// Paper says whether transcribed paper sign-offs count.
+	Paper    string
+	Critical int
 }
 
 // DescribeCompetency says what c, a competency of p, asks for.
@@ -92,6 +94,10 @@ func DescribeCompetency(p *Program, c *Competency) CompetencyRules {
 			from = append(from, titleIn(code, p.WorkProcesses, wpKey)+" ("+code+")")
 		}
 		v.TrainingHours = fmt.Sprintf("%d clock hours of approved training in: %s", th.Hours, strings.Join(from, "; "))
+	}
+	v.Paper = "electronic signatures only"
+	if c.AllowsPaperSignOffs() {
+		v.Paper = "an electronic signature, or a paper sign-off transcribed from historical records"
 	}
 	for _, st := range c.Checklist {
 		if st.Critical {

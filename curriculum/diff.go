@@ -152,6 +152,7 @@ func competencyChanges(fp *Program, o *Competency, tp *Program, n *Competency) [
 	c.add("Assessment covers", a.Coverage, b.Coverage)
 	c.add("Recency", a.Recency, b.Recency)
 	c.add("Training hours", a.TrainingHours, b.TrainingHours)
+	c.add("Paper sign-offs", a.Paper, b.Paper)
 	return c
 }
 

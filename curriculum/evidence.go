@@ -1,15 +1,24 @@
 package curriculum
 
+import "slices"
+
 // Evidence is the plain summary of one person's records that the clearance
 // engine reads. The assessments package builds it from storage; curriculum
 // defines it so that it never needs to import assessments.
 //
 // Records are never edited: a correction is a new record (a performance
 // that Supersedes another, a renewal that adds a credential record, a
-// revocation that dates a sign-off's end). Every record carries the day it
-// was recorded, so an evaluation "as of" a past day sees exactly what was on
-// file that day. A zero RecordedOn is read as "recorded on the day it
-// happened".
+// revocation that dates a sign-off's end).
+//
+// Two kinds of time: a record counts from the day it happened (performed,
+// taken, worked, signed, effective), whenever it was recorded, so a late
+// entry or a transcription of paper evidence counts for the days after it
+// happened. What was known at an earlier instant is the caller's choice of
+// records: to answer as Skillgate would have answered then, give only the
+// records recorded by then (app/clearance does, for known_at). RecordedOn,
+// the day a record was entered, only lets a decision say that a late entry
+// changed its answer (ReasonLateEntry); zero reads as "recorded on the day
+// it happened".
 type Evidence struct {
 	PersonID string
 	// HireDate is the person's hire date in force on the day asked about
@@ -143,32 +152,110 @@ type SignOff struct {
 	// revocation recorded after the as-of day is not yet known then.
 	RevokedFrom          Date
 	RevocationRecordedOn Date
+	// Paper: a paper sign-off transcribed from historical records, not an
+	// electronic signature; it counts only for a competency that allows
+	// paper sign-offs (Competency.PaperSignOffs).
+	Paper bool
 }
 
-// known reports whether a record of something that happened on happened and
-// was recorded on recorded is on file as of asOf.
-func known(recorded, happened, asOf Date) bool {
-	if happened.After(asOf) {
-		return false
-	}
-	return recorded.IsZero() || !recorded.After(asOf)
+// known reports whether a record of something that happened on happened
+// counts on asOf: every record given counts from the day it happened.
+func known(happened, asOf Date) bool { return !happened.After(asOf) }
+
+// lateEntry reports whether a record of something that happened on happened was
+// entered after asOf although it counts on asOf: a late entry.
+func lateEntry(recorded, happened, asOf Date) bool {
+	return recorded.After(asOf) && !happened.After(asOf)
 }
 
-// revocation returns the sign-off's revocation as known on asOf: revoked
-// now, or a future effective date that is already on file (zero if none).
+// revocation returns the sign-off's revocation on asOf: revoked from
+// then, or a future effective date already on file (zero if none).
 func (s *SignOff) revocation(asOf Date) (revoked bool, future Date) {
 	if s.RevokedFrom.IsZero() {
-		return false, Date{}
-	}
-	rec := s.RevocationRecordedOn
-	if rec.IsZero() {
-		rec = s.RevokedFrom
-	}
-	if rec.After(asOf) {
 		return false, Date{}
 	}
 	if s.RevokedFrom.After(asOf) {
 		return false, s.RevokedFrom
 	}
 	return true, Date{}
+}
+
+// recordedBy returns the evidence as it stood at the end of day: the
+// records entered on or before it (zero RecordedOn counts as entered the
+// day it happened), revocations entered by then. Holds and the hire date
+// are kept as they are.
+func (e *Evidence) recordedBy(day Date) *Evidence {
+	in := func(recorded, happened Date) bool {
+		if recorded.IsZero() {
+			recorded = happened
+		}
+		return !recorded.After(day)
+	}
+	out := &Evidence{PersonID: e.PersonID, HireDate: e.HireDate, Holds: e.Holds}
+	for _, c := range e.Credentials {
+		if in(c.RecordedOn, c.IssuedOn) {
+			if c.Verified && c.VerifiedOn.After(day) {
+				c.Verified = false
+			}
+			out.Credentials = append(out.Credentials, c)
+		}
+	}
+	for _, p := range e.Performances {
+		if in(p.RecordedOn, p.PerformedOn) {
+			out.Performances = append(out.Performances, p)
+		}
+	}
+	for _, k := range e.KnowledgeTests {
+		if in(k.RecordedOn, k.TakenOn) {
+			out.KnowledgeTests = append(out.KnowledgeTests, k)
+		}
+	}
+	for _, h := range e.Hours {
+		if in(h.RecordedOn, h.WorkedOn) {
+			out.Hours = append(out.Hours, h)
+		}
+	}
+	for _, so := range e.SignOffs {
+		if !in(so.RecordedOn, so.SignedOn) {
+			continue
+		}
+		if !so.RevokedFrom.IsZero() && !in(so.RevocationRecordedOn, so.RevokedFrom) {
+			so.RevokedFrom, so.RevocationRecordedOn = Date{}, Date{}
+		}
+		out.SignOffs = append(out.SignOffs, so)
+	}
+	return out
+}
+
+// lateDays returns the distinct days, in order, on which records that
+// count on asOf were entered after it.
+func (e *Evidence) lateDays(asOf Date) []Date {
+	var days []Date
+	add := func(recorded, happened Date) {
+		if lateEntry(recorded, happened, asOf) && !slices.Contains(days, recorded) {
+			days = append(days, recorded)
+		}
+	}
+	for i := range e.Credentials {
+		c := &e.Credentials[i]
+		add(c.RecordedOn, c.IssuedOn)
+	}
+	for i := range e.Performances {
+		add(e.Performances[i].RecordedOn, e.Performances[i].PerformedOn)
+	}
+	for i := range e.KnowledgeTests {
+		add(e.KnowledgeTests[i].RecordedOn, e.KnowledgeTests[i].TakenOn)
+	}
+	for i := range e.Hours {
+		add(e.Hours[i].RecordedOn, e.Hours[i].WorkedOn)
+	}
+	for i := range e.SignOffs {
+		so := &e.SignOffs[i]
+		add(so.RecordedOn, so.SignedOn)
+		if !so.RevokedFrom.IsZero() {
+			add(so.RevocationRecordedOn, so.RevokedFrom)
+		}
+	}
+	slices.SortFunc(days, func(a, b Date) int { return a.Compare(b) })
+	return days
 }

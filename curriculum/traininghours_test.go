@@ -43,13 +43,15 @@ func TestTrainingHours(t *testing.T) {
 		})
 	}
 	quarter := rtiHours("PHLEB", "2026-03-10", "2026-03-12", 15)
+	knownBy := func(e Evidence, day string) Evidence { return *e.recordedBy(d(day)) }
 	tests := []struct {
 		name string
 		e    Evidence
 		asOf string
 		want Status
 	}{
-		{"N−1: 9.75 of 10 hours, before the last entry is approved", base(quarter), "2026-03-11", DirectSupervision},
+		// As known at the end of 11 March, before the approval.
+		{"N−1: 9.75 of 10 hours, before the last entry is approved", knownBy(base(quarter), "2026-03-11"), "2026-03-11", DirectSupervision},
 		{"N: approval day of the last quarter hour", base(quarter), "2026-03-12", Cleared},
 		{"day after approval", base(quarter), "2026-03-13", Cleared},
 		// Approved the same day it was worked: counts from that day, not

@@ -339,6 +339,9 @@ func (c *Competency) validate(ps *problems, path string, comps map[string]int) {
 	if rc := c.Recency; rc != nil && rc.Months < 1 {
 		ps.add(path+".recency.months", "say every how many months the skill must be performed (1 or more)")
 	}
+	if c.PaperSignOffs != "" && c.PaperSignOffs != PaperAllowed && c.PaperSignOffs != "not_allowed" {
+		ps.add(path+".paper_sign_offs", "paper_sign_offs must be allowed or not_allowed, not %q", c.PaperSignOffs)
+	}
 }
 
 func (p *Program) validateTrainingHours(ps *problems, path string, th *TrainingHours) {

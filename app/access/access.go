@@ -67,6 +67,9 @@ var (
 	Directors = Policy{Name: "director", Roles: []accounts.Role{accounts.RoleDirector}}
 	// Recorders observe, test, sign off and review.
 	Recorders = Policy{Name: "preceptor or director", Roles: []accounts.Role{accounts.RolePreceptor, accounts.RoleDirector}}
+	// Transcribers type in historical paper evidence (observations and
+	// paper sign-offs): program directors and HR.
+	Transcribers = Policy{Name: "director or HR", Roles: []accounts.Role{accounts.RoleDirector, accounts.RoleHR}}
 	// Designers write curricula.
 	Designers = Policy{Name: "director or admin", Roles: []accounts.Role{accounts.RoleDirector, accounts.RoleAdmin}}
 	// PeopleReaders list people (scoped to their sites).

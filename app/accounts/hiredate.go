@@ -135,13 +135,22 @@ func (s *Store) HireDateHistory(ctx context.Context, personID string) ([]HireDat
 // correction (see HireDateChange), the date in force on any day asked
 // about is the most recently recorded one.
 func HireDates(ctx context.Context, d bun.IDB, people []string) (map[string]curriculum.Date, error) {
+	return HireDatesKnownAt(ctx, d, people, time.Time{})
+}
+
+// HireDatesKnownAt is HireDates as known at knownAt: changes recorded after
+// it are ignored (zero: none are).
+func HireDatesKnownAt(ctx context.Context, d bun.IDB, people []string, knownAt time.Time) (map[string]curriculum.Date, error) {
 	out := map[string]curriculum.Date{}
 	if len(people) == 0 {
 		return out, nil
 	}
 	var rows []HireDateChange
-	if err := d.NewSelect().Model(&rows).Column("user_id", "hire_date").Where("user_id IN (?)", db.IDs(people)).
-		OrderExpr("changed_at, id").Scan(ctx); err != nil {
+	q := d.NewSelect().Model(&rows).Column("user_id", "hire_date").Where("user_id IN (?)", db.IDs(people))
+	if !knownAt.IsZero() {
+		q = q.Where("changed_at <= ?", knownAt.UTC())
+	}
+	if err := q.OrderExpr("changed_at, id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("hire dates: %w", db.Translate(err))
 	}
 	for _, r := range rows {

@@ -127,6 +127,8 @@ func Mount(r Router, d Deps) {
 	r.Post(api+"/enrollments/:id/tests", access.Recorders, a.recordTest)
 	r.Post(api+"/enrollments/:id/signoffs", access.Recorders, a.signOff)
 	r.Post(api+"/enrollments/:id/signoffs/:so/revocations", access.Directors, a.revoke)
+	r.Post(api+"/enrollments/:id/transcriptions", access.Transcribers, a.transcribe)
+	r.Post(api+"/enrollments/:id/paper-signoffs", access.Transcribers, a.paperSignOff)
 	r.Post(api+"/enrollments/:id/selflogs", access.LoggedIn, a.selfLog)
 	r.Post(api+"/enrollments/:id/hours", access.LoggedIn, a.logHours)
 	r.Get(api+"/reviews", access.Recorders, d.Shared.Pending)

@@ -86,9 +86,13 @@ func (a *API) enrollmentEvidence(c *fiber.Ctx) error {
 		}
 		sos = append(sos, j)
 	}
+	papers := make([]paperSignOffJSON, 0, len(rec.PaperSignOffs))
+	for _, p := range rec.PaperSignOffs {
+		papers = append(papers, paperSignOffJSON{PaperSignOff: p, Counts: p.Counts(rec.Enrollment.Version)})
+	}
 	return c.JSON(fiber.Map{"enrollment": toEnrollmentJSON(rec.Enrollment), "observations": NonNil(rec.Observations),
-		"self_logs": NonNil(rec.SelfLogs), "test_results": NonNil(rec.Tests), "sign_offs": sos, "hours": NonNil(rec.Hours),
-		"progress": assessments.Summarize(rec, a.now())})
+		"self_logs": NonNil(rec.SelfLogs), "test_results": NonNil(rec.Tests), "sign_offs": sos, "paper_sign_offs": papers,
+		"hours": NonNil(rec.Hours), "progress": assessments.Summarize(rec, a.now())})
 }
 
 type observationBody struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
@@ -18,6 +19,9 @@ import (
 type Decided struct {
 	PersonID string
 	AsOf     curriculum.Date
+	// KnownAt is the instant whose knowledge the decisions use (zero:
+	// everything on file; only those are cached).
+	KnownAt time.Time
 	// Enrollment is the one in force on AsOf (its Version attached).
 	Enrollment *assessments.Enrollment
 	Rules      *curriculum.Rules
@@ -26,7 +30,7 @@ type Decided struct {
 }
 
 func newDecided(r *Result) *Decided {
-	return &Decided{PersonID: r.PersonID, AsOf: r.AsOf, Enrollment: r.Enrollment, Rules: r.Rules, packed: r.Rules.Pack(r.Decisions), marks: r.Marks}
+	return &Decided{PersonID: r.PersonID, AsOf: r.AsOf, KnownAt: r.KnownAt, Enrollment: r.Enrollment, Rules: r.Rules, packed: r.Rules.Pack(r.Decisions), marks: r.Marks}
 }
 
 // Marks returns the standing of every competency of the program on AsOf,
@@ -82,7 +86,7 @@ func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculu
 	}
 	// Loaded after the stamp was read, so the records are at least as new
 	// as the stamp the result is filed under (never older).
-	res, err := s.decide(ctx, []string{p.ID}, asOf)
+	res, err := s.decide(ctx, []string{p.ID}, asOf, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +96,36 @@ func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculu
 		return nil, ErrNotEnrolled
 	}
 	return d, nil
+}
+
+// DecideKnownAt is Decide answering as Skillgate would have answered at
+// knownAt (see ForPeopleKnownAt). Such answers are neither served from
+// nor kept in the cache, which holds answers with everything on file: a
+// cached answer of now must never answer a question about an earlier
+// instant. Zero knownAt is Decide.
+func (s *Service) DecideKnownAt(ctx context.Context, p *accounts.Person, asOf curriculum.Date, knownAt time.Time) (*Decided, error) {
+	if knownAt.IsZero() {
+		return s.Decide(ctx, p, asOf)
+	}
+	res, err := s.decide(ctx, []string{p.ID}, asOf, knownAt)
+	if err != nil {
+		return nil, err
+	}
+	d := res[p.ID]
+	if d == nil {
+		return nil, ErrNotEnrolled
+	}
+	return d, nil
+}
+
+// DecideManyKnownAt is DecideMany (fill) or DecideManyReadOnly answering
+// as of knownAt, bypassing the cache as DecideKnownAt does (zero knownAt:
+// through the cache).
+func (s *Service) DecideManyKnownAt(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time, fill bool) (map[string]*Decided, error) {
+	if knownAt.IsZero() {
+		return s.decideMany(ctx, personIDs, asOf, fill)
+	}
+	return s.decide(ctx, personIDs, asOf, knownAt)
 }
 
 // DecideMany is Decide for several people (a site's matrix): it reads
@@ -130,7 +164,7 @@ func (s *Service) decideMany(ctx context.Context, personIDs []string, asOf curri
 		missing = append(missing, id)
 	}
 	// Loaded after the stamps were read: filed under them, never newer.
-	res, err := s.decide(ctx, missing, asOf)
+	res, err := s.decide(ctx, missing, asOf, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +190,7 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 		return nil, err
 	}
 	// Loaded after the stamps were read: filed under them, never newer.
-	res, err := s.evaluate(ctx, personIDs, asOf, evidence.AllFields, true)
+	res, err := s.evaluate(ctx, personIDs, asOf, time.Time{}, evidence.AllFields, true)
 	if err != nil {
 		return nil, err
 	}
@@ -170,10 +204,11 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 	return res, nil
 }
 
-// decide decides for people enrolled on asOf (others are absent), reading
-// only the fields of their records that decisions depend on.
-func (s *Service) decide(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Decided, error) {
-	res, err := s.evaluate(ctx, personIDs, asOf, evidence.DecisionFields, true)
+// decide decides for people enrolled on asOf (others are absent), as
+// known at knownAt (zero: now), reading only the fields of their records
+// that decisions depend on.
+func (s *Service) decide(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time) (map[string]*Decided, error) {
+	res, err := s.evaluate(ctx, personIDs, asOf, knownAt, evidence.DecisionFields, true)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ package clearance
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
@@ -41,8 +42,11 @@ type Service struct {
 
 // Result is one person's decisions for every task of their program.
 type Result struct {
-	PersonID   string
-	AsOf       curriculum.Date
+	PersonID string
+	AsOf     curriculum.Date
+	// KnownAt is the instant whose knowledge the decisions use (zero:
+	// everything on file now).
+	KnownAt    time.Time
 	Enrollment *assessments.Enrollment
 	Rules      *curriculum.Rules
 	Records    *assessments.Records
@@ -71,17 +75,27 @@ func (r *Result) Task(code string) *curriculum.Task { return r.Program().Task(co
 // ForPeople decides for each person as of asOf. People without an
 // enrollment in force that day are absent from the map.
 func (s *Service) ForPeople(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Result, error) {
-	return s.evaluate(ctx, personIDs, asOf, evidence.AllFields, false)
+	return s.evaluate(ctx, personIDs, asOf, time.Time{}, evidence.AllFields, false)
 }
 
-// evaluate is ForPeople reading the records scope says (with
+// ForPeopleKnownAt is ForPeople answering as Skillgate would have answered
+// at knownAt: about the same day, with only what was recorded by then
+// (evidence, credentials and their verifications, enrollments, status
+// changes, moves and hire-date changes recorded after knownAt are left
+// out). Records count from the day they happened, so asking about a day
+// with a later knownAt counts late entries. Zero knownAt is ForPeople.
+func (s *Service) ForPeopleKnownAt(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time) (map[string]*Result, error) {
+	return s.evaluate(ctx, personIDs, asOf, knownAt, evidence.AllFields, false)
+}
+
+// evaluate is ForPeopleKnownAt reading the records scope says (with
 // evidence.DecisionFields, Records hold only what decisions need), and
 // making the competencies' Marks too when marks is set.
-func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curriculum.Date, scope evidence.Scope, marks bool) (map[string]*Result, error) {
+func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time, scope evidence.Scope, marks bool) (map[string]*Result, error) {
 	if len(personIDs) == 0 {
 		return map[string]*Result{}, nil
 	}
-	chosen, err := s.inForce(ctx, personIDs, asOf)
+	chosen, err := s.inForce(ctx, personIDs, asOf, knownAt)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +103,7 @@ func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curricu
 	for _, e := range chosen {
 		list = append(list, e)
 	}
-	recs, err := s.Evidence.LoadScoped(ctx, list, scope)
+	recs, err := s.Evidence.LoadKnownAt(ctx, list, scope, knownAt)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +112,7 @@ func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curricu
 		rec := recs[e.ID]
 		pv := rec.Enrollment.Version
 		ev := assessments.BuildEvidence(rec)
-		r := &Result{PersonID: person, AsOf: asOf, Enrollment: rec.Enrollment, Rules: pv.Rules, Records: rec,
+		r := &Result{PersonID: person, AsOf: asOf, KnownAt: knownAt, Enrollment: rec.Enrollment, Rules: pv.Rules, Records: rec,
 			Decisions: pv.Rules.Evaluate(ev, asOf)}
 		if marks {
 			r.Marks = assessments.Marks(pv, ev, asOf)
@@ -112,11 +126,15 @@ func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curricu
 // with its status History attached (so decisions see holds), its Version
 // where it has a history (whose days are in the program's zone), and as
 // its HireDate the person's hire date in force (accounts.HireDates), read
-// for every person in one query.
-func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]assessments.Enrollment, error) {
+// for every person in one query. With a knownAt, everything is as recorded
+// by then (enrollments, moves, status changes, hire-date changes).
+func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time) (map[string]assessments.Enrollment, error) {
 	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: personIDs})
 	if err != nil {
 		return nil, err
+	}
+	if !knownAt.IsZero() {
+		ens = slices.DeleteFunc(ens, func(e assessments.Enrollment) bool { return e.CreatedAt.After(knownAt) })
 	}
 	ids := make([]string, len(ens))
 	for i, e := range ens {
@@ -126,6 +144,9 @@ func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curricul
 	if err != nil {
 		return nil, err
 	}
+	if !knownAt.IsZero() {
+		moves = slices.DeleteFunc(moves, func(m evidence.Move) bool { return m.MovedAt.After(knownAt) })
+	}
 	history, err := s.Evidence.Store.StatusHistory(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -133,6 +154,9 @@ func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curricul
 	for i := range ens {
 		if h := history[ens[i].ID]; len(h) > 0 {
 			ens[i].History = h
+			if !knownAt.IsZero() {
+				ens[i] = ens[i].AsKnownAt(knownAt)
+			}
 			// Compiled once per process: no query after the first.
 			if ens[i].Version, err = s.Evidence.Version(ctx, ens[i].VersionID); err != nil {
 				return nil, err
@@ -144,7 +168,7 @@ func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curricul
 	for p := range chosen {
 		people = append(people, p)
 	}
-	hires, err := accounts.HireDates(ctx, s.Evidence.Store.DB, people)
+	hires, err := accounts.HireDatesKnownAt(ctx, s.Evidence.Store.DB, people, knownAt)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +205,7 @@ func (s *Service) Standings(ctx context.Context, personIDs []string, asOf curric
 	if len(personIDs) == 0 {
 		return out, nil
 	}
-	chosen, err := s.inForce(ctx, personIDs, asOf)
+	chosen, err := s.inForce(ctx, personIDs, asOf, time.Time{})
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func newWorldWith(t *testing.T, d *db.DB, hire string, edit func(*curriculum.Pro
 		t.Fatal(err)
 	}
 	svc := evidence.NewService(d, progs)
-	svc.Now = clk.Now
+	svc.Now, svc.Store.Now = clk.Now, clk.Now // enrollments are stamped with the test's clock
 	svc.Credentials.Now = clk.Now
 	w := &world{t: t, ctx: ctx, clk: clk, svc: svc, clear: &clearance.Service{Evidence: svc}, creds: svc.Credentials,
 		apprentice: ap, rn: evidence.ActorOf(rn), md: evidence.ActorOf(md), director: evidence.ActorOf(dir)}

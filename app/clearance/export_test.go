@@ -2,6 +2,7 @@ package clearance
 
 import (
 	"context"
+	"time"
 
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -9,5 +10,5 @@ import (
 // DecideFromFields exposes decide (decisions from DecisionFields records,
 // bypassing the cache) to the external tests.
 func DecideFromFields(s *Service, ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Decided, error) {
-	return s.decide(ctx, personIDs, asOf)
+	return s.decide(ctx, personIDs, asOf, time.Time{})
 }

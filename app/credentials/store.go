@@ -518,6 +518,26 @@ func (r *Record) Curriculum(loc *time.Location) curriculum.CredentialRecord {
 	return c
 }
 
+// KnownAt returns the records as they stood at t: those recorded at or
+// before it, a verification made after it not yet made (zero t: all of
+// them, as they are).
+func KnownAt(recs []Record, t time.Time) []Record {
+	if t.IsZero() {
+		return recs
+	}
+	var out []Record
+	for _, r := range recs {
+		if r.RecordedAt.After(t) {
+			continue
+		}
+		if r.VerifiedAt != nil && r.VerifiedAt.After(t) {
+			r.VerifiedAt, r.VerifiedBy, r.VerificationMethod = nil, "", ""
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // CurriculumRecords converts records for the clearance engine (see
 // Record.Curriculum).
 func CurriculumRecords(recs []Record, loc *time.Location) []curriculum.CredentialRecord {

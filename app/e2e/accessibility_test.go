@@ -110,6 +110,16 @@ func TestAccessibility(t *testing.T) {
 		b.clickAndLoad("open the hire date", chromedp.Search(`//a[contains(., "change, history")]`))
 		b.checkPage(axe)
 	}
+	// Transcribing paper records, from the director's view of Jordan's
+	// progress.
+	{
+		b := newBrowser(t, s, desktop)
+		b.login("director@demo.test", demo.Password)
+		b.open("/people?q=jordan")
+		b.clickAndLoad("open Jordan's progress", chromedp.Search(`//main//table//a[contains(@href, "/enrollments/")]`))
+		b.clickAndLoad("open the transcription", chromedp.Search(`//a[contains(., "Transcribe paper records")]`))
+		b.checkPage(axe)
+	}
 	// The point-of-care forms, reached through the preceptor's links.
 	b := newBrowser(t, s, tablet)
 	b.login("preceptor@demo.test", demo.Password)

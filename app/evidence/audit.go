@@ -17,6 +17,8 @@ const (
 	ActionMove          = "enrollment.move"
 	ActionObserve       = "observation.create"
 	ActionCorrect       = "observation.correct"
+	ActionTranscribe    = "observation.transcribe"
+	ActionPaperSignOff  = "signoff.transcribe_paper"
 	ActionTest          = "test.create"
 	ActionSignOff       = "signoff.create"
 	ActionRevoke        = "signoff.revoke"

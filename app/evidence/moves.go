@@ -47,6 +47,8 @@ type moveRow struct {
 type Move struct {
 	From, To    string
 	EffectiveOn curriculum.Date
+	// MovedAt is when the move was recorded.
+	MovedAt time.Time
 }
 
 // Moves returns the moves from or to any of the enrollments.
@@ -61,7 +63,7 @@ func (s *Store) Moves(ctx context.Context, enrollmentIDs []string) ([]Move, erro
 	}
 	out := make([]Move, len(rows))
 	for i, r := range rows {
-		out[i] = Move{From: r.FromEnrollmentID, To: r.ToEnrollmentID, EffectiveOn: r.EffectiveOn}
+		out[i] = Move{From: r.FromEnrollmentID, To: r.ToEnrollmentID, EffectiveOn: r.EffectiveOn, MovedAt: r.MovedAt.UTC()}
 	}
 	return out, nil
 }

@@ -37,7 +37,8 @@ type preceptorRow struct {
 
 func (r *enrollmentRow) enrollment() assessments.Enrollment {
 	return assessments.Enrollment{ID: r.ID, ApprenticeID: r.ApprenticeID, VersionID: r.VersionID, SiteID: r.SiteID,
-		HireDate: r.HireDate, StartDate: r.StartDate, Status: assessments.EnrollmentStatus(r.Status), IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
+		HireDate: r.HireDate, StartDate: r.StartDate, Status: assessments.EnrollmentStatus(r.Status), CreatedAt: r.CreatedAt.UTC(),
+		IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
 }
 
 type observationRow struct {
@@ -61,6 +62,8 @@ type observationRow struct {
 	RecordedAt         time.Time       `bun:"recorded_at"`
 	IdempotencyKey     string          `bun:"idempotency_key"`
 	RequestHash        string          `bun:"request_hash,nullzero"`
+	TranscribedBy      *string         `bun:"transcribed_by"`
+	SourceNote         string          `bun:"source_note"`
 }
 
 type stepJSON struct {
@@ -78,7 +81,8 @@ func observationRowOf(o *assessments.Observation) *observationRow {
 		Variant: o.Variant, ChecklistVersion: o.ChecklistVersion, PerformedOn: o.PerformedOn, SiteID: o.SiteID,
 		ObserverID: o.ObserverID, ObserverName: o.ObserverName, ObserverCredential: string(o.ObserverCredential),
 		Steps: string(b), Successful: o.Successful, Comments: o.Comments, Supersedes: nullable(o.Supersedes),
-		CorrectionReason: o.CorrectionReason, RecordedAt: o.RecordedAt.UTC(), IdempotencyKey: o.IdempotencyKey, RequestHash: o.RequestHash}
+		CorrectionReason: o.CorrectionReason, RecordedAt: o.RecordedAt.UTC(), IdempotencyKey: o.IdempotencyKey, RequestHash: o.RequestHash,
+		TranscribedBy: nullable(o.TranscribedBy), SourceNote: o.SourceNote}
 }
 
 // parseSteps reads the steps column. Observations are the bulk of what a
@@ -122,7 +126,39 @@ func (r *observationRow) observation() assessments.Observation {
 	if r.Supersedes != nil {
 		o.Supersedes = *r.Supersedes
 	}
+	if r.TranscribedBy != nil {
+		o.TranscribedBy, o.SourceNote = *r.TranscribedBy, r.SourceNote
+	}
 	return o
+}
+
+type paperSignOffRow struct {
+	bun.BaseModel  `bun:"table:paper_sign_offs"`
+	ID             string          `bun:"id,pk"`
+	EnrollmentID   string          `bun:"enrollment_id"`
+	ApprenticeID   string          `bun:"apprentice_id"`
+	Competency     string          `bun:"competency"`
+	Kind           string          `bun:"kind"`
+	SignedOn       curriculum.Date `bun:"signed_on"`
+	PrintedName    string          `bun:"printed_name"`
+	Credential     string          `bun:"credential"`
+	SourceNote     string          `bun:"source_note"`
+	TranscribedBy  string          `bun:"transcribed_by"`
+	RecordedAt     time.Time       `bun:"recorded_at"`
+	IdempotencyKey string          `bun:"idempotency_key"`
+	RequestHash    string          `bun:"request_hash,nullzero"`
+}
+
+func paperSignOffRowOf(p *assessments.PaperSignOff) *paperSignOffRow {
+	return &paperSignOffRow{ID: p.ID, EnrollmentID: p.EnrollmentID, ApprenticeID: p.ApprenticeID, Competency: p.Competency, Kind: string(p.Kind),
+		SignedOn: p.SignedOn, PrintedName: p.PrintedName, Credential: string(p.Credential), SourceNote: p.SourceNote,
+		TranscribedBy: p.TranscribedBy, RecordedAt: p.RecordedAt.UTC(), IdempotencyKey: p.IdempotencyKey, RequestHash: p.RequestHash}
+}
+
+func (r *paperSignOffRow) paperSignOff() assessments.PaperSignOff {
+	return assessments.PaperSignOff{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
+		Kind: curriculum.SignOffKind(r.Kind), SignedOn: r.SignedOn, PrintedName: r.PrintedName, Credential: curriculum.ProfessionalCredential(r.Credential),
+		SourceNote: r.SourceNote, TranscribedBy: r.TranscribedBy, RecordedAt: r.RecordedAt.UTC(), IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
 }
 
 type testRow struct {

@@ -68,6 +68,13 @@ func (s *Service) Load(ctx context.Context, ens []assessments.Enrollment) (map[s
 // LoadScoped is Load reading only what scope needs (DecisionFields: enough
 // to decide, not to display).
 func (s *Service) LoadScoped(ctx context.Context, ens []assessments.Enrollment, scope Scope) (map[string]*assessments.Records, error) {
+	return s.LoadKnownAt(ctx, ens, scope, time.Time{})
+}
+
+// LoadKnownAt is LoadScoped with the records as they stood at knownAt
+// (assessments.Records.KnownAt, credentials.KnownAt): what Skillgate knew
+// then, for answering as it would have. Zero knownAt: everything on file.
+func (s *Service) LoadKnownAt(ctx context.Context, ens []assessments.Enrollment, scope Scope, knownAt time.Time) (map[string]*assessments.Records, error) {
 	own, err := s.Store.RecordsScoped(ctx, ens, scope)
 	if err != nil {
 		return nil, err
@@ -94,7 +101,7 @@ func (s *Service) LoadScoped(ctx context.Context, ens []assessments.Enrollment, 
 			return nil, fmt.Errorf("enrollment %s: %w", e.ID, err)
 		}
 		e.Version = pv
-		r.Credentials = credentials.CurriculumRecords(creds[e.ApprenticeID], pv.Location())
+		r.Credentials = credentials.CurriculumRecords(credentials.KnownAt(creds[e.ApprenticeID], knownAt), pv.Location())
 		if prev := r.prev; len(prev) > 0 {
 			carriedOver(r.Records, prev)
 		}
@@ -107,6 +114,9 @@ func (s *Service) LoadScoped(ctx context.Context, ens []assessments.Enrollment, 
 	out := make(map[string]*assessments.Records, len(recs))
 	for id, r := range recs {
 		out[id] = r.Records
+		if !knownAt.IsZero() {
+			out[id] = r.Records.KnownAt(knownAt)
+		}
 	}
 	return out, nil
 }

@@ -344,6 +344,15 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 		func(r *assessments.Records, l []assessments.Revocation) { r.Revocations = l }); err != nil {
 		return nil, fmt.Errorf("revocations: %w", err)
 	}
+	var papers []paperSignOffRow
+	if err := s.DB.NewSelect().Model(&papers).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	if err := fileRecords(f, convertRows(papers, (*paperSignOffRow).paperSignOff), func(p *assessments.PaperSignOff) string { return p.EnrollmentID },
+		func(a, b *assessments.PaperSignOff) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) },
+		func(r *assessments.Records, l []assessments.PaperSignOff) { r.PaperSignOffs = l }); err != nil {
+		return nil, fmt.Errorf("paper sign-offs: %w", err)
+	}
 	if scope == DecisionFields {
 		return f.byID(), nil // Service.LoadScoped reads the hours decisions need
 	}
@@ -478,8 +487,11 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation, a
 	row := observationRowOf(&o)
 	var existing observationRow
 	action := ActionObserve
-	if o.Supersedes != "" {
+	switch {
+	case o.Supersedes != "":
 		action = ActionCorrect
+	case o.TranscribedBy != "":
+		action = ActionTranscribe
 	}
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {

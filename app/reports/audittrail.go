@@ -57,15 +57,15 @@ var AuditActions = []string{
 	"login.code_failed", "session.end", "factor.enrol", "factor.approve", "factor.removal_start", "factor.remove", "factor.recovery_code_used",
 	"site.create", "token.create", "token.revoke", "token.used", "calendar_token.create", "calendar_token.revoke",
 	"program.create", "program.import", "program.draft_start", "program.draft_save", "program.publish", "program.discard",
-	"enrollment.create", "enrollment.status_change", "enrollment.move", "observation.create", "observation.correct", "test.create",
-	"signoff.create", "signoff.revoke", "selflog.create", "selflog.verify", "selflog.reject", "hours.create", "hours.approve", "hours.reject",
+	"enrollment.create", "enrollment.status_change", "enrollment.move", "observation.create", "observation.correct", "observation.transcribe", "test.create",
+	"signoff.create", "signoff.revoke", "signoff.transcribe_paper", "selflog.create", "selflog.verify", "selflog.reject", "hours.create", "hours.approve", "hours.reject",
 	"credential.create", "credential.verify", "credential_file.create", "import.apply",
 	"scim_token.create", "scim_token.revoke", "scim.user_link", "scim.user_delete", "scim_group.create", "scim_group.update", "scim_group.delete",
 }
 
 // AuditEntityTypes lists the kinds of entity the trail names.
 var AuditEntityTypes = []string{"person", "site", "token", "calendar_token", "program_version", "enrollment", "observation", "test",
-	"signoff", "selflog", "hours", "credential", "credential_file", "import", "report", "scim_token", "scim_group"}
+	"signoff", "paper_sign_off", "selflog", "hours", "credential", "credential_file", "import", "report", "scim_token", "scim_group"}
 
 // actorsWithoutAccounts names the actors that are not people.
 func actorsWithoutAccounts() map[string]string {

@@ -51,6 +51,8 @@ var subjectSources = map[string]string{
 		FROM observations AS x JOIN enrollments AS e ON e.id = x.enrollment_id WHERE x.id IN (?)`,
 	"signoff": `SELECT 'signoff' AS t, x.id, x.apprentice_id AS subject, x.competency AS a, x.kind AS b, e.version_id
 		FROM sign_offs AS x JOIN enrollments AS e ON e.id = x.enrollment_id WHERE x.id IN (?)`,
+	"paper_sign_off": `SELECT 'paper_sign_off' AS t, x.id, x.apprentice_id AS subject, x.competency AS a, x.kind AS b, e.version_id
+		FROM paper_sign_offs AS x JOIN enrollments AS e ON e.id = x.enrollment_id WHERE x.id IN (?)`,
 	"test": `SELECT 'test' AS t, x.id, x.apprentice_id AS subject, x.competency AS a, CAST(x.score AS TEXT) AS b, e.version_id
 		FROM test_results AS x JOIN enrollments AS e ON e.id = x.enrollment_id WHERE x.id IN (?)`,
 	"selflog": `SELECT 'selflog' AS t, x.id, x.apprentice_id AS subject, x.competency AS a, '' AS b, e.version_id
@@ -466,6 +468,10 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		s = actor + " observed " + whose + " performing " + comp + " (" + sub.B + ")"
 	case "observation.correct":
 		s = actor + " corrected an observation of " + whose + " performing " + comp
+	case "observation.transcribe":
+		s = actor + " transcribed from paper an observation of " + whose + " performing " + comp
+	case "signoff.transcribe_paper":
+		s = actor + " transcribed from paper a sign-off of " + whose + " in " + comp + " (a paper signature, not an electronic one)"
 	case "test.create":
 		s = actor + " recorded " + poss + " " + comp + " test score " + trimScore(sub.B)
 	case "signoff.create":

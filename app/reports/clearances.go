@@ -33,11 +33,8 @@ func (s *Service) clearanceRows(ctx context.Context, q *Query, people []*account
 	for i, p := range people {
 		ids[i] = p.ID
 	}
-	decide := s.Clearance.DecideMany
-	if q.bulk {
-		decide = s.Clearance.DecideManyReadOnly
-	}
-	res, err := decide(ctx, ids, q.AsOf)
+	// Answers as known at an instant bypass the cache (DecideManyKnownAt).
+	res, err := s.Clearance.DecideManyKnownAt(ctx, ids, q.AsOf, q.KnownAt, !q.bulk)
 	if err != nil {
 		return nil, err
 	}

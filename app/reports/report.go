@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/evidence"
@@ -46,7 +47,12 @@ type Scope struct {
 
 // Query is one request for a report: whom it covers and the filters.
 type Query struct {
-	AsOf  curriculum.Date
+	AsOf curriculum.Date
+	// KnownAt: the clearances report answers as Skillgate would have at
+	// this instant, with only what was recorded by then (zero: now).
+	KnownAt time.Time
+	// Zone is the organisation's, for naming KnownAt (nil: UTC).
+	Zone  *time.Location
 	Scope Scope
 	// Site is the site filter, "" for every site the reader may see (Scope
 	// applies it; the About sheet names it).
@@ -109,6 +115,13 @@ func (q *Query) Filters() []string {
 	}
 	if q.Program != nil {
 		program = "Program: " + q.Program.Title + " (" + q.Program.Code + ")"
+	}
+	if !q.KnownAt.IsZero() {
+		zone := q.Zone
+		if zone == nil {
+			zone = time.UTC
+		}
+		return []string{site, program, "Known at: " + q.KnownAt.In(zone).Format("2006-01-02 15:04 MST") + " (only what was recorded by then counts)"}
 	}
 	return []string{site, program}
 }

@@ -14,7 +14,8 @@ import (
 // The sign-offs register: every electronic signature, shown as everywhere
 // else (printed name, credential, date and time with its zone, meaning),
 // with the evidence it rests on, whether it still verifies, and any
-// revocation.
+// revocation; and every paper sign-off transcribed from historical
+// records, marked as such (no signing time, nothing to verify).
 
 // SignOffRow is one electronic signature.
 type SignOffRow struct {
@@ -75,13 +76,32 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 			}
 			rows = append(rows, row)
 		}
+		// Paper sign-offs transcribed by the as-of day, marked as such:
+		// evidence of a paper signature, not an electronic one.
+		for _, p := range rec.PaperSignOffs {
+			if p.SignedOn.After(asOf) || curriculum.DateOf(p.RecordedAt, s.location()).After(asOf) {
+				continue
+			}
+			pv, err := s.Evidence.Version(ctx, e.VersionID) // compiled once per process
+			if err != nil {
+				return nil, err
+			}
+			counts := "It counts: the program allows paper sign-offs for this competency."
+			if !p.Counts(pv) {
+				counts = "It does not count: the program requires an electronic sign-off for this competency."
+			}
+			rows = append(rows, SignOffRow{PersonID: e.ApprenticeID, Person: names[e.ApprenticeID], Competency: p.Competency,
+				Kind: string(p.Kind) + " (transcribed from paper)", Signer: p.PrintedName, Credential: string(p.Credential),
+				Meaning:  "Paper sign-off transcribed from paper on " + p.RecordedAt.In(s.location()).Format("2006-01-02 15:04 MST") + "; not an electronic signature. " + counts,
+				Evidence: p.SourceNote, Verified: Status{Text: "Paper signature (transcribed): nothing electronic to check", Tone: Warn}, SignedOn: p.SignedOn})
+		}
 	}
 	return rows, nil
 }
 
 // SignOffs is the sign-offs register.
 var SignOffs = &Report[SignOffRow]{
-	Title: "Sign-offs register: every electronic signature", Sheet: "Sign-offs",
+	Title: "Sign-offs register: every electronic signature (and paper sign-offs transcribed from paper)", Sheet: "Sign-offs",
 	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 14}, {Title: "Kind", Width: 14},
 		{Title: "Signed on", Width: 12}, {Title: "Signer (printed name)", Width: 24}, {Title: "Credential", Width: 10}, {Title: "Signed at", Width: 24, Zoned: true},
 		{Title: "Meaning", Width: 70}, {Title: "Evidence ids", Width: 60}, {Title: "Signature check", Width: 22}, {Title: "Revocation", Width: 50}},

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,6 +29,7 @@ var (
 	admins           = access.Admins
 	hrStaff          = access.HRStaff
 	directors        = access.Directors
+	transcribers     = access.Transcribers
 	recorders        = access.Recorders
 	designers        = access.Designers
 	directoryReaders = access.DirectoryReaders
@@ -99,7 +101,19 @@ func (s *Server) patch(path string, p policy, h ...fiber.Handler) {
 // errNotEnrolled (a clearance.ErrNotEnrolled) when no enrollment is in
 // force or it is not one the caller may see.
 func (s *Server) visibleResult(c *fiber.Ctx, personID string, asOf curriculum.Date) (*clearance.Result, error) {
-	res, err := s.clearance.For(c.UserContext(), personID, asOf)
+	return s.visibleResultKnownAt(c, personID, asOf, time.Time{})
+}
+
+// visibleResultKnownAt is visibleResult answering as known at knownAt
+// (zero: now; see clearance.Service.ForPeopleKnownAt).
+func (s *Server) visibleResultKnownAt(c *fiber.Ctx, personID string, asOf curriculum.Date, knownAt time.Time) (*clearance.Result, error) {
+	m, err := s.clearance.ForPeopleKnownAt(c.UserContext(), []string{personID}, asOf, knownAt)
+	var res *clearance.Result
+	if err == nil {
+		if res = m[personID]; res == nil {
+			err = clearance.ErrNotEnrolled
+		}
+	}
 	if errors.Is(err, clearance.ErrNotEnrolled) || err == nil && !canSeeEnrollment(currentUser(c), res.Enrollment) {
 		return nil, errNotEnrolled // one answer for both
 	}

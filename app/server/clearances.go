@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,6 +31,29 @@ func (s *Server) asOfParam(c *fiber.Ctx) (curriculum.Date, error) {
 	return d, nil
 }
 
+// knownAtParam reads ?known_at, the instant whose knowledge answers the
+// question: RFC 3339 (2026-03-14T17:00:00Z), or a local date and time in
+// the organisation's zone as a datetime-local field sends it
+// (2026-03-14T12:00). Absent, or not before now, it is zero: everything on
+// file now.
+func (s *Server) knownAtParam(c *fiber.Ctx) (time.Time, error) {
+	raw := strings.TrimSpace(c.Query("known_at"))
+	if raw == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		t, err = time.ParseInLocation("2006-01-02T15:04", raw, s.cfg.Location())
+	}
+	if err != nil {
+		return time.Time{}, badInput(map[string]string{"known_at": "Give the moment as 2026-03-14T17:00:00Z (RFC 3339) or 2026-03-14T12:00 (the organisation's time)."})
+	}
+	if !t.Before(s.now()) {
+		return time.Time{}, nil
+	}
+	return t.UTC(), nil
+}
+
 // errNotEnrolled answers for a person without an enrollment in force, and
 // for one whose enrollment in force is at a site the caller may not see
 // (access.go): the two read the same, so the answer reveals nothing.
@@ -39,15 +63,21 @@ type personDecisionsJSON struct {
 	PersonID  string                    `json:"person_id"`
 	Name      string                    `json:"name"`
 	AsOf      curriculum.Date           `json:"as_of"`
+	KnownAt   *time.Time                `json:"known_at,omitempty"`
 	Program   string                    `json:"program"`
 	Version   int                       `json:"version"`
 	Decisions []curriculum.DecisionJSON `json:"decisions"`
 }
 
 // apiClearances answers "may this person do this task on this day":
-// ?person=ID[&task=CODE][&as_of=YYYY-MM-DD], or a site matrix with ?site=ID.
+// ?person=ID[&task=CODE][&as_of=YYYY-MM-DD][&known_at=INSTANT], or a site
+// matrix with ?site=ID.
 func (s *Server) apiClearances(c *fiber.Ctx) error {
 	asOf, err := s.asOfParam(c)
+	if err != nil {
+		return err
+	}
+	knownAt, err := s.knownAtParam(c)
 	if err != nil {
 		return err
 	}
@@ -56,7 +86,7 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 	case person != "" && site != "":
 		return badInput(map[string]string{"site": "Ask for one person or one site, not both."})
 	case site != "":
-		return s.apiSiteMatrix(c, site, asOf)
+		return s.apiSiteMatrix(c, site, asOf, knownAt)
 	case person == "":
 		return badInput(map[string]string{"person": "Give the person's id (?person=…) or a site (?site=…)."})
 	}
@@ -65,8 +95,9 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 		return err
 	}
 	// Decide serves from the per-process cache when p's decision stamp,
-	// read just now with p, shows nothing was written since.
-	res, err := s.clearance.Decide(c.UserContext(), p, asOf)
+	// read just now with p, shows nothing was written since (never for a
+	// known_at question).
+	res, err := s.clearance.DecideKnownAt(c.UserContext(), p, asOf, knownAt)
 	if errors.Is(err, clearance.ErrNotEnrolled) || err == nil && !canSeeEnrollment(currentUser(c), res.Enrollment) {
 		return errNotEnrolled
 	}
@@ -88,13 +119,22 @@ func (s *Server) apiClearances(c *fiber.Ctx) error {
 		return err
 	}
 	v := res.Rules.Version()
-	return c.JSON(personDecisionsJSON{PersonID: p.ID, Name: p.Name, AsOf: asOf, Program: v.Program.Code, Version: v.Number, Decisions: curriculum.DecisionsJSON(ds)})
+	return c.JSON(personDecisionsJSON{PersonID: p.ID, Name: p.Name, AsOf: asOf, KnownAt: instant(knownAt), Program: v.Program.Code, Version: v.Number, Decisions: curriculum.DecisionsJSON(ds)})
+}
+
+// instant is t for JSON: nil when zero.
+func instant(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 type matrixJSON struct {
-	SiteID string            `json:"site_id"`
-	AsOf   curriculum.Date   `json:"as_of"`
-	People []matrixPersonRow `json:"people"`
+	SiteID  string            `json:"site_id"`
+	AsOf    curriculum.Date   `json:"as_of"`
+	KnownAt *time.Time        `json:"known_at,omitempty"`
+	People  []matrixPersonRow `json:"people"`
 }
 
 type matrixPersonRow struct {
@@ -106,7 +146,7 @@ type matrixPersonRow struct {
 // siteMatrix decides every enrolled person of a site (a fixed number of
 // queries, however many people), from the decision cache where nothing
 // was written since.
-func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) ([]*accounts.Person, map[string]*clearance.Decided, error) {
+func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date, knownAt time.Time) ([]*accounts.Person, map[string]*clearance.Decided, error) {
 	if !canSeeSite(currentUser(c), siteID) {
 		return nil, nil, errkind.New(errkind.NotFound, "There is no site with this id that you may see.")
 	}
@@ -118,16 +158,16 @@ func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) (
 	for i, p := range people {
 		ids[i] = p.ID
 	}
-	res, err := s.clearance.DecideMany(c.UserContext(), ids, asOf)
+	res, err := s.clearance.DecideManyKnownAt(c.UserContext(), ids, asOf, knownAt, true)
 	return people, res, err
 }
 
-func (s *Server) apiSiteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date) error {
-	people, res, err := s.siteMatrix(c, siteID, asOf)
+func (s *Server) apiSiteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date, knownAt time.Time) error {
+	people, res, err := s.siteMatrix(c, siteID, asOf, knownAt)
 	if err != nil {
 		return err
 	}
-	out := matrixJSON{SiteID: siteID, AsOf: asOf, People: []matrixPersonRow{}}
+	out := matrixJSON{SiteID: siteID, AsOf: asOf, KnownAt: instant(knownAt), People: []matrixPersonRow{}}
 	u := currentUser(c)
 	for _, p := range people {
 		// A person of this site enrolled at another is not on its matrix.
@@ -146,8 +186,13 @@ type clearanceView struct {
 	Person  *accounts.Person
 	AsOf    curriculum.Date
 	IsToday bool
-	Result  *clearance.Result
-	Rows    []clearanceRow
+	// KnownAt is the instant the answer is as known at (zero: now), and
+	// KnownAtField its value for the datetime-local field, in the
+	// organisation's zone.
+	KnownAt      time.Time
+	KnownAtField string
+	Result       *clearance.Result
+	Rows         []clearanceRow
 	clearance.Tally
 	Enrolled bool
 	URL      string
@@ -221,9 +266,19 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	knownAt, err := s.knownAtParam(c)
+	if err != nil {
+		if ke := errkind.As(err); ke != nil && ke.Fields["known_at"] != "" {
+			return errkind.New(ke.Kind, ke.Fields["known_at"])
+		}
+		return err
+	}
 	v := clearanceView{Person: p, AsOf: asOf, IsToday: asOf == curriculum.DateOf(s.now(), s.cfg.Location()),
-		URL: "/people/" + url.PathEscape(p.ID) + "/clearance"}
-	res, err := s.visibleResult(c, p.ID, asOf)
+		KnownAt: knownAt, URL: "/people/" + url.PathEscape(p.ID) + "/clearance"}
+	if !knownAt.IsZero() {
+		v.KnownAtField = knownAt.In(s.cfg.Location()).Format("2006-01-02T15:04")
+	}
+	res, err := s.visibleResultKnownAt(c, p.ID, asOf, knownAt)
 	switch {
 	case errors.Is(err, clearance.ErrNotEnrolled):
 		if directors.Allows(currentUser(c)) && p.Has(accounts.RoleApprentice) {
@@ -242,7 +297,7 @@ func (s *Server) clearancePage(c *fiber.Ctx) error {
 		if p.ID == currentUser(c).ID {
 			v.Mine, v.Q = s.apprenticeView(res), c.Query("q")
 		}
-		if directors.Allows(currentUser(c)) && v.IsToday {
+		if directors.Allows(currentUser(c)) && v.IsToday && knownAt.IsZero() {
 			if v.Newer, err = s.newerVersion(c, res); err != nil {
 				return err
 			}

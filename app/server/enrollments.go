@@ -71,8 +71,12 @@ type progressView struct {
 	Program    *curriculum.Program
 	Progress   *assessments.Progress
 	Signatures map[string][]signatureView
-	CanRecord  bool
-	URL        string
+	// Papers are the paper sign-offs transcribed, by competency.
+	Papers map[string][]assessments.PaperSignOff
+	// CanTranscribe: a director or HR may transcribe paper records.
+	CanTranscribe bool
+	CanRecord     bool
+	URL           string
 	// Own is true on the apprentice's own page: they may log performances
 	// and hours there.
 	Own        bool
@@ -148,6 +152,12 @@ type signatureView struct {
 	CertificateURL string
 }
 
+// PaperCounts reports whether paper sign-offs count for competency code.
+func (v progressView) PaperCounts(code string) bool {
+	c := v.Program.Competency(code)
+	return c != nil && c.AllowsPaperSignOffs()
+}
+
 // Pct is a percentage for progress bars, capped at 100.
 func (v progressView) Pct(n, of int) int {
 	if of <= 0 {
@@ -182,6 +192,11 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		Own: currentUser(c).ID == p.ID, Key: newKey(), Key2: newKey(), Today: rec.Enrollment.Version.Day(s.now())}
 	v.Records, v.TestKey = map[string]*competencyRecords{}, newKey()
 	v.CanManage = directors.Allows(currentUser(c))
+	v.CanTranscribe = transcribers.Allows(currentUser(c)) && currentUser(c).ID != p.ID
+	v.Papers = map[string][]assessments.PaperSignOff{}
+	for _, ps := range rec.PaperSignOffs {
+		v.Papers[ps.Competency] = append(v.Papers[ps.Competency], ps)
+	}
 	v.Statuses = []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentCompleted, assessments.EnrollmentWithdrawn}
 	moves, err := s.evidence.Store.Moves(c.UserContext(), []string{rec.Enrollment.ID})
 	if err != nil {
@@ -190,7 +205,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	for _, m := range moves {
 		if m.From == rec.Enrollment.ID {
 			v.Superseded, v.MovedTo, v.MovedOn = true, m.To, m.EffectiveOn
-			v.CanRecord, v.Own, v.CanManage = false, false, false
+			v.CanRecord, v.Own, v.CanManage, v.CanTranscribe = false, false, false, false
 		}
 	}
 	if code := c.Query("c"); rec.Enrollment.Version.Competency(code) != nil {

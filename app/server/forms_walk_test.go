@@ -347,6 +347,20 @@ var walkCases = []walkCase{
 			page := w.enr[jordanEmail]
 			return walkPost{as: directorEmail, page: page, action: page + "/status", form: url.Values{"status": {"paused"}, "reason": {"summer break"}}}
 		}},
+	{forms: []string{`transcribe.html: print $v.URL "/transcribe/observation"`}, route: "/enrollments/:id/transcribe/observation", field: "performed_on",
+		kept: map[string]string{"attested_by": "Rita Nurse", "performed_on": "last spring"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/transcribe"
+			return walkPost{as: directorEmail, page: page, action: page + "/observation", form: url.Values{"competency": {"PHL-VENI"},
+				"performed_on": {"last spring"}, "attested_by": {"Rita Nurse"}, "attester_credential": {"RN"}}}
+		}},
+	{forms: []string{`transcribe.html: print $v.URL "/transcribe/signoff"`}, route: "/enrollments/:id/transcribe/signoff", field: "signed_on",
+		kept: map[string]string{"printed_name": "Dr. Paper", "signed_on": "soon"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/transcribe"
+			return walkPost{as: hrEmail, page: page, action: page + "/signoff", form: url.Values{"competency": {"PHL-VENI"},
+				"signed_on": {"soon"}, "printed_name": {"Dr. Paper"}, "credential": {"MD"}}}
+		}},
 	{forms: []string{"signature.html: .RevokeURL"}, route: "/enrollments/:id/signoffs/:so/revoke", field: "effective_on",
 		kept: map[string]string{"reason": "retraining", "effective_on": "soon"},
 		post: func(w *walkWorld) walkPost {

@@ -239,6 +239,7 @@ var flashes = map[string]Flash{
 	"credential-verified":      {"ok", "Marked verified."},
 	"enrolled":                 {"ok", "Enrolled."},
 	"test-recorded":            {"ok", "Test result recorded."},
+	"transcribed":              {"ok", "Transcribed from paper. It is on record, marked as transcribed, and counts from the day on the paper."},
 	"signed":                   {"ok", "Signed. The signature is recorded and bound to the evidence."},
 	"version-published":        {"ok", "Published. Apprentices stay on their current version until they are moved to this one."},
 	"cohort-moved":             {"ok", "Moved. Everyone listed is on this version now; their records that still apply carried over."},

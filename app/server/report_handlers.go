@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -62,7 +63,12 @@ type reportFiltersView struct {
 	Programs []*programs.Program
 	Program  string
 	AsOf     string
-	Errors   map[string]string
+	// KnownAt is the known_at field's value (datetime-local, in the
+	// organisation's zone); OffersKnownAt: the report answers as known at
+	// an instant (the clearances report).
+	KnownAt       string
+	OffersKnownAt bool
+	Errors        map[string]string
 }
 
 // reportScope is who a report may cover for u, with the site filter
@@ -105,7 +111,7 @@ func nameAndEmail(u *accounts.Person) string { return u.Name + " <" + u.Email + 
 func (s *Server) reportQuery(c *fiber.Ctx) (*reports.Query, reportFiltersView, error) {
 	ctx := c.UserContext()
 	u := currentUser(c)
-	q := &reports.Query{Site: strings.TrimSpace(c.Query("site")), SiteNames: map[string]string{}, GeneratedBy: nameAndEmail(u)}
+	q := &reports.Query{Site: strings.TrimSpace(c.Query("site")), SiteNames: map[string]string{}, GeneratedBy: nameAndEmail(u), Zone: s.cfg.Location()}
 	q.Scope = reportScope(u, q.Site)
 	q.Sees = func(e *assessments.Enrollment) bool { return canSeeEnrollment(u, e) }
 	view := reportFiltersView{Site: q.Site, Program: strings.TrimSpace(c.Query("program")), AsOf: c.Query("as_of"), Errors: map[string]string{}}
@@ -146,6 +152,16 @@ func (s *Server) reportQuery(c *fiber.Ctx) (*reports.Query, reportFiltersView, e
 	} else {
 		view.AsOf = q.AsOf.String()
 	}
+	if q.KnownAt, err = s.knownAtParam(c); err != nil {
+		ke := errkind.As(err)
+		if ke == nil || ke.Fields["known_at"] == "" {
+			return nil, view, err
+		}
+		view.Errors["known_at"] = ke.Fields["known_at"]
+		view.KnownAt = c.Query("known_at")
+	} else if !q.KnownAt.IsZero() {
+		view.KnownAt = q.KnownAt.In(s.cfg.Location()).Format("2006-01-02T15:04")
+	}
 	return q, view, nil
 }
 
@@ -158,6 +174,9 @@ func reportParams(q *reports.Query) url.Values {
 	if q.Program != nil {
 		v.Set("program", q.Program.ID)
 	}
+	if !q.KnownAt.IsZero() {
+		v.Set("known_at", q.KnownAt.Format(time.RFC3339))
+	}
 	return v
 }
 
@@ -168,6 +187,7 @@ func (rp reportRoute[R]) page(s *Server) fiber.Handler {
 			return err
 		}
 		filters.Action = rp.Path
+		filters.OffersKnownAt = rp.Path == clearancesReport.Path
 		data := reportPage[R]{Filters: filters}
 		if len(filters.Errors) > 0 {
 			data.Invalid = true
@@ -192,7 +212,7 @@ func (rp reportRoute[R]) xlsx(s *Server) fiber.Handler {
 		}
 		if len(filters.Errors) > 0 {
 			var msgs []string
-			for _, k := range []string{"site", "program", "as_of"} {
+			for _, k := range []string{"site", "program", "as_of", "known_at"} {
 				if m := filters.Errors[k]; m != "" {
 					msgs = append(msgs, m)
 				}

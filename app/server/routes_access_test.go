@@ -228,6 +228,10 @@ var accessRules = []accessRule{
 	{"GET", "/reports", "", "L 403 403 200 200 200 200 200", false},
 	{"GET", "/cohort/closest.xlsx", "/cohort/closest.xlsx?task=INJECTIONS", "L 403 403 403 200 403 403 403", false},
 	{"POST", "/enrollments/:id/status", "/enrollments/{enrollment}/status", "L 403 403 403 409 403 403 403", false},
+	// Transcribing paper records: directors and HR (an empty form is 400).
+	{"GET", "/enrollments/:id/transcribe", "/enrollments/{enrollment}/transcribe", "L 403 403 403 200 200 403 200", false},
+	{"POST", "/enrollments/:id/transcribe/observation", "/enrollments/{enrollment}/transcribe/observation", "L 403 403 403 400 400 403 400", false},
+	{"POST", "/enrollments/:id/transcribe/signoff", "/enrollments/{enrollment}/transcribe/signoff", "L 403 403 403 400 400 403 400", false},
 	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},
 	{"GET", "/enrollments/:id/signoffs/:so/certificate.pdf", "/enrollments/{enrollment}/signoffs/{signoff}/certificate.pdf", "L 200 404 200 200 200 200 200", false},
 
@@ -268,6 +272,8 @@ var accessRules = []accessRule{
 	{"POST", "/api/v1/enrollments/:id/status", "/api/v1/enrollments/{enrollment}/status", "401 403 403 403 409 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/observations", "/api/v1/enrollments/{enrollment}/observations", "401 403 403 400 400 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/tests", "/api/v1/enrollments/{enrollment}/tests", "401 403 403 400 400 403 403 403", false},
+	{"POST", "/api/v1/enrollments/:id/transcriptions", "/api/v1/enrollments/{enrollment}/transcriptions", "401 403 403 403 400 400 403 400", false},
+	{"POST", "/api/v1/enrollments/:id/paper-signoffs", "/api/v1/enrollments/{enrollment}/paper-signoffs", "401 403 403 403 400 400 403 400", false},
 	{"POST", "/api/v1/enrollments/:id/signoffs", "/api/v1/enrollments/{enrollment}/signoffs", "401 403 403 401 401 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/signoffs/:so/revocations", "/api/v1/enrollments/{enrollment}/signoffs/{signoff}/revocations", "401 403 403 403 400 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/selflogs", "/api/v1/enrollments/{enrollment}/selflogs", "401 400 404 403 403 403 403 403", false},

@@ -288,6 +288,10 @@ func (s *Server) routes() error {
 	s.get("/cohort/closest", directors, s.closestPage)
 	s.get("/cohort/closest.xlsx", directors, s.closestXLSX)
 	s.form("/enrollments/:id/status", directors, s.enrollmentPage, s.changeStatus)
+	// Historical paper evidence, typed in by directors and HR.
+	s.get("/enrollments/:id/transcribe", transcribers, s.transcribePage)
+	s.form("/enrollments/:id/transcribe/observation", transcribers, s.transcribePage, s.transcribeObservation)
+	s.form("/enrollments/:id/transcribe/signoff", transcribers, s.transcribePage, s.transcribeSignOff)
 	s.form("/enrollments/:id/signoffs/:so/revoke", directors, s.enrollmentPage, s.revoke)
 	s.get("/enrollments/:id/signoffs/:so/certificate.pdf", loggedIn, s.certificatePDF)
 
