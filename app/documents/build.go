@@ -42,8 +42,23 @@ func RecordFrom(in RecordInput) *Record {
 		so := &rec.SignOffs[i]
 		sigs[so.Competency] = append(sigs[so.Competency], signatureLine(so, rec.Revocations, in.AsOf))
 	}
+	for i := range rec.PaperSignOffs {
+		ps := &rec.PaperSignOffs[i]
+		sigs[ps.Competency] = append(sigs[ps.Competency], paperLine(ps, pv))
+	}
+	transcribed := map[string]bool{}
+	for _, o := range rec.Observations {
+		if o.TranscribedBy != "" {
+			transcribed[o.ID] = true
+		}
+	}
 	for _, cp := range prog.Competencies {
 		line := CompetencyLine{Code: cp.Code, Title: cp.Title, Domain: string(cp.Domain), Status: competencyStatus(cp), Signatures: sigs[cp.Code]}
+		for _, id := range cp.Counted {
+			if transcribed[id] {
+				line.Transcribed++
+			}
+		}
 		for _, v := range cp.Variants {
 			label := v.Title
 			if label == "" {
@@ -148,6 +163,23 @@ func signatureLine(so *assessments.SignOff, revs []assessments.Revocation, asOf 
 	return l
 }
 
+// paperLine is a paper sign-off transcribed from historical records, as
+// printed: the signer's printed name and credential and the date on the
+// form; there is no electronic signature, so no time or hash.
+func paperLine(ps *assessments.PaperSignOff, pv *assessments.ProgramVersion) SignatureLine {
+	kind := "initial sign-off"
+	if ps.Kind == curriculum.ReverificationSignOff {
+		kind = "re-verification"
+	}
+	meaning := "Paper sign-off, not an electronic signature; it counts: the program allows paper sign-offs for this competency."
+	if !ps.Counts(pv) {
+		meaning = "Paper sign-off, not an electronic signature; it does not count: the program requires an electronic sign-off for this competency."
+	}
+	return SignatureLine{ID: ps.ID, Kind: kind + " of " + ps.SignedOn.String() + " (on paper)", PrintedName: ps.PrintedName,
+		Credential: string(ps.Credential), SignedAt: "on paper, " + ps.SignedOn.String() + "; transcribed " + ShowTime(ps.RecordedAt, pv.Location()),
+		Meaning: meaning, Hash: "none (paper)", Transcribed: true}
+}
+
 // RevocationText says how a revocation stands on day: in effect, or
 // recorded and taking effect later.
 func RevocationText(r assessments.Revocation, day curriculum.Date) string {
@@ -192,6 +224,11 @@ func asOf(r *assessments.Records, day curriculum.Date, end time.Time) *assessmen
 	for _, s := range r.SignOffs {
 		if s.Signature.SignedAt.Before(end) {
 			out.SignOffs = append(out.SignOffs, s)
+		}
+	}
+	for _, p := range r.PaperSignOffs {
+		if p.RecordedAt.Before(end) && !p.SignedOn.After(day) {
+			out.PaperSignOffs = append(out.PaperSignOffs, p)
 		}
 	}
 	for _, v := range r.Revocations {
