@@ -192,6 +192,24 @@ func (e NewWebhookEvents) Valid() bool {
 	}
 }
 
+// Defines values for PaperSignOffKind.
+const (
+	PaperSignOffKindInitial        PaperSignOffKind = "initial"
+	PaperSignOffKindReverification PaperSignOffKind = "reverification"
+)
+
+// Valid indicates whether the value is a known member of the PaperSignOffKind enum.
+func (e PaperSignOffKind) Valid() bool {
+	switch e {
+	case PaperSignOffKindInitial:
+		return true
+	case PaperSignOffKindReverification:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PersonCredential.
 const (
 	CCMA PersonCredential = "CCMA"
@@ -528,6 +546,24 @@ func (e PostEnrollmentsIdHoursJSONBodyKind) Valid() bool {
 	case PostEnrollmentsIdHoursJSONBodyKindOjl:
 		return true
 	case PostEnrollmentsIdHoursJSONBodyKindRti:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostEnrollmentsIdPaperSignoffsJSONBodyKind.
+const (
+	PostEnrollmentsIdPaperSignoffsJSONBodyKindInitial        PostEnrollmentsIdPaperSignoffsJSONBodyKind = "initial"
+	PostEnrollmentsIdPaperSignoffsJSONBodyKindReverification PostEnrollmentsIdPaperSignoffsJSONBodyKind = "reverification"
+)
+
+// Valid indicates whether the value is a known member of the PostEnrollmentsIdPaperSignoffsJSONBodyKind enum.
+func (e PostEnrollmentsIdPaperSignoffsJSONBodyKind) Valid() bool {
+	switch e {
+	case PostEnrollmentsIdPaperSignoffsJSONBodyKindInitial:
+		return true
+	case PostEnrollmentsIdPaperSignoffsJSONBodyKindReverification:
 		return true
 	default:
 		return false
@@ -901,13 +937,47 @@ type Observation struct {
 	PerformedOn        openapi_types.Date `json:"performed_on"`
 	RecordedAt         time.Time          `json:"recorded_at"`
 	SiteId             string             `json:"site_id"`
-	Steps              *[]StepResult      `json:"steps"`
-	Successful         bool               `json:"successful"`
+
+	// SourceNote Transcribed records: where the paper is
+	SourceNote *string       `json:"source_note,omitempty"`
+	Steps      *[]StepResult `json:"steps"`
+	Successful bool          `json:"successful"`
 
 	// Supersedes The id of the observation this corrects; empty when none
 	Supersedes string `json:"supersedes"`
-	Variant    string `json:"variant"`
+
+	// TranscribedBy Set when the record was transcribed from paper: who typed it in (observer_name and observer_credential are then who attested it on paper)
+	TranscribedBy *string `json:"transcribed_by,omitempty"`
+	Variant       string  `json:"variant"`
 }
+
+// PaperSignOff A sign-off signed on paper and transcribed from historical records: evidence of a paper signature, never an electronic one
+type PaperSignOff struct {
+	ApprenticeId string `json:"apprentice_id"`
+	Competency   string `json:"competency"`
+
+	// Counts Whether it counts as the competency's sign-off: only where the program allows paper sign-offs (paper_sign_offs: allowed)
+	Counts         bool             `json:"counts"`
+	Credential     string           `json:"credential"`
+	EnrollmentId   string           `json:"enrollment_id"`
+	Id             string           `json:"id"`
+	IdempotencyKey string           `json:"idempotency_key"`
+	Kind           PaperSignOffKind `json:"kind"`
+	PrintedName    string           `json:"printed_name"`
+
+	// RecordedAt When it was typed in
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// SignedOn The date on the paper form
+	SignedOn   openapi_types.Date `json:"signed_on"`
+	SourceNote string             `json:"source_note"`
+
+	// TranscribedBy Who typed it in
+	TranscribedBy string `json:"transcribed_by"`
+}
+
+// PaperSignOffKind defines model for PaperSignOff.Kind.
+type PaperSignOffKind string
 
 // Person defines model for Person.
 type Person struct {
@@ -940,8 +1010,11 @@ type PersonChange struct {
 type PersonDecisions struct {
 	AsOf      openapi_types.Date `json:"as_of"`
 	Decisions []Decision         `json:"decisions"`
-	Name      string             `json:"name"`
-	PersonId  string             `json:"person_id"`
+
+	// KnownAt The known_at asked with (absent: everything known now)
+	KnownAt  *time.Time `json:"known_at,omitempty"`
+	Name     string     `json:"name"`
+	PersonId string     `json:"person_id"`
 
 	// Program The program's code
 	Program string `json:"program"`
@@ -1132,8 +1205,11 @@ type Signature struct {
 
 // SiteClearances The clearance matrix of a site (asked with site)
 type SiteClearances struct {
-	AsOf   openapi_types.Date `json:"as_of"`
-	People []struct {
+	AsOf openapi_types.Date `json:"as_of"`
+
+	// KnownAt The known_at asked with (absent: everything known now)
+	KnownAt *time.Time `json:"known_at,omitempty"`
+	People  []struct {
 		Decisions []Decision `json:"decisions"`
 		Name      string     `json:"name"`
 		PersonId  string     `json:"person_id"`
@@ -1284,8 +1360,13 @@ type GetClearancesParams struct {
 	Task *string `form:"task,omitempty" json:"task,omitempty"`
 
 	// Site Site id (instead of person)
-	Site *string             `form:"site,omitempty" json:"site,omitempty"`
+	Site *string `form:"site,omitempty" json:"site,omitempty"`
+
+	// AsOf The day asked about (default: today in the organisation's zone), answered with everything known now unless known_at is given
 	AsOf *openapi_types.Date `form:"as_of,omitempty" json:"as_of,omitempty"`
+
+	// KnownAt Answer as Skillgate would have answered at this instant: only evidence, credentials and their verifications, enrollments, status changes, moves and hire-date changes recorded at or before it count. An RFC 3339 instant (2026-03-14T17:00:00Z) or a local date and time in the organisation's zone (2026-03-14T12:00). Default (or any instant not before now): now. Such answers are never served from the decision cache.
+	KnownAt *string `form:"known_at,omitempty" json:"known_at,omitempty"`
 }
 
 // GetClearances200JSONResponseBody defines parameters for GetClearances.
@@ -1347,6 +1428,30 @@ type PostEnrollmentsIdObservationsJSONBody struct {
 	Variant    *string `json:"variant,omitempty"`
 }
 
+// PostEnrollmentsIdPaperSignoffsJSONBody defines parameters for PostEnrollmentsIdPaperSignoffs.
+type PostEnrollmentsIdPaperSignoffsJSONBody struct {
+	Competency string `json:"competency"`
+
+	// Credential A credential the competency's sign-off rule allows
+	Credential     string `json:"credential"`
+	IdempotencyKey string `json:"idempotency_key"`
+
+	// Kind Default initial
+	Kind *PostEnrollmentsIdPaperSignoffsJSONBodyKind `json:"kind,omitempty"`
+
+	// PrintedName The signer's name as printed on the form
+	PrintedName string `json:"printed_name"`
+
+	// SignedOn The date on the paper form
+	SignedOn openapi_types.Date `json:"signed_on"`
+
+	// SourceNote Optional: where the paper is
+	SourceNote *string `json:"source_note,omitempty"`
+}
+
+// PostEnrollmentsIdPaperSignoffsJSONBodyKind defines parameters for PostEnrollmentsIdPaperSignoffs.
+type PostEnrollmentsIdPaperSignoffsJSONBodyKind string
+
 // PostEnrollmentsIdSelflogsJSONBody defines parameters for PostEnrollmentsIdSelflogs.
 type PostEnrollmentsIdSelflogsJSONBody struct {
 	Comments       *string            `json:"comments,omitempty"`
@@ -1398,6 +1503,29 @@ type PostEnrollmentsIdTestsJSONBody struct {
 	// Score Percent; a score equal to the competency's pass mark passes
 	Score   float32            `json:"score"`
 	TakenOn openapi_types.Date `json:"taken_on"`
+}
+
+// PostEnrollmentsIdTranscriptionsJSONBody defines parameters for PostEnrollmentsIdTranscriptions.
+type PostEnrollmentsIdTranscriptionsJSONBody struct {
+	// AttestedBy The name printed on the paper of who observed
+	AttestedBy string `json:"attested_by"`
+
+	// AttesterCredential A credential the competency's observer rule allows
+	AttesterCredential string `json:"attester_credential"`
+	Competency         string `json:"competency"`
+	IdempotencyKey     string `json:"idempotency_key"`
+
+	// PerformedOn The date on the paper
+	PerformedOn openapi_types.Date `json:"performed_on"`
+
+	// SourceNote Optional: where the paper is (binder, page, scanned file)
+	SourceNote *string `json:"source_note,omitempty"`
+
+	// Successful The paper shows every critical step met
+	Successful *bool `json:"successful,omitempty"`
+
+	// Variant For competencies with variants, e.g. IM
+	Variant *string `json:"variant,omitempty"`
 }
 
 // GetPeopleParams defines parameters for GetPeople.
@@ -1466,6 +1594,9 @@ type PostEnrollmentsIdHoursJSONRequestBody PostEnrollmentsIdHoursJSONBody
 // PostEnrollmentsIdObservationsJSONRequestBody defines body for PostEnrollmentsIdObservations for application/json ContentType.
 type PostEnrollmentsIdObservationsJSONRequestBody PostEnrollmentsIdObservationsJSONBody
 
+// PostEnrollmentsIdPaperSignoffsJSONRequestBody defines body for PostEnrollmentsIdPaperSignoffs for application/json ContentType.
+type PostEnrollmentsIdPaperSignoffsJSONRequestBody PostEnrollmentsIdPaperSignoffsJSONBody
+
 // PostEnrollmentsIdSelflogsJSONRequestBody defines body for PostEnrollmentsIdSelflogs for application/json ContentType.
 type PostEnrollmentsIdSelflogsJSONRequestBody PostEnrollmentsIdSelflogsJSONBody
 
@@ -1480,6 +1611,9 @@ type PostEnrollmentsIdStatusJSONRequestBody PostEnrollmentsIdStatusJSONBody
 
 // PostEnrollmentsIdTestsJSONRequestBody defines body for PostEnrollmentsIdTests for application/json ContentType.
 type PostEnrollmentsIdTestsJSONRequestBody PostEnrollmentsIdTestsJSONBody
+
+// PostEnrollmentsIdTranscriptionsJSONRequestBody defines body for PostEnrollmentsIdTranscriptions for application/json ContentType.
+type PostEnrollmentsIdTranscriptionsJSONRequestBody PostEnrollmentsIdTranscriptionsJSONBody
 
 // PostPeopleJSONRequestBody defines body for PostPeople for application/json ContentType.
 type PostPeopleJSONRequestBody = NewPerson
@@ -1669,7 +1803,7 @@ type ClientInterface interface {
 
 	// GetClearances May this person perform this task on this day? The decision, every reason, what is missing and when it lapses
 	//
-	// With person (and optionally task): that person's decisions; with site: every enrolled apprentice of the site (the clearance matrix). The answer is the same the pages show. as_of defaults to today in the organisation's time zone; a past date uses only evidence recorded on or before it, credentials verified on or before it, and the enrollment in force that day with its status then: withdrawn from the day of the withdrawal (404 from then on, earlier days keep their answer), and on a day on hold every task is not_cleared with the reason enrollment_on_hold ("on hold since D"). Every date is a calendar day in the organisation's (or the program's) zone.
+	// With person (and optionally task): that person's decisions; with site: every enrolled apprentice of the site (the clearance matrix). The answer is the same the pages show. as_of defaults to today in the organisation's time zone; a past date counts every record of something that happened on or before it, even one entered later (a late entry or a transcription of paper evidence; the decision then carries the info reason late_entry, "Counted from a record entered on D", D in the organisation's zone), credentials verified on or before it, and the enrollment in force that day with its status then: withdrawn from the day of the withdrawal (404 from then on, earlier days keep their answer), and on a day on hold every task is not_cleared with the reason enrollment_on_hold ("on hold since D"). Every date is a calendar day in the organisation's (or the program's) zone.
 	//
 	// Corresponds with GET /clearances (the `GetClearances` operationId).
 	GetClearances(ctx context.Context, params *GetClearancesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1697,7 +1831,7 @@ type ClientInterface interface {
 	// Corresponds with POST /enrollments (the `PostEnrollments` operationId).
 	PostEnrollments(ctx context.Context, body PostEnrollmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetEnrollmentsIdEvidence Every record of an enrollment: observations, self-logs, test results, sign-offs (with signature check and revocation), hours, and the progress summary
+	// GetEnrollmentsIdEvidence Every record of an enrollment: observations (transcribed ones carry transcribed_by and source_note), self-logs, test results, sign-offs (with signature check and revocation), paper sign-offs (transcribed from paper, with counts), hours, and the progress summary
 	//
 	// Corresponds with GET /enrollments/{id}/evidence (the `GetEnrollmentsIdEvidence` operationId).
 	GetEnrollmentsIdEvidence(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1737,6 +1871,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /enrollments/{id}/observations (the `PostEnrollmentsIdObservations` operationId).
 	PostEnrollmentsIdObservations(ctx context.Context, id string, body PostEnrollmentsIdObservationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdPaperSignoffsWithBody Transcribe a sign-off signed on paper (program directors and HR; not one's own records)
+	//
+	// Evidence of a paper signature (the signer's printed name and credential, the date on the form), never an electronic signature: no signing account, no hash. It counts as the competency's sign-off only where the program allows paper sign-offs (paper_sign_offs: allowed on the competency, curriculum/FORMAT.md); otherwise it is kept but does not count (counts: false). Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
+	PostEnrollmentsIdPaperSignoffsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdPaperSignoffs Transcribe a sign-off signed on paper (program directors and HR; not one's own records)
+	//
+	// Evidence of a paper signature (the signer's printed name and credential, the date on the form), never an electronic signature: no signing account, no hash. It counts as the competency's sign-off only where the program allows paper sign-offs (paper_sign_offs: allowed on the competency, curriculum/FORMAT.md); otherwise it is kept but does not count (counts: false). Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
+	PostEnrollmentsIdPaperSignoffs(ctx context.Context, id string, body PostEnrollmentsIdPaperSignoffsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostEnrollmentsIdSelflogsWithBody The apprentice logs a performance done under a named preceptor's supervision; it counts once verified
 	//
@@ -1827,6 +1979,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
 	PostEnrollmentsIdTests(ctx context.Context, id string, body PostEnrollmentsIdTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTranscriptionsWithBody Transcribe an observed performance from a paper checklist (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from performed_on (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
+	PostEnrollmentsIdTranscriptionsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTranscriptions Transcribe an observed performance from a paper checklist (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from performed_on (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
+	PostEnrollmentsIdTranscriptions(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated person
 	//
@@ -2043,7 +2213,7 @@ type ClientInterface interface {
 
 // GetClearances May this person perform this task on this day? The decision, every reason, what is missing and when it lapses
 //
-// With person (and optionally task): that person's decisions; with site: every enrolled apprentice of the site (the clearance matrix). The answer is the same the pages show. as_of defaults to today in the organisation's time zone; a past date uses only evidence recorded on or before it, credentials verified on or before it, and the enrollment in force that day with its status then: withdrawn from the day of the withdrawal (404 from then on, earlier days keep their answer), and on a day on hold every task is not_cleared with the reason enrollment_on_hold ("on hold since D"). Every date is a calendar day in the organisation's (or the program's) zone.
+// With person (and optionally task): that person's decisions; with site: every enrolled apprentice of the site (the clearance matrix). The answer is the same the pages show. as_of defaults to today in the organisation's time zone; a past date counts every record of something that happened on or before it, even one entered later (a late entry or a transcription of paper evidence; the decision then carries the info reason late_entry, "Counted from a record entered on D", D in the organisation's zone), credentials verified on or before it, and the enrollment in force that day with its status then: withdrawn from the day of the withdrawal (404 from then on, earlier days keep their answer), and on a day on hold every task is not_cleared with the reason enrollment_on_hold ("on hold since D"). Every date is a calendar day in the organisation's (or the program's) zone.
 //
 // Corresponds with GET /clearances (the `GetClearances` operationId).
 func (c *Client) GetClearances(ctx context.Context, params *GetClearancesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2111,7 +2281,7 @@ func (c *Client) PostEnrollments(ctx context.Context, body PostEnrollmentsJSONRe
 	return c.Client.Do(req)
 }
 
-// GetEnrollmentsIdEvidence Every record of an enrollment: observations, self-logs, test results, sign-offs (with signature check and revocation), hours, and the progress summary
+// GetEnrollmentsIdEvidence Every record of an enrollment: observations (transcribed ones carry transcribed_by and source_note), self-logs, test results, sign-offs (with signature check and revocation), paper sign-offs (transcribed from paper, with counts), hours, and the progress summary
 //
 // Corresponds with GET /enrollments/{id}/evidence (the `GetEnrollmentsIdEvidence` operationId).
 func (c *Client) GetEnrollmentsIdEvidence(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2192,6 +2362,44 @@ func (c *Client) PostEnrollmentsIdObservationsWithBody(ctx context.Context, id s
 // Corresponds with POST /enrollments/{id}/observations (the `PostEnrollmentsIdObservations` operationId).
 func (c *Client) PostEnrollmentsIdObservations(ctx context.Context, id string, body PostEnrollmentsIdObservationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostEnrollmentsIdObservationsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdPaperSignoffsWithBody Transcribe a sign-off signed on paper (program directors and HR; not one's own records)
+//
+// Evidence of a paper signature (the signer's printed name and credential, the date on the form), never an electronic signature: no signing account, no hash. It counts as the competency's sign-off only where the program allows paper sign-offs (paper_sign_offs: allowed on the competency, curriculum/FORMAT.md); otherwise it is kept but does not count (counts: false). Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
+func (c *Client) PostEnrollmentsIdPaperSignoffsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdPaperSignoffsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdPaperSignoffs Transcribe a sign-off signed on paper (program directors and HR; not one's own records)
+//
+// Evidence of a paper signature (the signer's printed name and credential, the date on the form), never an electronic signature: no signing account, no hash. It counts as the competency's sign-off only where the program allows paper sign-offs (paper_sign_offs: allowed on the competency, curriculum/FORMAT.md); otherwise it is kept but does not count (counts: false). Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
+func (c *Client) PostEnrollmentsIdPaperSignoffs(ctx context.Context, id string, body PostEnrollmentsIdPaperSignoffsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdPaperSignoffsRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2382,6 +2590,44 @@ func (c *Client) PostEnrollmentsIdTestsWithBody(ctx context.Context, id string, 
 // Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
 func (c *Client) PostEnrollmentsIdTests(ctx context.Context, id string, body PostEnrollmentsIdTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostEnrollmentsIdTestsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTranscriptionsWithBody Transcribe an observed performance from a paper checklist (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from performed_on (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
+func (c *Client) PostEnrollmentsIdTranscriptionsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTranscriptionsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTranscriptions Transcribe an observed performance from a paper checklist (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from performed_on (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
+func (c *Client) PostEnrollmentsIdTranscriptions(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTranscriptionsRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3000,6 +3246,18 @@ func NewGetClearancesRequest(server string, params *GetClearancesParams) (*http.
 
 		}
 
+		if params.KnownAt != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "known_at", *params.KnownAt, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -3213,6 +3471,53 @@ func NewPostEnrollmentsIdObservationsRequestWithBody(server string, id string, c
 	}
 
 	operationPath := fmt.Sprintf("/enrollments/%s/observations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostEnrollmentsIdPaperSignoffsRequest calls the generic PostEnrollmentsIdPaperSignoffs builder with application/json body
+func NewPostEnrollmentsIdPaperSignoffsRequest(server string, id string, body PostEnrollmentsIdPaperSignoffsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostEnrollmentsIdPaperSignoffsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPostEnrollmentsIdPaperSignoffsRequestWithBody constructs an http.Request for the PostEnrollmentsIdPaperSignoffs method, with any body, and a specified content type
+func NewPostEnrollmentsIdPaperSignoffsRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/enrollments/%s/paper-signoffs", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3455,6 +3760,53 @@ func NewPostEnrollmentsIdTestsRequestWithBody(server string, id string, contentT
 	}
 
 	operationPath := fmt.Sprintf("/enrollments/%s/tests", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostEnrollmentsIdTranscriptionsRequest calls the generic PostEnrollmentsIdTranscriptions builder with application/json body
+func NewPostEnrollmentsIdTranscriptionsRequest(server string, id string, body PostEnrollmentsIdTranscriptionsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostEnrollmentsIdTranscriptionsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPostEnrollmentsIdTranscriptionsRequestWithBody constructs an http.Request for the PostEnrollmentsIdTranscriptions method, with any body, and a specified content type
+func NewPostEnrollmentsIdTranscriptionsRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/enrollments/%s/transcriptions", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4490,7 +4842,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetClearancesWithResponse May this person perform this task on this day? The decision, every reason, what is missing and when it lapses
 	//
-	// With person (and optionally task): that person's decisions; with site: every enrolled apprentice of the site (the clearance matrix). The answer is the same the pages show. as_of defaults to today in the organisation's time zone; a past date uses only evidence recorded on or before it, credentials verified on or before it, and the enrollment in force that day with its status then: withdrawn from the day of the withdrawal (404 from then on, earlier days keep their answer), and on a day on hold every task is not_cleared with the reason enrollment_on_hold ("on hold since D"). Every date is a calendar day in the organisation's (or the program's) zone.
+	// With person (and optionally task): that person's decisions; with site: every enrolled apprentice of the site (the clearance matrix). The answer is the same the pages show. as_of defaults to today in the organisation's time zone; a past date counts every record of something that happened on or before it, even one entered later (a late entry or a transcription of paper evidence; the decision then carries the info reason late_entry, "Counted from a record entered on D", D in the organisation's zone), credentials verified on or before it, and the enrollment in force that day with its status then: withdrawn from the day of the withdrawal (404 from then on, earlier days keep their answer), and on a day on hold every task is not_cleared with the reason enrollment_on_hold ("on hold since D"). Every date is a calendar day in the organisation's (or the program's) zone.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4522,7 +4874,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /enrollments (the `PostEnrollments` operationId).
 	PostEnrollmentsWithResponse(ctx context.Context, body PostEnrollmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsResponse, error)
 
-	// GetEnrollmentsIdEvidenceWithResponse Every record of an enrollment: observations, self-logs, test results, sign-offs (with signature check and revocation), hours, and the progress summary
+	// GetEnrollmentsIdEvidenceWithResponse Every record of an enrollment: observations (transcribed ones carry transcribed_by and source_note), self-logs, test results, sign-offs (with signature check and revocation), paper sign-offs (transcribed from paper, with counts), hours, and the progress summary
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4564,6 +4916,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /enrollments/{id}/observations (the `PostEnrollmentsIdObservations` operationId).
 	PostEnrollmentsIdObservationsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdObservationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdObservationsResponse, error)
+
+	// PostEnrollmentsIdPaperSignoffsWithBodyWithResponse Transcribe a sign-off signed on paper (program directors and HR; not one's own records)
+	//
+	// Evidence of a paper signature (the signer's printed name and credential, the date on the form), never an electronic signature: no signing account, no hash. It counts as the competency's sign-off only where the program allows paper sign-offs (paper_sign_offs: allowed on the competency, curriculum/FORMAT.md); otherwise it is kept but does not count (counts: false). Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
+	PostEnrollmentsIdPaperSignoffsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsResponse, error)
+
+	// PostEnrollmentsIdPaperSignoffsWithResponse Transcribe a sign-off signed on paper (program directors and HR; not one's own records)
+	//
+	// Evidence of a paper signature (the signer's printed name and credential, the date on the form), never an electronic signature: no signing account, no hash. It counts as the competency's sign-off only where the program allows paper sign-offs (paper_sign_offs: allowed on the competency, curriculum/FORMAT.md); otherwise it is kept but does not count (counts: false). Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
+	PostEnrollmentsIdPaperSignoffsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdPaperSignoffsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsResponse, error)
 
 	// PostEnrollmentsIdSelflogsWithBodyWithResponse The apprentice logs a performance done under a named preceptor's supervision; it counts once verified
 	//
@@ -4654,6 +5024,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /enrollments/{id}/tests (the `PostEnrollmentsIdTests` operationId).
 	PostEnrollmentsIdTestsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTestsResponse, error)
+
+	// PostEnrollmentsIdTranscriptionsWithBodyWithResponse Transcribe an observed performance from a paper checklist (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from performed_on (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
+	PostEnrollmentsIdTranscriptionsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsResponse, error)
+
+	// PostEnrollmentsIdTranscriptionsWithResponse Transcribe an observed performance from a paper checklist (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from performed_on (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
+	PostEnrollmentsIdTranscriptionsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsResponse, error)
 
 	// GetMeWithResponse The authenticated person
 	//
@@ -5142,12 +5530,13 @@ type GetEnrollmentsIdEvidenceResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
-		Enrollment   Enrollment    `json:"enrollment"`
-		Hours        []HoursEntry  `json:"hours"`
-		Observations []Observation `json:"observations"`
-		Progress     *Progress     `json:"progress"`
-		SelfLogs     []SelfLog     `json:"self_logs"`
-		SignOffs     []struct {
+		Enrollment    Enrollment     `json:"enrollment"`
+		Hours         []HoursEntry   `json:"hours"`
+		Observations  []Observation  `json:"observations"`
+		PaperSignOffs []PaperSignOff `json:"paper_sign_offs"`
+		Progress      *Progress      `json:"progress"`
+		SelfLogs      []SelfLog      `json:"self_logs"`
+		SignOffs      []struct {
 			ApprenticeId string `json:"apprentice_id"`
 
 			// AuthMethod Which components re-authenticated the signer
@@ -5184,12 +5573,13 @@ type GetEnrollmentsIdEvidenceResponse struct {
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetEnrollmentsIdEvidenceResponse) GetJSON200() *struct {
-	Enrollment   Enrollment    `json:"enrollment"`
-	Hours        []HoursEntry  `json:"hours"`
-	Observations []Observation `json:"observations"`
-	Progress     *Progress     `json:"progress"`
-	SelfLogs     []SelfLog     `json:"self_logs"`
-	SignOffs     []struct {
+	Enrollment    Enrollment     `json:"enrollment"`
+	Hours         []HoursEntry   `json:"hours"`
+	Observations  []Observation  `json:"observations"`
+	PaperSignOffs []PaperSignOff `json:"paper_sign_offs"`
+	Progress      *Progress      `json:"progress"`
+	SelfLogs      []SelfLog      `json:"self_logs"`
+	SignOffs      []struct {
 		ApprenticeId string `json:"apprentice_id"`
 
 		// AuthMethod Which components re-authenticated the signer
@@ -5457,6 +5847,103 @@ func (r PostEnrollmentsIdObservationsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostEnrollmentsIdObservationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostEnrollmentsIdPaperSignoffsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaperSignOff
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PaperSignOff
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSON200() *PaperSignOff {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSON201() *PaperSignOff {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostEnrollmentsIdPaperSignoffsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostEnrollmentsIdPaperSignoffsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostEnrollmentsIdPaperSignoffsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostEnrollmentsIdPaperSignoffsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5941,6 +6428,103 @@ func (r PostEnrollmentsIdTestsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostEnrollmentsIdTestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostEnrollmentsIdTranscriptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Observation
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Observation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSON200() *Observation {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSON201() *Observation {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostEnrollmentsIdTranscriptionsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostEnrollmentsIdTranscriptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostEnrollmentsIdTranscriptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostEnrollmentsIdTranscriptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostEnrollmentsIdTranscriptionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7744,7 +8328,7 @@ func (r PostWebhooksIdDeliveriesDeliveryResendResponse) ContentType() string {
 
 // GetClearancesWithResponse May this person perform this task on this day? The decision, every reason, what is missing and when it lapses
 //
-// With person (and optionally task): that person's decisions; with site: every enrolled apprentice of the site (the clearance matrix). The answer is the same the pages show. as_of defaults to today in the organisation's time zone; a past date uses only evidence recorded on or before it, credentials verified on or before it, and the enrollment in force that day with its status then: withdrawn from the day of the withdrawal (404 from then on, earlier days keep their answer), and on a day on hold every task is not_cleared with the reason enrollment_on_hold ("on hold since D"). Every date is a calendar day in the organisation's (or the program's) zone.
+// With person (and optionally task): that person's decisions; with site: every enrolled apprentice of the site (the clearance matrix). The answer is the same the pages show. as_of defaults to today in the organisation's time zone; a past date counts every record of something that happened on or before it, even one entered later (a late entry or a transcription of paper evidence; the decision then carries the info reason late_entry, "Counted from a record entered on D", D in the organisation's zone), credentials verified on or before it, and the enrollment in force that day with its status then: withdrawn from the day of the withdrawal (404 from then on, earlier days keep their answer), and on a day on hold every task is not_cleared with the reason enrollment_on_hold ("on hold since D"). Every date is a calendar day in the organisation's (or the program's) zone.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7800,7 +8384,7 @@ func (c *ClientWithResponses) PostEnrollmentsWithResponse(ctx context.Context, b
 	return ParsePostEnrollmentsResponse(rsp)
 }
 
-// GetEnrollmentsIdEvidenceWithResponse Every record of an enrollment: observations, self-logs, test results, sign-offs (with signature check and revocation), hours, and the progress summary
+// GetEnrollmentsIdEvidenceWithResponse Every record of an enrollment: observations (transcribed ones carry transcribed_by and source_note), self-logs, test results, sign-offs (with signature check and revocation), paper sign-offs (transcribed from paper, with counts), hours, and the progress summary
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7871,6 +8455,36 @@ func (c *ClientWithResponses) PostEnrollmentsIdObservationsWithResponse(ctx cont
 		return nil, err
 	}
 	return ParsePostEnrollmentsIdObservationsResponse(rsp)
+}
+
+// PostEnrollmentsIdPaperSignoffsWithBodyWithResponse Transcribe a sign-off signed on paper (program directors and HR; not one's own records)
+//
+// Evidence of a paper signature (the signer's printed name and credential, the date on the form), never an electronic signature: no signing account, no hash. It counts as the competency's sign-off only where the program allows paper sign-offs (paper_sign_offs: allowed on the competency, curriculum/FORMAT.md); otherwise it is kept but does not count (counts: false). Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdPaperSignoffsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdPaperSignoffsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdPaperSignoffsResponse(rsp)
+}
+
+// PostEnrollmentsIdPaperSignoffsWithResponse Transcribe a sign-off signed on paper (program directors and HR; not one's own records)
+//
+// Evidence of a paper signature (the signer's printed name and credential, the date on the form), never an electronic signature: no signing account, no hash. It counts as the competency's sign-off only where the program allows paper sign-offs (paper_sign_offs: allowed on the competency, curriculum/FORMAT.md); otherwise it is kept but does not count (counts: false). Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdPaperSignoffsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdPaperSignoffsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdPaperSignoffs(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdPaperSignoffsResponse(rsp)
 }
 
 // PostEnrollmentsIdSelflogsWithBodyWithResponse The apprentice logs a performance done under a named preceptor's supervision; it counts once verified
@@ -8021,6 +8635,36 @@ func (c *ClientWithResponses) PostEnrollmentsIdTestsWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParsePostEnrollmentsIdTestsResponse(rsp)
+}
+
+// PostEnrollmentsIdTranscriptionsWithBodyWithResponse Transcribe an observed performance from a paper checklist (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from performed_on (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTranscriptionsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTranscriptionsResponse(rsp)
+}
+
+// PostEnrollmentsIdTranscriptionsWithResponse Transcribe an observed performance from a paper checklist (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from performed_on (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTranscriptions(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTranscriptionsResponse(rsp)
 }
 
 // GetMeWithResponse The authenticated person
@@ -8665,12 +9309,13 @@ func ParseGetEnrollmentsIdEvidenceResponse(rsp *http.Response) (*GetEnrollmentsI
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
-			Enrollment   Enrollment    `json:"enrollment"`
-			Hours        []HoursEntry  `json:"hours"`
-			Observations []Observation `json:"observations"`
-			Progress     *Progress     `json:"progress"`
-			SelfLogs     []SelfLog     `json:"self_logs"`
-			SignOffs     []struct {
+			Enrollment    Enrollment     `json:"enrollment"`
+			Hours         []HoursEntry   `json:"hours"`
+			Observations  []Observation  `json:"observations"`
+			PaperSignOffs []PaperSignOff `json:"paper_sign_offs"`
+			Progress      *Progress      `json:"progress"`
+			SelfLogs      []SelfLog      `json:"self_logs"`
+			SignOffs      []struct {
 				ApprenticeId string `json:"apprentice_id"`
 
 				// AuthMethod Which components re-authenticated the signer
@@ -8843,6 +9488,88 @@ func ParsePostEnrollmentsIdObservationsResponse(rsp *http.Response) (*PostEnroll
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest Observation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostEnrollmentsIdPaperSignoffsResponse parses an HTTP response from a PostEnrollmentsIdPaperSignoffsWithResponse call
+func ParsePostEnrollmentsIdPaperSignoffsResponse(rsp *http.Response) (*PostEnrollmentsIdPaperSignoffsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostEnrollmentsIdPaperSignoffsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaperSignOff
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PaperSignOff
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -9249,6 +9976,88 @@ func ParsePostEnrollmentsIdTestsResponse(rsp *http.Response) (*PostEnrollmentsId
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest TestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostEnrollmentsIdTranscriptionsResponse parses an HTTP response from a PostEnrollmentsIdTranscriptionsWithResponse call
+func ParsePostEnrollmentsIdTranscriptionsResponse(rsp *http.Response) (*PostEnrollmentsIdTranscriptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostEnrollmentsIdTranscriptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Observation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Observation
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
