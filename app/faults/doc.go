@@ -26,6 +26,11 @@
 // run as the postgres user. Without initdb the postgres subtest is skipped
 // with a message, except under CI (CI set), where it fails.
 //
+// TestWebhookSurvivesAKill (webhooks_test.go) kills the server between a
+// sign-off's commit and its webhook's delivery (the receiver holds the
+// request open): after a restart the event arrives once, with the same
+// webhook-id, on both engines.
+//
 // Sizes come from the environment: SKILLGATE_LOAD_CLIENTS (default 50),
 // SKILLGATE_LOAD_REQUESTS per client (default 20), SKILLGATE_LOAD_KILLS
 // server kills (default 3) and SKILLGATE_LOAD_PG_RESTARTS (default 2). The
