@@ -3,11 +3,13 @@ package reports
 import (
 	"context"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -67,8 +69,9 @@ func (r ClosestRow) Steps() []string {
 // Closest ranks the apprentices of the sites (the people who belong to
 // them, as the object rule reads it) by what is left before clearance for
 // task on asOf. Apprentices not enrolled that day, or whose program has no
-// such task, are not listed. A fixed number of queries, whatever the
-// cohort's size.
+// such task, are not listed. A fixed number of queries per 500
+// apprentices (their decision stamps, and evidence only for those not
+// decided since it was written), and two when the ranking is kept.
 //
 // A ranking is kept (closestCache) under two stamps read before it is
 // made: the change stamp of people, their roles and sites, enrollments,
@@ -120,9 +123,18 @@ func (s *Service) rankClosest(ctx context.Context, sel accounts.Selection, task 
 	for i, p := range people {
 		ids[i] = p.ID
 	}
-	res, err := s.Clearance.DecideMany(ctx, ids, asOf)
-	if err != nil {
-		return nil, err
+	// A batch at a time: each batch's decisions are filed in the cache as
+	// it is decided, so when nothing is cached yet (a server just started
+	// on 20,000 apprentices) a request cut short by its deadline leaves
+	// what it decided for the next, and the evidence in memory stays one
+	// batch's. Warm, one statement per batch (the stamps).
+	res := make(map[string]*clearance.Decided, len(ids))
+	for batch := range slices.Chunk(ids, s.exportBatch(exportBatch)) {
+		part, err := s.Clearance.DecideMany(ctx, batch, asOf)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(res, part)
 	}
 	sites, err := s.Accounts.Sites(ctx)
 	if err != nil {
