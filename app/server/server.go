@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -61,9 +62,12 @@ type Server struct {
 	webauthn  *webauthn.WebAuthn // passkeys (passkeys.go), for SKILLGATE_BASE_URL
 	sso       *sso.Service       // single sign-on: links, mapping, step-up (sso.go)
 	oidc      *oidc.Provider     // the OpenID provider, nil when not configured
-	caps      pageCaps
-	scim      *scim.Service   // SCIM provisioning at /scim/v2 (scim_mount.go)
-	webhooks  *webhooks.Store // endpoints (webhooks.go and /api/v1/webhooks)
+	// formTargets are origins besides Skillgate's that a form's answer may
+	// redirect to (CSP form-action): the OpenID provider's, for signing.
+	formTargets string
+	caps        pageCaps
+	scim        *scim.Service   // SCIM provisioning at /scim/v2 (scim_mount.go)
+	webhooks    *webhooks.Store // endpoints (webhooks.go and /api/v1/webhooks)
 }
 
 // pageCaps are how many rows the pages that could list a whole
@@ -115,6 +119,13 @@ func New(svc *wiring.Services) (*Server, error) {
 		return nil, fmt.Errorf("passkeys: %w", err)
 	}
 	s.oidc = newOIDC(s)
+	if s.oidc != nil {
+		// The sign-off form's answer redirects to the provider, which a
+		// browser allows only to an origin form-action names.
+		if u, err := url.Parse(s.cfg.OIDC.Issuer); err == nil {
+			s.formTargets = " " + u.Scheme + "://" + u.Host
+		}
+	}
 	s.limits = s.newRateLimits()
 	app.Use(s.identify, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders, s.requestContext)

@@ -198,6 +198,10 @@ func TestOIDCStepUpSigning(t *testing.T) {
 		if !strings.Contains(form.body, `name="method" value="sso"`) || !strings.Contains(form.body, "Sign with Test IdP") {
 			t.Fatalf("no SSO button on the sign-off form: %d", form.StatusCode)
 		}
+		// The form's answer redirects to the provider: CSP must allow it.
+		if csp := form.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+o.URL) {
+			t.Fatalf("CSP %q does not let the sign-off form go to the provider", csp)
+		}
 		sign := func() response {
 			return c.post(enr+"/signoff/PHL-VENI", url.Values{"key": {formValue(form.body, "key")}, "kind": {"initial"}, "method": {"sso"}})
 		}
