@@ -34,7 +34,8 @@ type Service struct {
 	Policy assessments.SignOffPolicy
 	// ClearanceRecords, when set, returns a person's records as the
 	// clearance service decides on them on asOf (nil when they have no
-	// enrollment in force): observations, sign-offs and revocations then
+	// enrollment in force): observations, knowledge tests, sign-offs and
+	// revocations then
 	// emit clearance.changed for the levels they change (app/wiring sets
 	// it; evidence cannot import app/clearance).
 	ClearanceRecords func(ctx context.Context, personID string, asOf curriculum.Date) (*assessments.Records, error)
@@ -354,7 +355,11 @@ func (s *Service) RecordTest(ctx context.Context, rec *assessments.Records, by a
 		return assessments.TestResult{}, false, err
 	}
 	t.RequestHash = fp
-	out, again, err := s.Store.AddTestResult(ctx, *t)
+	changes, err := s.clearanceChanges(ctx, rec, func(r *assessments.Records) { r.Tests = append(slices.Clone(r.Tests), *t) })
+	if err != nil {
+		return assessments.TestResult{}, false, err
+	}
+	out, again, err := s.Store.AddTestResult(ctx, *t, changes...)
 	if err != nil || !again {
 		return out, again, err
 	}

@@ -517,7 +517,8 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation, a
 }
 
 // AddTestResult stores a knowledge-test result.
-func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult) (assessments.TestResult, bool, error) {
+// also are events to emit in the write's transaction (clearance.changed).
+func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult, also ...webhooks.Event) (assessments.TestResult, bool, error) {
 	setID(&t.ID)
 	row := &testRow{ID: t.ID, EnrollmentID: t.EnrollmentID, ApprenticeID: t.ApprenticeID, Competency: t.Competency, Score: t.Score,
 		PassMark: t.PassMark, TakenOn: t.TakenOn, RecordedBy: t.RecordedBy, RecordedAt: t.RecordedAt.UTC(), IdempotencyKey: t.IdempotencyKey,
@@ -527,7 +528,10 @@ func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult) (as
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, ActionTest, "test", t.ID, nil, t)
+		if err := s.record(ctx, tx, ActionTest, "test", t.ID, nil, t); err != nil {
+			return err
+		}
+		return s.Outbox.Emit(ctx, tx, also...)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "recorded_by", t.RecordedBy, t.IdempotencyKey).Scan(ctx)
 	})
