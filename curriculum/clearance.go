@@ -389,16 +389,18 @@ func (r *Rules) CredentialStatus(req CredentialRequirement, records []Credential
 	if !ok {
 		return CredentialState{Credential: req.Credential}
 	}
-	return r.credentialState(req, r.types[ti].def, records, hireDate, asOf)
+	return r.credentialState(req, r.types[ti].def, records, hireDate, asOf, Date{})
 }
 
-func (r *Rules) credentialState(req CredentialRequirement, ct *CredentialType, records []CredentialRecord, hire, asOf Date) CredentialState {
+// credentialState is CredentialStatus with the records entered by the end
+// of cut (zero: all of them).
+func (r *Rules) credentialState(req CredentialRequirement, ct *CredentialType, records []CredentialRecord, hire, asOf, cut Date) CredentialState {
 	st := CredentialState{Credential: req.Credential}
 	var best, expired, unverified *CredentialRecord
 	var bestExp, expiredExp Date
 	for i := range records {
 		rec := &records[i]
-		if rec.Type != req.Credential || !known(rec.IssuedOn, asOf) {
+		if rec.Type != req.Credential || !known(rec.IssuedOn, asOf) || !entered(rec.RecordedOn, rec.IssuedOn, cut) {
 			continue
 		}
 		exp := ct.expiry(rec)
@@ -498,6 +500,9 @@ type scratch struct {
 	taskFrom   []int32
 	// late: collect counted a record entered after the day asked about.
 	late bool
+	// cut: count only the records entered by the end of this day (zero:
+	// all), for markLate.
+	cut Date
 }
 
 func (r *Rules) getScratch() *scratch {
@@ -559,7 +564,7 @@ func (r *Rules) getScratch() *scratch {
 // is NotCleared with the single reason ReasonOnHold (dated the first day
 // of the hold), whatever the evidence.
 func (r *Rules) Evaluate(e *Evidence, asOf Date) []Decision {
-	out, late := r.evaluate(e, asOf)
+	out, late := r.evaluate(e, asOf, Date{})
 	for i := 0; !late && i < len(e.Credentials); i++ {
 		late = lateEntry(e.Credentials[i].RecordedOn, e.Credentials[i].IssuedOn, asOf)
 	}
@@ -571,20 +576,27 @@ func (r *Rules) Evaluate(e *Evidence, asOf Date) []Decision {
 
 // markLate adds ReasonLateEntry to each decision whose status records
 // entered after asOf changed: it decides again with the records entered by
-// the end of asOf, then of each later day records were entered on, and
-// dates the reason the first day from which the status was the final one.
-// Late entries are rare, so this costs nothing for most people.
+// the end of asOf and, only if a status differs, with those entered by each
+// later day records were entered on, and dates the reason the first day
+// from which the status was the final one. Late entries are rare, and the
+// decisions again read the same evidence with a cut-off day rather than a
+// copy of it.
 func (r *Rules) markLate(e *Evidence, asOf Date, out []Decision) {
-	days := e.lateDays(asOf)
-	if len(days) == 0 {
+	then, _ := r.evaluate(e, asOf, asOf)
+	changed := false
+	for i := range out {
+		changed = changed || then[i].Status != out[i].Status
+	}
+	if !changed {
 		return
 	}
-	// known[k] are the statuses with the records entered by days[k-1]
-	// (known[0]: by the end of asOf); the last is out's.
+	days := e.lateDays(asOf)
+	// known[k] are the decisions with the records entered by days[k-1]
+	// (known[0]: by the end of asOf); the final ones are out's.
 	known := make([][]Decision, len(days))
-	known[0], _ = r.evaluate(e.recordedBy(asOf), asOf)
+	known[0] = then
 	for k := 1; k < len(days); k++ {
-		known[k], _ = r.evaluate(e.recordedBy(days[k-1]), asOf)
+		known[k], _ = r.evaluate(e, asOf, days[k-1])
 	}
 	for i := range out {
 		from := len(days) // index into days of the entry that settled the answer
@@ -602,22 +614,23 @@ func (r *Rules) markLate(e *Evidence, asOf Date, out []Decision) {
 	}
 }
 
-// evaluate is Evaluate without late-entry reasons; late reports whether it
+// evaluate is Evaluate without late-entry reasons, counting only the
+// records entered by the end of cut (zero: all); late reports whether it
 // counted a record entered after asOf.
-func (r *Rules) evaluate(e *Evidence, asOf Date) (out []Decision, late bool) {
+func (r *Rules) evaluate(e *Evidence, asOf, cut Date) (out []Decision, late bool) {
 	if h := e.holdOn(asOf); h != nil {
 		return r.onHold(h.From, asOf), false
 	}
 	s := r.getScratch()
 	defer r.pool.Put(s)
-	s.late = false
+	s.late, s.cut = false, cut
 	r.collect(e, asOf, s)
 	for i := range r.comps {
 		r.judgeComp(int32(i), e, asOf, s)
 	}
 	for i := range r.creds {
 		c := &r.creds[i]
-		s.creds[i] = r.credentialState(c.req, r.types[c.typ].def, e.Credentials, e.HireDate, asOf)
+		s.creds[i] = r.credentialState(c.req, r.types[c.typ].def, e.Credentials, e.HireDate, asOf, cut)
 	}
 
 	// Task reasons are gathered in s.reasons after the competency reasons,
@@ -678,13 +691,13 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 	// Corrections are rare, so a short slice beats a map here.
 	for i := range e.Performances {
 		p := &e.Performances[i]
-		if p.Supersedes != "" && known(p.PerformedOn, asOf) {
+		if p.Supersedes != "" && known(p.PerformedOn, asOf) && entered(p.RecordedOn, p.PerformedOn, s.cut) {
 			s.superseded = append(s.superseded, p.Supersedes)
 		}
 	}
 	for i := range e.Performances {
 		p := &e.Performances[i]
-		if !known(p.PerformedOn, asOf) {
+		if !known(p.PerformedOn, asOf) || !entered(p.RecordedOn, p.PerformedOn, s.cut) {
 			continue
 		}
 		if p.RecordedOn.After(asOf) {
@@ -715,7 +728,7 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 	if len(r.hoursFor) > 0 {
 		for i := range e.Hours {
 			h := &e.Hours[i]
-			if !known(h.WorkedOn, asOf) {
+			if !known(h.WorkedOn, asOf) || !entered(h.RecordedOn, h.WorkedOn, s.cut) {
 				continue
 			}
 			if h.RecordedOn.After(asOf) {
@@ -729,7 +742,7 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 
 	for i := range e.KnowledgeTests {
 		k := &e.KnowledgeTests[i]
-		if !known(k.TakenOn, asOf) {
+		if !known(k.TakenOn, asOf) || !entered(k.RecordedOn, k.TakenOn, s.cut) {
 			continue
 		}
 		if k.RecordedOn.After(asOf) {
@@ -750,7 +763,7 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 	for pass := 0; pass < 2; pass++ {
 		for i := range e.SignOffs {
 			so := &e.SignOffs[i]
-			if !known(so.SignedOn, asOf) {
+			if !known(so.SignedOn, asOf) || !entered(so.RecordedOn, so.SignedOn, s.cut) {
 				continue
 			}
 			if so.RecordedOn.After(asOf) || so.RevocationRecordedOn.After(asOf) && !so.RevokedFrom.After(asOf) {
@@ -762,7 +775,7 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 			}
 			a := &s.aggs[ci]
 			if pass == 0 {
-				if revoked, _ := so.revocation(asOf); revoked {
+				if revoked, _ := so.revocation(asOf, s.cut); revoked {
 					a.revoked = laterSignOff(e, a.revoked, int32(i))
 					continue
 				}
@@ -778,7 +791,7 @@ func (r *Rules) collect(e *Evidence, asOf Date, s *scratch) {
 			if so.Kind != ReverificationSignOff || a.base < 0 || !so.SignedOn.After(e.SignOffs[a.base].SignedOn) {
 				continue
 			}
-			if revoked, _ := so.revocation(asOf); revoked || !covers(r.comps[ci].def.Coverage, so.Covered) {
+			if revoked, _ := so.revocation(asOf, s.cut); revoked || !covers(r.comps[ci].def.Coverage, so.Covered) {
 				continue
 			}
 			a.reverif = laterSignOff(e, a.reverif, int32(i))
@@ -880,7 +893,7 @@ func (r *Rules) judgeComp(ci int32, e *Evidence, asOf Date, s *scratch) {
 			last = &e.SignOffs[a.reverif]
 		}
 		for _, so := range [2]*SignOff{base, last} {
-			if _, future := so.revocation(asOf); !future.IsZero() {
+			if _, future := so.revocation(asOf, s.cut); !future.IsZero() {
 				st.lapses = minDate(st.lapses, future)
 			}
 		}

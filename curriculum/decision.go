@@ -416,7 +416,7 @@ func (r *Reason) Step() string {
 // shows.
 func (r *Reason) HasStep() bool {
 	switch r.Code {
-	case ReasonCredentialInGrace, ReasonCredentialExpiring, ReasonReverificationDueSoon, ReasonReverificationScheduled:
+	case ReasonCredentialInGrace, ReasonCredentialExpiring, ReasonReverificationDueSoon, ReasonReverificationScheduled, ReasonLateEntry:
 		return false
 	}
 	return int(r.Code) > 0 && int(r.Code) < len(reasonNames)

@@ -168,10 +168,11 @@ func lateEntry(recorded, happened, asOf Date) bool {
 	return recorded.After(asOf) && !happened.After(asOf)
 }
 
-// revocation returns the sign-off's revocation on asOf: revoked from
-// then, or a future effective date already on file (zero if none).
-func (s *SignOff) revocation(asOf Date) (revoked bool, future Date) {
-	if s.RevokedFrom.IsZero() {
+// revocation returns the sign-off's revocation on asOf, as entered by the
+// end of cut (zero: any): revoked from then, or a future effective date
+// already on file (zero if none).
+func (s *SignOff) revocation(asOf, cut Date) (revoked bool, future Date) {
+	if s.RevokedFrom.IsZero() || !entered(s.RevocationRecordedOn, s.RevokedFrom, cut) {
 		return false, Date{}
 	}
 	if s.RevokedFrom.After(asOf) {
@@ -180,51 +181,17 @@ func (s *SignOff) revocation(asOf Date) (revoked bool, future Date) {
 	return true, Date{}
 }
 
-// recordedBy returns the evidence as it stood at the end of day: the
-// records entered on or before it (zero RecordedOn counts as entered the
-// day it happened), revocations entered by then. Holds and the hire date
-// are kept as they are.
-func (e *Evidence) recordedBy(day Date) *Evidence {
-	in := func(recorded, happened Date) bool {
-		if recorded.IsZero() {
-			recorded = happened
-		}
-		return !recorded.After(day)
+// entered reports whether a record that happened on happened and was
+// entered on recorded was on file by the end of cut (zero cut: always; a
+// zero recorded reads as the day it happened).
+func entered(recorded, happened, cut Date) bool {
+	if cut.IsZero() {
+		return true
 	}
-	out := &Evidence{PersonID: e.PersonID, HireDate: e.HireDate, Holds: e.Holds}
-	for _, c := range e.Credentials {
-		if in(c.RecordedOn, c.IssuedOn) {
-			if c.Verified && c.VerifiedOn.After(day) {
-				c.Verified = false
-			}
-			out.Credentials = append(out.Credentials, c)
-		}
+	if recorded.IsZero() {
+		recorded = happened
 	}
-	for _, p := range e.Performances {
-		if in(p.RecordedOn, p.PerformedOn) {
-			out.Performances = append(out.Performances, p)
-		}
-	}
-	for _, k := range e.KnowledgeTests {
-		if in(k.RecordedOn, k.TakenOn) {
-			out.KnowledgeTests = append(out.KnowledgeTests, k)
-		}
-	}
-	for _, h := range e.Hours {
-		if in(h.RecordedOn, h.WorkedOn) {
-			out.Hours = append(out.Hours, h)
-		}
-	}
-	for _, so := range e.SignOffs {
-		if !in(so.RecordedOn, so.SignedOn) {
-			continue
-		}
-		if !so.RevokedFrom.IsZero() && !in(so.RevocationRecordedOn, so.RevokedFrom) {
-			so.RevokedFrom, so.RevocationRecordedOn = Date{}, Date{}
-		}
-		out.SignOffs = append(out.SignOffs, so)
-	}
-	return out
+	return !recorded.After(cut)
 }
 
 // lateDays returns the distinct days, in order, on which records that
