@@ -59,18 +59,25 @@ func peakHeapGrowth(fn func()) uint64 {
 	return 0
 }
 
-// zeros is a deflate stream of n MiB of zero bytes, built without
-// compressing them all: once the compressor's window is all zeros, every
-// flushed MiB compresses to the same bytes, so that segment is repeated.
+// zeros is a deflate stream of n MiB of zero bytes (see repeated).
 // A GiB takes about 1 MB.
 func zeros(t testing.TB, mib int) (stream []byte, crc uint32) {
 	t.Helper()
+	return repeated(t, make([]byte, 1<<20), flate.BestCompression, mib)
+}
+
+// repeated is a deflate stream of unit (1 MiB) written mib times, built
+// without compressing them all: once the compressor's window holds only
+// what unit repeats, every flushed MiB compresses to the same bytes, so
+// that segment is repeated. Compressing tens of MiB took minutes under the
+// race detector.
+func repeated(t testing.TB, unit []byte, level, mib int) (stream []byte, crc uint32) {
+	t.Helper()
 	var b bytes.Buffer
-	w, _ := flate.NewWriter(&b, flate.BestCompression)
-	z := make([]byte, 1<<20)
+	w, _ := flate.NewWriter(&b, level)
 	var marks []int
 	for range 3 {
-		w.Write(z)
+		w.Write(unit)
 		w.Flush()
 		marks = append(marks, b.Len())
 	}
@@ -83,11 +90,22 @@ func zeros(t testing.TB, mib int) (stream []byte, crc uint32) {
 	out.Write(head)
 	for range mib - 1 {
 		out.Write(seg)
-		crc = crc32.Update(crc, crc32.IEEETable, z)
+		crc = crc32.Update(crc, crc32.IEEETable, unit)
 	}
-	crc = crc32.Update(crc, crc32.IEEETable, z)
+	crc = crc32.Update(crc, crc32.IEEETable, unit)
 	out.Write(tail)
 	return out.Bytes(), crc
+}
+
+// lowEntropyPart is a deflated part of mib MiB as lowEntropy writes them,
+// with its header, for workbook's raw parts.
+func lowEntropyPart(t testing.TB, name string, mib int) (*zip.FileHeader, []byte) {
+	t.Helper()
+	var unit bytes.Buffer
+	lowEntropy(1 << 20)(&unit)
+	stream, crc := repeated(t, unit.Bytes(), flate.HuffmanOnly, mib)
+	return &zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc,
+		CompressedSize64: uint64(len(stream)), UncompressedSize64: uint64(mib) << 20}, stream
 }
 
 func deflate(t testing.TB, s string) ([]byte, int) {
@@ -105,6 +123,19 @@ func TestZerosStreamIsWhatItClaims(t *testing.T) {
 	got, err := io.ReadAll(flate.NewReader(bytes.NewReader(stream)))
 	if err != nil || len(got) != 5<<20 || crc32.ChecksumIEEE(got) != crc || bytes.ContainsFunc(got, func(r rune) bool { return r != 0 }) {
 		t.Fatalf("%d bytes, %v", len(got), err)
+	}
+}
+
+func TestLowEntropyPartIsWhatItClaims(t *testing.T) {
+	h, stream := lowEntropyPart(t, "x", 3)
+	got, err := io.ReadAll(flate.NewReader(bytes.NewReader(stream)))
+	var want bytes.Buffer
+	lowEntropy(3 << 20)(&want)
+	if err != nil || !bytes.Equal(got, want.Bytes()) || crc32.ChecksumIEEE(got) != h.CRC32 || uint64(len(got)) != h.UncompressedSize64 {
+		t.Fatalf("%d bytes, %v", len(got), err)
+	}
+	if len(stream) > 1<<20 {
+		t.Fatalf("3 MiB packed to %d bytes; Huffman coding should pack them about 8 times", len(stream))
 	}
 }
 
@@ -207,14 +238,20 @@ func TestHostileWorkbooksAreRefusedInBoundedMemory(t *testing.T) {
 			CompressedSize64: uint64(len(gib)), UncompressedSize64: claimed}
 	}
 	sheetXML, sheetLen := deflate(t, `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>employee_id</t></is></c></row></sheetData></worksheet>`)
-	manyParts := map[string]func(io.Writer){}
+	// Stored, not deflated: a compressor for each of 10,000 parts took
+	// a minute under the race detector.
+	manyParts := map[*zip.FileHeader][]byte{}
 	for i := range 10000 {
-		manyParts[fmt.Sprintf("xl/media/part%d.xml", i)] = func(w io.Writer) { io.WriteString(w, "<x/>") }
+		x := []byte("<x/>")
+		manyParts[&zip.FileHeader{Name: fmt.Sprintf("xl/media/part%d.xml", i), Method: zip.Store, CRC32: crc32.ChecksumIEEE(x),
+			CompressedSize64: uint64(len(x)), UncompressedSize64: uint64(len(x))}] = x
 	}
-	bigParts := map[string]func(io.Writer){}
+	bigParts := map[*zip.FileHeader][]byte{}
 	for i := range 5 {
-		bigParts[fmt.Sprintf("xl/media/image%d.bin", i)] = lowEntropy(14 << 20)
+		h, data := lowEntropyPart(t, fmt.Sprintf("xl/media/image%d.bin", i), 14)
+		bigParts[h] = data
 	}
+	bigStrings, bigStringsData := lowEntropyPart(t, "xl/sharedStrings.xml", 17)
 	cases := []struct {
 		name string
 		file []byte
@@ -227,15 +264,15 @@ func TestHostileWorkbooksAreRefusedInBoundedMemory(t *testing.T) {
 			credentials.ErrUnreadable, "damaged"},
 		{"shared strings of 1 GiB of zeros claiming 2 KB", workbook(t, nil, map[*zip.FileHeader][]byte{sheet("xl/sharedStrings.xml", 2048): gib}),
 			credentials.ErrUnreadable, "damaged"},
-		{"10,000 parts", workbook(t, manyParts, nil), credentials.ErrUnsafeArchive, "parts (at most 500)"},
+		{"10,000 parts", workbook(t, nil, manyParts), credentials.ErrUnsafeArchive, "parts (at most 500)"},
 		{"a sheet with a wrong checksum", workbook(t, nil, map[*zip.FileHeader][]byte{
 			{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate, CRC32: 1, CompressedSize64: uint64(len(sheetXML)), UncompressedSize64: uint64(sheetLen)}: sheetXML}),
 			credentials.ErrUnreadable, "damaged"},
-		{"shared strings over 16 MB", workbook(t, map[string]func(io.Writer){"xl/sharedStrings.xml": lowEntropy(17 << 20)}, nil),
+		{"shared strings over 16 MB", workbook(t, nil, map[*zip.FileHeader][]byte{bigStrings: bigStringsData}),
 			credentials.ErrUnsafeArchive, `part "xl/sharedStrings.xml" unpacks to more than 16 MB`},
 		{"400,001 shared strings", workbook(t, map[string]func(io.Writer){"xl/sharedStrings.xml": sharedStrings(400_001)}, nil),
 			credentials.ErrUnsafeArchive, "more than 400000 different texts"},
-		{"70 MB of other parts", workbook(t, bigParts, nil), credentials.ErrUnsafeArchive, "other than the worksheets unpack to more than 64 MB"},
+		{"70 MB of other parts", workbook(t, nil, bigParts), credentials.ErrUnsafeArchive, "other than the worksheets unpack to more than 64 MB"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
