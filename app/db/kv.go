@@ -94,6 +94,27 @@ RETURNING CAST(v AS BIGINT), expires_at`, key, end, now, now).Scan(ctx, &n, &unt
 	return n, time.Unix(until, 0), nil
 }
 
+// Add stores val under key until until (zero: no expiry) unless key holds
+// a value that has not expired, and reports whether it stored it. It is
+// one statement, so of several callers (instances) adding the same key
+// exactly one succeeds: a single use, such as a SAML assertion's ID.
+func (s *KV) Add(key string, val []byte, until time.Time) (bool, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	var at int64
+	if !until.IsZero() {
+		at = until.Unix()
+	}
+	res, err := s.DB.NewRaw(`INSERT INTO kv_store (k, v, expires_at) VALUES (?, ?, ?)
+ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v, expires_at = EXCLUDED.expires_at
+WHERE kv_store.expires_at <> 0 AND kv_store.expires_at <= ?`, key, base64.StdEncoding.EncodeToString(val), at, s.Now().Unix()).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("add %s: %w", key, Translate(err))
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // Delete removes key.
 func (s *KV) Delete(key string) error {
 	ctx, cancel := s.ctx()

@@ -9,6 +9,35 @@ import (
 	"github.com/skillgate/skillgate/app/db/dbtest"
 )
 
+// Add stores a key once until it expires, then again.
+func TestKVAdd(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		kv := db.NewKV(d)
+		now := time.Unix(1_800_000_000, 0)
+		kv.Now = func() time.Time { return now }
+		if ok, err := kv.Add("once:a", []byte("1"), now.Add(time.Minute)); !ok || err != nil {
+			t.Fatalf("first add: %v %v", ok, err)
+		}
+		if ok, err := kv.Add("once:a", []byte("2"), now.Add(time.Minute)); ok || err != nil {
+			t.Fatalf("second add: %v %v", ok, err)
+		}
+		if ok, err := kv.Add("once:forever", []byte("k"), time.Time{}); !ok || err != nil {
+			t.Fatalf("add without expiry: %v %v", ok, err)
+		}
+		now = now.Add(time.Hour)
+		if ok, _ := kv.Add("once:forever", []byte("k2"), time.Time{}); ok {
+			t.Fatal("a key without expiry was replaced")
+		}
+		if ok, err := kv.Add("once:a", []byte("3"), now.Add(time.Minute)); !ok || err != nil {
+			t.Fatalf("add after expiry: %v %v", ok, err)
+		}
+		if v, _ := kv.Get("once:a"); string(v) != "3" {
+			t.Fatalf("value %q", v)
+		}
+	})
+}
+
 // Incr counts per key within a window, starts again once the window has
 // ended, and loses no count when many callers hit one key at once (as
 // several instances sharing the database do).

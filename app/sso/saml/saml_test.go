@@ -1,0 +1,128 @@
+package saml
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	crewsaml "github.com/crewjam/saml"
+
+	"github.com/skillgate/skillgate/app/sso/saml/samltest"
+)
+
+type memReplay struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (m *memReplay) Consume(id string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen[id] {
+		return crewsaml.ErrAssertionReplayed
+	}
+	m.seen[id] = true
+	return nil
+}
+
+// TestParse runs the protocol against a real IdP on loopback (its
+// metadata from a file): a good answer's claims; and refusals of a
+// replayed, tampered, wrongly addressed, unsigned or unrequested answer.
+func TestParse(t *testing.T) {
+	ctx := context.Background()
+	idp := samltest.New(t)
+	file := filepath.Join(t.TempDir(), "idp.xml")
+	if err := os.WriteFile(file, idp.Metadata(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := newPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, cert, err := parsePair(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Config{IdPMetadata: file, BaseURL: "https://skillgate.example", Key: key, Cert: cert, Replay: &memReplay{seen: map[string]bool{}}})
+	meta, err := p.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp.AddSP(t, meta)
+	idp.SignIn(samltest.User{NameID: "alice-1", Email: "alice@example.org", Name: "Alice Ames", Groups: []string{"sg-rn", "other"}})
+
+	answer := func(reauth bool) (string, string) {
+		t.Helper()
+		to, id, err := p.AuthURL(ctx, "relay", reauth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Get(to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		action, form, err := samltest.Answer(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if action != "https://skillgate.example/auth/saml/acs" || form.Get("RelayState") != "relay" {
+			t.Fatalf("posts to %s with relay state %q", action, form.Get("RelayState"))
+		}
+		return form.Get("SAMLResponse"), id
+	}
+	// refused checks the answer is refused for the reason want.
+	refused := func(name, want, resp, id string) {
+		t.Helper()
+		if _, err := p.Parse(ctx, resp, id); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want refused (%s)", name, err, want)
+		}
+	}
+
+	resp, id := answer(false)
+	c, err := p.Parse(ctx, resp, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != idp.EntityID() || c.Subject != "alice-1" || c.Email != "alice@example.org" || c.Name != "Alice Ames" ||
+		strings.Join(c.Groups, ",") != "sg-rn,other" || c.Protocol != "saml" || c.AuthTime.IsZero() || c.EmailVerified {
+		t.Fatalf("claims %+v", c)
+	}
+	refused("replayed", "already been used", resp, id)
+
+	resp, id = answer(false)
+	refused("answer to another request", "InResponseTo", resp, "id-other")
+	xmlDoc, _ := base64.StdEncoding.DecodeString(resp)
+	tampered := strings.Replace(string(xmlDoc), "alice-1", "mallory", 1)
+	refused("tampered", "Signature could not be verified", base64.StdEncoding.EncodeToString([]byte(tampered)), id)
+
+	idp.Audience("https://other.example/metadata")
+	resp, id = answer(false)
+	refused("wrong audience", "AudienceRestriction", resp, id)
+	idp.Audience("")
+
+	idp.UnsignedAssertion(true)
+	resp, id = answer(false)
+	refused("unsigned assertion in a signed response", "assertion is not signed", resp, id)
+	idp.UnsignedAssertion(false)
+
+	before := time.Now().Truncate(time.Second)
+	resp, id = answer(true)
+	c, err = p.Parse(ctx, resp, id)
+	if err != nil || idp.Forced() != 1 || c.AuthTime.Before(before) {
+		t.Fatalf("ForceAuthn: %v, forced %d, auth at %v (asked at %v)", err, idp.Forced(), c.AuthTime, before)
+	}
+
+	if _, err := New(Config{IdPMetadata: "http://127.0.0.1:1/none", BaseURL: "x"}).Issuer(ctx); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("metadata unreachable: %v", err)
+	}
+}
