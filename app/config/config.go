@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +58,9 @@ type Config struct {
 	// OIDC is the OpenID provider people sign in with (none when its
 	// Issuer is empty).
 	OIDC OIDC
+	// SAML is the SAML 2.0 identity provider people sign in with (none
+	// when its IdPMetadata is empty).
+	SAML SAML
 	// SSOGroupsClaim names the claim whose values map to roles and sites
 	// through SSOGroupMap.
 	SSOGroupsClaim string
@@ -83,6 +87,25 @@ type OIDC struct {
 
 // Enabled reports whether OpenID Connect sign-in is configured.
 func (o OIDC) Enabled() bool { return o.Issuer != "" }
+
+// SAML configures SAML 2.0 sign-in.
+type SAML struct {
+	// IdPMetadata is the IdP's metadata: an https URL or a file.
+	IdPMetadata string
+	// SPKey and SPCert are PEM files of Skillgate's key and certificate
+	// as a service provider; empty: generated once and kept in the
+	// database.
+	SPKey, SPCert string
+	// Name is the provider's name on the "Sign in with" button and in
+	// signatures.
+	Name string
+}
+
+// Enabled reports whether SAML sign-in is configured.
+func (s SAML) Enabled() bool { return s.IdPMetadata != "" }
+
+// SSOEnabled reports whether any single sign-on is configured.
+func (c *Config) SSOEnabled() bool { return c.OIDC.Enabled() || c.SAML.Enabled() }
 
 // DefaultSecondFactorRoles are administrators, HR and everyone who may
 // sign off (preceptors, directors): NIST SP 800-63B asks a second factor
@@ -132,6 +155,10 @@ var Settings = []Setting{
 	{"SKILLGATE_OIDC_CLIENT_ID", "oidc-client-id", "", "client id Skillgate has at the OpenID provider"},
 	{"SKILLGATE_OIDC_CLIENT_SECRET", "oidc-client-secret", "", "client secret Skillgate has at the OpenID provider (never logged)"},
 	{"SKILLGATE_OIDC_NAME", "oidc-name", "your organisation", "the provider's name on the \"Sign in with\" button and in signatures"},
+	{"SKILLGATE_SAML_IDP_METADATA", "saml-idp-metadata", "", "the SAML identity provider's metadata: an https URL (read at first use) or a file; empty: no SAML sign-in"},
+	{"SKILLGATE_SAML_SP_KEY", "saml-sp-key", "", "PEM file of Skillgate's RSA key as a SAML service provider (with SKILLGATE_SAML_SP_CERT); empty: one is generated once and kept in the database"},
+	{"SKILLGATE_SAML_SP_CERT", "saml-sp-cert", "", "PEM file of the certificate for SKILLGATE_SAML_SP_KEY"},
+	{"SKILLGATE_SAML_NAME", "saml-name", "your organisation", "the SAML provider's name on the \"Sign in with\" button and in signatures"},
 	{"SKILLGATE_SSO_GROUPS_CLAIM", "sso-groups-claim", "groups", "claim whose values map to roles and sites through SKILLGATE_SSO_GROUP_MAP"},
 	{"SKILLGATE_SSO_TRUST_EMAIL", "sso-trust-email", "false", "link an existing person to their first SSO sign-in by email even when the provider does not mark it verified"},
 	{"SKILLGATE_PASSWORD_LOGIN", "password-login", "true", "false: only SSO signs in, except the SKILLGATE_BREAK_GLASS accounts"},
@@ -264,6 +291,22 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 			errs = append(errs, errors.New("SKILLGATE_OIDC_CLIENT_ID: required with SKILLGATE_OIDC_ISSUER"))
 		}
 	}
+	c.SAML = SAML{IdPMetadata: get("saml-idp-metadata"), SPKey: get("saml-sp-key"), SPCert: get("saml-sp-cert"), Name: get("saml-name")}
+	if m := c.SAML.IdPMetadata; strings.Contains(m, "://") {
+		// Metadata carries the keys assertions are trusted by: https,
+		// except on loopback (tests, a provider beside Skillgate).
+		u, err := url.Parse(m)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+			errs = append(errs, fmt.Errorf("SKILLGATE_SAML_IDP_METADATA: %q is neither an https URL nor a file", m))
+		}
+	} else if m != "" {
+		if _, err := os.Stat(m); err != nil {
+			errs = append(errs, fmt.Errorf("SKILLGATE_SAML_IDP_METADATA: %q is neither an https URL nor a readable file", m))
+		}
+	}
+	if (c.SAML.SPKey == "") != (c.SAML.SPCert == "") {
+		errs = append(errs, errors.New("SKILLGATE_SAML_SP_KEY and SKILLGATE_SAML_SP_CERT go together"))
+	}
 	c.SSOGroupsClaim = get("sso-groups-claim")
 	c.SSOTrustEmail = boolean("sso-trust-email")
 	c.PasswordLogin = boolean("password-login")
@@ -276,8 +319,8 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, []s
 			c.BreakGlass = append(c.BreakGlass, e)
 		}
 	}
-	if !c.PasswordLogin && !c.OIDC.Enabled() {
-		errs = append(errs, errors.New("SKILLGATE_PASSWORD_LOGIN=false needs single sign-on (SKILLGATE_OIDC_ISSUER): nobody but the break-glass accounts could log in"))
+	if !c.PasswordLogin && !c.SSOEnabled() {
+		errs = append(errs, errors.New("SKILLGATE_PASSWORD_LOGIN=false needs single sign-on (SKILLGATE_OIDC_ISSUER or SKILLGATE_SAML_IDP_METADATA): nobody but the break-glass accounts could log in"))
 	}
 	if n, err := strconv.Atoi(get("webhook-lead-days")); err != nil || n < 1 || n > 365 {
 		errs = append(errs, fmt.Errorf("SKILLGATE_WEBHOOK_LEAD_DAYS: %q is not a number of days from 1 to 365", get("webhook-lead-days")))

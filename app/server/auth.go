@@ -21,11 +21,11 @@ type loginForm struct {
 
 type loginView struct {
 	Email, Next, Message string
-	// SSOName and SSOURL: the "Sign in with" button (sso.go).
+	// SSO: the "Sign in with" buttons (sso.go).
 	// HidePasswords: password login is off, so the password form is shown
 	// only on request (?password=1, for break-glass accounts).
-	SSOName, SSOURL string
-	HidePasswords   bool
+	SSO           []ssoButton
+	HidePasswords bool
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {

@@ -85,7 +85,7 @@ func (s *Server) logPanic(c *fiber.Ctx, e any) {
 // and referrer rules, no caching by default, and HSTS behind HTTPS.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"+s.formTargets)
+		"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"+s.formTargets+s.samlFormTarget())
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	// same-origin, not no-referrer: Fiber's CSRF check over HTTPS needs it.

@@ -95,6 +95,10 @@ var accessRules = []accessRule{
 	// (sso_test.go drives them with one).
 	{"GET", "/auth/oidc/login", "", "404 404 404 404 404 404 404 404", false},
 	{"GET", "/auth/oidc/callback", "", "404 404 404 404 404 404 404 404", false},
+	{"GET", "/auth/saml/login", "", "404 404 404 404 404 404 404 404", false},
+	{"GET", "/auth/saml/acs", "", "404 404 404 404 404 404 404 404", false},
+	{"POST", "/auth/saml/acs", "", "404 404 404 404 404 404 404 404", false},
+	{"GET", "/auth/saml/metadata", "", "404 404 404 404 404 404 404 404", false},
 	{"GET", "/reset/:token", "/reset/{reset}", "200 200 200 200 200 200 200 200", false},
 	{"POST", "/reset/:token", "/reset/{reset}", "400 400 400 400 400 400 400 400", false},
 	{"GET", "/calendar/:token", "/calendar/{calendar}", "200 200 200 200 200 200 200 200", false},

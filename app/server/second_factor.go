@@ -129,14 +129,14 @@ func (s *Server) mustEnrol(c *fiber.Ctx, u *accounts.Person) (bool, error) {
 	if !slices.ContainsFunc(s.cfg.SecondFactorRoles, func(r string) bool { return u.Has(accounts.Role(r)) }) {
 		return false, nil
 	}
-	if s.oidc != nil {
+	if s.oidc != nil || s.saml != nil {
 		// Someone who signs in only through the identity provider has its
 		// factors, not Skillgate's: with password login off for them, or
 		// linked to it without a password.
 		if !s.cfg.PasswordAllowed(u.Email) {
 			return false, nil
 		}
-		if linked, err := s.sso.IsLinked(c.UserContext(), u.ID, s.oidc.Issuer()); err != nil || linked {
+		if linked, err := s.ssoLinked(c, u.ID); err != nil || linked {
 			if has, err2 := s.accounts.HasPassword(c.UserContext(), u.ID); err != nil || err2 != nil || !has {
 				return false, errors.Join(err, err2)
 			}

@@ -34,6 +34,7 @@ import (
 	"github.com/skillgate/skillgate/app/scim"
 	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/app/sso/oidc"
+	"github.com/skillgate/skillgate/app/sso/saml"
 	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/app/wiring"
 )
@@ -62,8 +63,9 @@ type Server struct {
 	webauthn  *webauthn.WebAuthn // passkeys (passkeys.go), for SKILLGATE_BASE_URL
 	sso       *sso.Service       // single sign-on: links, mapping, step-up (sso.go)
 	oidc      *oidc.Provider     // the OpenID provider, nil when not configured
+	saml      *saml.Provider     // the SAML identity provider, nil when not configured (sso_saml.go)
 	// formTargets are origins besides Skillgate's that a form's answer may
-	// redirect to (CSP form-action): the OpenID provider's, for signing.
+	// redirect to (CSP form-action): the providers', for signing.
 	formTargets string
 	caps        pageCaps
 	scim        *scim.Service   // SCIM provisioning at /scim/v2 (scim_mount.go)
@@ -126,6 +128,9 @@ func New(svc *wiring.Services) (*Server, error) {
 			s.formTargets = " " + u.Scheme + "://" + u.Host
 		}
 	}
+	if s.saml, err = newSAML(s); err != nil {
+		return nil, err
+	}
 	s.limits = s.newRateLimits()
 	app.Use(s.identify, s.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders, s.requestContext)
@@ -158,6 +163,9 @@ func (s *Server) routes() error {
 	if err := s.mountSCIM(); err != nil {
 		return err
 	}
+	// The SAML IdP's answer: a cross-site POST, kept for the GET that
+	// follows (sso_saml.go); outside sessions and CSRF for that reason.
+	app.Post(saml.ACSPath, s.loginLimiter(), s.samlPost)
 
 	// Who is asking decides how much they may send: nothing reads a body
 	// before limitBody.
@@ -172,6 +180,9 @@ func (s *Server) routes() error {
 	// a login or a signature's re-authentication.
 	s.get("/auth/oidc/login", public, s.loginLimiter(), s.oidcLogin)
 	s.get("/auth/oidc/callback", public, s.loginLimiter(), s.oidcCallback)
+	s.get("/auth/saml/login", public, s.loginLimiter(), s.samlLogin)
+	s.get(saml.ACSPath, public, s.loginLimiter(), s.samlACS)
+	s.get(saml.MetadataPath, public, s.samlMetadata)
 	s.get("/reset/:token", public, s.resetPage)
 	s.post("/reset/:token", public, s.loginLimiter(), s.reset)
 	s.get("/calendar/:token", public, s.calendarFeed)

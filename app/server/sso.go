@@ -11,19 +11,22 @@ import (
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/app/sso/oidc"
+	"github.com/skillgate/skillgate/app/sso/saml"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/errkind"
 )
 
-// Single sign-on with OpenID Connect: "Sign in with <name>" on the login
-// page (/auth/oidc/login), the provider's answer at /auth/oidc/callback,
-// and a signature's re-authentication at the provider (prompt=login,
-// max_age=0) for people who sign without a password. Who an answer is,
-// and whether it re-authenticated the signer, is app/sso's; the protocol
-// is app/sso/oidc's. A redirect to the provider is a flow kept on the
-// server under the hash of its state; the browser keeps the state in a
-// cookie, so an answer is taken only in the browser that asked.
+// Single sign-on with OpenID Connect and SAML 2.0: "Sign in with <name>"
+// on the login page (/auth/oidc/login, /auth/saml/login), the provider's
+// answer at /auth/oidc/callback or /auth/saml/acs, and a signature's
+// re-authentication at the provider (OIDC prompt=login and max_age=0, SAML
+// ForceAuthn) for people who sign without a password. Who an answer is,
+// and whether it re-authenticated the signer, is app/sso's; the protocols
+// are app/sso/oidc's and app/sso/saml's. A redirect to the provider is a
+// flow kept on the server under the hash of its state (SAML's RelayState);
+// the browser keeps the state in a cookie, so an answer is taken only in
+// the browser that asked.
 
 // ssoCookie holds the state of the browser's pending flow. Lax, because
 // the provider's answer is a cross-site navigation.
@@ -53,17 +56,7 @@ func (s *Server) oidcLogin(c *fiber.Ctx) error {
 	if s.oidc == nil {
 		return errNotFound
 	}
-	verifier := oidc.NewVerifier()
-	state, f, err := s.sso.StartFlow(c.UserContext(), sso.Flow{Purpose: sso.PurposeLogin, Verifier: verifier, Next: safeNext(c.Query("next"))})
-	if err != nil {
-		return err
-	}
-	to, err := s.oidc.AuthURL(c.UserContext(), state, f.Nonce, verifier, false)
-	if err != nil {
-		return err
-	}
-	s.setSSOCookie(c, state, int(sso.FlowLifetime.Seconds()))
-	return c.Redirect(to, fiber.StatusSeeOther)
+	return s.redirectToIdP(c, "oidc", sso.Flow{Purpose: sso.PurposeLogin, Next: safeNext(c.Query("next"))})
 }
 
 // signOffFlow is a signature waiting for the provider's answer.
@@ -76,17 +69,60 @@ type signOffFlow struct {
 	FormURL      string   `json:"form_url"`
 }
 
+// stepUp is an identity provider that can re-authenticate a signer.
+type stepUp struct {
+	Protocol, Name string
+}
+
+// ssoSigner is the provider the person logged in may sign with by
+// re-authenticating there (the first they are linked to), if any.
+func (s *Server) ssoSigner(c *fiber.Ctx) (stepUp, error) {
+	ctx, id := c.UserContext(), currentUser(c).ID
+	if s.oidc != nil {
+		if linked, err := s.sso.IsLinked(ctx, id, s.oidc.Issuer()); err != nil || linked {
+			return stepUp{"oidc", s.cfg.OIDC.Name}, err
+		}
+	}
+	if issuer := s.samlIssuer(c); issuer != "" {
+		if linked, err := s.sso.IsLinked(ctx, id, issuer); err != nil || linked {
+			return stepUp{"saml", s.cfg.SAML.Name}, err
+		}
+	}
+	return stepUp{}, nil
+}
+
 // ssoSignerName is the provider's name when the person logged in may sign
-// by re-authenticating there (they are linked to it), else "".
+// by re-authenticating there, else "".
 func (s *Server) ssoSignerName(c *fiber.Ctx) (string, error) {
-	if s.oidc == nil {
-		return "", nil
+	p, err := s.ssoSigner(c)
+	return p.Name, err
+}
+
+// ssoLinked reports whether userID is linked to a configured provider.
+func (s *Server) ssoLinked(c *fiber.Ctx, userID string) (bool, error) {
+	if s.oidc != nil {
+		if linked, err := s.sso.IsLinked(c.UserContext(), userID, s.oidc.Issuer()); err != nil || linked {
+			return linked, err
+		}
 	}
-	linked, err := s.sso.IsLinked(c.UserContext(), currentUser(c).ID, s.oidc.Issuer())
-	if err != nil || !linked {
-		return "", err
+	if issuer := s.samlIssuer(c); issuer != "" {
+		return s.sso.IsLinked(c.UserContext(), userID, issuer)
 	}
-	return s.cfg.OIDC.Name, nil
+	return false, nil
+}
+
+// samlIssuer is the SAML IdP's entity ID, or "" when SAML is not
+// configured or its metadata cannot be read just now (then nobody is
+// offered SAML for a signature; the reason is logged).
+func (s *Server) samlIssuer(c *fiber.Ctx) string {
+	if s.saml == nil {
+		return ""
+	}
+	issuer, err := s.saml.Issuer(c.UserContext())
+	if err != nil {
+		s.logWith(c).Warn("saml metadata unavailable", "err", err.Error())
+	}
+	return issuer
 }
 
 // startSSOSignOff keeps the signature the form describes, bound to this
@@ -94,11 +130,11 @@ func (s *Server) ssoSignerName(c *fiber.Ctx) (string, error) {
 // again. Nothing is signed until the answer (oidcCallback).
 func (s *Server) startSSOSignOff(c *fiber.Ctx, rec *assessments.Records, p *accounts.Person) error {
 	u := currentUser(c)
-	name, err := s.ssoSignerName(c)
+	idp, err := s.ssoSigner(c)
 	if err != nil {
 		return err
 	}
-	if name == "" {
+	if idp.Name == "" {
 		return s.renderSignOff(c, statusOf(sso.ErrNotLinked), rec, p, c.FormValue("key"), map[string]string{"password": sso.ErrNotLinked.Message})
 	}
 	pending := signOffFlow{EnrollmentID: rec.Enrollment.ID, Code: c.Params("code"), Key: c.FormValue("key"), Kind: c.FormValue("kind"), FormURL: c.Path()}
@@ -109,13 +145,29 @@ func (s *Server) startSSOSignOff(c *fiber.Ctx, rec *assessments.Records, p *acco
 	if err != nil {
 		return err
 	}
-	verifier := oidc.NewVerifier()
-	state, f, err := s.sso.StartFlow(c.UserContext(), sso.Flow{Purpose: sso.PurposeSign, Verifier: verifier, UserID: u.ID,
+	return s.redirectToIdP(c, idp.Protocol, sso.Flow{Purpose: sso.PurposeSign, UserID: u.ID,
 		SessionHash: accounts.HashSecret(c.Cookies(s.sessionCookie())), Payload: payload})
+}
+
+// redirectToIdP keeps f and sends the browser to the provider of
+// protocol, to sign in or, for a signature, to type the credentials again.
+func (s *Server) redirectToIdP(c *fiber.Ctx, protocol string, f sso.Flow) error {
+	reauth := f.Purpose == sso.PurposeSign
+	if protocol == "saml" {
+		f.Verifier = saml.NewRequestID()
+	} else {
+		f.Verifier = oidc.NewVerifier()
+	}
+	state, f, err := s.sso.StartFlow(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	to, err := s.oidc.AuthURL(c.UserContext(), state, f.Nonce, verifier, true)
+	var to string
+	if protocol == "saml" {
+		to, err = s.saml.AuthURL(c.UserContext(), state, f.Verifier, reauth)
+	} else {
+		to, err = s.oidc.AuthURL(c.UserContext(), state, f.Nonce, f.Verifier, reauth)
+	}
 	if err != nil {
 		return err
 	}
@@ -130,14 +182,7 @@ func (s *Server) oidcCallback(c *fiber.Ctx) error {
 	if s.oidc == nil {
 		return errNotFound
 	}
-	state := c.Query("state")
-	cookie := c.Cookies(s.ssoCookie())
-	s.setSSOCookie(c, "", -1)
-	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(cookie)) != 1 {
-		s.logWith(c).Info("sso refused", "reason", "state does not match this browser's")
-		return s.ssoProblem(c, sso.ErrFlowGone)
-	}
-	f, err := s.sso.TakeFlow(c.UserContext(), state)
+	f, err := s.takeSSOFlow(c, c.Query("state"))
 	if err != nil {
 		return s.ssoProblem(c, err)
 	}
@@ -147,18 +192,36 @@ func (s *Server) oidcCallback(c *fiber.Ctx) error {
 		return s.ssoProblem(c, errProviderRefused)
 	}
 	claims, err := s.oidc.Exchange(c.UserContext(), c.Query("code"), f.Verifier, f.Nonce)
-	if err != nil {
-		s.logWith(c).Info("sso refused", "reason", err.Error())
+	return s.finishSSO(c, f, claims, err, s.cfg.OIDC.Name)
+}
+
+// takeSSOFlow takes the flow state names, which must be this browser's
+// (its cookie), and forgets the cookie.
+func (s *Server) takeSSOFlow(c *fiber.Ctx, state string) (*sso.Flow, error) {
+	cookie := c.Cookies(s.ssoCookie())
+	s.setSSOCookie(c, "", -1)
+	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(cookie)) != 1 {
+		s.logWith(c).Info("sso refused", "reason", "state does not match this browser's")
+		return nil, sso.ErrFlowGone
+	}
+	return s.sso.TakeFlow(c.UserContext(), state)
+}
+
+// finishSSO completes flow f with the provider's verified claims (or the
+// reason answer did not verify): the pending signature, or a login.
+func (s *Server) finishSSO(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, answer error, provider string) error {
+	if answer != nil {
+		s.logWith(c).Info("sso refused", "reason", answer.Error())
 	}
 	if f.Purpose == sso.PurposeSign {
-		return s.finishSSOSignOff(c, f, claims, err)
+		return s.finishSSOSignOff(c, f, claims, answer, provider)
 	}
-	if err != nil {
-		return s.ssoProblem(c, err)
+	if answer != nil {
+		return s.ssoProblem(c, answer)
 	}
 	ctx := c.UserContext()
 	if a, ok := audit.ActorFrom(ctx); ok {
-		a.ID, a.Via = audit.SystemActor, "sso:oidc"
+		a.ID, a.Via = audit.SystemActor, "sso:"+claims.Protocol
 		c.SetUserContext(audit.WithActor(ctx, a))
 	}
 	p, err := s.sso.SignIn(c.UserContext(), claims)
@@ -192,7 +255,7 @@ func (s *Server) ssoProblem(c *fiber.Ctx, err error) error {
 // re-authenticated its signer after the signing began, in the session that
 // began it. Otherwise the form comes back with the reason and nothing is
 // signed.
-func (s *Server) finishSSOSignOff(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, answer error) error {
+func (s *Server) finishSSOSignOff(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, answer error, provider string) error {
 	u := currentUser(c)
 	if u == nil || u.ID != f.UserID || accounts.HashSecret(c.Cookies(s.sessionCookie())) != f.SessionHash || !recorders.Allows(u) {
 		s.logWith(c).Info("sso signature refused", "reason", "another session")
@@ -218,7 +281,7 @@ func (s *Server) finishSSOSignOff(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, 
 		return err
 	}
 	req := assessments.SignOffRequest{IdempotencyKey: pending.Key, Competency: pending.Code, Kind: curriculum.SignOffKind(pending.Kind),
-		ApprenticeName: p.Name, Covered: pending.Covered, AuthMethod: sso.Method(claims, s.cfg.OIDC.Name)}
+		ApprenticeName: p.Name, Covered: pending.Covered, AuthMethod: sso.Method(claims, provider)}
 	return s.completeSignOff(c, rec, p, req, pending.FormURL)
 }
 
@@ -226,12 +289,21 @@ func (s *Server) finishSSOSignOff(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, 
 // password form unless password login is off (then only for the
 // break-glass accounts, behind ?password=1, and after their post).
 func (s *Server) loginView(c *fiber.Ctx, v loginView) loginView {
-	if s.oidc != nil {
-		v.SSOName = s.cfg.OIDC.Name
-		v.SSOURL = "/auth/oidc/login"
-		if v.Next != "" && v.Next != "/" {
-			v.SSOURL += "?next=" + url.QueryEscape(v.Next)
+	add := func(protocol, name string) {
+		b := ssoButton{ID: "sso-login", Name: name, URL: "/auth/" + protocol + "/login"}
+		if protocol != "oidc" {
+			b.ID += "-" + protocol
 		}
+		if v.Next != "" && v.Next != "/" {
+			b.URL += "?next=" + url.QueryEscape(v.Next)
+		}
+		v.SSO = append(v.SSO, b)
+	}
+	if s.oidc != nil {
+		add("oidc", s.cfg.OIDC.Name)
+	}
+	if s.saml != nil {
+		add("saml", s.cfg.SAML.Name)
 	}
 	v.HidePasswords = !s.cfg.PasswordLogin && c.Query("password") != "1" && c.Method() != fiber.MethodPost
 	return v
@@ -240,3 +312,8 @@ func (s *Server) loginView(c *fiber.Ctx, v loginView) loginView {
 // errPasswordOff: password login is off and the person is not a
 // break-glass account. The same answer whether the account exists or not.
 var errPasswordOff = errkind.New(errkind.Forbidden, "Passwords and passkeys do not log in here: use your organisation's sign-in.")
+
+// ssoButton is a "Sign in with <Name>" link on the login page.
+type ssoButton struct {
+	ID, Name, URL string
+}

@@ -1,5 +1,5 @@
 // Package sso holds what single sign-on does whatever the protocol
-// (OpenID Connect in app/sso/oidc; SAML later): who a verified answer from
+// (OpenID Connect in app/sso/oidc, SAML 2.0 in app/sso/saml): who a verified answer from
 // an identity provider is in Skillgate (a link from the provider's subject
 // to a person, made by a verified email or by just-in-time creation from
 // the group mapping of app/sso/groupmap), an administrator's mapping, the

@@ -10,9 +10,11 @@ package saml
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -170,6 +172,23 @@ func ParseMetadata(raw []byte) (*crewsaml.EntityDescriptor, error) {
 	return nil, errors.New("no identity provider in the metadata")
 }
 
+// SSOOrigin is the scheme and host the browser is sent to for sign-in
+// (the IdP's redirect-binding SSO service), once the metadata is read;
+// else "".
+func (p *Provider) SSOOrigin() string {
+	p.mu.Lock()
+	sp := p.sp
+	p.mu.Unlock()
+	if sp == nil {
+		return ""
+	}
+	u, err := url.Parse(sp.GetSSOBindingLocation(crewsaml.HTTPRedirectBinding))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // Issuer is the IdP's entity ID: the issuer of the links it makes.
 func (p *Provider) Issuer(ctx context.Context) (string, error) {
 	sp, err := p.ready(ctx)
@@ -179,28 +198,38 @@ func (p *Provider) Issuer(ctx context.Context) (string, error) {
 	return sp.IDPMetadata.EntityID, nil
 }
 
-// AuthURL is where to send the browser to sign in, carrying relayState,
-// and the request's ID, which the answer must be InResponseTo. With
-// reauth the IdP is told to ask for the credentials again whatever
-// session it has (ForceAuthn), for a signature.
-func (p *Provider) AuthURL(ctx context.Context, relayState string, reauth bool) (string, string, error) {
+// NewRequestID returns an AuthnRequest ID (an xs:ID) for a flow.
+func NewRequestID() string {
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return "id-" + hex.EncodeToString(b)
+}
+
+// AuthURL is where to send the browser to sign in: an AuthnRequest with
+// the ID requestID (which the answer must be InResponseTo), carrying
+// relayState. With reauth the IdP is told to ask for the credentials
+// again whatever session it has (ForceAuthn), for a signature.
+func (p *Provider) AuthURL(ctx context.Context, relayState, requestID string, reauth bool) (string, error) {
 	sp, err := p.ready(ctx)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
 	req, err := sp.MakeAuthenticationRequest(sp.GetSSOBindingLocation(crewsaml.HTTPRedirectBinding), crewsaml.HTTPRedirectBinding, crewsaml.HTTPPostBinding)
 	if err != nil {
-		return "", "", errors.Join(ErrUnavailable, err)
+		return "", errors.Join(ErrUnavailable, err)
 	}
+	req.ID = requestID
 	if reauth {
 		force := true
 		req.ForceAuthn = &force
 	}
 	u, err := req.Redirect(relayState, sp)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	return u.String(), req.ID, nil
+	return u.String(), nil
 }
 
 // Parse verifies the IdP's SAMLResponse (as posted, base64) answering the

@@ -61,7 +61,8 @@ func TestParse(t *testing.T) {
 
 	answer := func(reauth bool) (string, string) {
 		t.Helper()
-		to, id, err := p.AuthURL(ctx, "relay", reauth)
+		id := NewRequestID()
+		to, err := p.AuthURL(ctx, "relay", id, reauth)
 		if err != nil {
 			t.Fatal(err)
 		}
