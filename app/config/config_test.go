@@ -150,11 +150,20 @@ func TestSingleSignOnSettings(t *testing.T) {
 	if _, _, err := Load(nil, env(map[string]string{"SKILLGATE_OIDC_ISSUER": "http://127.0.0.1:9999", "SKILLGATE_OIDC_CLIENT_ID": "app"}), io.Discard); err != nil {
 		t.Errorf("a loopback http issuer: %v", err)
 	}
+	// SAML alone is single sign-on enough to switch passwords off.
+	s, _, err := Load(nil, env(map[string]string{"SKILLGATE_SAML_IDP_METADATA": "https://login.example.test/federationmetadata.xml?appid=1",
+		"SKILLGATE_PASSWORD_LOGIN": "false"}), io.Discard)
+	if err != nil || !s.SAML.Enabled() || s.OIDC.Enabled() || !s.SSOEnabled() || s.SAML.Name != "your organisation" {
+		t.Fatalf("SAML config = %+v, %v", s.SAML, err)
+	}
 	for _, bad := range []map[string]string{
 		{"SKILLGATE_OIDC_ISSUER": "http://idp.example.test", "SKILLGATE_OIDC_CLIENT_ID": "app"},
 		{"SKILLGATE_OIDC_ISSUER": "https://idp.example.test"},
 		{"SKILLGATE_PASSWORD_LOGIN": "false"},
 		{"SKILLGATE_OIDC_ISSUER": "https://idp.example.test", "SKILLGATE_OIDC_CLIENT_ID": "app", "SKILLGATE_BREAK_GLASS": "admin"},
+		{"SKILLGATE_SAML_IDP_METADATA": "http://idp.example.test/metadata"},
+		{"SKILLGATE_SAML_IDP_METADATA": "/no/such/metadata.xml"},
+		{"SKILLGATE_SAML_IDP_METADATA": "https://idp.example.test/metadata", "SKILLGATE_SAML_SP_KEY": "/etc/sp.key"},
 	} {
 		if _, _, err := Load(nil, env(bad), io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)

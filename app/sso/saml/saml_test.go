@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -15,6 +16,8 @@ import (
 
 	crewsaml "github.com/crewjam/saml"
 
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/sso/saml/samltest"
 )
 
@@ -126,4 +129,35 @@ func TestParse(t *testing.T) {
 	if _, err := New(Config{IdPMetadata: "http://127.0.0.1:1/none", BaseURL: "x"}).Issuer(ctx); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("metadata unreachable: %v", err)
 	}
+}
+
+// KeyPair generates the SP's key once and keeps it: a second call (another
+// instance, a restart) gets the same; files, when given, win.
+func TestKeyPair(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		kv := db.NewKV(d)
+		k1, c1, err := KeyPair(kv, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k2, c2, err := KeyPair(kv, "", "")
+		if err != nil || !k1.Equal(k2) || !c1.Equal(c2) {
+			t.Fatalf("a second start has another key pair: %v", err)
+		}
+		raw, _ := newPair()
+		dir := t.TempDir()
+		keyPEM, certPEM := raw[:bytes.Index(raw, []byte("-----BEGIN CERTIFICATE"))], raw[bytes.Index(raw, []byte("-----BEGIN CERTIFICATE")):]
+		kf, cf := filepath.Join(dir, "sp.key"), filepath.Join(dir, "sp.crt")
+		if os.WriteFile(kf, keyPEM, 0o600) != nil || os.WriteFile(cf, certPEM, 0o600) != nil {
+			t.Fatal("write")
+		}
+		k3, _, err := KeyPair(kv, kf, cf)
+		if err != nil || k3.Equal(k1) {
+			t.Fatalf("files: %v", err)
+		}
+		if _, _, err := KeyPair(kv, kf, ""); err == nil {
+			t.Error("a key without its certificate accepted")
+		}
+	})
 }
