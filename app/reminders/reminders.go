@@ -41,6 +41,9 @@ type Service struct {
 	Location  *time.Location
 	// Audit records calendar-link changes (nil: the real clock).
 	Audit *audit.Log
+	// PageSize is how many apprentices Run decides for at once (zero:
+	// DefaultPageSize); tests make it small to cross pages with few people.
+	PageSize int
 }
 
 type notificationRow struct {
@@ -118,10 +121,10 @@ func DueFor(res map[string]*clearance.Result, today curriculum.Date, now time.Ti
 	return out
 }
 
-// pageSize is how many apprentices Run decides for at once: enough to keep
-// queries few, few enough that a large organisation's evidence (millions
-// of records) is never in memory all at once.
-const pageSize = 500
+// DefaultPageSize is how many apprentices Run decides for at once: enough
+// to keep queries few, few enough that a large organisation's evidence
+// (millions of records) is never in memory all at once.
+const DefaultPageSize = 500
 
 // Run finds everything due and notifies each person and the HR staff of
 // their sites, once per threshold. It returns how many notifications it
@@ -130,6 +133,10 @@ const pageSize = 500
 // many there are.
 func (s *Service) Run(ctx context.Context) (int, error) {
 	today := curriculum.DateOf(s.Now(), s.Location)
+	pageSize := s.PageSize
+	if pageSize <= 0 {
+		pageSize = DefaultPageSize
+	}
 	var hr []*accounts.Person
 	for off := 0; ; off += pageSize {
 		page, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: accounts.RoleHR, Limit: pageSize, Offset: off})
