@@ -312,7 +312,9 @@ func (b *browser) waitLoad(what string) {
 func forEachEngine(t *testing.T, fn func(t *testing.T, dialect db.Dialect)) {
 	requireChromium(t)
 	for _, d := range dbtest.Dialects {
-		t.Run(string(d), func(t *testing.T) { fn(t, d) })
+		// The engines side by side: each has its own server and Chromium,
+		// and the journeys are the longest tests CI runs.
+		t.Run(string(d), func(t *testing.T) { t.Parallel(); fn(t, d) })
 	}
 }
 
