@@ -17,9 +17,12 @@ type ssoAdminView struct {
 	Issuer      string
 	Name        string
 	GroupsClaim string
-	TrustEmail  bool
-	Passwords   bool
-	BreakGlass  []string
+	// SAML: the SAML provider's name and metadata source, and what its
+	// administrator enters for Skillgate (empty without SAML).
+	SAMLName, SAMLMetadata, SPMetadataURL, ACSURL string
+	TrustEmail                                    bool
+	Passwords                                     bool
+	BreakGlass                                    []string
 	// Mapping is the mapping's text, one entry a line.
 	Mapping string
 	Sites   []string
@@ -34,6 +37,9 @@ func (s *Server) ssoAdminPage(c *fiber.Ctx) error {
 	v := ssoAdminView{Settings: set, Issuer: s.cfg.OIDC.Issuer, Name: s.cfg.OIDC.Name, GroupsClaim: s.cfg.SSOGroupsClaim,
 		TrustEmail: s.cfg.SSOTrustEmail, Passwords: s.cfg.PasswordLogin, BreakGlass: s.cfg.BreakGlass,
 		Mapping: strings.ReplaceAll(set.Mapping.String(), ",", "\n")}
+	if s.saml != nil {
+		v.SAMLName, v.SAMLMetadata, v.SPMetadataURL, v.ACSURL = s.cfg.SAML.Name, s.cfg.SAML.IdPMetadata, s.saml.EntityID(), s.saml.ACSURL()
+	}
 	if set.Saved {
 		if p, err := s.accounts.ByID(c.UserContext(), set.By); err == nil {
 			v.SavedByName = p.Name

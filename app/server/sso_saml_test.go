@@ -70,6 +70,12 @@ func TestSAMLLoginAndStepUp(t *testing.T) {
 			t.Fatalf("SP metadata: %d %s", meta.StatusCode, meta.body)
 		}
 		idp.AddSP(t, []byte(meta.body))
+		e.person("admin@clinic.test", accounts.RoleAdmin)
+		ac := e.client()
+		ac.mustLogin("admin@clinic.test")
+		if page := ac.get("/admin/sso"); !strings.Contains(page.body, "SAML 2.0") || !strings.Contains(page.body, "http://localhost:8080/auth/saml/acs") {
+			t.Fatalf("the administrators' SSO page: %d", page.StatusCode)
+		}
 
 		c := e.client()
 		if page := c.get("/login"); !strings.Contains(page.body, `href="/auth/saml/login"`) || !strings.Contains(page.body, "Sign in with Test SAML") {

@@ -38,7 +38,8 @@ func (m *memReplay) Consume(id string, _ time.Time) error {
 
 // TestParse runs the protocol against a real IdP on loopback (its
 // metadata from a file): a good answer's claims; and refusals of a
-// replayed, tampered, wrongly addressed, unsigned or unrequested answer.
+// replayed, tampered, wrongly addressed, expired, unsigned or unrequested
+// answer.
 func TestParse(t *testing.T) {
 	ctx := context.Background()
 	idp := samltest.New(t)
@@ -114,6 +115,11 @@ func TestParse(t *testing.T) {
 	refused("wrong audience", "AudienceRestriction", resp, id)
 	idp.Audience("")
 
+	idp.Expired(true)
+	resp, id = answer(false)
+	refused("expired", "expired", resp, id)
+	idp.Expired(false)
+
 	idp.UnsignedAssertion(true)
 	resp, id = answer(false)
 	refused("unsigned assertion in a signed response", "assertion is not signed", resp, id)
@@ -132,11 +138,19 @@ func TestParse(t *testing.T) {
 }
 
 // KeyPair generates the SP's key once and keeps it: a second call (another
-// instance, a restart) gets the same; files, when given, win.
-func TestKeyPair(t *testing.T) {
+// instance, a restart) gets the same; files, when given, win. Replay, on
+// the same store, accepts an assertion ID once.
+func TestKeyPairAndReplay(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
 		kv := db.NewKV(d)
+		r := Replay{KV: kv}
+		if err := r.Consume("id-1", time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Consume("id-1", time.Now().Add(time.Minute)); !errors.Is(err, crewsaml.ErrAssertionReplayed) {
+			t.Fatalf("replayed: %v", err)
+		}
 		k1, c1, err := KeyPair(kv, "", "")
 		if err != nil {
 			t.Fatal(err)

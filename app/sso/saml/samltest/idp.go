@@ -54,7 +54,9 @@ type IdP struct {
 	// unsignedAssertion: the assertion's signature is removed (the
 	// Response stays signed).
 	unsignedAssertion bool
-	forced            int
+	// expired: the assertion's validity ended ten minutes ago.
+	expired bool
+	forced  int
 }
 
 // New starts an IdP on loopback, stopped at the end of the test.
@@ -135,6 +137,11 @@ func (p *IdP) Audience(audience string) { p.mu.Lock(); p.audience = audience; p.
 // Response's.
 func (p *IdP) UnsignedAssertion(on bool) { p.mu.Lock(); p.unsignedAssertion = on; p.mu.Unlock() }
 
+// Expired makes assertions whose validity (conditions and subject
+// confirmation) ended ten minutes ago (beyond the allowed clock skew),
+// still signed.
+func (p *IdP) Expired(on bool) { p.mu.Lock(); p.expired = on; p.mu.Unlock() }
+
 // Forced counts the requests that asked for ForceAuthn.
 func (p *IdP) Forced() int { p.mu.Lock(); defer p.mu.Unlock(); return p.forced }
 
@@ -185,6 +192,19 @@ func (p *IdP) MakeAssertion(req *crewsaml.IdpAuthnRequest, s *crewsaml.Session) 
 	if p.audience != "" && req.Assertion.Conditions != nil {
 		for i := range req.Assertion.Conditions.AudienceRestrictions {
 			req.Assertion.Conditions.AudienceRestrictions[i].Audience = crewsaml.Audience{Value: p.audience}
+		}
+	}
+	if p.expired {
+		past := time.Now().Add(-10 * time.Minute)
+		if req.Assertion.Conditions != nil {
+			req.Assertion.Conditions.NotOnOrAfter = past
+		}
+		if req.Assertion.Subject != nil {
+			for i := range req.Assertion.Subject.SubjectConfirmations {
+				if d := req.Assertion.Subject.SubjectConfirmations[i].SubjectConfirmationData; d != nil {
+					d.NotOnOrAfter = past
+				}
+			}
 		}
 	}
 	return nil
