@@ -147,5 +147,8 @@ func (w webhooksAPI) resend(c *fiber.Ctx) error {
 	if err := w.store.Resend(c.UserContext(), c.Params("id"), c.Params("delivery")); err != nil {
 		return err
 	}
-	return c.SendStatus(fiber.StatusAccepted)
+	// No body: the document promises none (SendStatus would send the
+	// text "Accepted").
+	c.Status(fiber.StatusAccepted)
+	return nil
 }

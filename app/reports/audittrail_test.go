@@ -85,3 +85,31 @@ func TestAuditSentences(t *testing.T) {
 		t.Errorf("fields: %s", got)
 	}
 }
+
+// Every action the trail's filter lists reads as a sentence of its own,
+// not as the fallback made of the action's and entity's raw names.
+func TestEveryListedActionHasASentence(t *testing.T) {
+	w := &auditWords{names: map[string]string{"p-helen": "Helen Ortiz", "p-jordan": "Jordan Lee"}, comps: map[string]string{}, loc: time.UTC,
+		subjects: map[string]subjectRow{}}
+	for _, action := range AuditActions {
+		r := audit.Record{Actor: "p-helen", Action: action, EntityType: "person", EntityID: "p-jordan",
+			Before: `{"issuer":"https://idp.example","url":"https://hr.example/hook"}`,
+			After:  `{"issuer":"https://idp.example","email":"jordan@demo.test","name":"Work phone","hire_date":"2026-03-02","reason":"typo on the offer letter","url":"https://hr.example/hook"}`}
+		got, _, _ := w.describe(&r)
+		fallback := "Helen Ortiz " + humanize(action) + " " + humanize(r.EntityType) + " " + r.EntityID
+		if strings.TrimSpace(got) == strings.TrimSpace(fallback) || got == "" {
+			t.Errorf("%s has no sentence of its own: %q", action, got)
+		}
+	}
+	for action, want := range map[string]string{
+		"sso.link":         "Helen Ortiz linked Jordan Lee's account to https://idp.example (sign-in as jordan@demo.test)",
+		"person.hire_date": "Helen Ortiz set Jordan Lee's hire date to 2026-03-02 (“typo on the offer letter”)",
+		"passkey.add":      "Helen Ortiz added the passkey “Work phone” to Jordan Lee's account",
+	} {
+		r := audit.Record{Actor: "p-helen", Action: action, EntityType: "person", EntityID: "p-jordan",
+			After: `{"issuer":"https://idp.example","email":"jordan@demo.test","name":"Work phone","hire_date":"2026-03-02","reason":"typo on the offer letter"}`}
+		if got, _, _ := w.describe(&r); got != want {
+			t.Errorf("%s: %q, want %q", action, got, want)
+		}
+	}
+}

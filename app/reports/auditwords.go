@@ -430,6 +430,35 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		s = w.name(afterField(r, "confirmed_by")) + " removed " + poss + " authenticator app, which " + w.name(afterField(r, "started_by")) + " started"
 	case "factor.recovery_code_used":
 		s = actor + " used one of " + poss + " recovery codes"
+	case "factor.recovery_codes_renew":
+		s = actor + " made new recovery codes for " + poss + " second factor (the old ones no longer work)"
+	case "passkey.add":
+		s = actor + " added the passkey “" + afterField(r, "name") + "” to " + poss + " account"
+	case "passkey.remove":
+		s = actor + " removed the passkey “" + afterField(r, "name") + "” from " + poss + " account"
+	case "person.hire_date":
+		s = actor + " set " + poss + " hire date to " + afterField(r, "hire_date")
+		if why := afterField(r, "reason"); why != "" {
+			s += " (“" + why + "”)"
+		}
+	case "person.sync":
+		s = "The identity provider updated " + poss + " name, roles or sites at sign-in"
+	case "sso.link":
+		s = actor + " linked " + poss + " account to " + afterField(r, "issuer") + " (sign-in as " + afterField(r, "email") + ")"
+	case "sso.unlink":
+		s = actor + " unlinked " + poss + " account from " + beforeField(r, "issuer")
+	case "sso.settings":
+		s = actor + " changed the single sign-on settings (group mapping, source of truth)"
+	case "webhook.create":
+		s = actor + " registered the webhook endpoint " + afterField(r, "url")
+	case "webhook.update":
+		s = actor + " changed the webhook endpoint " + afterField(r, "url")
+	case "webhook.rotate_secret":
+		s = actor + " made a new signing secret for a webhook endpoint (the old one works for 24 hours)"
+	case "webhook.delete":
+		s = actor + " deleted the webhook endpoint " + beforeField(r, "url")
+	case "webhook.resend":
+		s = actor + " sent a webhook delivery again"
 	case "person.employee_id":
 		s = actor + " set " + poss + " employee id to " + afterField(r, "employee_id")
 	case "site.create":
