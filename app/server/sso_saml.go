@@ -103,6 +103,12 @@ func (s *Server) samlPost(c *fiber.Ctx) error {
 	if s.saml == nil {
 		return errNotFound
 	}
+	// This route runs before limitBody (it is outside the page chain):
+	// its own bound, before anything reads the body. A browser posting
+	// the IdP's form always says the length.
+	if n := c.Request().Header.ContentLength(); n < 0 || n > maxSAMLResponse+4<<10 {
+		return s.tooLarge(c, errkind.New(errkind.TooLarge, "This answer from your organisation's sign-in is too large."))
+	}
 	a := samlAnswer{Response: c.FormValue("SAMLResponse"), RelayState: c.FormValue("RelayState")}
 	if a.Response == "" || len(a.Response) > maxSAMLResponse || len(a.RelayState) > 512 {
 		return errkind.New(errkind.Invalid, "This is not an answer from your organisation's sign-in.")

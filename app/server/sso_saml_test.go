@@ -103,6 +103,12 @@ func TestSAMLLoginAndStepUp(t *testing.T) {
 			t.Fatalf("replayed answer: %d", r.StatusCode)
 		}
 
+		// An oversized post is refused before it is read.
+		big := url.Values{"SAMLResponse": {strings.Repeat("A", 300<<10)}}.Encode()
+		if r := e.client().do("POST", "/auth/saml/acs", strings.NewReader(big), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); r.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("oversized answer: %d", r.StatusCode)
+		}
+
 		// Unmapped: "ask your administrator", nobody created.
 		n := audittest.Total(t, d)
 		idp.SignIn(samltest.User{NameID: "x-1", Email: "x@clinic.test", Name: "X", Groups: []string{"staff"}})
