@@ -155,7 +155,7 @@ var Settings = []Setting{
 	{"SKILLGATE_OIDC_CLIENT_ID", "oidc-client-id", "", "client id Skillgate has at the OpenID provider"},
 	{"SKILLGATE_OIDC_CLIENT_SECRET", "oidc-client-secret", "", "client secret Skillgate has at the OpenID provider (never logged)"},
 	{"SKILLGATE_OIDC_NAME", "oidc-name", "your organisation", "the provider's name on the \"Sign in with\" button and in signatures"},
-	{"SKILLGATE_SAML_IDP_METADATA", "saml-idp-metadata", "", "the SAML identity provider's metadata: an https URL (read at first use) or a file; empty: no SAML sign-in"},
+	{"SKILLGATE_SAML_IDP_METADATA", "saml-idp-metadata", "", "the SAML identity provider's metadata: an https URL (read at first use and every 12 hours) or a file; empty: no SAML sign-in"},
 	{"SKILLGATE_SAML_SP_KEY", "saml-sp-key", "", "PEM file of Skillgate's RSA key as a SAML service provider (with SKILLGATE_SAML_SP_CERT); empty: one is generated once and kept in the database"},
 	{"SKILLGATE_SAML_SP_CERT", "saml-sp-cert", "", "PEM file of the certificate for SKILLGATE_SAML_SP_KEY"},
 	{"SKILLGATE_SAML_NAME", "saml-name", "your organisation", "the SAML provider's name on the \"Sign in with\" button and in signatures"},

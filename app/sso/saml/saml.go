@@ -40,8 +40,8 @@ const (
 
 // Config is one identity provider.
 type Config struct {
-	// IdPMetadata is the IdP's metadata: an http(s) URL, read at first
-	// use, or a file.
+	// IdPMetadata is the IdP's metadata: an http(s) URL or a file, read
+	// at first use and again every MetadataRefresh.
 	IdPMetadata string
 	// BaseURL is Skillgate's; the SP's entity ID is BaseURL+MetadataPath
 	// and its ACS URL BaseURL+ACSPath.
@@ -69,13 +69,26 @@ var ErrRefused = errkind.New(errkind.Unauthenticated, "Your organisation's sign-
 var ErrUnavailable = errkind.New(errkind.Unavailable, "Your organisation's sign-in service cannot be reached just now. Try again in a minute.")
 
 // Provider is a configured SAML identity provider, its metadata read on
-// first use (so Skillgate starts while the provider is down).
+// first use (so Skillgate starts while the provider is down) and again
+// every MetadataRefresh (so a rolled IdP certificate is picked up).
 type Provider struct {
 	cfg Config
 
 	mu sync.Mutex
 	sp *crewsaml.ServiceProvider // with the IdP's metadata, once read
+	// next is when the metadata is read again (the IdP rolls its
+	// signing certificate there); now is the clock for it.
+	next time.Time
+	now  func() time.Time
 }
+
+// MetadataRefresh is how often the IdP's metadata is read again; a
+// failed read keeps the metadata in use and is tried again after
+// metadataRetry.
+const (
+	MetadataRefresh = 12 * time.Hour
+	metadataRetry   = 10 * time.Minute
+)
 
 // New returns the provider for cfg.
 func New(cfg Config) *Provider {
@@ -85,7 +98,7 @@ func New(cfg Config) *Provider {
 	if cfg.GroupsClaim == "" {
 		cfg.GroupsClaim = "groups"
 	}
-	return &Provider{cfg: cfg}
+	return &Provider{cfg: cfg, now: time.Now}
 }
 
 // EntityID is the service provider's entity ID (its metadata URL).
@@ -116,20 +129,25 @@ func (p *Provider) Metadata() ([]byte, error) {
 func (p *Provider) ready(ctx context.Context) (*crewsaml.ServiceProvider, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.sp != nil {
+	now := p.now()
+	if p.sp != nil && now.Before(p.next) {
 		return p.sp, nil
 	}
 	raw, err := p.readMetadata(ctx)
-	if err != nil {
-		return nil, errors.Join(ErrUnavailable, fmt.Errorf("saml metadata %s: %w", p.cfg.IdPMetadata, err))
+	var idp *crewsaml.EntityDescriptor
+	if err == nil {
+		idp, err = ParseMetadata(raw)
 	}
-	idp, err := ParseMetadata(raw)
 	if err != nil {
+		if p.sp != nil {
+			p.next = now.Add(metadataRetry)
+			return p.sp, nil
+		}
 		return nil, errors.Join(ErrUnavailable, fmt.Errorf("saml metadata %s: %w", p.cfg.IdPMetadata, err))
 	}
 	sp := p.base()
 	sp.IDPMetadata = idp
-	p.sp = &sp
+	p.sp, p.next = &sp, now.Add(MetadataRefresh)
 	return p.sp, nil
 }
 

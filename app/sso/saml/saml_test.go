@@ -135,6 +135,29 @@ func TestParse(t *testing.T) {
 	if _, err := New(Config{IdPMetadata: "http://127.0.0.1:1/none", BaseURL: "x"}).Issuer(ctx); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("metadata unreachable: %v", err)
 	}
+
+	// The metadata is read again after MetadataRefresh (the IdP rolled
+	// its key, here: became another IdP); a failed read keeps the old.
+	now := time.Now()
+	p.now = func() time.Time { return now }
+	other := samltest.New(t)
+	if err := os.WriteFile(file, other.Metadata(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := p.Issuer(ctx); got != idp.EntityID() {
+		t.Fatalf("re-read before MetadataRefresh: %s", got)
+	}
+	now = now.Add(MetadataRefresh + time.Second)
+	if got, _ := p.Issuer(ctx); got != other.EntityID() {
+		t.Fatalf("not re-read after MetadataRefresh: %s", got)
+	}
+	if err := os.WriteFile(file, []byte("not metadata"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(MetadataRefresh + time.Second)
+	if got, err := p.Issuer(ctx); err != nil || got != other.EntityID() {
+		t.Fatalf("a failed re-read: %s %v", got, err)
+	}
 }
 
 // KeyPair generates the SP's key once and keeps it: a second call (another
