@@ -18,8 +18,9 @@ import (
 // TestTrainingHoursThroughTheClearanceAPI: the shipped program requires 10
 // clock hours of phlebotomy training for venipuncture (16 CCR 1366.1). Sam
 // has none; he logs them for yesterday, his preceptor approves them today,
-// and the clearance API counts them from the day of approval, not the day
-// worked.
+// and the clearance API counts them from the day worked (a late approval
+// counts for the days since), but asked as known before the approval, they
+// were only a claim.
 func TestTrainingHoursThroughTheClearanceAPI(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		people := withDemo(t, e)
@@ -29,9 +30,13 @@ func TestTrainingHoursThroughTheClearanceAPI(t *testing.T) {
 		today := orgToday(e)
 		yesterday := today.AddDays(-1)
 		const short = "Venipuncture: 0 of 10 clock hours of training approved (Phlebotomy and specimen collection)"
-		ask := func(asOf string) string {
+		ask := func(asOf string, knownAt ...time.Time) string {
 			t.Helper()
-			r := apiCall(e, "GET", "/api/v1/clearances?person="+sam.ID+"&task=VENIPUNCTURE&as_of="+asOf, tok, "")
+			q := "/api/v1/clearances?person=" + sam.ID + "&task=VENIPUNCTURE&as_of=" + asOf
+			for _, k := range knownAt {
+				q += "&known_at=" + k.UTC().Format(time.RFC3339)
+			}
+			r := apiCall(e, "GET", q, tok, "")
 			if r.StatusCode != http.StatusOK {
 				t.Fatalf("clearance as of %s: %d %s", asOf, r.StatusCode, r.body)
 			}
@@ -59,6 +64,11 @@ func TestTrainingHoursThroughTheClearanceAPI(t *testing.T) {
 				id = h.ID
 			}
 		}
+		// (The enrollment store stamps created_at with the real clock, a
+		// moment after the test's started: known_at must come after it.)
+		e.clock.Advance(5 * time.Minute)
+		beforeApproval := e.clock.Now()
+		e.clock.Advance(time.Minute)
 		if r := apiCall(e, "POST", "/api/v1/reviews/hours/"+id, tok, `{"decision":"approve"}`); r.StatusCode != http.StatusOK {
 			t.Fatalf("approve: %d %s", r.StatusCode, r.body)
 		}
@@ -68,9 +78,14 @@ func TestTrainingHoursThroughTheClearanceAPI(t *testing.T) {
 		if got := ask(today.AddDays(1).String()); strings.Contains(got, "training_hours_short") {
 			t.Fatalf("approved today, short tomorrow: %s", got)
 		}
-		// Worked yesterday but approved today: yesterday it was a claim.
-		if got := ask(yesterday.String()); !strings.Contains(got, short) {
-			t.Fatalf("as of the day before the approval: %s", got)
+		// Worked yesterday, approved today: counted for yesterday now, and
+		// the decision says a late entry changed it; as known before the
+		// approval, yesterday it was a claim.
+		if got := ask(yesterday.String()); strings.Contains(got, "training_hours_short") {
+			t.Fatalf("as of the day worked, asked now: %s", got)
+		}
+		if got := ask(yesterday.String(), beforeApproval); !strings.Contains(got, short) {
+			t.Fatalf("as of the day before the approval, as known before it: %s", got)
 		}
 	})
 }
