@@ -118,7 +118,28 @@ func (d *DB) Migrate(ctx context.Context) ([]Migration, error) {
 // advisory lock (per schema) makes a second instance starting at the same
 // moment wait and then find nothing left to do; on SQLite BEGIN IMMEDIATE
 // serialises writers the same way.
+//
+// On SQLite a waiting instance gets the write lock only between another's
+// migrations and gives up after busy_timeout; a long history on a slow
+// machine outlasts that, so a busy database is tried again, for up to two
+// minutes, continuing from what is applied by then.
 func (d *DB) MigrateWith(ctx context.Context, ms []Migration) ([]Migration, error) {
+	var all []Migration
+	for wait, start := 50*time.Millisecond, time.Now(); ; wait = min(2*wait, 2*time.Second) {
+		applied, err := d.migrateOnce(ctx, ms)
+		all = append(all, applied...)
+		if err == nil || d.Engine != SQLite || !IsUnavailable(err) || time.Since(start) > 2*time.Minute {
+			return all, err
+		}
+		select {
+		case <-ctx.Done():
+			return all, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (d *DB) migrateOnce(ctx context.Context, ms []Migration) ([]Migration, error) {
 	conn, err := d.DB.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
