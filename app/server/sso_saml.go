@@ -36,8 +36,9 @@ type samlAnswer struct {
 }
 
 // maxSAMLResponse bounds a posted answer (base64 of a signed assertion
-// is a few KB).
-const maxSAMLResponse = 256 << 10
+// is a few KB). The post comes from a browser without a session, so the
+// whole body keeps to the limit of every anonymous post (maxPublicBody).
+const maxSAMLResponse = maxPublicBody - 4<<10
 
 // newSAML is the configured provider, or nil. The SP's key is read from
 // SKILLGATE_SAML_SP_KEY/CERT, or generated once and kept (saml.KeyPair).
@@ -100,14 +101,14 @@ func (s *Server) samlLogin(c *fiber.Ctx) error {
 // back (see above). It runs before sessions and CSRF: the post comes from
 // the IdP's page, and nothing is decided here.
 func (s *Server) samlPost(c *fiber.Ctx) error {
+	// This route runs before limitBody (it is outside the page chain):
+	// its own bound, before anything reads the body, configured or not. A
+	// browser posting the IdP's form always says the length.
+	if n := c.Request().Header.ContentLength(); n < 0 || n > maxPublicBody {
+		return s.tooLarge(c, errkind.New(errkind.TooLarge, "This answer from your organisation's sign-in is too large."))
+	}
 	if s.saml == nil {
 		return errNotFound
-	}
-	// This route runs before limitBody (it is outside the page chain):
-	// its own bound, before anything reads the body. A browser posting
-	// the IdP's form always says the length.
-	if n := c.Request().Header.ContentLength(); n < 0 || n > maxSAMLResponse+4<<10 {
-		return s.tooLarge(c, errkind.New(errkind.TooLarge, "This answer from your organisation's sign-in is too large."))
 	}
 	a := samlAnswer{Response: c.FormValue("SAMLResponse"), RelayState: c.FormValue("RelayState")}
 	if a.Response == "" || len(a.Response) > maxSAMLResponse || len(a.RelayState) > 512 {

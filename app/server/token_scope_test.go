@@ -27,7 +27,8 @@ func TestReadOnlyTokenIsRefusedEveryWrite(t *testing.T) {
 		writes := 0
 		for _, rule := range accessRules {
 			want := strings.Fields(rule.want)[token]
-			if rule.method != "GET" {
+			refused := rule.method != "GET" && !idpPosts[rule.pattern]
+			if refused {
 				want = "403"
 				writes++
 			}
@@ -37,7 +38,7 @@ func TestReadOnlyTokenIsRefusedEveryWrite(t *testing.T) {
 			if msg := check(res, want); msg != "" {
 				t.Errorf("%s %s with a read-only token: %s", rule.method, rule.pattern, msg)
 			}
-			if rule.method != "GET" && !strings.Contains(res.body, "read-only") {
+			if refused && !strings.Contains(res.body, "read-only") {
 				t.Errorf("%s %s with a read-only token: the answer does not say the token is read-only", rule.method, rule.pattern)
 			}
 		}

@@ -7888,6 +7888,8 @@ type GetWebhooksResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7905,6 +7907,11 @@ func (r GetWebhooksResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetWebhooksResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetWebhooksResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -7949,6 +7956,8 @@ type PostWebhooksResponse struct {
 	JSON403 *Forbidden
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -7974,6 +7983,11 @@ func (r PostWebhooksResponse) GetJSON403() *Forbidden {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r PostWebhooksResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostWebhooksResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -8014,6 +8028,8 @@ type DeleteWebhooksIdResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -8029,6 +8045,11 @@ func (r DeleteWebhooksIdResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteWebhooksIdResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteWebhooksIdResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -8071,6 +8092,8 @@ type GetWebhooksIdResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8091,6 +8114,11 @@ func (r GetWebhooksIdResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetWebhooksIdResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetWebhooksIdResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -8137,6 +8165,8 @@ type PatchWebhooksIdResponse struct {
 	JSON404 *NotFound
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8167,6 +8197,11 @@ func (r PatchWebhooksIdResponse) GetJSON404() *NotFound {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r PatchWebhooksIdResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PatchWebhooksIdResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -8211,6 +8246,8 @@ type GetWebhooksIdDeliveriesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8233,6 +8270,11 @@ func (r GetWebhooksIdDeliveriesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetWebhooksIdDeliveriesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetWebhooksIdDeliveriesResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -8275,6 +8317,8 @@ type PostWebhooksIdDeliveriesDeliveryResendResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -8295,6 +8339,11 @@ func (r PostWebhooksIdDeliveriesDeliveryResendResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r PostWebhooksIdDeliveriesDeliveryResendResponse) GetJSON409() *Error {
 	return r.JSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostWebhooksIdDeliveriesDeliveryResendResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -11172,6 +11221,13 @@ func ParseGetWebhooksResponse(rsp *http.Response) (*GetWebhooksResponse, error) 
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
 	}
 
 	return response, nil
@@ -11226,6 +11282,13 @@ func ParsePostWebhooksResponse(rsp *http.Response) (*PostWebhooksResponse, error
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
 	}
 
 	return response, nil
@@ -11268,6 +11331,13 @@ func ParseDeleteWebhooksIdResponse(rsp *http.Response) (*DeleteWebhooksIdRespons
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 
@@ -11315,6 +11385,13 @@ func ParseGetWebhooksIdResponse(rsp *http.Response) (*GetWebhooksIdResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 
@@ -11377,6 +11454,13 @@ func ParsePatchWebhooksIdResponse(rsp *http.Response) (*PatchWebhooksIdResponse,
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
 	}
 
 	return response, nil
@@ -11425,6 +11509,13 @@ func ParseGetWebhooksIdDeliveriesResponse(rsp *http.Response) (*GetWebhooksIdDel
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 
@@ -11475,6 +11566,13 @@ func ParsePostWebhooksIdDeliveriesDeliveryResendResponse(rsp *http.Response) (*P
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 
