@@ -262,6 +262,7 @@ func programChanges(o, n *Program) []Change {
 		return strings.Join(parts, "; ")
 	}
 	c.add("Related technical instruction", rti(o), rti(n))
+	c.add("Wage schedule", o.DescribeWageSchedule(), n.DescribeWageSchedule())
 	ct := func(p *Program) string {
 		var parts []string
 		for _, t := range p.CredentialTypes {

@@ -72,6 +72,8 @@ type Program struct {
 	Competencies    []Competency     `json:"competencies"`
 	Tasks           []Task           `json:"tasks"`
 	Settings        Settings         `json:"settings,omitzero"`
+	// WageSchedule is the progressive wage schedule (wages.go); optional.
+	WageSchedule []WageStep `json:"wage_schedule,omitempty"`
 }
 
 // WorkProcess is one line of the OJL work-process schedule. Time-based
@@ -107,6 +109,9 @@ type Settings struct {
 	// TimeZone is the IANA zone in which the organisation's calendar days
 	// are counted; empty means America/New_York.
 	TimeZone string `json:"time_zone,omitempty"`
+	// JourneyworkerRate is the journeyworker's hourly wage in dollars, the
+	// base of wage steps given as a percentage.
+	JourneyworkerRate float64 `json:"journeyworker_rate,omitempty"`
 }
 
 // VersionStatus says whether a version can still be edited.

@@ -151,6 +151,7 @@ func (p *Program) validate(ps *problems, path string) {
 		p.validateTrainingHours(ps, cp+".training_hours", p.Competencies[i].TrainingHours)
 	}
 	p.validatePrerequisiteCycles(ps, path)
+	p.validateWages(ps, path)
 
 	clear(seen)
 	for i := range p.Tasks {
