@@ -71,7 +71,9 @@ type Program struct {
 	CredentialTypes []CredentialType `json:"credential_types"`
 	Competencies    []Competency     `json:"competencies"`
 	Tasks           []Task           `json:"tasks"`
-	Settings        Settings         `json:"settings,omitzero"`
+	// Evaluations is the periodic evaluation schedule and form (optional).
+	Evaluations *EvaluationSchedule `json:"evaluations,omitempty"`
+	Settings    Settings            `json:"settings,omitzero"`
 	// WageSchedule is the progressive wage schedule (wages.go); optional.
 	WageSchedule []WageStep `json:"wage_schedule,omitempty"`
 }

@@ -117,6 +117,9 @@ func (p *Program) validate(ps *problems, path string) {
 	}
 
 	p.validateWorkProcesses(ps, path)
+	if p.Evaluations != nil {
+		p.Evaluations.validate(ps, path+".evaluations")
+	}
 
 	seen := map[string]int{}
 	for i, c := range p.RTICourses {
