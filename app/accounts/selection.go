@@ -93,6 +93,25 @@ func (s *Store) Select(ctx context.Context, sel Selection, after *Cursor, offset
 	return s.attach(ctx, rows)
 }
 
+// SelectAll returns every selected person, with roles and sites, in
+// (name, id) order, reading MaxListLimit at a time by keyset: for callers
+// that must not drop anyone, such as a site's whole matrix.
+func (s *Store) SelectAll(ctx context.Context, sel Selection) ([]*Person, error) {
+	var all []*Person
+	var after *Cursor
+	for {
+		page, err := s.Select(ctx, sel, after, 0, MaxListLimit)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < MaxListLimit {
+			return all, nil
+		}
+		after = CursorOf(page[len(page)-1])
+	}
+}
+
 // CountSelected returns how many people a selection holds.
 func (s *Store) CountSelected(ctx context.Context, sel Selection) (int, error) {
 	n, err := s.selection(s.DB.NewSelect().Model((*userRow)(nil)), sel).Count(ctx)

@@ -190,3 +190,46 @@ func TestEachSelectedHoldsNoConnectionDuringFn(t *testing.T) {
 		}
 	})
 }
+
+// SelectAll returns a whole selection past the page limit (a site of
+// 1,001 apprentices), each person once with roles and sites, and List
+// answers a limit above the maximum with a full page, not a small one.
+func TestSelectAllReadsPastThePageLimit(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		s, _ := newStore(d)
+		ctx := context.Background()
+		site, err := s.CreateSite(ctx, "Eastside")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 2*accounts.MaxListLimit + 1
+		people := make([]accounts.Person, n)
+		for i := range people {
+			// Every fifth name repeats, so pages split people of one name.
+			people[i] = accounts.Person{ID: accounts.NewID(), Email: fmt.Sprintf("a%d@clinic.example", i), Name: fmt.Sprint("Apprentice ", i%(n/5)),
+				Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{site.ID}, CreatedAt: time.Now()}
+		}
+		if err := accounts.InsertPeople(ctx, db.Batches{IDB: d.DB, Size: 200}, people, ""); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SelectAll(ctx, accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: []string{site.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, p := range got {
+			if seen[p.ID] || len(p.SiteIDs) != 1 || len(p.Roles) != 1 {
+				t.Fatalf("%s came twice or without its roles and sites: %+v", p.Email, p)
+			}
+			seen[p.ID] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("SelectAll returned %d people, want %d", len(seen), n)
+		}
+		page, total, err := s.List(ctx, accounts.ListFilter{Limit: 10 * accounts.MaxListLimit})
+		if err != nil || len(page) != accounts.MaxListLimit || total != n {
+			t.Fatalf("List with a large limit: %d of %d (%v), want %d of %d", len(page), total, err, accounts.MaxListLimit, n)
+		}
+	})
+}

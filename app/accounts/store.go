@@ -360,12 +360,18 @@ type ListFilter struct {
 	// the sites its reader may see.
 	SiteIDs []string
 	// IDs, when set, restricts the list to these people.
-	IDs    []string
+	IDs []string
+	// Limit is the page size: 50 when not set, and at most MaxListLimit
+	// (a larger limit gets MaxListLimit, never a silently smaller page).
 	Limit  int
 	Offset int
 }
 
-// List returns people ordered by name, with the total matching count.
+// MaxListLimit is the largest page List returns; SelectAll has no limit.
+const MaxListLimit = 500
+
+// List returns a page of people ordered by name, with the total matching
+// count.
 func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) {
 	var rows []userRow
 	q := s.DB.NewSelect().Model(&rows)
@@ -385,8 +391,11 @@ func (s *Store) List(ctx context.Context, f ListFilter) ([]*Person, int, error) 
 	if f.IDs != nil {
 		q.Where("id IN (?)", db.IDs(f.IDs))
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
+	switch {
+	case f.Limit <= 0:
 		f.Limit = 50
+	case f.Limit > MaxListLimit:
+		f.Limit = MaxListLimit
 	}
 	total, err := q.Order("name", "id").Limit(int64(f.Limit)).Offset(int64(f.Offset)).ScanAndCount(ctx)
 	if err != nil {

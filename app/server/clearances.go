@@ -150,7 +150,7 @@ func (s *Server) siteMatrix(c *fiber.Ctx, siteID string, asOf curriculum.Date, k
 	if !canSeeSite(currentUser(c), siteID) {
 		return nil, nil, errkind.New(errkind.NotFound, "There is no site with this id that you may see.")
 	}
-	people, _, err := s.accounts.List(c.UserContext(), accounts.ListFilter{SiteID: siteID, Role: accounts.RoleApprentice, Limit: 500})
+	people, err := s.accounts.SelectAll(c.UserContext(), accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: []string{siteID}})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -204,20 +204,17 @@ func (s *Server) siteMatrixFor(c *fiber.Ctx, siteID string, asOf curriculum.Date
 	if !canSeeSite(currentUser(c), siteID) {
 		return nil, nil, errkind.New(errkind.NotFound, "There is no site with this id that you may see.")
 	}
-	var people []*accounts.Person
-	for {
-		// The store lists 500 at most a page.
-		page, total, err := s.accounts.List(c.UserContext(), accounts.ListFilter{SiteID: siteID, Role: accounts.RoleApprentice, Limit: 500, Offset: len(people)})
-		if err != nil {
-			return nil, nil, err
-		}
-		if total > siteRecordsMax {
-			return nil, nil, errkind.New(errkind.TooLarge, fmt.Sprintf("This site has %d apprentices; one ZIP holds at most %d records. Print them by person.", total, siteRecordsMax))
-		}
-		people = append(people, page...)
-		if len(page) == 0 || len(people) >= total {
-			break
-		}
+	sel := accounts.Selection{Role: accounts.RoleApprentice, SiteIDs: []string{siteID}}
+	total, err := s.accounts.CountSelected(c.UserContext(), sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if total > siteRecordsMax {
+		return nil, nil, errkind.New(errkind.TooLarge, fmt.Sprintf("This site has %d apprentices; one ZIP holds at most %d records. Print them by person.", total, siteRecordsMax))
+	}
+	people, err := s.accounts.SelectAll(c.UserContext(), sel)
+	if err != nil {
+		return nil, nil, err
 	}
 	ids := make([]string, len(people))
 	for i, p := range people {
