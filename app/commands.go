@@ -12,6 +12,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/config"
+	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/internal/tools/scale"
@@ -23,14 +24,7 @@ func migrateCmd(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("say what to do: skillgate migrate status, or skillgate migrate up")
 	}
 	action := args[0]
-	cfg, rest, err := config.Load(args[1:], env.Getenv, env.Stderr)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("unexpected arguments %q", rest)
-	}
-	d, err := openDB(ctx, cfg, newLogger(cfg, env.Stderr))
+	_, d, err := loadAndOpen(ctx, env, args[1:])
 	if err != nil {
 		return err
 	}
@@ -72,6 +66,21 @@ func migrateCmd(ctx context.Context, env Env, args []string) error {
 	return fmt.Errorf("unknown migrate action %q: use status or up", action)
 }
 
+// loadAndOpen reads the configuration from a command's remaining
+// arguments and the environment, refuses arguments it does not know, and
+// opens the database: the start every database command shares.
+func loadAndOpen(ctx context.Context, env Env, args []string) (config.Config, *db.DB, error) {
+	cfg, rest, err := config.Load(args, env.Getenv, env.Stderr)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if len(rest) > 0 {
+		return cfg, nil, fmt.Errorf("unexpected arguments %q", rest)
+	}
+	d, err := openDB(ctx, cfg, newLogger(cfg, env.Stderr))
+	return cfg, d, err
+}
+
 // userCmd: skillgate user create ...
 func userCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
@@ -102,11 +111,7 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 	if *email == "" || *name == "" || len(rs) == 0 {
 		return fmt.Errorf("--email, --name and --role are required")
 	}
-	cfg, _, err := config.Load(nil, env.Getenv, env.Stderr)
-	if err != nil {
-		return err
-	}
-	d, err := openDB(ctx, cfg, newLogger(cfg, env.Stderr))
+	cfg, d, err := loadAndOpen(ctx, env, nil)
 	if err != nil {
 		return err
 	}
@@ -283,14 +288,7 @@ func auditCmd(ctx context.Context, env Env, args []string) error {
 	if err := fs.Parse(mine); err != nil {
 		return err
 	}
-	cfg, extra, err := config.Load(cfgArgs, env.Getenv, env.Stderr)
-	if err != nil {
-		return err
-	}
-	if len(extra) > 0 {
-		return fmt.Errorf("unexpected arguments %q", extra)
-	}
-	d, err := openDB(ctx, cfg, newLogger(cfg, env.Stderr))
+	_, d, err := loadAndOpen(ctx, env, cfgArgs)
 	if err != nil {
 		return err
 	}
@@ -344,14 +342,7 @@ func scimCmd(ctx context.Context, env Env, args []string) error {
 	if strings.TrimSpace(name) == "" {
 		return fmt.Errorf("--name is required (for example --name \"Entra ID\")")
 	}
-	cfg, extra, err := config.Load(cfgArgs, env.Getenv, env.Stderr)
-	if err != nil {
-		return err
-	}
-	if len(extra) > 0 {
-		return fmt.Errorf("unexpected arguments %q", extra)
-	}
-	d, err := openDB(ctx, cfg, newLogger(cfg, env.Stderr))
+	cfg, d, err := loadAndOpen(ctx, env, cfgArgs)
 	if err != nil {
 		return err
 	}
