@@ -69,7 +69,10 @@ func (s *Store) SetHireDate(ctx context.Context, personID, date, reason string) 
 		if was.HireDate != nil && *was.HireDate == date {
 			return errkind.WithFields(errkind.Invalid, "Nothing to change.", map[string]string{"hire_date": "This is already the person's hire date."})
 		}
-		return s.writeHireDate(ctx, tx, personID, was.HireDate, date, reason)
+		// Grace periods count from the hire date.
+		return s.Outbox.Changing(ctx, tx, []string{personID}, func(ctx context.Context) error {
+			return s.writeHireDate(ctx, tx, personID, was.HireDate, date, reason)
+		})
 	})
 }
 
@@ -96,17 +99,20 @@ func (s *Store) RecordImportedHireDates(ctx context.Context, dates map[string]st
 	if len(dates) == 0 {
 		return nil
 	}
+	ids := slices.Sorted(maps.Keys(dates))
 	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		for _, id := range slices.Sorted(maps.Keys(dates)) {
-			var was userRow
-			if err := tx.NewSelect().Model(&was).Column("hire_date").Where("id = ?", id).Scan(ctx); err != nil {
-				return db.Translate(err)
+		return s.Outbox.Changing(ctx, tx, ids, func(ctx context.Context) error {
+			for _, id := range ids {
+				var was userRow
+				if err := tx.NewSelect().Model(&was).Column("hire_date").Where("id = ?", id).Scan(ctx); err != nil {
+					return db.Translate(err)
+				}
+				if err := s.writeHireDate(ctx, tx, id, was.HireDate, dates[id], ReasonImport); err != nil {
+					return err
+				}
 			}
-			if err := s.writeHireDate(ctx, tx, id, was.HireDate, dates[id], ReasonImport); err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		})
 	})
 }
 

@@ -290,93 +290,25 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 	}
 	var sum Summary
 	err := im.Credentials.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		rows := db.Batches{IDB: tx, Size: insertChunk}
 		if err := im.check(ctx, tx, p); err != nil {
 			return err
 		}
 		if !p.OK() {
 			return ErrProblems
 		}
-		now := im.Credentials.now()
-		var created []accounts.Person
-		for i := range p.People {
-			pr := &p.People[i]
-			if pr.Action != ActionCreate {
-				continue
-			}
-			pr.ID = accounts.NewID()
-			created = append(created, accounts.Person{ID: pr.ID, Email: pr.Email, Name: pr.Name, EmployeeID: pr.EmployeeID, HireDate: pr.HireDate,
-				Credential: pr.Credential, Roles: pr.Roles, SiteIDs: slices.Compact(slices.Sorted(slices.Values(pr.siteIDs))), CreatedAt: now})
-		}
-		// No password: nobody created here can log in until an
-		// administrator sends them a set-password link.
-		if err := accounts.InsertPeople(ctx, rows, created, ""); err != nil {
-			return fmt.Errorf("add people: %w", err)
-		}
-		empIDs := map[string]string{}
+		// Hire dates and credentials of people already on file can change
+		// their levels; new people have no enrollment yet.
+		var known []string
 		for _, pr := range p.People {
-			if pr.RecordsEmployeeID {
-				empIDs[pr.ID] = pr.EmployeeID
+			if pr.Action != ActionCreate && pr.ID != "" {
+				known = append(known, pr.ID)
 			}
 		}
-		if err := im.Accounts.WithTx(tx).RecordEmployeeIDs(ctx, empIDs); err != nil {
-			return fmt.Errorf("record employee ids: %w", err)
-		}
-		hires := map[string]string{}
-		for _, pr := range p.People {
-			if pr.ChangesHireDate {
-				hires[pr.ID] = pr.HireDate
-			}
-		}
-		if err := im.Accounts.WithTx(tx).RecordImportedHireDates(ctx, hires); err != nil {
-			return fmt.Errorf("record hire dates: %w", err)
-		}
-		var recs []recordRow
-		for i := range p.Credentials {
-			c := &p.Credentials[i]
-			if c.Action != ActionCreate {
-				continue
-			}
-			c.Record.PersonID = p.People[p.byEmployee[c.EmployeeID]].ID
-			c.Record.RecordedBy = by
-			row := im.Credentials.newRow(c.Record, now)
-			if c.Verified {
-				row.VerifiedAt, row.VerifiedBy = &now, by
-				row.VerificationMethod = "marked verified in the imported file " + p.Filename
-			}
-			recs = append(recs, row)
-		}
-		if _, err := rows.Insert(ctx, &recs); err != nil {
-			return fmt.Errorf("add credentials: %w", err)
-		}
-		sum = p.Counts()
-		// One entry per person and record created, and one for the import.
-		es := make([]audit.Entry, 0, len(created)+len(recs)+1)
-		for i := range p.People {
-			if pr := &p.People[i]; pr.Action == ActionCreate {
-				es = append(es, audit.Entry{Action: ActionImportPerson, EntityType: "person", EntityID: pr.ID, After: map[string]any{
-					"email": pr.Email, "name": pr.Name, "employee_id": pr.EmployeeID, "credential": pr.Credential,
-					"roles": pr.Roles, "site_ids": pr.siteIDs, "password_set": false, "import": p.Filename}})
-			}
-		}
-		for _, r := range recs {
-			es = append(es, audit.Entry{Action: ActionAdd, EntityType: "credential", EntityID: r.ID,
-				After: struct {
-					Record
-					Import string `json:"import"`
-				}{r.record(), p.Filename}})
-		}
-		// Which roles the importer could give: the limit in force is part
-		// of what the trail says about an import.
-		allowed := []string{"any (administrator)"}
-		if im.Scope != nil {
-			allowed = roleNames(im.Scope.roles())
-		}
-		es = append(es, audit.Entry{Action: ActionImportApply, EntityType: "import", EntityID: p.Filename, After: map[string]any{
-			"file": p.Filename, "people_created": sum.PeopleCreated, "people_unchanged": sum.PeopleUnchanged,
-			"credentials_created": sum.CredentialsCreated, "credentials_unchanged": sum.CredentialsUnchanged,
-			"roles_allowed": allowed}})
-		return im.Credentials.Audit.AppendAll(ctx, tx, es)
+		return im.Credentials.Outbox.Changing(ctx, tx, known, func(ctx context.Context) error {
+			var err error
+			sum, err = im.write(ctx, tx, p, by)
+			return err
+		})
 	})
 	if err != nil {
 		if errors.Is(err, ErrProblems) {
@@ -391,6 +323,92 @@ func (im *Importer) Apply(ctx context.Context, p *Preview, by string) (Summary, 
 		return Summary{}, fmt.Errorf("import %s: nothing was written: %w", p.Filename, translate(err))
 	}
 	return sum, nil
+}
+
+// write is Apply's writing, inside its transaction tx, after the check.
+func (im *Importer) write(ctx context.Context, tx bun.Tx, p *Preview, by string) (Summary, error) {
+	rows := db.Batches{IDB: tx, Size: insertChunk}
+	var sum Summary
+	now := im.Credentials.now()
+	var created []accounts.Person
+	for i := range p.People {
+		pr := &p.People[i]
+		if pr.Action != ActionCreate {
+			continue
+		}
+		pr.ID = accounts.NewID()
+		created = append(created, accounts.Person{ID: pr.ID, Email: pr.Email, Name: pr.Name, EmployeeID: pr.EmployeeID, HireDate: pr.HireDate,
+			Credential: pr.Credential, Roles: pr.Roles, SiteIDs: slices.Compact(slices.Sorted(slices.Values(pr.siteIDs))), CreatedAt: now})
+	}
+	// No password: nobody created here can log in until an
+	// administrator sends them a set-password link.
+	if err := accounts.InsertPeople(ctx, rows, created, ""); err != nil {
+		return sum, fmt.Errorf("add people: %w", err)
+	}
+	empIDs := map[string]string{}
+	for _, pr := range p.People {
+		if pr.RecordsEmployeeID {
+			empIDs[pr.ID] = pr.EmployeeID
+		}
+	}
+	if err := im.Accounts.WithTx(tx).RecordEmployeeIDs(ctx, empIDs); err != nil {
+		return sum, fmt.Errorf("record employee ids: %w", err)
+	}
+	hires := map[string]string{}
+	for _, pr := range p.People {
+		if pr.ChangesHireDate {
+			hires[pr.ID] = pr.HireDate
+		}
+	}
+	if err := im.Accounts.WithTx(tx).RecordImportedHireDates(ctx, hires); err != nil {
+		return sum, fmt.Errorf("record hire dates: %w", err)
+	}
+	var recs []recordRow
+	for i := range p.Credentials {
+		c := &p.Credentials[i]
+		if c.Action != ActionCreate {
+			continue
+		}
+		c.Record.PersonID = p.People[p.byEmployee[c.EmployeeID]].ID
+		c.Record.RecordedBy = by
+		row := im.Credentials.newRow(c.Record, now)
+		if c.Verified {
+			row.VerifiedAt, row.VerifiedBy = &now, by
+			row.VerificationMethod = "marked verified in the imported file " + p.Filename
+		}
+		recs = append(recs, row)
+	}
+	if _, err := rows.Insert(ctx, &recs); err != nil {
+		return sum, fmt.Errorf("add credentials: %w", err)
+	}
+	sum = p.Counts()
+	// One entry per person and record created, and one for the import.
+	es := make([]audit.Entry, 0, len(created)+len(recs)+1)
+	for i := range p.People {
+		if pr := &p.People[i]; pr.Action == ActionCreate {
+			es = append(es, audit.Entry{Action: ActionImportPerson, EntityType: "person", EntityID: pr.ID, After: map[string]any{
+				"email": pr.Email, "name": pr.Name, "employee_id": pr.EmployeeID, "credential": pr.Credential,
+				"roles": pr.Roles, "site_ids": pr.siteIDs, "password_set": false, "import": p.Filename}})
+		}
+	}
+	for _, r := range recs {
+		es = append(es, audit.Entry{Action: ActionAdd, EntityType: "credential", EntityID: r.ID,
+			After: struct {
+				Record
+				Import string `json:"import"`
+			}{r.record(), p.Filename}})
+	}
+	// Which roles the importer could give: the limit in force is part
+	// of what the trail says about an import.
+	allowed := []string{"any (administrator)"}
+	if im.Scope != nil {
+		allowed = roleNames(im.Scope.roles())
+	}
+	es = append(es, audit.Entry{Action: ActionImportApply, EntityType: "import", EntityID: p.Filename, After: map[string]any{
+		"file": p.Filename, "people_created": sum.PeopleCreated, "people_unchanged": sum.PeopleUnchanged,
+		"credentials_created": sum.CredentialsCreated, "credentials_unchanged": sum.CredentialsUnchanged,
+		"roles_allowed": allowed}})
+	return sum, im.Credentials.Audit.AppendAll(ctx, tx, es)
 }
 
 // check adds a problem for a row outside the scope: a new person who

@@ -297,10 +297,12 @@ func (s *Store) Add(ctx context.Context, n NewRecord) (*Record, error) {
 	row := s.newRow(n, s.now())
 	rec := row.record()
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, ActionAdd, "credential", row.ID, nil, rec)
+		return s.Outbox.Changing(ctx, tx, []string{n.PersonID}, func(ctx context.Context) error {
+			if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, ActionAdd, "credential", row.ID, nil, rec)
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add %s credential for %s: %w", n.TypeCode, n.PersonID, translate(err))
@@ -452,20 +454,27 @@ func (s *Store) Verify(ctx context.Context, id, by, method string) (*Record, err
 	now := s.now()
 	var n int64
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*recordRow)(nil)).
-			Set("verified_at = ?", now).Set("verified_by = ?", by).Set("verification_method = ?", method).
-			Where("id = ? AND verified_at IS NULL", id).Exec(ctx)
-		if err != nil {
+		var person string
+		if err := tx.NewSelect().Model((*recordRow)(nil)).Column("person_id").Where("id = ?", id).Scan(ctx, &person); err != nil {
 			return err
 		}
-		if n, _ = res.RowsAffected(); n == 0 {
-			return nil
-		}
-		if err := s.record(ctx, tx, ActionVerify, "credential", id, map[string]any{"verified_at": nil},
-			map[string]any{"verified_at": now, "verified_by": by, "verification_method": method}); err != nil {
-			return err
-		}
-		return s.emitVerified(ctx, tx, id)
+		// A program may count only verified credentials.
+		return s.Outbox.Changing(ctx, tx, []string{person}, func(ctx context.Context) error {
+			res, err := tx.NewUpdate().Model((*recordRow)(nil)).
+				Set("verified_at = ?", now).Set("verified_by = ?", by).Set("verification_method = ?", method).
+				Where("id = ? AND verified_at IS NULL", id).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, _ = res.RowsAffected(); n == 0 {
+				return nil
+			}
+			if err := s.record(ctx, tx, ActionVerify, "credential", id, map[string]any{"verified_at": nil},
+				map[string]any{"verified_at": now, "verified_by": by, "verification_method": method}); err != nil {
+				return err
+			}
+			return s.emitVerified(ctx, tx, id)
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify credential %s: %w", id, translate(err))

@@ -218,22 +218,28 @@ func (s *Service) planMove(ctx context.Context, rec *assessments.Records, by ass
 
 // applyMove writes a planned move inside tx: the new enrollment, the move
 // and its audit entry.
-func (st *Store) applyMove(ctx context.Context, tx bun.Tx, m plannedMove, by assessments.Actor) (assessments.Enrollment, error) {
-	e, _, err := st.CreateEnrollment(ctx, m.next, by.ID)
+func (st *Store) applyMove(ctx context.Context, tx bun.Tx, m plannedMove, by assessments.Actor) (e assessments.Enrollment, err error) {
+	err = st.Outbox.Changing(ctx, tx, []string{m.old.ApprenticeID}, func(ctx context.Context) error {
+		e, _, err = st.CreateEnrollment(ctx, m.next, by.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.NewInsert().Model(&moveRow{ID: newID(), FromEnrollmentID: m.old.ID, ToEnrollmentID: e.ID, EffectiveOn: m.req.EffectiveOn,
+			MovedBy: by.ID, MovedAt: st.Now().UTC(), IdempotencyKey: m.req.IdempotencyKey, RequestHash: m.fp}).Exec(ctx)
+		if db.IsUniqueViolation(err) {
+			return fmt.Errorf("%w", ErrMoved)
+		}
+		if err != nil {
+			return err
+		}
+		return st.record(ctx, tx, ActionMove, "enrollment", m.old.ID,
+			map[string]any{"version_id": m.old.VersionID, "number": m.from},
+			map[string]any{"version_id": m.req.ToVersionID, "number": m.to, "new_enrollment_id": e.ID, "effective_on": m.req.EffectiveOn})
+	})
 	if err != nil {
 		return assessments.Enrollment{}, err
 	}
-	_, err = tx.NewInsert().Model(&moveRow{ID: newID(), FromEnrollmentID: m.old.ID, ToEnrollmentID: e.ID, EffectiveOn: m.req.EffectiveOn,
-		MovedBy: by.ID, MovedAt: st.Now().UTC(), IdempotencyKey: m.req.IdempotencyKey, RequestHash: m.fp}).Exec(ctx)
-	if db.IsUniqueViolation(err) {
-		return assessments.Enrollment{}, fmt.Errorf("%w", ErrMoved)
-	}
-	if err != nil {
-		return assessments.Enrollment{}, err
-	}
-	return e, st.record(ctx, tx, ActionMove, "enrollment", m.old.ID,
-		map[string]any{"version_id": m.old.VersionID, "number": m.from},
-		map[string]any{"version_id": m.req.ToVersionID, "number": m.to, "new_enrollment_id": e.ID, "effective_on": m.req.EffectiveOn})
+	return e, nil
 }
 
 // ErrNothingToMove: a cohort move named no enrollment.

@@ -31,22 +31,21 @@ type Service struct {
 	Now         func() time.Time
 	// Policy holds organisation choices for sign-offs (e.g. signers must
 	// hold BLS).
-	Policy assessments.SignOffPolicy
-	// ClearanceRecords, when set, returns a person's records as the
-	// clearance service decides on them on asOf (nil when they have no
-	// enrollment in force): observations, knowledge tests, sign-offs and
-	// revocations then
-	// emit clearance.changed for the levels they change (app/wiring sets
-	// it; evidence cannot import app/clearance).
-	ClearanceRecords func(ctx context.Context, personID string, asOf curriculum.Date) (*assessments.Records, error)
+	Policy   assessments.SignOffPolicy
+	versions *sync.Map // version id -> *assessments.ProgramVersion (published: never changes)
+}
 
-	versions sync.Map // version id -> *assessments.ProgramVersion (published: never changes)
+// WithDB returns the service reading and writing through idb (a
+// transaction), sharing the compiled versions.
+func (s *Service) WithDB(idb bun.IDB) *Service {
+	return &Service{Store: s.Store.WithTx(idb), Programs: s.Programs.WithTx(idb), Credentials: s.Credentials.WithTx(idb),
+		Now: s.Now, Policy: s.Policy, versions: s.versions}
 }
 
 // NewService wires a Service on one database.
 func NewService(d bun.IDB, progs *programs.Store) *Service {
 	return &Service{Store: NewStore(d), Programs: progs, Credentials: credentials.NewStore(d),
-		Now: func() time.Time { return time.Now().UTC() }}
+		Now: func() time.Time { return time.Now().UTC() }, versions: &sync.Map{}}
 }
 
 // ActorOf describes a person for the assessments rules.
@@ -324,11 +323,7 @@ func (s *Service) Observe(ctx context.Context, rec *assessments.Records, observe
 		return assessments.Observation{}, false, err
 	}
 	o.RequestHash = fp
-	changes, err := s.clearanceChanges(ctx, rec, func(r *assessments.Records) { r.Observations = append(slices.Clone(r.Observations), *o) })
-	if err != nil {
-		return assessments.Observation{}, false, err
-	}
-	out, again, err := s.Store.AddObservation(ctx, *o, changes...)
+	out, again, err := s.Store.AddObservation(ctx, *o)
 	if err != nil || !again {
 		return out, again, err
 	}
@@ -355,11 +350,7 @@ func (s *Service) RecordTest(ctx context.Context, rec *assessments.Records, by a
 		return assessments.TestResult{}, false, err
 	}
 	t.RequestHash = fp
-	changes, err := s.clearanceChanges(ctx, rec, func(r *assessments.Records) { r.Tests = append(slices.Clone(r.Tests), *t) })
-	if err != nil {
-		return assessments.TestResult{}, false, err
-	}
-	out, again, err := s.Store.AddTestResult(ctx, *t, changes...)
+	out, again, err := s.Store.AddTestResult(ctx, *t)
 	if err != nil || !again {
 		return out, again, err
 	}
@@ -411,11 +402,7 @@ func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer 
 		}
 	}
 	so.RequestHash = fp
-	changes, err := s.clearanceChanges(ctx, rec, func(r *assessments.Records) { r.SignOffs = append(slices.Clone(r.SignOffs), *so) })
-	if err != nil {
-		return assessments.SignOff{}, false, err
-	}
-	out, again, err := s.Store.AddSignOff(ctx, *so, seq, changes...)
+	out, again, err := s.Store.AddSignOff(ctx, *so, seq)
 	if err != nil || !again {
 		return out, again, err
 	}
@@ -451,11 +438,7 @@ func (s *Service) Revoke(ctx context.Context, rec *assessments.Records, signOffI
 		return assessments.Revocation{}, false, err
 	}
 	r.RequestHash = fp
-	changes, err := s.clearanceChanges(ctx, rec, func(x *assessments.Records) { x.Revocations = append(slices.Clone(x.Revocations), *r) })
-	if err != nil {
-		return assessments.Revocation{}, false, err
-	}
-	out, again, err := s.Store.AddRevocation(ctx, *r, changes...)
+	out, again, err := s.Store.AddRevocation(ctx, *r)
 	if err != nil || !again {
 		return out, again, err
 	}
@@ -562,22 +545,25 @@ func (s *Service) ChangeStatus(ctx context.Context, enrollmentID string, by asse
 		return err
 	}
 	return s.Store.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*enrollmentRow)(nil)).Set("status = ?", string(to)).
-			Where("id = ? AND status = ?", enrollmentID, string(from)).Exec(ctx)
-		if err != nil {
-			return db.Translate(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			// Another director changed it between our read and this write.
-			return db.ErrConflict.With("Someone else changed this enrollment's status a moment ago, so nothing was changed. Reload the page to see its status and try again.")
-		}
-		_, err = tx.NewInsert().Model(&statusRow{ID: newID(), EnrollmentID: enrollmentID, Status: string(to), ChangedAt: s.Now().UTC(),
-			ChangedBy: nullable(by.ID), Reason: strings.TrimSpace(reason)}).Exec(ctx)
-		if err != nil {
-			return db.Translate(err)
-		}
-		return s.Store.record(ctx, tx, ActionStatusChange, "enrollment", enrollmentID,
-			map[string]any{"status": from}, map[string]any{"status": to, "reason": strings.TrimSpace(reason)})
+		// A hold or a withdrawal changes levels from the day it is made.
+		return s.Store.Outbox.Changing(ctx, tx, []string{e.ApprenticeID}, func(ctx context.Context) error {
+			res, err := tx.NewUpdate().Model((*enrollmentRow)(nil)).Set("status = ?", string(to)).
+				Where("id = ? AND status = ?", enrollmentID, string(from)).Exec(ctx)
+			if err != nil {
+				return db.Translate(err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				// Another director changed it between our read and this write.
+				return db.ErrConflict.With("Someone else changed this enrollment's status a moment ago, so nothing was changed. Reload the page to see its status and try again.")
+			}
+			_, err = tx.NewInsert().Model(&statusRow{ID: newID(), EnrollmentID: enrollmentID, Status: string(to), ChangedAt: s.Now().UTC(),
+				ChangedBy: nullable(by.ID), Reason: strings.TrimSpace(reason)}).Exec(ctx)
+			if err != nil {
+				return db.Translate(err)
+			}
+			return s.Store.record(ctx, tx, ActionStatusChange, "enrollment", enrollmentID,
+				map[string]any{"status": from}, map[string]any{"status": to, "reason": strings.TrimSpace(reason)})
+		})
 	})
 }
 

@@ -91,19 +91,22 @@ func (s *Store) CreateEnrollment(ctx context.Context, e assessments.Enrollment, 
 		StartDate: e.StartDate, Status: string(e.Status), CreatedAt: s.Now().UTC(), CreatedBy: nullable(by), IdempotencyKey: e.IdempotencyKey, RequestHash: e.RequestHash}
 	var existing enrollmentRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return err
-		}
-		if len(e.PreceptorIDs) > 0 {
-			ps := make([]preceptorRow, len(e.PreceptorIDs))
-			for i, p := range e.PreceptorIDs {
-				ps[i] = preceptorRow{EnrollmentID: row.ID, PreceptorID: p}
-			}
-			if _, err := tx.NewInsert().Model(&ps).Exec(ctx); err != nil {
+		// A new enrollment replaces the one in force (a re-enrollment).
+		return s.Outbox.Changing(ctx, tx, []string{e.ApprenticeID}, func(ctx context.Context) error {
+			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 				return err
 			}
-		}
-		return s.record(ctx, tx, ActionEnroll, "enrollment", row.ID, nil, enrollmentView(e))
+			if len(e.PreceptorIDs) > 0 {
+				ps := make([]preceptorRow, len(e.PreceptorIDs))
+				for i, p := range e.PreceptorIDs {
+					ps[i] = preceptorRow{EnrollmentID: row.ID, PreceptorID: p}
+				}
+				if _, err := tx.NewInsert().Model(&ps).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return s.record(ctx, tx, ActionEnroll, "enrollment", row.ID, nil, enrollmentView(e))
+		})
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "created_by", by, e.IdempotencyKey).Scan(ctx)
 	})
@@ -480,9 +483,7 @@ func byTimeID(a, b time.Time, aid, bid string) int {
 }
 
 // AddObservation stores an observation made by assessments.NewObservation.
-//
-// also are events to emit in the write's transaction (clearance.changed).
-func (s *Store) AddObservation(ctx context.Context, o assessments.Observation, also ...webhooks.Event) (assessments.Observation, bool, error) {
+func (s *Store) AddObservation(ctx context.Context, o assessments.Observation) (assessments.Observation, bool, error) {
 	setID(&o.ID)
 	row := observationRowOf(&o)
 	var existing observationRow
@@ -494,13 +495,12 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation, a
 		action = ActionTranscribe
 	}
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, action, "observation", o.ID, nil, o); err != nil {
-			return err
-		}
-		return s.Outbox.Emit(ctx, tx, also...)
+		return s.Outbox.Changing(ctx, tx, []string{o.ApprenticeID}, func(ctx context.Context) error {
+			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, action, "observation", o.ID, nil, o)
+		})
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "observer_id", o.ObserverID, o.IdempotencyKey).Scan(ctx)
 	})
@@ -517,21 +517,19 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation, a
 }
 
 // AddTestResult stores a knowledge-test result.
-// also are events to emit in the write's transaction (clearance.changed).
-func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult, also ...webhooks.Event) (assessments.TestResult, bool, error) {
+func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult) (assessments.TestResult, bool, error) {
 	setID(&t.ID)
 	row := &testRow{ID: t.ID, EnrollmentID: t.EnrollmentID, ApprenticeID: t.ApprenticeID, Competency: t.Competency, Score: t.Score,
 		PassMark: t.PassMark, TakenOn: t.TakenOn, RecordedBy: t.RecordedBy, RecordedAt: t.RecordedAt.UTC(), IdempotencyKey: t.IdempotencyKey,
 		RequestHash: t.RequestHash}
 	var existing testRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, ActionTest, "test", t.ID, nil, t); err != nil {
-			return err
-		}
-		return s.Outbox.Emit(ctx, tx, also...)
+		return s.Outbox.Changing(ctx, tx, []string{t.ApprenticeID}, func(ctx context.Context) error {
+			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, ActionTest, "test", t.ID, nil, t)
+		})
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "recorded_by", t.RecordedBy, t.IdempotencyKey).Scan(ctx)
 	})
@@ -551,34 +549,34 @@ func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult, als
 // Inside the transaction the count is re-read, and a unique index on the
 // number catches the race the count cannot see (two transactions reading
 // at once on PostgreSQL).
-//
-// also are events to emit in the write's transaction (clearance.changed).
-func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int, also ...webhooks.Event) (assessments.SignOff, bool, error) {
+func (s *Store) AddSignOff(ctx context.Context, so assessments.SignOff, seq int) (assessments.SignOff, bool, error) {
 	setID(&so.ID)
 	row := signOffRowOf(&so)
 	var existing signOffRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		n, err := tx.NewSelect().Model((*signOffRow)(nil)).Where("enrollment_id = ? AND competency = ?", so.EnrollmentID, so.Competency).Count(ctx)
-		if err != nil {
-			return err
-		}
-		if int(n)+1 != seq {
-			return ErrAlreadySignedOff
-		}
-		row.Seq = seq
-		if _, err = tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, ActionSignOff, "signoff", so.ID, nil, so); err != nil {
-			return err
-		}
-		site, err := s.enrollmentSite(ctx, tx, so.EnrollmentID)
-		if err != nil {
-			return err
-		}
-		return s.Outbox.Emit(ctx, tx, append([]webhooks.Event{{Type: webhooks.SignOffRecorded, SiteIDs: []string{site}, Data: webhooks.SignOffData{
-			SignOffID: so.ID, EnrollmentID: so.EnrollmentID, PersonID: so.ApprenticeID, SiteID: site, Competency: so.Competency,
-			Kind: string(so.Kind), SignedOn: so.SignedOn.String(), SignedAt: so.Signature.SignedAt, SignerID: so.Signature.SignerID}}}, also...)...)
+		return s.Outbox.Changing(ctx, tx, []string{so.ApprenticeID}, func(ctx context.Context) error {
+			n, err := tx.NewSelect().Model((*signOffRow)(nil)).Where("enrollment_id = ? AND competency = ?", so.EnrollmentID, so.Competency).Count(ctx)
+			if err != nil {
+				return err
+			}
+			if int(n)+1 != seq {
+				return ErrAlreadySignedOff
+			}
+			row.Seq = seq
+			if _, err = tx.NewInsert().Model(row).Exec(ctx); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, ActionSignOff, "signoff", so.ID, nil, so); err != nil {
+				return err
+			}
+			site, err := s.enrollmentSite(ctx, tx, so.EnrollmentID)
+			if err != nil {
+				return err
+			}
+			return s.Outbox.Emit(ctx, tx, webhooks.Event{Type: webhooks.SignOffRecorded, SiteIDs: []string{site}, Data: webhooks.SignOffData{
+				SignOffID: so.ID, EnrollmentID: so.EnrollmentID, PersonID: so.ApprenticeID, SiteID: site, Competency: so.Competency,
+				Kind: string(so.Kind), SignedOn: so.SignedOn.String(), SignedAt: so.Signature.SignedAt, SignerID: so.Signature.SignerID}})
+		})
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "signer_id", so.Signature.SignerID, so.IdempotencyKey).Scan(ctx)
 	})
@@ -617,29 +615,30 @@ func (s *Store) enrollmentSite(ctx context.Context, tx bun.IDB, enrollmentID str
 }
 
 // AddRevocation stores a revocation; a sign-off is revoked at most once.
-// also are events to emit in the write's transaction (clearance.changed).
-func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation, also ...webhooks.Event) (assessments.Revocation, bool, error) {
+func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (assessments.Revocation, bool, error) {
 	setID(&r.ID)
 	row := &revocationRow{ID: r.ID, SignOffID: r.SignOffID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
 		EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName, RecordedAt: r.RecordedAt.UTC(), IdempotencyKey: r.IdempotencyKey,
 		RequestHash: r.RequestHash}
 	var existing revocationRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return err
-		}
-		// Filed under the sign-off it revokes, so that sign-off's history
-		// reads in one place.
-		if err := s.record(ctx, tx, ActionRevoke, "signoff", r.SignOffID, nil, r); err != nil {
-			return err
-		}
-		site, err := s.enrollmentSite(ctx, tx, r.EnrollmentID)
-		if err != nil {
-			return err
-		}
-		return s.Outbox.Emit(ctx, tx, append([]webhooks.Event{{Type: webhooks.SignOffRevoked, SiteIDs: []string{site}, Data: webhooks.RevocationData{
-			SignOffID: r.SignOffID, RevocationID: r.ID, EnrollmentID: r.EnrollmentID, PersonID: r.ApprenticeID, SiteID: site,
-			Competency: r.Competency, EffectiveOn: r.EffectiveOn.String(), Reason: r.Reason, RevokedBy: r.RevokedBy, RecordedAt: r.RecordedAt}}}, also...)...)
+		return s.Outbox.Changing(ctx, tx, []string{r.ApprenticeID}, func(ctx context.Context) error {
+			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+				return err
+			}
+			// Filed under the sign-off it revokes, so that sign-off's history
+			// reads in one place.
+			if err := s.record(ctx, tx, ActionRevoke, "signoff", r.SignOffID, nil, r); err != nil {
+				return err
+			}
+			site, err := s.enrollmentSite(ctx, tx, r.EnrollmentID)
+			if err != nil {
+				return err
+			}
+			return s.Outbox.Emit(ctx, tx, webhooks.Event{Type: webhooks.SignOffRevoked, SiteIDs: []string{site}, Data: webhooks.RevocationData{
+				SignOffID: r.SignOffID, RevocationID: r.ID, EnrollmentID: r.EnrollmentID, PersonID: r.ApprenticeID, SiteID: site,
+				Competency: r.Competency, EffectiveOn: r.EffectiveOn.String(), Reason: r.Reason, RevokedBy: r.RevokedBy, RecordedAt: r.RecordedAt}})
+		})
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "revoked_by", r.RevokedBy, r.IdempotencyKey).Scan(ctx)
 	})
@@ -686,17 +685,19 @@ func (s *Store) ReviewSelfLog(ctx context.Context, l assessments.SelfLog) error 
 		action = ActionSelfLogReject
 	}
 	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewer_credential", "reviewed_at", "rejection_reason").
-			Where("id = ? AND status = 'pending'", l.ID).Exec(ctx)
-		if err != nil {
-			return db.Translate(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrAlreadyReviewed
-		}
-		return s.record(ctx, tx, action, "selflog", l.ID, map[string]any{"status": "pending"},
-			map[string]any{"status": row.Status, "reviewed_by": row.ReviewedBy, "reviewer_name": row.ReviewerName,
-				"reviewed_at": row.ReviewedAt, "rejection_reason": row.RejectionReason})
+		return s.Outbox.Changing(ctx, tx, []string{l.ApprenticeID}, func(ctx context.Context) error {
+			res, err := tx.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewer_credential", "reviewed_at", "rejection_reason").
+				Where("id = ? AND status = 'pending'", l.ID).Exec(ctx)
+			if err != nil {
+				return db.Translate(err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return ErrAlreadyReviewed
+			}
+			return s.record(ctx, tx, action, "selflog", l.ID, map[string]any{"status": "pending"},
+				map[string]any{"status": row.Status, "reviewed_by": row.ReviewedBy, "reviewer_name": row.ReviewerName,
+					"reviewed_at": row.ReviewedAt, "rejection_reason": row.RejectionReason})
+		})
 	})
 }
 
@@ -730,17 +731,19 @@ func (s *Store) ReviewHours(ctx context.Context, h assessments.HoursEntry) error
 		action = ActionHoursReject
 	}
 	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewed_at", "rejection_reason").
-			Where("id = ? AND status = 'pending'", h.ID).Exec(ctx)
-		if err != nil {
-			return db.Translate(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrAlreadyReviewed
-		}
-		return s.record(ctx, tx, action, "hours", h.ID, map[string]any{"status": "pending"},
-			map[string]any{"status": row.Status, "reviewed_by": row.ReviewedBy, "reviewer_name": row.ReviewerName,
-				"reviewed_at": row.ReviewedAt, "rejection_reason": row.RejectionReason})
+		return s.Outbox.Changing(ctx, tx, []string{h.ApprenticeID}, func(ctx context.Context) error {
+			res, err := tx.NewUpdate().Model(row).Column("status", "reviewed_by", "reviewer_name", "reviewed_at", "rejection_reason").
+				Where("id = ? AND status = 'pending'", h.ID).Exec(ctx)
+			if err != nil {
+				return db.Translate(err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return ErrAlreadyReviewed
+			}
+			return s.record(ctx, tx, action, "hours", h.ID, map[string]any{"status": "pending"},
+				map[string]any{"status": row.Status, "reviewed_by": row.ReviewedBy, "reviewer_name": row.ReviewerName,
+					"reviewed_at": row.ReviewedAt, "rejection_reason": row.RejectionReason})
+		})
 	})
 }
 

@@ -3,11 +3,9 @@ package evidence
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/uptrace/bun"
 
-	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/assessments"
 )
 
@@ -33,12 +31,7 @@ func (s *Service) Transcribe(ctx context.Context, rec *assessments.Records, by a
 		return assessments.Observation{}, false, err
 	}
 	o.RequestHash = fp
-	// A transcription dated in the past can change today's levels too.
-	changes, err := s.clearanceChanges(ctx, rec, func(r *assessments.Records) { r.Observations = append(slices.Clone(r.Observations), *o) })
-	if err != nil {
-		return assessments.Observation{}, false, err
-	}
-	out, again, err := s.Store.AddObservation(ctx, *o, changes...)
+	out, again, err := s.Store.AddObservation(ctx, *o)
 	if err != nil || !again {
 		return out, again, err
 	}
@@ -67,11 +60,7 @@ func (s *Service) TranscribePaperSignOff(ctx context.Context, rec *assessments.R
 		return assessments.PaperSignOff{}, false, err
 	}
 	p.RequestHash = fp
-	changes, err := s.clearanceChanges(ctx, rec, func(r *assessments.Records) { r.PaperSignOffs = append(slices.Clone(r.PaperSignOffs), *p) })
-	if err != nil {
-		return assessments.PaperSignOff{}, false, err
-	}
-	out, again, err := s.Store.AddPaperSignOff(ctx, *p, changes...)
+	out, again, err := s.Store.AddPaperSignOff(ctx, *p)
 	if err != nil || !again {
 		return out, again, err
 	}
@@ -81,18 +70,17 @@ func (s *Service) TranscribePaperSignOff(ctx context.Context, rec *assessments.R
 // AddPaperSignOff stores a transcribed paper sign-off, its audit entry and
 // the webhook events also (clearance.changed) in one transaction (a replay
 // under the same key returns the first).
-func (s *Store) AddPaperSignOff(ctx context.Context, p assessments.PaperSignOff, also ...webhooks.Event) (assessments.PaperSignOff, bool, error) {
+func (s *Store) AddPaperSignOff(ctx context.Context, p assessments.PaperSignOff) (assessments.PaperSignOff, bool, error) {
 	setID(&p.ID)
 	row := paperSignOffRowOf(&p)
 	var existing paperSignOffRow
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, ActionPaperSignOff, "paper_sign_off", p.ID, nil, p); err != nil {
-			return err
-		}
-		return s.Outbox.Emit(ctx, tx, also...)
+		return s.Outbox.Changing(ctx, tx, []string{p.ApprenticeID}, func(ctx context.Context) error {
+			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, ActionPaperSignOff, "paper_sign_off", p.ID, nil, p)
+		})
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "transcribed_by", p.TranscribedBy, p.IdempotencyKey).Scan(ctx)
 	})

@@ -21,36 +21,10 @@ import (
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/webhooks"
+	"github.com/skillgate/skillgate/app/webhooks/webhookstest"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
-
-// webhookProgram is one competency, observed once and signed off by an RN.
-const webhookProgram = `format: skillgate-program/1
-number: 1
-status: published
-published_at: 2026-01-05T09:00:00Z
-program:
-  code: HOOKS
-  title: Webhook test program
-  description: One competency to sign off.
-  type: competency-based
-  competencies:
-    - code: VITALS
-      title: Vital signs
-      domain: clinical
-      checklist_version: 1
-      checklist:
-        - text: Measures blood pressure with a correctly sized cuff
-      performances: [{count: 1}]
-      observed_by: {credentials: [RN]}
-      signed_off_by: {credentials: [RN]}
-  tasks:
-    - code: VITALS
-      title: Vital signs
-      category: clinical
-      competencies: [VITALS]
-`
 
 // hookReceiver is a receiver on loopback that checks every signature and
 // keeps the events' types and data, in arrival order.
@@ -99,6 +73,17 @@ func TestWebhooksAPIAndEvents(t *testing.T) {
 		_, adminTok, _ := e.store.CreateToken(ctx, admin.ID, "hooks", 24*time.Hour)
 		director := e.person("director@hooks.test", accounts.RoleDirector)
 		_, dirTok, _ := e.store.CreateToken(ctx, director.ID, "hooks", 24*time.Hour)
+		// The apprentice's BLS card, on file before the endpoint exists.
+		ap := e.person("apprentice@hooks.test", accounts.RoleApprentice)
+		today := curriculum.DateOf(e.clock.Now(), e.cfg.Location())
+		creds := e.svc.Evidence.Credentials
+		bls, err := creds.Add(ctx, credentials.NewRecord{PersonID: ap.ID, TypeCode: "BLS", IssuedOn: today.AddDays(-30), ExpiresOn: today.AddDays(600)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := creds.Verify(ctx, bls.ID, director.ID, "checked the eCard"); err != nil {
+			t.Fatal(err)
+		}
 
 		if r := apiCall(e, "POST", "/api/v1/webhooks", dirTok, `{"url":"`+srv.URL+`","events":["signoff.recorded"]}`); r.StatusCode != http.StatusForbidden {
 			t.Fatalf("a director registering a webhook: %d", r.StatusCode)
@@ -135,8 +120,7 @@ func TestWebhooksAPIAndEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ap := e.person("apprentice@hooks.test", accounts.RoleApprentice)
-		v, err := curriculum.ParseProgram([]byte(webhookProgram))
+		v, err := curriculum.ParseProgram([]byte(webhookstest.Program))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,8 +128,6 @@ func TestWebhooksAPIAndEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		today := curriculum.DateOf(e.clock.Now(), e.cfg.Location())
-		creds := e.svc.Evidence.Credentials
 		lic, err := creds.Add(ctx, credentials.NewRecord{PersonID: rn.ID, TypeCode: "RN", IssuedOn: today.AddDays(-400), ExpiresOn: today.AddDays(700), Number: "RN-1"})
 		if err != nil {
 			t.Fatal(err)

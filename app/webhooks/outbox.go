@@ -36,6 +36,9 @@ type Event struct {
 type Outbox struct {
 	// Now is the clock (UTC); nil means time.Now.
 	Now func() time.Time
+	// Levels reads clearance levels for Changing (nil: Changing emits
+	// nothing).
+	Levels Levels
 }
 
 func (o *Outbox) now() time.Time {

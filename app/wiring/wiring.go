@@ -7,7 +7,6 @@ package wiring
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -28,8 +27,6 @@ import (
 	"github.com/skillgate/skillgate/app/sso/groupmap"
 	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/app/webhooks/lapses"
-	"github.com/skillgate/skillgate/assessments"
-	"github.com/skillgate/skillgate/curriculum"
 )
 
 // Options are what New takes besides the database and the settings.
@@ -122,16 +119,8 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 		return slices.ContainsFunc(sites, func(x accounts.Site) bool { return x.ID == id }), err
 	}}
 	s.Clearance = &clearance.Service{Evidence: s.Evidence}
-	s.Evidence.ClearanceRecords = func(ctx context.Context, personID string, asOf curriculum.Date) (*assessments.Records, error) {
-		r, err := s.Clearance.For(ctx, personID, asOf)
-		if errors.Is(err, clearance.ErrNotEnrolled) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return r.Records, nil
-	}
+	s.Outbox.Levels = s.Clearance.Levels(s.Now, cfg.Location())
+
 	s.Documents = &documents.Store{DB: d, Audit: s.Audit, Now: s.Now}
 	s.Reminders = &reminders.Service{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Mail: mail, Log: s.Logger,
 		Now: s.Now, Location: cfg.Location(), Audit: s.Audit}

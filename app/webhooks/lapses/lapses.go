@@ -165,14 +165,10 @@ func (j *Job) clearanceEvents(ctx context.Context, today curriculum.Date, people
 }
 
 // data is a clearance event's data: the level of before and of after (as
-// of today), with today's reasons.
+// of today), with today's reasons and before's lapse day.
 func data(person, site string, before, after curriculum.Decision, today curriculum.Date) webhooks.ClearanceData {
-	out := webhooks.ClearanceData{PersonID: person, SiteID: site, Task: after.Task, AsOf: today.String(), Before: before.Status.String(),
-		After: after.Status.String(), LapsesOn: before.LapsesOn.String(), Reasons: []webhooks.ClearanceReason{}}
-	for i := range after.Reasons {
-		r := &after.Reasons[i]
-		out.Reasons = append(out.Reasons, webhooks.ClearanceReason{Code: r.Code.String(), Message: r.Message()})
-	}
+	out := clearance.EventData(person, site, after, today)
+	out.Before, out.LapsesOn = before.Status.String(), before.LapsesOn.String()
 	return out
 }
 

@@ -2,8 +2,6 @@ package lapses_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"sort"
 	"sync"
 	"testing"
@@ -11,48 +9,15 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
-	"github.com/skillgate/skillgate/app/auth/password"
-	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/webhooks"
-	"github.com/skillgate/skillgate/app/wiring"
+	"github.com/skillgate/skillgate/app/webhooks/webhookstest"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
-
-// program: vital signs needs a valid BLS card (AHA: valid through the end
-// of its month).
-const program = `format: skillgate-program/1
-number: 1
-status: published
-published_at: 2026-01-05T09:00:00Z
-program:
-  code: LAPSE
-  title: Lapse test program
-  description: One task that needs BLS.
-  type: competency-based
-  credential_types:
-    - {code: BLS, name: Basic Life Support, validity_months: 24, valid_through_end_of_month: true}
-  competencies:
-    - code: VITALS
-      title: Vital signs
-      domain: clinical
-      checklist_version: 1
-      checklist:
-        - text: Measures blood pressure with a correctly sized cuff
-      performances: [{count: 1}]
-      observed_by: {credentials: [RN]}
-      signed_off_by: {credentials: [RN]}
-  tasks:
-    - code: VITALS
-      title: Vital signs
-      category: clinical
-      competencies: [VITALS]
-      credentials: [{credential: BLS}]
-`
 
 type clock struct {
 	mu sync.Mutex
@@ -72,15 +37,7 @@ func TestLapsedOnTheDayTheBLSCardEnds(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		loc, _ := time.LoadLocation("America/New_York")
 		clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, loc).UTC()}
-		cfg, _, err := config.Load(nil, func(string) string { return "" }, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := wiring.New(d, cfg, wiring.Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc.Accounts.Hasher = password.Hasher{Params: password.TestParams}
+		svc := webhookstest.Services(t, d, clk.Now)
 		ctx := audit.WithActor(context.Background(), audit.System("test"))
 		site, _ := svc.Accounts.CreateSite(ctx, "Eastside")
 		person := func(email string, cred string, role accounts.Role) *accounts.Person {
@@ -97,7 +54,7 @@ func TestLapsedOnTheDayTheBLSCardEnds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := curriculum.ParseProgram([]byte(program))
+		v, err := curriculum.ParseProgram([]byte(webhookstest.Program))
 		if err != nil {
 			t.Fatal(err)
 		}
