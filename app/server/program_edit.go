@@ -594,14 +594,22 @@ func problemFields(problems []curriculum.Problem) map[string]string {
 	out := map[string]string{}
 	var rest []string
 	for _, p := range problems {
-		name := p.Path
-		if i := strings.LastIndex(name, "."); i >= 0 {
-			name = name[i+1:]
+		// The last two parts name the field where the last alone is
+		// ambiguous ("recency.months" is not the re-verification's months).
+		parts := strings.Split(p.Path, ".")
+		for i, part := range parts {
+			if j := strings.Index(part, "["); j >= 0 {
+				parts[i] = part[:j]
+			}
 		}
-		if i := strings.Index(name, "["); i >= 0 {
-			name = name[:i]
+		name := parts[len(parts)-1]
+		field, ok := "", false
+		if len(parts) > 1 {
+			field, ok = problemField[parts[len(parts)-2]+"."+name]
 		}
-		field, ok := problemField[name]
+		if !ok {
+			field, ok = problemField[name]
+		}
 		if !ok {
 			field, ok = name, strings.HasPrefix(name, "grace_")
 		}
@@ -619,14 +627,15 @@ func problemFields(problems []curriculum.Problem) map[string]string {
 	return out
 }
 
-// problemField maps the last part of a problem's path to the form field
-// that sets it.
+// problemField maps the last part of a problem's path (or its last two,
+// where the last alone is ambiguous) to the form field that sets it.
 var problemField = map[string]string{
+	"recency.months": "recency_months", "checklist.text": "step_text",
 	"code": "code", "title": "title", "description": "description", "domain": "domain", "category": "category",
 	"checklist": "step_text", "performances": "perf_count", "count": "perf_count", "pass_mark": "pass_mark",
 	"knowledge_test": "pass_mark", "reverify_kind": "reverify_kind", "reverification": "reverify_kind", "months": "reverify_months",
 	"reverify_months": "reverify_months", "due_window": "due_window", "due_window_days": "due_window",
-	"recency_months": "recency_months", "recency": "recency_months", "observed_by": "observed_by", "signed_off_by": "signed_off_by",
+	"recency": "recency_months", "observed_by": "observed_by", "signed_off_by": "signed_off_by",
 	"prerequisites": "prerequisites", "competencies": "competencies", "direct_supervision": "direct",
 	"first_months": "first_months", "training_hours": "training_hours", "hours": "training_hours", "rti_courses": "training_hours",
 	"work_processes": "training_hours", "independent_prerequisites": "independent_prerequisites",
