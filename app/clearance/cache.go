@@ -27,6 +27,10 @@ type Decided struct {
 	Rules      *curriculum.Rules
 	packed     curriculum.Packed
 	marks      []assessments.Mark
+	// lazyMarks, when set, makes marks on first use (a decision made from
+	// a snapshot: most questions never look at them).
+	lazyMarks func() []assessments.Mark
+	marksOnce sync.Once
 }
 
 func newDecided(r *Result) *Decided {
@@ -38,7 +42,12 @@ func newDecided(r *Result) *Decided {
 // the decisions: a cohort grid reads them instead of every apprentice's
 // records. Six bytes a competency; the slice is shared, not to be
 // changed.
-func (d *Decided) Marks() []assessments.Mark { return d.marks }
+func (d *Decided) Marks() []assessments.Mark {
+	if d.lazyMarks != nil {
+		d.marksOnce.Do(func() { d.marks = d.lazyMarks() })
+	}
+	return d.marks
+}
 
 // Decisions returns the decision for every task of the program, in task
 // order.
@@ -86,12 +95,14 @@ func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculu
 	}
 	// Loaded after the stamp was read, so the records are at least as new
 	// as the stamp the result is filed under (never older).
-	res, err := s.decide(ctx, []string{p.ID}, asOf, time.Time{})
+	res, read, err := s.decideStamped(ctx, map[string]int64{p.ID: p.DecisionStamp}, []string{p.ID}, asOf, true)
 	if err != nil {
 		return nil, err
 	}
 	d := res[p.ID]
-	s.cache.put(key, cacheEntry{stamp: p.DecisionStamp, decided: d}, s.CacheSize)
+	if len(read) > 0 {
+		s.cache.put(key, cacheEntry{stamp: p.DecisionStamp, decided: d}, s.CacheSize)
+	}
 	if d == nil {
 		return nil, ErrNotEnrolled
 	}
@@ -163,18 +174,16 @@ func (s *Service) decideMany(ctx context.Context, personIDs []string, asOf curri
 		}
 		missing = append(missing, id)
 	}
-	// Loaded after the stamps were read: filed under them, never newer.
-	res, err := s.decide(ctx, missing, asOf, time.Time{})
+	res, read, err := s.decideStamped(ctx, stamps, missing, asOf, fill)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range missing {
-		d, ok := res[id]
-		if ok {
-			out[id] = d
-		}
-		if fill {
-			s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
+	for id, d := range res {
+		out[id] = d
+	}
+	if fill {
+		for _, id := range read {
+			s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: res[id]}, s.CacheSize)
 		}
 	}
 	return out, nil
@@ -183,17 +192,19 @@ func (s *Service) decideMany(ctx context.Context, personIDs []string, asOf curri
 // ForPeopleCaching is ForPeople that also files the decisions it makes in
 // the cache, as DecideMany would: a job that decides for everyone anyway
 // (reminders) leaves every person's decisions for the day ready for the
-// API and the site matrices.
+// API and the site matrices, and their evidence snapshots ready for
+// questions about other days.
 func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Result, error) {
 	stamps, err := s.Evidence.Store.DecisionStamps(ctx, personIDs)
 	if err != nil {
 		return nil, err
 	}
 	// Loaded after the stamps were read: filed under them, never newer.
-	res, err := s.evaluate(ctx, personIDs, asOf, time.Time{}, evidence.AllFields, true)
+	res, ro, evs, err := s.evaluateRoster(ctx, personIDs, asOf, time.Time{}, evidence.AllFields, true)
 	if err != nil {
 		return nil, err
 	}
+	s.fileSnapshots(ro, personIDs, stamps, res, evs)
 	for _, id := range personIDs {
 		var d *Decided
 		if r, ok := res[id]; ok {

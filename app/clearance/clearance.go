@@ -36,8 +36,13 @@ type Service struct {
 	// CacheSize bounds the decisions Decide keeps in memory, in person-days
 	// (0: DefaultCacheSize; negative: no cache).
 	CacheSize int
+	// SnapshotSize bounds the people whose evidence snapshots are kept
+	// (snapshot.go; 0: DefaultSnapshotSize; negative: none).
+	SnapshotSize int
 
 	cache decisionCache
+	snaps snapshotCache
+	codes codeTable
 }
 
 // Result is one person's decisions for every task of their program.
@@ -92,22 +97,32 @@ func (s *Service) ForPeopleKnownAt(ctx context.Context, personIDs []string, asOf
 // evidence.DecisionFields, Records hold only what decisions need), and
 // making the competencies' Marks too when marks is set.
 func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time, scope evidence.Scope, marks bool) (map[string]*Result, error) {
+	out, _, _, err := s.evaluateRoster(ctx, personIDs, asOf, knownAt, scope, marks)
+	return out, err
+}
+
+// evaluateRoster is evaluate also returning what it read about the people
+// (every enrollment, move and hire date, for any day) and the evidence
+// each decision was made from, by person: what a snapshot keeps.
+func (s *Service) evaluateRoster(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time, scope evidence.Scope, marks bool) (map[string]*Result, *roster, map[string]*curriculum.Evidence, error) {
 	if len(personIDs) == 0 {
-		return map[string]*Result{}, nil
+		return map[string]*Result{}, &roster{}, nil, nil
 	}
-	chosen, err := s.inForce(ctx, personIDs, asOf, knownAt)
+	ro, err := s.roster(ctx, personIDs, knownAt)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
+	chosen := ro.inForce(asOf)
 	list := make([]assessments.Enrollment, 0, len(chosen))
 	for _, e := range chosen {
 		list = append(list, e)
 	}
 	recs, err := s.Evidence.LoadKnownAt(ctx, list, scope, knownAt)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	out := make(map[string]*Result, len(chosen))
+	evs := make(map[string]*curriculum.Evidence, len(chosen))
 	for person, e := range chosen {
 		rec := recs[e.ID]
 		pv := rec.Enrollment.Version
@@ -117,18 +132,26 @@ func (s *Service) evaluate(ctx context.Context, personIDs []string, asOf curricu
 		if marks {
 			r.Marks = assessments.Marks(pv, ev, asOf)
 		}
-		out[person] = r
+		out[person], evs[person] = r, ev
 	}
-	return out, nil
+	return out, ro, evs, nil
 }
 
-// inForce returns, per person, the enrollment in force on asOf (see pick),
-// with its status History attached (so decisions see holds), its Version
-// where it has a history (whose days are in the program's zone), and as
-// its HireDate the person's hire date in force (accounts.HireDates), read
-// for every person in one query. With a knownAt, everything is as recorded
-// by then (enrollments, moves, status changes, hire-date changes).
-func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time) (map[string]assessments.Enrollment, error) {
+// roster is what deciding reads about people before their records, for
+// every day at once: their enrollments (oldest first, status History
+// attached, and the Version where there is a history, whose days are in
+// the program's zone), the moves between them, and each person's hire
+// date in force (accounts.HireDates). With a knownAt, everything is as
+// recorded by then (enrollments, moves, status changes, hire-date
+// changes).
+type roster struct {
+	ens   []assessments.Enrollment
+	moves []evidence.Move
+	hires map[string]curriculum.Date
+}
+
+// roster reads the people's roster in a fixed number of queries.
+func (s *Service) roster(ctx context.Context, personIDs []string, knownAt time.Time) (*roster, error) {
 	ens, err := s.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: personIDs})
 	if err != nil {
 		return nil, err
@@ -163,25 +186,35 @@ func (s *Service) inForce(ctx context.Context, personIDs []string, asOf curricul
 			}
 		}
 	}
-	chosen := pick(ens, moves, asOf)
-	people := make([]string, 0, len(chosen))
-	for p := range chosen {
-		people = append(people, p)
+	people := make([]string, 0, len(ens))
+	seen := map[string]bool{}
+	for _, e := range ens {
+		if !seen[e.ApprenticeID] {
+			seen[e.ApprenticeID] = true
+			people = append(people, e.ApprenticeID)
+		}
 	}
 	hires, err := accounts.HireDatesKnownAt(ctx, s.Evidence.Store.DB, people, knownAt)
 	if err != nil {
 		return nil, err
 	}
+	return &roster{ens: ens, moves: moves, hires: hires}, nil
+}
+
+// inForce returns, per person, the enrollment in force on asOf (see
+// pick), with the person's hire date in force as its HireDate.
+func (ro *roster) inForce(asOf curriculum.Date) map[string]assessments.Enrollment {
+	chosen := pick(ro.ens, ro.moves, asOf)
 	// Grace periods count from the person's hire date, so a re-enrollment
 	// does not restart them; the enrollment's own is used only for a
 	// person HR has recorded none for.
 	for p, e := range chosen {
-		if h, ok := hires[p]; ok {
+		if h, ok := ro.hires[p]; ok {
 			e.HireDate = h
 			chosen[p] = e
 		}
 	}
-	return chosen, nil
+	return chosen
 }
 
 // Standing is a person's enrollment in force and their credentials,
@@ -205,10 +238,11 @@ func (s *Service) Standings(ctx context.Context, personIDs []string, asOf curric
 	if len(personIDs) == 0 {
 		return out, nil
 	}
-	chosen, err := s.inForce(ctx, personIDs, asOf, time.Time{})
+	ro, err := s.roster(ctx, personIDs, time.Time{})
 	if err != nil {
 		return nil, err
 	}
+	chosen := ro.inForce(asOf)
 	people := make([]string, 0, len(chosen))
 	for p := range chosen {
 		people = append(people, p)

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/internal/tools/loadgen"
+)
+
+// The measurements of issue 24's first two targets.
+
+// pastDays measures clearance checks of random people × tasks × days of
+// the last 365 (each day on or after the person's start; the decisions of
+// such a day are not cached: no job decides past days), at 500/s and at
+// the maximum against /readyz in the same run.
+func (b *bench) pastDays(ctx context.Context, d *db.DB, bearer http.Header) error {
+	urls, err := pastDayURLs(ctx, d, 40000)
+	if err != nil {
+		return err
+	}
+	// A freshly started server opens its connections during its first
+	// second of load: a warm-up that asks no clearance takes that out.
+	if _, err := loadgen.RunRate(ctx, loadgen.Config{BaseURL: b.base, Targets: []string{"/api/v1/me"}, Header: bearer, Rate: 500, Duration: 3 * time.Second, Connections: 256}); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "past-day clearance checks at 500/s…")
+	cfg := loadgen.Config{BaseURL: b.base, Targets: urls[:20000], Header: bearer, Rate: 500, Duration: b.duration, Connections: 256, Seed: 4}
+	res, err := loadgen.RunRate(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	b.add(fmt.Sprintf("Clearance check, random person × task × day of the last 365 (decisions not cached), 500/s for %s", b.duration), summary(res),
+		"p99 < 20 ms, no errors", res.Percentile(99) < 20*time.Millisecond && res.Errors == 0)
+	fmt.Fprintln(os.Stderr, "past-day clearance checks, maximum throughput, and /readyz…")
+	ready, err := loadgen.RunMax(ctx, loadgen.Config{BaseURL: b.base, Targets: []string{"/readyz"}, Duration: b.duration / 2, Connections: b.conns})
+	if err != nil {
+		return err
+	}
+	b.add(fmt.Sprintf("/readyz, max throughput (%d connections; the past-day yardstick)", b.conns), summary(ready), "", true)
+	cfg.Targets, cfg.Rate, cfg.Duration, cfg.Connections, cfg.Seed = urls[20000:], 0, b.duration/2, b.conns, 5
+	mx, err := loadgen.RunMax(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	ratio := mx.Rate() / max(ready.Rate(), 1)
+	b.add(fmt.Sprintf("Same past-day checks, max throughput (%d connections)", b.conns), summary(mx)+fmt.Sprintf("; %.0f%% of /readyz", ratio*100),
+		"≥ 50% of /readyz", ratio >= 0.5 && mx.Errors == 0)
+	return nil
+}
+
+// pastDayURLs returns n clearance checks of random enrolled people, random
+// tasks of their program and a random day of the last 365 on which their
+// enrollment had started.
+func pastDayURLs(ctx context.Context, d *db.DB, n int) ([]string, error) {
+	var rows []struct {
+		ApprenticeID string `bun:"apprentice_id"`
+		VersionID    string `bun:"version_id"`
+		StartDate    string `bun:"start_date"`
+	}
+	if err := d.NewRaw("SELECT apprentice_id, version_id, start_date FROM enrollments WHERE status = 'active' ORDER BY id").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("choose people: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no active enrollments: seed the database with skillgate seed --scale first")
+	}
+	svc := evidence.NewService(d, programs.NewStore(d))
+	tasks := map[string][]string{}
+	rng := rand.New(rand.NewPCG(8, 8))
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Truncate(24 * time.Hour)
+	out := make([]string, 0, n)
+	for len(out) < n {
+		r := rows[rng.IntN(len(rows))]
+		start, err := time.Parse("2006-01-02", r.StartDate[:min(10, len(r.StartDate))])
+		if err != nil {
+			return nil, fmt.Errorf("start date %q: %w", r.StartDate, err)
+		}
+		span := min(365, int(yesterday.Sub(start).Hours()/24))
+		if span < 0 {
+			continue
+		}
+		on := yesterday.AddDate(0, 0, -rng.IntN(span+1))
+		ts, ok := tasks[r.VersionID]
+		if !ok {
+			pv, err := svc.Version(ctx, r.VersionID)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range pv.Program().Tasks {
+				ts = append(ts, t.Code)
+			}
+			tasks[r.VersionID] = ts
+		}
+		out = append(out, "/api/v1/clearances?person="+r.ApprenticeID+"&task="+ts[rng.IntN(len(ts))]+"&as_of="+on.Format("2006-01-02"))
+	}
+	return out, nil
+}
+
+// hrAfterWrites measures the HR dashboard right after writes through
+// another instance (filled in with the dashboard's incremental update).
+func (b *bench) hrAfterWrites(ctx context.Context, d *db.DB, hr http.Header) error {
+	return nil
+}
