@@ -128,7 +128,7 @@ func TestAccessibility(t *testing.T) {
 	path, _, _ := strings.Cut(strings.TrimPrefix(b.location(), s.base), "?")
 	// The sign-off page when the rules do not allow it yet (it says why),
 	// and when they do (after two observations of emergency response).
-	for _, p := range []string{path + "/observe/PHL-VENI", path + "/signoff/SAF-EMERG"} {
+	for _, p := range []string{path + "/observe/PHL-VENI", path + "/signoff/SAF-EMERG", path + "/evaluations/1"} {
 		b.open(p)
 		b.checkPage(axe)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evaluations"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -41,6 +42,8 @@ type Service struct {
 	Location  *time.Location
 	// Audit records calendar-link changes (nil: the real clock).
 	Audit *audit.Log
+	// Evaluations, when set, adds the periodic evaluations coming due.
+	Evaluations *evaluations.Store
 	// PageSize is how many apprentices Run decides for at once (zero:
 	// DefaultPageSize); tests make it small to cross pages with few people.
 	PageSize int
@@ -121,6 +124,38 @@ func DueFor(res map[string]*clearance.Result, today curriculum.Date, now time.Ti
 	return out
 }
 
+// EvaluationsDue lists each person's next periodic evaluation (subject
+// "evaluation:N") while the mentor has not completed it: it is reminded
+// like a re-verification, on the thresholds before its due date.
+func EvaluationsDue(ctx context.Context, st *evaluations.Store, res map[string]*clearance.Result, today curriculum.Date) ([]Due, error) {
+	ids := make([]string, 0, len(res))
+	for _, r := range res {
+		if r.Records != nil && r.Records.Enrollment != nil && r.Records.Enrollment.Version.Program().Evaluations != nil {
+			ids = append(ids, r.Records.Enrollment.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	done, err := st.ForEnrollments(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []Due
+	for id, r := range res {
+		e := r.Records.Enrollment
+		if e == nil {
+			continue
+		}
+		for _, st := range assessments.EvaluationsOf(e, done[e.ID], today) {
+			if st.Evaluation == nil {
+				out = append(out, Due{PersonID: id, Subject: fmt.Sprintf("evaluation:%d", st.Seq), What: fmt.Sprintf("Evaluation %d", st.Seq), On: st.DueOn})
+			}
+		}
+	}
+	return out, nil
+}
+
 // DefaultPageSize is how many apprentices Run decides for at once: enough
 // to keep queries few, few enough that a large organisation's evidence
 // (millions of records) is never in memory all at once.
@@ -196,7 +231,15 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 		have[key{n.PersonID, n.RecipientID, n.Subject, n.Threshold, n.DueOn}] = true
 	}
 	created := 0
-	for _, d := range DueFor(res, today, s.Now()) {
+	due := DueFor(res, today, s.Now())
+	if s.Evaluations != nil {
+		evs, err := EvaluationsDue(ctx, s.Evaluations, res, today)
+		if err != nil {
+			return 0, err
+		}
+		due = append(due, evs...)
+	}
+	for _, d := range due {
 		t, ok := threshold(today, d.On)
 		if !ok {
 			continue

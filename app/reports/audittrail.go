@@ -63,11 +63,12 @@ var AuditActions = []string{
 	"scim_token.create", "scim_token.revoke", "scim.user_link", "scim.user_delete", "scim_group.create", "scim_group.update", "scim_group.delete",
 	"factor.recovery_codes_renew", "passkey.add", "passkey.remove", "person.hire_date", "person.sync", "sso.link", "sso.unlink", "sso.settings",
 	"webhook.create", "webhook.update", "webhook.rotate_secret", "webhook.delete", "webhook.resend",
+	"evaluation.sign", "evaluation.acknowledge",
 }
 
 // AuditEntityTypes lists the kinds of entity the trail names.
 var AuditEntityTypes = []string{"person", "site", "token", "calendar_token", "program_version", "enrollment", "observation", "test",
-	"signoff", "paper_sign_off", "selflog", "hours", "credential", "credential_file", "import", "report", "scim_token", "scim_group", "webhook", "sso"}
+	"signoff", "paper_sign_off", "selflog", "hours", "credential", "credential_file", "import", "report", "scim_token", "scim_group", "webhook", "sso", "evaluation"}
 
 // actorsWithoutAccounts names the actors that are not people.
 func actorsWithoutAccounts() map[string]string {

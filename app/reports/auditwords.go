@@ -49,6 +49,8 @@ var subjectSources = map[string]string{
 	"observation": `SELECT 'observation' AS t, x.id, x.apprentice_id AS subject, x.competency AS a,
 		CASE WHEN x.successful THEN 'successful' ELSE 'unsuccessful' END AS b, e.version_id
 		FROM observations AS x JOIN enrollments AS e ON e.id = x.enrollment_id WHERE x.id IN (?)`,
+	"evaluation": `SELECT 'evaluation' AS t, x.id, x.apprentice_id AS subject, CAST(x.seq AS TEXT) AS a, x.due_on AS b, x.version_id
+		FROM evaluations AS x WHERE x.id IN (?)`,
 	"signoff": `SELECT 'signoff' AS t, x.id, x.apprentice_id AS subject, x.competency AS a, x.kind AS b, e.version_id
 		FROM sign_offs AS x JOIN enrollments AS e ON e.id = x.enrollment_id WHERE x.id IN (?)`,
 	"paper_sign_off": `SELECT 'paper_sign_off' AS t, x.id, x.apprentice_id AS subject, x.competency AS a, x.kind AS b, e.version_id
@@ -505,6 +507,10 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		s = actor + " recorded " + poss + " " + comp + " test score " + trimScore(sub.B)
 	case "signoff.create":
 		s = actor + " signed off " + whose + " as competent in " + comp
+	case "evaluation.sign":
+		s = actor + " signed " + poss + " evaluation " + sub.A + " (due " + sub.B + ")"
+	case "evaluation.acknowledge":
+		s = actor + " acknowledged " + poss + " evaluation " + sub.A
 	case "signoff.revoke":
 		s = actor + " revoked " + poss + " sign-off for " + comp
 	case "selflog.create":

@@ -13,6 +13,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evaluations"
 	"github.com/skillgate/skillgate/app/evidence"
 )
 
@@ -24,6 +25,8 @@ type Service struct {
 	Accounts  *accounts.Store
 	Evidence  *evidence.Service
 	Clearance *clearance.Service
+	// Evaluations are the apprentices' periodic evaluations (nil: none).
+	Evaluations *evaluations.Store
 	// Now is the clock (UTC) workbooks are stamped with; nil means
 	// time.Now.
 	Now func() time.Time

@@ -71,6 +71,8 @@ type progressView struct {
 	Program    *curriculum.Program
 	Progress   *assessments.Progress
 	Signatures map[string][]signatureView
+	// Evaluations are the periodic evaluations done and the next one due.
+	Evaluations []assessments.EvaluationState
 	// Papers are the paper sign-offs transcribed, by competency.
 	Papers map[string][]assessments.PaperSignOff
 	// CanTranscribe: a director or HR may transcribe paper records.
@@ -241,6 +243,13 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 		v.Signatures[so.Competency] = append(v.Signatures[so.Competency], sv)
 	}
 	v.Only = c.Query("c")
+	if rec.Enrollment.Version.Program().Evaluations != nil {
+		done, err := s.evals.ForEnrollment(c.UserContext(), rec.Enrollment.ID)
+		if err != nil {
+			return err
+		}
+		v.Evaluations = assessments.EvaluationsOf(rec.Enrollment, done, v.Today)
+	}
 	if v.Own {
 		v.Mine = reports.ApprenticeView(reports.ApprenticeInput{Program: v.Program, Records: rec, Today: v.Today, Now: s.now(),
 			EnrollmentURL: v.URL, CredentialsURL: "/people/" + url.PathEscape(p.ID) + "/credentials"})
@@ -535,16 +544,9 @@ func (s *Server) completeSignOff(c *fiber.Ctx, rec *assessments.Records, p *acco
 	if err != nil {
 		return err
 	}
-	if old := c.Cookies(s.sessionCookie()); old != "" {
-		if err := s.accounts.EndSession(c.UserContext(), old); err != nil {
-			return err
-		}
-	}
-	secret, err := s.accounts.StartSession(c.UserContext(), u.ID, clientIP(c), c.Get(fiber.HeaderUserAgent))
-	if err != nil {
+	if err := s.renewSession(c); err != nil {
 		return err
 	}
-	s.setSessionCookie(c, secret)
 	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=signed#c-"+req.Competency, fiber.StatusSeeOther)
 }
 

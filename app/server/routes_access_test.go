@@ -238,6 +238,11 @@ var accessRules = []accessRule{
 	{"POST", "/enrollments/:id/transcribe/signoff", "/enrollments/{enrollment}/transcribe/signoff", "L 403 403 403 400 400 403 400", false},
 	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},
 	{"GET", "/enrollments/:id/signoffs/:so/certificate.pdf", "/enrollments/{enrollment}/signoffs/{signoff}/certificate.pdf", "L 200 404 200 200 200 200 200", false},
+	// Evaluations: the mentor completes (no password sent: 401), the
+	// apprentice acknowledges one the mentor signed (none yet: 404).
+	{"GET", "/enrollments/:id/evaluations/:n", "/enrollments/{enrollment}/evaluations/1", "L 200 404 200 200 200 200 200", false},
+	{"POST", "/enrollments/:id/evaluations/:n", "/enrollments/{enrollment}/evaluations/1", "L 403 403 401 401 403 403 403", false},
+	{"POST", "/enrollments/:id/evaluations/:n/acknowledge", "/enrollments/{enrollment}/evaluations/1/acknowledge", "L 404 404 404 404 404 404 404", false},
 
 	{"GET", "/programs", "", "L 200 200 200 200 200 200 200", false},
 	{"POST", "/programs/import", "", "L 403 403 403 400 403 400 403", false},

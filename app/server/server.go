@@ -27,6 +27,7 @@ import (
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/documents"
+	"github.com/skillgate/skillgate/app/evaluations"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
@@ -46,6 +47,7 @@ type Server struct {
 	accounts  *accounts.Store
 	programs  *programs.Store
 	evidence  *evidence.Service
+	evals     *evaluations.Store
 	clearance *clearance.Service
 	documents *documents.Store
 	reminders *reminders.Service
@@ -90,8 +92,8 @@ func New(svc *wiring.Services) (*Server, error) {
 	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
 		clearance: svc.Clearance, documents: svc.Documents, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
 		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail,
-		webhooks: svc.Webhooks,
-		caps:     pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM, sso: svc.SSO}
+		webhooks: svc.Webhooks, evals: svc.Evaluations,
+		caps: pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM, sso: svc.SSO}
 	app := fiber.New(fiber.Config{
 		AppName:   "skillgate",
 		Immutable: true, // see the package comment
@@ -316,6 +318,11 @@ func (s *Server) routes() error {
 	s.form("/enrollments/:id/transcribe/signoff", transcribers, s.transcribePage, s.transcribeSignOff)
 	s.form("/enrollments/:id/signoffs/:so/revoke", directors, s.enrollmentPage, s.revoke)
 	s.get("/enrollments/:id/signoffs/:so/certificate.pdf", loggedIn, s.certificatePDF)
+	// Periodic evaluations: the mentor completes, the apprentice
+	// acknowledges; the rules decide who may (evaluations.go).
+	s.get("/enrollments/:id/evaluations/:n", loggedIn, s.evaluationPage)
+	s.form("/enrollments/:id/evaluations/:n", recorders, s.evaluationPage, s.completeEvaluation)
+	s.form("/enrollments/:id/evaluations/:n/acknowledge", loggedIn, s.evaluationPage, s.acknowledgeEvaluation)
 
 	// Programs: published versions for everyone, drafts for designers.
 	s.get("/programs", loggedIn, s.programsPage)

@@ -18,6 +18,7 @@ import (
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/documents"
+	"github.com/skillgate/skillgate/app/evaluations"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reminders"
@@ -59,8 +60,10 @@ type Services struct {
 	Evidence *evidence.Service
 	// Documents keeps the issued PDFs' verification codes.
 	Documents *documents.Store
-	Clearance *clearance.Service
-	Reminders *reminders.Service
+	// Evaluations are the apprentices' periodic evaluations.
+	Evaluations *evaluations.Store
+	Clearance   *clearance.Service
+	Reminders   *reminders.Service
 	// Reports is what HR and auditors read (reports, the HR dashboard
 	// and its cache, the audit trail's presentation).
 	Reports *reports.Service
@@ -122,8 +125,9 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	s.Outbox.Levels = s.Clearance.Levels(s.Now, cfg.Location())
 
 	s.Documents = &documents.Store{DB: d, Audit: s.Audit, Now: s.Now}
+	s.Evaluations = &evaluations.Store{DB: d, Audit: s.Audit, Now: s.Now}
 	s.Reminders = &reminders.Service{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Mail: mail, Log: s.Logger,
-		Now: s.Now, Location: cfg.Location(), Audit: s.Audit}
+		Now: s.Now, Location: cfg.Location(), Audit: s.Audit, Evaluations: s.Evaluations}
 	groups, err := groupmap.Parse(cfg.SSOGroupMap)
 	if err != nil {
 		return nil, fmt.Errorf("SKILLGATE_SSO_GROUP_MAP: %w", err)
@@ -139,6 +143,6 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	s.Lapses = &lapses.Job{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Credentials: s.Evidence.Credentials, Outbox: s.Outbox,
 		Now: s.Now, Location: cfg.Location(), LeadDays: cfg.WebhookLeadDays}
 	s.Reports = &reports.Service{DB: d, Accounts: s.Accounts, Evidence: s.Evidence, Clearance: s.Clearance,
-		Now: s.Now, Location: cfg.Location()}
+		Now: s.Now, Location: cfg.Location(), Evaluations: s.Evaluations}
 	return s, nil
 }

@@ -1,0 +1,169 @@
+package server
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
+)
+
+// evaluationView is one periodic evaluation: its form for the mentor
+// while it is the next one and in its due window, the signed record
+// after, and the acknowledgement form for the apprentice.
+type evaluationView struct {
+	Apprentice *accounts.Person
+	Back       string
+	Schedule   *curriculum.EvaluationSchedule
+	State      assessments.EvaluationState
+	// Levels are each rated item's level label, for the signed record.
+	Levels map[string]string
+	// Verified: the signatures' hashes match the records.
+	Verified               bool
+	CanComplete, CanAck    bool
+	NotYet                 string
+	Meaning, AckMeaning    string
+	URL, AckURL            string
+	HasPassword, NeedsCode bool
+}
+
+// evaluationOf loads the enrollment (visible to the reader) and its
+// evaluation number :n, which must be done or the next one scheduled.
+func (s *Server) evaluationOf(c *fiber.Ctx) (*assessments.Records, *accounts.Person, []assessments.Evaluation, assessments.EvaluationState, error) {
+	var st assessments.EvaluationState
+	rec, p, err := s.visibleEnrollment(c)
+	if err != nil {
+		return nil, nil, nil, st, err
+	}
+	n, err := strconv.Atoi(c.Params("n"))
+	if err != nil || rec.Enrollment.Version.Program().Evaluations == nil {
+		return nil, nil, nil, st, errNotFound
+	}
+	done, err := s.evals.ForEnrollment(c.UserContext(), rec.Enrollment.ID)
+	if err != nil {
+		return nil, nil, nil, st, err
+	}
+	for _, x := range assessments.EvaluationsOf(rec.Enrollment, done, rec.Enrollment.Version.Day(s.now())) {
+		if x.Seq == n {
+			return rec, p, done, x, nil
+		}
+	}
+	return nil, nil, nil, st, errNotFound
+}
+
+func (s *Server) evaluationPage(c *fiber.Ctx) error {
+	rec, p, _, st, err := s.evaluationOf(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	e := rec.Enrollment
+	sched := e.Version.Program().Evaluations
+	base := "/enrollments/" + url.PathEscape(e.ID)
+	v := evaluationView{Apprentice: p, Back: base + "#evaluations", Schedule: sched, State: st, Levels: map[string]string{},
+		URL: base + "/evaluations/" + strconv.Itoa(st.Seq), Meaning: assessments.EvaluationMeaning(p.Name, e.Version.Program().Title, st.Seq, st.DueOn)}
+	v.AckURL = v.URL + "/acknowledge"
+	if ev := st.Evaluation; ev != nil {
+		v.Verified = assessments.EvaluationHash(ev) == ev.Signature.Hash &&
+			(ev.Ack == nil || assessments.AcknowledgementHash(ev.Ack, ev.Signature.Hash) == ev.Ack.Signature.Hash)
+		for _, r := range ev.Ratings {
+			if l := sched.Level(r.Value); l != nil {
+				v.Levels[r.Item] = l.Label
+			}
+		}
+		v.AckMeaning = assessments.AcknowledgementMeaning(ev.Seq, ev.Signature.PrintedName)
+		v.CanAck = ev.Ack == nil && u.ID == p.ID
+	} else if u.ID != p.ID && recorders.Allows(u) && e.AcceptsEvidence() {
+		if opens := st.DueOn.AddDays(-sched.DueWindowDays); st.Status == assessments.EvaluationUpcoming {
+			v.NotYet = "This evaluation is due " + st.DueOn.String() + "; it can be completed from " + opens.String() + "."
+		} else {
+			v.CanComplete = true
+		}
+	}
+	if v.CanComplete || v.CanAck {
+		if v.NeedsCode, err = s.accounts.HasTOTP(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+		if v.HasPassword, err = s.accounts.HasPassword(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+		if !s.cfg.PasswordAllowed(u.Email) {
+			v.HasPassword, v.NeedsCode = false, false
+		}
+	}
+	return s.render(c, fiber.StatusOK, "evaluation", Page{Title: "Evaluation " + strconv.Itoa(st.Seq) + ": " + p.Name, Nav: "clearance", Data: v})
+}
+
+// completeEvaluation records the mentor's signed evaluation. Like a
+// sign-off, signing takes the password again and replaces the session.
+func (s *Server) completeEvaluation(c *fiber.Ctx) error {
+	rec, p, done, st, err := s.evaluationOf(c)
+	if err != nil {
+		return err
+	}
+	method, problem, err := s.reauthenticate(c, "nothing was signed")
+	if err != nil {
+		return err
+	}
+	if problem != "" {
+		return errkind.WithFields(errkind.Unauthenticated, problem, map[string]string{"password": problem})
+	}
+	req := assessments.EvaluationRequest{Seq: st.Seq, Ratings: map[string]int{}, Comments: c.FormValue("comments"), ApprenticeName: p.Name, AuthMethod: method}
+	for _, it := range rec.Enrollment.Version.Program().Evaluations.Items {
+		req.Ratings[it.Code], _ = strconv.Atoi(c.FormValue("rating_" + it.Code))
+	}
+	if _, err := s.evals.Complete(c.UserContext(), rec.Enrollment, done, evidence.ActorOf(currentUser(c)), req); err != nil {
+		return err
+	}
+	if err := s.renewSession(c); err != nil {
+		return err
+	}
+	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"/evaluations/"+strconv.Itoa(st.Seq)+"?msg=signed", fiber.StatusSeeOther)
+}
+
+// acknowledgeEvaluation records the apprentice's signed acknowledgement.
+func (s *Server) acknowledgeEvaluation(c *fiber.Ctx) error {
+	rec, _, _, st, err := s.evaluationOf(c)
+	if err != nil {
+		return err
+	}
+	if st.Evaluation == nil {
+		return errNotFound
+	}
+	method, problem, err := s.reauthenticate(c, "nothing was signed")
+	if err != nil {
+		return err
+	}
+	if problem != "" {
+		return errkind.WithFields(errkind.Unauthenticated, problem, map[string]string{"password": problem})
+	}
+	if _, err := s.evals.Acknowledge(c.UserContext(), st.Evaluation, evidence.ActorOf(currentUser(c)), rec.Enrollment.Version.Location(), method); err != nil {
+		return err
+	}
+	if err := s.renewSession(c); err != nil {
+		return err
+	}
+	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"/evaluations/"+strconv.Itoa(st.Seq)+"?msg=signed", fiber.StatusSeeOther)
+}
+
+// renewSession replaces the session id after a signature, so a captured
+// cookie cannot be replayed to sign again.
+func (s *Server) renewSession(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if old := c.Cookies(s.sessionCookie()); old != "" {
+		if err := s.accounts.EndSession(c.UserContext(), old); err != nil {
+			return err
+		}
+	}
+	secret, err := s.accounts.StartSession(c.UserContext(), u.ID, clientIP(c), c.Get(fiber.HeaderUserAgent))
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, secret)
+	return nil
+}

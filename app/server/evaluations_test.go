@@ -1,0 +1,115 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skillgate/skillgate/app/audit/audittest"
+	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/assessments"
+)
+
+// An evaluation comes due on its day, is reminded, is overdue the day
+// after, is signed by the mentor (not the apprentice) and acknowledged by
+// the apprentice (not the mentor), and then counts as completed.
+func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		withDemo(t, e)
+		jordan := e.client()
+		jordan.login("apprentice@demo.test", demo.Password)
+		enr := strings.TrimPrefix(jordan.get("/progress").Header.Get("Location"), "/enrollments/")
+		rec := records(t, e.svc.Evidence, enr)
+		next := assessments.EvaluationsOf(rec.Enrollment, nil, rec.Enrollment.Version.Day(e.clock.Now()))
+		due := next[len(next)-1]
+		// Noon, organisation time, on a day relative to the due date.
+		setDay := func(offset int) {
+			want := due.DueOn.AddDays(offset).Time(rec.Enrollment.Version.Location()).Add(12 * time.Hour)
+			e.clock.Advance(want.Sub(e.clock.Now()))
+		}
+		page := "/enrollments/" + enr + "/evaluations/" + strconv.Itoa(due.Seq)
+		status := func(c *client) string {
+			return regexpFind(`<span class="status[^"]*">([^<]+)</span>`, c.get(page).body)
+		}
+		reminded := func() string {
+			if _, err := e.svc.Reminders.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return jordan.get("/notifications").body
+		}
+
+		setDay(-1)
+		jordan.login("apprentice@demo.test", demo.Password)
+		if s := status(jordan); s != "Due soon" {
+			t.Fatalf("the day before: %q", s)
+		}
+		setDay(0)
+		jordan.login("apprentice@demo.test", demo.Password)
+		if s := status(jordan); s != "Due today" {
+			t.Fatalf("on the day: %q", s)
+		}
+		if n := reminded(); !strings.Contains(n, "Evaluation "+strconv.Itoa(due.Seq)+" is due "+due.DueOn.String()+" (today)") {
+			t.Fatal("no reminder on the due day")
+		}
+		setDay(1)
+		jordan.login("apprentice@demo.test", demo.Password)
+		if s := status(jordan); s != "Overdue" {
+			t.Fatalf("the day after: %q", s)
+		}
+		if !strings.Contains(jordan.get("/enrollments/"+enr).body, "Overdue") {
+			t.Error("the apprentice's page does not show the overdue evaluation")
+		}
+
+		form := url.Values{"comments": {"Steady progress; <b>keep</b> practising."}, "password": {demo.Password},
+			"rating_CLINICAL-SKILLS": {"3"}, "rating_SAFETY": {"9"}, "rating_COMMUNICATE": {"3"}, "rating_DOCUMENT": {"2"}, "rating_CONDUCT": {"4"}}
+		if r := jordan.post(page, form); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("the apprentice signed as the mentor: %d", r.StatusCode)
+		}
+		priya := e.client()
+		priya.login("preceptor@demo.test", demo.Password)
+		priya.get(page)
+		form.Del("_csrf") // the apprentice's, set by post
+		r := priya.post(page, form)
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "Steady progress; &lt;b&gt;keep&lt;/b&gt; practising.") ||
+			!strings.Contains(r.body, `name="rating_DOCUMENT" value="2" checked`) || !strings.Contains(r.body, "Rate &#34;Patient safety") {
+			t.Fatalf("a rating off the scale: %d, the form lost what was typed or the reason\n%s", r.StatusCode, r.body)
+		}
+		form.Set("rating_SAFETY", "4")
+		if r := priya.post(page, form); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the mentor's signature: %d\n%s", r.StatusCode, r.body)
+		}
+		if s := status(jordan); s != "Awaiting acknowledgement" {
+			t.Fatalf("after the mentor signs: %q", s)
+		}
+		if r := priya.post(page+"/acknowledge", url.Values{"password": {demo.Password}}); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("the mentor acknowledged for the apprentice: %d", r.StatusCode)
+		}
+		jordan.get(page)
+		if r := jordan.post(page+"/acknowledge", url.Values{"password": {"not my password"}}); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("acknowledged with a wrong password: %d", r.StatusCode)
+		}
+		if r := jordan.post(page+"/acknowledge", url.Values{"password": {demo.Password}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("acknowledgement: %d\n%s", r.StatusCode, r.body)
+		}
+		body := jordan.get(page).body
+		if !strings.Contains(body, `<span class="status">Completed</span>`) || !strings.Contains(body, "Priya Raman, RN") || !strings.Contains(body, "I acknowledge that I have read evaluation") {
+			t.Fatalf("the completed evaluation does not show both signatures\n%s", body)
+		}
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		if trail := hr.get("/audit").body; !strings.Contains(trail, "Priya Raman signed Jordan Lee&#39;s evaluation "+strconv.Itoa(due.Seq)) ||
+			!strings.Contains(trail, "Jordan Lee acknowledged their evaluation") {
+			t.Error("the audit trail does not say who signed and acknowledged the evaluation")
+		}
+		for _, action := range []string{"evaluation.sign", "evaluation.acknowledge"} {
+			if ent := audittest.Last(t, e.db, action); ent.EntityType != "evaluation" || ent.EntityID == "" {
+				t.Errorf("%s: no audit entry", action)
+			}
+		}
+	})
+}

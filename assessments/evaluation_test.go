@@ -1,0 +1,59 @@
+package assessments
+
+import (
+	"testing"
+)
+
+func TestEvaluationComesDueAndIsSignedByBoth(t *testing.T) {
+	e := newEnv(t) // started 2026-01-05: evaluation 1 due 2026-04-05, window 14 days
+	for day, want := range map[string]EvaluationStatus{"2026-03-21": EvaluationUpcoming, "2026-03-22": EvaluationDueSoon,
+		"2026-04-04": EvaluationDueSoon, "2026-04-05": EvaluationDue, "2026-04-06": EvaluationOverdue} {
+		if got := EvaluationsOf(e.enr, nil, d(day)); len(got) != 1 || got[0].Seq != 1 || got[0].DueOn != d("2026-04-05") || got[0].Status != want {
+			t.Errorf("on %s: %+v, want evaluation 1 due 2026-04-05 %s", day, got, want)
+		}
+	}
+	ratings := map[string]int{"CLINICAL-SKILLS": 3, "SAFETY": 4, "COMMUNICATE": 3, "DOCUMENT": 2, "CONDUCT": 4}
+	req := EvaluationRequest{Seq: 1, Ratings: ratings, Comments: "Steady progress.", ApprenticeName: apprentice.Name}
+	_, err := CheckEvaluation(req, apprentice, e.enr, nil, at(d("2026-04-05")))
+	wantErr(t, err, ErrSelfSignOff)
+	_, err = CheckEvaluation(req, nurse, e.enr, nil, at(d("2026-03-21")))
+	wantErr(t, err, ErrFutureDate)
+	bad := req
+	bad.Ratings = map[string]int{"CLINICAL-SKILLS": 3, "SAFETY": 5}
+	_, err = CheckEvaluation(bad, nurse, e.enr, nil, at(d("2026-04-05")))
+	wantErr(t, err, ErrMissingField)
+	if f := err.(*Error).Field; f != "rating_SAFETY" {
+		t.Errorf("a rating off the scale is reported on %q", f)
+	}
+	ev, err := CheckEvaluation(req, nurse, e.enr, nil, at(d("2026-04-06")))
+	wantErr(t, err, nil)
+	ev.ID = "ev-1"
+	if ev.Signature.Hash != EvaluationHash(ev) || len(ev.Signature.Hash) != 64 {
+		t.Fatal("the signature hash does not bind the evaluation")
+	}
+	changed := *ev
+	changed.Comments = "Excellent."
+	if EvaluationHash(&changed) == ev.Signature.Hash {
+		t.Error("changing the comments keeps the hash")
+	}
+	done := []Evaluation{*ev}
+	if got := EvaluationsOf(e.enr, done, d("2026-04-06")); got[0].Status != EvaluationAwaitingAck || got[1].Seq != 2 || got[1].DueOn != d("2026-07-05") {
+		t.Errorf("after the mentor signs: %+v", got)
+	}
+	_, err = CheckEvaluation(req, nurse, e.enr, done, at(d("2026-04-07")))
+	wantErr(t, err, ErrAlreadySignedOff)
+
+	_, err = CheckAcknowledgement(ev, nurse, e.pv.Location(), "password", at(d("2026-04-07")))
+	wantErr(t, err, ErrNotYourEnrollment)
+	ack, err := CheckAcknowledgement(ev, apprentice, e.pv.Location(), "password", at(d("2026-04-07")))
+	wantErr(t, err, nil)
+	if ack.Signature.Hash != AcknowledgementHash(ack, ev.Signature.Hash) || ack.Signature.Hash == AcknowledgementHash(ack, EvaluationHash(&changed)) {
+		t.Error("the acknowledgement's hash does not bind it to the evaluation")
+	}
+	done[0].Ack = ack
+	if got := EvaluationsOf(e.enr, done, d("2026-04-07")); got[0].Status != EvaluationCompleted {
+		t.Errorf("after both sign: %+v", got[0])
+	}
+	_, err = CheckAcknowledgement(&done[0], apprentice, e.pv.Location(), "password", at(d("2026-04-08")))
+	wantErr(t, err, ErrAlreadyReviewed)
+}
