@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,6 +100,17 @@ func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
 		body := jordan.get(page).body
 		if !strings.Contains(body, `<span class="status">Completed</span>`) || !strings.Contains(body, "Priya Raman, RN") || !strings.Contains(body, "I acknowledge that I have read evaluation") {
 			t.Fatalf("the completed evaluation does not show both signatures\n%s", body)
+		}
+		dana := e.client()
+		dana.login("director@demo.test", demo.Password)
+		if !strings.Contains(dana.get("/reports/evaluations").body, "Completed") {
+			t.Error("the evaluations report does not count the evaluation as completed")
+		}
+		rows, err := openXLSX(t, dana.get("/reports/evaluations.xlsx")).GetRows("Evaluations")
+		if err != nil || !slices.ContainsFunc(rows, func(r []string) bool {
+			return len(r) > 4 && r[0] == "Jordan Lee" && r[1] == strconv.Itoa(due.Seq) && r[3] == "Completed" && r[4] == "Priya Raman"
+		}) {
+			t.Errorf("the workbook lacks Jordan's completed evaluation: %v %v", rows, err)
 		}
 		hr := e.client()
 		hr.login("hr@demo.test", demo.Password)

@@ -42,6 +42,8 @@ var (
 		Template: "report_progress", PerPage: 10}
 	hoursReport = reportRoute[reports.HoursRow]{Report: reports.Hours, Path: "/reports/hours",
 		Template: "report_hours", PerPage: 20}
+	evaluationsReport = reportRoute[reports.EvaluationRow]{Report: reports.Evaluations, Path: "/reports/evaluations",
+		Template: "report_evaluations", PerPage: 50}
 )
 
 // reportPage is what every report template receives.

@@ -12,7 +12,8 @@ type reportLink struct{ Path, Title string }
 // the navigation rather than only from the HR page.
 func (s *Server) reportsIndex(c *fiber.Ctx) error {
 	links := []reportLink{{clearancesReport.Path, clearancesReport.Title}, {progressReport.Path, progressReport.Title},
-		{certificationsReport.Path, certificationsReport.Title}, {signOffsReport.Path, signOffsReport.Title}, {hoursReport.Path, hoursReport.Title}}
+		{certificationsReport.Path, certificationsReport.Title}, {signOffsReport.Path, signOffsReport.Title}, {hoursReport.Path, hoursReport.Title},
+		{evaluationsReport.Path, evaluationsReport.Title}}
 	if directors.Allows(currentUser(c)) {
 		links = append([]reportLink{{"/cohort/closest", "Closest to clearance: the cohort ranked by what is left for a task"}}, links...)
 	}

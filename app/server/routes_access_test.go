@@ -195,6 +195,8 @@ var accessRules = []accessRule{
 	{"GET", "/reports/clearances.xlsx", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/reports/signoffs", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/reports/signoffs.xlsx", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/evaluations", "", "L 200 200 200 200 200 200 200", false},
+	{"GET", "/reports/evaluations.xlsx", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/reports/progress", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/reports/progress.xlsx", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/reports/hours", "", "L 200 200 200 200 200 200 200", false},

@@ -275,6 +275,8 @@ func (s *Server) routes() error {
 	s.get(clearancesReport.Path+".xlsx", loggedIn, clearancesReport.xlsx(s))
 	s.get(signOffsReport.Path, loggedIn, signOffsReport.page(s))
 	s.get(signOffsReport.Path+".xlsx", loggedIn, signOffsReport.xlsx(s))
+	s.get(evaluationsReport.Path, loggedIn, evaluationsReport.page(s))
+	s.get(evaluationsReport.Path+".xlsx", loggedIn, evaluationsReport.xlsx(s))
 	s.get(progressReport.Path, loggedIn, progressReport.page(s))
 	s.get(progressReport.Path+".xlsx", loggedIn, progressReport.xlsx(s))
 	s.get(hoursReport.Path, loggedIn, hoursReport.page(s))
