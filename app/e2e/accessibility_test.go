@@ -87,7 +87,7 @@ func TestAccessibility(t *testing.T) {
 		"apprentice@demo.test": {"/", "/clearance", "/clearance?q=veni", "/progress", "/submissions", "/notifications", "/account", "/account/second-factor", "/programs"},
 		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/sessions/new", "/people"},
 		"director@demo.test":   {"/", "/cohort", "/cohort?sort=progress&dir=desc", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
-		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours"},
+		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours", "/reports/rapids"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new", "/admin/webhooks", "/admin/scim", "/admin/sso"},
 	}
 	for who, paths := range pages {
@@ -108,6 +108,11 @@ func TestAccessibility(t *testing.T) {
 		b.open("/admin/people?q=jordan")
 		b.clickAndLoad("open Jordan", chromedp.Search(`//main//a[contains(., "Jordan Lee")]`))
 		b.clickAndLoad("open the hire date", chromedp.Search(`//a[contains(., "change, history")]`))
+		b.checkPage(axe)
+		// and the demographic fields for RAPIDS, from the same page.
+		b.open("/admin/people?q=jordan")
+		b.clickAndLoad("open Jordan again", chromedp.Search(`//main//a[contains(., "Jordan Lee")]`))
+		b.clickAndLoad("open the demographic fields", chromedp.Search(`//a[contains(., "Demographic fields for RAPIDS")]`))
 		b.checkPage(axe)
 	}
 	// Transcribing paper records, from the director's view of Jordan's

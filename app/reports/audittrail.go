@@ -61,7 +61,7 @@ var AuditActions = []string{
 	"signoff.create", "signoff.revoke", "signoff.transcribe_paper", "selflog.create", "selflog.verify", "selflog.reject", "hours.create", "hours.approve", "hours.reject",
 	"credential.create", "credential.verify", "credential_file.create", "import.apply",
 	"scim_token.create", "scim_token.revoke", "scim.user_link", "scim.user_delete", "scim_group.create", "scim_group.update", "scim_group.delete",
-	"factor.recovery_codes_renew", "passkey.add", "passkey.remove", "person.hire_date", "person.sync", "sso.link", "sso.unlink", "sso.settings",
+	"factor.recovery_codes_renew", "passkey.add", "passkey.remove", "person.hire_date", "person.demographics", "person.demographics_view", "person.sync", "sso.link", "sso.unlink", "sso.settings",
 	"webhook.create", "webhook.update", "webhook.rotate_secret", "webhook.delete", "webhook.resend",
 	"evaluation.sign", "evaluation.acknowledge",
 }
@@ -151,15 +151,11 @@ func (s *Service) WriteAuditXLSX(ctx context.Context, f audit.Filter, generatedB
 // WriteAuditCSV writes the trail f selects, newest first, as CSV with
 // every value in full.
 func (s *Service) WriteAuditCSV(ctx context.Context, f audit.Filter, out io.Writer) error {
-	w := csv.NewWriter(out)
-	head := make([]string, len(auditColumns))
-	for i, col := range auditColumns {
-		head[i] = col.Title
-	}
-	if err := w.Write(head); err != nil {
+	w, err := csvWithHeader(out, auditColumns)
+	if err != nil {
 		return err
 	}
-	err := s.eachAuditRow(ctx, f, func(r auditRow) error {
+	err = s.eachAuditRow(ctx, f, func(r auditRow) error {
 		row := []string{strconv.FormatInt(r.Seq, 10), r.At.UTC().Format(time.RFC3339Nano), r.Sentence, r.Whose, r.Actor, r.ActorName, r.Via, r.Action,
 			r.EntityType, r.EntityID, r.Before, r.After, r.IP, r.RequestID, r.Hash}
 		for i := range row {
@@ -172,6 +168,16 @@ func (s *Service) WriteAuditCSV(ctx context.Context, f audit.Filter, out io.Writ
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// csvWithHeader starts a CSV on out with the columns' titles.
+func csvWithHeader(out io.Writer, cols []Column) (*csv.Writer, error) {
+	w := csv.NewWriter(out)
+	head := make([]string, len(cols))
+	for i, col := range cols {
+		head[i] = col.Title
+	}
+	return w, w.Write(head)
 }
 
 // csvSafe defuses formula injection: a spreadsheet opening the CSV would

@@ -102,12 +102,13 @@ func TestEveryListedActionHasASentence(t *testing.T) {
 		}
 	}
 	for action, want := range map[string]string{
-		"sso.link":         "Helen Ortiz linked Jordan Lee's account to https://idp.example (sign-in as jordan@demo.test)",
-		"person.hire_date": "Helen Ortiz set Jordan Lee's hire date to 2026-03-02 (“typo on the offer letter”)",
-		"passkey.add":      "Helen Ortiz added the passkey “Work phone” to Jordan Lee's account",
+		"sso.link":            "Helen Ortiz linked Jordan Lee's account to https://idp.example (sign-in as jordan@demo.test)",
+		"person.hire_date":    "Helen Ortiz set Jordan Lee's hire date to 2026-03-02 (“typo on the offer letter”)",
+		"passkey.add":         "Helen Ortiz added the passkey “Work phone” to Jordan Lee's account",
+		"person.demographics": "Helen Ortiz changed Jordan Lee's demographic fields for RAPIDS (date of birth, race)",
 	} {
 		r := audit.Record{Actor: "p-helen", Action: action, EntityType: "person", EntityID: "p-jordan",
-			After: `{"issuer":"https://idp.example","email":"jordan@demo.test","name":"Work phone","hire_date":"2026-03-02","reason":"typo on the offer letter"}`}
+			After: `{"issuer":"https://idp.example","email":"jordan@demo.test","name":"Work phone","hire_date":"2026-03-02","reason":"typo on the offer letter","fields":["date_of_birth","race"]}`}
 		if got, _, _ := w.describe(&r); got != want {
 			t.Errorf("%s: %q, want %q", action, got, want)
 		}

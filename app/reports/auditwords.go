@@ -313,6 +313,20 @@ func field(raw, key string) string {
 	return ""
 }
 
+// listField is a list of field names in the entry's After, in words
+// ("date of birth, race").
+func listField(r *audit.Record, key string) string {
+	var m map[string]json.RawMessage
+	var list []string
+	if json.Unmarshal([]byte(r.After), &m) != nil || json.Unmarshal(m[key], &list) != nil {
+		return ""
+	}
+	for i, f := range list {
+		list[i] = strings.ToLower(humanize(f))
+	}
+	return strings.Join(list, ", ")
+}
+
 // Describe returns the entry as a sentence and whose record it concerns
 // (a person's name, a program or a site; empty when nobody's).
 func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string) {
@@ -443,6 +457,10 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		if why := afterField(r, "reason"); why != "" {
 			s += " (“" + why + "”)"
 		}
+	case "person.demographics":
+		s = actor + " changed " + poss + " demographic fields for RAPIDS (" + listField(r, "fields") + ")"
+	case "person.demographics_view":
+		s = actor + " viewed " + poss + " demographic fields for RAPIDS"
 	case "person.sync":
 		s = "The identity provider updated " + poss + " name, roles or sites at sign-in"
 	case "sso.link":

@@ -341,6 +341,12 @@ var walkCases = []walkCase{
 			page := "/people/" + w.people[jordanEmail].ID + "/hire-date"
 			return walkPost{as: hrEmail, page: page, action: page, form: url.Values{"hire_date": {"5 Jan"}, "reason": {"offer letter"}}}
 		}},
+	{forms: []string{`demographics.html: print "/people/" $v.Person.ID "/demographics"`}, route: "/people/:id/demographics", field: "date_of_birth",
+		kept: map[string]string{"date_of_birth": "5 April 2001", "gender": "female"},
+		post: func(w *walkWorld) walkPost {
+			page := "/people/" + w.people[jordanEmail].ID + "/demographics"
+			return walkPost{as: hrEmail, page: page, action: page, form: url.Values{"date_of_birth": {"5 April 2001"}, "gender": {"female"}}}
+		}},
 	{forms: []string{`enrollment.html: print $v.URL "/status"`}, route: "/enrollments/:id/status", field: "status",
 		kept: map[string]string{"reason": "summer break"},
 		post: func(w *walkWorld) walkPost {

@@ -117,6 +117,9 @@ func loadViews(loc *time.Location) (*views, error) {
 		"addItem": func(v versionView, kind, label string, p Page) addItemView {
 			return addItemView{URL: v.URL, Kind: kind, Label: label, Page: p, Lock: v.Version.LockVersion, Domains: domainNames}
 		},
+		"demographicChoice": func(p Page, action, name, label string, choices []accounts.Choice, value string) demographicChoice {
+			return demographicChoice{Page: p, Action: action, Name: name, Label: label, Choices: choices, Value: value}
+		},
 		"date":     func(t time.Time) string { return t.In(loc).Format("Jan 2, 2006") },
 		"datetime": func(t time.Time) string { return t.In(loc).Format("Jan 2, 2006 15:04 MST") },
 	}
@@ -219,6 +222,7 @@ var flashes = map[string]Flash{
 	"sso-unlinked":             {"ok", "The link to the identity provider was removed. The person's next sign-in there links or creates an account as a first one does."},
 	"sso-saved":                {"ok", "The single sign-on mapping is saved; it applies from the next sign-in and SCIM change."},
 	"hire-date-changed":        {"ok", "The hire date has been changed; credential grace periods count from it on every day."},
+	"demographics-saved":       {"ok", "The demographic fields are saved."},
 	"logged-out":               {"ok", "You have logged out."},
 	"session-expired":          {"info", "Your session expired. Please log in again."},
 	"reset-link-issued":        {"ok", "A new password link has been created; earlier links no longer work."},

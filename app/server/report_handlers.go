@@ -70,7 +70,11 @@ type reportFiltersView struct {
 	// an instant (the clearances report).
 	KnownAt       string
 	OffersKnownAt bool
-	Errors        map[string]string
+	// From is the first day of a date range (the RAPIDS export, which
+	// OffersFrom); AsOf is then its last.
+	From       string
+	OffersFrom bool
+	Errors     map[string]string
 }
 
 // reportScope is who a report may cover for u, with the site filter
@@ -212,14 +216,8 @@ func (rp reportRoute[R]) xlsx(s *Server) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if len(filters.Errors) > 0 {
-			var msgs []string
-			for _, k := range []string{"site", "program", "as_of", "known_at"} {
-				if m := filters.Errors[k]; m != "" {
-					msgs = append(msgs, m)
-				}
-			}
-			return errkind.New(errkind.Malformed, "This report cannot be made: "+strings.Join(msgs, " "))
+		if err := filtersRefused(filters.Errors, "report", "site", "program", "as_of", "known_at"); err != nil {
+			return err
 		}
 		name := rp.Sheet + "-" + q.AsOf.String() + ".xlsx"
 		// Recorded once the file is written and before it leaves: an export
@@ -234,6 +232,22 @@ func (rp reportRoute[R]) xlsx(s *Server) fiber.Handler {
 		}
 		return nil
 	}
+}
+
+// filtersRefused is the error refusing a download whose filters are
+// wrong (errs by field), their messages in the order of keys; nil when
+// none is.
+func filtersRefused(errs map[string]string, what string, keys ...string) error {
+	var msgs []string
+	for _, k := range keys {
+		if m := errs[k]; m != "" {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return errkind.New(errkind.Malformed, "This "+what+" cannot be made: "+strings.Join(msgs, " "))
 }
 
 // xlsxContentType is the media type of an .xlsx workbook.

@@ -2,6 +2,8 @@ package server
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillgate/skillgate/app/reports"
 )
 
 // reportLink is one entry of the reports index.
@@ -14,6 +16,9 @@ func (s *Server) reportsIndex(c *fiber.Ctx) error {
 	links := []reportLink{{clearancesReport.Path, clearancesReport.Title}, {progressReport.Path, progressReport.Title},
 		{certificationsReport.Path, certificationsReport.Title}, {signOffsReport.Path, signOffsReport.Title}, {hoursReport.Path, hoursReport.Title},
 		{evaluationsReport.Path, evaluationsReport.Title}}
+	if hrStaff.Allows(currentUser(c)) {
+		links = append(links, reportLink{rapidsPath, reports.RAPIDSTitle})
+	}
 	if directors.Allows(currentUser(c)) {
 		links = append([]reportLink{{"/cohort/closest", "Closest to clearance: the cohort ranked by what is left for a task"}}, links...)
 	}

@@ -62,18 +62,7 @@ func TestReportsOpenInLibreOffice(t *testing.T) {
 			}
 			files = append(files, path)
 		}
-		// A private profile: parallel runs (sqlite and postgres subtests,
-		// other packages) would otherwise fight over ~/.config/libreoffice.
-		profile := "file://" + filepath.Join(t.TempDir(), "profile")
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		args := append([]string{"-env:UserInstallation=" + profile, "--headless", "--norestore",
-			"--convert-to", `csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1`, "--outdir", out}, files...)
-		cmd := exec.CommandContext(ctx, soffice, args...)
-		cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("soffice: %v\n%s", err, msg)
-		}
+		sofficeToCSV(t, soffice, out, files...)
 		for name, values := range want {
 			data := readCSV(t, filepath.Join(out, name+"-"+sheets[name]+".csv"))
 			for _, v := range values {
@@ -97,6 +86,24 @@ func TestReportsOpenInLibreOffice(t *testing.T) {
 			t.Errorf("no yyyy-mm-dd date in LibreOffice's certifications sheet:\n%.600s", certs)
 		}
 	})
+}
+
+// sofficeToCSV has LibreOffice read the workbooks files and write each
+// sheet of each as CSV into out, as <file>-<sheet>.csv (one conversion).
+func sofficeToCSV(t *testing.T, soffice, out string, files ...string) {
+	t.Helper()
+	// A private profile: parallel runs (sqlite and postgres subtests,
+	// other packages) would otherwise fight over ~/.config/libreoffice.
+	profile := "file://" + filepath.Join(t.TempDir(), "profile")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	args := append([]string{"-env:UserInstallation=" + profile, "--headless", "--norestore",
+		"--convert-to", `csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1`, "--outdir", out}, files...)
+	cmd := exec.CommandContext(ctx, soffice, args...)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, msg)
+	}
 }
 
 var dateTimeCell = regexp.MustCompile(`(?m)(^|,)20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9](,|$)`)

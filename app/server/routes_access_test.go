@@ -148,6 +148,10 @@ var accessRules = []accessRule{
 	// A person's hire date: HR and administrators (an empty form is 400).
 	{"GET", "/people/:id/hire-date", "/people/{person}/hire-date", "L 403 403 403 403 200 200 200", false},
 	{"POST", "/people/:id/hire-date", "/people/{person}/hire-date", "L 403 403 403 403 400 400 400", false},
+	// Demographic fields: HR and admins only; an empty form changes
+	// nothing (422).
+	{"GET", "/people/:id/demographics", "/people/{person}/demographics", "L 403 403 403 403 200 200 200", false},
+	{"POST", "/people/:id/demographics", "/people/{person}/demographics", "L 403 403 403 403 422 422 422", false},
 
 	{"GET", "/people", "", "L 403 403 200 200 200 200 200", false},
 	{"GET", "/admin/people", "", "L 403 403 403 403 403 200 403", false},
@@ -201,6 +205,10 @@ var accessRules = []accessRule{
 	{"GET", "/reports/progress.xlsx", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/reports/hours", "", "L 200 200 200 200 200 200 200", false},
 	{"GET", "/reports/hours.xlsx", "", "L 200 200 200 200 200 200 200", false},
+	// The RAPIDS export holds demographic fields: HR and admins only.
+	{"GET", "/reports/rapids", "", "L 403 403 403 403 200 200 200", false},
+	{"GET", "/reports/rapids.xlsx", "", "L 403 403 403 403 200 200 200", false},
+	{"GET", "/reports/rapids.csv", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/hr", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/audit", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/audit.xlsx", "", "L 403 403 403 403 200 200 200", false},

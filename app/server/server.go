@@ -252,6 +252,10 @@ func (s *Server) routes() error {
 	s.get("/clearance", loggedIn, s.clearancePage)
 	s.get("/people/:id/hire-date", hrStaff, s.hireDatePage)
 	s.form("/people/:id/hire-date", hrStaff, s.hireDatePage, s.changeHireDate)
+	// Demographic fields for RAPIDS (demographics.go): HR and admins only,
+	// every showing audited.
+	s.get("/people/:id/demographics", hrStaff, s.demographicsPage)
+	s.form("/people/:id/demographics", hrStaff, s.demographicsPage, s.saveDemographics)
 	s.get("/people/:id/clearance", loggedIn, s.clearancePage)
 	s.get("/people/:id/credentials", loggedIn, s.credentialsPage)
 	s.upload("/people/:id/credentials", hrStaff, credentialFile, s.formOf(s.credentialsPage, s.addCredential))
@@ -281,6 +285,11 @@ func (s *Server) routes() error {
 	s.get(progressReport.Path+".xlsx", loggedIn, progressReport.xlsx(s))
 	s.get(hoursReport.Path, loggedIn, hoursReport.page(s))
 	s.get(hoursReport.Path+".xlsx", loggedIn, hoursReport.xlsx(s))
+	// The RAPIDS export (rapids.go): HR and admins only, as it holds
+	// demographic fields; its downloads are audited.
+	s.get(rapidsPath, hrStaff, s.rapidsPage)
+	s.get(rapidsPath+".xlsx", hrStaff, s.rapidsExport("xlsx"))
+	s.get(rapidsPath+".csv", hrStaff, s.rapidsExport("csv"))
 	s.get("/hr", hrStaff, s.hrDashboard)
 	// The audit trail: organisation-wide, HR and admin only (audit_trail.go).
 	s.get("/audit", hrStaff, s.auditPage)
