@@ -89,7 +89,9 @@ func Backoff(attempt int, jitter float64) time.Duration {
 }
 
 // Run delivers until ctx ends, looking for due deliveries every interval
-// (and at once after a busy round).
+// (and at once after a busy round). When ctx ends, the attempts in flight
+// finish (each within Timeout) and are recorded before Run returns; no new
+// one starts.
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	for {
 		n, err := d.RunOnce(ctx)
@@ -201,8 +203,13 @@ type attempt struct {
 // transaction; after a failed attempt nothing more is claimed.
 func (d *Dispatcher) claim(ctx context.Context, endpointID string, done *attempt) (*claim, error) {
 	var c *claim
-	if done != nil && ctx.Err() != nil {
-		// Shutting down: record the outcome whatever happens to ctx.
+	stopping := ctx.Err() != nil
+	if stopping {
+		if done == nil {
+			return nil, nil
+		}
+		// Shutting down: record the outcome whatever happens to ctx, and
+		// claim nothing more.
 		ctx = context.WithoutCancel(ctx)
 	}
 	err := d.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -210,7 +217,7 @@ func (d *Dispatcher) claim(ctx context.Context, endpointID string, done *attempt
 			if err := d.record(ctx, tx, done); err != nil {
 				return err
 			}
-			if done.err != nil || ctx.Err() != nil {
+			if done.err != nil || stopping {
 				return nil
 			}
 		}
@@ -259,14 +266,17 @@ func (d *Dispatcher) claim(ctx context.Context, endpointID string, done *attempt
 	return c, nil
 }
 
-// send makes one attempt and returns the response code (0: none).
+// send makes one attempt and returns the response code (0: none). The
+// attempt is not cut when ctx ends (a shutdown): it runs to its answer or
+// its Timeout, so its outcome is the receiver's, never the shutdown's, and
+// is recorded as such (claim), with nothing more claimed after it.
 func (d *Dispatcher) send(ctx context.Context, c *claim) (int, error) {
 	ts := d.now().Unix()
 	sig, err := Sign(c.secrets, c.msgID, ts, c.body)
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(c.body))
 	if err != nil {

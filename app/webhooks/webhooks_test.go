@@ -406,3 +406,50 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("capped: %v", b)
 	}
 }
+
+// A shutdown while a delivery is in flight: the attempt is not cut; Run
+// returns once the receiver has answered and the delivery is recorded as
+// delivered (once), and the endpoint's next event is left pending,
+// untried, for the next start.
+func TestShutdownFinishesTheDeliveryInFlight(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		arrived, release := make(chan struct{}, 1), make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			<-release
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer srv.Close()
+		var once sync.Once
+		answer := func() { once.Do(func() { close(release) }) }
+		defer answer()
+		ep, _, err := f.store.Create(ctx, Input{URL: srv.URL, Events: []string{SignOffRecorded}, Enabled: true}, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.emit(t, SignOffRecorded, 1, false)
+		f.emit(t, SignOffRecorded, 2, false)
+		run, stop := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() { defer close(stopped); f.disp.Run(run, time.Millisecond) }()
+		<-arrived
+		stop()
+		select {
+		case <-stopped:
+			t.Fatal("Run returned with a delivery in flight")
+		case <-time.After(50 * time.Millisecond):
+		}
+		answer()
+		select {
+		case <-stopped:
+		case <-time.After(Timeout):
+			t.Fatal("Run did not return after the answer")
+		}
+		ds := f.deliveries(t, ep.ID) // newest first
+		if ds[1].Status != StatusDelivered || ds[1].Attempts != 1 || ds[1].LastError != "" ||
+			ds[0].Status != StatusPending || ds[0].Attempts != 0 || ds[0].LastError != "" {
+			t.Fatalf("after the shutdown: %+v / %+v", ds[1], ds[0])
+		}
+	})
+}
