@@ -40,6 +40,9 @@ type CohortRow struct {
 	Name, EnrollmentID string
 	Percent            int
 	Cells              []CohortCell // one per competency, in order
+	// Overdue names the apprentice's overdue periodic evaluation
+	// ("Evaluation 2 overdue since 2026-07-05"); empty when none is.
+	Overdue string
 }
 
 // CohortCell is one competency's state as a symbol or count, with its
@@ -166,6 +169,9 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 		}
 		v.Rows = append(v.Rows, row)
 	}
+	if err := s.overdueEvaluations(ctx, current, versions, v.Rows); err != nil {
+		return nil, err
+	}
 	less := func(a, b CohortRow) bool {
 		if f.Sort == "progress" && a.Percent != b.Percent {
 			return a.Percent < b.Percent
@@ -182,6 +188,38 @@ func (s *Service) Cohort(ctx context.Context, f CohortFilter) (*Cohort, error) {
 		return less(v.Rows[i], v.Rows[j])
 	})
 	return v, nil
+}
+
+// overdueEvaluations marks the rows whose next periodic evaluation is
+// overdue today (one query for all of them).
+func (s *Service) overdueEvaluations(ctx context.Context, ens []assessments.Enrollment, versions map[string]*assessments.ProgramVersion, rows []CohortRow) error {
+	if s.Evaluations == nil || len(rows) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ens))
+	for i := range ens {
+		ids[i] = ens[i].ID
+	}
+	done, err := s.Evaluations.ForEnrollments(ctx, ids)
+	if err != nil {
+		return err
+	}
+	byID := map[string]*assessments.Enrollment{}
+	for i := range ens {
+		e := ens[i]
+		e.Version = versions[e.ID]
+		byID[e.ID] = &e
+	}
+	today := curriculum.DateOf(s.now(), s.location())
+	for i := range rows {
+		e := byID[rows[i].EnrollmentID]
+		for _, st := range assessments.EvaluationsOf(e, done[e.ID], today) {
+			if st.Status == assessments.EvaluationOverdue {
+				rows[i].Overdue = fmt.Sprintf("Evaluation %d overdue since %s", st.Seq, st.DueOn.AddDays(1))
+			}
+		}
+	}
+	return nil
 }
 
 // cohortCell is the cell of competency code, at index i of the

@@ -68,7 +68,11 @@ func (v cohortView) Body() template.HTML {
 	esc := template.HTMLEscapeString
 	for _, r := range v.Rows {
 		href := esc("/enrollments/" + url.PathEscape(r.EnrollmentID))
-		for _, s := range []string{`<tr><th scope="row"><a href="`, href, `">`, esc(r.Name), `</a></th><td>`, strconv.Itoa(r.Percent), "%</td>\n"} {
+		overdue := ""
+		if r.Overdue != "" {
+			overdue = ` <a class="status status-bad" href="` + href + `#evaluations">` + esc(r.Overdue) + `</a>`
+		}
+		for _, s := range []string{`<tr><th scope="row"><a href="`, href, `">`, esc(r.Name), `</a>`, overdue, `</th><td>`, strconv.Itoa(r.Percent), "%</td>\n"} {
 			b.WriteString(s)
 		}
 		for _, c := range r.Cells {

@@ -66,6 +66,14 @@ func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
 			t.Error("the apprentice's page does not show the overdue evaluation")
 		}
 
+		dana := e.client()
+		dana.login("director@demo.test", demo.Password)
+		if !strings.Contains(dana.get("/cohort").body, "Evaluation "+strconv.Itoa(due.Seq)+" overdue since "+due.DueOn.AddDays(1).String()) {
+			t.Error("the cohort does not mark the overdue evaluation")
+		}
+		if !strings.Contains(dana.get("/reports/evaluations").body, "Overdue") {
+			t.Error("the evaluations report does not show the overdue evaluation")
+		}
 		form := url.Values{"comments": {"Steady progress; <b>keep</b> practising."}, "password": {demo.Password},
 			"rating_CLINICAL-SKILLS": {"3"}, "rating_SAFETY": {"9"}, "rating_COMMUNICATE": {"3"}, "rating_DOCUMENT": {"2"}, "rating_CONDUCT": {"4"}}
 		if r := jordan.post(page, form); r.StatusCode != http.StatusForbidden {
@@ -101,8 +109,6 @@ func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
 		if !strings.Contains(body, `<span class="status">Completed</span>`) || !strings.Contains(body, "Priya Raman, RN") || !strings.Contains(body, "I acknowledge that I have read evaluation") {
 			t.Fatalf("the completed evaluation does not show both signatures\n%s", body)
 		}
-		dana := e.client()
-		dana.login("director@demo.test", demo.Password)
 		if !strings.Contains(dana.get("/reports/evaluations").body, "Completed") {
 			t.Error("the evaluations report does not count the evaluation as completed")
 		}

@@ -186,7 +186,7 @@ func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
 			{"hr@demo.test", "/audit"}, {"hr@demo.test", "/audit?whose=grown"}, {"hr@demo.test", "/audit?actor=" + url.QueryEscape("Priya Raman")},
 			{"apprentice@demo.test", "/"}, {"apprentice@demo.test", "/clearance"},
 		}
-		for _, r := range []string{"certifications", "clearances", "signoffs", "progress", "hours"} {
+		for _, r := range []string{"certifications", "clearances", "signoffs", "progress", "hours", "evaluations"} {
 			pages = append(pages, page{"hr@demo.test", "/reports/" + r}, page{"preceptor@demo.test", "/reports/" + r})
 		}
 		pages = append(pages, page{"hr@demo.test", "/reports/clearances?site=" + site0})
