@@ -14,6 +14,34 @@ import (
 // (migration 0011).
 const ScopeCredentials = "credentials"
 
+// ScopePeople is the change stamp of what the HR dashboard reads about
+// people rather than their records: names, disabled, licence types, roles,
+// sites and the sites (migration 0030). While it stands still, a move of
+// ScopeCredentials comes from people's records, each of which also bumps
+// that person's decision stamp.
+const ScopePeople = "people"
+
+// ChangeStamps reads several change stamps in one statement, in the order
+// of scopes (a missing row reads as 0).
+func ChangeStamps(ctx context.Context, idb bun.IDB, scopes ...string) ([]int64, error) {
+	var rows []struct {
+		Scope   string `bun:"scope"`
+		Version int64  `bun:"version"`
+	}
+	if err := idb.NewSelect().Table("change_stamps").Column("scope", "version").Where("scope IN (?)", bun.List(scopes)).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("read change stamps %v: %w", scopes, Translate(err))
+	}
+	out := make([]int64, len(scopes))
+	for _, r := range rows {
+		for i, sc := range scopes {
+			if sc == r.Scope {
+				out[i] = r.Version
+			}
+		}
+	}
+	return out, nil
+}
+
 // ChangeStamp reads the counter that database triggers bump, in the
 // writer's transaction, on every write within scope (table change_stamps).
 // Equal stamps mean nothing in scope was committed in between, whichever

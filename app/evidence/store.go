@@ -216,6 +216,27 @@ func (s *Store) DecisionStamps(ctx context.Context, personIDs []string) (map[str
 	return stamps, nil
 }
 
+// AllDecisionStamps reads everyone's decision stamp in one query (a
+// person absent from the map has none: read as 0), for a read model of
+// the whole organisation that updates only the people whose stamps moved.
+func (s *Store) AllDecisionStamps(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.DB.QueryContext(ctx, "SELECT person_id, version FROM decision_stamps")
+	if err != nil {
+		return nil, fmt.Errorf("decision stamps: %w", db.Translate(err))
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("decision stamps: %w", err)
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
+
 // DecisionStampTotal sums the decision stamps of the people the subquery
 // selects (a single column of user ids), in one statement returning one
 // row. Stamps only grow, so while the same people are selected an equal

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 
 	"github.com/skillgate/skillgate/app/accounts"
@@ -37,16 +36,19 @@ type HRSite struct {
 }
 
 // add adds o's counts to st (not the name or the percentage).
-func (st *HRSite) add(o HRSite) {
-	st.People += o.People
-	st.Compliant += o.Compliant
-	st.Expired += o.Expired
-	st.Exp30 += o.Exp30
-	st.Exp60 += o.Exp60
-	st.Exp90 += o.Exp90
-	st.Missing += o.Missing
-	st.Grace += o.Grace
-	st.Unverified += o.Unverified
+func (st *HRSite) add(o HRSite) { st.addTimes(o, 1) }
+
+// addTimes adds k times o's counts to st.
+func (st *HRSite) addTimes(o HRSite, k int) {
+	st.People += k * o.People
+	st.Compliant += k * o.Compliant
+	st.Expired += k * o.Expired
+	st.Exp30 += k * o.Exp30
+	st.Exp60 += k * o.Exp60
+	st.Exp90 += k * o.Exp90
+	st.Missing += k * o.Missing
+	st.Grace += k * o.Grace
+	st.Unverified += k * o.Unverified
 }
 
 // HRFilter is what one reader asks of the dashboard.
@@ -180,11 +182,62 @@ func (s *Service) HR(ctx context.Context, today curriculum.Date, f HRFilter) (*H
 	return v, nil
 }
 
-// computeHR computes the dashboard for every site on today: everyone in a
-// fixed number of queries (all apprentices and preceptors, their
-// enrollments and credentials; no evidence, credential states do not need
-// it).
-func (s *Service) computeHR(ctx context.Context, today curriculum.Date) (*hrOrg, error) {
+// hrPeople is who is where: every site, apprentice and preceptor, and
+// where each person's share goes (their sites, and their place among the
+// site's people, which orders rows of equal rank and name as the
+// dashboard always has). It changes only with the 'people' change stamp.
+type hrPeople struct {
+	sites []accounts.Site
+	// slots of each apprentice and each preceptor: site index and place.
+	appr, prec map[string][]hrSlot
+	names      map[string]string
+	licence    map[string]string // a preceptor's licence type
+}
+
+type hrSlot struct{ site, member int }
+
+// hrShare is one person's part of one site's figures.
+type hrShare struct {
+	site   int
+	counts HRSite
+	months [12]int
+}
+
+// seqOf orders rows of equal rank and name: by site, apprentices before
+// preceptors, then the person's place at the site and the credential's
+// place among theirs (the order the rows were once appended in before a
+// stable sort).
+func seqOf(slot hrSlot, preceptor bool, cred int) uint64 {
+	r := uint64(0)
+	if preceptor {
+		r = 1
+	}
+	return uint64(slot.site)<<42 | r<<41 | uint64(slot.member)<<12 | uint64(cred)
+}
+
+// rowLess is the display order of the attention list: rank, name, then
+// seqOf.
+func rowLess(a, b *hrEntry) int {
+	if a.Sort != b.Sort {
+		return a.Sort - b.Sort
+	}
+	if a.Person != b.Person {
+		if a.Person < b.Person {
+			return -1
+		}
+		return 1
+	}
+	switch {
+	case a.seq < b.seq:
+		return -1
+	case a.seq > b.seq:
+		return 1
+	}
+	return 0
+}
+
+// readHRPeople reads every site, apprentice and preceptor (three queries).
+func (s *Service) readHRPeople(ctx context.Context) (*hrPeople, error) {
 	sites, err := s.Accounts.Sites(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("hr dashboard: sites: %w", err)
@@ -193,52 +246,74 @@ func (s *Service) computeHR(ctx context.Context, today curriculum.Date) (*hrOrg,
 	if err != nil {
 		return nil, fmt.Errorf("hr dashboard: apprentices: %w", err)
 	}
-	ids := make([]string, len(apprentices))
-	for i, p := range apprentices {
-		ids[i] = p.ID
-	}
-	res, err := s.Clearance.Standings(ctx, ids, today)
-	if err != nil {
-		return nil, fmt.Errorf("hr dashboard: standings of %d apprentices: %w", len(ids), err)
-	}
 	precs, err := s.Accounts.Members(ctx, accounts.RolePreceptor, nil)
 	if err != nil {
 		return nil, fmt.Errorf("hr dashboard: preceptors: %w", err)
 	}
-	precIDs := make([]string, len(precs))
-	for i, p := range precs {
-		precIDs[i] = p.ID
+	siteIndex := make(map[string]int, len(sites))
+	for i, site := range sites {
+		siteIndex[site.ID] = i
 	}
-	precRecs, err := s.Evidence.Credentials.ForPeople(ctx, precIDs)
-	if err != nil {
-		return nil, fmt.Errorf("hr dashboard: licences of %d preceptors: %w", len(precIDs), err)
-	}
-	names := make(map[string]string, len(apprentices))
-	bySite := map[string][]string{} // site -> apprentice ids, by name
-	for _, p := range apprentices {
-		names[p.ID] = p.Name
-		for _, site := range p.SiteIDs {
-			bySite[site] = append(bySite[site], p.ID)
-		}
-	}
-	precsBySite := map[string][]*accounts.Person{}
-	for _, p := range precs {
-		for _, site := range p.SiteIDs {
-			precsBySite[site] = append(precsBySite[site], p)
-		}
-	}
-	org := &hrOrg{today: today, sites: make([]hrOrgSite, 0, len(sites))}
-	for _, site := range sites {
-		os := hrOrgSite{id: site.ID, counts: HRSite{ID: site.ID, Name: site.Name}}
-		st := &os.counts
-		for _, id := range bySite[site.ID] {
-			r, ok := res[id]
-			if !ok {
-				continue
+	pp := &hrPeople{sites: sites, appr: map[string][]hrSlot{}, prec: map[string][]hrSlot{}, names: map[string]string{}, licence: map[string]string{}}
+	place := func(list []*accounts.Person, slots map[string][]hrSlot) {
+		members := make([]int, len(sites))
+		for _, p := range list {
+			pp.names[p.ID] = p.Name
+			for _, site := range p.SiteIDs {
+				if i, ok := siteIndex[site]; ok {
+					slots[p.ID] = append(slots[p.ID], hrSlot{site: i, member: members[i]})
+					members[i]++
+				}
 			}
-			st.People++
-			ok = true
-			for _, cs := range r.RequiredCredentials(today) {
+		}
+	}
+	place(apprentices, pp.appr)
+	place(precs, pp.prec)
+	for _, p := range precs {
+		pp.licence[p.ID] = p.Credential
+	}
+	return pp, nil
+}
+
+// hrShares computes the shares and rows of the given people (all of them
+// when ids is nil): their standings and the preceptors' licences, in a
+// fixed number of queries.
+func (s *Service) hrShares(ctx context.Context, pp *hrPeople, ids []string, today curriculum.Date) (map[string][]hrShare, []hrEntry, error) {
+	var appr, prec []string
+	if ids == nil {
+		appr, prec = slices.Sorted(maps.Keys(pp.appr)), slices.Sorted(maps.Keys(pp.prec))
+	} else {
+		for _, id := range ids {
+			if _, ok := pp.appr[id]; ok {
+				appr = append(appr, id)
+			}
+			if _, ok := pp.prec[id]; ok {
+				prec = append(prec, id)
+			}
+		}
+	}
+	res, err := s.Clearance.Standings(ctx, appr, today)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hr dashboard: standings of %d apprentices: %w", len(appr), err)
+	}
+	precRecs, err := s.Evidence.Credentials.ForPeople(ctx, prec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hr dashboard: licences of %d preceptors: %w", len(prec), err)
+	}
+	shares := make(map[string][]hrShare, len(appr)+len(prec))
+	var rows []hrEntry
+	for _, id := range appr {
+		r, ok := res[id]
+		if !ok {
+			continue
+		}
+		creds := r.RequiredCredentials(today)
+		for _, slot := range pp.appr[id] {
+			site := pp.sites[slot.site]
+			sh := hrShare{site: slot.site, counts: HRSite{People: 1}}
+			st := &sh.counts
+			ok := true
+			for ci, cs := range creds {
 				ok = ok && cs.Satisfied()
 				label, class := CredentialLabel(cs)
 				key, rank := "", 0
@@ -269,7 +344,7 @@ func (s *Service) computeHR(ctx context.Context, today curriculum.Date) (*hrOrg,
 				month := -1
 				if !cs.Expires.IsZero() && !cs.Expires.Before(today) {
 					if m := monthsBetween(today, cs.Expires); m < 12 {
-						os.months[m]++
+						sh.months[m]++
 						month = m
 					}
 				}
@@ -279,28 +354,107 @@ func (s *Service) computeHR(ctx context.Context, today curriculum.Date) (*hrOrg,
 				if key == "" {
 					rank = 6 // in the chart only: after everything needing attention
 				}
-				org.rows = append(org.rows, hrEntry{siteID: site.ID, key: key, month: month, HRRow: HRRow{PersonID: id, Person: names[id], Role: "Apprentice",
+				rows = append(rows, hrEntry{siteID: site.ID, key: key, month: month, seq: seqOf(slot, false, ci), HRRow: HRRow{PersonID: id, Person: pp.names[id], Role: "Apprentice",
 					Site: site.Name, Credential: cs.Credential, Label: label, Class: class, Sort: rank}})
 			}
 			if ok {
 				st.Compliant++
 			}
+			shares[id] = append(shares[id], sh)
 		}
-		org.rows = preceptorLicences(org.rows, site, precsBySite[site.ID], precRecs, today, st)
+	}
+	for _, id := range prec {
+		for _, slot := range pp.prec[id] {
+			sh := hrShare{site: slot.site}
+			if e := preceptorLicence(id, pp.names[id], pp.licence[id], pp.sites[slot.site], precRecs[id], today, &sh.counts); e != nil {
+				e.seq = seqOf(slot, true, 0)
+				rows = append(rows, *e)
+			}
+			shares[id] = append(shares[id], sh)
+		}
+	}
+	slices.SortFunc(rows, func(a, b hrEntry) int { return rowLess(&a, &b) })
+	return shares, rows, nil
+}
+
+// computeHR computes the dashboard for every site on today: everyone in a
+// fixed number of queries (all apprentices and preceptors, their
+// enrollments and credentials; no evidence, credential states do not need
+// it).
+func (s *Service) computeHR(ctx context.Context, today curriculum.Date) (*hrOrg, error) {
+	pp, err := s.readHRPeople(ctx)
+	if err != nil {
+		return nil, err
+	}
+	shares, rows, err := s.hrShares(ctx, pp, nil, today)
+	if err != nil {
+		return nil, err
+	}
+	org := &hrOrg{today: today, people: pp, shares: shares, rows: rows, sites: make([]hrOrgSite, len(pp.sites))}
+	for i, site := range pp.sites {
+		org.sites[i] = hrOrgSite{id: site.ID, counts: HRSite{ID: site.ID, Name: site.Name}}
+	}
+	for _, list := range shares {
+		org.addShares(list, 1)
+	}
+	org.percents()
+	return org, nil
+}
+
+// addShares adds (sign 1) or takes away (-1) a person's shares.
+func (org *hrOrg) addShares(list []hrShare, sign int) {
+	for _, sh := range list {
+		site := &org.sites[sh.site]
+		site.counts.addTimes(sh.counts, sign)
+		for m, n := range sh.months {
+			site.months[m] += sign * n
+		}
+	}
+}
+
+func (org *hrOrg) percents() {
+	for i := range org.sites {
+		st := &org.sites[i].counts
+		st.Percent = 0
 		if st.People > 0 {
 			st.Percent = st.Compliant * 100 / st.People
 		}
-		org.sites = append(org.sites, os)
 	}
-	// Stable, so equal names keep site order: a page of a filtered list
-	// is then the same as sorting only the filtered rows would give.
-	sort.SliceStable(org.rows, func(i, j int) bool {
-		if org.rows[i].Sort != org.rows[j].Sort {
-			return org.rows[i].Sort < org.rows[j].Sort
+}
+
+// updated is org with the given people's shares and rows replaced by
+// theirs now (shares and rows as hrShares computed them): the rest of the
+// organisation is not read again.
+func (org *hrOrg) updated(ids []string, shares map[string][]hrShare, rows []hrEntry) *hrOrg {
+	next := &hrOrg{today: org.today, people: org.people, sites: slices.Clone(org.sites), shares: maps.Clone(org.shares)}
+	gone := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+		next.addShares(org.shares[id], -1)
+		next.addShares(shares[id], 1)
+		if list, ok := shares[id]; ok {
+			next.shares[id] = list
+		} else {
+			delete(next.shares, id)
 		}
-		return org.rows[i].Person < org.rows[j].Person
-	})
-	return org, nil
+	}
+	next.percents()
+	// Both lists are in display order: merge them.
+	next.rows = make([]hrEntry, 0, len(org.rows)+len(rows))
+	j := 0
+	for i := range org.rows {
+		old := &org.rows[i]
+		if gone[old.PersonID] {
+			continue
+		}
+		for j < len(rows) && rowLess(&rows[j], old) < 0 {
+			next.rows = append(next.rows, rows[j])
+			j++
+		}
+		next.rows = append(next.rows, *old)
+	}
+	next.rows = append(next.rows, rows[j:]...)
+	return next
 }
 
 // matchesStatus says whether a row's status key is within the filter:
@@ -323,63 +477,60 @@ func monthsBetween(a, b curriculum.Date) int {
 	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
 }
 
-// preceptorLicences adds the site's preceptors' own professional licences
-// (a lapsed licence stops them signing off) to the counts, and to rows
-// those needing attention; it returns the longer rows.
-func preceptorLicences(rows []hrEntry, site accounts.Site, precs []*accounts.Person, recs map[string][]credentials.Record, today curriculum.Date, st *HRSite) []hrEntry {
-	for _, p := range precs {
-		if p.Credential == "" || p.Credential == "none" {
-			continue
-		}
-		// The verified record that lasts longest counts (as the engine does:
-		// a renewal wins, an old record never shortens a newer one).
-		var exp curriculum.Date
-		found, forever := false, false
-		for _, r := range recs[p.ID] {
-			if r.TypeCode != p.Credential || !r.Verified() {
-				continue
-			}
-			found = true
-			if r.ExpiresOn.IsZero() {
-				forever = true
-			} else if r.ExpiresOn.After(exp) {
-				exp = r.ExpiresOn
-			}
-		}
-		state := curriculum.CredentialState{Credential: p.Credential, Expires: exp}
-		key, rank := "", 0
-		switch left := today.DaysUntil(exp); {
-		case !found:
-			state.Status, key, rank = curriculum.CredentialMissing, "missing", 2
-			st.Missing++
-		case forever:
-			state.Status = curriculum.CredentialValid
-		case left < 0:
-			state.Status, key, rank = curriculum.CredentialExpired, "expired", 1
-			st.Expired++
-		case left <= 90:
-			state.Status, state.DaysLeft = curriculum.CredentialExpiring, left
-			switch {
-			case left <= 30:
-				key = "30"
-				st.Exp30++
-			case left <= 60:
-				key = "60"
-				st.Exp60++
-			default:
-				key = "90"
-				st.Exp90++
-			}
-			rank = 3
-		default:
-			state.Status = curriculum.CredentialValid
-		}
-		if key == "" {
-			continue
-		}
-		label, class := CredentialLabel(state)
-		rows = append(rows, hrEntry{siteID: site.ID, key: key, preceptor: true, month: -1, HRRow: HRRow{PersonID: p.ID, Person: p.Name,
-			Role: "Preceptor (" + p.Credential + " licence)", Site: site.Name, Credential: p.Credential, Label: label, Class: class, Sort: rank}})
+// preceptorLicence adds a preceptor's own professional licence (a
+// lapsed licence stops them signing off) at a site to the counts, and
+// returns its row when it needs attention (nil otherwise).
+func preceptorLicence(id, name, licence string, site accounts.Site, recs []credentials.Record, today curriculum.Date, st *HRSite) *hrEntry {
+	if licence == "" || licence == "none" {
+		return nil
 	}
-	return rows
+	// The verified record that lasts longest counts (as the engine does:
+	// a renewal wins, an old record never shortens a newer one).
+	var exp curriculum.Date
+	found, forever := false, false
+	for _, r := range recs {
+		if r.TypeCode != licence || !r.Verified() {
+			continue
+		}
+		found = true
+		if r.ExpiresOn.IsZero() {
+			forever = true
+		} else if r.ExpiresOn.After(exp) {
+			exp = r.ExpiresOn
+		}
+	}
+	state := curriculum.CredentialState{Credential: licence, Expires: exp}
+	key, rank := "", 0
+	switch left := today.DaysUntil(exp); {
+	case !found:
+		state.Status, key, rank = curriculum.CredentialMissing, "missing", 2
+		st.Missing++
+	case forever:
+		state.Status = curriculum.CredentialValid
+	case left < 0:
+		state.Status, key, rank = curriculum.CredentialExpired, "expired", 1
+		st.Expired++
+	case left <= 90:
+		state.Status, state.DaysLeft = curriculum.CredentialExpiring, left
+		switch {
+		case left <= 30:
+			key = "30"
+			st.Exp30++
+		case left <= 60:
+			key = "60"
+			st.Exp60++
+		default:
+			key = "90"
+			st.Exp90++
+		}
+		rank = 3
+	default:
+		state.Status = curriculum.CredentialValid
+	}
+	if key == "" {
+		return nil
+	}
+	label, class := CredentialLabel(state)
+	return &hrEntry{siteID: site.ID, key: key, preceptor: true, month: -1, HRRow: HRRow{PersonID: id, Person: name,
+		Role: "Preceptor (" + licence + " licence)", Site: site.Name, Credential: licence, Label: label, Class: class, Sort: rank}}
 }

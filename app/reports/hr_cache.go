@@ -24,8 +24,16 @@ import (
 type hrOrg struct {
 	today curriculum.Date
 	stamp int64
-	sites []hrOrgSite // every site, by name
-	rows  []hrEntry   // every credential needing attention or in the chart, in display order
+	// peopleStamp is the 'people' change stamp, and stamps every
+	// person's decision stamp, read before the data (see hrOrganisation).
+	peopleStamp int64
+	stamps      map[string]int64
+	sites       []hrOrgSite // every site, by name
+	rows        []hrEntry   // every credential needing attention or in the chart, in display order
+	// people is who is where, and shares each person's part of the
+	// sites' figures, so that a write changes only its people's.
+	people *hrPeople
+	shares map[string][]hrShare
 }
 
 // hrOrgSite is one site's counts and its expirations per month for the
@@ -45,6 +53,7 @@ type hrEntry struct {
 	// month is the chart's month (0 this month … 11) the credential
 	// expires in, or -1 when it is not in the chart.
 	month int
+	seq   uint64 // see seqOf
 }
 
 // attention reports whether the entry is on the attention list (an
@@ -63,15 +72,21 @@ type hrCache struct {
 	computing sync.Mutex
 }
 
-func (c *hrCache) get(today curriculum.Date, stamp int64) *hrOrg {
+func (c *hrCache) get(today curriculum.Date, stamp, people int64) *hrOrg {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Equal, not "at least": a database restored from a backup may go back
 	// to an older stamp, and must not be answered from the newer data.
-	if c.org != nil && c.org.today == today && c.org.stamp == stamp {
+	if c.org != nil && c.org.today == today && c.org.stamp == stamp && c.org.peopleStamp == people {
 		return c.org
 	}
 	return nil
+}
+
+func (c *hrCache) latest() *hrOrg {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.org
 }
 
 func (c *hrCache) put(org *hrOrg) {
@@ -82,29 +97,60 @@ func (c *hrCache) put(org *hrOrg) {
 
 // hrOrganisation returns the dashboard for every site on today, from the
 // cache when nothing it depends on was written since it was computed.
+// When only people's records changed (credentials, enrollments, moves,
+// hire dates: the 'credentials' stamp moved, the 'people' stamp did not),
+// only the people whose decision stamps moved are read and their shares
+// replaced; when people, roles or sites changed, or the day, everything is
+// computed again.
 func (s *Service) hrOrganisation(ctx context.Context, today curriculum.Date) (*hrOrg, error) {
-	stamp, err := db.ChangeStamp(ctx, s.DB, db.ScopeCredentials)
+	st, err := db.ChangeStamps(ctx, s.DB, db.ScopeCredentials, db.ScopePeople)
 	if err != nil {
 		return nil, err
 	}
-	if org := s.hr.get(today, stamp); org != nil {
+	stamp, people := st[0], st[1]
+	if org := s.hr.get(today, stamp, people); org != nil {
 		return org, nil
 	}
 	s.hr.computing.Lock()
 	defer s.hr.computing.Unlock()
 	// Another request may have computed it while this one waited.
-	if org := s.hr.get(today, stamp); org != nil {
+	if org := s.hr.get(today, stamp, people); org != nil {
 		return org, nil
 	}
-	// Everything is read after the stamp, so the result is at least as new
-	// as the stamp it is filed under: a write committed before the stamp
-	// was read is always in it. (One committed in between may be in it too;
-	// the stamp has then moved, and the next request computes again.)
-	org, err := s.computeHR(ctx, today)
+	// Everything is read after the stamps, so the result is at least as
+	// new as the stamps it is filed under: a write committed before they
+	// were read is always in it. (One committed in between may be in it
+	// too; a stamp has then moved, and the next request updates again.)
+	stamps, err := s.Evidence.Store.AllDecisionStamps(ctx)
 	if err != nil {
 		return nil, err
 	}
-	org.stamp = stamp
+	var org *hrOrg
+	if prev := s.hr.latest(); prev != nil && prev.today == today && prev.peopleStamp == people && prev.people != nil {
+		var changed []string
+		for id := range prev.people.appr {
+			if stamps[id] != prev.stamps[id] {
+				changed = append(changed, id)
+			}
+		}
+		for id := range prev.people.prec {
+			if _, counted := prev.people.appr[id]; !counted && stamps[id] != prev.stamps[id] {
+				changed = append(changed, id)
+			}
+		}
+		copied := *prev
+		org = &copied
+		if len(changed) > 0 {
+			shares, rows, err := s.hrShares(ctx, prev.people, changed, today)
+			if err != nil {
+				return nil, err
+			}
+			org = prev.updated(changed, shares, rows)
+		}
+	} else if org, err = s.computeHR(ctx, today); err != nil {
+		return nil, err
+	}
+	org.stamp, org.peopleStamp, org.stamps = stamp, people, stamps
 	s.hr.put(org)
 	return org, nil
 }
