@@ -8,10 +8,15 @@ import (
 	"os"
 	"time"
 
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/internal/tools/loadgen"
+	"github.com/skillgate/skillgate/internal/tools/scale"
 )
 
 // The measurements of issue 24's first two targets.
@@ -102,8 +107,71 @@ func pastDayURLs(ctx context.Context, d *db.DB, n int) ([]string, error) {
 	return out, nil
 }
 
-// hrAfterWrites measures the HR dashboard right after writes through
-// another instance (filled in with the dashboard's incremental update).
+// hrAfterWrites measures the HR dashboard of hr@scale.test (every site)
+// 200 times, each right after a write through another instance (this
+// program, writing with Skillgate's own stores): alternately a new
+// credential for a random apprentice and an enrollment put on hold or
+// active again. The credentials it added are deleted afterwards.
 func (b *bench) hrAfterWrites(ctx context.Context, d *db.DB, hr http.Header) error {
+	const views = 200
+	var ens []struct {
+		ID           string `bun:"id"`
+		ApprenticeID string `bun:"apprentice_id"`
+	}
+	if err := d.NewRaw("SELECT id, apprentice_id FROM enrollments WHERE status = 'active' ORDER BY id").Scan(ctx, &ens); err != nil {
+		return fmt.Errorf("choose enrollments: %w", err)
+	}
+	if len(ens) == 0 {
+		return fmt.Errorf("no active enrollments: seed the database with skillgate seed --scale first")
+	}
+	acc := accounts.NewStore(d)
+	director, err := acc.ByEmail(ctx, scale.DirectorEmail)
+	if err != nil {
+		return fmt.Errorf("the scale director: %w", err)
+	}
+	by := assessments.Actor{ID: director.ID, Name: director.Name, Director: true}
+	svc := evidence.NewService(d, programs.NewStore(d))
+	// The dashboard computed once, as it is after start.
+	if _, _, err := timedGet(ctx, b.base+"/hr", hr); err != nil {
+		return fmt.Errorf("HR dashboard: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "HR dashboard right after each of %d writes…\n", views)
+	rng := rand.New(rand.NewPCG(9, 9))
+	res := &loadgen.Result{Statuses: map[int]int{}}
+	today := curriculum.DateOf(time.Now(), time.UTC)
+	defer func() {
+		_, _ = d.NewRaw("DELETE FROM credentials WHERE number LIKE 'BENCH-%'").Exec(context.Background())
+	}()
+	for i := range views {
+		e := ens[rng.IntN(len(ens))]
+		if i%2 == 0 {
+			if _, err := svc.Credentials.Add(ctx, credentials.NewRecord{PersonID: e.ApprenticeID, TypeCode: "BLS", Number: fmt.Sprintf("BENCH-%d", i),
+				IssuedOn: today.AddDays(-700), ExpiresOn: today.AddDays(rng.IntN(120)), RecordedBy: director.ID}); err != nil {
+				return fmt.Errorf("write a credential: %w", err)
+			}
+		} else {
+			e := ens[i/2%len(ens)]
+			if err := svc.ChangeStatus(ctx, e.ID, by, assessments.EnrollmentOnHold, "bench"); err != nil {
+				return fmt.Errorf("put an enrollment on hold: %w", err)
+			}
+			if err := svc.ChangeStatus(ctx, e.ID, by, assessments.EnrollmentActive, "bench"); err != nil {
+				return fmt.Errorf("make an enrollment active again: %w", err)
+			}
+		}
+		took, _, err := timedGet(ctx, b.base+"/hr", hr)
+		if err != nil {
+			res.Errors++
+			if res.FirstError == "" {
+				res.FirstError = err.Error()
+			}
+		}
+		res.Latencies = append(res.Latencies, took)
+	}
+	res.Elapsed = time.Duration(views) // not a rate
+	b.add(fmt.Sprintf("HR dashboard (/hr, all sites), each of %d views right after a credential or enrollment write through another instance", views),
+		fmt.Sprintf("p50 %.1f ms, p95 %.1f ms, max %.1f ms, %d errors", ms(res.Percentile(50)), ms(res.Percentile(95)), ms(res.Percentile(100)), res.Errors),
+		"max < 150 ms", res.Percentile(100) < 150*time.Millisecond && res.Errors == 0)
 	return nil
 }
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
