@@ -283,3 +283,11 @@ func (s *WageStep) describeConditions(p *Program) string {
 	}
 	return strings.Join(needs, " and ")
 }
+
+// DescribeWageConditions says what step i (0-based) needs ("" for none).
+func (p *Program) DescribeWageConditions(i int) string {
+	if i < 0 || i >= len(p.WageSchedule) {
+		return ""
+	}
+	return p.WageSchedule[i].describeConditions(p)
+}

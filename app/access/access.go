@@ -70,6 +70,9 @@ var (
 	// Transcribers type in historical paper evidence (observations and
 	// paper sign-offs): program directors and HR.
 	Transcribers = Policy{Name: "director or HR", Roles: []accounts.Role{accounts.RoleDirector, accounts.RoleHR}}
+	// WageApprovers approve apprentices' wage steps and read the wage
+	// history: program directors and HR.
+	WageApprovers = Policy{Name: "director or HR", Roles: []accounts.Role{accounts.RoleDirector, accounts.RoleHR}}
 	// Designers write curricula.
 	Designers = Policy{Name: "director or admin", Roles: []accounts.Role{accounts.RoleDirector, accounts.RoleAdmin}}
 	// PeopleReaders list people (scoped to their sites).

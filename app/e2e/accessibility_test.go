@@ -87,7 +87,7 @@ func TestAccessibility(t *testing.T) {
 		"apprentice@demo.test": {"/", "/clearance", "/clearance?q=veni", "/progress", "/submissions", "/notifications", "/account", "/account/second-factor", "/programs"},
 		"preceptor@demo.test":  {"/", "/review", "/review?q=jordan", "/sessions/new", "/people"},
 		"director@demo.test":   {"/", "/cohort", "/cohort?sort=progress&dir=desc", "/cohort/closest", "/cohort/closest?task=INJECTIONS", "/programs", "/people"},
-		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours", "/reports/rapids"},
+		"hr@demo.test":         {"/", "/hr", "/hr?status=expired&credential=BLS", "/hr/import", "/audit", "/audit?whose=Jordan+Lee", "/people", "/people?q=jordan&sort=program&dir=desc", "/reports/signoffs", "/reports/hours", "/reports/wages", "/reports/rapids"},
 		"admin@demo.test":      {"/admin/people", "/admin/people/new", "/admin/webhooks", "/admin/scim", "/admin/sso"},
 	}
 	for who, paths := range pages {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +20,7 @@ import (
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evaluations"
+	"github.com/skillgate/skillgate/app/wages"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -44,6 +46,9 @@ type Service struct {
 	Audit *audit.Log
 	// Evaluations, when set, adds the periodic evaluations coming due.
 	Evaluations *evaluations.Store
+	// Wages, when set, has the job tell directors and HR when someone
+	// becomes eligible for their next wage step (wages.go).
+	Wages *wages.Service
 	// PageSize is how many apprentices Run decides for at once (zero:
 	// DefaultPageSize); tests make it small to cross pages with few people.
 	PageSize int
@@ -172,16 +177,18 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 	if pageSize <= 0 {
 		pageSize = DefaultPageSize
 	}
-	var hr []*accounts.Person
-	for off := 0; ; off += pageSize {
-		page, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: accounts.RoleHR, Limit: pageSize, Offset: off})
+	hr, err := s.everyone(ctx, accounts.RoleHR, pageSize)
+	if err != nil {
+		return 0, err
+	}
+	// Wage-step notices go to directors and HR (once each).
+	staff := hr
+	if s.Wages != nil {
+		directors, err := s.everyone(ctx, accounts.RoleDirector, pageSize)
 		if err != nil {
 			return 0, err
 		}
-		hr = append(hr, page...)
-		if len(page) < pageSize {
-			break
-		}
+		staff = append(slices.Clone(hr), slices.DeleteFunc(directors, func(d *accounts.Person) bool { return d.Has(accounts.RoleHR) })...)
 	}
 	created := 0
 	for off := 0; ; off += pageSize {
@@ -189,7 +196,7 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 		if err != nil {
 			return created, err
 		}
-		n, err := s.remind(ctx, today, apprentices, hr)
+		n, err := s.remind(ctx, today, apprentices, hr, staff)
 		created += n
 		if err != nil {
 			return created, err
@@ -200,8 +207,23 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 	}
 }
 
+// everyone lists the people holding role, pageSize at a time.
+func (s *Service) everyone(ctx context.Context, role accounts.Role, pageSize int) ([]*accounts.Person, error) {
+	var out []*accounts.Person
+	for off := 0; ; off += pageSize {
+		page, _, err := s.Accounts.List(ctx, accounts.ListFilter{Role: role, Limit: pageSize, Offset: off})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < pageSize {
+			return out, nil
+		}
+	}
+}
+
 // remind notifies about what is due for some apprentices.
-func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices, hr []*accounts.Person) (int, error) {
+func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices, hr, staff []*accounts.Person) (int, error) {
 	byID := map[string]*accounts.Person{}
 	ids := make([]string, len(apprentices))
 	for i, p := range apprentices {
@@ -265,7 +287,8 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 			}
 		}
 	}
-	return created, nil
+	n, err := s.wageNotices(ctx, res, byID, staff)
+	return created + n, err
 }
 
 func inDays(n int) string {
@@ -301,7 +324,11 @@ func (s *Service) notify(ctx context.Context, to, about *accounts.Person, d Due,
 		return false, nil
 	}
 	if s.Mail != nil {
-		if err := s.Mail.Send(ctx, to.Email, "Skillgate reminder: "+d.What+" due "+d.On.String(), msg); err != nil {
+		subject := "Skillgate reminder: " + d.What + " due " + d.On.String()
+		if strings.HasPrefix(d.Subject, wageSubject) {
+			subject = "Skillgate: eligible for " + d.What
+		}
+		if err := s.Mail.Send(ctx, to.Email, subject, msg); err != nil {
 			// The in-app notification stands; the email is not retried, so
 			// nobody gets it twice.
 			log := s.Log

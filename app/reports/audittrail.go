@@ -61,7 +61,7 @@ var AuditActions = []string{
 	"signoff.create", "signoff.revoke", "signoff.transcribe_paper", "selflog.create", "selflog.verify", "selflog.reject", "hours.create", "hours.approve", "hours.reject",
 	"credential.create", "credential.verify", "credential_file.create", "import.apply",
 	"scim_token.create", "scim_token.revoke", "scim.user_link", "scim.user_delete", "scim_group.create", "scim_group.update", "scim_group.delete",
-	"factor.recovery_codes_renew", "passkey.add", "passkey.remove", "person.hire_date", "person.demographics", "person.demographics_view", "person.sync", "sso.link", "sso.unlink", "sso.settings",
+	"factor.recovery_codes_renew", "passkey.add", "passkey.remove", "person.hire_date", "wage.step_approve", "person.demographics", "person.demographics_view", "person.sync", "sso.link", "sso.unlink", "sso.settings",
 	"webhook.create", "webhook.update", "webhook.rotate_secret", "webhook.delete", "webhook.resend",
 	"evaluation.sign", "evaluation.acknowledge",
 }

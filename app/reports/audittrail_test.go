@@ -105,10 +105,12 @@ func TestEveryListedActionHasASentence(t *testing.T) {
 		"sso.link":            "Helen Ortiz linked Jordan Lee's account to https://idp.example (sign-in as jordan@demo.test)",
 		"person.hire_date":    "Helen Ortiz set Jordan Lee's hire date to 2026-03-02 (“typo on the offer letter”)",
 		"passkey.add":         "Helen Ortiz added the passkey “Work phone” to Jordan Lee's account",
+		"wage.step_approve":   "Helen Ortiz approved Jordan Lee's wage step Step 2 ($15.95 an hour), effective 2026-07-15",
 		"person.demographics": "Helen Ortiz changed Jordan Lee's demographic fields for RAPIDS (date of birth, race)",
 	} {
 		r := audit.Record{Actor: "p-helen", Action: action, EntityType: "person", EntityID: "p-jordan",
-			After: `{"issuer":"https://idp.example","email":"jordan@demo.test","name":"Work phone","hire_date":"2026-03-02","reason":"typo on the offer letter","fields":["date_of_birth","race"]}`}
+			After: `{"issuer":"https://idp.example","email":"jordan@demo.test","name":"Work phone","hire_date":"2026-03-02","reason":"typo on the offer letter","fields":["date_of_birth","race"],
+				"title":"Step 2","wage":"$15.95 an hour","effective_on":"2026-07-15"}`}
 		if got, _, _ := w.describe(&r); got != want {
 			t.Errorf("%s: %q, want %q", action, got, want)
 		}

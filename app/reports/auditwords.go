@@ -461,6 +461,8 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		s = actor + " changed " + poss + " demographic fields for RAPIDS (" + listField(r, "fields") + ")"
 	case "person.demographics_view":
 		s = actor + " viewed " + poss + " demographic fields for RAPIDS"
+	case "wage.step_approve":
+		s = actor + " approved " + poss + " wage step " + afterField(r, "title") + " (" + afterField(r, "wage") + "), effective " + afterField(r, "effective_on")
 	case "person.sync":
 		s = "The identity provider updated " + poss + " name, roles or sites at sign-in"
 	case "sso.link":

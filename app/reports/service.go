@@ -15,6 +15,7 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evaluations"
 	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/wages"
 )
 
 // Service builds what HR and auditors read from the stores that own the
@@ -27,6 +28,8 @@ type Service struct {
 	Clearance *clearance.Service
 	// Evaluations are the apprentices' periodic evaluations (nil: none).
 	Evaluations *evaluations.Store
+	// Wages reads wage steps (the wage history report).
+	Wages *wages.Service
 	// Now is the clock (UTC) workbooks are stamped with; nil means
 	// time.Now.
 	Now func() time.Time

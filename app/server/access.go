@@ -30,6 +30,7 @@ var (
 	hrStaff          = access.HRStaff
 	directors        = access.Directors
 	transcribers     = access.Transcribers
+	wageApprovers    = access.WageApprovers
 	recorders        = access.Recorders
 	designers        = access.Designers
 	directoryReaders = access.DirectoryReaders

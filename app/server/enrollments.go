@@ -13,6 +13,7 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/app/wages"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 
@@ -73,6 +74,9 @@ type progressView struct {
 	Signatures map[string][]signatureView
 	// Evaluations are the periodic evaluations done and the next one due.
 	Evaluations []assessments.EvaluationState
+	// Wage is the apprentice's wage step (nil: none, or not the caller's to see).
+	Wage           *wages.Status
+	CanApproveWage bool
 	// Papers are the paper sign-offs transcribed, by competency.
 	Papers map[string][]assessments.PaperSignOff
 	// CanTranscribe: a director or HR may transcribe paper records.
@@ -198,6 +202,11 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	v.Papers = map[string][]assessments.PaperSignOff{}
 	for _, ps := range rec.PaperSignOffs {
 		v.Papers[ps.Competency] = append(v.Papers[ps.Competency], ps)
+	}
+	if wst, err := s.wageStatus(c, p); err != nil {
+		return err
+	} else if wst != nil && wst.Enrollment.ID == rec.Enrollment.ID {
+		v.Wage, v.CanApproveWage = wst, wageApprovers.Allows(currentUser(c)) && currentUser(c).ID != p.ID
 	}
 	v.Statuses = []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentCompleted, assessments.EnrollmentWithdrawn}
 	moves, err := s.evidence.Store.Moves(c.UserContext(), []string{rec.Enrollment.ID})

@@ -347,6 +347,20 @@ var walkCases = []walkCase{
 			page := "/people/" + w.people[jordanEmail].ID + "/demographics"
 			return walkPost{as: hrEmail, page: page, action: page, form: url.Values{"date_of_birth": {"5 April 2001"}, "gender": {"female"}}}
 		}},
+	{forms: []string{`wage.html: print "/people/" $v.Person.ID "/wage"`}, route: "/people/:id/wage", field: "effective_on",
+		kept: map[string]string{"effective_on": "5 Jan"},
+		post: func(w *walkWorld) walkPost {
+			page := "/people/" + w.people[jordanEmail].ID + "/wage"
+			return walkPost{as: hrEmail, page: page, action: page, form: url.Values{"step": {"2"}, "effective_on": {"5 Jan"}}}
+		}},
+	{forms: []string{`wage_schedule_edit.html: $v.Action`}, route: "/programs/:id/v/:n/wages", field: "percent_1",
+		kept: map[string]string{"percent_1": "abc", "title_1": "Step 2"},
+		post: func(w *walkWorld) walkPost {
+			page := w.draft + "/wages/edit"
+			f := formFromPage(w.t, w.as(directorEmail).get(page).body)
+			f.Set("percent_1", "abc")
+			return walkPost{as: directorEmail, page: page, action: w.draft + "/wages", form: f}
+		}},
 	{forms: []string{`enrollment.html: print $v.URL "/status"`}, route: "/enrollments/:id/status", field: "status",
 		kept: map[string]string{"reason": "summer break"},
 		post: func(w *walkWorld) walkPost {

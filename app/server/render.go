@@ -223,6 +223,7 @@ var flashes = map[string]Flash{
 	"sso-saved":                {"ok", "The single sign-on mapping is saved; it applies from the next sign-in and SCIM change."},
 	"hire-date-changed":        {"ok", "The hire date has been changed; credential grace periods count from it on every day."},
 	"demographics-saved":       {"ok", "The demographic fields are saved."},
+	"wage-step-approved":       {"ok", "The wage step has been approved and recorded."},
 	"logged-out":               {"ok", "You have logged out."},
 	"session-expired":          {"info", "Your session expired. Please log in again."},
 	"reset-link-issued":        {"ok", "A new password link has been created; earlier links no longer work."},

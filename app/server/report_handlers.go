@@ -44,6 +44,8 @@ var (
 		Template: "report_hours", PerPage: 20}
 	evaluationsReport = reportRoute[reports.EvaluationRow]{Report: reports.Evaluations, Path: "/reports/evaluations",
 		Template: "report_evaluations", PerPage: 50}
+	wagesReport = reportRoute[reports.WageRow]{Report: reports.Wages, Path: "/reports/wages",
+		Template: "report_wages", PerPage: 50}
 )
 
 // reportPage is what every report template receives.

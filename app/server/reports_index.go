@@ -19,6 +19,9 @@ func (s *Server) reportsIndex(c *fiber.Ctx) error {
 	if hrStaff.Allows(currentUser(c)) {
 		links = append(links, reportLink{rapidsPath, reports.RAPIDSTitle})
 	}
+	if wageApprovers.Allows(currentUser(c)) {
+		links = append(links, reportLink{wagesReport.Path, wagesReport.Title})
+	}
 	if directors.Allows(currentUser(c)) {
 		links = append([]reportLink{{"/cohort/closest", "Closest to clearance: the cohort ranked by what is left for a task"}}, links...)
 	}

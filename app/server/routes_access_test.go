@@ -153,6 +153,11 @@ var accessRules = []accessRule{
 	{"GET", "/people/:id/demographics", "/people/{person}/demographics", "L 403 403 403 403 200 200 200", false},
 	{"POST", "/people/:id/demographics", "/people/{person}/demographics", "L 403 403 403 403 422 422 422", false},
 
+	// Wage steps: the apprentice, directors, HR and admins read them
+	// (preceptors not: pay); directors and HR approve (an empty form is 400).
+	{"GET", "/people/:id/wage", "/people/{person}/wage", "L 200 404 403 200 200 200 200", false},
+	{"POST", "/people/:id/wage", "/people/{person}/wage", "L 403 403 403 400 400 403 400", false},
+
 	{"GET", "/people", "", "L 403 403 200 200 200 200 200", false},
 	{"GET", "/admin/people", "", "L 403 403 403 403 403 200 403", false},
 	{"GET", "/admin/people/new", "", "L 403 403 403 403 403 200 403", false},
@@ -209,6 +214,8 @@ var accessRules = []accessRule{
 	{"GET", "/reports/rapids", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/reports/rapids.xlsx", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/reports/rapids.csv", "", "L 403 403 403 403 200 200 200", false},
+	{"GET", "/reports/wages", "", "L 403 403 403 200 200 403 200", false},
+	{"GET", "/reports/wages.xlsx", "", "L 403 403 403 200 200 403 200", false},
 	{"GET", "/hr", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/audit", "", "L 403 403 403 403 200 200 200", false},
 	{"GET", "/audit.xlsx", "", "L 403 403 403 403 200 200 200", false},
@@ -273,6 +280,8 @@ var accessRules = []accessRule{
 	{"POST", "/programs/:id/v/:n/competencies/:code", "/programs/{program}/v/1/competencies/PHL-VENI", "L 403 403 403 409 403 409 403", false},
 	{"GET", "/programs/:id/v/:n/tasks/:code/edit", "/programs/{program}/v/1/tasks/VENIPUNCTURE/edit", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/tasks/:code", "/programs/{program}/v/1/tasks/VENIPUNCTURE", "L 403 403 403 409 403 409 403", false},
+	{"GET", "/programs/:id/v/:n/wages/edit", "/programs/{program}/v/1/wages/edit", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/wages", "/programs/{program}/v/1/wages", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/competencies", "/programs/{program}/v/1/competencies", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/tasks", "/programs/{program}/v/1/tasks", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/competencies/:code/remove", "/programs/{program}/v/1/competencies/PHL-VENI/remove", "L 403 403 403 409 403 409 403", false},

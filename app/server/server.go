@@ -36,6 +36,7 @@ import (
 	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/app/sso/oidc"
 	"github.com/skillgate/skillgate/app/sso/saml"
+	"github.com/skillgate/skillgate/app/wages"
 	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/app/wiring"
 )
@@ -51,6 +52,7 @@ type Server struct {
 	clearance *clearance.Service
 	documents *documents.Store
 	reminders *reminders.Service
+	wages     *wages.Service
 	audit     *audit.Log
 	kv        *db.KV
 	limits    rateLimits
@@ -90,7 +92,7 @@ func New(svc *wiring.Services) (*Server, error) {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
 	s := &Server{cfg: svc.Config, db: svc.DB, accounts: svc.Accounts, programs: svc.Programs, evidence: svc.Evidence,
-		clearance: svc.Clearance, documents: svc.Documents, reminders: svc.Reminders, reports: svc.Reports, audit: svc.Audit,
+		clearance: svc.Clearance, documents: svc.Documents, reminders: svc.Reminders, wages: svc.Wages, reports: svc.Reports, audit: svc.Audit,
 		kv: db.NewKV(svc.DB), proxies: clientip.ParseProxies(svc.Config.TrustedProxies), log: svc.Logger, views: v, now: svc.Now, mail: svc.Mail,
 		webhooks: svc.Webhooks, evals: svc.Evaluations,
 		caps: pageCaps{cohortMaxRows: cohortMaxRows, closestPageRows: closestPageRows}, scim: svc.SCIM, sso: svc.SSO}
@@ -257,6 +259,8 @@ func (s *Server) routes() error {
 	s.get("/people/:id/demographics", hrStaff, s.demographicsPage)
 	s.form("/people/:id/demographics", hrStaff, s.demographicsPage, s.saveDemographics)
 	s.get("/people/:id/clearance", loggedIn, s.clearancePage)
+	s.get("/people/:id/wage", loggedIn, s.wagePage)
+	s.form("/people/:id/wage", wageApprovers, s.wagePage, s.approveWage)
 	s.get("/people/:id/credentials", loggedIn, s.credentialsPage)
 	s.upload("/people/:id/credentials", hrStaff, credentialFile, s.formOf(s.credentialsPage, s.addCredential))
 	s.form("/people/:id/credentials/:rid/verify", hrStaff, s.credentialsPage, s.verifyCredential)
@@ -290,6 +294,8 @@ func (s *Server) routes() error {
 	s.get(rapidsPath, hrStaff, s.rapidsPage)
 	s.get(rapidsPath+".xlsx", hrStaff, s.rapidsExport("xlsx"))
 	s.get(rapidsPath+".csv", hrStaff, s.rapidsExport("csv"))
+	s.get(wagesReport.Path, wageApprovers, wagesReport.page(s))
+	s.get(wagesReport.Path+".xlsx", wageApprovers, wagesReport.xlsx(s))
 	s.get("/hr", hrStaff, s.hrDashboard)
 	// The audit trail: organisation-wide, HR and admin only (audit_trail.go).
 	s.get("/audit", hrStaff, s.auditPage)
@@ -352,6 +358,8 @@ func (s *Server) routes() error {
 	s.post(version+"/competencies/:code", designers, s.saveCompetency)
 	s.get(version+"/tasks/:code/edit", designers, s.editTaskPage)
 	s.post(version+"/tasks/:code", designers, s.saveTask)
+	s.get(version+"/wages/edit", designers, s.editWagesPage)
+	s.form(version+"/wages", designers, s.editWagesPage, s.saveWages)
 	s.form(version+"/competencies", designers, s.versionPage, s.addCompetency)
 	s.form(version+"/tasks", designers, s.versionPage, s.addTask)
 	s.post(version+"/competencies/:code/remove", designers, s.removeCompetency)

@@ -26,6 +26,7 @@ import (
 	"github.com/skillgate/skillgate/app/scim"
 	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/app/sso/groupmap"
+	"github.com/skillgate/skillgate/app/wages"
 	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/app/webhooks/lapses"
 )
@@ -64,6 +65,8 @@ type Services struct {
 	Evaluations *evaluations.Store
 	Clearance   *clearance.Service
 	Reminders   *reminders.Service
+	// Wages keeps apprentices' wage steps.
+	Wages *wages.Service
 	// Reports is what HR and auditors read (reports, the HR dashboard
 	// and its cache, the audit trail's presentation).
 	Reports *reports.Service
@@ -142,7 +145,9 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 		}}
 	s.Lapses = &lapses.Job{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Credentials: s.Evidence.Credentials, Outbox: s.Outbox,
 		Now: s.Now, Location: cfg.Location(), LeadDays: cfg.WebhookLeadDays}
-	s.Reports = &reports.Service{DB: d, Accounts: s.Accounts, Evidence: s.Evidence, Clearance: s.Clearance,
+	s.Wages = &wages.Service{DB: d, Audit: s.Audit, Clearance: s.Clearance, Now: s.Now, Location: cfg.Location()}
+	s.Reminders.Wages = s.Wages
+	s.Reports = &reports.Service{DB: d, Accounts: s.Accounts, Evidence: s.Evidence, Clearance: s.Clearance, Wages: s.Wages,
 		Now: s.Now, Location: cfg.Location(), Evaluations: s.Evaluations}
 	return s, nil
 }
