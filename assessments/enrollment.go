@@ -224,13 +224,30 @@ func (e *Enrollment) Validate() error {
 // ChangeStatus moves the enrollment to status to. It returns
 // ErrIllegalTransition (and leaves e unchanged) for a change the lifecycle
 // does not allow: completed and withdrawn are final, and only an active
-// enrollment can be completed.
+// enrollment can be completed; and ErrCompletionNeedsSignature for
+// completing an active one, which only Complete does, after
+// CheckCompletion (the director's signature once every requirement is met).
 func (e *Enrollment) ChangeStatus(to EnrollmentStatus) error {
+	if to == EnrollmentCompleted && e.Status == EnrollmentActive {
+		return fail(ErrCompletionNeedsSignature, "status",
+			"Completing the apprenticeship is signed by a program director once every requirement is met: use Complete the apprenticeship on the enrollment's page. Nothing was changed.")
+	}
 	if !slices.Contains(transitions[e.Status], to) {
 		return fail(ErrIllegalTransition, "status", "An enrollment that is %s cannot be changed to %s.",
 			lower(e.Status.Label()), lower(to.Label()))
 	}
 	e.Status = to
+	return nil
+}
+
+// Complete moves an active enrollment to completed: the status change a
+// completion signature (CheckCompletion) records. It returns
+// ErrIllegalTransition for any other status.
+func (e *Enrollment) Complete() error {
+	if e.Status != EnrollmentActive {
+		return fail(ErrIllegalTransition, "status", "Only an active enrollment can be completed; this one is %s.", lower(e.Status.Label()))
+	}
+	e.Status = EnrollmentCompleted
 	return nil
 }
 
@@ -244,6 +261,7 @@ const (
 	Moving
 	ChangingStatus
 	Revoking
+	Completing
 )
 
 var ownEnrollment = map[Management]string{
@@ -251,6 +269,7 @@ var ownEnrollment = map[Management]string{
 	Moving:         "You cannot move your own enrollment to another program version; another program director must.",
 	ChangingStatus: "You cannot change the status of your own enrollment; another program director must.",
 	Revoking:       "You cannot revoke a sign-off on your own enrollment; another program director must.",
+	Completing:     "You cannot complete your own apprenticeship; another program director must sign its completion.",
 }
 
 // CheckManager refuses a management of e by its own apprentice: nobody

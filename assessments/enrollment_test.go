@@ -55,7 +55,7 @@ func TestEnrollmentStatus(t *testing.T) {
 	}{
 		{EnrollmentActive, EnrollmentOnHold, true},
 		{EnrollmentOnHold, EnrollmentActive, true},
-		{EnrollmentActive, EnrollmentCompleted, true},
+		{EnrollmentActive, EnrollmentCompleted, false}, // only Complete, after the director's signature
 		{EnrollmentActive, EnrollmentWithdrawn, true},
 		{EnrollmentOnHold, EnrollmentWithdrawn, true},
 		{EnrollmentOnHold, EnrollmentCompleted, false},
@@ -74,7 +74,11 @@ func TestEnrollmentStatus(t *testing.T) {
 			}
 			continue
 		}
-		wantErr(t, err, ErrIllegalTransition)
+		want := ErrIllegalTransition
+		if tt.from == EnrollmentActive && tt.to == EnrollmentCompleted {
+			want = ErrCompletionNeedsSignature
+		}
+		wantErr(t, err, want)
 		if en.Status != tt.from {
 			t.Errorf("%s → %s: refused change altered status", tt.from, tt.to)
 		}

@@ -97,6 +97,9 @@ var (
 	ErrEnrollmentInactive  = sentinel("enrollment_inactive", errkind.Conflict, "The enrollment is not active, so no new evidence can be recorded.")
 	ErrNotYourEnrollment   = sentinel("not_your_enrollment", errkind.Forbidden, "You can only log work for your own enrollment.")
 	ErrOwnEnrollment       = sentinel("own_enrollment", errkind.Forbidden, "Nobody may manage their own enrollment; another program director must.")
+	// Completion.
+	ErrCompletionNeedsSignature = sentinel("completion_needs_signature", errkind.Conflict, "An apprenticeship is completed by a program director's signature once every requirement is met, not by a status change.")
+	ErrRequirementsNotMet       = sentinel("completion_requirements_not_met", errkind.Conflict, "The apprenticeship cannot be completed until every requirement of the program is met.")
 
 	// Competencies and checklists.
 	ErrUnknownCompetency = sentinel("unknown_competency", errkind.Invalid, "The competency is not part of this program version.")

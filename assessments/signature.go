@@ -131,14 +131,7 @@ func CanonicalSignature(so *SignOff) []byte {
 	var b []byte
 	b = append(b, SignatureFormat...)
 	b = append(b, '\n')
-	field := func(name, value string) {
-		b = append(b, name...)
-		b = append(b, '=')
-		b = strconv.AppendInt(b, int64(len(value)), 10)
-		b = append(b, ':')
-		b = append(b, value...)
-		b = append(b, '\n')
-	}
+	field := func(name, value string) { b = appendField(b, name, value) }
 	field("enrollment_id", so.EnrollmentID)
 	field("apprentice_id", so.ApprenticeID)
 	field("version_id", so.VersionID)

@@ -55,29 +55,21 @@ func CertificateFrom(name string, rec *assessments.Records, soID string, day cur
 }
 
 // Content is the certificate as stored and hashed (see Record.Content).
-func (c *Certificate) Content() []byte {
-	b, err := json.Marshal(c)
+func (c *Certificate) Content() []byte { return contentOf(c) }
+
+// contentOf is a document's content as stored and hashed: its JSON.
+func contentOf(v any) []byte {
+	b, err := json.Marshal(v)
 	if err != nil {
-		panic(err)
+		panic(err) // strings and ints only
 	}
 	return b
 }
 
 // CertificatePDF prints c on one page.
 func CertificatePDF(c *Certificate) ([]byte, error) {
-	d := newDoc("Competency sign-off certificate: "+c.Apprentice+", "+c.Competency, c.Stamp)
-	d.footnote = "Content SHA-256: " + Fingerprint(c.Content())
-	d.AddPage()
-	d.SetY(d.GetY() + 8)
-	d.SetFont(family, "B", 20)
-	d.MultiCell(bodyW, 10, "Certificate of competency", "", "C", false)
-	d.Ln(4)
-	d.SetFont(family, "", 11)
-	d.MultiCell(bodyW, 6, "This certifies that", "", "C", false)
-	d.SetFont(family, "B", 16)
-	d.MultiCell(bodyW, 8, c.Apprentice, "", "C", false)
-	d.SetFont(family, "", 11)
-	d.MultiCell(bodyW, 6, "was signed off as competent in", "", "C", false)
+	d := certificateDoc("Competency sign-off certificate: "+c.Apprentice+", "+c.Competency, c.Stamp, c.Content(),
+		"Certificate of competency", c.Apprentice, "was signed off as competent in")
 	d.SetFont(family, "B", 14)
 	d.MultiCell(bodyW, 7, c.Competency+" ("+c.Code+")", "", "C", false)
 	d.SetFont(family, "", 10)
@@ -106,22 +98,53 @@ func CertificatePDF(c *Certificate) ([]byte, error) {
 		d.field("Revoked", c.Signature.Revoked)
 		d.SetTextColor(0, 0, 0)
 	}
-	d.Ln(6)
-	d.field("Printed", c.Stamp.Printed+" by "+c.Stamp.PrintedBy)
-	if c.Stamp.VerifyURL != "" {
-		d.field("Verification code", c.Stamp.Code)
-		d.Ln(2)
-		y := d.GetY()
-		if y+45 > d.pageBottom() {
-			d.AddPage()
-			y = d.GetY()
-		}
-		if err := d.qr(c.Stamp.VerifyURL, margin, y, 40); err != nil {
-			return nil, err
-		}
-		d.SetXY(margin+45, y+4)
-		d.SetFont(family, "", 9)
-		d.MultiCell(bodyW-45, lineH, "Scan the code or open "+c.Stamp.VerifyURL+" to check that this certificate was issued by Skillgate and whether the sign-off still stands.", "", "L", false)
+	if err := d.verification(c.Stamp, "to check that this certificate was issued by Skillgate and whether the sign-off still stands."); err != nil {
+		return nil, err
 	}
 	return d.bytes()
+}
+
+// certificateDoc starts a one-page certificate: its heading, "This
+// certifies that", the apprentice's name and what they did (then the
+// caller's lines), with content's hash at the foot.
+func certificateDoc(title string, st Stamp, content []byte, heading, name, did string) *doc {
+	d := newDoc(title, st)
+	d.footnote = "Content SHA-256: " + Fingerprint(content)
+	d.AddPage()
+	d.SetY(d.GetY() + 8)
+	d.SetFont(family, "B", 20)
+	d.MultiCell(bodyW, 10, heading, "", "C", false)
+	d.Ln(4)
+	d.SetFont(family, "", 11)
+	d.MultiCell(bodyW, 6, "This certifies that", "", "C", false)
+	d.SetFont(family, "B", 16)
+	d.MultiCell(bodyW, 8, name, "", "C", false)
+	d.SetFont(family, "", 11)
+	d.MultiCell(bodyW, 6, did, "", "C", false)
+	return d
+}
+
+// verification prints who printed the document and, when it has a code,
+// the code, its QR code and the short URL, with what checking it tells
+// (purpose).
+func (d *doc) verification(st Stamp, purpose string) error {
+	d.Ln(6)
+	d.field("Printed", st.Printed+" by "+st.PrintedBy)
+	if st.VerifyURL == "" {
+		return nil
+	}
+	d.field("Verification code", st.Code)
+	d.Ln(2)
+	y := d.GetY()
+	if y+45 > d.pageBottom() {
+		d.AddPage()
+		y = d.GetY()
+	}
+	if err := d.qr(st.VerifyURL, margin, y, 40); err != nil {
+		return err
+	}
+	d.SetXY(margin+45, y+4)
+	d.SetFont(family, "", 9)
+	d.MultiCell(bodyW-45, lineH, "Scan the code or open "+st.VerifyURL+" "+purpose, "", "L", false)
+	return nil
 }

@@ -3,7 +3,6 @@ package documents
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -105,13 +104,7 @@ type CredentialLine struct {
 
 // Content is the record as stored and hashed: JSON of everything printed
 // except the verification code (which cannot be part of what it verifies).
-func (r *Record) Content() []byte {
-	b, err := json.Marshal(r)
-	if err != nil {
-		panic(err) // strings and ints only
-	}
-	return b
-}
+func (r *Record) Content() []byte { return contentOf(r) }
 
 // Fingerprint is the SHA-256 of content, hex: printed on every page of the
 // document and shown by its verification page, so a printed copy can be

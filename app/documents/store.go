@@ -18,14 +18,16 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 )
 
-// Kinds of issued document. Adding one (the apprenticeship's completion
-// certificate is next) takes a value and its PDF here (as Certificate and
-// CertificatePDF), a handler that issues it through Store.Issue with its
-// subject (what a later one supersedes), and a case in the server's
-// verification page saying whether it still stands.
+// Kinds of issued document. Adding one takes a value and its PDF here (as
+// Certificate and CertificatePDF), a handler that issues it through
+// Store.Issue with its subject (what a later one supersedes), and a case in
+// the server's verification page saying whether it still stands.
+// KindCompletion is the apprenticeship's completion certificate, whose
+// subject is the completion signature.
 const (
 	KindRecord      = "record"
 	KindCertificate = "certificate"
+	KindCompletion  = "completion"
 )
 
 // ActionIssue is the audit action of issuing a document.

@@ -122,7 +122,13 @@ func TestAccessibility(t *testing.T) {
 		b.login("director@demo.test", demo.Password)
 		b.open("/people?q=jordan")
 		b.clickAndLoad("open Jordan's progress", chromedp.Search(`//main//table//a[contains(@href, "/enrollments/")]`))
+		progress := strings.TrimPrefix(b.location(), s.base)
 		b.clickAndLoad("open the transcription", chromedp.Search(`//a[contains(., "Transcribe paper records")]`))
+		b.checkPage(axe)
+		// The completion page, listing what is left.
+		b.open(progress)
+		b.clickAndLoad("open the completion", chromedp.Search(`//a[contains(., "Complete the apprenticeship")]`))
+		b.mustSee("Not yet: still needed")
 		b.checkPage(axe)
 	}
 	// The point-of-care forms, reached through the preceptor's links.

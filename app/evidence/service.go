@@ -521,8 +521,9 @@ type statusRow struct {
 	Reason        string    `bun:"reason"`
 }
 
-// ChangeStatus puts an enrollment on hold, back to active, completed or
-// withdrawn (program directors), keeping the change with its reason. The
+// ChangeStatus puts an enrollment on hold, back to active or withdrawn
+// (program directors), keeping the change with its reason. Completed is
+// refused (assessments.ErrCompletionNeedsSignature): Complete records it. The
 // update is conditional on the status it was checked against, so two
 // directors cannot make conflicting changes at once.
 func (s *Service) ChangeStatus(ctx context.Context, enrollmentID string, by assessments.Actor, to assessments.EnrollmentStatus, reason string) error {

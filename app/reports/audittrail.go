@@ -57,7 +57,7 @@ var AuditActions = []string{
 	"login.code_failed", "session.end", "factor.enrol", "factor.approve", "factor.removal_start", "factor.remove", "factor.recovery_code_used",
 	"site.create", "token.create", "token.revoke", "token.used", "calendar_token.create", "calendar_token.revoke",
 	"program.create", "program.import", "program.draft_start", "program.draft_save", "program.publish", "program.discard",
-	"enrollment.create", "enrollment.status_change", "enrollment.move", "observation.create", "observation.correct", "observation.transcribe", "test.create",
+	"enrollment.create", "enrollment.status_change", "enrollment.complete", "enrollment.move", "observation.create", "observation.correct", "observation.transcribe", "test.create",
 	"signoff.create", "signoff.revoke", "signoff.transcribe_paper", "selflog.create", "selflog.verify", "selflog.reject", "hours.create", "hours.approve", "hours.reject",
 	"credential.create", "credential.verify", "credential_file.create", "import.apply",
 	"scim_token.create", "scim_token.revoke", "scim.user_link", "scim.user_delete", "scim_group.create", "scim_group.update", "scim_group.delete",

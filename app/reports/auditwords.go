@@ -513,6 +513,11 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		s = actor + " enrolled " + whose + " in " + program()
 	case "enrollment.status_change":
 		s = actor + " changed " + poss + " enrollment to " + strings.ReplaceAll(afterField(r, "status"), "_", " ")
+	case "enrollment.complete":
+		s = actor + " signed the completion of " + poss + " apprenticeship in " + program()
+		if on := afterField(r, "completed_on"); on != "" {
+			s += ", completed on " + on
+		}
 	case "enrollment.move":
 		s = actor + " moved " + whose + " from " + program() + " to version " + afterField(r, "number")
 	case "observation.create":
@@ -561,9 +566,12 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 			s += " for " + poss + " " + credentialWords(sub.A, "")
 		}
 	case "document.issue":
-		if sub.A == "certificate" {
+		switch sub.A {
+		case "certificate":
 			s = actor + " printed a sign-off certificate of " + whose
-		} else {
+		case "completion":
+			s = actor + " printed the completion certificate of " + whose
+		default:
 			s = actor + " printed " + poss + " competency record as of " + sub.B
 		}
 	case "import.apply":

@@ -121,7 +121,8 @@ func (s *Server) cohortPage(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "cohort", Page{Title: "Cohort", Nav: "cohort", Data: view})
 }
 
-// changeStatus puts an enrollment on hold, completes or withdraws it.
+// changeStatus puts an enrollment on hold, back to active, or withdraws
+// it (completing is the director's signature: completion.go).
 func (s *Server) changeStatus(c *fiber.Ctx) error {
 	rec, _, err := s.visibleEnrollment(c)
 	if err != nil {

@@ -112,11 +112,11 @@ func TestConcurrentStatusChangeIsAConflict(t *testing.T) {
 
 		var second response
 		h.arm(func() {
-			// Director B puts Sam on hold while A's completion is between
+			// Director B puts Sam on hold while A's withdrawal is between
 			// its read (still active) and its write.
 			second = dirB.post(enr+"/status", url.Values{"status": {"on_hold"}, "reason": {"leave"}})
 		})
-		first := dirA.post(enr+"/status", url.Values{"status": {"completed"}})
+		first := dirA.post(enr+"/status", url.Values{"status": {"withdrawn"}, "reason": {"left"}})
 		if !h.didFire() {
 			t.Fatal("the second change never ran inside the first one: the test did not interleave them")
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/documents"
+	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/errkind"
 )
@@ -276,6 +277,7 @@ type verifyView struct {
 	Found  bool
 	Record *documents.Record
 	Cert   *documents.Certificate
+	Done   *documents.Completion
 	Doc    *documents.Issued
 	// Valid, with Status saying so or why not; Notes add what changed
 	// since it was issued.
@@ -334,6 +336,24 @@ func (s *Server) verifyPage(c *fiber.Ctx) error {
 			v.Valid, v.Status = false, "Revoked: this sign-off no longer stands. "+notes[0]
 		case len(notes) > 0:
 			v.Notes = notes
+		}
+		if newer != nil {
+			v.Notes = append(v.Notes, "A newer copy of this certificate was printed on "+documents.ShowTime(newer.IssuedAt, s.cfg.Location())+".")
+		}
+	case documents.KindCompletion:
+		v.Done = new(documents.Completion)
+		if err := json.Unmarshal([]byte(doc.Content), v.Done); err != nil {
+			return fmt.Errorf("issued document %s: %w", doc.ID, err)
+		}
+		// A completion is final (never undone), so the certificate stands
+		// as long as the signature it shows is the one on record.
+		done, err := s.evidence.Store.Completion(c.UserContext(), v.Done.EnrollmentID)
+		if err != nil {
+			return err
+		}
+		v.Status = "Valid: this completion certificate was issued by Skillgate and the completion is on record. A completion cannot be undone."
+		if done == nil || done.ID != v.Done.CompletionID || done.Hash != v.Done.Signature.Hash || assessments.VerifyCompletion(done) != nil {
+			v.Valid, v.Status = false, "Not valid: the completion this certificate shows does not match the record. Do not rely on it."
 		}
 		if newer != nil {
 			v.Notes = append(v.Notes, "A newer copy of this certificate was printed on "+documents.ShowTime(newer.IssuedAt, s.cfg.Location())+".")

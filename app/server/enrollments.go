@@ -106,6 +106,8 @@ type progressView struct {
 	// CanManage: a director may change the enrollment's status.
 	CanManage bool
 	Statuses  []assessments.EnrollmentStatus
+	// Completion is the director's completion signature, once completed.
+	Completion *assessments.Completion
 	// Mine is the apprentice's own view (phone first): competencies by
 	// domain with counts, filtered by Show; Pending are their submissions
 	// waiting for review. Only shows one competency's full card (?c=).
@@ -208,7 +210,12 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	} else if wst != nil && wst.Enrollment.ID == rec.Enrollment.ID {
 		v.Wage, v.CanApproveWage = wst, wageApprovers.Allows(currentUser(c)) && currentUser(c).ID != p.ID
 	}
-	v.Statuses = []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentCompleted, assessments.EnrollmentWithdrawn}
+	// Completed is not a plain status change: the director signs it on the
+	// completion page, once every requirement is met.
+	v.Statuses = []assessments.EnrollmentStatus{assessments.EnrollmentActive, assessments.EnrollmentOnHold, assessments.EnrollmentWithdrawn}
+	if v.Completion, err = s.evidence.Store.Completion(c.UserContext(), rec.Enrollment.ID); err != nil {
+		return err
+	}
 	moves, err := s.evidence.Store.Moves(c.UserContext(), []string{rec.Enrollment.ID})
 	if err != nil {
 		return err

@@ -239,6 +239,7 @@ var flashes = map[string]Flash{
 	"reviewed":                 {"ok", "Done."},
 	"revoked":                  {"ok", "The sign-off is revoked from the date given; it stays on record."},
 	"status-changed":           {"ok", "The enrollment's status is changed."},
+	"completed":                {"ok", "Completed. The completion is signed and dated; its certificate can be printed from this page."},
 	"calendar-revoked":         {"ok", "The calendar link is stopped."},
 	"credential-added":         {"ok", "Credential added."},
 	"credential-verified":      {"ok", "Marked verified."},

@@ -249,6 +249,11 @@ var accessRules = []accessRule{
 	{"GET", "/reports", "", "L 403 403 200 200 200 200 200", false},
 	{"GET", "/cohort/closest.xlsx", "/cohort/closest.xlsx?task=INJECTIONS", "L 403 403 403 200 403 403 403", false},
 	{"POST", "/enrollments/:id/status", "/enrollments/{enrollment}/status", "L 403 403 403 409 403 403 403", false},
+	// Completion: directors sign it (an empty form has no password: 401).
+	{"GET", "/enrollments/:id/complete", "/enrollments/{enrollment}/complete", "L 403 403 403 200 403 403 403", false},
+	{"POST", "/enrollments/:id/complete", "/enrollments/{enrollment}/complete", "L 403 403 403 401 403 403 403", false},
+	// Nobody's certificate before a completion: 404 alike for who may see the enrollment and who may not.
+	{"GET", "/enrollments/:id/completion.pdf", "/enrollments/{enrollment}/completion.pdf", "L 404 404 404 404 404 404 404", false},
 	// Transcribing paper records: directors and HR (an empty form is 400).
 	{"GET", "/enrollments/:id/transcribe", "/enrollments/{enrollment}/transcribe", "L 403 403 403 200 200 403 200", false},
 	{"POST", "/enrollments/:id/transcribe/observation", "/enrollments/{enrollment}/transcribe/observation", "L 403 403 403 400 400 403 400", false},

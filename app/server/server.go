@@ -329,6 +329,11 @@ func (s *Server) routes() error {
 	s.get("/cohort/closest", directors, s.closestPage)
 	s.get("/cohort/closest.xlsx", directors, s.closestXLSX)
 	s.form("/enrollments/:id/status", directors, s.enrollmentPage, s.changeStatus)
+	// Completion: the director's signature once every requirement is met
+	// (completion.go), and its certificate.
+	s.get("/enrollments/:id/complete", directors, s.completePage)
+	s.form("/enrollments/:id/complete", directors, s.completePage, s.complete)
+	s.get("/enrollments/:id/completion.pdf", loggedIn, s.completionPDF)
 	// Historical paper evidence, typed in by directors and HR.
 	s.get("/enrollments/:id/transcribe", transcribers, s.transcribePage)
 	s.form("/enrollments/:id/transcribe/observation", transcribers, s.transcribePage, s.transcribeObservation)

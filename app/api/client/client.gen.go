@@ -615,7 +615,6 @@ func (e PostEnrollmentsIdStatusJSONBodyStatus) Valid() bool {
 // Defines values for PostEnrollmentsIdStatus200JSONResponseBodyStatus.
 const (
 	PostEnrollmentsIdStatus200JSONResponseBodyStatusActive    PostEnrollmentsIdStatus200JSONResponseBodyStatus = "active"
-	PostEnrollmentsIdStatus200JSONResponseBodyStatusCompleted PostEnrollmentsIdStatus200JSONResponseBodyStatus = "completed"
 	PostEnrollmentsIdStatus200JSONResponseBodyStatusOnHold    PostEnrollmentsIdStatus200JSONResponseBodyStatus = "on_hold"
 	PostEnrollmentsIdStatus200JSONResponseBodyStatusWithdrawn PostEnrollmentsIdStatus200JSONResponseBodyStatus = "withdrawn"
 )
@@ -624,8 +623,6 @@ const (
 func (e PostEnrollmentsIdStatus200JSONResponseBodyStatus) Valid() bool {
 	switch e {
 	case PostEnrollmentsIdStatus200JSONResponseBodyStatusActive:
-		return true
-	case PostEnrollmentsIdStatus200JSONResponseBodyStatusCompleted:
 		return true
 	case PostEnrollmentsIdStatus200JSONResponseBodyStatusOnHold:
 		return true
@@ -1944,18 +1941,18 @@ type ClientInterface interface {
 	// Corresponds with POST /enrollments/{id}/signoffs/{so}/revocations (the `PostEnrollmentsIdSignoffsSoRevocations` operationId).
 	PostEnrollmentsIdSignoffsSoRevocations(ctx context.Context, id string, so string, body PostEnrollmentsIdSignoffsSoRevocationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostEnrollmentsIdStatusWithBody Change an enrollment's status: active, on_hold, completed, withdrawn (program directors); the change is kept with its reason
+	// PostEnrollmentsIdStatusWithBody Change an enrollment's status: active, on_hold, withdrawn (program directors); the change is kept with its reason
 	//
-	// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer.
+	// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer. Completing an apprenticeship is not a status change: a program director signs it (password again, as for a sign-off) on the enrollment's completion page once every requirement of the program is met, so status completed is answered 409 with code completion_needs_signature. The completion date is the day of the change to completed in the enrollment's status history.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /enrollments/{id}/status (the `PostEnrollmentsIdStatus` operationId).
 	PostEnrollmentsIdStatusWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostEnrollmentsIdStatus Change an enrollment's status: active, on_hold, completed, withdrawn (program directors); the change is kept with its reason
+	// PostEnrollmentsIdStatus Change an enrollment's status: active, on_hold, withdrawn (program directors); the change is kept with its reason
 	//
-	// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer.
+	// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer. Completing an apprenticeship is not a status change: a program director signs it (password again, as for a sign-off) on the enrollment's completion page once every requirement of the program is met, so status completed is answered 409 with code completion_needs_signature. The completion date is the day of the change to completed in the enrollment's status history.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2524,9 +2521,9 @@ func (c *Client) PostEnrollmentsIdSignoffsSoRevocations(ctx context.Context, id 
 	return c.Client.Do(req)
 }
 
-// PostEnrollmentsIdStatusWithBody Change an enrollment's status: active, on_hold, completed, withdrawn (program directors); the change is kept with its reason
+// PostEnrollmentsIdStatusWithBody Change an enrollment's status: active, on_hold, withdrawn (program directors); the change is kept with its reason
 //
-// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer.
+// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer. Completing an apprenticeship is not a status change: a program director signs it (password again, as for a sign-off) on the enrollment's completion page once every requirement of the program is met, so status completed is answered 409 with code completion_needs_signature. The completion date is the day of the change to completed in the enrollment's status history.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2543,9 +2540,9 @@ func (c *Client) PostEnrollmentsIdStatusWithBody(ctx context.Context, id string,
 	return c.Client.Do(req)
 }
 
-// PostEnrollmentsIdStatus Change an enrollment's status: active, on_hold, completed, withdrawn (program directors); the change is kept with its reason
+// PostEnrollmentsIdStatus Change an enrollment's status: active, on_hold, withdrawn (program directors); the change is kept with its reason
 //
-// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer.
+// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer. Completing an apprenticeship is not a status change: a program director signs it (password again, as for a sign-off) on the enrollment's completion page once every requirement of the program is met, so status completed is answered 409 with code completion_needs_signature. The completion date is the day of the change to completed in the enrollment's status history.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4989,18 +4986,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /enrollments/{id}/signoffs/{so}/revocations (the `PostEnrollmentsIdSignoffsSoRevocations` operationId).
 	PostEnrollmentsIdSignoffsSoRevocationsWithResponse(ctx context.Context, id string, so string, body PostEnrollmentsIdSignoffsSoRevocationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdSignoffsSoRevocationsResponse, error)
 
-	// PostEnrollmentsIdStatusWithBodyWithResponse Change an enrollment's status: active, on_hold, completed, withdrawn (program directors); the change is kept with its reason
+	// PostEnrollmentsIdStatusWithBodyWithResponse Change an enrollment's status: active, on_hold, withdrawn (program directors); the change is kept with its reason
 	//
-	// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer.
+	// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer. Completing an apprenticeship is not a status change: a program director signs it (password again, as for a sign-off) on the enrollment's completion page once every requirement of the program is met, so status completed is answered 409 with code completion_needs_signature. The completion date is the day of the change to completed in the enrollment's status history.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /enrollments/{id}/status (the `PostEnrollmentsIdStatus` operationId).
 	PostEnrollmentsIdStatusWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdStatusResponse, error)
 
-	// PostEnrollmentsIdStatusWithResponse Change an enrollment's status: active, on_hold, completed, withdrawn (program directors); the change is kept with its reason
+	// PostEnrollmentsIdStatusWithResponse Change an enrollment's status: active, on_hold, withdrawn (program directors); the change is kept with its reason
 	//
-	// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer.
+	// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer. Completing an apprenticeship is not a status change: a program director signs it (password again, as for a sign-off) on the enrollment's completion page once every requirement of the program is met, so status completed is answered 409 with code completion_needs_signature. The completion date is the day of the change to completed in the enrollment's status history.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8626,9 +8623,9 @@ func (c *ClientWithResponses) PostEnrollmentsIdSignoffsSoRevocationsWithResponse
 	return ParsePostEnrollmentsIdSignoffsSoRevocationsResponse(rsp)
 }
 
-// PostEnrollmentsIdStatusWithBodyWithResponse Change an enrollment's status: active, on_hold, completed, withdrawn (program directors); the change is kept with its reason
+// PostEnrollmentsIdStatusWithBodyWithResponse Change an enrollment's status: active, on_hold, withdrawn (program directors); the change is kept with its reason
 //
-// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer.
+// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer. Completing an apprenticeship is not a status change: a program director signs it (password again, as for a sign-off) on the enrollment's completion page once every requirement of the program is met, so status completed is answered 409 with code completion_needs_signature. The completion date is the day of the change to completed in the enrollment's status history.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8641,9 +8638,9 @@ func (c *ClientWithResponses) PostEnrollmentsIdStatusWithBodyWithResponse(ctx co
 	return ParsePostEnrollmentsIdStatusResponse(rsp)
 }
 
-// PostEnrollmentsIdStatusWithResponse Change an enrollment's status: active, on_hold, completed, withdrawn (program directors); the change is kept with its reason
+// PostEnrollmentsIdStatusWithResponse Change an enrollment's status: active, on_hold, withdrawn (program directors); the change is kept with its reason
 //
-// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer.
+// The change counts from the organisation's calendar day it is made: clearances for earlier days keep their answer. Completing an apprenticeship is not a status change: a program director signs it (password again, as for a sign-off) on the enrollment's completion page once every requirement of the program is met, so status completed is answered 409 with code completion_needs_signature. The completion date is the day of the change to completed in the enrollment's status history.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
