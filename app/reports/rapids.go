@@ -31,10 +31,15 @@ type RAPIDSRow struct {
 	Demographics                                            accounts.Demographics
 	Program, ProgramType, RapidsCode, ONetCode              string
 	StartDate                                               curriculum.Date
-	// Probation and WageAtRegistration are blank: programs define neither
-	// yet (docs/rapids.md).
-	Probation, WageAtRegistration string
-	OJLHours, RTIHours            float64
+	// Probation is blank: programs define no probation period
+	// (docs/rapids.md).
+	Probation string
+	// WageAtRegistration is the first step of the wage schedule of the
+	// version the apprentice registered in, in dollars an hour;
+	// JourneyworkerWage that version's journeyworker rate (nil when the
+	// program does not tell).
+	WageAtRegistration, JourneyworkerWage any
+	OJLHours, RTIHours                    float64
 	// Status is RAPIDS' word (Active, Suspension, Cancellation,
 	// Completion), StatusDate the day it took effect, StatusReason the
 	// reason the director recorded with the change.
@@ -50,7 +55,8 @@ var RAPIDSColumns = []Column{
 	{Title: "Race", Width: 28}, {Title: "Veteran status", Width: 18}, {Title: "Disability", Width: 16}, {Title: "Education level", Width: 24},
 	{Title: "Employment status", Width: 24}, {Title: "Program", Width: 32}, {Title: "Program type", Width: 16},
 	{Title: "RAPIDS occupation code", Width: 10}, {Title: "O*NET code", Width: 12}, {Title: "Start date", Width: 12},
-	{Title: "Probation", Width: 12}, {Title: "Wage at registration", Width: 12}, {Title: "OJL hours", Width: 10}, {Title: "RTI hours", Width: 10},
+	{Title: "Probation", Width: 12}, {Title: "Wage at registration ($ an hour)", Width: 12},
+	{Title: "Journeyworker wage ($ an hour)", Width: 12}, {Title: "OJL hours", Width: 10}, {Title: "RTI hours", Width: 10},
 	{Title: "Status", Width: 14}, {Title: "Status date", Width: 12}, {Title: "Status reason", Width: 30}, {Title: "Credential earned", Width: 36},
 	{Title: "Skillgate enrollment id", Width: 38},
 }
@@ -64,7 +70,7 @@ func (r RAPIDSRow) cells() []any {
 		accounts.Label(accounts.Ethnicities, d.Ethnicity), d.RaceLabel(), accounts.Label(accounts.VeteranStatuses, d.VeteranStatus),
 		accounts.Label(accounts.Disabilities, d.Disability), accounts.Label(accounts.EducationLevels, d.EducationLevel),
 		accounts.Label(accounts.EmploymentStatuses, d.EmploymentStatus), r.Program, r.ProgramType, r.RapidsCode, r.ONetCode, r.StartDate,
-		r.Probation, r.WageAtRegistration, r.OJLHours, r.RTIHours, r.Status, r.StatusDate, r.StatusReason, r.Credential, r.EnrollmentID}
+		r.Probation, r.WageAtRegistration, r.JourneyworkerWage, r.OJLHours, r.RTIHours, r.Status, r.StatusDate, r.StatusReason, r.Credential, r.EnrollmentID}
 }
 
 // RAPIDSQuery is one request for the export: the report filters (scope,
@@ -197,15 +203,21 @@ func (s *Service) RAPIDSRows(ctx context.Context, q RAPIDSQuery) ([]RAPIDSRow, e
 			return nil, err
 		}
 		e.Version = pv
+		prog := pv.Rules.Version().Program
 		reasons := map[time.Time]string{}
 		for _, c := range changes[e.ID] {
 			e.History = append(e.History, assessments.StatusChange{Status: assessments.EnrollmentStatus(c.Status), At: c.ChangedAt.UTC()})
 			reasons[c.ChangedAt.UTC()] = c.Reason
 		}
 		links := chain(e.ID)
-		start := e.StartDate
-		if first := byID[links[len(links)-1]]; first != nil {
+		start, registered := e.StartDate, prog
+		if first := byID[links[len(links)-1]]; first != nil && first != e {
 			start = first.StartDate
+			fv, err := s.Evidence.Version(ctx, first.VersionID)
+			if err != nil {
+				return nil, err
+			}
+			registered = fv.Rules.Version().Program
 		}
 		status, since := e.StatusOn(q.AsOf)
 		ended := status == assessments.EnrollmentCompleted || status == assessments.EnrollmentWithdrawn
@@ -216,11 +228,16 @@ func (s *Service) RAPIDSRows(ctx context.Context, q RAPIDSQuery) ([]RAPIDSRow, e
 		if p == nil {
 			continue
 		}
-		prog := pv.Rules.Version().Program
 		hire, _ := curriculum.ParseDate(p.HireDate) // zero when none on file
 		r := RAPIDSRow{EnrollmentID: e.ID, PersonID: p.ID, Person: p.Name, Email: p.Email, EmployeeID: p.EmployeeID, Site: q.SiteNames[e.SiteID],
 			HireDate: hire, Demographics: demo[p.ID], Program: prog.Title + " (" + prog.Code + ")", ProgramType: programTypes[prog.Type],
 			RapidsCode: prog.RapidsCode, ONetCode: prog.ONetCode, StartDate: start, Status: rapidsStatus[status], StatusDate: since}
+		if wage, ok := registered.WageRate(0); ok {
+			r.WageAtRegistration = wage
+		}
+		if registered.Settings.JourneyworkerRate > 0 {
+			r.JourneyworkerWage = registered.Settings.JourneyworkerRate
+		}
 		if status == assessments.EnrollmentActive {
 			r.StatusDate = start // registered and active since the start
 		} else {
@@ -327,6 +344,7 @@ func WriteRAPIDSCSV(rows []RAPIDSRow, out io.Writer) error {
 				}
 			case float64:
 				rec[i] = strconv.FormatFloat(x, 'f', -1, 64)
+			case nil:
 			default:
 				rec[i] = fmt.Sprint(x)
 			}

@@ -127,6 +127,7 @@ func TestRAPIDSExport(t *testing.T) {
 		for title, want := range map[string]string{"Status": "Cancellation", "Status date": today, "Status reason": "moved out of state",
 			"Date of birth": "2001-04-05", "Ethnicity": "Hispanic or Latino", "Race": "Black or African American", "Education level": "GED or equivalent",
 			"Gender": "", "RAPIDS occupation code": "1085", "O*NET code": "31-9092.00", "Program type": "Hybrid", "Credential earned": "",
+			"Wage at registration ($ an hour)": "14.3", "Journeyworker wage ($ an hour)": "22", "Probation": "",
 			"Skillgate enrollment id": ens[0].ID} {
 			if row == nil || col(row, title) != want {
 				t.Errorf("Jordan's %s in the CSV is not %q: %v", title, want, row)
