@@ -34,14 +34,8 @@ func (s *Store) SyncFromDirectory(ctx context.Context, p *Person, name string, r
 	if len(roles) == 0 {
 		return false, fmt.Errorf("sync person %s: no role", p.ID)
 	}
-	sortedRoles, sortedSites := slices.Clone(roles), slices.Clone(siteIDs)
-	slices.Sort(sortedRoles)
-	sortedRoles = slices.Compact(sortedRoles)
-	slices.Sort(sortedSites)
-	sortedSites = slices.Compact(sortedSites)
-	had, hadSites := slices.Clone(p.Roles), slices.Clone(p.SiteIDs)
-	slices.Sort(had)
-	slices.Sort(hadSites)
+	sortedRoles, sortedSites := sortedSet(roles), sortedSet(siteIDs)
+	had, hadSites := sortedSet(p.Roles), sortedSet(p.SiteIDs)
 	if name == p.Name && slices.Equal(had, sortedRoles) && slices.Equal(hadSites, sortedSites) {
 		return false, nil
 	}
@@ -50,13 +44,7 @@ func (s *Store) SyncFromDirectory(ctx context.Context, p *Person, name string, r
 			Where("id = ?", p.ID).Exec(ctx); err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().Model((*roleRow)(nil)).Where("user_id = ?", p.ID).Exec(ctx); err != nil {
-			return err
-		}
-		if _, err := tx.NewDelete().Model((*userSiteRow)(nil)).Where("user_id = ?", p.ID).Exec(ctx); err != nil {
-			return err
-		}
-		if err := writeRolesAndSites(ctx, tx, p.ID, sortedRoles, sortedSites); err != nil {
+		if err := replaceRolesAndSites(ctx, tx, p.ID, sortedRoles, sortedSites); err != nil {
 			return err
 		}
 		type view struct {

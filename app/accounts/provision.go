@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -49,11 +50,7 @@ func (s *Store) UpdateIdentity(ctx context.Context, userID, email, name string) 
 // away). Nothing is written when both are unchanged; otherwise the change is
 // audited in its transaction.
 func (s *Store) SetRolesAndSites(ctx context.Context, userID string, roles []Role, siteIDs []string) error {
-	roles, siteIDs = slices.Clone(roles), slices.Clone(siteIDs)
-	slices.Sort(roles)
-	roles = slices.Compact(roles)
-	slices.Sort(siteIDs)
-	siteIDs = slices.Compact(siteIDs)
+	roles, siteIDs = sortedSet(roles), sortedSet(siteIDs)
 	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.WithTx(tx).ByID(ctx, userID)
 		if err != nil {
@@ -62,13 +59,7 @@ func (s *Store) SetRolesAndSites(ctx context.Context, userID string, roles []Rol
 		if slices.Equal(p.Roles, roles) && slices.Equal(p.SiteIDs, siteIDs) {
 			return nil
 		}
-		if _, err := tx.NewDelete().Model((*roleRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
-			return db.Translate(err)
-		}
-		if _, err := tx.NewDelete().Model((*userSiteRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
-			return db.Translate(err)
-		}
-		if err := writeRolesAndSites(ctx, tx, userID, roles, siteIDs); err != nil {
+		if err := replaceRolesAndSites(ctx, tx, userID, roles, siteIDs); err != nil {
 			return db.Translate(err)
 		}
 		if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("updated_at = ?", s.now()).Where("id = ?", userID).Exec(ctx); err != nil {
@@ -80,10 +71,69 @@ func (s *Store) SetRolesAndSites(ctx context.Context, userID string, roles []Rol
 	})
 }
 
+// replaceRolesAndSites makes roles and siteIDs a person's only roles and
+// sites, inside the caller's transaction (SetRolesAndSites for SCIM,
+// SyncFromDirectory for sign-in).
+func replaceRolesAndSites(ctx context.Context, tx bun.IDB, userID string, roles []Role, siteIDs []string) error {
+	if _, err := tx.NewDelete().Model((*roleRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.NewDelete().Model((*userSiteRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return err
+	}
+	return writeRolesAndSites(ctx, tx, userID, roles, siteIDs)
+}
+
+// sortedSet returns xs sorted without repeats (a new slice).
+func sortedSet[T cmp.Ordered](xs []T) []T {
+	return slices.Compact(slices.Sorted(slices.Values(xs)))
+}
+
 // nonNil shows an empty list as [] rather than null in the audit trail.
 func nonNil[T any](xs []T) []T {
 	if xs == nil {
 		return []T{}
 	}
 	return xs
+}
+
+// PersonEdit is what an administrator sets of a person after creating
+// them: the fields of the new-person form but the credential and password.
+type PersonEdit struct {
+	Name, Email, EmployeeID string
+	Roles                   []Role
+	SiteIDs                 []string
+}
+
+// Edit sets a person's name, email, employee id (empty: none), roles and
+// sites in one transaction, through UpdateIdentity and SetRolesAndSites
+// (each audited when it changes something) and an audited employee-id
+// change. An email or employee id another person has is db.ErrConflict.
+// The caller checks the values (the new-person form's rules).
+func (s *Store) Edit(ctx context.Context, userID string, e PersonEdit) error {
+	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st := s.WithTx(tx)
+		if err := st.UpdateIdentity(ctx, userID, e.Email, e.Name); err != nil {
+			return err
+		}
+		var was userRow
+		if err := tx.NewSelect().Model(&was).Column("employee_id").Where("id = ?", userID).Scan(ctx); err != nil {
+			return db.Translate(err)
+		}
+		var emp *string
+		if v := strings.TrimSpace(e.EmployeeID); v != "" {
+			emp = &v
+		}
+		if (was.EmployeeID == nil) != (emp == nil) || emp != nil && *emp != *was.EmployeeID {
+			if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("employee_id = ?", emp).Set("updated_at = ?", s.now()).
+				Where("id = ?", userID).Exec(ctx); err != nil {
+				return db.Translate(err)
+			}
+			if err := s.record(ctx, tx, ActionEmployeeID, "person", userID, map[string]any{"employee_id": was.EmployeeID},
+				map[string]any{"employee_id": emp}); err != nil {
+				return err
+			}
+		}
+		return st.SetRolesAndSites(ctx, userID, e.Roles, e.SiteIDs)
+	})
 }

@@ -57,6 +57,9 @@ type Scope interface {
 	// CreatePerson adds a person from the JSON body, by the rules (and
 	// with the audit entry) of the page's form.
 	CreatePerson(c *fiber.Ctx) (*accounts.Person, error)
+	// EditPerson changes a person's name, email, employee id, roles and
+	// sites (those e sets) by the rules of the page's new-person form.
+	EditPerson(c *fiber.Ctx, p *accounts.Person, e PersonEdit) error
 	// SetDisabled disables or re-enables an account by the page's rule.
 	SetDisabled(c *fiber.Ctx, id string, disabled bool) error
 	// Enroll enrolls a person from the JSON body, by the rules the page's

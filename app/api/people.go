@@ -148,9 +148,25 @@ func (a *API) createPerson(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(toPersonJSON(p))
 }
 
-// personPatch is one change to a person: disabled (administrators), or
-// hire_date with its reason (HR and administrators).
+// PersonEdit is the part of a person change that the new-person form
+// sets (administrators); a field left out keeps its value.
+type PersonEdit struct {
+	Name       *string   `json:"name"`
+	Email      *string   `json:"email"`
+	EmployeeID *string   `json:"employee_id"`
+	Roles      *[]string `json:"roles"`
+	SiteIDs    *[]string `json:"site_ids"`
+}
+
+func (e *PersonEdit) empty() bool {
+	return e.Name == nil && e.Email == nil && e.EmployeeID == nil && e.Roles == nil && e.SiteIDs == nil
+}
+
+// personPatch is one change to a person: disabled (administrators),
+// hire_date with its reason (HR and administrators), or any of name,
+// email, employee_id, roles and site_ids (administrators).
 type personPatch struct {
+	PersonEdit
 	Disabled *bool   `json:"disabled"`
 	HireDate *string `json:"hire_date"`
 	Reason   string  `json:"reason"`
@@ -158,7 +174,7 @@ type personPatch struct {
 
 // updatePerson makes one change to a person the caller may see, through
 // the same store calls (and so rules and audit entries) as the pages: one
-// change per request, so that each is all or nothing.
+// kind of change per request, so that each is all or nothing.
 func (a *API) updatePerson(c *fiber.Ctx) error {
 	p, err := a.scope.VisiblePerson(c, c.Params("id"))
 	if err != nil {
@@ -172,9 +188,15 @@ func (a *API) updatePerson(c *fiber.Ctx) error {
 	if errs != nil {
 		return errkind.BadFields(errs)
 	}
+	kinds := 0
+	for _, set := range []bool{b.Disabled != nil, b.HireDate != nil, !b.PersonEdit.empty()} {
+		if set {
+			kinds++
+		}
+	}
 	switch {
-	case b.Disabled != nil && b.HireDate != nil:
-		return errkind.BadFields(map[string]string{"": "Send one change per request: disabled, or hire_date with reason."})
+	case kinds > 1:
+		return errkind.BadFields(map[string]string{"": "Send one kind of change per request: disabled; or hire_date with reason; or name, email, employee_id, roles and site_ids."})
 	case b.Disabled != nil:
 		if !request.User(c).Has(accounts.RoleAdmin) {
 			return errkind.New(errkind.Forbidden, "Only an administrator disables or re-enables an account.")
@@ -182,8 +204,10 @@ func (a *API) updatePerson(c *fiber.Ctx) error {
 		err = a.scope.SetDisabled(c, p.ID, *b.Disabled)
 	case b.HireDate != nil:
 		err = a.accounts.SetHireDate(c.UserContext(), p.ID, *b.HireDate, b.Reason)
+	case kinds == 1:
+		err = a.scope.EditPerson(c, p, b.PersonEdit)
 	default:
-		return errkind.BadFields(map[string]string{"": "Send a change: disabled, or hire_date with reason."})
+		return errkind.BadFields(map[string]string{"": "Send a change: disabled; or hire_date with reason; or any of name, email, employee_id, roles and site_ids."})
 	}
 	if err != nil {
 		return err

@@ -11,8 +11,10 @@ import (
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/reports"
+	"github.com/skillgate/skillgate/app/request"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // apiHost is the server as the JSON API (app/api) sees it: a router that
@@ -81,14 +83,46 @@ func (h apiHost) CreatePerson(c *fiber.Ctx) (*accounts.Person, error) {
 	}
 	p, errs, err := h.s.addPerson(c, f, errs)
 	if errs != nil {
-		// The JSON body names the sites site_ids, as the API shows them.
-		if m, ok := errs["sites"]; ok {
-			delete(errs, "sites")
-			errs["site_ids"] = m
-		}
-		return nil, badInput(errs)
+		return nil, badInput(siteIDsField(errs))
 	}
 	return p, err
+}
+
+// EditPerson changes what the new-person form set, by its rules: fields
+// e leaves out keep p's values. Administrators only, as creating is.
+func (h apiHost) EditPerson(c *fiber.Ctx, p *accounts.Person, e api.PersonEdit) error {
+	if !request.User(c).Has(accounts.RoleAdmin) {
+		return errkind.New(errkind.Forbidden, "Only an administrator changes a person's name, email, employee id, roles or sites.")
+	}
+	f := personForm{Name: p.Name, Email: p.Email, EmployeeID: p.EmployeeID, Credential: p.Credential, Sites: p.SiteIDs}
+	for _, r := range p.Roles {
+		f.Roles = append(f.Roles, string(r))
+	}
+	for dst, v := range map[*string]*string{&f.Name: e.Name, &f.Email: e.Email, &f.EmployeeID: e.EmployeeID} {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if e.Roles != nil {
+		f.Roles = *e.Roles
+	}
+	if e.SiteIDs != nil {
+		f.Sites = *e.SiteIDs
+	}
+	errs, err := h.s.editPerson(c, p, f)
+	if errs != nil {
+		return badInput(siteIDsField(errs))
+	}
+	return err
+}
+
+// siteIDsField names the sites field site_ids, as the API shows it.
+func siteIDsField(errs map[string]string) map[string]string {
+	if m, ok := errs["sites"]; ok {
+		delete(errs, "sites")
+		errs["site_ids"] = m
+	}
+	return errs
 }
 
 // SetDisabled disables or re-enables an account by the page's rule.

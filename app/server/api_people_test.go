@@ -54,10 +54,24 @@ func TestAPICreatesAndChangesPeople(t *testing.T) {
 			t.Fatalf("audit entry %+v, want the hire date change with its reason", a)
 		}
 		want(apiCall(e, "PATCH", path, hr, `{"disabled":true}`), http.StatusForbidden, "")
-		want(apiCall(e, "PATCH", path, admin, `{"disabled":true,"hire_date":"2026-03-03","reason":"x"}`), http.StatusBadRequest, "one change")
+		want(apiCall(e, "PATCH", path, admin, `{"disabled":true,"hire_date":"2026-03-03","reason":"x"}`), http.StatusBadRequest, "one kind of change")
 		want(apiCall(e, "PATCH", path, admin, `{"disabled":true}`), http.StatusOK, `"disabled":true`)
 		if a := audittest.Last(t, e.db, accounts.ActionPersonDisable); a.EntityID != noa.ID || a.Actor != adminP.ID {
 			t.Fatalf("audit entry %+v, want person.disable of %s by the admin", a, noa.ID)
+		}
+		// Name, email, employee id, roles and sites: an admin's, by the
+		// new-person form's rules; what is left out keeps its value.
+		want(apiCall(e, "PATCH", path, hr, `{"name":"Noa Hale-Ito"}`), http.StatusForbidden, "")
+		want(apiCall(e, "PATCH", path, admin, `{"email":"not-an-email"}`), http.StatusBadRequest, `"email":`)
+		want(apiCall(e, "PATCH", path, admin, `{"roles":[]}`), http.StatusBadRequest, `"roles":`)
+		want(apiCall(e, "PATCH", path, admin, `{"site_ids":["nowhere"]}`), http.StatusBadRequest, `"site_ids":`)
+		want(apiCall(e, "PATCH", path, admin, `{"email":"admin@example.test"}`), http.StatusConflict, `"email":`)
+		want(apiCall(e, "PATCH", path, admin, `{"name":"Noa Hale-Ito","email":"noa.ito@example.test","employee_id":"E-101","roles":["apprentice","hr"]}`),
+			http.StatusOK, `"employee_id":"E-101","credential":"CMA","roles":["apprentice","hr"],"site_ids":["`+e.siteID+`"]`)
+		for _, action := range []string{accounts.ActionPersonUpdate, accounts.ActionEmployeeID, accounts.ActionPersonRoles} {
+			if a := audittest.Last(t, e.db, action); a.EntityID != noa.ID || a.Actor != adminP.ID {
+				t.Fatalf("audit entry %+v, want %s of %s by the admin", a, action, noa.ID)
+			}
 		}
 		want(apiCall(e, "PATCH", "/api/v1/people/"+adminP.ID, admin, `{"disabled":true}`), http.StatusUnprocessableEntity, "your own account")
 		want(apiCall(e, "PATCH", "/api/v1/people/nobody", admin, `{"disabled":false}`), http.StatusNotFound, "")

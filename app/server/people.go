@@ -303,6 +303,32 @@ func (s *Server) createPerson(c *fiber.Ctx) error {
 // one, the store's audited Create otherwise. Someone already having the
 // email or employee id is a Conflict naming the email field.
 func (s *Server) addPerson(c *fiber.Ctx, f personForm, errs map[string]string) (*accounts.Person, map[string]string, error) {
+	errs, roles, err := s.checkPerson(c, f, errs)
+	if errs != nil || err != nil {
+		return nil, errs, err
+	}
+	p, err := s.accounts.Create(c.UserContext(), accounts.NewPerson{
+		Name: f.Name, Email: f.Email, EmployeeID: f.EmployeeID, Credential: f.Credential, Roles: roles, SiteIDs: f.Sites,
+	})
+	return p, nil, personTaken(err)
+}
+
+// editPerson sets p's name, email, employee id, roles and sites to f's by
+// the rules addPerson follows (f holds p's values where nothing new was
+// sent), in one audited transaction.
+func (s *Server) editPerson(c *fiber.Ctx, p *accounts.Person, f personForm) (map[string]string, error) {
+	errs, roles, err := s.checkPerson(c, f, check(&f))
+	if errs != nil || err != nil {
+		return errs, err
+	}
+	return nil, personTaken(s.accounts.Edit(c.UserContext(), p.ID, accounts.PersonEdit{Name: f.Name, Email: f.Email, EmployeeID: f.EmployeeID,
+		Roles: roles, SiteIDs: f.Sites}))
+}
+
+// checkPerson checks f by the rules of the new-person form after its
+// field rules (errs, bind's, checked first): a known credential, sites
+// that exist. It returns the roles f names.
+func (s *Server) checkPerson(c *fiber.Ctx, f personForm, errs map[string]string) (map[string]string, []accounts.Role, error) {
 	if errs == nil {
 		if _, cerr := accounts.ParseCredential(f.Credential); cerr != nil {
 			errs = map[string]string{"credential": cerr.Error()}
@@ -320,20 +346,23 @@ func (s *Server) addPerson(c *fiber.Ctx, f personForm, errs map[string]string) (
 		}
 	}
 	if errs != nil {
-		return nil, errs, nil
+		return errs, nil, nil
 	}
 	roles := make([]accounts.Role, len(f.Roles))
 	for i, r := range f.Roles {
 		roles[i] = accounts.Role(r)
 	}
-	p, err := s.accounts.Create(c.UserContext(), accounts.NewPerson{
-		Name: f.Name, Email: f.Email, EmployeeID: f.EmployeeID, Credential: f.Credential, Roles: roles, SiteIDs: f.Sites,
-	})
+	return nil, roles, nil
+}
+
+// personTaken reads a conflict on writing a person as what it is: someone
+// else has the email or employee id.
+func personTaken(err error) error {
 	if errors.Is(err, db.ErrConflict) {
-		return nil, nil, errkind.WithFields(errkind.Conflict, "Someone already has this email or employee id.",
+		return errkind.WithFields(errkind.Conflict, "Someone already has this email or employee id.",
 			map[string]string{"email": "Someone already has this email or employee id."})
 	}
-	return p, nil, err
+	return err
 }
 
 func (s *Server) personPage(c *fiber.Ctx) error {

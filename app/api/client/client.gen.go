@@ -991,16 +991,29 @@ type Person struct {
 // PersonCredential defines model for Person.Credential.
 type PersonCredential string
 
-// PersonChange One change per request: disabled (administrators), or hire_date with reason (HR and administrators)
+// PersonChange One kind of change per request: disabled (administrators); or hire_date with reason (HR and administrators); or any of name, email, employee_id, roles and site_ids (administrators)
 type PersonChange struct {
 	// Disabled Disable (ends the person's sessions and revokes their API tokens) or re-enable the account; nobody disables their own
 	Disabled *bool `json:"disabled,omitempty"`
 
+	// Email The person's login; nobody else may have it
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// EmployeeId Nobody else may have it; empty removes it
+	EmployeeId *string `json:"employee_id,omitempty"`
+
 	// HireDate The person's hire date, from which credential grace periods count; kept with its history
 	HireDate *openapi_types.Date `json:"hire_date,omitempty"`
+	Name     *string             `json:"name,omitempty"`
 
 	// Reason Why the hire date changes (required with hire_date)
 	Reason *string `json:"reason,omitempty"`
+
+	// Roles Replaces the person's roles
+	Roles *[]Role `json:"roles,omitempty"`
+
+	// SiteIds Replaces the person's sites
+	SiteIds *[]string `json:"site_ids,omitempty"`
 }
 
 // PersonDecisions Every task's decision for one person (asked with person and no task)
@@ -2028,18 +2041,18 @@ type ClientInterface interface {
 	// Corresponds with POST /people (the `PostPeople` operationId).
 	PostPeople(ctx context.Context, body PostPeopleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PatchPeopleIdWithBody Change a person: disable or re-enable the account (administrators), or record a new hire date with its reason (HR and administrators)
+	// PatchPeopleIdWithBody Change a person: disable or re-enable the account (administrators), record a new hire date with its reason (HR and administrators), or change name, email, employee id, roles and sites (administrators)
 	//
-	// The same store calls, rules and audit entries as the people and hire-date pages. One change per request, so each is all or nothing.
+	// The same store calls, rules and audit entries as the people pages: the hire-date page, the disable and enable buttons, and the new-person form's rules for name, email, employee id, roles and sites (fields left out keep their values; an empty employee_id removes it). One kind of change per request, so each is all or nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /people/{id} (the `PatchPeopleId` operationId).
 	PatchPeopleIdWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PatchPeopleId Change a person: disable or re-enable the account (administrators), or record a new hire date with its reason (HR and administrators)
+	// PatchPeopleId Change a person: disable or re-enable the account (administrators), record a new hire date with its reason (HR and administrators), or change name, email, employee id, roles and sites (administrators)
 	//
-	// The same store calls, rules and audit entries as the people and hire-date pages. One change per request, so each is all or nothing.
+	// The same store calls, rules and audit entries as the people pages: the hire-date page, the disable and enable buttons, and the new-person form's rules for name, email, employee id, roles and sites (fields left out keep their values; an empty employee_id removes it). One kind of change per request, so each is all or nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2718,9 +2731,9 @@ func (c *Client) PostPeople(ctx context.Context, body PostPeopleJSONRequestBody,
 	return c.Client.Do(req)
 }
 
-// PatchPeopleIdWithBody Change a person: disable or re-enable the account (administrators), or record a new hire date with its reason (HR and administrators)
+// PatchPeopleIdWithBody Change a person: disable or re-enable the account (administrators), record a new hire date with its reason (HR and administrators), or change name, email, employee id, roles and sites (administrators)
 //
-// The same store calls, rules and audit entries as the people and hire-date pages. One change per request, so each is all or nothing.
+// The same store calls, rules and audit entries as the people pages: the hire-date page, the disable and enable buttons, and the new-person form's rules for name, email, employee id, roles and sites (fields left out keep their values; an empty employee_id removes it). One kind of change per request, so each is all or nothing.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2737,9 +2750,9 @@ func (c *Client) PatchPeopleIdWithBody(ctx context.Context, id string, contentTy
 	return c.Client.Do(req)
 }
 
-// PatchPeopleId Change a person: disable or re-enable the account (administrators), or record a new hire date with its reason (HR and administrators)
+// PatchPeopleId Change a person: disable or re-enable the account (administrators), record a new hire date with its reason (HR and administrators), or change name, email, employee id, roles and sites (administrators)
 //
-// The same store calls, rules and audit entries as the people and hire-date pages. One change per request, so each is all or nothing.
+// The same store calls, rules and audit entries as the people pages: the hire-date page, the disable and enable buttons, and the new-person form's rules for name, email, employee id, roles and sites (fields left out keep their values; an empty employee_id removes it). One kind of change per request, so each is all or nothing.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5079,18 +5092,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /people (the `PostPeople` operationId).
 	PostPeopleWithResponse(ctx context.Context, body PostPeopleJSONRequestBody, reqEditors ...RequestEditorFn) (*PostPeopleResponse, error)
 
-	// PatchPeopleIdWithBodyWithResponse Change a person: disable or re-enable the account (administrators), or record a new hire date with its reason (HR and administrators)
+	// PatchPeopleIdWithBodyWithResponse Change a person: disable or re-enable the account (administrators), record a new hire date with its reason (HR and administrators), or change name, email, employee id, roles and sites (administrators)
 	//
-	// The same store calls, rules and audit entries as the people and hire-date pages. One change per request, so each is all or nothing.
+	// The same store calls, rules and audit entries as the people pages: the hire-date page, the disable and enable buttons, and the new-person form's rules for name, email, employee id, roles and sites (fields left out keep their values; an empty employee_id removes it). One kind of change per request, so each is all or nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /people/{id} (the `PatchPeopleId` operationId).
 	PatchPeopleIdWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchPeopleIdResponse, error)
 
-	// PatchPeopleIdWithResponse Change a person: disable or re-enable the account (administrators), or record a new hire date with its reason (HR and administrators)
+	// PatchPeopleIdWithResponse Change a person: disable or re-enable the account (administrators), record a new hire date with its reason (HR and administrators), or change name, email, employee id, roles and sites (administrators)
 	//
-	// The same store calls, rules and audit entries as the people and hire-date pages. One change per request, so each is all or nothing.
+	// The same store calls, rules and audit entries as the people pages: the hire-date page, the disable and enable buttons, and the new-person form's rules for name, email, employee id, roles and sites (fields left out keep their values; an empty employee_id removes it). One kind of change per request, so each is all or nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8782,9 +8795,9 @@ func (c *ClientWithResponses) PostPeopleWithResponse(ctx context.Context, body P
 	return ParsePostPeopleResponse(rsp)
 }
 
-// PatchPeopleIdWithBodyWithResponse Change a person: disable or re-enable the account (administrators), or record a new hire date with its reason (HR and administrators)
+// PatchPeopleIdWithBodyWithResponse Change a person: disable or re-enable the account (administrators), record a new hire date with its reason (HR and administrators), or change name, email, employee id, roles and sites (administrators)
 //
-// The same store calls, rules and audit entries as the people and hire-date pages. One change per request, so each is all or nothing.
+// The same store calls, rules and audit entries as the people pages: the hire-date page, the disable and enable buttons, and the new-person form's rules for name, email, employee id, roles and sites (fields left out keep their values; an empty employee_id removes it). One kind of change per request, so each is all or nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8797,9 +8810,9 @@ func (c *ClientWithResponses) PatchPeopleIdWithBodyWithResponse(ctx context.Cont
 	return ParsePatchPeopleIdResponse(rsp)
 }
 
-// PatchPeopleIdWithResponse Change a person: disable or re-enable the account (administrators), or record a new hire date with its reason (HR and administrators)
+// PatchPeopleIdWithResponse Change a person: disable or re-enable the account (administrators), record a new hire date with its reason (HR and administrators), or change name, email, employee id, roles and sites (administrators)
 //
-// The same store calls, rules and audit entries as the people and hire-date pages. One change per request, so each is all or nothing.
+// The same store calls, rules and audit entries as the people pages: the hire-date page, the disable and enable buttons, and the new-person form's rules for name, email, employee id, roles and sites (fields left out keep their values; an empty employee_id removes it). One kind of change per request, so each is all or nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
