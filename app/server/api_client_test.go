@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	sgapi "github.com/skillgate/skillgate/app/api/client"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
 )
 
 // integratorProgram is a program file as an integrator would import it:
@@ -50,9 +54,15 @@ program:
 // whole path with API tokens and no page, on a real server on loopback:
 // import and publish a program, create a person, enroll, observe, record
 // a knowledge test, record and verify the signer's licence, sign off, ask
-// the clearance. Every exchange is also checked against the document.
+// the clearance, and receive the sign-off and the clearance change at its
+// webhook endpoint (a receiver on loopback, allowed by
+// SKILLGATE_WEBHOOK_ALLOW_HOSTS), signed with the secret shown once and
+// de-duplicated by webhook-id. Every exchange is also checked against the
+// document.
 func TestGeneratedClientScenario(t *testing.T) {
-	forEach(t, func(t *testing.T, e *env) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e := newEnvWith(t, d, map[string]string{"SKILLGATE_WEBHOOK_ALLOW_HOSTS": "127.0.0.1"})
 		ctx := t.Context()
 		staff := func(email, credential string, role accounts.Role) (*accounts.Person, string) {
 			p, err := e.store.Create(ctx, accounts.NewPerson{Email: email, Name: "Staff " + email, Credential: credential,
@@ -100,6 +110,23 @@ func TestGeneratedClientScenario(t *testing.T) {
 			t.Fatal(err)
 		}
 		must("publish it", pub.StatusCode(), http.StatusOK, pub.Body)
+
+		// The integrator's endpoint: the secret comes once, in this answer.
+		rc := &hookReceiver{dedupe: true}
+		hooks := httptest.NewServer(rc)
+		defer hooks.Close()
+		wh, err := admin.PostWebhooksWithResponse(ctx, sgapi.NewWebhook{Url: hooks.URL + "/skillgate",
+			Events: []sgapi.NewWebhookEvents{sgapi.NewWebhookEventsSignoffRecorded, sgapi.NewWebhookEventsClearanceChanged}, SiteIds: &[]string{e.siteID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("register the webhook endpoint", wh.StatusCode(), http.StatusCreated, wh.Body)
+		rc.secret = *wh.JSON201.Secret
+		// The dispatcher, as serve runs it.
+		run, stop := context.WithCancel(ctx)
+		dispatched := make(chan struct{})
+		go func() { defer close(dispatched); e.svc.Dispatcher.Run(run, 10*time.Millisecond) }()
+		defer func() { stop(); <-dispatched }()
 
 		np, err := admin.PostPeopleWithResponse(ctx, sgapi.NewPerson{Name: "Noa Hale", Email: "noa@example.test",
 			Roles: []sgapi.Role{sgapi.Apprentice}, SiteIds: &[]string{e.siteID}})
@@ -179,6 +206,58 @@ func TestGeneratedClientScenario(t *testing.T) {
 		if s := clearance(); s != sgapi.Cleared {
 			t.Fatalf("after the sign-off the clearance is %s, want cleared", s)
 		}
+
+		// The endpoint receives the sign-off, then the clearance it
+		// changed, each signed (the receiver refuses any other).
+		received := func(what string, ok func(h *hookReceiver) bool) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); !rc.received(ok); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					rc.received(func(h *hookReceiver) bool {
+						t.Fatalf("%s: received %v (%d badly signed)", what, h.types, h.bad)
+						return true
+					})
+				}
+			}
+		}
+		n := 0
+		received("the sign-off and its clearance change", func(h *hookReceiver) bool {
+			n = len(h.types)
+			return n >= 2 && h.types[n-2] == "signoff.recorded" && h.types[n-1] == "clearance.changed"
+		})
+		rc.received(func(h *hookReceiver) bool {
+			signed, changed := h.data[n-2], h.data[n-1]
+			if h.bad != 0 || signed["signoff_id"] != so.JSON201.Id || signed["person_id"] != noa || changed["person_id"] != noa ||
+				changed["task"] != task || changed["after"] != "cleared" || changed["before"] == "cleared" || changed["as_of"] != today.Format(time.DateOnly) {
+				t.Fatalf("received %v: %v", h.types, h.data)
+			}
+			return true
+		})
+		// A delivery sent again carries the same webhook-id: the receiver
+		// answers it and keeps nothing twice.
+		ds, err := admin.GetWebhooksIdDeliveriesWithResponse(ctx, wh.JSON201.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("list the deliveries", ds.StatusCode(), http.StatusOK, ds.Body)
+		i := slices.IndexFunc(ds.JSON200.Deliveries, func(d sgapi.WebhookDelivery) bool { return d.EventType == "signoff.recorded" })
+		if i < 0 || ds.JSON200.Deliveries[i].Status != "delivered" {
+			t.Fatalf("deliveries: %s", ds.Body)
+		}
+		calls := 0
+		rc.received(func(h *hookReceiver) bool { calls = h.calls; return true })
+		rs, err := admin.PostWebhooksIdDeliveriesDeliveryResendWithResponse(ctx, wh.JSON201.Id, ds.JSON200.Deliveries[i].Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must("send the sign-off again", rs.StatusCode(), http.StatusAccepted, rs.Body)
+		received("the sign-off sent again", func(h *hookReceiver) bool { return h.calls > calls })
+		rc.received(func(h *hookReceiver) bool {
+			if len(h.types) != n {
+				t.Fatalf("kept twice: %v", h.types)
+			}
+			return true
+		})
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,18 +35,38 @@ type hookReceiver struct {
 	types  []string
 	data   []map[string]any
 	bad    int
+	// dedupe makes it a receiver that de-duplicates by webhook-id: a
+	// message seen before is answered 200 and not kept again. calls
+	// counts every request.
+	dedupe bool
+	ids    []string
+	calls  int
+}
+
+// received returns, under the lock, what f reads of the receiver.
+func (h *hookReceiver) received(f func(h *hookReceiver) bool) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return f(h)
 }
 
 func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.calls++
 	body, _ := io.ReadAll(r.Body)
+	id := r.Header.Get("webhook-id")
 	ts, _ := strconv.ParseInt(r.Header.Get("webhook-timestamp"), 10, 64)
-	if !webhooks.Verify(h.secret, r.Header.Get("webhook-signature"), r.Header.Get("webhook-id"), ts, body) {
+	if !webhooks.Verify(h.secret, r.Header.Get("webhook-signature"), id, ts, body) {
 		h.bad++
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
+	if h.dedupe && slices.Contains(h.ids, id) {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	h.ids = append(h.ids, id)
 	var p struct {
 		Type string
 		Data map[string]any
