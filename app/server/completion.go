@@ -103,7 +103,7 @@ func (s *Server) completionPDF(c *fiber.Ctx) error {
 		return err
 	}
 	if done == nil {
-		return errkind.New(errkind.NotFound, "This apprenticeship has not been completed, so it has no completion certificate yet.")
+		return errkind.New(errkind.NotFound, "This apprenticeship has no completion signature, so it has no completion certificate: it is not completed, or it was marked completed before completions were signed.")
 	}
 	if c.Method() == fiber.MethodHead {
 		return headOnly(c, "application/pdf")

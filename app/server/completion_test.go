@@ -138,6 +138,9 @@ func TestCompletionIsTheDirectorsSignature(t *testing.T) {
 		if !strings.Contains(page.body, "Apprenticeship completed on "+done.CompletedOn.String()) || !strings.Contains(page.body, `href="`+enr+`/completion.pdf"`) {
 			t.Fatal("Casey's progress page does not show the completion and its certificate")
 		}
+		if p := ap.get("/clearance"); !strings.Contains(p.body, `href="`+enr+`/completion.pdf"`) {
+			t.Error("Casey's clearance page does not link her completion certificate")
+		}
 		text := pdfText(t, ap.get(enr+"/completion.pdf"))
 		title := strings.ReplaceAll(records(t, svc, id).Enrollment.Version.Program().Title, " ", "")
 		for _, want := range []string{"Certificateofcompletion", "CaseyBrooks", title + ",version2", "Completedon" + done.CompletedOn.String(),
