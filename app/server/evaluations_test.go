@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit/audittest"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/assessments"
@@ -128,6 +129,37 @@ func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
 			if ent := audittest.Last(t, e.db, action); ent.EntityType != "evaluation" || ent.EntityID == "" {
 				t.Errorf("%s: no audit entry", action)
 			}
+		}
+	})
+}
+
+// A director edits a draft's evaluation schedule and form; a bad value
+// comes back with what was typed, next to its field.
+func TestEditEvaluationSchedule(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		id := withProgram(t, e)
+		e.person("dir@example.test", accounts.RoleDirector)
+		c := e.client()
+		c.mustLogin("dir@example.test")
+		c.get("/programs/" + id + "/v/1")
+		c.post("/programs/"+id+"/drafts", nil)
+		page := c.get("/programs/" + id + "/v/2/evaluations/edit")
+		if page.StatusCode != 200 || !strings.Contains(page.body, "3 = Meets expectations\n") || !strings.Contains(page.body, "SAFETY: Patient safety and infection control\n") {
+			t.Fatalf("edit page: %d, without the shipped schedule\n%s", page.StatusCode, page.body)
+		}
+		form := url.Values{"lock": {regexpFind(`name="lock" value="(\d+)"`, page.body)}, "every_months": {"6"}, "due_window": {"200"},
+			"scale": {"1 = Below\n2 = Meets\n"}, "items": {"skills: Clinical skills\nTEAM: Teamwork\n"}, "comments_required": {"1"}}
+		r := c.post("/programs/"+id+"/v/2/evaluations", form)
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "shorter than the interval") || !strings.Contains(r.body, "TEAM: Teamwork") {
+			t.Fatalf("a window longer than the interval: %d\n%s", r.StatusCode, r.body)
+		}
+		form.Set("due_window", "14")
+		if r := c.post("/programs/"+id+"/v/2/evaluations", form); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d\n%s", r.StatusCode, r.body)
+		}
+		v := c.get("/programs/" + id + "/v/2").body
+		if !strings.Contains(v, "every 6 months from the start") || !strings.Contains(v, "Teamwork <code>TEAM</code>") || !strings.Contains(v, "Clinical skills <code>SKILLS</code>") {
+			t.Fatalf("the version page does not show the new schedule\n%s", v)
 		}
 	})
 }

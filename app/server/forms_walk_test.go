@@ -20,9 +20,11 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/app/webhooks"
+	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/web"
 )
 
@@ -281,6 +283,15 @@ var walkCases = []walkCase{
 			return walkPost{as: hrEmail, page: "/hr/import", action: "/hr/import", multipart: true, form: url.Values{}}
 		}},
 	{forms: []string{"import.html: /hr/import/confirm"}, route: "/hr/import/confirm", buttonsOnly: "a button confirming a preview"},
+	{forms: []string{`evaluation_edit.html: print $v.URL "/evaluations"`}, route: "/programs/:id/v/:n/evaluations", field: "every_months",
+		kept: map[string]string{"every_months": "three", "due_window": "14"},
+		post: func(w *walkWorld) walkPost {
+			page := w.draft + "/evaluations/edit"
+			f := formFromPage(w.t, w.as(directorEmail).get(page).body)
+			f.Set("every_months", "three")
+			f.Set("due_window", "14")
+			return walkPost{as: directorEmail, page: page, action: w.draft + "/evaluations", form: f}
+		}},
 	{forms: []string{"observe.html: $v.URL"}, route: "/enrollments/:id/observe/:code", field: "performed_on",
 		kept: map[string]string{"comments": "steady hands", "performed_on": "yesterday"},
 		post: func(w *walkWorld) walkPost {
@@ -305,6 +316,29 @@ var walkCases = []walkCase{
 			page := w.find(priyaEmail, w.enr[jordanEmail], `href="([^"]+/signoff/[^"]+)"`)
 			key := formValue(w.as(priyaEmail).get(page).body, "key")
 			return walkPost{as: priyaEmail, page: page, action: page, form: url.Values{"key": {key}, "kind": {"initial"}, "password": {"not my password at all"}}}
+		}},
+	// Jordan's first evaluation is overdue (hired 8 months ago): Priya's
+	// form with a rating off the scale; then, once she has signed it,
+	// Jordan's acknowledgement with a wrong password.
+	{forms: []string{"evaluation.html: $v.URL"}, route: "/enrollments/:id/evaluations/:n", field: "rating_SAFETY",
+		kept: map[string]string{"comments": "keeps to time"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/evaluations/1"
+			f := url.Values{"comments": {"keeps to time"}, "password": {demo.Password}, "rating_CLINICAL-SKILLS": {"3"}, "rating_SAFETY": {"7"},
+				"rating_COMMUNICATE": {"3"}, "rating_DOCUMENT": {"3"}, "rating_CONDUCT": {"3"}}
+			return walkPost{as: priyaEmail, page: page, action: page, form: f}
+		}},
+	// (The same template form as above, posting to the acknowledgement.)
+	{route: "/enrollments/:id/evaluations/:n/acknowledge", field: "password",
+		post: func(w *walkWorld) walkPost {
+			rec := records(w.t, w.e.svc.Evidence, strings.TrimPrefix(w.enr[jordanEmail], "/enrollments/"))
+			if _, err := w.e.svc.Evaluations.Complete(context.Background(), rec.Enrollment, nil, evidence.ActorOf(w.people[priyaEmail]),
+				assessments.EvaluationRequest{Seq: 1, ApprenticeName: "Jordan Lee", Comments: "Good.", Ratings: map[string]int{
+					"CLINICAL-SKILLS": 3, "SAFETY": 3, "COMMUNICATE": 3, "DOCUMENT": 3, "CONDUCT": 3}}); err != nil {
+				w.t.Fatal(err)
+			}
+			page := w.enr[jordanEmail] + "/evaluations/1"
+			return walkPost{as: jordanEmail, page: page, action: page + "/acknowledge", form: url.Values{"password": {"not my password at all"}}}
 		}},
 	{forms: []string{`enrollment.html: print $v.URL "/tests/" .Code`}, route: "/enrollments/:id/tests/:code", field: "score",
 		kept: map[string]string{"score": "eighty"},

@@ -291,6 +291,8 @@ var accessRules = []accessRule{
 	{"POST", "/programs/:id/v/:n/tasks", "/programs/{program}/v/1/tasks", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/competencies/:code/remove", "/programs/{program}/v/1/competencies/PHL-VENI/remove", "L 403 403 403 409 403 409 403", false},
 	{"POST", "/programs/:id/v/:n/tasks/:code/remove", "/programs/{program}/v/1/tasks/VENIPUNCTURE/remove", "L 403 403 403 409 403 409 403", false},
+	{"GET", "/programs/:id/v/:n/evaluations/edit", "/programs/{program}/v/1/evaluations/edit", "L 403 403 403 409 403 409 403", false},
+	{"POST", "/programs/:id/v/:n/evaluations", "/programs/{program}/v/1/evaluations", "L 403 403 403 409 403 409 403", false},
 
 	{"GET", "/api/v1/openapi.json", "", "200 200 200 200 200 200 200 200", false},
 	{"GET", "/api/v1/me", "", "401 200 200 200 200 200 200 200", false},

@@ -369,6 +369,8 @@ func (s *Server) routes() error {
 	s.form(version+"/tasks", designers, s.versionPage, s.addTask)
 	s.post(version+"/competencies/:code/remove", designers, s.removeCompetency)
 	s.post(version+"/tasks/:code/remove", designers, s.removeTask)
+	s.get(version+"/evaluations/edit", designers, s.editEvaluationsPage)
+	s.post(version+"/evaluations", designers, s.saveEvaluations)
 
 	// The JSON API: its routes and policies are in app/api (api_mount.go).
 	s.mountAPI()
