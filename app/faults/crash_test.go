@@ -26,6 +26,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/api/apitest"
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
@@ -225,7 +226,7 @@ func run(t *testing.T, bin string, s settings, o db.Options, env []string, pg *c
 	defer cancel()
 	started := time.Now()
 	var wg sync.WaitGroup
-	hc := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: s.clients}}
+	hc := &http.Client{Timeout: 15 * time.Second, Transport: checked(t, &http.Transport{MaxIdleConnsPerHost: s.clients})}
 	for i := range clients {
 		wg.Add(1)
 		go func() {
@@ -610,4 +611,15 @@ func skipOrFail(t *testing.T, format string, args ...any) {
 		t.Fatalf(format, args...)
 	}
 	t.Skipf(format, args...)
+}
+
+// checked is base checking every API exchange against openapi.json
+// (a mismatch fails the test).
+func checked(t *testing.T, base http.RoundTripper) http.RoundTripper {
+	t.Helper()
+	v, err := apitest.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apitest.Transport{Base: base, Validator: v, Report: t.Errorf}
 }

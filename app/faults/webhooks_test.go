@@ -90,7 +90,7 @@ func webhookAfterKill(t *testing.T, bin string, o db.Options, env []string) {
 	base := srv.base + "/api/v1/enrollments/" + cl.enrollmentIDs[0]
 	runCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	hc := &http.Client{Timeout: 15 * time.Second}
+	hc := &http.Client{Timeout: 15 * time.Second, Transport: checked(t, nil)}
 	var c counters
 	obs, _ := json.Marshal(map[string]any{"idempotency_key": "hook-obs", "competency": competency, "performed_on": curriculum.DateOf(time.Now(), loc).String(),
 		"steps": []map[string]any{{"index": 0, "met": true}, {"index": 1, "met": true}}})

@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/api/apitest"
 	sgapi "github.com/skillgate/skillgate/app/api/client"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
@@ -82,7 +81,7 @@ func TestGeneratedClientScenario(t *testing.T) {
 		base := serve(t, e) + "/api/v1"
 		as := func(tok string) *sgapi.ClientWithResponses {
 			c, err := sgapi.NewClientWithResponses(base,
-				sgapi.WithHTTPClient(&http.Client{Transport: checkedTransport{t}}),
+				sgapi.WithHTTPClient(&http.Client{Transport: &apitest.Transport{Validator: openAPI(t), Report: t.Errorf}}),
 				sgapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 					r.Header.Set("Authorization", "Bearer "+tok)
 					return nil
@@ -259,30 +258,4 @@ func TestGeneratedClientScenario(t *testing.T) {
 			return true
 		})
 	})
-}
-
-// checkedTransport sends a request on loopback and checks the exchange
-// against openapi.json, as client.do does for in-process requests.
-type checkedTransport struct{ t *testing.T }
-
-func (c checkedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	var sent []byte
-	if r.Body != nil {
-		sent, _ = io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(sent))
-	}
-	res, err := http.DefaultTransport.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	res.Body = io.NopCloser(bytes.NewReader(b))
-	if err := openAPI(c.t).Check(r, sent, res.StatusCode, res.Header, b); err != nil {
-		c.t.Errorf("openapi.json: %v", err)
-	}
-	return res, nil
 }

@@ -251,21 +251,15 @@ func (c *client) do(method, path string, body io.Reader, header map[string]strin
 	return response{res, string(b)}
 }
 
-var (
-	openAPIOnce      sync.Once
-	openAPIValidator *apitest.Validator
-	openAPIErr       error
-)
-
 // openAPI is the validator every request of these tests passes through:
 // each API request and answer is checked against openapi.json.
 func openAPI(t testing.TB) *apitest.Validator {
 	t.Helper()
-	openAPIOnce.Do(func() { openAPIValidator, openAPIErr = apitest.New() })
-	if openAPIErr != nil {
-		t.Fatal(openAPIErr)
+	v, err := apitest.Shared()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return openAPIValidator
+	return v
 }
 
 func (c *client) get(path string) response { c.e.t.Helper(); return c.do("GET", path, nil, nil) }

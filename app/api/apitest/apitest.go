@@ -16,6 +16,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -126,4 +127,59 @@ func authenticated(_ context.Context, in *openapi3filter.AuthenticationInput) er
 		}
 	}
 	return fmt.Errorf("no %s", in.SecuritySchemeName)
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *Validator
+	sharedErr  error
+)
+
+// Shared is one Validator for the whole test binary (parsing the document
+// once).
+func Shared() (*Validator, error) {
+	sharedOnce.Do(func() { shared, sharedErr = New() })
+	return shared, sharedErr
+}
+
+// Transport is an http.RoundTripper for tests that talk to a real server:
+// it sends each request through Base (nil: http.DefaultTransport), reads
+// the whole answer, and checks the exchange with Validator, telling Report
+// (t.Errorf, typically) of any mismatch. Requests outside the API pass.
+type Transport struct {
+	Base      http.RoundTripper
+	Validator *Validator
+	Report    func(format string, args ...any)
+}
+
+// RoundTrip implements http.RoundTripper.
+func (tr *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	var sent []byte
+	if r.Body != nil {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		sent = b
+		r.Body = io.NopCloser(bytes.NewReader(sent))
+	}
+	base := tr.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	res, err := base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	if err := tr.Validator.Check(r, sent, res.StatusCode, res.Header, b); err != nil {
+		tr.Report("openapi.json: %v", err)
+	}
+	return res, nil
 }
