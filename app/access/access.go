@@ -118,6 +118,13 @@ func CanSeePerson(u, target *accounts.Person) bool {
 	return false
 }
 
+// CanSeeWage says whether u may see target's wage steps (pay): the
+// person, program directors, HR and admins, not preceptors. The caller
+// also checks the person and enrollment rules.
+func CanSeeWage(u, target *accounts.Person) bool {
+	return u != nil && target != nil && (u.ID == target.ID || u.HasAny(accounts.RoleDirector, accounts.RoleHR, accounts.RoleAdmin))
+}
+
 // CanSeeEnrollment is the object rule for an enrollment (and everything
 // recorded on it): the apprentice, their assigned preceptors, admins, and
 // staff of the enrollment's site.

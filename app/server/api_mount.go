@@ -29,6 +29,7 @@ func (s *Server) mountAPI() {
 		Now: s.now, Scope: apiHost{s},
 		Shared: api.Shared{Clearances: s.apiClearances, ChangeStatus: s.changeStatus, Pending: s.apiPending, Review: s.apiReview}})
 	api.MountWebhooks(apiHost{s}, s.webhooks)
+	api.MountWages(apiHost{s}, apiHost{s}, s.wages)
 }
 
 func (h apiHost) Get(path string, p access.Policy, f fiber.Handler)    { h.s.get(path, p, f) }

@@ -332,6 +332,7 @@ var accessRules = []accessRule{
 	// No change sent: 400 for those who may change the person.
 	{"PATCH", "/api/v1/people/:id", "/api/v1/people/{person}", "401 403 403 403 403 400 400 400", false},
 	{"GET", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 200 404 200 200 200 200 200", false},
+	{"GET", "/api/v1/people/:id/wage", "/api/v1/people/{person}/wage", "401 200 404 403 200 200 200 200", false},
 	{"POST", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 403 403 403 403 422 422 422", false},
 	// No such record (the fixture's person id stands in): 404.
 	{"POST", "/api/v1/people/:id/credentials/:rid/verify", "/api/v1/people/{person}/credentials/{person}/verify", "401 403 403 403 403 404 404 404", false},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/skillgate/skillgate/app/access"
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/wages"
@@ -35,16 +36,11 @@ func (v wageView) By(id string) string {
 	return id
 }
 
-// maySeeWage: the person, directors, HR and admins (not preceptors).
-func maySeeWage(u, p *accounts.Person) bool {
-	return u.ID == p.ID || u.HasAny(accounts.RoleDirector, accounts.RoleHR, accounts.RoleAdmin)
-}
-
 // wageStatus is the person's wage status today, when u may see it and the
 // enrollment in force (nil, nil without a schedule or enrollment).
 func (s *Server) wageStatus(c *fiber.Ctx, p *accounts.Person) (*wages.Status, error) {
 	u := currentUser(c)
-	if !maySeeWage(u, p) {
+	if !access.CanSeeWage(u, p) {
 		return nil, nil
 	}
 	st, err := s.wages.For(c.UserContext(), p.ID)
@@ -63,7 +59,7 @@ func (s *Server) wagePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if st == nil && !maySeeWage(currentUser(c), p) {
+	if st == nil && !access.CanSeeWage(currentUser(c), p) {
 		return errkind.New(errkind.Forbidden, "Wage steps are shown to the apprentice, program directors and HR.")
 	}
 	if st == nil {

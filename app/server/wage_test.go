@@ -105,6 +105,17 @@ func TestWageStepEligibilityApprovalAndHistory(t *testing.T) {
 		if r := hr.get(page); !strings.Contains(r.body, "Wage step: Step 2") || tableRow(r.body, "Step 2", today.AddDays(-1).String(), "Helen Ortiz") == "" {
 			t.Fatalf("after approval: %s", r.body)
 		}
+		var api struct {
+			Current struct {
+				Step       int
+				HourlyRate float64 `json:"hourly_rate"`
+			}
+			History []struct{ Title string }
+		}
+		decode(t, hr.do("GET", "/api/v1/people/"+wade.ID+"/wage", nil, map[string]string{"Accept": "application/json"}), &api)
+		if api.Current.Step != 2 || api.Current.HourlyRate != 18.5 || len(api.History) != 2 || api.History[0].Title != "Start" {
+			t.Fatalf("the API's wage step: %+v", api)
+		}
 		var audited int
 		if err := e.db.NewRaw("SELECT COUNT(*) FROM audit_log WHERE action = 'wage.step_approve' AND entity_id = ?", wade.ID).Scan(ctx, &audited); err != nil || audited != 1 {
 			t.Fatalf("audit entries: %d %v", audited, err)

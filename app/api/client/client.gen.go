@@ -916,6 +916,17 @@ type NewWebhook struct {
 // NewWebhookEvents defines model for NewWebhook.Events.
 type NewWebhookEvents string
 
+// NextWageStep defines model for NextWageStep.
+type NextWageStep struct {
+	Eligible bool `json:"eligible"`
+
+	// Missing What is still needed; empty when eligible
+	Missing []string `json:"missing"`
+	Step    int      `json:"step"`
+	Title   string   `json:"title"`
+	Wage    string   `json:"wage"`
+}
+
 // Observation defines model for Observation.
 type Observation struct {
 	ApprenticeId     string `json:"apprentice_id"`
@@ -1275,6 +1286,25 @@ type VersionDocument struct {
 	VersionId string `json:"version_id"`
 }
 
+// WageStep defines model for WageStep.
+type WageStep struct {
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+
+	// ApprovedBy Person id; absent for the step at registration
+	ApprovedBy  *string            `json:"approved_by,omitempty"`
+	EffectiveOn openapi_types.Date `json:"effective_on"`
+
+	// HourlyRate Dollars an hour; absent when not known
+	HourlyRate *float32 `json:"hourly_rate,omitempty"`
+
+	// Step 1 = the wage at registration
+	Step  int    `json:"step"`
+	Title string `json:"title"`
+
+	// Wage What the step pays, in words
+	Wage string `json:"wage"`
+}
+
 // Webhook defines model for Webhook.
 type Webhook struct {
 	CreatedAt   time.Time       `json:"created_at"`
@@ -1569,6 +1599,11 @@ type PostPeopleIdCredentialsJSONBody struct {
 type PostPeopleIdCredentialsRidVerifyJSONBody struct {
 	// Method How it was verified, e.g. checked the AHA eCard site
 	Method string `json:"method"`
+}
+
+// GetPeopleIdWageParams defines parameters for GetPeopleIdWage.
+type GetPeopleIdWageParams struct {
+	AsOf *openapi_types.Date `form:"as_of,omitempty" json:"as_of,omitempty"`
 }
 
 // GetReviews200JSONResponseBodyHoursKind defines parameters for GetReviews.
@@ -2091,6 +2126,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /people/{id}/credentials/{rid}/verify (the `PostPeopleIdCredentialsRidVerify` operationId).
 	PostPeopleIdCredentialsRidVerify(ctx context.Context, id string, rid string, body PostPeopleIdCredentialsRidVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPeopleIdWage A person's wage step on their program's progressive wage schedule as of a day: the step in force, what the next step still needs, and the history (the first step at registration, then each approved step). The person, program directors, HR and admins only.
+	//
+	// Corresponds with GET /people/{id}/wage (the `GetPeopleIdWage` operationId).
+	GetPeopleIdWage(ctx context.Context, id string, params *GetPeopleIdWageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPrograms Programs and their versions (drafts only for program directors and admins)
 	//
@@ -2842,6 +2882,21 @@ func (c *Client) PostPeopleIdCredentialsRidVerifyWithBody(ctx context.Context, i
 // Corresponds with POST /people/{id}/credentials/{rid}/verify (the `PostPeopleIdCredentialsRidVerify` operationId).
 func (c *Client) PostPeopleIdCredentialsRidVerify(ctx context.Context, id string, rid string, body PostPeopleIdCredentialsRidVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostPeopleIdCredentialsRidVerifyRequest(c.Server, id, rid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPeopleIdWage A person's wage step on their program's progressive wage schedule as of a day: the step in force, what the next step still needs, and the history (the first step at registration, then each approved step). The person, program directors, HR and admins only.
+//
+// Corresponds with GET /people/{id}/wage (the `GetPeopleIdWage` operationId).
+func (c *Client) GetPeopleIdWage(ctx context.Context, id string, params *GetPeopleIdWageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPeopleIdWageRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4229,6 +4284,67 @@ func NewPostPeopleIdCredentialsRidVerifyRequestWithBody(server string, id string
 	return req, nil
 }
 
+// NewGetPeopleIdWageRequest constructs an http.Request for the GetPeopleIdWage method
+func NewGetPeopleIdWageRequest(server string, id string, params *GetPeopleIdWageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/people/%s/wage", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetProgramsRequest constructs an http.Request for the GetPrograms method
 func NewGetProgramsRequest(server string) (*http.Request, error) {
 	var err error
@@ -5144,6 +5260,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /people/{id}/credentials/{rid}/verify (the `PostPeopleIdCredentialsRidVerify` operationId).
 	PostPeopleIdCredentialsRidVerifyWithResponse(ctx context.Context, id string, rid string, body PostPeopleIdCredentialsRidVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*PostPeopleIdCredentialsRidVerifyResponse, error)
+
+	// GetPeopleIdWageWithResponse A person's wage step on their program's progressive wage schedule as of a day: the step in force, what the next step still needs, and the history (the first step at registration, then each approved step). The person, program directors, HR and admins only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /people/{id}/wage (the `GetPeopleIdWage` operationId).
+	GetPeopleIdWageWithResponse(ctx context.Context, id string, params *GetPeopleIdWageParams, reqEditors ...RequestEditorFn) (*GetPeopleIdWageResponse, error)
 
 	// GetProgramsWithResponse Programs and their versions (drafts only for program directors and admins)
 	//
@@ -7148,6 +7271,106 @@ func (r PostPeopleIdCredentialsRidVerifyResponse) ContentType() string {
 	return ""
 }
 
+type GetPeopleIdWageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		AsOf    openapi_types.Date `json:"as_of"`
+		Current *WageStep          `json:"current,omitempty"`
+
+		// EnrollmentId The enrollment in force on as_of; absent when not enrolled
+		EnrollmentId *string       `json:"enrollment_id,omitempty"`
+		History      []WageStep    `json:"history"`
+		Next         *NextWageStep `json:"next,omitempty"`
+		PersonId     string        `json:"person_id"`
+
+		// Scheduled Whether the program version has a wage schedule
+		Scheduled bool `json:"scheduled"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPeopleIdWageResponse) GetJSON200() *struct {
+	AsOf    openapi_types.Date `json:"as_of"`
+	Current *WageStep          `json:"current,omitempty"`
+
+	// EnrollmentId The enrollment in force on as_of; absent when not enrolled
+	EnrollmentId *string       `json:"enrollment_id,omitempty"`
+	History      []WageStep    `json:"history"`
+	Next         *NextWageStep `json:"next,omitempty"`
+	PersonId     string        `json:"person_id"`
+
+	// Scheduled Whether the program version has a wage schedule
+	Scheduled bool `json:"scheduled"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPeopleIdWageResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPeopleIdWageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPeopleIdWageResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPeopleIdWageResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPeopleIdWageResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPeopleIdWageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPeopleIdWageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPeopleIdWageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPeopleIdWageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetProgramsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8888,6 +9111,19 @@ func (c *ClientWithResponses) PostPeopleIdCredentialsRidVerifyWithResponse(ctx c
 		return nil, err
 	}
 	return ParsePostPeopleIdCredentialsRidVerifyResponse(rsp)
+}
+
+// GetPeopleIdWageWithResponse A person's wage step on their program's progressive wage schedule as of a day: the step in force, what the next step still needs, and the history (the first step at registration, then each approved step). The person, program directors, HR and admins only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /people/{id}/wage (the `GetPeopleIdWage` operationId).
+func (c *ClientWithResponses) GetPeopleIdWageWithResponse(ctx context.Context, id string, params *GetPeopleIdWageParams, reqEditors ...RequestEditorFn) (*GetPeopleIdWageResponse, error) {
+	rsp, err := c.GetPeopleIdWage(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPeopleIdWageResponse(rsp)
 }
 
 // GetProgramsWithResponse Programs and their versions (drafts only for program directors and admins)
@@ -10633,6 +10869,79 @@ func ParsePostPeopleIdCredentialsRidVerifyResponse(rsp *http.Response) (*PostPeo
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPeopleIdWageResponse parses an HTTP response from a GetPeopleIdWageWithResponse call
+func ParseGetPeopleIdWageResponse(rsp *http.Response) (*GetPeopleIdWageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPeopleIdWageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			AsOf    openapi_types.Date `json:"as_of"`
+			Current *WageStep          `json:"current,omitempty"`
+
+			// EnrollmentId The enrollment in force on as_of; absent when not enrolled
+			EnrollmentId *string       `json:"enrollment_id,omitempty"`
+			History      []WageStep    `json:"history"`
+			Next         *NextWageStep `json:"next,omitempty"`
+			PersonId     string        `json:"person_id"`
+
+			// Scheduled Whether the program version has a wage schedule
+			Scheduled bool `json:"scheduled"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Default
