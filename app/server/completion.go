@@ -31,6 +31,7 @@ type completeView struct {
 	Completion     *assessments.Completion
 	CertificateURL string
 	HasPassword    bool
+	HasPasskey     bool
 	NeedsCode      bool
 }
 
@@ -60,15 +61,18 @@ func (s *Server) completePage(c *fiber.Ctx) error {
 	if v.NeedsCode, err = s.accounts.HasTOTP(ctx, u.ID); err != nil {
 		return err
 	}
+	if v.HasPasskey, err = s.accounts.HasPasskey(ctx, u.ID); err != nil {
+		return err
+	}
 	if !s.cfg.PasswordAllowed(u.Email) {
-		v.HasPassword, v.NeedsCode = false, false
+		v.HasPassword, v.HasPasskey, v.NeedsCode = false, false, false
 	}
 	return s.render(c, fiber.StatusOK, "complete", Page{Title: "Complete the apprenticeship: " + p.Name, Nav: "clearance", Data: v})
 }
 
 // complete signs the completion. The director types their password again
-// (and a code with a second factor), as for a sign-off; the session id is
-// replaced afterwards. A refusal comes back on the form with what is left.
+// (and a code with a second factor) or answers with a passkey, as for a
+// sign-off; the session id is replaced afterwards. A refusal comes back on the form with what is left.
 func (s *Server) complete(c *fiber.Ctx) error {
 	rec, p, err := s.visibleEnrollment(c)
 	if err != nil {

@@ -395,6 +395,11 @@ var walkCases = []walkCase{
 			f.Set("percent_1", "abc")
 			return walkPost{as: directorEmail, page: page, action: w.draft + "/wages", form: f}
 		}},
+	{forms: []string{"complete.html: $v.URL"}, route: "/enrollments/:id/complete", field: "password",
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/complete"
+			return walkPost{as: directorEmail, page: page, action: page, form: url.Values{"password": {"not my password at all"}}}
+		}},
 	{forms: []string{`enrollment.html: print $v.URL "/status"`}, route: "/enrollments/:id/status", field: "status",
 		kept: map[string]string{"reason": "summer break"},
 		post: func(w *walkWorld) walkPost {
