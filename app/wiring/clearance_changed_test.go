@@ -22,7 +22,8 @@ import (
 )
 
 // causesProgram: VITALS needs a BLS card within 30 days of hire, one
-// observation, a sign-off and an hour of approved care; %s is the
+// observation, a sign-off (webhookstest.Competency) and an hour of
+// approved care; %s is the
 // program code, %d the version number, %t whether unverified cards count
 // and %s the task's credentials.
 const causesProgram = `format: skillgate-program/1
@@ -39,16 +40,7 @@ program:
   credential_types:
     - {code: BLS, name: Basic Life Support, validity_months: 24}
   competencies:
-    - code: VITALS
-      title: Vital signs
-      domain: clinical
-      checklist_version: 1
-      checklist:
-        - text: Measures blood pressure with a correctly sized cuff
-      performances: [{count: 1}]
-      observed_by: {credentials: [RN]}
-      signed_off_by: {credentials: [RN]}
-      training_hours: {hours: 1, work_processes: [CARE]}
+` + webhookstest.Competency + `      training_hours: {hours: 1, work_processes: [CARE]}
   tasks:
     - code: VITALS
       title: Vital signs

@@ -30,7 +30,17 @@ program:
   credential_types:
     - {code: BLS, name: Basic Life Support, validity_months: 24, valid_through_end_of_month: true}
   competencies:
+` + Competency + `  tasks:
     - code: VITALS
+      title: Vital signs
+      category: clinical
+      competencies: [VITALS]
+      credentials: [{credential: BLS}]
+`
+
+// Competency is the program's competency VITALS (one observed
+// performance, signed off by an RN), for programs of other shapes.
+const Competency = `    - code: VITALS
       title: Vital signs
       domain: clinical
       checklist_version: 1
@@ -39,12 +49,6 @@ program:
       performances: [{count: 1}]
       observed_by: {credentials: [RN]}
       signed_off_by: {credentials: [RN]}
-  tasks:
-    - code: VITALS
-      title: Vital signs
-      category: clinical
-      competencies: [VITALS]
-      credentials: [{credential: BLS}]
 `
 
 // Services wires every service on d with the clock now, the default
