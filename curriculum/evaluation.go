@@ -43,7 +43,9 @@ type EvaluationItem struct {
 }
 
 // DueOn returns the due date of evaluation n (1 = the first) for an
-// enrollment that started on start.
+// enrollment that started on start. It is the one source of due dates
+// (pages, reminders, reports and the signing rule all use it), so it is
+// the hook for evaluations at each wage step: see FORMAT.md.
 func (s *EvaluationSchedule) DueOn(start Date, n int) Date {
 	return start.AddMonths(n * s.EveryMonths)
 }
