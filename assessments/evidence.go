@@ -87,7 +87,8 @@ func keep[T any](s []T, ok func(*T) bool) []T {
 //     RevocationRecordedOn = the day it was recorded;
 //   - paper sign-offs to SignOffs marked Paper, dated the day on the form
 //     and recorded on the day they were transcribed (the engine counts
-//     them only for competencies that allow paper sign-offs).
+//     them only for competencies that allow paper sign-offs), with their
+//     revocation (if any) as for electronic ones.
 //
 // Records are converted to calendar days in the organisation's time zone, so
 // something recorded at 23:30 in New York on 14 March counts from 14 March
@@ -179,8 +180,13 @@ func BuildEvidence(r *Records) *curriculum.Evidence {
 		if p.ApprenticeID != who {
 			continue
 		}
-		ev.SignOffs = append(ev.SignOffs, curriculum.SignOff{ID: p.ID, Competency: p.Competency, Kind: p.Kind, SignedOn: p.SignedOn,
-			RecordedOn: pv.Day(p.RecordedAt), Paper: true})
+		so := curriculum.SignOff{ID: p.ID, Competency: p.Competency, Kind: p.Kind, SignedOn: p.SignedOn,
+			RecordedOn: pv.Day(p.RecordedAt), Paper: true}
+		if rv := revocationOf(r.Revocations, p.ID); rv != nil {
+			so.RevokedFrom = rv.EffectiveOn
+			so.RevocationRecordedOn = pv.Day(rv.RecordedAt)
+		}
+		ev.SignOffs = append(ev.SignOffs, so)
 	}
 	return ev
 }

@@ -176,6 +176,13 @@ type HoursEntry struct {
 	ReviewedAt      time.Time   `json:"reviewed_at"`
 	RejectionReason string      `json:"rejection_reason"`
 
+	// TranscribedBy, when set, marks an entry transcribed from paper
+	// (NewTranscribedHours): the director or HR person who typed it in;
+	// ReviewerName is then who attested it on paper, and SourceNote where
+	// the paper is.
+	TranscribedBy string `json:"transcribed_by,omitempty"`
+	SourceNote    string `json:"source_note,omitempty"`
+
 	IdempotencyKey string `json:"idempotency_key"`
 	// RequestHash is the Fingerprint of the request that made the record
 	// (storage keeps it to tell a retry from another request under the key).
@@ -216,18 +223,8 @@ func NewHoursEntry(e *Enrollment, apprentice Actor, req HoursRequest, sameDay []
 	if apprentice.ID != e.ApprenticeID {
 		return nil, fail(ErrNotYourEnrollment, "enrollment_id", "You can only log hours for your own enrollment.")
 	}
-	p := e.Version.Program()
-	switch req.Kind {
-	case OJL:
-		if findWorkProcess(p, req.Code) == nil {
-			return nil, fail(ErrUnknownHoursCode, "code", "Choose one of the program's work processes; %q is not one.", req.Code)
-		}
-	case RTI:
-		if findCourse(p, req.Code) == nil {
-			return nil, fail(ErrUnknownHoursCode, "code", "Choose one of the program's RTI courses; %q is not one.", req.Code)
-		}
-	default:
-		return nil, fail(ErrUnknownHoursCode, "kind", "Choose whether these are on-the-job (OJL) or classroom (RTI) hours.")
+	if err := checkHoursCode(e.Version.Program(), req.Kind, req.Code); err != nil {
+		return nil, err
 	}
 	if err := checkMinutes(req.Minutes); err != nil {
 		return nil, err
@@ -310,6 +307,24 @@ func (h *HoursEntry) reviewable(e *Enrollment, by Actor) error {
 	}
 	if h.Status != HoursPending {
 		return fail(ErrAlreadyReviewed, "", "These hours were already %s on %s.", h.Status, e.day(h.ReviewedAt))
+	}
+	return nil
+}
+
+// checkHoursCode requires a kind and a work process (OJL) or course (RTI)
+// of the program.
+func checkHoursCode(p *curriculum.Program, kind HoursKind, code string) error {
+	switch kind {
+	case OJL:
+		if findWorkProcess(p, code) == nil {
+			return fail(ErrUnknownHoursCode, "code", "Choose one of the program's work processes; %q is not one.", code)
+		}
+	case RTI:
+		if findCourse(p, code) == nil {
+			return fail(ErrUnknownHoursCode, "code", "Choose one of the program's RTI courses; %q is not one.", code)
+		}
+	default:
+		return fail(ErrUnknownHoursCode, "kind", "Choose whether these are on-the-job (OJL) or classroom (RTI) hours.")
 	}
 	return nil
 }

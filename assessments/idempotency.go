@@ -54,6 +54,13 @@ const (
 	// OpTranscribe and OpPaperSignOff transcribe paper records.
 	OpTranscribe   Operation = "transcribe"
 	OpPaperSignOff Operation = "paper_sign_off"
+	// OpTranscribeSelfLog, OpTranscribeHours and OpTranscribeTest
+	// transcribe self-logs, hours and test results from paper;
+	// OpRevokePaper revokes a paper sign-off.
+	OpTranscribeSelfLog Operation = "transcribe_self_log"
+	OpTranscribeHours   Operation = "transcribe_hours"
+	OpTranscribeTest    Operation = "transcribe_test"
+	OpRevokePaper       Operation = "revoke_paper"
 )
 
 // Fingerprint is what an idempotency key protects: the operation, its

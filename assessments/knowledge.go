@@ -22,6 +22,14 @@ type TestResult struct {
 	RecordedBy string          `json:"recorded_by"`
 	RecordedAt time.Time       `json:"recorded_at"`
 
+	// TranscribedBy, when set, marks a result transcribed from paper
+	// (NewTranscribedTest): the director or HR person who typed it in (also
+	// RecordedBy); AttestedBy is who graded it on paper, SourceNote where
+	// the paper is.
+	TranscribedBy string `json:"transcribed_by,omitempty"`
+	AttestedBy    string `json:"attested_by,omitempty"`
+	SourceNote    string `json:"source_note,omitempty"`
+
 	IdempotencyKey string `json:"idempotency_key"`
 	// RequestHash is the Fingerprint of the request that made the record
 	// (storage keeps it to tell a retry from another request under the key).
@@ -65,11 +73,8 @@ func NewTestResult(e *Enrollment, recorder Actor, req TestResultRequest, now tim
 	if err != nil {
 		return nil, err
 	}
-	if c.KnowledgeTest == nil {
-		return nil, fail(ErrNoKnowledgeTest, "competency", "%s has no knowledge test in this program version.", c.Title)
-	}
-	if math.IsNaN(req.Score) || req.Score < 0 || req.Score > 100 {
-		return nil, fail(ErrInvalidScore, "score", "Enter the score as a percentage from 0 to 100.")
+	if err := checkScore(c, req.Score); err != nil {
+		return nil, err
 	}
 	if err := checkDay(e, req.TakenOn, now, "taken_on", "test"); err != nil {
 		return nil, err
@@ -85,4 +90,16 @@ func NewTestResult(e *Enrollment, recorder Actor, req TestResultRequest, now tim
 		RecordedAt:     utc(now),
 		IdempotencyKey: req.IdempotencyKey,
 	}, nil
+}
+
+// checkScore requires a competency with a knowledge test and a score from
+// 0 to 100.
+func checkScore(c *curriculum.Competency, score float64) error {
+	if c.KnowledgeTest == nil {
+		return fail(ErrNoKnowledgeTest, "competency", "%s has no knowledge test in this program version.", c.Title)
+	}
+	if math.IsNaN(score) || score < 0 || score > 100 {
+		return fail(ErrInvalidScore, "score", "Enter the score as a percentage from 0 to 100.")
+	}
+	return nil
 }

@@ -23,6 +23,9 @@ type Revocation struct {
 	RevokedBy   string          `json:"revoked_by"`
 	RevokerName string          `json:"revoker_name"`
 	RecordedAt  time.Time       `json:"recorded_at"`
+	// Paper: SignOffID names a PaperSignOff (RevokePaper), not an
+	// electronic sign-off.
+	Paper bool `json:"paper,omitempty"`
 
 	IdempotencyKey string `json:"idempotency_key"`
 	// RequestHash is the Fingerprint of the request that made the record
@@ -91,4 +94,20 @@ func Revoke(so *SignOff, existing []Revocation, by Actor, req RevocationRequest,
 		RecordedAt:     utc(now),
 		IdempotencyKey: req.IdempotencyKey,
 	}, nil
+}
+
+// RevokePaper validates the revocation of a transcribed paper sign-off,
+// as Revoke does for an electronic one (the same errors): from the
+// effective day it no longer counts. The record is marked Paper.
+func RevokePaper(p *PaperSignOff, existing []Revocation, by Actor, req RevocationRequest, loc *time.Location, now time.Time) (*Revocation, error) {
+	var so *SignOff
+	if p != nil {
+		so = &SignOff{ID: p.ID, EnrollmentID: p.EnrollmentID, ApprenticeID: p.ApprenticeID, Competency: p.Competency, SignedOn: p.SignedOn}
+	}
+	r, err := Revoke(so, existing, by, req, loc, now)
+	if err != nil {
+		return nil, err
+	}
+	r.Paper = true
+	return r, nil
 }

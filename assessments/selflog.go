@@ -48,6 +48,13 @@ type SelfLog struct {
 	ReviewedAt         time.Time                         `json:"reviewed_at"`
 	RejectionReason    string                            `json:"rejection_reason"`
 
+	// TranscribedBy, when set, marks an entry transcribed from paper
+	// (NewTranscribedSelfLog): the director or HR person who typed it in;
+	// ReviewerName and ReviewerCredential are then who attested it on
+	// paper, and SourceNote where the paper is.
+	TranscribedBy string `json:"transcribed_by,omitempty"`
+	SourceNote    string `json:"source_note,omitempty"`
+
 	IdempotencyKey string `json:"idempotency_key"`
 	// RequestHash is the Fingerprint of the request that made the record
 	// (storage keeps it to tell a retry from another request under the key).

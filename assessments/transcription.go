@@ -50,14 +50,8 @@ type TranscriptionRequest struct {
 // ErrObserverNotAllowed (the attester's credential); ErrFutureDate;
 // ErrInvalidText, ErrTextTooLong.
 func NewTranscribedObservation(e *Enrollment, by Actor, req TranscriptionRequest, now time.Time) (*Observation, error) {
-	if err := ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
+	if err := checkTranscriber(e, by, req.IdempotencyKey, ErrSelfObservation); err != nil {
 		return nil, err
-	}
-	if err := e.ready(); err != nil {
-		return nil, err
-	}
-	if by.ID == "" || by.ID == e.ApprenticeID {
-		return nil, fail(ErrSelfObservation, "competency", "You cannot transcribe records of your own training; another director or HR must.")
 	}
 	c, err := e.competency(req.Competency, "competency")
 	if err != nil {
@@ -69,14 +63,7 @@ func NewTranscribedObservation(e *Enrollment, by Actor, req TranscriptionRequest
 	if err := checkPastDay(e, req.PerformedOn, now, "performed_on", "performance"); err != nil {
 		return nil, err
 	}
-	if err := checkAttester(req.AttestedBy, "attested_by"); err != nil {
-		return nil, err
-	}
-	if !c.MayObserve("", req.AttesterCredential) {
-		return nil, fail(ErrObserverNotAllowed, "attester_credential", "%s can be observed by %s; choose the credential the paper record names.",
-			c.Title, describeAuthorization(c.ObservedBy))
-	}
-	if err := checkText(req.SourceNote, "source_note", "note", MaxSourceNoteLen); err != nil {
+	if err := checkObservedAttester(c, req.AttestedBy, req.AttesterCredential, req.SourceNote); err != nil {
 		return nil, err
 	}
 	steps := make([]StepResult, len(c.Checklist))
@@ -147,14 +134,8 @@ type PaperSignOffRequest struct {
 // ErrSelfSignOff; ErrMissingField, ErrUnknownCompetency; ErrInvalidKind;
 // ErrFutureDate; ErrSignerNotAuthorized; ErrInvalidText, ErrTextTooLong.
 func NewPaperSignOff(e *Enrollment, by Actor, req PaperSignOffRequest, now time.Time) (*PaperSignOff, error) {
-	if err := ValidateIdempotencyKey(req.IdempotencyKey); err != nil {
+	if err := checkTranscriber(e, by, req.IdempotencyKey, ErrSelfSignOff); err != nil {
 		return nil, err
-	}
-	if err := e.ready(); err != nil {
-		return nil, err
-	}
-	if by.ID == "" || by.ID == e.ApprenticeID {
-		return nil, fail(ErrSelfSignOff, "competency", "You cannot transcribe sign-offs of your own training; another director or HR must.")
 	}
 	c, err := e.competency(req.Competency, "competency")
 	if err != nil {
@@ -207,10 +188,176 @@ func checkPastDay(e *Enrollment, d curriculum.Date, now time.Time, field, what s
 	return nil
 }
 
+// checkTranscriber runs the checks every transcription starts with: the
+// idempotency key, an enrollment that takes records, and a transcriber
+// who is not the apprentice (self is the code to refuse that with).
+func checkTranscriber(e *Enrollment, by Actor, key string, self *Error) error {
+	if err := ValidateIdempotencyKey(key); err != nil {
+		return err
+	}
+	if err := e.ready(); err != nil {
+		return err
+	}
+	if by.ID == "" || by.ID == e.ApprenticeID {
+		return fail(self, "competency", "You cannot transcribe records of your own training; another director or HR must.")
+	}
+	return nil
+}
+
+// checkObservedAttester checks who attested an observed performance on
+// paper (their name, and a credential the competency's observer rule
+// allows) and the note on where the paper is.
+func checkObservedAttester(c *curriculum.Competency, name string, cred curriculum.ProfessionalCredential, note string) error {
+	if err := checkAttester(name, "attested_by"); err != nil {
+		return err
+	}
+	if !c.MayObserve("", cred) {
+		return fail(ErrObserverNotAllowed, "attester_credential", "%s can be observed by %s; choose the credential the paper record names.",
+			c.Title, describeAuthorization(c.ObservedBy))
+	}
+	return checkText(note, "source_note", "note", MaxSourceNoteLen)
+}
+
 // checkAttester requires the printed name of who signed the paper.
 func checkAttester(name, field string) error {
 	if strings.TrimSpace(name) == "" {
 		return fail(ErrMissingField, field, "Enter the name printed on the paper record of who observed or signed it.")
 	}
 	return checkText(name, field, "name", 200)
+}
+
+// PaperSelfLogRequest is an apprentice's self-logged performance verified
+// on paper (a logbook page countersigned by the supervisor), as a
+// director or HR types it in.
+type PaperSelfLogRequest struct {
+	IdempotencyKey string
+	Competency     string
+	Variant        string
+	PerformedOn    curriculum.Date
+	// AttestedBy and AttesterCredential are the supervisor who
+	// countersigned the paper log; the credential must be one the
+	// competency's observer rule allows.
+	AttestedBy         string
+	AttesterCredential curriculum.ProfessionalCredential
+	SourceNote         string
+}
+
+// NewTranscribedSelfLog validates a paper self-log's transcription and
+// returns the record to store (ID empty): verified on paper, so it counts
+// as one successful performance from the day performed; the supervisor
+// and reviewer are the transcriber's account (the one who recorded it),
+// ReviewerName and ReviewerCredential who attested it, and LoggedAt and
+// ReviewedAt now (when Skillgate learnt of it). It returns the errors of
+// NewTranscribedObservation.
+func NewTranscribedSelfLog(e *Enrollment, by Actor, req PaperSelfLogRequest, now time.Time) (*SelfLog, error) {
+	if err := checkTranscriber(e, by, req.IdempotencyKey, ErrSelfObservation); err != nil {
+		return nil, err
+	}
+	c, err := e.competency(req.Competency, "competency")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVariant(c, req.Variant, "variant"); err != nil {
+		return nil, err
+	}
+	if err := checkPastDay(e, req.PerformedOn, now, "performed_on", "performance"); err != nil {
+		return nil, err
+	}
+	if err := checkObservedAttester(c, req.AttestedBy, req.AttesterCredential, req.SourceNote); err != nil {
+		return nil, err
+	}
+	t := utc(now)
+	return &SelfLog{EnrollmentID: e.ID, ApprenticeID: e.ApprenticeID, Competency: c.Code, Variant: req.Variant, PerformedOn: req.PerformedOn,
+		SiteID: e.SiteID, SupervisorID: by.ID, LoggedAt: t, Status: SelfLogVerified, ReviewedBy: by.ID,
+		ReviewerName: strings.TrimSpace(req.AttestedBy), ReviewerCredential: req.AttesterCredential, ReviewedAt: t,
+		TranscribedBy: by.ID, SourceNote: strings.TrimSpace(req.SourceNote), IdempotencyKey: req.IdempotencyKey}, nil
+}
+
+// PaperHoursRequest is hours approved on paper (a signed timesheet), as a
+// director or HR types them in.
+type PaperHoursRequest struct {
+	IdempotencyKey string
+	Kind           HoursKind
+	Code           string
+	WorkedOn       curriculum.Date
+	Minutes        Minutes
+	// AttestedBy is who approved the hours on paper.
+	AttestedBy string
+	SourceNote string
+}
+
+// NewTranscribedHours validates a paper hours entry's transcription and
+// returns the record to store (ID empty): approved on paper, so it counts
+// from the day worked; supervisor and reviewer are the transcriber's
+// account, ReviewerName who approved it on paper. It returns nil and an
+// *Error: the checks of checkTranscriber; ErrUnknownHoursCode;
+// ErrInvalidHours; ErrMissingField or ErrFutureDate; ErrMissingField,
+// ErrInvalidText, ErrTextTooLong.
+func NewTranscribedHours(e *Enrollment, by Actor, req PaperHoursRequest, now time.Time) (*HoursEntry, error) {
+	if err := checkTranscriber(e, by, req.IdempotencyKey, ErrSelfObservation); err != nil {
+		return nil, err
+	}
+	if err := checkHoursCode(e.Version.Program(), req.Kind, req.Code); err != nil {
+		return nil, err
+	}
+	if err := checkMinutes(req.Minutes); err != nil {
+		return nil, err
+	}
+	if err := checkPastDay(e, req.WorkedOn, now, "worked_on", "work"); err != nil {
+		return nil, err
+	}
+	if err := checkAttester(req.AttestedBy, "attested_by"); err != nil {
+		return nil, err
+	}
+	if err := checkText(req.SourceNote, "source_note", "note", MaxSourceNoteLen); err != nil {
+		return nil, err
+	}
+	t := utc(now)
+	return &HoursEntry{EnrollmentID: e.ID, ApprenticeID: e.ApprenticeID, Kind: req.Kind, Code: req.Code, WorkedOn: req.WorkedOn,
+		Minutes: req.Minutes, SupervisorID: by.ID, LoggedAt: t, Status: HoursApproved, ReviewedBy: by.ID,
+		ReviewerName: strings.TrimSpace(req.AttestedBy), ReviewedAt: t, TranscribedBy: by.ID,
+		SourceNote: strings.TrimSpace(req.SourceNote), IdempotencyKey: req.IdempotencyKey}, nil
+}
+
+// PaperTestRequest is a knowledge test graded on paper, as a director or
+// HR types it in.
+type PaperTestRequest struct {
+	IdempotencyKey string
+	Competency     string
+	Score          float64
+	TakenOn        curriculum.Date
+	// AttestedBy is who graded the paper test.
+	AttestedBy string
+	SourceNote string
+}
+
+// NewTranscribedTest validates a paper test result's transcription and
+// returns the record to store (ID empty), recorded by the transcriber
+// now and counted from the day taken. It returns nil and an *Error: the
+// checks of checkTranscriber; ErrMissingField, ErrUnknownCompetency,
+// ErrNoKnowledgeTest; ErrInvalidScore; ErrMissingField or ErrFutureDate;
+// ErrMissingField, ErrInvalidText, ErrTextTooLong.
+func NewTranscribedTest(e *Enrollment, by Actor, req PaperTestRequest, now time.Time) (*TestResult, error) {
+	if err := checkTranscriber(e, by, req.IdempotencyKey, ErrSelfObservation); err != nil {
+		return nil, err
+	}
+	c, err := e.competency(req.Competency, "competency")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkScore(c, req.Score); err != nil {
+		return nil, err
+	}
+	if err := checkPastDay(e, req.TakenOn, now, "taken_on", "test"); err != nil {
+		return nil, err
+	}
+	if err := checkAttester(req.AttestedBy, "attested_by"); err != nil {
+		return nil, err
+	}
+	if err := checkText(req.SourceNote, "source_note", "note", MaxSourceNoteLen); err != nil {
+		return nil, err
+	}
+	return &TestResult{EnrollmentID: e.ID, ApprenticeID: e.ApprenticeID, Competency: c.Code, Score: req.Score,
+		PassMark: c.KnowledgeTest.PassMark, TakenOn: req.TakenOn, RecordedBy: by.ID, RecordedAt: utc(now), TranscribedBy: by.ID,
+		AttestedBy: strings.TrimSpace(req.AttestedBy), SourceNote: strings.TrimSpace(req.SourceNote), IdempotencyKey: req.IdempotencyKey}, nil
 }

@@ -88,7 +88,13 @@ func (a *API) enrollmentEvidence(c *fiber.Ctx) error {
 	}
 	papers := make([]paperSignOffJSON, 0, len(rec.PaperSignOffs))
 	for _, p := range rec.PaperSignOffs {
-		papers = append(papers, paperSignOffJSON{PaperSignOff: p, Counts: p.Counts(rec.Enrollment.Version)})
+		j := paperSignOffJSON{PaperSignOff: p, Counts: p.Counts(rec.Enrollment.Version)}
+		for k := range rec.Revocations {
+			if rec.Revocations[k].SignOffID == p.ID {
+				j.Revocation = &rec.Revocations[k]
+			}
+		}
+		papers = append(papers, j)
 	}
 	return c.JSON(fiber.Map{"enrollment": toEnrollmentJSON(rec.Enrollment), "observations": NonNil(rec.Observations),
 		"self_logs": NonNil(rec.SelfLogs), "test_results": NonNil(rec.Tests), "sign_offs": sos, "paper_sign_offs": papers,

@@ -199,6 +199,10 @@ func isAttrChar(b byte) bool {
 	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
 }
 
+// CleanName is the display name kept for an uploaded file's name (see
+// cleanName), for other stores of uploaded files.
+func CleanName(name string) string { return cleanName(name) }
+
 // maxNameRunes is the longest file name kept.
 const maxNameRunes = 200
 

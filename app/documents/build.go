@@ -44,12 +44,23 @@ func RecordFrom(in RecordInput) *Record {
 	}
 	for i := range rec.PaperSignOffs {
 		ps := &rec.PaperSignOffs[i]
-		sigs[ps.Competency] = append(sigs[ps.Competency], paperLine(ps, pv))
+		sigs[ps.Competency] = append(sigs[ps.Competency], paperLine(ps, pv, rec.Revocations, in.AsOf))
 	}
-	transcribed := map[string]bool{}
+	// Performances and tests transcribed from paper, marked as such.
+	transcribed, paperTests := map[string]bool{}, map[string]bool{}
 	for _, o := range rec.Observations {
 		if o.TranscribedBy != "" {
 			transcribed[o.ID] = true
+		}
+	}
+	for _, l := range rec.SelfLogs {
+		if l.TranscribedBy != "" {
+			transcribed[l.ID] = true
+		}
+	}
+	for _, t := range rec.Tests {
+		if t.TranscribedBy != "" && !t.TakenOn.After(in.AsOf) {
+			paperTests[t.Competency] = true
 		}
 	}
 	for _, cp := range prog.Competencies {
@@ -78,17 +89,26 @@ func RecordFrom(in RecordInput) *Record {
 			default:
 				line.Test = fmt.Sprintf("Test: best %g%% (not passed)", cp.BestScore)
 			}
+			if paperTests[cp.Code] {
+				line.Test += "; includes a result transcribed from paper"
+			}
 		}
 		if !cp.ReverificationDue.IsZero() {
 			line.ReverificationDue = cp.ReverificationDue.String()
 		}
 		out.Competencies = append(out.Competencies, line)
 	}
+	paperHours := map[string]assessments.Minutes{}
+	for _, h := range rec.Hours {
+		if h.TranscribedBy != "" && h.Status == assessments.HoursApproved {
+			paperHours[string(h.Kind)+":"+h.Code] += h.Minutes
+		}
+	}
 	for _, h := range prog.Hours.WorkProcesses {
-		out.Hours = append(out.Hours, hoursLine("On the job", h))
+		out.Hours = append(out.Hours, hoursLine("On the job", h, paperHours[string(assessments.OJL)+":"+h.Code]))
 	}
 	for _, h := range prog.Hours.Courses {
-		out.Hours = append(out.Hours, hoursLine("Instruction", h))
+		out.Hours = append(out.Hours, hoursLine("Instruction", h, paperHours[string(assessments.RTI)+":"+h.Code]))
 	}
 	types := map[string]string{}
 	for _, ct := range p.CredentialTypes {
@@ -110,8 +130,11 @@ func competencyStatus(cp assessments.CompetencyProgress) string {
 	return "Not signed off"
 }
 
-func hoursLine(kind string, h assessments.HoursTotal) HoursLine {
+func hoursLine(kind string, h assessments.HoursTotal, paper assessments.Minutes) HoursLine {
 	l := HoursLine{Kind: kind, Code: h.Code, Title: h.Title, Approved: hours(int(h.Approved)), Target: "—"}
+	if paper > 0 {
+		l.Approved += "\n(" + hours(int(paper)) + " transcribed from paper)"
+	}
 	if h.Target > 0 {
 		l.Target = hours(int(h.Target))
 	}
@@ -166,7 +189,7 @@ func signatureLine(so *assessments.SignOff, revs []assessments.Revocation, asOf 
 // paperLine is a paper sign-off transcribed from historical records, as
 // printed: the signer's printed name and credential and the date on the
 // form; there is no electronic signature, so no time or hash.
-func paperLine(ps *assessments.PaperSignOff, pv *assessments.ProgramVersion) SignatureLine {
+func paperLine(ps *assessments.PaperSignOff, pv *assessments.ProgramVersion, revs []assessments.Revocation, asOf curriculum.Date) SignatureLine {
 	kind := "initial sign-off"
 	if ps.Kind == curriculum.ReverificationSignOff {
 		kind = "re-verification"
@@ -175,9 +198,15 @@ func paperLine(ps *assessments.PaperSignOff, pv *assessments.ProgramVersion) Sig
 	if !ps.Counts(pv) {
 		meaning = "Paper sign-off, not an electronic signature; it does not count: the program requires an electronic sign-off for this competency."
 	}
-	return SignatureLine{ID: ps.ID, Kind: kind + " of " + ps.SignedOn.String() + " (on paper)", PrintedName: ps.PrintedName,
+	l := SignatureLine{ID: ps.ID, Kind: kind + " of " + ps.SignedOn.String() + " (on paper)", PrintedName: ps.PrintedName,
 		Credential: string(ps.Credential), SignedAt: "on paper, " + ps.SignedOn.String() + "; transcribed " + ShowTime(ps.RecordedAt, pv.Location()),
 		Meaning: meaning, Hash: "none (paper)", Transcribed: true}
+	for _, r := range revs {
+		if r.SignOffID == ps.ID {
+			l.Revoked = RevocationText(r, asOf)
+		}
+	}
+	return l
 }
 
 // RevocationText says how a revocation stands on day: in effect, or

@@ -28,6 +28,12 @@ const (
 	ActionHours         = "hours.create"
 	ActionHoursApprove  = "hours.approve"
 	ActionHoursReject   = "hours.reject"
+	// Records transcribed from paper, and the revocation of a paper
+	// sign-off (filed under the paper sign-off).
+	ActionSelfLogTranscribe = "selflog.transcribe"
+	ActionHoursTranscribe   = "hours.transcribe"
+	ActionTestTranscribe    = "test.transcribe"
+	ActionRevokePaper       = "signoff.revoke_paper"
 )
 
 // enrollmentView is an enrollment as the audit trail shows it (without the

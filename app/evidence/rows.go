@@ -174,11 +174,19 @@ type testRow struct {
 	RecordedAt     time.Time       `bun:"recorded_at"`
 	IdempotencyKey string          `bun:"idempotency_key"`
 	RequestHash    string          `bun:"request_hash,nullzero"`
+	TranscribedBy  *string         `bun:"transcribed_by"`
+	AttestedBy     string          `bun:"attested_by"`
+	SourceNote     string          `bun:"source_note"`
 }
 
 func (r *testRow) result() assessments.TestResult {
-	return assessments.TestResult{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
-		Score: r.Score, PassMark: r.PassMark, TakenOn: r.TakenOn, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash}
+	t := assessments.TestResult{ID: r.ID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID, Competency: r.Competency,
+		Score: r.Score, PassMark: r.PassMark, TakenOn: r.TakenOn, RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash,
+		AttestedBy: r.AttestedBy, SourceNote: r.SourceNote}
+	if r.TranscribedBy != nil {
+		t.TranscribedBy = *r.TranscribedBy
+	}
+	return t
 }
 
 type signOffRow struct {
@@ -262,6 +270,29 @@ type revocationRow struct {
 	RequestHash    string          `bun:"request_hash,nullzero"`
 }
 
+// paperRevocationRow is the revocation of a paper sign-off.
+type paperRevocationRow struct {
+	bun.BaseModel  `bun:"table:paper_revocations"`
+	ID             string          `bun:"id,pk"`
+	PaperSignOffID string          `bun:"paper_sign_off_id"`
+	EnrollmentID   string          `bun:"enrollment_id"`
+	ApprenticeID   string          `bun:"apprentice_id"`
+	Competency     string          `bun:"competency"`
+	EffectiveOn    curriculum.Date `bun:"effective_on"`
+	Reason         string          `bun:"reason"`
+	RevokedBy      string          `bun:"revoked_by"`
+	RevokerName    string          `bun:"revoker_name"`
+	RecordedAt     time.Time       `bun:"recorded_at"`
+	IdempotencyKey string          `bun:"idempotency_key"`
+	RequestHash    string          `bun:"request_hash,nullzero"`
+}
+
+func (r *paperRevocationRow) revocation() assessments.Revocation {
+	return assessments.Revocation{ID: r.ID, SignOffID: r.PaperSignOffID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID,
+		Competency: r.Competency, EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName,
+		RecordedAt: r.RecordedAt, IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash, Paper: true}
+}
+
 func (r *revocationRow) revocation() assessments.Revocation {
 	return assessments.Revocation{ID: r.ID, SignOffID: r.SignOffID, EnrollmentID: r.EnrollmentID, ApprenticeID: r.ApprenticeID,
 		Competency: r.Competency, EffectiveOn: r.EffectiveOn, Reason: r.Reason, RevokedBy: r.RevokedBy, RevokerName: r.RevokerName,
@@ -288,6 +319,8 @@ type selfLogRow struct {
 	RejectionReason    string          `bun:"rejection_reason"`
 	IdempotencyKey     string          `bun:"idempotency_key"`
 	RequestHash        string          `bun:"request_hash,nullzero"`
+	TranscribedBy      *string         `bun:"transcribed_by"`
+	SourceNote         string          `bun:"source_note"`
 }
 
 func (r *selfLogRow) selfLog() assessments.SelfLog {
@@ -301,6 +334,9 @@ func (r *selfLogRow) selfLog() assessments.SelfLog {
 	if r.ReviewedAt != nil {
 		l.ReviewedAt = *r.ReviewedAt
 	}
+	if r.TranscribedBy != nil {
+		l.TranscribedBy, l.SourceNote = *r.TranscribedBy, r.SourceNote
+	}
 	return l
 }
 
@@ -308,7 +344,8 @@ func selfLogRowOf(l *assessments.SelfLog) *selfLogRow {
 	r := &selfLogRow{ID: l.ID, EnrollmentID: l.EnrollmentID, ApprenticeID: l.ApprenticeID, Competency: l.Competency, Variant: l.Variant,
 		PerformedOn: l.PerformedOn, SiteID: l.SiteID, SupervisorID: l.SupervisorID, Comments: l.Comments, LoggedAt: l.LoggedAt.UTC(),
 		Status: string(l.Status), ReviewedBy: nullable(l.ReviewedBy), ReviewerName: l.ReviewerName,
-		ReviewerCredential: string(l.ReviewerCredential), RejectionReason: l.RejectionReason, IdempotencyKey: l.IdempotencyKey, RequestHash: l.RequestHash}
+		ReviewerCredential: string(l.ReviewerCredential), RejectionReason: l.RejectionReason, IdempotencyKey: l.IdempotencyKey, RequestHash: l.RequestHash,
+		TranscribedBy: nullable(l.TranscribedBy), SourceNote: l.SourceNote}
 	if !l.ReviewedAt.IsZero() {
 		t := l.ReviewedAt.UTC()
 		r.ReviewedAt = &t
@@ -335,6 +372,8 @@ type hoursRow struct {
 	RejectionReason string          `bun:"rejection_reason"`
 	IdempotencyKey  string          `bun:"idempotency_key"`
 	RequestHash     string          `bun:"request_hash,nullzero"`
+	TranscribedBy   *string         `bun:"transcribed_by"`
+	SourceNote      string          `bun:"source_note"`
 }
 
 func (r *hoursRow) entry() assessments.HoursEntry {
@@ -350,6 +389,9 @@ func (r *hoursRow) entry() assessments.HoursEntry {
 	if r.ReviewedAt != nil {
 		h.ReviewedAt = *r.ReviewedAt
 	}
+	if r.TranscribedBy != nil {
+		h.TranscribedBy, h.SourceNote = *r.TranscribedBy, r.SourceNote
+	}
 	return h
 }
 
@@ -357,7 +399,7 @@ func hoursRowOf(h *assessments.HoursEntry) *hoursRow {
 	r := &hoursRow{ID: h.ID, EnrollmentID: h.EnrollmentID, ApprenticeID: h.ApprenticeID, Kind: string(h.Kind), Code: h.Code,
 		WorkedOn: h.WorkedOn, Minutes: int(h.Minutes), SupervisorID: nullable(h.SupervisorID), Note: h.Note, LoggedAt: h.LoggedAt.UTC(),
 		Status: string(h.Status), ReviewedBy: nullable(h.ReviewedBy), ReviewerName: h.ReviewerName, RejectionReason: h.RejectionReason,
-		IdempotencyKey: h.IdempotencyKey, RequestHash: h.RequestHash}
+		IdempotencyKey: h.IdempotencyKey, RequestHash: h.RequestHash, TranscribedBy: nullable(h.TranscribedBy), SourceNote: h.SourceNote}
 	if !h.ReviewedAt.IsZero() {
 		t := h.ReviewedAt.UTC()
 		r.ReviewedAt = &t

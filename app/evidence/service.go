@@ -306,55 +306,76 @@ func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by strin
 // Observe records an observed performance in the enrollment rec (as
 // loaded by Enrollment).
 func (s *Service) Observe(ctx context.Context, rec *assessments.Records, observer assessments.Actor, req assessments.ObservationRequest) (assessments.Observation, bool, error) {
-	enrollmentID := rec.Enrollment.ID
-	fp := assessments.Fingerprint(assessments.OpObserve, enrollmentID, req)
-	var existing observationRow
-	if found, err := s.replay(ctx, &existing, "observer_id", observer.ID, req.IdempotencyKey); err != nil || found {
-		if err != nil {
-			return assessments.Observation{}, false, err
-		}
-		return retry(existing.observation(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
-	}
-	if err := s.open(ctx, rec); err != nil {
-		return assessments.Observation{}, false, err
-	}
-	o, err := assessments.NewObservation(rec.Enrollment, observer, req, rec.Observations, s.Now())
-	if err != nil {
-		return assessments.Observation{}, false, err
-	}
-	o.RequestHash = fp
-	out, again, err := s.Store.AddObservation(ctx, *o)
-	if err != nil || !again {
-		return out, again, err
-	}
-	return retry(out, req.IdempotencyKey, out.RequestHash, out.EnrollmentID, fp, enrollmentID)
+	fp := assessments.Fingerprint(assessments.OpObserve, rec.Enrollment.ID, req)
+	return write(ctx, s, rec, observations(s.Store), observer.ID, req.IdempotencyKey, fp, func() (*assessments.Observation, error) {
+		return assessments.NewObservation(rec.Enrollment, observer, req, rec.Observations, s.Now())
+	})
 }
 
 // RecordTest records a knowledge-test result in the enrollment rec (as
 // loaded by Enrollment).
 func (s *Service) RecordTest(ctx context.Context, rec *assessments.Records, by assessments.Actor, req assessments.TestResultRequest) (assessments.TestResult, bool, error) {
-	enrollmentID := rec.Enrollment.ID
-	fp := assessments.Fingerprint(assessments.OpTest, enrollmentID, req)
-	var existing testRow
-	if found, err := s.replay(ctx, &existing, "recorded_by", by.ID, req.IdempotencyKey); err != nil || found {
+	fp := assessments.Fingerprint(assessments.OpTest, rec.Enrollment.ID, req)
+	return write(ctx, s, rec, tests(s.Store), by.ID, req.IdempotencyKey, fp, func() (*assessments.TestResult, error) {
+		return assessments.NewTestResult(rec.Enrollment, by, req, s.Now())
+	})
+}
+
+// kind is one kind of record as write stores it: R is its table row.
+type kind[T, R any] struct {
+	// col is the submitter's column in the idempotency key's lookup.
+	col string
+	// of reads a row; ref gives a record's request hash (to set or read)
+	// and its enrollment; add stores a record (with its audit entry and
+	// the clearance.changed events it causes, in one transaction).
+	of  func(*R) T
+	ref func(*T) (*string, string)
+	add func(context.Context, T) (T, bool, error)
+}
+
+func observations(st *Store) kind[assessments.Observation, observationRow] {
+	return kind[assessments.Observation, observationRow]{col: "observer_id", of: (*observationRow).observation,
+		ref: func(o *assessments.Observation) (*string, string) { return &o.RequestHash, o.EnrollmentID },
+		add: st.AddObservation}
+}
+
+func tests(st *Store) kind[assessments.TestResult, testRow] {
+	return kind[assessments.TestResult, testRow]{col: "recorded_by", of: (*testRow).result,
+		ref: func(t *assessments.TestResult) (*string, string) { return &t.RequestHash, t.EnrollmentID },
+		add: st.AddTestResult}
+}
+
+// write is the path of a new record in the enrollment rec: a request
+// whose key (under submitter) already found a record answers with it
+// (retry); otherwise the enrollment must still take records (open), build
+// makes the record, and k.add stores it.
+func write[T, R any](ctx context.Context, s *Service, rec *assessments.Records, k kind[T, R], submitter, key, fp string, build func() (*T, error)) (T, bool, error) {
+	var zero T
+	target := rec.Enrollment.ID
+	var existing R
+	if found, err := s.replay(ctx, &existing, k.col, submitter, key); err != nil || found {
 		if err != nil {
-			return assessments.TestResult{}, false, err
+			return zero, false, err
 		}
-		return retry(existing.result(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
+		t := k.of(&existing)
+		hash, stored := k.ref(&t)
+		return retry(t, key, *hash, stored, fp, target)
 	}
 	if err := s.open(ctx, rec); err != nil {
-		return assessments.TestResult{}, false, err
+		return zero, false, err
 	}
-	t, err := assessments.NewTestResult(rec.Enrollment, by, req, s.Now())
+	t, err := build()
 	if err != nil {
-		return assessments.TestResult{}, false, err
+		return zero, false, err
 	}
-	t.RequestHash = fp
-	out, again, err := s.Store.AddTestResult(ctx, *t)
+	hash, _ := k.ref(t)
+	*hash = fp
+	out, again, err := k.add(ctx, *t)
 	if err != nil || !again {
 		return out, again, err
 	}
-	return retry(out, req.IdempotencyKey, out.RequestHash, out.EnrollmentID, fp, enrollmentID)
+	hash, stored := k.ref(&out)
+	return retry(out, key, *hash, stored, fp, target)
 }
 
 // SignOff checks and stores an electronic signature in the enrollment rec

@@ -49,6 +49,8 @@ type Store struct {
 	// Outbox receives the webhook events of sign-offs and revocations, in
 	// the write's transaction (nil: none).
 	Outbox *webhooks.Outbox
+	// scan is stored with the next record written (withScan).
+	scan *pendingScan
 }
 
 // NewStore returns a Store on d.
@@ -363,7 +365,11 @@ func (s *Store) RecordsScoped(ctx context.Context, enrollments []assessments.Enr
 	if err := s.DB.NewSelect().Model(&revs).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
-	if err := fileRecords(f, convertRows(revs, (*revocationRow).revocation), func(r *assessments.Revocation) string { return r.EnrollmentID },
+	var paperRevs []paperRevocationRow
+	if err := s.DB.NewSelect().Model(&paperRevs).Where("enrollment_id IN (?)", in).Scan(ctx); err != nil {
+		return nil, db.Translate(err)
+	}
+	if err := fileRecords(f, append(convertRows(revs, (*revocationRow).revocation), convertRows(paperRevs, (*paperRevocationRow).revocation)...), func(r *assessments.Revocation) string { return r.EnrollmentID },
 		func(a, b *assessments.Revocation) int { return byTimeID(a.RecordedAt, b.RecordedAt, a.ID, b.ID) },
 		func(r *assessments.Records, l []assessments.Revocation) { r.Revocations = l }); err != nil {
 		return nil, fmt.Errorf("revocations: %w", err)
@@ -516,12 +522,7 @@ func (s *Store) AddObservation(ctx context.Context, o assessments.Observation) (
 		action = ActionTranscribe
 	}
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return s.Outbox.Changing(ctx, tx, []string{o.ApprenticeID}, func(ctx context.Context) error {
-			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-				return err
-			}
-			return s.record(ctx, tx, action, "observation", o.ID, nil, o)
-		})
+		return s.addRecord(ctx, tx, o.ApprenticeID, row, action, "observation", o.ID, o, o.EnrollmentID, o.ObserverID)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "observer_id", o.ObserverID, o.IdempotencyKey).Scan(ctx)
 	})
@@ -542,15 +543,14 @@ func (s *Store) AddTestResult(ctx context.Context, t assessments.TestResult) (as
 	setID(&t.ID)
 	row := &testRow{ID: t.ID, EnrollmentID: t.EnrollmentID, ApprenticeID: t.ApprenticeID, Competency: t.Competency, Score: t.Score,
 		PassMark: t.PassMark, TakenOn: t.TakenOn, RecordedBy: t.RecordedBy, RecordedAt: t.RecordedAt.UTC(), IdempotencyKey: t.IdempotencyKey,
-		RequestHash: t.RequestHash}
+		RequestHash: t.RequestHash, TranscribedBy: nullable(t.TranscribedBy), AttestedBy: t.AttestedBy, SourceNote: t.SourceNote}
 	var existing testRow
+	action := ActionTest
+	if t.TranscribedBy != "" {
+		action = ActionTestTranscribe
+	}
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		return s.Outbox.Changing(ctx, tx, []string{t.ApprenticeID}, func(ctx context.Context) error {
-			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-				return err
-			}
-			return s.record(ctx, tx, ActionTest, "test", t.ID, nil, t)
-		})
+		return s.addRecord(ctx, tx, t.ApprenticeID, row, action, "test", t.ID, t, t.EnrollmentID, t.RecordedBy)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "recorded_by", t.RecordedBy, t.IdempotencyKey).Scan(ctx)
 	})
@@ -674,16 +674,18 @@ func (s *Store) AddRevocation(ctx context.Context, r assessments.Revocation) (as
 	return r, false, nil
 }
 
-// AddSelfLog stores an apprentice's self-logged performance (pending).
+// AddSelfLog stores an apprentice's self-logged performance (pending), or
+// one transcribed from paper (verified on paper).
 func (s *Store) AddSelfLog(ctx context.Context, l assessments.SelfLog) (assessments.SelfLog, bool, error) {
 	setID(&l.ID)
 	row := selfLogRowOf(&l)
 	var existing selfLogRow
+	action := ActionSelfLog
+	if l.TranscribedBy != "" {
+		action = ActionSelfLogTranscribe
+	}
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, ActionSelfLog, "selflog", l.ID, nil, l)
+		return s.addRecord(ctx, tx, l.ApprenticeID, row, action, "selflog", l.ID, l, l.EnrollmentID, l.TranscribedBy)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "apprentice_id", l.ApprenticeID, l.IdempotencyKey).Scan(ctx)
 	})
@@ -722,16 +724,18 @@ func (s *Store) ReviewSelfLog(ctx context.Context, l assessments.SelfLog) error 
 	})
 }
 
-// AddHours stores an hours entry (pending).
+// AddHours stores an hours entry (pending), or one transcribed from paper
+// (approved on paper).
 func (s *Store) AddHours(ctx context.Context, h assessments.HoursEntry) (assessments.HoursEntry, bool, error) {
 	setID(&h.ID)
 	row := hoursRowOf(&h)
 	var existing hoursRow
+	action := ActionHours
+	if h.TranscribedBy != "" {
+		action = ActionHoursTranscribe
+	}
 	replayed, err := s.once(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, ActionHours, "hours", h.ID, nil, h)
+		return s.addRecord(ctx, tx, h.ApprenticeID, row, action, "hours", h.ID, h, h.EnrollmentID, h.TranscribedBy)
 	}, func(ctx context.Context) error {
 		return byKey(s.DB.NewSelect().Model(&existing), "apprentice_id", h.ApprenticeID, h.IdempotencyKey).Scan(ctx)
 	})
@@ -765,6 +769,22 @@ func (s *Store) ReviewHours(ctx context.Context, h assessments.HoursEntry) error
 				map[string]any{"status": row.Status, "reviewed_by": row.ReviewedBy, "reviewer_name": row.ReviewerName,
 					"reviewed_at": row.ReviewedAt, "rejection_reason": row.RejectionReason})
 		})
+	})
+}
+
+// addRecord is the write of a new evidence record in tx: its row, its
+// audit entry (action on entity id, showing after) and the scan sent with
+// it (withScan; uploaded by by), inside Outbox.Changing for the
+// apprentice, so the clearance.changed events it causes go with it.
+func (s *Store) addRecord(ctx context.Context, tx bun.Tx, apprenticeID string, row any, action, entity, id string, after any, enrollmentID, by string) error {
+	return s.Outbox.Changing(ctx, tx, []string{apprenticeID}, func(ctx context.Context) error {
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, action, entity, id, nil, after); err != nil {
+			return err
+		}
+		return s.attachScan(ctx, tx, enrollmentID, entity, id, by)
 	})
 }
 

@@ -451,6 +451,9 @@ func Submissions(prog *curriculum.Program, rec *assessments.Records) (pending, d
 		switch l.Status {
 		case assessments.SelfLogVerified:
 			s.Status, s.Class = "Verified", "status-ok"
+			if l.TranscribedBy != "" {
+				s.Status = "Countersigned on paper (transcribed from paper)"
+			}
 		case assessments.SelfLogRejected:
 			s.Status, s.Class = "Rejected", "status-bad"
 		default:
@@ -474,6 +477,9 @@ func Submissions(prog *curriculum.Program, rec *assessments.Records) (pending, d
 		switch h.Status {
 		case assessments.HoursApproved:
 			s.Status, s.Class = "Approved", "status-ok"
+			if h.TranscribedBy != "" {
+				s.Status = "Approved on paper (transcribed from paper)"
+			}
 		case assessments.HoursRejected:
 			s.Status, s.Class = "Rejected", "status-bad"
 		default:

@@ -64,6 +64,7 @@ var AuditActions = []string{
 	"factor.recovery_codes_renew", "passkey.add", "passkey.remove", "person.hire_date", "wage.step_approve", "person.demographics", "person.demographics_view", "person.sync", "sso.link", "sso.unlink", "sso.settings",
 	"webhook.create", "webhook.update", "webhook.rotate_secret", "webhook.delete", "webhook.resend",
 	"evaluation.sign", "evaluation.acknowledge",
+	"selflog.transcribe", "hours.transcribe", "test.transcribe", "signoff.revoke_paper", "transcription.scan_attach", "transcription.scan_download",
 }
 
 // AuditEntityTypes lists the kinds of entity the trail names.

@@ -528,6 +528,18 @@ func (w *auditWords) describe(r *audit.Record) (sentence, whose, whoseID string)
 		s = actor + " transcribed from paper an observation of " + whose + " performing " + comp
 	case "signoff.transcribe_paper":
 		s = actor + " transcribed from paper a sign-off of " + whose + " in " + comp + " (a paper signature, not an electronic one)"
+	case "signoff.revoke_paper":
+		s = actor + " revoked " + poss + " paper sign-off for " + comp
+	case "selflog.transcribe":
+		s = actor + " transcribed from paper a countersigned self-log of " + whose + " performing " + comp
+	case "test.transcribe":
+		s = actor + " transcribed from paper " + poss + " " + comp + " test score " + trimScore(sub.B)
+	case "hours.transcribe":
+		s = actor + " transcribed from paper " + poss + " " + hours()
+	case "transcription.scan_attach":
+		s = actor + " attached the scanned paper page " + afterField(r, "name") + " to a record of " + whose
+	case "transcription.scan_download":
+		s = actor + " downloaded the scanned paper page of a record of " + whose
 	case "test.create":
 		s = actor + " recorded " + poss + " " + comp + " test score " + trimScore(sub.B)
 	case "signoff.create":

@@ -91,6 +91,8 @@ var Progress = &Report[ProgressRow]{
 type HoursRow struct {
 	PersonID, Person, Kind, Code, Title, Month string
 	Hours                                      float64
+	// Paper: of Hours, those transcribed from paper timesheets.
+	Paper float64
 }
 
 func (s *Service) hoursRows(ctx context.Context, q *Query, people []*accounts.Person) ([]HoursRow, error) {
@@ -106,11 +108,13 @@ func (s *Service) hoursRows(ctx context.Context, q *Query, people []*accounts.Pe
 			continue
 		}
 		prog := r.Program()
-		sums := map[[3]string]assessments.Minutes{}
+		sums, paper := map[[3]string]assessments.Minutes{}, map[[3]string]assessments.Minutes{}
 		var keys [][3]string
 		for _, h := range r.Records.Hours {
-			// Approved hours worked on or before the as-of day count.
-			if h.Status != assessments.HoursApproved || h.WorkedOn.After(asOf) || curriculum.DateOf(h.ReviewedAt, r.Enrollment.Version.Location()).After(asOf) {
+			// Approved hours worked on or before the as-of day count,
+			// whenever approved or transcribed (as the engine counts
+			// them; known_at leaves out what was not yet approved).
+			if h.Status != assessments.HoursApproved || h.WorkedOn.After(asOf) {
 				continue
 			}
 			k := [3]string{string(h.Kind), h.Code, fmt.Sprintf("%04d-%02d", h.WorkedOn.Year(), int(h.WorkedOn.Month()))}
@@ -118,6 +122,9 @@ func (s *Service) hoursRows(ctx context.Context, q *Query, people []*accounts.Pe
 				keys = append(keys, k)
 			}
 			sums[k] += h.Minutes
+			if h.TranscribedBy != "" {
+				paper[k] += h.Minutes
+			}
 		}
 		for _, k := range keys {
 			title := k[1]
@@ -135,7 +142,7 @@ func (s *Service) hoursRows(ctx context.Context, q *Query, people []*accounts.Pe
 				}
 			}
 			rows = append(rows, HoursRow{PersonID: p.ID, Person: p.Name, Kind: strings.ToUpper(k[0]), Code: k[1], Title: title,
-				Month: k[2], Hours: sums[k].Hours()})
+				Month: k[2], Hours: sums[k].Hours(), Paper: paper[k].Hours()})
 		}
 	}
 	return rows, nil
@@ -145,7 +152,7 @@ func (s *Service) hoursRows(ctx context.Context, q *Query, people []*accounts.Pe
 var Hours = &Report[HoursRow]{
 	Title: "Hours: approved OJL and RTI hours per apprentice, work process or course, and month", Sheet: "Hours",
 	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Kind", Width: 6}, {Title: "Code", Width: 16}, {Title: "Work process or course", Width: 44},
-		{Title: "Month", Width: 10}, {Title: "Hours", Width: 8}},
+		{Title: "Month", Width: 10}, {Title: "Hours", Width: 8}, {Title: "Of which transcribed from paper", Width: 14}},
 	rows:  (*Service).hoursRows,
-	cells: func(r HoursRow) []any { return []any{r.Person, r.Kind, r.Code, r.Title, r.Month, r.Hours} },
+	cells: func(r HoursRow) []any { return []any{r.Person, r.Kind, r.Code, r.Title, r.Month, r.Hours, r.Paper} },
 }

@@ -90,10 +90,16 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 			if !p.Counts(pv) {
 				counts = "It does not count: the program requires an electronic sign-off for this competency."
 			}
-			rows = append(rows, SignOffRow{PersonID: e.ApprenticeID, Person: names[e.ApprenticeID], Competency: p.Competency,
+			row := SignOffRow{PersonID: e.ApprenticeID, Person: names[e.ApprenticeID], Competency: p.Competency,
 				Kind: string(p.Kind) + " (transcribed from paper)", Signer: p.PrintedName, Credential: string(p.Credential),
 				Meaning:  "Paper sign-off transcribed from paper on " + p.RecordedAt.In(s.location()).Format("2006-01-02 15:04 MST") + "; not an electronic signature. " + counts,
-				Evidence: p.SourceNote, Verified: Status{Text: "Paper signature (transcribed): nothing electronic to check", Tone: Warn}, SignedOn: p.SignedOn})
+				Evidence: p.SourceNote, Verified: Status{Text: "Paper signature (transcribed): nothing electronic to check", Tone: Warn}, SignedOn: p.SignedOn}
+			for _, r := range rec.Revocations {
+				if r.SignOffID == p.ID && !curriculum.DateOf(r.RecordedAt, s.location()).After(asOf) {
+					row.Revocation = "Revoked from " + r.EffectiveOn.String() + " by " + r.RevokerName + ": " + r.Reason
+				}
+			}
+			rows = append(rows, row)
 		}
 	}
 	return rows, nil

@@ -52,6 +52,10 @@ var (
 		"The file is larger than %d MB. Scan or photograph the card at a lower resolution, or save it as a smaller PDF.", credentials.MaxFileSize>>20)}
 	importFile = bodyLimit{credentials.MaxUploadSize + uploadSlack, fmt.Sprintf(
 		"The import file is larger than %d MB. Split it into several files and import them one after another.", credentials.MaxUploadSize>>20)}
+	// scanFile is a transcription's scanned page: a form's file, or an
+	// API body with the file in base64 (a third larger).
+	scanFile = bodyLimit{credentials.MaxFileSize*4/3 + uploadSlack, fmt.Sprintf(
+		"The scanned page is larger than %d MB. Scan it at a lower resolution, or save it as a smaller PDF.", credentials.MaxFileSize>>20)}
 	programFile = bodyLimit{curriculum.MaxFileSize + uploadSlack, fmt.Sprintf(
 		"The program file is larger than %d MB; program files are YAML text and are much smaller.", curriculum.MaxFileSize>>20)}
 )

@@ -20,6 +20,15 @@ import (
 // revoke records a director's revocation of a sign-off, with a reason and
 // an effective date; the signature stays on record.
 func (s *Server) revoke(c *fiber.Ctx) error {
+	return s.revokeWith(c, func(rec *assessments.Records, by assessments.Actor, req assessments.RevocationRequest) error {
+		_, _, err := s.evidence.Revoke(c.UserContext(), rec, c.Params("so"), by, req)
+		return err
+	})
+}
+
+// revokeWith reads a revocation form (reason, effective day) and records
+// it with save.
+func (s *Server) revokeWith(c *fiber.Ctx, save func(rec *assessments.Records, by assessments.Actor, req assessments.RevocationRequest) error) error {
 	rec, _, err := s.visibleEnrollment(c)
 	if err != nil {
 		return err
@@ -30,8 +39,7 @@ func (s *Server) revoke(c *fiber.Ctx) error {
 			return badInput(map[string]string{"effective_on": "Give the date as YYYY-MM-DD."})
 		}
 	}
-	_, _, err = s.evidence.Revoke(c.UserContext(), rec, c.Params("so"), evidence.ActorOf(currentUser(c)),
-		assessments.RevocationRequest{IdempotencyKey: c.FormValue("key"), Reason: c.FormValue("reason"), EffectiveOn: eff})
+	err = save(rec, evidence.ActorOf(currentUser(c)), assessments.RevocationRequest{IdempotencyKey: c.FormValue("key"), Reason: c.FormValue("reason"), EffectiveOn: eff})
 	if err != nil {
 		return err
 	}

@@ -77,8 +77,12 @@ type progressView struct {
 	// Wage is the apprentice's wage step (nil: none, or not the caller's to see).
 	Wage           *wages.Status
 	CanApproveWage bool
-	// Papers are the paper sign-offs transcribed, by competency.
-	Papers map[string][]assessments.PaperSignOff
+	// Papers are the paper sign-offs transcribed, by competency; PaperTests
+	// the test results and PaperHours the hours entries transcribed from
+	// paper.
+	Papers     map[string][]paperView
+	PaperTests map[string][]paperRecord[assessments.TestResult]
+	PaperHours []paperRecord[assessments.HoursEntry]
 	// CanTranscribe: a director or HR may transcribe paper records.
 	CanTranscribe bool
 	CanRecord     bool
@@ -133,6 +137,29 @@ type recordView struct {
 	assessments.Observation
 	SelfLog     *assessments.SelfLog
 	CorrectedBy string // id of the record that corrects this one
+	// ScanURL downloads the scanned paper page of a transcribed record
+	// (for staff of the site; empty otherwise).
+	ScanURL string
+}
+
+// paperRecord is a test result or hours entry transcribed from paper, with
+// its scanned page's URL (see recordView.ScanURL).
+type paperRecord[T any] struct {
+	Record  T
+	ScanURL string
+}
+
+// paperView is a paper sign-off as the progress page shows it: whether it
+// counts, its revocation, the revocation form for directors, its scan.
+type paperView struct {
+	assessments.PaperSignOff
+	Counts  bool
+	Revoked *assessments.Revocation
+	ScanURL string
+	// Revocation form, for directors.
+	CanRevoke            bool
+	RevokeURL, CSRF, Key string
+	Page                 Page
 }
 
 // recordArgs is what the "record" partial shows.
@@ -158,12 +185,6 @@ type signatureView struct {
 	Page Page
 	// CertificateURL prints the sign-off's certificate (none once revoked).
 	CertificateURL string
-}
-
-// PaperCounts reports whether paper sign-offs count for competency code.
-func (v progressView) PaperCounts(code string) bool {
-	c := v.Program.Competency(code)
-	return c != nil && c.AllowsPaperSignOffs()
 }
 
 // Pct is a percentage for progress bars, capped at 100.
@@ -201,9 +222,38 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	v.Records, v.TestKey = map[string]*competencyRecords{}, newKey()
 	v.CanManage = directors.Allows(currentUser(c))
 	v.CanTranscribe = transcribers.Allows(currentUser(c)) && currentUser(c).ID != p.ID
-	v.Papers = map[string][]assessments.PaperSignOff{}
+	scans := map[string]evidence.Scan{}
+	if mayDownloadScans(currentUser(c), rec.Enrollment) {
+		if scans, err = s.evidence.Store.Scans(c.UserContext(), []string{rec.Enrollment.ID}); err != nil {
+			return err
+		}
+	}
+	scanURL := func(id string) string {
+		if _, ok := scans[id]; !ok {
+			return ""
+		}
+		return v.URL + "/scans/" + url.PathEscape(id)
+	}
+	v.Papers, v.PaperTests = map[string][]paperView{}, map[string][]paperRecord[assessments.TestResult]{}
 	for _, ps := range rec.PaperSignOffs {
-		v.Papers[ps.Competency] = append(v.Papers[ps.Competency], ps)
+		pv := paperView{PaperSignOff: ps, Counts: ps.Counts(rec.Enrollment.Version), ScanURL: scanURL(ps.ID), CanRevoke: directors.Allows(currentUser(c)),
+			RevokeURL: v.URL + "/paper-signoffs/" + url.PathEscape(ps.ID) + "/revoke", CSRF: csrfToken(c), Key: newKey(), Page: Page{Form: formStateOf(c)}}
+		for j := range rec.Revocations {
+			if rec.Revocations[j].SignOffID == ps.ID {
+				pv.Revoked = &rec.Revocations[j]
+			}
+		}
+		v.Papers[ps.Competency] = append(v.Papers[ps.Competency], pv)
+	}
+	for _, t := range rec.Tests {
+		if t.TranscribedBy != "" {
+			v.PaperTests[t.Competency] = append(v.PaperTests[t.Competency], paperRecord[assessments.TestResult]{t, scanURL(t.ID)})
+		}
+	}
+	for _, h := range rec.Hours {
+		if h.TranscribedBy != "" {
+			v.PaperHours = append(v.PaperHours, paperRecord[assessments.HoursEntry]{h, scanURL(h.ID)})
+		}
 	}
 	if wst, err := s.wageStatus(c, p); err != nil {
 		return err
@@ -234,7 +284,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 			v.Done, v.DoneCode = "Observation saved: unsuccessful, because a critical step was not met. It is on record but does not count.", code
 		}
 	}
-	v.Records = recordsByCompetency(rec, v.Progress)
+	v.Records = recordsByCompetency(rec, v.Progress, scanURL)
 	for _, id := range rec.Enrollment.PreceptorIDs {
 		if pr, err := s.accounts.ByID(c.UserContext(), id); err == nil {
 			v.Preceptors = append(v.Preceptors, pr)
@@ -287,7 +337,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 // recordsByCompetency lists every performance on file under its
 // competency, split into those the progress counted and the others, so a
 // card's count and its list are one and the same.
-func recordsByCompetency(rec *assessments.Records, prog *assessments.Progress) map[string]*competencyRecords {
+func recordsByCompetency(rec *assessments.Records, prog *assessments.Progress, scanURL func(id string) string) map[string]*competencyRecords {
 	counted := map[string]bool{}
 	for _, cp := range prog.Competencies {
 		for _, id := range cp.Counted {
@@ -310,13 +360,13 @@ func recordsByCompetency(rec *assessments.Records, prog *assessments.Progress) m
 	}
 	for _, o := range rec.Observations {
 		if o.ApprenticeID == rec.Enrollment.ApprenticeID {
-			put(o.Competency, recordView{Observation: o, CorrectedBy: correctedBy[o.ID]}, o.ID)
+			put(o.Competency, recordView{Observation: o, CorrectedBy: correctedBy[o.ID], ScanURL: scanURL(o.ID)}, o.ID)
 		}
 	}
 	for i := range rec.SelfLogs {
 		l := &rec.SelfLogs[i]
 		if l.ApprenticeID == rec.Enrollment.ApprenticeID {
-			put(l.Competency, recordView{SelfLog: l}, l.ID)
+			put(l.Competency, recordView{SelfLog: l, ScanURL: scanURL(l.ID)}, l.ID)
 		}
 	}
 	return out
@@ -566,15 +616,24 @@ func (s *Server) completeSignOff(c *fiber.Ctx, rec *assessments.Records, p *acco
 	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=signed#c-"+req.Competency, fiber.StatusSeeOther)
 }
 
+// formScore reads the score field, a percentage.
+func formScore(c *fiber.Ctx) (float64, error) {
+	score, err := strconv.ParseFloat(strings.TrimSpace(c.FormValue("score")), 64)
+	if err != nil {
+		return 0, badInput(map[string]string{"score": "Give the score as a percentage, e.g. 85."})
+	}
+	return score, nil
+}
+
 // recordTest enters a knowledge-test score (preceptors and directors).
 func (s *Server) recordTest(c *fiber.Ctx) error {
 	rec, _, err := s.visibleEnrollment(c)
 	if err != nil {
 		return err
 	}
-	score, err := strconv.ParseFloat(strings.TrimSpace(c.FormValue("score")), 64)
+	score, err := formScore(c)
 	if err != nil {
-		return badInput(map[string]string{"score": "Give the score as a percentage, e.g. 85."})
+		return err
 	}
 	on, err := curriculum.ParseDate(strings.TrimSpace(c.FormValue("taken_on")))
 	if err != nil {

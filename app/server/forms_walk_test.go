@@ -410,21 +410,49 @@ var walkCases = []walkCase{
 		kept: map[string]string{"attested_by": "Rita Nurse", "performed_on": "last spring"},
 		post: func(w *walkWorld) walkPost {
 			page := w.enr[jordanEmail] + "/transcribe"
-			return walkPost{as: directorEmail, page: page, action: page + "/observation", form: url.Values{"competency": {"PHL-VENI"},
+			return walkPost{as: directorEmail, page: page, action: page + "/observation", multipart: true, form: url.Values{"competency": {"PHL-VENI"},
 				"performed_on": {"last spring"}, "attested_by": {"Rita Nurse"}, "attester_credential": {"RN"}}}
+		}},
+	{forms: []string{`transcribe.html: print $v.URL "/transcribe/selflog"`}, route: "/enrollments/:id/transcribe/selflog", field: "performed_on",
+		kept: map[string]string{"attested_by": "Rita Nurse", "source_note": "logbook p. 4"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/transcribe"
+			return walkPost{as: directorEmail, page: page, action: page + "/selflog", multipart: true, form: url.Values{"key": {"form-walktest-paperlog"},
+				"competency": {"PHL-VENI"}, "performed_on": {"last spring"}, "attested_by": {"Rita Nurse"}, "attester_credential": {"RN"}, "source_note": {"logbook p. 4"}}}
+		}},
+	{forms: []string{`transcribe.html: print $v.URL "/transcribe/hours"`}, route: "/enrollments/:id/transcribe/hours", field: "hours",
+		kept: map[string]string{"attested_by": "Pat Supervisor", "hours": "thirty"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/transcribe"
+			return walkPost{as: hrEmail, page: page, action: page + "/hours", multipart: true, form: url.Values{"key": {"form-walktest-paperhours"},
+				"code": {"ojl:VITAL-SIGNS"}, "worked_on": {w.today}, "hours": {"thirty"}, "attested_by": {"Pat Supervisor"}}}
+		}},
+	{forms: []string{`transcribe.html: print $v.URL "/transcribe/test"`}, route: "/enrollments/:id/transcribe/test", field: "score",
+		kept: map[string]string{"attested_by": "Dr. Grader", "score": "140"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail] + "/transcribe"
+			return walkPost{as: directorEmail, page: page, action: page + "/test", multipart: true, form: url.Values{"key": {"form-walktest-papertest"},
+				"competency": {"SAF-HIPAA"}, "taken_on": {w.today}, "score": {"140"}, "attested_by": {"Dr. Grader"}}}
 		}},
 	{forms: []string{`transcribe.html: print $v.URL "/transcribe/signoff"`}, route: "/enrollments/:id/transcribe/signoff", field: "signed_on",
 		kept: map[string]string{"printed_name": "Dr. Paper", "signed_on": "soon"},
 		post: func(w *walkWorld) walkPost {
 			page := w.enr[jordanEmail] + "/transcribe"
-			return walkPost{as: hrEmail, page: page, action: page + "/signoff", form: url.Values{"competency": {"PHL-VENI"},
+			return walkPost{as: hrEmail, page: page, action: page + "/signoff", multipart: true, form: url.Values{"competency": {"PHL-VENI"},
 				"signed_on": {"soon"}, "printed_name": {"Dr. Paper"}, "credential": {"MD"}}}
+		}},
+	{forms: []string{"enrollment.html: .RevokeURL"}, route: "/enrollments/:id/paper-signoffs/:ps/revoke", field: "effective_on",
+		kept: map[string]string{"reason": "form unsigned", "effective_on": "soon"},
+		post: func(w *walkWorld) walkPost {
+			page := w.enr[jordanEmail]
+			action := w.find(directorEmail, page, `action="([^"]+/paper-signoffs/[^"]+/revoke)"`)
+			return walkPost{as: directorEmail, page: page, action: action, form: url.Values{"key": {"form-walktest-paperrevoke"}, "reason": {"form unsigned"}, "effective_on": {"soon"}}}
 		}},
 	{forms: []string{"signature.html: .RevokeURL"}, route: "/enrollments/:id/signoffs/:so/revoke", field: "effective_on",
 		kept: map[string]string{"reason": "retraining", "effective_on": "soon"},
 		post: func(w *walkWorld) walkPost {
 			page := w.enr[jordanEmail]
-			action := w.find(directorEmail, page, `action="([^"]+/revoke)"`)
+			action := w.find(directorEmail, page, `action="([^"]+/signoffs/[^"]+/revoke)"`)
 			return walkPost{as: directorEmail, page: page, action: action, form: url.Values{"key": {"form-walktest-revoke"}, "reason": {"retraining"}, "effective_on": {"soon"}}}
 		}},
 	{forms: []string{"programs.html: /programs/import"}, route: "/programs/import", field: "file",
@@ -604,6 +632,7 @@ func fingerprint(t *testing.T, e *env) map[string]int {
 		audittest.Count(t, e.db, accounts.ActionSecondFactorFailed)}
 	for _, table := range []string{"users", "user_roles", "user_sites", "sites", "api_tokens", "password_resets", "enrollments",
 		"enrollment_preceptors", "enrollment_status_changes", "enrollment_moves", "observations", "sign_offs", "revocations",
+		"paper_sign_offs", "paper_revocations", "transcription_scans",
 		"self_logs", "hours_entries", "test_results", "credentials", "credential_files", "programs", "program_versions",
 		"notifications", "calendar_tokens", "webhook_endpoints", "webhook_events", "webhook_deliveries"} {
 		n, err := e.db.NewSelect().Table(table).Count(context.Background())
@@ -657,6 +686,12 @@ func TestEveryFormKeepsWhatWasTyped(t *testing.T) {
 			"supervisor": {w.people[priyaEmail].ID}, "variant": {""}}
 		if r := w.as(jordanEmail).post(w.enr[jordanEmail]+"/selflogs", sl); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("a good self-log: %d %s", r.StatusCode, regexpFind(`(?s)(<div class="error-summary".*?</div>)`, r.body))
+		}
+		// A paper sign-off on Jordan's record, for the form revoking it.
+		w.as(directorEmail).get(w.enr[jordanEmail] + "/transcribe")
+		if r := w.as(directorEmail).post(w.enr[jordanEmail]+"/transcribe/signoff", url.Values{"key": {"form-walktest-paper"}, "competency": {"SAF-HIPAA"},
+			"signed_on": {w.today}, "printed_name": {"Dr. Paper"}, "credential": {"MD"}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a good paper sign-off: %d %s", r.StatusCode, regexpFind(`(?s)(<div class="error-summary".*?</div>)`, r.body))
 		}
 
 		// Email on, so that a waiting authenticator app can be approved by

@@ -38,6 +38,9 @@ type competencyForm struct {
 	TrainingHours            string
 	TrainingRTI, TrainingWP  []string
 	IndependentPrerequisites []string
+	// PaperSignOffs is curriculum.PaperAllowed, or empty (e-signatures
+	// only; "not_allowed" in a file reads the same).
+	PaperSignOffs string
 }
 
 type competencyEditView struct {
@@ -105,6 +108,9 @@ func competencyFormOf(c *curriculum.Competency) competencyForm {
 		f.TrainingRTI, f.TrainingWP = slices.Clone(th.RTICourses), slices.Clone(th.WorkProcesses)
 	}
 	f.IndependentPrerequisites = slices.Clone(c.IndependentPrerequisites)
+	if c.AllowsPaperSignOffs() {
+		f.PaperSignOffs = curriculum.PaperAllowed
+	}
 	return f
 }
 
@@ -189,7 +195,7 @@ func parseCompetencyForm(c *fiber.Ctx, code string) (competencyForm, []curriculu
 		ReverifyMonths: strings.TrimSpace(c.FormValue("reverify_months")), DueWindow: strings.TrimSpace(c.FormValue("due_window")),
 		RecencyMonths: strings.TrimSpace(c.FormValue("recency_months")), FirstMonths: strings.TrimSpace(c.FormValue("first_months")),
 		TrainingHours: strings.TrimSpace(c.FormValue("training_hours")), TrainingRTI: multi("training_rti"), TrainingWP: multi("training_wp"),
-		IndependentPrerequisites: multi("independent_prerequisites")}
+		IndependentPrerequisites: multi("independent_prerequisites"), PaperSignOffs: c.FormValue("paper_sign_offs")}
 	texts, crit := multi("step_text"), multi("step_critical")
 	for i, t := range texts {
 		if t = strings.TrimSpace(t); t != "" {
@@ -272,6 +278,10 @@ func (f competencyForm) apply(c *curriculum.Competency) {
 		c.TrainingHours = &curriculum.TrainingHours{Hours: atoi(f.TrainingHours), RTICourses: f.TrainingRTI, WorkProcesses: f.TrainingWP}
 	}
 	c.IndependentPrerequisites = f.IndependentPrerequisites
+	// A file's "not_allowed" stays as written when the choice is unchanged.
+	if f.PaperSignOffs != "" || c.AllowsPaperSignOffs() {
+		c.PaperSignOffs = f.PaperSignOffs
+	}
 	c.Recency = nil
 	if f.RecencyMonths != "" {
 		c.Recency = &curriculum.Recency{Months: atoi(f.RecencyMonths)}

@@ -104,6 +104,24 @@ func loadViews(loc *time.Location) (*views, error) {
 		"recordArgs": func(r recordView, v progressView) recordArgs {
 			return recordArgs{Record: r, CanRecord: v.CanRecord, URL: v.URL}
 		},
+		"paperMark": func(at time.Time, note, scanURL string) struct {
+			At            time.Time
+			Note, ScanURL string
+		} {
+			return struct {
+				At            time.Time
+				Note, ScanURL string
+			}{at, note, scanURL}
+		},
+		"scanArgs": func(p Page, action, prefix string) struct {
+			Page           Page
+			Action, Prefix string
+		} {
+			return struct {
+				Page           Page
+				Action, Prefix string
+			}{p, action, prefix}
+		},
 		"printHead": func(name, printed string) struct{ Name, Printed string } {
 			return struct{ Name, Printed string }{name, printed}
 		},

@@ -258,6 +258,12 @@ var accessRules = []accessRule{
 	{"GET", "/enrollments/:id/transcribe", "/enrollments/{enrollment}/transcribe", "L 403 403 403 200 200 403 200", false},
 	{"POST", "/enrollments/:id/transcribe/observation", "/enrollments/{enrollment}/transcribe/observation", "L 403 403 403 400 400 403 400", false},
 	{"POST", "/enrollments/:id/transcribe/signoff", "/enrollments/{enrollment}/transcribe/signoff", "L 403 403 403 400 400 403 400", false},
+	{"POST", "/enrollments/:id/transcribe/selflog", "/enrollments/{enrollment}/transcribe/selflog", "L 403 403 403 400 400 403 400", false},
+	{"POST", "/enrollments/:id/transcribe/hours", "/enrollments/{enrollment}/transcribe/hours", "L 403 403 403 422 422 403 422", false},
+	{"POST", "/enrollments/:id/transcribe/test", "/enrollments/{enrollment}/transcribe/test", "L 403 403 403 400 400 403 400", false},
+	// Scanned pages: staff of the site only (this record has none: 404).
+	{"GET", "/enrollments/:id/scans/:rid", "/enrollments/{enrollment}/scans/none", "L 403 403 404 404 404 404 404", false},
+	{"POST", "/enrollments/:id/paper-signoffs/:ps/revoke", "/enrollments/{enrollment}/paper-signoffs/none/revoke", "L 403 403 403 404 403 403 403", false},
 	{"POST", "/enrollments/:id/signoffs/:so/revoke", "/enrollments/{enrollment}/signoffs/{signoff}/revoke", "L 403 403 403 400 403 403 403", false},
 	{"GET", "/enrollments/:id/signoffs/:so/certificate.pdf", "/enrollments/{enrollment}/signoffs/{signoff}/certificate.pdf", "L 200 404 200 200 200 200 200", false},
 	// Evaluations: the mentor completes (no password sent: 401), the
@@ -309,6 +315,10 @@ var accessRules = []accessRule{
 	{"POST", "/api/v1/enrollments/:id/tests", "/api/v1/enrollments/{enrollment}/tests", "401 403 403 400 400 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/transcriptions", "/api/v1/enrollments/{enrollment}/transcriptions", "401 403 403 403 400 400 403 400", false},
 	{"POST", "/api/v1/enrollments/:id/paper-signoffs", "/api/v1/enrollments/{enrollment}/paper-signoffs", "401 403 403 403 400 400 403 400", false},
+	{"POST", "/api/v1/enrollments/:id/transcriptions/self-logs", "/api/v1/enrollments/{enrollment}/transcriptions/self-logs", "401 403 403 403 400 400 403 400", false},
+	{"POST", "/api/v1/enrollments/:id/transcriptions/hours", "/api/v1/enrollments/{enrollment}/transcriptions/hours", "401 403 403 403 400 400 403 400", false},
+	{"POST", "/api/v1/enrollments/:id/transcriptions/tests", "/api/v1/enrollments/{enrollment}/transcriptions/tests", "401 403 403 403 400 400 403 400", false},
+	{"POST", "/api/v1/enrollments/:id/paper-signoffs/:ps/revocations", "/api/v1/enrollments/{enrollment}/paper-signoffs/none/revocations", "401 403 403 403 404 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/signoffs", "/api/v1/enrollments/{enrollment}/signoffs", "401 403 403 401 401 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/signoffs/:so/revocations", "/api/v1/enrollments/{enrollment}/signoffs/{signoff}/revocations", "401 403 403 403 400 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/selflogs", "/api/v1/enrollments/{enrollment}/selflogs", "401 400 404 403 403 403 403 403", false},
@@ -661,12 +671,19 @@ func TestRoutesAreCaseSensitive(t *testing.T) {
 
 // TestBodyLimitsByCaller sends every write of the table with a body over
 // the caller's limit (issue 16 item 5): anonymous callers may send 64 KB to
-// any route, logged-in callers and tokens 1 MB to any route but the three
-// uploads. Each is 413, refused before anything reads the body.
+// any route, logged-in callers and tokens 1 MB to any route but the
+// uploads (files, and transcriptions with a scanned page). Each is 413,
+// refused before anything reads the body.
 func TestBodyLimitsByCaller(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		f := newAccessFixture(t, e)
 		uploads := map[string]bool{"/people/:id/credentials": true, "/hr/import": true, "/programs/import": true}
+		for _, p := range []string{"/enrollments/:id/transcribe/observation", "/enrollments/:id/transcribe/selflog", "/enrollments/:id/transcribe/hours",
+			"/enrollments/:id/transcribe/test", "/enrollments/:id/transcribe/signoff", "/api/v1/enrollments/:id/transcriptions",
+			"/api/v1/enrollments/:id/transcriptions/self-logs", "/api/v1/enrollments/:id/transcriptions/hours",
+			"/api/v1/enrollments/:id/transcriptions/tests", "/api/v1/enrollments/:id/paper-signoffs"} {
+			uploads[p] = true
+		}
 		for _, rule := range accessRules {
 			if rule.method == "GET" {
 				continue

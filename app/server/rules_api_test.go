@@ -375,6 +375,7 @@ func TestProgramFormsKeepAndEditTheLevelRules(t *testing.T) {
 		f := formFromPage(t, dir.get(base+"/competencies/PHL-VENI/edit").body)
 		f.Set("training_hours", "12")
 		f.Add("independent_prerequisites", "SAF-EMERG")
+		f.Set("paper_sign_offs", curriculum.PaperAllowed)
 		if r := dir.post(base+"/competencies/PHL-VENI", f); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("save PHL-VENI: %d", r.StatusCode)
 		}
@@ -386,8 +387,22 @@ func TestProgramFormsKeepAndEditTheLevelRules(t *testing.T) {
 			t.Fatalf("save VENIPUNCTURE: %d", r.StatusCode)
 		}
 		p = saved()
-		if c := p.Competency("PHL-VENI"); c.TrainingHours.Hours != 12 || !slices.Equal(c.IndependentPrerequisites, []string{"SAF-EMERG"}) {
-			t.Fatalf("PHL-VENI after the form: %+v %v", c.TrainingHours, c.IndependentPrerequisites)
+		if c := p.Competency("PHL-VENI"); c.TrainingHours.Hours != 12 || !slices.Equal(c.IndependentPrerequisites, []string{"SAF-EMERG"}) || !c.AllowsPaperSignOffs() {
+			t.Fatalf("PHL-VENI after the form: %+v %v, paper sign-offs %q", c.TrainingHours, c.IndependentPrerequisites, c.PaperSignOffs)
+		}
+		// Paper sign-offs: shown as chosen, kept by an unchanged save, and
+		// turned off again.
+		f = formFromPage(t, dir.get(base+"/competencies/PHL-VENI/edit").body)
+		if f.Get("paper_sign_offs") != curriculum.PaperAllowed {
+			t.Fatalf("the form shows paper sign-offs as %q", f.Get("paper_sign_offs"))
+		}
+		if r := dir.post(base+"/competencies/PHL-VENI", f); r.StatusCode != http.StatusSeeOther || !saved().Competency("PHL-VENI").AllowsPaperSignOffs() {
+			t.Fatalf("saving unchanged: %d, paper sign-offs %q", r.StatusCode, saved().Competency("PHL-VENI").PaperSignOffs)
+		}
+		f = formFromPage(t, dir.get(base+"/competencies/PHL-VENI/edit").body)
+		f.Set("paper_sign_offs", "")
+		if r := dir.post(base+"/competencies/PHL-VENI", f); r.StatusCode != http.StatusSeeOther || saved().Competency("PHL-VENI").AllowsPaperSignOffs() {
+			t.Fatalf("turning paper sign-offs off: %d", r.StatusCode)
 		}
 		task := p.Task("VENIPUNCTURE")
 		if task.IndirectAfter != 8 || task.IndependentAfter != 12 || task.Credentials[0].Level != curriculum.IndependentOnly || task.Credentials[0].WithinDaysOfHire != 90 {

@@ -336,9 +336,15 @@ func (s *Server) routes() error {
 	s.get("/enrollments/:id/completion.pdf", loggedIn, s.completionPDF)
 	// Historical paper evidence, typed in by directors and HR.
 	s.get("/enrollments/:id/transcribe", transcribers, s.transcribePage)
-	s.form("/enrollments/:id/transcribe/observation", transcribers, s.transcribePage, s.transcribeObservation)
-	s.form("/enrollments/:id/transcribe/signoff", transcribers, s.transcribePage, s.transcribeSignOff)
+	// Each may carry the scanned page (scanFile's limit).
+	s.upload("/enrollments/:id/transcribe/observation", transcribers, scanFile, s.formOf(s.transcribePage, s.transcribeObservation))
+	s.upload("/enrollments/:id/transcribe/selflog", transcribers, scanFile, s.formOf(s.transcribePage, s.transcribeSelfLog))
+	s.upload("/enrollments/:id/transcribe/hours", transcribers, scanFile, s.formOf(s.transcribePage, s.transcribeHours))
+	s.upload("/enrollments/:id/transcribe/test", transcribers, scanFile, s.formOf(s.transcribePage, s.transcribeTest))
+	s.upload("/enrollments/:id/transcribe/signoff", transcribers, scanFile, s.formOf(s.transcribePage, s.transcribeSignOff))
+	s.get("/enrollments/:id/scans/:rid", directoryReaders, s.scanFile)
 	s.form("/enrollments/:id/signoffs/:so/revoke", directors, s.enrollmentPage, s.revoke)
+	s.form("/enrollments/:id/paper-signoffs/:ps/revoke", directors, s.enrollmentPage, s.revokePaper)
 	s.get("/enrollments/:id/signoffs/:so/certificate.pdf", loggedIn, s.certificatePDF)
 	// Periodic evaluations: the mentor completes, the apprentice
 	// acknowledges; the rules decide who may (evaluations.go).

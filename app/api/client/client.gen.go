@@ -633,6 +633,24 @@ func (e PostEnrollmentsIdStatus200JSONResponseBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for PostEnrollmentsIdTranscriptionsHoursJSONBodyKind.
+const (
+	PostEnrollmentsIdTranscriptionsHoursJSONBodyKindOjl PostEnrollmentsIdTranscriptionsHoursJSONBodyKind = "ojl"
+	PostEnrollmentsIdTranscriptionsHoursJSONBodyKindRti PostEnrollmentsIdTranscriptionsHoursJSONBodyKind = "rti"
+)
+
+// Valid indicates whether the value is a known member of the PostEnrollmentsIdTranscriptionsHoursJSONBodyKind enum.
+func (e PostEnrollmentsIdTranscriptionsHoursJSONBodyKind) Valid() bool {
+	switch e {
+	case PostEnrollmentsIdTranscriptionsHoursJSONBodyKindOjl:
+		return true
+	case PostEnrollmentsIdTranscriptionsHoursJSONBodyKindRti:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetReviews200JSONResponseBodyHoursKind.
 const (
 	GetReviews200JSONResponseBodyHoursKindOjl GetReviews200JSONResponseBodyHoursKind = "ojl"
@@ -834,12 +852,18 @@ type HoursEntry struct {
 	RejectionReason string         `json:"rejection_reason"`
 
 	// ReviewedAt 0001-01-01T00:00:00Z while not reviewed
-	ReviewedAt   time.Time          `json:"reviewed_at"`
-	ReviewedBy   string             `json:"reviewed_by"`
-	ReviewerName string             `json:"reviewer_name"`
-	Status       HoursEntryStatus   `json:"status"`
-	SupervisorId string             `json:"supervisor_id"`
-	WorkedOn     openapi_types.Date `json:"worked_on"`
+	ReviewedAt   time.Time `json:"reviewed_at"`
+	ReviewedBy   string    `json:"reviewed_by"`
+	ReviewerName string    `json:"reviewer_name"`
+
+	// SourceNote Transcribed from paper: where the paper is
+	SourceNote   *string          `json:"source_note,omitempty"`
+	Status       HoursEntryStatus `json:"status"`
+	SupervisorId string           `json:"supervisor_id"`
+
+	// TranscribedBy Set when transcribed from paper: who typed it in
+	TranscribedBy *string            `json:"transcribed_by,omitempty"`
+	WorkedOn      openapi_types.Date `json:"worked_on"`
 }
 
 // HoursEntryKind defines model for HoursEntry.Kind.
@@ -975,6 +999,9 @@ type PaperSignOff struct {
 
 	// RecordedAt When it was typed in
 	RecordedAt time.Time `json:"recorded_at"`
+
+	// Revocation Its revocation by a program director, if any: from effective_on it no longer counts
+	Revocation *Revocation `json:"revocation,omitempty"`
 
 	// SignedOn The date on the paper form
 	SignedOn   openapi_types.Date `json:"signed_on"`
@@ -1150,15 +1177,27 @@ type Revocation struct {
 	EnrollmentId   string             `json:"enrollment_id"`
 	Id             string             `json:"id"`
 	IdempotencyKey string             `json:"idempotency_key"`
-	Reason         string             `json:"reason"`
-	RecordedAt     time.Time          `json:"recorded_at"`
-	RevokedBy      string             `json:"revoked_by"`
-	RevokerName    string             `json:"revoker_name"`
-	SignOffId      string             `json:"sign_off_id"`
+
+	// Paper The revoked sign-off is a paper sign-off (sign_off_id names it)
+	Paper       *bool     `json:"paper,omitempty"`
+	Reason      string    `json:"reason"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	RevokedBy   string    `json:"revoked_by"`
+	RevokerName string    `json:"revoker_name"`
+	SignOffId   string    `json:"sign_off_id"`
 }
 
 // Role defines model for Role.
 type Role string
+
+// ScanUpload A scanned paper page sent with a transcription: a PDF, PNG or JPEG of at most 5 MB (the type is read from the bytes, whatever the name says). Staff of the enrollment's site download it from the progress page; every download is audited.
+type ScanUpload struct {
+	// Content The file, base64
+	Content []byte `json:"content"`
+
+	// Name The file's name, kept for display and download
+	Name string `json:"name"`
+}
 
 // SelfLog defines model for SelfLog.
 type SelfLog struct {
@@ -1177,12 +1216,18 @@ type SelfLog struct {
 	ReviewedBy string    `json:"reviewed_by"`
 
 	// ReviewerCredential Professional credential (none, MD, DO, NP, PA, RN, LPN, CMA, RMA, CCMA)
-	ReviewerCredential string        `json:"reviewer_credential"`
-	ReviewerName       string        `json:"reviewer_name"`
-	SiteId             string        `json:"site_id"`
-	Status             SelfLogStatus `json:"status"`
-	SupervisorId       string        `json:"supervisor_id"`
-	Variant            string        `json:"variant"`
+	ReviewerCredential string `json:"reviewer_credential"`
+	ReviewerName       string `json:"reviewer_name"`
+	SiteId             string `json:"site_id"`
+
+	// SourceNote Transcribed from paper: where the paper is
+	SourceNote   *string       `json:"source_note,omitempty"`
+	Status       SelfLogStatus `json:"status"`
+	SupervisorId string        `json:"supervisor_id"`
+
+	// TranscribedBy Set when transcribed from paper: who typed it in
+	TranscribedBy *string `json:"transcribed_by,omitempty"`
+	Variant       string  `json:"variant"`
 }
 
 // SelfLogStatus defines model for SelfLog.Status.
@@ -1246,16 +1291,25 @@ type StepResult struct {
 
 // TestResult defines model for TestResult.
 type TestResult struct {
-	ApprenticeId   string             `json:"apprentice_id"`
-	Competency     string             `json:"competency"`
-	EnrollmentId   string             `json:"enrollment_id"`
-	Id             string             `json:"id"`
-	IdempotencyKey string             `json:"idempotency_key"`
-	PassMark       int                `json:"pass_mark"`
-	RecordedAt     time.Time          `json:"recorded_at"`
-	RecordedBy     string             `json:"recorded_by"`
-	Score          float32            `json:"score"`
-	TakenOn        openapi_types.Date `json:"taken_on"`
+	ApprenticeId string `json:"apprentice_id"`
+
+	// AttestedBy Transcribed from paper: who graded the paper test
+	AttestedBy     *string   `json:"attested_by,omitempty"`
+	Competency     string    `json:"competency"`
+	EnrollmentId   string    `json:"enrollment_id"`
+	Id             string    `json:"id"`
+	IdempotencyKey string    `json:"idempotency_key"`
+	PassMark       int       `json:"pass_mark"`
+	RecordedAt     time.Time `json:"recorded_at"`
+	RecordedBy     string    `json:"recorded_by"`
+	Score          float32   `json:"score"`
+
+	// SourceNote Transcribed from paper: where the paper is
+	SourceNote *string            `json:"source_note,omitempty"`
+	TakenOn    openapi_types.Date `json:"taken_on"`
+
+	// TranscribedBy Set when transcribed from paper: who typed it in
+	TranscribedBy *string `json:"transcribed_by,omitempty"`
 }
 
 // Token defines model for Token.
@@ -1482,6 +1536,9 @@ type PostEnrollmentsIdPaperSignoffsJSONBody struct {
 	// PrintedName The signer's name as printed on the form
 	PrintedName string `json:"printed_name"`
 
+	// Scan A scanned paper page sent with a transcription: a PDF, PNG or JPEG of at most 5 MB (the type is read from the bytes, whatever the name says). Staff of the enrollment's site download it from the progress page; every download is audited.
+	Scan *ScanUpload `json:"scan,omitempty"`
+
 	// SignedOn The date on the paper form
 	SignedOn openapi_types.Date `json:"signed_on"`
 
@@ -1491,6 +1548,13 @@ type PostEnrollmentsIdPaperSignoffsJSONBody struct {
 
 // PostEnrollmentsIdPaperSignoffsJSONBodyKind defines parameters for PostEnrollmentsIdPaperSignoffs.
 type PostEnrollmentsIdPaperSignoffsJSONBodyKind string
+
+// PostEnrollmentsIdPaperSignoffsPsRevocationsJSONBody defines parameters for PostEnrollmentsIdPaperSignoffsPsRevocations.
+type PostEnrollmentsIdPaperSignoffsPsRevocationsJSONBody struct {
+	EffectiveOn    *openapi_types.Date `json:"effective_on,omitempty"`
+	IdempotencyKey string              `json:"idempotency_key"`
+	Reason         string              `json:"reason"`
+}
 
 // PostEnrollmentsIdSelflogsJSONBody defines parameters for PostEnrollmentsIdSelflogs.
 type PostEnrollmentsIdSelflogsJSONBody struct {
@@ -1558,6 +1622,9 @@ type PostEnrollmentsIdTranscriptionsJSONBody struct {
 	// PerformedOn The date on the paper
 	PerformedOn openapi_types.Date `json:"performed_on"`
 
+	// Scan A scanned paper page sent with a transcription: a PDF, PNG or JPEG of at most 5 MB (the type is read from the bytes, whatever the name says). Staff of the enrollment's site download it from the progress page; every download is audited.
+	Scan *ScanUpload `json:"scan,omitempty"`
+
 	// SourceNote Optional: where the paper is (binder, page, scanned file)
 	SourceNote *string `json:"source_note,omitempty"`
 
@@ -1566,6 +1633,77 @@ type PostEnrollmentsIdTranscriptionsJSONBody struct {
 
 	// Variant For competencies with variants, e.g. IM
 	Variant *string `json:"variant,omitempty"`
+}
+
+// PostEnrollmentsIdTranscriptionsHoursJSONBody defines parameters for PostEnrollmentsIdTranscriptionsHours.
+type PostEnrollmentsIdTranscriptionsHoursJSONBody struct {
+	// AttestedBy The name printed on the timesheet of who approved it
+	AttestedBy string `json:"attested_by"`
+
+	// Code A work process (ojl) or course (rti) of the program
+	Code           string                                           `json:"code"`
+	IdempotencyKey string                                           `json:"idempotency_key"`
+	Kind           PostEnrollmentsIdTranscriptionsHoursJSONBodyKind `json:"kind"`
+
+	// Minutes Quarter hours: a multiple of 15, at most 1440
+	Minutes int `json:"minutes"`
+
+	// Scan A scanned paper page sent with a transcription: a PDF, PNG or JPEG of at most 5 MB (the type is read from the bytes, whatever the name says). Staff of the enrollment's site download it from the progress page; every download is audited.
+	Scan *ScanUpload `json:"scan,omitempty"`
+
+	// SourceNote Optional: where the paper is
+	SourceNote *string `json:"source_note,omitempty"`
+
+	// WorkedOn The date on the timesheet
+	WorkedOn openapi_types.Date `json:"worked_on"`
+}
+
+// PostEnrollmentsIdTranscriptionsHoursJSONBodyKind defines parameters for PostEnrollmentsIdTranscriptionsHours.
+type PostEnrollmentsIdTranscriptionsHoursJSONBodyKind string
+
+// PostEnrollmentsIdTranscriptionsSelfLogsJSONBody defines parameters for PostEnrollmentsIdTranscriptionsSelfLogs.
+type PostEnrollmentsIdTranscriptionsSelfLogsJSONBody struct {
+	// AttestedBy The name printed in the logbook of who countersigned
+	AttestedBy string `json:"attested_by"`
+
+	// AttesterCredential A credential the competency's observer rule allows
+	AttesterCredential string `json:"attester_credential"`
+	Competency         string `json:"competency"`
+	IdempotencyKey     string `json:"idempotency_key"`
+
+	// PerformedOn The date in the logbook
+	PerformedOn openapi_types.Date `json:"performed_on"`
+
+	// Scan A scanned paper page sent with a transcription: a PDF, PNG or JPEG of at most 5 MB (the type is read from the bytes, whatever the name says). Staff of the enrollment's site download it from the progress page; every download is audited.
+	Scan *ScanUpload `json:"scan,omitempty"`
+
+	// SourceNote Optional: where the paper is
+	SourceNote *string `json:"source_note,omitempty"`
+
+	// Variant For competencies with variants, e.g. IM
+	Variant *string `json:"variant,omitempty"`
+}
+
+// PostEnrollmentsIdTranscriptionsTestsJSONBody defines parameters for PostEnrollmentsIdTranscriptionsTests.
+type PostEnrollmentsIdTranscriptionsTestsJSONBody struct {
+	// AttestedBy The name printed on the test of who graded it
+	AttestedBy string `json:"attested_by"`
+
+	// Competency A competency with a knowledge test
+	Competency     string `json:"competency"`
+	IdempotencyKey string `json:"idempotency_key"`
+
+	// Scan A scanned paper page sent with a transcription: a PDF, PNG or JPEG of at most 5 MB (the type is read from the bytes, whatever the name says). Staff of the enrollment's site download it from the progress page; every download is audited.
+	Scan *ScanUpload `json:"scan,omitempty"`
+
+	// Score Percent, 0-100
+	Score float32 `json:"score"`
+
+	// SourceNote Optional: where the paper is
+	SourceNote *string `json:"source_note,omitempty"`
+
+	// TakenOn The date on the test
+	TakenOn openapi_types.Date `json:"taken_on"`
 }
 
 // GetPeopleParams defines parameters for GetPeople.
@@ -1642,6 +1780,9 @@ type PostEnrollmentsIdObservationsJSONRequestBody PostEnrollmentsIdObservationsJ
 // PostEnrollmentsIdPaperSignoffsJSONRequestBody defines body for PostEnrollmentsIdPaperSignoffs for application/json ContentType.
 type PostEnrollmentsIdPaperSignoffsJSONRequestBody PostEnrollmentsIdPaperSignoffsJSONBody
 
+// PostEnrollmentsIdPaperSignoffsPsRevocationsJSONRequestBody defines body for PostEnrollmentsIdPaperSignoffsPsRevocations for application/json ContentType.
+type PostEnrollmentsIdPaperSignoffsPsRevocationsJSONRequestBody PostEnrollmentsIdPaperSignoffsPsRevocationsJSONBody
+
 // PostEnrollmentsIdSelflogsJSONRequestBody defines body for PostEnrollmentsIdSelflogs for application/json ContentType.
 type PostEnrollmentsIdSelflogsJSONRequestBody PostEnrollmentsIdSelflogsJSONBody
 
@@ -1659,6 +1800,15 @@ type PostEnrollmentsIdTestsJSONRequestBody PostEnrollmentsIdTestsJSONBody
 
 // PostEnrollmentsIdTranscriptionsJSONRequestBody defines body for PostEnrollmentsIdTranscriptions for application/json ContentType.
 type PostEnrollmentsIdTranscriptionsJSONRequestBody PostEnrollmentsIdTranscriptionsJSONBody
+
+// PostEnrollmentsIdTranscriptionsHoursJSONRequestBody defines body for PostEnrollmentsIdTranscriptionsHours for application/json ContentType.
+type PostEnrollmentsIdTranscriptionsHoursJSONRequestBody PostEnrollmentsIdTranscriptionsHoursJSONBody
+
+// PostEnrollmentsIdTranscriptionsSelfLogsJSONRequestBody defines body for PostEnrollmentsIdTranscriptionsSelfLogs for application/json ContentType.
+type PostEnrollmentsIdTranscriptionsSelfLogsJSONRequestBody PostEnrollmentsIdTranscriptionsSelfLogsJSONBody
+
+// PostEnrollmentsIdTranscriptionsTestsJSONRequestBody defines body for PostEnrollmentsIdTranscriptionsTests for application/json ContentType.
+type PostEnrollmentsIdTranscriptionsTestsJSONRequestBody PostEnrollmentsIdTranscriptionsTestsJSONBody
 
 // PostPeopleJSONRequestBody defines body for PostPeople for application/json ContentType.
 type PostPeopleJSONRequestBody = NewPerson
@@ -1935,6 +2085,24 @@ type ClientInterface interface {
 	// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
 	PostEnrollmentsIdPaperSignoffs(ctx context.Context, id string, body PostEnrollmentsIdPaperSignoffsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PostEnrollmentsIdPaperSignoffsPsRevocationsWithBody Revoke a paper sign-off from an effective date (program directors)
+	//
+	// As for an electronic sign-off: from effective_on the paper sign-off no longer counts; it stays on file, shown as revoked. A paper sign-off is revoked at most once (409). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /enrollments/{id}/paper-signoffs/{ps}/revocations (the `PostEnrollmentsIdPaperSignoffsPsRevocations` operationId).
+	PostEnrollmentsIdPaperSignoffsPsRevocationsWithBody(ctx context.Context, id string, ps string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdPaperSignoffsPsRevocations Revoke a paper sign-off from an effective date (program directors)
+	//
+	// As for an electronic sign-off: from effective_on the paper sign-off no longer counts; it stays on file, shown as revoked. A paper sign-off is revoked at most once (409). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /enrollments/{id}/paper-signoffs/{ps}/revocations (the `PostEnrollmentsIdPaperSignoffsPsRevocations` operationId).
+	PostEnrollmentsIdPaperSignoffsPsRevocations(ctx context.Context, id string, ps string, body PostEnrollmentsIdPaperSignoffsPsRevocationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostEnrollmentsIdSelflogsWithBody The apprentice logs a performance done under a named preceptor's supervision; it counts once verified
 	//
 	// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
@@ -2042,6 +2210,60 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
 	PostEnrollmentsIdTranscriptions(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTranscriptionsHoursWithBody Transcribe hours approved on a paper timesheet (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. The hours count as approved (reviewer_name is who approved them on paper). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/hours (the `PostEnrollmentsIdTranscriptionsHours` operationId).
+	PostEnrollmentsIdTranscriptionsHoursWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTranscriptionsHours Transcribe hours approved on a paper timesheet (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. The hours count as approved (reviewer_name is who approved them on paper). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/hours (the `PostEnrollmentsIdTranscriptionsHours` operationId).
+	PostEnrollmentsIdTranscriptionsHours(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsHoursJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTranscriptionsSelfLogsWithBody Transcribe a self-logged performance countersigned on paper (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. It counts as one successful performance (status verified; reviewer_name and reviewer_credential are who countersigned it). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/self-logs (the `PostEnrollmentsIdTranscriptionsSelfLogs` operationId).
+	PostEnrollmentsIdTranscriptionsSelfLogsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTranscriptionsSelfLogs Transcribe a self-logged performance countersigned on paper (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. It counts as one successful performance (status verified; reviewer_name and reviewer_credential are who countersigned it). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/self-logs (the `PostEnrollmentsIdTranscriptionsSelfLogs` operationId).
+	PostEnrollmentsIdTranscriptionsSelfLogs(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsSelfLogsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTranscriptionsTestsWithBody Transcribe a knowledge test graded on paper (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/tests (the `PostEnrollmentsIdTranscriptionsTests` operationId).
+	PostEnrollmentsIdTranscriptionsTestsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostEnrollmentsIdTranscriptionsTests Transcribe a knowledge test graded on paper (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/tests (the `PostEnrollmentsIdTranscriptionsTests` operationId).
+	PostEnrollmentsIdTranscriptionsTests(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated person
 	//
@@ -2460,6 +2682,44 @@ func (c *Client) PostEnrollmentsIdPaperSignoffs(ctx context.Context, id string, 
 	return c.Client.Do(req)
 }
 
+// PostEnrollmentsIdPaperSignoffsPsRevocationsWithBody Revoke a paper sign-off from an effective date (program directors)
+//
+// As for an electronic sign-off: from effective_on the paper sign-off no longer counts; it stays on file, shown as revoked. A paper sign-off is revoked at most once (409). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /enrollments/{id}/paper-signoffs/{ps}/revocations (the `PostEnrollmentsIdPaperSignoffsPsRevocations` operationId).
+func (c *Client) PostEnrollmentsIdPaperSignoffsPsRevocationsWithBody(ctx context.Context, id string, ps string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdPaperSignoffsPsRevocationsRequestWithBody(c.Server, id, ps, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdPaperSignoffsPsRevocations Revoke a paper sign-off from an effective date (program directors)
+//
+// As for an electronic sign-off: from effective_on the paper sign-off no longer counts; it stays on file, shown as revoked. A paper sign-off is revoked at most once (409). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /enrollments/{id}/paper-signoffs/{ps}/revocations (the `PostEnrollmentsIdPaperSignoffsPsRevocations` operationId).
+func (c *Client) PostEnrollmentsIdPaperSignoffsPsRevocations(ctx context.Context, id string, ps string, body PostEnrollmentsIdPaperSignoffsPsRevocationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdPaperSignoffsPsRevocationsRequest(c.Server, id, ps, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PostEnrollmentsIdSelflogsWithBody The apprentice logs a performance done under a named preceptor's supervision; it counts once verified
 //
 // Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
@@ -2678,6 +2938,120 @@ func (c *Client) PostEnrollmentsIdTranscriptionsWithBody(ctx context.Context, id
 // Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
 func (c *Client) PostEnrollmentsIdTranscriptions(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostEnrollmentsIdTranscriptionsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTranscriptionsHoursWithBody Transcribe hours approved on a paper timesheet (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. The hours count as approved (reviewer_name is who approved them on paper). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/hours (the `PostEnrollmentsIdTranscriptionsHours` operationId).
+func (c *Client) PostEnrollmentsIdTranscriptionsHoursWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTranscriptionsHoursRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTranscriptionsHours Transcribe hours approved on a paper timesheet (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. The hours count as approved (reviewer_name is who approved them on paper). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/hours (the `PostEnrollmentsIdTranscriptionsHours` operationId).
+func (c *Client) PostEnrollmentsIdTranscriptionsHours(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsHoursJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTranscriptionsHoursRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTranscriptionsSelfLogsWithBody Transcribe a self-logged performance countersigned on paper (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. It counts as one successful performance (status verified; reviewer_name and reviewer_credential are who countersigned it). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/self-logs (the `PostEnrollmentsIdTranscriptionsSelfLogs` operationId).
+func (c *Client) PostEnrollmentsIdTranscriptionsSelfLogsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTranscriptionsSelfLogsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTranscriptionsSelfLogs Transcribe a self-logged performance countersigned on paper (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. It counts as one successful performance (status verified; reviewer_name and reviewer_credential are who countersigned it). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/self-logs (the `PostEnrollmentsIdTranscriptionsSelfLogs` operationId).
+func (c *Client) PostEnrollmentsIdTranscriptionsSelfLogs(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsSelfLogsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTranscriptionsSelfLogsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTranscriptionsTestsWithBody Transcribe a knowledge test graded on paper (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/tests (the `PostEnrollmentsIdTranscriptionsTests` operationId).
+func (c *Client) PostEnrollmentsIdTranscriptionsTestsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTranscriptionsTestsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostEnrollmentsIdTranscriptionsTests Transcribe a knowledge test graded on paper (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/tests (the `PostEnrollmentsIdTranscriptionsTests` operationId).
+func (c *Client) PostEnrollmentsIdTranscriptionsTests(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostEnrollmentsIdTranscriptionsTestsRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3602,6 +3976,60 @@ func NewPostEnrollmentsIdPaperSignoffsRequestWithBody(server string, id string, 
 	return req, nil
 }
 
+// NewPostEnrollmentsIdPaperSignoffsPsRevocationsRequest calls the generic PostEnrollmentsIdPaperSignoffsPsRevocations builder with application/json body
+func NewPostEnrollmentsIdPaperSignoffsPsRevocationsRequest(server string, id string, ps string, body PostEnrollmentsIdPaperSignoffsPsRevocationsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostEnrollmentsIdPaperSignoffsPsRevocationsRequestWithBody(server, id, ps, "application/json", bodyReader)
+}
+
+// NewPostEnrollmentsIdPaperSignoffsPsRevocationsRequestWithBody constructs an http.Request for the PostEnrollmentsIdPaperSignoffsPsRevocations method, with any body, and a specified content type
+func NewPostEnrollmentsIdPaperSignoffsPsRevocationsRequestWithBody(server string, id string, ps string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "ps", ps, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/enrollments/%s/paper-signoffs/%s/revocations", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPostEnrollmentsIdSelflogsRequest calls the generic PostEnrollmentsIdSelflogs builder with application/json body
 func NewPostEnrollmentsIdSelflogsRequest(server string, id string, body PostEnrollmentsIdSelflogsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3872,6 +4300,147 @@ func NewPostEnrollmentsIdTranscriptionsRequestWithBody(server string, id string,
 	}
 
 	operationPath := fmt.Sprintf("/enrollments/%s/transcriptions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostEnrollmentsIdTranscriptionsHoursRequest calls the generic PostEnrollmentsIdTranscriptionsHours builder with application/json body
+func NewPostEnrollmentsIdTranscriptionsHoursRequest(server string, id string, body PostEnrollmentsIdTranscriptionsHoursJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostEnrollmentsIdTranscriptionsHoursRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPostEnrollmentsIdTranscriptionsHoursRequestWithBody constructs an http.Request for the PostEnrollmentsIdTranscriptionsHours method, with any body, and a specified content type
+func NewPostEnrollmentsIdTranscriptionsHoursRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/enrollments/%s/transcriptions/hours", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostEnrollmentsIdTranscriptionsSelfLogsRequest calls the generic PostEnrollmentsIdTranscriptionsSelfLogs builder with application/json body
+func NewPostEnrollmentsIdTranscriptionsSelfLogsRequest(server string, id string, body PostEnrollmentsIdTranscriptionsSelfLogsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostEnrollmentsIdTranscriptionsSelfLogsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPostEnrollmentsIdTranscriptionsSelfLogsRequestWithBody constructs an http.Request for the PostEnrollmentsIdTranscriptionsSelfLogs method, with any body, and a specified content type
+func NewPostEnrollmentsIdTranscriptionsSelfLogsRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/enrollments/%s/transcriptions/self-logs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostEnrollmentsIdTranscriptionsTestsRequest calls the generic PostEnrollmentsIdTranscriptionsTests builder with application/json body
+func NewPostEnrollmentsIdTranscriptionsTestsRequest(server string, id string, body PostEnrollmentsIdTranscriptionsTestsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostEnrollmentsIdTranscriptionsTestsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPostEnrollmentsIdTranscriptionsTestsRequestWithBody constructs an http.Request for the PostEnrollmentsIdTranscriptionsTests method, with any body, and a specified content type
+func NewPostEnrollmentsIdTranscriptionsTestsRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/enrollments/%s/transcriptions/tests", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -5061,6 +5630,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /enrollments/{id}/paper-signoffs (the `PostEnrollmentsIdPaperSignoffs` operationId).
 	PostEnrollmentsIdPaperSignoffsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdPaperSignoffsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsResponse, error)
 
+	// PostEnrollmentsIdPaperSignoffsPsRevocationsWithBodyWithResponse Revoke a paper sign-off from an effective date (program directors)
+	//
+	// As for an electronic sign-off: from effective_on the paper sign-off no longer counts; it stays on file, shown as revoked. A paper sign-off is revoked at most once (409). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/paper-signoffs/{ps}/revocations (the `PostEnrollmentsIdPaperSignoffsPsRevocations` operationId).
+	PostEnrollmentsIdPaperSignoffsPsRevocationsWithBodyWithResponse(ctx context.Context, id string, ps string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsPsRevocationsResponse, error)
+
+	// PostEnrollmentsIdPaperSignoffsPsRevocationsWithResponse Revoke a paper sign-off from an effective date (program directors)
+	//
+	// As for an electronic sign-off: from effective_on the paper sign-off no longer counts; it stays on file, shown as revoked. A paper sign-off is revoked at most once (409). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/paper-signoffs/{ps}/revocations (the `PostEnrollmentsIdPaperSignoffsPsRevocations` operationId).
+	PostEnrollmentsIdPaperSignoffsPsRevocationsWithResponse(ctx context.Context, id string, ps string, body PostEnrollmentsIdPaperSignoffsPsRevocationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsPsRevocationsResponse, error)
+
 	// PostEnrollmentsIdSelflogsWithBodyWithResponse The apprentice logs a performance done under a named preceptor's supervision; it counts once verified
 	//
 	// Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
@@ -5168,6 +5755,60 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /enrollments/{id}/transcriptions (the `PostEnrollmentsIdTranscriptions` operationId).
 	PostEnrollmentsIdTranscriptionsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsResponse, error)
+
+	// PostEnrollmentsIdTranscriptionsHoursWithBodyWithResponse Transcribe hours approved on a paper timesheet (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. The hours count as approved (reviewer_name is who approved them on paper). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/hours (the `PostEnrollmentsIdTranscriptionsHours` operationId).
+	PostEnrollmentsIdTranscriptionsHoursWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsHoursResponse, error)
+
+	// PostEnrollmentsIdTranscriptionsHoursWithResponse Transcribe hours approved on a paper timesheet (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. The hours count as approved (reviewer_name is who approved them on paper). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/hours (the `PostEnrollmentsIdTranscriptionsHours` operationId).
+	PostEnrollmentsIdTranscriptionsHoursWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsHoursJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsHoursResponse, error)
+
+	// PostEnrollmentsIdTranscriptionsSelfLogsWithBodyWithResponse Transcribe a self-logged performance countersigned on paper (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. It counts as one successful performance (status verified; reviewer_name and reviewer_credential are who countersigned it). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/self-logs (the `PostEnrollmentsIdTranscriptionsSelfLogs` operationId).
+	PostEnrollmentsIdTranscriptionsSelfLogsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsSelfLogsResponse, error)
+
+	// PostEnrollmentsIdTranscriptionsSelfLogsWithResponse Transcribe a self-logged performance countersigned on paper (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. It counts as one successful performance (status verified; reviewer_name and reviewer_credential are who countersigned it). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/self-logs (the `PostEnrollmentsIdTranscriptionsSelfLogs` operationId).
+	PostEnrollmentsIdTranscriptionsSelfLogsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsSelfLogsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsSelfLogsResponse, error)
+
+	// PostEnrollmentsIdTranscriptionsTestsWithBodyWithResponse Transcribe a knowledge test graded on paper (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/tests (the `PostEnrollmentsIdTranscriptionsTests` operationId).
+	PostEnrollmentsIdTranscriptionsTestsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsTestsResponse, error)
+
+	// PostEnrollmentsIdTranscriptionsTestsWithResponse Transcribe a knowledge test graded on paper (program directors and HR; not one's own records)
+	//
+	// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /enrollments/{id}/transcriptions/tests (the `PostEnrollmentsIdTranscriptionsTests` operationId).
+	PostEnrollmentsIdTranscriptionsTestsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsTestsResponse, error)
 
 	// GetMeWithResponse The authenticated person
 	//
@@ -6083,6 +6724,103 @@ func (r PostEnrollmentsIdPaperSignoffsResponse) ContentType() string {
 	return ""
 }
 
+type PostEnrollmentsIdPaperSignoffsPsRevocationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Revocation
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Revocation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSON200() *Revocation {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSON201() *Revocation {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostEnrollmentsIdPaperSignoffsPsRevocationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostEnrollmentsIdSelflogsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6658,6 +7396,297 @@ func (r PostEnrollmentsIdTranscriptionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostEnrollmentsIdTranscriptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostEnrollmentsIdTranscriptionsHoursResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *HoursEntry
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *HoursEntry
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSON200() *HoursEntry {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSON201() *HoursEntry {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostEnrollmentsIdTranscriptionsHoursResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostEnrollmentsIdTranscriptionsSelfLogsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SelfLog
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SelfLog
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSON200() *SelfLog {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSON201() *SelfLog {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostEnrollmentsIdTranscriptionsSelfLogsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostEnrollmentsIdTranscriptionsTestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TestResult
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TestResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSON200() *TestResult {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSON201() *TestResult {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostEnrollmentsIdTranscriptionsTestsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7672,12 +8701,18 @@ type GetReviewsResponse struct {
 			RejectionReason string                                 `json:"rejection_reason"`
 
 			// ReviewedAt 0001-01-01T00:00:00Z while not reviewed
-			ReviewedAt   time.Time                                `json:"reviewed_at"`
-			ReviewedBy   string                                   `json:"reviewed_by"`
-			ReviewerName string                                   `json:"reviewer_name"`
+			ReviewedAt   time.Time `json:"reviewed_at"`
+			ReviewedBy   string    `json:"reviewed_by"`
+			ReviewerName string    `json:"reviewer_name"`
+
+			// SourceNote Transcribed from paper: where the paper is
+			SourceNote   *string                                  `json:"source_note,omitempty"`
 			Status       GetReviews200JSONResponseBodyHoursStatus `json:"status"`
 			SupervisorId string                                   `json:"supervisor_id"`
-			WorkedOn     openapi_types.Date                       `json:"worked_on"`
+
+			// TranscribedBy Set when transcribed from paper: who typed it in
+			TranscribedBy *string            `json:"transcribed_by,omitempty"`
+			WorkedOn      openapi_types.Date `json:"worked_on"`
 		} `json:"hours"`
 		ReverificationsDue []Readiness `json:"reverifications_due"`
 		SelfLogs           []struct {
@@ -7699,12 +8734,18 @@ type GetReviewsResponse struct {
 			ReviewedBy string    `json:"reviewed_by"`
 
 			// ReviewerCredential Professional credential (none, MD, DO, NP, PA, RN, LPN, CMA, RMA, CCMA)
-			ReviewerCredential string                                      `json:"reviewer_credential"`
-			ReviewerName       string                                      `json:"reviewer_name"`
-			SiteId             string                                      `json:"site_id"`
-			Status             GetReviews200JSONResponseBodySelfLogsStatus `json:"status"`
-			SupervisorId       string                                      `json:"supervisor_id"`
-			Variant            string                                      `json:"variant"`
+			ReviewerCredential string `json:"reviewer_credential"`
+			ReviewerName       string `json:"reviewer_name"`
+			SiteId             string `json:"site_id"`
+
+			// SourceNote Transcribed from paper: where the paper is
+			SourceNote   *string                                     `json:"source_note,omitempty"`
+			Status       GetReviews200JSONResponseBodySelfLogsStatus `json:"status"`
+			SupervisorId string                                      `json:"supervisor_id"`
+
+			// TranscribedBy Set when transcribed from paper: who typed it in
+			TranscribedBy *string `json:"transcribed_by,omitempty"`
+			Variant       string  `json:"variant"`
 		} `json:"self_logs"`
 		SignOffsReady []Readiness `json:"sign_offs_ready"`
 	}
@@ -7738,12 +8779,18 @@ func (r GetReviewsResponse) GetJSON200() *struct {
 		RejectionReason string                                 `json:"rejection_reason"`
 
 		// ReviewedAt 0001-01-01T00:00:00Z while not reviewed
-		ReviewedAt   time.Time                                `json:"reviewed_at"`
-		ReviewedBy   string                                   `json:"reviewed_by"`
-		ReviewerName string                                   `json:"reviewer_name"`
+		ReviewedAt   time.Time `json:"reviewed_at"`
+		ReviewedBy   string    `json:"reviewed_by"`
+		ReviewerName string    `json:"reviewer_name"`
+
+		// SourceNote Transcribed from paper: where the paper is
+		SourceNote   *string                                  `json:"source_note,omitempty"`
 		Status       GetReviews200JSONResponseBodyHoursStatus `json:"status"`
 		SupervisorId string                                   `json:"supervisor_id"`
-		WorkedOn     openapi_types.Date                       `json:"worked_on"`
+
+		// TranscribedBy Set when transcribed from paper: who typed it in
+		TranscribedBy *string            `json:"transcribed_by,omitempty"`
+		WorkedOn      openapi_types.Date `json:"worked_on"`
 	} `json:"hours"`
 	ReverificationsDue []Readiness `json:"reverifications_due"`
 	SelfLogs           []struct {
@@ -7765,12 +8812,18 @@ func (r GetReviewsResponse) GetJSON200() *struct {
 		ReviewedBy string    `json:"reviewed_by"`
 
 		// ReviewerCredential Professional credential (none, MD, DO, NP, PA, RN, LPN, CMA, RMA, CCMA)
-		ReviewerCredential string                                      `json:"reviewer_credential"`
-		ReviewerName       string                                      `json:"reviewer_name"`
-		SiteId             string                                      `json:"site_id"`
-		Status             GetReviews200JSONResponseBodySelfLogsStatus `json:"status"`
-		SupervisorId       string                                      `json:"supervisor_id"`
-		Variant            string                                      `json:"variant"`
+		ReviewerCredential string `json:"reviewer_credential"`
+		ReviewerName       string `json:"reviewer_name"`
+		SiteId             string `json:"site_id"`
+
+		// SourceNote Transcribed from paper: where the paper is
+		SourceNote   *string                                     `json:"source_note,omitempty"`
+		Status       GetReviews200JSONResponseBodySelfLogsStatus `json:"status"`
+		SupervisorId string                                      `json:"supervisor_id"`
+
+		// TranscribedBy Set when transcribed from paper: who typed it in
+		TranscribedBy *string `json:"transcribed_by,omitempty"`
+		Variant       string  `json:"variant"`
 	} `json:"self_logs"`
 	SignOffsReady []Readiness `json:"sign_offs_ready"`
 } {
@@ -8769,6 +9822,36 @@ func (c *ClientWithResponses) PostEnrollmentsIdPaperSignoffsWithResponse(ctx con
 	return ParsePostEnrollmentsIdPaperSignoffsResponse(rsp)
 }
 
+// PostEnrollmentsIdPaperSignoffsPsRevocationsWithBodyWithResponse Revoke a paper sign-off from an effective date (program directors)
+//
+// As for an electronic sign-off: from effective_on the paper sign-off no longer counts; it stays on file, shown as revoked. A paper sign-off is revoked at most once (409). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/paper-signoffs/{ps}/revocations (the `PostEnrollmentsIdPaperSignoffsPsRevocations` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdPaperSignoffsPsRevocationsWithBodyWithResponse(ctx context.Context, id string, ps string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsPsRevocationsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdPaperSignoffsPsRevocationsWithBody(ctx, id, ps, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdPaperSignoffsPsRevocationsResponse(rsp)
+}
+
+// PostEnrollmentsIdPaperSignoffsPsRevocationsWithResponse Revoke a paper sign-off from an effective date (program directors)
+//
+// As for an electronic sign-off: from effective_on the paper sign-off no longer counts; it stays on file, shown as revoked. A paper sign-off is revoked at most once (409). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/paper-signoffs/{ps}/revocations (the `PostEnrollmentsIdPaperSignoffsPsRevocations` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdPaperSignoffsPsRevocationsWithResponse(ctx context.Context, id string, ps string, body PostEnrollmentsIdPaperSignoffsPsRevocationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdPaperSignoffsPsRevocationsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdPaperSignoffsPsRevocations(ctx, id, ps, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdPaperSignoffsPsRevocationsResponse(rsp)
+}
+
 // PostEnrollmentsIdSelflogsWithBodyWithResponse The apprentice logs a performance done under a named preceptor's supervision; it counts once verified
 //
 // Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
@@ -8947,6 +10030,96 @@ func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsWithResponse(ctx co
 		return nil, err
 	}
 	return ParsePostEnrollmentsIdTranscriptionsResponse(rsp)
+}
+
+// PostEnrollmentsIdTranscriptionsHoursWithBodyWithResponse Transcribe hours approved on a paper timesheet (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. The hours count as approved (reviewer_name is who approved them on paper). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/hours (the `PostEnrollmentsIdTranscriptionsHours` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsHoursWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsHoursResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTranscriptionsHoursWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTranscriptionsHoursResponse(rsp)
+}
+
+// PostEnrollmentsIdTranscriptionsHoursWithResponse Transcribe hours approved on a paper timesheet (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. The hours count as approved (reviewer_name is who approved them on paper). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/hours (the `PostEnrollmentsIdTranscriptionsHours` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsHoursWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsHoursJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsHoursResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTranscriptionsHours(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTranscriptionsHoursResponse(rsp)
+}
+
+// PostEnrollmentsIdTranscriptionsSelfLogsWithBodyWithResponse Transcribe a self-logged performance countersigned on paper (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. It counts as one successful performance (status verified; reviewer_name and reviewer_credential are who countersigned it). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/self-logs (the `PostEnrollmentsIdTranscriptionsSelfLogs` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsSelfLogsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsSelfLogsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTranscriptionsSelfLogsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTranscriptionsSelfLogsResponse(rsp)
+}
+
+// PostEnrollmentsIdTranscriptionsSelfLogsWithResponse Transcribe a self-logged performance countersigned on paper (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. It counts as one successful performance (status verified; reviewer_name and reviewer_credential are who countersigned it). Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/self-logs (the `PostEnrollmentsIdTranscriptionsSelfLogs` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsSelfLogsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsSelfLogsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsSelfLogsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTranscriptionsSelfLogs(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTranscriptionsSelfLogsResponse(rsp)
+}
+
+// PostEnrollmentsIdTranscriptionsTestsWithBodyWithResponse Transcribe a knowledge test graded on paper (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/tests (the `PostEnrollmentsIdTranscriptionsTests` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsTestsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsTestsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTranscriptionsTestsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTranscriptionsTestsResponse(rsp)
+}
+
+// PostEnrollmentsIdTranscriptionsTestsWithResponse Transcribe a knowledge test graded on paper (program directors and HR; not one's own records)
+//
+// Historical evidence: the record counts from the day on the paper (which may be before the enrollment started), is marked transcribed from paper (transcribed_by, source_note) wherever it is shown, and names who attested it on paper; an optional scanned page (scan) is stored with it. Recorded with its audit entry in one transaction. Idempotent: a request repeated with the same idempotency_key (8–128 characters of A-Z a-z 0-9 _ -) answers 200 with the record first stored; a new record answers 201. A key belongs to one request: sent again for another enrollment or sign-off, or with other content, it answers 422 and records nothing. Rule violations answer 400 (invalid), 403 (not allowed) or 409 (conflict) with a message written for people.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /enrollments/{id}/transcriptions/tests (the `PostEnrollmentsIdTranscriptionsTests` operationId).
+func (c *ClientWithResponses) PostEnrollmentsIdTranscriptionsTestsWithResponse(ctx context.Context, id string, body PostEnrollmentsIdTranscriptionsTestsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsIdTranscriptionsTestsResponse, error) {
+	rsp, err := c.PostEnrollmentsIdTranscriptionsTests(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostEnrollmentsIdTranscriptionsTestsResponse(rsp)
 }
 
 // GetMeWithResponse The authenticated person
@@ -9924,6 +11097,88 @@ func ParsePostEnrollmentsIdPaperSignoffsResponse(rsp *http.Response) (*PostEnrol
 	return response, nil
 }
 
+// ParsePostEnrollmentsIdPaperSignoffsPsRevocationsResponse parses an HTTP response from a PostEnrollmentsIdPaperSignoffsPsRevocationsWithResponse call
+func ParsePostEnrollmentsIdPaperSignoffsPsRevocationsResponse(rsp *http.Response) (*PostEnrollmentsIdPaperSignoffsPsRevocationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostEnrollmentsIdPaperSignoffsPsRevocationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Revocation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Revocation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePostEnrollmentsIdSelflogsResponse parses an HTTP response from a PostEnrollmentsIdSelflogsWithResponse call
 func ParsePostEnrollmentsIdSelflogsResponse(rsp *http.Response) (*PostEnrollmentsIdSelflogsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10353,6 +11608,252 @@ func ParsePostEnrollmentsIdTranscriptionsResponse(rsp *http.Response) (*PostEnro
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest Observation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostEnrollmentsIdTranscriptionsHoursResponse parses an HTTP response from a PostEnrollmentsIdTranscriptionsHoursWithResponse call
+func ParsePostEnrollmentsIdTranscriptionsHoursResponse(rsp *http.Response) (*PostEnrollmentsIdTranscriptionsHoursResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostEnrollmentsIdTranscriptionsHoursResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HoursEntry
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest HoursEntry
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostEnrollmentsIdTranscriptionsSelfLogsResponse parses an HTTP response from a PostEnrollmentsIdTranscriptionsSelfLogsWithResponse call
+func ParsePostEnrollmentsIdTranscriptionsSelfLogsResponse(rsp *http.Response) (*PostEnrollmentsIdTranscriptionsSelfLogsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostEnrollmentsIdTranscriptionsSelfLogsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SelfLog
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SelfLog
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostEnrollmentsIdTranscriptionsTestsResponse parses an HTTP response from a PostEnrollmentsIdTranscriptionsTestsWithResponse call
+func ParsePostEnrollmentsIdTranscriptionsTestsResponse(rsp *http.Response) (*PostEnrollmentsIdTranscriptionsTestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostEnrollmentsIdTranscriptionsTestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TestResult
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11205,12 +12706,18 @@ func ParseGetReviewsResponse(rsp *http.Response) (*GetReviewsResponse, error) {
 				RejectionReason string                                 `json:"rejection_reason"`
 
 				// ReviewedAt 0001-01-01T00:00:00Z while not reviewed
-				ReviewedAt   time.Time                                `json:"reviewed_at"`
-				ReviewedBy   string                                   `json:"reviewed_by"`
-				ReviewerName string                                   `json:"reviewer_name"`
+				ReviewedAt   time.Time `json:"reviewed_at"`
+				ReviewedBy   string    `json:"reviewed_by"`
+				ReviewerName string    `json:"reviewer_name"`
+
+				// SourceNote Transcribed from paper: where the paper is
+				SourceNote   *string                                  `json:"source_note,omitempty"`
 				Status       GetReviews200JSONResponseBodyHoursStatus `json:"status"`
 				SupervisorId string                                   `json:"supervisor_id"`
-				WorkedOn     openapi_types.Date                       `json:"worked_on"`
+
+				// TranscribedBy Set when transcribed from paper: who typed it in
+				TranscribedBy *string            `json:"transcribed_by,omitempty"`
+				WorkedOn      openapi_types.Date `json:"worked_on"`
 			} `json:"hours"`
 			ReverificationsDue []Readiness `json:"reverifications_due"`
 			SelfLogs           []struct {
@@ -11232,12 +12739,18 @@ func ParseGetReviewsResponse(rsp *http.Response) (*GetReviewsResponse, error) {
 				ReviewedBy string    `json:"reviewed_by"`
 
 				// ReviewerCredential Professional credential (none, MD, DO, NP, PA, RN, LPN, CMA, RMA, CCMA)
-				ReviewerCredential string                                      `json:"reviewer_credential"`
-				ReviewerName       string                                      `json:"reviewer_name"`
-				SiteId             string                                      `json:"site_id"`
-				Status             GetReviews200JSONResponseBodySelfLogsStatus `json:"status"`
-				SupervisorId       string                                      `json:"supervisor_id"`
-				Variant            string                                      `json:"variant"`
+				ReviewerCredential string `json:"reviewer_credential"`
+				ReviewerName       string `json:"reviewer_name"`
+				SiteId             string `json:"site_id"`
+
+				// SourceNote Transcribed from paper: where the paper is
+				SourceNote   *string                                     `json:"source_note,omitempty"`
+				Status       GetReviews200JSONResponseBodySelfLogsStatus `json:"status"`
+				SupervisorId string                                      `json:"supervisor_id"`
+
+				// TranscribedBy Set when transcribed from paper: who typed it in
+				TranscribedBy *string `json:"transcribed_by,omitempty"`
+				Variant       string  `json:"variant"`
 			} `json:"self_logs"`
 			SignOffsReady []Readiness `json:"sign_offs_ready"`
 		}
