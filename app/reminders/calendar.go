@@ -86,7 +86,7 @@ func (s *Service) HasCalendar(ctx context.Context, personID string) (bool, error
 }
 
 // Calendar returns the iCalendar feed for a token: one all-day event per
-// credential expiry and re-verification due date. An unknown or revoked
+// credential expiry, re-verification and periodic evaluation due date. An unknown or revoked
 // token is db.ErrNotFound.
 func (s *Service) Calendar(ctx context.Context, token string) ([]byte, error) {
 	var row calendarRow
@@ -103,7 +103,11 @@ func (s *Service) Calendar(ctx context.Context, token string) ([]byte, error) {
 	cal.SetProductId("-//Skillgate//Due dates//EN")
 	cal.SetName("Skillgate due dates")
 	stamp := s.Now().UTC()
-	for _, d := range DueFor(res, today, s.Now()) {
+	due, err := s.due(ctx, res, today)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range due {
 		ev := cal.AddEvent(d.Subject + "/" + d.On.String() + "@" + row.PersonID + ".skillgate")
 		ev.SetDtStampTime(stamp)
 		start := d.On.Time(time.UTC)

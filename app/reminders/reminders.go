@@ -129,6 +129,17 @@ func DueFor(res map[string]*clearance.Result, today curriculum.Date, now time.Ti
 	return out
 }
 
+// due is DueFor with the periodic evaluations coming due (when the
+// service has them): what reminders and calendar feeds list.
+func (s *Service) due(ctx context.Context, res map[string]*clearance.Result, today curriculum.Date) ([]Due, error) {
+	due := DueFor(res, today, s.Now())
+	if s.Evaluations == nil {
+		return due, nil
+	}
+	evs, err := EvaluationsDue(ctx, s.Evaluations, res, today)
+	return append(due, evs...), err
+}
+
 // EvaluationsDue lists each person's next periodic evaluation (subject
 // "evaluation:N") while the mentor has not completed it: it is reminded
 // like a re-verification, on the thresholds before its due date.
@@ -253,13 +264,9 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 		have[key{n.PersonID, n.RecipientID, n.Subject, n.Threshold, n.DueOn}] = true
 	}
 	created := 0
-	due := DueFor(res, today, s.Now())
-	if s.Evaluations != nil {
-		evs, err := EvaluationsDue(ctx, s.Evaluations, res, today)
-		if err != nil {
-			return 0, err
-		}
-		due = append(due, evs...)
+	due, err := s.due(ctx, res, today)
+	if err != nil {
+		return 0, err
 	}
 	for _, d := range due {
 		t, ok := threshold(today, d.On)

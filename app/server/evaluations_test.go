@@ -58,6 +58,11 @@ func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
 		if n := reminded(); !strings.Contains(n, "Evaluation "+strconv.Itoa(due.Seq)+" is due "+due.DueOn.String()+" (today)") {
 			t.Fatal("no reminder on the due day")
 		}
+		jordan.get("/notifications")
+		link := regexpFind(`(/calendar/[A-Za-z0-9_-]+\.ics)`, jordan.post("/account/calendar", nil).body)
+		if feed := e.client().get(link).body; !strings.Contains(feed, "SUMMARY:Evaluation "+strconv.Itoa(due.Seq)+" due") {
+			t.Errorf("the calendar feed lacks the evaluation\n%s", feed)
+		}
 		setDay(1)
 		jordan.login("apprentice@demo.test", demo.Password)
 		if s := status(jordan); s != "Overdue" {
