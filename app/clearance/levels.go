@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/webhooks"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -17,7 +18,7 @@ func (s *Service) Levels(now func() time.Time, loc *time.Location) webhooks.Leve
 	return func(ctx context.Context, idb bun.IDB, personIDs []string) (map[string][]webhooks.ClearanceData, error) {
 		today := Today(now(), loc)
 		in := &Service{Evidence: s.Evidence.WithDB(idb), CacheSize: -1}
-		res, err := in.ForPeople(ctx, personIDs, today)
+		res, err := in.evaluate(ctx, personIDs, today, time.Time{}, evidence.DecisionFields, false)
 		if err != nil {
 			return nil, err
 		}
