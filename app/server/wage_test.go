@@ -143,6 +143,23 @@ func TestWageStepEligibilityApprovalAndHistory(t *testing.T) {
 			t.Fatalf("effective date cell %q is not a date", cell)
 		}
 
+		// Moved to a new version of the program: still on Step 2.
+		draft, err := e.svc.Programs.StartDraft(ctx, sv.ProgramID, people["director@demo.test"].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2, err := e.svc.Programs.Publish(ctx, draft.ID, draft.LockVersion, people["director@demo.test"].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Evidence.MoveToVersion(ctx, en.ID, evidence.ActorOf(people["director@demo.test"]),
+			evidence.MoveRequest{IdempotencyKey: "wage-move-to-v2", ToVersionID: v2.ID, EffectiveOn: today}); err != nil {
+			t.Fatal(err)
+		}
+		if r := hr.get(page); !strings.Contains(r.body, "Wage step: Step 2") {
+			t.Fatalf("after the move: %s", r.body)
+		}
+
 		// HR of another site: neither the page nor the report rows.
 		e.person("hr-east@demo.test", accounts.RoleHR)
 		other := e.client()

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,17 +82,60 @@ type Service struct {
 }
 
 // History returns, by enrollment id, the approved steps of each of the
-// enrollments (not the implied first step), lowest step first, in one
-// query: the read RAPIDS and reports use (with Registration for the first).
+// enrollments (not the implied first step), lowest step first: the read
+// RAPIDS and reports use (with Registration for the first). A move to
+// another program version keeps the apprenticeship, so an enrollment's
+// history includes the steps approved on the enrollments it was moved
+// from (by number; each row keeps its own enrollment id and pay).
 func (s *Service) History(ctx context.Context, enrollmentIDs []string) (map[string][]Step, error) {
+	// from[x] lists the enrollments moved to x; a few queries walk the
+	// chains back (moves are rare and chains short).
+	from := map[string][]string{}
+	all, frontier := append([]string(nil), enrollmentIDs...), enrollmentIDs
+	for range 8 {
+		if len(frontier) == 0 || s.Clearance == nil {
+			break
+		}
+		moves, err := s.Clearance.Evidence.Store.Moves(ctx, frontier)
+		if err != nil {
+			return nil, fmt.Errorf("wage steps: %w", err)
+		}
+		var next []string
+		for _, m := range moves {
+			if slices.Contains(frontier, m.To) && !slices.Contains(from[m.To], m.From) {
+				from[m.To] = append(from[m.To], m.From)
+				next = append(next, m.From)
+			}
+		}
+		all, frontier = append(all, next...), next
+	}
 	var rows []Step
-	if err := s.DB.NewSelect().Model(&rows).Where("enrollment_id IN (?)", db.IDs(enrollmentIDs)).
-		OrderExpr("enrollment_id, step").Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&rows).Where("enrollment_id IN (?)", db.IDs(all)).
+		OrderExpr("step, effective_on").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("wage steps: %w", db.Translate(err))
 	}
-	out := map[string][]Step{}
+	own := map[string][]Step{}
 	for _, r := range rows {
-		out[r.EnrollmentID] = append(out[r.EnrollmentID], r)
+		own[r.EnrollmentID] = append(own[r.EnrollmentID], r)
+	}
+	out := map[string][]Step{}
+	for _, id := range enrollmentIDs {
+		chain, seen := []string{id}, map[string]bool{id: true}
+		for i := 0; i < len(chain); i++ {
+			for _, f := range from[chain[i]] {
+				if !seen[f] {
+					seen[f], chain = true, append(chain, f)
+				}
+			}
+		}
+		var h []Step
+		for _, e := range chain {
+			h = append(h, own[e]...)
+		}
+		slices.SortStableFunc(h, func(a, b Step) int { return a.Step - b.Step })
+		if len(h) > 0 {
+			out[id] = h
+		}
 	}
 	return out, nil
 }
