@@ -209,6 +209,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	// from sending the same delivery at once.
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); svc.Dispatcher.Run(ctx, DispatchInterval) }()
+	// Audit entries written while another transaction held the chain wait
+	// for this to chain them (app/audit); every instance runs one.
+	sealed := make(chan struct{})
+	go func() { defer close(sealed); audit.RunSealer(ctx, d, audit.SealInterval, log) }()
 	// Lapse and expiry events: once a day, on every instance (each event
 	// carries a key, so none goes twice).
 	lapsed := make(chan struct{})
@@ -228,6 +232,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	<-jobsDone
 	<-dispatched
+	<-sealed
 	<-lapsed
 	log.Info("stopped")
 	return nil

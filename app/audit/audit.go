@@ -2,14 +2,36 @@
 // log of every change to records, every login (and failed login), logout,
 // export and API-token use.
 //
-// Each entry's hash is SHA-256 over a canonical encoding of its content and
-// the previous entry's hash, so altering, removing or inserting an entry in
-// the middle breaks the chain, which Verify reports. Entries are appended
-// inside the caller's transaction: an audited change and its entry commit
-// or roll back together. Appends are serialised by a transaction-scoped
-// advisory lock on PostgreSQL and by SQLite's single writer (the DSN opens
-// every transaction with BEGIN IMMEDIATE); the primary key on seq refuses
-// a fork should that ever fail. Reads take no lock.
+// Every entry has an id (seq) and, once chained, a place in the one chain
+// (chain_seq: 1, 2, 3, … without gaps). Its hash is SHA-256 over a
+// canonical encoding of its content, id, place and the previous entry's
+// hash, so altering, removing or inserting an entry in the middle breaks
+// the chain, which Verify reports. The chain is a single order of every
+// entry, so one anchor covers the whole trail up to it.
+//
+// Entries are written inside the caller's transaction: an audited change
+// and its entry commit or roll back together. Writers never wait for each
+// other. On PostgreSQL an entry's id comes from a sequence; the writer then
+// tries the chain's lock (a transaction-scoped advisory lock): if it is
+// free, the writer chains its entries itself, holding the lock until
+// commit (as every write did before); if another transaction holds it, the
+// entries are committed unchained (chain_seq, prev_hash and hash empty) and
+// the sealer chains them moments later. The sealer (RunSealer, in every
+// server instance; Seal, also run by `skillgate audit verify`) chains
+// waiting entries in id order, a batch per transaction under the chain's
+// lock: a crash between a write and its sealing leaves the entry waiting,
+// committed with its change, and the next sealing chains it; a crash during
+// sealing rolls the batch back. So the chain's order is the order entries
+// were chained, not always their ids' order. On SQLite the single writer
+// (every transaction opens with BEGIN IMMEDIATE) holds the chain already,
+// so every entry is chained as it is written. The unique index on
+// chain_seq refuses a fork should the lock ever fail.
+//
+// The table refuses UPDATE and DELETE except the one change sealing makes
+// (setting the place and hashes of an entry that has none, every other
+// column unchanged). An entry waiting to be chained is not yet protected
+// by the chain: Verify counts such entries (Report.Waiting) and the
+// command-line verify chains them first.
 //
 // The chain alone cannot tell a genuine last entry from one forged and
 // appended by someone with write access to the database (and the removal
@@ -99,19 +121,22 @@ type Entry struct {
 // Record is a stored entry.
 type Record struct {
 	bun.BaseModel `bun:"table:audit_log"`
-	Seq           int64     `bun:"seq,pk"`
-	At            time.Time `bun:"at"`
-	Actor         string    `bun:"actor"`
-	Via           string    `bun:"via"`
-	Action        string    `bun:"action"`
-	EntityType    string    `bun:"entity_type"`
-	EntityID      string    `bun:"entity_id"`
-	Before        string    `bun:"before_json"` // JSON, or empty
-	After         string    `bun:"after_json"`  // JSON, or empty
-	IP            string    `bun:"ip"`
-	RequestID     string    `bun:"request_id"`
-	PrevHash      string    `bun:"prev_hash"`
-	Hash          string    `bun:"hash"`
+	Seq           int64 `bun:"seq,pk"`
+	// ChainSeq is the entry's place in the chain; nil while it waits for
+	// the sealer (PrevHash and Hash are empty then).
+	ChainSeq   *int64    `bun:"chain_seq"`
+	At         time.Time `bun:"at"`
+	Actor      string    `bun:"actor"`
+	Via        string    `bun:"via"`
+	Action     string    `bun:"action"`
+	EntityType string    `bun:"entity_type"`
+	EntityID   string    `bun:"entity_id"`
+	Before     string    `bun:"before_json"` // JSON, or empty
+	After      string    `bun:"after_json"`  // JSON, or empty
+	IP         string    `bun:"ip"`
+	RequestID  string    `bun:"request_id"`
+	PrevHash   string    `bun:"prev_hash"`
+	Hash       string    `bun:"hash"`
 }
 
 // Log appends entries. The zero value, and a nil *Log, use the real clock.
@@ -130,29 +155,29 @@ func (l *Log) now() time.Time {
 	return l.Now().UTC()
 }
 
-// lockKey is the PostgreSQL advisory lock that serialises appends; any
-// fixed 64-bit number unlikely to be used elsewhere ("SG-AUDIT").
-const lockKey int64 = 0x53_47_2d_41_55_44_49_54
+// lockKey names the PostgreSQL advisory lock held by whoever extends the
+// chain (a writer chaining its own entries, or the sealer) until its
+// transaction ends: a fixed number ("SGAU") and the audit table's oid, so
+// that each schema's trail (each test's) has a lock of its own.
+const lockKey = "1397178709, ('audit_log'::regclass::oid::bigint & 2147483647)::int"
 
 // insertChunk bounds the rows of one INSERT (PostgreSQL allows 65,535
-// parameters; 13 columns × 500 rows stays far below).
+// parameters; 14 columns × 500 rows stays far below).
 const insertChunk = 500
 
 // Append records one entry inside idb's transaction (or in a transaction
-// of its own when idb is not one). Call it after the change it records, as
-// the last statement before commit: on PostgreSQL it holds the audit lock
-// until the transaction ends, so the shorter that is the better.
+// of its own when idb is not one). It never waits for another writer: see
+// the package comment.
 func (l *Log) Append(ctx context.Context, idb bun.IDB, e Entry) error {
 	return l.AppendAll(ctx, idb, []Entry{e})
 }
 
-// AppendAll records entries in order, taking the lock and reading the last
-// entry once (for bulk changes such as an import).
+// AppendAll records entries in order (for bulk changes such as an import).
 func (l *Log) AppendAll(ctx context.Context, idb bun.IDB, es []Entry) error {
 	if len(es) == 0 {
 		return nil
 	}
-	// Everything that does not need the lock is done before taking it.
+	// Everything that does not need the database is done first.
 	rows := make([]Record, len(es))
 	at := l.now().Truncate(time.Microsecond)
 	actor, hasActor := ActorFrom(ctx)
@@ -185,18 +210,26 @@ func (l *Log) AppendAll(ctx context.Context, idb bun.IDB, es []Entry) error {
 		rows[i] = r
 	}
 	write := func(ctx context.Context, tx bun.IDB) error {
-		if err := Lock(ctx, tx); err != nil {
-			return err
-		}
-		seq, prev, err := last(ctx, tx)
+		seqs, err := Reserve(ctx, tx, len(rows))
 		if err != nil {
 			return err
 		}
 		for i := range rows {
-			seq++
-			rows[i].Seq, rows[i].PrevHash = seq, prev
-			rows[i].Hash = rows[i].ComputeHash()
-			prev = rows[i].Hash
+			rows[i].Seq = seqs[i]
+		}
+		// Chain the entries now if the chain is free (always on SQLite,
+		// whose single writer holds it already); otherwise leave them to
+		// the sealer rather than wait.
+		free, err := tryLock(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if free {
+			head, err := Head(ctx, tx)
+			if err != nil {
+				return err
+			}
+			link(rows, head)
 		}
 		for start := 0; start < len(rows); start += insertChunk {
 			chunk := rows[start:min(start+insertChunk, len(rows))]
@@ -215,51 +248,122 @@ func (l *Log) AppendAll(ctx context.Context, idb bun.IDB, es []Entry) error {
 	return idb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return write(ctx, tx) })
 }
 
-// Lock takes the lock that serialises appends, until tx ends: a
-// transaction-scoped advisory lock on PostgreSQL (re-entrant, so a
-// transaction may take it again by appending); nothing on SQLite, whose
-// single writer serialises transactions already. Other writers whose rows
-// must be numbered in commit order (the webhooks outbox) take it too, in
-// the same transaction as their audit entry.
-func Lock(ctx context.Context, tx bun.IDB) error {
+// link chains rows, in order, after head.
+func link(rows []Record, head Anchor) {
+	pos, prev := head.Seq, head.Hash
+	for i := range rows {
+		pos++
+		p := pos
+		rows[i].ChainSeq, rows[i].PrevHash = &p, prev
+		rows[i].Hash = rows[i].ComputeHash()
+		prev = rows[i].Hash
+	}
+}
+
+// Reserve returns n new entry ids (seq) in increasing order: from the
+// sequence audit_log_seq on PostgreSQL (no lock; a rolled-back transaction
+// leaves a gap), after the largest stored on SQLite (whose single writer
+// holds the table). Tools that write entries in bulk use it with Head.
+func Reserve(ctx context.Context, idb bun.IDB, n int) ([]int64, error) {
+	seqs := make([]int64, 0, n)
+	if idb.Dialect().Name() == dialect.PG {
+		if err := idb.NewRaw("SELECT nextval('audit_log_seq') FROM generate_series(1, ?)", n).Scan(ctx, &seqs); err != nil {
+			return nil, fmt.Errorf("audit: number entries: %w", err)
+		}
+		return seqs, nil
+	}
+	var last int64
+	if err := idb.NewSelect().Model((*Record)(nil)).ColumnExpr("COALESCE(MAX(seq), 0)").Scan(ctx, &last); err != nil {
+		return nil, fmt.Errorf("audit: number entries: %w", err)
+	}
+	for i := range n {
+		seqs = append(seqs, last+1+int64(i))
+	}
+	return seqs, nil
+}
+
+// tryLock takes the chain's lock until tx ends if no other transaction
+// holds it (or waits for it), and says whether it did; on SQLite the
+// single writer holds it already.
+func tryLock(ctx context.Context, tx bun.IDB) (bool, error) {
+	if tx.Dialect().Name() != dialect.PG {
+		return true, nil
+	}
+	var ok bool
+	if err := tx.NewRaw("SELECT pg_try_advisory_xact_lock("+lockKey+")").Scan(ctx, &ok); err != nil {
+		return false, fmt.Errorf("audit: try the chain's lock: %w", err)
+	}
+	return ok, nil
+}
+
+// lock takes the chain's lock until tx ends, waiting for it.
+func lock(ctx context.Context, tx bun.IDB) error {
 	if tx.Dialect().Name() != dialect.PG {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", lockKey); err != nil {
-		return fmt.Errorf("audit: take lock: %w", err)
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+lockKey+")"); err != nil {
+		return fmt.Errorf("audit: take the chain's lock: %w", err)
 	}
 	return nil
 }
 
-// last returns the newest entry's seq and hash (0 and "" when empty).
-func last(ctx context.Context, idb bun.IDB) (int64, string, error) {
-	var seq int64
-	var hash string
-	err := idb.NewSelect().Model((*Record)(nil)).Column("seq", "hash").OrderExpr("seq DESC").Limit(1).Scan(ctx, &seq, &hash)
+// Head returns the chain's newest entry: its place and hash (0 and "" when
+// the chain is empty). Only meaningful under the chain's lock.
+func Head(ctx context.Context, idb bun.IDB) (Anchor, error) {
+	var h Anchor
+	err := idb.NewSelect().Model((*Record)(nil)).Column("chain_seq", "hash").Where("chain_seq IS NOT NULL").
+		OrderExpr("chain_seq DESC").Limit(1).Scan(ctx, &h.Seq, &h.Hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", nil
+		return Anchor{}, nil
 	}
 	if err != nil {
-		return 0, "", fmt.Errorf("audit: read last entry: %w", err)
+		return Anchor{}, fmt.Errorf("audit: read the chain's head: %w", err)
 	}
-	return seq, hash, nil
+	return h, nil
 }
 
 // hashVersion names the canonical encoding, so that a future change of it
-// can be told apart.
-const hashVersion = "sg-audit-v1"
+// can be told apart. v2 adds the entry's place in the chain (chain_seq);
+// entries written before it (v1) have chain_seq = seq, which v1 covers.
+const (
+	hashVersion   = "sg-audit-v2"
+	hashVersionV1 = "sg-audit-v1"
+)
 
 // timeLayout writes times in the one form both engines give back exactly
 // (microseconds, UTC).
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // ComputeHash returns the hash the entry should carry: hex SHA-256 of a JSON
-// array of its fields (in a fixed order) ending with prev_hash.
+// array of its fields (in a fixed order, its place in the chain second)
+// ending with prev_hash.
 func (r *Record) ComputeHash() string {
-	b, _ := json.Marshal([]any{hashVersion, r.Seq, r.At.UTC().Format(timeLayout), r.Actor, r.Via, r.Action,
+	var pos int64
+	if r.ChainSeq != nil {
+		pos = *r.ChainSeq
+	}
+	b, _ := json.Marshal([]any{hashVersion, r.Seq, pos, r.At.UTC().Format(timeLayout), r.Actor, r.Via, r.Action,
 		r.EntityType, r.EntityID, r.Before, r.After, r.IP, r.RequestID, r.PrevHash})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// hashV1 is the hash of entries written before chain_seq existed.
+func (r *Record) hashV1() string {
+	b, _ := json.Marshal([]any{hashVersionV1, r.Seq, r.At.UTC().Format(timeLayout), r.Actor, r.Via, r.Action,
+		r.EntityType, r.EntityID, r.Before, r.After, r.IP, r.RequestID, r.PrevHash})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// hashHolds says whether the entry's hash matches its content: the current
+// encoding, or v1 for an entry whose place is its seq (as every entry
+// written before v2 has).
+func (r *Record) hashHolds() bool {
+	if r.Hash == r.ComputeHash() {
+		return true
+	}
+	return r.ChainSeq != nil && *r.ChainSeq == r.Seq && r.Hash == r.hashV1()
 }
 
 // encodeValue marshals v to JSON with secrets redacted; nil gives "".

@@ -117,7 +117,26 @@ func TestConcurrentAppendsFormOneChain(t *testing.T) {
 		const workers, each = 20, 10
 		l := audit.New()
 		var wg sync.WaitGroup
-		errs := make(chan error, workers*each)
+		errs := make(chan error, workers*each+2)
+		// Two sealers (two instances) chain waiting entries meanwhile.
+		stop := make(chan struct{})
+		var sealers sync.WaitGroup
+		for range 2 {
+			sealers.Add(1)
+			go func() {
+				defer sealers.Done()
+				for {
+					if _, err := audit.Seal(context.Background(), d); err != nil {
+						errs <- err
+					}
+					select {
+					case <-stop:
+						return
+					default:
+					}
+				}
+			}()
+		}
 		for w := range workers {
 			wg.Add(1)
 			go func() {
@@ -138,13 +157,19 @@ func TestConcurrentAppendsFormOneChain(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+		close(stop)
+		sealers.Wait()
 		close(errs)
 		for err := range errs {
-			t.Fatalf("append: %v", err)
+			t.Fatalf("append or seal: %v", err)
+		}
+		// Entries that found the chain busy wait for the sealer.
+		if _, err := audit.Seal(context.Background(), d); err != nil {
+			t.Fatal(err)
 		}
 		rep := mustVerify(t, d)
-		if rep.Problem != nil || rep.Entries != workers*each || rep.Head.Seq != workers*each {
-			t.Fatalf("verify after concurrent appends: entries %d head %d problem %v", rep.Entries, rep.Head.Seq, rep.Problem)
+		if rep.Problem != nil || rep.Entries != workers*each || rep.Head.Seq != workers*each || rep.Waiting != 0 {
+			t.Fatalf("verify after concurrent appends: entries %d head %d waiting %d problem %v", rep.Entries, rep.Head.Seq, rep.Waiting, rep.Problem)
 		}
 	})
 }

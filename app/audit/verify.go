@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 )
 
 // Problem is the first place where the chain does not hold.
 type Problem struct {
-	// Seq is the entry that was altered, removed or inserted.
+	// Seq is the place in the chain (chain_seq) of the entry that was
+	// altered, removed or inserted.
 	Seq int64
 	// Kind is "altered", "removed" or "inserted".
 	Kind string
@@ -23,9 +25,11 @@ func (p *Problem) Error() string {
 	return fmt.Sprintf("audit trail broken at entry %d (%s): %s", p.Seq, p.Kind, p.Detail)
 }
 
-// Anchor is an entry's seq and hash noted down outside the database (from
-// an earlier verify), so that a later verify can tell that the entries up
-// to it were neither removed from the end nor rewritten wholesale.
+// Anchor is an entry's place in the chain (chain_seq) and hash noted down
+// outside the database (from an earlier verify), so that a later verify can
+// tell that the entries up to it were neither removed from the end nor
+// rewritten wholesale. The chain is one order of every entry, so one
+// anchor covers the whole trail up to it.
 type Anchor struct {
 	Seq  int64
 	Hash string
@@ -51,12 +55,17 @@ type Report struct {
 	Head Anchor
 	// Problem is the first break, or nil when the chain holds.
 	Problem *Problem
+	// Waiting is how many committed entries were not chained yet (the
+	// sealer chains them within moments; see Seal), and OldestWaiting the
+	// time of the oldest. They are not covered by the check.
+	Waiting       int64
+	OldestWaiting time.Time
 }
 
 // VerifyBatch is how many entries Verify reads per query.
 const VerifyBatch = 2000
 
-// Verify walks the whole chain in seq order, a batch at a time (memory does
+// Verify walks the whole chain in chain order, a batch at a time (memory does
 // not grow with the trail), and reports the first entry that was altered
 // (its hash does not match its content), removed (a gap in seq, or an
 // anchor's entry gone) or inserted (an entry its successor does not chain
@@ -72,8 +81,8 @@ func Verify(ctx context.Context, idb bun.IDB, anchors ...Anchor) (Report, error)
 	var prev Record // zero: before the first entry
 	for {
 		var batch []Record
-		if err := idb.NewSelect().Model(&batch).Where("seq > ?", prev.Seq).OrderExpr("seq ASC").Limit(VerifyBatch).Scan(ctx); err != nil {
-			return rep, fmt.Errorf("read audit trail after entry %d: %w", prev.Seq, err)
+		if err := idb.NewSelect().Model(&batch).Where("chain_seq > ?", pos(&prev)).OrderExpr("chain_seq ASC").Limit(VerifyBatch).Scan(ctx); err != nil {
+			return rep, fmt.Errorf("read audit trail after entry %d: %w", pos(&prev), err)
 		}
 		for i := range batch {
 			r := &batch[i]
@@ -81,8 +90,8 @@ func Verify(ctx context.Context, idb bun.IDB, anchors ...Anchor) (Report, error)
 				rep.Problem = p
 				return rep, nil
 			}
-			if h, ok := want[r.Seq]; ok && h != r.Hash {
-				rep.Problem = &Problem{Seq: r.Seq, Kind: "altered", Detail: fmt.Sprintf("its hash is %s but the anchor recorded %s: the entries up to it were rewritten", r.Hash, h)}
+			if h, ok := want[pos(r)]; ok && h != r.Hash {
+				rep.Problem = &Problem{Seq: pos(r), Kind: "altered", Detail: fmt.Sprintf("its hash is %s but the anchor recorded %s: the entries up to it were rewritten", r.Hash, h)}
 				return rep, nil
 			}
 			rep.Entries++
@@ -92,29 +101,48 @@ func Verify(ctx context.Context, idb bun.IDB, anchors ...Anchor) (Report, error)
 			break
 		}
 	}
-	rep.Head = Anchor{Seq: prev.Seq, Hash: prev.Hash}
-	if lastAnchor > prev.Seq {
-		rep.Problem = &Problem{Seq: prev.Seq + 1, Kind: "removed",
-			Detail: fmt.Sprintf("the trail ends at entry %d but an anchor names entry %d: the newest entries were removed", prev.Seq, lastAnchor)}
+	rep.Head = Anchor{Seq: pos(&prev), Hash: prev.Hash}
+	if lastAnchor > pos(&prev) {
+		rep.Problem = &Problem{Seq: pos(&prev) + 1, Kind: "removed",
+			Detail: fmt.Sprintf("the trail ends at entry %d but an anchor names entry %d: the newest entries were removed", pos(&prev), lastAnchor)}
+	}
+	var oldest []time.Time
+	n, err := idb.NewSelect().Model((*Record)(nil)).Column("at").Where("chain_seq IS NULL").OrderExpr("seq ASC").Limit(1).ScanAndCount(ctx, &oldest)
+	if err != nil {
+		return rep, fmt.Errorf("count audit entries waiting to be chained: %w", err)
+	}
+	rep.Waiting = int64(n)
+	if len(oldest) > 0 {
+		rep.OldestWaiting = oldest[0]
 	}
 	return rep, nil
 }
 
-// check says what is wrong with r coming after prev (prev.Seq 0: first).
-func check(prev, r *Record) *Problem {
-	if r.ComputeHash() != r.Hash {
-		return &Problem{Seq: r.Seq, Kind: "altered", Detail: "its content does not match its hash"}
+// pos is r's place in the chain (0 for the zero Record before the first).
+func pos(r *Record) int64 {
+	if r.ChainSeq == nil {
+		return 0
 	}
-	if r.Seq != prev.Seq+1 {
-		return &Problem{Seq: prev.Seq + 1, Kind: "removed",
-			Detail: fmt.Sprintf("entry %d follows entry %d: entries %d–%d are missing", r.Seq, prev.Seq, prev.Seq+1, r.Seq-1)}
+	return *r.ChainSeq
+}
+
+// check says what is wrong with r coming after prev (place 0: first).
+// Entries are named by their place in the chain.
+func check(prev, r *Record) *Problem {
+	p, q := pos(prev), pos(r)
+	if !r.hashHolds() {
+		return &Problem{Seq: q, Kind: "altered", Detail: fmt.Sprintf("its content does not match its hash (entry id %d)", r.Seq)}
+	}
+	if q != p+1 {
+		return &Problem{Seq: p + 1, Kind: "removed",
+			Detail: fmt.Sprintf("entry %d follows entry %d: entries %d–%d are missing", q, p, p+1, q-1)}
 	}
 	if r.PrevHash != prev.Hash {
-		if prev.Seq == 0 {
-			return &Problem{Seq: r.Seq, Kind: "inserted", Detail: "the first entry does not start the chain"}
+		if p == 0 {
+			return &Problem{Seq: q, Kind: "inserted", Detail: "the first entry does not start the chain"}
 		}
-		return &Problem{Seq: prev.Seq, Kind: "inserted",
-			Detail: fmt.Sprintf("entry %d does not chain to entry %d (it names a different previous hash): entry %d was inserted or replaced", r.Seq, prev.Seq, prev.Seq)}
+		return &Problem{Seq: p, Kind: "inserted",
+			Detail: fmt.Sprintf("entry %d does not chain to entry %d (it names a different previous hash): entry %d was inserted or replaced", q, p, p)}
 	}
 	return nil
 }

@@ -124,8 +124,8 @@ func TestVerifyFindsRowInsertedInTheMiddle(t *testing.T) {
 		seeded(t, d, 5)
 		ctx := context.Background()
 		allowTampering(t, d)
-		exec(t, d, "UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 3")
-		exec(t, d, "UPDATE audit_log SET seq = seq - 999 WHERE seq >= 1000")
+		exec(t, d, "UPDATE audit_log SET seq = seq + 1000, chain_seq = chain_seq + 1000 WHERE seq >= 3")
+		exec(t, d, "UPDATE audit_log SET seq = seq - 999, chain_seq = chain_seq - 999 WHERE seq >= 1000")
 		var moved []audit.Record
 		if err := d.NewSelect().Model(&moved).Where("seq >= 4").Scan(ctx); err != nil {
 			t.Fatal(err)
@@ -138,7 +138,8 @@ func TestVerifyFindsRowInsertedInTheMiddle(t *testing.T) {
 			t.Fatal(err)
 		}
 		forged := second
-		forged.Seq, forged.PrevHash, forged.Action, forged.After = 3, second.Hash, "signoff.create", `{"forged":true}`
+		three := int64(3)
+		forged.Seq, forged.ChainSeq, forged.PrevHash, forged.Action, forged.After = 3, &three, second.Hash, "signoff.create", `{"forged":true}`
 		forged.Hash = forged.ComputeHash()
 		if _, err := d.NewInsert().Model(&forged).Exec(ctx); err != nil {
 			t.Fatal(err)
@@ -157,7 +158,8 @@ func TestVerifyFindsForgedLastRowWithWrongHash(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		head := seeded(t, d, 3).Head
 		ctx := context.Background()
-		forged := audit.Record{Seq: 4, At: fixedClock()(), Actor: "p-x", Action: "signoff.create", EntityType: "signoff",
+		four := int64(4)
+		forged := audit.Record{Seq: 4, ChainSeq: &four, At: fixedClock()(), Actor: "p-x", Action: "signoff.create", EntityType: "signoff",
 			EntityID: "s", PrevHash: head.Hash, Hash: head.Hash}
 		if _, err := d.NewInsert().Model(&forged).Exec(ctx); err != nil {
 			t.Fatal(err)

@@ -11,8 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-
-	"github.com/skillgate/skillgate/app/audit"
+	"github.com/uptrace/bun/dialect"
 )
 
 // Event is what a change emits.
@@ -85,9 +84,11 @@ type payload struct {
 // Emit writes events into the outbox inside idb's transaction, with one
 // pending delivery per enabled endpoint subscribed to the type (and to one
 // of the event's sites); an event no endpoint wants is not stored. Call it
-// in the transaction of the change, next to its audit entry: it takes the
-// audit trail's lock (audit.Lock), so events are numbered in commit order
-// and endpoints receive them in that order.
+// in the transaction of the change, next to its audit entry. When it writes
+// an event it takes the outbox's lock until the transaction ends (a
+// PostgreSQL advisory lock; SQLite's single writer), so events are
+// numbered in commit order and endpoints receive them in that order.
+// Transactions that emit no event (no endpoint wants it) never wait for it.
 func (o *Outbox) Emit(ctx context.Context, idb bun.IDB, events ...Event) error {
 	if o == nil || len(events) == 0 {
 		return nil
@@ -113,7 +114,7 @@ func (o *Outbox) Emit(ctx context.Context, idb bun.IDB, events ...Event) error {
 			continue
 		}
 		if !locked {
-			if err := audit.Lock(ctx, idb); err != nil {
+			if err := lockEvents(ctx, idb); err != nil {
 				return err
 			}
 			if err := idb.NewSelect().Model((*eventRow)(nil)).ColumnExpr("COALESCE(MAX(seq), 0)").Scan(ctx, &seq); err != nil {
@@ -150,6 +151,24 @@ func (o *Outbox) Emit(ctx context.Context, idb bun.IDB, events ...Event) error {
 		if _, err := idb.NewInsert().Model(&ds).Exec(ctx); err != nil {
 			return fmt.Errorf("webhooks: deliveries of %s: %w", ev.Type, err)
 		}
+	}
+	return nil
+}
+
+// eventsLockKey names the PostgreSQL advisory lock that numbers events in
+// commit order: a fixed number ("SGWH") and the events table's oid, so
+// that each schema's outbox has a lock of its own.
+const eventsLockKey = "1397184328, ('webhook_events'::regclass::oid::bigint & 2147483647)::int"
+
+// lockEvents takes the outbox's lock until tx ends: a transaction-scoped
+// advisory lock on PostgreSQL (re-entrant); nothing on SQLite, whose
+// single writer serialises transactions already.
+func lockEvents(ctx context.Context, tx bun.IDB) error {
+	if tx.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+eventsLockKey+")"); err != nil {
+		return fmt.Errorf("webhooks: take the outbox's lock: %w", err)
 	}
 	return nil
 }

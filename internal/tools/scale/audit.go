@@ -30,14 +30,14 @@ func (g *generator) auditTrail(ctx context.Context, recs []credentials.Record) e
 	}
 	sort.SliceStable(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
 	// After what the program's creation appended.
-	var last []audit.Record
-	if err := g.l.Tx().NewSelect().Model(&last).OrderExpr("seq DESC").Limit(1).Scan(ctx); err != nil {
+	head, err := audit.Head(ctx, g.l.Tx())
+	if err != nil {
 		return err
 	}
-	var seq int64
-	var prev string
-	if len(last) > 0 {
-		seq, prev = last[0].Seq, last[0].Hash
+	pos, prev := head.Seq, head.Hash
+	seqs, err := audit.Reserve(ctx, g.l.Tx(), len(events))
+	if err != nil {
+		return err
 	}
 	batch := make([]audit.Record, 0, 5000)
 	flush := func() error {
@@ -48,9 +48,10 @@ func (g *generator) auditTrail(ctx context.Context, recs []credentials.Record) e
 		batch = batch[:0]
 		return err
 	}
-	for _, ev := range events {
-		seq++
-		e := audit.Record{Seq: seq, At: ev.at.UTC().Truncate(time.Microsecond), Actor: g.hrID, Via: "session",
+	for i, ev := range events {
+		pos++
+		p := pos
+		e := audit.Record{Seq: seqs[i], ChainSeq: &p, At: ev.at.UTC().Truncate(time.Microsecond), Actor: g.hrID, Via: "session",
 			EntityType: "credential", EntityID: ev.rec.ID, PrevHash: prev}
 		if ev.vfy {
 			e.Action, e.Before = "credential.verify", `{"verified_at":null}`
