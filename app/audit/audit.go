@@ -210,19 +210,15 @@ func (l *Log) AppendAll(ctx context.Context, idb bun.IDB, es []Entry) error {
 		rows[i] = r
 	}
 	write := func(ctx context.Context, tx bun.IDB) error {
-		seqs, err := Reserve(ctx, tx, len(rows))
+		// Chain the entries now if the chain is free (always on SQLite,
+		// whose single writer holds it already); otherwise leave them to
+		// the sealer rather than wait.
+		seqs, free, err := reserveAndTryLock(ctx, tx, len(rows))
 		if err != nil {
 			return err
 		}
 		for i := range rows {
 			rows[i].Seq = seqs[i]
-		}
-		// Chain the entries now if the chain is free (always on SQLite,
-		// whose single writer holds it already); otherwise leave them to
-		// the sealer rather than wait.
-		free, err := tryLock(ctx, tx)
-		if err != nil {
-			return err
 		}
 		if free {
 			head, err := Head(ctx, tx)
@@ -282,18 +278,28 @@ func Reserve(ctx context.Context, idb bun.IDB, n int) ([]int64, error) {
 	return seqs, nil
 }
 
-// tryLock takes the chain's lock until tx ends if no other transaction
-// holds it (or waits for it), and says whether it did; on SQLite the
-// single writer holds it already.
-func tryLock(ctx context.Context, tx bun.IDB) (bool, error) {
+// reserveAndTryLock returns n new entry ids (as Reserve) and takes the
+// chain's lock until tx ends if no other transaction holds it (or waits
+// for it), saying whether it did; on SQLite the single writer holds it
+// already. On PostgreSQL both are one round trip.
+func reserveAndTryLock(ctx context.Context, tx bun.IDB, n int) ([]int64, bool, error) {
 	if tx.Dialect().Name() != dialect.PG {
-		return true, nil
+		seqs, err := Reserve(ctx, tx, n)
+		return seqs, true, err
 	}
-	var ok bool
-	if err := tx.NewRaw("SELECT pg_try_advisory_xact_lock("+lockKey+")").Scan(ctx, &ok); err != nil {
-		return false, fmt.Errorf("audit: try the chain's lock: %w", err)
+	var got []struct {
+		Free bool  `bun:"free"`
+		Seq  int64 `bun:"seq"`
 	}
-	return ok, nil
+	// The uncorrelated subquery runs once, whatever n.
+	if err := tx.NewRaw("SELECT (SELECT pg_try_advisory_xact_lock("+lockKey+")) AS free, nextval('audit_log_seq') AS seq FROM generate_series(1, ?)", n).Scan(ctx, &got); err != nil {
+		return nil, false, fmt.Errorf("audit: number entries: %w", err)
+	}
+	seqs := make([]int64, len(got))
+	for i, g := range got {
+		seqs[i] = g.Seq
+	}
+	return seqs, len(got) > 0 && got[0].Free, nil
 }
 
 // lock takes the chain's lock until tx ends, waiting for it.
