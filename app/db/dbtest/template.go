@@ -115,12 +115,21 @@ func copyRows(ctx context.Context, d *db.DB, src string) error {
 		ORDER BY table_name`).Scan(ctx, &tables); err != nil {
 		return err
 	}
+	var seqs []string
+	if err := d.NewRaw(`SELECT sequence_name FROM information_schema.sequences
+		WHERE sequence_schema = current_schema() ORDER BY sequence_name`).Scan(ctx, &seqs); err != nil {
+		return err
+	}
 	var b strings.Builder
 	// Triggers (foreign keys, append-only guards, stamps) stay off for
 	// this transaction only: the rows are copied exactly as they are.
 	b.WriteString("SET LOCAL session_replication_role = replica;\n")
 	for _, tb := range tables {
 		fmt.Fprintf(&b, "DELETE FROM %q;\nINSERT INTO %q SELECT * FROM %q.%q;\n", tb, tb, src, tb)
+	}
+	// Sequences (audit_log_seq) continue where the template's stopped.
+	for _, sq := range seqs {
+		fmt.Fprintf(&b, "SELECT setval('%s', last_value, is_called) FROM %q.%q;\n", sq, src, sq)
 	}
 	tx, err := d.DB.DB.BeginTx(ctx, nil)
 	if err != nil {
