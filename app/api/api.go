@@ -34,6 +34,7 @@ type Router interface {
 	Post(path string, p access.Policy, h fiber.Handler)
 	Delete(path string, p access.Policy, h fiber.Handler)
 	Patch(path string, p access.Policy, h fiber.Handler)
+	Put(path string, p access.Policy, h fiber.Handler)
 }
 
 // Scope is what the API asks of the HTTP layer it is mounted in: the
@@ -147,6 +148,9 @@ func Mount(r Router, d Deps) {
 	r.Get(api+"/people", access.PeopleReaders, a.listPeople)
 	r.Post(api+"/people", access.Admins, a.createPerson)
 	r.Patch(api+"/people/:id", access.HRStaff, a.updatePerson)
+	// Demographic fields for RAPIDS: HR and admins only, reads audited.
+	r.Get(api+"/people/:id/demographics", access.HRStaff, a.personDemographics)
+	r.Put(api+"/people/:id/demographics", access.HRStaff, a.setDemographics)
 	r.Get(api+"/people/:id/credentials", access.LoggedIn, a.personCredentials)
 	r.Post(api+"/people/:id/credentials", access.HRStaff, a.addCredential)
 	r.Post(api+"/people/:id/credentials/:rid/verify", access.HRStaff, a.verifyCredential)

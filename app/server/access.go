@@ -91,6 +91,10 @@ func (s *Server) patch(path string, p policy, h ...fiber.Handler) {
 	s.handle(fiber.MethodPatch, path, p, h...)
 }
 
+func (s *Server) put(path string, p policy, h ...fiber.Handler) {
+	s.handle(fiber.MethodPut, path, p, h...)
+}
+
 // Person-level routes (/people/{id}/…, ?person=) pick an enrollment for
 // the person (the one in force on a day, or all of them): a person may
 // belong to several sites, and staff of one of them must not reach the

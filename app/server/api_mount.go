@@ -41,6 +41,7 @@ func (h apiHost) Get(path string, p access.Policy, f fiber.Handler)    { h.s.get
 func (h apiHost) Post(path string, p access.Policy, f fiber.Handler)   { h.s.post(path, p, f) }
 func (h apiHost) Delete(path string, p access.Policy, f fiber.Handler) { h.s.delete(path, p, f) }
 func (h apiHost) Patch(path string, p access.Policy, f fiber.Handler)  { h.s.patch(path, p, f) }
+func (h apiHost) Put(path string, p access.Policy, f fiber.Handler)    { h.s.put(path, p, f) }
 
 func (h apiHost) VisiblePerson(c *fiber.Ctx, id string) (*accounts.Person, error) {
 	return h.s.visiblePerson(c, id)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit/audittest"
@@ -57,6 +58,41 @@ func TestDemographicsOnlyForHRAndAudited(t *testing.T) {
 		if err := e.db.NewSelect().Table("audit_log").ColumnExpr("COUNT(*)").
 			Where("before_json LIKE ? OR after_json LIKE ? OR after_json LIKE ?", "%2001-04-05%", "%2001-04-05%", "%not_hispanic%").Scan(t.Context(), &leaks); err != nil || leaks != 0 {
 			t.Errorf("the audit trail holds demographic values: %d entries (%v)", leaks, err)
+		}
+		// The API: HR reads them (audited) and replaces them; a mistake
+		// names its field.
+		_, hrTok, err := e.store.CreateToken(t.Context(), people["hr@demo.test"].ID, "rapids", 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := "/api/v1/people/" + jordan.ID + "/demographics"
+		if r := apiCall(e, "GET", api, hrTok, ""); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"date_of_birth":"2001-04-05"`) ||
+			!strings.Contains(r.body, `"race":["asian","white"]`) || audittest.Count(t, e.db, accounts.ActionDemographicsView) != 3 {
+			t.Errorf("HR reads by API: %d %s", r.StatusCode, r.body)
+		}
+		body := `{"date_of_birth":"2001-04-05","gender":"","ethnicity":"not_hispanic","race":[],"veteran_status":"not_veteran","disability":"no",` +
+			`"education_level":"high_school","employment_status":"new_hire"}`
+		if r := apiCall(e, "PUT", api, hrTok, strings.Replace(body, "2001-04-05", "2101-04-05", 1)); r.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(r.body, `"date_of_birth":"The date of birth cannot be in the future."`) {
+			t.Errorf("a birth in the future by API: %d %s", r.StatusCode, r.body)
+		}
+		if r := apiCall(e, "PUT", api, hrTok, body); r.StatusCode != http.StatusOK || !strings.Contains(r.body, `"race":[]`) || !strings.Contains(r.body, `"gender":""`) {
+			t.Errorf("HR replaces by API: %d %s", r.StatusCode, r.body)
+		}
+		for _, who := range []string{"director@demo.test", "preceptor@demo.test", "apprentice@demo.test"} {
+			_, tok, err := e.store.CreateToken(t.Context(), people[who].ID, "rapids", 24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := apiCall(e, "GET", api, tok, ""); r.StatusCode != http.StatusForbidden {
+				t.Errorf("%s reads by API: %d", who, r.StatusCode)
+			}
+			if r := apiCall(e, "PUT", api, tok, body); r.StatusCode != http.StatusForbidden {
+				t.Errorf("%s writes by API: %d", who, r.StatusCode)
+			}
+			if r := apiCall(e, "GET", "/api/v1/people?q=jordan", tok, ""); strings.Contains(r.body, "2001-04-05") {
+				t.Errorf("%s sees the date of birth in the people API", who)
+			}
 		}
 		for _, who := range []string{"director@demo.test", "preceptor@demo.test", "apprentice@demo.test"} {
 			c := e.client()

@@ -341,6 +341,10 @@ var accessRules = []accessRule{
 	{"POST", "/api/v1/people", "", "401 403 403 403 403 403 400 403", false},
 	// No change sent: 400 for those who may change the person.
 	{"PATCH", "/api/v1/people/:id", "/api/v1/people/{person}", "401 403 403 403 403 400 400 400", false},
+	// Demographic fields: HR and admins only; an empty body lacks every
+	// field (400).
+	{"GET", "/api/v1/people/:id/demographics", "/api/v1/people/{person}/demographics", "401 403 403 403 403 200 200 200", false},
+	{"PUT", "/api/v1/people/:id/demographics", "/api/v1/people/{person}/demographics", "401 403 403 403 403 400 400 400", false},
 	{"GET", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 200 404 200 200 200 200 200", false},
 	{"GET", "/api/v1/people/:id/wage", "/api/v1/people/{person}/wage", "401 200 404 403 200 200 200 200", false},
 	{"POST", "/api/v1/people/:id/credentials", "/api/v1/people/{person}/credentials", "401 403 403 403 403 422 422 422", false},

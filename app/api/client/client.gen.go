@@ -72,6 +72,201 @@ func (e DecisionStatus) Valid() bool {
 	}
 }
 
+// Defines values for DemographicsDisability.
+const (
+	DemographicsDisabilityDeclined DemographicsDisability = "declined"
+	DemographicsDisabilityEmpty    DemographicsDisability = ""
+	DemographicsDisabilityNo       DemographicsDisability = "no"
+	DemographicsDisabilityYes      DemographicsDisability = "yes"
+)
+
+// Valid indicates whether the value is a known member of the DemographicsDisability enum.
+func (e DemographicsDisability) Valid() bool {
+	switch e {
+	case DemographicsDisabilityDeclined:
+		return true
+	case DemographicsDisabilityEmpty:
+		return true
+	case DemographicsDisabilityNo:
+		return true
+	case DemographicsDisabilityYes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DemographicsEducationLevel.
+const (
+	DemographicsEducationLevelAssociate       DemographicsEducationLevel = "associate"
+	DemographicsEducationLevelBachelor        DemographicsEducationLevel = "bachelor"
+	DemographicsEducationLevelBelowHighSchool DemographicsEducationLevel = "below_high_school"
+	DemographicsEducationLevelDeclined        DemographicsEducationLevel = "declined"
+	DemographicsEducationLevelEmpty           DemographicsEducationLevel = ""
+	DemographicsEducationLevelGed             DemographicsEducationLevel = "ged"
+	DemographicsEducationLevelGraduate        DemographicsEducationLevel = "graduate"
+	DemographicsEducationLevelHighSchool      DemographicsEducationLevel = "high_school"
+	DemographicsEducationLevelSomeCollege     DemographicsEducationLevel = "some_college"
+	DemographicsEducationLevelVocational      DemographicsEducationLevel = "vocational"
+)
+
+// Valid indicates whether the value is a known member of the DemographicsEducationLevel enum.
+func (e DemographicsEducationLevel) Valid() bool {
+	switch e {
+	case DemographicsEducationLevelAssociate:
+		return true
+	case DemographicsEducationLevelBachelor:
+		return true
+	case DemographicsEducationLevelBelowHighSchool:
+		return true
+	case DemographicsEducationLevelDeclined:
+		return true
+	case DemographicsEducationLevelEmpty:
+		return true
+	case DemographicsEducationLevelGed:
+		return true
+	case DemographicsEducationLevelGraduate:
+		return true
+	case DemographicsEducationLevelHighSchool:
+		return true
+	case DemographicsEducationLevelSomeCollege:
+		return true
+	case DemographicsEducationLevelVocational:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DemographicsEmploymentStatus.
+const (
+	DemographicsEmploymentStatusEmpty     DemographicsEmploymentStatus = ""
+	DemographicsEmploymentStatusIncumbent DemographicsEmploymentStatus = "incumbent"
+	DemographicsEmploymentStatusNewHire   DemographicsEmploymentStatus = "new_hire"
+)
+
+// Valid indicates whether the value is a known member of the DemographicsEmploymentStatus enum.
+func (e DemographicsEmploymentStatus) Valid() bool {
+	switch e {
+	case DemographicsEmploymentStatusEmpty:
+		return true
+	case DemographicsEmploymentStatusIncumbent:
+		return true
+	case DemographicsEmploymentStatusNewHire:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DemographicsEthnicity.
+const (
+	DemographicsEthnicityDeclined    DemographicsEthnicity = "declined"
+	DemographicsEthnicityEmpty       DemographicsEthnicity = ""
+	DemographicsEthnicityHispanic    DemographicsEthnicity = "hispanic"
+	DemographicsEthnicityNotHispanic DemographicsEthnicity = "not_hispanic"
+)
+
+// Valid indicates whether the value is a known member of the DemographicsEthnicity enum.
+func (e DemographicsEthnicity) Valid() bool {
+	switch e {
+	case DemographicsEthnicityDeclined:
+		return true
+	case DemographicsEthnicityEmpty:
+		return true
+	case DemographicsEthnicityHispanic:
+		return true
+	case DemographicsEthnicityNotHispanic:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DemographicsGender.
+const (
+	DemographicsGenderAnother  DemographicsGender = "another"
+	DemographicsGenderDeclined DemographicsGender = "declined"
+	DemographicsGenderEmpty    DemographicsGender = ""
+	DemographicsGenderFemale   DemographicsGender = "female"
+	DemographicsGenderMale     DemographicsGender = "male"
+)
+
+// Valid indicates whether the value is a known member of the DemographicsGender enum.
+func (e DemographicsGender) Valid() bool {
+	switch e {
+	case DemographicsGenderAnother:
+		return true
+	case DemographicsGenderDeclined:
+		return true
+	case DemographicsGenderEmpty:
+		return true
+	case DemographicsGenderFemale:
+		return true
+	case DemographicsGenderMale:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DemographicsRace.
+const (
+	DemographicsRaceAmericanIndian  DemographicsRace = "american_indian"
+	DemographicsRaceAsian           DemographicsRace = "asian"
+	DemographicsRaceBlack           DemographicsRace = "black"
+	DemographicsRaceDeclined        DemographicsRace = "declined"
+	DemographicsRacePacificIslander DemographicsRace = "pacific_islander"
+	DemographicsRaceWhite           DemographicsRace = "white"
+)
+
+// Valid indicates whether the value is a known member of the DemographicsRace enum.
+func (e DemographicsRace) Valid() bool {
+	switch e {
+	case DemographicsRaceAmericanIndian:
+		return true
+	case DemographicsRaceAsian:
+		return true
+	case DemographicsRaceBlack:
+		return true
+	case DemographicsRaceDeclined:
+		return true
+	case DemographicsRacePacificIslander:
+		return true
+	case DemographicsRaceWhite:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DemographicsVeteranStatus.
+const (
+	DemographicsVeteranStatusDeclined      DemographicsVeteranStatus = "declined"
+	DemographicsVeteranStatusEmpty         DemographicsVeteranStatus = ""
+	DemographicsVeteranStatusNotVeteran    DemographicsVeteranStatus = "not_veteran"
+	DemographicsVeteranStatusTransitioning DemographicsVeteranStatus = "transitioning"
+	DemographicsVeteranStatusVeteran       DemographicsVeteranStatus = "veteran"
+)
+
+// Valid indicates whether the value is a known member of the DemographicsVeteranStatus enum.
+func (e DemographicsVeteranStatus) Valid() bool {
+	switch e {
+	case DemographicsVeteranStatusDeclined:
+		return true
+	case DemographicsVeteranStatusEmpty:
+		return true
+	case DemographicsVeteranStatusNotVeteran:
+		return true
+	case DemographicsVeteranStatusTransitioning:
+		return true
+	case DemographicsVeteranStatusVeteran:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EnrollmentStatus.
 const (
 	EnrollmentStatusActive    EnrollmentStatus = "active"
@@ -806,6 +1001,46 @@ type Decision struct {
 
 // DecisionStatus The level on as_of: not_cleared; direct_supervision (a qualified person present and watching); indirect_supervision (a qualified person available, not watching; only tasks whose program gives them that level); cleared (independent). Each reason's effect says which level it stands in the way of: blocks_supervised, blocks_indirect, blocks_independent or info.
 type DecisionStatus string
+
+// Demographics A person's demographic fields for the RAPIDS registration, as the sponsor recorded them: every field optional and voluntarily given ("" or an empty race list: not recorded; declined: the apprentice chose not to say). docs/rapids.md maps them to RAPIDS.
+type Demographics struct {
+	// DateOfBirth YYYY-MM-DD, or ""
+	DateOfBirth      string                       `json:"date_of_birth"`
+	Disability       DemographicsDisability       `json:"disability"`
+	EducationLevel   DemographicsEducationLevel   `json:"education_level"`
+	EmploymentStatus DemographicsEmploymentStatus `json:"employment_status"`
+	Ethnicity        DemographicsEthnicity        `json:"ethnicity"`
+	Gender           DemographicsGender           `json:"gender"`
+	PersonId         *string                      `json:"person_id,omitempty"`
+
+	// Race One or more races, or ["declined"] alone
+	Race []DemographicsRace `json:"race"`
+
+	// UpdatedAt When they were last changed; absent when nothing was ever recorded
+	UpdatedAt     *time.Time                `json:"updated_at,omitempty"`
+	VeteranStatus DemographicsVeteranStatus `json:"veteran_status"`
+}
+
+// DemographicsDisability defines model for Demographics.Disability.
+type DemographicsDisability string
+
+// DemographicsEducationLevel defines model for Demographics.EducationLevel.
+type DemographicsEducationLevel string
+
+// DemographicsEmploymentStatus defines model for Demographics.EmploymentStatus.
+type DemographicsEmploymentStatus string
+
+// DemographicsEthnicity defines model for Demographics.Ethnicity.
+type DemographicsEthnicity string
+
+// DemographicsGender defines model for Demographics.Gender.
+type DemographicsGender string
+
+// DemographicsRace defines model for Demographics.Race.
+type DemographicsRace string
+
+// DemographicsVeteranStatus defines model for Demographics.VeteranStatus.
+type DemographicsVeteranStatus string
 
 // Enrollment defines model for Enrollment.
 type Enrollment struct {
@@ -1822,6 +2057,9 @@ type PostPeopleIdCredentialsJSONRequestBody PostPeopleIdCredentialsJSONBody
 // PostPeopleIdCredentialsRidVerifyJSONRequestBody defines body for PostPeopleIdCredentialsRidVerify for application/json ContentType.
 type PostPeopleIdCredentialsRidVerifyJSONRequestBody PostPeopleIdCredentialsRidVerifyJSONBody
 
+// PutPeopleIdDemographicsJSONRequestBody defines body for PutPeopleIdDemographics for application/json ContentType.
+type PutPeopleIdDemographicsJSONRequestBody = Demographics
+
 // PostReviewsKindIdJSONRequestBody defines body for PostReviewsKindId for application/json ContentType.
 type PostReviewsKindIdJSONRequestBody PostReviewsKindIdJSONBody
 
@@ -2348,6 +2586,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /people/{id}/credentials/{rid}/verify (the `PostPeopleIdCredentialsRidVerify` operationId).
 	PostPeopleIdCredentialsRidVerify(ctx context.Context, id string, rid string, body PostPeopleIdCredentialsRidVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPeopleIdDemographics A person's demographic fields for RAPIDS (HR and admins only; every read is recorded in the audit trail, without the values)
+	//
+	// Corresponds with GET /people/{id}/demographics (the `GetPeopleIdDemographics` operationId).
+	GetPeopleIdDemographics(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutPeopleIdDemographicsWithBody Replace a person's demographic fields for RAPIDS (HR and admins only): a field sent as "" (or an empty race list) is no longer recorded; the change is audited with the names of the fields changed, never their values. Every field must be sent. Sending what is recorded changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /people/{id}/demographics (the `PutPeopleIdDemographics` operationId).
+	PutPeopleIdDemographicsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutPeopleIdDemographics Replace a person's demographic fields for RAPIDS (HR and admins only): a field sent as "" (or an empty race list) is no longer recorded; the change is audited with the names of the fields changed, never their values. Every field must be sent. Sending what is recorded changes nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /people/{id}/demographics (the `PutPeopleIdDemographics` operationId).
+	PutPeopleIdDemographics(ctx context.Context, id string, body PutPeopleIdDemographicsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPeopleIdWage A person's wage step on their program's progressive wage schedule as of a day: the step in force, what the next step still needs, and the history (the first step at registration, then each approved step). The person, program directors, HR and admins only.
 	//
@@ -3256,6 +3513,55 @@ func (c *Client) PostPeopleIdCredentialsRidVerifyWithBody(ctx context.Context, i
 // Corresponds with POST /people/{id}/credentials/{rid}/verify (the `PostPeopleIdCredentialsRidVerify` operationId).
 func (c *Client) PostPeopleIdCredentialsRidVerify(ctx context.Context, id string, rid string, body PostPeopleIdCredentialsRidVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostPeopleIdCredentialsRidVerifyRequest(c.Server, id, rid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPeopleIdDemographics A person's demographic fields for RAPIDS (HR and admins only; every read is recorded in the audit trail, without the values)
+//
+// Corresponds with GET /people/{id}/demographics (the `GetPeopleIdDemographics` operationId).
+func (c *Client) GetPeopleIdDemographics(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPeopleIdDemographicsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutPeopleIdDemographicsWithBody Replace a person's demographic fields for RAPIDS (HR and admins only): a field sent as "" (or an empty race list) is no longer recorded; the change is audited with the names of the fields changed, never their values. Every field must be sent. Sending what is recorded changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /people/{id}/demographics (the `PutPeopleIdDemographics` operationId).
+func (c *Client) PutPeopleIdDemographicsWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutPeopleIdDemographicsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutPeopleIdDemographics Replace a person's demographic fields for RAPIDS (HR and admins only): a field sent as "" (or an empty race list) is no longer recorded; the change is audited with the names of the fields changed, never their values. Every field must be sent. Sending what is recorded changes nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /people/{id}/demographics (the `PutPeopleIdDemographics` operationId).
+func (c *Client) PutPeopleIdDemographics(ctx context.Context, id string, body PutPeopleIdDemographicsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutPeopleIdDemographicsRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4853,6 +5159,87 @@ func NewPostPeopleIdCredentialsRidVerifyRequestWithBody(server string, id string
 	return req, nil
 }
 
+// NewGetPeopleIdDemographicsRequest constructs an http.Request for the GetPeopleIdDemographics method
+func NewGetPeopleIdDemographicsRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/people/%s/demographics", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutPeopleIdDemographicsRequest calls the generic PutPeopleIdDemographics builder with application/json body
+func NewPutPeopleIdDemographicsRequest(server string, id string, body PutPeopleIdDemographicsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutPeopleIdDemographicsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutPeopleIdDemographicsRequestWithBody constructs an http.Request for the PutPeopleIdDemographics method, with any body, and a specified content type
+func NewPutPeopleIdDemographicsRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/people/%s/demographics", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetPeopleIdWageRequest constructs an http.Request for the GetPeopleIdWage method
 func NewGetPeopleIdWageRequest(server string, id string, params *GetPeopleIdWageParams) (*http.Request, error) {
 	var err error
@@ -5901,6 +6288,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /people/{id}/credentials/{rid}/verify (the `PostPeopleIdCredentialsRidVerify` operationId).
 	PostPeopleIdCredentialsRidVerifyWithResponse(ctx context.Context, id string, rid string, body PostPeopleIdCredentialsRidVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*PostPeopleIdCredentialsRidVerifyResponse, error)
+
+	// GetPeopleIdDemographicsWithResponse A person's demographic fields for RAPIDS (HR and admins only; every read is recorded in the audit trail, without the values)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /people/{id}/demographics (the `GetPeopleIdDemographics` operationId).
+	GetPeopleIdDemographicsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPeopleIdDemographicsResponse, error)
+
+	// PutPeopleIdDemographicsWithBodyWithResponse Replace a person's demographic fields for RAPIDS (HR and admins only): a field sent as "" (or an empty race list) is no longer recorded; the change is audited with the names of the fields changed, never their values. Every field must be sent. Sending what is recorded changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /people/{id}/demographics (the `PutPeopleIdDemographics` operationId).
+	PutPeopleIdDemographicsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutPeopleIdDemographicsResponse, error)
+
+	// PutPeopleIdDemographicsWithResponse Replace a person's demographic fields for RAPIDS (HR and admins only): a field sent as "" (or an empty race list) is no longer recorded; the change is audited with the names of the fields changed, never their values. Every field must be sent. Sending what is recorded changes nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /people/{id}/demographics (the `PutPeopleIdDemographics` operationId).
+	PutPeopleIdDemographicsWithResponse(ctx context.Context, id string, body PutPeopleIdDemographicsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutPeopleIdDemographicsResponse, error)
 
 	// GetPeopleIdWageWithResponse A person's wage step on their program's progressive wage schedule as of a day: the step in force, what the next step still needs, and the history (the first step at registration, then each approved step). The person, program directors, HR and admins only.
 	//
@@ -8300,6 +8708,151 @@ func (r PostPeopleIdCredentialsRidVerifyResponse) ContentType() string {
 	return ""
 }
 
+type GetPeopleIdDemographicsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Demographics
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPeopleIdDemographicsResponse) GetJSON200() *Demographics {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPeopleIdDemographicsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPeopleIdDemographicsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPeopleIdDemographicsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPeopleIdDemographicsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPeopleIdDemographicsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPeopleIdDemographicsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPeopleIdDemographicsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPeopleIdDemographicsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutPeopleIdDemographicsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Demographics
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutPeopleIdDemographicsResponse) GetJSON200() *Demographics {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutPeopleIdDemographicsResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutPeopleIdDemographicsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutPeopleIdDemographicsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutPeopleIdDemographicsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PutPeopleIdDemographicsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r PutPeopleIdDemographicsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutPeopleIdDemographicsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutPeopleIdDemographicsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutPeopleIdDemographicsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetPeopleIdWageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10284,6 +10837,45 @@ func (c *ClientWithResponses) PostPeopleIdCredentialsRidVerifyWithResponse(ctx c
 		return nil, err
 	}
 	return ParsePostPeopleIdCredentialsRidVerifyResponse(rsp)
+}
+
+// GetPeopleIdDemographicsWithResponse A person's demographic fields for RAPIDS (HR and admins only; every read is recorded in the audit trail, without the values)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /people/{id}/demographics (the `GetPeopleIdDemographics` operationId).
+func (c *ClientWithResponses) GetPeopleIdDemographicsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPeopleIdDemographicsResponse, error) {
+	rsp, err := c.GetPeopleIdDemographics(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPeopleIdDemographicsResponse(rsp)
+}
+
+// PutPeopleIdDemographicsWithBodyWithResponse Replace a person's demographic fields for RAPIDS (HR and admins only): a field sent as "" (or an empty race list) is no longer recorded; the change is audited with the names of the fields changed, never their values. Every field must be sent. Sending what is recorded changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /people/{id}/demographics (the `PutPeopleIdDemographics` operationId).
+func (c *ClientWithResponses) PutPeopleIdDemographicsWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutPeopleIdDemographicsResponse, error) {
+	rsp, err := c.PutPeopleIdDemographicsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutPeopleIdDemographicsResponse(rsp)
+}
+
+// PutPeopleIdDemographicsWithResponse Replace a person's demographic fields for RAPIDS (HR and admins only): a field sent as "" (or an empty race list) is no longer recorded; the change is audited with the names of the fields changed, never their values. Every field must be sent. Sending what is recorded changes nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /people/{id}/demographics (the `PutPeopleIdDemographics` operationId).
+func (c *ClientWithResponses) PutPeopleIdDemographicsWithResponse(ctx context.Context, id string, body PutPeopleIdDemographicsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutPeopleIdDemographicsResponse, error) {
+	rsp, err := c.PutPeopleIdDemographics(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutPeopleIdDemographicsResponse(rsp)
 }
 
 // GetPeopleIdWageWithResponse A person's wage step on their program's progressive wage schedule as of a day: the step in force, what the next step still needs, and the history (the first step at registration, then each approved step). The person, program directors, HR and admins only.
@@ -12370,6 +12962,121 @@ func ParsePostPeopleIdCredentialsRidVerifyResponse(rsp *http.Response) (*PostPeo
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPeopleIdDemographicsResponse parses an HTTP response from a GetPeopleIdDemographicsWithResponse call
+func ParseGetPeopleIdDemographicsResponse(rsp *http.Response) (*GetPeopleIdDemographicsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPeopleIdDemographicsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Demographics
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutPeopleIdDemographicsResponse parses an HTTP response from a PutPeopleIdDemographicsWithResponse call
+func ParsePutPeopleIdDemographicsResponse(rsp *http.Response) (*PutPeopleIdDemographicsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutPeopleIdDemographicsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Demographics
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Default
