@@ -263,6 +263,7 @@ func programChanges(o, n *Program) []Change {
 	}
 	c.add("Related technical instruction", rti(o), rti(n))
 	c.add("Wage schedule", o.DescribeWageSchedule(), n.DescribeWageSchedule())
+	c.add("Periodic evaluations", o.DescribeEvaluations(), n.DescribeEvaluations())
 	ct := func(p *Program) string {
 		var parts []string
 		for _, t := range p.CredentialTypes {

@@ -100,3 +100,35 @@ func (s *EvaluationSchedule) Describe() string {
 	b.WriteString(" from the start")
 	return b.String()
 }
+
+// DescribeEvaluations says the program's evaluation schedule and form in
+// one line, for version diffs ("" when it has none).
+func (p *Program) DescribeEvaluations() string {
+	e := p.Evaluations
+	if e == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(e.Describe())
+	if e.DueWindowDays > 0 {
+		fmt.Fprintf(&b, ", due soon %d days before", e.DueWindowDays)
+	}
+	b.WriteString("; scale")
+	for i, l := range e.Scale {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d %s", l.Value, l.Label)
+	}
+	b.WriteString("; rates")
+	for i, it := range e.Items {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(" " + it.Text)
+	}
+	if e.CommentsRequired {
+		b.WriteString("; comments required")
+	}
+	return b.String()
+}

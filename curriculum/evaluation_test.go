@@ -66,3 +66,20 @@ func TestParseProgramReportsEvaluationProblems(t *testing.T) {
 		t.Fatalf("misspelt field: %v", err)
 	}
 }
+
+func TestVersionDiffNamesEvaluationChanges(t *testing.T) {
+	v, _ := MedicalAssistantProgram()
+	next := v.Program.Clone()
+	next.Evaluations.EveryMonths = 6
+	d := Diff(&v.Program, &next)
+	var got string
+	for _, c := range d.Program {
+		if c.What == "Periodic evaluations" {
+			got = c.Before + " → " + c.After
+		}
+	}
+	if !strings.HasPrefix(got, "every 3 months from the start, due soon 14 days before; scale 1 Needs improvement") ||
+		!strings.Contains(got, " → every 6 months from the start") {
+		t.Fatalf("diff: %q", got)
+	}
+}
