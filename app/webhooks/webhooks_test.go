@@ -453,3 +453,72 @@ func TestShutdownFinishesTheDeliveryInFlight(t *testing.T) {
 		}
 	})
 }
+
+// Events are numbered in commit order, now under the outbox's own lock
+// rather than the audit chain's: while concurrent transactions emit events
+// (each with its audit entry, and a pause before commit), a reader never
+// sees a number before every smaller one is visible, so the dispatcher can
+// never send an endpoint event n+1 and find event n committed later.
+func TestEventsBecomeVisibleInNumberOrder(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		if _, _, err := f.store.Create(ctx, Input{URL: "http://127.0.0.1:1/hook", Events: []string{SignOffRecorded}, Enabled: true}, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 8, 5
+		done := make(chan struct{})
+		readerErr := make(chan error, 1)
+		go func() {
+			defer close(readerErr)
+			for {
+				var seqs []int64
+				if err := d.NewSelect().Model((*eventRow)(nil)).Column("seq").OrderExpr("seq").Scan(ctx, &seqs); err != nil {
+					readerErr <- err
+					return
+				}
+				for i, s := range seqs {
+					if s != int64(i+1) {
+						readerErr <- errors.New("visible events " + strconv.Itoa(len(seqs)) + ": event " + strconv.FormatInt(s, 10) + " before event " + strconv.Itoa(i+1))
+						return
+					}
+				}
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		}()
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					err := d.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+						if err := f.out.Emit(ctx, tx, Event{Type: SignOffRecorded, Data: map[string]any{"w": w, "i": i}}); err != nil {
+							return err
+						}
+						if err := f.store.Audit.Append(ctx, tx, audit.Entry{Action: "signoff.create", EntityType: "signoff", EntityID: strconv.Itoa(w*each + i)}); err != nil {
+							return err
+						}
+						time.Sleep(time.Duration(1+(w+i)%3) * time.Millisecond)
+						return nil
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(done)
+		if err := <-readerErr; err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := d.NewSelect().Model((*eventRow)(nil)).ColumnExpr("COUNT(*)").Scan(ctx, &n); err != nil || n != writers*each {
+			t.Fatalf("%d events stored (%v), want %d", n, err, writers*each)
+		}
+	})
+}
