@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/api/apitest"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
@@ -138,6 +139,11 @@ func run() error {
 			b.add(fmt.Sprintf("Warm-up after start: %s at %.0f/s, 3 s (opens the connections; not a target)", path, b.rate), summary(w), "", true)
 		}
 		cfg := loadgen.Config{BaseURL: *base, Targets: checks, Header: bearer, Rate: b.rate, Duration: b.duration, Connections: 256, Seed: 1}
+		// The API's answers are those openapi.json describes (three of the
+		// thousands of pairs are asked once here, before the run).
+		if err := preflight(ctx, loadgen.Config{BaseURL: *base, Targets: append([]string{"/api/v1/me"}, checks[:min(3, len(checks))]...), Header: bearer}); err != nil {
+			return err
+		}
 		fmt.Fprintln(os.Stderr, "clearance checks at a fixed rate…")
 		res, err := loadgen.RunRate(ctx, cfg)
 		if err != nil {
@@ -489,4 +495,17 @@ func waitIdle(pid int, limit time.Duration) time.Duration {
 		last = now
 	}
 	return time.Since(start)
+}
+
+// preflight asks each of cfg's targets once and checks the answers
+// against openapi.json (app/api/apitest), so that no figure measures an
+// answer the document does not describe.
+func preflight(ctx context.Context, cfg loadgen.Config) error {
+	v, err := apitest.Shared()
+	if err != nil {
+		return err
+	}
+	return loadgen.Preflight(ctx, cfg, 0, func(req *http.Request, status int, h http.Header, body []byte) error {
+		return v.Check(req, nil, status, h, body)
+	})
 }

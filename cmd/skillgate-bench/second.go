@@ -36,6 +36,9 @@ func (b *bench) pastDays(ctx context.Context, d *db.DB, bearer http.Header) erro
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "past-day clearance checks at 500/s…")
+	if err := preflight(ctx, loadgen.Config{BaseURL: b.base, Targets: urls[:3], Header: bearer}); err != nil {
+		return err
+	}
 	cfg := loadgen.Config{BaseURL: b.base, Targets: urls[:20000], Header: bearer, Rate: 500, Duration: b.duration, Connections: 256, Seed: 4}
 	res, err := loadgen.RunRate(ctx, cfg)
 	if err != nil {

@@ -4,7 +4,8 @@
 // document says is not a valid request, and every answer must be one the
 // document describes, body included.
 //
-// It is for tests only.
+// It is for tests and the measurement tools only (cmd/skillgate-bench
+// checks its load targets' answers with it before a run).
 package apitest
 
 import (

@@ -267,3 +267,40 @@ func ReadTargets(r io.Reader) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Preflight sends, before a run, one request to each of cfg's first n
+// targets (all when n <= 0) with its header, and hands each exchange to
+// check (the API document's validator, say), so that a run does not
+// measure answers the server should not give. It returns the first error.
+func Preflight(ctx context.Context, cfg Config, n int, check func(req *http.Request, status int, header http.Header, body []byte) error) error {
+	targets := cfg.Targets
+	if n > 0 && len(targets) > n {
+		targets = targets[:n]
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	client := cfg.client()
+	for _, t := range targets {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.url(t), nil)
+		if err != nil {
+			return err
+		}
+		for k, vs := range cfg.Header {
+			req.Header[k] = vs
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("loadgen: preflight %s: %w", t, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("loadgen: preflight %s: %w", t, err)
+		}
+		if err := check(req, resp.StatusCode, resp.Header, body); err != nil {
+			return fmt.Errorf("loadgen: preflight %s: %w", t, err)
+		}
+	}
+	return nil
+}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/skillgate/skillgate/app/api/apitest"
 )
 
 func TestPercentileNearestRank(t *testing.T) {
@@ -153,5 +155,30 @@ func TestLoginGetsSessionCookie(t *testing.T) {
 	}
 	if _, err := Login(context.Background(), srv.URL, "a@b.test", "wrong"); err == nil {
 		t.Fatal("a refused login returned no error")
+	}
+}
+
+// Preflight checks each target's answer against the API's document before
+// a run: a /api/v1/me answer missing the person's fields is refused, an
+// answer outside the API passes.
+func TestPreflightChecksAnswersAgainstTheDocument(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"p1"}`))
+	}))
+	defer srv.Close()
+	v, err := apitest.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(req *http.Request, status int, h http.Header, body []byte) error {
+		return v.Check(req, nil, status, h, body)
+	}
+	cfg := Config{BaseURL: srv.URL, Targets: []string{"/readyz", "/api/v1/me"}, Header: http.Header{"Authorization": {"Bearer sgt_x"}}}
+	if err := Preflight(context.Background(), cfg, 1, check); err != nil {
+		t.Fatalf("outside the API: %v", err)
+	}
+	if err := Preflight(context.Background(), cfg, 0, check); err == nil || !strings.Contains(err.Error(), "/api/v1/me") || !strings.Contains(err.Error(), "not as documented") {
+		t.Fatalf("an undocumented answer passed: %v", err)
 	}
 }
