@@ -65,11 +65,12 @@ var AuditActions = []string{
 	"webhook.create", "webhook.update", "webhook.rotate_secret", "webhook.delete", "webhook.resend",
 	"evaluation.sign", "evaluation.acknowledge",
 	"selflog.transcribe", "hours.transcribe", "test.transcribe", "signoff.revoke_paper", "transcription.scan_attach", "transcription.scan_download",
+	"document.issue", "person.employee_id", "program.export",
 }
 
 // AuditEntityTypes lists the kinds of entity the trail names.
 var AuditEntityTypes = []string{"person", "site", "token", "calendar_token", "program_version", "enrollment", "observation", "test",
-	"signoff", "paper_sign_off", "selflog", "hours", "credential", "credential_file", "import", "report", "scim_token", "scim_group", "webhook", "sso", "evaluation"}
+	"signoff", "paper_sign_off", "selflog", "hours", "credential", "credential_file", "import", "report", "scim_token", "scim_group", "webhook", "sso", "evaluation", "document"}
 
 // actorsWithoutAccounts names the actors that are not people.
 func actorsWithoutAccounts() map[string]string {

@@ -1,6 +1,10 @@
 package reports
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +118,39 @@ func TestEveryListedActionHasASentence(t *testing.T) {
 		if got, _, _ := w.describe(&r); got != want {
 			t.Errorf("%s: %q, want %q", action, got, want)
 		}
+	}
+}
+
+// Every action any package writes is in the trail's list (so the filter
+// suggests it and TestEveryListedActionHasASentence gives it a sentence):
+// the actions are read from the source, where each writer names its own.
+func TestEveryWrittenActionIsListed(t *testing.T) {
+	named := regexp.MustCompile(`(?:Action\w*\s*=|Action:)\s*"([a-z_]+\.[a-z_]+)"`)
+	listed := map[string]bool{}
+	for _, a := range AuditActions {
+		listed[a] = true
+	}
+	seen := 0
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range named.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !listed[m[1]] {
+				t.Errorf("%s writes the audit action %q, which AuditActions does not list", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < 50 {
+		t.Fatalf("found only %d actions in the source; the pattern no longer matches how actions are named", seen)
 	}
 }
