@@ -218,23 +218,65 @@ func (s *Store) DecisionStamps(ctx context.Context, personIDs []string) (map[str
 	return stamps, nil
 }
 
-// AllDecisionStamps reads everyone's decision stamp in one query (a
-// person absent from the map has none: read as 0), for a read model of
-// the whole organisation that updates only the people whose stamps moved.
-func (s *Store) AllDecisionStamps(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.DB.QueryContext(ctx, "SELECT person_id, version FROM decision_stamps")
+// stampBucket is the SQL for a decision stamp's bucket: the last two
+// characters of the person's id (random in the ids Skillgate makes), so
+// about 256 buckets of similar size, the same on both engines.
+const stampBucket = "substr(person_id, length(person_id) - 1, 2)"
+
+// BucketOf is the bucket of a person's decision stamp (see
+// DecisionStampBuckets).
+func BucketOf(personID string) string { return personID[max(len(personID)-2, 0):] }
+
+// DecisionStampBuckets reads the total of the decision stamps in each
+// bucket (BucketOf) in one query returning a few hundred rows. Stamps only
+// grow, so a bucket whose total is unchanged holds no changed stamp: a
+// read model of the whole organisation reads again only the stamps of the
+// buckets that moved (DecisionStampsIn), not every person's.
+func (s *Store) DecisionStampBuckets(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.DB.QueryContext(ctx, "SELECT "+stampBucket+" AS b, SUM(version) FROM decision_stamps GROUP BY b")
+	if err != nil {
+		return nil, fmt.Errorf("decision stamp buckets: %w", db.Translate(err))
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var b string
+		var v int64
+		if err := rows.Scan(&b, &v); err != nil {
+			return nil, fmt.Errorf("decision stamp buckets: %w", err)
+		}
+		out[b] = v
+	}
+	return out, rows.Err()
+}
+
+// DecisionStampsIn reads the decision stamps of everyone in the given
+// buckets (all of them when buckets is nil), keyed by bucket then person.
+func (s *Store) DecisionStampsIn(ctx context.Context, buckets []string) (map[string]map[string]int64, error) {
+	q, args := "SELECT person_id, version FROM decision_stamps", []any{}
+	if buckets != nil {
+		if len(buckets) == 0 {
+			return map[string]map[string]int64{}, nil
+		}
+		q, args = q+" WHERE "+stampBucket+" IN (?)", []any{bun.List(buckets)}
+	}
+	rows, err := s.DB.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("decision stamps: %w", db.Translate(err))
 	}
 	defer rows.Close()
-	out := map[string]int64{}
+	out := map[string]map[string]int64{}
 	for rows.Next() {
 		var id string
 		var v int64
 		if err := rows.Scan(&id, &v); err != nil {
 			return nil, fmt.Errorf("decision stamps: %w", err)
 		}
-		out[id] = v
+		b := BucketOf(id)
+		if out[b] == nil {
+			out[b] = map[string]int64{}
+		}
+		out[b][id] = v
 	}
 	return out, rows.Err()
 }

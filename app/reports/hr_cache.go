@@ -2,6 +2,8 @@ package reports
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/skillgate/skillgate/app/db"
@@ -27,9 +29,10 @@ type hrOrg struct {
 	// peopleStamp is the 'people' change stamp, and stamps every
 	// person's decision stamp, read before the data (see hrOrganisation).
 	peopleStamp int64
-	stamps      map[string]int64
-	sites       []hrOrgSite // every site, by name
-	rows        []hrEntry   // every credential needing attention or in the chart, in display order
+	stamps      map[string]map[string]int64 // by bucket (evidence.BucketOf), then person
+	buckets     map[string]int64            // each bucket's total
+	sites       []hrOrgSite                 // every site, by name
+	rows        []hrEntry                   // every credential needing attention or in the chart, in display order
 	// people is who is where, and shares each person's part of the
 	// sites' figures, so that a write changes only its people's.
 	people *hrPeople
@@ -121,23 +124,52 @@ func (s *Service) hrOrganisation(ctx context.Context, today curriculum.Date) (*h
 	// new as the stamps it is filed under: a write committed before they
 	// were read is always in it. (One committed in between may be in it
 	// too; a stamp has then moved, and the next request updates again.)
-	stamps, err := s.Evidence.Store.AllDecisionStamps(ctx)
+	prev := s.hr.latest()
+	incremental := prev != nil && prev.today == today && prev.peopleStamp == people && prev.people != nil
+	buckets, err := s.Evidence.Store.DecisionStampBuckets(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var org *hrOrg
-	if prev := s.hr.latest(); prev != nil && prev.today == today && prev.peopleStamp == people && prev.people != nil {
+	var stamps map[string]map[string]int64
+	if incremental {
+		// Only the buckets whose totals moved hold changed stamps.
+		var moved []string
+		for b, total := range buckets {
+			if prev.buckets[b] != total {
+				moved = append(moved, b)
+			}
+		}
+		for b := range prev.buckets {
+			if _, ok := buckets[b]; !ok {
+				moved = append(moved, b)
+			}
+		}
+		fresh, err := s.Evidence.Store.DecisionStampsIn(ctx, moved)
+		if err != nil {
+			return nil, err
+		}
+		stamps = maps.Clone(prev.stamps)
 		var changed []string
-		for id := range prev.people.appr {
-			if stamps[id] != prev.stamps[id] {
-				changed = append(changed, id)
+		for _, b := range moved {
+			for id := range prev.stamps[b] {
+				if _, ok := fresh[b][id]; !ok {
+					changed = append(changed, id) // its stamp is gone
+				}
 			}
-		}
-		for id := range prev.people.prec {
-			if _, counted := prev.people.appr[id]; !counted && stamps[id] != prev.stamps[id] {
-				changed = append(changed, id)
+			for id, v := range fresh[b] {
+				if prev.stamps[b][id] != v {
+					changed = append(changed, id)
+				}
 			}
+			stamps[b] = fresh[b]
 		}
+		// Only the people on the dashboard (and each once).
+		changed = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(changed))), func(id string) bool {
+			_, a := prev.people.appr[id]
+			_, p := prev.people.prec[id]
+			return !a && !p
+		})
 		copied := *prev
 		org = &copied
 		if len(changed) > 0 {
@@ -147,9 +179,23 @@ func (s *Service) hrOrganisation(ctx context.Context, today curriculum.Date) (*h
 			}
 			org = prev.updated(changed, shares, rows)
 		}
-	} else if org, err = s.computeHR(ctx, today); err != nil {
-		return nil, err
+	} else {
+		if stamps, err = s.Evidence.Store.DecisionStampsIn(ctx, nil); err != nil {
+			return nil, err
+		}
+		// The totals of what was read (a write since the buckets were read
+		// moves a total: the next request reads that bucket again).
+		buckets = map[string]int64{}
+		for b, list := range stamps {
+			for _, v := range list {
+				buckets[b] += v
+			}
+		}
+		if org, err = s.computeHR(ctx, today); err != nil {
+			return nil, err
+		}
 	}
+	org.buckets = buckets
 	org.stamp, org.peopleStamp, org.stamps = stamp, people, stamps
 	s.hr.put(org)
 	return org, nil
