@@ -82,6 +82,9 @@ type Due struct {
 	Subject  string // e.g. "credential:BLS" or "reverification:MED-REFILL"
 	What     string // for people: "BLS", "Prescription refills re-verification"
 	On       curriculum.Date
+	// Also are more people told (ids): an evaluation's assigned
+	// preceptors, who complete it.
+	Also []string
 }
 
 // threshold returns the reminder step for a due date: the smallest
@@ -142,7 +145,8 @@ func (s *Service) due(ctx context.Context, res map[string]*clearance.Result, tod
 
 // EvaluationsDue lists each person's next periodic evaluation (subject
 // "evaluation:N") while the mentor has not completed it: it is reminded
-// like a re-verification, on the thresholds before its due date.
+// like a re-verification, on the thresholds before its due date, and
+// also to the enrollment's assigned preceptors, who complete it.
 func EvaluationsDue(ctx context.Context, st *evaluations.Store, res map[string]*clearance.Result, today curriculum.Date) ([]Due, error) {
 	ids := make([]string, 0, len(res))
 	for _, r := range res {
@@ -165,7 +169,8 @@ func EvaluationsDue(ctx context.Context, st *evaluations.Store, res map[string]*
 		}
 		for _, st := range assessments.EvaluationsOf(e, done[e.ID], today) {
 			if st.Evaluation == nil {
-				out = append(out, Due{PersonID: id, Subject: fmt.Sprintf("evaluation:%d", st.Seq), What: fmt.Sprintf("Evaluation %d", st.Seq), On: st.DueOn})
+				out = append(out, Due{PersonID: id, Subject: fmt.Sprintf("evaluation:%d", st.Seq), What: fmt.Sprintf("Evaluation %d", st.Seq), On: st.DueOn,
+					Also: e.PreceptorIDs})
 			}
 		}
 	}
@@ -268,6 +273,10 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 	if err != nil {
 		return 0, err
 	}
+	also, err := s.alsoTold(ctx, due)
+	if err != nil {
+		return 0, err
+	}
 	for _, d := range due {
 		t, ok := threshold(today, d.On)
 		if !ok {
@@ -279,6 +288,11 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 		for _, h := range hr {
 			if sharesAny(h.SiteIDs, p.SiteIDs) {
 				recipients = append(recipients, h)
+			}
+		}
+		for _, id := range d.Also {
+			if a := also[id]; a != nil && !slices.Contains(recipients, a) {
+				recipients = append(recipients, a)
 			}
 		}
 		for _, r := range recipients {
@@ -296,6 +310,23 @@ func (s *Service) remind(ctx context.Context, today curriculum.Date, apprentices
 	}
 	n, err := s.wageNotices(ctx, res, byID, staff)
 	return created + n, err
+}
+
+// alsoTold loads the people the due items also name (one query).
+func (s *Service) alsoTold(ctx context.Context, due []Due) (map[string]*accounts.Person, error) {
+	var ids []string
+	for _, d := range due {
+		ids = append(ids, d.Also...)
+	}
+	out := map[string]*accounts.Person{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	people, err := s.Accounts.ByIDs(ctx, ids)
+	for _, p := range people {
+		out[p.ID] = p
+	}
+	return out, err
 }
 
 func inDays(n int) string {

@@ -58,6 +58,11 @@ func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
 		if n := reminded(); !strings.Contains(n, "Evaluation "+strconv.Itoa(due.Seq)+" is due "+due.DueOn.String()+" (today)") {
 			t.Fatal("no reminder on the due day")
 		}
+		priya := e.client()
+		priya.login("preceptor@demo.test", demo.Password)
+		if !strings.Contains(priya.get("/notifications").body, "Jordan Lee: Evaluation "+strconv.Itoa(due.Seq)+" is due") {
+			t.Error("the assigned preceptor, who completes the evaluation, is not reminded")
+		}
 		jordan.get("/notifications")
 		link := regexpFind(`(/calendar/[A-Za-z0-9_-]+\.ics)`, jordan.post("/account/calendar", nil).body)
 		if feed := e.client().get(link).body; !strings.Contains(feed, "SUMMARY:Evaluation "+strconv.Itoa(due.Seq)+" due") {
@@ -85,7 +90,6 @@ func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
 		if r := jordan.post(page, form); r.StatusCode != http.StatusForbidden {
 			t.Fatalf("the apprentice signed as the mentor: %d", r.StatusCode)
 		}
-		priya := e.client()
 		priya.login("preceptor@demo.test", demo.Password)
 		priya.get(page)
 		form.Del("_csrf") // the apprentice's, set by post
