@@ -156,6 +156,14 @@ func CanSeeSite(u *accounts.Person, siteID string) bool {
 	return u.HasAny(staff...) && slices.Contains(u.SiteIDs, siteID)
 }
 
+// CanSeeScans says whether u may download the scanned paper pages of an
+// enrollment's transcriptions: staff (HR, directors, preceptors) of its
+// site, and admins; not the apprentice, nor an assigned preceptor from
+// another site.
+func CanSeeScans(u *accounts.Person, e *assessments.Enrollment) bool {
+	return e != nil && CanSeeSite(u, e.SiteID)
+}
+
 // VisibleSites returns the sites whose people u may list: nil for an admin
 // (every site), else u's own sites when u is staff, else none.
 func VisibleSites(u *accounts.Person) []string {

@@ -2,6 +2,8 @@ package api
 
 import (
 	"errors"
+	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -96,7 +98,18 @@ func (a *API) enrollmentEvidence(c *fiber.Ctx) error {
 		}
 		papers = append(papers, j)
 	}
-	return c.JSON(fiber.Map{"enrollment": toEnrollmentJSON(rec.Enrollment), "observations": NonNil(rec.Observations),
+	scans := []evidence.Scan{}
+	if access.CanSeeScans(request.User(c), rec.Enrollment) {
+		byRecord, err := a.evidence.Store.Scans(c.UserContext(), []string{rec.Enrollment.ID})
+		if err != nil {
+			return err
+		}
+		for _, sc := range byRecord {
+			scans = append(scans, sc)
+		}
+		slices.SortFunc(scans, func(x, y evidence.Scan) int { return strings.Compare(x.ID, y.ID) })
+	}
+	return c.JSON(fiber.Map{"enrollment": toEnrollmentJSON(rec.Enrollment), "observations": NonNil(rec.Observations), "scans": scans,
 		"self_logs": NonNil(rec.SelfLogs), "test_results": NonNil(rec.Tests), "sign_offs": sos, "paper_sign_offs": papers,
 		"hours": NonNil(rec.Hours), "progress": assessments.Summarize(rec, a.now())})
 }

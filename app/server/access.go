@@ -39,6 +39,7 @@ var (
 	canSeePerson     = access.CanSeePerson
 	canSeeEnrollment = access.CanSeeEnrollment
 	canSeeSite       = access.CanSeeSite
+	canSeeScans      = access.CanSeeScans
 	visibleSites     = access.VisibleSites
 	canDesign        = access.CanDesign
 )

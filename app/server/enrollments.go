@@ -223,7 +223,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	v.CanManage = directors.Allows(currentUser(c))
 	v.CanTranscribe = transcribers.Allows(currentUser(c)) && currentUser(c).ID != p.ID
 	scans := map[string]evidence.Scan{}
-	if mayDownloadScans(currentUser(c), rec.Enrollment) {
+	if canSeeScans(currentUser(c), rec.Enrollment) {
 		if scans, err = s.evidence.Store.Scans(c.UserContext(), []string{rec.Enrollment.ID}); err != nil {
 			return err
 		}

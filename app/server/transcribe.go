@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/skillgate/skillgate/app/access"
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
@@ -167,13 +166,6 @@ func (s *Server) revokePaper(c *fiber.Ctx) error {
 	})
 }
 
-// mayDownloadScans says whether u may download the scanned pages of an
-// enrollment's transcriptions: staff (HR, directors, preceptors) of its
-// site, and admins.
-func mayDownloadScans(u *accounts.Person, e *assessments.Enrollment) bool {
-	return access.DirectoryReaders.Allows(u) && canSeeSite(u, e.SiteID)
-}
-
 // scanFile serves the scanned page of a transcribed record to staff of
 // the enrollment's site, as an attachment with its detected type; the
 // download is audited. Anyone else gets 404, as for no scan.
@@ -182,7 +174,7 @@ func (s *Server) scanFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !mayDownloadScans(currentUser(c), rec.Enrollment) {
+	if !canSeeScans(currentUser(c), rec.Enrollment) {
 		return errNotFound
 	}
 	sc, err := s.evidence.Store.DownloadScan(c.UserContext(), rec.Enrollment.ID, c.Params("rid"), currentUser(c).ID)

@@ -212,6 +212,19 @@ func TestPaperRecordsTranscribedScannedAndRevoked(t *testing.T) {
 		if r := fc.get(scans[0]); r.StatusCode != http.StatusNotFound {
 			t.Errorf("a director of another site downloading a scan: %d", r.StatusCode)
 		}
+		// The evidence API lists the scans to staff of the site only.
+		type listed struct {
+			Scans []struct {
+				RecordID    string `json:"record_id"`
+				ContentType string `json:"content_type"`
+			} `json:"scans"`
+		}
+		var staff, own listed
+		decode(t, dir.get("/api/v1/enrollments/"+enr.ID+"/evidence"), &staff)
+		decode(t, ac.get("/api/v1/enrollments/"+enr.ID+"/evidence"), &own)
+		if len(staff.Scans) != 2 || staff.Scans[0].ContentType != "image/png" || len(own.Scans) != 0 {
+			t.Errorf("scans in the evidence API: %+v to the director, %+v to the apprentice", staff.Scans, own.Scans)
+		}
 
 		// The paper sign-off counts (HIPAA cleared), until a director
 		// revokes it: from the effective day, not before; HR may not.

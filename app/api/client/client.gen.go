@@ -534,6 +534,27 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for ScanContentType.
+const (
+	Applicationpdf ScanContentType = "application/pdf"
+	Imagejpeg      ScanContentType = "image/jpeg"
+	Imagepng       ScanContentType = "image/png"
+)
+
+// Valid indicates whether the value is a known member of the ScanContentType enum.
+func (e ScanContentType) Valid() bool {
+	switch e {
+	case Applicationpdf:
+		return true
+	case Imagejpeg:
+		return true
+	case Imagepng:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SelfLogStatus.
 const (
 	SelfLogStatusPending  SelfLogStatus = "pending"
@@ -1424,6 +1445,22 @@ type Revocation struct {
 
 // Role defines model for Role.
 type Role string
+
+// Scan The scanned paper page of a transcribed record (its bytes at /enrollments/{id}/scans/{record_id}, for staff of the enrollment's site; each download audited)
+type Scan struct {
+	ContentType ScanContentType `json:"content_type"`
+	Id          string          `json:"id"`
+	Name        string          `json:"name"`
+
+	// RecordId The transcribed record it belongs to
+	RecordId   string    `json:"record_id"`
+	Sha256     string    `json:"sha256"`
+	Size       int       `json:"size"`
+	UploadedAt time.Time `json:"uploaded_at"`
+}
+
+// ScanContentType defines model for Scan.ContentType.
+type ScanContentType string
 
 // ScanUpload A scanned paper page sent with a transcription: a PDF, PNG or JPEG of at most 5 MB (the type is read from the bytes, whatever the name says). Staff of the enrollment's site download it from the progress page; every download is audited.
 type ScanUpload struct {
@@ -6717,8 +6754,11 @@ type GetEnrollmentsIdEvidenceResponse struct {
 		Observations  []Observation  `json:"observations"`
 		PaperSignOffs []PaperSignOff `json:"paper_sign_offs"`
 		Progress      *Progress      `json:"progress"`
-		SelfLogs      []SelfLog      `json:"self_logs"`
-		SignOffs      []struct {
+
+		// Scans Scanned pages of transcribed records; listed only for staff of the enrollment's site (empty for others)
+		Scans    []Scan    `json:"scans"`
+		SelfLogs []SelfLog `json:"self_logs"`
+		SignOffs []struct {
 			ApprenticeId string `json:"apprentice_id"`
 
 			// AuthMethod Which components re-authenticated the signer
@@ -6760,8 +6800,11 @@ func (r GetEnrollmentsIdEvidenceResponse) GetJSON200() *struct {
 	Observations  []Observation  `json:"observations"`
 	PaperSignOffs []PaperSignOff `json:"paper_sign_offs"`
 	Progress      *Progress      `json:"progress"`
-	SelfLogs      []SelfLog      `json:"self_logs"`
-	SignOffs      []struct {
+
+	// Scans Scanned pages of transcribed records; listed only for staff of the enrollment's site (empty for others)
+	Scans    []Scan    `json:"scans"`
+	SelfLogs []SelfLog `json:"self_logs"`
+	SignOffs []struct {
 		ApprenticeId string `json:"apprentice_id"`
 
 		// AuthMethod Which components re-authenticated the signer
@@ -11374,8 +11417,11 @@ func ParseGetEnrollmentsIdEvidenceResponse(rsp *http.Response) (*GetEnrollmentsI
 			Observations  []Observation  `json:"observations"`
 			PaperSignOffs []PaperSignOff `json:"paper_sign_offs"`
 			Progress      *Progress      `json:"progress"`
-			SelfLogs      []SelfLog      `json:"self_logs"`
-			SignOffs      []struct {
+
+			// Scans Scanned pages of transcribed records; listed only for staff of the enrollment's site (empty for others)
+			Scans    []Scan    `json:"scans"`
+			SelfLogs []SelfLog `json:"self_logs"`
+			SignOffs []struct {
 				ApprenticeId string `json:"apprentice_id"`
 
 				// AuthMethod Which components re-authenticated the signer
