@@ -19,10 +19,16 @@ import (
 
 const rapidsPath = "/reports/rapids"
 
+// rapidsPageRows is how many apprenticeships the page lists at most.
+const rapidsPageRows = 200
+
 // rapidsView is what the RAPIDS page shows.
 type rapidsView struct {
-	Filters   reportFiltersView
-	Rows      []reports.RAPIDSRow
+	Filters reportFiltersView
+	Rows    []reports.RAPIDSRow
+	// Total is how many apprenticeships the filters give; the page shows
+	// the first rapidsPageRows, the downloads all of them.
+	Total     int
 	XLSX, CSV string
 	Invalid   bool
 }
@@ -71,6 +77,8 @@ func (s *Server) rapidsPage(c *fiber.Ctx) error {
 	if v.Rows, err = s.reports.RAPIDSRows(c.UserContext(), q); err != nil {
 		return err
 	}
+	v.Total = len(v.Rows)
+	v.Rows = v.Rows[:min(len(v.Rows), rapidsPageRows)]
 	p := rapidsParams(q).Encode()
 	v.XLSX, v.CSV = rapidsPath+".xlsx?"+p, rapidsPath+".csv?"+p
 	return s.render(c, fiber.StatusOK, "report_rapids", Page{Title: reports.RAPIDSTitle, Nav: "reports", Data: v})
