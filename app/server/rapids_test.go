@@ -138,6 +138,15 @@ func TestRAPIDSExport(t *testing.T) {
 			"moved out of state"); err != nil {
 			t.Fatal(err)
 		}
+		// Sam goes on leave: a suspension.
+		sam, err := e.svc.Evidence.Store.Enrollments(ctx, evidence.EnrollmentFilter{ApprenticeIDs: []string{people["apprentice2@demo.test"].ID}})
+		if err != nil || len(sam) != 1 {
+			t.Fatalf("Sam's enrollment: %v %v", sam, err)
+		}
+		if err := e.svc.Evidence.ChangeStatus(ctx, sam[0].ID, evidence.ActorOf(people["director@demo.test"]), assessments.EnrollmentOnHold,
+			"medical leave"); err != nil {
+			t.Fatal(err)
+		}
 		today := orgToday(e).String()
 		hr := e.client()
 		hr.login("hr@demo.test", demo.Password)
@@ -154,11 +163,17 @@ func TestRAPIDSExport(t *testing.T) {
 		if err != nil || len(recs) < 2 || !slices.Equal(recs[0], titles) {
 			t.Fatalf("the CSV's header: %v %v\n%s", recs, err, r.body)
 		}
-		var row []string
+		var row, samRow []string
 		for _, rec := range recs[1:] {
-			if col(rec, "Apprentice") == "Jordan Lee" {
+			switch col(rec, "Apprentice") {
+			case "Jordan Lee":
 				row = rec
+			case "Sam Carter":
+				samRow = rec
 			}
+		}
+		if samRow == nil || col(samRow, "Status") != "Suspension" || col(samRow, "Status date") != today || col(samRow, "Status reason") != "medical leave" {
+			t.Errorf("Sam on hold is not a suspension since %s: %v", today, samRow)
 		}
 		for title, want := range map[string]string{"Status": "Cancellation", "Status date": today, "Status reason": "moved out of state",
 			"Date of birth": "2001-04-05", "Ethnicity": "Hispanic or Latino", "Race": "Black or African American", "Education level": "GED or equivalent",
