@@ -165,7 +165,9 @@ func packEvidence(ev *curriculum.Evidence, t *codeTable) []byte {
 		p.date(h.From)
 		p.date(h.Until)
 	}
-	return p.b
+	// Kept for as long as the person's stamp stands: an exact copy, not
+	// the grown buffer (up to twice the length).
+	return append(make([]byte, 0, len(p.b)), p.b...)
 }
 
 var errPacked = errors.New("packed evidence is damaged")
