@@ -26,7 +26,8 @@ import (
 // director's own password completes it: status completed, dated in the
 // status history, the signature stored and audited. Casey's own progress
 // page then links the certificate, which names her, the program, the date
-// and the signature hash, and verifies publicly.
+// and the signature hash, and verifies publicly, until the signature on record
+// is altered: then /verify answers that it is not valid.
 func TestCompletionIsTheDirectorsSignature(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -157,6 +158,15 @@ func TestCompletionIsTheDirectorsSignature(t *testing.T) {
 		if v := anon.get("/verify/" + code[1]); v.StatusCode != http.StatusOK || !strings.Contains(v.body, "Valid: this completion certificate") ||
 			!strings.Contains(v.body, "Casey Brooks") || !strings.Contains(v.body, done.Hash) {
 			t.Fatalf("verification of the completion certificate: %d\n%s", v.StatusCode, regexpFind(`(?s)(<main.*</main>)`, v.body))
+		}
+		// The signature on record altered after printing (its printed name
+		// no longer hashes to it): the same certificate is not valid.
+		if _, err := e.db.NewUpdate().Table("enrollment_completions").Set("printed_name = ?", "Someone Else").Where("id = ?", done.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v := anon.get("/verify/" + code[1]); v.StatusCode != http.StatusOK || !strings.Contains(v.body, "Not valid: the completion this certificate shows does not match the record") ||
+			strings.Contains(v.body, "Valid: this completion certificate") {
+			t.Fatalf("verification after the record was altered: %d\n%s", v.StatusCode, regexpFind(`(?s)(<main.*</main>)`, v.body))
 		}
 	})
 }
