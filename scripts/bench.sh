@@ -26,6 +26,8 @@ GO_BENCH=${GO_BENCH:-EvaluateOrganisation}
 GO_BENCH_PKGS=${GO_BENCH_PKGS:-./curriculum/}
 # Extra flags for skillgate-bench, e.g. BENCH_FLAGS=-pages-only to measure
 # the pages alone (no clearance-check load, no export).
+# BENCH_FLAGS='-only past-days' or '-only hr-writes' runs one section of
+# issue 24 (past-day checks; the HR dashboard right after writes).
 BENCH_FLAGS=${BENCH_FLAGS:-}
 
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/skillgate-bench.XXXXXX)}
