@@ -112,6 +112,10 @@ var (
 
 	// Observations and corrections.
 	ErrObserverNotAllowed = sentinel("observer_not_allowed", errkind.Forbidden, "You are not authorised to observe this competency.")
+	// ErrAttesterNotAllowed: the paper record names an attester whose
+	// credential the competency's observer rule does not allow; a value
+	// the transcriber corrects, not a refusal of who they are.
+	ErrAttesterNotAllowed = sentinel("attester_not_allowed", errkind.Invalid, "The credential of who attested the paper record may not observe this competency.")
 	ErrSelfObservation    = sentinel("self_observation", errkind.Forbidden, "You cannot record an observation of yourself.")
 	ErrReasonRequired     = sentinel("reason_required", errkind.Invalid, "A reason is required.")
 	ErrSupersedeNotFound  = sentinel("supersede_not_found", errkind.Invalid, "The record to correct was not found.")

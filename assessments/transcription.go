@@ -47,7 +47,7 @@ type TranscriptionRequest struct {
 // ErrInvalidIdempotencyKey; ErrInvalidEnrollment or ErrEnrollmentInactive;
 // ErrSelfObservation (one's own records); ErrMissingField,
 // ErrUnknownCompetency, ErrNothingToPerform, ErrInvalidVariant;
-// ErrObserverNotAllowed (the attester's credential); ErrFutureDate;
+// ErrAttesterNotAllowed (the attester's credential); ErrFutureDate;
 // ErrInvalidText, ErrTextTooLong.
 func NewTranscribedObservation(e *Enrollment, by Actor, req TranscriptionRequest, now time.Time) (*Observation, error) {
 	if err := checkTranscriber(e, by, req.IdempotencyKey, ErrSelfObservation); err != nil {
@@ -212,7 +212,7 @@ func checkObservedAttester(c *curriculum.Competency, name string, cred curriculu
 		return err
 	}
 	if !c.MayObserve("", cred) {
-		return fail(ErrObserverNotAllowed, "attester_credential", "%s can be observed by %s; choose the credential the paper record names.",
+		return fail(ErrAttesterNotAllowed, "attester_credential", "%s can be observed by %s; choose the credential the paper record names.",
 			c.Title, describeAuthorization(c.ObservedBy))
 	}
 	return checkText(note, "source_note", "note", MaxSourceNoteLen)

@@ -77,7 +77,7 @@ func TestPaperSelfLogsHoursTestsAndRevocation(t *testing.T) {
 	}
 	_, err = NewTranscribedSelfLog(e.enr, director, PaperSelfLogRequest{IdempotencyKey: e.next("log"), Competency: "PHL-VENI",
 		PerformedOn: d("2025-11-03"), AttestedBy: "Pat", AttesterCredential: curriculum.ProfessionalCredential("none")}, now)
-	wantErr(t, err, ErrObserverNotAllowed)
+	wantErr(t, err, ErrAttesterNotAllowed)
 	h, err := NewTranscribedHours(e.enr, director, PaperHoursRequest{IdempotencyKey: e.next("hours"), Kind: OJL, Code: e.pv.Program().WorkProcesses[0].Code,
 		WorkedOn: d("2025-11-03"), Minutes: 450, AttestedBy: "Pat Supervisor"}, now)
 	if err != nil {

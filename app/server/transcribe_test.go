@@ -126,6 +126,15 @@ func TestPaperRecordsTranscribedScannedAndRevoked(t *testing.T) {
 		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, `id="e-scan"`) || len(records(t, e.svc.Evidence, enr.ID).Observations) != obs {
 			t.Fatalf("HTML as a scanned page: %d", r.StatusCode)
 		}
+		// An attester whose credential may not observe the competency is a
+		// value to correct: the same form, the name kept, the message by
+		// the credential, nothing stored.
+		r = postScan(hr, "/enrollments/"+enr.ID+"/transcribe/observation", map[string]string{"key": "paper-obs-0002", "competency": "PHL-VENI",
+			"performed_on": on, "successful": "yes", "attested_by": "Casey Frontdesk", "attester_credential": "none"}, nil, "")
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, `id="e-attester_credential"`) ||
+			!strings.Contains(r.body, `value="Casey Frontdesk"`) || len(records(t, e.svc.Evidence, enr.ID).Observations) != obs {
+			t.Fatalf("attester not allowed: %d %s", r.StatusCode, regexpFind(`(?s)(<div class="error-summary".*?</div>)`, r.body))
+		}
 
 		// Counted from the day on the paper: as of that day, not the day
 		// before, and not as known before the transcriptions.
