@@ -273,13 +273,19 @@ func (c *decisionCache) put(k cacheKey, e cacheEntry, size int) {
 		return
 	}
 	if _, ok := c.m[k]; !ok && len(c.m) >= size {
-		drop := max(size/10, 1)
-		for victim := range c.m {
-			delete(c.m, victim)
-			if drop--; drop == 0 {
-				break
-			}
-		}
+		dropTenth(c.m, size)
 	}
 	c.m[k] = e
+}
+
+// dropTenth deletes an arbitrary tenth of size entries of a full map (Go's
+// map order is random).
+func dropTenth[K comparable, V any](m map[K]V, size int) {
+	drop := max(size/10, 1)
+	for victim := range m {
+		delete(m, victim)
+		if drop--; drop == 0 {
+			return
+		}
+	}
 }

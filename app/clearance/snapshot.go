@@ -204,13 +204,7 @@ func (c *snapshotCache) put(person string, sn *snapshot, size int) {
 			}
 		}
 	case !ok && len(c.m) >= size:
-		drop := max(size/10, 1)
-		for victim := range c.m {
-			delete(c.m, victim)
-			if drop--; drop == 0 {
-				break
-			}
-		}
+		dropTenth(c.m, size)
 	}
 	c.m[person] = sn
 }

@@ -374,22 +374,14 @@ func clearanceURLs(ctx context.Context, d *db.DB, n int, startedBy string) ([]st
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("no active enrollments: seed the database with skillgate seed --scale first")
 	}
-	svc := evidence.NewService(d, programs.NewStore(d))
-	tasks := map[string][]string{}
+	tasks := taskCodes{svc: evidence.NewService(d, programs.NewStore(d)), codes: map[string][]string{}}
 	rng := rand.New(rand.NewPCG(7, 7))
 	out := make([]string, 0, n)
 	for len(out) < n {
 		r := rows[rng.IntN(len(rows))]
-		ts, ok := tasks[r.VersionID]
-		if !ok {
-			pv, err := svc.Version(ctx, r.VersionID)
-			if err != nil {
-				return nil, err
-			}
-			for _, t := range pv.Program().Tasks {
-				ts = append(ts, t.Code)
-			}
-			tasks[r.VersionID] = ts
+		ts, err := tasks.of(ctx, r.VersionID)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, "/api/v1/clearances?person="+r.ApprenticeID+"&task="+ts[rng.IntN(len(ts))])
 	}

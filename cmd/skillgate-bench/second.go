@@ -78,8 +78,7 @@ func pastDayURLs(ctx context.Context, d *db.DB, n int) ([]string, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("no active enrollments: seed the database with skillgate seed --scale first")
 	}
-	svc := evidence.NewService(d, programs.NewStore(d))
-	tasks := map[string][]string{}
+	tasks := taskCodes{svc: evidence.NewService(d, programs.NewStore(d)), codes: map[string][]string{}}
 	rng := rand.New(rand.NewPCG(8, 8))
 	yesterday := time.Now().UTC().AddDate(0, 0, -1).Truncate(24 * time.Hour)
 	out := make([]string, 0, n)
@@ -94,16 +93,9 @@ func pastDayURLs(ctx context.Context, d *db.DB, n int) ([]string, error) {
 			continue
 		}
 		on := yesterday.AddDate(0, 0, -rng.IntN(span+1))
-		ts, ok := tasks[r.VersionID]
-		if !ok {
-			pv, err := svc.Version(ctx, r.VersionID)
-			if err != nil {
-				return nil, err
-			}
-			for _, t := range pv.Program().Tasks {
-				ts = append(ts, t.Code)
-			}
-			tasks[r.VersionID] = ts
+		ts, err := tasks.of(ctx, r.VersionID)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, "/api/v1/clearances?person="+r.ApprenticeID+"&task="+ts[rng.IntN(len(ts))]+"&as_of="+on.Format("2006-01-02"))
 	}
@@ -178,3 +170,25 @@ func (b *bench) hrAfterWrites(ctx context.Context, d *db.DB, hr http.Header) err
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// taskCodes are the task codes of program versions, read once each.
+type taskCodes struct {
+	svc   *evidence.Service
+	codes map[string][]string
+}
+
+func (tc taskCodes) of(ctx context.Context, versionID string) ([]string, error) {
+	if ts, ok := tc.codes[versionID]; ok {
+		return ts, nil
+	}
+	pv, err := tc.svc.Version(ctx, versionID)
+	if err != nil {
+		return nil, err
+	}
+	var ts []string
+	for _, t := range pv.Program().Tasks {
+		ts = append(ts, t.Code)
+	}
+	tc.codes[versionID] = ts
+	return ts, nil
+}
