@@ -30,9 +30,7 @@ type completeView struct {
 	// its certificate.
 	Completion     *assessments.Completion
 	CertificateURL string
-	HasPassword    bool
-	HasPasskey     bool
-	NeedsCode      bool
+	SignerMethods
 }
 
 // completePage shows what is left before the apprenticeship can be
@@ -42,7 +40,7 @@ func (s *Server) completePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, u := c.UserContext(), currentUser(c)
+	ctx := c.UserContext()
 	pv := rec.Enrollment.Version
 	base := "/enrollments/" + url.PathEscape(rec.Enrollment.ID)
 	v := completeView{Apprentice: p, Enrollment: rec.Enrollment, Program: pv.Program().Title, Version: pv.Rules.Version().Number,
@@ -55,38 +53,35 @@ func (s *Server) completePage(c *fiber.Ctx) error {
 	} else {
 		v.Outstanding = assessments.Outstanding(rec, s.now())
 	}
-	if v.HasPassword, err = s.accounts.HasPassword(ctx, u.ID); err != nil {
+	if v.SignerMethods, err = s.signerMethodsOf(c); err != nil {
 		return err
-	}
-	if v.NeedsCode, err = s.accounts.HasTOTP(ctx, u.ID); err != nil {
-		return err
-	}
-	if v.HasPasskey, err = s.accounts.HasPasskey(ctx, u.ID); err != nil {
-		return err
-	}
-	if !s.cfg.PasswordAllowed(u.Email) {
-		v.HasPassword, v.HasPasskey, v.NeedsCode = false, false, false
 	}
 	return s.render(c, fiber.StatusOK, "complete", Page{Title: "Complete the apprenticeship: " + p.Name, Nav: "clearance", Data: v})
 }
 
-// complete signs the completion. The director types their password again
-// (and a code with a second factor) or answers with a passkey, as for a
-// sign-off; the session id is replaced afterwards. A refusal comes back on the form with what is left.
+// complete signs the completion. The director re-authenticates as for a
+// sign-off (signing.go): password (and code), passkey, or at the identity
+// provider; the session id is replaced afterwards. A refusal comes back on
+// the form with what is left.
 func (s *Server) complete(c *fiber.Ctx) error {
 	rec, p, err := s.visibleEnrollment(c)
 	if err != nil {
 		return err
 	}
-	method, problem, err := s.reauthenticate(c, "nothing was signed")
+	if signsAtProvider(c) {
+		return s.startSSOSign(c, signFlow{Act: actComplete, EnrollmentID: rec.Enrollment.ID})
+	}
+	method, err := s.signatureAuth(c)
 	if err != nil {
 		return err
 	}
-	if problem != "" {
-		return errkind.WithFields(errkind.Unauthenticated, problem, map[string]string{"password": problem})
-	}
-	u := currentUser(c)
-	if _, err := s.evidence.Complete(c.UserContext(), rec, evidence.ActorOf(u), assessments.CompletionRequest{ApprenticeName: p.Name, AuthMethod: method}); err != nil {
+	return s.completeWith(c, rec, p, method)
+}
+
+// completeWith signs the completion of rec by the person logged in, whose
+// re-authentication method records.
+func (s *Server) completeWith(c *fiber.Ctx, rec *assessments.Records, p *accounts.Person, method string) error {
+	if _, err := s.evidence.Complete(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.CompletionRequest{ApprenticeName: p.Name, AuthMethod: method}); err != nil {
 		return err
 	}
 	if err := s.renewSession(c); err != nil {

@@ -483,17 +483,8 @@ type signOffView struct {
 	// missing if not; Back is the competency on the progress page.
 	Ready assessments.Readiness
 	Back  string
-	// NeedsCode: the signer has a second factor, so signing takes a code
-	// from it as well as the password.
-	NeedsCode bool
-	// HasPasskey: the signer may sign with a passkey instead.
-	HasPasskey bool
-	// HasPassword: the signer may sign with their password (they have
-	// one, and password login is not off for them).
-	HasPassword bool
-	// SSOName: the signer may sign by re-authenticating at this identity
-	// provider (they are linked to it; sso.go).
-	SSOName string
+	// SignerMethods are how the signer may re-authenticate.
+	SignerMethods
 }
 
 func (s *Server) signOffForm(c *fiber.Ctx) error {
@@ -539,19 +530,7 @@ func (s *Server) renderSignOffOf(c *fiber.Ctx, status int, rec *assessments.Reco
 		v.Coverage = comp.Coverage.Items
 	}
 	var err error
-	if v.NeedsCode, err = s.accounts.HasTOTP(c.UserContext(), currentUser(c).ID); err != nil {
-		return err
-	}
-	if v.HasPasskey, err = s.accounts.HasPasskey(c.UserContext(), currentUser(c).ID); err != nil {
-		return err
-	}
-	if v.HasPassword, err = s.accounts.HasPassword(c.UserContext(), currentUser(c).ID); err != nil {
-		return err
-	}
-	if !s.cfg.PasswordAllowed(currentUser(c).Email) {
-		v.HasPassword, v.HasPasskey, v.NeedsCode = false, false, false
-	}
-	if v.SSOName, err = s.ssoSignerName(c); err != nil {
+	if v.SignerMethods, err = s.signerMethodsOf(c); err != nil {
 		return err
 	}
 	page := Page{Title: "Sign off " + comp.Title, Nav: "clearance", Data: v, Errors: errs}
@@ -572,25 +551,27 @@ func (s *Server) signOff(c *fiber.Ctx) error {
 		return err
 	}
 	key := c.FormValue("key")
-	if c.FormValue("method") == "sso" {
-		// Re-authentication at the identity provider: the signature waits
-		// on the server for its answer (sso.go).
-		return s.startSSOSignOff(c, rec, p)
-	}
-	// Two components (21 CFR 11.200): the password and, for a person
-	// with a second factor, a code; the signature records which.
-	// Or a passkey with user verification, which is both components.
-	method, problem, err := s.reauthenticate(c, "nothing was signed")
-	if err != nil {
-		return err
-	}
-	if problem != "" {
-		return s.renderSignOff(c, statusFor(errkind.Unauthenticated), rec, p, key, map[string]string{"password": problem})
-	}
 	code := c.Params("code")
 	var covered []string
 	for _, b := range c.Request().PostArgs().PeekMulti("covered") {
 		covered = append(covered, string(b))
+	}
+	// Two components (21 CFR 11.200): the password and, for a person
+	// with a second factor, a code; the signature records which. Or a
+	// passkey with user verification, which is both components. Or
+	// re-authentication at the identity provider: the signature waits
+	// on the server for its answer (sso.go).
+	var method string
+	if signsAtProvider(c) {
+		err = s.startSSOSign(c, signFlow{EnrollmentID: rec.Enrollment.ID, Code: code, Key: key, Kind: c.FormValue("kind"), Covered: covered})
+	} else {
+		method, err = s.signatureAuth(c)
+	}
+	if ke := formError(err); ke != nil {
+		return s.renderSignOff(c, statusOf(err), rec, p, key, fieldsOf(ke))
+	}
+	if err != nil || method == "" {
+		return err
 	}
 	req := assessments.SignOffRequest{IdempotencyKey: key, Competency: code, Kind: curriculum.SignOffKind(c.FormValue("kind")),
 		ApprenticeName: p.Name, Covered: covered, AuthMethod: method}

@@ -10,7 +10,6 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
-	"github.com/skillgate/skillgate/errkind"
 )
 
 // evaluationView is one periodic evaluation: its form for the mentor
@@ -24,12 +23,12 @@ type evaluationView struct {
 	// Levels are each rated item's level label, for the signed record.
 	Levels map[string]string
 	// Verified: the signatures' hashes match the records.
-	Verified               bool
-	CanComplete, CanAck    bool
-	NotYet                 string
-	Meaning, AckMeaning    string
-	URL, AckURL            string
-	HasPassword, NeedsCode bool
+	Verified            bool
+	CanComplete, CanAck bool
+	NotYet              string
+	Meaning, AckMeaning string
+	URL, AckURL         string
+	SignerMethods
 }
 
 // evaluationOf loads the enrollment (visible to the reader) and its
@@ -41,19 +40,30 @@ func (s *Server) evaluationOf(c *fiber.Ctx) (*assessments.Records, *accounts.Per
 		return nil, nil, nil, st, err
 	}
 	n, err := strconv.Atoi(c.Params("n"))
-	if err != nil || rec.Enrollment.Version.Program().Evaluations == nil {
+	if err != nil {
 		return nil, nil, nil, st, errNotFound
+	}
+	done, st, err := s.evaluationIn(c, rec, n)
+	return rec, p, done, st, err
+}
+
+// evaluationIn is evaluation number n of rec, which must be done or the
+// next one scheduled, and the evaluations done.
+func (s *Server) evaluationIn(c *fiber.Ctx, rec *assessments.Records, n int) ([]assessments.Evaluation, assessments.EvaluationState, error) {
+	var st assessments.EvaluationState
+	if rec.Enrollment.Version.Program().Evaluations == nil {
+		return nil, st, errNotFound
 	}
 	done, err := s.evals.ForEnrollment(c.UserContext(), rec.Enrollment.ID)
 	if err != nil {
-		return nil, nil, nil, st, err
+		return nil, st, err
 	}
 	for _, x := range assessments.EvaluationsOf(rec.Enrollment, done, rec.Enrollment.Version.Day(s.now())) {
 		if x.Seq == n {
-			return rec, p, done, x, nil
+			return done, x, nil
 		}
 	}
-	return nil, nil, nil, st, errNotFound
+	return nil, st, errNotFound
 }
 
 func (s *Server) evaluationPage(c *fiber.Ctx) error {
@@ -86,44 +96,44 @@ func (s *Server) evaluationPage(c *fiber.Ctx) error {
 		}
 	}
 	if v.CanComplete || v.CanAck {
-		if v.NeedsCode, err = s.accounts.HasTOTP(c.UserContext(), u.ID); err != nil {
+		if v.SignerMethods, err = s.signerMethodsOf(c); err != nil {
 			return err
-		}
-		if v.HasPassword, err = s.accounts.HasPassword(c.UserContext(), u.ID); err != nil {
-			return err
-		}
-		if !s.cfg.PasswordAllowed(u.Email) {
-			v.HasPassword, v.NeedsCode = false, false
 		}
 	}
 	return s.render(c, fiber.StatusOK, "evaluation", Page{Title: "Evaluation " + strconv.Itoa(st.Seq) + ": " + p.Name, Nav: "clearance", Data: v})
 }
 
 // completeEvaluation records the mentor's signed evaluation. Like a
-// sign-off, signing takes the password again and replaces the session.
+// sign-off, signing re-authenticates (signing.go) and replaces the session.
 func (s *Server) completeEvaluation(c *fiber.Ctx) error {
 	rec, p, done, st, err := s.evaluationOf(c)
 	if err != nil {
 		return err
 	}
-	method, problem, err := s.reauthenticate(c, "nothing was signed")
+	ratings := map[string]int{}
+	for _, it := range rec.Enrollment.Version.Program().Evaluations.Items {
+		ratings[it.Code], _ = strconv.Atoi(c.FormValue("rating_" + it.Code))
+	}
+	comments := c.FormValue("comments")
+	if signsAtProvider(c) {
+		return s.startSSOSign(c, signFlow{Act: actEvaluation, EnrollmentID: rec.Enrollment.ID, Seq: st.Seq, Comments: comments, Ratings: ratings})
+	}
+	method, err := s.signatureAuth(c)
 	if err != nil {
 		return err
 	}
-	if problem != "" {
-		return errkind.WithFields(errkind.Unauthenticated, problem, map[string]string{"password": problem})
-	}
-	req := assessments.EvaluationRequest{Seq: st.Seq, Ratings: map[string]int{}, Comments: c.FormValue("comments"), ApprenticeName: p.Name, AuthMethod: method}
-	for _, it := range rec.Enrollment.Version.Program().Evaluations.Items {
-		req.Ratings[it.Code], _ = strconv.Atoi(c.FormValue("rating_" + it.Code))
-	}
+	return s.evaluateWith(c, rec, p, done, st, comments, ratings, method)
+}
+
+// evaluateWith signs evaluation st of rec by the person logged in, whose
+// re-authentication method records.
+func (s *Server) evaluateWith(c *fiber.Ctx, rec *assessments.Records, p *accounts.Person, done []assessments.Evaluation, st assessments.EvaluationState,
+	comments string, ratings map[string]int, method string) error {
+	req := assessments.EvaluationRequest{Seq: st.Seq, Ratings: ratings, Comments: comments, ApprenticeName: p.Name, AuthMethod: method}
 	if _, err := s.evals.Complete(c.UserContext(), rec.Enrollment, done, evidence.ActorOf(currentUser(c)), req); err != nil {
 		return err
 	}
-	if err := s.renewSession(c); err != nil {
-		return err
-	}
-	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"/evaluations/"+strconv.Itoa(st.Seq)+"?msg=signed", fiber.StatusSeeOther)
+	return s.signedEvaluation(c, rec, st)
 }
 
 // acknowledgeEvaluation records the apprentice's signed acknowledgement.
@@ -135,16 +145,31 @@ func (s *Server) acknowledgeEvaluation(c *fiber.Ctx) error {
 	if st.Evaluation == nil {
 		return errNotFound
 	}
-	method, problem, err := s.reauthenticate(c, "nothing was signed")
+	if signsAtProvider(c) {
+		return s.startSSOSign(c, signFlow{Act: actAcknowledge, EnrollmentID: rec.Enrollment.ID, Seq: st.Seq})
+	}
+	method, err := s.signatureAuth(c)
 	if err != nil {
 		return err
 	}
-	if problem != "" {
-		return errkind.WithFields(errkind.Unauthenticated, problem, map[string]string{"password": problem})
+	return s.acknowledgeWith(c, rec, st, method)
+}
+
+// acknowledgeWith signs the acknowledgement of evaluation st by the
+// person logged in, whose re-authentication method records.
+func (s *Server) acknowledgeWith(c *fiber.Ctx, rec *assessments.Records, st assessments.EvaluationState, method string) error {
+	if st.Evaluation == nil {
+		return errNotFound
 	}
 	if _, err := s.evals.Acknowledge(c.UserContext(), st.Evaluation, evidence.ActorOf(currentUser(c)), rec.Enrollment.Version.Location(), method); err != nil {
 		return err
 	}
+	return s.signedEvaluation(c, rec, st)
+}
+
+// signedEvaluation replaces the session after a signature on evaluation
+// st and shows it.
+func (s *Server) signedEvaluation(c *fiber.Ctx, rec *assessments.Records, st assessments.EvaluationState) error {
 	if err := s.renewSession(c); err != nil {
 		return err
 	}

@@ -122,6 +122,9 @@ func loadViews(loc *time.Location) (*views, error) {
 				Action, Prefix string
 			}{p, action, prefix}
 		},
+		"reauthArgs": func(p Page, action string, m SignerMethods, button string) reauthArgs {
+			return reauthArgs{p, action, m, button}
+		},
 		"printHead": func(name, printed string) struct{ Name, Printed string } {
 			return struct{ Name, Printed string }{name, printed}
 		},

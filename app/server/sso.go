@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/skillgate/skillgate/app/access"
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/sso"
@@ -59,15 +60,28 @@ func (s *Server) oidcLogin(c *fiber.Ctx) error {
 	return s.redirectToIdP(c, "oidc", sso.Flow{Purpose: sso.PurposeLogin, Next: safeNext(c.Query("next"))})
 }
 
-// signOffFlow is a signature waiting for the provider's answer.
-type signOffFlow struct {
+// signFlow is a signature waiting for the provider's answer: the act
+// (a sign-off when empty), its enrollment and what its form held.
+type signFlow struct {
+	Act          string   `json:"act,omitempty"`
 	EnrollmentID string   `json:"enrollment_id"`
 	Code         string   `json:"code"`
 	Key          string   `json:"key"`
 	Kind         string   `json:"kind"`
 	Covered      []string `json:"covered"`
 	FormURL      string   `json:"form_url"`
+	// Seq is an evaluation's number; Comments and Ratings its form's.
+	Seq      int            `json:"seq,omitempty"`
+	Comments string         `json:"comments,omitempty"`
+	Ratings  map[string]int `json:"ratings,omitempty"`
 }
+
+// The signed acts other than sign-offs a signFlow can hold.
+const (
+	actComplete    = "complete"
+	actEvaluation  = "evaluation"
+	actAcknowledge = "acknowledge"
+)
 
 // stepUp is an identity provider that can re-authenticate a signer.
 type stepUp struct {
@@ -125,22 +139,20 @@ func (s *Server) samlIssuer(c *fiber.Ctx) string {
 	return issuer
 }
 
-// startSSOSignOff keeps the signature the form describes, bound to this
+// startSSOSign keeps the signature pending describes, bound to this
 // session, and sends the signer to the provider to type their credentials
-// again. Nothing is signed until the answer (oidcCallback).
-func (s *Server) startSSOSignOff(c *fiber.Ctx, rec *assessments.Records, p *accounts.Person) error {
+// again. Nothing is signed until the answer (finishSSOSign). A signer not
+// linked to a provider gets sso.ErrNotLinked on the "password" field.
+func (s *Server) startSSOSign(c *fiber.Ctx, pending signFlow) error {
 	u := currentUser(c)
 	idp, err := s.ssoSigner(c)
 	if err != nil {
 		return err
 	}
 	if idp.Name == "" {
-		return s.renderSignOff(c, statusOf(sso.ErrNotLinked), rec, p, c.FormValue("key"), map[string]string{"password": sso.ErrNotLinked.Message})
+		return errkind.WithFields(errkind.KindOf(sso.ErrNotLinked), sso.ErrNotLinked.Message, map[string]string{"password": sso.ErrNotLinked.Message})
 	}
-	pending := signOffFlow{EnrollmentID: rec.Enrollment.ID, Code: c.Params("code"), Key: c.FormValue("key"), Kind: c.FormValue("kind"), FormURL: c.Path()}
-	for _, b := range c.Request().PostArgs().PeekMulti("covered") {
-		pending.Covered = append(pending.Covered, string(b))
-	}
+	pending.FormURL = c.Path()
 	payload, err := json.Marshal(pending)
 	if err != nil {
 		return err
@@ -214,7 +226,7 @@ func (s *Server) finishSSO(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, answer 
 		s.logWith(c).Info("sso refused", "reason", answer.Error())
 	}
 	if f.Purpose == sso.PurposeSign {
-		return s.finishSSOSignOff(c, f, claims, answer, provider)
+		return s.finishSSOSign(c, f, claims, answer, provider)
 	}
 	if answer != nil {
 		return s.ssoProblem(c, answer)
@@ -251,19 +263,20 @@ func (s *Server) ssoProblem(c *fiber.Ctx, err error) error {
 	return s.render(c, statusOf(err), "login", Page{Title: "Log in", Data: s.loginView(c, loginView{Message: ke.Message})})
 }
 
-// finishSSOSignOff completes the signature f holds, once, if the answer
+// finishSSOSign completes the signature f holds, once, if the answer
 // re-authenticated its signer after the signing began, in the session that
-// began it. Otherwise the form comes back with the reason and nothing is
-// signed.
-func (s *Server) finishSSOSignOff(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, answer error, provider string) error {
-	u := currentUser(c)
-	if u == nil || u.ID != f.UserID || accounts.HashSecret(c.Cookies(s.sessionCookie())) != f.SessionHash || !recorders.Allows(u) {
-		s.logWith(c).Info("sso signature refused", "reason", "another session")
-		return s.ssoProblem(c, sso.ErrFlowGone)
-	}
-	var pending signOffFlow
+// began it. Otherwise the reason is shown (a sign-off's form comes back
+// with it) and nothing is signed.
+func (s *Server) finishSSOSign(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, answer error, provider string) error {
+	var pending signFlow
 	if err := json.Unmarshal(f.Payload, &pending); err != nil {
 		return err
+	}
+	who := map[string]access.Policy{"": recorders, actComplete: directors, actEvaluation: recorders, actAcknowledge: loggedIn}
+	u := currentUser(c)
+	if u == nil || u.ID != f.UserID || accounts.HashSecret(c.Cookies(s.sessionCookie())) != f.SessionHash || !who[pending.Act].Allows(u) {
+		s.logWith(c).Info("sso signature refused", "reason", "another session")
+		return s.ssoProblem(c, sso.ErrFlowGone)
 	}
 	rec, p, err := s.visibleEnrollmentID(c, pending.EnrollmentID)
 	if err != nil {
@@ -274,14 +287,32 @@ func (s *Server) finishSSOSignOff(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, 
 		err = s.sso.CheckStepUp(c.UserContext(), u.ID, claims, f.StartedAt)
 	}
 	if err != nil {
-		if ke := errkind.As(err); ke != nil {
-			s.logWith(c).Info("sso signature refused", "reason", ke.Message, "user_id", u.ID)
+		ke := errkind.As(err)
+		if ke == nil {
+			return err
+		}
+		s.logWith(c).Info("sso signature refused", "reason", ke.Message, "user_id", u.ID)
+		if pending.Act == "" {
 			return s.renderSignOffOf(c, statusOf(err), rec, p, pending.Code, pending.FormURL, pending.Key, map[string]string{"password": ke.Message})
 		}
 		return err
 	}
+	method := sso.Method(claims, provider)
+	switch pending.Act {
+	case actComplete:
+		return s.completeWith(c, rec, p, method)
+	case actEvaluation, actAcknowledge:
+		done, st, err := s.evaluationIn(c, rec, pending.Seq)
+		if err != nil {
+			return err
+		}
+		if pending.Act == actAcknowledge {
+			return s.acknowledgeWith(c, rec, st, method)
+		}
+		return s.evaluateWith(c, rec, p, done, st, pending.Comments, pending.Ratings, method)
+	}
 	req := assessments.SignOffRequest{IdempotencyKey: pending.Key, Competency: pending.Code, Kind: curriculum.SignOffKind(pending.Kind),
-		ApprenticeName: p.Name, Covered: pending.Covered, AuthMethod: sso.Method(claims, provider)}
+		ApprenticeName: p.Name, Covered: pending.Covered, AuthMethod: method}
 	return s.completeSignOff(c, rec, p, req, pending.FormURL)
 }
 
