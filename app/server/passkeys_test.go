@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
 
@@ -286,6 +289,48 @@ func TestPasskeyEnrolsSomeoneWhoMustEnrol(t *testing.T) {
 		}
 		if r := c.get("/"); r.StatusCode != http.StatusOK {
 			t.Errorf("home after the passkey: %d", r.StatusCode)
+		}
+	})
+}
+
+// TestPasskeySignsAnEvaluation: on the due day of Jordan's next
+// evaluation, Priya (his preceptor) registers a passkey; the evaluation
+// form offers it and her passkey's answer signs the evaluation, which
+// records the passkey as how she re-authenticated.
+func TestPasskeySignsAnEvaluation(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		jordan := people["apprentice@demo.test"]
+		ens, err := e.svc.Evidence.Store.Enrollments(t.Context(), evidenceFilterFor(jordan.ID))
+		if err != nil || len(ens) != 1 {
+			t.Fatal(ens, err)
+		}
+		rec := records(t, e.svc.Evidence, ens[0].ID)
+		next := assessments.EvaluationsOf(rec.Enrollment, nil, rec.Enrollment.Version.Day(e.clock.Now()))
+		due := next[len(next)-1]
+		e.clock.Advance(due.DueOn.Time(rec.Enrollment.Version.Location()).Add(12 * time.Hour).Sub(e.clock.Now()))
+
+		const rpID, origin = "localhost", "http://localhost:8080"
+		k := newSoftKey(t)
+		c := e.client()
+		c.mustLoginAs("preceptor@demo.test")
+		c.get("/account")
+		if r := c.postJSON("/account/passkeys?name=tablet", k.register(t, c.postJSON("/account/passkeys/options", "{}").body, rpID, origin)); r.StatusCode != http.StatusCreated {
+			t.Fatalf("registration: %d %s", r.StatusCode, r.body)
+		}
+		page := "/enrollments/" + ens[0].ID + "/evaluations/" + strconv.Itoa(due.Seq)
+		if form := c.get(page); !strings.Contains(form.body, "data-passkey-sign") || !strings.Contains(form.body, `name="passkey"`) {
+			t.Fatalf("no passkey on the evaluation form: %d", form.StatusCode)
+		}
+		so := c.postJSON("/account/passkeys/reauth", "{}")
+		form := url.Values{"comments": {"Steady."}, "passkey": {k.assert(t, so.body, rpID, origin)},
+			"rating_CLINICAL-SKILLS": {"3"}, "rating_SAFETY": {"4"}, "rating_COMMUNICATE": {"3"}, "rating_DOCUMENT": {"2"}, "rating_CONDUCT": {"4"}}
+		if r := c.post(page, form); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("evaluation signed with the passkey: %d %s", r.StatusCode, regexpFind(`(?s)(<main.*</main>)`, r.body))
+		}
+		done, err := e.svc.Evaluations.ForEnrollment(t.Context(), ens[0].ID)
+		if err != nil || len(done) != 1 || done[0].Seq != due.Seq || done[0].AuthMethod != accounts.MethodPasskey {
+			t.Fatalf("after signing with the passkey: %+v %v", done, err)
 		}
 	})
 }
