@@ -33,21 +33,7 @@ func TestCompletionIsTheDirectorsSignature(t *testing.T) {
 		ctx := context.Background()
 		people := withDemo(t, e)
 		casey, director := people["graduate@demo.test"], people["director@demo.test"]
-		dir := publishAndMove(t, e, func(p *curriculum.Program) {
-			hipaa, task, course := *p.Competency("SAF-HIPAA"), *p.Task("HIPAA"), p.RTICourses[0]
-			for _, c := range p.RTICourses {
-				if c.Code == "PHLEB" {
-					course = c
-				}
-			}
-			task.Credentials = []curriculum.CredentialRequirement{{Credential: "BLS"}}
-			course.Hours = 10
-			p.Type = curriculum.CompetencyBased
-			p.Competencies, p.Tasks, p.RTICourses = []curriculum.Competency{hipaa}, []curriculum.Task{task}, []curriculum.RTICourse{course}
-			p.WorkProcesses = []curriculum.WorkProcess{{Code: "ORIENT-SAFETY", Title: "Orientation and safety", MinHours: 2, MaxHours: 4}}
-			p.WageSchedule, p.Evaluations = nil, nil // they name competencies left out
-		}, casey.ID)
-		enr := regexpFind(`href="(/enrollments/[^"]+)"`, dir.get("/people/"+casey.ID+"/clearance").body)
+		dir, enr := completionVersion(t, e, casey)
 		id := strings.TrimPrefix(enr, "/enrollments/")
 		status := func() string {
 			var s string
@@ -81,16 +67,7 @@ func TestCompletionIsTheDirectorsSignature(t *testing.T) {
 		}
 
 		svc := e.svc.Evidence
-		md := evidence.ActorOf(people["physician@demo.test"])
-		h, _, err := svc.LogHours(ctx, records(t, svc, id), evidence.ActorOf(casey), assessments.HoursRequest{IdempotencyKey: "orient-hours-1",
-			Kind: assessments.OJL, Code: "ORIENT-SAFETY", WorkedOn: curriculum.DateOf(e.clock.Now(), e.cfg.Location()),
-			Minutes: 2 * assessments.MinutesPerHour, SupervisorID: md.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.ReviewHours(ctx, h.ID, md, true, ""); err != nil {
-			t.Fatal(err)
-		}
+		approveOrientation(t, e, id, casey, people["physician@demo.test"])
 		if p := dir.get(enr + "/complete"); !strings.Contains(p.body, "Every requirement of the program is met") || strings.Contains(p.body, left) {
 			t.Fatal("the completion page does not say everything is met once it is")
 		}
@@ -169,4 +146,43 @@ func TestCompletionIsTheDirectorsSignature(t *testing.T) {
 			t.Fatalf("verification after the record was altered: %d\n%s", v.StatusCode, regexpFind(`(?s)(<main.*</main>)`, v.body))
 		}
 	})
+}
+
+// completionVersion moves Casey to the small version 2 of
+// TestCompletionIsTheDirectorsSignature (all met but 2 hours of
+// orientation), as the director, whose client it returns with Casey's
+// enrollment page.
+func completionVersion(t *testing.T, e *env, casey *accounts.Person) (*client, string) {
+	t.Helper()
+	dir := publishAndMove(t, e, func(p *curriculum.Program) {
+		hipaa, task, course := *p.Competency("SAF-HIPAA"), *p.Task("HIPAA"), p.RTICourses[0]
+		for _, c := range p.RTICourses {
+			if c.Code == "PHLEB" {
+				course = c
+			}
+		}
+		task.Credentials = []curriculum.CredentialRequirement{{Credential: "BLS"}}
+		course.Hours = 10
+		p.Type = curriculum.CompetencyBased
+		p.Competencies, p.Tasks, p.RTICourses = []curriculum.Competency{hipaa}, []curriculum.Task{task}, []curriculum.RTICourse{course}
+		p.WorkProcesses = []curriculum.WorkProcess{{Code: "ORIENT-SAFETY", Title: "Orientation and safety", MinHours: 2, MaxHours: 4}}
+		p.WageSchedule, p.Evaluations = nil, nil // they name competencies left out
+	}, casey.ID)
+	return dir, regexpFind(`href="(/enrollments/[^"]+)"`, dir.get("/people/"+casey.ID+"/clearance").body)
+}
+
+// approveOrientation logs Casey's 2 hours of orientation on enrollment id,
+// approved by physician: then every requirement is met.
+func approveOrientation(t *testing.T, e *env, id string, casey, physician *accounts.Person) {
+	t.Helper()
+	ctx, svc, md := t.Context(), e.svc.Evidence, evidence.ActorOf(physician)
+	h, _, err := svc.LogHours(ctx, records(t, svc, id), evidence.ActorOf(casey), assessments.HoursRequest{IdempotencyKey: "orient-hours-1",
+		Kind: assessments.OJL, Code: "ORIENT-SAFETY", WorkedOn: curriculum.DateOf(e.clock.Now(), e.cfg.Location()),
+		Minutes: 2 * assessments.MinutesPerHour, SupervisorID: md.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.ReviewHours(ctx, h.ID, md, true, ""); err != nil {
+		t.Fatal(err)
+	}
 }

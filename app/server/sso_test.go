@@ -300,3 +300,39 @@ func TestPasswordLoginOffAndTheAdminMapping(t *testing.T) {
 		}
 	})
 }
+
+// TestOIDCStepUpCompletes: a director who signs in only through the
+// provider (no password, no passkey) is offered only the provider on the
+// completion form, and completes Casey's apprenticeship by
+// re-authenticating there; the completion records how.
+func TestOIDCStepUpCompletes(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		e, o := newOIDCEnv(t, d, nil)
+		people := withDemo(t, e)
+		casey, dana := people["graduate@demo.test"], people["director@demo.test"]
+		_, enr := completionVersion(t, e, casey)
+		id := strings.TrimPrefix(enr, "/enrollments/")
+		approveOrientation(t, e, id, casey, people["physician@demo.test"])
+		if _, err := d.NewUpdate().Table("users").Set("password_hash = ''").Where("id = ?", dana.ID).Exec(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		o.AddUser(oidctest.User{Name: "dana", Subject: "sub-dana", Email: dana.Email, EmailVerified: true})
+		c := e.client()
+		if r := c.ssoVia(o, c.get("/auth/oidc/login"), "dana"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d %s", r.StatusCode, r.body)
+		}
+		form := c.get(enr + "/complete")
+		if !strings.Contains(form.body, `name="method" value="sso"`) || !strings.Contains(form.body, "Sign with Test IdP") || strings.Contains(form.body, `name="password"`) {
+			t.Fatalf("the completion form does not offer the provider alone: %d\n%s", form.StatusCode, regexpFind(`(?s)(<form.*?</form>)`, form.body))
+		}
+		r := c.ssoVia(o, c.post(enr+"/complete", url.Values{"method": {"sso"}}), "dana")
+		if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "msg=completed") {
+			t.Fatalf("completion through the provider: %d %s", r.StatusCode, regexpFind(`(?s)(<main.*</main>)`, r.body))
+		}
+		done, err := e.svc.Evidence.Store.Completion(t.Context(), id)
+		if err != nil || done == nil || done.PrintedName != dana.Name || !strings.HasPrefix(done.AuthMethod, "oidc: re-authenticated at Test IdP at ") {
+			t.Fatalf("after completing through the provider: %+v %v", done, err)
+		}
+	})
+}
