@@ -94,6 +94,11 @@ type Enrollment struct {
 	IdempotencyKey string
 	// RequestHash is the Fingerprint of that request.
 	RequestHash string
+	// WageStepsOn are the effective dates of the apprenticeship's approved
+	// wage steps, attached by storage where evaluations are listed (it is
+	// not a column): with the schedule's at_wage_steps, evaluations fall
+	// due on them too (EvaluationSchedule.DueAfter).
+	WageStepsOn []curriculum.Date
 }
 
 // StatusChange is one change of an enrollment's status: to Status, at At.

@@ -132,7 +132,7 @@ func CheckEvaluation(req EvaluationRequest, signer Actor, e *Enrollment, done []
 	}
 	next := NextEvaluation(done)
 	today := e.day(now)
-	due := sched.DueOn(e.StartDate, req.Seq)
+	due := nextDue(e, done)
 	switch {
 	case req.Seq < next:
 		return nil, fail(ErrAlreadySignedOff, "", "Evaluation %d has already been completed.", req.Seq)
@@ -279,6 +279,17 @@ type EvaluationState struct {
 	Evaluation *Evaluation
 }
 
+// nextDue is the due date of the evaluation after those done.
+func nextDue(e *Enrollment, done []Evaluation) curriculum.Date {
+	var last curriculum.Date
+	for _, ev := range done {
+		if ev.DueOn.After(last) {
+			last = ev.DueOn
+		}
+	}
+	return e.Version.Program().Evaluations.DueAfter(e.StartDate, e.WageStepsOn, last)
+}
+
 // EvaluationsOf lists the enrollment's evaluations on today: those done,
 // in order, then (while the enrollment is active) the next one scheduled.
 // Nil when the program has no schedule.
@@ -299,7 +310,7 @@ func EvaluationsOf(e *Enrollment, done []Evaluation, today curriculum.Date) []Ev
 		return out
 	}
 	next := NextEvaluation(done)
-	st := EvaluationState{Seq: next, DueOn: sched.DueOn(e.StartDate, next)}
+	st := EvaluationState{Seq: next, DueOn: nextDue(e, done)}
 	switch {
 	case today.After(st.DueOn):
 		st.Status = EvaluationOverdue

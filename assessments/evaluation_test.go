@@ -2,6 +2,8 @@ package assessments
 
 import (
 	"testing"
+
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 func TestEvaluationComesDueAndIsSignedByBoth(t *testing.T) {
@@ -56,4 +58,28 @@ func TestEvaluationComesDueAndIsSignedByBoth(t *testing.T) {
 	}
 	_, err = CheckAcknowledgement(&done[0], apprentice, e.pv.Location(), "password", at(d("2026-04-08")))
 	wantErr(t, err, ErrAlreadyReviewed)
+}
+
+func TestEvaluationIsDueAtAWageStep(t *testing.T) {
+	e := newEnv(t) // evaluation 1 due 2026-04-05, then every 3 months, window 14 days
+	sched := e.pv.Program().Evaluations
+	sched.AtWageSteps = true
+	t.Cleanup(func() { sched.AtWageSteps = false })
+	e.enr.WageStepsOn = []curriculum.Date{d("2026-05-20")}
+	done := []Evaluation{{Seq: 1, DueOn: d("2026-04-05"), Ack: &Acknowledgement{}}}
+	for day, want := range map[string]EvaluationStatus{"2026-05-05": EvaluationUpcoming, "2026-05-19": EvaluationDueSoon,
+		"2026-05-20": EvaluationDue, "2026-05-21": EvaluationOverdue} {
+		if got := EvaluationsOf(e.enr, done, d(day)); len(got) != 2 || got[1].Seq != 2 || got[1].DueOn != d("2026-05-20") || got[1].Status != want {
+			t.Errorf("on %s: %+v, want evaluation 2 due 2026-05-20 (the wage step) %s", day, got, want)
+		}
+	}
+	ratings := map[string]int{"CLINICAL-SKILLS": 3, "SAFETY": 4, "COMMUNICATE": 3, "DOCUMENT": 2, "CONDUCT": 4}
+	ev, err := CheckEvaluation(EvaluationRequest{Seq: 2, Ratings: ratings, Comments: "At step 2."}, nurse, e.enr, done, at(d("2026-05-20")))
+	wantErr(t, err, nil)
+	if ev.DueOn != d("2026-05-20") {
+		t.Errorf("evaluation 2 stored due %s", ev.DueOn)
+	}
+	if got := EvaluationsOf(e.enr, append(done, *ev), d("2026-05-21")); got[2].DueOn != d("2026-07-05") {
+		t.Errorf("after the step's evaluation the next is due %s, want the periodic 2026-07-05", got[2].DueOn)
+	}
 }

@@ -28,6 +28,9 @@ type EvaluationSchedule struct {
 	Items []EvaluationItem `json:"items"`
 	// CommentsRequired: the mentor must write comments.
 	CommentsRequired bool `json:"comments_required,omitempty"`
+	// AtWageSteps: an evaluation is also due on the effective date of each
+	// approved wage step (the program must have a wage schedule).
+	AtWageSteps bool `json:"at_wage_steps,omitempty"`
 }
 
 // RatingLevel is one point of a rating scale.
@@ -42,12 +45,27 @@ type EvaluationItem struct {
 	Text string `json:"text"`
 }
 
-// DueOn returns the due date of evaluation n (1 = the first) for an
-// enrollment that started on start. It is the one source of due dates
-// (pages, reminders, reports and the signing rule all use it), so it is
-// the hook for evaluations at each wage step: see FORMAT.md.
-func (s *EvaluationSchedule) DueOn(start Date, n int) Date {
-	return start.AddMonths(n * s.EveryMonths)
+// DueAfter returns the due date of the evaluation that follows one due on
+// last (the zero Date: the first evaluation) for an enrollment that
+// started on start and whose approved wage steps take effect on steps:
+// the earliest of start + n × EveryMonths months (n = 1, 2, ...) and,
+// with AtWageSteps, the steps' dates that comes after last. A step on the
+// day of a periodic evaluation is that one evaluation; a step dated on or
+// before an evaluation already due is covered by it. It is the one source
+// of due dates: pages, reminders, reports and the signing rule all use it.
+func (s *EvaluationSchedule) DueAfter(start Date, steps []Date, last Date) Date {
+	due := start.AddMonths(s.EveryMonths)
+	for n := 2; !due.After(last); n++ {
+		due = start.AddMonths(n * s.EveryMonths)
+	}
+	if s.AtWageSteps {
+		for _, d := range steps {
+			if d.After(last) && d.Before(due) {
+				due = d
+			}
+		}
+	}
+	return due
 }
 
 // Level returns the scale level with the given value, or nil.
@@ -98,6 +116,9 @@ func (s *EvaluationSchedule) Describe() string {
 		b.WriteString("s")
 	}
 	b.WriteString(" from the start")
+	if s.AtWageSteps {
+		b.WriteString(" and at each wage step")
+	}
 	return b.String()
 }
 

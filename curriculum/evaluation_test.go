@@ -9,9 +9,23 @@ import (
 func TestEvaluationScheduleDueDates(t *testing.T) {
 	s := &EvaluationSchedule{EveryMonths: 3}
 	start := MustParseDate("2026-01-15")
-	for n, want := range map[int]string{1: "2026-04-15", 2: "2026-07-15", 4: "2027-01-15"} {
-		if got := s.DueOn(start, n); got.String() != want {
-			t.Errorf("evaluation %d due %s, want %s", n, got, want)
+	var last Date
+	for n, want := range []string{"2026-04-15", "2026-07-15", "2026-10-15", "2027-01-15"} {
+		if last = s.DueAfter(start, nil, last); last.String() != want {
+			t.Errorf("evaluation %d due %s, want %s", n+1, last, want)
+		}
+	}
+	// At wage steps: a step's date comes between the periodic ones; one on
+	// a periodic date is that evaluation; one before the last due is covered.
+	steps := []Date{MustParseDate("2026-05-20"), MustParseDate("2026-07-15"), MustParseDate("2026-02-01")}
+	if got := s.DueAfter(start, steps, MustParseDate("2026-04-15")); got.String() != "2026-07-15" {
+		t.Errorf("without at_wage_steps the step counts: due %s", got)
+	}
+	s.AtWageSteps = true
+	last = MustParseDate("2026-04-15")
+	for _, want := range []string{"2026-05-20", "2026-07-15", "2026-10-15"} {
+		if last = s.DueAfter(start, steps, last); last.String() != want {
+			t.Errorf("at wage steps: due %s, want %s", last, want)
 		}
 	}
 }
@@ -37,6 +51,7 @@ func TestEvaluationScheduleBoundaries(t *testing.T) {
 		{"no items", "items", func(s *EvaluationSchedule) { s.Items = nil }},
 		{"item twice", "items[1].code", func(s *EvaluationSchedule) { s.Items = append(s.Items, s.Items[0]) }},
 		{"bad code", "items[0].code", func(s *EvaluationSchedule) { s.Items[0].Code = "skills" }},
+		{"at wage steps without a wage schedule", "at_wage_steps", func(s *EvaluationSchedule) { s.AtWageSteps = true }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := testVersion()
@@ -60,8 +75,19 @@ func TestParseProgramReportsEvaluationProblems(t *testing.T) {
 	if e := v.Program.Evaluations; e == nil || e.EveryMonths != 3 || len(e.Scale) != 4 || len(e.Items) != 5 || !e.CommentsRequired {
 		t.Fatalf("shipped evaluations = %+v", v.Program.Evaluations)
 	}
+	stepped, err := ParseProgram([]byte(strings.Replace(string(MedicalAssistantProgramFile()), "    comments_required: true\n", "    comments_required: true\n    at_wage_steps: true\n", 1)))
+	if err != nil || !stepped.Program.Evaluations.AtWageSteps {
+		t.Fatalf("at_wage_steps: %v", err)
+	}
+	out, err := ExportProgram(stepped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := ParseProgram(out); err != nil || !again.Program.Evaluations.AtWageSteps {
+		t.Fatalf("at_wage_steps lost in the export: %v", err)
+	}
 	b := strings.Replace(string(MedicalAssistantProgramFile()), "    every_months: 3\n", "    every_month: 3\n", 1)
-	_, err := ParseProgram([]byte(b))
+	_, err = ParseProgram([]byte(b))
 	if err == nil || !strings.Contains(err.Error(), `program.evaluations.every_month: unknown field "every_month"`) {
 		t.Fatalf("misspelt field: %v", err)
 	}

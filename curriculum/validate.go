@@ -119,6 +119,9 @@ func (p *Program) validate(ps *problems, path string) {
 	p.validateWorkProcesses(ps, path)
 	if p.Evaluations != nil {
 		p.Evaluations.validate(ps, path+".evaluations")
+		if p.Evaluations.AtWageSteps && len(p.WageSchedule) == 0 {
+			ps.add(path+".evaluations.at_wage_steps", "evaluations at each wage step need a wage_schedule")
+		}
 	}
 
 	seen := map[string]int{}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/wages"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 )
@@ -31,6 +32,9 @@ type Store struct {
 	DB    bun.IDB
 	Now   func() time.Time
 	Audit *audit.Log
+	// Wages, when set, gives the approved wage steps that evaluations
+	// at_wage_steps fall due on (Load).
+	Wages *wages.Service
 }
 
 // NewStore returns a Store on d.
@@ -127,10 +131,39 @@ func (s *Store) ForEnrollments(ctx context.Context, ids []string) (map[string][]
 	return out, nil
 }
 
-// ForEnrollment returns one enrollment's evaluations.
-func (s *Store) ForEnrollment(ctx context.Context, id string) ([]assessments.Evaluation, error) {
-	m, err := s.ForEnrollments(ctx, []string{id})
-	return m[id], err
+// Load returns the evaluations of the enrollments, by enrollment id (as
+// ForEnrollments), and attaches to each enrollment whose schedule is
+// at_wage_steps the effective dates of its approved wage steps, from which
+// assessments.EvaluationsOf and CheckEvaluation count due dates. Every
+// reader that lists evaluations loads them with it.
+func (s *Store) Load(ctx context.Context, es ...*assessments.Enrollment) (map[string][]assessments.Evaluation, error) {
+	ids := make([]string, 0, len(es))
+	var stepped []string
+	for _, e := range es {
+		ids = append(ids, e.ID)
+		if e.Version != nil && e.Version.Program().Evaluations != nil && e.Version.Program().Evaluations.AtWageSteps {
+			stepped = append(stepped, e.ID)
+		}
+	}
+	if len(stepped) > 0 && s.Wages != nil {
+		h, err := s.Wages.History(ctx, stepped)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			e.WageStepsOn = nil
+			for _, st := range h[e.ID] {
+				e.WageStepsOn = append(e.WageStepsOn, st.EffectiveOn)
+			}
+		}
+	}
+	return s.ForEnrollments(ctx, ids)
+}
+
+// ForEnrollment returns one enrollment's evaluations (with Load).
+func (s *Store) ForEnrollment(ctx context.Context, e *assessments.Enrollment) ([]assessments.Evaluation, error) {
+	m, err := s.Load(ctx, e)
+	return m[e.ID], err
 }
 
 // Complete checks and stores the mentor's evaluation of e (whose

@@ -148,16 +148,16 @@ func (s *Service) due(ctx context.Context, res map[string]*clearance.Result, tod
 // like a re-verification, on the thresholds before its due date, and
 // also to the enrollment's assigned preceptors, who complete it.
 func EvaluationsDue(ctx context.Context, st *evaluations.Store, res map[string]*clearance.Result, today curriculum.Date) ([]Due, error) {
-	ids := make([]string, 0, len(res))
+	var es []*assessments.Enrollment
 	for _, r := range res {
 		if r.Records != nil && r.Records.Enrollment != nil && r.Records.Enrollment.Version.Program().Evaluations != nil {
-			ids = append(ids, r.Records.Enrollment.ID)
+			es = append(es, r.Records.Enrollment)
 		}
 	}
-	if len(ids) == 0 {
+	if len(es) == 0 {
 		return nil, nil
 	}
-	done, err := st.ForEnrollments(ctx, ids)
+	done, err := st.Load(ctx, es...)
 	if err != nil {
 		return nil, err
 	}

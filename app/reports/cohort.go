@@ -196,19 +196,16 @@ func (s *Service) overdueEvaluations(ctx context.Context, ens []assessments.Enro
 	if s.Evaluations == nil || len(rows) == 0 {
 		return nil
 	}
-	ids := make([]string, len(ens))
-	for i := range ens {
-		ids[i] = ens[i].ID
-	}
-	done, err := s.Evaluations.ForEnrollments(ctx, ids)
-	if err != nil {
-		return err
-	}
 	byID := map[string]*assessments.Enrollment{}
+	all := make([]*assessments.Enrollment, len(ens))
 	for i := range ens {
 		e := ens[i]
 		e.Version = versions[e.ID]
-		byID[e.ID] = &e
+		byID[e.ID], all[i] = &e, &e
+	}
+	done, err := s.Evaluations.Load(ctx, all...)
+	if err != nil {
+		return err
 	}
 	today := curriculum.DateOf(s.now(), s.location())
 	for i := range rows {

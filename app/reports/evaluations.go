@@ -40,15 +40,7 @@ func (s *Service) evaluationRows(ctx context.Context, q *Query, people []*accoun
 	if err != nil {
 		return nil, err
 	}
-	enIDs := make([]string, 0, len(ens))
-	for _, e := range ens {
-		enIDs = append(enIDs, e.ID)
-	}
-	done, err := s.Evaluations.ForEnrollments(ctx, enIDs)
-	if err != nil {
-		return nil, err
-	}
-	var rows []EvaluationRow
+	var covered []*assessments.Enrollment
 	for i := range ens {
 		e := &ens[i]
 		if !q.covers(e) || e.StartDate.After(q.AsOf) {
@@ -57,6 +49,14 @@ func (s *Service) evaluationRows(ctx context.Context, q *Query, people []*accoun
 		if e.Version, err = s.Evidence.Version(ctx, e.VersionID); err != nil { // compiled once per process
 			return nil, err
 		}
+		covered = append(covered, e)
+	}
+	done, err := s.Evaluations.Load(ctx, covered...)
+	if err != nil {
+		return nil, err
+	}
+	var rows []EvaluationRow
+	for _, e := range covered {
 		var known []assessments.Evaluation
 		for _, ev := range done[e.ID] {
 			if ev.SignedOn.After(q.AsOf) {

@@ -310,7 +310,7 @@ func (s *Server) enrollmentPage(c *fiber.Ctx) error {
 	}
 	v.Only = c.Query("c")
 	if rec.Enrollment.Version.Program().Evaluations != nil {
-		done, err := s.evals.ForEnrollment(c.UserContext(), rec.Enrollment.ID)
+		done, err := s.evals.ForEnrollment(c.UserContext(), rec.Enrollment)
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ import (
 type evaluationForm struct {
 	EveryMonths, DueWindow string
 	CommentsRequired       bool
+	AtWageSteps            bool
 	// Scale is "VALUE = LABEL" per line; Items "CODE: TEXT" per line.
 	Scale, Items string
 }
@@ -33,7 +34,7 @@ func evaluationFormOf(e *curriculum.EvaluationSchedule) evaluationForm {
 	if e == nil {
 		return evaluationForm{}
 	}
-	f := evaluationForm{EveryMonths: itoaOrBlank(e.EveryMonths), DueWindow: itoaOrBlank(e.DueWindowDays), CommentsRequired: e.CommentsRequired}
+	f := evaluationForm{EveryMonths: itoaOrBlank(e.EveryMonths), DueWindow: itoaOrBlank(e.DueWindowDays), CommentsRequired: e.CommentsRequired, AtWageSteps: e.AtWageSteps}
 	var b strings.Builder
 	for _, l := range e.Scale {
 		fmt.Fprintf(&b, "%d = %s\n", l.Value, l.Label)
@@ -67,7 +68,7 @@ func (f evaluationForm) parse() (*curriculum.EvaluationSchedule, map[string]stri
 	if f.EveryMonths == "" {
 		return nil, errs
 	}
-	e := &curriculum.EvaluationSchedule{CommentsRequired: f.CommentsRequired}
+	e := &curriculum.EvaluationSchedule{CommentsRequired: f.CommentsRequired, AtWageSteps: f.AtWageSteps}
 	var err error
 	if e.EveryMonths, err = strconv.Atoi(f.EveryMonths); err != nil {
 		errs["every_months"] = "Give the interval as a whole number of months, for example 3, or leave it blank for no evaluations."
@@ -115,7 +116,7 @@ func evaluationFields(problems []curriculum.Problem) map[string]string {
 		rest := strings.TrimPrefix(p.Path, "program.evaluations.")
 		name, _, _ := strings.Cut(rest, ".")
 		name, _, _ = strings.Cut(name, "[")
-		field := map[string]string{"every_months": "every_months", "due_window_days": "due_window", "scale": "scale", "items": "items"}[name]
+		field := map[string]string{"every_months": "every_months", "due_window_days": "due_window", "scale": "scale", "items": "items", "at_wage_steps": "at_wage_steps"}[name]
 		msg := p.Message
 		if i := strings.Index(rest, "["); i >= 0 && field != "" {
 			idx, _, _ := strings.Cut(rest[i+1:], "]")
@@ -139,7 +140,7 @@ func (s *Server) saveEvaluations(c *fiber.Ctx) error {
 		return err
 	}
 	f := evaluationForm{EveryMonths: strings.TrimSpace(c.FormValue("every_months")), DueWindow: strings.TrimSpace(c.FormValue("due_window")),
-		CommentsRequired: c.FormValue("comments_required") != "", Scale: c.FormValue("scale"), Items: c.FormValue("items")}
+		CommentsRequired: c.FormValue("comments_required") != "", AtWageSteps: c.FormValue("at_wage_steps") != "", Scale: c.FormValue("scale"), Items: c.FormValue("items")}
 	sched, errs := f.parse()
 	if len(errs) > 0 {
 		return s.renderEvaluationEdit(c, statusFor(errkind.Malformed), p, v, f, lock, errs)

@@ -54,7 +54,7 @@ func (s *Server) evaluationIn(c *fiber.Ctx, rec *assessments.Records, n int) ([]
 	if rec.Enrollment.Version.Program().Evaluations == nil {
 		return nil, st, errNotFound
 	}
-	done, err := s.evals.ForEnrollment(c.UserContext(), rec.Enrollment.ID)
+	done, err := s.evals.ForEnrollment(c.UserContext(), rec.Enrollment)
 	if err != nil {
 		return nil, st, err
 	}

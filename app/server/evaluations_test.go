@@ -157,7 +157,7 @@ func TestEditEvaluationSchedule(t *testing.T) {
 			t.Fatalf("edit page: %d, without the shipped schedule\n%s", page.StatusCode, page.body)
 		}
 		form := url.Values{"lock": {regexpFind(`name="lock" value="(\d+)"`, page.body)}, "every_months": {"6"}, "due_window": {"200"},
-			"scale": {"1 = Below\n2 = Meets\n"}, "items": {"skills: Clinical skills\nTEAM: Teamwork\n"}, "comments_required": {"1"}}
+			"scale": {"1 = Below\n2 = Meets\n"}, "items": {"skills: Clinical skills\nTEAM: Teamwork\n"}, "comments_required": {"1"}, "at_wage_steps": {"1"}}
 		r := c.post("/programs/"+id+"/v/2/evaluations", form)
 		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "shorter than the interval") || !strings.Contains(r.body, "TEAM: Teamwork") {
 			t.Fatalf("a window longer than the interval: %d\n%s", r.StatusCode, r.body)
@@ -167,7 +167,7 @@ func TestEditEvaluationSchedule(t *testing.T) {
 			t.Fatalf("save: %d\n%s", r.StatusCode, r.body)
 		}
 		v := c.get("/programs/" + id + "/v/2").body
-		if !strings.Contains(v, "every 6 months from the start") || !strings.Contains(v, "Teamwork <code>TEAM</code>") || !strings.Contains(v, "Clinical skills <code>SKILLS</code>") {
+		if !strings.Contains(v, "every 6 months from the start and at each wage step") || !strings.Contains(v, "Teamwork <code>TEAM</code>") || !strings.Contains(v, "Clinical skills <code>SKILLS</code>") {
 			t.Fatalf("the version page does not show the new schedule\n%s", v)
 		}
 	})

@@ -328,7 +328,7 @@ func TestPasskeySignsAnEvaluation(t *testing.T) {
 		if r := c.post(page, form); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("evaluation signed with the passkey: %d %s", r.StatusCode, regexpFind(`(?s)(<main.*</main>)`, r.body))
 		}
-		done, err := e.svc.Evaluations.ForEnrollment(t.Context(), ens[0].ID)
+		done, err := e.svc.Evaluations.ForEnrollment(t.Context(), &ens[0])
 		if err != nil || len(done) != 1 || done[0].Seq != due.Seq || done[0].AuthMethod != accounts.MethodPasskey {
 			t.Fatalf("after signing with the passkey: %+v %v", done, err)
 		}

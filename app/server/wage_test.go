@@ -32,6 +32,7 @@ func TestWageStepEligibilityApprovalAndHistory(t *testing.T) {
 		}
 		v.Program.Code, v.Program.Title = "MA-WAGE", "MA apprenticeship with a short wage schedule"
 		v.Program.WageSchedule = []curriculum.WageStep{{Title: "Start", HourlyRate: 17}, {Title: "Step 2", HourlyRate: 18.5, OJLHours: 8}}
+		v.Program.Evaluations.AtWageSteps = true // and every 3 months
 		if err := v.Publish(e.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -101,6 +102,21 @@ func TestWageStepEligibilityApprovalAndHistory(t *testing.T) {
 		}
 		if r := hr.post(page, url.Values{"step": {"2"}, "effective_on": {today.AddDays(-1).String()}}); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("approve at 8 hours: %d %s", r.StatusCode, r.body)
+		}
+		// The step's effective date (yesterday) is an evaluation's due date:
+		// overdue today, on the page, the cohort and in the reminders.
+		eval := "/enrollments/" + en.ID + "/evaluations/1"
+		if r := dir.get(eval); regexpFind(`<span class="status[^"]*">([^<]+)</span>`, r.body) != "Overdue" || !strings.Contains(r.body, today.AddDays(-1).String()) {
+			t.Fatalf("evaluation 1 after the wage step: %d %s", r.StatusCode, r.body)
+		}
+		if !strings.Contains(dir.get("/cohort").body, "Evaluation 1 overdue since "+today.String()) {
+			t.Error("the cohort does not mark the wage step's evaluation overdue")
+		}
+		if _, err := e.svc.Reminders.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(me.get("/notifications").body, "Evaluation 1") {
+			t.Error("no reminder of the wage step's evaluation")
 		}
 		if r := hr.get(page); !strings.Contains(r.body, "Wage step: Step 2") || tableRow(r.body, "Step 2", today.AddDays(-1).String(), "Helen Ortiz") == "" {
 			t.Fatalf("after approval: %s", r.body)

@@ -147,6 +147,7 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 		Now: s.Now, Location: cfg.Location(), LeadDays: cfg.WebhookLeadDays}
 	s.Wages = &wages.Service{DB: d, Audit: s.Audit, Clearance: s.Clearance, Now: s.Now, Location: cfg.Location()}
 	s.Reminders.Wages = s.Wages
+	s.Evaluations.Wages = s.Wages
 	s.Reports = &reports.Service{DB: d, Accounts: s.Accounts, Evidence: s.Evidence, Clearance: s.Clearance, Wages: s.Wages,
 		Now: s.Now, Location: cfg.Location(), Evaluations: s.Evaluations}
 	return s, nil
