@@ -40,6 +40,13 @@ func (s *Server) completePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderComplete(c, rec, p)
+}
+
+// renderComplete is completePage for rec, the enrollment the handler
+// loaded (the single sign-on callback shows the form it could not sign).
+func (s *Server) renderComplete(c *fiber.Ctx, rec *assessments.Records, p *accounts.Person) error {
+	var err error
 	ctx := c.UserContext()
 	pv := rec.Enrollment.Version
 	base := "/enrollments/" + url.PathEscape(rec.Enrollment.ID)

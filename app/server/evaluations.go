@@ -71,6 +71,14 @@ func (s *Server) evaluationPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderEvaluation(c, rec, p, st)
+}
+
+// renderEvaluation is evaluationPage for evaluation st of rec, which the
+// handler loaded (the single sign-on callback shows the form it could not
+// sign).
+func (s *Server) renderEvaluation(c *fiber.Ctx, rec *assessments.Records, p *accounts.Person, st assessments.EvaluationState) error {
+	var err error
 	u := currentUser(c)
 	e := rec.Enrollment
 	sched := e.Version.Program().Evaluations

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/url"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -74,6 +75,20 @@ type signFlow struct {
 	Seq      int            `json:"seq,omitempty"`
 	Comments string         `json:"comments,omitempty"`
 	Ratings  map[string]int `json:"ratings,omitempty"`
+}
+
+// values are the form's values pending keeps, to show them again.
+func (pending signFlow) values() map[string][]string {
+	v := map[string][]string{}
+	if pending.Comments != "" {
+		v["comments"] = []string{pending.Comments}
+	}
+	for code, r := range pending.Ratings {
+		if r != 0 {
+			v["rating_"+code] = []string{strconv.Itoa(r)}
+		}
+	}
+	return v
 }
 
 // The signed acts other than sign-offs a signFlow can hold.
@@ -295,7 +310,17 @@ func (s *Server) finishSSOSign(c *fiber.Ctx, f *sso.Flow, claims sso.Claims, ans
 		if pending.Act == "" {
 			return s.renderSignOffOf(c, statusOf(err), rec, p, pending.Code, pending.FormURL, pending.Key, map[string]string{"password": ke.Message})
 		}
-		return err
+		// The act's page, with the reason on its form (posted to FormURL).
+		c.Locals(formStateKey, &FormState{Action: pending.FormURL, Values: pending.values(), Errors: map[string]string{"password": ke.Message},
+			Order: []string{"password"}, Status: statusOf(err)})
+		if pending.Act == actComplete {
+			return s.renderComplete(c, rec, p)
+		}
+		_, st, serr := s.evaluationIn(c, rec, pending.Seq)
+		if serr != nil {
+			return serr
+		}
+		return s.renderEvaluation(c, rec, p, st)
 	}
 	method := sso.Method(claims, provider)
 	switch pending.Act {

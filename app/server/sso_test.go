@@ -304,7 +304,8 @@ func TestPasswordLoginOffAndTheAdminMapping(t *testing.T) {
 // TestOIDCStepUpCompletes: a director who signs in only through the
 // provider (no password, no passkey) is offered only the provider on the
 // completion form, and completes Casey's apprenticeship by
-// re-authenticating there; the completion records how.
+// re-authenticating there (a stale answer brings the form back with the
+// reason); the completion records how.
 func TestOIDCStepUpCompletes(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		t.Parallel()
@@ -326,7 +327,16 @@ func TestOIDCStepUpCompletes(t *testing.T) {
 		if !strings.Contains(form.body, `name="method" value="sso"`) || !strings.Contains(form.body, "Sign with Test IdP") || strings.Contains(form.body, `name="password"`) {
 			t.Fatalf("the completion form does not offer the provider alone: %d\n%s", form.StatusCode, regexpFind(`(?s)(<form.*?</form>)`, form.body))
 		}
+		// A stale answer (a sign-in from before) completes nothing: the form
+		// comes back with the reason.
+		o.SetTweak(oidctest.Tweak{AuthTime: time.Now().Add(-time.Hour)})
 		r := c.ssoVia(o, c.post(enr+"/complete", url.Values{"method": {"sso"}}), "dana")
+		if done, _ := e.svc.Evidence.Store.Completion(t.Context(), id); r.StatusCode != http.StatusUnauthorized || done != nil ||
+			!strings.Contains(r.body, `<p class="error" id="e-password">Your identity provider did not ask for your credentials again`) {
+			t.Fatalf("stale auth_time: %d, completion %v\n%s", r.StatusCode, done, regexpFind(`(?s)(<main.*</main>)`, r.body))
+		}
+		o.SetTweak(oidctest.Tweak{})
+		r = c.ssoVia(o, c.post(enr+"/complete", url.Values{"method": {"sso"}}), "dana")
 		if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "msg=completed") {
 			t.Fatalf("completion through the provider: %d %s", r.StatusCode, regexpFind(`(?s)(<main.*</main>)`, r.body))
 		}
