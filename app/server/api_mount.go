@@ -31,6 +31,7 @@ func (s *Server) mountAPI() {
 		Shared: api.Shared{Clearances: s.apiClearances, ChangeStatus: s.changeStatus, Pending: s.apiPending, Review: s.apiReview}})
 	api.MountWebhooks(apiHost{s}, s.webhooks)
 	api.MountWages(apiHost{s}, apiHost{s}, s.wages)
+	api.MountEvaluations(apiHost{s}, apiHost{s}, s.evals, s.now)
 	// Transcriptions may carry a scanned page (in base64).
 	for _, p := range []string{"transcriptions", "transcriptions/self-logs", "transcriptions/hours", "transcriptions/tests", "paper-signoffs"} {
 		s.uploads = append(s.uploads, uploadRoute{method: fiber.MethodPost, segments: strings.Split("api/v1/enrollments/:id/"+p, "/"), limit: scanFile})

@@ -128,6 +128,36 @@ func TestEvaluationDueRemindedSignedAndAcknowledged(t *testing.T) {
 		}) {
 			t.Errorf("the workbook lacks Jordan's completed evaluation: %v %v", rows, err)
 		}
+		// The API lists the same evaluations to the apprentice and the site's
+		// staff (404 to another apprentice), validated against openapi.json.
+		api := "/api/v1/enrollments/" + enr + "/evaluations"
+		type apiEval struct {
+			Number                     int
+			Status                     string
+			Ratings                    []struct{ Item, Label string }
+			Signature, Acknowledgement *struct {
+				PrintedName string    `json:"printed_name"`
+				SignedAt    time.Time `json:"signed_at"`
+			}
+		}
+		for _, c := range []*client{jordan, dana} {
+			var got struct{ Evaluations []apiEval }
+			decode(t, c.do("GET", api, nil, map[string]string{"Accept": "application/json"}), &got)
+			i := slices.IndexFunc(got.Evaluations, func(x apiEval) bool { return x.Number == due.Seq })
+			if i < 0 || got.Evaluations[i].Status != "completed" || len(got.Evaluations[i].Ratings) != 5 || got.Evaluations[i].Ratings[0].Label == "" ||
+				got.Evaluations[i].Signature == nil || got.Evaluations[i].Signature.PrintedName != "Priya Raman" || got.Evaluations[i].Signature.SignedAt.IsZero() ||
+				got.Evaluations[i].Acknowledgement == nil || got.Evaluations[i].Acknowledgement.PrintedName != "Jordan Lee" {
+				t.Fatalf("the API's evaluations: %+v", got)
+			}
+			if last := got.Evaluations[len(got.Evaluations)-1]; last.Number != due.Seq+1 || last.Status != "upcoming" || last.Signature != nil {
+				t.Errorf("the API's next evaluation: %+v", last)
+			}
+		}
+		grad := e.client()
+		grad.login("graduate@demo.test", demo.Password)
+		if r := grad.do("GET", api, nil, map[string]string{"Accept": "application/json"}); r.StatusCode != http.StatusNotFound {
+			t.Errorf("another apprentice reads the evaluations: %d", r.StatusCode)
+		}
 		hr := e.client()
 		hr.login("hr@demo.test", demo.Password)
 		if trail := hr.get("/audit").body; !strings.Contains(trail, "Priya Raman signed Jordan Lee&#39;s evaluation "+strconv.Itoa(due.Seq)) ||

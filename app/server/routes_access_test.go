@@ -310,6 +310,7 @@ var accessRules = []accessRule{
 	// No person_id: "no person with this id that you may see".
 	{"POST", "/api/v1/enrollments", "", "401 403 403 403 404 403 403 403", false},
 	{"GET", "/api/v1/enrollments/:id/evidence", "/api/v1/enrollments/{enrollment}/evidence", "401 200 404 200 200 200 200 200", false},
+	{"GET", "/api/v1/enrollments/:id/evaluations", "/api/v1/enrollments/{enrollment}/evaluations", "401 200 404 200 200 200 200 200", false},
 	{"POST", "/api/v1/enrollments/:id/status", "/api/v1/enrollments/{enrollment}/status", "401 403 403 403 409 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/observations", "/api/v1/enrollments/{enrollment}/observations", "401 403 403 400 400 403 403 403", false},
 	{"POST", "/api/v1/enrollments/:id/tests", "/api/v1/enrollments/{enrollment}/tests", "401 403 403 400 400 403 403 403", false},

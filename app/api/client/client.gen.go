@@ -291,6 +291,36 @@ func (e EnrollmentStatus) Valid() bool {
 	}
 }
 
+// Defines values for EvaluationStatus.
+const (
+	EvaluationStatusAwaitingAcknowledgement EvaluationStatus = "awaiting_acknowledgement"
+	EvaluationStatusCompleted               EvaluationStatus = "completed"
+	EvaluationStatusDue                     EvaluationStatus = "due"
+	EvaluationStatusDueSoon                 EvaluationStatus = "due_soon"
+	EvaluationStatusOverdue                 EvaluationStatus = "overdue"
+	EvaluationStatusUpcoming                EvaluationStatus = "upcoming"
+)
+
+// Valid indicates whether the value is a known member of the EvaluationStatus enum.
+func (e EvaluationStatus) Valid() bool {
+	switch e {
+	case EvaluationStatusAwaitingAcknowledgement:
+		return true
+	case EvaluationStatusCompleted:
+		return true
+	case EvaluationStatusDue:
+		return true
+	case EvaluationStatusDueSoon:
+		return true
+	case EvaluationStatusOverdue:
+		return true
+	case EvaluationStatusUpcoming:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HoursEntryKind.
 const (
 	HoursEntryKindOjl HoursEntryKind = "ojl"
@@ -1092,6 +1122,54 @@ type Error struct {
 		Status  int                `json:"status"`
 	} `json:"error"`
 	RequestId string `json:"request_id"`
+}
+
+// Evaluation defines model for Evaluation.
+type Evaluation struct {
+	// Acknowledgement The apprentice's acknowledgement; absent until acknowledged
+	Acknowledgement *EvaluationSignature `json:"acknowledgement,omitempty"`
+
+	// Comments The mentor's comments; absent when none
+	Comments *string            `json:"comments,omitempty"`
+	DueOn    openapi_types.Date `json:"due_on"`
+
+	// Number 1 = the first evaluation
+	Number int `json:"number"`
+
+	// Ratings Empty until the mentor signs
+	Ratings []struct {
+		// Item Item code
+		Item string `json:"item"`
+
+		// Label The scale level's label
+		Label string `json:"label"`
+		Text  string `json:"text"`
+		Value int    `json:"value"`
+	} `json:"ratings"`
+
+	// Signature The mentor's signature; absent until signed
+	Signature *EvaluationSignature `json:"signature,omitempty"`
+	Status    EvaluationStatus     `json:"status"`
+}
+
+// EvaluationStatus defines model for Evaluation.Status.
+type EvaluationStatus string
+
+// EvaluationSignature defines model for EvaluationSignature.
+type EvaluationSignature struct {
+	// Credential The signer's professional credential (RN, MD, ...); absent when none
+	Credential *string `json:"credential,omitempty"`
+
+	// Hash SHA-256 binding the signature to the record
+	Hash string `json:"hash"`
+
+	// Meaning What the signature means, as shown to the signer
+	Meaning     string    `json:"meaning"`
+	PrintedName string    `json:"printed_name"`
+	SignedAt    time.Time `json:"signed_at"`
+
+	// SignerId Person id
+	SignerId string `json:"signer_id"`
 }
 
 // HoursEntry defines model for HoursEntry.
@@ -2301,6 +2379,11 @@ type ClientInterface interface {
 	// Corresponds with POST /enrollments (the `PostEnrollments` operationId).
 	PostEnrollments(ctx context.Context, body PostEnrollmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetEnrollmentsIdEvaluations An enrollment's periodic evaluations (29 CFR 29.5(b)(6)): those signed by the mentor, in order, with ratings and the mentor's and apprentice's signatures, then (while the enrollment is active) the next one scheduled. Due dates follow the program's schedule (every N months, and at each approved wage step when the schedule says at_wage_steps). The apprentice and staff of the enrollment's site, as the evaluation pages.
+	//
+	// Corresponds with GET /enrollments/{id}/evaluations (the `GetEnrollmentsIdEvaluations` operationId).
+	GetEnrollmentsIdEvaluations(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetEnrollmentsIdEvidence Every record of an enrollment: observations (transcribed ones carry transcribed_by and source_note), self-logs, test results, sign-offs (with signature check and revocation), paper sign-offs (transcribed from paper, with counts), hours, and the progress summary
 	//
 	// Corresponds with GET /enrollments/{id}/evidence (the `GetEnrollmentsIdEvidence` operationId).
@@ -2837,6 +2920,21 @@ func (c *Client) PostEnrollmentsWithBody(ctx context.Context, contentType string
 // Corresponds with POST /enrollments (the `PostEnrollments` operationId).
 func (c *Client) PostEnrollments(ctx context.Context, body PostEnrollmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostEnrollmentsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetEnrollmentsIdEvaluations An enrollment's periodic evaluations (29 CFR 29.5(b)(6)): those signed by the mentor, in order, with ratings and the mentor's and apprentice's signatures, then (while the enrollment is active) the next one scheduled. Due dates follow the program's schedule (every N months, and at each approved wage step when the schedule says at_wage_steps). The apprentice and staff of the enrollment's site, as the evaluation pages.
+//
+// Corresponds with GET /enrollments/{id}/evaluations (the `GetEnrollmentsIdEvaluations` operationId).
+func (c *Client) GetEnrollmentsIdEvaluations(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEnrollmentsIdEvaluationsRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -4140,6 +4238,40 @@ func NewPostEnrollmentsRequestWithBody(server string, contentType string, body i
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetEnrollmentsIdEvaluationsRequest constructs an http.Request for the GetEnrollmentsIdEvaluations method
+func NewGetEnrollmentsIdEvaluationsRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/enrollments/%s/evaluations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -5993,6 +6125,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /enrollments (the `PostEnrollments` operationId).
 	PostEnrollmentsWithResponse(ctx context.Context, body PostEnrollmentsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostEnrollmentsResponse, error)
 
+	// GetEnrollmentsIdEvaluationsWithResponse An enrollment's periodic evaluations (29 CFR 29.5(b)(6)): those signed by the mentor, in order, with ratings and the mentor's and apprentice's signatures, then (while the enrollment is active) the next one scheduled. Due dates follow the program's schedule (every N months, and at each approved wage step when the schedule says at_wage_steps). The apprentice and staff of the enrollment's site, as the evaluation pages.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /enrollments/{id}/evaluations (the `GetEnrollmentsIdEvaluations` operationId).
+	GetEnrollmentsIdEvaluationsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetEnrollmentsIdEvaluationsResponse, error)
+
 	// GetEnrollmentsIdEvidenceWithResponse Every record of an enrollment: observations (transcribed ones carry transcribed_by and source_note), self-logs, test results, sign-offs (with signature check and revocation), paper sign-offs (transcribed from paper, with counts), hours, and the progress summary
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -6738,6 +6877,98 @@ func (r PostEnrollmentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostEnrollmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetEnrollmentsIdEvaluationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		EnrollmentId string `json:"enrollment_id"`
+
+		// Evaluations Empty when the program has no evaluations
+		Evaluations []Evaluation `json:"evaluations"`
+
+		// Schedule The schedule in words, for example every 3 months from the start; absent when the program has no evaluations
+		Schedule *string `json:"schedule,omitempty"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Default
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetEnrollmentsIdEvaluationsResponse) GetJSON200() *struct {
+	EnrollmentId string `json:"enrollment_id"`
+
+	// Evaluations Empty when the program has no evaluations
+	Evaluations []Evaluation `json:"evaluations"`
+
+	// Schedule The schedule in words, for example every 3 months from the start; absent when the program has no evaluations
+	Schedule *string `json:"schedule,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetEnrollmentsIdEvaluationsResponse) GetJSON400() *BadInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetEnrollmentsIdEvaluationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetEnrollmentsIdEvaluationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetEnrollmentsIdEvaluationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetEnrollmentsIdEvaluationsResponse) GetJSONDefault() *Default {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEnrollmentsIdEvaluationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEnrollmentsIdEvaluationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEnrollmentsIdEvaluationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEnrollmentsIdEvaluationsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10315,6 +10546,19 @@ func (c *ClientWithResponses) PostEnrollmentsWithResponse(ctx context.Context, b
 	return ParsePostEnrollmentsResponse(rsp)
 }
 
+// GetEnrollmentsIdEvaluationsWithResponse An enrollment's periodic evaluations (29 CFR 29.5(b)(6)): those signed by the mentor, in order, with ratings and the mentor's and apprentice's signatures, then (while the enrollment is active) the next one scheduled. Due dates follow the program's schedule (every N months, and at each approved wage step when the schedule says at_wage_steps). The apprentice and staff of the enrollment's site, as the evaluation pages.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /enrollments/{id}/evaluations (the `GetEnrollmentsIdEvaluations` operationId).
+func (c *ClientWithResponses) GetEnrollmentsIdEvaluationsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetEnrollmentsIdEvaluationsResponse, error) {
+	rsp, err := c.GetEnrollmentsIdEvaluations(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEnrollmentsIdEvaluationsResponse(rsp)
+}
+
 // GetEnrollmentsIdEvidenceWithResponse Every record of an enrollment: observations (transcribed ones carry transcribed_by and source_note), self-logs, test results, sign-offs (with signature check and revocation), paper sign-offs (transcribed from paper, with counts), hours, and the progress summary
 //
 // Returns a wrapper object for the known response body format(s).
@@ -11383,6 +11627,75 @@ func ParsePostEnrollmentsResponse(rsp *http.Response) (*PostEnrollmentsResponse,
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Default
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetEnrollmentsIdEvaluationsResponse parses an HTTP response from a GetEnrollmentsIdEvaluationsWithResponse call
+func ParseGetEnrollmentsIdEvaluationsResponse(rsp *http.Response) (*GetEnrollmentsIdEvaluationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEnrollmentsIdEvaluationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			EnrollmentId string `json:"enrollment_id"`
+
+			// Evaluations Empty when the program has no evaluations
+			Evaluations []Evaluation `json:"evaluations"`
+
+			// Schedule The schedule in words, for example every 3 months from the start; absent when the program has no evaluations
+			Schedule *string `json:"schedule,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Default
