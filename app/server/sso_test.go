@@ -240,6 +240,22 @@ func TestOIDCStepUpSigning(t *testing.T) {
 		if r := c.get(localPath(t, back)); r.StatusCode != http.StatusUnauthorized || signOffs() != before+1 {
 			t.Fatalf("replayed answer: %d", r.StatusCode)
 		}
+
+		// An evaluation through the provider: Jordan's first is overdue once
+		// his start is a year back; what the form held is signed.
+		if _, err := d.NewUpdate().Table("enrollments").Set("start_date = ?", ens[0].StartDate.AddMonths(-12).String()).Where("id = ?", ens[0].ID).Exec(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		eval := enr + "/evaluations/1"
+		if page := c.get(eval); !strings.Contains(page.body, "Sign with Test IdP") {
+			t.Fatalf("no SSO button on the evaluation form: %d", page.StatusCode)
+		}
+		r = c.ssoVia(o, c.post(eval, url.Values{"method": {"sso"}, "comments": {"Steady."}, "rating_CLINICAL-SKILLS": {"3"}, "rating_SAFETY": {"4"},
+			"rating_COMMUNICATE": {"3"}, "rating_DOCUMENT": {"2"}, "rating_CONDUCT": {"4"}}), "priya")
+		done, err := e.svc.Evaluations.ForEnrollment(t.Context(), records(t, e.svc.Evidence, ens[0].ID).Enrollment)
+		if r.StatusCode != http.StatusSeeOther || err != nil || len(done) != 1 || done[0].Comments != "Steady." || !strings.HasPrefix(done[0].AuthMethod, "oidc: re-authenticated at Test IdP") {
+			t.Fatalf("evaluation through the provider: %d %+v %v", r.StatusCode, done, err)
+		}
 	})
 }
 
