@@ -86,8 +86,7 @@ const DefaultCacheSize = 40000
 // write committed on any instance before p was read is always seen, and
 // the check costs no extra round trip when nothing changed.
 func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculum.Date) (*Decided, error) {
-	key := cacheKey{p.ID, asOf}
-	if e, ok := s.cache.get(key); ok && e.stamp == p.DecisionStamp {
+	if e, ok := s.cache.get(cacheKey{p.ID, asOf}); ok && e.stamp == p.DecisionStamp {
 		if e.decided == nil {
 			return nil, ErrNotEnrolled
 		}
@@ -95,14 +94,11 @@ func (s *Service) Decide(ctx context.Context, p *accounts.Person, asOf curriculu
 	}
 	// Loaded after the stamp was read, so the records are at least as new
 	// as the stamp the result is filed under (never older).
-	res, read, err := s.decideStamped(ctx, map[string]int64{p.ID: p.DecisionStamp}, []string{p.ID}, asOf, true)
-	if err != nil {
+	res := map[string]*Decided{}
+	if err := s.decideMissing(ctx, map[string]int64{p.ID: p.DecisionStamp}, []string{p.ID}, asOf, true, res); err != nil {
 		return nil, err
 	}
 	d := res[p.ID]
-	if len(read) > 0 {
-		s.cache.put(key, cacheEntry{stamp: p.DecisionStamp, decided: d}, s.CacheSize)
-	}
 	if d == nil {
 		return nil, ErrNotEnrolled
 	}
@@ -174,19 +170,66 @@ func (s *Service) decideMany(ctx context.Context, personIDs []string, asOf curri
 		}
 		missing = append(missing, id)
 	}
-	res, read, err := s.decideStamped(ctx, stamps, missing, asOf, fill)
-	if err != nil {
+	if err := s.decideMissing(ctx, stamps, missing, asOf, fill, out); err != nil {
 		return nil, err
 	}
-	for id, d := range res {
-		out[id] = d
+	return out, nil
+}
+
+// decideMissing decides people not found in the cache into out (enrolled
+// ones only), sharing the work with other callers deciding the same
+// people at the same time (inflight.go): it decides those nobody else is
+// deciding, registered as in flight when it fills the cache (fill), then
+// waits for the others' batches.
+func (s *Service) decideMissing(ctx context.Context, stamps map[string]int64, missing []string, asOf curriculum.Date, fill bool, out map[string]*Decided) error {
+	if len(missing) == 0 {
+		return nil
 	}
+	var f *flight
 	if fill {
+		f = &flight{done: make(chan struct{})}
+	}
+	own, others := s.claim(missing, asOf, stamps, f, out)
+	if err := s.decideOwn(ctx, f, stamps, own, asOf, fill, out); err != nil {
+		return err
+	}
+	retry, err := s.await(ctx, others, out)
+	if err != nil {
+		return err
+	}
+	return s.decideOwn(ctx, nil, stamps, retry, asOf, fill, out)
+}
+
+// decideOwn decides ids from snapshots or the database into out, files
+// what it read in the cache (fill), and lands f (when set) for its
+// waiters, also when it fails or panics.
+func (s *Service) decideOwn(ctx context.Context, f *flight, stamps map[string]int64, ids []string, asOf curriculum.Date, fill bool, out map[string]*Decided) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	landed := f == nil
+	defer func() {
+		if !landed {
+			s.land(f, ids, asOf, stamps, nil, errAbandoned)
+		}
+	}()
+	res, read, err := s.decideStamped(ctx, stamps, ids, asOf, fill)
+	if err == nil && fill {
 		for _, id := range read {
 			s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: res[id]}, s.CacheSize)
 		}
 	}
-	return out, nil
+	if !landed {
+		s.land(f, ids, asOf, stamps, res, err)
+		landed = true
+	}
+	if err != nil {
+		return err
+	}
+	for id, d := range res {
+		out[id] = d
+	}
+	return nil
 }
 
 // ForPeopleCaching is ForPeople that also files the decisions it makes in
@@ -199,19 +242,34 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 	if err != nil {
 		return nil, err
 	}
+	// Others deciding some of these people now wait for this run.
+	f := &flight{done: make(chan struct{})}
+	own, _ := s.claim(personIDs, asOf, stamps, f, map[string]*Decided{})
+	landed := false
+	defer func() {
+		if !landed {
+			s.land(f, own, asOf, stamps, nil, errAbandoned)
+		}
+	}()
 	// Loaded after the stamps were read: filed under them, never newer.
 	res, ro, evs, err := s.evaluateRoster(ctx, personIDs, asOf, time.Time{}, evidence.AllFields, true)
 	if err != nil {
+		s.land(f, own, asOf, stamps, nil, err)
+		landed = true
 		return nil, err
 	}
 	s.fileSnapshots(ro, personIDs, stamps, res, evs)
+	decided := make(map[string]*Decided, len(res))
 	for _, id := range personIDs {
 		var d *Decided
 		if r, ok := res[id]; ok {
 			d = newDecided(r)
+			decided[id] = d
 		}
 		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
 	}
+	s.land(f, own, asOf, stamps, decided, nil)
+	landed = true
 	return res, nil
 }
 

@@ -40,9 +40,10 @@ type Service struct {
 	// (snapshot.go; 0: DefaultSnapshotSize; negative: none).
 	SnapshotSize int
 
-	cache decisionCache
-	snaps snapshotCache
-	codes codeTable
+	cache   decisionCache
+	snaps   snapshotCache
+	codes   codeTable
+	flights inFlight
 }
 
 // Result is one person's decisions for every task of their program.

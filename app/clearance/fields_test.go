@@ -137,10 +137,17 @@ func generated(t *testing.T, d *db.DB, o scale.Options) ([]string, *clearance.Se
 	return ids, &clearance.Service{Evidence: evidence.NewService(hooked, programs.NewStore(hooked))}, hook
 }
 
-// countingHook counts the statements run.
-type countingHook struct{ n atomic.Int64 }
+// countingHook counts the statements run; before, when set (before the
+// statements it should see start), is called ahead of each.
+type countingHook struct {
+	n      atomic.Int64
+	before func(query string)
+}
 
-func (h *countingHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+func (h *countingHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if h.before != nil {
+		h.before(e.Query)
+	}
 	return ctx
 }
 func (h *countingHook) AfterQuery(context.Context, *bun.QueryEvent) { h.n.Add(1) }
