@@ -172,6 +172,16 @@ func (st *Status) Scheduled() bool { return len(st.Program.WageSchedule) > 0 }
 // Wage says what step n (1-based) pays.
 func (st *Status) Wage(n int) string { return st.Program.DescribeWage(n - 1) }
 
+// Rate is step n's hourly amount ("$14.30 an hour"), or its full
+// description when the amount cannot be told (a percentage without a
+// journeyworker rate): the one-line summary's form.
+func (st *Status) Rate(n int) string {
+	if amount, ok := st.Program.WageRate(n - 1); ok {
+		return fmt.Sprintf("$%.2f an hour", amount)
+	}
+	return st.Wage(n)
+}
+
 // Title is step n's title.
 func (st *Status) Title(n int) string {
 	if n < 1 || n > len(st.Program.WageSchedule) {
