@@ -92,30 +92,33 @@ type directoryRow struct {
 const siteSep = "\x1f"
 
 // Directory returns a page of the people sc may see that match f, and how
-// many match in all, in one statement whatever the page holds.
+// many match in all, in two statements whatever the page holds.
 func (s *Service) Directory(ctx context.Context, sc DirectoryScope, f DirectoryFilter) ([]DirectoryRow, int, error) {
 	agg := "string_agg(%s, %s)"
 	if s.DB.Dialect().Name() != dialect.PG {
 		agg = "group_concat(%s, %s)"
 	}
+	// The enrollment in force: the newest one the apprentice was not moved
+	// away from.
+	withEnrollment := func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Join(`LEFT JOIN enrollments AS e ON e.id = (SELECT e2.id FROM enrollments AS e2 WHERE e2.apprentice_id = u.id
+			AND NOT EXISTS (SELECT 1 FROM enrollment_moves AS m WHERE m.from_enrollment_id = e2.id)
+			ORDER BY e2.start_date DESC, e2.created_at DESC, e2.id DESC LIMIT 1)`).
+			Join("LEFT JOIN program_versions AS v ON v.id = e.version_id").
+			Join("LEFT JOIN programs AS pg ON pg.id = v.program_id")
+	}
+	// The page: ids in order and the count over every match. The count
+	// makes the database build every matching row before the limit, so
+	// the page reads only what filters and sorts need; the enrollment
+	// only when a filter or the sort names it (finding each person's
+	// enrollment in force for 22,000 people took 110 ms).
 	var rows []directoryRow
 	q := s.DB.NewSelect().TableExpr("users AS u").
 		ColumnExpr("u.id, u.name, u.email, u.credential, u.disabled_at, u.locked_until").
-		ColumnExpr("COALESCE((SELECT "+fmt.Sprintf(agg, "role", "','")+" FROM user_roles WHERE user_id = u.id), '') AS roles_csv").
-		ColumnExpr("COALESCE((SELECT "+fmt.Sprintf(agg, "st.name", "?")+" FROM user_sites AS us JOIN sites AS st ON st.id = us.site_id WHERE us.user_id = u.id), '') AS sites", siteSep).
-		ColumnExpr("e.id AS enrollment_id, e.status AS enrollment_status, pg.id AS program_id, pg.title AS program, v.number AS version_number").
-		ColumnExpr("COUNT(*) OVER () AS total").
-		// The enrollment in force: the newest one the apprentice was not
-		// moved away from.
-		Join(`LEFT JOIN enrollments AS e ON e.id = (SELECT e2.id FROM enrollments AS e2 WHERE e2.apprentice_id = u.id
-			AND NOT EXISTS (SELECT 1 FROM enrollment_moves AS m WHERE m.from_enrollment_id = e2.id)
-			ORDER BY e2.start_date DESC, e2.created_at DESC, e2.id DESC LIMIT 1)`).
-		Join("LEFT JOIN program_versions AS v ON v.id = e.version_id").
-		Join("LEFT JOIN programs AS pg ON pg.id = v.program_id")
-	if sc.EmployeeIDs {
-		q.ColumnExpr("u.employee_id, COALESCE(u.hire_date, e.hire_date) AS hire_date")
+		ColumnExpr("COUNT(*) OVER () AS total")
+	if f.ProgramID != "" || f.Status != "" || (sc.EmployeeIDs && f.Sort == "hire_date") || f.Sort == "program" || f.Sort == "status" {
+		withEnrollment(q)
 	}
-
 	switch {
 	case sc.All:
 	case sc.ApprenticesOnly:
@@ -180,6 +183,35 @@ func (s *Service) Directory(ctx context.Context, sc DirectoryScope, f DirectoryF
 	}
 	if err := q.Limit(int64(f.Limit)).Offset(int64(max(0, f.Offset))).Scan(ctx, &rows); err != nil {
 		return nil, 0, fmt.Errorf("people directory: %w", db.Translate(err))
+	}
+	// Then the page's roles, sites and enrollment: 50 people, not all.
+	if len(rows) > 0 {
+		ids := make([]string, len(rows))
+		for i := range rows {
+			ids[i] = rows[i].ID
+		}
+		var more []directoryRow
+		mq := withEnrollment(s.DB.NewSelect().TableExpr("users AS u").ColumnExpr("u.id").
+			ColumnExpr("COALESCE((SELECT "+fmt.Sprintf(agg, "role", "','")+" FROM user_roles WHERE user_id = u.id), '') AS roles_csv").
+			ColumnExpr("COALESCE((SELECT "+fmt.Sprintf(agg, "st.name", "?")+" FROM user_sites AS us JOIN sites AS st ON st.id = us.site_id WHERE us.user_id = u.id), '') AS sites", siteSep).
+			ColumnExpr("e.id AS enrollment_id, e.status AS enrollment_status, pg.id AS program_id, pg.title AS program, v.number AS version_number"))
+		if sc.EmployeeIDs {
+			mq.ColumnExpr("u.employee_id, COALESCE(u.hire_date, e.hire_date) AS hire_date")
+		}
+		if err := mq.Where("u.id IN (?)", db.IDs(ids)).Scan(ctx, &more); err != nil {
+			return nil, 0, fmt.Errorf("people directory: %w", db.Translate(err))
+		}
+		byID := make(map[string]*directoryRow, len(more))
+		for i := range more {
+			byID[more[i].ID] = &more[i]
+		}
+		for i := range rows {
+			if m := byID[rows[i].ID]; m != nil {
+				r := &rows[i]
+				r.RolesCSV, r.Sites, r.EnrollmentID, r.EnrollmentStatus = m.RolesCSV, m.Sites, m.EnrollmentID, m.EnrollmentStatus
+				r.ProgramID, r.Program, r.VersionNumber, r.EmployeeID, r.HireDate = m.ProgramID, m.Program, m.VersionNumber, m.EmployeeID, m.HireDate
+			}
+		}
 	}
 	out := make([]DirectoryRow, len(rows))
 	total := 0

@@ -65,6 +65,15 @@ func TestPeopleDirectory(t *testing.T) {
 		if !strings.Contains(asc, `aria-sort="ascending"`) || !strings.Contains(desc, `aria-sort="descending"`) {
 			t.Errorf("the sorted column does not say so (aria-sort)")
 		}
+		// Sorting by what the enrollment holds: not-enrolled people last,
+		// each row still with its roles, sites and program.
+		for _, sort := range []string{"program", "status", "hire_date"} {
+			b := find(hr, "sort="+sort)
+			if !strings.Contains(b, "Jordan Lee") || !strings.Contains(b, "Medical Assistant") || !strings.Contains(b, "Riverside Family Medicine") ||
+				(sort != "hire_date" && strings.Index(b, "Noor Haddad") < strings.Index(b, "Jordan Lee")) {
+				t.Errorf("sorting by %s: rows missing or a not-enrolled person first:\n%s", sort, b)
+			}
+		}
 
 		// A director sees the same people but no employee ids or hire
 		// dates, and cannot find anyone by employee id.
