@@ -13,6 +13,7 @@ import (
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 const goodPassword = "correct horse battery staple"
@@ -383,6 +384,25 @@ func TestPasswordReset(t *testing.T) {
 		clk.Advance(accounts.ResetLifetime)
 		if _, err := s.CompleteReset(ctx, late, "yet another long passphrase"); !errors.Is(err, accounts.ErrResetInvalid) {
 			t.Fatalf("expired code worked: %v", err)
+		}
+	})
+}
+
+// A malformed email given to UpdateIdentity is the user's mistake, named
+// on the email field, and changes nothing.
+func TestUpdateIdentityRefusesAMalformedEmail(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		s, _ := newStore(d)
+		ctx := context.Background()
+		p := mustCreate(t, s, "ana@example.test", accounts.RoleHR)
+		err := s.UpdateIdentity(ctx, p.ID, "ana.example.test", "Ana Díaz")
+		var kind *errkind.Error
+		if !errors.As(err, &kind) || kind.Kind != errkind.Malformed || kind.Fields["email"] == "" {
+			t.Fatalf("UpdateIdentity with a malformed email: %v, want a Malformed error on the email field", err)
+		}
+		if got, err := s.ByID(ctx, p.ID); err != nil || got.Email != "ana@example.test" || got.Name != p.Name {
+			t.Fatalf("after the refused change: %+v, %v", got, err)
 		}
 	})
 }

@@ -3,13 +3,13 @@ package accounts
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/errkind"
 )
 
 // UpdateIdentity changes a person's email (their login) and name, as an
@@ -19,7 +19,9 @@ import (
 func (s *Store) UpdateIdentity(ctx context.Context, userID, email, name string) error {
 	email, name = NormalizeEmail(email), strings.TrimSpace(name)
 	if email != "" && !strings.Contains(email, "@") {
-		return fmt.Errorf("update person: email %q is not an email address", email)
+		// The callers check first; a caller that did not still gets a
+		// message for the user, on the field, not a server error.
+		return errkind.BadFields(map[string]string{"email": "Enter an email address, such as name@clinic.org."})
 	}
 	return s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var was userRow

@@ -74,6 +74,13 @@ func TestAPICreatesAndChangesPeople(t *testing.T) {
 			}
 		}
 		want(apiCall(e, "PATCH", "/api/v1/people/"+adminP.ID, admin, `{"disabled":true}`), http.StatusUnprocessableEntity, "your own account")
+		// Nor takes the administrator role from themself; the rest of their
+		// own record they may change.
+		want(apiCall(e, "PATCH", "/api/v1/people/"+adminP.ID, admin, `{"roles":["director"]}`), http.StatusBadRequest, "administrator role from yourself")
+		want(apiCall(e, "PATCH", "/api/v1/people/"+adminP.ID, admin, `{"roles":["admin","director"]}`), http.StatusOK, `"roles":["admin","director"]`)
+		if got, err := e.store.ByID(ctx, adminP.ID); err != nil || !got.Has(accounts.RoleAdmin) {
+			t.Fatalf("admin's roles after the refused change: %+v, %v", got, err)
+		}
 		want(apiCall(e, "PATCH", "/api/v1/people/nobody", admin, `{"disabled":false}`), http.StatusNotFound, "")
 	})
 }

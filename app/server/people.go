@@ -321,6 +321,12 @@ func (s *Server) editPerson(c *fiber.Ctx, p *accounts.Person, f personForm) (map
 	if errs != nil || err != nil {
 		return errs, err
 	}
+	// As with disabling: an administrator cannot lock themself out; another
+	// one takes the role away, so an organisation is never left without one
+	// by a slip.
+	if p.ID == currentUser(c).ID && p.Has(accounts.RoleAdmin) && !slices.Contains(roles, accounts.RoleAdmin) {
+		return map[string]string{"roles": "You cannot take the administrator role from yourself; ask another administrator."}, nil
+	}
 	return nil, personTaken(s.accounts.Edit(c.UserContext(), p.ID, accounts.PersonEdit{Name: f.Name, Email: f.Email, EmployeeID: f.EmployeeID,
 		Roles: roles, SiteIDs: f.Sites}))
 }
