@@ -28,32 +28,8 @@ func TestLateEntryAnsweredByKnownAt(t *testing.T) {
 		ap := e.person("ap@x.test", accounts.RoleApprentice)
 		dirP := e.person("dir@x.test", accounts.RoleDirector)
 		prec := e.person("prec@x.test", accounts.RolePreceptor)
-		v, err := curriculum.MedicalAssistantProgram()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range v.Program.Competencies {
-			if v.Program.Competencies[i].Code == "SAF-HIPAA" {
-				v.Program.Competencies[i].PaperSignOffs = curriculum.PaperAllowed
-			}
-		}
-		if !v.IsPublished() {
-			if err := v.Publish(e.clock.Now().Add(-24 * time.Hour)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sv, err := e.svc.Programs.Create(ctx, v, "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		enr, _, dayP := paperEnrollment(t, e, ap, dirP, "bitemporal-enroll")
 		loc := e.cfg.Location()
-		today := curriculum.DateOf(e.clock.Now(), loc)
-		dayP := today.AddDays(-10)
-		enr, _, err := e.svc.Evidence.Enroll(ctx, assessments.Enrollment{ApprenticeID: ap.ID, VersionID: sv.ID, SiteID: e.siteID,
-			HireDate: today.AddDays(-30), StartDate: today.AddDays(-30), IdempotencyKey: "bitemporal-enroll"}, dirP.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if _, _, err := e.svc.Evidence.RecordTest(ctx, records(t, e.svc.Evidence, enr.ID), evidence.ActorOf(dirP),
 			assessments.TestResultRequest{IdempotencyKey: "bitemporal-test", Competency: "SAF-HIPAA", Score: 95, TakenOn: dayP}); err != nil {
 			t.Fatal(err)

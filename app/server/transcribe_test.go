@@ -34,6 +34,39 @@ func postScan(c *client, path string, fields map[string]string, file []byte, nam
 	return c.do("POST", path, &buf, map[string]string{"Content-Type": w.FormDataContentType()})
 }
 
+// paperEnrollment enrolls ap, by dir, 30 days ago in the shipped MA
+// program with SAF-HIPAA open to paper sign-offs; it returns the
+// enrollment, today and the day ten days back that the paper records of
+// these tests are dated.
+func paperEnrollment(t *testing.T, e *env, ap, dir *accounts.Person, key string) (assessments.Enrollment, curriculum.Date, curriculum.Date) {
+	t.Helper()
+	v, err := curriculum.MedicalAssistantProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range v.Program.Competencies {
+		if v.Program.Competencies[i].Code == "SAF-HIPAA" {
+			v.Program.Competencies[i].PaperSignOffs = curriculum.PaperAllowed
+		}
+	}
+	if !v.IsPublished() {
+		if err := v.Publish(e.clock.Now().Add(-24 * time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sv, err := e.svc.Programs.Create(t.Context(), v, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := curriculum.DateOf(e.clock.Now(), e.cfg.Location())
+	enr, _, err := e.svc.Evidence.Enroll(t.Context(), assessments.Enrollment{ApprenticeID: ap.ID, VersionID: sv.ID, SiteID: e.siteID,
+		HireDate: today.AddDays(-30), StartDate: today.AddDays(-30), IdempotencyKey: key}, dir.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enr, today, today.AddDays(-10)
+}
+
 // Historical paper evidence beyond observations and sign-offs (issue 17):
 // a director transcribes a countersigned self-log and a paper test (API),
 // HR paper hours (page); each counts from the day on the paper, for days
@@ -58,32 +91,8 @@ func TestPaperRecordsTranscribedScannedAndRevoked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := curriculum.MedicalAssistantProgram()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range v.Program.Competencies {
-			if v.Program.Competencies[i].Code == "SAF-HIPAA" {
-				v.Program.Competencies[i].PaperSignOffs = curriculum.PaperAllowed
-			}
-		}
-		if !v.IsPublished() {
-			if err := v.Publish(e.clock.Now().Add(-24 * time.Hour)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sv, err := e.svc.Programs.Create(ctx, v, "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		enr, today, dayP := paperEnrollment(t, e, ap, dirP, "paper-enroll")
 		loc := e.cfg.Location()
-		today := curriculum.DateOf(e.clock.Now(), loc)
-		dayP := today.AddDays(-10)
-		enr, _, err := e.svc.Evidence.Enroll(ctx, assessments.Enrollment{ApprenticeID: ap.ID, VersionID: sv.ID, SiteID: e.siteID,
-			HireDate: today.AddDays(-30), StartDate: today.AddDays(-30), IdempotencyKey: "paper-enroll"}, dirP.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
 		before := e.clock.Now()
 		e.clock.Advance(time.Hour)
 
