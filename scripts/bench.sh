@@ -26,8 +26,11 @@ GO_BENCH=${GO_BENCH:-EvaluateOrganisation}
 GO_BENCH_PKGS=${GO_BENCH_PKGS:-./curriculum/}
 # Extra flags for skillgate-bench, e.g. BENCH_FLAGS=-pages-only to measure
 # the pages alone (no clearance-check load, no export).
-# BENCH_FLAGS='-only past-days' or '-only hr-writes' runs one section of
-# issue 24 (past-day checks; the HR dashboard right after writes).
+# BENCH_FLAGS='-only past-days', '-only hr-writes' or '-only mixed-writes'
+# runs one section of issue 24 (past-day checks; the HR dashboard right
+# after writes; preceptors' observations and sign-offs through the forms).
+# The mixed writes add about 4,000 records to $BENCH_DB for good
+# (BENCH_FLAGS=-no-mixed-writes leaves them out).
 BENCH_FLAGS=${BENCH_FLAGS:-}
 
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/skillgate-bench.XXXXXX)}
@@ -76,19 +79,25 @@ awk '/^BenchmarkWrite\// { for (i = 1; i <= NF; i++) if ($i == "tx/s") r[$1] = $
       e, r[k], r[u], (e == "PostgreSQL") ? "≥ 1,000/s" : "", (e == "PostgreSQL") ? ((r[k] >= 1000) ? "MET" : "MISSED") : "" } }' \
   "$OUT/auditbench.txt" | sort >"$OUT/audit-rows.md"
 # Target 4: 50 clients recording observations and sign-offs at 200 writes/s
-# (re-authentication's password hash measured apart).
+# (re-authentication's password hash measured apart), the service's write
+# path alone on an empty database; skillgate-bench measures the same load
+# end to end through the forms on the seeded one.
 log "mixed writes: go test -bench MixedWrites ./app/evidence/"
 SKILLGATE_TEST_DATABASE_URL="$PGBASE/postgres?sslmode=disable" go test -run '^$' -bench 'MixedWrites/postgres' -benchtime "${MIXED_WRITES:-2000}x" ./app/evidence/ \
   | tee "$OUT/mixedbench.txt" >&2
 awk '/^BenchmarkMixedWrites\// { for (i = 2; i <= NF; i++) m[$i] = $(i-1)
-    printf "| Mixed writes, 50 clients, observations and sign-offs at 200/s, PostgreSQL (re-authentication apart) | %.0f writes/s, p50 %.0f ms, p99 %.0f ms, %d sign-offs | p99 < 100 ms | %s |\n", m["writes/s"], m["p50-ms"], m["p99-ms"], m["signoffs"], (m["p99-ms"] < 100 && m["writes/s"] >= 190) ? "MET" : "MISSED"
+    printf "| Mixed writes, 50 clients, observations and sign-offs at 200/s, PostgreSQL, service layer on an empty database (go test; re-authentication apart) | %.0f writes/s, p50 %.0f ms, p99 %.0f ms, %d sign-offs | p99 < 100 ms | %s |\n", m["writes/s"], m["p50-ms"], m["p99-ms"], m["signoffs"], (m["p99-ms"] < 100 && m["writes/s"] >= 190) ? "MET" : "MISSED"
     printf "| Sign-off re-authentication, argon2id password hash alone | p50 %.0f ms, p99 %.0f ms | | |\n", m["reauth-hash-p50-ms"], m["reauth-hash-p99-ms"] }' \
   "$OUT/mixedbench.txt" >>"$OUT/audit-rows.md"
 
 log "starting the server on $BENCH_ADDR"
 # The scale accounts have no second factor: the measured pages are what
-# a signed-in person reads, not the step to enrol one.
+# a signed-in person reads, not the step to enrol one. The server trusts
+# skillgate-bench as its proxy: the mixed writes' 50 preceptors send from
+# their own clinics' addresses (X-Forwarded-For), as behind a real proxy,
+# so the per-address limits on logins and writes count each clinic apart.
 SKILLGATE_DATABASE_URL="$DBURL" SKILLGATE_ADDR="$BENCH_ADDR" SKILLGATE_LOG_LEVEL=warn SKILLGATE_SECOND_FACTOR_ROLES=none \
+  SKILLGATE_TRUSTED_PROXIES=127.0.0.1 \
   "$OUT/skillgate" serve >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 60); do

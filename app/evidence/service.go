@@ -397,19 +397,7 @@ func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer 
 	if err := s.open(ctx, rec); err != nil {
 		return assessments.SignOff{}, false, err
 	}
-	own, err := s.Credentials.ForPerson(ctx, signer.ID)
-	if err != nil {
-		return assessments.SignOff{}, false, err
-	}
-	// The organisation's policy plus what the program itself requires.
-	policy := s.Policy
-	for _, code := range rec.Enrollment.Version.Program().Settings.SignersMustHold {
-		if !slices.Contains(policy.SignerMustHold, code) {
-			policy.SignerMustHold = append(slices.Clone(policy.SignerMustHold), code)
-		}
-	}
-	so, err := assessments.CheckSignOff(req, assessments.Signer{Actor: signer,
-		Records: credentials.CurriculumRecords(own, rec.Enrollment.Version.Location())}, rec, policy, s.Now())
+	so, err := s.CheckSignOff(ctx, rec, signer, req)
 	if err != nil {
 		if found, rerr := s.replay(ctx, &existing, "signer_id", signer.ID, req.IdempotencyKey); rerr == nil && found {
 			return retry(existing.signOff(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID) // see replay
@@ -428,6 +416,26 @@ func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer 
 		return out, again, err
 	}
 	return retry(out, req.IdempotencyKey, out.RequestHash, out.EnrollmentID, fp, enrollmentID)
+}
+
+// CheckSignOff decides, writing nothing, whether signer may sign off req
+// in rec now, as SignOff does before it writes: the rules of the records,
+// the signer's own credentials and the organisation's policy plus what
+// the program requires of signers. It returns the record SignOff would
+// store, or the refusal (a load generator chooses valid sign-offs with it).
+func (s *Service) CheckSignOff(ctx context.Context, rec *assessments.Records, signer assessments.Actor, req assessments.SignOffRequest) (*assessments.SignOff, error) {
+	own, err := s.Credentials.ForPerson(ctx, signer.ID)
+	if err != nil {
+		return nil, fmt.Errorf("the signer's credentials: %w", err)
+	}
+	policy := s.Policy
+	for _, code := range rec.Enrollment.Version.Program().Settings.SignersMustHold {
+		if !slices.Contains(policy.SignerMustHold, code) {
+			policy.SignerMustHold = append(slices.Clone(policy.SignerMustHold), code)
+		}
+	}
+	return assessments.CheckSignOff(req, assessments.Signer{Actor: signer,
+		Records: credentials.CurriculumRecords(own, rec.Enrollment.Version.Location())}, rec, policy, s.Now())
 }
 
 // Revoke records a director's revocation of a sign-off of the enrollment

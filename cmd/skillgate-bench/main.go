@@ -45,6 +45,8 @@ type bench struct {
 	rate     float64
 	conns    int
 	rows     []row
+	// mixedRate is the mixed writes' rate (target 4 asks for 200/s).
+	mixedRate float64
 }
 
 // row is one line of the results table.
@@ -75,7 +77,9 @@ func run() error {
 	out := flag.String("out", "", "also write the table (Markdown) to this file")
 	noExport := flag.Bool("no-export", false, "skip the whole-organisation export")
 	pagesOnly := flag.Bool("pages-only", false, "run only the page measurements (site matrix, home pages, HR dashboard, desk pages): no clearance-check load, no export")
-	only := flag.String("only", "", "run only this section: past-days (clearance checks of past days) or hr-writes (HR dashboard views right after writes)")
+	only := flag.String("only", "", "run only this section: past-days (clearance checks of past days), hr-writes (HR dashboard views right after writes) or mixed-writes (preceptors' observations and sign-offs through the forms)")
+	mixedRate := flag.Float64("mixed-rate", 200, "writes a second of the 50 preceptors together in the mixed writes (target 4: 200; lower to see the cost of a write without queueing)")
+	noMixed := flag.Bool("no-mixed-writes", false, "skip the mixed writes (they add about 200 observations and sign-offs a second of -duration to the database, for good)")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -96,7 +100,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	b := &bench{base: *base, pid: *pid, duration: *duration, rate: *rate, conns: *conns}
+	b := &bench{base: *base, pid: *pid, duration: *duration, rate: *rate, conns: *conns, mixedRate: *mixedRate}
 	bearer := http.Header{"Authorization": {"Bearer " + token}}
 
 	cookies := map[string]string{}
@@ -253,6 +257,12 @@ func run() error {
 		if err := b.hrAfterWrites(ctx, d, hr); err != nil {
 			return err
 		}
+	case *only == "mixed-writes":
+		if err := b.mixedWrites(ctx, d); err != nil {
+			return err
+		}
+	case *only != "":
+		return fmt.Errorf("-only %q: no such section (past-days, hr-writes, mixed-writes)", *only)
 	case !*pagesOnly:
 		if err := checksAndExports(); err != nil {
 			return err
@@ -320,6 +330,13 @@ func run() error {
 		{"Closest to clearance, injections (/cohort/closest?task=INJECTIONS, director's sites)", "/cohort/closest?task=INJECTIONS", director},
 	} {
 		if err := page(p.what, p.path, p.h, 150*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	// 6. Preceptors writing (issue 24 target 4), last: it adds records
+	// the measurements above would read.
+	if !*noMixed && !*pagesOnly {
+		if err := b.mixedWrites(ctx, d); err != nil {
 			return err
 		}
 	}

@@ -161,9 +161,7 @@ func do(ctx context.Context, client *http.Client, cfg *Config, target string) (i
 	if err != nil {
 		return 0, err
 	}
-	for k, vs := range cfg.Header {
-		req.Header[k] = vs
-	}
+	addHeader(req, cfg.Header)
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err
@@ -286,9 +284,7 @@ func Preflight(ctx context.Context, cfg Config, n int, check func(req *http.Requ
 		if err != nil {
 			return err
 		}
-		for k, vs := range cfg.Header {
-			req.Header[k] = vs
-		}
+		addHeader(req, cfg.Header)
 		resp, err := client.Do(req)
 		if err != nil {
 			return fmt.Errorf("loadgen: preflight %s: %w", t, err)

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -155,6 +156,51 @@ func TestLoginGetsSessionCookie(t *testing.T) {
 	}
 	if _, err := Login(context.Background(), srv.URL, "a@b.test", "wrong"); err == nil {
 		t.Fatal("a refused login returned no error")
+	}
+}
+
+// LoginClient sends its header (the client's address behind a proxy) with
+// both requests, and its jar takes a session the server renews later (as
+// after a signature).
+func TestLoginClientSendsHeaderAndKeepsRenewedSession(t *testing.T) {
+	var from []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		from = append(from, r.Header.Get("X-Forwarded-For"))
+		w.Write([]byte(`<input type="hidden" name="_csrf" value="t">`))
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		from = append(from, r.Header.Get("X-Forwarded-For"))
+		http.SetCookie(w, &http.Cookie{Name: "sg_session", Value: "s1"})
+		w.WriteHeader(http.StatusSeeOther)
+	})
+	mux.HandleFunc("POST /sign", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "sg_session", Value: "s2"})
+		w.WriteHeader(http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /who", func(w http.ResponseWriter, r *http.Request) {
+		c, _ := r.Cookie("sg_session")
+		w.Write([]byte(c.Value))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c, err := LoginClient(context.Background(), srv.URL, "a@b.test", "pw", http.Header{"X-Forwarded-For": {"10.24.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(from, ",") != "10.24.0.1,10.24.0.1" {
+		t.Errorf("X-Forwarded-For sent: %q", from)
+	}
+	if r, err := c.Post(srv.URL+"/sign", "text/plain", nil); err != nil || r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign: %v %v", r, err)
+	}
+	r, err := c.Get(srv.URL + "/who")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	if b, _ := io.ReadAll(r.Body); string(b) != "s2" {
+		t.Errorf("session after the renewal %q, want s2", b)
 	}
 }
 

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
+	"github.com/skillgate/skillgate/app/evidence"
+	"github.com/skillgate/skillgate/app/programs"
+	"github.com/skillgate/skillgate/assessments"
+	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/scale"
+)
+
+// Every write planned for the mixed-write run is one the evidence service
+// accepts when the preceptor sends them in order: the run's refusals are
+// then the server's, not the generator's.
+func TestMixedPlanIsAccepted(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := audit.WithActor(context.Background(), audit.System("bench test"))
+		if _, err := scale.Generate(ctx, d, scale.Options{Sites: 2, MAs: 40, Preceptors: 8, Observations: 3000, Credentials: 300, Seed: 3}); err != nil {
+			t.Fatalf("generate: %v", err)
+		}
+		now := time.Now()
+		cs, err := planMixed(ctx, d, 3, 12, now)
+		if err != nil {
+			t.Fatalf("plan: %v", err)
+		}
+		acc := accounts.NewStore(d)
+		svc := evidence.NewService(d, programs.NewStore(d))
+		seen := map[string]string{}
+		signs, writes := 0, 0
+		for _, c := range cs {
+			if len(c.plan) < 12 {
+				t.Errorf("%s has %d writes planned, want at least 12", c.email, len(c.plan))
+			}
+			p, err := acc.ByEmail(ctx, c.email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.plan {
+				if other, ok := seen[w.enrollment]; ok && other != c.email {
+					t.Fatalf("enrollment %s is in the plans of %s and %s", w.enrollment, other, c.email)
+				}
+				seen[w.enrollment] = c.email
+				rec, err := svc.Enrollment(ctx, w.enrollment)
+				if err != nil {
+					t.Fatal(err)
+				}
+				writes++
+				if w.sign {
+					signs++
+					ap, err := acc.ByID(ctx, rec.Enrollment.ApprenticeID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, _, err := svc.SignOff(ctx, rec, evidence.ActorOf(p), assessments.SignOffRequest{IdempotencyKey: newKey(), Competency: w.competency,
+						Kind: curriculum.InitialSignOff, ApprenticeName: ap.Name, AuthMethod: accounts.MethodPassword}); err != nil {
+						t.Fatalf("%s signs off %s: %v", c.email, w.competency, err)
+					}
+					continue
+				}
+				comp := rec.Enrollment.Version.Competency(w.competency)
+				steps := make([]assessments.StepResult, len(comp.Checklist))
+				for j := range steps {
+					steps[j] = assessments.StepResult{Index: j, Met: true}
+				}
+				day, err := curriculum.ParseDate(w.day)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := svc.Observe(ctx, rec, evidence.ActorOf(p), assessments.ObservationRequest{IdempotencyKey: newKey(), Competency: w.competency,
+					Variant: w.variant, ChecklistVersion: comp.ChecklistVersion, PerformedOn: day, Steps: steps, SiteID: rec.Enrollment.SiteID}); err != nil {
+					t.Fatalf("%s observes %s: %v", c.email, w.competency, err)
+				}
+			}
+		}
+		if signs == 0 || signs*2 > writes {
+			t.Errorf("%d sign-offs in %d writes: want some, each after its observations", signs, writes)
+		}
+	})
+}
+
+func TestWriteOutcome(t *testing.T) {
+	summary := []byte(`<main><div class="error-summary" role="alert"><h2>There is a problem</h2><p>Nothing was saved.</p>` +
+		`<ul><li><a href="#f-password">The password is not right, so nothing was signed.</a></li></ul></div></main>`)
+	for _, tc := range []struct {
+		sign     bool
+		status   int
+		location string
+		body     []byte
+		want     string // "" for success, else in the error
+	}{
+		{false, http.StatusSeeOther, "/enrollments/e1?done=saved&c=PHL-VENI#done", nil, ""},
+		{true, http.StatusSeeOther, "/enrollments/e1?msg=signed#c-PHL-VENI", nil, ""},
+		// An unsuccessful observation is recorded, but not what was sent.
+		{false, http.StatusSeeOther, "/enrollments/e1?done=unsuccessful&c=PHL-VENI#done", nil, "HTTP 303: to /enrollments/e1?done=unsuccessful"},
+		{true, http.StatusSeeOther, "/login", nil, "HTTP 303: to /login"},
+		{true, http.StatusUnauthorized, "", summary, "HTTP 401: The password is not right, so nothing was signed."},
+		{false, http.StatusTooManyRequests, "", []byte(`<main><h1>Too many</h1><p class="x">Too many changes from this network.</p></main>`), "HTTP 429: Too many changes from this network."},
+	} {
+		err := writeOutcome(tc.sign, tc.status, tc.location, tc.body)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%d %s: %v, want success", tc.status, tc.location, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%d %s: %v, want an error with %q", tc.status, tc.location, err, tc.want)
+		}
+	}
+}
+
+// The figure target 4 asks for takes the hash's median off each sign-off
+// and nothing off observations.
+func TestExclHash(t *testing.T) {
+	m := &mixedResult{hashes: []time.Duration{20 * time.Millisecond, 30 * time.Millisecond, 40 * time.Millisecond}}
+	m.obs.Latencies = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond}
+	m.signs.Latencies = []time.Duration{60 * time.Millisecond, 10 * time.Millisecond}
+	if got := m.exclHash(100); got != 30*time.Millisecond {
+		t.Errorf("max excluding the hash = %v, want 30ms (60 ms less the median 30 ms)", got)
+	}
+	if got := m.exclHash(50); got != 5*time.Millisecond {
+		t.Errorf("median excluding the hash = %v, want 5ms (the sign-off of 10 ms counts as 0)", got)
+	}
+}
