@@ -84,7 +84,7 @@ type directoryRow struct {
 	VersionNumber    *int       `bun:"version_number"`
 	DisabledAt       *time.Time `bun:"disabled_at"`
 	LockedUntil      *time.Time `bun:"locked_until"`
-	Total            int        `bun:"total"`
+	PeopleStamp      int64      `bun:"people_stamp"`
 }
 
 // siteSep separates site names inside one column: a character no site
@@ -92,7 +92,9 @@ type directoryRow struct {
 const siteSep = "\x1f"
 
 // Directory returns a page of the people sc may see that match f, and how
-// many match in all, in two statements whatever the page holds.
+// many match in all, in at most three statements whatever the page holds:
+// the page, its people's roles, sites and enrollment, and the count unless
+// it is kept (see dirCounts).
 func (s *Service) Directory(ctx context.Context, sc DirectoryScope, f DirectoryFilter) ([]DirectoryRow, int, error) {
 	agg := "string_agg(%s, %s)"
 	if s.DB.Dialect().Name() != dialect.PG {
@@ -107,60 +109,34 @@ func (s *Service) Directory(ctx context.Context, sc DirectoryScope, f DirectoryF
 			Join("LEFT JOIN program_versions AS v ON v.id = e.version_id").
 			Join("LEFT JOIN programs AS pg ON pg.id = v.program_id")
 	}
-	// The page: ids in order and the count over every match. The count
-	// makes the database build every matching row before the limit, so
-	// the page reads only what filters and sorts need; the enrollment
-	// only when a filter or the sort names it (finding each person's
-	// enrollment in force for 22,000 people took 110 ms).
-	var rows []directoryRow
-	q := s.DB.NewSelect().TableExpr("users AS u").
-		ColumnExpr("u.id, u.name, u.email, u.credential, u.disabled_at, u.locked_until").
-		ColumnExpr("COUNT(*) OVER () AS total")
-	if f.ProgramID != "" || f.Status != "" || (sc.EmployeeIDs && f.Sort == "hire_date") || f.Sort == "program" || f.Sort == "status" {
-		withEnrollment(q)
-	}
-	switch {
-	case sc.All:
-	case sc.ApprenticesOnly:
-		q.Where("u.id IN (SELECT user_id FROM user_roles WHERE role = ?)", string(accounts.RoleApprentice))
-		q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			if len(sc.SiteIDs) > 0 {
-				q.WhereOr("u.id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", db.IDs(sc.SiteIDs))
-			}
-			return q.WhereOr(`u.id IN (SELECT en.apprentice_id FROM enrollments AS en
-				JOIN enrollment_preceptors AS ep ON ep.enrollment_id = en.id WHERE ep.preceptor_id = ?)`, sc.PreceptorID)
-		})
-	case len(sc.SiteIDs) == 0:
+	// The page: ids in order. It reads only what filters and sorts need
+	// (the enrollment only when a filter or the sort names it: finding
+	// each person's enrollment in force for 22,000 people took 110 ms), and
+	// no count: a count over every match in the same statement made the
+	// database build every matching row before the limit.
+	filtersEnrollment := f.ProgramID != "" || f.Status != ""
+	sortsEnrollment := (sc.EmployeeIDs && f.Sort == "hire_date") || f.Sort == "program" || f.Sort == "status"
+	if !sc.All && !sc.ApprenticesOnly && len(sc.SiteIDs) == 0 {
 		return []DirectoryRow{}, 0, nil
-	default:
-		q.Where("u.id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", db.IDs(sc.SiteIDs))
 	}
-
-	if t := strings.ToLower(strings.TrimSpace(f.Query)); t != "" {
-		like := "%" + escapeLike(t) + "%"
-		if sc.EmployeeIDs {
-			q.Where(`(LOWER(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR LOWER(COALESCE(u.employee_id, '')) LIKE ? ESCAPE '\')`, like, like, like)
-		} else {
-			q.Where(`(LOWER(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\')`, like, like)
+	// matching is the FROM and WHERE of the page and of its count (which
+	// joins the enrollment only to filter by it: the join adds no rows).
+	matching := func(q *bun.SelectQuery, enrollment bool) *bun.SelectQuery {
+		q.TableExpr("users AS u")
+		if enrollment {
+			withEnrollment(q)
 		}
+		return directoryWhere(q, sc, f)
 	}
-	if f.Role != "" {
-		q.Where("u.id IN (SELECT user_id FROM user_roles WHERE role = ?)", string(f.Role))
+	// How many match is kept under the 'people' change stamp when the
+	// filter reads only what that stamp covers (people, roles, sites);
+	// the stamp comes with the page, read in the same statement.
+	countKey, keep := directoryCountKey(sc, f)
+	var rows []directoryRow
+	q := matching(s.DB.NewSelect(), filtersEnrollment || sortsEnrollment).ColumnExpr("u.id, u.name, u.email, u.credential, u.disabled_at, u.locked_until")
+	if keep {
+		q.ColumnExpr("(SELECT version FROM change_stamps WHERE scope = ?) AS people_stamp", db.ScopePeople)
 	}
-	if f.SiteID != "" {
-		q.Where("u.id IN (SELECT user_id FROM user_sites WHERE site_id = ?)", f.SiteID)
-	}
-	if f.ProgramID != "" {
-		q.Where("pg.id = ?", f.ProgramID)
-	}
-	switch f.Status {
-	case "":
-	case NotEnrolled:
-		q.Where("e.id IS NULL")
-	default:
-		q.Where("e.status = ?", f.Status)
-	}
-
 	// Expressions, not output aliases: PostgreSQL takes an alias in ORDER
 	// BY only on its own.
 	col := map[string]string{"name": "u.name", "email": "u.email", "employee_id": "u.employee_id", "hire_date": "COALESCE(u.hire_date, e.hire_date)",
@@ -183,6 +159,25 @@ func (s *Service) Directory(ctx context.Context, sc DirectoryScope, f DirectoryF
 	}
 	if err := q.Limit(int64(f.Limit)).Offset(int64(max(0, f.Offset))).Scan(ctx, &rows); err != nil {
 		return nil, 0, fmt.Errorf("people directory: %w", db.Translate(err))
+	}
+	// How many match: none when the page is empty (as before, a page past
+	// the end says 0), else kept or counted.
+	total := 0
+	if len(rows) > 0 {
+		var ok bool
+		if keep {
+			total, ok = s.dirCounts.get(rows[0].PeopleStamp, countKey)
+		}
+		if !ok {
+			n, err := matching(s.DB.NewSelect(), filtersEnrollment).Count(ctx)
+			if err != nil {
+				return nil, 0, fmt.Errorf("people directory: count: %w", db.Translate(err))
+			}
+			total = int(n)
+			if keep {
+				s.dirCounts.put(rows[0].PeopleStamp, countKey, total)
+			}
+		}
 	}
 	// Then the page's roles, sites and enrollment: 50 people, not all.
 	if len(rows) > 0 {
@@ -214,9 +209,7 @@ func (s *Service) Directory(ctx context.Context, sc DirectoryScope, f DirectoryF
 		}
 	}
 	out := make([]DirectoryRow, len(rows))
-	total := 0
 	for i, r := range rows {
-		total = r.Total
 		d := DirectoryRow{ID: r.ID, Name: r.Name, Email: r.Email, Credential: r.Credential, DisabledAt: r.DisabledAt, LockedUntil: r.LockedUntil,
 			EmployeeID: deref(r.EmployeeID), HireDate: deref(r.HireDate), EnrollmentID: deref(r.EnrollmentID),
 			EnrollmentStatus: deref(r.EnrollmentStatus), ProgramID: deref(r.ProgramID), Program: deref(r.Program)}
@@ -236,6 +229,51 @@ func (s *Service) Directory(ctx context.Context, sc DirectoryScope, f DirectoryF
 		out[i] = d
 	}
 	return out, total, nil
+}
+
+// directoryWhere narrows q (users AS u, with the enrollment in force as e,
+// v and pg when a filter or the sort needs it) to the people sc may see
+// that f selects.
+func directoryWhere(q *bun.SelectQuery, sc DirectoryScope, f DirectoryFilter) *bun.SelectQuery {
+	switch {
+	case sc.All:
+	case sc.ApprenticesOnly:
+		q.Where("u.id IN (SELECT user_id FROM user_roles WHERE role = ?)", string(accounts.RoleApprentice))
+		q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			if len(sc.SiteIDs) > 0 {
+				q.WhereOr("u.id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", db.IDs(sc.SiteIDs))
+			}
+			return q.WhereOr(`u.id IN (SELECT en.apprentice_id FROM enrollments AS en
+				JOIN enrollment_preceptors AS ep ON ep.enrollment_id = en.id WHERE ep.preceptor_id = ?)`, sc.PreceptorID)
+		})
+	default:
+		q.Where("u.id IN (SELECT user_id FROM user_sites WHERE site_id IN (?))", db.IDs(sc.SiteIDs))
+	}
+	if t := strings.ToLower(strings.TrimSpace(f.Query)); t != "" {
+		like := "%" + escapeLike(t) + "%"
+		if sc.EmployeeIDs {
+			q.Where(`(LOWER(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR LOWER(COALESCE(u.employee_id, '')) LIKE ? ESCAPE '\')`, like, like, like)
+		} else {
+			q.Where(`(LOWER(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\')`, like, like)
+		}
+	}
+	if f.Role != "" {
+		q.Where("u.id IN (SELECT user_id FROM user_roles WHERE role = ?)", string(f.Role))
+	}
+	if f.SiteID != "" {
+		q.Where("u.id IN (SELECT user_id FROM user_sites WHERE site_id = ?)", f.SiteID)
+	}
+	if f.ProgramID != "" {
+		q.Where("pg.id = ?", f.ProgramID)
+	}
+	switch f.Status {
+	case "":
+	case NotEnrolled:
+		q.Where("e.id IS NULL")
+	default:
+		q.Where("e.status = ?", f.Status)
+	}
+	return q
 }
 
 func deref(s *string) string {

@@ -42,6 +42,7 @@ type Service struct {
 
 	hr          hrCache      // the HR dashboard, computed for the whole organisation
 	closestKept closestCache // "closest to clearance" rankings
+	dirCounts   dirCounts    // how many people directory filters match
 }
 
 func (s *Service) now() time.Time {

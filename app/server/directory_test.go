@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,5 +115,89 @@ func TestPeopleDirectory(t *testing.T) {
 		if r := hr.get("/people?status=paused"); r.StatusCode != 400 || !strings.Contains(r.body, "no enrollment status") {
 			t.Errorf("an unknown status: %d", r.StatusCode)
 		}
+	})
+}
+
+// TestPeopleDirectoryTotals: the total the directory shows ("People 1–25
+// of N") is the same on every page and sort, and follows every change to
+// whom the reader may see, including the ones made behind Skillgate's back
+// (the total of an unsearched directory is kept between views): a person
+// added, taken out of the reader's sites, given or relieved of a role; a
+// search counts people by their current email.
+func TestPeopleDirectoryTotals(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		ctx := t.Context()
+		riverside := people["apprentice@demo.test"].SiteIDs[0]
+		add := func(i int) *accounts.Person {
+			p, err := e.store.Create(ctx, accounts.NewPerson{Email: fmt.Sprintf("counted%02d@demo.test", i), Name: fmt.Sprintf("Counted Person %02d", i),
+				Roles: []accounts.Role{accounts.RoleApprentice}, SiteIDs: []string{riverside}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		for i := 0; i < 30; i++ { // more than one page
+			add(i)
+		}
+		exec := func(sql string, args ...any) {
+			t.Helper()
+			if _, err := e.db.NewRaw(sql, args...).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hr := e.client()
+		hr.mustLoginAs("hr@demo.test")
+		total := func(query string) int {
+			t.Helper()
+			r := hr.get("/people?" + query)
+			if r.StatusCode != 200 {
+				t.Fatalf("/people?%s: %d\n%s", query, r.StatusCode, r.body)
+			}
+			n, err := strconv.Atoi(regexpFind(`<caption>People \d+–\d+ of (\d+)</caption>`, r.body))
+			if err != nil {
+				t.Fatalf("/people?%s shows no total:\n%s", query, r.body)
+			}
+			return n
+		}
+		want := func(query string, n int) {
+			t.Helper()
+			if got := total(query); got != n {
+				t.Errorf("/people?%s: of %d, want %d", query, got, n)
+			}
+		}
+		all, apprentices, inRiverside, preceptors := total(""), total("role=apprentice"), total("site="+riverside), total("role=preceptor")
+		if all < 30+len(people)/2 {
+			t.Fatalf("HR sees %d people, fewer than those added", all)
+		}
+		for _, q := range []string{"", "page=2", "sort=email&dir=desc", "sort=sites&page=2"} {
+			want(q, all)
+		}
+
+		p := add(30)
+		want("", all+1)
+		want("page=2", all+1)
+		want("role=apprentice", apprentices+1)
+		want("site="+riverside, inRiverside+1)
+
+		exec("INSERT INTO user_roles (user_id, role) VALUES (?, ?)", p.ID, string(accounts.RolePreceptor))
+		want("role=preceptor", preceptors+1)
+		exec("DELETE FROM user_roles WHERE user_id = ? AND role = ?", p.ID, string(accounts.RolePreceptor))
+		want("role=preceptor", preceptors)
+
+		exec("DELETE FROM user_sites WHERE user_id = ?", p.ID)
+		want("", all)
+		want("site="+riverside, inRiverside)
+		want("role=apprentice", apprentices)
+
+		// A search is counted afresh: an email changed behind Skillgate's
+		// back is found at once.
+		exec("INSERT INTO user_sites (user_id, site_id) VALUES (?, ?)", p.ID, riverside)
+		want("q=counted", 31)
+		byEmail := total("q=" + url.QueryEscape("@demo.test"))
+		exec("UPDATE users SET email = ? WHERE id = ?", "renamed.mailbox@elsewhere.test", p.ID)
+		want("q=renamed.mailbox", 1)
+		want("q="+url.QueryEscape("@demo.test"), byEmail-1)
+		want("", all+1)
 	})
 }
