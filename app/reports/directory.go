@@ -252,9 +252,9 @@ func directoryWhere(q *bun.SelectQuery, sc DirectoryScope, f DirectoryFilter) *b
 	if t := strings.ToLower(strings.TrimSpace(f.Query)); t != "" {
 		like := "%" + escapeLike(t) + "%"
 		if sc.EmployeeIDs {
-			q.Where(`(LOWER(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR LOWER(COALESCE(u.employee_id, '')) LIKE ? ESCAPE '\')`, like, like, like)
+			q.Where(`(LOWER(u.name) LIKE ? ESCAPE '\' OR LOWER(u.email) LIKE ? ESCAPE '\' OR LOWER(COALESCE(u.employee_id, '')) LIKE ? ESCAPE '\')`, like, like, like)
 		} else {
-			q.Where(`(LOWER(u.name) LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\')`, like, like)
+			q.Where(`(LOWER(u.name) LIKE ? ESCAPE '\' OR LOWER(u.email) LIKE ? ESCAPE '\')`, like, like)
 		}
 	}
 	if f.Role != "" {
