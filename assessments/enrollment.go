@@ -99,6 +99,24 @@ type Enrollment struct {
 	// not a column): with the schedule's at_wage_steps, evaluations fall
 	// due on them too (EvaluationSchedule.DueAfter).
 	WageStepsOn []curriculum.Date
+	// Began and MovedOn place the enrollment in its apprenticeship, which
+	// continues across moves to newer program versions; storage attaches
+	// them where evaluations are listed (they are not columns). Began is
+	// the start date of the first enrollment this one was moved from (zero
+	// when it was moved from none: the apprenticeship began on StartDate);
+	// MovedOn the effective day of the move that superseded it (zero: not
+	// moved on), after which its evaluations continue on the new one.
+	Began, MovedOn curriculum.Date
+}
+
+// ApprenticeshipStart is the day the apprenticeship began: the first
+// enrollment's start date when this one was moved from others (Began),
+// its own start date otherwise. Periodic evaluations count from it.
+func (e *Enrollment) ApprenticeshipStart() curriculum.Date {
+	if !e.Began.IsZero() {
+		return e.Began
+	}
+	return e.StartDate
 }
 
 // StatusChange is one change of an enrollment's status: to Status, at At.

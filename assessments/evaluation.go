@@ -103,7 +103,8 @@ func NextEvaluation(done []Evaluation) int {
 
 // CheckEvaluation validates a mentor's evaluation of the enrollment e,
 // whose evaluations so far are done, and returns the signed record to
-// store (ID empty). Errors (*Error): ErrEnrollmentInactive or
+// store (ID empty). Errors (*Error): ErrEnrollmentInactive (not active,
+// or moved on: the evaluations continue on the new enrollment) or
 // ErrInvalidEnrollment (no schedule); ErrSelfSignOff (the apprentice);
 // ErrSignerNotAuthorized (not a preceptor or director); ErrMissingField
 // (printed name); ErrAlreadySignedOff (an evaluation already done);
@@ -117,6 +118,12 @@ func CheckEvaluation(req EvaluationRequest, signer Actor, e *Enrollment, done []
 	sched := e.Version.Program().Evaluations
 	if sched == nil {
 		return nil, fail(ErrInvalidEnrollment, "", "This program has no evaluation schedule.")
+	}
+	if !e.MovedOn.IsZero() {
+		return nil, fail(ErrEnrollmentInactive, "enrollment_id", "This enrollment was moved to a newer program version on %s; complete the evaluation on the new enrollment.", e.MovedOn)
+	}
+	if e.Status != EnrollmentActive {
+		return nil, fail(ErrEnrollmentInactive, "enrollment_id", "This apprenticeship is %s, so no further evaluation is due.", lower(e.Status.Label()))
 	}
 	if signer.ID == e.ApprenticeID {
 		return nil, fail(ErrSelfSignOff, "", "You cannot complete your own evaluation; your mentor completes it and you acknowledge it.")
@@ -287,12 +294,16 @@ func nextDue(e *Enrollment, done []Evaluation) curriculum.Date {
 			last = ev.DueOn
 		}
 	}
-	return e.Version.Program().Evaluations.DueAfter(e.StartDate, e.WageStepsOn, last)
+	return e.Version.Program().Evaluations.DueAfter(e.ApprenticeshipStart(), e.WageStepsOn, last)
 }
 
 // EvaluationsOf lists the enrollment's evaluations on today: those done,
-// in order, then (while the enrollment is active) the next one scheduled.
-// Nil when the program has no schedule.
+// in order, then (while the enrollment is active and, by today, was not
+// moved on to a newer version, where they continue) the next one
+// scheduled: an apprenticeship on hold, cancelled or completed has none
+// due. done are the apprenticeship's: after a move they include
+// those signed on the enrollments it was moved from, whose numbers the
+// next one follows. Nil when the program has no schedule.
 func EvaluationsOf(e *Enrollment, done []Evaluation, today curriculum.Date) []EvaluationState {
 	if e == nil || e.Version == nil || e.Version.Program().Evaluations == nil {
 		return nil
@@ -306,7 +317,7 @@ func EvaluationsOf(e *Enrollment, done []Evaluation, today curriculum.Date) []Ev
 		}
 		out = append(out, st)
 	}
-	if !e.AcceptsEvidence() {
+	if e.Status != EnrollmentActive || !e.MovedOn.IsZero() && !today.Before(e.MovedOn) {
 		return out
 	}
 	next := NextEvaluation(done)

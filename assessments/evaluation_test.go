@@ -83,3 +83,51 @@ func TestEvaluationIsDueAtAWageStep(t *testing.T) {
 		t.Errorf("after the step's evaluation the next is due %s, want the periodic 2026-07-05", got[2].DueOn)
 	}
 }
+
+// After a move to a newer program version the apprenticeship goes on: the
+// new enrollment (started on the move's day) counts evaluations from the
+// first one's start and follows the numbers signed before; the enrollment
+// moved from has none due any more and refuses a signature. An
+// apprenticeship that is not active (completed, on hold) has none due.
+func TestEvaluationsContinueAcrossAMoveAndEndWithTheApprenticeship(t *testing.T) {
+	e := newEnv(t) // started 2026-01-05: evaluation 1 due 2026-04-05, every 3 months
+	ratings := map[string]int{"CLINICAL-SKILLS": 3, "SAFETY": 4, "COMMUNICATE": 3, "DOCUMENT": 2, "CONDUCT": 4}
+	req := EvaluationRequest{Seq: 1, Ratings: ratings, Comments: "Steady progress."}
+	first, err := CheckEvaluation(req, nurse, e.enr, nil, at(d("2026-04-06")))
+	wantErr(t, err, nil)
+	done := []Evaluation{*first}
+
+	moved := *e.enr
+	moved.ID, moved.StartDate, moved.Began = "enr-2", d("2026-05-10"), e.enr.StartDate
+	got := EvaluationsOf(&moved, done, d("2026-07-06"))
+	if len(got) != 2 || got[0].Evaluation == nil || got[0].Seq != 1 || got[1].Seq != 2 || got[1].DueOn != d("2026-07-05") || got[1].Status != EvaluationOverdue {
+		t.Fatalf("after the move: %+v, want evaluation 1 kept and 2 due 2026-07-05 (from the first start), overdue", got)
+	}
+	req.Seq = 2
+	ev, err := CheckEvaluation(req, nurse, &moved, done, at(d("2026-07-06")))
+	wantErr(t, err, nil)
+	if ev.EnrollmentID != "enr-2" || ev.DueOn != d("2026-07-05") {
+		t.Errorf("evaluation 2 after the move: on %s due %s", ev.EnrollmentID, ev.DueOn)
+	}
+
+	old := *e.enr
+	old.MovedOn = d("2026-05-10")
+	if got := EvaluationsOf(&old, done, d("2026-05-09")); len(got) != 2 {
+		t.Errorf("the day before the move the old enrollment has the next one due: %+v", got)
+	}
+	if got := EvaluationsOf(&old, done, d("2026-07-06")); len(got) != 1 {
+		t.Errorf("the enrollment moved from still lists one due: %+v", got)
+	}
+	_, err = CheckEvaluation(req, nurse, &old, done, at(d("2026-07-06")))
+	wantErr(t, err, ErrEnrollmentInactive)
+
+	for _, st := range []EnrollmentStatus{EnrollmentCompleted, EnrollmentOnHold} {
+		ended := *e.enr
+		ended.Status = st
+		if got := EvaluationsOf(&ended, done, d("2026-07-06")); len(got) != 1 {
+			t.Errorf("%s: an evaluation is still due: %+v", st, got)
+		}
+		_, err = CheckEvaluation(req, nurse, &ended, done, at(d("2026-07-06")))
+		wantErr(t, err, ErrEnrollmentInactive)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/wages"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
@@ -35,6 +37,10 @@ type Store struct {
 	// Wages, when set, gives the approved wage steps that evaluations
 	// at_wage_steps fall due on (Load).
 	Wages *wages.Service
+	// Enrollments, when set, follows enrollments through their moves
+	// (Load): the apprenticeship, and so its evaluations, continues
+	// across a move to a newer program version.
+	Enrollments *evidence.Store
 }
 
 // NewStore returns a Store on d.
@@ -131,12 +137,24 @@ func (s *Store) ForEnrollments(ctx context.Context, ids []string) (map[string][]
 	return out, nil
 }
 
-// Load returns the evaluations of the enrollments, by enrollment id (as
-// ForEnrollments), and attaches to each enrollment whose schedule is
-// at_wage_steps the effective dates of its approved wage steps, from which
+// Load returns the evaluations of the enrollments' apprenticeships, by
+// enrollment id, in order: those of the enrollment and of the
+// enrollments it was moved from, which keep their numbers (a move to a
+// newer program version continues the apprenticeship). It attaches to
+// each enrollment where its apprenticeship began and whether it was moved
+// on (Began, MovedOn) and, where the schedule is at_wage_steps, the
+// effective dates of its approved wage steps, from which
 // assessments.EvaluationsOf and CheckEvaluation count due dates. Every
 // reader that lists evaluations loads them with it.
 func (s *Store) Load(ctx context.Context, es ...*assessments.Enrollment) (map[string][]assessments.Evaluation, error) {
+	return s.LoadKnownBy(ctx, time.Time{}, es...)
+}
+
+// LoadKnownBy is Load with only the wage steps approved before knownBy
+// (zero: every one): an answer about a past day counts evaluations due at
+// the wage steps known then, not a step approved later with an earlier
+// effective date.
+func (s *Store) LoadKnownBy(ctx context.Context, knownBy time.Time, es ...*assessments.Enrollment) (map[string][]assessments.Evaluation, error) {
 	ids := make([]string, 0, len(es))
 	var stepped []string
 	for _, e := range es {
@@ -144,6 +162,10 @@ func (s *Store) Load(ctx context.Context, es ...*assessments.Enrollment) (map[st
 		if e.Version != nil && e.Version.Program().Evaluations != nil && e.Version.Program().Evaluations.AtWageSteps {
 			stepped = append(stepped, e.ID)
 		}
+	}
+	prev, err := s.placeInApprenticeship(ctx, es, ids)
+	if err != nil {
+		return nil, err
 	}
 	if len(stepped) > 0 && s.Wages != nil {
 		h, err := s.Wages.History(ctx, stepped)
@@ -153,11 +175,66 @@ func (s *Store) Load(ctx context.Context, es ...*assessments.Enrollment) (map[st
 		for _, e := range es {
 			e.WageStepsOn = nil
 			for _, st := range h[e.ID] {
-				e.WageStepsOn = append(e.WageStepsOn, st.EffectiveOn)
+				if knownBy.IsZero() || st.ApprovedAt.Before(knownBy) {
+					e.WageStepsOn = append(e.WageStepsOn, st.EffectiveOn)
+				}
 			}
 		}
 	}
-	return s.ForEnrollments(ctx, ids)
+	all := slices.Clone(ids)
+	for _, p := range prev {
+		all = append(all, p...)
+	}
+	own, err := s.ForEnrollments(ctx, all)
+	if err != nil || len(prev) == 0 {
+		return own, err
+	}
+	out := make(map[string][]assessments.Evaluation, len(es))
+	for _, e := range es {
+		list := own[e.ID]
+		for _, p := range prev[e.ID] {
+			list = append(list, own[p]...)
+		}
+		slices.SortStableFunc(list, func(a, b assessments.Evaluation) int { return a.Seq - b.Seq })
+		if len(list) > 0 {
+			out[e.ID] = list
+		}
+	}
+	return out, nil
+}
+
+// placeInApprenticeship sets each enrollment's Began and MovedOn from its
+// moves and returns the enrollments each one was moved from (nearest
+// first).
+func (s *Store) placeInApprenticeship(ctx context.Context, es []*assessments.Enrollment, ids []string) (map[string][]string, error) {
+	if s.Enrollments == nil || len(ids) == 0 {
+		return nil, nil
+	}
+	prev, onward, err := s.Enrollments.Chains(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("evaluations: %w", err)
+	}
+	var firsts []string
+	for _, p := range prev {
+		firsts = append(firsts, p[len(p)-1])
+	}
+	began := map[string]curriculum.Date{}
+	if len(firsts) > 0 {
+		ens, err := s.Enrollments.Enrollments(ctx, evidence.EnrollmentFilter{IDs: firsts})
+		if err != nil {
+			return nil, fmt.Errorf("evaluations: %w", err)
+		}
+		for _, f := range ens {
+			began[f.ID] = f.StartDate
+		}
+	}
+	for _, e := range es {
+		e.Began, e.MovedOn = curriculum.Date{}, onward[e.ID].EffectiveOn
+		if p := prev[e.ID]; len(p) > 0 {
+			e.Began = began[p[len(p)-1]]
+		}
+	}
+	return prev, nil
 }
 
 // ForEnrollment returns one enrollment's evaluations (with Load).

@@ -68,6 +68,53 @@ func (s *Store) Moves(ctx context.Context, enrollmentIDs []string) ([]Move, erro
 	return out, nil
 }
 
+// Chains follows the enrollments back through their moves: an
+// apprenticeship continues across a move to a newer program version, so
+// what belongs to it (wage steps, evaluations) is read from every
+// enrollment of the chain. prev[id] lists the enrollments id was moved
+// from, nearest first (the last is where the apprenticeship began; absent
+// when none); onward[id] is the move that superseded id, for each of the
+// enrollments asked about that was moved on. One query per level of
+// moves (chains are short).
+func (s *Store) Chains(ctx context.Context, ids []string) (prev map[string][]string, onward map[string]Move, err error) {
+	prev, onward = map[string][]string{}, map[string]Move{}
+	from := map[string]string{} // to -> from
+	asked := map[string]bool{}
+	for _, id := range ids {
+		asked[id] = true
+	}
+	seen := map[string]bool{}
+	for depth, frontier := 0, ids; len(frontier) > 0 && depth < 20; depth++ {
+		moves, err := s.Moves(ctx, frontier)
+		if err != nil {
+			return nil, nil, fmt.Errorf("enrollment moves: %w", err)
+		}
+		in := map[string]bool{}
+		for _, id := range frontier {
+			in[id], seen[id] = true, true
+		}
+		frontier = nil
+		for _, m := range moves {
+			if depth == 0 && asked[m.From] {
+				onward[m.From] = m
+			}
+			if !in[m.To] {
+				continue
+			}
+			from[m.To] = m.From
+			if !seen[m.From] { // its own moves are not read yet
+				seen[m.From], frontier = true, append(frontier, m.From)
+			}
+		}
+	}
+	for _, id := range ids {
+		for p, ok := from[id]; ok && !slices.Contains(prev[id], p) && p != id; p, ok = from[p] {
+			prev[id] = append(prev[id], p)
+		}
+	}
+	return prev, onward, nil
+}
+
 // Carryover says which of an enrollment's records still count in another
 // program version, and describes the ones that do not.
 type Carryover struct {

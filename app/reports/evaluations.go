@@ -25,8 +25,10 @@ type EvaluationRow struct {
 var evaluationTones = map[assessments.EvaluationStatus]Tone{assessments.EvaluationCompleted: Good, assessments.EvaluationOverdue: Bad,
 	assessments.EvaluationDue: Warn, assessments.EvaluationDueSoon: Warn, assessments.EvaluationAwaitingAck: Warn}
 
-// evaluationRows lists, for each enrollment covered, its evaluations on
-// the as-of day: those signed by then and the next one scheduled.
+// evaluationRows lists, for each apprenticeship covered (the enrollment
+// in force on the as-of day, with the evaluations of those it was moved
+// from), its evaluations on the as-of day: those signed by then and the
+// next one scheduled, due as the wage steps approved by then say.
 func (s *Service) evaluationRows(ctx context.Context, q *Query, people []*accounts.Person) ([]EvaluationRow, error) {
 	if s.Evaluations == nil {
 		return nil, nil
@@ -51,23 +53,45 @@ func (s *Service) evaluationRows(ctx context.Context, q *Query, people []*accoun
 		}
 		covered = append(covered, e)
 	}
-	done, err := s.Evaluations.Load(ctx, covered...)
+	// Only the wage steps approved by the end of the day (or by known_at,
+	// when asked as known earlier) count: a step approved later, even
+	// with an earlier effective date, was not known then.
+	knownBy := q.AsOf.AddDays(1).Time(s.location()).UTC()
+	if !q.KnownAt.IsZero() && q.KnownAt.Before(knownBy) {
+		knownBy = q.KnownAt
+	}
+	done, err := s.Evaluations.LoadKnownBy(ctx, knownBy, covered...)
 	if err != nil {
 		return nil, err
 	}
+	enrollmentIDs := make([]string, len(covered))
+	for i, e := range covered {
+		enrollmentIDs[i] = e.ID
+	}
+	history, err := s.Evidence.Store.StatusHistory(ctx, enrollmentIDs)
+	if err != nil {
+		return nil, err
+	}
+	recorded := func(at time.Time) bool { return q.KnownAt.IsZero() || at.Before(q.KnownAt) }
 	var rows []EvaluationRow
 	for _, e := range covered {
+		if !e.MovedOn.IsZero() && !e.MovedOn.After(q.AsOf) {
+			continue // moved on by then: its evaluations are listed with the new enrollment's
+		}
 		var known []assessments.Evaluation
 		for _, ev := range done[e.ID] {
-			if ev.SignedOn.After(q.AsOf) {
+			if ev.SignedOn.After(q.AsOf) || !recorded(ev.Signature.SignedAt) {
 				continue
 			}
-			if ev.Ack != nil && ev.Ack.SignedOn.After(q.AsOf) {
+			if ev.Ack != nil && (ev.Ack.SignedOn.After(q.AsOf) || !recorded(ev.Ack.Signature.SignedAt)) {
 				ev.Ack = nil
 			}
 			known = append(known, ev)
 		}
-		for _, st := range assessments.EvaluationsOf(e, known, q.AsOf) {
+		then := *e // the status on the day: evaluations stop being due when it ends
+		then.History = history[e.ID]
+		then.Status, _ = then.StatusOn(q.AsOf)
+		for _, st := range assessments.EvaluationsOf(&then, known, q.AsOf) {
 			row := EvaluationRow{PersonID: e.ApprenticeID, Person: names[e.ApprenticeID], EnrollmentID: e.ID, Seq: st.Seq,
 				DueOn: st.DueOn, Status: Status{Text: st.Status.Label(), Tone: evaluationTones[st.Status]}}
 			if ev := st.Evaluation; ev != nil {

@@ -88,26 +88,16 @@ type Service struct {
 // history includes the steps approved on the enrollments it was moved
 // from (by number; each row keeps its own enrollment id and pay).
 func (s *Service) History(ctx context.Context, enrollmentIDs []string) (map[string][]Step, error) {
-	// from[x] lists the enrollments moved to x; a few queries walk the
-	// chains back (moves are rare and chains short).
-	from := map[string][]string{}
-	all, frontier := append([]string(nil), enrollmentIDs...), enrollmentIDs
-	for range 8 {
-		if len(frontier) == 0 || s.Clearance == nil {
-			break
-		}
-		moves, err := s.Clearance.Evidence.Store.Moves(ctx, frontier)
-		if err != nil {
+	prev := map[string][]string{}
+	if s.Clearance != nil {
+		var err error
+		if prev, _, err = s.Clearance.Evidence.Store.Chains(ctx, enrollmentIDs); err != nil {
 			return nil, fmt.Errorf("wage steps: %w", err)
 		}
-		var next []string
-		for _, m := range moves {
-			if slices.Contains(frontier, m.To) && !slices.Contains(from[m.To], m.From) {
-				from[m.To] = append(from[m.To], m.From)
-				next = append(next, m.From)
-			}
-		}
-		all, frontier = append(all, next...), next
+	}
+	all := append([]string(nil), enrollmentIDs...)
+	for _, p := range prev {
+		all = append(all, p...)
 	}
 	var rows []Step
 	if err := s.DB.NewSelect().Model(&rows).Where("enrollment_id IN (?)", db.IDs(all)).
@@ -120,16 +110,8 @@ func (s *Service) History(ctx context.Context, enrollmentIDs []string) (map[stri
 	}
 	out := map[string][]Step{}
 	for _, id := range enrollmentIDs {
-		chain, seen := []string{id}, map[string]bool{id: true}
-		for i := 0; i < len(chain); i++ {
-			for _, f := range from[chain[i]] {
-				if !seen[f] {
-					seen[f], chain = true, append(chain, f)
-				}
-			}
-		}
 		var h []Step
-		for _, e := range chain {
+		for _, e := range append([]string{id}, prev[id]...) {
 			h = append(h, own[e]...)
 		}
 		slices.SortStableFunc(h, func(a, b Step) int { return a.Step - b.Step })

@@ -128,7 +128,7 @@ func New(d *db.DB, cfg config.Config, o Options) (*Services, error) {
 	s.Outbox.Levels = s.Clearance.Levels(s.Now, cfg.Location())
 
 	s.Documents = &documents.Store{DB: d, Audit: s.Audit, Now: s.Now}
-	s.Evaluations = &evaluations.Store{DB: d, Audit: s.Audit, Now: s.Now}
+	s.Evaluations = &evaluations.Store{DB: d, Audit: s.Audit, Now: s.Now, Enrollments: s.Evidence.Store}
 	s.Reminders = &reminders.Service{DB: d, Accounts: s.Accounts, Clearance: s.Clearance, Mail: mail, Log: s.Logger,
 		Now: s.Now, Location: cfg.Location(), Audit: s.Audit, Evaluations: s.Evaluations}
 	groups, err := groupmap.Parse(cfg.SSOGroupMap)
