@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -92,6 +93,75 @@ func List(ctx context.Context, idb bun.IDB, f Filter, limit, offset int) ([]Reco
 		return nil, 0, fmt.Errorf("list audit entries: %w", err)
 	}
 	return rows, int(n), nil
+}
+
+// List lists a page of the trail like the function List, but counts the whole
+// unfiltered trail with c, which remembers what it counted before.
+func (c *Counter) List(ctx context.Context, idb bun.IDB, f Filter, limit, offset int) ([]Record, int, error) {
+	if !f.empty() {
+		return List(ctx, idb, f, limit, offset)
+	}
+	var rows []Record
+	if err := idb.NewSelect().Model(&rows).OrderExpr("seq DESC").Limit(int64(limit)).Offset(int64(offset)).Scan(ctx); err != nil {
+		return nil, 0, fmt.Errorf("list audit entries: %w", err)
+	}
+	n, err := c.count(ctx, idb)
+	if err != nil {
+		return nil, 0, err
+	}
+	return rows, int(n), nil
+}
+
+// empty reports whether f selects every entry.
+func (f Filter) empty() bool {
+	return f.Actor == "" && f.Action == "" && f.EntityType == "" && f.EntityID == "" && f.From.IsZero() && f.Until.IsZero() && len(f.Conditions) == 0
+}
+
+// Counter counts the whole trail without reading all of it each time. An
+// entry's place in the chain (chain_seq), once given, never changes, and
+// no entry goes away (the table refuses both), so the entries chained up
+// to a place are counted once; each count then reads only the entries
+// chained since and those waiting for the sealer (two index ranges),
+// where a plain count visited every entry (400,000 at twice the bench
+// size: most of the audit trail's first page). One Counter serves one
+// database.
+// The zero Counter has counted nothing yet.
+type Counter struct {
+	mu      sync.Mutex
+	counted bool  // whether upTo and below hold a count
+	upTo    int64 // the chain's entries up to this place ...
+	below   int64 // ... are this many
+}
+
+func (c *Counter) count(ctx context.Context, idb bun.IDB) (int64, error) {
+	c.mu.Lock()
+	counted, upTo, below := c.counted, c.upTo, c.below
+	c.mu.Unlock()
+	since := idb.NewSelect().Model((*Record)(nil)).ColumnExpr("COUNT(*)").Where("chain_seq IS NOT NULL")
+	if counted {
+		since = idb.NewSelect().Model((*Record)(nil)).ColumnExpr("COUNT(*)").Where("chain_seq > ?", upTo)
+	}
+	// One statement: the three figures are of the same moment.
+	var r struct {
+		Last    *int64 `bun:"last"`
+		Since   int64  `bun:"since"`
+		Waiting int64  `bun:"waiting"`
+	}
+	err := idb.NewRaw(`SELECT (SELECT MAX(chain_seq) FROM audit_log) AS last, (?) AS since,
+		(SELECT COUNT(*) FROM audit_log WHERE chain_seq IS NULL) AS waiting`, since).Scan(ctx, &r)
+	if err != nil {
+		return 0, fmt.Errorf("count audit entries: %w", err)
+	}
+	if r.Last != nil && (!counted || *r.Last > upTo) {
+		c.mu.Lock()
+		// A count that started from an older place is as right as one
+		// from a newer: keep whichever reaches further.
+		if !c.counted || *r.Last > c.upTo {
+			c.counted, c.upTo, c.below = true, *r.Last, below+r.Since
+		}
+		c.mu.Unlock()
+	}
+	return below + r.Since + r.Waiting, nil
 }
 
 // Each calls fn for every matching entry, newest first, reading a batch at

@@ -131,3 +131,49 @@ func TestChainRefusesFork(t *testing.T) {
 		}
 	})
 }
+
+// A Counter's total of the whole trail is the number of entries at every
+// moment: before anything is written, with entries waiting for the
+// sealer, after they are chained, and as more come (counted from where it
+// counted before); a filtered list is counted in full, and the page is the
+// same as List's.
+func TestCounterCountsTheWholeTrail(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		var c audit.Counter
+		check := func(stage string, want int) {
+			t.Helper()
+			rows, n, err := c.List(ctx, d, audit.Filter{}, 5, 1)
+			if err != nil {
+				t.Fatalf("%s: %v", stage, err)
+			}
+			plain, pn, err := audit.List(ctx, d, audit.Filter{}, 5, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != want || pn != want || len(rows) != len(plain) {
+				t.Fatalf("%s: counted %d (List %d), want %d; %d rows, List %d", stage, n, pn, want, len(rows), len(plain))
+			}
+			for i := range rows {
+				if rows[i].Seq != plain[i].Seq {
+					t.Fatalf("%s: row %d is entry %d, List has %d", stage, i, rows[i].Seq, plain[i].Seq)
+				}
+			}
+		}
+		check("empty trail", 0)
+		seeded(t, d, 3)
+		check("three chained", 3)
+		waitingEntries(t, d, 4)
+		check("four waiting", 7)
+		if _, err := audit.Seal(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		check("sealed", 7)
+		appendN(t, audit.WithActor(ctx, audit.System("test")), d, audit.New(), 2)
+		check("two more", 9)
+		check("again", 9)
+		if _, n, err := c.List(ctx, d, audit.Filter{EntityID: "1"}, 5, 0); err != nil || n != 3 {
+			t.Fatalf("entries about thing 1: %d (%v), want 3", n, err)
+		}
+	})
+}

@@ -32,7 +32,7 @@ type AuditEntry struct {
 // first, and how many it selects; names are read in a fixed number of
 // queries whatever the page holds.
 func (s *Service) AuditTrail(ctx context.Context, f audit.Filter, limit, offset int) ([]AuditEntry, int, error) {
-	recs, total, err := audit.List(ctx, s.DB, f, limit, offset)
+	recs, total, err := s.auditCount.List(ctx, s.DB, f, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -96,27 +96,57 @@ func peopleArgs(text string) []any {
 	return []any{strings.TrimSpace(text), t, "%" + escapeLike(t) + "%"}
 }
 
+// namedPeopleLimit is how many people a typed text may name for their ids
+// to be written into the trail's statement; more, and the statement finds
+// them itself (the same people, as a subquery).
+const namedPeopleLimit = 2000
+
+// peopleNamed returns SQL standing for the ids of the people text names,
+// for "IN (…)", with its arguments. It reads them first, once (an index
+// serves it on PostgreSQL: migration 0032), so that the trail's statements
+// join the records of those people by their ids instead of searching the
+// people again in every kind of record (eleven times per statement, and
+// the page and its count are two).
+func (s *Service) peopleNamed(ctx context.Context, text string) (string, []any, error) {
+	var ids []string
+	if err := s.DB.NewRaw(peopleMatching+" LIMIT ?", append(peopleArgs(text), namedPeopleLimit+1)...).Scan(ctx, &ids); err != nil {
+		return "", nil, fmt.Errorf("audit trail: people named %q: %w", text, db.Translate(err))
+	}
+	if len(ids) > namedPeopleLimit {
+		return peopleMatching, peopleArgs(text), nil
+	}
+	return "?", []any{db.IDs(ids)}, nil
+}
+
 // AuditActor narrows the trail to the entries made by the people text
 // names (an id, an email, part of a name), or by "system" or "anonymous".
-func AuditActor(text string) audit.Condition {
-	args := append([]any{strings.TrimSpace(text)}, peopleArgs(text)...)
-	return audit.Condition{Param: "who", Value: strings.TrimSpace(text), SQL: "(actor = ? OR actor IN (" + peopleMatching + "))", Args: args}
+func (s *Service) AuditActor(ctx context.Context, text string) (audit.Condition, error) {
+	people, args, err := s.peopleNamed(ctx, text)
+	if err != nil {
+		return audit.Condition{}, err
+	}
+	return audit.Condition{Param: "who", Value: strings.TrimSpace(text), SQL: "(actor = ? OR actor IN (" + people + "))",
+		Args: append([]any{strings.TrimSpace(text)}, args...)}, nil
 }
 
 // AuditSubject narrows the trail to the entries about the people text
 // names (an id, an email, part of a name): their account, and every
 // record of theirs (credentials, enrollments, evidence, tokens).
-func AuditSubject(text string) audit.Condition {
+func (s *Service) AuditSubject(ctx context.Context, text string) (audit.Condition, error) {
+	people, peopleArgs, err := s.peopleNamed(ctx, text)
+	if err != nil {
+		return audit.Condition{}, err
+	}
 	var b strings.Builder
 	var args []any
-	b.WriteString("seq IN (SELECT a.seq FROM audit_log AS a WHERE a.entity_type = 'person' AND a.entity_id IN (" + peopleMatching + ")")
-	args = append(args, peopleArgs(text)...)
+	b.WriteString("seq IN (SELECT a.seq FROM audit_log AS a WHERE a.entity_type = 'person' AND a.entity_id IN (" + people + ")")
+	args = append(args, peopleArgs...)
 	for _, st := range subjectTables {
-		fmt.Fprintf(&b, " UNION ALL SELECT a.seq FROM audit_log AS a JOIN %s WHERE a.entity_type = '%s' AND %s IN (%s)", st.Join, st.Type, st.Person, peopleMatching)
-		args = append(args, peopleArgs(text)...)
+		fmt.Fprintf(&b, " UNION ALL SELECT a.seq FROM audit_log AS a JOIN %s WHERE a.entity_type = '%s' AND %s IN (%s)", st.Join, st.Type, st.Person, people)
+		args = append(args, peopleArgs...)
 	}
 	b.WriteString(")")
-	return audit.Condition{Param: "whose", Value: strings.TrimSpace(text), SQL: b.String(), Args: args}
+	return audit.Condition{Param: "whose", Value: strings.TrimSpace(text), SQL: b.String(), Args: args}, nil
 }
 
 // auditWords holds what a batch of entries needs to be told in words.

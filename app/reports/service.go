@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/evaluations"
@@ -40,9 +41,10 @@ type Service struct {
 	// (tests lower it to cross batch boundaries with few people).
 	Batch int
 
-	hr          hrCache      // the HR dashboard, computed for the whole organisation
-	closestKept closestCache // "closest to clearance" rankings
-	dirCounts   dirCounts    // how many people directory filters match
+	hr          hrCache       // the HR dashboard, computed for the whole organisation
+	closestKept closestCache  // "closest to clearance" rankings
+	dirCounts   dirCounts     // how many people directory filters match
+	auditCount  audit.Counter // how many entries the whole audit trail holds
 }
 
 func (s *Service) now() time.Time {

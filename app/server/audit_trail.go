@@ -41,7 +41,7 @@ func (f auditFilters) query() url.Values {
 // concerns may each be given by part of a name, an email or a person id
 // (who also as "system" or "anonymous"); dates are calendar days in the
 // organisation's zone, both included.
-func (s *Server) auditFilter(c *fiber.Ctx) (audit.Filter, auditFilters) {
+func (s *Server) auditFilter(c *fiber.Ctx) (audit.Filter, auditFilters, error) {
 	v := auditFilters{Actor: strings.TrimSpace(c.Query("actor")), Whose: strings.TrimSpace(c.Query("whose")), Action: strings.TrimSpace(c.Query("action")),
 		EntityType: strings.TrimSpace(c.Query("entity_type")), EntityID: strings.TrimSpace(c.Query("entity_id")),
 		From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")), Errors: map[string]string{}}
@@ -58,10 +58,18 @@ func (s *Server) auditFilter(c *fiber.Ctx) (audit.Filter, auditFilters) {
 			f.Actor = p.ID
 		}
 	default:
-		f.Conditions = append(f.Conditions, reports.AuditActor(v.Actor))
+		cond, err := s.reports.AuditActor(c.UserContext(), v.Actor)
+		if err != nil {
+			return f, v, err
+		}
+		f.Conditions = append(f.Conditions, cond)
 	}
 	if v.Whose != "" {
-		f.Conditions = append(f.Conditions, reports.AuditSubject(v.Whose))
+		cond, err := s.reports.AuditSubject(c.UserContext(), v.Whose)
+		if err != nil {
+			return f, v, err
+		}
+		f.Conditions = append(f.Conditions, cond)
 	}
 	loc := s.cfg.Location()
 	var from, to curriculum.Date
@@ -84,7 +92,7 @@ func (s *Server) auditFilter(c *fiber.Ctx) (audit.Filter, auditFilters) {
 	if !from.IsZero() && !to.IsZero() && to.Before(from) {
 		v.Errors["to"] = "The last day is before the first day."
 	}
-	return f, v
+	return f, v, nil
 }
 
 type auditPage struct {
@@ -97,7 +105,10 @@ type auditPage struct {
 }
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	f, v := s.auditFilter(c)
+	f, v, err := s.auditFilter(c)
+	if err != nil {
+		return err
+	}
 	data := auditPage{Filters: v, Actions: reports.AuditActions, EntityList: reports.AuditEntityTypes}
 	if len(v.Errors) > 0 {
 		return s.render(c, statusFor(errkind.Malformed), "audit", Page{Title: "Audit trail", Nav: "audit", Errors: v.Errors, Data: data})
@@ -122,7 +133,10 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 // to a temporary file and sends it; the export is audited before it goes.
 func (s *Server) auditExport(format string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		f, v := s.auditFilter(c)
+		f, v, err := s.auditFilter(c)
+		if err != nil {
+			return err
+		}
 		if len(v.Errors) > 0 {
 			var msgs []string
 			for _, k := range []string{"actor", "from", "to"} {
