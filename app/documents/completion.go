@@ -37,13 +37,22 @@ func CompletionFrom(name string, pv *assessments.ProgramVersion, c *assessments.
 		EnrollmentID: c.EnrollmentID, CompletionID: c.ID, Stamp: st}
 }
 
+// Title is what the certificate certifies, as printed on it: the
+// credential earned ("Certificate of completion: <program>, version N").
+func (c *Completion) Title() string {
+	return fmt.Sprintf("%s: %s, version %d", completionHeading, c.Program, c.Version)
+}
+
+// completionHeading is the certificate's heading.
+const completionHeading = "Certificate of completion"
+
 // Content is the certificate as stored and hashed (see Record.Content).
 func (c *Completion) Content() []byte { return contentOf(c) }
 
 // CompletionPDF prints c on one page.
 func CompletionPDF(c *Completion) ([]byte, error) {
-	d := certificateDoc("Certificate of completion: "+c.Apprentice+", "+c.Program, c.Stamp, c.Content(),
-		"Certificate of completion", c.Apprentice, "has completed the apprenticeship")
+	d := certificateDoc(completionHeading+": "+c.Apprentice+", "+c.Program, c.Stamp, c.Content(),
+		completionHeading, c.Apprentice, "has completed the apprenticeship")
 	d.SetFont(family, "B", 14)
 	d.MultiCell(bodyW, 7, fmt.Sprintf("%s, version %d", c.Program, c.Version), "", "C", false)
 	d.SetFont(family, "", 11)

@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -106,13 +105,23 @@ func (s *Store) complete(ctx context.Context, tx bun.Tx, c *assessments.Completi
 // Completion returns the completion signature of an enrollment, or nil if
 // it was not completed by one.
 func (s *Store) Completion(ctx context.Context, enrollmentID string) (*assessments.Completion, error) {
-	var row completionRow
-	err := s.DB.NewSelect().Model(&row).Where("enrollment_id = ?", enrollmentID).Scan(ctx)
-	if errors.Is(db.Translate(err), db.ErrNotFound) {
-		return nil, nil
+	m, err := s.Completions(ctx, []string{enrollmentID})
+	return m[enrollmentID], err
+}
+
+// Completions returns the completion signatures of the enrollments that
+// have one, by enrollment id (one query).
+func (s *Store) Completions(ctx context.Context, enrollmentIDs []string) (map[string]*assessments.Completion, error) {
+	out := map[string]*assessments.Completion{}
+	if len(enrollmentIDs) == 0 {
+		return out, nil
 	}
-	if err != nil {
+	var rows []completionRow
+	if err := s.DB.NewSelect().Model(&rows).Where("enrollment_id IN (?)", db.IDs(enrollmentIDs)).Scan(ctx); err != nil {
 		return nil, db.Translate(err)
 	}
-	return row.completion(), nil
+	for i := range rows {
+		out[rows[i].EnrollmentID] = rows[i].completion()
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/documents"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
@@ -45,7 +46,9 @@ type RAPIDSRow struct {
 	// reason the director recorded with the change.
 	Status, StatusReason string
 	StatusDate           curriculum.Date
-	Credential           string
+	// Credential is the credential earned: the completion certificate's
+	// title and the completion date, once completed by a signature.
+	Credential string
 }
 
 // RAPIDSColumns are the export's columns, in order (docs/rapids.md).
@@ -193,6 +196,7 @@ func (s *Service) RAPIDSRows(ctx context.Context, q RAPIDSQuery) ([]RAPIDSRow, e
 		return nil, err
 	}
 	var rows []RAPIDSRow
+	var completed []int // rows completed by the last day
 	for i := range ens {
 		e := &ens[i]
 		if moved[e.ID] {
@@ -248,13 +252,16 @@ func (s *Service) RAPIDSRows(ctx context.Context, q RAPIDSQuery) ([]RAPIDSRow, e
 			}
 		}
 		if status == assessments.EnrollmentCompleted {
-			r.Credential = "Certificate of completion of apprenticeship: " + prog.Title
+			completed = append(completed, len(rows))
 		}
 		for _, id := range links {
 			r.OJLHours += hours[id][string(assessments.OJL)].Hours()
 			r.RTIHours += hours[id][string(assessments.RTI)].Hours()
 		}
 		rows = append(rows, r)
+	}
+	if err := s.credentialsEarned(ctx, rows, completed); err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(rows, func(a, b RAPIDSRow) int {
 		if a.Person != b.Person {
@@ -266,6 +273,35 @@ func (s *Service) RAPIDSRows(ctx context.Context, q RAPIDSQuery) ([]RAPIDSRow, e
 		return a.StartDate.Compare(b.StartDate)
 	})
 	return rows, nil
+}
+
+// credentialsEarned fills the credential earned of the rows at the given
+// indexes (completed by the last day) from their completion signatures:
+// the completion certificate's title as printed and the completion date as
+// recorded. A completion without a signature (marked completed before
+// completions were signed) has no certificate and stays blank.
+func (s *Service) credentialsEarned(ctx context.Context, rows []RAPIDSRow, completed []int) error {
+	ids := make([]string, len(completed))
+	for i, n := range completed {
+		ids[i] = rows[n].EnrollmentID
+	}
+	done, err := s.Evidence.Store.Completions(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("completions: %w", err)
+	}
+	for _, n := range completed {
+		c := done[rows[n].EnrollmentID]
+		if c == nil {
+			continue
+		}
+		pv, err := s.Evidence.Version(ctx, c.VersionID)
+		if err != nil {
+			return err
+		}
+		cert := documents.CompletionFrom(rows[n].Person, pv, c, documents.Stamp{})
+		rows[n].Credential = cert.Title() + ", completed on " + cert.CompletedOn
+	}
+	return nil
 }
 
 // approvedHours sums, per enrollment and kind (ojl, rti), the approved

@@ -212,3 +212,69 @@ func TestRAPIDSExport(t *testing.T) {
 		}
 	})
 }
+
+// The RAPIDS credential earned is the completion on record: blank while
+// the apprenticeship is active (and as of a day before its completion),
+// then the completion certificate's title as printed on it and the
+// completion date the director's signature recorded.
+func TestRAPIDSCredentialEarnedIsTheCompletion(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		casey := people["graduate@demo.test"]
+		dir, enr := completionVersion(t, e, casey)
+		id := strings.TrimPrefix(enr, "/enrollments/")
+		approveOrientation(t, e, id, casey, people["physician@demo.test"])
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		var titles []string
+		for _, c := range reports.RAPIDSColumns {
+			titles = append(titles, c.Title)
+		}
+		caseyRow := func(query string) map[string]string {
+			t.Helper()
+			recs, err := csv.NewReader(strings.NewReader(hr.get("/reports/rapids.csv?" + query).body)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs[1:] {
+				if rec[slices.Index(titles, "Apprentice")] == "Casey Brooks" {
+					row := map[string]string{}
+					for i, title := range titles {
+						row[title] = rec[i]
+					}
+					return row
+				}
+			}
+			t.Fatalf("no row of Casey in the RAPIDS CSV (%s)", query)
+			return nil
+		}
+		if row := caseyRow(""); row["Status"] != "Active" || row["Credential earned"] != "" {
+			t.Fatalf("active: status %q, credential %q", row["Status"], row["Credential earned"])
+		}
+
+		dir.get(enr + "/complete")
+		if r := dir.post(enr+"/complete", url.Values{"password": {demo.Password}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("completion: %d", r.StatusCode)
+		}
+		done, err := e.svc.Evidence.Store.Completion(t.Context(), id)
+		if err != nil || done == nil {
+			t.Fatal(done, err)
+		}
+		title := records(t, e.svc.Evidence, id).Enrollment.Version.Program().Title
+		want := "Certificate of completion: " + title + ", version 2, completed on " + done.CompletedOn.String()
+		if row := caseyRow(""); row["Status"] != "Completion" || row["Status date"] != done.CompletedOn.String() || row["Credential earned"] != want {
+			t.Errorf("completed: status %q on %q, credential %q, want %q", row["Status"], row["Status date"], row["Credential earned"], want)
+		}
+		// The certificate prints the same title and date.
+		text := pdfText(t, dir.get(enr+"/completion.pdf"))
+		for _, s := range []string{"Certificateofcompletion", strings.ReplaceAll(title, " ", "") + ",version2", "Completedon" + done.CompletedOn.String()} {
+			if !strings.Contains(text, s) {
+				t.Errorf("the certificate lacks %q", s)
+			}
+		}
+		before := done.CompletedOn.AddDays(-1).String()
+		if row := caseyRow("as_of=" + before); row["Status"] != "Active" || row["Credential earned"] != "" {
+			t.Errorf("as of %s, before the completion: status %q, credential %q", before, row["Status"], row["Credential earned"])
+		}
+	})
+}
