@@ -15,6 +15,7 @@ import (
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/sso"
 	"github.com/skillgate/skillgate/app/sso/oidc/oidctest"
+	"github.com/skillgate/skillgate/assessments"
 )
 
 // newOIDCEnv is a server whose OpenID provider is a real one on loopback
@@ -255,6 +256,39 @@ func TestOIDCStepUpSigning(t *testing.T) {
 		done, err := e.svc.Evaluations.ForEnrollment(t.Context(), records(t, e.svc.Evidence, ens[0].ID).Enrollment)
 		if r.StatusCode != http.StatusSeeOther || err != nil || len(done) != 1 || done[0].Comments != "Steady." || !strings.HasPrefix(done[0].AuthMethod, "oidc: re-authenticated at Test IdP") {
 			t.Fatalf("evaluation through the provider: %d %+v %v", r.StatusCode, done, err)
+		}
+
+		// Jordan acknowledges it through the provider: someone else's
+		// answer there signs nothing; his own signs once and says how.
+		o.AddUser(oidctest.User{Name: "jordan", Subject: "sub-jordan", Email: jordan.Email, EmailVerified: true})
+		j := e.client()
+		if r := j.ssoVia(o, j.get("/auth/oidc/login"), "jordan"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("Jordan's sign-in: %d %s", r.StatusCode, r.body)
+		}
+		if page := j.get(eval); !strings.Contains(page.body, `action="`+eval+`/acknowledge"`) || !strings.Contains(page.body, "Sign with Test IdP") {
+			t.Fatalf("no SSO button on the acknowledgement form: %d", page.StatusCode)
+		}
+		acked := func() *assessments.Acknowledgement {
+			done, err := e.svc.Evaluations.ForEnrollment(t.Context(), records(t, e.svc.Evidence, ens[0].ID).Enrollment)
+			if err != nil || len(done) != 1 {
+				t.Fatalf("Jordan's evaluations: %+v %v", done, err)
+			}
+			return done[0].Ack
+		}
+		ack := func() response { return j.post(eval+"/acknowledge", url.Values{"method": {"sso"}}) }
+		if r := j.ssoVia(o, ack(), "priya"); r.StatusCode != http.StatusForbidden || !strings.Contains(r.body, "someone other than the person signing") || acked() != nil {
+			t.Fatalf("acknowledged by another subject at the provider: %d", r.StatusCode)
+		}
+		j.get(eval)
+		r = j.ssoVia(o, ack(), "jordan")
+		if a := acked(); r.StatusCode != http.StatusSeeOther || a == nil || a.Signature.SignerID != jordan.ID || !strings.HasPrefix(a.AuthMethod, "oidc: re-authenticated at Test IdP") {
+			t.Fatalf("acknowledgement through the provider: %d %+v", r.StatusCode, a)
+		}
+		if last := o.Last(); len(last.Prompt) != 1 || last.Prompt[0] != "login" || last.MaxAge == nil || *last.MaxAge != 0 {
+			t.Errorf("the provider was asked %+v for the acknowledgement", last)
+		}
+		if page := j.get(eval); regexpFind(`<span class="status[^"]*">([^<]+)</span>`, page.body) != "Completed" {
+			t.Errorf("the evaluation is not completed once acknowledged through the provider")
 		}
 	})
 }
