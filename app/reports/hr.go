@@ -108,18 +108,27 @@ func (s *Service) HR(ctx context.Context, today curriculum.Date, f HRFilter) (*H
 		return nil, err
 	}
 	v := &HRDashboard{Total: HRSite{Name: "All sites"}}
-	// The cache holds every site; this reader sees theirs.
-	visible := make(map[string]bool, len(org.sites))
-	for _, site := range org.sites {
+	// The cache holds every site; this reader sees theirs. Rows name their
+	// site by index: the loops below visit every row of the organisation
+	// on every view, so they look up a slice, not a map of site ids.
+	visible := make([]bool, len(org.sites))
+	only := -1 // f.Site's index; len(org.sites) when it is no site shown
+	for i, site := range org.sites {
+		if f.Site != "" && site.id == f.Site {
+			only = i
+		}
 		if f.Sites != nil && !slices.Contains(f.Sites, site.id) {
 			continue
 		}
-		visible[site.id] = true
+		visible[i] = true
 		v.Sites = append(v.Sites, site.counts)
 		v.Total.add(site.counts)
 		for i, n := range site.months {
 			v.Months[i] += n
 		}
+	}
+	if f.Site != "" && only < 0 {
+		only = len(org.sites)
 	}
 	if v.Total.People > 0 {
 		v.Total.Percent = v.Total.Compliant * 100 / v.Total.People
@@ -129,8 +138,8 @@ func (s *Service) HR(ctx context.Context, today curriculum.Date, f HRFilter) (*H
 	// count what matches, then copy out only the requested page.
 	inMonth := f.Month >= 1 && f.Month <= 12
 	types, thisMonth := map[string]bool{}, map[string]int{}
-	for i := range org.rows {
-		if r := &org.rows[i]; visible[r.siteID] {
+	for _, r := range org.rows {
+		if visible[r.site] {
 			types[r.Credential] = true
 			if r.month == 0 {
 				thisMonth[r.Credential]++
@@ -143,7 +152,7 @@ func (s *Service) HR(ctx context.Context, today curriculum.Date, f HRFilter) (*H
 	}
 	shown := func(r *hrEntry) bool {
 		switch {
-		case !visible[r.siteID], f.Site != "" && r.siteID != f.Site:
+		case !visible[r.site], only >= 0 && r.site != only:
 			return false
 		case inMonth && r.month != f.Month-1, !inMonth && !r.attention():
 			return false
@@ -156,19 +165,19 @@ func (s *Service) HR(ctx context.Context, today curriculum.Date, f HRFilter) (*H
 		}
 		return true
 	}
-	for i := range org.rows {
-		if shown(&org.rows[i]) {
+	for _, r := range org.rows {
+		if shown(r) {
 			v.Matching++
 		}
 	}
 	per := max(f.PerPage, 1)
 	v.Page = min(max(f.Page, 1), max(1, (v.Matching+per-1)/per))
 	skip := (v.Page - 1) * per
-	for i := range org.rows {
+	for _, r := range org.rows {
 		if len(v.Rows) == per {
 			break
 		}
-		if r := &org.rows[i]; shown(r) {
+		if shown(r) {
 			if skip > 0 {
 				skip--
 				continue
@@ -278,7 +287,7 @@ func (s *Service) readHRPeople(ctx context.Context) (*hrPeople, error) {
 // hrShares computes the shares and rows of the given people (all of them
 // when ids is nil): their standings and the preceptors' licences, in a
 // fixed number of queries.
-func (s *Service) hrShares(ctx context.Context, pp *hrPeople, ids []string, today curriculum.Date) (map[string][]hrShare, []hrEntry, error) {
+func (s *Service) hrShares(ctx context.Context, pp *hrPeople, ids []string, today curriculum.Date) (map[string][]hrShare, []*hrEntry, error) {
 	var appr, prec []string
 	if ids == nil {
 		appr, prec = slices.Sorted(maps.Keys(pp.appr)), slices.Sorted(maps.Keys(pp.prec))
@@ -354,7 +363,7 @@ func (s *Service) hrShares(ctx context.Context, pp *hrPeople, ids []string, toda
 				if key == "" {
 					rank = 6 // in the chart only: after everything needing attention
 				}
-				rows = append(rows, hrEntry{siteID: site.ID, key: key, month: month, seq: seqOf(slot, false, ci), HRRow: HRRow{PersonID: id, Person: pp.names[id], Role: "Apprentice",
+				rows = append(rows, hrEntry{site: slot.site, key: key, month: month, seq: seqOf(slot, false, ci), HRRow: HRRow{PersonID: id, Person: pp.names[id], Role: "Apprentice",
 					Site: site.Name, Credential: cs.Credential, Label: label, Class: class, Sort: rank}})
 			}
 			if ok {
@@ -367,14 +376,18 @@ func (s *Service) hrShares(ctx context.Context, pp *hrPeople, ids []string, toda
 		for _, slot := range pp.prec[id] {
 			sh := hrShare{site: slot.site}
 			if e := preceptorLicence(id, pp.names[id], pp.licence[id], pp.sites[slot.site], precRecs[id], today, &sh.counts); e != nil {
-				e.seq = seqOf(slot, true, 0)
+				e.site, e.seq = slot.site, seqOf(slot, true, 0)
 				rows = append(rows, *e)
 			}
 			shares[id] = append(shares[id], sh)
 		}
 	}
-	slices.SortFunc(rows, func(a, b hrEntry) int { return rowLess(&a, &b) })
-	return shares, rows, nil
+	sorted := make([]*hrEntry, len(rows))
+	for i := range rows {
+		sorted[i] = &rows[i]
+	}
+	slices.SortFunc(sorted, rowLess)
+	return shares, sorted, nil
 }
 
 // computeHR computes the dashboard for every site on today: everyone in a
@@ -424,9 +437,11 @@ func (org *hrOrg) percents() {
 
 // updated is org with the given people's shares and rows replaced by
 // theirs now (shares and rows as hrShares computed them): the rest of the
-// organisation is not read again.
-func (org *hrOrg) updated(ids []string, shares map[string][]hrShare, rows []hrEntry) *hrOrg {
-	next := &hrOrg{today: org.today, people: org.people, sites: slices.Clone(org.sites), shares: maps.Clone(org.shares)}
+// organisation is not read again. org's shares map becomes the result's
+// (changed in place: see hrOrg.shares); its sites and rows are left as
+// they are for the requests still reading them.
+func (org *hrOrg) updated(ids []string, shares map[string][]hrShare, rows []*hrEntry) *hrOrg {
+	next := &hrOrg{today: org.today, people: org.people, sites: slices.Clone(org.sites), shares: org.shares}
 	gone := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		gone[id] = true
@@ -440,18 +455,17 @@ func (org *hrOrg) updated(ids []string, shares map[string][]hrShare, rows []hrEn
 	}
 	next.percents()
 	// Both lists are in display order: merge them.
-	next.rows = make([]hrEntry, 0, len(org.rows)+len(rows))
+	next.rows = make([]*hrEntry, 0, len(org.rows)+len(rows))
 	j := 0
-	for i := range org.rows {
-		old := &org.rows[i]
+	for _, old := range org.rows {
 		if gone[old.PersonID] {
 			continue
 		}
-		for j < len(rows) && rowLess(&rows[j], old) < 0 {
+		for j < len(rows) && rowLess(rows[j], old) < 0 {
 			next.rows = append(next.rows, rows[j])
 			j++
 		}
-		next.rows = append(next.rows, *old)
+		next.rows = append(next.rows, old)
 	}
 	next.rows = append(next.rows, rows[j:]...)
 	return next
@@ -531,6 +545,6 @@ func preceptorLicence(id, name, licence string, site accounts.Site, recs []crede
 		return nil
 	}
 	label, class := CredentialLabel(state)
-	return &hrEntry{siteID: site.ID, key: key, preceptor: true, month: -1, HRRow: HRRow{PersonID: id, Person: name,
+	return &hrEntry{key: key, preceptor: true, month: -1, HRRow: HRRow{PersonID: id, Person: name,
 		Role: "Preceptor (" + licence + " licence)", Site: site.Name, Credential: licence, Label: label, Class: class, Sort: rank}}
 }

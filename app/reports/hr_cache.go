@@ -32,9 +32,16 @@ type hrOrg struct {
 	stamps      map[string]map[string]int64 // by bucket (evidence.BucketOf), then person
 	buckets     map[string]int64            // each bucket's total
 	sites       []hrOrgSite                 // every site, by name
-	rows        []hrEntry                   // every credential needing attention or in the chart, in display order
+	// rows is every credential needing attention or in the chart, in
+	// display order. The entries are never changed once made, so a newer
+	// hrOrg shares those of the people a write did not change: an update
+	// copies a pointer per row, not the rows.
+	rows []*hrEntry
 	// people is who is where, and shares each person's part of the
-	// sites' figures, so that a write changes only its people's.
+	// sites' figures, so that a write changes only its people's. shares
+	// is read and written only under hrCache.computing (requests read
+	// sites and rows), and an update changes it in place: copying a map
+	// of every person on every update grew with the organisation.
 	people *hrPeople
 	shares map[string][]hrShare
 }
@@ -50,7 +57,7 @@ type hrOrgSite struct {
 // hrEntry is a row of the attention list with what requests filter on.
 type hrEntry struct {
 	HRRow
-	siteID    string
+	site      int    // index in hrOrg.sites (and hrPeople.sites)
 	key       string // the status filter's key (see matchesStatus)
 	preceptor bool   // a preceptor's licence, not an apprentice's credential
 	// month is the chart's month (0 this month … 11) the credential

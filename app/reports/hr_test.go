@@ -23,8 +23,8 @@ func TestHRTakesTheReadersShare(t *testing.T) {
 			t.Fatal(err)
 		}
 		today := curriculum.NewDate(2026, time.November, 23)
-		entry := func(site, person, key string, preceptor bool) hrEntry {
-			return hrEntry{HRRow: HRRow{Person: person, Site: site}, siteID: site, key: key, preceptor: preceptor}
+		entry := func(site, person, key string, preceptor bool) *hrEntry {
+			return &hrEntry{HRRow: HRRow{Person: person, Site: site}, site: int(site[0] - 'a'), key: key, preceptor: preceptor}
 		}
 		s := &Service{DB: d}
 		// Already in display order, as computeHR leaves it.
@@ -32,7 +32,7 @@ func TestHRTakesTheReadersShare(t *testing.T) {
 			{id: "a", counts: HRSite{Name: "A", People: 4, Compliant: 3, Expired: 1}, months: [12]int{1, 0, 2}},
 			{id: "b", counts: HRSite{Name: "B", People: 5, Compliant: 0, Missing: 5}, months: [12]int{7}},
 			{id: "c", counts: HRSite{Name: "C", People: 2, Compliant: 1, Exp30: 1}, months: [12]int{0, 1}},
-		}, rows: []hrEntry{
+		}, rows: []*hrEntry{
 			entry("a", "Ann", "expired", false), entry("b", "Bob", "missing", false), entry("a", "Cy", "30", true),
 			entry("c", "Di", "30", false), entry("c", "Ed", "60", false), entry("a", "Flo", "90", false),
 		}})
@@ -52,6 +52,18 @@ func TestHRTakesTheReadersShare(t *testing.T) {
 		}
 		if p := people(got.Rows); !slices.Equal(p, []string{"Ann", "Cy", "Di", "Ed", "Flo"}) || got.Matching != 5 || got.First != 1 || got.Last != 5 {
 			t.Fatalf("rows %v (%d-%d of %d), want everyone of A and C", p, got.First, got.Last, got.Matching)
+		}
+
+		// One site's rows; a site the reader may not see, or no site at
+		// all, has none (its counts stay in the table).
+		for site, want := range map[string][]string{"c": {"Di", "Ed"}, "b": nil, "nowhere": nil} {
+			got, err = s.HR(ctx, today, HRFilter{Sites: []string{"c", "a"}, Site: site, PerPage: 50, Page: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := people(got.Rows); !slices.Equal(p, want) || got.Matching != len(want) || len(got.Sites) != 2 {
+				t.Fatalf("site %s: rows %v of %d, %d sites; want %v", site, p, got.Matching, len(got.Sites), want)
+			}
 		}
 
 		// Within 60 days includes within 30; apprentices only; pages of 1.

@@ -61,8 +61,26 @@ func TestHRUpdatesOnlyWhatAWriteChanged(t *testing.T) {
 				t.Fatalf("after %s: %d rows, want %d", what, len(got.rows), len(want.rows))
 			}
 			for i := range got.rows {
-				if got.rows[i] != want.rows[i] {
-					t.Fatalf("after %s: row %d\n%+v\nwant\n%+v", what, i, got.rows[i], want.rows[i])
+				if *got.rows[i] != *want.rows[i] {
+					t.Fatalf("after %s: row %d\n%+v\nwant\n%+v", what, i, *got.rows[i], *want.rows[i])
+				}
+			}
+			// And what readers see: B's views from its kept dashboard equal
+			// a fresh instance's, for the whole organisation, one site,
+			// a status and role, and a month of the chart.
+			fresh := instance()
+			for _, f := range []HRFilter{{PerPage: 50, Page: 1}, {Site: want.sites[1].id, PerPage: 5, Page: 2},
+				{Sites: []string{want.sites[0].id}, Status: "missing", Role: "apprentice", PerPage: 10, Page: 1}, {Month: 2, PerPage: 50, Page: 1}} {
+				seen, err := b.HR(ctx, today, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantSeen, err := fresh.HR(ctx, today, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(seen, wantSeen) {
+					t.Fatalf("after %s: view %+v\n%+v\nwant\n%+v", what, f, seen, wantSeen)
 				}
 			}
 			return got

@@ -24,18 +24,43 @@ const hrPerPage = 50
 
 type hrView struct {
 	*reports.HRDashboard
-	Today   curriculum.Date
-	Pager   pager
-	Chart   template.HTML
-	Filter  string
-	Role    string
-	Filters []option
-	Roles   []option
+	// SiteRows are the by-site table's rows, the sum of the sites last.
+	SiteRows []hrSiteRow
+	Today    curriculum.Date
+	Pager    pager
+	Chart    template.HTML
+	Filter   string
+	Role     string
+	Filters  []option
+	Roles    []option
 	// Credential, Site and Month (YYYY-MM, a month of the chart) narrow
 	// the list; MonthLabel names the month.
 	Credential, Site, Month, MonthLabel string
 	// MonthNow is this month as the month filter writes it.
 	MonthNow string
+}
+
+// hrSiteRow is a row of the by-site table with the links of its counts,
+// made once here: the table has a row per site (hundreds for HR of a large
+// organisation) and seven links each, and a template call per link cost
+// more than the rest of the view.
+type hrSiteRow struct {
+	reports.HRSite
+	// The links of the counts of the same names.
+	ExpiredHref, Exp30Href, Exp60Href, Exp90Href, MissingHref, GraceHref, UnverifiedHref string
+}
+
+// siteRow is the by-site table's row of st (a sum of sites when its ID is
+// empty), linking each count to the list with that status at that site,
+// as Link writes it.
+func siteRow(st reports.HRSite) hrSiteRow {
+	prefix := "/hr?"
+	if st.ID != "" {
+		prefix += "site=" + url.QueryEscape(st.ID) + "&"
+	}
+	link := func(status string) string { return prefix + "status=" + url.QueryEscape(status) + "#list" }
+	return hrSiteRow{HRSite: st, ExpiredHref: link("expired"), Exp30Href: link("30"), Exp60Href: link("31-60"), Exp90Href: link("61-90"),
+		MissingHref: link("missing"), GraceHref: link("grace"), UnverifiedHref: link("unverified")}
 }
 
 // Link is the dashboard's list with these filters (empty ones left out),
@@ -83,6 +108,10 @@ func (s *Server) hrDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	v.HRDashboard = d
+	v.SiteRows = make([]hrSiteRow, 0, len(d.Sites)+1)
+	for _, st := range append(d.Sites, d.Total) {
+		v.SiteRows = append(v.SiteRows, siteRow(st))
+	}
 	v.Chart = expiryChart(today, d.Months[:])
 	q := url.Values{}
 	for k, val := range map[string]string{"status": v.Filter, "role": v.Role, "credential": v.Credential, "site": v.Site, "month": v.Month} {
