@@ -1,6 +1,7 @@
 package clearance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -72,11 +73,22 @@ func (d *Decided) Decision(task string) (curriculum.Decision, bool, error) {
 // Task returns the task definition for a code, or nil.
 func (d *Decided) Task(code string) *curriculum.Task { return d.Rules.Version().Program.Task(code) }
 
-// DefaultCacheSize is how many person-days of decisions a process keeps:
-// about 1.2 kB each for a program of 25 tasks (packed), so 50 MB in all;
-// two days of a 20,000-MA organisation, so that the day's first asks
-// after midnight do not push out the ones still asked about yesterday.
+// DefaultCacheSize is how many person-days of decisions of the current
+// days (today by the organisation's clock, and the day either side of it)
+// a process keeps at least: about 1.2 kB each for a program of 25 tasks
+// (packed), so 50 MB; two days of a 20,000-MA organisation, so that the
+// day's first asks after midnight do not push out the ones still asked
+// about yesterday. Beyond it only today's decisions are added, one a
+// person, so a larger organisation's whole day is kept (decisionCache).
 const DefaultCacheSize = 40000
+
+// DefaultOtherDaysCacheSize is how many person-days of decisions of other
+// days (past days, mostly: auditors, the as_of of reports) a process
+// keeps, apart from the current days' so that they never push those out:
+// about 6 MB. Few are worth keeping: only decisions read from the
+// database are filed (an evidence snapshot decides another day again in
+// microseconds), and a past day is seldom asked about twice.
+const DefaultOtherDaysCacheSize = 5000
 
 // Decide returns p's decisions on asOf (ErrNotEnrolled without an
 // enrollment in force). p must have been read in the current request: its
@@ -215,8 +227,16 @@ func (s *Service) decideOwn(ctx context.Context, f *flight, stamps map[string]in
 	}()
 	res, read, err := s.decideStamped(ctx, stamps, ids, asOf, fill)
 	if err == nil && fill {
+		today := s.today()
+		// A current day's decisions are all kept, those made from
+		// snapshots too: they have room, and the rankings of the whole
+		// organisation ask for every one again. Of other days only those
+		// read from the database (decideStamped).
+		if isCurrent(asOf, today) {
+			read = ids
+		}
 		for _, id := range read {
-			s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: res[id]}, s.CacheSize)
+			s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: res[id]}, today, s.cacheSizes())
 		}
 	}
 	if !landed {
@@ -259,6 +279,7 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 		return nil, err
 	}
 	s.fileSnapshots(ro, personIDs, stamps, res, evs)
+	today := s.today()
 	decided := make(map[string]*Decided, len(res))
 	for _, id := range personIDs {
 		var d *Decided
@@ -266,7 +287,7 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 			d = newDecided(r)
 			decided[id] = d
 		}
-		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, s.CacheSize)
+		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, today, s.cacheSizes())
 	}
 	s.land(f, own, asOf, stamps, decided, nil)
 	landed = true
@@ -288,6 +309,14 @@ func (s *Service) decide(ctx context.Context, personIDs []string, asOf curriculu
 	return out, nil
 }
 
+// today is the organisation's calendar day now: which days the cache
+// counts as current.
+func (s *Service) today() curriculum.Date { return Today(time.Now(), nil) }
+
+func (s *Service) cacheSizes() cacheSizes {
+	return cacheSizes{current: s.CacheSize, other: s.OtherDaysCacheSize}
+}
+
 type cacheKey struct {
 	person string
 	asOf   curriculum.Date
@@ -298,52 +327,140 @@ type cacheEntry struct {
 	decided *Decided // nil: not enrolled
 }
 
-// decisionCache is a bounded map; when full, an arbitrary tenth is
-// dropped (Go's map order is random), which is as good as LRU for uniform
-// access and costs nothing per hit.
+// decisionCache keeps decisions in two parts, so that questions about
+// other days never push out the current days' decisions, which the API,
+// the pages and the whole-organisation rankings keep asking for:
+//
+//   - current: the days within one of today (the organisation's clock;
+//     a program in another zone may be a day apart), up to the configured
+//     size. Beyond it only today's are added, as many as the organisation
+//     has people (one entry each), up to maxTodayCache: a larger
+//     organisation's whole day is kept. When full, entries of days other
+//     than today go first; an arbitrary tenth of today's goes only at
+//     maxTodayCache.
+//   - other: every other day, small; an arbitrary tenth goes when full.
+//
+// Dropping an arbitrary tenth (Go's map order is random) is as good as
+// LRU for uniform access and costs nothing per hit. What is kept, and
+// under which stamp, follows the same rules in both parts.
 type decisionCache struct {
-	mu sync.RWMutex
-	m  map[cacheKey]cacheEntry
+	mu      sync.RWMutex
+	current map[cacheKey]cacheEntry
+	other   map[cacheKey]cacheEntry
+	// today is the day current was last sorted for: when the clock's
+	// day moves, days no longer current leave it (dropped, not moved:
+	// each is a day of the whole organisation, not a few past days'),
+	// and nToday counts its entries of today.
+	today  curriculum.Date
+	nToday int
 }
+
+// maxTodayCache bounds today's decisions whatever the organisation: about
+// 240 MB, more than a process deciding that many people holds anyway.
+const maxTodayCache = 200000
+
+// cacheSizes are a Service's bounds (0: the default; negative: none).
+type cacheSizes struct{ current, other int }
 
 func (c *decisionCache) get(k cacheKey) (cacheEntry, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	e, ok := c.m[k]
+	if e, ok := c.current[k]; ok {
+		return e, true
+	}
+	e, ok := c.other[k]
 	return e, ok
 }
 
-func (c *decisionCache) put(k cacheKey, e cacheEntry, size int) {
-	if size == 0 {
-		size = DefaultCacheSize
-	}
-	if size < 0 {
+// isCurrent tells whether day is one of the current days when the
+// clock's day is today.
+func isCurrent(day, today curriculum.Date) bool {
+	return !day.Before(today.AddDays(-1)) && !day.After(today.AddDays(1))
+}
+
+func (c *decisionCache) put(k cacheKey, e cacheEntry, today curriculum.Date, sizes cacheSizes) {
+	if sizes.current < 0 {
 		return // caching off
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[cacheKey]cacheEntry{}
+	if c.current == nil {
+		c.current, c.other = map[cacheKey]cacheEntry{}, map[cacheKey]cacheEntry{}
+	}
+	if today != c.today {
+		c.today, c.nToday = today, 0
+		for key := range c.current {
+			switch {
+			case !isCurrent(key.asOf, today):
+				delete(c.current, key)
+			case key.asOf == today:
+				c.nToday++
+			}
+		}
+	}
+	if !isCurrent(k.asOf, today) {
+		c.putOther(k, e, cmp.Or(sizes.other, DefaultOtherDaysCacheSize))
+		return
 	}
 	// A slower request may come back with an older stamp than one already
 	// stored; keep the newer.
-	if old, ok := c.m[k]; ok && old.stamp > e.stamp {
+	if old, ok := c.current[k]; ok {
+		if old.stamp <= e.stamp {
+			c.current[k] = e
+		}
 		return
 	}
-	if _, ok := c.m[k]; !ok && len(c.m) >= size {
-		dropTenth(c.m, size)
+	size := cmp.Or(sizes.current, DefaultCacheSize)
+	if len(c.current) >= size && len(c.current) > c.nToday {
+		// Room from the other current days first.
+		dropWhere(c.current, max(size/10, 1), func(key cacheKey) bool { return key.asOf != today })
 	}
-	c.m[k] = e
+	if k.asOf != today {
+		if len(c.current) >= size {
+			return // today's fill it
+		}
+	} else if limit := max(size, maxTodayCache); c.nToday >= limit {
+		c.nToday -= dropWhere(c.current, max(limit/10, 1), func(key cacheKey) bool { return key.asOf == today })
+	}
+	c.current[k] = e
+	if k.asOf == today {
+		c.nToday++
+	}
+}
+
+// putOther files a decision of another day.
+func (c *decisionCache) putOther(k cacheKey, e cacheEntry, size int) {
+	if size < 0 {
+		return
+	}
+	old, ok := c.other[k]
+	if ok && old.stamp > e.stamp {
+		return
+	}
+	if !ok && len(c.other) >= size {
+		dropTenth(c.other, size)
+	}
+	c.other[k] = e
+}
+
+// dropWhere deletes up to n arbitrary entries whose key passes drop (Go's
+// map order is random) and returns how many it deleted.
+func dropWhere[K comparable, V any](m map[K]V, n int, drop func(K) bool) int {
+	dropped := 0
+	for k := range m {
+		if dropped == n {
+			break
+		}
+		if drop(k) {
+			delete(m, k)
+			dropped++
+		}
+	}
+	return dropped
 }
 
 // dropTenth deletes an arbitrary tenth of size entries of a full map (Go's
 // map order is random).
 func dropTenth[K comparable, V any](m map[K]V, size int) {
-	drop := max(size/10, 1)
-	for victim := range m {
-		delete(m, victim)
-		if drop--; drop == 0 {
-			return
-		}
-	}
+	dropWhere(m, max(size/10, 1), func(K) bool { return true })
 }

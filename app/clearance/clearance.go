@@ -33,9 +33,13 @@ var ErrNotEnrolled = errkind.New(errkind.NotFound, "This person is not enrolled 
 // Service decides clearances.
 type Service struct {
 	Evidence *evidence.Service
-	// CacheSize bounds the decisions Decide keeps in memory, in person-days
-	// (0: DefaultCacheSize; negative: no cache).
+	// CacheSize bounds the decisions of the current days Decide keeps in
+	// memory, in person-days (0: DefaultCacheSize; negative: no cache);
+	// the whole organisation's day fits however it is set (cache.go).
 	CacheSize int
+	// OtherDaysCacheSize bounds those of other days, apart (0:
+	// DefaultOtherDaysCacheSize; negative: none).
+	OtherDaysCacheSize int
 	// SnapshotSize bounds the people whose evidence snapshots are kept
 	// (snapshot.go; 0: DefaultSnapshotSize; negative: none).
 	SnapshotSize int
