@@ -2,6 +2,7 @@ package clearance
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -107,8 +108,19 @@ func (s *Service) fromSnapshot(sn *snapshot, person string, asOf curriculum.Date
 		return nil, false, err
 	}
 	pv := pe.enrollment.Version
+	// The marks unpack the evidence again when asked for (a cohort grid):
+	// a Decided kept in the cache holds the packed bytes the snapshot
+	// shares, not the evidence unpacked, ten times their size.
+	packed := pe.ev
+	marks := func() []assessments.Mark {
+		ev, err := unpackEvidence(packed, &s.codes)
+		if err != nil { // they unpacked above, and neither changes
+			panic(fmt.Sprintf("evidence of %s unpacked once, not again: %v", person, err))
+		}
+		return assessments.Marks(pv, ev, asOf)
+	}
 	return &Decided{PersonID: person, AsOf: asOf, Enrollment: pe.enrollment, Rules: pv.Rules,
-		packed: pv.Rules.Pack(pv.Rules.Evaluate(ev, asOf)), lazyMarks: func() []assessments.Mark { return assessments.Marks(pv, ev, asOf) }}, true, nil
+		packed: pv.Rules.Pack(pv.Rules.Evaluate(ev, asOf)), lazyMarks: marks}, true, nil
 }
 
 // decideStamped decides for people on asOf with everything on file, whose
