@@ -104,6 +104,12 @@ func (s *Service) LoadKnownAt(ctx context.Context, ens []assessments.Enrollment,
 		r.Credentials = credentials.CurriculumRecords(credentials.KnownAt(creds[e.ApprenticeID], knownAt), pv.Location())
 		if prev := r.prev; len(prev) > 0 {
 			carriedOver(r.Records, prev)
+			// The apprenticeship began with the first of them.
+			for _, p := range prev {
+				if e.Began.IsZero() || p.Enrollment.StartDate.Before(e.Began) {
+					e.Began = p.Enrollment.StartDate
+				}
+			}
 		}
 	}
 	if scope == DecisionFields {

@@ -237,3 +237,41 @@ func TestEvaluationReportAsOfUsesWageStepsApprovedByThen(t *testing.T) {
 		}
 	})
 }
+
+// A wage step reached by time counts the months from the apprenticeship's
+// start, through a move to a newer program version: moved today, seven
+// months after starting, the apprentice is eligible for the step due six
+// months after the start, and the first step is in force since the start.
+func TestWageMonthsCountFromTheApprenticeshipStartAcrossAMove(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		people := withDemo(t, e)
+		ctx := t.Context()
+		today := orgToday(e)
+		start := today.AddMonths(-7)
+		sv, wade, old := evalApprentice(t, e, people, "MA-WAGE-MOVE", start, func(p *curriculum.Program) {
+			p.WageSchedule = []curriculum.WageStep{{Title: "Start", HourlyRate: 17}, {Title: "Step 2", HourlyRate: 18.5, MonthsAfterStart: 6}}
+		})
+		dir := people["director@demo.test"]
+		draft, err := e.svc.Programs.StartDraft(ctx, sv.ProgramID, dir.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2, err := e.svc.Programs.Publish(ctx, draft.ID, draft.LockVersion, dir.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Evidence.MoveToVersion(ctx, old.ID, evidence.ActorOf(dir),
+			evidence.MoveRequest{IdempotencyKey: "wage-months-move", ToVersionID: v2.ID, EffectiveOn: today}); err != nil {
+			t.Fatal(err)
+		}
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		page := "/people/" + wade.ID + "/wage"
+		if r := hr.get(page); !strings.Contains(r.body, "since "+start.String()) || !strings.Contains(r.body, "Eligible for Step 2") {
+			t.Fatalf("after the move: Start not since %s, or Step 2 (6 months after the start) not eligible\n%s", start, regexpFind(`(?s)(<main.*</main>)`, r.body))
+		}
+		if r := hr.post(page, url.Values{"step": {"2"}, "effective_on": {today.String()}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approving Step 2 after the move: %d\n%s", r.StatusCode, regexpFind(`(?s)(<main.*</main>)`, r.body))
+		}
+	})
+}

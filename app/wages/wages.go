@@ -55,13 +55,15 @@ type Step struct {
 func (s *Step) Hourly() float64 { return float64(s.HourlyCents) / 100 }
 
 // Registration is the wage at registration of an enrollment in program p:
-// its first step, in force from the start date (RAPIDS' "wage at
-// registration"). False when the program has no wage schedule.
+// its first step, in force from the start of the apprenticeship (the
+// first enrollment's start, through moves: Enrollment.ApprenticeshipStart)
+// (RAPIDS' "wage at registration"). False when the program has no wage
+// schedule.
 func Registration(p *curriculum.Program, e *assessments.Enrollment) (Step, bool) {
 	if len(p.WageSchedule) == 0 {
 		return Step{}, false
 	}
-	return stepRow(p, 1, e, e.StartDate), true
+	return stepRow(p, 1, e, e.ApprenticeshipStart()), true
 }
 
 func stepRow(p *curriculum.Program, n int, e *assessments.Enrollment, on curriculum.Date) Step {
@@ -191,13 +193,14 @@ func StatusOf(r *clearance.Result, approved []Step) *Status {
 	if len(p.WageSchedule) == 0 {
 		return st
 	}
-	st.Current = stepRow(p, 1, r.Enrollment, r.Enrollment.StartDate)
+	start := r.Enrollment.ApprenticeshipStart() // a move continues the apprenticeship
+	st.Current = stepRow(p, 1, r.Enrollment, start)
 	for _, a := range approved {
 		if a.Step > st.Current.Step && !a.EffectiveOn.After(r.AsOf) {
 			st.Current = a
 		}
 	}
-	if c, ok := p.NextWageStep(st.Current.Step, assessments.BuildEvidence(r.Records), r.Enrollment.StartDate, r.AsOf); ok {
+	if c, ok := p.NextWageStep(st.Current.Step, assessments.BuildEvidence(r.Records), start, r.AsOf); ok {
 		st.Next = &c
 	}
 	return st
@@ -275,7 +278,7 @@ func (s *Service) Approve(ctx context.Context, personID, step, effective string,
 		return nil, errkind.WithFields(errkind.Invalid, "The effective date is before the step in force.", map[string]string{
 			"effective_on": fmt.Sprintf("The effective date cannot be before %s, when %s took effect.", last.EffectiveOn, last.Title)})
 	}
-	check := p.WageEligibility(n, assessments.BuildEvidence(r.Records), r.Enrollment.StartDate, on)
+	check := p.WageEligibility(n, assessments.BuildEvidence(r.Records), r.Enrollment.ApprenticeshipStart(), on)
 	if !check.Eligible {
 		return nil, errkind.WithFields(errkind.Invalid, "The person is not eligible for that wage step.", map[string]string{
 			"step": fmt.Sprintf("Not eligible for %s on %s: %s.", p.WageSchedule[n-1].Title, on, strings.Join(check.Missing, "; "))})
