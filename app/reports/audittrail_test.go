@@ -1,16 +1,22 @@
 package reports
 
 import (
+	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
+	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/app/db/dbtest"
 )
 
 // A CSV cell a spreadsheet would run as a formula stays text; others are
@@ -153,4 +159,91 @@ func TestEveryWrittenActionIsListed(t *testing.T) {
 	if seen < 50 {
 		t.Fatalf("found only %d actions in the source; the pattern no longer matches how actions are named", seen)
 	}
+}
+
+// "Who" and "whose record" find the same entries whether the people a
+// text names are read first (up to namedPeopleLimit of them) or, when
+// there are more, found by the statement itself.
+func TestAuditPeopleFiltersWithManyNamed(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		store := accounts.NewStore(d)
+		s := &Service{DB: d, Accounts: store}
+		log := audit.New()
+		var ids []string
+		for i, name := range []string{"Ana Garcia", "Luis García Garcia", "Marta Garcian", "Jo Smith"} {
+			p, err := store.Create(ctx, accounts.NewPerson{Email: fmt.Sprintf("p%d@many.test", i), Name: name, Roles: []accounts.Role{accounts.RoleHR}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		for i, id := range ids {
+			// Each person acts on the next one's account.
+			actx := audit.WithActor(ctx, audit.Actor{ID: id, Via: "test"})
+			if err := log.Append(actx, d, audit.Entry{Action: "person.update", EntityType: "person", EntityID: ids[(i+1)%len(ids)]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seqs := func(cond audit.Condition) []int64 {
+			t.Helper()
+			rows, n, err := audit.List(ctx, d, audit.Filter{Conditions: []audit.Condition{cond}}, 100, 0)
+			if err != nil || n != len(rows) {
+				t.Fatalf("%s=%s: %d rows, total %d, %v", cond.Param, cond.Value, len(rows), n, err)
+			}
+			out := make([]int64, len(rows))
+			for i, r := range rows {
+				out[i] = r.Seq
+			}
+			return out
+		}
+		both := func(text string) {
+			t.Helper()
+			subject, err := s.AuditSubject(ctx, text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			actor, err := s.AuditActor(ctx, text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			few, byActor := seqs(subject), seqs(actor)
+			saved := namedPeopleLimit
+			namedPeopleLimit = 1 // "garcia" names three: the statement finds them
+			defer func() { namedPeopleLimit = saved }()
+			if subject, err = s.AuditSubject(ctx, text); err != nil {
+				t.Fatal(err)
+			}
+			if actor, err = s.AuditActor(ctx, text); err != nil {
+				t.Fatal(err)
+			}
+			if many := seqs(subject); !slices.Equal(few, many) {
+				t.Errorf("whose %q: %v with the ids read first, %v found by the statement", text, few, many)
+			}
+			if many := seqs(actor); !slices.Equal(byActor, many) {
+				t.Errorf("who %q: %v with the ids read first, %v found by the statement", text, byActor, many)
+			}
+		}
+		both("garcia")
+		both("GARCIA")
+		both("p3@many.test")
+		both(ids[0])
+		both("nobody at all")
+		// The Garcias are the first three: the entries about their accounts.
+		var want []int64
+		for _, id := range ids[:3] {
+			rows, _, err := audit.List(ctx, d, audit.Filter{EntityType: "person", EntityID: id}, 100, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				want = append(want, r.Seq)
+			}
+		}
+		slices.Sort(want)
+		slices.Reverse(want)
+		if got, _ := s.AuditSubject(ctx, "garcia"); !slices.Equal(seqs(got), want) {
+			t.Errorf("whose garcia: %v, want the entries about the three Garcias %v", seqs(got), want)
+		}
+	})
 }

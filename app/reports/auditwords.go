@@ -99,7 +99,7 @@ func peopleArgs(text string) []any {
 // namedPeopleLimit is how many people a typed text may name for their ids
 // to be written into the trail's statement; more, and the statement finds
 // them itself (the same people, as a subquery).
-const namedPeopleLimit = 2000
+var namedPeopleLimit = 2000
 
 // peopleNamed returns SQL standing for the ids of the people text names,
 // for "IN (…)", with its arguments. It reads them first, once (an index
