@@ -123,3 +123,20 @@ func withHoldsAndVerifications(people []Evidence) []Evidence {
 	}
 	return people
 }
+
+// Packed decisions hold no spare capacity: a cache keeps a whole
+// organisation's, and the buffer they are built in grows past what they
+// need.
+func TestPackedKeepsNoSpareCapacity(t *testing.T) {
+	v, err := MedicalAssistantProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := mustCompile(t, v)
+	for i, e := range syntheticOrganisation(&v.Program, 50) {
+		p := rules.Pack(rules.Evaluate(&e, d("2026-11-15")))
+		if cap(p) != len(p) {
+			t.Fatalf("person %d: %d bytes packed in %d", i, len(p), cap(p))
+		}
+	}
+}
