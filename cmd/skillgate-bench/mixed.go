@@ -212,6 +212,10 @@ type mixedResult struct {
 	// dbCPU is the CPU time of the database's PostgreSQL backends during
 	// the run, when PostgreSQL runs on this machine (0 otherwise).
 	dbCPU time.Duration
+	// commits and rowsRead are the database's transactions committed (a
+	// statement outside a transaction is one) and rows read
+	// (pg_stat_database) during the run, background jobs included.
+	commits, rowsRead int64
 }
 
 // exclHash is the 99th percentile of all writes with the hash's median
@@ -280,6 +284,14 @@ func (b *bench) mixedWrites(ctx context.Context, d *db.DB) error {
 	fmt.Fprintf(os.Stderr, "mixed writes: %d clients at %.0f writes/s for %s…\n", mixedClients, b.mixedRate, b.duration)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	// The counters of the planning's reads and the logins reach
+	// pg_stat_database once their connections are idle for 10 s
+	// (PostgreSQL 15), so the run's are read from 11 s after them.
+	st0 := dbStats(ctx, d)
+	if st0 != nil {
+		time.Sleep(11 * time.Second)
+		st0 = dbStats(ctx, d)
+	}
 	cpu0, pg0 := cpuTime(b.pid), backendsCPU(ctx, d)
 	start := time.Now()
 	wg.Add(1)
@@ -326,6 +338,12 @@ func (b *bench) mixedWrites(ctx context.Context, d *db.DB) error {
 	for pid, t := range backendsCPU(ctx, d) {
 		m.dbCPU += time.Duration(t-pg0[pid]) * 10 * time.Millisecond
 	}
+	if st0 != nil {
+		time.Sleep(11 * time.Second)
+		if st1 := dbStats(ctx, d); st1 != nil {
+			m.commits, m.rowsRead = st1.Commits-st0.Commits, st1.Rows-st0.Rows
+		}
+	}
 	b.mixedRows(m)
 	if m.all.Errors*2 > m.all.Count() {
 		return fmt.Errorf("mixed writes: %d of %d writes failed (first: %s)", m.all.Errors, m.all.Count(), m.all.FirstError)
@@ -360,7 +378,27 @@ func (m *mixedResult) cpuPerWrite() string {
 	if m.dbCPU > 0 {
 		out += fmt.Sprintf(", PostgreSQL's backends %.1f ms", ms(m.dbCPU)/float64(m.all.Count()))
 	}
+	if m.commits > 0 {
+		n := float64(m.all.Count())
+		out += fmt.Sprintf("; %.1f PostgreSQL transactions (a statement outside one counts as one) and %.0f rows read a write", float64(m.commits)/n, float64(m.rowsRead)/n)
+	}
 	return out
+}
+
+// pgStats are a database's counters in pg_stat_database.
+type pgStats struct {
+	Commits int64 `bun:"commits"`
+	Rows    int64 `bun:"rows"`
+}
+
+// dbStats reads d's database's counters; nil when it cannot (SQLite).
+func dbStats(ctx context.Context, d *db.DB) *pgStats {
+	var st pgStats
+	if err := d.NewRaw(`SELECT xact_commit AS commits, tup_returned + tup_fetched AS rows
+		FROM pg_stat_database WHERE datname = current_database()`).Scan(ctx, &st); err != nil {
+		return nil
+	}
+	return &st
 }
 
 // backendsCPU reads the CPU time (clock ticks) of the PostgreSQL backends
