@@ -120,7 +120,7 @@ func run() error {
 	// measured with the first runs; wait until the server is idle.
 	if b.pid > 0 {
 		fmt.Fprintln(os.Stderr, "waiting for the server's start-up jobs to finish…")
-		waited := waitIdle(b.pid, 10*time.Minute)
+		waited := waitIdle(b.pid, 10*time.Minute, func() int { return activeQueries(ctx, d) })
 		fmt.Fprintf(os.Stderr, "  idle after %s\n", waited.Round(time.Second))
 	}
 
@@ -488,15 +488,19 @@ func cpuTime(pid int) int64 {
 	return u + sys
 }
 
-// waitIdle waits until the process used under a tenth of a core for three
-// seconds in a row (or limit passes) and says how long it waited.
-func waitIdle(pid int, limit time.Duration) time.Duration {
+// waitIdle waits until the process used under a tenth of a core and
+// busy() (the database's statements in progress) was zero for three
+// seconds in a row (or limit passes) and says how long it waited. The
+// server alone is not enough: while its start-up run waits on a long read,
+// the process is idle but PostgreSQL is not, and pages measured then queue
+// behind that read.
+func waitIdle(pid int, limit time.Duration, busy func() int) time.Duration {
 	start := time.Now()
 	quiet, last := 0, cpuTime(pid)
 	for quiet < 3 && time.Since(start) < limit && last >= 0 {
 		time.Sleep(time.Second)
 		now := cpuTime(pid)
-		if now-last <= 10 { // ticks are 1/100 s
+		if now-last <= 10 && busy() == 0 { // ticks are 1/100 s
 			quiet++
 		} else {
 			quiet = 0
@@ -504,6 +508,20 @@ func waitIdle(pid int, limit time.Duration) time.Duration {
 		last = now
 	}
 	return time.Since(start)
+}
+
+// activeQueries is how many statements other sessions are running in the
+// seeded database now (PostgreSQL; 0 elsewhere or when it cannot tell).
+func activeQueries(ctx context.Context, d *db.DB) int {
+	if d.Engine != db.Postgres {
+		return 0
+	}
+	var n int
+	if err := d.NewRaw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()`).
+		Scan(ctx, &n); err != nil {
+		return 0
+	}
+	return n
 }
 
 // preflight asks each of cfg's targets once and checks the answers
