@@ -105,6 +105,9 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 curl -fs "http://$BENCH_ADDR/readyz" >/dev/null || { echo "server did not become ready; see $OUT/server.log" >&2; exit 1; }
+# Another server already on $BENCH_ADDR would answer /readyz while ours
+# failed to bind, and every figure would measure the wrong one.
+kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server exited (is $BENCH_ADDR taken?); see $OUT/server.log" >&2; exit 1; }
 
 log "HTTP load runs"
 "$OUT/skillgate-bench" -database-url "$DBURL" -base "http://$BENCH_ADDR" -pid "$SERVER_PID" \
