@@ -56,6 +56,29 @@ func evalApprentice(t *testing.T, e *env, people map[string]*accounts.Person, co
 }
 
 // evaluationForm is a complete mentor's evaluation of the shipped form.
+// moveToNextVersion publishes a new version of sv's program (unchanged) as
+// dir and moves the enrollment old to it from day, returning the new
+// enrollment.
+func moveToNextVersion(t *testing.T, e *env, dir *accounts.Person, sv *programs.StoredVersion, old assessments.Enrollment, key string,
+	day curriculum.Date) assessments.Enrollment {
+	t.Helper()
+	ctx := t.Context()
+	draft, err := e.svc.Programs.StartDraft(ctx, sv.ProgramID, dir.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := e.svc.Programs.Publish(ctx, draft.ID, draft.LockVersion, dir.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := e.svc.Evidence.MoveToVersion(ctx, old.ID, evidence.ActorOf(dir),
+		evidence.MoveRequest{IdempotencyKey: key, ToVersionID: v2.ID, EffectiveOn: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return moved
+}
+
 func evaluationForm() url.Values {
 	return url.Values{"comments": {"Steady progress."}, "password": {demo.Password}, "rating_CLINICAL-SKILLS": {"3"}, "rating_SAFETY": {"4"},
 		"rating_COMMUNICATE": {"3"}, "rating_DOCUMENT": {"2"}, "rating_CONDUCT": {"4"}}
@@ -87,7 +110,6 @@ func evaluationRows(t *testing.T, c *client, query, person string) []string {
 func TestEvaluationNumbersContinueAcrossAMove(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		people := withDemo(t, e)
-		ctx := t.Context()
 		today := orgToday(e)
 		start := today.AddMonths(-7) // evaluation 1 due 4 months ago, 2 a month ago, 3 in 2 months
 		due := func(n int) curriculum.Date { return start.AddMonths(3 * n) }
@@ -105,20 +127,7 @@ func TestEvaluationNumbersContinueAcrossAMove(t *testing.T) {
 		today = orgToday(e)
 		priya.login("preceptor@demo.test", demo.Password)
 
-		dir := people["director@demo.test"]
-		draft, err := e.svc.Programs.StartDraft(ctx, sv.ProgramID, dir.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v2, err := e.svc.Programs.Publish(ctx, draft.ID, draft.LockVersion, dir.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		moved, err := e.svc.Evidence.MoveToVersion(ctx, old.ID, evidence.ActorOf(dir),
-			evidence.MoveRequest{IdempotencyKey: "eval-move-to-v2", ToVersionID: v2.ID, EffectiveOn: today})
-		if err != nil {
-			t.Fatal(err)
-		}
+		moved := moveToNextVersion(t, e, people["director@demo.test"], sv, old, "eval-move-to-v2", today)
 
 		me := e.client()
 		me.login("wade@demo.test", testPassword)
@@ -245,25 +254,12 @@ func TestEvaluationReportAsOfUsesWageStepsApprovedByThen(t *testing.T) {
 func TestWageMonthsCountFromTheApprenticeshipStartAcrossAMove(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		people := withDemo(t, e)
-		ctx := t.Context()
 		today := orgToday(e)
 		start := today.AddMonths(-7)
 		sv, wade, old := evalApprentice(t, e, people, "MA-WAGE-MOVE", start, func(p *curriculum.Program) {
 			p.WageSchedule = []curriculum.WageStep{{Title: "Start", HourlyRate: 17}, {Title: "Step 2", HourlyRate: 18.5, MonthsAfterStart: 6}}
 		})
-		dir := people["director@demo.test"]
-		draft, err := e.svc.Programs.StartDraft(ctx, sv.ProgramID, dir.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v2, err := e.svc.Programs.Publish(ctx, draft.ID, draft.LockVersion, dir.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.svc.Evidence.MoveToVersion(ctx, old.ID, evidence.ActorOf(dir),
-			evidence.MoveRequest{IdempotencyKey: "wage-months-move", ToVersionID: v2.ID, EffectiveOn: today}); err != nil {
-			t.Fatal(err)
-		}
+		moveToNextVersion(t, e, people["director@demo.test"], sv, old, "wage-months-move", today)
 		hr := e.client()
 		hr.login("hr@demo.test", demo.Password)
 		page := "/people/" + wade.ID + "/wage"
