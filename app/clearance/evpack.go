@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"math/bits"
 	"sync"
 
 	"github.com/skillgate/skillgate/curriculum"
@@ -14,10 +15,13 @@ import (
 // day is decided without reading the database (see snapshot.go). Codes
 // (competencies, variants, kinds, credential types, covered items, hours
 // codes) are numbers in a table shared by the process, which only grows
-// with the organisation's vocabulary; ids and card numbers are written
-// out; days and counts are varints. A performance's id is kept only when
-// another performance supersedes it (the engine compares ids for nothing
-// else), a sign-off's not at all (the engine never reads it).
+// with the organisation's vocabulary; counts are varints, and each day the
+// days from the one written before it (a record's and the next's are
+// close), so most take a byte. Only what deciding reads is kept: a
+// performance's id only when another performance supersedes it (the
+// engine compares ids for nothing else); a sign-off's and a credential's
+// id, a card's number and the person's id not at all (the engine never
+// reads them).
 
 // codeTable numbers the codes of packed evidence.
 type codeTable struct {
@@ -62,6 +66,8 @@ var dayBase = curriculum.NewDate(2000, 1, 1)
 type packer struct {
 	b     []byte
 	codes *codeTable
+	// last is the last day written that was not zero (dayBase first).
+	last curriculum.Date
 }
 
 func (p *packer) uint(n uint64) { p.b = binary.AppendUvarint(p.b, n) }
@@ -76,31 +82,41 @@ func (p *packer) bool(v bool) {
 	}
 }
 
-// date writes 0 for the zero date, else the days from dayBase shifted so
-// that no real day is 0.
+// date writes 0 for the zero date, else the days from the last day
+// written, shifted so that no real day is 0.
 func (p *packer) date(d curriculum.Date) {
 	if d.IsZero() {
 		p.int(0)
 		return
 	}
-	n := int64(dayBase.DaysUntil(d))
+	n := int64(p.last.DaysUntil(d))
 	if n >= 0 {
 		n++
 	}
 	p.int(n)
+	p.last = d
 }
+
+// score writes a knowledge test's score exactly, its bytes reversed: a
+// score with a short fraction (85, 92.5) has its low bytes zero, so it
+// takes two to four bytes instead of ten.
+func (p *packer) score(f float64) { p.uint(bits.ReverseBytes64(math.Float64bits(f))) }
+
+// A packed performance's flags.
+const (
+	perfSuccessful byte = 1 << iota
+	perfID
+	perfSupersedes
+)
 
 // packEvidence packs ev with codes numbered in t.
 func packEvidence(ev *curriculum.Evidence, t *codeTable) []byte {
-	p := &packer{b: make([]byte, 0, 64+8*len(ev.Performances)+10*len(ev.SignOffs)), codes: t}
-	p.text(ev.PersonID)
+	p := &packer{b: make([]byte, 0, 32+8*len(ev.Performances)+10*len(ev.SignOffs)), codes: t, last: dayBase}
 	p.date(ev.HireDate)
 	p.uint(uint64(len(ev.Credentials)))
 	for i := range ev.Credentials {
 		c := &ev.Credentials[i]
-		p.text(c.ID)
 		p.code(c.Type)
-		p.text(c.Number)
 		p.date(c.IssuedOn)
 		p.date(c.ExpiresOn)
 		p.bool(c.Verified)
@@ -116,23 +132,35 @@ func packEvidence(ev *curriculum.Evidence, t *codeTable) []byte {
 	p.uint(uint64(len(ev.Performances)))
 	for i := range ev.Performances {
 		f := &ev.Performances[i]
-		id := ""
-		if superseded[f.ID] {
-			id = f.ID
+		// One byte says what most performances leave out: an id
+		// (superseded) and a correction (Supersedes).
+		var flags byte
+		if f.Successful {
+			flags |= perfSuccessful
 		}
-		p.text(id)
+		if superseded[f.ID] {
+			flags |= perfID
+		}
+		if f.Supersedes != "" {
+			flags |= perfSupersedes
+		}
+		p.b = append(p.b, flags)
+		if flags&perfID != 0 {
+			p.text(f.ID)
+		}
 		p.code(f.Competency)
 		p.code(f.Variant)
 		p.date(f.PerformedOn)
-		p.bool(f.Successful)
 		p.date(f.RecordedOn)
-		p.text(f.Supersedes)
+		if flags&perfSupersedes != 0 {
+			p.text(f.Supersedes)
+		}
 	}
 	p.uint(uint64(len(ev.KnowledgeTests)))
 	for i := range ev.KnowledgeTests {
 		k := &ev.KnowledgeTests[i]
 		p.code(k.Competency)
-		p.uint(math.Float64bits(k.Score))
+		p.score(k.Score)
 		p.date(k.TakenOn)
 		p.date(k.RecordedOn)
 	}
@@ -176,6 +204,7 @@ type unpacker struct {
 	b     []byte
 	codes []string
 	err   error
+	last  curriculum.Date
 }
 
 func (u *unpacker) uint() uint64 {
@@ -225,15 +254,17 @@ func (u *unpacker) text() string {
 	return s
 }
 
-func (u *unpacker) bool() bool {
+func (u *unpacker) byte() byte {
 	if len(u.b) == 0 {
 		u.err = errPacked
-		return false
+		return 0
 	}
-	v := u.b[0] == 1
+	v := u.b[0]
 	u.b = u.b[1:]
 	return v
 }
+
+func (u *unpacker) bool() bool { return u.byte() == 1 }
 
 func (u *unpacker) date() curriculum.Date {
 	n := u.int()
@@ -243,32 +274,45 @@ func (u *unpacker) date() curriculum.Date {
 	case n > 0:
 		n--
 	}
-	return dayBase.AddDays(int(n))
+	u.last = u.last.AddDays(int(n))
+	return u.last
 }
 
-// unpackEvidence is packEvidence's inverse (performance ids no other
-// performance supersedes, and sign-off ids, come back empty).
-func unpackEvidence(b []byte, t *codeTable) (*curriculum.Evidence, error) {
-	u := &unpacker{b: b, codes: t.all()}
-	ev := &curriculum.Evidence{PersonID: u.text(), HireDate: u.date()}
+func (u *unpacker) score() float64 { return math.Float64frombits(bits.ReverseBytes64(u.uint())) }
+
+// unpackEvidence is packEvidence's inverse for person's evidence (what it
+// does not keep comes back empty: performance ids no other performance
+// supersedes, sign-off and credential ids, card numbers).
+func unpackEvidence(b []byte, person string, t *codeTable) (*curriculum.Evidence, error) {
+	u := &unpacker{b: b, codes: t.all(), last: dayBase}
+	ev := &curriculum.Evidence{PersonID: person, HireDate: u.date()}
 	if n := u.count(); n > 0 {
 		ev.Credentials = make([]curriculum.CredentialRecord, n)
 		for i := range ev.Credentials {
-			ev.Credentials[i] = curriculum.CredentialRecord{ID: u.text(), Type: u.code(), Number: u.text(), IssuedOn: u.date(),
+			ev.Credentials[i] = curriculum.CredentialRecord{Type: u.code(), IssuedOn: u.date(),
 				ExpiresOn: u.date(), Verified: u.bool(), VerifiedOn: u.date(), RecordedOn: u.date()}
 		}
 	}
 	if n := u.count(); n > 0 {
 		ev.Performances = make([]curriculum.Performance, n)
 		for i := range ev.Performances {
-			ev.Performances[i] = curriculum.Performance{ID: u.text(), Competency: u.code(), Variant: u.code(),
-				PerformedOn: u.date(), Successful: u.bool(), RecordedOn: u.date(), Supersedes: u.text()}
+			flags := u.byte()
+			var f curriculum.Performance
+			f.Successful = flags&perfSuccessful != 0
+			if flags&perfID != 0 {
+				f.ID = u.text()
+			}
+			f.Competency, f.Variant, f.PerformedOn, f.RecordedOn = u.code(), u.code(), u.date(), u.date()
+			if flags&perfSupersedes != 0 {
+				f.Supersedes = u.text()
+			}
+			ev.Performances[i] = f
 		}
 	}
 	if n := u.count(); n > 0 {
 		ev.KnowledgeTests = make([]curriculum.KnowledgeResult, n)
 		for i := range ev.KnowledgeTests {
-			ev.KnowledgeTests[i] = curriculum.KnowledgeResult{Competency: u.code(), Score: math.Float64frombits(u.uint()),
+			ev.KnowledgeTests[i] = curriculum.KnowledgeResult{Competency: u.code(), Score: u.score(),
 				TakenOn: u.date(), RecordedOn: u.date()}
 		}
 	}

@@ -103,7 +103,7 @@ func (s *Service) fromSnapshot(sn *snapshot, person string, asOf curriculum.Date
 	if pe == nil {
 		return nil, false, nil
 	}
-	ev, err := unpackEvidence(pe.ev, &s.codes)
+	ev, err := unpackEvidence(pe.ev, person, &s.codes)
 	if err != nil {
 		return nil, false, err
 	}
@@ -113,7 +113,7 @@ func (s *Service) fromSnapshot(sn *snapshot, person string, asOf curriculum.Date
 	// shares, not the evidence unpacked, ten times their size.
 	packed := pe.ev
 	marks := func() []assessments.Mark {
-		ev, err := unpackEvidence(packed, &s.codes)
+		ev, err := unpackEvidence(packed, person, &s.codes)
 		if err != nil { // they unpacked above, and neither changes
 			panic(fmt.Sprintf("evidence of %s unpacked once, not again: %v", person, err))
 		}
