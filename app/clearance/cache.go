@@ -34,8 +34,15 @@ type Decided struct {
 	marksOnce sync.Once
 }
 
-func newDecided(r *Result) *Decided {
-	return &Decided{PersonID: r.PersonID, AsOf: r.AsOf, KnownAt: r.KnownAt, Enrollment: r.Enrollment, Rules: r.Rules, packed: r.Rules.Pack(r.Decisions), marks: r.Marks}
+// newDecided keeps r's decisions with e, the enrollment as the person's
+// snapshot keeps it, or when nil a copy of r's as kept for long
+// (nameTable.keep): r's points into its whole batch's records.
+func (s *Service) newDecided(r *Result, e *assessments.Enrollment) *Decided {
+	if e == nil {
+		k := s.names.keep(*r.Enrollment)
+		e = &k
+	}
+	return &Decided{PersonID: r.PersonID, AsOf: r.AsOf, KnownAt: r.KnownAt, Enrollment: e, Rules: r.Rules, packed: r.Rules.Pack(r.Decisions), marks: r.Marks}
 }
 
 // Marks returns the standing of every competency of the program on AsOf,
@@ -278,13 +285,13 @@ func (s *Service) ForPeopleCaching(ctx context.Context, personIDs []string, asOf
 		landed = true
 		return nil, err
 	}
-	s.fileSnapshots(ro, personIDs, stamps, res, evs)
+	kept := s.fileSnapshots(ro, personIDs, stamps, res, evs)
 	today := s.today()
 	decided := make(map[string]*Decided, len(res))
 	for _, id := range personIDs {
 		var d *Decided
 		if r, ok := res[id]; ok {
-			d = newDecided(r)
+			d = s.newDecided(r, kept[id])
 			decided[id] = d
 		}
 		s.cache.put(cacheKey{id, asOf}, cacheEntry{stamp: stamps[id], decided: d}, today, s.cacheSizes())
@@ -304,7 +311,7 @@ func (s *Service) decide(ctx context.Context, personIDs []string, asOf curriculu
 	}
 	out := make(map[string]*Decided, len(res))
 	for id, r := range res {
-		out[id] = newDecided(r)
+		out[id] = s.newDecided(r, nil)
 	}
 	return out, nil
 }

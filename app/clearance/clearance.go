@@ -47,6 +47,7 @@ type Service struct {
 	cache   decisionCache
 	snaps   snapshotCache
 	codes   codeTable
+	names   nameTable
 	flights inFlight
 }
 

@@ -3,6 +3,7 @@ package clearance
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,7 +34,11 @@ const DefaultSnapshotSize = 50000
 type snapshot struct {
 	stamp int64
 	// ens are the person's enrollments, oldest first, and moves the moves
-	// from any of them: what pick chooses from.
+	// from any of them: what pick chooses from. Each is kept without what
+	// deciding never reads (keep), and an enrollment with evidence in
+	// packed is the one its records carried (Version attached, the hire
+	// date in force, Began): packed points at it rather than at a second
+	// copy.
 	ens   []assessments.Enrollment
 	moves []evidence.Move
 	hire  curriculum.Date
@@ -42,11 +47,32 @@ type snapshot struct {
 	packed  []packedEnrollment
 }
 
-// packedEnrollment is an enrollment as its records carry it (Version
-// attached, the hire date in force) and its evidence, packed.
+// packedEnrollment is an enrollment as its records carry it (an element
+// of the snapshot's ens) and its evidence, packed.
 type packedEnrollment struct {
 	enrollment *assessments.Enrollment
 	ev         []byte
+}
+
+// attach files the packed evidence ev of e (as its records carry it) in
+// sn, which must not be shared yet: e replaces sn's copy of the same
+// enrollment, so a snapshot and the decisions made from it hold one. It
+// returns the enrollment kept.
+func (sn *snapshot) attach(e *assessments.Enrollment, ev []byte, names *nameTable) *assessments.Enrollment {
+	for i := range sn.ens {
+		if sn.ens[i].ID == e.ID {
+			k := names.keep(*e)
+			k.ApprenticeID = sn.ens[i].ApprenticeID // the person's id, shared
+			sn.ens[i] = k
+			sn.packed = append(sn.packed, packedEnrollment{enrollment: &sn.ens[i], ev: ev})
+			return &sn.ens[i]
+		}
+	}
+	// Not in the roster read under the same stamp: cannot happen (the
+	// enrollment decided is chosen from it), but a copy is still right.
+	k := names.keep(*e)
+	sn.packed = append(sn.packed, packedEnrollment{enrollment: &k, ev: ev})
+	return &k
 }
 
 // inForce is roster.inForce for the snapshot's person.
@@ -68,20 +94,30 @@ func (sn *snapshot) evidenceOf(enrollmentID string) *packedEnrollment {
 }
 
 // snapshotsOf splits a roster by person (every person asked about gets
-// one, with no enrollments when they have none) under their stamps.
-func snapshotsOf(ro *roster, personIDs []string, stamps map[string]int64) map[string]*snapshot {
+// one, with no enrollments when they have none) under their stamps, each
+// enrollment kept as names.keep keeps it.
+func snapshotsOf(ro *roster, personIDs []string, stamps map[string]int64, names *nameTable) map[string]*snapshot {
 	out := make(map[string]*snapshot, len(personIDs))
+	// The enrollments name their person with the id asked about, which
+	// the caches' keys hold anyway, rather than each with its own copy.
+	key := make(map[string]string, len(personIDs))
 	for _, id := range personIDs {
 		sn := &snapshot{stamp: stamps[id]}
 		sn.hire, sn.hasHire = ro.hires[id]
-		out[id] = sn
+		out[id], key[id] = sn, id
 	}
 	owner := make(map[string]*snapshot, len(ro.ens))
 	for _, e := range ro.ens {
 		if sn := out[e.ApprenticeID]; sn != nil {
-			sn.ens = append(sn.ens, e)
+			k := names.keep(e)
+			k.ApprenticeID = key[e.ApprenticeID]
+			sn.ens = append(sn.ens, k)
 			owner[e.ID] = sn
 		}
+	}
+	for _, sn := range out {
+		// Kept for as long as the stamp stands: at their exact length.
+		sn.ens = slices.Clip(sn.ens)
 	}
 	for _, m := range ro.moves {
 		if sn := owner[m.From]; sn != nil {
@@ -157,27 +193,32 @@ func (s *Service) decideStamped(ctx context.Context, stamps map[string]int64, pe
 	if err != nil {
 		return nil, nil, err
 	}
-	for id, r := range res {
-		out[id] = newDecided(r)
-	}
+	var kept map[string]*assessments.Enrollment
 	if file {
-		s.fileSnapshots(ro, missing, stamps, res, evs)
+		kept = s.fileSnapshots(ro, missing, stamps, res, evs)
+	}
+	for id, r := range res {
+		out[id] = s.newDecided(r, kept[id])
 	}
 	return out, missing, nil
 }
 
 // fileSnapshots files the snapshots of people just decided from the
-// database: their roster and the evidence of the enrollment decided.
-func (s *Service) fileSnapshots(ro *roster, personIDs []string, stamps map[string]int64, res map[string]*Result, evs map[string]*curriculum.Evidence) {
+// database: their roster and the evidence of the enrollment decided. It
+// returns, by person, the enrollment decided as the snapshot keeps it, for
+// the decisions to share.
+func (s *Service) fileSnapshots(ro *roster, personIDs []string, stamps map[string]int64, res map[string]*Result, evs map[string]*curriculum.Evidence) map[string]*assessments.Enrollment {
 	if s.SnapshotSize < 0 {
-		return
+		return nil
 	}
-	for id, sn := range snapshotsOf(ro, personIDs, stamps) {
+	kept := make(map[string]*assessments.Enrollment, len(res))
+	for id, sn := range snapshotsOf(ro, personIDs, stamps, &s.names) {
 		if r, ok := res[id]; ok && evs[id] != nil {
-			sn.packed = []packedEnrollment{{enrollment: r.Enrollment, ev: packEvidence(evs[id], &s.codes)}}
+			kept[id] = sn.attach(r.Enrollment, packEvidence(evs[id], &s.codes), &s.names)
 		}
-		s.snaps.put(id, sn, s.SnapshotSize)
+		s.snaps.put(id, sn, s.SnapshotSize, &s.names)
 	}
+	return kept
 }
 
 // snapshotCache is a bounded map of snapshots by person, dropping an
@@ -196,7 +237,7 @@ func (c *snapshotCache) get(person string) (*snapshot, bool) {
 
 // put files sn, keeping a newer stamp already filed; under the same
 // stamp, the evidence of enrollments filed before is kept too.
-func (c *snapshotCache) put(person string, sn *snapshot, size int) {
+func (c *snapshotCache) put(person string, sn *snapshot, size int, names *nameTable) {
 	if size == 0 {
 		size = DefaultSnapshotSize
 	}
@@ -212,7 +253,7 @@ func (c *snapshotCache) put(person string, sn *snapshot, size int) {
 	case ok && old.stamp == sn.stamp:
 		for _, pe := range old.packed {
 			if sn.evidenceOf(pe.enrollment.ID) == nil {
-				sn.packed = append(sn.packed, pe)
+				sn.attach(pe.enrollment, pe.ev, names)
 			}
 		}
 	case !ok && len(c.m) >= size:
