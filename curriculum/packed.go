@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"sync"
 )
 
@@ -19,13 +20,17 @@ type Packed []byte
 // ErrPackedCorrupt is returned for bytes Pack did not produce.
 var ErrPackedCorrupt = errors.New("packed decisions are corrupt or from other rules")
 
-// Reason fields present, as bits of a reason's flag byte.
+// Reason fields present, as bits of a reason's flag byte; its top two
+// bits are the reason's Effect (Info to BlocksSupervised), so that the
+// usual reason takes three bytes (code, flags, subject).
 const (
 	packDate = 1 << iota
 	packHave
 	packNeed
 	packScore
 	packMissing
+	packVariant
+	packEffectShift = iota
 )
 
 // Pack encodes decisions made by r.Evaluate (one per task, in task order,
@@ -58,10 +63,18 @@ func (r *Rules) Pack(ds []Decision) Packed {
 			flags |= 2
 		}
 		b = append(b, flags)
-		b = binary.AppendVarint(b, int64(d.LapsesOn.n))
+		// Days are written from asOf (a byte or two, not three): 0 for
+		// none, else the days after it shifted so that asOf is not 0.
+		lapses := int64(0)
+		if d.LapsesOn.n != 0 {
+			if lapses = int64(d.LapsesOn.n) - int64(asOf.n); lapses >= 0 {
+				lapses++
+			}
+		}
+		b = binary.AppendVarint(b, lapses)
 		b = binary.AppendUvarint(b, uint64(len(d.Reasons)))
 		for j := range d.Reasons {
-			b = r.packReason(b, &d.Reasons[j])
+			b = r.packReason(b, &d.Reasons[j], asOf)
 		}
 	}
 	out := make(Packed, len(b))
@@ -74,7 +87,7 @@ func (r *Rules) Pack(ds []Decision) Packed {
 // packBuffers are Pack's working buffers.
 var packBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
-func (r *Rules) packReason(b []byte, rs *Reason) []byte {
+func (r *Rules) packReason(b []byte, rs *Reason, asOf Date) []byte {
 	var flags byte
 	if rs.Date.n != 0 {
 		flags |= packDate
@@ -91,10 +104,20 @@ func (r *Rules) packReason(b []byte, rs *Reason) []byte {
 	if rs.missing != 0 {
 		flags |= packMissing
 	}
-	b = append(b, byte(rs.Code), byte(rs.Effect), rs.variant, flags)
+	if rs.variant != 0 {
+		flags |= packVariant
+	}
+	if rs.Effect > BlocksSupervised {
+		panic(fmt.Sprintf("pack: a reason's effect %d is none of the engine's", rs.Effect))
+	}
+	flags |= byte(rs.Effect) << packEffectShift
+	b = append(b, byte(rs.Code), flags)
+	if rs.variant != 0 {
+		b = append(b, rs.variant)
+	}
 	b = binary.AppendUvarint(b, r.subjectIndex(rs.about))
 	if flags&packDate != 0 {
-		b = binary.AppendVarint(b, int64(rs.Date.n))
+		b = binary.AppendVarint(b, int64(rs.Date.n)-int64(asOf.n))
 	}
 	if flags&packHave != 0 {
 		b = binary.AppendVarint(b, int64(rs.Have))
@@ -103,7 +126,9 @@ func (r *Rules) packReason(b []byte, rs *Reason) []byte {
 		b = binary.AppendVarint(b, int64(rs.Need))
 	}
 	if flags&packScore != 0 {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(rs.Score))
+		// Bytes reversed: a score with a short fraction (80, 92.5) has
+		// its low bytes zero, so it takes two to four bytes, not eight.
+		b = binary.AppendUvarint(b, bits.ReverseBytes64(math.Float64bits(rs.Score)))
 	}
 	if flags&packMissing != 0 {
 		b = binary.AppendUvarint(b, rs.missing)
@@ -220,11 +245,25 @@ func (u *unpacker) date() Date {
 	return Date{n: int32(v)}
 }
 
+// days is the day n days after asOf (Pack writes days from asOf).
+func (u *unpacker) days(asOf Date, n int64) Date {
+	v := int64(asOf.n) + n
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		u.err = ErrPackedCorrupt
+	}
+	return Date{n: int32(v)}
+}
+
 // decision reads task i's decision; with build false it only skips it.
 func (u *unpacker) decision(i int, asOf Date, build bool) Decision {
 	flags := u.byte()
 	d := Decision{Task: u.r.tasks[i].def.Code, AsOf: asOf, Status: Status(flags >> 2), Supervised: flags&1 != 0, Indirect: flags&2 != 0}
-	d.LapsesOn = u.date()
+	if v := u.varint(); v != 0 {
+		if v > 0 {
+			v--
+		}
+		d.LapsesOn = u.days(asOf, v)
+	}
 	n := u.uvarint()
 	if n > uint64(len(u.b)) { // each reason takes several bytes
 		u.err = ErrPackedCorrupt
@@ -235,15 +274,21 @@ func (u *unpacker) decision(i int, asOf Date, build bool) Decision {
 	}
 	for j := uint64(0); j < n && u.err == nil; j++ {
 		var rs Reason
-		rs.Code, rs.Effect, rs.variant = ReasonCode(u.byte()), Effect(u.byte()), u.byte()
+		rs.Code = ReasonCode(u.byte())
 		f := u.byte()
+		rs.Effect = Effect(f >> packEffectShift)
+		if f&packVariant != 0 {
+			if rs.variant = u.byte(); rs.variant == 0 {
+				u.err = ErrPackedCorrupt
+			}
+		}
 		about, ok := u.r.subjectAt(u.uvarint())
 		if !ok {
 			u.err = ErrPackedCorrupt
 		}
 		rs.about = about
 		if f&packDate != 0 {
-			rs.Date = u.date()
+			rs.Date = u.days(asOf, u.varint())
 		}
 		if f&packHave != 0 {
 			rs.Have = int(u.varint())
@@ -252,12 +297,7 @@ func (u *unpacker) decision(i int, asOf Date, build bool) Decision {
 			rs.Need = int(u.varint())
 		}
 		if f&packScore != 0 {
-			if len(u.b) < 8 {
-				u.err = ErrPackedCorrupt
-				break
-			}
-			rs.Score = math.Float64frombits(binary.LittleEndian.Uint64(u.b))
-			u.b = u.b[8:]
+			rs.Score = math.Float64frombits(bits.ReverseBytes64(u.uvarint()))
 		}
 		if f&packMissing != 0 {
 			rs.missing = u.uvarint()
