@@ -47,6 +47,9 @@ type Scope interface {
 	// VisibleEnrollment loads the :id enrollment the caller may see, with
 	// its records and its apprentice.
 	VisibleEnrollment(c *fiber.Ctx) (*assessments.Records, *accounts.Person, error)
+	// VisibleEnrollmentHead is VisibleEnrollment without the records
+	// (evidence.Service.Head): for a write that does not read them.
+	VisibleEnrollmentHead(c *fiber.Ctx) (*assessments.Enrollment, error)
 	// OwnEnrollment is VisibleEnrollment for the apprentice only.
 	OwnEnrollment(c *fiber.Ctx) (*assessments.Records, error)
 	// LoadVersion loads the :id/:n program version (drafts for designers).

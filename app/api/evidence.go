@@ -129,7 +129,7 @@ type observationBody struct {
 }
 
 func (a *API) observe(c *fiber.Ctx) error {
-	rec, _, err := a.scope.VisibleEnrollment(c)
+	e, err := a.scope.VisibleEnrollmentHead(c)
 	if err != nil {
 		return err
 	}
@@ -137,16 +137,16 @@ func (a *API) observe(c *fiber.Ctx) error {
 	if err := c.BodyParser(&b); err != nil {
 		return errkind.BadFields(map[string]string{"": "The body must be JSON with the fields of an observation (dates as YYYY-MM-DD)."})
 	}
-	comp := rec.Enrollment.Version.Competency(b.Competency)
+	comp := e.Version.Competency(b.Competency)
 	req := assessments.ObservationRequest{IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Variant: b.Variant,
-		PerformedOn: b.PerformedOn, SiteID: rec.Enrollment.SiteID, Comments: b.Comments, Supersedes: b.Supersedes, CorrectionReason: b.CorrectionReason}
+		PerformedOn: b.PerformedOn, SiteID: e.SiteID, Comments: b.Comments, Supersedes: b.Supersedes, CorrectionReason: b.CorrectionReason}
 	if comp != nil {
 		req.ChecklistVersion = comp.ChecklistVersion
 	}
 	for _, st := range b.Steps {
 		req.Steps = append(req.Steps, assessments.StepResult{Index: st.Index, Met: st.Met})
 	}
-	o, replayed, err := a.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(request.User(c)), req)
+	o, replayed, err := a.evidence.Observe(c.UserContext(), e, evidence.ActorOf(request.User(c)), req)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ type testBody struct {
 // recordTest records a knowledge test's score, as the enrollment page's
 // test form does.
 func (a *API) recordTest(c *fiber.Ctx) error {
-	rec, _, err := a.scope.VisibleEnrollment(c)
+	e, err := a.scope.VisibleEnrollmentHead(c)
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (a *API) recordTest(c *fiber.Ctx) error {
 	if b.TakenOn.IsZero() {
 		return errkind.BadFields(map[string]string{"taken_on": "Give the date as YYYY-MM-DD."})
 	}
-	t, replayed, err := a.evidence.RecordTest(c.UserContext(), rec, evidence.ActorOf(request.User(c)), assessments.TestResultRequest{
+	t, replayed, err := a.evidence.RecordTest(c.UserContext(), e, evidence.ActorOf(request.User(c)), assessments.TestResultRequest{
 		IdempotencyKey: b.IdempotencyKey, Competency: b.Competency, Score: b.Score, TakenOn: b.TakenOn})
 	if err != nil {
 		return err

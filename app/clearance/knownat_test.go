@@ -26,7 +26,7 @@ func TestKnownAtAnswersAsThen(t *testing.T) {
 		w.complete("SAF-BBP", 1)
 		beforeEntry := w.clk.Now()
 		w.clk.Set(day("2026-01-23"))
-		if _, _, err := w.svc.RecordTest(w.ctx, w.records(), w.rn, assessments.TestResultRequest{IdempotencyKey: w.nextKey(),
+		if _, _, err := w.svc.RecordTest(w.ctx, w.records().Enrollment, w.rn, assessments.TestResultRequest{IdempotencyKey: w.nextKey(),
 			Competency: "PHL-VENI", Score: 85, TakenOn: day("2026-01-20")}); err != nil {
 			t.Fatal(err)
 		}

@@ -76,11 +76,11 @@ func (t *trainer) enroll(p *accounts.Person, site string, hire curriculum.Date, 
 
 // observe records n successful observations on the trainer's day.
 func (a *apprenticeship) observe(code, variant string, n int, by assessments.Actor) error {
-	rec, err := a.t.svc.Enrollment(a.t.ctx, a.id)
+	e, err := a.t.svc.Head(a.t.ctx, a.id)
 	if err != nil {
 		return err
 	}
-	c := rec.Enrollment.Version.Competency(code)
+	c := e.Version.Competency(code)
 	if c == nil {
 		return fmt.Errorf("demo: no competency %s", code)
 	}
@@ -89,7 +89,7 @@ func (a *apprenticeship) observe(code, variant string, n int, by assessments.Act
 		steps[j] = assessments.StepResult{Index: j, Met: true}
 	}
 	for i := 0; i < n; i++ {
-		if _, _, err := a.t.svc.Observe(a.t.ctx, rec, by, assessments.ObservationRequest{IdempotencyKey: a.t.key(), Competency: code,
+		if _, _, err := a.t.svc.Observe(a.t.ctx, e, by, assessments.ObservationRequest{IdempotencyKey: a.t.key(), Competency: code,
 			Variant: variant, ChecklistVersion: c.ChecklistVersion, PerformedOn: a.t.day, Steps: steps}); err != nil {
 			return fmt.Errorf("demo observation of %s: %w", code, err)
 		}
@@ -98,11 +98,11 @@ func (a *apprenticeship) observe(code, variant string, n int, by assessments.Act
 }
 
 func (a *apprenticeship) test(code string, score float64, by assessments.Actor) error {
-	rec, err := a.t.svc.Enrollment(a.t.ctx, a.id)
+	e, err := a.t.svc.Head(a.t.ctx, a.id)
 	if err != nil {
 		return err
 	}
-	_, _, err = a.t.svc.RecordTest(a.t.ctx, rec, by, assessments.TestResultRequest{IdempotencyKey: a.t.key(), Competency: code, Score: score, TakenOn: a.t.day})
+	_, _, err = a.t.svc.RecordTest(a.t.ctx, e, by, assessments.TestResultRequest{IdempotencyKey: a.t.key(), Competency: code, Score: score, TakenOn: a.t.day})
 	return err
 }
 

@@ -49,7 +49,7 @@ func (r *completionRow) completion() *assessments.Completion {
 // conditional on the enrollment still being active, so a concurrent
 // status change or completion makes this one a conflict.
 func (s *Service) Complete(ctx context.Context, rec *assessments.Records, signer assessments.Actor, req assessments.CompletionRequest) (*assessments.Completion, error) {
-	if err := s.open(ctx, rec); err != nil {
+	if err := s.open(ctx, rec.Enrollment.ID); err != nil {
 		return nil, err
 	}
 	c, err := assessments.CheckCompletion(req, signer, rec, s.Now())

@@ -22,7 +22,7 @@ func (s *Service) LogPerformance(ctx context.Context, rec *assessments.Records, 
 		}
 		return retry(existing.selfLog(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
 	}
-	if err := s.open(ctx, rec); err != nil {
+	if err := s.open(ctx, rec.Enrollment.ID); err != nil {
 		return assessments.SelfLog{}, false, err
 	}
 	if req.SiteID == "" {
@@ -52,7 +52,7 @@ func (s *Service) LogHours(ctx context.Context, rec *assessments.Records, appren
 		}
 		return retry(existing.entry(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
 	}
-	if err := s.open(ctx, rec); err != nil {
+	if err := s.open(ctx, rec.Enrollment.ID); err != nil {
 		return assessments.HoursEntry{}, false, err
 	}
 	var sameDay []assessments.HoursEntry

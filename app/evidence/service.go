@@ -260,14 +260,34 @@ func (s *Service) Enrollment(ctx context.Context, id string) (*assessments.Recor
 	return recs[id], nil
 }
 
+// Head loads one enrollment with its program version attached and none of
+// its records: what authorising and checking a new record need when the
+// record does not depend on the records so far (an observation that
+// corrects nothing, a test result). Reading the records (a hundred rows
+// and more, table by table) was most of the cost of such a write. The
+// enrollments it was moved from are not followed (Began is not set).
+func (s *Service) Head(ctx context.Context, id string) (*assessments.Enrollment, error) {
+	ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: []string{id}})
+	if err != nil {
+		return nil, err
+	}
+	if len(ens) == 0 {
+		return nil, db.ErrNotFound
+	}
+	e := &ens[0]
+	if e.Version, err = s.version(ctx, e.VersionID); err != nil {
+		return nil, fmt.Errorf("enrollment %s: %w", id, err)
+	}
+	return e, nil
+}
+
 // open refuses an enrollment that can no longer take new evidence: one
-// that was moved to a newer version (ErrMoved). rec was loaded by the
-// caller (Enrollment), usually while checking who may see it, and is not
-// read again: the write re-checks what a concurrent change could break in
-// its own transaction (a sign-off's number, a correction's or a
-// revocation's uniqueness).
-func (s *Service) open(ctx context.Context, rec *assessments.Records) error {
-	id := rec.Enrollment.ID
+// that was moved to a newer version (ErrMoved). The enrollment was loaded
+// by the caller, usually while checking who may see it, and is not read
+// again: the write re-checks what a concurrent change could break in its
+// own transaction (a sign-off's number, a correction's or a revocation's
+// uniqueness).
+func (s *Service) open(ctx context.Context, id string) error {
 	moves, err := s.Store.Moves(ctx, []string{id})
 	if err != nil {
 		return err
@@ -309,21 +329,31 @@ func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by strin
 	return retry(out, e.IdempotencyKey, out.RequestHash, out.ApprenticeID, fp, e.ApprenticeID)
 }
 
-// Observe records an observed performance in the enrollment rec (as
-// loaded by Enrollment).
-func (s *Service) Observe(ctx context.Context, rec *assessments.Records, observer assessments.Actor, req assessments.ObservationRequest) (assessments.Observation, bool, error) {
-	fp := assessments.Fingerprint(assessments.OpObserve, rec.Enrollment.ID, req)
-	return write(ctx, s, rec, observations(s.Store), observer.ID, req.IdempotencyKey, fp, func() (*assessments.Observation, error) {
-		return assessments.NewObservation(rec.Enrollment, observer, req, rec.Observations, s.Now())
+// Observe records an observed performance in the enrollment e (as loaded
+// by Head or Enrollment). A new observation does not depend on the
+// records so far; a correction is checked against the enrollment's
+// observations (those carried over from a move included), read here.
+func (s *Service) Observe(ctx context.Context, e *assessments.Enrollment, observer assessments.Actor, req assessments.ObservationRequest) (assessments.Observation, bool, error) {
+	fp := assessments.Fingerprint(assessments.OpObserve, e.ID, req)
+	return write(ctx, s, e, observations(s.Store), observer.ID, req.IdempotencyKey, fp, func() (*assessments.Observation, error) {
+		var history []assessments.Observation
+		if req.Supersedes != "" {
+			rec, err := s.Enrollment(ctx, e.ID)
+			if err != nil {
+				return nil, err
+			}
+			history = rec.Observations
+		}
+		return assessments.NewObservation(e, observer, req, history, s.Now())
 	})
 }
 
-// RecordTest records a knowledge-test result in the enrollment rec (as
-// loaded by Enrollment).
-func (s *Service) RecordTest(ctx context.Context, rec *assessments.Records, by assessments.Actor, req assessments.TestResultRequest) (assessments.TestResult, bool, error) {
-	fp := assessments.Fingerprint(assessments.OpTest, rec.Enrollment.ID, req)
-	return write(ctx, s, rec, tests(s.Store), by.ID, req.IdempotencyKey, fp, func() (*assessments.TestResult, error) {
-		return assessments.NewTestResult(rec.Enrollment, by, req, s.Now())
+// RecordTest records a knowledge-test result in the enrollment e (as
+// loaded by Head or Enrollment).
+func (s *Service) RecordTest(ctx context.Context, e *assessments.Enrollment, by assessments.Actor, req assessments.TestResultRequest) (assessments.TestResult, bool, error) {
+	fp := assessments.Fingerprint(assessments.OpTest, e.ID, req)
+	return write(ctx, s, e, tests(s.Store), by.ID, req.IdempotencyKey, fp, func() (*assessments.TestResult, error) {
+		return assessments.NewTestResult(e, by, req, s.Now())
 	})
 }
 
@@ -351,13 +381,13 @@ func tests(st *Store) kind[assessments.TestResult, testRow] {
 		add: st.AddTestResult}
 }
 
-// write is the path of a new record in the enrollment rec: a request
-// whose key (under submitter) already found a record answers with it
-// (retry); otherwise the enrollment must still take records (open), build
-// makes the record, and k.add stores it.
-func write[T, R any](ctx context.Context, s *Service, rec *assessments.Records, k kind[T, R], submitter, key, fp string, build func() (*T, error)) (T, bool, error) {
+// write is the path of a new record in the enrollment e: a request whose
+// key (under submitter) already found a record answers with it (retry);
+// otherwise the enrollment must still take records (open), build makes
+// the record, and k.add stores it.
+func write[T, R any](ctx context.Context, s *Service, e *assessments.Enrollment, k kind[T, R], submitter, key, fp string, build func() (*T, error)) (T, bool, error) {
 	var zero T
-	target := rec.Enrollment.ID
+	target := e.ID
 	var existing R
 	if found, err := s.replay(ctx, &existing, k.col, submitter, key); err != nil || found {
 		if err != nil {
@@ -367,7 +397,7 @@ func write[T, R any](ctx context.Context, s *Service, rec *assessments.Records, 
 		hash, stored := k.ref(&t)
 		return retry(t, key, *hash, stored, fp, target)
 	}
-	if err := s.open(ctx, rec); err != nil {
+	if err := s.open(ctx, target); err != nil {
 		return zero, false, err
 	}
 	t, err := build()
@@ -400,7 +430,7 @@ func (s *Service) SignOff(ctx context.Context, rec *assessments.Records, signer 
 		}
 		return retry(existing.signOff(), req.IdempotencyKey, existing.RequestHash, existing.EnrollmentID, fp, enrollmentID)
 	}
-	if err := s.open(ctx, rec); err != nil {
+	if err := s.open(ctx, enrollmentID); err != nil {
 		return assessments.SignOff{}, false, err
 	}
 	so, err := s.CheckSignOff(ctx, rec, signer, req)

@@ -53,7 +53,7 @@ func (s *Service) ObserveSession(ctx context.Context, observer assessments.Actor
 		}
 		if found {
 			for i, en := range entries {
-				o, _, err := s.Observe(ctx, en.Records, observer, en.Request)
+				o, _, err := s.Observe(ctx, en.Records.Enrollment, observer, en.Request)
 				if err != nil {
 					refused[i] = err
 				}

@@ -155,7 +155,7 @@ func observeVenipuncture(t *testing.T, svc *evidence.Service, enrollmentID strin
 		steps[i] = assessments.StepResult{Index: i, Met: true}
 	}
 	for _, key := range keys {
-		if _, _, err := svc.Observe(ctx, rec, by, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
+		if _, _, err := svc.Observe(ctx, rec.Enrollment, by, assessments.ObservationRequest{IdempotencyKey: key, Competency: "PHL-VENI",
 			ChecklistVersion: comp.ChecklistVersion, PerformedOn: rec.Enrollment.Version.Day(time.Now()), Steps: steps}); err != nil {
 			t.Fatal(err)
 		}

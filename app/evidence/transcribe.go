@@ -74,7 +74,7 @@ func transcribe[T, R any](ctx context.Context, s *Service, rec *assessments.Reco
 	}
 	k := kindOf(s.Store.withScan(scan))
 	k.col = "transcribed_by"
-	return write(ctx, s, rec, k, by, key, fp, build)
+	return write(ctx, s, rec.Enrollment, k, by, key, fp, build)
 }
 
 func selfLogs(st *Store) kind[assessments.SelfLog, selfLogRow] {

@@ -52,6 +52,11 @@ func (h apiHost) VisibleEnrollment(c *fiber.Ctx) (*assessments.Records, *account
 	return h.s.visibleEnrollment(c)
 }
 
+func (h apiHost) VisibleEnrollmentHead(c *fiber.Ctx) (*assessments.Enrollment, error) {
+	e, _, err := h.s.visibleHead(c)
+	return e, err
+}
+
 func (h apiHost) OwnEnrollment(c *fiber.Ctx) (*assessments.Records, error) {
 	return h.s.ownEnrollment(c)
 }

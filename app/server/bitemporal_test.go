@@ -30,7 +30,7 @@ func TestLateEntryAnsweredByKnownAt(t *testing.T) {
 		prec := e.person("prec@x.test", accounts.RolePreceptor)
 		enr, _, dayP := paperEnrollment(t, e, ap, dirP, "bitemporal-enroll")
 		loc := e.cfg.Location()
-		if _, _, err := e.svc.Evidence.RecordTest(ctx, records(t, e.svc.Evidence, enr.ID), evidence.ActorOf(dirP),
+		if _, _, err := e.svc.Evidence.RecordTest(ctx, records(t, e.svc.Evidence, enr.ID).Enrollment, evidence.ActorOf(dirP),
 			assessments.TestResultRequest{IdempotencyKey: "bitemporal-test", Competency: "SAF-HIPAA", Score: 95, TakenOn: dayP}); err != nil {
 			t.Fatal(err)
 		}

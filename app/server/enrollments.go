@@ -34,22 +34,45 @@ func (s *Server) visibleEnrollment(c *fiber.Ctx) (*assessments.Records, *account
 
 // visibleEnrollmentID is visibleEnrollment for the enrollment id.
 func (s *Server) visibleEnrollmentID(c *fiber.Ctx, id string) (*assessments.Records, *accounts.Person, error) {
-	notFound := errkind.New(errkind.NotFound, "There is no enrollment with this id that you may see.")
 	rec, err := s.evidence.Enrollment(c.UserContext(), id)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, nil, notFound
+	var e *assessments.Enrollment
+	if err == nil {
+		e = rec.Enrollment
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if !canSeeEnrollment(currentUser(c), rec.Enrollment) {
-		return nil, nil, notFound
-	}
-	p, err := s.accounts.ByID(c.UserContext(), rec.Enrollment.ApprenticeID)
+	p, err := s.apprenticeIfVisible(c, e, err)
 	if err != nil {
 		return nil, nil, err
 	}
 	return rec, p, nil
+}
+
+// visibleHead is visibleEnrollment without the records
+// (evidence.Service.Head): for a write that does not read them (an
+// observation, a test result), whose cost they were most of.
+func (s *Server) visibleHead(c *fiber.Ctx) (*assessments.Enrollment, *accounts.Person, error) {
+	e, err := s.evidence.Head(c.UserContext(), c.Params("id"))
+	p, err := s.apprenticeIfVisible(c, e, err)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, p, nil
+}
+
+// apprenticeIfVisible ends the lookup of enrollment e (err: how loading
+// it failed): the apprentice when the user may see e (canSeeEnrollment),
+// 404 when e does not exist or the user may not see it.
+func (s *Server) apprenticeIfVisible(c *fiber.Ctx, e *assessments.Enrollment, err error) (*accounts.Person, error) {
+	notFound := errkind.New(errkind.NotFound, "There is no enrollment with this id that you may see.")
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !canSeeEnrollment(currentUser(c), e) {
+		return nil, notFound
+	}
+	return s.accounts.ByID(c.UserContext(), e.ApprenticeID)
 }
 
 // visibleCompetency is visibleEnrollment plus the competency named by the
@@ -59,11 +82,17 @@ func (s *Server) visibleCompetency(c *fiber.Ctx) (*assessments.Records, *account
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	comp := rec.Enrollment.Version.Competency(c.Params("code"))
-	if comp == nil {
-		return nil, nil, nil, errNotFound
+	comp, err := competencyOf(c, rec.Enrollment)
+	return rec, p, comp, err
+}
+
+// competencyOf is the competency named by the :code parameter in e's
+// program version; an unknown code is 404.
+func competencyOf(c *fiber.Ctx, e *assessments.Enrollment) (*curriculum.Competency, error) {
+	if comp := e.Version.Competency(c.Params("code")); comp != nil {
+		return comp, nil
 	}
-	return rec, p, comp, nil
+	return nil, errNotFound
 }
 
 type progressView struct {
@@ -423,17 +452,21 @@ func (s *Server) observeForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) observe(c *fiber.Ctx) error {
-	rec, p, comp, err := s.visibleCompetency(c)
+	e, p, err := s.visibleHead(c)
 	if err != nil {
 		return err
 	}
-	today := rec.Enrollment.Version.Day(s.now())
+	comp, err := competencyOf(c, e)
+	if err != nil {
+		return err
+	}
+	today := e.Version.Day(s.now())
 	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: c.FormValue("key"), Today: today,
 		Date: c.FormValue("performed_on"), Variant: c.FormValue("variant"), Comments: c.FormValue("comments"), Answers: map[int]string{},
 		Supersedes: c.FormValue("supersedes"), Reason: c.FormValue("correction_reason"),
-		Draft: "observe:" + rec.Enrollment.ID + ":" + comp.Code + ":" + c.FormValue("supersedes"), Zone: rec.Enrollment.Version.Location().String()}
+		Draft: "observe:" + e.ID + ":" + comp.Code + ":" + c.FormValue("supersedes"), Zone: e.Version.Location().String()}
 	req := assessments.ObservationRequest{IdempotencyKey: v.Key, Competency: comp.Code, Variant: v.Variant,
-		ChecklistVersion: comp.ChecklistVersion, Comments: v.Comments, SiteID: rec.Enrollment.SiteID,
+		ChecklistVersion: comp.ChecklistVersion, Comments: v.Comments, SiteID: e.SiteID,
 		Supersedes: v.Supersedes, CorrectionReason: v.Reason}
 	// "All steps met" answers every step not flagged otherwise; each step
 	// is still stored with its own answer, and a critical step flagged not
@@ -454,7 +487,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		return s.render(c, statusFor(errkind.Malformed), "observe", Page{Title: "Record " + comp.Title, Data: v,
 			Errors: map[string]string{"performed_on": "Give the date of the performance as YYYY-MM-DD."}})
 	}
-	o, _, err := s.evidence.Observe(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), req)
+	o, _, err := s.evidence.Observe(c.UserContext(), e, evidence.ActorOf(currentUser(c)), req)
 	if ke := formError(err); ke != nil {
 		return s.render(c, statusOf(err), "observe", Page{Title: "Record " + comp.Title, Data: v, Errors: fieldsOf(ke)})
 	}
@@ -467,7 +500,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	if !o.Successful {
 		done = "unsuccessful"
 	}
-	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?done="+done+"&c="+url.QueryEscape(comp.Code)+"#done", fiber.StatusSeeOther)
+	return c.Redirect("/enrollments/"+url.PathEscape(e.ID)+"?done="+done+"&c="+url.QueryEscape(comp.Code)+"#done", fiber.StatusSeeOther)
 }
 
 type signOffView struct {
@@ -608,7 +641,7 @@ func formScore(c *fiber.Ctx) (float64, error) {
 
 // recordTest enters a knowledge-test score (preceptors and directors).
 func (s *Server) recordTest(c *fiber.Ctx) error {
-	rec, _, err := s.visibleEnrollment(c)
+	e, _, err := s.visibleHead(c)
 	if err != nil {
 		return err
 	}
@@ -621,9 +654,9 @@ func (s *Server) recordTest(c *fiber.Ctx) error {
 		return badInput(map[string]string{"taken_on": "Give the date as YYYY-MM-DD."})
 	}
 	code := c.Params("code")
-	if _, _, err := s.evidence.RecordTest(c.UserContext(), rec, evidence.ActorOf(currentUser(c)), assessments.TestResultRequest{
+	if _, _, err := s.evidence.RecordTest(c.UserContext(), e, evidence.ActorOf(currentUser(c)), assessments.TestResultRequest{
 		IdempotencyKey: c.FormValue("key"), Competency: code, Score: score, TakenOn: on}); err != nil {
 		return err
 	}
-	return c.Redirect("/enrollments/"+url.PathEscape(rec.Enrollment.ID)+"?msg=test-recorded#c-"+code, fiber.StatusSeeOther)
+	return c.Redirect("/enrollments/"+url.PathEscape(e.ID)+"?msg=test-recorded#c-"+code, fiber.StatusSeeOther)
 }

@@ -127,14 +127,14 @@ func TestCLIAScheduleThroughTheClearanceAPI(t *testing.T) {
 				for j := range steps {
 					steps[j] = assessments.StepResult{Index: j, Met: true}
 				}
-				if _, _, err := svc.Observe(ctx, rec, by, assessments.ObservationRequest{IdempotencyKey: key(), Competency: code, Variant: variant,
+				if _, _, err := svc.Observe(ctx, rec.Enrollment, by, assessments.ObservationRequest{IdempotencyKey: key(), Competency: code, Variant: variant,
 					ChecklistVersion: c.ChecklistVersion, PerformedOn: day(), Steps: steps}); err != nil {
 					t.Fatalf("observe %s: %v", code, err)
 				}
 			}
 		}
 		test := func(code string) {
-			if _, _, err := svc.RecordTest(ctx, records(), by, assessments.TestResultRequest{IdempotencyKey: key(), Competency: code, Score: 90, TakenOn: day()}); err != nil {
+			if _, _, err := svc.RecordTest(ctx, records().Enrollment, by, assessments.TestResultRequest{IdempotencyKey: key(), Competency: code, Score: 90, TakenOn: day()}); err != nil {
 				t.Fatalf("test %s: %v", code, err)
 			}
 		}

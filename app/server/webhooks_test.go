@@ -163,7 +163,7 @@ func TestWebhooksAPIAndEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		by := evidence.ActorOf(rn)
-		if _, _, err := svc.Observe(ctx, records(t, svc, en.ID), by, assessments.ObservationRequest{IdempotencyKey: "hooks-obs", Competency: "VITALS",
+		if _, _, err := svc.Observe(ctx, records(t, svc, en.ID).Enrollment, by, assessments.ObservationRequest{IdempotencyKey: "hooks-obs", Competency: "VITALS",
 			ChecklistVersion: 1, PerformedOn: today, Steps: []assessments.StepResult{{Index: 0, Met: true}}}); err != nil {
 			t.Fatal(err)
 		}

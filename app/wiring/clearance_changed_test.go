@@ -118,7 +118,7 @@ func TestClearanceChangedForEveryCause(t *testing.T) {
 		}
 		// observed starts training (direct supervision needs it).
 		observed := func(e env) {
-			if _, _, err := ev.Observe(ctx, records(e.en), byRN, assessments.ObservationRequest{IdempotencyKey: "obs-" + e.en, Competency: "VITALS",
+			if _, _, err := ev.Observe(ctx, records(e.en).Enrollment, byRN, assessments.ObservationRequest{IdempotencyKey: "obs-" + e.en, Competency: "VITALS",
 				ChecklistVersion: 1, PerformedOn: today, Steps: []assessments.StepResult{{Index: 0, Met: true}}}); err != nil {
 				t.Fatal(err)
 			}

@@ -75,7 +75,7 @@ func TestMixedPlanIsAccepted(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, _, err := svc.Observe(ctx, rec, evidence.ActorOf(p), assessments.ObservationRequest{IdempotencyKey: newKey(), Competency: w.competency,
+				if _, _, err := svc.Observe(ctx, rec.Enrollment, evidence.ActorOf(p), assessments.ObservationRequest{IdempotencyKey: newKey(), Competency: w.competency,
 					Variant: w.variant, ChecklistVersion: comp.ChecklistVersion, PerformedOn: day, Steps: steps, SiteID: rec.Enrollment.SiteID}); err != nil {
 					t.Fatalf("%s observes %s: %v", c.email, w.competency, err)
 				}

@@ -139,7 +139,7 @@ func NewClinic(t testing.TB, svc *wiring.Services, bls credentials.NewRecord) *C
 // key.
 func (c *Clinic) Observe(t testing.TB, key string) {
 	t.Helper()
-	if _, _, err := c.svc.Evidence.Observe(c.ctx, c.records(t), evidence.ActorOf(c.RN), assessments.ObservationRequest{IdempotencyKey: key,
+	if _, _, err := c.svc.Evidence.Observe(c.ctx, c.records(t).Enrollment, evidence.ActorOf(c.RN), assessments.ObservationRequest{IdempotencyKey: key,
 		Competency: "VITALS", ChecklistVersion: 1, PerformedOn: c.today, Steps: []assessments.StepResult{{Index: 0, Met: true}}}); err != nil {
 		t.Fatal(err)
 	}
