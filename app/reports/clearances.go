@@ -64,7 +64,8 @@ func (s *Service) clearanceRows(ctx context.Context, q *Query, people []*account
 
 // Clearances is the clearances report.
 var Clearances = &Report[ClearanceRow]{
-	Title: "Clearances: every MA × task (who may do what)", Sheet: "Clearances",
+	AsKnownAt: true,
+	Title:     "Clearances: every MA × task (who may do what)", Sheet: "Clearances",
 	Columns: []Column{{Title: "Person", Width: 24}, {Title: "Site", Width: 26}, {Title: "Task", Width: 40},
 		{Title: "Status", Width: 26}, {Title: "Lapses on", Width: 12}, {Title: "Why, and what is missing", Width: 90}},
 	rows: (*Service).clearanceRows,

@@ -109,7 +109,8 @@ func (s *Service) evaluationRows(ctx context.Context, q *Query, people []*accoun
 // Evaluations is the periodic evaluations report: completed, awaiting
 // the apprentice's acknowledgement, due and overdue.
 var Evaluations = &Report[EvaluationRow]{
-	Title: "Periodic evaluations: completed, awaiting acknowledgement, due and overdue", Sheet: "Evaluations",
+	AsKnownAt: true,
+	Title:     "Periodic evaluations: completed, awaiting acknowledgement, due and overdue", Sheet: "Evaluations",
 	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Evaluation", Width: 10}, {Title: "Due on", Width: 12},
 		{Title: "Status", Width: 24}, {Title: "Mentor (printed name)", Width: 24}, {Title: "Credential", Width: 10},
 		{Title: "Signed at", Width: 24, Zoned: true}, {Title: "Acknowledged at", Width: 24, Zoned: true}},

@@ -27,6 +27,11 @@ type Report[R any] struct {
 	// batch is how many people an export reads at a time when not
 	// exportBatch: more for a report that reads no evidence.
 	batch int
+	// AsKnownAt: the report answers as known at Query.KnownAt (only what
+	// was recorded by then counts). The others count everything on file,
+	// so a known_at asked of them is refused rather than printed in a
+	// heading the rows do not honour.
+	AsKnownAt bool
 }
 
 // Scope is who a report may cover, decided by the caller from who asks

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
@@ -151,6 +152,46 @@ func TestLateEntryAnsweredByKnownAt(t *testing.T) {
 		}
 		if marked != 2 {
 			t.Fatalf("%d paper sign-offs marked in the register export, want 2: %q", marked, regRows)
+		}
+	})
+}
+
+// Only the reports that answer as known at an instant (clearances,
+// evaluations) offer known_at; the others count everything on file, so
+// a known_at asked of them is refused on its field, page and workbook
+// alike, instead of being printed in a heading the rows do not honour.
+func TestKnownAtOnlyWhereTheReportHonoursIt(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		withDemo(t, e)
+		dir := e.client()
+		dir.login("director@demo.test", demo.Password)
+		known := "known_at=" + url.QueryEscape(e.clock.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
+		for _, path := range []string{"/reports/clearances", "/reports/evaluations"} {
+			r := dir.get(path + "?" + known)
+			if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `name="known_at"`) {
+				t.Errorf("%s as known an hour ago: %d, known_at field offered %v", path, r.StatusCode, strings.Contains(r.body, `name="known_at"`))
+			}
+		}
+		hr := e.client()
+		hr.login("hr@demo.test", demo.Password)
+		for _, path := range []string{"/reports/signoffs", "/reports/certifications", "/reports/hours", "/reports/wages", "/reports/rapids"} {
+			c := dir
+			if path == "/reports/rapids" {
+				c = hr // HR's export
+			}
+			if strings.Contains(c.get(path).body, `name="known_at"`) {
+				t.Errorf("%s offers known_at, which it does not honour", path)
+			}
+			downloads := []string{path, path + ".xlsx"}
+			if path == "/reports/rapids" {
+				downloads = append(downloads, path+".csv")
+			}
+			for _, p := range downloads {
+				r := c.get(p + "?" + known)
+				if r.StatusCode < 400 || r.StatusCode >= 500 || !strings.Contains(r.body, "cannot answer as known at an earlier moment") {
+					t.Errorf("%s as known an hour ago: %d, want a refusal naming known_at\n%s", p, r.StatusCode, regexpFind(`(?s)(<main.*</main>)`, r.body))
+				}
+			}
 		}
 	})
 }

@@ -35,7 +35,7 @@ type rapidsView struct {
 
 // rapidsQuery reads the report filters and from (the range's first day).
 func (s *Server) rapidsQuery(c *fiber.Ctx) (reports.RAPIDSQuery, reportFiltersView, error) {
-	q, view, err := s.reportQuery(c)
+	q, view, err := s.reportQuery(c, false)
 	if err != nil {
 		return reports.RAPIDSQuery{}, view, err
 	}
@@ -93,7 +93,7 @@ func (s *Server) rapidsExport(format string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := filtersRefused(filters.Errors, "export", "site", "program", "from", "as_of"); err != nil {
+		if err := filtersRefused(filters.Errors, "export", "site", "program", "from", "as_of", "known_at"); err != nil {
 			return err
 		}
 		rows, err := s.reports.RAPIDSRows(c.UserContext(), q)

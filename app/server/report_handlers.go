@@ -69,7 +69,7 @@ type reportFiltersView struct {
 	AsOf     string
 	// KnownAt is the known_at field's value (datetime-local, in the
 	// organisation's zone); OffersKnownAt: the report answers as known at
-	// an instant (the clearances report).
+	// an instant (reports.Report.AsKnownAt).
 	KnownAt       string
 	OffersKnownAt bool
 	// From is the first day of a date range (the RAPIDS export, which
@@ -113,10 +113,11 @@ func reportScope(u *accounts.Person, site string) reports.Scope {
 // nameAndEmail is how an export names who asked for it.
 func nameAndEmail(u *accounts.Person) string { return u.Name + " <" + u.Email + ">" }
 
-// reportQuery reads the filters (site, program, as_of). Unknown values
-// come back as messages per field, so the page can say what is wrong
-// instead of showing an empty report.
-func (s *Server) reportQuery(c *fiber.Ctx) (*reports.Query, reportFiltersView, error) {
+// reportQuery reads the filters (site, program, as_of, and known_at for a
+// report that answers asKnownAt). Unknown values come back as messages
+// per field, so the page can say what is wrong instead of showing an
+// empty report.
+func (s *Server) reportQuery(c *fiber.Ctx, asKnownAt bool) (*reports.Query, reportFiltersView, error) {
 	ctx := c.UserContext()
 	u := currentUser(c)
 	q := &reports.Query{Site: strings.TrimSpace(c.Query("site")), SiteNames: map[string]string{}, GeneratedBy: nameAndEmail(u), Zone: s.cfg.Location()}
@@ -160,7 +161,11 @@ func (s *Server) reportQuery(c *fiber.Ctx) (*reports.Query, reportFiltersView, e
 	} else {
 		view.AsOf = q.AsOf.String()
 	}
-	if q.KnownAt, err = s.knownAtParam(c); err != nil {
+	view.OffersKnownAt = asKnownAt
+	if !asKnownAt && strings.TrimSpace(c.Query("known_at")) != "" {
+		view.Errors["known_at"] = "This report counts everything on file; it cannot answer as known at an earlier moment. Remove the known_at filter, or use the clearances or evaluations report."
+		view.KnownAt = c.Query("known_at")
+	} else if q.KnownAt, err = s.knownAtParam(c); err != nil {
 		ke := errkind.As(err)
 		if ke == nil || ke.Fields["known_at"] == "" {
 			return nil, view, err
@@ -190,12 +195,11 @@ func reportParams(q *reports.Query) url.Values {
 
 func (rp reportRoute[R]) page(s *Server) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		q, filters, err := s.reportQuery(c)
+		q, filters, err := s.reportQuery(c, rp.AsKnownAt)
 		if err != nil {
 			return err
 		}
 		filters.Action = rp.Path
-		filters.OffersKnownAt = rp.Path == clearancesReport.Path
 		data := reportPage[R]{Filters: filters}
 		if len(filters.Errors) > 0 {
 			data.Invalid = true
@@ -214,7 +218,7 @@ func (rp reportRoute[R]) page(s *Server) fiber.Handler {
 
 func (rp reportRoute[R]) xlsx(s *Server) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		q, filters, err := s.reportQuery(c)
+		q, filters, err := s.reportQuery(c, rp.AsKnownAt)
 		if err != nil {
 			return err
 		}
