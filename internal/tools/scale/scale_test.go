@@ -141,6 +141,18 @@ func TestGenerateSmallOrganisation(t *testing.T) {
 			t.Errorf("verified %d signatures, %d stored", verified, count(t, d, "sign_offs"))
 		}
 
+		// The planner has statistics of what was written: a seeded
+		// database is planned as a real one of its size (autovacuum may
+		// be off, and would analyse late).
+		var analysed int
+		q := "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname IN ('observations', 'users', 'audit_log') AND schemaname = current_schema() AND last_analyze IS NOT NULL"
+		if d.Engine == db.SQLite {
+			q = "SELECT COUNT(DISTINCT tbl) FROM sqlite_stat1 WHERE tbl IN ('observations', 'users', 'audit_log')"
+		}
+		if err := d.NewRaw(q).Scan(ctx, &analysed); err != nil || analysed != 3 {
+			t.Errorf("tables with planner statistics after the seed: %d of 3 (%v)", analysed, err)
+		}
+
 		// Well-known logins work with the published password.
 		for _, email := range []string{scale.HREmail, scale.DirectorEmail, scale.PreceptorEmail(1), scale.MAEmail(1)} {
 			if _, err := store.Authenticate(ctx, email, scale.Password); err != nil {
