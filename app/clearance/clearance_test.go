@@ -145,7 +145,7 @@ func (w *world) observe(code string, n int, failCritical bool) {
 		for j, st := range c.Checklist {
 			steps[j] = assessments.StepResult{Index: j, Met: !(failCritical && st.Critical)}
 		}
-		_, _, err := w.svc.Observe(w.ctx, w.records().Enrollment, w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: code,
+		_, _, err := w.svc.Observe(w.ctx, rec.Enrollment, w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: code,
 			ChecklistVersion: c.ChecklistVersion, PerformedOn: curriculum.DateOf(w.clk.Now(), nil), Steps: steps})
 		if err != nil {
 			w.t.Fatalf("observe %s: %v", code, err)
@@ -449,7 +449,7 @@ func TestMoveToNewerVersionKeepsEvidenceThatApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The old enrollment takes no new evidence.
-		if _, _, err := w.svc.Observe(w.ctx, w.records().Enrollment, w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: "SAF-INFECT"}); !errors.Is(err, evidence.ErrMoved) {
+		if _, _, err := w.svc.Observe(w.ctx, rec.Enrollment, w.rn, assessments.ObservationRequest{IdempotencyKey: w.nextKey(), Competency: "SAF-INFECT"}); !errors.Is(err, evidence.ErrMoved) {
 			t.Fatalf("recording into the moved enrollment: %v", err)
 		}
 		r, err := w.clear.For(w.ctx, w.apprentice.ID, day("2026-02-01"))
