@@ -75,17 +75,6 @@ func (s *Server) apprenticeIfVisible(c *fiber.Ctx, e *assessments.Enrollment, er
 	return s.accounts.ByID(c.UserContext(), e.ApprenticeID)
 }
 
-// visibleCompetency is visibleEnrollment plus the competency named by the
-// :code parameter in the enrollment's program version; an unknown code is 404.
-func (s *Server) visibleCompetency(c *fiber.Ctx) (*assessments.Records, *accounts.Person, *curriculum.Competency, error) {
-	rec, p, err := s.visibleEnrollment(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	comp, err := competencyOf(c, rec.Enrollment)
-	return rec, p, comp, err
-}
-
 // competencyOf is the competency named by the :code parameter in e's
 // program version; an unknown code is 404.
 func competencyOf(c *fiber.Ctx, e *assessments.Enrollment) (*curriculum.Competency, error) {
@@ -428,14 +417,24 @@ type observeView struct {
 func (v observeView) Answer(i int) string { return v.Answers[i] }
 
 func (s *Server) observeForm(c *fiber.Ctx) error {
-	rec, p, comp, err := s.visibleCompetency(c)
+	e, p, err := s.visibleHead(c)
 	if err != nil {
 		return err
 	}
-	today := rec.Enrollment.Version.Day(s.now())
+	comp, err := competencyOf(c, e)
+	if err != nil {
+		return err
+	}
+	today := e.Version.Day(s.now())
 	v := observeView{Apprentice: p, Competency: comp, URL: c.Path(), Key: newKey(), Today: today, Date: today.String(), Answers: map[int]string{},
-		Draft: "observe:" + rec.Enrollment.ID + ":" + comp.Code + ":" + c.Query("correct"), Zone: rec.Enrollment.Version.Location().String()}
+		Draft: "observe:" + e.ID + ":" + comp.Code + ":" + c.Query("correct"), Zone: e.Version.Location().String()}
 	if id := c.Query("correct"); id != "" {
+		// A correction starts from the record it corrects: only then are
+		// the records read.
+		rec, err := s.evidence.Enrollment(c.UserContext(), e.ID)
+		if err != nil {
+			return err
+		}
 		for _, o := range rec.Observations {
 			if o.ID == id && o.Competency == comp.Code {
 				v.Supersedes, v.Date, v.Variant, v.Comments = o.ID, o.PerformedOn.String(), o.Variant, o.Comments

@@ -339,7 +339,25 @@ func TestEvidencePostsReadTheEnrollmentOnce(t *testing.T) {
 			}
 			t.Logf("%-22s %d statements", name, n)
 		}
-		form := pc.get(enr + "/observe/PHL-VENI")
+		// The form a preceptor opens before each observation reads no
+		// records either; the form of a correction reads them once.
+		get := func(name, path string, wantLoads int) response {
+			t.Helper()
+			qc.reset()
+			r := pc.get(path)
+			_, log := qc.count()
+			loads := 0
+			for _, q := range log {
+				if strings.HasPrefix(q, `SELECT "self_log_row".`) {
+					loads++
+				}
+			}
+			if r.StatusCode != http.StatusOK || loads != wantLoads {
+				t.Fatalf("%s: %d, %d loads of the enrollment (want %d)", name, r.StatusCode, loads, wantLoads)
+			}
+			return r
+		}
+		form := get("observation form", enr+"/observe/PHL-VENI", 0)
 		steps := strings.Count(form.body, `value="met"`)
 		observation := func(key string) url.Values {
 			v := url.Values{"key": {key}, "performed_on": {formFromPage(t, form.body).Get("performed_on")}}
@@ -356,6 +374,9 @@ func TestEvidencePostsReadTheEnrollmentOnce(t *testing.T) {
 			if o.IdempotencyKey == "count-obs-0001" {
 				first = o.ID
 			}
+		}
+		if f := get("correction form", enr+"/observe/PHL-VENI?correct="+first, 1); formFromPage(t, f.body).Get("supersedes") != first {
+			t.Fatalf("the correction form does not name the record it corrects (%s)", first)
 		}
 		fix := observation("count-obs-0003")
 		fix.Set("supersedes", first)
