@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
@@ -118,6 +120,31 @@ func (h Hasher) params() Params {
 // Hash returns the argon2id PHC string for plain using DefaultParams.
 func Hash(plain string) (string, error) { return Hasher{}.Hash(plain) }
 
+// slots bounds the hashes computed at once to the processors the runtime
+// runs on. Each hash holds its whole memory cost (19 MiB) while it runs,
+// so a burst of logins or sign-offs would otherwise allocate that many
+// times over: under the server's soft memory limit the collector then
+// stalls every request, and one request could make the process allocate
+// gigabytes. Hashes beyond the processors would only share them.
+var slots = make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
+
+// inFlight counts the hashes running (tests read the most seen).
+var inFlight, mostInFlight atomic.Int32
+
+// derive is argon2id with p's costs, waiting for a slot.
+func derive(plain, salt []byte, p Params) []byte {
+	slots <- struct{}{}
+	defer func() { <-slots }()
+	n := inFlight.Add(1)
+	defer inFlight.Add(-1)
+	for {
+		if m := mostInFlight.Load(); n <= m || mostInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return argon2.IDKey(plain, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+}
+
 // Verify reports whether plain matches encoded; see Hasher.Verify.
 func Verify(plain, encoded string) (ok bool, err error) { return Hasher{}.Verify(plain, encoded) }
 
@@ -136,7 +163,7 @@ func (h Hasher) Hash(plain string) (string, error) {
 	// Since Go 1.24 crypto/rand.Read never returns an error (it crashes the
 	// program if the OS cannot supply randomness), so there is none to check.
 	_, _ = rand.Read(salt)
-	key := argon2.IDKey(normalize(plain), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	key := derive(normalize(plain), salt, p)
 	return encode(p, salt, key), nil
 }
 
@@ -153,7 +180,7 @@ func (h Hasher) Verify(plain, encoded string) (ok bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	key := argon2.IDKey(normalize(plain), d.salt, d.params.Time, d.params.Memory, d.params.Threads, d.params.KeyLen)
+	key := derive(normalize(plain), d.salt, d.params)
 	// Constant time, so response timing reveals nothing about how much of
 	// the key matched.
 	return subtle.ConstantTimeCompare(key, d.key) == 1, nil

@@ -3,6 +3,7 @@ package password
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -319,5 +320,30 @@ func BenchmarkHashTestParams(b *testing.B) {
 		if _, err := cheap.Hash("correct horse battery staple"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A burst of hashes (logins, sign-offs) runs at most one per processor at
+// a time: each holds its whole memory cost while it runs.
+func TestHashesRunAtMostOnePerProcessor(t *testing.T) {
+	h := Hasher{Params: Params{Memory: 4 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}
+	enc, err := h.Hash("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mostInFlight.Store(0)
+	var wg sync.WaitGroup
+	for range 4 * cap(slots) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, err := h.Verify("correct horse battery staple", enc); !ok || err != nil {
+				t.Errorf("verify: %v %v", ok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := int(mostInFlight.Load()); got < 1 || got > cap(slots) {
+		t.Errorf("%d hashes ran at once, want 1 to %d (the processors)", got, cap(slots))
 	}
 }
