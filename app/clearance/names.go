@@ -52,7 +52,8 @@ func (t *nameTable) keep(e assessments.Enrollment) assessments.Enrollment {
 	if len(e.History) > 0 {
 		h := make([]assessments.StatusChange, len(e.History))
 		for i, c := range e.History {
-			h[i] = assessments.StatusChange{Status: assessments.EnrollmentStatus(t.name(string(c.Status))), At: c.At}
+			c.Status = assessments.EnrollmentStatus(t.name(string(c.Status)))
+			h[i] = c // every other field as read
 		}
 		e.History = h
 	}
