@@ -143,7 +143,7 @@ func (s *Service) ReviewHours(ctx context.Context, id string, by assessments.Act
 		return db.Translate(err)
 	}
 	h := row.entry()
-	e, err := s.enrollmentOnly(ctx, h.EnrollmentID)
+	e, err := s.Head(ctx, h.EnrollmentID) // enough to date a message in the program's zone
 	if err != nil {
 		return err
 	}
@@ -156,21 +156,4 @@ func (s *Service) ReviewHours(ctx context.Context, id string, by assessments.Act
 		return err
 	}
 	return s.Store.ReviewHours(ctx, h)
-}
-
-// enrollmentOnly loads an enrollment with its program version and none of
-// its records: enough to date a message in the program's zone.
-func (s *Service) enrollmentOnly(ctx context.Context, id string) (*assessments.Enrollment, error) {
-	ens, err := s.Store.Enrollments(ctx, EnrollmentFilter{IDs: []string{id}})
-	if err != nil {
-		return nil, err
-	}
-	if len(ens) == 0 {
-		return nil, db.ErrNotFound
-	}
-	e := ens[0]
-	if e.Version, err = s.version(ctx, e.VersionID); err != nil {
-		return nil, err
-	}
-	return &e, nil
 }
