@@ -23,6 +23,7 @@ import (
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/reminders"
+	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/curriculum"
@@ -211,8 +212,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	go func() { defer close(dispatched); svc.Dispatcher.Run(ctx, DispatchInterval) }()
 	// Audit entries written while another transaction held the chain wait
 	// for this to chain them (app/audit); every instance runs one.
+	// Then it files newly chained entries by person for the trail's
+	// "whose record" (entries not filed yet are found all the same, more
+	// slowly).
+	fileSubjects := func(ctx context.Context) error { _, err := reports.FileAuditSubjects(ctx, d); return err }
 	sealed := make(chan struct{})
-	go func() { defer close(sealed); audit.RunSealer(ctx, d, audit.SealInterval, log) }()
+	go func() { defer close(sealed); audit.RunSealer(ctx, d, audit.SealInterval, log, fileSubjects) }()
 	// Lapse and expiry events: once a day, on every instance (each event
 	// carries a key, so none goes twice).
 	lapsed := make(chan struct{})

@@ -97,13 +97,20 @@ const SealInterval = 100 * time.Millisecond
 
 // RunSealer chains waiting entries until ctx ends: every interval, and
 // straight on while batches come back full. Every instance runs one; they
-// take turns on the chain's lock. Errors are logged and retried.
-func RunSealer(ctx context.Context, idb bun.IDB, interval time.Duration, log *slog.Logger) {
+// take turns on the chain's lock. After each sealing it runs then, in
+// order: work that follows the chain (a read model filing chained
+// entries). Errors are logged and retried.
+func RunSealer(ctx context.Context, idb bun.IDB, interval time.Duration, log *slog.Logger, then ...func(context.Context) error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		if _, err := Seal(ctx, idb); err != nil && ctx.Err() == nil {
 			log.Warn("audit: chaining waiting entries failed; trying again", "error", err)
+		}
+		for _, f := range then {
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("audit: following the chain failed; trying again", "error", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

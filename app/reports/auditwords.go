@@ -71,22 +71,6 @@ var subjectSources = map[string]string{
 	"site": `SELECT 'site' AS t, x.id, '' AS subject, x.name AS a, '' AS b, '' AS version_id FROM sites AS x WHERE x.id IN (?)`,
 }
 
-// subjectTables is, per entity type whose records belong to a person, the
-// table and column naming that person: how a search by name finds the
-// entries about someone's records.
-var subjectTables = []struct{ Type, Join, Person string }{
-	{"credential", "credentials AS x ON x.id = a.entity_id", "x.person_id"},
-	{"credential_file", "credentials AS x ON x.file_id = a.entity_id", "x.person_id"},
-	{"enrollment", "enrollments AS x ON x.id = a.entity_id", "x.apprentice_id"},
-	{"observation", "observations AS x ON x.id = a.entity_id", "x.apprentice_id"},
-	{"signoff", "sign_offs AS x ON x.id = a.entity_id", "x.apprentice_id"},
-	{"test", "test_results AS x ON x.id = a.entity_id", "x.apprentice_id"},
-	{"selflog", "self_logs AS x ON x.id = a.entity_id", "x.apprentice_id"},
-	{"hours", "hours_entries AS x ON x.id = a.entity_id", "x.apprentice_id"},
-	{"token", "api_tokens AS x ON x.id = a.entity_id", "x.user_id"},
-	{"calendar_token", "calendar_tokens AS x ON x.id = a.entity_id", "x.person_id"},
-}
-
 // peopleMatching is the SQL for the ids of the people a typed text names:
 // their id, their email, or part of their name (any case).
 const peopleMatching = `SELECT id FROM users WHERE id = ? OR LOWER(email) = ? OR LOWER(name) LIKE ? ESCAPE '\'`
@@ -127,26 +111,6 @@ func (s *Service) AuditActor(ctx context.Context, text string) (audit.Condition,
 	}
 	return audit.Condition{Param: "who", Value: strings.TrimSpace(text), SQL: "(actor = ? OR actor IN (" + people + "))",
 		Args: append([]any{strings.TrimSpace(text)}, args...)}, nil
-}
-
-// AuditSubject narrows the trail to the entries about the people text
-// names (an id, an email, part of a name): their account, and every
-// record of theirs (credentials, enrollments, evidence, tokens).
-func (s *Service) AuditSubject(ctx context.Context, text string) (audit.Condition, error) {
-	people, peopleArgs, err := s.peopleNamed(ctx, text)
-	if err != nil {
-		return audit.Condition{}, err
-	}
-	var b strings.Builder
-	var args []any
-	b.WriteString("seq IN (SELECT a.seq FROM audit_log AS a WHERE a.entity_type = 'person' AND a.entity_id IN (" + people + ")")
-	args = append(args, peopleArgs...)
-	for _, st := range subjectTables {
-		fmt.Fprintf(&b, " UNION ALL SELECT a.seq FROM audit_log AS a JOIN %s WHERE a.entity_type = '%s' AND %s IN (%s)", st.Join, st.Type, st.Person, people)
-		args = append(args, peopleArgs...)
-	}
-	b.WriteString(")")
-	return audit.Condition{Param: "whose", Value: strings.TrimSpace(text), SQL: b.String(), Args: args}, nil
 }
 
 // auditWords holds what a batch of entries needs to be told in words.
