@@ -239,7 +239,7 @@ func seedCmd(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(w, "%s\t%d\t%s\t%.0f\t\n", t.Table, t.Rows, t.Took.Round(time.Millisecond), float64(t.Rows)/max(t.Took.Seconds(), 1e-9))
 	}
 	fmt.Fprintf(w, "(indexes, foreign keys)\t\t%s\t\t\n", res.Indexes.Round(time.Millisecond))
-	fmt.Fprintf(w, "(planner statistics: ANALYZE)\t\t%s\t\t\n", res.Analyze.Round(time.Millisecond))
+	fmt.Fprintf(w, "(planner statistics: VACUUM ANALYZE)\t\t%s\t\t\n", res.Analyze.Round(time.Millisecond))
 	w.Flush()
 	fmt.Fprintf(env.Stdout, "%d rows in %s (generating records, alongside the writes: %s); as of %s\n", rows, res.Total.Round(time.Second), res.Generate.Round(time.Second), res.AsOf)
 	if res.CredentialsNote != "" {

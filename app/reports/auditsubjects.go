@@ -74,7 +74,7 @@ func (k subjectKind) selectFrom(columns, from, cond, people string) string {
 // unfiled is the CTE of the entries the index does not hold yet: those
 // waiting for the sealer and those chained after the index's mark (two
 // index ranges of audit_log).
-const unfiled = `unfiled AS (SELECT seq, entity_type, entity_id FROM audit_log WHERE chain_seq IS NULL
+const unfiled = `unfiled AS MATERIALIZED (SELECT seq, entity_type, entity_id FROM audit_log WHERE chain_seq IS NULL
 	UNION ALL SELECT seq, entity_type, entity_id FROM audit_log WHERE chain_seq > (SELECT filed_to FROM audit_subjects_filed))`
 
 // AuditSubject narrows the trail to the entries about the people text
@@ -155,17 +155,21 @@ func fileSubjectBatch(ctx context.Context, d *db.DB) (int, error) {
 		if to <= from {
 			return nil
 		}
+		// The batch is read once, through the chain's index: left to
+		// itself, the planner may read each kind's entries through the
+		// entity index instead and filter them by place (every observation
+		// entry ever written, for a batch of one).
 		var parts []string
-		var args []any
 		for _, k := range subjectKinds {
 			if !k.Live {
-				parts = append(parts, k.selectFrom("$person, a.seq", "audit_log", "a.chain_seq > ? AND a.chain_seq <= ?", ""))
-				args = append(args, from, to)
+				parts = append(parts, k.selectFrom("$person, a.seq", "batch", "", ""))
 			}
 		}
 		// The primary key refuses an entry filed twice; the mark's row lock
 		// means it never is.
-		if _, err := tx.NewRaw("INSERT INTO audit_subjects (person_id, seq) "+strings.Join(parts, " UNION ALL "), args...).Exec(ctx); err != nil {
+		q := "INSERT INTO audit_subjects (person_id, seq) WITH batch AS MATERIALIZED (SELECT seq, entity_type, entity_id FROM audit_log WHERE chain_seq > ? AND chain_seq <= ?) " +
+			strings.Join(parts, " UNION ALL ")
+		if _, err := tx.NewRaw(q, from, to).Exec(ctx); err != nil {
 			return fmt.Errorf("file audit entries %d to %d: %w", from+1, to, err)
 		}
 		if _, err := tx.NewRaw("UPDATE audit_subjects_filed SET filed_to = ? WHERE id = 1", to).Exec(ctx); err != nil {

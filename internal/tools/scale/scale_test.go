@@ -153,6 +153,13 @@ func TestGenerateSmallOrganisation(t *testing.T) {
 			t.Errorf("tables with planner statistics after the seed: %d of 3 (%v)", analysed, err)
 		}
 
+		// The audit trail is filed by person, up to the chain's newest
+		// entry, as a server would file it.
+		var filed, head int64
+		if err := d.NewRaw("SELECT (SELECT filed_to FROM audit_subjects_filed), (SELECT MAX(chain_seq) FROM audit_log)").Scan(ctx, &filed, &head); err != nil || filed != head {
+			t.Errorf("audit trail filed by person to %d of %d (%v)", filed, head, err)
+		}
+
 		// Well-known logins work with the published password.
 		for _, email := range []string{scale.HREmail, scale.DirectorEmail, scale.PreceptorEmail(1), scale.MAEmail(1)} {
 			if _, err := store.Authenticate(ctx, email, scale.Password); err != nil {
