@@ -254,7 +254,15 @@ func (s *Store) Complete(ctx context.Context, e *assessments.Enrollment, done []
 	ratings, _ := json.Marshal(ev.Ratings)
 	row := &evaluationRow{ID: ev.ID, EnrollmentID: ev.EnrollmentID, ApprenticeID: ev.ApprenticeID, VersionID: ev.VersionID, Seq: ev.Seq,
 		DueOn: ev.DueOn, Ratings: string(ratings), Comments: ev.Comments, signed: signedOf(&ev.Signature, ev.SignedOn, ev.AuthMethod)}
-	if err := s.insert(ctx, row, ActionSign, ev.ID, ev, assessments.ErrAlreadySignedOff.With(fmt.Sprintf("Evaluation %d has already been completed.", req.Seq))); err != nil {
+	// Numbers continue across a move: an enrollment moved from since it
+	// was loaded takes no more (its successor numbers on from what it had).
+	unmoved := func(ctx context.Context, tx bun.Tx) error {
+		if s.Enrollments == nil {
+			return nil
+		}
+		return s.Enrollments.HoldUnmoved(ctx, tx, e.ID)
+	}
+	if err := s.insert(ctx, unmoved, row, ActionSign, ev.ID, ev, assessments.ErrAlreadySignedOff.With(fmt.Sprintf("Evaluation %d has already been completed.", req.Seq))); err != nil {
 		return nil, err
 	}
 	return ev, nil
@@ -269,17 +277,22 @@ func (s *Store) Acknowledge(ctx context.Context, ev *assessments.Evaluation, sig
 	}
 	a.ID = uuid.Must(uuid.NewV7()).String()
 	row := &ackRow{ID: a.ID, EvaluationID: ev.ID, signed: signedOf(&a.Signature, a.SignedOn, authMethod)}
-	if err := s.insert(ctx, row, ActionAcknowledge, ev.ID, a, assessments.ErrAlreadyReviewed.With(fmt.Sprintf("Evaluation %d has already been acknowledged.", ev.Seq))); err != nil {
+	if err := s.insert(ctx, nil, row, ActionAcknowledge, ev.ID, a, assessments.ErrAlreadyReviewed.With(fmt.Sprintf("Evaluation %d has already been acknowledged.", ev.Seq))); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
 // insert writes row and its audit entry (action on the evaluation id,
-// after) in one transaction; taken is the answer when someone got there
-// first (the unique index).
-func (s *Store) insert(ctx context.Context, row any, action, id string, after any, taken error) error {
+// after) in one transaction, after first (when not nil) has allowed it;
+// taken is the answer when someone got there first (the unique index).
+func (s *Store) insert(ctx context.Context, first func(context.Context, bun.Tx) error, row any, action, id string, after any, taken error) error {
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if first != nil {
+			if err := first(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/assessments"
@@ -66,6 +67,44 @@ func (s *Store) Moves(ctx context.Context, enrollmentIDs []string) ([]Move, erro
 		out[i] = Move{From: r.FromEnrollmentID, To: r.ToEnrollmentID, EffectiveOn: r.EffectiveOn, MovedAt: r.MovedAt.UTC()}
 	}
 	return out, nil
+}
+
+// HoldUnmoved keeps the enrollment from being moved until tx ends and
+// returns ErrMoved if it was moved already. A write numbered across the
+// apprenticeship (an evaluation: the enrollment moved to continues the
+// numbers) must not land on an enrollment moved from meanwhile, which the
+// check made when the enrollment was loaded cannot see. On PostgreSQL a
+// move of the enrollment takes the same transaction-scoped lock
+// (applyMove), so the two come one after the other and the check reads
+// the move if it came first; on SQLite the single writer keeps every
+// transaction apart already.
+func (s *Store) HoldUnmoved(ctx context.Context, tx bun.IDB, enrollmentID string) error {
+	if err := lockAgainstMove(ctx, tx, enrollmentID); err != nil {
+		return err
+	}
+	moves, err := s.WithTx(tx).Moves(ctx, []string{enrollmentID})
+	if err != nil {
+		return err
+	}
+	for _, m := range moves {
+		if m.From == enrollmentID {
+			return ErrMoved
+		}
+	}
+	return nil
+}
+
+// lockAgainstMove takes, on PostgreSQL, the lock that serialises a move of
+// the enrollment with writes that hold it unmoved (a hash of its id: two
+// enrollments that share one only wait for each other).
+func lockAgainstMove(ctx context.Context, tx bun.IDB, enrollmentID string) error {
+	if tx.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "enrollment-move:"+enrollmentID); err != nil {
+		return fmt.Errorf("hold enrollment %s against a move: %w", enrollmentID, db.Translate(err))
+	}
+	return nil
 }
 
 // Chains follows the enrollments back through their moves: an
@@ -266,6 +305,9 @@ func (s *Service) planMove(ctx context.Context, rec *assessments.Records, by ass
 // applyMove writes a planned move inside tx: the new enrollment, the move
 // and its audit entry.
 func (st *Store) applyMove(ctx context.Context, tx bun.Tx, m plannedMove, by assessments.Actor) (e assessments.Enrollment, err error) {
+	if err := lockAgainstMove(ctx, tx, m.old.ID); err != nil {
+		return assessments.Enrollment{}, err
+	}
 	err = st.Outbox.Changing(ctx, tx, []string{m.old.ApprenticeID}, func(ctx context.Context) error {
 		e, _, err = st.CreateEnrollment(ctx, m.next, by.ID)
 		if err != nil {

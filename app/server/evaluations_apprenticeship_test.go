@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/app/programs"
@@ -194,6 +196,85 @@ func TestEvaluationNumbersContinueAcrossAMove(t *testing.T) {
 			t.Errorf("the evaluations report the day before the move: %q", rows)
 		}
 	})
+}
+
+// An evaluation signed on an enrollment as it is moved to a newer version
+// takes no number there: the signer's page was read before the move, but
+// the signature is checked again in its own transaction, after the move
+// (on PostgreSQL the two wait for each other), so evaluation 1 cannot be
+// signed both on the enrollment moved from and on the one moved to.
+func TestEvaluationSignedAsTheEnrollmentMovesIsRefused(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		people := withDemo(t, e)
+		dir, priya := people["director@demo.test"], people["preceptor@demo.test"]
+		sv, _, old := evalApprentice(t, e, people, "MA-EVAL-RACE", orgToday(e).AddMonths(-4), nil)
+		// What the preceptor's evaluation page read.
+		rec, err := e.svc.Evidence.Enrollment(ctx, old.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := e.svc.Evaluations.ForEnrollment(ctx, rec.Enrollment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := assessments.EvaluationRequest{Seq: 1, Comments: "Steady progress.", ApprenticeName: "Wade Park", AuthMethod: "password",
+			Ratings: map[string]int{"CLINICAL-SKILLS": 3, "SAFETY": 4, "COMMUNICATE": 3, "DOCUMENT": 2, "CONDUCT": 4}}
+
+		var moved assessments.Enrollment
+		if e.db.Engine == db.Postgres {
+			// A signature holding the enrollment makes the move wait for it.
+			tx, err := e.db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.svc.Evidence.Store.HoldUnmoved(ctx, tx, old.ID); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan assessments.Enrollment)
+			go func() { done <- moveToNextVersion(t, e, dir, sv, old, "eval-race-to-v2", orgToday(e)) }()
+			waitForMoveLock(t, e, old.ID)
+			_ = tx.Rollback()
+			moved = <-done
+		} else {
+			moved = moveToNextVersion(t, e, dir, sv, old, "eval-race-to-v2", orgToday(e))
+		}
+		if _, err := e.svc.Evaluations.Complete(ctx, rec.Enrollment, done, evidence.ActorOf(priya), req); !errors.Is(err, evidence.ErrMoved) {
+			t.Fatalf("evaluation 1 signed on the enrollment moved from after the move: %v, want it refused as moved", err)
+		}
+		var n int
+		if err := e.db.NewRaw("SELECT COUNT(*) FROM evaluations WHERE apprentice_id = ?", old.ApprenticeID).Scan(ctx, &n); err != nil || n != 0 {
+			t.Fatalf("%d evaluations stored (%v), want none", n, err)
+		}
+		// Signed where the apprenticeship now is, it is evaluation 1.
+		recNew, err := e.svc.Evidence.Enrollment(ctx, moved.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := e.svc.Evaluations.Complete(ctx, recNew.Enrollment, nil, evidence.ActorOf(priya), req)
+		if err != nil || ev.Seq != 1 {
+			t.Fatalf("evaluation 1 on the enrollment moved to: %v, %v", ev, err)
+		}
+	})
+}
+
+// waitForMoveLock waits until a PostgreSQL session waits for the lock
+// that holds enrollment id against a move (at most 10 s).
+func waitForMoveLock(t *testing.T, e *env, id string) {
+	t.Helper()
+	q := `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+		AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(?, 0)`
+	for range 200 {
+		var waiting int
+		if err := e.db.NewRaw(q, "enrollment-move:"+id).Scan(t.Context(), &waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the move did not wait for the signature holding the enrollment")
 }
 
 // The evaluations report as of a past day counts the evaluations due at
