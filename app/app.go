@@ -19,11 +19,11 @@ import (
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
+	"github.com/skillgate/skillgate/app/auditsubjects"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/demo"
 	"github.com/skillgate/skillgate/app/reminders"
-	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/curriculum"
@@ -215,7 +215,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	// Then it files newly chained entries by person for the trail's
 	// "whose record" (entries not filed yet are found all the same, more
 	// slowly).
-	fileSubjects := func(ctx context.Context) error { _, err := reports.FileAuditSubjects(ctx, d); return err }
+	fileSubjects := func(ctx context.Context) error { _, err := auditsubjects.File(ctx, d); return err }
 	sealed := make(chan struct{})
 	go func() { defer close(sealed); audit.RunSealer(ctx, d, audit.SealInterval, log, fileSubjects) }()
 	// Lapse and expiry events: once a day, on every instance (each event

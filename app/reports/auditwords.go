@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/skillgate/skillgate/app/audit"
+	"github.com/skillgate/skillgate/app/auditsubjects"
 	"github.com/skillgate/skillgate/app/db"
 )
 
@@ -111,6 +112,19 @@ func (s *Service) AuditActor(ctx context.Context, text string) (audit.Condition,
 	}
 	return audit.Condition{Param: "who", Value: strings.TrimSpace(text), SQL: "(actor = ? OR actor IN (" + people + "))",
 		Args: append([]any{strings.TrimSpace(text)}, args...)}, nil
+}
+
+// AuditSubject narrows the trail to the entries about the people text
+// names (an id, an email, part of a name): their account, and every
+// record of theirs (credentials, enrollments, evidence, tokens), from the
+// trail filed by person (app/auditsubjects).
+func (s *Service) AuditSubject(ctx context.Context, text string) (audit.Condition, error) {
+	people, args, err := s.peopleNamed(ctx, text)
+	if err != nil {
+		return audit.Condition{}, err
+	}
+	cond, condArgs := auditsubjects.Condition(people, args)
+	return audit.Condition{Param: "whose", Value: strings.TrimSpace(text), SQL: cond, Args: condArgs}, nil
 }
 
 // auditWords holds what a batch of entries needs to be told in words.

@@ -26,10 +26,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/auditsubjects"
 	"github.com/skillgate/skillgate/app/auth/password"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/programs"
-	"github.com/skillgate/skillgate/app/reports"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
 	"github.com/skillgate/skillgate/internal/tools/bulkload"
@@ -185,8 +185,8 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		return nil, err
 	}
 	// The audit trail filed by person, as a server's sealer files it
-	// (app/reports), so that the statistics below include that index.
-	if _, err := reports.FileAuditSubjects(ctx, d); err != nil {
+	// (app/auditsubjects), so that the statistics below include that index.
+	if _, err := auditsubjects.File(ctx, d); err != nil {
 		return nil, fmt.Errorf("seed --scale: %w", err)
 	}
 	// What autovacuum would have done by the time anyone uses a database

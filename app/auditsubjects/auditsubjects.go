@@ -1,4 +1,9 @@
-package reports
+// Package auditsubjects files the audit trail by person: whose record each
+// chained entry is about (tables audit_subjects and audit_subjects_filed,
+// written only here), so that the trail's "whose record" (app/reports)
+// reads an index instead of joining every kind of record to the whole
+// trail.
+package auditsubjects
 
 import (
 	"context"
@@ -8,7 +13,6 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
-	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 )
 
@@ -77,14 +81,11 @@ func (k subjectKind) selectFrom(columns, from, cond, people string) string {
 const unfiled = `unfiled AS MATERIALIZED (SELECT seq, entity_type, entity_id FROM audit_log WHERE chain_seq IS NULL
 	UNION ALL SELECT seq, entity_type, entity_id FROM audit_log WHERE chain_seq > (SELECT filed_to FROM audit_subjects_filed))`
 
-// AuditSubject narrows the trail to the entries about the people text
-// names (an id, an email, part of a name): their account, and every
-// record of theirs (credentials, enrollments, evidence, tokens).
-func (s *Service) AuditSubject(ctx context.Context, text string) (audit.Condition, error) {
-	people, peopleArgs, err := s.peopleNamed(ctx, text)
-	if err != nil {
-		return audit.Condition{}, err
-	}
+// Condition is the SQL condition, over audit_log's columns, for the
+// entries about the people that people stands for (SQL for "IN (…)",
+// with its arguments peopleArgs): their account, and every record of
+// theirs (credentials, enrollments, evidence, tokens).
+func Condition(people string, peopleArgs []any) (string, []any) {
 	var b strings.Builder
 	var args []any
 	b.WriteString("seq IN (WITH " + unfiled + " SELECT f.seq FROM audit_subjects AS f WHERE f.person_id IN (" + people + ")")
@@ -98,24 +99,24 @@ func (s *Service) AuditSubject(ctx context.Context, text string) (audit.Conditio
 		args = append(args, peopleArgs...)
 	}
 	b.WriteString(")")
-	return audit.Condition{Param: "whose", Value: strings.TrimSpace(text), SQL: b.String(), Args: args}, nil
+	return b.String(), args
 }
 
-// subjectBatch is how many places of the chain one filing transaction
+// batchSize is how many places of the chain one filing transaction
 // covers.
-const subjectBatch = 20000
+const batchSize = 20000
 
-// FileAuditSubjects files the chained entries not filed yet under the
+// File files the chained entries not filed yet under the
 // people their records belong to, a batch per transaction, until it has
 // caught up with the chain; it returns how many entries it looked at.
 // Instances take turns on the mark's row; entries are filed in chain order
 // because an entry is chained only after every entry before it has
 // committed (the chain's lock is held to commit), so everything up to the
 // chain's newest place is there to read.
-func FileAuditSubjects(ctx context.Context, d *db.DB) (int, error) {
+func File(ctx context.Context, d *db.DB) (int, error) {
 	total := 0
 	for {
-		n, err := fileSubjectBatch(ctx, d)
+		n, err := fileBatch(ctx, d)
 		total += n
 		if err != nil || n == 0 {
 			return total, err
@@ -123,7 +124,7 @@ func FileAuditSubjects(ctx context.Context, d *db.DB) (int, error) {
 	}
 }
 
-func fileSubjectBatch(ctx context.Context, d *db.DB) (int, error) {
+func fileBatch(ctx context.Context, d *db.DB) (int, error) {
 	// Cheap when nothing is new (two index reads, no transaction): the
 	// sealer runs this every 100 ms, and on SQLite a transaction takes the
 	// one write lock.
@@ -151,7 +152,7 @@ func fileSubjectBatch(ctx context.Context, d *db.DB) (int, error) {
 		if err := tx.NewRaw("SELECT COALESCE(MAX(chain_seq), 0) FROM audit_log").Scan(ctx, &head); err != nil {
 			return fmt.Errorf("read the audit chain's head: %w", err)
 		}
-		to := min(head, from+subjectBatch)
+		to := min(head, from+batchSize)
 		if to <= from {
 			return nil
 		}

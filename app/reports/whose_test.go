@@ -10,6 +10,7 @@ import (
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/audit/audittest"
+	"github.com/skillgate/skillgate/app/auditsubjects"
 	"github.com/skillgate/skillgate/app/credentials"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
@@ -90,7 +91,7 @@ func TestWhoseRecordFiledAndNotYet(t *testing.T) {
 		}
 		whose("nothing filed")
 
-		filed, err := FileAuditSubjects(ctx, d)
+		filed, err := auditsubjects.File(ctx, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +99,7 @@ func TestWhoseRecordFiledAndNotYet(t *testing.T) {
 			t.Errorf("filed %d entries, want the whole chain (%d)", filed, head.Seq)
 		}
 		whose("all filed")
-		if again, err := FileAuditSubjects(ctx, d); again != 0 || err != nil {
+		if again, err := auditsubjects.File(ctx, d); again != 0 || err != nil {
 			t.Errorf("filing again looked at %d entries (%v), want none", again, err)
 		}
 
@@ -134,7 +135,7 @@ func TestWhoseRecordFiledAndNotYet(t *testing.T) {
 		errs := make([]error, 2)
 		for i := range errs {
 			wg.Add(1)
-			go func() { defer wg.Done(); _, errs[i] = FileAuditSubjects(ctx, d) }()
+			go func() { defer wg.Done(); _, errs[i] = auditsubjects.File(ctx, d) }()
 		}
 		wg.Wait()
 		if err := errs[0]; err != nil || errs[1] != nil {
@@ -144,7 +145,7 @@ func TestWhoseRecordFiledAndNotYet(t *testing.T) {
 		if _, err := audit.Seal(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := FileAuditSubjects(ctx, d); n != 1 || err != nil {
+		if n, err := auditsubjects.File(ctx, d); n != 1 || err != nil {
 			t.Errorf("after sealing, filing looked at %d entries (%v), want the one sealed", n, err)
 		}
 		whose("everything filed")
