@@ -42,7 +42,8 @@ func (s *Service) reportSet(ctx context.Context, q *Query, people []*accounts.Pe
 		set.IDs[i] = p.ID
 	}
 	var err error
-	if set.Results, err = s.Clearance.ForPeople(ctx, set.IDs, q.AsOf); err != nil {
+	// As known at an instant when the report honours it (zero: now).
+	if set.Results, err = s.Clearance.ForPeopleKnownAt(ctx, set.IDs, q.AsOf, q.KnownAt); err != nil {
 		return set, err
 	}
 	for id, r := range set.Results {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +14,10 @@ import (
 // The wage history report: every person's wage steps on their program's
 // progressive wage schedule (the first, at registration, from the
 // enrollment's start; then each approved step with its effective date and
-// approver), and what the next step still needs.
+// approver), and what the next step still needs. As of a day it lists the
+// steps effective by then, including one approved later with an earlier
+// effective date (back pay); as known at an instant, only the steps
+// approved by then.
 
 // WageRow is one step of one person's wage history.
 type WageRow struct {
@@ -43,6 +47,13 @@ func (s *Service) wageRows(ctx context.Context, q *Query, people []*accounts.Per
 	hist, err := s.Wages.History(ctx, ens)
 	if err != nil {
 		return nil, err
+	}
+	if !q.KnownAt.IsZero() {
+		// As known at an instant: a step approved later, whatever its
+		// effective date, was not on file then.
+		for id, steps := range hist {
+			hist[id] = slices.DeleteFunc(steps, func(st wages.Step) bool { return !st.ApprovedAt.Before(q.KnownAt) })
+		}
 	}
 	var approverIDs []string
 	for _, h := range hist {
@@ -103,7 +114,8 @@ var Wages = &Report[WageRow]{
 		{Title: "Step", Width: 6}, {Title: "Title", Width: 16}, {Title: "Wage", Width: 44}, {Title: "Hourly rate ($)", Width: 14},
 		{Title: "Effective", Width: 12}, {Title: "Approved by", Width: 22}, {Title: "Approved at", Width: 20, Zoned: true},
 		{Title: "In force", Width: 9}, {Title: "Next step", Width: 60}},
-	rows: (*Service).wageRows,
+	rows:      (*Service).wageRows,
+	AsKnownAt: true,
 	cells: func(r WageRow) []any {
 		inForce := ""
 		if r.Current {

@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/demo"
@@ -100,6 +103,11 @@ func TestWageStepEligibilityApprovalAndHistory(t *testing.T) {
 				t.Fatalf("notification: %s", r.body)
 			}
 		}
+		// A minute later, everything so far on file; a minute after that,
+		// the approval.
+		e.clock.Advance(time.Minute)
+		beforeApproval := e.clock.Now()
+		e.clock.Advance(time.Minute)
 		if r := hr.post(page, url.Values{"step": {"2"}, "effective_on": {today.AddDays(-1).String()}}); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("approve at 8 hours: %d %s", r.StatusCode, r.body)
 		}
@@ -140,20 +148,35 @@ func TestWageStepEligibilityApprovalAndHistory(t *testing.T) {
 			t.Fatalf("approving the same step again: %d", r.StatusCode)
 		}
 
-		f := openXLSX(t, hr.get("/reports/wages.xlsx"))
-		rows, err := f.GetRows("Wage steps")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var history []string
-		for _, row := range rows {
-			if row[0] == "Wade Park" {
-				row = append(row, make([]string, 12)...) // trailing empty cells are left out
-				history = append(history, row[4]+" "+row[8]+" "+row[10])
+		wadeRows := func(query string) (*excelize.File, string) {
+			t.Helper()
+			f := openXLSX(t, hr.get("/reports/wages.xlsx"+query))
+			rows, err := f.GetRows("Wage steps")
+			if err != nil {
+				t.Fatal(err)
 			}
+			var history []string
+			for _, row := range rows {
+				if row[0] == "Wade Park" {
+					row = append(row, make([]string, 12)...) // trailing empty cells are left out
+					history = append(history, row[4]+" "+row[8]+" "+row[10])
+				}
+			}
+			return f, strings.Join(history, ", ")
 		}
-		if strings.Join(history, ", ") != "Start  , Step 2 Helen Ortiz yes" {
+		f, history := wadeRows("")
+		if history != "Start  , Step 2 Helen Ortiz yes" {
 			t.Fatalf("wage rows of Wade: %q", history)
+		}
+		// Yesterday, as known now, Step 2 was in force (approved today,
+		// effective yesterday: back pay); as known before the approval, the
+		// start was, and Step 2 is what comes next.
+		yesterday := "?as_of=" + today.AddDays(-1).String()
+		if _, history := wadeRows(yesterday); history != "Start  , Step 2 Helen Ortiz yes" {
+			t.Errorf("wage rows of Wade yesterday, as known now: %q", history)
+		}
+		if _, history := wadeRows(yesterday + "&known_at=" + url.QueryEscape(beforeApproval.UTC().Format(time.RFC3339))); history != "Start  yes" {
+			t.Errorf("wage rows of Wade yesterday, as known before the approval: %q, want the start in force", history)
 		}
 		if cell, _ := f.GetCellValue("Wage steps", "H2"); !strings.Contains(cell, "-") && !strings.Contains(cell, "/") {
 			t.Fatalf("effective date cell %q is not a date", cell)
