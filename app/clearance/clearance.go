@@ -240,11 +240,18 @@ type Standing struct {
 // without an enrollment in force are absent): enrollments, moves, status
 // history, hire dates and credentials, a fixed number of queries however many people.
 func (s *Service) Standings(ctx context.Context, personIDs []string, asOf curriculum.Date) (map[string]*Standing, error) {
+	return s.StandingsKnownAt(ctx, personIDs, asOf, time.Time{})
+}
+
+// StandingsKnownAt is Standings as Skillgate would have answered at
+// knownAt: only enrollments, their changes and credentials (and their
+// verifications) recorded by then. Zero knownAt is Standings.
+func (s *Service) StandingsKnownAt(ctx context.Context, personIDs []string, asOf curriculum.Date, knownAt time.Time) (map[string]*Standing, error) {
 	out := map[string]*Standing{}
 	if len(personIDs) == 0 {
 		return out, nil
 	}
-	ro, err := s.roster(ctx, personIDs, time.Time{})
+	ro, err := s.roster(ctx, personIDs, knownAt)
 	if err != nil {
 		return nil, err
 	}
@@ -263,8 +270,9 @@ func (s *Service) Standings(ctx context.Context, personIDs []string, asOf curric
 			return nil, err
 		}
 		e.Version = pv
+		stored := credentials.KnownAt(creds[person], knownAt)
 		out[person] = &Standing{PersonID: person, Enrollment: &e, Rules: pv.Rules,
-			Credentials: credentials.CurriculumRecords(creds[person], pv.Location()), Stored: creds[person]}
+			Credentials: credentials.CurriculumRecords(stored, pv.Location()), Stored: stored}
 	}
 	return out, nil
 }

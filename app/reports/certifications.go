@@ -72,7 +72,7 @@ func (s *Service) certificationRows(ctx context.Context, q *Query, people []*acc
 	for i, p := range people {
 		ids[i] = p.ID
 	}
-	res, err := s.Clearance.Standings(ctx, ids, q.AsOf)
+	res, err := s.Clearance.StandingsKnownAt(ctx, ids, q.AsOf, q.KnownAt)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,8 @@ var Certifications = &Report[CertificationRow]{
 	Columns: []Column{{Title: "Person", Width: 24}, {Title: "Employee id", Width: 14}, {Title: "Site", Width: 26},
 		{Title: "Credential", Width: 34}, {Title: "Number", Width: 16}, {Title: "Issued", Width: 12}, {Title: "Expires", Width: 12},
 		{Title: "Status", Width: 36}, {Title: "Verified by", Width: 22}, {Title: "Verified at", Width: 20, Zoned: true}},
-	rows: (*Service).certificationRows,
+	rows:      (*Service).certificationRows,
+	AsKnownAt: true,
 	// It reads people, enrollments and credentials, no evidence: a batch
 	// of 2,000 is about a megabyte, and PostgreSQL may well scan the
 	// credentials table once per batch rather than probe its index.

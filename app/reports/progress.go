@@ -81,7 +81,8 @@ var Progress = &Report[ProgressRow]{
 		{Title: "Required", Width: 10}, {Title: "By variant", Width: 36}, {Title: "Signed off on", Width: 13}, {Title: "Signed off by", Width: 22},
 		{Title: "Re-verification due", Width: 13}, {Title: "Status", Width: 60}, {Title: "Percent complete", Width: 10},
 		{Title: "OJL hours", Width: 18}, {Title: "RTI hours", Width: 18}},
-	rows: (*Service).progressRows,
+	rows:      (*Service).progressRows,
+	AsKnownAt: true,
 	cells: func(r ProgressRow) []any {
 		return []any{r.Person, r.Competency, r.Done, r.Required, r.Counts, r.SignedOn, r.SignedBy, r.Due, r.Status, r.Percent, r.OJL, r.RTI}
 	},
@@ -153,6 +154,7 @@ var Hours = &Report[HoursRow]{
 	Title: "Hours: approved OJL and RTI hours per apprentice, work process or course, and month", Sheet: "Hours",
 	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Kind", Width: 6}, {Title: "Code", Width: 16}, {Title: "Work process or course", Width: 44},
 		{Title: "Month", Width: 10}, {Title: "Hours", Width: 8}, {Title: "Of which transcribed from paper", Width: 14}},
-	rows:  (*Service).hoursRows,
-	cells: func(r HoursRow) []any { return []any{r.Person, r.Kind, r.Code, r.Title, r.Month, r.Hours, r.Paper} },
+	rows:      (*Service).hoursRows,
+	AsKnownAt: true,
+	cells:     func(r HoursRow) []any { return []any{r.Person, r.Kind, r.Code, r.Title, r.Month, r.Hours, r.Paper} },
 }

@@ -47,12 +47,19 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 	}
 	var rows []SignOffRow
 	for _, e := range ens {
-		if !q.covers(&e) {
-			continue
+		if !q.covers(&e) || (!q.KnownAt.IsZero() && e.CreatedAt.After(q.KnownAt)) {
+			continue // not this report's, or not on file yet as known at that instant
 		}
 		rec := recs[e.ID]
-		for i := range rec.SignOffs {
-			so := rec.SignOffs[i]
+		// As known at an instant: only sign-offs, revocations and paper
+		// sign-offs recorded by then. A signature is still checked against
+		// everything on file (what it signed was recorded before it).
+		known := rec
+		if !q.KnownAt.IsZero() {
+			known = rec.KnownAt(q.KnownAt)
+		}
+		for i := range known.SignOffs {
+			so := known.SignOffs[i]
 			if so.SignedOn.After(asOf) {
 				continue
 			}
@@ -69,7 +76,7 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 			row := SignOffRow{PersonID: e.ApprenticeID, Person: names[e.ApprenticeID], Competency: so.Competency, Kind: string(so.Kind),
 				Signer: sig.PrintedName, Credential: string(sig.Credential), SignedAt: sig.SignedAt.In(s.location()).Format("2006-01-02 15:04:05 MST"), SignedTime: sig.SignedAt,
 				Meaning: sig.Meaning, Evidence: ev, Verified: v, SignedOn: so.SignedOn}
-			for _, r := range rec.Revocations {
+			for _, r := range known.Revocations {
 				if r.SignOffID == so.ID && !r.RecordedAt.IsZero() && !curriculum.DateOf(r.RecordedAt, nil).After(asOf) {
 					row.Revocation = "Revoked from " + r.EffectiveOn.String() + " by " + r.RevokerName + ": " + r.Reason
 				}
@@ -78,7 +85,7 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 		}
 		// Paper sign-offs transcribed by the as-of day, marked as such:
 		// evidence of a paper signature, not an electronic one.
-		for _, p := range rec.PaperSignOffs {
+		for _, p := range known.PaperSignOffs {
 			if p.SignedOn.After(asOf) || curriculum.DateOf(p.RecordedAt, s.location()).After(asOf) {
 				continue
 			}
@@ -94,7 +101,7 @@ func (s *Service) signOffRows(ctx context.Context, q *Query, people []*accounts.
 				Kind: string(p.Kind) + " (transcribed from paper)", Signer: p.PrintedName, Credential: string(p.Credential),
 				Meaning:  "Paper sign-off transcribed from paper on " + p.RecordedAt.In(s.location()).Format("2006-01-02 15:04 MST") + "; not an electronic signature. " + counts,
 				Evidence: p.SourceNote, Verified: Status{Text: "Paper signature (transcribed): nothing electronic to check", Tone: Warn}, SignedOn: p.SignedOn}
-			for _, r := range rec.Revocations {
+			for _, r := range known.Revocations {
 				if r.SignOffID == p.ID && !curriculum.DateOf(r.RecordedAt, s.location()).After(asOf) {
 					row.Revocation = "Revoked from " + r.EffectiveOn.String() + " by " + r.RevokerName + ": " + r.Reason
 				}
@@ -111,7 +118,8 @@ var SignOffs = &Report[SignOffRow]{
 	Columns: []Column{{Title: "Apprentice", Width: 24}, {Title: "Competency", Width: 14}, {Title: "Kind", Width: 14},
 		{Title: "Signed on", Width: 12}, {Title: "Signer (printed name)", Width: 24}, {Title: "Credential", Width: 10}, {Title: "Signed at", Width: 24, Zoned: true},
 		{Title: "Meaning", Width: 70}, {Title: "Evidence ids", Width: 60}, {Title: "Signature check", Width: 22}, {Title: "Revocation", Width: 50}},
-	rows: (*Service).signOffRows,
+	rows:      (*Service).signOffRows,
+	AsKnownAt: true,
 	cells: func(r SignOffRow) []any {
 		return []any{r.Person, r.Competency, r.Kind, r.SignedOn, r.Signer, r.Credential, r.SignedTime, r.Meaning, r.Evidence, r.Verified, r.Revocation}
 	},

@@ -52,7 +52,7 @@ func (s *Service) wageRows(ctx context.Context, q *Query, people []*accounts.Per
 		// As known at an instant: a step approved later, whatever its
 		// effective date, was not on file then.
 		for id, steps := range hist {
-			hist[id] = slices.DeleteFunc(steps, func(st wages.Step) bool { return !st.ApprovedAt.Before(q.KnownAt) })
+			hist[id] = slices.DeleteFunc(steps, func(st wages.Step) bool { return st.ApprovedAt.After(q.KnownAt) })
 		}
 	}
 	var approverIDs []string
