@@ -112,12 +112,17 @@ func NewIn(sheet string, cols []Column, loc *time.Location) (*Workbook, error) {
 	if w.stamp, err = f.NewStyle(&excelize.Style{NumFmt: 22, CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss")}); err != nil {
 		return nil, err
 	}
-	for tone, color := range map[Tone]string{Good: "C6EFCE", Warn: "FFEB9C", Bad: "FFC7CE"} {
-		id, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}})
+	// In a fixed order (not a map's), so the style table is numbered the
+	// same in every workbook and two exports can be compared as files.
+	for _, t := range []struct {
+		tone  Tone
+		color string
+	}{{Good, "C6EFCE"}, {Warn, "FFEB9C"}, {Bad, "FFC7CE"}} {
+		id, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{t.color}}})
 		if err != nil {
 			return nil, err
 		}
-		w.styles[tone] = id
+		w.styles[t.tone] = id
 	}
 	if w.head, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}); err != nil {
 		return nil, err
