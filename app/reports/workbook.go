@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
@@ -84,17 +83,25 @@ type Workbook struct {
 	// written and the zoned columns' headers name it.
 	Location *time.Location
 
-	f      *excelize.File
-	sw     *excelize.StreamWriter
-	cols   []Column
-	row    int // rows on the current sheet, header included
-	total  int // data rows on every sheet
-	date   int
-	stamp  int // date-time style
-	head   int
-	styles map[Tone]int
-	base   string
-	sheets []string
+	f    *excelize.File
+	sw   *excelize.StreamWriter
+	cols []Column
+	// colNames are the columns' letters; rows is the current sheet's rows
+	// (sheetxml.go), kept by sheet name in rowFiles until Finish splices
+	// them in; line, num and num2 are reused for each row's XML.
+	colNames  []string
+	rows      *rowFile
+	rowFiles  map[string]*rowFile
+	line      []byte
+	num, num2 []byte
+	row       int // rows on the current sheet, header included
+	total     int // data rows on every sheet
+	date      int
+	stamp     int // date-time style
+	head      int
+	styles    map[Tone]int
+	base      string
+	sheets    []string
 }
 
 // New starts a workbook whose first sheet holds the report's rows, with
@@ -104,7 +111,8 @@ func New(sheet string, cols []Column) (*Workbook, error) { return NewIn(sheet, c
 // NewIn is New with times in loc (the organisation's zone).
 func NewIn(sheet string, cols []Column, loc *time.Location) (*Workbook, error) {
 	f := excelize.NewFile()
-	w := &Workbook{MaxRows: MaxSheetRows, Location: loc, f: f, cols: cols, styles: map[Tone]int{}, base: sheet}
+	w := &Workbook{MaxRows: MaxSheetRows, Location: loc, f: f, cols: cols, styles: map[Tone]int{}, base: sheet,
+		colNames: columnNames(len(cols)), rowFiles: map[string]*rowFile{}}
 	var err error
 	if w.date, err = f.NewStyle(&excelize.Style{NumFmt: 14, CustomNumFmt: ptr("yyyy-mm-dd")}); err != nil {
 		return nil, err
@@ -166,16 +174,27 @@ func (w *Workbook) startSheet() error {
 			return err
 		}
 	}
-	header := make([]any, len(w.cols))
+	if w.rows, err = newRowFile(); err != nil {
+		return err
+	}
+	w.rowFiles[name] = w.rows
+	// The header is written as the rows are (excelize's own rows would go
+	// before the spliced ones, and there are none).
+	w.line = append(w.line[:0], `<row r="1">`...)
+	num := []byte("1")
 	for i, c := range w.cols {
 		title := c.Title
 		if c.Zoned {
 			title += " (" + w.loc().String() + ")"
 		}
-		header[i] = excelize.Cell{StyleID: w.head, Value: title}
+		if w.line, err = appendText(w.line, cellRef{w.colNames[i], num}, w.head, title); err != nil {
+			return err
+		}
 	}
+	w.line = append(w.line, `</row>`...)
 	w.row = 1
-	return sw.SetRow("A1", header)
+	_, err = w.rows.buf.Write(w.line)
+	return err
 }
 
 // endSheet adds the current sheet's autofilter and flushes its rows.
@@ -188,6 +207,9 @@ func (w *Workbook) endSheet() error {
 	if err := w.f.AutoFilter(w.sheets[len(w.sheets)-1], "A1:"+last, nil); err != nil {
 		return err
 	}
+	if err := w.rows.buf.Flush(); err != nil {
+		return err
+	}
 	return w.sw.Flush()
 }
 
@@ -198,7 +220,16 @@ func (w *Workbook) Sheets() []string { return slices.Clone(w.sheets) }
 func (w *Workbook) Rows() int { return w.total }
 
 // Close removes the workbook's temporary files.
-func (w *Workbook) Close() error { return w.f.Close() }
+func (w *Workbook) Close() error {
+	err := w.f.Close()
+	for _, r := range w.rowFiles {
+		if rErr := r.close(); err == nil {
+			err = rErr
+		}
+	}
+	w.rowFiles = nil
+	return err
+}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -216,9 +247,11 @@ func (w *Workbook) wall(t time.Time) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, time.UTC)
 }
 
-// Add writes one row. Values may be string, int, float64, bool,
+// Add writes one row. Values may be string, an integer, float64, bool,
 // curriculum.Date (an Excel date; empty when zero), time.Time (an Excel
-// date-time in Location, to the second; empty when zero) or Status.
+// date-time in Location, to the second; empty when zero), Status or nil
+// (an empty cell); a value of another type is written as its fmt.Sprint
+// text.
 func (w *Workbook) Add(values ...any) error {
 	if w.row >= w.MaxRows {
 		if err := w.endSheet(); err != nil {
@@ -230,39 +263,12 @@ func (w *Workbook) Add(values ...any) error {
 	}
 	w.row++
 	w.total++
-	cells := make([]any, len(values))
-	for i, v := range values {
-		switch x := v.(type) {
-		case string:
-			if utf8.RuneCountInString(x) > MaxCellText {
-				return fmt.Errorf("row %d, column %d: %w", w.row, i+1, ErrCellTooLong)
-			}
-			// Written as an inline string, never a formula: "=HYPERLINK(…)"
-			// typed as a name stays text in every spreadsheet program.
-			cells[i] = x
-		case curriculum.Date:
-			if x.IsZero() {
-				cells[i] = nil
-			} else {
-				cells[i] = excelize.Cell{StyleID: w.date, Value: x.Time(time.UTC)}
-			}
-		case time.Time:
-			if x.IsZero() {
-				cells[i] = nil
-			} else {
-				cells[i] = excelize.Cell{StyleID: w.stamp, Value: w.wall(x)}
-			}
-		case Status:
-			cells[i] = excelize.Cell{StyleID: w.styles[x.Tone], Value: x.Text}
-		default:
-			cells[i] = v
-		}
-	}
-	cell, err := excelize.CoordinatesToCellName(1, w.row)
-	if err != nil {
+	var err error
+	if w.line, err = w.appendRow(w.line[:0], w.row, values); err != nil {
 		return err
 	}
-	return w.sw.SetRow(cell, cells)
+	_, err = w.rows.buf.Write(w.line)
+	return err
 }
 
 // Finish adds the autofilter and the About sheet and writes the workbook.
@@ -292,9 +298,20 @@ func (w *Workbook) Finish(out io.Writer, a About) error {
 	// WriteTo would build the whole zip in a buffer first (memory growing
 	// with the rows); a zip writer on out compresses straight into it, and
 	// the buffer WriteToBuffer returns stays empty.
-	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return newZipWriter(out) })
-	_, err := w.f.WriteToBuffer()
-	return err
+	z := &splicingZip{Writer: newZipWriter(out), rows: map[string]*rowFile{}, spliced: map[string]bool{}}
+	for id, name := range w.f.GetSheetMap() {
+		if r := w.rowFiles[name]; r != nil {
+			z.rows[fmt.Sprintf("xl/worksheets/sheet%d.xml", id)] = r
+		}
+	}
+	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return z })
+	if _, err := w.f.WriteToBuffer(); err != nil {
+		return err
+	}
+	if len(z.spliced) != len(w.rowFiles) {
+		return errNotSpliced
+	}
+	return nil
 }
 
 // zipLevel is the deflate level of the workbook's parts. The sheet XML of
