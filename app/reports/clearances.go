@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"strings"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/curriculum"
@@ -40,6 +39,7 @@ func (s *Service) clearanceRows(ctx context.Context, q *Query, people []*account
 	}
 	siteNames := q.SiteNames
 	var rows []ClearanceRow
+	var buf []byte
 	for _, p := range people {
 		r, ok := res[p.ID]
 		if !ok || !q.covers(r.Enrollment) {
@@ -49,17 +49,41 @@ func (s *Service) clearanceRows(ctx context.Context, q *Query, people []*account
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range ds {
+		if rows == nil {
+			// A row per task, about the same number for everyone: one
+			// allocation rather than a batch's worth of regrowing.
+			rows = make([]ClearanceRow, 0, len(people)*len(ds))
+		}
+		for i := range ds {
+			d := &ds[i]
 			title := d.Task
 			if t := r.Task(d.Task); t != nil {
 				title = t.Title
 			}
 			tone := statusTone[d.Status]
+			var why string
+			why, buf = reasons(buf, d)
 			rows = append(rows, ClearanceRow{PersonID: p.ID, Person: p.Name, Site: siteNames[r.Enrollment.SiteID], Task: title,
-				Status: Status{Text: d.Status.Label(), Tone: tone}, Reasons: strings.Join(d.Messages(), "; "), LapsesOn: d.LapsesOn})
+				Status: Status{Text: d.Status.Label(), Tone: tone}, Reasons: why, LapsesOn: d.LapsesOn})
 		}
 	}
 	return rows, nil
+}
+
+// reasons returns d's messages joined by "; ", built in buf (returned
+// for the next row to reuse) so that the text is allocated once.
+func reasons(buf []byte, d *curriculum.Decision) (string, []byte) {
+	if len(d.Reasons) == 1 {
+		return d.Reasons[0].Message(), buf
+	}
+	buf = buf[:0]
+	for i := range d.Reasons {
+		if i > 0 {
+			buf = append(buf, "; "...)
+		}
+		buf = append(buf, d.Reasons[i].Message()...)
+	}
+	return string(buf), buf
 }
 
 // Clearances is the clearances report.
