@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -18,64 +17,35 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/skillgate/skillgate/curriculum"
 )
 
-// A report's rows are written as sheet XML by the Workbook itself,
-// deflated as they come into a temporary file per sheet, and spliced into
-// the sheet excelize writes (panes, widths, autofilter) when the workbook
-// is saved. excelize's StreamWriter.SetRow allocates several times per
-// cell (cell name, value struct, escaped copies), which for a whole
-// organisation's clearances (a million rows) was most of the export's
-// time, and its garbage the collector's; and its rows, a gigabyte of XML
-// at twice the default size, went to a temporary file to be read back and
-// compressed on one core once the last row was written. The XML is byte
-// for byte what SetRow writes (TestRowXMLAsExcelize compares the two).
+// A report's rows are written as sheet XML by the Workbook itself, into a
+// temporary file per sheet, and spliced into the sheet excelize writes
+// (panes, widths, autofilter) when the workbook is saved. excelize's
+// StreamWriter.SetRow allocates several times per cell (cell name, value
+// struct, escaped copies), which for a whole organisation's clearances
+// (a million rows) was most of the export's time, and its garbage the
+// collector's. The XML is byte for byte what SetRow writes
+// (TestRowXMLAsExcelize compares the two).
 
-// rowFile is one sheet's rows as XML, deflated (a stream of non-final
-// blocks ending on a byte boundary) into a temporary file, with the
-// CRC-32 and length of the XML for the zip entry they go in.
+// rowFile is one sheet's rows as XML, in a temporary file.
 type rowFile struct {
-	f     *os.File
-	buf   *bufio.Writer // over f
-	fl    *parallelFlate
-	ended bool
-	crc   uint32
-	n     int64
+	f   *os.File
+	buf *bufio.Writer
 }
 
 func newRowFile() (*rowFile, error) {
-	f, err := os.CreateTemp("", "skillgate-rows-*.xml.deflate")
+	f, err := os.CreateTemp("", "skillgate-rows-*.xml")
 	if err != nil {
 		return nil, err
 	}
-	buf := bufio.NewWriterSize(f, 64<<10)
-	return &rowFile{f: f, buf: buf, fl: newParallelFlate(buf)}, nil
-}
-
-func (r *rowFile) write(b []byte) error {
-	r.crc = crc32.Update(r.crc, crc32.IEEETable, b)
-	r.n += int64(len(b))
-	_, err := r.fl.Write(b)
-	return err
-}
-
-// end compresses the last rows and writes them to the file.
-func (r *rowFile) end() error {
-	r.ended = true
-	if err := r.fl.end(false); err != nil {
-		return err
-	}
-	return r.buf.Flush()
+	return &rowFile{f: f, buf: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
 func (r *rowFile) close() error {
-	if !r.ended {
-		_ = r.end() // lets the compressing goroutines finish
-	}
 	err := r.f.Close()
 	if rmErr := os.Remove(r.f.Name()); err == nil {
 		err = rmErr
@@ -403,201 +373,66 @@ func excelTime(t time.Time) float64 {
 
 // splicingZip is the zip writer excelize saves the workbook into: into
 // the sheets whose rows the Workbook wrote (by part name) it splices those
-// rows right after <sheetData>, already deflated.
+// rows right after <sheetData>.
 type splicingZip struct {
 	*zip.Writer
 	rows    map[string]*rowFile
-	open    *splicer // the sheet being written, ended by the next part
-	spliced int
+	spliced map[string]bool
 }
 
 // Create starts a part; a sheet with rows of ours gets them spliced in.
 func (z *splicingZip) Create(name string) (io.Writer, error) {
-	if err := z.endSheet(); err != nil {
-		return nil, err
+	w, err := z.Writer.Create(name)
+	if err != nil || z.rows[name] == nil {
+		return w, err
 	}
-	r := z.rows[name]
-	if r == nil {
-		return z.Writer.Create(name)
-	}
-	// Raw: the entry's deflate stream is put together here, its CRC-32
-	// and sizes set once it is complete (in the data descriptor after it).
-	fh := &zip.FileHeader{Name: name, Method: zip.Deflate, Flags: 0x8}
-	w, err := z.Writer.CreateRaw(fh)
-	if err != nil {
-		return nil, err
-	}
-	s := &splicer{fh: fh, out: &countingWriter{w: w}, rows: r}
-	if s.fl, err = flate.NewWriter(s.out, zipLevel); err != nil {
-		return nil, err
-	}
-	z.open = s
-	return s, nil
-}
-
-// Close ends the last part and the zip.
-func (z *splicingZip) Close() error {
-	if err := z.endSheet(); err != nil {
-		return err
-	}
-	return z.Writer.Close()
-}
-
-func (z *splicingZip) endSheet() error {
-	s := z.open
-	if s == nil {
-		return nil
-	}
-	z.open = nil
-	if !s.spliced {
-		return errNotSpliced
-	}
-	z.spliced++
-	if err := s.fl.Close(); err != nil {
-		return err
-	}
-	crc := crc32Combine(crc32Combine(s.crc[0], s.rows.crc, s.rows.n), s.crc[1], s.n[1])
-	size := uint64(s.n[0] + s.rows.n + s.n[1])
-	s.fh.CRC32, s.fh.CompressedSize64, s.fh.UncompressedSize64 = crc, uint64(s.out.n), size
-	// A raw entry's data descriptor is written from the 32-bit sizes
-	// (archive/zip's CreateRaw sets them only when the entry starts).
-	//lint:ignore SA1019 read by archive/zip for raw entries
-	s.fh.CompressedSize, s.fh.UncompressedSize = uint32(min(s.fh.CompressedSize64, math.MaxUint32)), uint32(min(size, math.MaxUint32))
-	return nil
+	return &splicer{w: w, rows: z.rows[name], done: func() { z.spliced[name] = true }}, nil
 }
 
 // sheetDataTag opens a sheet's rows in excelize's StreamWriter output
 // (once, with no attributes).
 const sheetDataTag = "<sheetData>"
 
-// splicer deflates a sheet's XML as excelize writes it, and after its
-// <sheetData> tag puts in the rows, deflated already. The three parts
-// are one deflate stream: the part before ends with a sync flush, the
-// rows too, and the part after is compressed afresh (needing no window).
+// splicer passes a sheet's XML through and writes the rows after its
+// <sheetData> tag.
 type splicer struct {
-	fh      *zip.FileHeader
-	out     *countingWriter
-	fl      *flate.Writer
+	w       io.Writer
 	rows    *rowFile
-	matched int       // bytes of sheetDataTag seen so far
-	spliced bool      // the rows are in: what comes is the part after
-	crc     [2]uint32 // of the parts before and after the rows
-	n       [2]int64
+	matched int // bytes of sheetDataTag seen so far
+	spliced bool
+	done    func()
 }
 
 func (s *splicer) Write(p []byte) (int, error) {
-	n := len(p)
-	if !s.spliced {
-		for i, c := range p {
-			switch {
-			case c == sheetDataTag[s.matched]:
-				s.matched++
-			case c == sheetDataTag[0]:
-				s.matched = 1
-			default:
-				s.matched = 0
-			}
-			if s.matched == len(sheetDataTag) {
-				if err := s.splice(p[:i+1]); err != nil {
-					return 0, err
-				}
-				p = p[i+1:]
-				break
-			}
-		}
-	}
-	part := 0
 	if s.spliced {
-		part = 1
+		return s.w.Write(p)
 	}
-	s.crc[part] = crc32.Update(s.crc[part], crc32.IEEETable, p)
-	s.n[part] += int64(len(p))
-	_, err := s.fl.Write(p)
-	return n, err
-}
-
-// splice ends the part before the rows with head, and copies the rows in.
-func (s *splicer) splice(head []byte) error {
-	s.crc[0] = crc32.Update(s.crc[0], crc32.IEEETable, head)
-	s.n[0] += int64(len(head))
-	if _, err := s.fl.Write(head); err != nil {
-		return err
-	}
-	if err := s.fl.Flush(); err != nil {
-		return err
-	}
-	if _, err := s.rows.f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	if _, err := io.Copy(s.out, s.rows.f); err != nil {
-		return err
-	}
-	s.spliced = true
-	var err error
-	s.fl, err = flate.NewWriter(s.out, zipLevel)
-	return err
-}
-
-// countingWriter counts the bytes written through it.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// crc32Combine is zlib's crc32_combine: the CRC-32 (IEEE) of A followed by
-// B from A's, B's and B's length.
-func crc32Combine(crc1, crc2 uint32, len2 int64) uint32 {
-	if len2 <= 0 {
-		return crc1
-	}
-	var even, odd [32]uint32
-	odd[0] = 0xedb88320 // the polynomial, reflected: one zero bit
-	row := uint32(1)
-	for n := 1; n < 32; n++ {
-		odd[n] = row
-		row <<= 1
-	}
-	gf2Square(&even, &odd) // two zero bits
-	gf2Square(&odd, &even) // four
-	for {
-		gf2Square(&even, &odd) // then eight, 32, …: len2's bits, in bytes
-		if len2&1 != 0 {
-			crc1 = gf2Times(&even, crc1)
+	for i, c := range p {
+		switch {
+		case c == sheetDataTag[s.matched]:
+			s.matched++
+		case c == sheetDataTag[0]:
+			s.matched = 1
+		default:
+			s.matched = 0
 		}
-		if len2 >>= 1; len2 == 0 {
-			break
-		}
-		gf2Square(&odd, &even)
-		if len2&1 != 0 {
-			crc1 = gf2Times(&odd, crc1)
-		}
-		if len2 >>= 1; len2 == 0 {
-			break
+		if s.matched == len(sheetDataTag) {
+			if _, err := s.w.Write(p[:i+1]); err != nil {
+				return 0, err
+			}
+			if _, err := s.rows.f.Seek(0, io.SeekStart); err != nil {
+				return 0, err
+			}
+			if _, err := io.Copy(s.w, s.rows.f); err != nil {
+				return 0, err
+			}
+			s.spliced = true
+			s.done()
+			n, err := s.w.Write(p[i+1:])
+			return i + 1 + n, err
 		}
 	}
-	return crc1 ^ crc2
-}
-
-func gf2Times(mat *[32]uint32, vec uint32) uint32 {
-	var sum uint32
-	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
-		if vec&1 != 0 {
-			sum ^= mat[i]
-		}
-	}
-	return sum
-}
-
-func gf2Square(square, mat *[32]uint32) {
-	for n := range square {
-		square[n] = gf2Times(mat, mat[n])
-	}
+	return s.w.Write(p)
 }
 
 // errNotSpliced: excelize wrote a sheet without the <sheetData> tag the
