@@ -82,7 +82,12 @@ func (s *Store) HoldUnmoved(ctx context.Context, tx bun.IDB, enrollmentID string
 	if err := lockAgainstMove(ctx, tx, enrollmentID); err != nil {
 		return err
 	}
-	moves, err := s.WithTx(tx).Moves(ctx, []string{enrollmentID})
+	return s.WithTx(tx).notMoved(ctx, enrollmentID)
+}
+
+// notMoved returns ErrMoved if the enrollment was moved to a newer version.
+func (s *Store) notMoved(ctx context.Context, enrollmentID string) error {
+	moves, err := s.Moves(ctx, []string{enrollmentID})
 	if err != nil {
 		return err
 	}

@@ -287,18 +287,7 @@ func (s *Service) Head(ctx context.Context, id string) (*assessments.Enrollment,
 // again: the write re-checks what a concurrent change could break in its
 // own transaction (a sign-off's number, a correction's or a revocation's
 // uniqueness).
-func (s *Service) open(ctx context.Context, id string) error {
-	moves, err := s.Store.Moves(ctx, []string{id})
-	if err != nil {
-		return err
-	}
-	for _, m := range moves {
-		if m.From == id {
-			return ErrMoved
-		}
-	}
-	return nil
-}
+func (s *Service) open(ctx context.Context, id string) error { return s.Store.notMoved(ctx, id) }
 
 // Enroll validates and stores a new enrollment in a published version.
 func (s *Service) Enroll(ctx context.Context, e assessments.Enrollment, by string) (assessments.Enrollment, bool, error) {
