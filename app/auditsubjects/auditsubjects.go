@@ -148,11 +148,10 @@ func fileBatch(ctx context.Context, d *db.DB) (int, error) {
 		if err := tx.NewRaw(mark).Scan(ctx, &from); err != nil {
 			return fmt.Errorf("read how far the audit trail is filed: %w", err)
 		}
-		var head int64
-		if err := tx.NewRaw("SELECT COALESCE(MAX(chain_seq), 0) FROM audit_log").Scan(ctx, &head); err != nil {
-			return fmt.Errorf("read the audit chain's head: %w", err)
-		}
-		to := min(head, from+batchSize)
+		// Every entry up to the head read above is committed (an entry is
+		// chained only after those before it commit), so it is safe to file
+		// up to it; anything chained since waits for the next batch.
+		to := min(state.Head, from+batchSize)
 		if to <= from {
 			return nil
 		}
