@@ -130,10 +130,18 @@ func (s *Store) ResumeSession(ctx context.Context, secret string, pol SessionPol
 	if secret == "" {
 		return nil, nil, db.ErrNotFound
 	}
-	var row sessionRow
-	if err := s.DB.NewSelect().Model(&row).Where("id_hash = ?", HashSecret(secret)).Scan(ctx); err != nil {
+	// The session and its person in one statement: it runs on every
+	// request a browser makes.
+	hash := HashSecret(secret)
+	var rows []personRow
+	if err := s.readPeople(ctx, s.sessionRead, &rows, func(arg ...any) *bun.SelectQuery { return s.sessionAndPerson(&rows, arg[0]) }, hash); err != nil {
 		return nil, nil, db.Translate(err)
 	}
+	if len(rows) == 0 {
+		return nil, nil, db.ErrNotFound
+	}
+	pr := &rows[0]
+	row := sessionRow{IDHash: hash, UserID: pr.ID, CreatedAt: pr.SesCreatedAt, LastSeenAt: pr.SesLastSeenAt}
 	now := s.now()
 	if now.Sub(row.LastSeenAt) > pol.Idle || now.Sub(row.CreatedAt) > pol.Absolute {
 		if _, err := s.DB.NewDelete().Model(&row).WherePK().Exec(ctx); err != nil {
@@ -141,10 +149,7 @@ func (s *Store) ResumeSession(ctx context.Context, secret string, pol SessionPol
 		}
 		return nil, nil, ErrSessionExpired
 	}
-	p, err := s.ByID(ctx, row.UserID)
-	if err != nil {
-		return nil, nil, err
-	}
+	p := pr.person()
 	if p.Disabled() {
 		return nil, nil, db.ErrNotFound
 	}
@@ -155,6 +160,13 @@ func (s *Store) ResumeSession(ctx context.Context, secret string, pol SessionPol
 		}
 	}
 	return &Session{IDHash: row.IDHash, UserID: row.UserID, CreatedAt: row.CreatedAt, LastSeenAt: row.LastSeenAt}, p, nil
+}
+
+// sessionAndPerson builds ResumeSession's statement: the person whose
+// session has the hash, with the session's times.
+func (s *Store) sessionAndPerson(rows *[]personRow, hash any) *bun.SelectQuery {
+	return s.selectPerson(rows).Join("JOIN sessions AS ses ON ses.user_id = ?TableAlias.id").
+		ColumnExpr("ses.created_at AS ses_created_at, ses.last_seen_at AS ses_last_seen_at").Where("ses.id_hash = ?", hash)
 }
 
 // EndSession deletes the session for a cookie value (logout).

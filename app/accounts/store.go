@@ -38,7 +38,9 @@ type Store struct {
 	Outbox *webhooks.Outbox
 
 	dummy *dummyHash
-	auth  *preparedAuth
+	// auth and sessionRead are the two reads of the caller, byID the read
+	// of a person by id, prepared.
+	auth, sessionRead, byID *preparedRead
 }
 
 // dummyHash is a throw-away hash, made once per Store (see burnTime).
@@ -49,7 +51,7 @@ type dummyHash struct {
 
 // NewStore returns a Store on d with the real clock and default hashing.
 func NewStore(d *db.DB) *Store {
-	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }, Hasher: password.Hasher{}, dummy: &dummyHash{}, auth: &preparedAuth{}}
+	return &Store{DB: d, Now: func() time.Time { return time.Now().UTC() }, Hasher: password.Hasher{}, dummy: &dummyHash{}, auth: &preparedRead{}, sessionRead: &preparedRead{}, byID: &preparedRead{}}
 }
 
 // WithTx returns a Store whose every call runs in tx, so that several
@@ -217,7 +219,19 @@ func writeRolesAndSites(ctx context.Context, tx bun.IDB, userID string, roles []
 
 // ByID returns the person with id.
 func (s *Store) ByID(ctx context.Context, id string) (*Person, error) {
-	return s.one(ctx, "id = ?", id)
+	// Prepared on PostgreSQL (see preparedRead): requests read the
+	// people they are about by id, often several times a write.
+	var rows []personRow
+	err := s.readPeople(ctx, s.byID, &rows, func(arg ...any) *bun.SelectQuery {
+		return s.selectPerson(&rows).Where("?TableAlias.id = ?", arg[0])
+	}, id)
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	if len(rows) == 0 {
+		return nil, db.ErrNotFound
+	}
+	return rows[0].person(), nil
 }
 
 // ByEmail returns the person with email (any case).
@@ -228,7 +242,7 @@ func (s *Store) ByEmail(ctx context.Context, email string) (*Person, error) {
 // personRow is a user with roles, sites and decision stamp, read in one
 // statement (one person is read on every request, so this is one round
 // trip rather than three); the tok_ columns are filled only when the person
-// is found through an API token.
+// is found through an API token, the ses_ ones through a session.
 type personRow struct {
 	userRow       `bun:",extend"`
 	RolesCSV      string     `bun:"roles_csv,scanonly"`
@@ -244,6 +258,8 @@ type personRow struct {
 	TokRevokedAt  *time.Time `bun:"tok_revoked_at,scanonly"`
 	TokReadOnly   bool       `bun:"tok_read_only,scanonly"`
 	TokSiteIDs    string     `bun:"tok_site_ids,scanonly"`
+	SesCreatedAt  time.Time  `bun:"ses_created_at,scanonly"`
+	SesLastSeenAt time.Time  `bun:"ses_last_seen_at,scanonly"`
 }
 
 // selectPerson starts the one-statement read of a person (see personRow).

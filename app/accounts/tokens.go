@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -250,14 +251,15 @@ func (s *Store) tokenAndSubject(rows *[]personRow, hash, subject any) *bun.Selec
 		UnionAll(s.selectPerson(rows).ColumnExpr(noToken).Where("?TableAlias.id = ?", subject))
 }
 
-// preparedAuth is AuthenticateTokenWith's statement prepared on
-// PostgreSQL, once per Store (database/sql prepares it again on each
-// pooled connection as needed, and after a reconnect). It runs on every
-// API call: planning its subqueries cost PostgreSQL about 0.3 ms a call,
-// twice what running it does, and more than all else an API call asks of
-// the database. It names its columns (no "*"), so a migration that adds a
-// column does not invalidate it in running instances.
-type preparedAuth struct {
+// preparedRead is a read of people (the caller by API token or session,
+// a person by id) prepared on PostgreSQL, once per Store (database/sql
+// prepares it again on each pooled connection as needed, and after a
+// reconnect). One runs on every request: planning the person's subqueries
+// cost PostgreSQL about 0.3 ms a call, twice what running them does, and
+// more than all else an API call asks of the database. Each names its
+// columns (no "*"), so a migration that adds a column does not invalidate
+// it in running instances.
+type preparedRead struct {
 	stmt atomic.Pointer[sql.Stmt]
 	mu   sync.Mutex // held while preparing
 }
@@ -265,7 +267,7 @@ type preparedAuth struct {
 // get returns the prepared statement, preparing it if need be. A failure
 // (the database is unreachable) is returned, not kept: the next call
 // tries again.
-func (p *preparedAuth) get(ctx context.Context, d *db.DB, query func() string) (*sql.Stmt, error) {
+func (p *preparedRead) get(ctx context.Context, d *db.DB, query func() string) (*sql.Stmt, error) {
 	if st := p.stmt.Load(); st != nil {
 		return st, nil
 	}
@@ -276,25 +278,37 @@ func (p *preparedAuth) get(ctx context.Context, d *db.DB, query func() string) (
 	}
 	st, err := d.DB.DB.PrepareContext(ctx, query())
 	if err != nil {
-		return nil, fmt.Errorf("prepare the token read: %w", err)
+		return nil, fmt.Errorf("prepare the caller's read: %w", err)
 	}
 	p.stmt.Store(st)
 	return st, nil
 }
 
-// readTokenAndSubject runs tokenAndSubject: prepared on PostgreSQL outside
-// a transaction, and through bun (which inlines the values) otherwise;
-// SQLite plans in-process, in microseconds.
+// readTokenAndSubject runs tokenAndSubject (see readPeople).
 func (s *Store) readTokenAndSubject(ctx context.Context, rows *[]personRow, hash, subjectID string) error {
+	return s.readPeople(ctx, s.auth, rows, func(arg ...any) *bun.SelectQuery { return s.tokenAndSubject(rows, arg[0], arg[1]) }, hash, subjectID)
+}
+
+// readPeople runs the statement build makes with args into rows:
+// prepared once in p on PostgreSQL outside a transaction (build is then
+// given $1, $2…), and through bun (which inlines the values) otherwise;
+// SQLite plans in-process, in microseconds.
+func (s *Store) readPeople(ctx context.Context, p *preparedRead, rows *[]personRow, build func(arg ...any) *bun.SelectQuery, args ...any) error {
 	d, ok := s.DB.(*db.DB)
-	if !ok || s.auth == nil || d.Engine != db.Postgres {
-		return s.tokenAndSubject(rows, hash, subjectID).Scan(ctx)
+	if !ok || p == nil || d.Engine != db.Postgres {
+		return build(args...).Scan(ctx)
 	}
-	st, err := s.auth.get(ctx, d, func() string { return s.tokenAndSubject(rows, bun.Safe("$1"), bun.Safe("$2")).String() })
+	st, err := p.get(ctx, d, func() string {
+		ph := make([]any, len(args))
+		for i := range ph {
+			ph[i] = bun.Safe("$" + strconv.Itoa(i+1))
+		}
+		return build(ph...).String()
+	})
 	if err != nil {
 		return err
 	}
-	rs, err := st.QueryContext(ctx, hash, subjectID)
+	rs, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return err
 	}

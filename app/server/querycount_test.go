@@ -399,3 +399,37 @@ func enrollmentLoads(log []string) int {
 	}
 	return n
 }
+
+// TestCallerIsOneRoundTrip: a browser's request reads its session and the
+// person logged in (roles, sites) in one statement; with the CSRF token's
+// read, a page that needs nothing else (the login page, which sends
+// someone logged in home) is two round trips.
+func TestCallerIsOneRoundTrip(t *testing.T) {
+	check := func(t *testing.T, e *env, trips func() int64, reset func()) {
+		withDemo(t, e)
+		c := e.client()
+		c.login("preceptor@demo.test", demo.Password)
+		for i := 0; i < 3; i++ {
+			reset()
+			r := c.get("/login")
+			if r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the login page, logged in: %d, want 303 home", r.StatusCode)
+			}
+			if n := trips(); n != 2 {
+				t.Fatalf("a logged-in request took %d round trips for its caller and CSRF token, want 2", n)
+			}
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		d := dbtest.New(t, db.SQLite)
+		e, qc := countingEnv(t, d)
+		check(t, e, func() int64 { n, _ := qc.count(); return int64(n) }, qc.reset)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		d, px := proxiedPostgres(t)
+		e := newEnv(t, d)
+		check(t, e, px.sends.Load, func() { px.sends.Store(0) })
+	})
+}
