@@ -23,6 +23,7 @@ import (
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/demo"
+	"github.com/skillgate/skillgate/app/reminders"
 	"github.com/skillgate/skillgate/app/server"
 	"github.com/skillgate/skillgate/app/wiring"
 	"github.com/skillgate/skillgate/curriculum"
@@ -204,7 +205,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}
-	jobsDone := startJobs(audit.WithActor(ctx, audit.System("job")), d, svc, cfg, log)
+	jobsDone := startJobs(audit.WithActor(ctx, audit.System("job")), d, store, svc.Reminders, cfg, log)
 	// Webhooks go out from every instance; the outbox's leases keep two
 	// from sending the same delivery at once.
 	dispatched := make(chan struct{})
@@ -278,8 +279,7 @@ func ensureFirstAdmin(ctx context.Context, cfg config.Config, store *accounts.St
 
 // startJobs runs periodic housekeeping until ctx ends; the returned
 // channel closes when it has stopped.
-func startJobs(ctx context.Context, d *db.DB, svc *wiring.Services, cfg config.Config, log *slog.Logger) <-chan struct{} {
-	store, rem := svc.Accounts, svc.Reminders
+func startJobs(ctx context.Context, d *db.DB, store *accounts.Store, rem *reminders.Service, cfg config.Config, log *slog.Logger) <-chan struct{} {
 	done := make(chan struct{})
 	kv := db.NewKV(d)
 	pol := accounts.SessionPolicy{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute}
@@ -303,11 +303,6 @@ func startJobs(ctx context.Context, d *db.DB, svc *wiring.Services, cfg config.C
 				log.Warn("reminders", "error", err)
 			} else if n > 0 {
 				log.Info("reminders sent", "count", n)
-			}
-			// The HR dashboard's first view after a start or a new
-			// day would otherwise compute the whole organisation.
-			if err := svc.Reports.WarmHR(ctx, curriculum.DateOf(time.Now(), cfg.Location())); err != nil && ctx.Err() == nil {
-				log.Warn("housekeeping: HR dashboard", "error", err)
 			}
 			select {
 			case <-ctx.Done():

@@ -191,15 +191,6 @@ func (s *Service) HR(ctx context.Context, today curriculum.Date, f HRFilter) (*H
 	return v, nil
 }
 
-// WarmHR computes the dashboard's figures for the whole organisation on
-// today, unless they are cached already, so that the first reader after a
-// start or a new day does not wait for them (seconds at scale); the
-// server's jobs call it after each reminders run.
-func (s *Service) WarmHR(ctx context.Context, today curriculum.Date) error {
-	_, err := s.hrOrganisation(ctx, today)
-	return err
-}
-
 // hrPeople is who is where: every site, apprentice and preceptor, and
 // where each person's share goes (their sites, and their place among the
 // site's people, which orders rows of equal rank and name as the

@@ -6,14 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skillgate/skillgate/app/accounts"
-	"github.com/skillgate/skillgate/app/clearance"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
-	"github.com/skillgate/skillgate/app/evidence"
-	"github.com/skillgate/skillgate/app/programs"
 	"github.com/skillgate/skillgate/curriculum"
-	"github.com/skillgate/skillgate/internal/tools/scale"
 )
 
 // TestHRTakesTheReadersShare: from one organisation-wide computation (in
@@ -108,39 +103,4 @@ func people(rows []HRRow) []string {
 		out = append(out, r.Person)
 	}
 	return out
-}
-
-// TestWarmHRComputesTheFirstView: WarmHR (which the server's jobs call
-// after each reminders run) leaves the whole organisation's figures
-// cached for the day, so the first reader does not wait for them; a
-// later day is not.
-func TestWarmHRComputesTheFirstView(t *testing.T) {
-	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		today := curriculum.MustParseDate("2026-06-15")
-		if _, err := scale.Generate(ctx, d, scale.Options{Sites: 2, MAs: 10, Preceptors: 2, Observations: 50, Credentials: 20, Seed: 3, AsOf: today}); err != nil {
-			t.Fatal(err)
-		}
-		ev := evidence.NewService(d, programs.NewStore(d))
-		s := &Service{DB: d, Accounts: accounts.NewStore(d), Evidence: ev, Clearance: &clearance.Service{Evidence: ev}, Location: curriculum.DefaultLocation()}
-		cached := func(day curriculum.Date) bool {
-			st, err := db.ChangeStamps(ctx, d, db.ScopeCredentials, db.ScopePeople)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s.hr.get(day, st[0], st[1]) != nil
-		}
-		if cached(today) {
-			t.Fatal("cached before anything was computed")
-		}
-		if err := s.WarmHR(ctx, today); err != nil {
-			t.Fatal(err)
-		}
-		if !cached(today) {
-			t.Fatal("WarmHR left nothing cached for the first view")
-		}
-		if cached(today.AddDays(1)) {
-			t.Fatal("the figures of one day are served for the next")
-		}
-	})
 }
