@@ -257,6 +257,25 @@ func TestQueriesPerPageDoNotGrowWithRows(t *testing.T) {
 	})
 }
 
+// withRoundTrips runs check on both engines with a count of the round
+// trips to the database and its reset: statements on SQLite, messages
+// sent through a proxy on PostgreSQL (prepared statements bypass bun's
+// hooks there).
+func withRoundTrips(t *testing.T, check func(t *testing.T, e *env, trips func() int64, reset func())) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		d := dbtest.New(t, db.SQLite)
+		e, qc := countingEnv(t, d)
+		check(t, e, func() int64 { n, _ := qc.count(); return int64(n) }, qc.reset)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		d, px := proxiedPostgres(t)
+		e := newEnv(t, d)
+		check(t, e, px.sends.Load, func() { px.sends.Store(0) })
+	})
+}
+
 // TestCachedClearanceCheckIsOneRoundTrip: an EHR's clearance check for a
 // person whose records have not changed costs one round trip to the
 // database, reading the token, its owner and the person (with their
@@ -287,18 +306,7 @@ func TestCachedClearanceCheckIsOneRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		d := dbtest.New(t, db.SQLite)
-		e, qc := countingEnv(t, d)
-		check(t, e, func() int64 { n, _ := qc.count(); return int64(n) }, qc.reset)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		d, px := proxiedPostgres(t)
-		e := newEnv(t, d)
-		check(t, e, px.sends.Load, func() { px.sends.Store(0) })
-	})
+	withRoundTrips(t, check)
 }
 
 // TestEvidencePostsReadTheEnrollmentOnce: a sign-off (also one refused)
@@ -420,16 +428,5 @@ func TestCallerIsOneRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		d := dbtest.New(t, db.SQLite)
-		e, qc := countingEnv(t, d)
-		check(t, e, func() int64 { n, _ := qc.count(); return int64(n) }, qc.reset)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		d, px := proxiedPostgres(t)
-		e := newEnv(t, d)
-		check(t, e, px.sends.Load, func() { px.sends.Store(0) })
-	})
+	withRoundTrips(t, check)
 }
