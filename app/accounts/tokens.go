@@ -278,7 +278,7 @@ func (p *preparedRead) get(ctx context.Context, d *db.DB, query func() string) (
 	}
 	st, err := d.DB.DB.PrepareContext(ctx, query())
 	if err != nil {
-		return nil, fmt.Errorf("prepare the caller's read: %w", err)
+		return nil, fmt.Errorf("prepare a read of people: %w", err)
 	}
 	p.stmt.Store(st)
 	return st, nil
