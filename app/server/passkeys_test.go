@@ -1,21 +1,14 @@
 package server_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 
 	"github.com/skillgate/skillgate/app/accounts"
 	"github.com/skillgate/skillgate/app/db"
@@ -24,95 +17,43 @@ import (
 	"github.com/skillgate/skillgate/app/evidence"
 	"github.com/skillgate/skillgate/assessments"
 	"github.com/skillgate/skillgate/curriculum"
+	"github.com/skillgate/skillgate/internal/tools/softkey"
 )
 
-// softKey is a software authenticator holding one passkey (P-256, ES256,
-// "none" attestation) that always verifies its user, as a phone's
-// fingerprint reader would.
-type softKey struct {
-	key     *ecdsa.PrivateKey
-	id      []byte
-	userID  []byte
-	counter uint32
-}
+// softKey is the software authenticator of internal/tools/softkey, for
+// a test: a failure to answer fails the test.
+type softKey struct{ *softkey.Key }
 
 var b64u = base64.RawURLEncoding
 
-func newSoftKey(t *testing.T) *softKey {
+func newSoftKey(t *testing.T) softKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k, err := softkey.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := make([]byte, 16)
-	_, _ = rand.Read(id)
-	return &softKey{key: k, id: id}
-}
-
-func clientData(typ, challenge, origin string) []byte {
-	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": origin, "crossOrigin": false})
-	return b
-}
-
-func (k *softKey) authData(rpID string, flags byte, attested []byte) []byte {
-	h := sha256.Sum256([]byte(rpID))
-	out := append(h[:], flags)
-	out = binary.BigEndian.AppendUint32(out, k.counter)
-	return append(out, attested...)
+	return softKey{k}
 }
 
 // register answers a registration's options (their JSON) as the browser
 // would send it.
-func (k *softKey) register(t *testing.T, options, rpID, origin string) string {
+func (k softKey) register(t *testing.T, options, rpID, origin string) string {
 	t.Helper()
-	var o struct {
-		PublicKey struct {
-			Challenge string
-			User      struct{ ID string }
-		}
-	}
-	if err := json.Unmarshal([]byte(options), &o); err != nil {
-		t.Fatalf("registration options: %v\n%s", err, options)
-	}
-	k.userID, _ = b64u.DecodeString(o.PublicKey.User.ID)
-	x, y := k.key.X.FillBytes(make([]byte, 32)), k.key.Y.FillBytes(make([]byte, 32))
-	cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
+	b, err := k.Register(options, rpID, origin)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, options)
 	}
-	attested := append(make([]byte, 16), byte(len(k.id)>>8), byte(len(k.id)))
-	attested = append(append(attested, k.id...), cose...)
-	auth := k.authData(rpID, 0x01|0x04|0x40, attested)
-	att, err := webauthncbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": auth})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(map[string]any{"id": b64u.EncodeToString(k.id), "rawId": b64u.EncodeToString(k.id), "type": "public-key",
-		"response": map[string]any{"attestationObject": b64u.EncodeToString(att),
-			"clientDataJSON": b64u.EncodeToString(clientData("webauthn.create", o.PublicKey.Challenge, origin))}})
-	return string(b)
+	return b
 }
 
 // assert answers a login's or signature's options, counting up.
-func (k *softKey) assert(t *testing.T, options, rpID, origin string) string {
+func (k softKey) assert(t *testing.T, options, rpID, origin string) string {
 	t.Helper()
-	var o struct{ PublicKey struct{ Challenge string } }
-	if err := json.Unmarshal([]byte(options), &o); err != nil {
-		t.Fatalf("login options: %v\n%s", err, options)
-	}
-	k.counter++
-	auth := k.authData(rpID, 0x01|0x04, nil)
-	cd := clientData("webauthn.get", o.PublicKey.Challenge, origin)
-	sum := sha256.Sum256(cd)
-	digest := sha256.Sum256(append(append([]byte{}, auth...), sum[:]...))
-	sig, err := ecdsa.SignASN1(rand.Reader, k.key, digest[:])
+	b, err := k.Assert(options, rpID, origin)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, options)
 	}
-	b, _ := json.Marshal(map[string]any{"id": b64u.EncodeToString(k.id), "rawId": b64u.EncodeToString(k.id), "type": "public-key",
-		"response": map[string]any{"authenticatorData": b64u.EncodeToString(auth), "clientDataJSON": b64u.EncodeToString(cd),
-			"signature": b64u.EncodeToString(sig), "userHandle": b64u.EncodeToString(k.userID)}})
-	return string(b)
+	return b
 }
 
 func (c *client) postJSON(path, body string) response {
@@ -177,13 +118,13 @@ func TestPasskeyCeremonies(t *testing.T) {
 			{"another origin", func(o string) string { return k.assert(t, o, rpID, "https://evil.example") }},
 			{"another RP id", func(o string) string { return k.assert(t, o, "evil.example", origin) }},
 			// The server holds counter 1 from the first login.
-			{"the counter gone back", func(o string) string { k.counter = 0; return k.assert(t, o, rpID, origin) }},
+			{"the counter gone back", func(o string) string { k.Counter = 0; return k.assert(t, o, rpID, origin) }},
 		} {
 			if _, r := login(c.tamper); r.StatusCode != http.StatusUnauthorized {
 				t.Errorf("login with %s: %d %s", c.name, r.StatusCode, r.body)
 			}
 		}
-		k.counter = 10
+		k.Counter = 10
 		_, r = login(func(o string) string { replay = k.assert(t, o, rpID, origin); return replay })
 		if r.StatusCode != http.StatusOK {
 			t.Fatalf("login after the refusals: %d %s", r.StatusCode, r.body)
