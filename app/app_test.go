@@ -12,85 +12,19 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/skillgate/skillgate/app"
+	"github.com/skillgate/skillgate/app/apptest"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
 	"github.com/skillgate/skillgate/app/demo"
 )
 
-// syncBuffer collects output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-// instance is a running skillgate, started in-process through app.Run.
-type instance struct {
-	base   string
-	out    *syncBuffer
-	cancel context.CancelFunc
-	done   chan int
-}
-
 // dbEnv returns the environment that points skillgate at a fresh database
 // of the given engine.
 func dbEnv(t *testing.T, dialect db.Dialect) map[string]string {
-	o := dbtest.Options(t, dialect)
-	if dialect == db.Postgres {
-		return map[string]string{"SKILLGATE_DATABASE_URL": o.URL}
-	}
-	return map[string]string{"SKILLGATE_DATA_DIR": filepath.Dir(o.SQLitePath)}
-}
-
-func start(t *testing.T, vars map[string]string, args ...string) *instance {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	in := &instance{out: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
-	ready := make(chan string, 1)
-	env := map[string]string{"SKILLGATE_ADDR": "127.0.0.1:0", "SKILLGATE_SHUTDOWN_TIMEOUT": "5s"}
-	for k, v := range vars {
-		env[k] = v
-	}
-	go func() {
-		in.done <- app.Run(ctx, app.Env{Args: args, Getenv: func(k string) string { return env[k] },
-			Stdout: in.out, Stderr: in.out, Ready: func(a string) { ready <- a }})
-	}()
-	select {
-	case a := <-ready:
-		in.base = "http://" + a
-	case code := <-in.done:
-		t.Fatalf("skillgate exited with %d before serving:\n%s", code, in.out)
-	// A guard against a hang, not a speed check: seeding the demo with
-	// real password hashing under the race detector on a busy machine has
-	// taken more than a minute.
-	case <-time.After(5 * time.Minute):
-		t.Fatalf("skillgate did not start:\n%s", in.out)
-	}
-	t.Cleanup(func() { in.stop(t) })
-	return in
-}
-
-func (in *instance) stop(t *testing.T) int {
-	in.cancel()
-	select {
-	case code := <-in.done:
-		in.done <- code
-		return code
-	case <-time.After(30 * time.Second):
-		t.Fatalf("skillgate did not shut down:\n%s", in.out)
-	}
-	return -1
+	return apptest.DBEnv(dbtest.Options(t, dialect))
 }
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -125,16 +59,16 @@ func TestDemoServesAndEveryAccountLogsIn(t *testing.T) {
 	for _, dialect := range dbtest.Dialects {
 		t.Run(string(dialect), func(t *testing.T) {
 			t.Parallel()
-			in := start(t, dbEnv(t, dialect), "--demo")
-			if !strings.Contains(in.out.String(), "DEMO MODE") {
+			in := apptest.Start(t, dbEnv(t, dialect), "--demo")
+			if !strings.Contains(in.Out.String(), "DEMO MODE") {
 				t.Error("no demo warning in the log")
 			}
 			for _, a := range demo.Accounts {
-				c, to := login(t, in.base, a.Email, demo.Password)
+				c, to := login(t, in.Base, a.Email, demo.Password)
 				if to != "/" {
 					t.Errorf("%s went to %q after login", a.Email, to)
 				}
-				res, err := c.Get(in.base + "/")
+				res, err := c.Get(in.Base + "/")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -144,13 +78,13 @@ func TestDemoServesAndEveryAccountLogsIn(t *testing.T) {
 					t.Errorf("%s home: %d", a.Email, res.StatusCode)
 				}
 			}
-			if code := in.stop(t); code != 0 {
-				t.Fatalf("exit code %d after a graceful stop:\n%s", code, in.out)
+			if code := in.Stop(t); code != 0 {
+				t.Fatalf("exit code %d after a graceful stop:\n%s", code, in.Out)
 			}
-			if !strings.Contains(in.out.String(), "stopped") {
+			if !strings.Contains(in.Out.String(), "stopped") {
 				t.Error("no clean shutdown in the log")
 			}
-			if _, err := http.Get(in.base + "/healthz"); err == nil {
+			if _, err := http.Get(in.Base + "/healthz"); err == nil {
 				t.Error("still serving after shutdown")
 			}
 		})
@@ -165,18 +99,18 @@ func TestFirstStartCreatesAdminOnce(t *testing.T) {
 			t.Parallel()
 			vars := dbEnv(t, dialect)
 			vars["SKILLGATE_ADMIN_EMAIL"] = "boss@clinic.test"
-			first := start(t, vars)
-			m := oneTimePassword.FindStringSubmatch(first.out.String())
+			first := apptest.Start(t, vars)
+			m := oneTimePassword.FindStringSubmatch(first.Out.String())
 			if m == nil {
-				t.Fatalf("no one-time password printed on first start:\n%s", first.out)
+				t.Fatalf("no one-time password printed on first start:\n%s", first.Out)
 			}
-			_, to := login(t, first.base, "boss@clinic.test", m[1])
+			_, to := login(t, first.Base, "boss@clinic.test", m[1])
 			if !strings.Contains(to, "must-change") {
 				t.Errorf("the first admin was not asked to change the password (went to %q)", to)
 			}
-			first.stop(t)
-			second := start(t, vars)
-			if strings.Contains(second.out.String(), "one_time_password") {
+			first.Stop(t)
+			second := apptest.Start(t, vars)
+			if strings.Contains(second.Out.String(), "one_time_password") {
 				t.Fatal("the one-time password was printed again on the second start")
 			}
 		})
@@ -188,8 +122,8 @@ func TestDemoRefusesANonDemoDatabase(t *testing.T) {
 		t.Run(string(dialect), func(t *testing.T) {
 			t.Parallel()
 			vars := dbEnv(t, dialect)
-			start(t, vars).stop(t) // first start: a real admin
-			out := &syncBuffer{}
+			apptest.Start(t, vars).Stop(t) // first start: a real admin
+			out := &apptest.Output{}
 			vars["SKILLGATE_ADDR"] = "127.0.0.1:0"
 			code := app.Run(context.Background(), app.Env{Args: []string{"--demo"}, Getenv: func(k string) string { return vars[k] }, Stdout: out, Stderr: out})
 			if code == 0 || !strings.Contains(out.String(), "non-demo") {
@@ -205,7 +139,7 @@ func TestMigrateAndUserCommands(t *testing.T) {
 			t.Parallel()
 			vars := dbEnv(t, dialect)
 			run := func(args ...string) (int, string) {
-				out := &syncBuffer{}
+				out := &apptest.Output{}
 				code := app.Run(context.Background(), app.Env{Args: args, Getenv: func(k string) string { return vars[k] }, Stdout: out, Stderr: out})
 				return code, out.String()
 			}
@@ -247,7 +181,7 @@ func TestSeedScaleCommand(t *testing.T) {
 			t.Parallel()
 			vars := dbEnv(t, dialect)
 			run := func(args ...string) (int, string) {
-				out := &syncBuffer{}
+				out := &apptest.Output{}
 				code := app.Run(context.Background(), app.Env{Args: args, Getenv: func(k string) string { return vars[k] }, Stdout: out, Stderr: out})
 				return code, out.String()
 			}
@@ -269,9 +203,9 @@ func TestSeedScaleCommand(t *testing.T) {
 				t.Fatalf("no API token printed:\n%s", out)
 			}
 			vars["SKILLGATE_ADDR"] = "127.0.0.1:0"
-			in := start(t, vars)
-			login(t, in.base, "ma00001@scale.test", "skillgate-scale-2026")
-			req, _ := http.NewRequest("GET", in.base+"/api/v1/me", nil)
+			in := apptest.Start(t, vars)
+			login(t, in.Base, "ma00001@scale.test", "skillgate-scale-2026")
+			req, _ := http.NewRequest("GET", in.Base+"/api/v1/me", nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -282,7 +216,7 @@ func TestSeedScaleCommand(t *testing.T) {
 			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "ehr@scale.test") {
 				t.Fatalf("the printed token: %d %s", res.StatusCode, body)
 			}
-			in.stop(t)
+			in.Stop(t)
 			if code, out := run(small...); code == 0 || !strings.Contains(out, "already filled by seed --scale") {
 				t.Fatalf("second seed: %d\n%s", code, out)
 			}
@@ -298,7 +232,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 			t.Parallel()
 			vars := dbEnv(t, dialect)
 			run := func(args ...string) (int, string) {
-				out := &syncBuffer{}
+				out := &apptest.Output{}
 				code := app.Run(context.Background(), app.Env{Args: args, Getenv: func(k string) string { return vars[k] }, Stdout: out, Stderr: out})
 				return code, out.String()
 			}
@@ -358,7 +292,7 @@ func TestServeSetsASoftMemoryLimit(t *testing.T) {
 	} else {
 		debug.SetMemoryLimit(math.MaxInt64) // the runtime's "no limit"
 	}
-	start(t, dbEnv(t, db.SQLite))
+	apptest.Start(t, dbEnv(t, db.SQLite))
 	if got := debug.SetMemoryLimit(-1); got != want {
 		t.Fatalf("memory limit while serving: %d, want %d", got, want)
 	}

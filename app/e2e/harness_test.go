@@ -10,13 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/skillgate/skillgate/app"
+	"github.com/skillgate/skillgate/app/apptest"
 	"github.com/skillgate/skillgate/app/config"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
@@ -59,20 +58,7 @@ func requireChromium(t *testing.T) string {
 // server is a running skillgate for one journey.
 type server struct {
 	base string
-	out  *syncBuffer
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // demoTemplate is the database --demo makes: migrated and seeded by the
 // app's own services. Each journey's server starts on a copy, which --demo
@@ -97,43 +83,13 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 // settings.
 func startServer(t *testing.T, dialect db.Dialect, extra map[string]string) *server {
 	t.Helper()
-	o := dbtest.OptionsFrom(t, dialect, demoTemplate)
-	env := map[string]string{"SKILLGATE_ADDR": "127.0.0.1:0", "SKILLGATE_SHUTDOWN_TIMEOUT": "5s", "SKILLGATE_LOG_LEVEL": "warn"}
-	if dialect == db.Postgres {
-		env["SKILLGATE_DATABASE_URL"] = o.URL
-	} else {
-		env["SKILLGATE_DATA_DIR"] = filepath.Dir(o.SQLitePath)
-	}
+	env := apptest.DBEnv(dbtest.OptionsFrom(t, dialect, demoTemplate))
+	env["SKILLGATE_LOG_LEVEL"] = "warn"
 	for k, v := range extra {
 		env[k] = v
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{out: &syncBuffer{}}
-	ready, done := make(chan string, 1), make(chan int, 1)
-	go func() {
-		done <- app.Run(ctx, app.Env{Args: []string{"--demo"}, Getenv: func(k string) string { return env[k] },
-			Stdout: s.out, Stderr: s.out, Ready: func(a string) { ready <- a }})
-	}()
-	select {
-	case a := <-ready:
-		s.base = "http://" + a
-	case code := <-done:
-		t.Fatalf("skillgate exited with %d:\n%s", code, s.out)
-	// A guard against a hang, not a speed check: seeding the demo with
-	// real password hashing under the race detector on a busy machine has
-	// taken more than a minute.
-	case <-time.After(5 * time.Minute):
-		t.Fatalf("skillgate did not start:\n%s", s.out)
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Errorf("skillgate did not stop")
-		}
-	})
-	return s
+	in := apptest.Start(t, env, "--demo")
+	return &server{base: in.Base}
 }
 
 // browser is one fresh Chromium (its own profile) at a viewport.
