@@ -28,8 +28,10 @@ GO_BENCH_PKGS=${GO_BENCH_PKGS:-./curriculum/}
 # the pages alone (no clearance-check load, no export).
 # BENCH_FLAGS='-only past-days', '-only hr-writes' or '-only mixed-writes'
 # runs one section of issue 24 (past-day checks; the HR dashboard right
-# after writes; preceptors' observations and sign-offs through the forms).
-# The mixed writes add about 4,000 records to $BENCH_DB for good
+# after writes; preceptors' observations and sign-offs through the forms,
+# once signing with passkeys, once with passwords: -sign-with chooses).
+# The mixed writes add about 8,000 records to $BENCH_DB for good, and
+# passkeys to the 50 preceptors of the passkey run
 # (BENCH_FLAGS=-no-mixed-writes leaves them out).
 BENCH_FLAGS=${BENCH_FLAGS:-}
 
@@ -99,8 +101,11 @@ log "starting the server on $BENCH_ADDR"
 # skillgate-bench as its proxy: the mixed writes' 50 preceptors send from
 # their own clinics' addresses (X-Forwarded-For), as behind a real proxy,
 # so the per-address limits on logins and writes count each clinic apart.
+# Its passkeys answer for SKILLGATE_BASE_URL, which skillgate-bench is
+# told too (the mixed writes sign with passkeys they register).
+BASE_URL="http://localhost:${BENCH_ADDR##*:}"
 SKILLGATE_DATABASE_URL="$DBURL" SKILLGATE_ADDR="$BENCH_ADDR" SKILLGATE_LOG_LEVEL=warn SKILLGATE_SECOND_FACTOR_ROLES=none \
-  SKILLGATE_TRUSTED_PROXIES=127.0.0.1 \
+  SKILLGATE_TRUSTED_PROXIES=127.0.0.1 SKILLGATE_BASE_URL="$BASE_URL" \
   "$OUT/skillgate" serve >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 60); do
@@ -113,7 +118,7 @@ curl -fs "http://$BENCH_ADDR/readyz" >/dev/null || { echo "server did not become
 kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server exited (is $BENCH_ADDR taken?); see $OUT/server.log" >&2; exit 1; }
 
 log "HTTP load runs"
-"$OUT/skillgate-bench" -database-url "$DBURL" -base "http://$BENCH_ADDR" -pid "$SERVER_PID" \
+"$OUT/skillgate-bench" -database-url "$DBURL" -base "http://$BENCH_ADDR" -base-url "$BASE_URL" -pid "$SERVER_PID" \
   -duration "$BENCH_DURATION" -rate "$BENCH_RATE" -out "$OUT/results.md" $BENCH_FLAGS >"$OUT/table.txt"
 
 echo

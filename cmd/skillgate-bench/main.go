@@ -47,6 +47,9 @@ type bench struct {
 	rows     []row
 	// mixedRate is the mixed writes' rate (target 4 asks for 200/s).
 	mixedRate float64
+	// passkeyOrigin is the server's SKILLGATE_BASE_URL, for which the
+	// mixed writes' passkeys answer.
+	passkeyOrigin string
 }
 
 // row is one line of the results table.
@@ -80,6 +83,8 @@ func run() error {
 	only := flag.String("only", "", "run only this section: past-days (clearance checks of past days), hr-writes (HR dashboard views right after writes) or mixed-writes (preceptors' observations and sign-offs through the forms)")
 	mixedRate := flag.Float64("mixed-rate", 200, "writes a second of the 50 preceptors together in the mixed writes (target 4: 200; lower to see the cost of a write without queueing)")
 	noMixed := flag.Bool("no-mixed-writes", false, "skip the mixed writes (they add about 200 observations and sign-offs a second of -duration to the database, for good)")
+	signWith := flag.String("sign-with", "passkey,password", "how the mixed writes' preceptors sign, one run for each, in this order: passkey (target 4's figure; each of the 50 is given a passkey for good) or password (typed again, hashed by the server)")
+	baseURL := flag.String("base-url", "http://localhost:8080", "the server's SKILLGATE_BASE_URL: its passkeys answer for that origin only")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -100,7 +105,19 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	b := &bench{base: *base, pid: *pid, duration: *duration, rate: *rate, conns: *conns, mixedRate: *mixedRate}
+	methods, err := signMethods(*signWith)
+	if err != nil {
+		return err
+	}
+	b := &bench{base: *base, pid: *pid, duration: *duration, rate: *rate, conns: *conns, mixedRate: *mixedRate, passkeyOrigin: strings.TrimRight(*baseURL, "/")}
+	mixed := func() error {
+		for _, m := range methods {
+			if err := b.mixedWrites(ctx, d, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	bearer := http.Header{"Authorization": {"Bearer " + token}}
 
 	cookies := map[string]string{}
@@ -258,7 +275,7 @@ func run() error {
 			return err
 		}
 	case *only == "mixed-writes":
-		if err := b.mixedWrites(ctx, d); err != nil {
+		if err := mixed(); err != nil {
 			return err
 		}
 	case *only != "":
@@ -336,12 +353,26 @@ func run() error {
 	// 6. Preceptors writing (issue 24 target 4), last: it adds records
 	// the measurements above would read.
 	if !*noMixed && !*pagesOnly {
-		if err := b.mixedWrites(ctx, d); err != nil {
+		if err := mixed(); err != nil {
 			return err
 		}
 	}
 
 	return b.print(*out)
+}
+
+// signMethods parses -sign-with.
+func signMethods(list string) ([]string, error) {
+	var out []string
+	for _, m := range strings.Split(list, ",") {
+		switch m = strings.TrimSpace(m); m {
+		case accounts.MethodPasskey, accounts.MethodPassword:
+			out = append(out, m)
+		default:
+			return nil, fmt.Errorf("-sign-with %q: passkey or password, or both separated by a comma", m)
+		}
+	}
+	return out, nil
 }
 
 // print writes the results table to stdout and, when out is set, to out.

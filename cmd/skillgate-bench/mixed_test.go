@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/accounts"
+	"github.com/skillgate/skillgate/app/apptest"
 	"github.com/skillgate/skillgate/app/audit"
 	"github.com/skillgate/skillgate/app/db"
 	"github.com/skillgate/skillgate/app/db/dbtest"
@@ -29,7 +30,7 @@ func TestMixedPlanIsAccepted(t *testing.T) {
 			t.Fatalf("generate: %v", err)
 		}
 		now := time.Now()
-		cs, err := planMixed(ctx, d, 3, 12, now)
+		cs, err := planMixed(ctx, d, 3, 12, now, accounts.MethodPassword)
 		if err != nil {
 			t.Fatalf("plan: %v", err)
 		}
@@ -133,5 +134,88 @@ func TestExclHash(t *testing.T) {
 	}
 	if got := m.exclHash(50); got != 5*time.Millisecond {
 		t.Errorf("median excluding the hash = %v, want 5ms (the sign-off of 10 ms counts as 0)", got)
+	}
+}
+
+// A passkey run's tablets, against the real program on a small seeded
+// organisation: each preceptor logs in with the password, registers the
+// tablet's passkey, and every planned write is recorded, the sign-offs
+// as signed with the passkey (as the server records them). The
+// preceptors then have a second factor, so a later password run plans
+// without them.
+func TestTabletsSignWithTheirPasskeys(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			ctx := audit.WithActor(context.Background(), audit.System("bench test"))
+			o := dbtest.Options(t, dialect)
+			d, err := db.Open(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { d.Close() })
+			if _, err := d.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := scale.Generate(ctx, d, scale.Options{Sites: 1, MAs: 12, Preceptors: 4, Observations: 900, Credentials: 60, Seed: 3}); err != nil {
+				t.Fatalf("generate: %v", err)
+			}
+			env := apptest.DBEnv(o)
+			env["SKILLGATE_LOG_LEVEL"], env["SKILLGATE_SECOND_FACTOR_ROLES"], env["SKILLGATE_TRUSTED_PROXIES"] = "warn", "none", "127.0.0.1" // as scripts/bench.sh
+			base := apptest.Start(t, env).Base
+			b := &bench{base: base, passkeyOrigin: "http://localhost:8080"}
+			cs, err := planMixed(ctx, d, 2, 8, time.Now(), accounts.MethodPasskey)
+			if err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			if err := b.tablets(ctx, cs, accounts.MethodPasskey, tr); err != nil {
+				t.Fatal(err)
+			}
+			acc := accounts.NewStore(d)
+			svc := evidence.NewService(d, programs.NewStore(d))
+			signs := 0
+			for _, c := range cs {
+				for _, w := range c.plan {
+					if status, err := c.send(ctx, base, b.passkeyOrigin, w); err != nil {
+						t.Fatalf("%s sends %+v: %d %v", c.email, w, status, err)
+					}
+					if !w.sign {
+						continue
+					}
+					signs++
+					rec, err := svc.Enrollment(ctx, w.enrollment)
+					if err != nil {
+						t.Fatal(err)
+					}
+					last := rec.SignOffs[len(rec.SignOffs)-1]
+					if last.Competency != w.competency || last.AuthMethod != accounts.MethodPasskey {
+						t.Errorf("%s signed off %s: the last sign-off recorded is %s by %q, want %[2]s by passkey", c.email, w.competency, last.Competency, last.AuthMethod)
+					}
+				}
+				p, err := acc.ByEmail(ctx, c.email)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if has, err := acc.HasPasskey(ctx, p.ID); err != nil || !has {
+					t.Errorf("%s has no passkey after the run: %v", c.email, err)
+				}
+			}
+			if signs == 0 {
+				t.Fatal("no sign-off was planned: the test signed nothing")
+			}
+			// The same client cannot answer with a password now: a
+			// password sign-off of someone with a passkey is refused.
+			again, err := planMixed(ctx, d, 1, 1, time.Now(), accounts.MethodPassword)
+			if err != nil {
+				t.Fatalf("plan after: %v", err)
+			}
+			for _, c := range cs {
+				if again[0].email == c.email {
+					t.Errorf("a password run plans for %s, who now has a passkey", c.email)
+				}
+			}
+		})
 	}
 }
