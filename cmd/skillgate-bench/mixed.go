@@ -68,7 +68,8 @@ type mixedClient struct {
 // planMixed chooses n preceptors (in the order of their logins) who can
 // each make at least per writes on the apprentices assigned to them at
 // their own site and who have no second factor yet (so that they log in
-// with the password, and a passkey run can give them theirs), and plans
+// with the password, and a passkey run can give them theirs; the first
+// preceptor, whom the page measurements log in as, is never chosen), and plans
 // those writes: competency by competency, as
 // many successful observations as the competency asks, then its initial
 // sign-off. Every write is checked in advance with the rules the server
@@ -107,8 +108,8 @@ func planMixed(ctx context.Context, d *db.DB, n, per int, now time.Time, method 
 		if err != nil {
 			return nil, fmt.Errorf("preceptor %s: %w", id, err)
 		}
-		if !p.Has(accounts.RolePreceptor) {
-			continue
+		if !p.Has(accounts.RolePreceptor) || p.Email == scale.PreceptorEmail(1) {
+			continue // the page measurements log in as the first, with the password
 		}
 		if has, err := acc.HasSecondFactor(ctx, id); err != nil {
 			return nil, fmt.Errorf("preceptor %s: %w", id, err)
