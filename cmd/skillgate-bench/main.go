@@ -82,7 +82,7 @@ func run() error {
 	pagesOnly := flag.Bool("pages-only", false, "run only the page measurements (site matrix, home pages, HR dashboard, desk pages): no clearance-check load, no export")
 	only := flag.String("only", "", "run only this section: past-days (clearance checks of past days), hr-writes (HR dashboard views right after writes) or mixed-writes (preceptors' observations and sign-offs through the forms)")
 	mixedRate := flag.Float64("mixed-rate", 200, "writes a second of the 50 preceptors together in the mixed writes (target 4: 200; lower to see the cost of a write without queueing)")
-	noMixed := flag.Bool("no-mixed-writes", false, "skip the mixed writes (they add about 200 observations and sign-offs a second of -duration to the database, for good)")
+	noMixed := flag.Bool("no-mixed-writes", false, "skip the mixed writes (each of their runs, one per -sign-with method, adds about 200 observations and sign-offs a second of -duration to the database, for good)")
 	signWith := flag.String("sign-with", "passkey,password", "how the mixed writes' preceptors sign, one run for each, in this order: passkey (target 4's figure; each of the 50 is given a passkey for good) or password (typed again, hashed by the server)")
 	baseURL := flag.String("base-url", "http://localhost:8080", "the server's SKILLGATE_BASE_URL: its passkeys answer for that origin only")
 	flag.Parse()

@@ -222,3 +222,17 @@ func TestTabletsSignWithTheirPasskeys(t *testing.T) {
 		})
 	}
 }
+
+func TestSignMethods(t *testing.T) {
+	for in, want := range map[string]string{"passkey,password": "passkey password", " password ": "password", "passkey": "passkey"} {
+		got, err := signMethods(in)
+		if err != nil || strings.Join(got, " ") != want {
+			t.Errorf("-sign-with %q: %q %v, want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "passkeys", "passkey,,password", "totp"} {
+		if got, err := signMethods(in); err == nil {
+			t.Errorf("-sign-with %q is taken as %q", in, got)
+		}
+	}
+}
