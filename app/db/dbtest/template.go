@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/skillgate/skillgate/app/db"
+	"github.com/skillgate/skillgate/curriculum"
 )
 
 // Template is a database built once per test binary and engine (migrated,
@@ -142,12 +143,22 @@ func copyRows(ctx context.Context, d *db.DB, src string) error {
 	return tx.Commit()
 }
 
+// templateDay names the day a template built at now belongs to: the
+// organisation's calendar day (what Fill dates its records from, such as
+// the demo's "hired 20 months ago") and the UTC day (its stamps). Keyed
+// by the UTC day alone, a demo built at 04:55 UTC, still the day before
+// in New York, was used after 05:00 by tests whose today had moved on,
+// and their dates were a day out.
+func templateDay(now time.Time) string {
+	return curriculum.DateOf(now, nil).String() + " " + now.UTC().Format(time.DateOnly)
+}
+
 // source builds the template on dialect if it is missing or from another
 // day, and returns its file or schema.
 func (tpl *Template) source(dialect db.Dialect) (string, error) {
 	tpl.mu.Lock()
 	defer tpl.mu.Unlock()
-	day := time.Now().UTC().Format(time.DateOnly)
+	day := templateDay(time.Now())
 	if b, ok := tpl.built[dialect]; ok && b.day == day {
 		return b.source, nil
 	}
