@@ -297,9 +297,12 @@ func seedStages(ctx context.Context, tx bun.Tx, st *accounts.Store, progs *progr
 	if err := t.credential(riley.ID, "BLS", hire.AddDays(10), today.AddMonths(-1).EndOfMonth()); err != nil {
 		return err
 	}
-	// Two weeks of hours; the last four days wait for Dr. Hale's approval
-	// (in his review queue, not Priya's).
-	if err := a.hours(evidence.ActorOf(riley), md, workdays(today, 14), today.AddDays(-4)); err != nil {
+	// Two weeks of hours; the last three workdays wait for Dr. Hale's
+	// approval (in his review queue, not Priya's). Counted in workdays:
+	// "the last four calendar days" held two workdays from Monday to
+	// Wednesday, and the demo's queue was thinner on those days.
+	days := workdays(today, 14)
+	if err := a.hours(evidence.ActorOf(riley), md, days, days[len(days)-3]); err != nil {
 		return err
 	}
 	t.at(today.AddMonths(-14))
