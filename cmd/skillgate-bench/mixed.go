@@ -507,17 +507,17 @@ func (w mixedWrite) path() string {
 func (w mixedWrite) form(csrf, passkey string) url.Values {
 	f := url.Values{"_csrf": {csrf}, "key": {newKey()}}
 	switch {
-	case w.sign && passkey != "":
-		f.Set("kind", string(curriculum.InitialSignOff))
-		f.Set("passkey", passkey)
-	case w.sign:
-		f.Set("kind", string(curriculum.InitialSignOff))
-		f.Set("password", scale.Password)
-	default:
+	case !w.sign:
 		f.Set("performed_on", w.day)
 		f.Set("variant", w.variant)
 		f.Set("all_met", "1")
+		return f
+	case passkey != "":
+		f.Set("passkey", passkey)
+	default:
+		f.Set("password", scale.Password)
 	}
+	f.Set("kind", string(curriculum.InitialSignOff))
 	return f
 }
 
@@ -577,8 +577,8 @@ func (c *mixedClient) registerPasskey(ctx context.Context, base, origin string) 
 
 // postJSON posts body as the account page's script does (the CSRF token
 // in its header) and returns the answer, which must have status want.
-func (c *mixedClient) postJSON(ctx context.Context, url, body string, want int) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+func (c *mixedClient) postJSON(ctx context.Context, target, body string, want int) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
 	if err != nil {
 		return "", err
 	}

@@ -208,8 +208,8 @@ func TestTabletsSignWithTheirPasskeys(t *testing.T) {
 			if signs == 0 {
 				t.Fatal("no sign-off was planned: the test signed nothing")
 			}
-			// The same client cannot answer with a password now: a
-			// password sign-off of someone with a passkey is refused.
+			// Their password alone no longer logs them in or signs for
+			// them, so a password run plans with other preceptors.
 			again, err := planMixed(ctx, d, 1, 1, time.Now(), accounts.MethodPassword)
 			if err != nil {
 				t.Fatalf("plan after: %v", err)
@@ -234,5 +234,22 @@ func TestSignMethods(t *testing.T) {
 		if got, err := signMethods(in); err == nil {
 			t.Errorf("-sign-with %q is taken as %q", in, got)
 		}
+	}
+}
+
+// The tablet's forms carry what the server's handlers read: an
+// observation its day, variant and steps; a sign-off its kind and either
+// the passkey's answer or the password, never both.
+func TestFormOfEachWrite(t *testing.T) {
+	obs := mixedWrite{enrollment: "e1", competency: "PHL-VENI", variant: "adult", day: "2026-12-07"}.form("tok", "")
+	if obs.Get("performed_on") != "2026-12-07" || obs.Get("variant") != "adult" || obs.Get("all_met") != "1" || obs.Has("kind") || obs.Get("_csrf") != "tok" || obs.Get("key") == "" {
+		t.Errorf("observation form: %v", obs)
+	}
+	sign := mixedWrite{enrollment: "e1", competency: "PHL-VENI", sign: true}
+	if f := sign.form("tok", `{"id":"k"}`); f.Get("kind") != "initial" || f.Get("passkey") != `{"id":"k"}` || f.Has("password") {
+		t.Errorf("passkey sign-off form: %v", f)
+	}
+	if f := sign.form("tok", ""); f.Get("kind") != "initial" || f.Get("password") != scale.Password || f.Has("passkey") {
+		t.Errorf("password sign-off form: %v", f)
 	}
 }
